@@ -1,0 +1,234 @@
+"""Every extension point of syncore, in one place.
+
+Terminology used throughout:
+
+NATIVE ID
+    A side's own identifier for a record: a Salesforce Id, an EWS ItemId, an Outlook EntryID.
+VERSION
+    An opaque string that changes whenever the record changes on its side (SystemModstamp, ChangeKey,
+    LastModificationTime). The engine only compares versions for equality.
+CURSOR
+    An opaque position in a side's change feed. The engine stores it after a sync has applied everything the
+    feed reported, and passes it back to get only what changed since.
+LINK
+    The counterpart's native id, stored on a record by sides that can (a custom field, an extended property,
+    a user property). It makes creates idempotent and lets pairs be rebuilt without duplicates.
+PAIR
+    Two native ids, one per side, known to be the same contact, event or task, plus the *base*: the record as
+    it was when both sides last agreed. Field-level merge compares each side against the base.
+
+The engine (:class:`syncore.SyncEngine`) imports these interfaces only, never an adapter.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import ClassVar
+
+from .models import Kind, Record, Side
+from .remote import (
+    Capabilities,
+    ChangeSet,
+    CreateRequest,
+    DeleteRequest,
+    RemoteRecord,
+    UpdateRequest,
+    WriteOutcome,
+)
+from .state_types import HistoryEntry, Intent, Pair, PendingItem
+
+
+class Adapter(ABC):
+    """One backend (Salesforce, Exchange, Outlook, memory) seen as batches of records per :class:`Kind`.
+
+    Every method is batch-first: the engine hands over as many records as ``capabilities`` allows per call,
+    and adapters return one outcome per record, in order. An error that affects a single record is reported
+    in that record's :class:`~syncore.remote.WriteOutcome`; an exception from a method means the whole call
+    failed and must be a :class:`~syncore.errors.AdapterError` subclass with the backend's exception as
+    ``__cause__`` (never with a credential in its message).
+
+    Adapters must be usable from one thread at a time; the engine never calls one concurrently.
+    """
+
+    #: the name the adapter is registered under (see :mod:`syncore.registry`)
+    adapter_name: ClassVar[str]
+
+    @property
+    @abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this adapter supports: kinds, formatted bodies, link ids, batch sizes, read-only."""
+
+    @abstractmethod
+    def changes(self, kind: Kind, cursor: str) -> ChangeSet:
+        """Return what changed for ``kind`` since ``cursor``: upserts, deletions and a new cursor.
+
+        A record may be reported again (overlap windows, echoes of our own writes); the engine filters by
+        version. Absence from the result never means deletion.
+
+        :raises CursorExpired: when ``cursor`` is too old or invalid; the engine then calls :meth:`full_scan`
+        """
+
+    @abstractmethod
+    def full_scan(self, kind: Kind) -> ChangeSet:
+        """Return every record of ``kind`` in scope (``complete=True``) and a cursor for the next changes."""
+
+    @abstractmethod
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
+        """Read records by native id. Ids that no longer exist are absent from the result.
+
+        The engine passes at most ``capabilities.max_fetch_batch`` ids per call.
+        """
+
+    @abstractmethod
+    def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
+        """Create records; one outcome per request, in order. ``request.link`` is stored when supported."""
+
+    @abstractmethod
+    def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
+        """Write the named fields of existing records; one outcome per request, in order."""
+
+    @abstractmethod
+    def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
+        """Delete records; one outcome per request. A record that is already gone is a success."""
+
+    def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
+        """Find records whose stored link is one of ``links``; keyed by link.
+
+        Only called when ``capabilities.link_ids`` is true. The default finds nothing.
+        """
+        return {}
+
+    def represent(self, record: Record) -> Record:
+        """Return ``record`` as this side would store it (e.g. a tentative event becomes busy in Salesforce).
+
+        The engine compares a side's records against the base *as this side represents it*, so a value the
+        side cannot hold is not mistaken for an edit. The default keeps the record unchanged.
+        """
+        return record
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections. The default does nothing."""
+
+
+class StateStore(ABC):
+    """The engine's memory between syncs: pairs, cursors, tombstones, journal, pending items, history.
+
+    Everything is scoped by *profile* (one store can hold several PIM/CRM pairs of accounts) and kind.
+    Writes made inside :meth:`transaction` are committed together or not at all; a crash loses at most the
+    transaction in progress.
+    """
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """A context in which all writes commit atomically (re-entrant: inner contexts join the outer one)."""
+
+    # -- pairs ---------------------------------------------------------------------------------------------
+    @abstractmethod
+    def pairs_for(
+        self, profile: str, kind: Kind, *, pim_ids: Iterable[str] = (), crm_ids: Iterable[str] = ()
+    ) -> list[Pair]:
+        """The pairs that contain any of the given native ids."""
+
+    @abstractmethod
+    def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
+        """Every pair of ``kind`` (used by full scans and rebuilds, never by an incremental sync)."""
+
+    @abstractmethod
+    def count_pairs(self, profile: str, kind: Kind) -> int:
+        """How many pairs ``kind`` has."""
+
+    @abstractmethod
+    def save_pair(self, pair: Pair) -> None:
+        """Insert or replace a pair (keyed by ``pair.pair_id``)."""
+
+    @abstractmethod
+    def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:
+        """Forget a pair."""
+
+    # -- cursors -------------------------------------------------------------------------------------------
+    @abstractmethod
+    def get_cursor(self, profile: str, kind: Kind, side: Side) -> str | None:
+        """The stored change cursor of one side, or None before the first sync."""
+
+    @abstractmethod
+    def set_cursor(self, profile: str, kind: Kind, side: Side, cursor: str | None) -> None:
+        """Store (or clear, with None) one side's cursor."""
+
+    # -- tombstones ----------------------------------------------------------------------------------------
+    @abstractmethod
+    def add_tombstones(self, profile: str, kind: Kind, side: Side, ids: Iterable[str], at: datetime) -> None:
+        """Remember native ids deleted (or left behind on purpose) so they never come back as new records."""
+
+    @abstractmethod
+    def tombstoned(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` have tombstones."""
+
+    @abstractmethod
+    def remove_tombstones(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        """Drop tombstones (the record was edited after all and is synced again)."""
+
+    # -- journal of write intents --------------------------------------------------------------------------
+    @abstractmethod
+    def journal(self, intents: Iterable[Intent]) -> None:
+        """Record intents before the writes they describe are made."""
+
+    @abstractmethod
+    def complete_intents(self, intent_ids: Iterable[str]) -> None:
+        """Mark intents done once their outcome is stored."""
+
+    @abstractmethod
+    def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
+        """Intents journaled but never completed: writes a crash may have left half-done."""
+
+    # -- pending items: failures, conflicts left for review, excluded operations ---------------------------
+    @abstractmethod
+    def put_pending(self, item: PendingItem) -> None:
+        """Insert or replace a pending item (keyed by profile, kind, side, native id)."""
+
+    @abstractmethod
+    def remove_pending(self, profile: str, kind: Kind, side: Side, native_ids: Iterable[str]) -> None:
+        """Forget pending items that have been dealt with."""
+
+    @abstractmethod
+    def pending(self, profile: str, kind: Kind) -> list[PendingItem]:
+        """Every pending item of ``kind``, ignored ones included."""
+
+    # -- history and runs ----------------------------------------------------------------------------------
+    @abstractmethod
+    def add_history(self, entry: HistoryEntry) -> None:
+        """Append one sync run's summary."""
+
+    @abstractmethod
+    def history(self, profile: str, since: datetime | None = None) -> list[HistoryEntry]:
+        """Past runs, newest first."""
+
+    @abstractmethod
+    def purge_history(self, before: datetime) -> int:
+        """Delete history (and tombstones) older than ``before``; returns the number of rows removed."""
+
+    @abstractmethod
+    def last_run(self, profile: str, kind: Kind) -> datetime | None:
+        """When ``kind`` last finished a sync in ``profile``."""
+
+    @abstractmethod
+    def set_last_run(self, profile: str, kind: Kind, at: datetime) -> None:
+        """Record a finished sync."""
+
+    # -- locking and reset ---------------------------------------------------------------------------------
+    @abstractmethod
+    def acquire_lock(self, profile: str, owner: str, *, now: datetime, ttl_seconds: float) -> bool:
+        """Take the profile's sync lock unless another live owner holds it; expired locks are taken over."""
+
+    @abstractmethod
+    def release_lock(self, profile: str, owner: str) -> None:
+        """Release the lock if ``owner`` holds it."""
+
+    @abstractmethod
+    def reset_kind(self, profile: str, kind: Kind) -> None:
+        """Forget pairs, cursors, tombstones, intents and pending items of ``kind`` (data is untouched)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the underlying storage."""

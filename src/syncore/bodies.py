@@ -1,0 +1,94 @@
+"""Plain text and formatting detection for record bodies.
+
+Outlook keeps bodies as HTML or RTF; Salesforce keeps plain text. Two bodies are "the same" when their
+normalized plain text matches, so a formatted Outlook body and its plain Salesforce copy never ping-pong.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from html.parser import HTMLParser
+
+# Tags that carry no formatting of their own: a body made only of these is plain text in HTML clothing.
+_PLAIN_TAGS = frozenset({"html", "head", "body", "meta", "title", "p", "div", "br", "span", "pre", "o:p"})
+_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table"})
+# Attributes that style text; their presence on a plain tag makes it formatting.
+_STYLE_ATTRS = frozenset({"style", "color", "face", "size", "bgcolor", "align"})
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str) -> str:
+    """Canonical plain text: unified newlines, no trailing spaces, at most one blank line, trimmed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    lines = [_SPACES.sub(" ", line).rstrip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+class _HtmlScan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.formatted = False
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        tag = tag.lower()
+        if tag in ("style", "script", "head"):
+            self._skip += tag != "head"
+        if tag not in _PLAIN_TAGS or any(name.lower() in _STYLE_ATTRS for name, _ in attrs):
+            # head content (meta, title) never formats visible text
+            self.formatted = self.formatted or tag not in ("style", "script")
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        tag = tag.lower()
+        if tag in ("style", "script"):
+            self._skip = max(0, self._skip - 1)
+        if tag in _BLOCK_TAGS and tag != "br":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(source: str) -> str:
+    """The visible text of an HTML body, normalized."""
+    scan = _HtmlScan()
+    scan.feed(source)
+    scan.close()
+    return normalize_text("".join(scan.parts))
+
+
+def html_is_formatted(source: str) -> bool:
+    """True when the HTML uses formatting beyond paragraphs and line breaks (bold, links, lists, styles…)."""
+    scan = _HtmlScan()
+    scan.feed(source)
+    scan.close()
+    return scan.formatted
+
+
+# RTF control words that change how text looks. Font table, code page and paragraph words don't count.
+_RTF_FORMATTING = re.compile(
+    rb"\\(?:b|i|ul|ulnone|strike|cf[1-9]\d*|highlight[1-9]\d*|cb[1-9]\d*|pict|field|tab|trowd|pntext|listtext|super|sub)"
+    rb"(?![a-z])"
+)
+_RTF_HTML = re.compile(rb"\\fromhtml\d")
+
+
+def rtf_is_formatted(source: bytes | str) -> bool:
+    """True when an RTF body carries formatting; encapsulated HTML is judged by its HTML."""
+    raw = source.encode("latin-1", "replace") if isinstance(source, str) else source
+    if _RTF_HTML.search(raw):
+        html_parts = re.findall(rb"\{\\\*\\htmltag\d*\s?([^}]*)\}", raw)
+        return html_is_formatted(b"".join(html_parts).decode("latin-1"))
+    return _RTF_FORMATTING.search(raw) is not None
+
+
+def escape_text_as_html(text: str) -> str:
+    """Plain text as minimal HTML, for writing a plain body to an HTML-only backend."""
+    return "<html><body>" + "<br>".join(_html.escape(line) for line in text.split("\n")) + "</body></html>"

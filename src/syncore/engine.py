@@ -1,0 +1,245 @@
+"""The public entry point: :class:`SyncEngine` — plan, review, apply."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from .abc import Adapter, StateStore
+from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked
+from .executor import Executor
+from .models import Kind, Side
+from .plan import Operation, Plan
+from .planner import Planner
+from .results import EventType, SyncEvent, SyncResult
+from .settings import SyncSettings
+from .state_types import Action, HistoryEntry, PendingCategory, PendingItem
+from .timezones import UTC, to_utc
+
+#: how long a sync may hold the profile lock before another process may assume it died
+LOCK_TTL_SECONDS = 3600.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SyncEngine:
+    """Two-way sync of one PIM and one CRM adapter, kind by kind.
+
+    ``plan(kind)`` reads both sides and writes nothing anywhere; ``apply(plan)`` makes the writes;
+    ``sync(kind)`` does both. Events (started, created, updated, deleted, conflict, body kept, error,
+    completed) go to ``on_event``.
+
+    :param pim: the Outlook/Exchange side
+    :param crm: the Salesforce side
+    :param state: where pairs, cursors and history live (e.g. ``SqliteStateStore("state.db")``)
+    :param clock: returns the current UTC time (injectable for tests)
+    """
+
+    def __init__(
+        self,
+        *,
+        pim: Adapter,
+        crm: Adapter,
+        state: StateStore,
+        settings: SyncSettings | None = None,
+        on_event: Callable[[SyncEvent], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.adapters = {Side.PIM: pim, Side.CRM: crm}
+        self.state = state
+        self.settings = settings or SyncSettings()
+        self.on_event = on_event
+        self._clock = clock or _utcnow
+        self._owner = uuid.uuid4().hex
+        for side, adapter in self.adapters.items():
+            if not isinstance(adapter, Adapter):
+                raise ConfigurationError(
+                    f"{side.value}: expected a syncore.abc.Adapter, got {type(adapter).__name__}", key=side.value
+                )
+
+    @property
+    def pim(self) -> Adapter:
+        """The PIM adapter."""
+        return self.adapters[Side.PIM]
+
+    @property
+    def crm(self) -> Adapter:
+        """The CRM adapter."""
+        return self.adapters[Side.CRM]
+
+    def now(self) -> datetime:
+        """The engine's current time (aware UTC)."""
+        return to_utc(self._clock(), field="clock")
+
+    def _emit(self, event: SyncEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _check_kind(self, kind: Kind) -> Kind:
+        try:
+            kind = Kind(kind)
+        except ValueError:
+            raise ConfigurationError(f"unknown kind {kind!r}; expected event, contact or task", key="kind") from None
+        for side, adapter in self.adapters.items():
+            if kind not in adapter.capabilities.kinds:
+                raise ConfigurationError(
+                    f"the {side.value} adapter ({adapter.adapter_name}) does not support {kind.value}s", key="kind"
+                )
+        return kind
+
+    # -- plan ----------------------------------------------------------------------------------------------
+    def plan(self, kind: Kind) -> Plan:
+        """Read both sides and return what a sync of ``kind`` would do. Nothing is written anywhere."""
+        kind = self._check_kind(kind)
+        self._emit(SyncEvent(type=EventType.STARTED, kind=kind, profile=self.settings.profile,
+                             message=f"{kind.value} sync started"))
+        planner = Planner(kind=kind, adapters=self.adapters, state=self.state, settings=self.settings,
+                          now=self.now(), emit=self._emit)
+        return planner.build()
+
+    # -- apply ---------------------------------------------------------------------------------------------
+    def apply(self, plan: Plan, *, force: bool = False, recheck: bool = True) -> SyncResult:
+        """Make the plan's writes and store the outcome.
+
+        :param force: apply even when the safety policy flags the plan (mass delete, emptied side)
+        :param recheck: re-read each operation's source and skip those changed since the plan was made
+        :raises SafetyLimitExceeded: when the plan has safety findings and ``force`` is false
+        :raises SyncLocked: when another sync of the same profile is running
+        """
+        if plan.profile != self.settings.profile:
+            raise StalePlan(f"plan is for profile {plan.profile!r}, this engine syncs {self.settings.profile!r}")
+        kind = self._check_kind(plan.kind)
+        started = self.now()
+        result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=kind, started_at=started,
+                            finished_at=started, warnings=list(plan.warnings))
+        if plan.safety and not force:
+            result.held_for_review = True
+            raise SafetyLimitExceeded(
+                "plan refused by the safety policy: " + "; ".join(plan.safety) + " (review it, then apply with force)",
+                violations=plan.safety,
+            )
+        if not self.state.acquire_lock(plan.profile, self._owner, now=started, ttl_seconds=LOCK_TTL_SECONDS):
+            raise SyncLocked(f"another sync of profile {plan.profile!r} is running")
+        try:
+            self._apply_resolutions(plan)
+            skipped: list[tuple[Operation, str, PendingCategory]] = [
+                (op, "excluded at review", PendingCategory.EXCLUDED) for op in plan.operations if op.excluded
+            ]
+            operations = plan.active_operations
+            if recheck:
+                stale = self._stale(kind, operations)
+                skipped.extend((op, "source changed after the plan was made", PendingCategory.FAILED)
+                               for op in operations if op.op_id in stale)
+                operations = [op for op in operations if op.op_id not in stale]
+            result.conflicts = len(plan.conflicts)
+            result.unresolved_conflicts = sum(1 for c in plan.conflicts if c.resolution is None)
+            result.skipped = [f"{s.side.value} {s.native_id}: {s.reason}" for s in plan.skipped]
+            result.skipped += [f"{op.target.value} {op.op_id}: {reason}" for op, reason, _ in skipped]
+            Executor(plan=plan, adapters=self.adapters, state=self.state, settings=self.settings, now=self.now,
+                     emit=self._emit, result=result).run(operations, skipped)
+            result.finished_at = self.now()
+            self._record_run(result)
+        finally:
+            self.state.release_lock(plan.profile, self._owner)
+        self._emit(SyncEvent(type=EventType.COMPLETED, kind=kind, profile=plan.profile,
+                             message=result.summary.render()))
+        return result
+
+    def sync(self, kind: Kind, *, force: bool = False) -> SyncResult:
+        """Plan and apply in one go (no time passes between them, so sources are not re-checked)."""
+        return self.apply(self.plan(kind), force=force, recheck=False)
+
+    def _record_run(self, result: SyncResult) -> None:
+        with self.state.transaction():
+            if result.stopped is None:
+                self.state.set_last_run(result.profile, result.kind, result.finished_at)
+            self.state.add_history(HistoryEntry(
+                profile=result.profile, kind=result.kind, started_at=result.started_at,
+                finished_at=result.finished_at, ok=result.ok, summary=result.summary.as_dict(),
+            ))
+            self.state.purge_history(result.finished_at - timedelta(days=self.settings.history_days))
+
+    def _stale(self, kind: Kind, operations: list[Operation]) -> set[str]:
+        stale: set[str] = set()
+        for side in Side:
+            ops = [op for op in operations if op.source_side is side and op.source_id and op.source_version]
+            if not ops:
+                continue
+            adapter = self.adapters[side]
+            ids = sorted({op.source_id for op in ops})  # type: ignore[misc]
+            current = {}
+            batch = max(1, adapter.capabilities.max_fetch_batch)
+            for start in range(0, len(ids), batch):
+                current.update(adapter.fetch(kind, ids[start : start + batch]))
+            for op in ops:
+                item = current.get(op.source_id)  # type: ignore[arg-type]
+                if item is None or (item.version is not None and item.version != op.source_version):
+                    stale.add(op.op_id)
+        return stale
+
+    def _apply_resolutions(self, plan: Plan) -> None:
+        pairs = {pair.pair_id: pair for pair in plan.pairs}
+        for conflict in plan.conflicts:
+            if conflict.resolution is None or conflict.applied:
+                continue
+            pair = pairs[conflict.pair_id]
+            winner = conflict.resolution
+            loser = winner.other
+            value = conflict.pim_value if winner is Side.PIM else conflict.crm_value
+            if conflict.field == "*":
+                loser_now = conflict.crm_value if winner is Side.PIM else conflict.pim_value
+                new_base, fields = value, frozenset(value.changed_fields(loser_now))
+            else:
+                new_base, fields = pair.base.replace(**{conflict.field: value}), frozenset({conflict.field})
+            conflict.applied = True
+            if not self.settings.for_kind(plan.kind).may("update", loser) or not fields:
+                continue
+            existing = [op for op in plan.operations
+                        if op.pair_id == pair.pair_id and op.target is loser and op.action is Action.UPDATE]
+            if existing:
+                existing[0].fields = existing[0].fields | fields
+                existing[0].record = new_base
+            else:
+                plan.operations.append(Operation(
+                    op_id=uuid.uuid4().hex[:12], target=loser, action=Action.UPDATE, pair_id=pair.pair_id,
+                    target_id=pair.pim_id if loser is Side.PIM else pair.crm_id,
+                    base_version=pair.pim_version if loser is Side.PIM else pair.crm_version,
+                    source_side=winner, source_id=pair.pim_id if winner is Side.PIM else pair.crm_id,
+                    source_version=None, record=new_base, fields=fields,
+                    reason=f"conflict resolved at review: {winner.value.upper()} wins",
+                ))
+            pair.base = new_base
+            if conflict.field == "body" or conflict.field == "notes":
+                pair.pim_body = None
+            pair.keep_pending_conflict = any(
+                c.resolution is None for c in plan.conflicts if c.pair_id == pair.pair_id
+            )
+
+    # -- maintenance ---------------------------------------------------------------------------------------
+    def rebuild(self, kind: Kind) -> None:
+        """Forget the pairing of ``kind`` (records untouched); the next sync re-matches from full scans."""
+        kind = self._check_kind(kind)
+        self.state.reset_kind(self.settings.profile, kind)
+
+    def pending(self, kind: Kind) -> list[PendingItem]:
+        """Records waiting for a later sync: failures, conflicts left for review, exclusions, ambiguities."""
+        return self.state.pending(self.settings.profile, self._check_kind(kind))
+
+    def ignore(self, kind: Kind, side: Side, native_id: str, *, ignored: bool = True) -> None:
+        """Mark a pending record ignored (never retried) or, with ``ignored=False``, retry it again."""
+        kind = self._check_kind(kind)
+        for item in self.state.pending(self.settings.profile, kind):
+            if item.side is side and item.native_id == native_id:
+                self.state.put_pending(PendingItem(
+                    profile=item.profile, kind=kind, side=side, native_id=native_id, category=item.category,
+                    reason=item.reason, pair_id=item.pair_id, attempts=item.attempts, next_attempt_at=None,
+                    ignored=ignored,
+                ))
+                return
+        self.state.put_pending(PendingItem(
+            profile=self.settings.profile, kind=kind, side=side, native_id=native_id,
+            category=PendingCategory.FAILED, reason="ignored by the user", ignored=ignored,
+        ))

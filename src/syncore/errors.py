@@ -1,0 +1,137 @@
+"""The one exception tree of syncore.
+
+::
+
+    SyncoreError
+    ├─ ConfigurationError (ValueError)        bad settings or arguments; show the message, not a traceback
+    │   └─ InvalidRecordError                 a record failed validation; lists every bad field at once
+    ├─ AdapterError                           raised by adapters, with the backend's exception as __cause__
+    │   ├─ TransientError (retry_after)       try again later: 503, lock contention, dropped connection
+    │   │   └─ RateLimited                    the server asked us to back off (ErrorServerBusy, 429)
+    │   ├─ QuotaExhausted                     the daily API allocation is used up; no retry today
+    │   ├─ AuthenticationError                credentials refused or session expired beyond re-login
+    │   ├─ CursorExpired                      a change cursor is too old or invalid; the core does a full scan
+    │   ├─ RecordRejected                     the backend refused one record (validation, size, …)
+    │   ├─ UnsupportedRecord                  the record cannot be represented on this side (reported, skipped)
+    │   └─ PreconditionFailed
+    │       ├─ NotFound
+    │       ├─ AlreadyExists
+    │       └─ VersionMismatch                the record changed since the version we wrote against
+    └─ SyncError
+        ├─ SafetyLimitExceeded                the plan would delete too much, or a side looks emptied
+        ├─ StalePlan                          a plan no longer fits the state it was made from
+        ├─ SyncLocked                         another sync of the same profile is running
+        └─ SimulatedCrash (BaseException)     test-only, see syncore.testing
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class SyncoreError(Exception):
+    """Base class of every error syncore raises on purpose."""
+
+
+class ConfigurationError(SyncoreError, ValueError):
+    """A setting or argument is invalid. The message names the key, the value and what is allowed."""
+
+    def __init__(self, message: str, *, key: str | None = None, value: object = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.value = value
+
+
+class InvalidRecordError(ConfigurationError):
+    """A record could not be built. ``problems`` holds every ``(field, reason)`` pair, not just the first."""
+
+    def __init__(self, record_type: str, problems: Iterable[tuple[str, str]]) -> None:
+        self.record_type = record_type
+        self.problems = list(problems)
+        lines = "; ".join(f"{name}: {reason}" for name, reason in self.problems)
+        super().__init__(f"invalid {record_type}: {lines}", key=self.problems[0][0] if self.problems else None)
+
+
+class AdapterError(SyncoreError):
+    """An adapter could not do what was asked. Adapters raise subclasses with the backend error as cause."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        #: the backend's own error code, e.g. ``UNABLE_TO_LOCK_ROW`` or ``ErrorServerBusy``
+        self.code = code
+
+
+class TransientError(AdapterError):
+    """A temporary failure; ``retry_after`` is the server's hint in seconds, when it gave one."""
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class RateLimited(TransientError):
+    """The server throttled us and asked for a pause of ``retry_after`` seconds."""
+
+
+class QuotaExhausted(AdapterError):
+    """The backend's API allocation (or the share of it this sync may use) is used up."""
+
+
+class AuthenticationError(AdapterError):
+    """Credentials were refused. The message never contains the credential itself."""
+
+
+class CursorExpired(AdapterError):
+    """The change cursor can no longer be used; the engine falls back to a full scan."""
+
+
+class RecordRejected(AdapterError):
+    """The backend refused a single record, e.g. a validation rule or a value too long."""
+
+
+class UnsupportedRecord(AdapterError):
+    """This side cannot hold the record (a recurring series, a 15-day event in Salesforce, …)."""
+
+
+class PreconditionFailed(AdapterError):
+    """The record is not in the state the write expected."""
+
+
+class NotFound(PreconditionFailed):
+    """The record does not exist (any more)."""
+
+
+class AlreadyExists(PreconditionFailed):
+    """A record with the same identity already exists."""
+
+
+class VersionMismatch(PreconditionFailed):
+    """The record changed on the backend after the version the write was based on."""
+
+
+class SyncError(SyncoreError):
+    """The engine refused or stopped a sync."""
+
+
+class SafetyLimitExceeded(SyncError):
+    """A plan would delete more than the safety limit allows, or follows one side becoming empty."""
+
+    def __init__(self, message: str, *, violations: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.violations = list(violations)
+
+
+class StalePlan(SyncError):
+    """The plan was made for another profile or kind, or its state moved on since."""
+
+
+class SyncLocked(SyncError):
+    """Another sync of the same profile holds the lock."""
+
+
+class SimulatedCrash(BaseException):
+    """Raised by test fault injection to stop a sync dead between two writes.
+
+    It derives from BaseException so that no ``except Exception`` in the engine can swallow it, just as a
+    real process kill cannot be caught.
+    """

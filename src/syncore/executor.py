@@ -1,0 +1,251 @@
+"""Applying a plan: journal each batch of writes, make them, and store each pair once its writes succeed.
+
+Order of events for one batch, each step safe to crash after:
+
+1. the batch's write intents are journaled;
+2. the adapter writes the batch and reports one outcome per record;
+3. in one state transaction: pairs whose operations all succeeded are stored, failures become pending items
+   with back-off, and the batch's intents are marked done.
+
+Cursors are stored last, so after a crash the next sync sees the same changes again; everything already
+done is recognised by version or content and not repeated (creates through links or the matcher).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import attrs
+
+from .abc import Adapter, StateStore
+from .errors import AdapterError, AuthenticationError, QuotaExhausted, RateLimited, NotFound
+from .models import Kind, Side
+from .plan import Operation, PairPlan, Plan
+from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
+from .results import EventType, RecordError, SyncEvent, SyncResult
+from .settings import SyncSettings
+from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
+
+# Errors after which no further call is worth making in this sync: the rest is retried next time.
+_STOPPING = (QuotaExhausted, AuthenticationError, RateLimited)
+
+_EVENT_FOR = {Action.CREATE: EventType.CREATED, Action.UPDATE: EventType.UPDATED, Action.DELETE: EventType.DELETED}
+
+
+class _Stop(Exception):
+    pass
+
+
+class Executor:
+    """Runs one plan's operations against the adapters. Used by :class:`~syncore.engine.SyncEngine`."""
+
+    def __init__(
+        self,
+        *,
+        plan: Plan,
+        adapters: dict[Side, Adapter],
+        state: StateStore,
+        settings: SyncSettings,
+        now: Callable[[], datetime],
+        emit: Callable[[SyncEvent], None],
+        result: SyncResult,
+    ) -> None:
+        self.plan = plan
+        self.kind: Kind = plan.kind
+        self.profile = plan.profile
+        self.adapters = adapters
+        self.state = state
+        self.settings = settings
+        self.now = now
+        self.emit = emit
+        self.result = result
+        self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
+        self.ops_by_pair: dict[str, list[Operation]] = defaultdict(list)
+        self.done: dict[str, WriteOutcome] = {}
+        self.failed_pairs: set[str] = set()
+        self._pending: dict[tuple[Side, str], PendingItem] | None = None
+
+    # -- entry point ---------------------------------------------------------------------------------------
+    def run(self, operations: list[Operation], skipped_ops: list[tuple[Operation, str, PendingCategory]]) -> None:
+        """Execute ``operations``; ``skipped_ops`` (excluded or stale) are parked as pending items."""
+        for op in operations:
+            self.ops_by_pair[op.pair_id].append(op)
+        for op, _, _ in skipped_ops:
+            self.failed_pairs.add(op.pair_id)
+        with self.state.transaction():
+            for op, reason, category in skipped_ops:
+                self._park(op, reason, category, count_attempt=False)
+            # Pairs without operations (echoes, matches that agree, both deleted) are stored right away.
+            for pair_id, pair_plan in self.pair_plans.items():
+                if pair_id not in self.ops_by_pair and pair_id not in self.failed_pairs:
+                    self._commit_pair(pair_plan)
+        try:
+            for target in (Side.CRM, Side.PIM):
+                for action in (Action.DELETE, Action.UPDATE, Action.CREATE):
+                    batch_ops = [op for op in operations if op.target is target and op.action is action]
+                    if batch_ops:
+                        self._run_action(target, action, batch_ops)
+        except _Stop:
+            return
+        with self.state.transaction():
+            for side, cursor in self.plan.cursors.items():
+                if cursor is not None:
+                    self.state.set_cursor(self.profile, self.kind, side, cursor)
+            for side in Side:
+                ids = [native_id for s, native_id in self.plan.clear_pending if s is side]
+                if ids:
+                    self.state.remove_pending(self.profile, self.kind, side, ids)
+            for skip in self.plan.skipped:
+                if skip.pending is not None:
+                    self.state.put_pending(PendingItem(
+                        profile=self.profile, kind=self.kind, side=skip.side, native_id=skip.native_id,
+                        category=skip.pending, reason=skip.reason,
+                    ))
+            self.state.complete_intents(self.plan.intents_done)
+
+    # -- one action on one side ----------------------------------------------------------------------------
+    def _run_action(self, target: Side, action: Action, ops: list[Operation]) -> None:
+        adapter = self.adapters[target]
+        caps = adapter.capabilities
+        size = {Action.CREATE: caps.max_create_batch, Action.UPDATE: caps.max_update_batch,
+                Action.DELETE: caps.max_delete_batch}[action]
+        for start in range(0, len(ops), max(1, size)):
+            batch = ops[start : start + size]
+            intents = [
+                Intent(
+                    intent_id=uuid.uuid4().hex, profile=self.profile, kind=self.kind, side=target, action=action,
+                    pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=self.now(),
+                )
+                for op in batch
+            ]
+            self.state.journal(intents)
+            try:
+                outcomes = self._call(adapter, action, batch)
+            except _STOPPING as exc:
+                self.result.stopped = f"{target.value}: {exc}"
+                self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=target,
+                                    message=f"sync stopped: {exc}"))
+                with self.state.transaction():
+                    for op in batch:
+                        self._fail(op, exc)
+                    self.state.complete_intents(i.intent_id for i in intents)
+                raise _Stop from exc
+            except AdapterError as exc:
+                # the whole call failed: every record in it is retried later, the other batches go on
+                outcomes = [WriteOutcome(ref=op.op_id, error=exc) for op in batch]
+            with self.state.transaction():
+                for op, outcome in zip(batch, outcomes, strict=True):
+                    self._settle(op, outcome)
+                self.state.complete_intents(i.intent_id for i in intents)
+
+    def _call(self, adapter: Adapter, action: Action, batch: list[Operation]) -> list[WriteOutcome]:
+        if action is Action.CREATE:
+            outcomes = adapter.create(
+                self.kind, [CreateRequest(ref=op.op_id, record=op.record, link=op.link) for op in batch]  # type: ignore[arg-type]
+            )
+        elif action is Action.UPDATE:
+            outcomes = adapter.update(
+                self.kind,
+                [
+                    UpdateRequest(ref=op.op_id, id=op.target_id, record=op.record, fields=op.fields,  # type: ignore[arg-type]
+                                  base_version=op.base_version)
+                    for op in batch
+                ],
+            )
+        else:
+            outcomes = adapter.delete(
+                self.kind, [DeleteRequest(ref=op.op_id, id=op.target_id, base_version=op.base_version)  # type: ignore[arg-type]
+                            for op in batch]
+            )
+        if len(outcomes) != len(batch):
+            raise AdapterError(f"{adapter.adapter_name} returned {len(outcomes)} outcomes for {len(batch)} records")
+        return outcomes
+
+    # -- outcomes ------------------------------------------------------------------------------------------
+    def _settle(self, op: Operation, outcome: WriteOutcome) -> None:
+        if not outcome.ok and op.action is Action.DELETE and isinstance(outcome.error, NotFound):
+            outcome = attrs.evolve(outcome, error=None)  # already gone is what we wanted
+        if not outcome.ok:
+            self._fail(op, outcome.error)  # type: ignore[arg-type]
+            return
+        self.done[op.op_id] = outcome
+        self.result.bump(op.target, op.action)
+        for warning in outcome.warnings:
+            self.result.warnings.append(f"{op.target.value} {outcome.id}: {warning}")
+        self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
+                            record_id=outcome.id or op.target_id, message=op.reason))
+        if op.pair_id not in self.failed_pairs and all(o.op_id in self.done for o in self.ops_by_pair[op.pair_id]):
+            self._commit_pair(self.pair_plans[op.pair_id])
+
+    def _fail(self, op: Operation, error: AdapterError) -> None:
+        self.failed_pairs.add(op.pair_id)
+        self.result.errors.append(
+            RecordError(side=op.target, native_id=op.target_id or op.source_id, action=op.action, message=str(error),
+                        code=getattr(error, "code", None))
+        )
+        self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=op.target,
+                            record_id=op.target_id or op.source_id,
+                            message=f"{op.action.value} failed: {error}"))
+        self._park(op, str(error), PendingCategory.FAILED, count_attempt=True, error=error)
+
+    def _park(
+        self, op: Operation, reason: str, category: PendingCategory, *, count_attempt: bool,
+        error: AdapterError | None = None,
+    ) -> None:
+        pair_plan = self.pair_plans.get(op.pair_id)
+        side = op.source_side or op.target.other
+        native_id = op.source_id
+        if native_id is None and pair_plan is not None:
+            native_id = pair_plan.pim_id if side is Side.PIM else pair_plan.crm_id
+        if native_id is None:
+            return
+        if self._pending is None:
+            self._pending = {(item.side, item.native_id): item for item in self.state.pending(self.profile, self.kind)}
+        previous = self._pending.get((side, native_id))
+        attempts = previous.attempts if previous else 0
+        next_at = None
+        if count_attempt:
+            attempts += 1
+            delay = min(self.settings.retry_base * (2 ** (attempts - 1)), self.settings.retry_max)
+            retry_after = getattr(error, "retry_after", None) or 0
+            next_at = self.now() + max(delay, timedelta(seconds=retry_after))
+        paired = pair_plan is not None and pair_plan.pim_id is not None and pair_plan.crm_id is not None
+        self.state.put_pending(PendingItem(
+            profile=self.profile, kind=self.kind, side=side, native_id=native_id, category=category, reason=reason,
+            pair_id=op.pair_id if paired else None, attempts=attempts, next_attempt_at=next_at,
+        ))
+
+    def _commit_pair(self, pair_plan: PairPlan) -> None:
+        ops = self.ops_by_pair.get(pair_plan.pair_id, [])
+        ids = {Side.PIM: pair_plan.pim_id, Side.CRM: pair_plan.crm_id}
+        versions = {Side.PIM: pair_plan.pim_version, Side.CRM: pair_plan.crm_version}
+        base = pair_plan.base
+        for op in ops:
+            outcome = self.done[op.op_id]
+            if op.action is Action.CREATE:
+                ids[op.target] = outcome.id
+            if op.action is not Action.DELETE:
+                versions[op.target] = outcome.version
+        with self.state.transaction():
+            now = self.now()
+            for side, native_id in pair_plan.tombstones:
+                self.state.add_tombstones(self.profile, self.kind, side, [native_id], now)
+            if pair_plan.remove:
+                self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
+            else:
+                assert ids[Side.PIM] and ids[Side.CRM] and base is not None
+                self.state.save_pair(Pair(
+                    profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
+                    crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,
+                    pim_body=pair_plan.pim_body,
+                ))
+            for side, native_id in pair_plan.settles:
+                self.state.remove_pending(self.profile, self.kind, side, [native_id])
+            if pair_plan.keep_pending_conflict and ids[Side.PIM]:
+                self.state.put_pending(PendingItem(
+                    profile=self.profile, kind=self.kind, side=Side.PIM, native_id=ids[Side.PIM],  # type: ignore[arg-type]
+                    category=PendingCategory.CONFLICT, reason="conflict left for review", pair_id=pair_plan.pair_id,
+                ))

@@ -1,0 +1,560 @@
+"""Planning: read both sides' change feeds and decide, per record, what a sync would do. Writes nothing.
+
+The planner touches only what changed: records in the change feeds, pending items that are due, and the
+pairs those ids belong to. A sync whose feeds are empty loads no pair at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+import attrs
+
+from .abc import Adapter, StateStore
+from .errors import CursorExpired
+from .matching import match
+from .merge import BODY_FIELDS, MergeInput, MergeResult, merge
+from .models import Event, Kind, Record, Side, Task
+from .plan import Conflict, FieldChange, Operation, PairPlan, Plan, Skip
+from .remote import ChangeSet, RemoteRecord
+from .results import EventType, SyncEvent
+from .settings import KindSettings, SyncSettings
+from .state_types import Action, Pair, PendingCategory, PendingItem
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def blank_like(record: Record) -> Record:
+    """An all-default record of the same type, the base for pairing two records that never agreed before.
+
+    Event start/end have no default, so they are taken from ``record`` (first-sync matching already
+    requires them to be equal on both sides).
+    """
+    if isinstance(record, Event):
+        return Event(start=record.start, end=record.end)
+    return type(record)()
+
+
+@attrs.define
+class _Feeds:
+    """Both sides' view of this sync: current records, deletions, and what came from the feed."""
+
+    current: dict[Side, dict[str, RemoteRecord]]
+    deleted: dict[Side, set[str]]
+    from_feed: dict[Side, set[str]]
+    forced: dict[Side, set[str]]
+
+
+class Planner:
+    """Builds one :class:`Plan` for one kind. Used by :class:`~syncore.engine.SyncEngine`; not public."""
+
+    def __init__(
+        self,
+        *,
+        kind: Kind,
+        adapters: dict[Side, Adapter],
+        state: StateStore,
+        settings: SyncSettings,
+        now: datetime,
+        emit: Callable[[SyncEvent], None],
+        resolutions: dict[tuple[str, str], Side] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.adapters = adapters
+        self.state = state
+        self.settings = settings
+        self.job: KindSettings = settings.for_kind(kind)
+        self.profile = settings.profile
+        self.now = now
+        self.emit = emit
+        self.plan = Plan(plan_id=_new_id(), profile=self.profile, kind=kind, created_at=now)
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def _read_feed(self, side: Side) -> ChangeSet:
+        adapter = self.adapters[side]
+        cursor = self.state.get_cursor(self.profile, self.kind, side)
+        if cursor is not None:
+            try:
+                return adapter.changes(self.kind, cursor)
+            except CursorExpired as exc:
+                self.plan.warnings.append(f"{side.value}: change cursor expired ({exc}); full scan instead")
+        return adapter.full_scan(self.kind)
+
+    def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
+        ids = sorted(set(ids))
+        if not ids:
+            return {}
+        adapter = self.adapters[side]
+        batch = max(1, adapter.capabilities.max_fetch_batch)
+        found: dict[str, RemoteRecord] = {}
+        for start in range(0, len(ids), batch):
+            found.update(adapter.fetch(self.kind, ids[start : start + batch]))
+        return found
+
+    def _skip(self, side: Side, native_id: str, reason: str, pending: PendingCategory | None = None) -> None:
+        self.plan.skipped.append(Skip(side=side, native_id=native_id, reason=reason, pending=pending))
+        self.emit(
+            SyncEvent(
+                type=EventType.SKIPPED, kind=self.kind, profile=self.profile, side=side, record_id=native_id,
+                message=reason,
+            )
+        )
+
+    # -- the plan ------------------------------------------------------------------------------------------
+    def build(self) -> Plan:
+        """Read both sides and return the plan."""
+        feeds = {side: self._read_feed(side) for side in Side}
+        plan = self.plan
+        plan.cursors = {side: feeds[side].cursor for side in Side}
+        current = {side: {item.id: item for item in feeds[side].upserts} for side in Side}
+        deleted = {side: set(feeds[side].deletions) - set(current[side]) for side in Side}
+        from_feed = {side: set(current[side]) | deleted[side] for side in Side}
+        for side in Side:
+            for item in feeds[side].unsupported:
+                self._skip(side, item.id, item.reason)
+                current[side].pop(item.id, None)
+                deleted[side].discard(item.id)
+
+        pending = self.state.pending(self.profile, self.kind)
+        ignored = {(item.side, item.native_id) for item in pending if item.ignored}
+        due = [
+            item for item in pending
+            if not item.ignored and (item.next_attempt_at is None or item.next_attempt_at <= self.now)
+        ]
+        for side, native_id in ignored:
+            if native_id in from_feed[side]:
+                self._skip(side, native_id, "marked ignored")
+            current[side].pop(native_id, None)
+            deleted[side].discard(native_id)
+
+        pairs = self._touched_pairs(current, deleted, due)
+        for side in Side:
+            if feeds[side].complete:
+                self._infer_deletions(side, current, deleted, pairs)
+
+        forced = {side: set() for side in Side}
+        need: dict[Side, set[str]] = {side: set() for side in Side}
+        for item in due:
+            forced[item.side].add(item.native_id)
+            if item.native_id not in from_feed[item.side]:
+                need[item.side].add(item.native_id)
+        pim_formats = self.adapters[Side.PIM].capabilities.formatted_bodies
+        for pair in pairs.values():
+            is_forced = pair.pim_id in forced[Side.PIM] or pair.crm_id in forced[Side.CRM]
+            for side in Side:
+                if is_forced:
+                    forced[side].add(pair.id_on(side))
+                    if pair.id_on(side) not in current[side] and pair.id_on(side) not in deleted[side]:
+                        need[side].add(pair.id_on(side))
+            crm_item = current[Side.CRM].get(pair.crm_id)
+            if (
+                crm_item is not None
+                and pim_formats
+                and self.settings.preserve_formatted_bodies
+                and pair.pim_id not in current[Side.PIM]
+                and any(getattr(crm_item.record, f, None) != getattr(pair.base, f, None) for f in BODY_FIELDS)
+            ):
+                # Whether the CRM's new text may replace the Outlook body depends on that body's formatting.
+                need[Side.PIM].add(pair.pim_id)
+        paired_ids = {side: {pair.id_on(side) for pair in pairs.values()} for side in Side}
+        for side in Side:
+            for item in current[side].values():
+                if item.link and item.id not in paired_ids[side] and item.link not in current[side.other]:
+                    need[side.other].add(item.link)
+        for side in Side:
+            fetched = self._fetch(side, need[side])
+            for native_id in need[side]:
+                if native_id in fetched:
+                    current[side].setdefault(native_id, fetched[native_id])
+                elif native_id in paired_ids[side]:
+                    deleted[side].add(native_id)
+        # Link targets that were fetched may belong to existing pairs (state was not lost after all).
+        linked = self.state.pairs_for(
+            self.profile, self.kind,
+            pim_ids=[i for i in need[Side.PIM] if i in current[Side.PIM] and i not in paired_ids[Side.PIM]],
+            crm_ids=[i for i in need[Side.CRM] if i in current[Side.CRM] and i not in paired_ids[Side.CRM]],
+        )
+        for pair in linked:
+            pairs.setdefault(pair.pair_id, pair)
+        self.feeds = _Feeds(current=current, deleted=deleted, from_feed=from_feed, forced=forced)
+
+        due_keys = {(item.side, item.native_id) for item in due}
+        for pair in pairs.values():
+            self._plan_pair(pair, due_keys)
+        paired = {side: {pair.id_on(side) for pair in pairs.values()} for side in Side}
+        unpaired = {
+            side: {i: item for i, item in current[side].items() if i not in paired[side]} for side in Side
+        }
+        for side, native_id in due_keys:
+            if native_id not in paired[side] and native_id not in current[side]:
+                plan.clear_pending.append((side, native_id))  # the record is gone; nothing left to retry
+        self._plan_unpaired(unpaired, due_keys)
+        self._check_safety(feeds, current)
+        return plan
+
+    def _touched_pairs(
+        self, current: dict[Side, dict[str, RemoteRecord]], deleted: dict[Side, set[str]], due: list[PendingItem]
+    ) -> dict[str, Pair]:
+        ids = {side: set(current[side]) | deleted[side] for side in Side}
+        for item in due:
+            ids[item.side].add(item.native_id)
+        if not ids[Side.PIM] and not ids[Side.CRM]:
+            return {}
+        found = self.state.pairs_for(self.profile, self.kind, pim_ids=ids[Side.PIM], crm_ids=ids[Side.CRM])
+        return {pair.pair_id: pair for pair in found}
+
+    def _infer_deletions(
+        self, side: Side, current: dict[Side, dict[str, RemoteRecord]], deleted: dict[Side, set[str]],
+        pairs: dict[str, Pair],
+    ) -> None:
+        # A full scan lists everything that exists, but absence alone is not proof: confirm by id first.
+        missing = {pair.id_on(side): pair for pair in self.state.iter_pairs(self.profile, self.kind)
+                   if pair.id_on(side) not in current[side]}
+        if not missing:
+            return
+        found = self._fetch(side, missing)
+        for native_id, pair in missing.items():
+            if native_id in found:
+                current[side][native_id] = found[native_id]
+            else:
+                deleted[side].add(native_id)
+            pairs.setdefault(pair.pair_id, pair)
+
+    # -- paired records ------------------------------------------------------------------------------------
+    def _plan_pair(self, pair: Pair, due_keys: set[tuple[Side, str]]) -> None:
+        feeds = self.feeds
+        gone = {side: pair.id_on(side) in feeds.deleted[side] for side in Side}
+        items = {side: feeds.current[side].get(pair.id_on(side)) for side in Side}
+        changed = {
+            side: items[side] is not None
+            and (
+                pair.id_on(side) in feeds.forced[side]
+                or items[side].version is None
+                or items[side].version != pair.version_on(side)
+            )
+            for side in Side
+        }
+        settles = tuple((side, pair.id_on(side)) for side in Side if (side, pair.id_on(side)) in due_keys)
+        both_ids = ((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id))
+
+        if gone[Side.PIM] and gone[Side.CRM]:
+            # deleted on both sides: only the pair is left to forget
+            self.plan.pairs.append(self._pair_plan(pair, remove=True, tombstones=both_ids, settles=settles))
+            return
+        for deleted_side in Side:
+            if not gone[deleted_side]:
+                continue
+            survivor = deleted_side.other
+            if changed[survivor]:
+                # deleted on one side but edited on the other: the edit wins, re-create it
+                self._recreate(pair, items[survivor], deleted_side, settles)
+            elif self.job.may("delete", survivor):
+                # deleted on one side, untouched on the other: delete it there too
+                self._add_op(
+                    pair, survivor, Action.DELETE, record=None, fields=frozenset(), source_side=deleted_side,
+                    source_id=pair.id_on(deleted_side), source_version=None,
+                    reason=f"deleted in {deleted_side.value.upper()}", changes=(),
+                    base_version=pair.version_on(survivor),
+                )
+                self.plan.pairs.append(self._pair_plan(pair, remove=True, tombstones=both_ids, settles=settles))
+            else:
+                # deleting is not allowed there: unpair, and tombstone the survivor so it is not copied back
+                self._skip(survivor, pair.id_on(survivor),
+                           f"deleted in {deleted_side.value.upper()}; deletion not propagated (not allowed)")
+                self.plan.pairs.append(
+                    self._pair_plan(pair, remove=True, tombstones=((survivor, pair.id_on(survivor)),),
+                                    settles=settles)
+                )
+            return
+        if not changed[Side.PIM] and not changed[Side.CRM]:
+            if settles:
+                self.plan.pairs.append(self._pair_plan(pair, settles=settles))
+            return
+        self._merge_pair(pair, items, changed, settles)
+
+    def _merge_pair(
+        self, pair: Pair, items: dict[Side, RemoteRecord | None], changed: dict[Side, bool],
+        settles: tuple[tuple[Side, str], ...],
+    ) -> None:
+        pim_item, crm_item = items[Side.PIM], items[Side.CRM]
+        result = self._merge(
+            MergeInput(
+                base=pair.base,
+                pim=pim_item.record if changed[Side.PIM] and pim_item else None,
+                crm=crm_item.record if changed[Side.CRM] and crm_item else None,
+                pim_modified=pim_item.modified_at if pim_item else None,
+                crm_modified=crm_item.modified_at if crm_item else None,
+                pim_body=pair.pim_body,
+            )
+        )
+        current = {
+            Side.PIM: pim_item.record if pim_item else self.adapters[Side.PIM].represent(pair.base),
+            Side.CRM: crm_item.record if crm_item else self.adapters[Side.CRM].represent(pair.base),
+        }
+        self._record_conflicts(pair.pair_id, result, current)
+        for target, fields in ((Side.PIM, result.to_pim), (Side.CRM, result.to_crm)):
+            if not fields:
+                continue
+            source = target.other
+            self._add_op(
+                pair, target, Action.UPDATE, record=result.base, fields=fields, source_side=source,
+                source_id=pair.id_on(source), source_version=items[source].version if items[source] else None,
+                reason=f"changed in {source.value.upper()}",
+                changes=tuple(
+                    FieldChange(field=f, old=getattr(current[target], f), new=getattr(result.base, f))
+                    for f in sorted(fields)
+                ),
+                base_version=items[target].version if items[target] else pair.version_on(target),
+            )
+        if result.body_kept:
+            self.emit(SyncEvent(type=EventType.BODY_KEPT, kind=self.kind, profile=self.profile, side=Side.PIM,
+                                record_id=pair.pim_id, message="formatted Outlook body kept; other fields updated"))
+        self.plan.pairs.append(
+            PairPlan(
+                pair_id=pair.pair_id,
+                pim_id=pair.pim_id,
+                crm_id=pair.crm_id,
+                pim_version=pim_item.version if pim_item else pair.pim_version,
+                crm_version=crm_item.version if crm_item else pair.crm_version,
+                base=result.base,
+                pim_body=result.pim_body,
+                settles=settles,
+                keep_pending_conflict=any(c.winner is None for c in result.conflicts),
+            )
+        )
+
+    def _merge(self, inp: MergeInput, resolutions: dict[str, Side] | None = None) -> MergeResult:
+        return merge(
+            inp,
+            represent_pim=self.adapters[Side.PIM].represent,
+            represent_crm=self.adapters[Side.CRM].represent,
+            settings=self.job,
+            policy=self.settings.conflict_policy,
+            preserve_formatted_bodies=self.settings.preserve_formatted_bodies,
+            pim_keeps_formatting=self.adapters[Side.PIM].capabilities.formatted_bodies,
+            resolutions=resolutions,
+        )
+
+    def _record_conflicts(self, pair_id: str, result: MergeResult, current: dict[Side, Record]) -> None:
+        for conflict in result.conflicts:
+            whole = conflict.field == "*"
+            self.plan.conflicts.append(
+                Conflict(
+                    conflict_id=_new_id()[:12],
+                    pair_id=pair_id,
+                    field=conflict.field,
+                    pim_value=current[Side.PIM] if whole else conflict.pim_value,
+                    crm_value=current[Side.CRM] if whole else conflict.crm_value,
+                    resolution=conflict.winner,
+                    reason=conflict.reason,
+                )
+            )
+            self.emit(SyncEvent(type=EventType.CONFLICT, kind=self.kind, profile=self.profile,
+                                message=f"{conflict.field}: {conflict.reason}"))
+
+    def _recreate(
+        self, pair: Pair, survivor: RemoteRecord | None, deleted_side: Side, settles: tuple[tuple[Side, str], ...]
+    ) -> None:
+        assert survivor is not None
+        source = deleted_side.other
+        if not self.job.may("create", deleted_side):
+            self._skip(source, survivor.id,
+                       f"deleted in {deleted_side.value.upper()} but edited here; re-creating is not allowed")
+            self.plan.pairs.append(self._pair_plan(pair, remove=True, settles=settles))
+            return
+        new_pair = PairPlan(
+            pair_id=pair.pair_id,
+            pim_id=survivor.id if source is Side.PIM else None,
+            crm_id=survivor.id if source is Side.CRM else None,
+            pim_version=survivor.version if source is Side.PIM else None,
+            crm_version=survivor.version if source is Side.CRM else None,
+            base=survivor.record,
+            tombstones=((deleted_side, pair.id_on(deleted_side)),),
+            settles=settles,
+        )
+        self.plan.pairs.append(new_pair)
+        self._add_op(
+            pair, deleted_side, Action.CREATE, record=survivor.record, fields=frozenset(), source_side=source,
+            source_id=survivor.id, source_version=survivor.version,
+            reason=f"re-created: edited in {source.value.upper()} while deleted in {deleted_side.value.upper()}",
+            changes=(), base_version=None, target_id=None, link=survivor.id,
+        )
+
+    # -- unpaired records ----------------------------------------------------------------------------------
+    def _plan_unpaired(self, unpaired: dict[Side, dict[str, RemoteRecord]], due_keys: set[tuple[Side, str]]) -> None:
+        self._pair_recovered_creates(unpaired)
+        self._pair_by_links(unpaired)
+        matched = match(self.kind, unpaired[Side.PIM].values(), unpaired[Side.CRM].values())
+        for pim_item, crm_item in matched.pairs:
+            self._pair_found(pim_item, crm_item, blank_like(pim_item.record), due_keys)
+            del unpaired[Side.PIM][pim_item.id]
+            del unpaired[Side.CRM][crm_item.id]
+        for item, reason in matched.ambiguous:
+            side = Side.PIM if item.id in unpaired[Side.PIM] else Side.CRM
+            self._skip(side, item.id, reason, pending=PendingCategory.AMBIGUOUS)
+            del unpaired[side][item.id]
+        for side in Side:
+            tombstoned = self.state.tombstoned(self.profile, self.kind, side, unpaired[side])
+            for item in unpaired[side].values():
+                self._plan_create(side, item, item.id in tombstoned, due_keys)
+
+    def _pair_recovered_creates(self, unpaired: dict[Side, dict[str, RemoteRecord]]) -> None:
+        open_intents = self.state.open_intents(self.profile, self.kind)
+        intents = [i for i in open_intents if i.action is Action.CREATE]
+        self.plan.intents_done.extend(i.intent_id for i in open_intents)
+        for target in Side:
+            adapter = self.adapters[target]
+            wanted = {i.source_id: i for i in intents if i.side is target and i.source_id}
+            if not wanted or not adapter.capabilities.link_ids:
+                continue  # without links, the matcher below re-pairs what a crash left behind
+            found = adapter.find_by_link(self.kind, list(wanted))
+            source_side = target.other
+            known = self.state.pairs_for(
+                self.profile, self.kind,
+                **{f"{target.value}_ids": [c.id for c in found.values()], f"{source_side.value}_ids": list(found)},
+            )
+            already = {pair.id_on(target) for pair in known} | {pair.id_on(source_side) for pair in known}
+            for source_id, created in found.items():
+                if created.id in already or source_id in already:
+                    continue  # the crash came after the pair was stored: nothing to recover
+                source = unpaired[source_side].get(source_id) or self._fetch(source_side, [source_id]).get(source_id)
+                if source is None:
+                    continue
+                pim_item, crm_item = (source, created) if source_side is Side.PIM else (created, source)
+                # The created record is what we wrote: it is the base, so later edits of the source still travel.
+                self._pair_found(pim_item, crm_item, created.record, set())
+                unpaired[source_side].pop(source_id, None)
+                unpaired[target].pop(created.id, None)
+
+    def _pair_by_links(self, unpaired: dict[Side, dict[str, RemoteRecord]]) -> None:
+        for side in Side:
+            other = side.other
+            for item in list(unpaired[side].values()):
+                if item.id not in unpaired[side] or not item.link:
+                    continue
+                partner = unpaired[other].get(item.link)
+                if partner is None:
+                    continue
+                pim_item, crm_item = (item, partner) if side is Side.PIM else (partner, item)
+                self._pair_found(pim_item, crm_item, blank_like(pim_item.record), set())
+                del unpaired[side][item.id]
+                del unpaired[other][partner.id]
+
+    def _pair_found(
+        self, pim_item: RemoteRecord, crm_item: RemoteRecord, base: Record, due_keys: set[tuple[Side, str]]
+    ) -> None:
+        pair_id = _new_id()
+        pair = Pair(
+            profile=self.profile, kind=self.kind, pair_id=pair_id, pim_id=pim_item.id, crm_id=crm_item.id,
+            pim_version=pim_item.version, crm_version=crm_item.version, base=base,
+        )
+        settles = tuple((s, i) for s, i in ((Side.PIM, pim_item.id), (Side.CRM, crm_item.id)) if (s, i) in due_keys)
+        self._merge_pair(pair, {Side.PIM: pim_item, Side.CRM: crm_item}, {Side.PIM: True, Side.CRM: True}, settles)
+
+    def _in_range(self, record: Record) -> bool:
+        today = self.now.date()
+        first = today - timedelta(days=self.job.past_days)
+        last = today + timedelta(days=self.job.future_days)
+        if isinstance(record, Event):
+            start = record.start if record.all_day else record.start.date()  # type: ignore[union-attr]
+            end = record.end if record.all_day else record.end.date()  # type: ignore[union-attr]
+            return end >= first and start <= last
+        if isinstance(record, Task) and record.due is not None:
+            return first <= record.due <= last
+        return True
+
+    def _plan_create(
+        self, side: Side, item: RemoteRecord, tombstoned: bool, due_keys: set[tuple[Side, str]]
+    ) -> None:
+        target = side.other
+        if tombstoned:
+            # its partner was deleted on purpose earlier; don't bring it back
+            self._skip(side, item.id, "deleted earlier on the other side (tombstone)")
+            return
+        if getattr(item.record, "private", False) and not self.job.include_private:
+            self._skip(side, item.id, "private item (include_private is off)")
+            return
+        if not self._in_range(item.record):
+            self._skip(side, item.id,
+                       f"outside the date range ({self.job.past_days} days back, {self.job.future_days} ahead)")
+            return
+        if not self.job.may("create", target):
+            if (side, item.id) in due_keys:
+                self.plan.clear_pending.append((side, item.id))
+            return  # one-way or create prevented on that side: nothing to do, nothing to report per record
+        pair_id = _new_id()
+        settles = ((side, item.id),) if (side, item.id) in due_keys else ()
+        self.plan.pairs.append(
+            PairPlan(
+                pair_id=pair_id,
+                pim_id=item.id if side is Side.PIM else None,
+                crm_id=item.id if side is Side.CRM else None,
+                pim_version=item.version if side is Side.PIM else None,
+                crm_version=item.version if side is Side.CRM else None,
+                base=item.record,
+                pim_body=None,
+                settles=settles,
+            )
+        )
+        self.plan.operations.append(
+            Operation(
+                op_id=_new_id()[:12], target=target, action=Action.CREATE, pair_id=pair_id, target_id=None,
+                base_version=None, source_side=side, source_id=item.id, source_version=item.version,
+                record=item.record, reason=f"new in {side.value.upper()}", link=item.id,
+                changes=tuple(FieldChange(field=f, old=None, new=v) for f, v in item.record.values().items()),
+            )
+        )
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def _pair_plan(
+        self, pair: Pair, *, remove: bool = False, tombstones: tuple[tuple[Side, str], ...] = (),
+        settles: tuple[tuple[Side, str], ...] = (),
+    ) -> PairPlan:
+        items = {side: self.feeds.current[side].get(pair.id_on(side)) for side in Side}
+        return PairPlan(
+            pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+            pim_version=items[Side.PIM].version if items[Side.PIM] else pair.pim_version,
+            crm_version=items[Side.CRM].version if items[Side.CRM] else pair.crm_version,
+            base=pair.base, pim_body=pair.pim_body, remove=remove, tombstones=tombstones, settles=settles,
+        )
+
+    def _add_op(
+        self, pair: Pair, target: Side, action: Action, *, record: Record | None, fields: frozenset[str],
+        source_side: Side | None, source_id: str | None, source_version: str | None, reason: str,
+        changes: tuple[FieldChange, ...], base_version: str | None, target_id: str | None = "",
+        link: str | None = None,
+    ) -> None:
+        self.plan.operations.append(
+            Operation(
+                op_id=_new_id()[:12], target=target, action=action, pair_id=pair.pair_id,
+                target_id=pair.id_on(target) if target_id == "" else target_id, base_version=base_version,
+                source_side=source_side, source_id=source_id, source_version=source_version, record=record,
+                fields=fields, changes=changes, reason=reason, link=link,
+            )
+        )
+
+    def _check_safety(self, feeds: dict[Side, ChangeSet], current: dict[Side, dict[str, RemoteRecord]]) -> None:
+        plan = self.plan
+        known = None
+        for side in Side:
+            deletes = plan.count(side, Action.DELETE)
+            if feeds[side.other].complete and not current[side.other]:
+                known = self.state.count_pairs(self.profile, self.kind) if known is None else known
+                if known:
+                    plan.safety.append(
+                        f"the {side.other.value.upper()} side reports no {self.kind.value}s at all while "
+                        f"{known} were synced before; refusing to mirror an emptied side"
+                    )
+            if deletes <= self.settings.min_delete_count:
+                continue
+            known = self.state.count_pairs(self.profile, self.kind) if known is None else known
+            if deletes > self.settings.max_delete_ratio * max(known, 1):
+                plan.safety.append(
+                    f"would delete {deletes} of {known} {self.kind.value}s on the {side.value.upper()} side "
+                    f"(more than max_delete_ratio {self.settings.max_delete_ratio:.0%})"
+                )
+        plan.totals = {side: len(current[side]) for side in Side}

@@ -1,0 +1,136 @@
+"""The values that cross the adapter interface (see :mod:`syncore.abc`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+from .errors import AdapterError
+from .models import Kind, Record
+
+
+@attrs.frozen(kw_only=True)
+class RemoteRecord:
+    """A record as one side holds it right now.
+
+    :ivar id: the side's native id (Salesforce 18-char Id, EWS ItemId, Outlook EntryID, …)
+    :ivar version: an opaque string that changes whenever the record changes on that side
+        (SystemModstamp, ChangeKey, LastModificationTime); compared for equality only
+    :ivar record: the mapped record
+    :ivar link: the counterpart's native id as stored on this record, when the side can store one
+    :ivar modified_at: when the side last changed the record (UTC), for the ``newest_wins`` policy
+    """
+
+    id: str
+    version: str | None
+    record: Record
+    link: str | None = None
+    modified_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Unsupported:
+    """A native item this side has but cannot map (e.g. a recurring series); reported and left alone."""
+
+    id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ChangeSet:
+    """What a side reports for one kind: records changed or created, ids deleted, and the new cursor.
+
+    :ivar complete: True for a full scan, where ``upserts`` lists every record that exists. The engine
+        never reads absence from an incremental change set as a deletion.
+    :ivar cursor: the position to pass to the next :meth:`~syncore.abc.Adapter.changes` call; stored only
+        after the changes have been applied.
+    """
+
+    upserts: tuple[RemoteRecord, ...] = ()
+    deletions: tuple[str, ...] = ()
+    unsupported: tuple[Unsupported, ...] = ()
+    cursor: str | None = None
+    complete: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Capabilities:
+    """What an adapter can do; the engine plans around these instead of trying and failing."""
+
+    kinds: frozenset[Kind]
+    #: keeps HTML/RTF bodies (Outlook, Exchange); when False the side stores plain text only
+    formatted_bodies: bool = False
+    #: can store the counterpart's id on a record and find records by it (idempotent creates)
+    link_ids: bool = False
+    read_only: bool = False
+    max_create_batch: int = 100
+    max_update_batch: int = 100
+    max_delete_batch: int = 100
+    max_fetch_batch: int = 100
+
+
+@attrs.frozen(kw_only=True)
+class CreateRequest:
+    """Create ``record``; ``link`` is the source record's id, stored on the new record when supported."""
+
+    ref: str
+    record: Record
+    link: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UpdateRequest:
+    """Write ``fields`` of ``record`` onto the existing record ``id``.
+
+    Only the named fields change; the rest of the native record (including a body the engine decided to
+    keep) is left as it is. ``base_version`` is the version the change was planned against; adapters that can
+    do conditional writes refuse with :class:`~syncore.errors.VersionMismatch` when it no longer matches.
+    """
+
+    ref: str
+    id: str
+    record: Record
+    fields: frozenset[str]
+    base_version: str | None = None
+    link: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeleteRequest:
+    """Delete the record ``id``. Deleting a record that is already gone counts as success."""
+
+    ref: str
+    id: str
+    base_version: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WriteOutcome:
+    """The result of one record's write, in request order. Exactly one of ``error`` / success holds.
+
+    :ivar id: the native id (new for a create)
+    :ivar version: the version after the write, when the backend reports it
+    :ivar record: the record as stored, when the backend changed it on the way in (optional)
+    :ivar warnings: what the side could not keep, e.g. "show_as tentative stored as busy"
+    """
+
+    ref: str
+    id: str | None = None
+    version: str | None = None
+    error: AdapterError | None = None
+    record: Record | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the record was written."""
+        return self.error is None
+
+
+def by_id(records: Mapping[str, RemoteRecord] | tuple[RemoteRecord, ...] | list[RemoteRecord]) -> dict[str, RemoteRecord]:
+    """Index remote records by native id."""
+    if isinstance(records, Mapping):
+        return dict(records)
+    return {item.id: item for item in records}

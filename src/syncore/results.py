@@ -1,0 +1,153 @@
+"""What a sync did: :class:`SyncResult`, its :class:`Summary` table, and the :class:`SyncEvent` stream."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from .models import Kind, Side
+from .state_types import Action
+
+
+class EventType(str, enum.Enum):
+    """What a :class:`SyncEvent` reports (the auto-sync notifications filter on these)."""
+
+    STARTED = "started"
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    CONFLICT = "conflict"
+    BODY_KEPT = "body_kept"
+    SKIPPED = "skipped"
+    ERROR = "error"
+    COMPLETED = "completed"
+
+
+@attrs.frozen(kw_only=True)
+class SyncEvent:
+    """One thing that happened during a sync, sent to the engine's ``on_event`` callback."""
+
+    type: EventType
+    kind: Kind
+    profile: str
+    message: str
+    side: Side | None = None
+    record_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordError:
+    """A record that could not be written, with the reason; it is retried at later syncs."""
+
+    side: Side
+    native_id: str | None
+    action: Action
+    message: str
+    code: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Summary:
+    """Counts of one sync run: per side × action, conflicts, skips, errors, and the duration."""
+
+    kind: Kind
+    counts: dict[tuple[Side, Action], int]
+    conflicts: int
+    unresolved_conflicts: int
+    skipped: int
+    errors: int
+    duration: timedelta
+    held_for_review: bool = False
+
+    @property
+    def changes(self) -> int:
+        """Records written in total."""
+        return sum(self.counts.values())
+
+    def count(self, side: Side, action: Action) -> int:
+        """Records ``action``-ed on ``side``."""
+        return self.counts.get((side, action), 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (kept in the sync history)."""
+        return {
+            "kind": self.kind.value,
+            "counts": {f"{side.value}.{action.value}": n for (side, action), n in self.counts.items() if n},
+            "conflicts": self.conflicts,
+            "unresolved_conflicts": self.unresolved_conflicts,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "duration_s": round(self.duration.total_seconds(), 3),
+            "held_for_review": self.held_for_review,
+        }
+
+    def render(self) -> str:
+        """A readable table, as the product's synchronization summary shows it."""
+        title = f"{self.kind.value.capitalize()} sync"
+        rows = [("", "Outlook (PIM)", "Salesforce (CRM)")]
+        for action in Action:
+            rows.append((action.value + "d", str(self.count(Side.PIM, action)), str(self.count(Side.CRM, action))))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        line = "+".join("-" * (w + 2) for w in widths)
+        out = [title, line]
+        for index, row in enumerate(rows):
+            out.append("|".join(f" {cell:<{widths[i]}} " if i == 0 else f" {cell:>{widths[i]}} " for i, cell in enumerate(row)))
+            if index == 0:
+                out.append(line)
+        out.append(line)
+        out.append(
+            f"conflicts: {self.conflicts} ({self.unresolved_conflicts} left for review)   skipped: {self.skipped}   "
+            f"errors: {self.errors}   time: {self.duration.total_seconds():.1f} s"
+        )
+        if self.held_for_review:
+            out.append("held for review: nothing was written (see the plan)")
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+@attrs.define(kw_only=True)
+class SyncResult:
+    """The outcome of :meth:`SyncEngine.apply` or :meth:`SyncEngine.sync`."""
+
+    plan_id: str
+    profile: str
+    kind: Kind
+    started_at: datetime
+    finished_at: datetime
+    counts: dict[tuple[Side, Action], int] = attrs.field(factory=dict)
+    conflicts: int = 0
+    unresolved_conflicts: int = 0
+    skipped: list[str] = attrs.field(factory=list)
+    errors: list[RecordError] = attrs.field(factory=list)
+    warnings: list[str] = attrs.field(factory=list)
+    held_for_review: bool = False
+    #: set when the sync stopped early (quota, authentication…); the rest is retried next time
+    stopped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every planned write succeeded and the sync was not stopped."""
+        return not self.errors and self.stopped is None
+
+    @property
+    def summary(self) -> Summary:
+        """The counts of this run, renderable as a table."""
+        return Summary(
+            kind=self.kind,
+            counts=dict(self.counts),
+            conflicts=self.conflicts,
+            unresolved_conflicts=self.unresolved_conflicts,
+            skipped=len(self.skipped),
+            errors=len(self.errors) + (1 if self.stopped else 0),
+            duration=self.finished_at - self.started_at,
+            held_for_review=self.held_for_review,
+        )
+
+    def bump(self, side: Side, action: Action, n: int = 1) -> None:
+        """Count ``n`` more records ``action``-ed on ``side``."""
+        self.counts[(side, action)] = self.counts.get((side, action), 0) + n

@@ -1,0 +1,125 @@
+"""Engine settings: what syncs, in which direction, and how conflicts and deletions are handled."""
+
+from __future__ import annotations
+
+import enum
+from datetime import timedelta
+from typing import Any
+
+import attrs
+
+from .errors import ConfigurationError
+from .models import Kind, Side
+
+_BOTH_SIDES = frozenset({Side.PIM, Side.CRM})
+
+
+class Direction(str, enum.Enum):
+    """Which way changes flow for a kind."""
+
+    BOTH = "both"
+    PIM_TO_CRM = "pim_to_crm"
+    CRM_TO_PIM = "crm_to_pim"
+
+    def flows_to(self, target: Side) -> bool:
+        """True when changes may be written to ``target``."""
+        return self is Direction.BOTH or (self is Direction.PIM_TO_CRM) == (target is Side.CRM)
+
+
+class ConflictPolicy(str, enum.Enum):
+    """How a field changed differently on both sides is resolved."""
+
+    PIM_WINS = "pim_wins"
+    CRM_WINS = "crm_wins"
+    #: the side whose record was modified last wins; a tie or a missing time leaves it for review
+    NEWEST_WINS = "newest_wins"
+    #: nothing is written for that field; the conflict is listed in the plan and kept until resolved
+    MANUAL = "manual"
+
+
+def _sides(value: Any) -> frozenset[Side]:
+    try:
+        return frozenset(Side(item) for item in value)
+    except (ValueError, TypeError):
+        raise ConfigurationError(
+            f"expected a set of sides ('pim', 'crm'), got {value!r}", key="sides", value=value
+        ) from None
+
+
+def _non_negative_days(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"{attribute.name}: expected a whole number of days >= 0, got {value!r}", key=attribute.name, value=value
+        )
+
+
+@attrs.frozen(kw_only=True)
+class KindSettings:
+    """Settings for one kind (the product's per-type "job").
+
+    ``past_days`` / ``future_days`` bound which events and tasks are *newly* paired or created; records
+    already paired keep syncing even when they move out of the range, so nothing is deleted for leaving it.
+    """
+
+    enabled: bool = True
+    direction: Direction = attrs.field(default=Direction.BOTH, converter=Direction)
+    #: sides on which the engine may create, update or delete records
+    create_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides)
+    update_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides)
+    delete_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides)
+    past_days: int = attrs.field(default=30, validator=_non_negative_days)
+    future_days: int = attrs.field(default=365, validator=_non_negative_days)
+    include_private: bool = False
+
+    def may(self, action: str, target: Side) -> bool:
+        """True when ``action`` ("create", "update", "delete") may be written to ``target``."""
+        allowed = {"create": self.create_on, "update": self.update_on, "delete": self.delete_on}[action]
+        return self.direction.flows_to(target) and target in allowed
+
+
+def _ratio(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigurationError(
+            f"{attribute.name}: expected a number greater than 0 and at most 1, got {value!r}",
+            key=attribute.name,
+            value=value,
+        )
+
+
+def _kinds(value: Any) -> dict[Kind, KindSettings]:
+    merged = {kind: KindSettings() for kind in Kind}
+    for key, item in dict(value).items():
+        try:
+            kind = Kind(key)
+        except ValueError:
+            raise ConfigurationError(
+                f"kinds: unknown kind {key!r}; expected one of event, contact, task", key="kinds", value=key
+            ) from None
+        merged[kind] = item
+    return merged
+
+
+@attrs.frozen(kw_only=True)
+class SyncSettings:
+    """Everything the engine needs to decide, per sync.
+
+    :ivar profile: names one PIM/CRM account pair inside a state store
+    :ivar preserve_formatted_bodies: keep a formatted Outlook body when Salesforce's plain copy changes
+    :ivar max_delete_ratio: refuse a plan that deletes more than this share of a side's records…
+    :ivar min_delete_count: …once it deletes more than this many (small syncs are never blocked)
+    """
+
+    profile: str = "default"
+    conflict_policy: ConflictPolicy = attrs.field(default=ConflictPolicy.MANUAL, converter=ConflictPolicy)
+    preserve_formatted_bodies: bool = True
+    max_delete_ratio: float = attrs.field(default=0.5, validator=_ratio)
+    min_delete_count: int = attrs.field(default=5, validator=_non_negative_days)
+    kinds: dict[Kind, KindSettings] = attrs.field(factory=dict, converter=_kinds)
+    #: first retry of a failed record after this long, doubling per attempt up to ``retry_max``
+    retry_base: timedelta = timedelta(minutes=5)
+    retry_max: timedelta = timedelta(hours=24)
+    history_days: int = 30
+
+    def for_kind(self, kind: Kind) -> KindSettings:
+        """The settings of ``kind``."""
+        return self.kinds[kind]

@@ -1,0 +1,52 @@
+"""The SQLite schema, as an ordered list of migrations. Never edit a released step; append a new one."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE pairs (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, pair_id TEXT NOT NULL,
+        pim_id TEXT NOT NULL, crm_id TEXT NOT NULL,
+        pim_version TEXT, crm_version TEXT,
+        base BLOB NOT NULL,           -- compact JSON of the base record, default-valued fields left out
+        pim_body BLOB,                -- set while a formatted PIM body is kept (see Pair.pim_body)
+        PRIMARY KEY (profile, kind, pair_id)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX pairs_pim ON pairs (profile, kind, pim_id);
+    CREATE UNIQUE INDEX pairs_crm ON pairs (profile, kind, crm_id);
+    CREATE TABLE cursors (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, side TEXT NOT NULL, cursor TEXT NOT NULL,
+        PRIMARY KEY (profile, kind, side)
+    );
+    CREATE TABLE tombstones (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, side TEXT NOT NULL, native_id TEXT NOT NULL,
+        deleted_at TEXT NOT NULL,
+        PRIMARY KEY (profile, kind, side, native_id)
+    );
+    CREATE TABLE journal (
+        intent_id TEXT PRIMARY KEY, profile TEXT NOT NULL, kind TEXT NOT NULL, side TEXT NOT NULL,
+        action TEXT NOT NULL, pair_id TEXT, target_id TEXT, source_id TEXT, created_at TEXT NOT NULL
+    );
+    CREATE INDEX journal_scope ON journal (profile, kind);
+    CREATE TABLE pending (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, side TEXT NOT NULL, native_id TEXT NOT NULL,
+        category TEXT NOT NULL, reason TEXT NOT NULL, pair_id TEXT, attempts INTEGER NOT NULL,
+        next_attempt_at TEXT, ignored INTEGER NOT NULL,
+        PRIMARY KEY (profile, kind, side, native_id)
+    );
+    CREATE TABLE history (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
+        ok INTEGER NOT NULL, summary TEXT NOT NULL
+    );
+    CREATE INDEX history_time ON history (profile, finished_at);
+    CREATE TABLE runs (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, last_run TEXT NOT NULL, PRIMARY KEY (profile, kind)
+    );
+    CREATE TABLE locks (
+        profile TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,411 @@
+"""The default state store: one SQLite file, created owner-only, schema versioned by ``PRAGMA user_version``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .._converters import make_converter
+from ..abc import StateStore
+from ..errors import ConfigurationError
+from ..models import Body, Kind, Record, Side
+from ..state_types import Action, HistoryEntry, Intent, Pair, PendingCategory, PendingItem
+from ._schema import MIGRATIONS, SCHEMA_VERSION
+
+_converter = make_converter()
+# SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
+_IN_CHUNK = 900
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
+def _ts(value: datetime | None) -> str | None:
+    return None if value is None else _converter.unstructure(value)
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else _converter.structure(value, datetime)
+
+
+def _defaults(record_type: type[Record]) -> dict[str, Any]:
+    defaults = {}
+    for field in attrs.fields(record_type):
+        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            defaults[field.name] = _converter.unstructure(field.default.factory())
+        elif field.default is not attrs.NOTHING and field.default is not None:
+            defaults[field.name] = _converter.unstructure(field.default)
+        else:
+            defaults[field.name] = None
+    return defaults
+
+
+_DEFAULTS = {kind: _defaults(kind.record_type) for kind in Kind}
+
+
+def encode_record(record: Record) -> bytes:
+    """Compact JSON of a record with default-valued fields left out (state bytes per pair are measured)."""
+    defaults = _DEFAULTS[record.kind]
+    data = {k: v for k, v in _converter.unstructure(record).items() if v != defaults[k]}
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode_record(kind: Kind, blob: bytes) -> Record:
+    """The inverse of :func:`encode_record`."""
+    data = dict(_DEFAULTS[kind])
+    data.update(json.loads(blob))
+    return _converter.structure(data, kind.record_type)
+
+
+class SqliteStateStore(StateStore):
+    """A :class:`~syncore.abc.StateStore` in one SQLite file (or ``":memory:"``).
+
+    The file is created with mode 0600 (owner only) before SQLite opens it. Opening an older file migrates it
+    in one transaction; opening a file written by a newer syncore is refused with a clear error.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            self._create_owner_only(Path(self.path))
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    @staticmethod
+    def _create_owner_only(path: Path) -> None:
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version > SCHEMA_VERSION:
+                raise ConfigurationError(
+                    f"state file {self.path} has schema version {version}, newer than this syncore supports "
+                    f"({SCHEMA_VERSION}); upgrade syncore",
+                    key="state_path",
+                    value=self.path,
+                )
+            for step in MIGRATIONS[version:]:
+                for statement in step.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._db.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._db.execute("COMMIT")
+
+    def _run(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, tuple(params))
+
+    def _many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        with self.transaction():
+            self._db.executemany(sql, [tuple(row) for row in rows])
+
+    # -- pairs ---------------------------------------------------------------------------------------------
+    def _pair(self, row: tuple[Any, ...]) -> Pair:
+        profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body = row
+        kind = Kind(kind)
+        body = None
+        if pim_body is not None:
+            body = _converter.structure(json.loads(pim_body), Body)
+        return Pair(
+            profile=profile,
+            kind=kind,
+            pair_id=pair_id,
+            pim_id=pim_id,
+            crm_id=crm_id,
+            pim_version=pim_version,
+            crm_version=crm_version,
+            base=decode_record(kind, base),
+            pim_body=body,
+        )
+
+    _PAIR_COLUMNS = "profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body"
+
+    def pairs_for(
+        self, profile: str, kind: Kind, *, pim_ids: Iterable[str] = (), crm_ids: Iterable[str] = ()
+    ) -> list[Pair]:
+        found: dict[str, Pair] = {}
+        for column, ids in (("pim_id", list(pim_ids)), ("crm_id", list(crm_ids))):
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                rows = self._run(
+                    f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=? AND {column} IN ({marks})",
+                    [profile, kind.value, *chunk],
+                ).fetchall()
+                for row in rows:
+                    pair = self._pair(row)
+                    found[pair.pair_id] = pair
+        return list(found.values())
+
+    def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
+        rows = self._run(
+            f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]
+        ).fetchall()
+        return (self._pair(row) for row in rows)
+
+    def count_pairs(self, profile: str, kind: Kind) -> int:
+        return self._run("SELECT COUNT(*) FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]).fetchone()[0]
+
+    def save_pair(self, pair: Pair) -> None:
+        body = None
+        if pair.pim_body is not None:
+            body = json.dumps(_converter.unstructure(pair.pim_body), separators=(",", ":")).encode()
+        with self.transaction():
+            # A native id can move to a new pair (re-created after a delete); the old row must go first.
+            self._run(
+                "DELETE FROM pairs WHERE profile=? AND kind=? AND pair_id!=? AND (pim_id=? OR crm_id=?)",
+                [pair.profile, pair.kind.value, pair.pair_id, pair.pim_id, pair.crm_id],
+            )
+            self._run(
+                f"INSERT OR REPLACE INTO pairs ({self._PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    pair.profile,
+                    pair.kind.value,
+                    pair.pair_id,
+                    pair.pim_id,
+                    pair.crm_id,
+                    pair.pim_version,
+                    pair.crm_version,
+                    encode_record(pair.base),
+                    body,
+                ],
+            )
+
+    def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:
+        self._run("DELETE FROM pairs WHERE profile=? AND kind=? AND pair_id=?", [profile, kind.value, pair_id])
+
+    # -- cursors -------------------------------------------------------------------------------------------
+    def get_cursor(self, profile: str, kind: Kind, side: Side) -> str | None:
+        row = self._run(
+            "SELECT cursor FROM cursors WHERE profile=? AND kind=? AND side=?", [profile, kind.value, side.value]
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def set_cursor(self, profile: str, kind: Kind, side: Side, cursor: str | None) -> None:
+        if cursor is None:
+            self._run("DELETE FROM cursors WHERE profile=? AND kind=? AND side=?", [profile, kind.value, side.value])
+        else:
+            self._run("INSERT OR REPLACE INTO cursors VALUES (?,?,?,?)", [profile, kind.value, side.value, cursor])
+
+    # -- tombstones ----------------------------------------------------------------------------------------
+    def add_tombstones(self, profile: str, kind: Kind, side: Side, ids: Iterable[str], at: datetime) -> None:
+        self._many(
+            "INSERT OR REPLACE INTO tombstones VALUES (?,?,?,?,?)",
+            ((profile, kind.value, side.value, native_id, _ts(at)) for native_id in ids),
+        )
+
+    def tombstoned(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._run(
+                f"SELECT native_id FROM tombstones WHERE profile=? AND kind=? AND side=? AND native_id IN ({marks})",
+                [profile, kind.value, side.value, *chunk],
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def remove_tombstones(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        self._many(
+            "DELETE FROM tombstones WHERE profile=? AND kind=? AND side=? AND native_id=?",
+            ((profile, kind.value, side.value, native_id) for native_id in ids),
+        )
+
+    # -- journal -------------------------------------------------------------------------------------------
+    def journal(self, intents: Iterable[Intent]) -> None:
+        self._many(
+            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                (
+                    i.intent_id,
+                    i.profile,
+                    i.kind.value,
+                    i.side.value,
+                    i.action.value,
+                    i.pair_id,
+                    i.target_id,
+                    i.source_id,
+                    _ts(i.created_at),
+                )
+                for i in intents
+            ),
+        )
+
+    def complete_intents(self, intent_ids: Iterable[str]) -> None:
+        self._many("DELETE FROM journal WHERE intent_id=?", ((intent_id,) for intent_id in intent_ids))
+
+    def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
+        rows = self._run(
+            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at FROM journal "
+            "WHERE profile=? AND kind=? ORDER BY created_at",
+            [profile, kind.value],
+        ).fetchall()
+        return [
+            Intent(
+                intent_id=intent_id,
+                profile=profile,
+                kind=kind,
+                side=Side(side),
+                action=Action(action),
+                pair_id=pair_id,
+                target_id=target_id,
+                source_id=source_id,
+                created_at=_dt(created_at),  # type: ignore[arg-type]
+            )
+            for intent_id, side, action, pair_id, target_id, source_id, created_at in rows
+        ]
+
+    # -- pending -------------------------------------------------------------------------------------------
+    def put_pending(self, item: PendingItem) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO pending VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                item.profile,
+                item.kind.value,
+                item.side.value,
+                item.native_id,
+                item.category.value,
+                item.reason,
+                item.pair_id,
+                item.attempts,
+                _ts(item.next_attempt_at),
+                int(item.ignored),
+            ],
+        )
+
+    def remove_pending(self, profile: str, kind: Kind, side: Side, native_ids: Iterable[str]) -> None:
+        self._many(
+            "DELETE FROM pending WHERE profile=? AND kind=? AND side=? AND native_id=?",
+            ((profile, kind.value, side.value, native_id) for native_id in native_ids),
+        )
+
+    def pending(self, profile: str, kind: Kind) -> list[PendingItem]:
+        rows = self._run(
+            "SELECT side, native_id, category, reason, pair_id, attempts, next_attempt_at, ignored FROM pending "
+            "WHERE profile=? AND kind=?",
+            [profile, kind.value],
+        ).fetchall()
+        return [
+            PendingItem(
+                profile=profile,
+                kind=kind,
+                side=Side(side),
+                native_id=native_id,
+                category=PendingCategory(category),
+                reason=reason,
+                pair_id=pair_id,
+                attempts=attempts,
+                next_attempt_at=_dt(next_at),
+                ignored=bool(ignored),
+            )
+            for side, native_id, category, reason, pair_id, attempts, next_at, ignored in rows
+        ]
+
+    # -- history and runs ----------------------------------------------------------------------------------
+    def add_history(self, entry: HistoryEntry) -> None:
+        self._run(
+            "INSERT INTO history VALUES (?,?,?,?,?,?)",
+            [
+                entry.profile,
+                entry.kind.value,
+                _ts(entry.started_at),
+                _ts(entry.finished_at),
+                int(entry.ok),
+                json.dumps(entry.summary, separators=(",", ":")),
+            ],
+        )
+
+    def history(self, profile: str, since: datetime | None = None) -> list[HistoryEntry]:
+        rows = self._run(
+            "SELECT kind, started_at, finished_at, ok, summary FROM history WHERE profile=? AND finished_at>=? "
+            "ORDER BY finished_at DESC",
+            [profile, _ts(since) if since else ""],
+        ).fetchall()
+        return [
+            HistoryEntry(
+                profile=profile,
+                kind=Kind(kind),
+                started_at=_dt(started),  # type: ignore[arg-type]
+                finished_at=_dt(finished),  # type: ignore[arg-type]
+                ok=bool(ok),
+                summary=json.loads(summary),
+            )
+            for kind, started, finished, ok, summary in rows
+        ]
+
+    def purge_history(self, before: datetime) -> int:
+        with self.transaction():
+            removed = self._run("DELETE FROM history WHERE finished_at<?", [_ts(before)]).rowcount
+            removed += self._run("DELETE FROM tombstones WHERE deleted_at<?", [_ts(before)]).rowcount
+        return removed
+
+    def last_run(self, profile: str, kind: Kind) -> datetime | None:
+        row = self._run("SELECT last_run FROM runs WHERE profile=? AND kind=?", [profile, kind.value]).fetchone()
+        return None if row is None else _dt(row[0])
+
+    def set_last_run(self, profile: str, kind: Kind, at: datetime) -> None:
+        self._run("INSERT OR REPLACE INTO runs VALUES (?,?,?)", [profile, kind.value, _ts(at)])
+
+    # -- locks and reset -----------------------------------------------------------------------------------
+    def acquire_lock(self, profile: str, owner: str, *, now: datetime, ttl_seconds: float) -> bool:
+        from datetime import timedelta
+
+        with self.transaction():
+            row = self._run("SELECT owner, expires_at FROM locks WHERE profile=?", [profile]).fetchone()
+            if row is not None and row[0] != owner and _dt(row[1]) > now:  # type: ignore[operator]
+                return False
+            expires = now + timedelta(seconds=ttl_seconds)
+            self._run("INSERT OR REPLACE INTO locks VALUES (?,?,?)", [profile, owner, _ts(expires)])
+            return True
+
+    def release_lock(self, profile: str, owner: str) -> None:
+        self._run("DELETE FROM locks WHERE profile=? AND owner=?", [profile, owner])
+
+    def reset_kind(self, profile: str, kind: Kind) -> None:
+        with self.transaction():
+            for table in ("pairs", "cursors", "tombstones", "journal", "pending"):
+                self._run(f"DELETE FROM {table} WHERE profile=? AND kind=?", [profile, kind.value])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,99 @@
+"""The rows a :class:`~syncore.abc.StateStore` keeps."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from .models import Body, Kind, Record, Side
+
+
+@attrs.frozen(kw_only=True)
+class Pair:
+    """Two native ids known to be the same record, and the base they last agreed on.
+
+    :ivar base: the record as both sides last agreed (the common ancestor for three-way merge)
+    :ivar pim_body: set when the PIM kept its formatted body while the CRM's text moved on; it is the body
+        the PIM side had then, so a later edit there is still noticed
+    """
+
+    profile: str
+    kind: Kind
+    pair_id: str
+    pim_id: str
+    crm_id: str
+    pim_version: str | None
+    crm_version: str | None
+    base: Record
+    pim_body: Body | None = None
+
+    def id_on(self, side: Side) -> str:
+        """This pair's native id on ``side``."""
+        return self.pim_id if side is Side.PIM else self.crm_id
+
+    def version_on(self, side: Side) -> str | None:
+        """The last version seen on ``side``."""
+        return self.pim_version if side is Side.PIM else self.crm_version
+
+
+class Action(str, enum.Enum):
+    """What an operation does to its target side."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@attrs.frozen(kw_only=True)
+class Intent:
+    """A write about to be made, journaled first so a crash right after it can be recovered."""
+
+    intent_id: str
+    profile: str
+    kind: Kind
+    side: Side
+    action: Action
+    pair_id: str | None
+    target_id: str | None
+    source_id: str | None
+    created_at: datetime
+
+
+class PendingCategory(str, enum.Enum):
+    """Why an item waits for a later sync."""
+
+    FAILED = "failed"  # a write failed; retried with back-off
+    CONFLICT = "conflict"  # both sides changed a field and the policy is manual
+    EXCLUDED = "excluded"  # the user excluded the operation at review; offered again next time
+    AMBIGUOUS = "ambiguous"  # first-sync matching found more than one candidate
+
+
+@attrs.frozen(kw_only=True)
+class PendingItem:
+    """A record the next syncs must look at again, even if its side reports no change."""
+
+    profile: str
+    kind: Kind
+    side: Side
+    native_id: str
+    category: PendingCategory
+    reason: str
+    pair_id: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    ignored: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class HistoryEntry:
+    """One sync run, as listed by ``syncore history``."""
+
+    profile: str
+    kind: Kind
+    started_at: datetime
+    finished_at: datetime
+    ok: bool
+    summary: dict[str, Any] = attrs.field(factory=dict)

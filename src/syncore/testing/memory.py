@@ -1,0 +1,293 @@
+"""An in-memory adapter, usable as either side, with a user-side API and fault injection for tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+import attrs
+
+from ..abc import Adapter
+from ..errors import AdapterError, CursorExpired, NotFound, RecordRejected, SimulatedCrash, TransientError, VersionMismatch
+from ..models import Body, Kind, Record
+from ..remote import (
+    Capabilities,
+    ChangeSet,
+    CreateRequest,
+    DeleteRequest,
+    RemoteRecord,
+    UpdateRequest,
+    WriteOutcome,
+)
+
+OPERATIONS = ("changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link")
+
+
+@attrs.define
+class _Item:
+    record: Record
+    version: str
+    link: str | None
+    modified_at: datetime
+
+
+@attrs.define
+class _Store:
+    items: dict[str, _Item] = attrs.field(factory=dict)
+    # change log: (sequence number, native id); the latest state of an id is read from ``items``
+    log: list[tuple[int, str]] = attrs.field(factory=list)
+
+
+def _plain_bodies(record: Record) -> Record:
+    changes = {name: value.plain() for name, value in record.values().items() if isinstance(value, Body)}
+    return record.replace(**changes) if changes else record
+
+
+class MemoryAdapter(Adapter):
+    """Keeps records in dicts. Every id, version and cursor behaves like a real backend's.
+
+    :param formatted_bodies: keep HTML/RTF bodies (a PIM-like side); when False bodies are stored as plain text
+    :param link_ids: store and find links (idempotent creates)
+    :param batch_size: the max batch size reported in the capabilities
+    :param clock: the time used for ``modified_at`` (defaults to the wall clock)
+
+    User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`.
+    Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`expire_cursors`.
+    """
+
+    adapter_name: ClassVar[str] = "memory"
+
+    def __init__(
+        self,
+        *,
+        name: str = "mem",
+        kinds: Collection[Kind] = tuple(Kind),
+        formatted_bodies: bool = True,
+        link_ids: bool = True,
+        read_only: bool = False,
+        batch_size: int = 50,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.name = name
+        self._caps = Capabilities(
+            kinds=frozenset(kinds), formatted_bodies=formatted_bodies, link_ids=link_ids, read_only=read_only,
+            max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
+            max_fetch_batch=batch_size,
+        )
+        self._stores = {kind: _Store() for kind in Kind}
+        self._ids = itertools.count(1)
+        self._seq = itertools.count(1)
+        self._versions = itertools.count(1)
+        self._epoch = 0
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        #: calls per operation name, for request-count assertions
+        self.calls: Counter[str] = Counter()
+        self._fail_calls: dict[str, list[AdapterError]] = {op: [] for op in OPERATIONS}
+        self._fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]] = []
+        self._crash_after: int | None = None
+
+    # -- engine-facing interface ---------------------------------------------------------------------------
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._caps
+
+    def represent(self, record: Record) -> Record:
+        return record if self._caps.formatted_bodies else _plain_bodies(record)
+
+    def _enter(self, operation: str) -> None:
+        self.calls[operation] += 1
+        queue = self._fail_calls[operation]
+        if queue:
+            raise queue.pop(0)
+
+    def _remote(self, native_id: str, item: _Item) -> RemoteRecord:
+        return RemoteRecord(id=native_id, version=item.version, record=item.record, link=item.link,
+                            modified_at=item.modified_at)
+
+    def _cursor(self, kind: Kind) -> str:
+        store = self._stores[kind]
+        return f"{self._epoch}:{store.log[-1][0] if store.log else 0}"
+
+    def changes(self, kind: Kind, cursor: str) -> ChangeSet:
+        self._enter("changes")
+        try:
+            epoch, seq = (int(part) for part in cursor.split(":"))
+        except ValueError:
+            raise CursorExpired(f"{self.name}: unreadable cursor {cursor!r}") from None
+        if epoch != self._epoch:
+            raise CursorExpired(f"{self.name}: cursor from an older epoch")
+        store = self._stores[kind]
+        touched = dict.fromkeys(native_id for number, native_id in store.log if number > seq)
+        upserts = tuple(self._remote(i, store.items[i]) for i in touched if i in store.items)
+        deletions = tuple(i for i in touched if i not in store.items)
+        return ChangeSet(upserts=upserts, deletions=deletions, cursor=self._cursor(kind))
+
+    def full_scan(self, kind: Kind) -> ChangeSet:
+        self._enter("full_scan")
+        store = self._stores[kind]
+        return ChangeSet(upserts=tuple(self._remote(i, item) for i, item in store.items.items()),
+                         cursor=self._cursor(kind), complete=True)
+
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
+        self._enter("fetch")
+        store = self._stores[kind]
+        return {i: self._remote(i, store.items[i]) for i in ids if i in store.items}
+
+    def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
+        self._enter("find_by_link")
+        wanted = set(links)
+        return {item.link: self._remote(i, item) for i, item in self._stores[kind].items.items()
+                if item.link in wanted}  # type: ignore[misc]
+
+    def _record_fault(self, record: Record) -> AdapterError | None:
+        for predicate, error, remaining in self._fail_records:
+            if remaining[0] != 0 and predicate(record):
+                remaining[0] -= 1
+                return error
+        return None
+
+    def _count_write(self) -> None:
+        if self._crash_after is not None:
+            if self._crash_after == 0:
+                self._crash_after = None
+                raise SimulatedCrash(f"{self.name}: simulated crash between writes")
+            self._crash_after -= 1
+
+    def _write(self, kind: Kind, native_id: str, record: Record, link: str | None) -> str:
+        store = self._stores[kind]
+        version = str(next(self._versions))
+        store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
+        store.log.append((next(self._seq), native_id))
+        return version
+
+    def _check_writable(self) -> None:
+        if self._caps.read_only:
+            raise AdapterError(f"{self.name} is read-only")
+
+    def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
+        self._enter("create")
+        self._check_writable()
+        outcomes = []
+        for request in requests:
+            self._count_write()
+            if (error := self._record_fault(request.record)) is not None:
+                outcomes.append(WriteOutcome(ref=request.ref, error=error))
+                continue
+            native_id = f"{self.name}-{next(self._ids)}"
+            version = self._write(kind, native_id, request.record,
+                                  request.link if self._caps.link_ids else None)
+            outcomes.append(WriteOutcome(ref=request.ref, id=native_id, version=version))
+        return outcomes
+
+    def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
+        self._enter("update")
+        self._check_writable()
+        outcomes = []
+        store = self._stores[kind]
+        for request in requests:
+            self._count_write()
+            item = store.items.get(request.id)
+            if item is None:
+                outcomes.append(WriteOutcome(ref=request.ref, error=NotFound(f"{self.name}: no record {request.id}")))
+                continue
+            if request.base_version is not None and request.base_version != item.version:
+                outcomes.append(WriteOutcome(ref=request.ref, error=VersionMismatch(
+                    f"{self.name}: {request.id} changed since version {request.base_version}")))
+                continue
+            if (error := self._record_fault(request.record)) is not None:
+                outcomes.append(WriteOutcome(ref=request.ref, error=error))
+                continue
+            try:
+                updated = item.record.replace(**{f: getattr(request.record, f) for f in request.fields})
+            except AdapterError as exc:  # pragma: no cover - defensive
+                outcomes.append(WriteOutcome(ref=request.ref, error=exc))
+                continue
+            except ValueError as exc:
+                outcomes.append(WriteOutcome(ref=request.ref, error=RecordRejected(str(exc))))
+                continue
+            link = request.link if request.link is not None and self._caps.link_ids else item.link
+            version = self._write(kind, request.id, updated, link)
+            outcomes.append(WriteOutcome(ref=request.ref, id=request.id, version=version))
+        return outcomes
+
+    def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
+        self._enter("delete")
+        self._check_writable()
+        outcomes = []
+        store = self._stores[kind]
+        for request in requests:
+            self._count_write()
+            if request.id not in store.items:
+                outcomes.append(WriteOutcome(ref=request.ref, error=NotFound(f"{self.name}: no record {request.id}")))
+                continue
+            del store.items[request.id]
+            store.log.append((next(self._seq), request.id))
+            outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
+        return outcomes
+
+    # -- user-side API (what a person does in Outlook or Salesforce) ---------------------------------------
+    def put(self, record: Record, *, link: str | None = None) -> str:
+        """Create ``record`` as a user would; returns its new id."""
+        native_id = f"{self.name}-{next(self._ids)}"
+        self._write(record.kind, native_id, record, link)
+        return native_id
+
+    def edit(self, native_id: str, **fields: Any) -> Record:
+        """Change fields of a record as a user would; returns the new record."""
+        kind, item = self._find(native_id)
+        updated = item.record.replace(**fields)
+        self._write(kind, native_id, updated, item.link)
+        return updated
+
+    def remove(self, native_id: str) -> None:
+        """Delete a record as a user would."""
+        kind, _ = self._find(native_id)
+        del self._stores[kind].items[native_id]
+        self._stores[kind].log.append((next(self._seq), native_id))
+
+    def records(self, kind: Kind) -> dict[str, Record]:
+        """Every record of ``kind`` by id."""
+        return {i: item.record for i, item in self._stores[kind].items.items()}
+
+    def link_of(self, native_id: str) -> str | None:
+        """The link stored on a record."""
+        return self._find(native_id)[1].link
+
+    def _find(self, native_id: str) -> tuple[Kind, _Item]:
+        for kind, store in self._stores.items():
+            if native_id in store.items:
+                return kind, store.items[native_id]
+        raise KeyError(native_id)
+
+    # -- fault injection -----------------------------------------------------------------------------------
+    def fail_next(self, operation: str, times: int = 1, error: AdapterError | None = None) -> None:
+        """Make the next ``times`` calls of ``operation`` raise ``error`` (a TransientError by default)."""
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; expected one of {', '.join(OPERATIONS)}")
+        for _ in range(times):
+            self._fail_calls[operation].append(error or TransientError(f"{self.name}: injected {operation} failure"))
+
+    def fail_record(
+        self, predicate: Callable[[Record], bool], error: AdapterError | None = None, times: int = -1
+    ) -> None:
+        """Refuse writes of records matching ``predicate`` (``times`` -1: always) with a per-record error."""
+        self._fail_records.append(
+            (predicate, error or RecordRejected(f"{self.name}: injected record rejection", code="INJECTED"), [times])
+        )
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self._fail_calls = {op: [] for op in OPERATIONS}
+        self._fail_records.clear()
+        self._crash_after = None
+
+    def crash_after(self, writes: int) -> None:
+        """Raise :class:`~syncore.errors.SimulatedCrash` once ``writes`` more record writes have been made."""
+        self._crash_after = writes
+
+    def expire_cursors(self) -> None:
+        """Invalidate every cursor handed out so far (the next ``changes`` raises CursorExpired)."""
+        self._epoch += 1
