@@ -22,7 +22,8 @@ from .timezones import UTC, to_utc
 
 
 def _datetime_to_str(value: datetime) -> str:
-    return to_utc(value).isoformat().replace("+00:00", "Z")
+    # Fixed width (always microseconds) so that stored timestamps also sort correctly as text.
+    return to_utc(value).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _str_to_datetime(value: str, _: Any = None) -> datetime:

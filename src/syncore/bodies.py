@@ -14,7 +14,14 @@ from html.parser import HTMLParser
 _PLAIN_TAGS = frozenset({"html", "head", "body", "meta", "title", "p", "div", "br", "span", "pre", "o:p"})
 _BLOCK_TAGS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table"})
 # Attributes that style text; their presence on a plain tag makes it formatting.
-_STYLE_ATTRS = frozenset({"style", "color", "face", "size", "bgcolor", "align"})
+_STYLE_ATTRS = frozenset({"color", "bgcolor", "align"})
+# CSS properties that change how text looks. Outlook wraps every body in font-family / word-wrap / margin
+# styles, which are not formatting the user chose.
+_FORMATTING_CSS = re.compile(
+    r"(font-weight\s*:\s*(bold|[6-9]00)|font-style\s*:\s*italic|text-decoration\s*:\s*(underline|line-through)"
+    r"|(^|[;\s])color\s*:|background(-color)?\s*:|text-align\s*:\s*(center|right))",
+    re.IGNORECASE,
+)
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -38,7 +45,11 @@ class _HtmlScan(HTMLParser):
         tag = tag.lower()
         if tag in ("style", "script", "head"):
             self._skip += tag != "head"
-        if tag not in _PLAIN_TAGS or any(name.lower() in _STYLE_ATTRS for name, _ in attrs):
+        styled = any(
+            name.lower() in _STYLE_ATTRS or (name.lower() == "style" and _FORMATTING_CSS.search(value or ""))
+            for name, value in attrs
+        )
+        if tag not in _PLAIN_TAGS or styled:
             # head content (meta, title) never formats visible text
             self.formatted = self.formatted or tag not in ("style", "script")
         if tag in _BLOCK_TAGS:
@@ -83,6 +94,7 @@ _RTF_HTML = re.compile(rb"\\fromhtml\d")
 def rtf_is_formatted(source: bytes | str) -> bool:
     """True when an RTF body carries formatting; encapsulated HTML is judged by its HTML."""
     raw = source.encode("latin-1", "replace") if isinstance(source, str) else source
+    raw = raw.replace(b"\\\\", b"")  # an escaped backslash is literal text, never a control word
     if _RTF_HTML.search(raw):
         html_parts = re.findall(rb"\{\\\*\\htmltag\d*\s?([^}]*)\}", raw)
         return html_is_formatted(b"".join(html_parts).decode("latin-1"))

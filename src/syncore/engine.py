@@ -214,6 +214,7 @@ class SyncEngine:
             pair.base = new_base
             if conflict.field == "body" or conflict.field == "notes":
                 pair.pim_body = None
+            pair.conflicts = pair.conflicts - {conflict.field}
             pair.keep_pending_conflict = any(
                 c.resolution is None for c in plan.conflicts if c.pair_id == pair.pair_id
             )

@@ -196,27 +196,30 @@ class Executor:
         error: AdapterError | None = None,
     ) -> None:
         pair_plan = self.pair_plans.get(op.pair_id)
-        side = op.source_side or op.target.other
-        native_id = op.source_id
-        if native_id is None and pair_plan is not None:
-            native_id = pair_plan.pim_id if side is Side.PIM else pair_plan.crm_id
-        if native_id is None:
-            return
+        # Both records of the pair are looked at again: a pair found this sync but never stored must be
+        # re-matched from both ends, or the side that is not in the next change feed would be forgotten.
+        ids = {op.source_side or op.target.other: op.source_id}
+        if pair_plan is not None:
+            ids = {Side.PIM: pair_plan.pim_id or ids.get(Side.PIM), Side.CRM: pair_plan.crm_id or ids.get(Side.CRM)}
         if self._pending is None:
             self._pending = {(item.side, item.native_id): item for item in self.state.pending(self.profile, self.kind)}
-        previous = self._pending.get((side, native_id))
-        attempts = previous.attempts if previous else 0
-        next_at = None
-        if count_attempt:
-            attempts += 1
-            delay = min(self.settings.retry_base * (2 ** (attempts - 1)), self.settings.retry_max)
-            retry_after = getattr(error, "retry_after", None) or 0
-            next_at = self.now() + max(delay, timedelta(seconds=retry_after))
-        paired = pair_plan is not None and pair_plan.pim_id is not None and pair_plan.crm_id is not None
-        self.state.put_pending(PendingItem(
-            profile=self.profile, kind=self.kind, side=side, native_id=native_id, category=category, reason=reason,
-            pair_id=op.pair_id if paired else None, attempts=attempts, next_attempt_at=next_at,
-        ))
+        for side, native_id in ids.items():
+            if native_id is None:
+                continue
+            previous = self._pending.get((side, native_id))
+            attempts = previous.attempts if previous else 0
+            next_at = None
+            if count_attempt:
+                attempts += 1
+                delay = min(self.settings.retry_base * (2 ** (attempts - 1)), self.settings.retry_max)
+                retry_after = getattr(error, "retry_after", None) or 0
+                next_at = self.now() + max(delay, timedelta(seconds=retry_after))
+            item = PendingItem(
+                profile=self.profile, kind=self.kind, side=side, native_id=native_id, category=category,
+                reason=reason, pair_id=op.pair_id, attempts=attempts, next_attempt_at=next_at,
+            )
+            self._pending[(side, native_id)] = item
+            self.state.put_pending(item)
 
     def _commit_pair(self, pair_plan: PairPlan) -> None:
         ops = self.ops_by_pair.get(pair_plan.pair_id, [])
@@ -240,7 +243,7 @@ class Executor:
                 self.state.save_pair(Pair(
                     profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
                     crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,
-                    pim_body=pair_plan.pim_body,
+                    pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,
                 ))
             for side, native_id in pair_plan.settles:
                 self.state.remove_pending(self.profile, self.kind, side, [native_id])

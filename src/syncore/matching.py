@@ -58,7 +58,8 @@ class MatchResult:
     """Pairs found, and records whose key matched more than one candidate."""
 
     pairs: tuple[tuple[RemoteRecord, RemoteRecord], ...]
-    ambiguous: tuple[tuple[RemoteRecord, str], ...]
+    #: (side, record, reason) with side "pim" or "crm"
+    ambiguous: tuple[tuple[str, RemoteRecord, str], ...]
 
 
 def match(kind: Kind, pim: Iterable[RemoteRecord], crm: Iterable[RemoteRecord]) -> MatchResult:
@@ -66,7 +67,7 @@ def match(kind: Kind, pim: Iterable[RemoteRecord], crm: Iterable[RemoteRecord]) 
     pim_left = {item.id: item for item in pim}
     crm_left = {item.id: item for item in crm}
     pairs: list[tuple[RemoteRecord, RemoteRecord]] = []
-    ambiguous: dict[str, tuple[RemoteRecord, str]] = {}
+    ambiguous: dict[tuple[str, str], tuple[RemoteRecord, str]] = {}  # ids are unique per side only
     for key_of in MATCH_KEYS[kind]:
         pim_by_key: dict[Hashable, list[RemoteRecord]] = defaultdict(list)
         crm_by_key: dict[Hashable, list[RemoteRecord]] = defaultdict(list)
@@ -89,8 +90,13 @@ def match(kind: Kind, pim: Iterable[RemoteRecord], crm: Iterable[RemoteRecord]) 
                 f"ambiguous match: {len(pim_items)} PIM and {len(crm_items)} CRM records share the same "
                 f"{key_of.__name__.lstrip('_').replace('_', ' ')}"
             )
-            for item in (*pim_items, *crm_items):
-                ambiguous[item.id] = (item, reason)
+            for item in pim_items:
+                ambiguous[("pim", item.id)] = (item, reason)
                 pim_left.pop(item.id, None)
+            for item in crm_items:
+                ambiguous[("crm", item.id)] = (item, reason)
                 crm_left.pop(item.id, None)
-    return MatchResult(pairs=tuple(pairs), ambiguous=tuple(ambiguous.values()))
+    return MatchResult(
+        pairs=tuple(pairs),
+        ambiguous=tuple((side, item, reason) for (side, _), (item, reason) in ambiguous.items()),
+    )

@@ -48,6 +48,8 @@ class MergeResult:
     pim_body: Body | None
     conflicts: tuple[FieldConflict, ...] = ()
     body_kept: bool = False
+    #: fields whose conflict is left for review
+    open_conflicts: frozenset[str] = frozenset()
 
 
 @attrs.frozen(kw_only=True)
@@ -60,6 +62,13 @@ class MergeInput:
     pim_modified: datetime | None = None
     crm_modified: datetime | None = None
     pim_body: Body | None = None  # the PIM body kept at the last sync, if any
+    #: fields compared side against side because the base says nothing about them (first-sync matches,
+    #: conflicts still open)
+    two_way: frozenset[str] = frozenset()
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == () or (isinstance(value, Body) and not value)
 
 
 def _winner(
@@ -100,11 +109,15 @@ def merge(
     base_as_pim = represent_pim(base)
     base_as_crm = represent_crm(base)
     pim_now = inp.pim if inp.pim is not None else base_as_pim
+    if inp.pim is None and inp.pim_body is not None:
+        # The PIM kept its own body last time: that, not the base, is what the PIM holds now.
+        pim_now = pim_now.replace(**{f: inp.pim_body for f in BODY_FIELDS if f in base.field_names()})
     crm_now = inp.crm if inp.crm is not None else base_as_crm
     new_values: dict[str, Any] = {}
     to_pim: set[str] = set()
     to_crm: set[str] = set()
     conflicts: list[FieldConflict] = []
+    open_conflicts: set[str] = set()
     pim_body = inp.pim_body
     body_kept = False
 
@@ -115,6 +128,13 @@ def merge(
         pim_reference = inp.pim_body if (name in BODY_FIELDS and inp.pim_body is not None) else getattr(base_as_pim, name)
         pim_changed = inp.pim is not None and p_value != pim_reference
         crm_changed = inp.crm is not None and c_value != getattr(base_as_crm, name)
+        if name in inp.two_way:
+            # No common ancestor: equal values agree, an empty value yields to a filled one, else a conflict.
+            differ = getattr(represent_crm(pim_now), name) != c_value
+            pim_changed = differ and not _is_empty(p_value)
+            crm_changed = differ and not _is_empty(c_value)
+            if differ and not pim_changed and not crm_changed:
+                continue
         keep_body = (
             name in BODY_FIELDS
             and preserve_formatted_bodies
@@ -141,6 +161,7 @@ def merge(
                 winner, reason = _winner(policy, settings, inp.pim_modified, inp.crm_modified)
             conflicts.append(FieldConflict(field=name, pim_value=p_value, crm_value=c_value, winner=winner, reason=reason))
             if winner is None:
+                open_conflicts.add(name)
                 continue
         else:
             # changed on one side only: that side's value travels
@@ -187,6 +208,7 @@ def merge(
         pim_body=pim_body,
         conflicts=tuple(conflicts),
         body_kept=body_kept,
+        open_conflicts=frozenset(open_conflicts),
     )
 
 
@@ -209,7 +231,7 @@ def _whole_record(
     )
     if winner is None:
         return MergeResult(to_pim=frozenset(), to_crm=frozenset(), base=inp.base, pim_body=inp.pim_body,
-                           conflicts=(conflict,))
+                           conflicts=(conflict,), open_conflicts=frozenset(pim_now.changed_fields(crm_now)))
     source, target_now, target = (pim_now, crm_now, Side.CRM) if winner is Side.PIM else (crm_now, pim_now, Side.PIM)
     fields = frozenset(source.changed_fields(target_now))
     allowed = settings.may("update", target)

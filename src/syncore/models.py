@@ -294,11 +294,6 @@ class Contact(Record):
     birthday: date | None = attrs.field(default=None, converter=_collecting(_day))
     notes: Body = attrs.field(factory=Body, converter=_collecting(_body))
 
-    def _cross_field_problems(self, bad: dict[str, str]) -> list[tuple[str, str]]:
-        if not (self.first_name or self.last_name or self.company or self.email) and not bad:
-            return [("last_name", "a contact needs at least one of first_name, last_name, company or email")]
-        return []
-
 
 @attrs.frozen(kw_only=True)
 class Event(Record):

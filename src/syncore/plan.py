@@ -76,6 +76,8 @@ class PairPlan:
     settles: tuple[tuple[Side, str], ...] = ()
     #: a manual conflict keeps the pair pending for the next sync
     keep_pending_conflict: bool = False
+    #: fields left under an unresolved conflict
+    conflicts: frozenset[str] = frozenset()
 
 
 @attrs.define(kw_only=True)
@@ -193,6 +195,8 @@ class Plan:
         """
         try:
             data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object")
             if data.get("format") != PLAN_FORMAT:
                 raise ValueError(f"unsupported plan format {data.get('format')!r}")
             return _plan_converter().structure(data, Plan)

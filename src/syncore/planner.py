@@ -6,14 +6,15 @@ pairs those ids belong to. A sync whose feeds are empty loads no pair at all.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 import attrs
 
 from .abc import Adapter, StateStore
-from .errors import CursorExpired
+from .errors import CursorExpired, SyncoreError
 from .matching import match
 from .merge import BODY_FIELDS, MergeInput, MergeResult, merge
 from .models import Event, Kind, Record, Side, Task
@@ -184,7 +185,8 @@ class Planner:
 
         due_keys = {(item.side, item.native_id) for item in due}
         for pair in pairs.values():
-            self._plan_pair(pair, due_keys)
+            with self._guard(Side.PIM, pair.pim_id):
+                self._plan_pair(pair, due_keys)
         paired = {side: {pair.id_on(side) for pair in pairs.values()} for side in Side}
         unpaired = {
             side: {i: item for i, item in current[side].items() if i not in paired[side]} for side in Side
@@ -278,7 +280,7 @@ class Planner:
 
     def _merge_pair(
         self, pair: Pair, items: dict[Side, RemoteRecord | None], changed: dict[Side, bool],
-        settles: tuple[tuple[Side, str], ...],
+        settles: tuple[tuple[Side, str], ...], two_way: frozenset[str] | None = None,
     ) -> None:
         pim_item, crm_item = items[Side.PIM], items[Side.CRM]
         result = self._merge(
@@ -289,6 +291,7 @@ class Planner:
                 pim_modified=pim_item.modified_at if pim_item else None,
                 crm_modified=crm_item.modified_at if crm_item else None,
                 pim_body=pair.pim_body,
+                two_way=pair.conflicts if two_way is None else two_way,
             )
         )
         current = {
@@ -323,7 +326,8 @@ class Planner:
                 base=result.base,
                 pim_body=result.pim_body,
                 settles=settles,
-                keep_pending_conflict=any(c.winner is None for c in result.conflicts),
+                keep_pending_conflict=bool(result.open_conflicts),
+                conflicts=result.open_conflicts,
             )
         )
 
@@ -390,17 +394,19 @@ class Planner:
         self._pair_by_links(unpaired)
         matched = match(self.kind, unpaired[Side.PIM].values(), unpaired[Side.CRM].values())
         for pim_item, crm_item in matched.pairs:
-            self._pair_found(pim_item, crm_item, blank_like(pim_item.record), due_keys)
+            with self._guard(Side.PIM, pim_item.id):
+                self._pair_found(pim_item, crm_item, blank_like(pim_item.record), due_keys)
             del unpaired[Side.PIM][pim_item.id]
             del unpaired[Side.CRM][crm_item.id]
-        for item, reason in matched.ambiguous:
-            side = Side.PIM if item.id in unpaired[Side.PIM] else Side.CRM
+        for side_name, item, reason in matched.ambiguous:
+            side = Side(side_name)
             self._skip(side, item.id, reason, pending=PendingCategory.AMBIGUOUS)
             del unpaired[side][item.id]
         for side in Side:
             tombstoned = self.state.tombstoned(self.profile, self.kind, side, unpaired[side])
             for item in unpaired[side].values():
-                self._plan_create(side, item, item.id in tombstoned, due_keys)
+                with self._guard(side, item.id):
+                    self._plan_create(side, item, item.id in tombstoned, due_keys)
 
     def _pair_recovered_creates(self, unpaired: dict[Side, dict[str, RemoteRecord]]) -> None:
         open_intents = self.state.open_intents(self.profile, self.kind)
@@ -426,7 +432,7 @@ class Planner:
                     continue
                 pim_item, crm_item = (source, created) if source_side is Side.PIM else (created, source)
                 # The created record is what we wrote: it is the base, so later edits of the source still travel.
-                self._pair_found(pim_item, crm_item, created.record, set())
+                self._pair_found(pim_item, crm_item, created.record, set(), two_way_all=False)
                 unpaired[source_side].pop(source_id, None)
                 unpaired[target].pop(created.id, None)
 
@@ -445,7 +451,8 @@ class Planner:
                 del unpaired[other][partner.id]
 
     def _pair_found(
-        self, pim_item: RemoteRecord, crm_item: RemoteRecord, base: Record, due_keys: set[tuple[Side, str]]
+        self, pim_item: RemoteRecord, crm_item: RemoteRecord, base: Record, due_keys: set[tuple[Side, str]],
+        *, two_way_all: bool = True,
     ) -> None:
         pair_id = _new_id()
         pair = Pair(
@@ -453,7 +460,10 @@ class Planner:
             pim_version=pim_item.version, crm_version=crm_item.version, base=base,
         )
         settles = tuple((s, i) for s, i in ((Side.PIM, pim_item.id), (Side.CRM, crm_item.id)) if (s, i) in due_keys)
-        self._merge_pair(pair, {Side.PIM: pim_item, Side.CRM: crm_item}, {Side.PIM: True, Side.CRM: True}, settles)
+        # Records that never agreed before have no common ancestor: compare them field against field.
+        two_way = frozenset(base.field_names()) if two_way_all else frozenset()
+        self._merge_pair(pair, {Side.PIM: pim_item, Side.CRM: crm_item}, {Side.PIM: True, Side.CRM: True}, settles,
+                         two_way=two_way)
 
     def _in_range(self, record: Record) -> bool:
         today = self.now.date()
@@ -510,6 +520,16 @@ class Planner:
         )
 
     # -- helpers -------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _guard(self, side: Side, native_id: str) -> Iterator[None]:
+        """One record that cannot be planned is reported and retried later; the others go on."""
+        operations, pairs, conflicts = len(self.plan.operations), len(self.plan.pairs), len(self.plan.conflicts)
+        try:
+            yield
+        except (SyncoreError, ValueError, TypeError, KeyError) as exc:
+            del self.plan.operations[operations:], self.plan.pairs[pairs:], self.plan.conflicts[conflicts:]
+            self._skip(side, native_id, f"could not be planned: {exc}", pending=PendingCategory.FAILED)
+
     def _pair_plan(
         self, pair: Pair, *, remove: bool = False, tombstones: tuple[tuple[Side, str], ...] = (),
         settles: tuple[tuple[Side, str], ...] = (),
@@ -520,6 +540,7 @@ class Planner:
             pim_version=items[Side.PIM].version if items[Side.PIM] else pair.pim_version,
             crm_version=items[Side.CRM].version if items[Side.CRM] else pair.crm_version,
             base=pair.base, pim_body=pair.pim_body, remove=remove, tombstones=tombstones, settles=settles,
+            conflicts=pair.conflicts, keep_pending_conflict=bool(pair.conflicts) and not remove,
         )
 
     def _add_op(

@@ -37,19 +37,49 @@ class ConflictPolicy(str, enum.Enum):
     MANUAL = "manual"
 
 
-def _sides(value: Any) -> frozenset[Side]:
-    try:
-        return frozenset(Side(item) for item in value)
-    except (ValueError, TypeError):
-        raise ConfigurationError(
-            f"expected a set of sides ('pim', 'crm'), got {value!r}", key="sides", value=value
-        ) from None
+def _sides(name: str) -> Any:
+    def convert(value: Any) -> frozenset[Side]:
+        try:
+            if isinstance(value, str):
+                raise TypeError
+            return frozenset(Side(item) for item in value)
+        except (ValueError, TypeError):
+            raise ConfigurationError(
+                f"{name}: expected a list of sides from 'pim', 'crm' (or empty), got {value!r}", key=name, value=value
+            ) from None
+
+    return convert
+
+
+def _choice(name: str, enum_type: type[enum.Enum]) -> Any:
+    def convert(value: Any) -> Any:
+        try:
+            return enum_type(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum_type)
+            raise ConfigurationError(f"{name}: {value!r} is not one of: {allowed}", key=name, value=value) from None
+
+    return convert
 
 
 def _non_negative_days(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigurationError(
             f"{attribute.name}: expected a whole number of days >= 0, got {value!r}", key=attribute.name, value=value
+        )
+
+
+def _positive_days(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(
+            f"{attribute.name}: expected a whole number of days >= 1, got {value!r}", key=attribute.name, value=value
+        )
+
+
+def _count(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"{attribute.name}: expected a whole number >= 0, got {value!r}", key=attribute.name, value=value
         )
 
 
@@ -62,11 +92,11 @@ class KindSettings:
     """
 
     enabled: bool = True
-    direction: Direction = attrs.field(default=Direction.BOTH, converter=Direction)
+    direction: Direction = attrs.field(default=Direction.BOTH, converter=_choice("direction", Direction))
     #: sides on which the engine may create, update or delete records
-    create_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides)
-    update_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides)
-    delete_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides)
+    create_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides("create_on"))
+    update_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides("update_on"))
+    delete_on: frozenset[Side] = attrs.field(default=_BOTH_SIDES, converter=_sides("delete_on"))
     past_days: int = attrs.field(default=30, validator=_non_negative_days)
     future_days: int = attrs.field(default=365, validator=_non_negative_days)
     include_private: bool = False
@@ -110,15 +140,17 @@ class SyncSettings:
     """
 
     profile: str = "default"
-    conflict_policy: ConflictPolicy = attrs.field(default=ConflictPolicy.MANUAL, converter=ConflictPolicy)
+    conflict_policy: ConflictPolicy = attrs.field(
+        default=ConflictPolicy.MANUAL, converter=_choice("conflict_policy", ConflictPolicy)
+    )
     preserve_formatted_bodies: bool = True
     max_delete_ratio: float = attrs.field(default=0.5, validator=_ratio)
-    min_delete_count: int = attrs.field(default=5, validator=_non_negative_days)
+    min_delete_count: int = attrs.field(default=5, validator=_count)
     kinds: dict[Kind, KindSettings] = attrs.field(factory=dict, converter=_kinds)
     #: first retry of a failed record after this long, doubling per attempt up to ``retry_max``
     retry_base: timedelta = timedelta(minutes=5)
     retry_max: timedelta = timedelta(hours=24)
-    history_days: int = 30
+    history_days: int = attrs.field(default=30, validator=_positive_days)
 
     def for_kind(self, kind: Kind) -> KindSettings:
         """The settings of ``kind``."""

@@ -29,6 +29,8 @@ class Pair:
     crm_version: str | None
     base: Record
     pim_body: Body | None = None
+    #: fields under an unresolved conflict; they are compared side against side (not against the base)
+    conflicts: frozenset[str] = frozenset()
 
     def id_on(self, side: Side) -> str:
         """This pair's native id on ``side``."""

@@ -11,6 +11,7 @@ MIGRATIONS: list[str] = [
         pim_version TEXT, crm_version TEXT,
         base BLOB NOT NULL,           -- compact JSON of the base record, default-valued fields left out
         pim_body BLOB,                -- set while a formatted PIM body is kept (see Pair.pim_body)
+        conflicts TEXT,               -- comma-separated fields under an unresolved conflict
         PRIMARY KEY (profile, kind, pair_id)
     ) WITHOUT ROWID;
     CREATE UNIQUE INDEX pairs_pim ON pairs (profile, kind, pim_id);

@@ -142,7 +142,7 @@ class SqliteStateStore(StateStore):
 
     # -- pairs ---------------------------------------------------------------------------------------------
     def _pair(self, row: tuple[Any, ...]) -> Pair:
-        profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body = row
+        profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body, conflicts = row
         kind = Kind(kind)
         body = None
         if pim_body is not None:
@@ -157,9 +157,10 @@ class SqliteStateStore(StateStore):
             crm_version=crm_version,
             base=decode_record(kind, base),
             pim_body=body,
+            conflicts=frozenset(conflicts.split(",")) if conflicts else frozenset(),
         )
 
-    _PAIR_COLUMNS = "profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body"
+    _PAIR_COLUMNS = "profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body, conflicts"
 
     def pairs_for(
         self, profile: str, kind: Kind, *, pim_ids: Iterable[str] = (), crm_ids: Iterable[str] = ()
@@ -197,7 +198,7 @@ class SqliteStateStore(StateStore):
                 [pair.profile, pair.kind.value, pair.pair_id, pair.pim_id, pair.crm_id],
             )
             self._run(
-                f"INSERT OR REPLACE INTO pairs ({self._PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                f"INSERT OR REPLACE INTO pairs ({self._PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
                     pair.profile,
                     pair.kind.value,
@@ -208,6 +209,7 @@ class SqliteStateStore(StateStore):
                     pair.crm_version,
                     encode_record(pair.base),
                     body,
+                    ",".join(sorted(pair.conflicts)) or None,
                 ],
             )
 

@@ -88,6 +88,9 @@ class MemoryAdapter(Adapter):
         self._fail_calls: dict[str, list[AdapterError]] = {op: [] for op in OPERATIONS}
         self._fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]] = []
         self._crash_after: int | None = None
+        #: for every record the engine created: the link it asked for (kept even without link support), so
+        #: tests can trace each record back to the user's original and spot duplicates
+        self.created_from: dict[str, str | None] = {}
 
     # -- engine-facing interface ---------------------------------------------------------------------------
     @property
@@ -177,6 +180,7 @@ class MemoryAdapter(Adapter):
                 outcomes.append(WriteOutcome(ref=request.ref, error=error))
                 continue
             native_id = f"{self.name}-{next(self._ids)}"
+            self.created_from[native_id] = request.link
             version = self._write(kind, native_id, request.record,
                                   request.link if self._caps.link_ids else None)
             outcomes.append(WriteOutcome(ref=request.ref, id=native_id, version=version))

@@ -1,0 +1,301 @@
+"""The public :class:`EwsEmulator`: a loopback EWS server that the real exchangelib client can talk to."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Self
+
+from .faults import Faults
+from .itemxml import build_item, set_property
+from .log import RequestLog, RequestRecord
+from .schema import FOLDERS
+from .server import EwsApp, HttpServer
+from .store import Store, StoredItem
+from .values import snapshot, tag_for, to_elements
+from .xmlns import el
+
+DEFAULT_MAILBOX = "user@example.com"
+DEFAULT_PASSWORD = "secret"
+
+
+class EwsEmulator:
+    """In-process EWS server on ``127.0.0.1`` with calendar, contacts and tasks folders per mailbox.
+
+    ``mailboxes`` are primary SMTP addresses. ``users`` maps Basic-auth user names to passwords; by default
+    every mailbox address is a user with ``password``. Any authenticated user may open any mailbox (delegate
+    or impersonation). Use as a context manager, or call :meth:`start`/:meth:`stop`. ``record_xml=True``
+    keeps raw request and response bytes on each :class:`RequestRecord` (for debugging). ``tokens`` maps OAuth
+    bearer tokens to user names (``Authorization: Bearer <token>``); the token is not validated further.
+    """
+
+    def __init__(
+        self,
+        mailboxes=(DEFAULT_MAILBOX,),
+        password: str = DEFAULT_PASSWORD,
+        users: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        record_xml: bool = False,
+        tokens: dict[str, str] | None = None,
+    ):
+        if isinstance(mailboxes, str):
+            mailboxes = [mailboxes]
+        self.mailboxes = [m.lower() for m in mailboxes]
+        self.password = password
+        self.users = users if users is not None else {m: password for m in self.mailboxes}
+        self.store = Store(self.mailboxes)
+        self.faults = Faults()
+        self.log = RequestLog()
+        self._app = EwsApp(
+            self.store, self.faults, self.log, self.users, record_xml=record_xml, tokens=tokens
+        )
+        self._host, self._port = host, port
+        self._server: HttpServer | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def start(self) -> EwsEmulator:
+        """Bind a random port and serve in a daemon thread."""
+        if self._server is None:
+            self._server = HttpServer(self._app, self._host, self._port)
+            self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and drop exchangelib's cached protocol for this endpoint."""
+        if self._server is not None:
+            url = self.url
+            self._server.stop()
+            self._server = None
+            clear_protocol_cache(url)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port (after :meth:`start`)."""
+        if self._server is None:
+            raise RuntimeError("EwsEmulator is not started")
+        return self._server.address[1]
+
+    @property
+    def url(self) -> str:
+        """The EWS endpoint, e.g. ``http://127.0.0.1:PORT/EWS/Exchange.asmx``."""
+        return f"http://{self._host}:{self.port}/EWS/Exchange.asmx"
+
+    def reset(self) -> None:
+        """Empty every mailbox and forget faults and logged requests (keeps the port and users).
+
+        Sync states issued before the reset become invalid.
+        """
+        with self.store.lock:
+            self.store = Store(self.mailboxes)
+            self._app.store = self.store
+        self.faults.clear()
+        self.log.reset()
+
+    # -- exchangelib helpers ---------------------------------------------------------------------------------
+
+    def credentials(self, username: str | None = None, password: str | None = None):
+        """exchangelib ``Credentials`` for a configured user (default: the first mailbox)."""
+        from exchangelib import Credentials
+
+        username = username or self.mailboxes[0]
+        return Credentials(
+            username, password if password is not None else self.users.get(username.lower(), "")
+        )
+
+    def config(self, credentials=None, retry_policy=None, version=None, **kwargs):
+        """exchangelib ``Configuration`` with auth type and version pinned (no detection requests).
+
+        Extra keyword arguments (e.g. ``max_connections``) go to ``Configuration``.
+        """
+        from exchangelib import BASIC, Build, Configuration, FailFast, Version
+
+        return Configuration(
+            service_endpoint=self.url,
+            credentials=credentials or self.credentials(),
+            auth_type=BASIC,
+            version=version or Version(build=Build(15, 1, 2507, 6)),
+            retry_policy=retry_policy or FailFast(),
+            **kwargs,
+        )
+
+    def account(
+        self,
+        email: str | None = None,
+        credentials=None,
+        access_type=None,
+        retry_policy=None,
+        default_timezone=None,
+        version=None,
+        **config_kwargs,
+    ):
+        """A real ``exchangelib.Account`` for a mailbox, without autodiscover.
+
+        ``default_timezone`` defaults to UTC (exchangelib would otherwise use the machine's zone).
+        ``retry_policy`` defaults to ``FailFast()``; extra keyword arguments go to ``Configuration``
+        (e.g. ``max_connections=4``). Note exchangelib caches one protocol per
+        (endpoint, credentials): see :func:`clear_protocol_cache`.
+        """
+        from exchangelib import DELEGATE, UTC, Account
+
+        email = email or self.mailboxes[0]
+        config = self.config(
+            credentials=credentials, retry_policy=retry_policy, version=version, **config_kwargs
+        )
+        return Account(
+            email,
+            config=config,
+            autodiscover=False,
+            access_type=access_type or DELEGATE,
+            default_timezone=default_timezone or UTC,
+        )
+
+    # -- request log -----------------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request received so far (copies of the list; records are live objects)."""
+        return self.log.records()
+
+    def reset_log(self) -> None:
+        """Forget logged requests."""
+        self.log.reset()
+
+    def request_counts(self) -> Counter:
+        """``Counter`` of requests by operation name."""
+        return self.log.counts()
+
+    def count(self, operation: str) -> int:
+        """Number of requests for one operation."""
+        return self.log.counts()[operation]
+
+    # -- direct data edits ("another Exchange client") -------------------------------------------------------
+
+    def create_item(
+        self,
+        mailbox: str | None = None,
+        folder: str = "calendar",
+        kind: str | None = None,
+        fields: dict | None = None,
+    ) -> str:
+        """Create an item directly in the store (logged for SyncFolderItems) and return its id.
+
+        ``fields`` keys are EWS element names (``"Subject"``) or exchangelib field names (``"subject"``).
+        Values: str, bool, int/Decimal, aware ``datetime`` (stored as UTC; naive = UTC), ``date`` (date-only
+        fields such as Birthday/DueDate; Start/End insist on datetimes), a ``(BodyType, text)`` tuple or
+        exchangelib ``HTMLBody``/``Body`` for ``Body``, dicts for ``PhoneNumbers`` / ``EmailAddresses`` /
+        ``PhysicalAddresses`` (``{"Business": {"Street": ..., "City": ...}}``), a list of addresses for
+        attendees, a list of strings for ``Categories``, a Windows zone id or tzinfo for ``StartTimeZone`` /
+        ``EndTimeZone``, ``{"SalesforceId": "..."}`` for ``ExtendedProperty`` (PublicStrings, String),
+        exchangelib EWSElements (``Recurrence``) or raw lxml elements.
+        """
+        mailbox = (mailbox or self.mailboxes[0]).lower()
+        kind = kind or FOLDERS[folder].kind
+        if kind is None:
+            raise ValueError(f"Folder {folder!r} holds no calendar items, contacts or tasks; pass kind=")
+        item_elem = el(f"t:{kind}")
+        for key, value in (fields or {}).items():
+            for elem in to_elements(kind, key, value):
+                item_elem.append(elem)
+        with self.store.lock:
+            item = build_item(self.store, mailbox, folder, item_elem)
+            self.store.add(item)
+        return item.id
+
+    def update_item(self, item_id: str, fields: dict) -> str:
+        """Set (or, with value ``None``, delete) fields; bumps the change key. Returns the new change key.
+
+        Indexed fields (``PhoneNumbers`` ...) are merged per entry, like an EWS SetItemField.
+        """
+        with self.store.lock:
+            item = self._item(item_id)
+            for key, value in fields.items():
+                tag = tag_for(item.kind, key)
+                if value is None:
+                    item.props.pop(tag, None)
+                    if tag in {"ExtendedProperty", "extended_properties"}:
+                        item.extended.clear()
+                    continue
+                for elem in to_elements(item.kind, key, value):
+                    set_property(item, elem)
+            self.store.touch(item)
+            return item.changekey
+
+    def delete_item(self, item_id: str) -> None:
+        """Hard-delete an item (logged as a Delete for SyncFolderItems)."""
+        with self.store.lock:
+            self.store.remove(self._item(item_id))
+
+    def get_item(self, item_id: str) -> dict | None:
+        """Snapshot (``id``, ``changekey``, ``kind``, ``mailbox``, ``folder``, ``fields``) or None."""
+        with self.store.lock:
+            item = self.store.get(item_id)
+            return None if item is None else snapshot(item)
+
+    def items(self, folder: str = "calendar", mailbox: str | None = None) -> list[dict]:
+        """Snapshots of every item in a folder, in creation order."""
+        with self.store.lock:
+            state = self.store.folder(mailbox or self.mailboxes[0], folder)
+            if state is None:
+                raise KeyError(f"No folder {folder!r} in mailbox {mailbox or self.mailboxes[0]!r}")
+            return [snapshot(i) for i in state.items.values()]
+
+    def bump_changekey(self, item_id: str) -> str:
+        """Change the key without changing data, as Exchange sometimes does; logged as an update."""
+        with self.store.lock:
+            item = self._item(item_id)
+            self.store.touch(item)
+            return item.changekey
+
+    def invalidate_sync_states(self, folder: str | None = None, mailbox: str | None = None) -> None:
+        """Make every previously issued sync state of the folder(s) answer ``ErrorInvalidSyncStateData``."""
+        with self.store.lock:
+            for (mb, name), state in self.store.folders.items():
+                if (mailbox is None or mb == mailbox.lower()) and (folder is None or name == folder):
+                    state.epoch += 1
+
+    def add_mailbox(self, mailbox: str, password: str | None = None) -> None:
+        """Add a mailbox (and a user for it) at runtime."""
+        self.store.add_mailbox(mailbox)
+        self.mailboxes.append(mailbox.lower())
+        self._app.users.setdefault(mailbox.lower(), password or self.password)
+
+    def _item(self, item_id: str) -> StoredItem:
+        item = self.store.get(item_id)
+        if item is None:
+            raise KeyError(f"No item {item_id!r}")
+        return item
+
+
+def clear_protocol_cache(url: str | None = None) -> None:
+    """Drop exchangelib's cached ``Protocol`` objects (all of them, or those for one endpoint URL).
+
+    exchangelib caches protocols per (endpoint, credentials) in ``CachingProtocol``; a new Account with a
+    different retry policy would otherwise silently reuse the old protocol.
+    """
+    from exchangelib.protocol import CachingProtocol
+
+    if url is None:
+        CachingProtocol.clear_cache()
+        return
+    with CachingProtocol._protocol_cache_lock:
+        cache = CachingProtocol._protocol_cache
+        # Rebuild instead of pop(): OAuth credentials' hash changes when their token does, so a lookup by key
+        # can miss an entry that iteration still sees.
+        entries = list(cache.items())
+        cache.clear()
+        for key, value in entries:
+            if key and key[0] == url:
+                if not isinstance(value[0], Exception):
+                    value[0].close()
+            else:
+                cache[key] = value
+
+
+__all__ = ["EwsEmulator", "clear_protocol_cache"]

@@ -1,0 +1,62 @@
+"""CreateItem: new calendar items, contacts and tasks in a folder (SaveOnly)."""
+
+from __future__ import annotations
+
+from ..itemxml import build_item
+from ..render import id_only
+from ..schema import FOLDER_FOR_KIND, FOLDERS, kind_for_tag
+from ..soap import response_root
+from ..xmlns import child, local, sub
+from .common import Context, OpError, subject_of
+
+
+def handle(ctx: Context):
+    root, messages = response_root("CreateItem")
+    op = ctx.op
+    for name in ("MessageDisposition", "SendMeetingInvitations"):
+        if op.get(name):
+            ctx.record.attrs[name] = op.get(name)
+    items = [
+        c
+        for c in (child(op, "m:Items") if child(op, "m:Items") is not None else [])
+        if isinstance(c.tag, str)
+    ]
+    ctx.record.item_count = len(items)
+    saved = child(op, "m:SavedItemFolderId")
+    try:
+        target = ctx.resolve_folder(saved) if saved is not None else None
+    except OpError as e:
+        for _ in items:
+            ctx.write_error(messages, e.code, e.text)
+        return root
+    for elem in items:
+        kind = kind_for_tag(local(elem.tag))
+        if ctx.message_fault is not None:
+            ctx.write_fault(messages, ctx.message_fault)
+            continue
+        if kind is None:
+            ctx.write_error(
+                messages, "ErrorInvalidOperation", f"The emulator cannot store {local(elem.tag)} items"
+            )
+            continue
+        folder = target or ctx.store.folder(ctx.default_mailbox(), FOLDER_FOR_KIND[kind])
+        if FOLDERS[folder.name].kind not in (None, kind):
+            ctx.write_error(
+                messages,
+                "ErrorCannotCreateCalendarItemInNonCalendarFolder"
+                if kind == "CalendarItem"
+                else "ErrorInvalidOperation",
+                f"Cannot create {kind} in folder {folder.name}",
+            )
+            continue
+        with ctx.store.lock:
+            item = build_item(ctx.store, folder.mailbox, folder.name, elem)
+            fault = ctx.error_for(item_id=None, subject=subject_of(item))
+            if fault is not None:
+                ctx.write_fault(messages, fault)
+                continue
+            ctx.store.add(item)
+        msg = ctx.success(messages)
+        sub(msg, "m:Items").append(id_only(item))
+        ctx.record.returned += 1
+    return root

@@ -1,0 +1,108 @@
+"""UpdateItem: Set/Append/DeleteItemField with change-key conflict detection."""
+
+from __future__ import annotations
+
+import base64
+import copy
+
+from ..itemxml import UpdateError, delete_property, set_from_update
+from ..render import id_only
+from ..soap import response_root
+from ..xmlns import child, local, sub
+from .common import Context, OpError, item_refs
+
+_PATH_TAGS = {"FieldURI", "IndexedFieldURI", "ExtendedFieldURI"}
+
+
+def check_changekey(item, changekey: str | None, resolution: str) -> None:
+    """NeverOverwrite with a stale key is a conflict; a malformed key is always an error."""
+    if not changekey:
+        return
+    try:
+        ok = base64.b64decode(changekey.encode(), validate=True).startswith(b"CK")
+    except Exception:  # noqa: BLE001
+        ok = False
+    if not ok:
+        raise OpError("ErrorInvalidChangeKey")
+    if resolution == "NeverOverwrite" and changekey != item.changekey:
+        raise OpError("ErrorIrresolvableConflict")
+
+
+def apply_updates(item, updates) -> None:
+    """Apply the ``<t:Updates>`` children to ``item`` (a working copy)."""
+    for update in (u for u in updates if isinstance(u.tag, str)):
+        kind = local(update.tag)
+        path = next((c for c in update if isinstance(c.tag, str) and local(c.tag) in _PATH_TAGS), None)
+        if path is None:
+            raise UpdateError("ErrorInvalidPropertyRequest", f"{kind} without a field path")
+        if kind == "DeleteItemField":
+            delete_property(item, path)
+            continue
+        container = next(
+            (c for c in update if isinstance(c.tag, str) and local(c.tag) not in _PATH_TAGS), None
+        )
+        if kind == "AppendToItemField" and container is not None:
+            _append(item, container)
+        set_from_update(item, path, container)
+
+
+_LIST_TAGS = {"RequiredAttendees", "OptionalAttendees", "Resources", "Categories"}
+
+
+def _append(item, container) -> None:
+    # AppendToItemField appends text to Body and entries to list properties; turn the value into a full
+    # replacement before it is set.
+    for new in container:
+        tag = local(new.tag) if isinstance(new.tag, str) else ""
+        old = item.props.get(tag)
+        if old is None:
+            continue
+        if tag == "Body":
+            new.text = (old.text or "") + (new.text or "")
+        elif tag in _LIST_TAGS:
+            for index, entry in enumerate(old):
+                new.insert(index, copy.deepcopy(entry))
+
+
+def handle(ctx: Context):
+    root, messages = response_root("UpdateItem")
+    op = ctx.op
+    for name in ("ConflictResolution", "MessageDisposition", "SendMeetingInvitationsOrCancellations"):
+        if op.get(name):
+            ctx.record.attrs[name] = op.get(name)
+    resolution = op.get("ConflictResolution", "AutoResolve")
+    changes = item_refs(child(op, "m:ItemChanges"))
+    ctx.record.item_count = len(changes)
+    for change in changes:
+        ref = next((c for c in change if isinstance(c.tag, str) and local(c.tag) != "Updates"), None)
+        try:
+            if ref is None or local(ref.tag) != "ItemId":
+                raise OpError("ErrorInvalidOperation", "Only ItemId targets are supported by the emulator")
+            with ctx.store.lock:
+                item = ctx.store.get(ref.get("Id"))
+                if item is None:
+                    raise OpError("ErrorItemNotFound")
+                ctx.record.mailbox = ctx.record.mailbox or item.mailbox
+                ctx.record.folder = ctx.record.folder or item.folder
+                fault = ctx.error_for(item)
+                if fault is not None:
+                    ctx.write_fault(messages, fault)
+                    continue
+                check_changekey(item, ref.get("ChangeKey"), resolution)
+                work = item.clone()
+                try:
+                    apply_updates(
+                        work, child(change, "t:Updates") if child(change, "t:Updates") is not None else []
+                    )
+                except UpdateError as e:
+                    raise OpError(e.code, e.text) from e
+                item.props, item.extended = work.props, work.extended
+                ctx.store.touch(item)
+        except OpError as e:
+            ctx.write_error(messages, e.code, e.text)
+            continue
+        msg = ctx.success(messages)
+        sub(msg, "m:Items").append(id_only(item))
+        sub(sub(msg, "m:ConflictResults"), "t:Count", "0")
+        ctx.record.returned += 1
+    return root

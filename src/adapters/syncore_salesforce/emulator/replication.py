@@ -1,0 +1,79 @@
+"""Replication resources ``sobjects/{T}/updated/`` and ``sobjects/{T}/deleted/`` (reference §2)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from .clock import format_datetime, parse_datetime
+from .errors import ApiError
+from .rest import Request, Response
+
+if TYPE_CHECKING:
+    from .rest import RestApi
+
+UPDATED_WINDOW = timedelta(days=30)  # Get Updated reaches back at most 30 days
+DELETED_WINDOW = timedelta(days=15)  # Get Deleted reaches back at most 15 days (less after a purge)
+
+
+def _window(api: RestApi, req: Request, back: timedelta) -> tuple[datetime, datetime, datetime]:
+    try:
+        start = parse_datetime(req.params["start"].replace(" ", "+"))
+        end = parse_datetime(req.params["end"].replace(" ", "+"))
+    except (KeyError, ValueError):
+        raise ApiError(400, "MALFORMED_QUERY", "start and end must be valid dateTime values") from None
+    # "Seconds ignored": the window is truncated to whole minutes.
+    start = start.replace(second=0, microsecond=0)
+    end = end.replace(second=0, microsecond=0)
+    now = api.emu.clock.now()
+    latest = min(end, now.replace(second=0, microsecond=0))
+    if start < now - back:
+        raise ApiError(
+            400, "INVALID_REPLICATION_DATE", f"startDate cannot be more than {back.days} days ago"
+        )  # message (unverified)
+    if end <= start:
+        raise ApiError(400, "INVALID_REPLICATION_DATE", "endDate must chronologically follow the startDate")
+    return start, end, latest
+
+
+def updated(api: RestApi, req: Request) -> Response:
+    """Ids whose SystemModstamp falls in [start, end) minute-truncated, plus ``latestDateCovered``."""
+    obj = api.sobject(req.segments[1])
+    start, _end, latest = _window(api, req, UPDATED_WINDOW)
+    with api.store.lock:
+        ids = [
+            r["Id"]
+            for r in api.store.table(obj).values()
+            if not r.get("IsDeleted") and start <= r["SystemModstamp"] < latest
+        ]
+    if len(ids) > api.emu.replication_id_limit:
+        raise ApiError(400, "EXCEEDED_ID_LIMIT", "The number of ids exceeds the limit; narrow the date range")
+    return Response(200, {"ids": ids, "latestDateCovered": format_datetime(latest)})
+
+
+def deleted(api: RestApi, req: Request) -> Response:
+    """Delete-log rows in [start, end), ``earliestDateAvailable`` and ``latestDateCovered``."""
+    obj = api.sobject(req.segments[1])
+    now = api.emu.clock.now()
+    earliest = (now - DELETED_WINDOW).replace(second=0, microsecond=0)
+    if api.store.last_purge is not None:
+        earliest = max(earliest, api.store.last_purge.replace(second=0, microsecond=0))
+    start, _end, latest = _window(api, req, DELETED_WINDOW)
+    if start < earliest:
+        raise ApiError(400, "INVALID_REPLICATION_DATE", "startDate is before the earliest date available")
+    with api.store.lock:
+        rows = [
+            {"deletedDate": format_datetime(e.deleted_date), "id": e.id}
+            for e in api.store.deleted_log
+            if e.sobject == obj.name and start <= e.deleted_date < latest
+        ]
+    if len(rows) > api.emu.replication_id_limit:
+        raise ApiError(400, "EXCEEDED_ID_LIMIT", "The number of ids exceeds the limit; narrow the date range")
+    return Response(
+        200,
+        {
+            "deletedRecords": rows,
+            "earliestDateAvailable": format_datetime(earliest),
+            "latestDateCovered": format_datetime(latest),
+        },
+    )

@@ -1,0 +1,495 @@
+"""The product's settings dialog as a validated TOML file.
+
+:func:`load_config` reads a file with :mod:`tomllib`, :func:`save_config` writes one with ``tomli_w``, and a
+cattrs converter from :func:`make_converter` structures the tables into :class:`Config`. Every bad value raises
+one :class:`~syncore.errors.ConfigurationError` whose ``key`` is the dotted TOML key, whose ``value`` is the
+value found, and whose message says what is allowed. :meth:`Config.sync_settings` turns the file into the
+engine's :class:`~syncore.settings.SyncSettings`.
+
+Credentials are never read from the file: ``[adapters.*.credentials]`` only names where each secret lives,
+``"env:VARIABLE"`` or ``"keyring:SERVICE/USERNAME"`` (see :mod:`syncore.credentials`).
+
+Converter conventions (see :func:`make_converter`):
+
+* durations are strings of whole units: ``"15m"``, ``"1h"``, ``"1h30m"``, ``"1d"``
+* times of day are ``"HH:MM"`` strings (24-hour clock)
+* enums are their plain values; sets of sides are lists such as ``["pim", "crm"]``
+* a missing optional value (``auto_sync.window``) is left out of the file, since TOML has no null
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import AttributeValidationNote, ClassValidationError, ForbiddenExtraKeysError
+
+from .credentials import check_reference
+from .errors import ConfigurationError
+from .models import Kind, Side
+from .notify import Notifications, SummaryPolicy
+from .settings import ConflictPolicy, Direction, KindSettings, SyncSettings
+from .timezones import zone
+
+MIN_FREQUENCY = timedelta(minutes=1)
+MAX_FREQUENCY = timedelta(days=7)
+_BOTH = frozenset({Side.PIM, Side.CRM})
+#: option names that look like secrets; they belong in ``credentials`` as env:/keyring: references
+_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "private_key")
+
+
+@attrs.frozen(kw_only=True)
+class Window:
+    """The daily time window for auto sync, in the user's local zone: ``start`` inclusive, ``end`` exclusive.
+
+    ``end`` earlier than ``start`` means the window crosses midnight (``22:00``–``06:00``).
+    """
+
+    start: time
+    end: time
+
+    def contains(self, wall: time) -> bool:
+        """True when the local wall time ``wall`` is inside the window."""
+        if self.start < self.end:
+            return self.start <= wall < self.end
+        return wall >= self.start or wall < self.end
+
+
+@attrs.frozen(kw_only=True)
+class Frequencies:
+    """"Start background calendar / contact / task sync every …"."""
+
+    event: timedelta = timedelta(minutes=15)
+    contact: timedelta = timedelta(hours=1)
+    task: timedelta = timedelta(minutes=30)
+
+    def for_kind(self, kind: Kind) -> timedelta:
+        """The frequency of ``kind``."""
+        return getattr(self, Kind(kind).value)  # type: ignore[no-any-return]
+
+
+@attrs.frozen(kw_only=True)
+class AutoSync:
+    """"Enable auto background synchronization", the frequencies and the daily window.
+
+    :ivar timezone: ``"system"`` (the computer's zone) or an IANA name such as ``"Europe/Berlin"``
+    :ivar window: None means all day
+    """
+
+    enabled: bool = False
+    frequency: Frequencies = attrs.Factory(Frequencies)
+    window: Window | None = None
+    timezone: str = "system"
+
+
+@attrs.frozen(kw_only=True)
+class Job:
+    """One kind's job: what syncs, which way, and what may be written where.
+
+    :ivar background: "Include … records during background sync?"
+    :ivar create_on: sides on which records may be created (likewise ``update_on``, ``delete_on``)
+    """
+
+    enabled: bool = True
+    background: bool = True
+    direction: Direction = Direction.BOTH
+    create_on: frozenset[Side] = _BOTH
+    update_on: frozenset[Side] = _BOTH
+    delete_on: frozenset[Side] = _BOTH
+    past_days: int = 30
+    future_days: int = 365
+    include_private: bool = False
+
+    def kind_settings(self) -> KindSettings:
+        """This job as the engine's :class:`~syncore.settings.KindSettings`."""
+        return KindSettings(
+            enabled=self.enabled, direction=self.direction, create_on=self.create_on, update_on=self.update_on,
+            delete_on=self.delete_on, past_days=self.past_days, future_days=self.future_days,
+            include_private=self.include_private,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Jobs:
+    """The three jobs. Deleting contacts in Salesforce is off by default, as in the product."""
+
+    event: Job = attrs.Factory(Job)
+    contact: Job = attrs.Factory(lambda: Job(delete_on=frozenset({Side.PIM})))
+    task: Job = attrs.Factory(Job)
+
+    def for_kind(self, kind: Kind) -> Job:
+        """The job of ``kind``."""
+        return getattr(self, Kind(kind).value)  # type: ignore[no-any-return]
+
+
+@attrs.frozen(kw_only=True)
+class Other:
+    """The dialog's "Other" tab: formatted bodies, conflicts and the mass-delete guard.
+
+    :ivar max_delete_ratio: hold a plan that deletes more than this share of a side's records…
+    :ivar min_delete_count: …once it deletes more than this many
+    """
+
+    preserve_formatted_bodies: bool = True
+    conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
+    max_delete_ratio: float = 0.5
+    min_delete_count: int = 5
+
+
+@attrs.frozen(kw_only=True)
+class AdapterConfig:
+    """One side's backend: the registered adapter name, its non-secret options and credential references.
+
+    :ivar credentials: argument name → ``"env:VARIABLE"`` or ``"keyring:SERVICE/USERNAME"``
+    """
+
+    type: str
+    options: dict[str, Any] = attrs.Factory(dict)
+    credentials: dict[str, str] = attrs.Factory(dict)
+
+
+@attrs.frozen(kw_only=True)
+class Adapters:
+    """The PIM (Outlook/Exchange) and CRM (Salesforce) backends; both are needed to sync."""
+
+    pim: AdapterConfig | None = None
+    crm: AdapterConfig | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """The whole settings file.
+
+    :ivar state: the SQLite state file; a relative path is relative to the settings file
+    :ivar review_dir: where background plans held for review are saved; relative like ``state``
+    :ivar summary: when to display the synchronization summary after a background sync
+    """
+
+    profile: str = "default"
+    state: str = "syncore-state.db"
+    review_dir: str = "review"
+    summary: SummaryPolicy = SummaryPolicy.WHEN_ERRORS
+    auto_sync: AutoSync = attrs.Factory(AutoSync)
+    jobs: Jobs = attrs.Factory(Jobs)
+    notifications: Notifications = attrs.Factory(Notifications)
+    other: Other = attrs.Factory(Other)
+    adapters: Adapters = attrs.Factory(Adapters)
+
+    def sync_settings(self) -> SyncSettings:
+        """The engine settings this file describes."""
+        return SyncSettings(
+            profile=self.profile,
+            conflict_policy=self.other.conflict_policy,
+            preserve_formatted_bodies=self.other.preserve_formatted_bodies,
+            max_delete_ratio=self.other.max_delete_ratio,
+            min_delete_count=self.other.min_delete_count,
+            kinds={kind: self.jobs.for_kind(kind).kind_settings() for kind in Kind},
+        )
+
+    def background_kinds(self) -> frozenset[Kind]:
+        """Kinds that auto sync runs: enabled and included in background sync."""
+        return frozenset(k for k in Kind if self.jobs.for_kind(k).enabled and self.jobs.for_kind(k).background)
+
+
+# -- leaf values ---------------------------------------------------------------------------------------------
+class _Invalid(ValueError):
+    """A leaf value is wrong; the message says what is allowed. Turned into a ConfigurationError with the key.
+
+    ``subkey`` names the offending entry inside a small table (``start`` of a window).
+    """
+
+    def __init__(self, message: str, subkey: str | None = None) -> None:
+        super().__init__(message)
+        self.subkey = subkey
+
+
+_DURATION = re.compile(r"(\d+)\s*([dhm])")
+_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+_DURATION_ALLOWED = 'a duration such as "15m", "1h", "1h30m" or "1d", from 1 minute to 7 days'
+
+
+def parse_duration(text: Any) -> timedelta:
+    """Parse ``"15m"``, ``"1h30m"``, ``"2d"``… into a timedelta (whole minutes, 1 minute to 7 days)."""
+    if not isinstance(text, str):
+        raise _Invalid(f"expected {_DURATION_ALLOWED}")
+    compact = text.replace(" ", "").lower()
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact or len({u for _, u in parts}) != len(parts):
+        raise _Invalid(f"expected {_DURATION_ALLOWED}")
+    value = sum((int(n) * _UNITS[u] for n, u in parts), timedelta())
+    if not MIN_FREQUENCY <= value <= MAX_FREQUENCY:
+        raise _Invalid(f"expected {_DURATION_ALLOWED}")
+    return value
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of :func:`parse_duration` (``timedelta(minutes=90)`` → ``"1h30m"``)."""
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    text = "".join(f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
+    return text or "0m"
+
+
+def _time(value: Any, _: Any = None) -> time:
+    allowed = 'a time of day "HH:MM" on the 24-hour clock, e.g. "08:00" or "17:30"'
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise _Invalid(f"expected {allowed}")
+    hours, minutes = (int(part) for part in value.split(":"))
+    if hours > 23 or minutes > 59:
+        raise _Invalid(f"expected {allowed}")
+    return time(hours, minutes)
+
+
+def _bool(value: Any, _: Any = None) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("expected true or false")
+    return value
+
+
+def _int(value: Any, _: Any = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _Invalid("expected a whole number >= 0")
+    return value
+
+
+def _float(value: Any, _: Any = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Invalid("expected a number")
+    return float(value)
+
+
+def _str(value: Any, _: Any = None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid("expected a non-empty string")
+    return value
+
+
+def _enum(value: Any, cls: type) -> Any:
+    allowed = ", ".join(f'"{member.value}"' for member in cls)  # type: ignore[attr-defined]
+    try:
+        return cls(value)
+    except (ValueError, TypeError):
+        raise _Invalid(f"expected one of {allowed}") from None
+
+
+def _sides(value: Any, _: Any = None) -> frozenset[Side]:
+    allowed = 'a list of sides: [], ["pim"], ["crm"] or ["pim", "crm"]'
+    if not isinstance(value, list) or any(item not in ("pim", "crm") for item in value):
+        raise _Invalid(f"expected {allowed}")
+    return frozenset(Side(item) for item in value)
+
+
+def _window(value: Any, _: Any = None) -> Window:
+    if not isinstance(value, Mapping) or set(value) != {"start", "end"}:
+        raise _Invalid('expected a table with start and end, e.g. { start = "08:00", end = "18:00" }')
+    times = {}
+    for name in ("start", "end"):
+        try:
+            times[name] = _time(value[name])
+        except _Invalid as exc:
+            raise _Invalid(str(exc), subkey=name) from None
+    return Window(**times)
+
+
+def _options(value: Any, _: Any = None) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Invalid("expected a table of option names to strings, numbers or booleans")
+    for name, item in value.items():
+        if isinstance(item, (dict, list)) or item is None:
+            raise _Invalid(f"option {name!r}: expected a string, number or boolean")
+    return dict(value)
+
+
+def _credentials(value: Any, _: Any = None) -> dict[str, str]:
+    allowed = 'a table of names to "env:VARIABLE" or "keyring:SERVICE/USERNAME" references (never the secret)'
+    if not isinstance(value, Mapping):
+        raise _Invalid(f"expected {allowed}")
+    return dict(value)
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter for settings files (conventions in the module docstring).
+
+    Unknown keys are refused; structuring errors carry cattrs' per-attribute notes, which
+    :func:`structure_config` turns into one :class:`~syncore.errors.ConfigurationError` naming the key.
+    """
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(bool, _bool)
+    conv.register_structure_hook(int, _int)
+    conv.register_structure_hook(float, _float)
+    conv.register_structure_hook(str, _str)
+    conv.register_structure_hook(time, _time)
+    conv.register_structure_hook(timedelta, lambda value, _: parse_duration(value))
+    conv.register_structure_hook(Window, _window)
+    # Generic aliases cannot go through singledispatch; match them by equality instead.
+    for generic, hook in ((frozenset[Side], _sides), (dict[str, Any], _options), (dict[str, str], _credentials)):
+        conv.register_structure_hook_func(lambda cls, generic=generic: cls == generic, hook)
+    for enum_type in (Direction, ConflictPolicy, SummaryPolicy):
+        conv.register_structure_hook(enum_type, _enum)
+    conv.register_unstructure_hook(time, lambda value: value.strftime("%H:%M"))
+    conv.register_unstructure_hook(timedelta, format_duration)
+    conv.register_unstructure_hook_func(lambda cls: cls == frozenset[Side] or cls is frozenset,
+                                        lambda value: sorted(Side(v).value for v in value))
+    for enum_type in (Direction, ConflictPolicy, SummaryPolicy):
+        conv.register_unstructure_hook(enum_type, lambda member: member.value)
+    return conv
+
+
+_CONVERTER = make_converter()
+
+
+# -- errors with the dotted key ------------------------------------------------------------------------------
+def _lookup(data: Any, path: list[str]) -> Any:
+    for part in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _leaf(exc: BaseException, path: list[str]) -> tuple[BaseException, list[str]]:
+    """Follow cattrs' exception group down to the first leaf error, collecting attribute names."""
+    while isinstance(exc, ClassValidationError):
+        inner = exc.exceptions[0]
+        notes = [n for n in getattr(inner, "__notes__", []) if isinstance(n, AttributeValidationNote)]
+        if notes:
+            path = [*path, notes[0].name]
+        exc = inner
+    return exc, path
+
+
+def _allowed_keys(cls: type) -> str:
+    return ", ".join(field.name for field in attrs.fields(cls))
+
+
+def _as_configuration_error(exc: BaseException, data: Mapping[str, Any]) -> ConfigurationError:
+    leaf, path = _leaf(exc, [])
+    if isinstance(leaf, ForbiddenExtraKeysError):
+        extra = min(leaf.extra_fields)
+        key = ".".join([*path, extra])
+        value = _lookup(data, [*path, extra])
+        return ConfigurationError(
+            f"{key} = {value!r}: unknown key; allowed here: {_allowed_keys(leaf.cl)}", key=key, value=value
+        )
+    if isinstance(leaf, _Invalid) and leaf.subkey:
+        path = [*path, leaf.subkey]
+    key = ".".join(path) or "<file>"
+    value = _lookup(data, path) if path else data
+    if isinstance(leaf, _Invalid):
+        reason = str(leaf)
+    elif isinstance(leaf, KeyError) and isinstance(_lookup(data, path[:-1]) if path[:-1] else data, Mapping):
+        return ConfigurationError(f"{key}: missing required key", key=key, value=None)
+    else:
+        reason = "expected a table of settings (section)"
+    return ConfigurationError(f"{key} = {value!r}: {reason}", key=key, value=value)
+
+
+def _check(condition: bool, key: str, value: Any, reason: str) -> None:
+    if not condition:
+        raise ConfigurationError(f"{key} = {value!r}: {reason}", key=key, value=value)
+
+
+def validate_config(config: Config) -> Config:
+    """Cross-field and range checks that the converter's per-value hooks cannot make.
+
+    :raises ConfigurationError: naming the first bad key
+    """
+    _check(re.fullmatch(r"[A-Za-z0-9_.-]+", config.profile) is not None, "profile", config.profile,
+           "expected letters, digits, '_', '-' or '.' (it names files and state rows)")
+    window = config.auto_sync.window
+    if window is not None:
+        _check(window.start != window.end, "auto_sync.window", {"start": str(window.start)[:5], "end": str(window.end)[:5]},
+               "start and end must differ (leave the window out to sync all day)")
+    if config.auto_sync.timezone != "system":
+        try:
+            zone(config.auto_sync.timezone)
+        except ConfigurationError:
+            raise ConfigurationError(
+                f"auto_sync.timezone = {config.auto_sync.timezone!r}: expected \"system\" or an IANA zone name "
+                "such as \"Europe/Berlin\"", key="auto_sync.timezone", value=config.auto_sync.timezone,
+            ) from None
+    ratio = config.other.max_delete_ratio
+    _check(0 < ratio <= 1, "other.max_delete_ratio", ratio, "expected a number greater than 0 and at most 1")
+    for side in ("pim", "crm"):
+        adapter = getattr(config.adapters, side)
+        if adapter is None:
+            continue
+        for name in adapter.options:
+            lowered = name.lower()
+            _check(not any(word in lowered for word in _SECRET_WORDS), f"adapters.{side}.options.{name}",
+                   "<hidden>", "secrets never go in the settings file; name them under "
+                   f"adapters.{side}.credentials as \"env:VARIABLE\" or \"keyring:SERVICE/USERNAME\"")
+        for name, reference in adapter.credentials.items():
+            problem = check_reference(reference)
+            _check(problem is None, f"adapters.{side}.credentials.{name}",
+                   reference if isinstance(reference, str) and ":" in reference else "<hidden>", problem or "")
+    return config
+
+
+def structure_config(data: Mapping[str, Any]) -> Config:
+    """Build and validate a :class:`Config` from parsed TOML.
+
+    :raises ConfigurationError: for the first bad key, naming the key, the value and what is allowed
+    """
+    try:
+        config = _CONVERTER.structure(dict(data), Config)
+    except ClassValidationError as exc:
+        raise _as_configuration_error(exc, data) from None
+    except ForbiddenExtraKeysError as exc:  # pragma: no cover - raised inside a group with detailed validation
+        raise _as_configuration_error(exc, data) from None
+    return validate_config(config)
+
+
+def unstructure_config(config: Config) -> dict[str, Any]:
+    """The TOML-ready dict of ``config`` (None values left out)."""
+    return _drop_none(_CONVERTER.unstructure(config))
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def loads_config(text: str) -> Config:
+    """Parse settings from TOML text.
+
+    :raises ConfigurationError: for TOML syntax errors and every bad value
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"the settings file is not valid TOML: {exc}", key="<file>") from exc
+    return structure_config(data)
+
+
+def dumps_config(config: Config) -> str:
+    """``config`` as TOML text (every setting written out, so the file documents itself)."""
+    import tomli_w
+
+    return tomli_w.dumps(unstructure_config(validate_config(config)))
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a settings file.
+
+    :raises ConfigurationError: when the file is missing, unreadable or has a bad value
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read settings file {str(path)!r}: {exc.strerror}", key="config",
+                                 value=str(path)) from exc
+    return loads_config(text)
+
+
+def save_config(config: Config, path: str | Path) -> None:
+    """Validate ``config`` and write it to ``path`` as TOML."""
+    Path(path).write_text(dumps_config(config), encoding="utf-8")

@@ -1,0 +1,50 @@
+"""Sample records for contract tests and demos, relative to a given moment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import SU, relativedelta
+
+from ..models import Body, Contact, Event, Kind, Record, ShowAs, Task, TaskPriority, TaskStatus
+
+
+def sample_record(kind: Kind, n: int = 0, *, now: datetime) -> Record:
+    """A plausible record of ``kind``, different for each ``n``, dated near ``now``."""
+    day = now.date() + timedelta(days=1 + n % 20)
+    if kind is Kind.EVENT:
+        start = datetime(day.year, day.month, day.day, 9 + n % 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+        return Event(
+            subject=f"Meeting {n}", start=start, end=start + timedelta(minutes=30 + 15 * (n % 4)),
+            location=f"Room {n % 5}", body=Body(text=f"Agenda for meeting {n}"), show_as=ShowAs.BUSY,
+            reminder_minutes=15,
+        )
+    if kind is Kind.CONTACT:
+        return Contact(
+            first_name=f"Ada{n}", last_name=f"Lovelace{n}", email=f"ada{n}@example.com", phone=f"+44 20 7946 {n:04d}",
+            title="Engineer", company="Analytical Engines Ltd", mailing_city="London", mailing_country="UK",
+        )
+    return Task(
+        subject=f"Follow up {n}", due=day, status=TaskStatus.NOT_STARTED, priority=TaskPriority.HIGH,
+        body=Body(text=f"Call back about quote {n}"),
+    )
+
+
+def dst_event(zone: str, day: date, hour: int, minutes: int = 60) -> Event:
+    """A timed event starting at ``hour`` local time on ``day`` in ``zone`` (for DST round trips)."""
+    start = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(zone))
+    return Event(subject=f"DST {zone} {day}", start=start, end=start + timedelta(minutes=minutes))
+
+
+def all_day_event(start: date, days: int = 1) -> Event:
+    """An all-day event of ``days`` days."""
+    return Event(subject=f"All day {start}", start=start, end=start + timedelta(days=days))
+
+
+def dst_days(year: int) -> tuple[date, date, date]:
+    """EU spring-forward and fall-back Sundays and the US spring-forward Sunday of ``year``."""
+    eu_spring = date(year, 3, 31) + relativedelta(weekday=SU(-1))
+    eu_fall = date(year, 10, 31) + relativedelta(weekday=SU(-1))
+    us_spring = date(year, 3, 1) + relativedelta(weekday=SU(+2))
+    return eu_spring, eu_fall, us_spring

@@ -1,0 +1,157 @@
+"""Plan: JSON round trip (made by a real SyncEngine over two MemoryAdapters), exclude/resolve, bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+import syncore
+from syncore import Body, ConfigurationError, Contact, Event, Kind, Plan, Side, SqliteStateStore, SyncEngine
+from syncore.state_types import Action
+from syncore.testing import MemoryAdapter
+
+UTC = timezone.utc
+NOW = datetime(2026, 6, 1, 9, 0, 0, 250000, tzinfo=UTC)
+
+
+def clock():
+    return NOW
+
+
+@pytest.fixture
+def setup():
+    pim = MemoryAdapter(name="pim", clock=clock)
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, clock=clock)
+    state = SqliteStateStore(":memory:")
+    engine = SyncEngine(pim=pim, crm=crm, state=state, clock=clock)
+    yield engine, pim, crm
+    state.close()
+
+
+def _crm_id(crm, kind, **match):
+    [native_id] = [i for i, r in crm.records(kind).items() if all(getattr(r, k) == v for k, v in match.items())]
+    return native_id
+
+
+def contact_plan(engine, pim, crm) -> Plan:
+    ann = pim.put(Contact(first_name="Ann", last_name="Lee", email="ann@example.com", title="Dev",
+                          notes=Body(html="<p><b>VIP</b> customer</p>")))
+    bob = crm.put(Contact(first_name="Bob", last_name="Roe", email="bob@example.com", birthday=date(1990, 1, 2)))
+    engine.sync(Kind.CONTACT)
+    ann_crm = _crm_id(crm, Kind.CONTACT, email="ann@example.com")
+    pim.edit(ann, title="CEO", birthday=date(1980, 5, 6))
+    crm.edit(ann_crm, title="Boss", birthday=date(1981, 5, 6))  # two conflicts (manual policy)
+    crm.edit(bob, phone="+1 555 0100", mailing_city="Springfield")  # an update to the PIM
+    pim.put(Contact(last_name="New", email="new@example.com", notes=Body(html="<i>fresh</i>")))  # a create
+    crm.put(Contact(company="ACME Corp"))  # a create the other way
+    return engine.plan(Kind.CONTACT)
+
+
+def test_plan_json_round_trip(setup):
+    engine, pim, crm = setup
+    plan = contact_plan(engine, pim, crm)
+    assert plan.count(Side.CRM, Action.CREATE) == 1 and plan.count(Side.PIM, Action.CREATE) == 1
+    assert plan.count(Side.PIM, Action.UPDATE) == 1
+    assert {c.field for c in plan.conflicts} == {"title", "birthday"}
+    assert all(c.resolution is None for c in plan.conflicts)
+
+    text = plan.to_json()
+    json.loads(text)  # valid JSON
+    loaded = Plan.from_json(text)
+    assert loaded == plan
+    assert loaded.to_json() == text  # exact: bodies' html, microseconds, ...
+    assert loaded.created_at == plan.created_at and loaded.created_at.microsecond == 250000
+    by_field = {c.field: c for c in loaded.conflicts}
+    assert by_field["birthday"].pim_value == date(1980, 5, 6) and type(by_field["birthday"].pim_value) is date
+    assert by_field["title"].crm_value == "Boss"
+    [create] = [op for op in loaded.operations if op.target is Side.CRM and op.action is Action.CREATE]
+    assert create.record.notes.html == "<i>fresh</i>"
+    [update] = [op for op in loaded.operations if op.action is Action.UPDATE]
+    assert update.fields == {"phone", "mailing_city"} and isinstance(update.fields, frozenset)
+    assert {(ch.field, ch.new) for ch in update.changes} == {("phone", "+1 555 0100"), ("mailing_city", "Springfield")}
+    assert loaded.needs_review and not loaded.is_empty
+
+
+def test_plan_save_and_load(setup, tmp_path):
+    engine, pim, crm = setup
+    plan = contact_plan(engine, pim, crm)
+    plan.exclude(plan.operations[0].op_id)
+    path = tmp_path / "plan.json"
+    plan.save(path)
+    loaded = Plan.load(path)
+    assert loaded == plan
+    assert loaded.operations[0].excluded
+    assert len(loaded.active_operations) == len(plan.operations) - 1
+
+
+def test_event_plan_with_whole_record_conflict_round_trips(setup):
+    engine, pim, crm = setup
+    start = NOW + timedelta(days=2)
+    pid = pim.put(Event(subject="Call", start=start, end=start + timedelta(hours=1), body="notes",
+                        attendees=["b@example.com"]))
+    pim.put(Event(subject="Offsite", start=date(2026, 6, 10), end=date(2026, 6, 12)))
+    engine.sync(Kind.EVENT)
+    cid = _crm_id(crm, Kind.EVENT, subject="Call")
+    pim.edit(pid, end=start + timedelta(minutes=30))
+    crm.edit(cid, start=start + timedelta(minutes=45))
+    plan = engine.plan(Kind.EVENT)
+    assert [c.field for c in plan.conflicts] == ["*"]
+    loaded = Plan.from_json(plan.to_json())
+    assert loaded == plan
+    assert loaded.to_json() == plan.to_json()
+
+
+def test_exclude_include_and_unknown_ids(setup):
+    engine, pim, crm = setup
+    plan = contact_plan(engine, pim, crm)
+    op = plan.operations[0]
+    with pytest.raises(ConfigurationError) as info:
+        plan.exclude(op.op_id, "no-such-op")
+    assert "no-such-op" in str(info.value)
+    assert not op.excluded  # nothing excluded when one id is unknown
+    plan.exclude(op.op_id)
+    assert op.excluded and op not in plan.active_operations
+    plan.include(op.op_id)
+    assert not op.excluded
+
+
+def test_resolve(setup):
+    engine, pim, crm = setup
+    plan = contact_plan(engine, pim, crm)
+    conflict = plan.conflicts[0]
+    with pytest.raises(ConfigurationError):
+        plan.resolve("no-such-conflict", Side.PIM)
+    plan.resolve(conflict.conflict_id, Side.CRM)
+    assert conflict.resolution is Side.CRM and not conflict.applied
+    loaded = Plan.from_json(plan.to_json())
+    assert loaded.conflicts[0].resolution is Side.CRM and not loaded.conflicts[0].applied
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "{not json",
+    "{}",
+    '{"format": 99}',
+    '{"format": 1}',
+    '{"format": 1, "plan_id": "x", "profile": "default", "kind": "meeting"}',
+    "[]",
+    "null",
+    "42",
+    '"a plan"',
+])
+def test_from_json_rejects_non_plans_with_configuration_error(text):
+    with pytest.raises(ConfigurationError):
+        Plan.from_json(text)
+
+
+def test_empty_plan_round_trip():
+    plan = Plan(plan_id="p", profile="default", kind=Kind.TASK, created_at=NOW)
+    assert plan.is_empty and not plan.needs_review
+    assert Plan.from_json(plan.to_json()) == plan
+
+
+def test_public_api_exports():
+    for name in syncore.__all__:
+        assert hasattr(syncore, name), name
