@@ -31,11 +31,12 @@ from .settings import Direction as Direction
 from .settings import KindSettings as KindSettings
 from .settings import SyncSettings as SyncSettings
 from .state import SqliteStateStore as SqliteStateStore
+from .state_types import Action as Action
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Body", "ConfigurationError", "ConflictPolicy", "Contact", "Direction", "Event", "Kind", "KindSettings",
+    "Action", "Body", "ConfigurationError", "ConflictPolicy", "Contact", "Direction", "Event", "Kind", "KindSettings",
     "Plan", "ShowAs", "Side", "SqliteStateStore", "SyncEngine", "SyncEvent", "SyncResult", "SyncSettings",
     "SyncoreError", "Task", "TaskPriority", "TaskStatus",
 ]

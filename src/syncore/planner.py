@@ -174,10 +174,13 @@ class Planner:
                 elif native_id in paired_ids[side]:
                     deleted[side].add(native_id)
         # Link targets that were fetched may belong to existing pairs (state was not lost after all).
-        linked = self.state.pairs_for(
-            self.profile, self.kind,
-            pim_ids=[i for i in need[Side.PIM] if i in current[Side.PIM] and i not in paired_ids[Side.PIM]],
-            crm_ids=[i for i in need[Side.CRM] if i in current[Side.CRM] and i not in paired_ids[Side.CRM]],
+        unknown_links = {
+            side: [i for i in need[side] if i in current[side] and i not in paired_ids[side]] for side in Side
+        }
+        linked = (
+            self.state.pairs_for(self.profile, self.kind, pim_ids=unknown_links[Side.PIM],
+                                 crm_ids=unknown_links[Side.CRM])
+            if unknown_links[Side.PIM] or unknown_links[Side.CRM] else []
         )
         for pair in linked:
             pairs.setdefault(pair.pair_id, pair)

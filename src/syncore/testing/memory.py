@@ -153,11 +153,16 @@ class MemoryAdapter(Adapter):
         return None
 
     def _count_write(self) -> None:
+        """Called before each record write: crash now if the countdown has run out."""
+        if self._crash_after == 0:
+            self._crash_after = None
+            raise SimulatedCrash(f"{self.name}: simulated crash between writes")
+
+    def _written(self) -> None:
+        """Called after each record write: the crash can come right after it, before anyone hears of it."""
         if self._crash_after is not None:
-            if self._crash_after == 0:
-                self._crash_after = None
-                raise SimulatedCrash(f"{self.name}: simulated crash between writes")
             self._crash_after -= 1
+            self._count_write()
 
     def _write(self, kind: Kind, native_id: str, record: Record, link: str | None) -> str:
         store = self._stores[kind]
@@ -183,6 +188,7 @@ class MemoryAdapter(Adapter):
             self.created_from[native_id] = request.link
             version = self._write(kind, native_id, request.record,
                                   request.link if self._caps.link_ids else None)
+            self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=native_id, version=version))
         return outcomes
 
@@ -214,6 +220,7 @@ class MemoryAdapter(Adapter):
                 continue
             link = request.link if request.link is not None and self._caps.link_ids else item.link
             version = self._write(kind, request.id, updated, link)
+            self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id, version=version))
         return outcomes
 
@@ -229,6 +236,7 @@ class MemoryAdapter(Adapter):
                 continue
             del store.items[request.id]
             store.log.append((next(self._seq), request.id))
+            self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
         return outcomes
 
@@ -289,7 +297,10 @@ class MemoryAdapter(Adapter):
         self._crash_after = None
 
     def crash_after(self, writes: int) -> None:
-        """Raise :class:`~syncore.errors.SimulatedCrash` once ``writes`` more record writes have been made."""
+        """Raise :class:`~syncore.errors.SimulatedCrash` right after ``writes`` more record writes (0: before any).
+
+        The crash comes from inside the adapter call, so the engine never hears of the writes that landed.
+        """
         self._crash_after = writes
 
     def expire_cursors(self) -> None:

@@ -191,7 +191,11 @@ class RestApi:
     def resources(self, req: Request) -> Response:
         base = f"/services/data/v{req.version}"
         names = ("sobjects", "query", "queryAll", "limits", "composite")
-        return Response(200, {n: f"{base}/{n}" for n in names})
+        body = {n: f"{base}/{n}" for n in names}
+        # Real orgs also list the caller's identity URL (…/id/<org id>/<user id>); clients read the running
+        # user's id from it (REST API guide, "List Available REST Resources").
+        body["identity"] = f"{self.emu.instance_url}/id/{self.emu.org_id}/{req.user_id}"
+        return Response(200, body)
 
     def limits(self, req: Request) -> Response:
         used, limit = self.emu.api_usage()

@@ -1,0 +1,99 @@
+"""Neutral mapping values (see :mod:`._mapping`) → exchangelib objects, and the fields each kind reads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from exchangelib import UTC, EWSDate, EWSDateTime, HTMLBody
+from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
+from exchangelib.items import Body, CalendarItem, Contact, Task
+from exchangelib.properties import Attendee, Mailbox
+
+from syncore.models import Kind
+
+from ._link import LINK_FIELD
+from ._mapping import BodyValue
+
+ITEM_CLASS = {Kind.EVENT: CalendarItem, Kind.CONTACT: Contact, Kind.TASK: Task}
+
+#: fields read with GetItem (always pass only_fields: without it exchangelib asks for ~200 FieldURIs)
+READ_FIELDS: dict[Kind, list[str]] = {
+    Kind.EVENT: [
+        "subject", "start", "end", "is_all_day", "location", "body", "text_body", "legacy_free_busy_status",
+        "sensitivity", "reminder_is_set", "reminder_minutes_before_start", "required_attendees", "type",
+        "is_recurring", "_start_timezone", "_end_timezone", "last_modified_time", LINK_FIELD,
+    ],
+    Kind.CONTACT: [
+        "given_name", "surname", "display_name", "company_name", "job_title", "department", "email_addresses",
+        "phone_numbers", "physical_addresses", "birthday", "body", "text_body", "last_modified_time",
+        LINK_FIELD,
+    ],
+    Kind.TASK: [
+        "subject", "due_date", "status", "percent_complete", "complete_date", "importance", "reminder_is_set",
+        "reminder_due_by", "sensitivity", "body", "text_body", "is_recurring", "last_modified_time",
+        LINK_FIELD,
+    ],
+}
+#: fields asked of SyncFolderItems: cheap ones only (it never returns bodies anyway)
+SYNC_FIELDS: dict[Kind, list[str]] = {
+    Kind.EVENT: ["type", "is_recurring", "last_modified_time"],
+    Kind.CONTACT: ["last_modified_time"],
+    Kind.TASK: ["is_recurring", "last_modified_time"],
+}
+
+_INDEXED = {"email_addresses": EmailAddress, "phone_numbers": PhoneNumber, "physical_addresses": PhysicalAddress}
+
+
+def ews_datetime(value: datetime) -> EWSDateTime:
+    """An aware datetime as an ``EWSDateTime`` in exchangelib's UTC (it rejects ``datetime.timezone.utc``)."""
+    offset = value.utcoffset()
+    naive = value.replace(tzinfo=None) - offset if offset is not None else value
+    return EWSDateTime(naive.year, naive.month, naive.day, naive.hour, naive.minute, naive.second,
+                       naive.microsecond, tzinfo=UTC)
+
+
+def _convert(name: str, value: Any) -> Any:
+    if isinstance(value, BodyValue):
+        return HTMLBody(value.html) if value.html is not None else Body(value.text)
+    if isinstance(value, datetime):
+        return ews_datetime(value)
+    if isinstance(value, date):
+        return EWSDate(value.year, value.month, value.day)
+    if name == "required_attendees":
+        return [Attendee(mailbox=Mailbox(email_address=a), response_type="Unknown") for a in value] or None
+    if name == "percent_complete":
+        return Decimal(value)
+    if isinstance(value, str) and value == "" and name not in ("subject", "display_name"):
+        return None
+    return value
+
+
+def _merge_indexed(name: str, wanted: dict[str, Any], current: list[Any] | None) -> list[Any] | None:
+    """Replace only the labels syncore owns; every other entry of the item is kept as it is."""
+    value_cls = _INDEXED[name]
+    entries = [e for e in (current or []) if e.label not in wanted]
+    for label, value in wanted.items():
+        if value is None:
+            continue
+        if name == "physical_addresses":
+            entries.append(value_cls(label=label, **{k: v for k, v in value.items() if v}))
+        elif name == "email_addresses":
+            entries.append(value_cls(label=label, email=value))
+        else:
+            entries.append(value_cls(label=label, phone_number=value))
+    return entries or None
+
+
+def apply_values(item: Any, values: dict[str, Any], current: Any = None) -> list[str]:
+    """Set ``values`` on ``item``; returns the exchangelib field names to send. ``current``: the stored item."""
+    names = []
+    for name, value in values.items():
+        if name in _INDEXED:
+            value = _merge_indexed(name, value, getattr(current, name, None) if current is not None else None)
+        else:
+            value = _convert(name, value)
+        setattr(item, name, value)
+        names.append(name)
+    return names

@@ -1,0 +1,74 @@
+"""TaskItem ↔ :class:`~syncore.models.Task`.
+
+``DueDate`` and ``DateCompleted`` are date-only local values (4501-01-01 = none); ``completed_at`` therefore
+comes back as local midnight of the completion day. ``ReminderTime`` is local wall time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syncore.models import Record, Task, TaskPriority, TaskStatus
+
+from .. import constants as C
+from .._bodies import read_body, write_body
+from .._time import OutlookClock
+
+_STATUS = {C.olTaskNotStarted: TaskStatus.NOT_STARTED, C.olTaskInProgress: TaskStatus.IN_PROGRESS,
+           C.olTaskComplete: TaskStatus.COMPLETED, C.olTaskWaiting: TaskStatus.WAITING,
+           C.olTaskDeferred: TaskStatus.DEFERRED}
+_OL_STATUS = {value: key for key, value in _STATUS.items()}
+_PRIORITY = {C.olImportanceLow: TaskPriority.LOW, C.olImportanceNormal: TaskPriority.NORMAL,
+             C.olImportanceHigh: TaskPriority.HIGH}
+_IMPORTANCE = {value: key for key, value in _PRIORITY.items()}
+
+
+def read(item: Any, clock: OutlookClock) -> Task:
+    """The task a TaskItem holds."""
+    completed = clock.read_date(item.DateCompleted)
+    return Task(
+        subject=item.Subject,
+        due=clock.read_date(item.DueDate),
+        status=_STATUS.get(item.Status, TaskStatus.NOT_STARTED),
+        priority=_PRIORITY.get(item.Importance, TaskPriority.NORMAL),
+        completed_at=clock.local_midnight(completed) if completed is not None else None,
+        reminder_at=clock.read_local(item.ReminderTime) if item.ReminderSet else None,
+        body=read_body(item),
+        private=item.Sensitivity == C.olPrivate,
+    )
+
+
+def write(item: Any, record: Record, fields: frozenset[str], clock: OutlookClock) -> list[str]:
+    """Write the named ``fields`` of ``record``; Status goes before DateCompleted, which Outlook derives from it."""
+    assert isinstance(record, Task)
+    warnings: list[str] = []
+    if "subject" in fields:
+        item.Subject = record.subject
+    if "due" in fields:
+        item.DueDate = clock.write_date(record.due)
+    if "status" in fields:
+        item.Status = _OL_STATUS[record.status]
+    if "completed_at" in fields or "status" in fields:
+        if record.completed_at is not None:
+            item.DateCompleted = clock.write_date(clock.local_date(record.completed_at))
+            if record.completed_at != clock.local_midnight(clock.local_date(record.completed_at)):
+                warnings.append("completed_at stored as a date: Outlook keeps no time of completion")
+    if "priority" in fields:
+        item.Importance = _IMPORTANCE[record.priority]
+    if "reminder_at" in fields:
+        item.ReminderSet = record.reminder_at is not None
+        if record.reminder_at is not None:
+            item.ReminderTime = clock.write_local(record.reminder_at)
+    if "body" in fields:
+        write_body(item, record.body)
+    if "private" in fields:
+        item.Sensitivity = C.olPrivate if record.private else C.olNormal
+    return warnings
+
+
+def represent(record: Record, clock: OutlookClock) -> Record:
+    """Completion times become the local midnight of their day."""
+    assert isinstance(record, Task)
+    if record.completed_at is None:
+        return record
+    return record.replace(completed_at=clock.local_midnight(clock.local_date(record.completed_at)))

@@ -1,0 +1,168 @@
+"""Event <-> syncore Event (reference §1.1-1.4).
+
+* All-day: ``IsAllDayEvent`` + ``ActivityDate`` (a date, never shifted by a zone). Salesforce keeps
+  ``EndDateTime`` at midnight UTC of the last, *inclusive* day; syncore's end date is exclusive.
+* Timed: ``StartDateTime`` / ``EndDateTime`` in UTC.
+* ``ShowAs`` has Busy, Free and OutOfOffice only: tentative is written as Busy, with a warning.
+* Reminders: ``IsReminderSet`` + ``ReminderDateTime`` <-> ``reminder_minutes`` before the start.
+* Description is plain text: a formatted body is written as its text.
+* Attendees are out of scope (EventRelation is not written): :func:`represent` drops them, so they are
+  never seen as edits.
+* Not mapped (reported as unsupported, never written): child events (invitee copies), series records and
+  occurrences of recurring events, and events longer than 14 days.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from syncore.errors import UnsupportedRecord
+from syncore.models import Event, Kind, Record, ShowAs
+from syncore.remote import RemoteRecord, Unsupported
+
+from . import CONVERTER, Mapping, Payload, WriteContext, body, remote, text
+
+UTC = timezone.utc
+#: "Multiday events can't exceed 14 days" (Salesforce Help, reference §1.2)
+MAX_EVENT_DAYS = 14
+
+SELECT = (
+    "Id", "Subject", "Location", "Description", "IsAllDayEvent", "ActivityDate", "StartDateTime", "EndDateTime",
+    "DurationInMinutes", "ShowAs", "IsPrivate", "IsReminderSet", "ReminderDateTime", "IsChild", "GroupEventType",
+    "IsRecurrence", "IsRecurrence2", "RecurrenceActivityId", "IsDeleted", "IsArchived", "SystemModstamp",
+    "LastModifiedDate", "OwnerId",
+)
+
+_SHOW_AS_TO_SF = {ShowAs.BUSY: "Busy", ShowAs.FREE: "Free", ShowAs.OUT_OF_OFFICE: "OutOfOffice",
+                  ShowAs.TENTATIVE: "Busy"}
+_SHOW_AS_FROM_SF = {"Busy": ShowAs.BUSY, "Free": ShowAs.FREE, "OutOfOffice": ShowAs.OUT_OF_OFFICE}
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _unsupported_reason(row: dict[str, Any]) -> str | None:
+    if row.get("IsChild"):
+        return "child event (an invitee's copy of a group event); only its owner's event is synced"
+    if str(row.get("GroupEventType") or "") == "3":
+        return "event series pattern record"
+    if row.get("IsRecurrence") or row.get("IsRecurrence2") or row.get("RecurrenceActivityId"):
+        return "recurring event: series are not synced"
+    return None
+
+
+def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
+    """A wire row as a syncore Event (or why it cannot be one)."""
+    reason = _unsupported_reason(row)
+    if reason:
+        return Unsupported(id=row["Id"], reason=reason)
+    start: date | datetime
+    end: date | datetime
+    if row.get("IsAllDayEvent"):
+        start = CONVERTER.structure(row.get("ActivityDate") or row["StartDateTime"][:10], date)
+        last = CONVERTER.structure(row["EndDateTime"], datetime).date() if row.get("EndDateTime") else start
+        end = last + timedelta(days=1)
+        anchor = _midnight(start)
+    else:
+        start = CONVERTER.structure(row["StartDateTime"], datetime)
+        end = CONVERTER.structure(row["EndDateTime"], datetime) if row.get("EndDateTime") else start + timedelta(
+            minutes=int(row.get("DurationInMinutes") or 0))
+        anchor = start
+    if end - start > timedelta(days=MAX_EVENT_DAYS):
+        return Unsupported(id=row["Id"], reason=f"event longer than {MAX_EVENT_DAYS} days")
+    reminder = None
+    if row.get("IsReminderSet") and row.get("ReminderDateTime"):
+        before = anchor - CONVERTER.structure(row["ReminderDateTime"], datetime)
+        reminder = max(0, int(before.total_seconds() // 60))
+    event = Event(
+        subject=text(row, "Subject"), start=start, end=end, location=text(row, "Location"), body=body(row),
+        show_as=_SHOW_AS_FROM_SF.get(row.get("ShowAs") or "Busy", ShowAs.BUSY), private=bool(row.get("IsPrivate")),
+        reminder_minutes=reminder,
+    )
+    return remote(row, event)
+
+
+def represent(record: Record) -> Record:
+    """As Salesforce stores it: tentative -> busy, plain-text body, no attendees."""
+    assert isinstance(record, Event)
+    changes: dict[str, Any] = {}
+    if record.show_as is ShowAs.TENTATIVE:
+        changes["show_as"] = ShowAs.BUSY
+    if record.body.html is not None or record.body.rtf is not None:
+        changes["body"] = record.body.plain()
+    if record.attendees:
+        changes["attendees"] = ()
+    return record.replace(**changes) if changes else record
+
+
+_FIELD_MAP = {
+    "subject": ("Subject",),
+    "location": ("Location",),
+    "body": ("Description",),
+    "show_as": ("ShowAs",),
+    "private": ("IsPrivate",),
+    "start": ("timing",),
+    "end": ("timing",),
+    "reminder_minutes": ("reminder",),
+    "attendees": (),
+}
+
+
+def to_sf(record: Record, fields: frozenset[str] | None, ctx: WriteContext) -> Payload:
+    """The payload writing ``fields`` (None: everything) of ``record``."""
+    assert isinstance(record, Event)
+    if record.end - record.start > timedelta(days=MAX_EVENT_DAYS):  # type: ignore[operator]
+        raise UnsupportedRecord(
+            f"Salesforce refuses events longer than {MAX_EVENT_DAYS} days (this one lasts "
+            f"{record.end - record.start}); not written",  # type: ignore[operator]
+            code="EVENT_TOO_LONG",
+        )
+    wanted = set(Event.field_names()) if fields is None else set(fields)
+    groups = {name for field in wanted for name in _FIELD_MAP.get(field, ())}
+    payload: dict[str, Any] = {}
+    warnings: list[str] = []
+    if "Subject" in groups:
+        payload["Subject"] = record.subject
+    if "Location" in groups:
+        payload["Location"] = record.location
+    if "Description" in groups:
+        payload["Description"] = record.body.text
+    if "ShowAs" in groups:
+        payload["ShowAs"] = _SHOW_AS_TO_SF[record.show_as]
+        if record.show_as is ShowAs.TENTATIVE:
+            warnings.append("show_as tentative stored as busy: Salesforce's ShowAs has no Tentative")
+    if "IsPrivate" in groups:
+        payload["IsPrivate"] = record.private
+    if "timing" in groups:
+        if record.all_day:
+            days = (record.end - record.start).days  # type: ignore[operator]
+            payload.update(
+                IsAllDayEvent=True,
+                ActivityDate=CONVERTER.unstructure(record.start, date),
+                StartDateTime=CONVERTER.unstructure(_midnight(record.start), datetime),  # type: ignore[arg-type]
+                # Salesforce's all-day end is the last day itself, at midnight UTC.
+                EndDateTime=CONVERTER.unstructure(_midnight(record.start + timedelta(days=days - 1)), datetime),
+            )
+        else:
+            payload.update(
+                IsAllDayEvent=False,
+                StartDateTime=CONVERTER.unstructure(record.start, datetime),
+                EndDateTime=CONVERTER.unstructure(record.end, datetime),
+            )
+    if "timing" in groups or "reminder" in groups:
+        # The reminder is an instant: it moves with the start.
+        if record.reminder_minutes is None:
+            payload.update(IsReminderSet=False, ReminderDateTime=None)
+        else:
+            anchor = _midnight(record.start) if record.all_day else record.start  # type: ignore[arg-type]
+            payload.update(IsReminderSet=True, ReminderDateTime=CONVERTER.unstructure(
+                anchor - timedelta(minutes=record.reminder_minutes), datetime))
+    if record.attendees and (fields is None or "attendees" in fields):
+        warnings.append("attendees not written: Salesforce invitees (EventRelation) are out of scope")
+    return Payload(fields=payload, warnings=tuple(warnings))
+
+
+MAPPING = Mapping(kind=Kind.EVENT, sobject="Event", select=SELECT, from_sf=from_sf, to_sf=to_sf,
+                  represent=represent)

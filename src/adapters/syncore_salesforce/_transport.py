@@ -1,0 +1,132 @@
+"""Every call to Salesforce goes through :class:`Transport`: budget, re-login, retries, error translation.
+
+Policy (reference §3.5, §6.4):
+
+* ``INVALID_SESSION_ID`` (401): log in again **once** and retry the call; a second 401 is an
+  :class:`~syncore.errors.AuthenticationError`. A client that cannot re-login (session id auth) fails at once.
+* ``REQUEST_LIMIT_EXCEEDED`` (403): :class:`~syncore.errors.QuotaExhausted` at once, never retried.
+* HTTP 500/502/503 and dropped connections: up to ``max_retries`` retries with exponential back-off
+  (``sleep`` is injectable), then :class:`~syncore.errors.TransientError`. A call that is not idempotent (a plain
+  create) is not retried after a dropped connection: the server may have done it, and a retry could duplicate.
+* The API budget (:class:`~._limits.ApiBudget`) is checked before and updated after every call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+
+from syncore.errors import AdapterError, AuthenticationError, TransientError
+
+from ._auth import ClientFactory
+from ._limits import ApiBudget
+from .errors import RETRYABLE_STATUSES, call_error
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: retries of one call after a 5xx or a dropped connection (so at most 1 + MAX_RETRIES requests)
+MAX_RETRIES = 3
+#: first back-off in seconds, doubled per retry
+BACKOFF_SECONDS = 1.0
+
+
+class Transport:
+    """Runs calls against one :class:`simple_salesforce.Salesforce` with the policy in the module docstring."""
+
+    def __init__(
+        self,
+        sf: Salesforce,
+        *,
+        relogin: ClientFactory | None = None,
+        budget: ApiBudget | None = None,
+        max_retries: int = MAX_RETRIES,
+        backoff: float = BACKOFF_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.sf = sf
+        self.relogin = relogin
+        self.budget = budget or ApiBudget()
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.sleep = sleep
+        #: how many re-logins this transport made (for diagnostics and tests)
+        self.relogins = 0
+
+    def call(self, what: str, fn: Callable[[Salesforce], T], *, idempotent: bool = True) -> T:
+        """Run ``fn(sf)``; ``what`` names the call in errors and logs (never a credential)."""
+        attempt = 0
+        relogged = False
+        while True:
+            self.budget.check()
+            try:
+                result = fn(self.sf)
+            except SalesforceExpiredSession as exc:
+                self._observe()
+                if self.relogin is None or relogged:
+                    raise self._auth_error(what, exc, relogged) from exc
+                log.info("Salesforce session expired during %s; logging in again", what)
+                relogged = True
+                self.sf = self._login_again(what)
+                continue
+            except SalesforceError as exc:
+                self._observe()
+                if getattr(exc, "status", None) in RETRYABLE_STATUSES and attempt < self.max_retries:
+                    attempt += 1
+                    self._pause(what, attempt, f"HTTP {exc.status}")
+                    continue
+                raise call_error(exc, what) from exc
+            except requests.ConnectionError as exc:
+                if idempotent and attempt < self.max_retries:
+                    attempt += 1
+                    self._pause(what, attempt, "connection dropped")
+                    continue
+                message = f"Salesforce {what} failed: connection dropped"
+                if not idempotent:
+                    message += " (not retried: the server may have made the change; the next sync re-matches)"
+                raise TransientError(message, code="CONNECTION_DROPPED") from exc
+            self._observe()
+            return result
+
+    def _pause(self, what: str, attempt: int, why: str) -> None:
+        delay = self.backoff * 2 ** (attempt - 1)
+        log.warning("Salesforce %s: %s; retry %d/%d in %.1fs", what, why, attempt, self.max_retries, delay)
+        self.sleep(delay)
+
+    def _observe(self) -> None:
+        self.budget.observe(getattr(self.sf, "api_usage", None))
+
+    def _login_again(self, what: str) -> Salesforce:
+        assert self.relogin is not None
+        self.relogins += 1
+        try:
+            return self.relogin()
+        except AdapterError:
+            raise
+        except SalesforceError as exc:
+            raise call_error(exc, f"{what} (re-login)") from exc
+
+    @staticmethod
+    def _auth_error(what: str, exc: Exception, relogged: bool) -> AuthenticationError:
+        why = "still refused after logging in again" if relogged else "this client cannot log in again"
+        return AuthenticationError(
+            f"Salesforce {what} failed: INVALID_SESSION_ID, session expired or invalid ({why})",
+            code="INVALID_SESSION_ID",
+        )
+
+    def query_pages(self, soql: str, *, include_deleted: bool, what: str) -> list[dict[str, Any]]:
+        """Every row of ``soql`` (query or queryAll), following ``nextRecordsUrl`` one call per page."""
+        page = self.call(what, lambda sf: sf.query(soql, include_deleted=include_deleted))
+        rows = list(page["records"])
+        while not page.get("done", True):
+            url = page["nextRecordsUrl"]
+            page = self.call(f"{what} (next page)", lambda sf, url=url: sf.query_more(url, identifier_is_url=True))
+            rows.extend(page["records"])
+        return rows

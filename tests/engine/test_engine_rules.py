@@ -1,0 +1,524 @@
+"""Unit tests for the engine's rules, one behaviour per test, through the public API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from syncore import (
+    Body,
+    ConflictPolicy,
+    Contact,
+    Direction,
+    Event,
+    Kind,
+    KindSettings,
+    Plan,
+    ShowAs,
+    Side,
+    SyncSettings,
+    Task,
+)
+from syncore.errors import RecordRejected, SafetyLimitExceeded, TransientError
+from syncore.results import EventType
+from syncore.state_types import Action, PendingCategory
+
+from engine_world import NOW, World
+
+
+def meeting(subject: str = "Kickoff", hours: int = 24, **fields) -> Event:
+    start = NOW + timedelta(hours=hours)
+    return Event(subject=subject, start=start, end=start + timedelta(hours=1), **fields)
+
+
+def only(records: dict) -> object:
+    assert len(records) == 1, records
+    return next(iter(records.values()))
+
+
+# -- creation and first-sync matching -----------------------------------------------------------------------
+def test_new_records_are_created_on_the_other_side(world: World) -> None:
+    world.pim.put(meeting("From Outlook"))
+    world.crm.put(Contact(first_name="Ada", last_name="Lovelace", email="ada@example.com"))
+    world.engine.sync(Kind.EVENT)
+    world.engine.sync(Kind.CONTACT)
+    assert only(world.crm.records(Kind.EVENT)).subject == "From Outlook"
+    assert only(world.pim.records(Kind.CONTACT)).email == "ada@example.com"
+
+
+def test_first_sync_pairs_contacts_by_email_case_insensitively(world: World) -> None:
+    world.pim.put(Contact(first_name="Ada", last_name="Lovelace", email="ADA@example.com", phone="+1 555"))
+    world.crm.put(Contact(first_name="Ada", last_name="Lovelace", email="ada@EXAMPLE.com", title="Countess"))
+    result = world.engine.sync(Kind.CONTACT)
+    assert result.summary.count(Side.PIM, Action.CREATE) == result.summary.count(Side.CRM, Action.CREATE) == 0
+    pim, crm = only(world.pim.records(Kind.CONTACT)), only(world.crm.records(Kind.CONTACT))
+    # each side's extra field travels to the other, nothing is duplicated
+    assert pim.title == crm.title == "Countess" and pim.phone == crm.phone == "+1 555"
+
+
+def test_first_sync_pairs_contacts_by_name_and_company_when_no_email(world: World) -> None:
+    world.pim.put(Contact(first_name="Alan", last_name="Turing", company="NPL"))
+    world.crm.put(Contact(first_name="alan ", last_name="TURING", company="npl"))
+    world.engine.sync(Kind.CONTACT)
+    assert len(world.pim.records(Kind.CONTACT)) == len(world.crm.records(Kind.CONTACT)) == 1
+
+
+def test_first_sync_pairs_events_by_subject_start_end(world: World) -> None:
+    world.pim.put(meeting("Board"))
+    world.crm.put(meeting("Board"))
+    world.crm.put(meeting("Board", hours=48))
+    world.engine.sync(Kind.EVENT)
+    assert len(world.pim.records(Kind.EVENT)) == len(world.crm.records(Kind.EVENT)) == 2
+
+
+def test_first_sync_pairs_tasks_by_subject_and_due_or_subject_alone(world: World) -> None:
+    world.pim.put(Task(subject="Call", due=date(2026, 11, 30)))
+    world.crm.put(Task(subject="Call", due=date(2026, 11, 30)))
+    world.pim.put(Task(subject="Someday"))
+    world.crm.put(Task(subject="someday"))
+    world.engine.sync(Kind.TASK)
+    assert len(world.pim.records(Kind.TASK)) == len(world.crm.records(Kind.TASK)) == 2
+
+
+def test_ambiguous_matches_are_reported_not_guessed(world: World) -> None:
+    world.pim.put(Contact(first_name="A", last_name="One", email="dup@example.com"))
+    world.pim.put(Contact(first_name="B", last_name="Two", email="dup@example.com"))
+    world.crm.put(Contact(first_name="C", last_name="Three", email="dup@example.com"))
+    plan = world.engine.plan(Kind.CONTACT)
+    assert plan.operations == []
+    assert len(plan.skipped) == 3 and all("ambiguous" in skip.reason for skip in plan.skipped)
+    world.engine.apply(plan)
+    pending = world.engine.pending(Kind.CONTACT)
+    assert {p.category for p in pending} == {PendingCategory.AMBIGUOUS} and len(pending) == 3
+
+
+# -- field-level merge ---------------------------------------------------------------------------------------
+def test_different_fields_changed_on_both_sides_are_both_kept(world: World) -> None:
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    crm_id = only_id(world.crm.records(Kind.EVENT))
+    world.pim.edit(pim_id, location="Room 1")
+    world.crm.edit(crm_id, subject="Kickoff (moved)")
+    world.engine.sync(Kind.EVENT)
+    for side in (world.pim, world.crm):
+        record = only(side.records(Kind.EVENT))
+        assert (record.location, record.subject) == ("Room 1", "Kickoff (moved)")
+
+
+def only_id(records: dict) -> str:
+    assert len(records) == 1
+    return next(iter(records))
+
+
+@pytest.mark.parametrize(
+    ("policy", "winner"),
+    [(ConflictPolicy.PIM_WINS, "pim"), (ConflictPolicy.CRM_WINS, "crm"), (ConflictPolicy.NEWEST_WINS, "crm")],
+)
+def test_conflicting_edits_follow_the_policy(world: World, policy: ConflictPolicy, winner: str) -> None:
+    world.make_engine(SyncSettings(conflict_policy=policy))
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    crm_id = only_id(world.crm.records(Kind.EVENT))
+    world.pim.edit(pim_id, subject="pim")
+    world.advance(minutes=1)  # the CRM edit is the newer one
+    world.crm.edit(crm_id, subject="crm")
+    plan = world.engine.plan(Kind.EVENT)
+    assert [(c.field, c.resolution) for c in plan.conflicts] == [("subject", Side(winner))]
+    world.engine.apply(plan)
+    assert world.pim.records(Kind.EVENT)[pim_id].subject == world.crm.records(Kind.EVENT)[crm_id].subject == winner
+
+
+def test_manual_conflict_is_left_for_review_and_kept_until_resolved(world: World) -> None:
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    crm_id = only_id(world.crm.records(Kind.EVENT))
+    world.pim.edit(pim_id, subject="pim", location="A")
+    world.crm.edit(crm_id, subject="crm")
+    plan = world.engine.plan(Kind.EVENT)
+    (conflict,) = plan.conflicts
+    assert conflict.resolution is None and plan.needs_review
+    world.engine.apply(plan)
+    # nothing was overwritten, the other field still travelled
+    assert world.pim.records(Kind.EVENT)[pim_id].subject == "pim"
+    assert world.crm.records(Kind.EVENT)[crm_id].subject == "crm"
+    assert world.crm.records(Kind.EVENT)[crm_id].location == "A"
+    # the conflict comes back at the next sync even though neither side changed again
+    again = world.engine.plan(Kind.EVENT)
+    assert [c.field for c in again.conflicts] == ["subject"]
+    again.resolve(again.conflicts[0].conflict_id, Side.CRM)
+    world.engine.apply(again)
+    assert world.pim.records(Kind.EVENT)[pim_id].subject == "crm"
+    assert world.engine.plan(Kind.EVENT).conflicts == []
+
+
+def test_same_edit_on_both_sides_is_not_a_conflict(world: World) -> None:
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, subject="Same")
+    world.crm.edit(only_id(world.crm.records(Kind.EVENT)), subject="Same")
+    plan = world.engine.plan(Kind.EVENT)
+    assert plan.conflicts == [] and plan.operations == []
+
+
+# -- formatted bodies ------------------------------------------------------------------------------------------
+def test_formatted_outlook_body_is_kept_while_other_fields_update(world: World) -> None:
+    html = "<html><body><p>Agenda: <b>budget</b></p></body></html>"
+    pim_id = world.pim.put(meeting(body=Body(html=html)))
+    world.engine.sync(Kind.EVENT)
+    crm_id = only_id(world.crm.records(Kind.EVENT))
+    assert world.crm.records(Kind.EVENT)[crm_id].body.text == "Agenda: budget"
+    new_start = NOW + timedelta(days=3)
+    world.crm.edit(crm_id, body=Body(text="Agenda: budget, hiring"), start=new_start, end=new_start + timedelta(hours=1))
+    world.engine.sync(Kind.EVENT)
+    kept = world.pim.records(Kind.EVENT)[pim_id]
+    assert kept.body.html == html and kept.start == new_start
+    assert any(e.type is EventType.BODY_KEPT for e in world.events)
+    # the divergence is remembered: no ping-pong
+    assert world.engine.plan(Kind.EVENT).operations == []
+    # a later Outlook body edit still reaches Salesforce
+    world.pim.edit(pim_id, body=Body(html="<p><i>Agenda v2</i></p>"))
+    world.engine.sync(Kind.EVENT)
+    assert world.crm.records(Kind.EVENT)[crm_id].body.text == "Agenda v2"
+
+
+def test_plain_outlook_body_follows_salesforce(world: World) -> None:
+    pim_id = world.pim.put(meeting(body=Body(text="old")))
+    world.engine.sync(Kind.EVENT)
+    world.crm.edit(only_id(world.crm.records(Kind.EVENT)), body=Body(text="new"))
+    world.engine.sync(Kind.EVENT)
+    assert world.pim.records(Kind.EVENT)[pim_id].body.text == "new"
+
+
+def test_keeping_formatted_bodies_can_be_switched_off(world: World) -> None:
+    world.make_engine(SyncSettings(preserve_formatted_bodies=False))
+    pim_id = world.pim.put(meeting(body=Body(html="<p><b>bold</b></p>")))
+    world.engine.sync(Kind.EVENT)
+    world.crm.edit(only_id(world.crm.records(Kind.EVENT)), body=Body(text="plain now"))
+    world.engine.sync(Kind.EVENT)
+    assert world.pim.records(Kind.EVENT)[pim_id].body == Body(text="plain now")
+
+
+# -- deletions ----------------------------------------------------------------------------------------------------
+def test_deletion_propagates_and_tombstone_keeps_it_gone(world: World) -> None:
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    world.pim.remove(pim_id)
+    result = world.engine.sync(Kind.EVENT)
+    assert result.summary.count(Side.CRM, Action.DELETE) == 1
+    assert world.crm.records(Kind.EVENT) == {}
+    assert world.state.count_pairs("default", Kind.EVENT) == 0
+
+
+def test_modify_beats_delete_and_the_record_is_recreated(world: World) -> None:
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    world.pim.remove(pim_id)
+    world.crm.edit(only_id(world.crm.records(Kind.EVENT)), subject="Still needed")
+    plan = world.engine.plan(Kind.EVENT)
+    (op,) = plan.operations
+    assert (op.target, op.action) == (Side.PIM, Action.CREATE) and "re-created" in op.reason
+    world.engine.apply(plan)
+    assert only(world.pim.records(Kind.EVENT)).subject == "Still needed"
+    assert world.engine.plan(Kind.EVENT).operations == []
+
+
+def test_delete_not_allowed_on_a_side_leaves_the_record_and_does_not_bring_it_back(world: World) -> None:
+    world.make_engine(SyncSettings(kinds={Kind.EVENT: KindSettings(delete_on=["pim"])}))
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    world.pim.remove(pim_id)
+    result = world.engine.sync(Kind.EVENT)
+    assert len(world.crm.records(Kind.EVENT)) == 1  # not deleted in the CRM
+    assert any("not propagated" in s for s in result.skipped)
+    # a full scan of the CRM sees the record unpaired; its tombstone keeps it from coming back
+    world.state.set_cursor("default", Kind.EVENT, Side.CRM, None)
+    plan = world.engine.plan(Kind.EVENT)
+    assert plan.operations == [] and any("tombstone" in s.reason for s in plan.skipped)
+
+
+def test_both_sides_deleted_forgets_the_pair(world: World) -> None:
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    world.pim.remove(pim_id)
+    world.crm.remove(only_id(world.crm.records(Kind.EVENT)))
+    plan = world.engine.plan(Kind.EVENT)
+    assert plan.operations == []
+    world.engine.apply(plan)
+    assert world.state.count_pairs("default", Kind.EVENT) == 0
+
+
+# -- directions, prevented operations, ranges, private -------------------------------------------------------------
+def test_one_way_pim_to_crm_ignores_crm_changes(world: World) -> None:
+    world.make_engine(SyncSettings(kinds={Kind.EVENT: KindSettings(direction=Direction.PIM_TO_CRM)}))
+    pim_id = world.pim.put(meeting())
+    world.crm.put(meeting("CRM only", hours=30))
+    world.engine.sync(Kind.EVENT)
+    assert {e.subject for e in world.pim.records(Kind.EVENT).values()} == {"Kickoff"}
+    crm_copy = next(i for i, e in world.crm.records(Kind.EVENT).items() if e.subject == "Kickoff")
+    world.crm.edit(crm_copy, location="CRM edit")
+    world.pim.edit(pim_id, subject="PIM edit")
+    world.engine.sync(Kind.EVENT)
+    assert world.pim.records(Kind.EVENT)[pim_id].location == ""
+    assert world.crm.records(Kind.EVENT)[crm_copy].subject == "PIM edit"
+
+
+def test_prevented_update_is_never_copied_backwards(world: World) -> None:
+    world.make_engine(SyncSettings(kinds={Kind.CONTACT: KindSettings(update_on=["pim"])}))
+    pim_id = world.pim.put(Contact(last_name="Hopper", title="Rear Admiral"))
+    world.engine.sync(Kind.CONTACT)
+    crm_id = only_id(world.crm.records(Kind.CONTACT))
+    world.pim.edit(pim_id, title="Commodore")
+    world.engine.sync(Kind.CONTACT)
+    assert world.crm.records(Kind.CONTACT)[crm_id].title == "Rear Admiral"  # CRM updates prevented
+    world.crm.edit(crm_id, phone="+1 555")  # another field changes in the CRM later
+    world.engine.sync(Kind.CONTACT)
+    assert world.pim.records(Kind.CONTACT)[pim_id].title == "Commodore"  # the PIM edit survives
+    assert world.pim.records(Kind.CONTACT)[pim_id].phone == "+1 555"
+
+
+def test_events_outside_the_date_range_are_skipped(world: World) -> None:
+    world.pim.put(meeting("Ancient", hours=-24 * 40))
+    world.pim.put(meeting("Far future", hours=24 * 400))
+    world.pim.put(meeting("Soon"))
+    plan = world.engine.plan(Kind.EVENT)
+    assert [op.record.subject for op in plan.operations] == ["Soon"]
+    assert sum("date range" in s.reason for s in plan.skipped) == 2
+
+
+def test_private_items_are_skipped_unless_enabled(world: World) -> None:
+    world.pim.put(meeting("Doctor", private=True))
+    assert world.engine.plan(Kind.EVENT).operations == []
+    world.make_engine(SyncSettings(kinds={Kind.EVENT: KindSettings(include_private=True)}))
+    assert len(world.engine.plan(Kind.EVENT).operations) == 1
+
+
+# -- safety ----------------------------------------------------------------------------------------------------------
+def test_mass_delete_is_refused_unless_forced(world: World) -> None:
+    ids = [world.pim.put(meeting(f"M{i}", hours=24 + i)) for i in range(10)]
+    world.engine.sync(Kind.EVENT)
+    for native_id in ids[:8]:
+        world.pim.remove(native_id)
+    plan = world.engine.plan(Kind.EVENT)
+    assert plan.safety and plan.count(Side.CRM, Action.DELETE) == 8
+    with pytest.raises(SafetyLimitExceeded, match="would delete 8 of 10"):
+        world.engine.apply(plan)
+    assert len(world.crm.records(Kind.EVENT)) == 10  # nothing written
+    world.engine.apply(plan, force=True)
+    assert len(world.crm.records(Kind.EVENT)) == 2
+
+
+def test_an_emptied_side_is_not_mirrored(world: World) -> None:
+    for i in range(3):
+        world.pim.put(meeting(f"M{i}", hours=24 + i))
+    world.engine.sync(Kind.EVENT)
+    world.state.set_cursor("default", Kind.EVENT, Side.PIM, None)  # forces a full scan of the PIM
+    for native_id in list(world.pim.records(Kind.EVENT)):
+        world.pim.remove(native_id)
+    plan = world.engine.plan(Kind.EVENT)
+    assert any("no event" in finding for finding in plan.safety)
+    with pytest.raises(SafetyLimitExceeded):
+        world.engine.apply(plan)
+
+
+# -- review ----------------------------------------------------------------------------------------------------------
+def test_plan_writes_nothing_and_lists_changes_old_to_new(world: World) -> None:
+    pim_id = world.pim.put(meeting())
+    world.engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, location="Room 9")
+    before_pim, before_crm = world.pim.calls.copy(), world.crm.calls.copy()
+    plan = world.engine.plan(Kind.EVENT)
+    for adapter, before in ((world.pim, before_pim), (world.crm, before_crm)):
+        assert all(adapter.calls[op] == before[op] for op in ("create", "update", "delete"))
+    (op,) = plan.operations
+    assert (op.target, op.action) == (Side.CRM, Action.UPDATE)
+    assert [(c.field, c.old, c.new) for c in op.changes] == [("location", "", "Room 9")]
+
+
+def test_excluded_operation_is_not_applied_and_is_offered_again(world: World) -> None:
+    world.pim.put(meeting("A"))
+    world.pim.put(meeting("B", hours=30))
+    plan = world.engine.plan(Kind.EVENT)
+    excluded = next(op for op in plan.operations if op.record.subject == "B")
+    plan.exclude(excluded.op_id)
+    world.engine.apply(plan)
+    assert {e.subject for e in world.crm.records(Kind.EVENT).values()} == {"A"}
+    again = world.engine.plan(Kind.EVENT)
+    assert [op.record.subject for op in again.operations] == ["B"]
+
+
+def test_saved_plan_applies_after_loading(world: World, tmp_path) -> None:
+    world.pim.put(meeting("Saved"))
+    path = tmp_path / "plan.json"
+    world.engine.plan(Kind.EVENT).save(path)
+    result = world.engine.apply(Plan.load(path))
+    assert result.summary.count(Side.CRM, Action.CREATE) == 1
+    assert only(world.crm.records(Kind.EVENT)).subject == "Saved"
+
+
+def test_apply_skips_operations_whose_source_changed_since_the_plan(world: World) -> None:
+    pim_id = world.pim.put(meeting("v1"))
+    plan = world.engine.plan(Kind.EVENT)
+    world.pim.edit(pim_id, subject="v2")
+    result = world.engine.apply(plan)
+    assert world.crm.records(Kind.EVENT) == {}
+    assert any("changed after the plan" in s for s in result.skipped)
+    world.engine.sync(Kind.EVENT)
+    assert only(world.crm.records(Kind.EVENT)).subject == "v2"
+
+
+# -- failures ------------------------------------------------------------------------------------------------------
+def test_one_bad_record_does_not_stop_the_others_and_is_retried_with_back_off(world: World) -> None:
+    world.make_engine(SyncSettings(retry_base=timedelta(minutes=10)))
+    world.pim.put(meeting("good"))
+    world.pim.put(meeting("bad", hours=30))
+    world.crm.fail_record(lambda r: r.subject == "bad", RecordRejected("Subject rejected by rule", code="X"), times=1)
+    result = world.engine.sync(Kind.EVENT)
+    assert [e.subject for e in world.crm.records(Kind.EVENT).values()] == ["good"]
+    (error,) = result.errors
+    assert "Subject rejected by rule" in error.message
+    (pending,) = world.engine.pending(Kind.EVENT)
+    assert pending.category is PendingCategory.FAILED and pending.attempts == 1
+    world.engine.sync(Kind.EVENT)  # not due yet
+    assert len(world.crm.records(Kind.EVENT)) == 1
+    world.advance(minutes=11)
+    world.engine.sync(Kind.EVENT)
+    assert {e.subject for e in world.crm.records(Kind.EVENT).values()} == {"good", "bad"}
+    assert world.engine.pending(Kind.EVENT) == []
+
+
+def test_a_failing_record_can_be_ignored(world: World) -> None:
+    pim_id = world.pim.put(meeting("bad"))
+    world.crm.fail_record(lambda r: True)
+    world.engine.sync(Kind.EVENT)
+    world.engine.ignore(Kind.EVENT, Side.PIM, pim_id)
+    world.crm.clear_faults()
+    world.advance(days=2)
+    world.engine.sync(Kind.EVENT)
+    assert world.crm.records(Kind.EVENT) == {}
+
+
+def test_a_failed_call_parks_its_records_and_keeps_the_rest(world: World) -> None:
+    world.make_engine(SyncSettings(retry_base=timedelta(0)))
+    world.pim.put(meeting("one"))
+    world.crm.fail_next("create", error=TransientError("503 from server", retry_after=1))
+    result = world.engine.sync(Kind.EVENT)
+    assert result.errors and world.crm.records(Kind.EVENT) == {}
+    world.advance(seconds=2)
+    world.engine.sync(Kind.EVENT)
+    assert only(world.crm.records(Kind.EVENT)).subject == "one"
+
+
+def test_rebuild_resets_pairing_and_rematches_without_duplicates(world: World) -> None:
+    for i in range(3):
+        world.pim.put(meeting(f"M{i}", hours=24 + i))
+    world.engine.sync(Kind.EVENT)
+    world.engine.rebuild(Kind.EVENT)
+    assert world.state.count_pairs("default", Kind.EVENT) == 0
+    world.engine.sync(Kind.EVENT)
+    assert len(world.pim.records(Kind.EVENT)) == len(world.crm.records(Kind.EVENT)) == 3
+    assert world.state.count_pairs("default", Kind.EVENT) == 3
+
+
+def test_expired_cursor_falls_back_to_a_full_scan(world: World) -> None:
+    world.pim.put(meeting("A"))
+    world.engine.sync(Kind.EVENT)
+    world.pim.put(meeting("B", hours=30))
+    world.pim.expire_cursors()
+    plan = world.engine.plan(Kind.EVENT)
+    assert any("full scan" in w for w in plan.warnings)
+    world.engine.apply(plan)
+    assert {e.subject for e in world.crm.records(Kind.EVENT).values()} == {"A", "B"}
+
+
+def test_lossy_side_is_not_mistaken_for_an_edit(world: World) -> None:
+    class NoTentative(type(world.crm)):
+        def represent(self, record):
+            record = super().represent(record)
+            return record.replace(show_as=ShowAs.BUSY) if getattr(record, "show_as", None) is ShowAs.TENTATIVE else record
+
+        def _write(self, kind, native_id, record, link):
+            return super()._write(kind, native_id, self.represent(record), link)
+
+    world.crm = NoTentative(name="crm", formatted_bodies=False, clock=world.clock)
+    world.make_engine()
+    pim_id = world.pim.put(meeting(show_as=ShowAs.TENTATIVE))
+    world.engine.sync(Kind.EVENT)
+    assert only(world.crm.records(Kind.EVENT)).show_as is ShowAs.BUSY
+    assert world.engine.plan(Kind.EVENT).operations == []
+    assert world.pim.records(Kind.EVENT)[pim_id].show_as is ShowAs.TENTATIVE
+
+
+# -- results and events ------------------------------------------------------------------------------------------------
+def test_summary_counts_and_renders_a_table(world: World) -> None:
+    world.pim.put(meeting("A"))
+    world.crm.put(meeting("B", hours=30))
+    result = world.engine.sync(Kind.EVENT)
+    summary = result.summary
+    assert (summary.count(Side.CRM, Action.CREATE), summary.count(Side.PIM, Action.CREATE)) == (1, 1)
+    table = summary.render()
+    assert "created" in table and "Outlook" in table and "Salesforce" in table
+    kinds = [e.type for e in world.events]
+    assert kinds[0] is EventType.STARTED and kinds[-1] is EventType.COMPLETED
+    assert kinds.count(EventType.CREATED) == 2
+    (entry,) = world.state.history("default")
+    assert entry.summary["counts"] == {"pim.create": 1, "crm.create": 1}
+
+
+def test_a_no_change_sync_loads_no_pair(world: World) -> None:
+    for i in range(20):
+        world.pim.put(meeting(f"M{i}", hours=24 + i))
+    world.engine.sync(Kind.EVENT)
+    calls = []
+    original = world.state.iter_pairs, world.state.pairs_for
+    world.state.iter_pairs = lambda *a, **k: calls.append("iter_pairs") or original[0](*a, **k)
+    world.state.pairs_for = lambda *a, **k: calls.append(("pairs_for", tuple(k.get("pim_ids", ())))) or original[1](*a, **k)
+    world.engine.sync(Kind.EVENT)  # echoes of the first sync's writes
+    calls.clear()
+    before = world.pim.calls.copy(), world.crm.calls.copy()
+    plan = world.engine.plan(Kind.EVENT)
+    assert plan.operations == [] and calls == []
+    assert world.pim.calls - before[0] == {"changes": 1} and world.crm.calls - before[1] == {"changes": 1}
+
+
+# -- crash safety --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("writes_before_crash", range(0, 7))
+@pytest.mark.parametrize("target_links", [True, False])
+def test_crash_between_any_two_writes_resumes_without_duplicates(
+    world: World, writes_before_crash: int, target_links: bool
+) -> None:
+    from syncore.errors import SimulatedCrash
+    from syncore.testing import MemoryAdapter
+
+    world.crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=target_links, batch_size=2,
+                              clock=world.clock)
+    world.make_engine()
+    for i in range(5):
+        world.pim.put(meeting(f"M{i}", hours=24 + i))
+    world.crm.crash_after(writes_before_crash)
+    if writes_before_crash <= 5:
+        with pytest.raises(SimulatedCrash):
+            world.engine.sync(Kind.EVENT)
+    else:
+        world.engine.sync(Kind.EVENT)
+    world.engine.sync(Kind.EVENT)
+    assert sorted(e.subject for e in world.crm.records(Kind.EVENT).values()) == [f"M{i}" for i in range(5)]
+    assert len(world.pim.records(Kind.EVENT)) == 5
+    assert world.engine.plan(Kind.EVENT).operations == []
+    assert world.state.open_intents("default", Kind.EVENT) == []
+
+
+def test_crash_then_source_edit_is_recovered_through_the_link(world: World) -> None:
+    from syncore.errors import SimulatedCrash
+
+    world.crm = type(world.crm)(name="crm", formatted_bodies=False, link_ids=True, clock=world.clock)
+    world.make_engine()
+    pim_id = world.pim.put(meeting("Draft title"))
+    world.crm.crash_after(1)  # the create lands, then the process dies before the pair is stored
+    with pytest.raises(SimulatedCrash):
+        world.engine.sync(Kind.EVENT)
+    assert len(world.crm.records(Kind.EVENT)) == 1
+    world.pim.edit(pim_id, subject="Final title")  # the matcher alone could no longer pair them
+    world.engine.sync(Kind.EVENT)
+    assert [e.subject for e in world.crm.records(Kind.EVENT).values()] == ["Final title"]
+    assert len(world.pim.records(Kind.EVENT)) == 1
