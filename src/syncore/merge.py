@@ -131,9 +131,12 @@ def merge(
         if name in inp.two_way:
             # No common ancestor: equal values agree, an empty value yields to a filled one, else a conflict.
             differ = getattr(represent_crm(pim_now), name) != c_value
-            pim_changed = differ and not _is_empty(p_value)
-            crm_changed = differ and not _is_empty(c_value)
-            if differ and not pim_changed and not crm_changed:
+            if not differ:
+                new_values[name] = p_value  # agreed: this is the base from now on
+                continue
+            pim_changed = not _is_empty(p_value)
+            crm_changed = not _is_empty(c_value)
+            if not pim_changed and not crm_changed:
                 continue
         keep_body = (
             name in BODY_FIELDS

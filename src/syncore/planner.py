@@ -68,7 +68,13 @@ class Planner:
         self.adapters = adapters
         self.state = state
         self.settings = settings
-        self.job: KindSettings = settings.for_kind(kind)
+        job = settings.for_kind(kind)
+        read_only = frozenset(side for side, adapter in adapters.items() if adapter.capabilities.read_only)
+        # A read-only side is never written, whatever the job allows.
+        self.job: KindSettings = attrs.evolve(
+            job, create_on=job.create_on - read_only, update_on=job.update_on - read_only,
+            delete_on=job.delete_on - read_only,
+        )
         self.profile = settings.profile
         self.now = now
         self.emit = emit
@@ -418,8 +424,11 @@ class Planner:
         for target in Side:
             adapter = self.adapters[target]
             wanted = {i.source_id: i for i in intents if i.side is target and i.source_id}
-            if not wanted or not adapter.capabilities.link_ids:
-                continue  # without links, the matcher below re-pairs what a crash left behind
+            if not wanted:
+                continue
+            if not adapter.capabilities.link_ids:
+                self._pair_recovered_by_content(target, list(wanted), unpaired)
+                continue
             found = adapter.find_by_link(self.kind, list(wanted))
             source_side = target.other
             known = self.state.pairs_for(
@@ -438,6 +447,32 @@ class Planner:
                 self._pair_found(pim_item, crm_item, created.record, set(), two_way_all=False)
                 unpaired[source_side].pop(source_id, None)
                 unpaired[target].pop(created.id, None)
+
+    def _pair_recovered_by_content(
+        self, target: Side, source_ids: list[str], unpaired: dict[Side, dict[str, RemoteRecord]]
+    ) -> None:
+        """Without links, a create a crash interrupted is found by content: the copy we wrote equals its source.
+
+        Identical sources (two equal tasks) may each be paired with either identical copy; they cannot be told
+        apart and hold the same data, so no information is lost and nothing is created twice.
+        """
+        source_side = target.other
+        represent = self.adapters[target].represent
+        by_content: dict[Record, list[RemoteRecord]] = {}
+        for item in sorted(unpaired[target].values(), key=lambda item: item.id):
+            by_content.setdefault(item.record, []).append(item)
+        for source_id in sorted(source_ids):
+            source = unpaired[source_side].get(source_id)
+            if source is None:
+                continue
+            copies = by_content.get(represent(source.record))
+            if not copies:
+                continue  # edited since, or never written: the matcher or a new create takes over
+            created = copies.pop(0)
+            pim_item, crm_item = (source, created) if source_side is Side.PIM else (created, source)
+            self._pair_found(pim_item, crm_item, created.record, set(), two_way_all=False)
+            del unpaired[source_side][source_id]
+            del unpaired[target][created.id]
 
     def _pair_by_links(self, unpaired: dict[Side, dict[str, RemoteRecord]]) -> None:
         for side in Side:

@@ -522,3 +522,16 @@ def test_crash_then_source_edit_is_recovered_through_the_link(world: World) -> N
     world.engine.sync(Kind.EVENT)
     assert [e.subject for e in world.crm.records(Kind.EVENT).values()] == ["Final title"]
     assert len(world.pim.records(Kind.EVENT)) == 1
+
+
+def test_a_read_only_side_is_never_written(world: World) -> None:
+    from syncore.testing import MemoryAdapter
+
+    world.crm = MemoryAdapter(name="crm", formatted_bodies=False, read_only=True, clock=world.clock)
+    world.make_engine()
+    world.pim.put(meeting("Outlook only"))
+    crm_id = world.crm.put(meeting("CRM only", hours=30))
+    world.engine.sync(Kind.EVENT)
+    assert set(world.crm.records(Kind.EVENT)) == {crm_id}
+    assert {e.subject for e in world.pim.records(Kind.EVENT).values()} == {"Outlook only", "CRM only"}
+    assert world.crm.calls["create"] == world.crm.calls["update"] == world.crm.calls["delete"] == 0

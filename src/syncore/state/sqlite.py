@@ -193,10 +193,12 @@ class SqliteStateStore(StateStore):
             body = json.dumps(_converter.unstructure(pair.pim_body), separators=(",", ":")).encode()
         with self.transaction():
             # A native id can move to a new pair (re-created after a delete); the old row must go first.
-            self._run(
-                "DELETE FROM pairs WHERE profile=? AND kind=? AND pair_id!=? AND (pim_id=? OR crm_id=?)",
-                [pair.profile, pair.kind.value, pair.pair_id, pair.pim_id, pair.crm_id],
-            )
+            # Two statements, so each uses its unique index (an OR would scan the whole table).
+            for column, native_id in (("pim_id", pair.pim_id), ("crm_id", pair.crm_id)):
+                self._run(
+                    f"DELETE FROM pairs WHERE profile=? AND kind=? AND {column}=? AND pair_id!=?",
+                    [pair.profile, pair.kind.value, native_id, pair.pair_id],
+                )
             self._run(
                 f"INSERT OR REPLACE INTO pairs ({self._PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
