@@ -120,6 +120,7 @@ class Planner:
         current = {side: {item.id: item for item in feeds[side].upserts} for side in Side}
         deleted = {side: set(feeds[side].deletions) - set(current[side]) for side in Side}
         from_feed = {side: set(current[side]) | deleted[side] for side in Side}
+        unsupported = {side: {item.id for item in feeds[side].unsupported} for side in Side}
         for side in Side:
             for item in feeds[side].unsupported:
                 self._skip(side, item.id, item.reason)
@@ -141,7 +142,12 @@ class Planner:
         pairs = self._touched_pairs(current, deleted, due)
         for side in Side:
             if feeds[side].complete:
-                self._infer_deletions(side, current, deleted, pairs)
+                self._infer_deletions(side, current, deleted, pairs, unsupported[side])
+        # A paired record that this side can no longer map (it became a recurring series, say) is left alone
+        # on both sides: neither deleted nor overwritten.
+        for pair_id in [p.pair_id for p in pairs.values()
+                        if p.pim_id in unsupported[Side.PIM] or p.crm_id in unsupported[Side.CRM]]:
+            del pairs[pair_id]
 
         forced = {side: set() for side in Side}
         need: dict[Side, set[str]] = {side: set() for side in Side}
@@ -220,11 +226,11 @@ class Planner:
 
     def _infer_deletions(
         self, side: Side, current: dict[Side, dict[str, RemoteRecord]], deleted: dict[Side, set[str]],
-        pairs: dict[str, Pair],
+        pairs: dict[str, Pair], unsupported: set[str],
     ) -> None:
         # A full scan lists everything that exists, but absence alone is not proof: confirm by id first.
         missing = {pair.id_on(side): pair for pair in self.state.iter_pairs(self.profile, self.kind)
-                   if pair.id_on(side) not in current[side]}
+                   if pair.id_on(side) not in current[side] and pair.id_on(side) not in unsupported}
         if not missing:
             return
         found = self._fetch(side, missing)
@@ -260,7 +266,7 @@ class Planner:
             if not gone[deleted_side]:
                 continue
             survivor = deleted_side.other
-            if changed[survivor]:
+            if changed[survivor] and self._edited(pair, survivor, items[survivor]):
                 # deleted on one side but edited on the other: the edit wins, re-create it
                 self._recreate(pair, items[survivor], deleted_side, settles)
             elif self.job.may("delete", survivor):
@@ -286,6 +292,15 @@ class Planner:
                 self.plan.pairs.append(self._pair_plan(pair, settles=settles))
             return
         self._merge_pair(pair, items, changed, settles)
+
+    def _edited(self, pair: Pair, side: Side, item: RemoteRecord | None) -> bool:
+        """True when ``item`` differs in content from the pair's base (a new version alone is no edit)."""
+        if item is None:
+            return False
+        base = self.adapters[side].represent(pair.base)
+        if side is Side.PIM and pair.pim_body is not None:
+            base = base.replace(**{f: pair.pim_body for f in BODY_FIELDS if f in base.field_names()})
+        return bool(item.record.changed_fields(base))
 
     def _merge_pair(
         self, pair: Pair, items: dict[Side, RemoteRecord | None], changed: dict[Side, bool],

@@ -15,6 +15,7 @@ import attrs
 
 from . import constants as C
 from ._link import dasl_name
+from ._time import OutlookClock
 from .converter import Snapshot, version_of
 from .errors import is_com_error, scode_of
 
@@ -32,6 +33,12 @@ class ScanRow:
     link: str | None = None
     recurring: bool = False
     global_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The item's native id for syncore: the GlobalAppointmentID of an appointment (it survives the new
+        EntryID that accepting a meeting, a move or an export/import gives the item), else the EntryID."""
+        return self.global_id or self.entry_id
 
 
 @attrs.frozen(kw_only=True)
@@ -51,14 +58,16 @@ def _hex(value: Any) -> str | None:
     return str(value).upper()
 
 
-def _add_entry_id(columns: Any) -> None:
-    # The long-term EntryID survives Exchange online mode; stores without it fall back to PR_ENTRYID by name.
+def _add_long_term_entry_id(columns: Any) -> bool:
+    # The long-term EntryID survives Exchange online mode (where PR_ENTRYID in a table can be short-term);
+    # stores without the column refuse it, and rows of stores that lack the value read it as empty.
     try:
         columns.Add(C.PR_LONGTERM_ENTRYID_FROM_TABLE)
     except Exception as exc:
         if not is_com_error(exc) or scode_of(exc) == C.MAPI_E_NOT_SUPPORTED:
             raise
-        columns.Add("EntryID")
+        return False
+    return True
 
 
 def scan(folder: Any, link_property: str, *, has_recurrence: bool, calendar: bool) -> Iterator[ScanRow]:
@@ -66,28 +75,49 @@ def scan(folder: Any, link_property: str, *, has_recurrence: bool, calendar: boo
     table = folder.GetTable("", C.olUserItems)
     columns = table.Columns
     columns.RemoveAll()
-    _add_entry_id(columns)
-    columns.Add(C.PR_LAST_MODIFICATION_TIME)
-    columns.Add(dasl_name(link_property))
+    names = ["long_term"] if _add_long_term_entry_id(columns) else []
+    for name, column in (("entry_id", "EntryID"), ("modified", C.PR_LAST_MODIFICATION_TIME),
+                         ("link", dasl_name(link_property))):
+        columns.Add(column)
+        names.append(name)
     if has_recurrence:
         columns.Add("IsRecurring")
+        names.append("recurring")
     if calendar:
         columns.Add(C.PID_GLOBAL_OBJECT_ID)
+        names.append("global_id")
     while True:
         rows = table.GetArray(SCAN_PAGE)
         if not rows:
             return
-        for row in rows:
-            entry_id = _hex(row[0])
-            if entry_id is None or row[1] is None:
-                continue  # not a saved message (never seen in practice; guards against a half-written row)
+        for values in rows:
+            row = dict(zip(names, values, strict=True))
+            entry_id = _hex(row.get("long_term")) or _hex(row["entry_id"])
+            if entry_id is None:
+                continue  # never seen for a saved item; it could not be opened anyway
+            modified = row["modified"]
             yield ScanRow(
                 entry_id=entry_id,
-                version=version_of(row[1]),
-                link=str(row[2]) if row[2] else None,
-                recurring=bool(row[3]) if has_recurrence else False,
-                global_id=_hex(row[4]) if calendar else None,
+                # a missing time (never seen in practice) keeps a stable version rather than dropping the row,
+                # which would read as a deletion
+                version=version_of(OutlookClock.read_utc(modified)) if modified is not None else 0,
+                link=str(row["link"]) if row["link"] else None,
+                recurring=bool(row.get("recurring")),
+                global_id=_hex(row.get("global_id")),
             )
+
+
+def unique_keys(rows: list[ScanRow]) -> list[ScanRow]:
+    """``rows`` with unique keys: a GlobalAppointmentID seen twice in one folder (a copied appointment) keys
+    the later rows by their EntryID instead."""
+    seen: set[str] = set()
+    result = []
+    for row in rows:
+        if row.key in seen:
+            row = attrs.evolve(row, global_id=None)
+        seen.add(row.key)
+        result.append(row)
+    return result
 
 
 def diff(rows: list[ScanRow], snapshot: Snapshot | None) -> Diff:
@@ -95,14 +125,14 @@ def diff(rows: list[ScanRow], snapshot: Snapshot | None) -> Diff:
     old = snapshot.versions if snapshot is not None else {}
     changed, unsupported = [], []
     for row in rows:
-        if snapshot is not None and old.get(row.entry_id) == row.version:
+        if snapshot is not None and old.get(row.key) == row.version:
             continue
         (unsupported if row.recurring else changed).append(row)
-    present = {row.entry_id for row in rows}
-    deleted = tuple(entry_id for entry_id in old if entry_id not in present)
+    present = {row.key for row in rows}
+    deleted = tuple(key for key in old if key not in present)
     return Diff(changed=tuple(changed), unsupported=tuple(unsupported), deleted=deleted)
 
 
 def snapshot_of(folder_id: str, rows: list[ScanRow]) -> Snapshot:
     """The snapshot to store after ``rows`` were reported."""
-    return Snapshot(folder=folder_id, versions={row.entry_id: row.version for row in rows})
+    return Snapshot(folder=folder_id, versions={row.key: row.version for row in rows})

@@ -20,7 +20,7 @@ import attrs
 import cattrs
 
 from syncore.errors import CursorExpired
-from syncore.timezones import UTC
+from syncore.timezones import to_utc
 
 #: bumped whenever the snapshot layout changes; older cursors then expire (a full scan follows)
 CURSOR_FORMAT = 1
@@ -36,9 +36,8 @@ class Snapshot:
 
 
 def version_of(modified: datetime) -> int:
-    """A LastModificationTime (true UTC) as the integer version kept in snapshots."""
-    aware = modified.replace(tzinfo=UTC) if modified.tzinfo is None else modified
-    return round(aware.timestamp() * 1000)
+    """A LastModificationTime (an aware UTC datetime, see ``OutlookClock.read_utc``) as an integer version."""
+    return round(to_utc(modified).timestamp() * 1000)
 
 
 def version_text(version: int) -> str:

@@ -27,8 +27,9 @@ GUARD_HELP = (
     "Programmatic Access; it shows whether antivirus status is 'Valid'. With up-to-date antivirus reported by "
     "Windows Security Center Outlook does not prompt; otherwise choose 'Never warn me about suspicious activity' "
     "(needs administrator rights) or have your administrator allow programmatic access by Group Policy "
-    "(PromptOOMAddressBookAccess / PromptOOMAddressInformationAccess = 2). If a security prompt appeared, "
-    "answer 'Allow'."
+    "(Outlook Security Mode 'Use Outlook Security Group Policy', then PromptOOMAddressBookAccess and "
+    "PromptOOMAddressInformationAccess = 2, automatically approve). If a security prompt appeared, answer "
+    "'Allow'. See docs/outlook.md."
 )
 
 

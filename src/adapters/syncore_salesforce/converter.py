@@ -12,11 +12,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import cattrs
-
-UTC = timezone.utc
 
 _DATETIME = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -84,7 +82,7 @@ def parse_datetime(text: str | datetime) -> datetime:
 def parse_date(text: str | date) -> date:
     """A date from ``YYYY-MM-DD`` (a datetime's date part is not accepted: no zone may shift a date)."""
     if isinstance(text, datetime):
-        raise ValueError(f"expected a date, got a datetime {text!r}")
+        raise TypeError(f"expected a date, got a datetime {text!r}")
     if isinstance(text, date):
         return text
     return date.fromisoformat(text.strip())

@@ -7,7 +7,7 @@ an exclusive end ("Outlook's AllDayEvent relates to Start and not StartUtc", ref
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncore.models import Event, Record, ShowAs
 
@@ -15,13 +15,16 @@ from .. import constants as C
 from .._bodies import read_body, write_body
 from .._time import OutlookClock
 
+if TYPE_CHECKING:
+    from .._protocol import AppointmentItem
+
 _SHOW_AS = {C.olFree: ShowAs.FREE, C.olTentative: ShowAs.TENTATIVE, C.olBusy: ShowAs.BUSY,
             C.olOutOfOffice: ShowAs.OUT_OF_OFFICE, C.olWorkingElsewhere: ShowAs.BUSY}
 _BUSY_STATUS = {ShowAs.FREE: C.olFree, ShowAs.TENTATIVE: C.olTentative, ShowAs.BUSY: C.olBusy,
                 ShowAs.OUT_OF_OFFICE: C.olOutOfOffice}
 
 
-def read(item: Any, clock: OutlookClock) -> Event:
+def read(item: AppointmentItem, clock: OutlookClock) -> Event:
     """The event an appointment holds. Attendees are not read (guarded, and never written back)."""
     start: Any
     end: Any
@@ -43,7 +46,7 @@ def read(item: Any, clock: OutlookClock) -> Event:
     )
 
 
-def write(item: Any, record: Record, fields: frozenset[str], clock: OutlookClock) -> list[str]:
+def write(item: AppointmentItem, record: Record, fields: frozenset[str], clock: OutlookClock) -> list[str]:
     """Write the named ``fields`` of ``record``; returns what could not be kept."""
     assert isinstance(record, Event)
     warnings: list[str] = []

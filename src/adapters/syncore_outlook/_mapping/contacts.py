@@ -8,13 +8,16 @@ PidLidEmail1EmailAddress through ``PropertyAccessor`` (reference §2.2).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from syncore.models import Contact, Record
 
 from .. import constants as C
 from .._bodies import read_body, write_body
 from .._time import OutlookClock
+
+if TYPE_CHECKING:
+    from .._protocol import ContactItem
 from ..errors import is_com_error, scode_of
 
 #: syncore field -> ContactItem text property
@@ -34,7 +37,7 @@ TEXT_FIELDS = {
 }
 
 
-def _email(item: Any) -> str:
+def _email(item: ContactItem) -> str:
     if (item.Email1AddressType or "").upper() != "EX":
         return item.Email1Address or ""
     try:
@@ -45,7 +48,7 @@ def _email(item: Any) -> str:
         raise
 
 
-def read(item: Any, clock: OutlookClock) -> Contact:
+def read(item: ContactItem, clock: OutlookClock) -> Contact:
     """The contact a ContactItem holds."""
     values = {name: getattr(item, prop) or "" for name, prop in TEXT_FIELDS.items()}
     return Contact(
@@ -56,7 +59,7 @@ def read(item: Any, clock: OutlookClock) -> Contact:
     )
 
 
-def write(item: Any, record: Record, fields: frozenset[str], clock: OutlookClock) -> list[str]:
+def write(item: ContactItem, record: Record, fields: frozenset[str], clock: OutlookClock) -> list[str]:
     """Write the named ``fields`` of ``record``."""
     assert isinstance(record, Contact)
     for name, prop in TEXT_FIELDS.items():

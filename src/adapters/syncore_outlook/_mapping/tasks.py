@@ -6,13 +6,16 @@ comes back as local midnight of the completion day. ``ReminderTime`` is local wa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from syncore.models import Record, Task, TaskPriority, TaskStatus
 
 from .. import constants as C
 from .._bodies import read_body, write_body
 from .._time import OutlookClock
+
+if TYPE_CHECKING:
+    from .._protocol import TaskItem
 
 _STATUS = {C.olTaskNotStarted: TaskStatus.NOT_STARTED, C.olTaskInProgress: TaskStatus.IN_PROGRESS,
            C.olTaskComplete: TaskStatus.COMPLETED, C.olTaskWaiting: TaskStatus.WAITING,
@@ -23,7 +26,7 @@ _PRIORITY = {C.olImportanceLow: TaskPriority.LOW, C.olImportanceNormal: TaskPrio
 _IMPORTANCE = {value: key for key, value in _PRIORITY.items()}
 
 
-def read(item: Any, clock: OutlookClock) -> Task:
+def read(item: TaskItem, clock: OutlookClock) -> Task:
     """The task a TaskItem holds."""
     completed = clock.read_date(item.DateCompleted)
     return Task(
@@ -38,7 +41,7 @@ def read(item: Any, clock: OutlookClock) -> Task:
     )
 
 
-def write(item: Any, record: Record, fields: frozenset[str], clock: OutlookClock) -> list[str]:
+def write(item: TaskItem, record: Record, fields: frozenset[str], clock: OutlookClock) -> list[str]:
     """Write the named ``fields`` of ``record``; Status goes before DateCompleted, which Outlook derives from it."""
     assert isinstance(record, Task)
     warnings: list[str] = []
@@ -48,11 +51,10 @@ def write(item: Any, record: Record, fields: frozenset[str], clock: OutlookClock
         item.DueDate = clock.write_date(record.due)
     if "status" in fields:
         item.Status = _OL_STATUS[record.status]
-    if "completed_at" in fields or "status" in fields:
-        if record.completed_at is not None:
-            item.DateCompleted = clock.write_date(clock.local_date(record.completed_at))
-            if record.completed_at != clock.local_midnight(clock.local_date(record.completed_at)):
-                warnings.append("completed_at stored as a date: Outlook keeps no time of completion")
+    if ("completed_at" in fields or "status" in fields) and record.completed_at is not None:
+        item.DateCompleted = clock.write_date(clock.local_date(record.completed_at))
+        if record.completed_at != clock.local_midnight(clock.local_date(record.completed_at)):
+            warnings.append("completed_at stored as a date: Outlook keeps no time of completion")
     if "priority" in fields:
         item.Importance = _IMPORTANCE[record.priority]
     if "reminder_at" in fields:
@@ -67,8 +69,12 @@ def write(item: Any, record: Record, fields: frozenset[str], clock: OutlookClock
 
 
 def represent(record: Record, clock: OutlookClock) -> Record:
-    """Completion times become the local midnight of their day."""
+    """Completion times become the local midnight of their day; a reminder is local wall time, so one in the
+    repeated hour of a fall-back night comes back as the first of the two instants."""
     assert isinstance(record, Task)
-    if record.completed_at is None:
-        return record
-    return record.replace(completed_at=clock.local_midnight(clock.local_date(record.completed_at)))
+    changes = {}
+    if record.completed_at is not None:
+        changes["completed_at"] = clock.local_midnight(clock.local_date(record.completed_at))
+    if record.reminder_at is not None:
+        changes["reminder_at"] = clock.read_local(clock.write_local(record.reminder_at))
+    return record.replace(**changes) if changes else record

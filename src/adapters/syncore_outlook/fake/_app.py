@@ -81,6 +81,7 @@ class FakeOutlook(UserActions):
         self.guard_denials = 0
         self.calls: Counter[str] = Counter()
         self._faults: dict[str, list[BaseException]] = {}
+        self._matched_faults: dict[str, list[tuple[Callable[[Any], bool], BaseException, list[int]]]] = {}
         self._access: Counter[tuple[str, str]] = Counter()
         self.application = FakeApplication(self)
 
@@ -106,22 +107,37 @@ class FakeOutlook(UserActions):
             self.guard_denials += 1
             raise outlook_error(C.MAPI_E_NOT_SUPPORTED, f"Access to {member} was denied by the user.")
 
-    def inject_error(self, call: str, error: BaseException | None = None, times: int = 1) -> None:
+    def inject_error(self, call: str, error: BaseException | None = None, times: int = 1,
+                     match: Callable[[Any], bool] | None = None) -> None:
         """Make the next ``times`` calls of ``call`` raise ``error``.
 
         ``call`` is a :attr:`calls` key: ``"GetItemFromID"``, ``"GetTable"``, ``"Table.GetArray"``,
         ``"Table.GetNextRow"``, ``"Items.Restrict"``, ``"Save"``, ``"Delete"``. The default error is
         ``RPC_E_CALL_REJECTED`` (Outlook busy), raised as a bare HRESULT like COM's message filter does.
+
+        With ``match`` (``"Save"`` / ``"Delete"`` only) the error is raised only for items for which
+        ``match(item)`` is true (the item object being saved or deleted), ``times`` of them (-1: always).
         """
         if error is None:
             error = FakeComError(C.RPC_E_CALL_REJECTED, "Call was rejected by callee.", None, None)
+        if match is not None:
+            self._matched_faults.setdefault(call, []).append((match, error, [times]))
+            return
         self._faults.setdefault(call, []).extend([error] * times)
 
-    def _call(self, name: str) -> None:
+    def _call(self, name: str, subject: Any = None) -> None:
         """Record one COM call (for :attr:`calls`) and raise an injected fault, if any."""
         if self._quiet:
             return
         self.calls[name] += 1
+        if subject is not None:
+            for match, error, remaining in self._matched_faults.get(name, ()):
+                if remaining[0] != 0:
+                    with self._silent():  # the predicate's own property reads are not the adapter's
+                        hit = match(subject)
+                    if hit:
+                        remaining[0] -= 1
+                        raise error
         pending = self._faults.get(name)
         if pending:
             raise pending.pop(0)

@@ -181,13 +181,13 @@ class FakeItem:
     def Save(self) -> None:
         """Persist the working copy; assigns EntryID (and GlobalAppointmentID) on first save."""
         self._alive()
-        self._fake._call("Save")
+        self._fake._call("Save", self)
         self._fake._save(self)
 
     def Delete(self) -> None:
         """Move to Deleted Items (permanent delete when already there)."""
         self._alive()
-        self._fake._call("Delete")
+        self._fake._call("Delete", self)
         self._fake._delete(self)
 
     def Move(self, DestFldr: Any) -> FakeItem:

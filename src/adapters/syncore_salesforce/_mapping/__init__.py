@@ -13,12 +13,15 @@ Each mapping module provides a :class:`Mapping` with
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import attrs
 
+from syncore._converters import unstructure_record
 from syncore.models import Body, Kind, Record
 from syncore.remote import RemoteRecord, Unsupported
 
@@ -67,16 +70,26 @@ def body(row: dict[str, Any], name: str = "Description") -> Body:
     return Body(text=text(row, name))
 
 
-def version_of(row: dict[str, Any]) -> str | None:
-    """The version of a row: its SystemModstamp as sent (changes on every save, by users or automation)."""
-    return row.get("SystemModstamp")
+def content_version(record: Record) -> str:
+    """The version of a record as Salesforce stores it: a hash of its mapped content.
+
+    ``SystemModstamp`` is not used: sObject Collections do not return it after a write, so a write's outcome
+    could not carry the new version without one more call per batch, and the echo of every write would look
+    like an edit made in Salesforce. A content hash is known right after the write, changes whenever a synced
+    field changes, and stays put when automation touches fields syncore does not sync.
+    """
+    data = unstructure_record(record)
+    # Bodies compare by normalized plain text (syncore.models.Body), so they hash that way too.
+    data.update({name: value.normalized for name, value in record.values().items() if isinstance(value, Body)})
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return "c" + digest[:24]
 
 
 def remote(row: dict[str, Any], record: Record) -> RemoteRecord:
     """A RemoteRecord with id, version, modified time and (when selected) the link field."""
     modified = row.get("LastModifiedDate") or row.get("SystemModstamp")
     return RemoteRecord(
-        id=row["Id"], version=version_of(row), record=record, link=row.get("_link"),
+        id=row["Id"], version=content_version(record), record=record, link=row.get("_link"),
         modified_at=_instant(modified),
     )
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from syncore.errors import UnsupportedRecord
@@ -23,7 +23,6 @@ from syncore.remote import RemoteRecord, Unsupported
 
 from . import CONVERTER, Mapping, Payload, WriteContext, body, remote, text
 
-UTC = timezone.utc
 #: "Multiday events can't exceed 14 days" (Salesforce Help, reference §1.2)
 MAX_EVENT_DAYS = 14
 

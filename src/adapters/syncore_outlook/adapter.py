@@ -1,0 +1,423 @@
+"""OutlookComAdapter: the syncore adapter for Outlook desktop over COM (logic only; COM lives in _com.py).
+
+Everything here works on an object shaped like :class:`syncore_outlook._protocol.Application`: the real one
+from :meth:`OutlookComAdapter.connect` (Windows) or ``FakeOutlook(...).application`` in tests.
+
+* Native id: an appointment's GlobalAppointmentID (stable when accepting a meeting, a move or an export/import
+  gives the item a new EntryID), a contact's or task's EntryID; EntryIDs are located through the last scan.
+* Version: LastModificationTime (true UTC) in milliseconds.
+* Change feed: a ``GetTable`` scan diffed against the snapshot stored in the cursor; only new or changed items
+  are opened (``GetItemFromID``), unchanged ones never.
+* Link: a text UserProperty (``SyncoreLink`` by default) defined in the folder.
+* Recurring series are reported as unsupported and never written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from syncore.abc import Adapter
+from syncore.errors import (
+    AdapterError,
+    ConfigurationError,
+    InvalidRecordError,
+    NotFound,
+    UnsupportedRecord,
+    VersionMismatch,
+)
+from syncore.models import Kind, Record
+from syncore.remote import (
+    Capabilities,
+    ChangeSet,
+    CreateRequest,
+    DeleteRequest,
+    RemoteRecord,
+    Unsupported,
+    UpdateRequest,
+    WriteOutcome,
+)
+from syncore.timezones import UTC
+
+from . import constants as C
+from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
+from ._mapping import MAPPINGS, KindMapping
+from ._scan import ScanRow, diff, scan, snapshot_of, unique_keys
+from ._time import OutlookClock
+from .converter import decode_cursor, encode_cursor, make_converter, version_of, version_text
+from .errors import ObjectModelGuardError, OutlookUnavailable, is_com_error, translate
+
+if TYPE_CHECKING:
+    from ._protocol import Application, Folder
+
+T = TypeVar("T")
+
+#: records per create/update/delete/fetch call. COM has no batch API and no limit; every item is one open plus
+#: one Save on Outlook's single STA thread, so batches are sized to keep one call's journal small.
+MAX_BATCH = 100
+
+RECURRING_REASON = "recurring series: Outlook recurrences are not synced yet (left untouched)"
+
+
+def _modified_at(version: int) -> datetime:
+    return datetime.fromtimestamp(version / 1000, UTC)
+
+
+class OutlookComAdapter(Adapter):
+    """Outlook desktop calendar, contacts and tasks through the Outlook object model.
+
+    :param application: an ``Outlook.Application`` (real, from :meth:`connect`, or the fake's)
+    :param kinds: the kinds to sync
+    :param folders: per kind, another folder than the default one: an EntryID, or a path of sub-folder names
+        below the default folder separated by ``/`` (e.g. ``{Kind.EVENT: "Projects/CRM"}``)
+    :param link_property: name of the UserProperty that stores the counterpart's id
+    :param runner: runs a function on the COM thread (set by :meth:`connect`; direct calls otherwise)
+    """
+
+    adapter_name: ClassVar[str] = "outlook"
+
+    def __init__(
+        self,
+        application: Application,
+        *,
+        kinds: Collection[Kind] = tuple(Kind),
+        folders: Mapping[Kind, str] | None = None,
+        link_property: str = DEFAULT_LINK_PROPERTY,
+        runner: Any = None,
+    ) -> None:
+        self._app = application
+        self._kinds = frozenset(Kind(kind) for kind in kinds)
+        self._folder_options = {Kind(kind): value for kind, value in (folders or {}).items()}
+        self.link_property = check_name(link_property)
+        self._runner = runner
+        self._folders: dict[Kind, Folder] = {}
+        #: native id -> EntryID as of the last table scan (appointments are keyed by GlobalAppointmentID)
+        self._locators: dict[Kind, dict[str, str]] = {}
+        #: kinds whose locators were refreshed during the current call
+        self._fresh: set[Kind] = set()
+        self._depth = 0
+        self._clock: OutlookClock | None = None
+        self._converter = make_converter()
+        self._caps = Capabilities(
+            kinds=self._kinds, formatted_bodies=True, link_ids=True, max_create_batch=MAX_BATCH,
+            max_update_batch=MAX_BATCH, max_delete_batch=MAX_BATCH, max_fetch_batch=MAX_BATCH,
+        )
+
+    @classmethod
+    def connect(cls, **options: Any) -> OutlookComAdapter:
+        """Start Outlook's COM thread, dispatch ``Outlook.Application`` on it and return an adapter (Windows).
+
+        :raises OutlookUnavailable: without pywin32 or Outlook
+        """
+        from ._com import connect  # the only pywin32 user, imported on demand
+
+        thread, application = connect()
+        return cls(application, runner=thread, **options)
+
+    @classmethod
+    def from_config(cls, options: Mapping[str, Any], credentials: Mapping[str, Any]) -> OutlookComAdapter:
+        """Build from settings (``[adapters.pim] type = "outlook"``) and connect; Outlook needs no credentials.
+
+        Options: ``kinds`` (list of "event", "contact", "task"), ``folders`` (kind name -> EntryID or sub-folder
+        path), ``link_property``.
+
+        :raises ConfigurationError: for unknown options, kinds or credentials
+        """
+        return cls.connect(**cls.options_from_config(options, credentials))
+
+    @staticmethod
+    def options_from_config(options: Mapping[str, Any], credentials: Mapping[str, Any]) -> dict[str, Any]:
+        """The keyword arguments :meth:`from_config` passes on (validated, kinds as :class:`Kind`)."""
+        if credentials:
+            raise ConfigurationError("adapters.pim.credentials: Outlook uses the signed-in profile; remove "
+                                     f"{sorted(credentials)}", key="credentials")
+        unknown = set(options) - {"kinds", "folders", "link_property"}
+        if unknown:
+            raise ConfigurationError(f"unknown Outlook options {sorted(unknown)}; expected kinds, folders, "
+                                     "link_property", key="options", value=sorted(unknown))
+        result: dict[str, Any] = {}
+        try:
+            if "kinds" in options:
+                result["kinds"] = [Kind(name) for name in options["kinds"]]
+            if "folders" in options:
+                result["folders"] = {Kind(name): str(path) for name, path in dict(options["folders"]).items()}
+        except ValueError as exc:
+            raise ConfigurationError(f"Outlook options: {exc}; kinds are event, contact, task",
+                                     key="options") from exc
+        if "link_property" in options:
+            try:
+                result["link_property"] = check_name(str(options["link_property"]))
+            except ValueError as exc:
+                raise ConfigurationError(str(exc), key="link_property") from exc
+        return result
+
+    # -- plumbing ----------------------------------------------------------------------------------------------
+    def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the COM thread; COM errors that escape it become syncore errors."""
+        if self._app is None:
+            raise OutlookUnavailable("the Outlook adapter was closed")
+        if self._depth == 0:
+            self._fresh.clear()
+        self._depth += 1
+        try:
+            if self._runner is not None:
+                return self._runner.call(fn, *args)
+            return fn(*args)
+        except Exception as exc:
+            if is_com_error(exc):
+                raise translate(exc, what) from exc
+            raise
+        finally:
+            self._depth -= 1
+
+    @property
+    def clock(self) -> OutlookClock:
+        """Outlook's local-time conversions (its zone is read once from ``TimeZones.CurrentTimeZone``)."""
+        if self._clock is None:
+            self._clock = self._call("TimeZones", OutlookClock.for_application, self._app)
+        return self._clock
+
+    def _mapping(self, kind: Kind) -> KindMapping:
+        kind = Kind(kind)
+        if kind not in self._kinds:
+            raise ConfigurationError(f"the Outlook adapter is not configured for {kind.value}s", key="kind")
+        return MAPPINGS[kind]
+
+    def _folder(self, kind: Kind) -> Folder:
+        if kind not in self._folders:
+            mapping = self._mapping(kind)
+            namespace = self._app.GetNamespace("MAPI")
+            folder = namespace.GetDefaultFolder(mapping.default_folder)
+            option = self._folder_options.get(kind)
+            if option:
+                folder = self._resolve_folder(namespace, folder, option)
+            define_in_folder(folder, self.link_property)
+            self._folders[kind] = folder
+        return self._folders[kind]
+
+    @staticmethod
+    def _resolve_folder(namespace: Any, default: Folder, option: str) -> Folder:
+        try:
+            if "/" not in option and len(option) >= 40 and all(c in "0123456789abcdefABCDEF" for c in option):
+                return namespace.GetFolderFromID(option)
+            folder = default
+            for name in (part for part in option.split("/") if part):
+                folder = folder.Folders.Item(name)
+            return folder
+        except Exception as exc:
+            if not is_com_error(exc):
+                raise
+            raise ConfigurationError(
+                f"Outlook folder {option!r} not found: give a folder EntryID or a path of sub-folders below "
+                f"the default folder, e.g. 'Projects/CRM'", key="folders", value=option
+            ) from exc
+
+    def _open(self, kind: Kind, native_id: str) -> Any | None:
+        """The item with ``native_id``, or None when it is gone or no longer in the synced folder."""
+        entry_id = self._locators.get(kind, {}).get(native_id)
+        if entry_id is None and not self._mapping(kind).calendar:
+            entry_id = native_id
+        item = self._open_entry(kind, entry_id) if entry_id else None
+        if item is None and self._mapping(kind).calendar and kind not in self._fresh:
+            # Unknown or moved: one table scan per call refreshes every locator.
+            self._rows(kind)
+            entry_id = self._locators[kind].get(native_id)
+            item = self._open_entry(kind, entry_id) if entry_id else None
+        return item
+
+    def _open_entry(self, kind: Kind, entry_id: str) -> Any | None:
+        """The item, or None when it is gone or no longer in the synced folder (e.g. in Deleted Items)."""
+        folder = self._folder(kind)
+        try:
+            item = self._app.GetNamespace("MAPI").GetItemFromID(entry_id, folder.StoreID)
+        except Exception as exc:
+            if is_com_error(exc) and isinstance(translate(exc, "open"), NotFound):
+                return None
+            raise
+        if item.Parent.EntryID != folder.EntryID:
+            return None
+        return item
+
+    def _version(self, item: Any) -> int:
+        # By DASL name the time is true UTC, the same value the scan's column reads.
+        return version_of(self.clock.read_utc(item.PropertyAccessor.GetProperty(C.PR_LAST_MODIFICATION_TIME)))
+
+    def _remote(self, kind: Kind, native_id: str, item: Any, version: int) -> RemoteRecord:
+        record = self._mapping(kind).read(item, self.clock)
+        return RemoteRecord(id=native_id, version=version_text(version), record=record,
+                            link=read_link(item, self.link_property), modified_at=_modified_at(version))
+
+    def _rows(self, kind: Kind) -> list[ScanRow]:
+        mapping = self._mapping(kind)
+        rows = unique_keys(list(scan(self._folder(kind), self.link_property, has_recurrence=mapping.has_recurrence,
+                                     calendar=mapping.calendar)))
+        self._locators[kind] = {row.key: row.entry_id for row in rows}
+        self._fresh.add(kind)
+        return rows
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._caps
+
+    def changes(self, kind: Kind, cursor: str) -> ChangeSet:
+        """Scan the folder's table and open only the items that are new or changed since ``cursor``."""
+        return self._call("changes", self._feed, Kind(kind), cursor)
+
+    def full_scan(self, kind: Kind) -> ChangeSet:
+        """Every item of the folder, each opened once."""
+        return self._call("full scan", self._feed, Kind(kind), None)
+
+    def _feed(self, kind: Kind, cursor: str | None) -> ChangeSet:
+        folder_id = self._folder(kind).EntryID
+        snapshot = decode_cursor(cursor, folder_id, self._converter) if cursor is not None else None
+        rows = self._rows(kind)
+        found = diff(rows, snapshot)
+        upserts: list[RemoteRecord] = []
+        unsupported = [Unsupported(id=row.key, reason=RECURRING_REASON) for row in found.unsupported]
+        deletions = list(found.deleted)
+        vanished: set[str] = set()
+        for row in found.changed:
+            item = self._open_entry(kind, row.entry_id)
+            if item is None:  # deleted between the scan and the open
+                vanished.add(row.key)
+                if snapshot is not None and row.key in snapshot.versions:
+                    deletions.append(row.key)
+                continue
+            try:
+                upserts.append(self._remote(kind, row.key, item, row.version))
+            except InvalidRecordError as exc:
+                unsupported.append(Unsupported(id=row.key, reason=f"cannot be mapped: {exc}"))
+            del item  # release the COM reference promptly (reference §9.4)
+        kept = [row for row in rows if row.key not in vanished]
+        return ChangeSet(
+            upserts=tuple(upserts), deletions=tuple(deletions), unsupported=tuple(unsupported),
+            cursor=encode_cursor(snapshot_of(folder_id, kept), self._converter), complete=snapshot is None,
+        )
+
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
+        """Open the given items; missing ones (or ones moved out of the folder) are left out."""
+        return self._call("fetch", self._fetch, Kind(kind), list(ids))
+
+    def _fetch(self, kind: Kind, ids: list[str]) -> dict[str, RemoteRecord]:
+        found = {}
+        for native_id in ids:
+            item = self._open(kind, native_id)
+            if item is not None:
+                found[native_id] = self._remote(kind, native_id, item, self._version(item))
+        return found
+
+    def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
+        """Items whose link property is one of ``links``, found by a table scan (no item opened to search)."""
+        return self._call("find by link", self._find_by_link, Kind(kind), set(links))
+
+    def _find_by_link(self, kind: Kind, links: set[str]) -> dict[str, RemoteRecord]:
+        found = {}
+        for row in self._rows(kind):
+            if row.link in links and not row.recurring:
+                item = self._open_entry(kind, row.entry_id)
+                if item is not None:
+                    remote = self._remote(kind, row.key, item, row.version)
+                    if remote.link in links:
+                        found[remote.link] = remote
+        return found
+
+    def represent(self, record: Record) -> Record:
+        """``record`` as Outlook keeps it (attendees are not written; task completion is a date)."""
+        return self._mapping(record.kind).represent(record, self.clock)
+
+    # -- writing -----------------------------------------------------------------------------------------------
+    def _outcome(self, ref: str, exc: Exception, what: str) -> WriteOutcome:
+        """A per-record failure outcome; a guard denial stops the whole call instead."""
+        if is_com_error(exc):
+            error: AdapterError = translate(exc, what)
+            if isinstance(error, ObjectModelGuardError):
+                raise error from exc
+            error.__cause__ = exc
+            return WriteOutcome(ref=ref, error=error)
+        if isinstance(exc, (AdapterError, InvalidRecordError)):
+            return WriteOutcome(ref=ref, error=exc if isinstance(exc, AdapterError) else UnsupportedRecord(str(exc)))
+        raise exc
+
+    def _save(self, kind: Kind, item: Any) -> tuple[str, int]:
+        """Save; returns the item's native id (re-read: a first Save assigns it) and its new version."""
+        item.Save()
+        entry_id = str(item.EntryID)
+        native_id = (str(item.GlobalAppointmentID) or entry_id) if self._mapping(kind).calendar else entry_id
+        self._locators.setdefault(kind, {})[native_id] = entry_id
+        return native_id, self._version(item)
+
+    def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
+        """Add, fill and save one item per request in the synced folder (never sends anything)."""
+        return self._call("create", self._each, Kind(kind), requests, self._create_one)
+
+    def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
+        """Write only ``request.fields`` of each item (a body the engine keeps is never touched)."""
+        return self._call("update", self._each, Kind(kind), requests, self._update_one)
+
+    def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
+        """Delete items (Outlook moves them to Deleted Items); an item already gone counts as deleted."""
+        return self._call("delete", self._each, Kind(kind), requests, self._delete_one)
+
+    def _each(self, kind: Kind, requests: Iterable[Any], one: Callable[[Kind, Any], WriteOutcome]) -> list[WriteOutcome]:
+        outcomes = []
+        for request in requests:
+            try:
+                outcomes.append(one(kind, request))
+            except Exception as exc:  # noqa: BLE001 - sorted into per-record outcomes or re-raised
+                outcomes.append(self._outcome(request.ref, exc, f"{kind.value} {getattr(request, 'id', '')}"))
+        return outcomes
+
+    def _create_one(self, kind: Kind, request: CreateRequest) -> WriteOutcome:
+        mapping = self._mapping(kind)
+        item = self._folder(kind).Items.Add(mapping.item_type)
+        warnings = mapping.write(item, request.record, frozenset(request.record.field_names()), self.clock)
+        if request.link is not None:
+            write_link(item, self.link_property, request.link)
+        native_id, version = self._save(kind, item)
+        return WriteOutcome(ref=request.ref, id=native_id, version=version_text(version), warnings=tuple(warnings))
+
+    def _existing(self, kind: Kind, native_id: str) -> Any:
+        item = self._open(kind, native_id)
+        if item is None:
+            raise NotFound(f"Outlook: no {kind.value} {native_id} in the synced folder")
+        if self._mapping(kind).has_recurrence and item.IsRecurring:
+            raise UnsupportedRecord(f"Outlook: {native_id} is a {RECURRING_REASON}")
+        return item
+
+    def _update_one(self, kind: Kind, request: UpdateRequest) -> WriteOutcome:
+        item = self._existing(kind, request.id)
+        if request.base_version is not None and version_text(self._version(item)) != request.base_version:
+            raise VersionMismatch(f"Outlook: {request.id} changed since version {request.base_version}")
+        warnings = self._mapping(kind).write(item, request.record, request.fields, self.clock)
+        if request.link is not None:
+            write_link(item, self.link_property, request.link)
+        native_id, version = self._save(kind, item)
+        return WriteOutcome(ref=request.ref, id=native_id, version=version_text(version), warnings=tuple(warnings))
+
+    def _delete_one(self, kind: Kind, request: DeleteRequest) -> WriteOutcome:
+        try:
+            item = self._existing(kind, request.id)
+        except NotFound:
+            return WriteOutcome(ref=request.ref, id=request.id)  # already gone: the goal is reached
+        item.Delete()
+        return WriteOutcome(ref=request.ref, id=request.id)
+
+    def close(self) -> None:
+        """Drop every COM reference on the COM thread, then stop it (a second call does nothing)."""
+        if self._app is None:
+            return
+        if self._runner is not None:
+            self._runner.call(self._release)
+            self._runner.stop()
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        self._folders.clear()
+        self._locators.clear()
+        self._app = None  # type: ignore[assignment]
+
+
+__all__ = ["OutlookComAdapter"]

@@ -1,0 +1,116 @@
+"""sObject Collections: the batched remote operations (reference §3.1-3.2, §6.4 item 4).
+
+One function per remote operation. Each sends at most :data:`MAX_WRITE_BATCH` records (or
+:data:`MAX_RETRIEVE_IDS` ids) in one call, with ``allOrNone: false`` so that one bad record does not roll back
+the others; results come back in input order, one per record (HTTP 200 even when some fail).
+simple-salesforce has no wrapper for these endpoints, so they go through ``sf.restful``.
+
+* create: ``POST composite/sobjects`` (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm)
+* update: ``PATCH composite/sobjects``
+* upsert: ``PATCH composite/sobjects/{T}/{ExternalIdField}`` (v46+)
+* delete: ``DELETE composite/sobjects?ids=…&allOrNone=false``
+* retrieve: ``POST composite/sobjects/{T}`` with ``{"ids", "fields"}`` (GET hits HTTP 414 near 800 ids)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from syncore.errors import AdapterError
+
+from ._transport import Transport
+from .errors import RETRYABLE_RECORD_CODES
+
+#: sObject Collections accept at most 200 records per create/update/upsert/delete call (reference §3.2, §4)
+MAX_WRITE_BATCH = 200
+#: sObject Collections retrieve (POST) accepts at most 2,000 ids per call (reference §3.1, §4)
+MAX_RETRIEVE_IDS = 2000
+#: per-record UNABLE_TO_LOCK_ROW: how many times those records alone are sent again
+MAX_LOCK_RETRIES = 3
+
+Result = dict[str, Any]
+#: key of a synthetic result: the whole-call error that stopped a retry of locked rows
+CALL_FAILURE = "_call_failure"
+
+
+def _check(size: int, limit: int) -> None:
+    if size > limit:
+        raise ValueError(f"{size} records in one call; sObject Collections allow {limit}")
+
+
+def create(transport: Transport, sobject: str, records: Sequence[dict[str, Any]]) -> list[Result]:
+    """Create records; not idempotent, so a dropped connection is not retried (see :mod:`._transport`)."""
+    _check(len(records), MAX_WRITE_BATCH)
+    body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
+    return transport.call(f"{sobject} create", lambda sf: sf.restful("composite/sobjects", method="POST", json=body),
+                          idempotent=False)
+
+
+def upsert(transport: Transport, sobject: str, field: str, records: Sequence[dict[str, Any]]) -> list[Result]:
+    """Create-or-update by external id ``field``: a retried call finds what the first one created."""
+    _check(len(records), MAX_WRITE_BATCH)
+    body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
+    return transport.call(f"{sobject} upsert",
+                          lambda sf: sf.restful(f"composite/sobjects/{sobject}/{field}", method="PATCH", json=body))
+
+
+def update(transport: Transport, sobject: str, records: Sequence[dict[str, Any]]) -> list[Result]:
+    """Update records (each carries its ``Id``); only the fields present are written."""
+    _check(len(records), MAX_WRITE_BATCH)
+    body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
+    return transport.call(f"{sobject} update", lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body))
+
+
+def delete(transport: Transport, sobject: str, ids: Sequence[str]) -> list[Result]:
+    """Move records to the Recycle Bin."""
+    _check(len(ids), MAX_WRITE_BATCH)
+    params = {"ids": ",".join(ids), "allOrNone": "false"}
+    return transport.call(f"{sobject} delete", lambda sf: sf.restful("composite/sobjects", method="DELETE",
+                                                                     params=params))
+
+
+def retrieve(transport: Transport, sobject: str, ids: Sequence[str], fields: Sequence[str]) -> list[Any]:
+    """Rows by id, in order; ``None`` for ids that do not exist or are deleted."""
+    _check(len(ids), MAX_RETRIEVE_IDS)
+    body = {"ids": list(ids), "fields": list(fields)}
+    return transport.call(f"{sobject} retrieve",
+                          lambda sf: sf.restful(f"composite/sobjects/{sobject}", method="POST", json=body)) or []
+
+
+def with_lock_retries(
+    send: Callable[[list[int]], list[Result]],
+    count: int,
+    *,
+    sleep: Callable[[float], None],
+    backoff: float,
+    max_retries: int = MAX_LOCK_RETRIES,
+) -> list[Result]:
+    """Call ``send(indexes)`` for all items, then again for just those that failed with ``UNABLE_TO_LOCK_ROW``.
+
+    A locked row was not written, so sending it again cannot duplicate it. When a retry fails as a whole, the
+    results of the earlier calls are kept and the retried records carry that error (under
+    :data:`CALL_FAILURE`), so no record the first call wrote is lost from the outcomes.
+    """
+    results: list[Result | None] = [None] * count
+    pending = list(range(count))
+    for attempt in range(max_retries + 1):
+        try:
+            answers = send(pending)
+        except AdapterError as exc:
+            if attempt == 0:
+                raise
+            for index in pending:
+                results[index] = {"success": False, "errors": [], CALL_FAILURE: exc}
+            break
+        retry = []
+        for index, answer in zip(pending, answers, strict=True):
+            results[index] = answer
+            codes = {e.get("statusCode") for e in answer.get("errors") or []}
+            if not answer.get("success") and codes & RETRYABLE_RECORD_CODES:
+                retry.append(index)
+        if not retry or attempt == max_retries:
+            break
+        sleep(backoff * 2**attempt)
+        pending = retry
+    return results  # type: ignore[return-value]

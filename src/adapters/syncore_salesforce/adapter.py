@@ -1,0 +1,410 @@
+"""The Salesforce adapter: Event, Task and Contact through the REST API (simple-salesforce)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import requests
+from simple_salesforce import Salesforce, format_soql
+
+from syncore.abc import Adapter
+from syncore.errors import AdapterError, ConfigurationError, RecordRejected, UnsupportedRecord
+from syncore.models import Kind, Record
+from syncore.remote import (
+    Capabilities,
+    ChangeSet,
+    CreateRequest,
+    DeleteRequest,
+    RemoteRecord,
+    Unsupported,
+    UpdateRequest,
+    WriteOutcome,
+)
+
+from . import _collections
+from ._auth import ClientFactory, session_factory
+from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
+from ._describe import DescribeCache
+from ._limits import ApiBudget
+from ._mapping import Mapping, WriteContext, contacts, content_version, events, tasks
+from ._query import DEFAULT_OVERLAP, ChangeFeed
+from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
+from .converter import to18
+from .errors import record_error
+
+log = logging.getLogger(__name__)
+
+MAPPINGS: dict[Kind, Mapping] = {m.kind: m for m in (events.MAPPING, tasks.MAPPING, contacts.MAPPING)}
+#: ids per find_by_link query, to keep the SOQL (sent in the URL) well below URL length limits
+LINK_QUERY_CHUNK = 200
+
+
+def _error_of(result: dict[str, Any], sobject: str) -> AdapterError:
+    failure = result.get(_collections.CALL_FAILURE)
+    return failure if isinstance(failure, AdapterError) else record_error(result.get("errors") or [], sobject)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SalesforceAdapter(Adapter):
+    """Salesforce Events, Tasks and Contacts as syncore records.
+
+    NATIVE ID
+        The 18-character record Id.
+    VERSION
+        ``SystemModstamp`` as sent by Salesforce (changes on every save, including automation).
+    CURSOR
+        JSON: the highest ``SystemModstamp`` seen, when it was read, and the rows reported inside the overlap
+        window (see :mod:`syncore_salesforce._query`).
+    LINK
+        The value of the External ID field named by ``link_field`` (optional).
+
+    :param sf: a ready ``simple_salesforce.Salesforce`` (see :meth:`login` to build one from credentials)
+    :param kinds: the kinds to sync (default: all three)
+    :param scope: ``"owner"`` (default): only records owned by the running user (``OwnerId``); ``"all"``:
+        every record the user can see
+    :param owner_id: the user whose records are in scope (default: the running user, looked up once)
+    :param extra_filter: a SOQL condition ANDed to every feed and scan query, e.g. ``"Type = 'Meeting'"``.
+        It is **trusted input** from the configuration and is sent as written, never built from record data.
+    :param link_field: an External ID text field present on Event, Task and Contact (e.g.
+        ``"Syncore_Link__c"``): creates become upserts on it (idempotent) and ``capabilities.link_ids`` is true
+    :param overlap: how far before the watermark the feed re-reads, for rows committed late
+    :param max_api_share: stop with QuotaExhausted once the org has used this share of its daily API requests
+    :param clock: returns the current aware UTC time (for cursor ages)
+    :param sleep: used for back-off between retries (inject a no-op in tests)
+    :param relogin: returns a freshly logged-in client after INVALID_SESSION_ID (set by :meth:`login`)
+    """
+
+    adapter_name: ClassVar[str] = "salesforce"
+    #: sObject Collections: at most 200 records per write call (reference §3.2)
+    MAX_WRITE_BATCH: ClassVar[int] = MAX_WRITE_BATCH
+    #: sObject Collections retrieve: at most 2,000 ids per call (reference §3.1)
+    MAX_READ_BATCH: ClassVar[int] = MAX_RETRIEVE_IDS
+
+    def __init__(
+        self,
+        sf: Salesforce,
+        *,
+        kinds: Collection[Kind] = tuple(Kind),
+        scope: str = "owner",
+        owner_id: str | None = None,
+        extra_filter: str | None = None,
+        link_field: str | None = None,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        max_api_share: float = 1.0,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = MAX_RETRIES,
+        backoff: float = BACKOFF_SECONDS,
+        relogin: ClientFactory | None = None,
+    ) -> None:
+        if scope not in ("owner", "all"):
+            raise ConfigurationError(f"scope: expected 'owner' or 'all', got {scope!r}", key="scope", value=scope)
+        if link_field is not None and not link_field.replace("_", "").isalnum():
+            raise ConfigurationError(f"link_field: {link_field!r} is not a field name", key="link_field")
+        self.transport = Transport(sf, relogin=relogin, budget=ApiBudget(max_api_share), max_retries=max_retries,
+                                   backoff=backoff, sleep=sleep)
+        self.describe = DescribeCache(self.transport)
+        self.scope = scope
+        self.extra_filter = extra_filter
+        self.link_field = link_field
+        self._owner_id = to18(owner_id) if owner_id else None
+        self._clock = clock or _utcnow
+        self._sleep = sleep
+        self._backoff = backoff
+        self._caps = Capabilities(
+            kinds=frozenset(kinds), formatted_bodies=False, link_ids=link_field is not None,
+            max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
+            max_fetch_batch=MAX_RETRIEVE_IDS,
+        )
+        self._feeds = {
+            kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self._scope,
+                             overlap=overlap, clock=self._clock)
+            for kind, m in MAPPINGS.items()
+        }
+
+    # -- construction ----------------------------------------------------------------------------------
+    @classmethod
+    def login(
+        cls,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        security_token: str | None = None,
+        domain: str = "login",
+        consumer_key: str | None = None,
+        consumer_secret: str | None = None,
+        session_id: str | None = None,
+        instance_url: str | None = None,
+        version: str = "59.0",
+        session: requests.Session | None = None,
+        **options: Any,
+    ) -> SalesforceAdapter:
+        """Log in and build the adapter. ``options`` are the constructor's keyword arguments.
+
+        * username + password + security_token (``domain="test"`` for a sandbox, or a My Domain prefix);
+        * username + password + consumer_key + consumer_secret: OAuth 2.0 username-password flow;
+        * session_id + instance_url: an existing session (cannot re-login when it expires).
+
+        After INVALID_SESSION_ID the adapter logs in again once per call. No credential appears in a log
+        line or an exception message.
+        """
+        factory, can_relogin = session_factory(
+            username=username, password=password, security_token=security_token, domain=domain,
+            consumer_key=consumer_key, consumer_secret=consumer_secret, session_id=session_id,
+            instance_url=instance_url, version=version, session=session,
+        )
+        return cls(factory(), relogin=factory if can_relogin else None, **options)
+
+    @classmethod
+    def from_config(cls, options: dict[str, Any], credentials: dict[str, str]) -> SalesforceAdapter:
+        """Build from a settings file: ``options`` (non-secret) and resolved ``credentials`` (secrets).
+
+        Besides the login arguments of :meth:`login`, options may hold ``kinds`` (names), ``scope``,
+        ``owner_id``, ``extra_filter``, ``link_field``, ``overlap_minutes`` and ``max_api_share``.
+        """
+        merged = {**options, **credentials}
+        if "kinds" in merged:
+            try:
+                merged["kinds"] = [Kind(k) for k in merged["kinds"]]
+            except ValueError:
+                raise ConfigurationError(f"kinds: expected event, task or contact, got {merged['kinds']!r}",
+                                         key="kinds") from None
+        if "overlap_minutes" in merged:
+            merged["overlap"] = timedelta(minutes=float(merged.pop("overlap_minutes")))
+        return cls.login(**merged)
+
+    @classmethod
+    def for_emulator(cls, emulator: Any, **options: Any) -> SalesforceAdapter:
+        """An adapter logged in to a running :class:`~syncore_salesforce.emulator.SalesforceEmulator` (demo, tests)."""
+        user = emulator.auth.user()
+        options.setdefault("clock", emulator.clock.now)
+        return cls.login(username=user.username, password=user.password, security_token=user.security_token,
+                         session=emulator.session(), **options)
+
+    # -- engine-facing interface ----------------------------------------------------------------------
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._caps
+
+    def represent(self, record: Record) -> Record:
+        return MAPPINGS[record.kind].represent(record)
+
+    def changes(self, kind: Kind, cursor: str) -> ChangeSet:
+        rows, new_cursor = self._feeds[self._kind(kind)].changes(cursor)
+        upserts, deletions, unsupported = self._split(kind, rows)
+        log.debug("%s changes: %d upserts, %d deletions", kind.value, len(upserts), len(deletions))
+        return ChangeSet(upserts=upserts, deletions=deletions, unsupported=unsupported, cursor=new_cursor)
+
+    def full_scan(self, kind: Kind) -> ChangeSet:
+        rows, cursor = self._feeds[self._kind(kind)].full_scan()
+        upserts, _, unsupported = self._split(kind, rows)
+        return ChangeSet(upserts=upserts, unsupported=unsupported, cursor=cursor, complete=True)
+
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
+        mapping = MAPPINGS[self._kind(kind)]
+        wanted = {to18(i): i for i in ids}
+        found: dict[str, RemoteRecord] = {}
+        keys = list(wanted)
+        for start in range(0, len(keys), MAX_RETRIEVE_IDS):
+            rows = _collections.retrieve(self.transport, mapping.sobject, keys[start : start + MAX_RETRIEVE_IDS],
+                                         self._select(mapping))
+            for row in rows:
+                if row is None:
+                    continue
+                item = mapping.from_sf(self._with_link(row))
+                if isinstance(item, RemoteRecord):
+                    found[wanted[to18(item.id)]] = item
+        return found
+
+    def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
+        if self.link_field is None or not links:
+            return {}
+        mapping = MAPPINGS[self._kind(kind)]
+        # External id matching is case-insensitive in Salesforce (reference §3.6).
+        by_key = {link.lower(): link for link in links}
+        found: dict[str, RemoteRecord] = {}
+        values = list(by_key.values())
+        for start in range(0, len(values), LINK_QUERY_CHUNK):
+            chunk = values[start : start + LINK_QUERY_CHUNK]
+            soql = format_soql(
+                f"SELECT {', '.join(self._select(mapping))} FROM {mapping.sobject} WHERE {self.link_field} IN {{}}",
+                chunk,
+            )
+            for row in self.transport.query_pages(soql, include_deleted=False, what=f"{mapping.sobject} link lookup"):
+                item = mapping.from_sf(self._with_link(row))
+                link = by_key.get(str(row.get(self.link_field) or "").lower())
+                if isinstance(item, RemoteRecord) and link is not None:
+                    found[link] = item
+        return found
+
+    def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
+        mapping = MAPPINGS[self._kind(kind)]
+        prepared = self._prepare(mapping, [(r.ref, r.record, None, r.link) for r in requests])
+        outcomes: dict[str, WriteOutcome] = {ref: item for ref, item in prepared.items() if isinstance(item, WriteOutcome)}
+        versions = {r.ref: content_version(mapping.represent(r.record)) for r in requests}
+        ready = [(ref, item) for ref, item in prepared.items() if not isinstance(item, WriteOutcome)]
+        upserts = [(ref, item) for ref, item in ready if self.link_field and item[0].get(self.link_field)]
+        plain = [(ref, item) for ref, item in ready if not (self.link_field and item[0].get(self.link_field))]
+        if upserts:
+            self._send(mapping, upserts, outcomes, versions, lambda batch: _collections.upsert(
+                self.transport, mapping.sobject, self.link_field, batch))  # type: ignore[arg-type]
+        if plain:
+            self._send(mapping, plain, outcomes, versions,
+                       lambda batch: _collections.create(self.transport, mapping.sobject, batch))
+        return [outcomes[r.ref] for r in requests]
+
+    def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
+        mapping = MAPPINGS[self._kind(kind)]
+        prepared = self._prepare(mapping, [(r.ref, r.record, r.fields, r.link) for r in requests])
+        outcomes: dict[str, WriteOutcome] = {}
+        ready = []
+        ids = {r.ref: to18(r.id) for r in requests}
+        # The record after the write is the engine's record (its unnamed fields are what Salesforce has); when
+        # that guess is wrong, the echo differs in version only and the engine compares contents.
+        versions = {r.ref: content_version(mapping.represent(r.record)) for r in requests}
+        for ref, item in prepared.items():
+            if isinstance(item, WriteOutcome):
+                outcomes[ref] = item
+            elif not item[0]:
+                # Nothing Salesforce stores changed (e.g. only attendees): no call needed.
+                outcomes[ref] = WriteOutcome(ref=ref, id=ids[ref], version=versions[ref], warnings=item[1])
+            else:
+                ready.append((ref, ({"Id": ids[ref], **item[0]}, item[1])))
+        if ready:
+            self._send(mapping, ready, outcomes, versions,
+                       lambda batch: _collections.update(self.transport, mapping.sobject, batch))
+        return [outcomes[r.ref] for r in requests]
+
+    def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
+        mapping = MAPPINGS[self._kind(kind)]
+        outcomes: dict[str, WriteOutcome] = {}
+        ids = [to18(r.id) for r in requests]
+        for start in range(0, len(requests), MAX_WRITE_BATCH):
+            chunk = list(range(start, min(start + MAX_WRITE_BATCH, len(requests))))
+            results = _collections.with_lock_retries(
+                lambda idx, chunk=chunk: _collections.delete(self.transport, mapping.sobject,
+                                                             [ids[chunk[i]] for i in idx]),
+                len(chunk), sleep=self._sleep, backoff=self._backoff,
+            )
+            for i, result in zip(chunk, results, strict=True):
+                ref = requests[i].ref
+                codes = {e.get("statusCode") for e in result.get("errors") or []}
+                if result.get("success") or codes & {"ENTITY_IS_DELETED"}:
+                    # Already in the Recycle Bin counts as deleted.
+                    outcomes[ref] = WriteOutcome(ref=ref, id=ids[i])
+                else:
+                    outcomes[ref] = WriteOutcome(ref=ref, error=_error_of(result, mapping.sobject))
+        return [outcomes[r.ref] for r in requests]
+
+    def close(self) -> None:
+        session = getattr(self.transport.sf, "session", None)
+        if session is not None:
+            session.close()
+
+    # -- helpers --------------------------------------------------------------------------------------
+    def _kind(self, kind: Kind) -> Kind:
+        kind = Kind(kind)
+        if kind not in self._caps.kinds:
+            raise ConfigurationError(f"this Salesforce adapter does not sync {kind.value}s", key="kind")
+        return kind
+
+    def _select(self, mapping: Mapping) -> tuple[str, ...]:
+        return mapping.select + ((self.link_field,) if self.link_field else ())
+
+    def _with_link(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "_link": row.get(self.link_field)} if self.link_field else row
+
+    @property
+    def owner_id(self) -> str:
+        """The user whose records are in scope: given, or the running user (one call, then cached)."""
+        if self._owner_id is None:
+            resources = self.transport.call("identity lookup", lambda sf: sf.restful("")) or {}
+            identity = str(resources.get("identity") or "")
+            try:
+                self._owner_id = to18(identity.rstrip("/").rsplit("/", 1)[-1])
+            except ValueError:
+                raise AdapterError("Salesforce did not say who the running user is; pass owner_id=") from None
+        return self._owner_id
+
+    def _scope(self) -> tuple[str, str]:
+        parts = []
+        if self.scope == "owner":
+            parts.append(format_soql("OwnerId = {}", self.owner_id))
+        if self.extra_filter:
+            # Trusted configuration, not record data: sent as written (see the class docstring).
+            parts.append(f"({self.extra_filter})")
+        condition = " AND ".join(parts)
+        key = hashlib.sha256(json.dumps([self.scope, condition, self.link_field]).encode()).hexdigest()[:16]
+        return condition, key
+
+    def _split(self, kind: Kind, rows: Iterable[dict[str, Any]]) -> tuple[
+            tuple[RemoteRecord, ...], tuple[str, ...], tuple[Unsupported, ...]]:
+        mapping = MAPPINGS[kind]
+        upserts: list[RemoteRecord] = []
+        deletions: list[str] = []
+        unsupported: list[Unsupported] = []
+        for row in rows:
+            if row.get("IsDeleted"):
+                # In the Recycle Bin: a deletion. (Archived rows are not deleted: they map as records.)
+                deletions.append(row["Id"])
+                continue
+            item = mapping.from_sf(self._with_link(row))
+            (upserts if isinstance(item, RemoteRecord) else unsupported).append(item)  # type: ignore[arg-type]
+        return tuple(upserts), tuple(deletions), tuple(unsupported)
+
+    def _prepare(
+        self, mapping: Mapping, items: list[tuple[str, Record, frozenset[str] | None, str | None]]
+    ) -> dict[str, WriteOutcome | tuple[dict[str, Any], tuple[str, ...]]]:
+        """Payloads, or an error outcome for records Salesforce cannot take (checked before sending)."""
+        prepared: dict[str, WriteOutcome | tuple[dict[str, Any], tuple[str, ...]]] = {}
+        info = None
+        for ref, record, fields, link in items:
+            try:
+                if info is None:
+                    info = self.describe.get(mapping.sobject)
+                ctx = WriteContext(info=info, task_statuses=self.describe.task_statuses)
+                payload = mapping.to_sf(record, fields, ctx)
+                data = dict(payload.fields)
+                if link is not None and self.link_field:
+                    data[self.link_field] = link
+                too_long = info.too_long(data)
+                if too_long:
+                    raise RecordRejected(
+                        "; ".join(f"{mapping.sobject}.{name} is {size} characters, Salesforce allows {limit}"
+                                  for name, size, limit in too_long) + " (not truncated)",
+                        code="STRING_TOO_LONG",
+                    )
+                prepared[ref] = (data, payload.warnings)
+            except (RecordRejected, UnsupportedRecord) as exc:
+                prepared[ref] = WriteOutcome(ref=ref, error=exc)
+        return prepared
+
+    def _send(
+        self,
+        mapping: Mapping,
+        ready: list[tuple[str, tuple[dict[str, Any], tuple[str, ...]]]],
+        outcomes: dict[str, WriteOutcome],
+        versions: dict[str, str],
+        call: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    ) -> None:
+        for start in range(0, len(ready), MAX_WRITE_BATCH):
+            chunk = ready[start : start + MAX_WRITE_BATCH]
+            results = _collections.with_lock_retries(
+                lambda indexes, chunk=chunk: call([chunk[i][1][0] for i in indexes]), len(chunk),
+                sleep=self._sleep, backoff=self._backoff,
+            )
+            for (ref, (_, warnings)), result in zip(chunk, results, strict=True):
+                if result.get("success"):
+                    outcomes[ref] = WriteOutcome(ref=ref, id=to18(result["id"]), version=versions.get(ref),
+                                                 warnings=warnings)
+                else:
+                    outcomes[ref] = WriteOutcome(ref=ref, error=_error_of(result, mapping.sobject))

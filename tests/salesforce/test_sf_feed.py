@@ -1,0 +1,155 @@
+"""The change feed: one queryAll per kind, deletions, overlap window, cursor expiry, paging, scope quoting."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sfadapter_support import T0, make_adapter
+
+from syncore.errors import CursorExpired
+from syncore.models import Event, Kind
+from syncore.remote import CreateRequest
+from syncore_salesforce.converter import format_datetime as wire
+from syncore_salesforce.emulator import SalesforceEmulator
+
+
+def _insert_event(emu, n, **extra):
+    start = T0 + timedelta(days=1, hours=n % 10)
+    return emu.insert("Event", {"Subject": f"Event {n}", "StartDateTime": wire(start),
+                                "EndDateTime": wire(start + timedelta(hours=1)), "OwnerId": emu.user_id, **extra})
+
+
+def test_one_queryall_per_kind_carries_updates_and_deletions(emu):
+    adapter = make_adapter(emu)
+    keep, gone = _insert_event(emu, 1), _insert_event(emu, 2)
+    cursor = adapter.full_scan(Kind.EVENT).cursor
+    emu.clock.advance(10)
+    emu.update("Event", keep, {"Subject": "Renamed"})
+    emu.delete("Event", gone)
+    emu.reset_log()
+    feed = adapter.changes(Kind.EVENT, cursor)
+    assert [u.record.subject for u in feed.upserts] == ["Renamed"]
+    assert feed.deletions == (gone,)
+    (entry,) = emu.requests
+    assert entry.operation == "queryAll"
+    assert "SystemModstamp >= " in entry.q and entry.q.endswith("ORDER BY SystemModstamp, Id")
+    assert f"OwnerId = '{emu.user_id}'" in entry.q
+    # nothing new: the re-read overlap rows are not reported again
+    emu.reset_log()
+    again = adapter.changes(Kind.EVENT, feed.cursor)
+    assert again.upserts == () and again.deletions == ()
+    assert len(emu.requests) == 1
+
+
+def test_archived_rows_in_the_feed_are_records_not_deletions(emu):
+    adapter = make_adapter(emu)
+    old = _insert_event(emu, 1)
+    cursor = adapter.full_scan(Kind.EVENT).cursor
+    emu.clock.advance(10)
+    emu.archive("Event", old)
+    emu.update("Event", old, {"Location": "Archive"})  # touched after archiving: it shows in queryAll
+    feed = adapter.changes(Kind.EVENT, cursor)
+    assert emu.get("Event", old)["IsArchived"] is True
+    assert [u.id for u in feed.upserts] == [old] and feed.deletions == ()
+    assert adapter.owner_id == emu.user_id  # read once from the identity URL
+
+
+def test_late_commits_inside_the_overlap_window_are_not_missed(emu):
+    adapter = make_adapter(emu, overlap=timedelta(minutes=5))
+    _insert_event(emu, 1)
+    cursor = adapter.full_scan(Kind.EVENT).cursor
+    emu.clock.advance(60)
+    late = adapter.create(Kind.EVENT, [CreateRequest(ref="x", record=Event(
+        subject="late", start=T0 + timedelta(days=2), end=T0 + timedelta(days=2, hours=1)))])
+    newer = _insert_event(emu, 3)  # a commit after the watermark...
+    emu.clock.advance(1)
+    feed = adapter.changes(Kind.EVENT, cursor)
+    assert {u.id for u in feed.upserts} == {late[0].id, newer}
+    emu.clock.advance(1)
+    emu.faults.backdate_commits(timedelta(minutes=3), 1)  # ...and one stamped 3 minutes back, committed now
+    slow = _insert_event(emu, 4)
+    feed2 = adapter.changes(Kind.EVENT, feed.cursor)
+    assert [u.id for u in feed2.upserts] == [slow]
+
+
+def test_without_overlap_a_late_commit_would_be_missed(emu):
+    adapter = make_adapter(emu, overlap=timedelta(0))
+    cursor = adapter.full_scan(Kind.EVENT).cursor
+    emu.clock.advance(60)
+    _insert_event(emu, 1)
+    feed = adapter.changes(Kind.EVENT, cursor)
+    emu.faults.backdate_commits(timedelta(minutes=3), 1)
+    _insert_event(emu, 2)
+    assert adapter.changes(Kind.EVENT, feed.cursor).upserts == ()  # the hazard the overlap window covers
+
+
+def test_old_or_foreign_cursors_expire(emu):
+    adapter = make_adapter(emu)
+    cursor = adapter.full_scan(Kind.EVENT).cursor
+    emu.clock.advance(timedelta(days=14))
+    adapter.changes(Kind.EVENT, cursor)
+    emu.clock.advance(timedelta(days=2))
+    with pytest.raises(CursorExpired, match="15-day deletion"):
+        adapter.changes(Kind.EVENT, cursor)
+    emu.clock.advance(timedelta(days=20))
+    with pytest.raises(CursorExpired, match="30-day update"):
+        adapter.changes(Kind.EVENT, cursor)
+    with pytest.raises(CursorExpired):
+        adapter.changes(Kind.EVENT, "not json")
+    with pytest.raises(CursorExpired):
+        adapter.changes(Kind.TASK, adapter.full_scan(Kind.EVENT).cursor)
+    other_scope = make_adapter(emu, scope="all")
+    with pytest.raises(CursorExpired, match="scope"):
+        other_scope.changes(Kind.EVENT, adapter.full_scan(Kind.EVENT).cursor)
+
+
+def test_paging_over_2000_rows():
+    with SalesforceEmulator(start_time=T0) as emu:
+        adapter = make_adapter(emu, scope="all")
+        for n in range(2100):
+            emu.insert("Contact", {"LastName": f"Name {n}"})
+        emu.reset_log()
+        scan = adapter.full_scan(Kind.CONTACT)
+        assert len(scan.upserts) == 2100
+        assert [e.operation for e in emu.requests] == ["queryAll", "query_more"]
+
+
+def test_scope_options_and_quoting(emu):
+    mine = _insert_event(emu, 1)
+    theirs = _insert_event(emu, 2, OwnerId=emu.other_user_id)
+    meeting = _insert_event(emu, 3, OwnerId=emu.other_user_id, Location="Board room")
+    assert {u.id for u in make_adapter(emu).full_scan(Kind.EVENT).upserts} == {mine}
+    assert {u.id for u in make_adapter(emu, scope="all").full_scan(Kind.EVENT).upserts} == {mine, theirs, meeting}
+    # the extra filter is trusted configuration, ANDed in parentheses
+    filtered = make_adapter(emu, scope="all", extra_filter="Location = 'Board room' OR Subject = 'Event 1'")
+    assert {u.id for u in filtered.full_scan(Kind.EVENT).upserts} == {mine, meeting}
+    # values from records (here a link) are quoted by format_soql, never concatenated into the SOQL
+    emu.add_external_id("Event", "Syncore_Link__c")
+    linked = make_adapter(emu, link_field="Syncore_Link__c")
+    emu.reset_log()
+    assert linked.find_by_link(Kind.EVENT, ["x' OR Subject != '"]) == {}
+    assert "Syncore_Link__c IN ('x\\' OR Subject != \\'')" in emu.requests[-1].q
+
+
+def test_child_and_series_events_are_reported_as_unsupported(emu):
+    adapter = make_adapter(emu)
+    start = T0 + timedelta(days=1)
+    timing = {"StartDateTime": wire(start), "EndDateTime": wire(start + timedelta(hours=1)), "OwnerId": emu.user_id}
+    child = emu.insert("Event", {"Subject": "invite", "IsChild": True, **timing})
+    series = emu.insert("Event", {"Subject": "weekly", "IsRecurrence2": True, **timing})
+    fourteen = emu.insert("Event", {"Subject": "14 days", "IsAllDayEvent": True, "ActivityDate": "2026-12-01",
+                                    "DurationInMinutes": 14 * 1440, "OwnerId": emu.user_id})
+    scan = adapter.full_scan(Kind.EVENT)
+    assert [u.id for u in scan.upserts] == [fourteen]  # 14 days is Salesforce's maximum, and maps
+    assert scan.upserts[0].record.end - scan.upserts[0].record.start == timedelta(days=14)
+    assert {u.id: u.reason.split(" ")[0] for u in scan.unsupported} == {child: "child", series: "recurring"}
+    assert scan.deletions == ()
+
+
+def test_cursor_is_json_with_a_watermark(emu):
+    adapter = make_adapter(emu)
+    _insert_event(emu, 1)
+    state = json.loads(adapter.full_scan(Kind.EVENT).cursor)
+    assert state["wm"] == "2026-11-24T15:00:00.000+0000" and state["sobject"] == "Event"
