@@ -228,7 +228,8 @@ class Executor:
         base = pair_plan.base
         for op in ops:
             outcome = self.done[op.op_id]
-            if op.action is Action.CREATE:
+            if op.action is not Action.DELETE and outcome.id:
+                # a create's new id; some backends (EWS tasks) also give an item a new id on update
                 ids[op.target] = outcome.id
             if op.action is not Action.DELETE:
                 versions[op.target] = outcome.version

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from exchangelib import UTC, EWSDate, EWSDateTime, HTMLBody
+from exchangelib import UTC, Body, EWSDate, EWSDateTime, HTMLBody
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
-from exchangelib.items import Body, CalendarItem, Contact, Task
+from exchangelib.items import CalendarItem, Contact, Task
 from exchangelib.properties import Attendee, Mailbox
 
 from syncore.models import Kind
@@ -48,8 +48,7 @@ _INDEXED = {"email_addresses": EmailAddress, "phone_numbers": PhoneNumber, "phys
 
 def ews_datetime(value: datetime) -> EWSDateTime:
     """An aware datetime as an ``EWSDateTime`` in exchangelib's UTC (it rejects ``datetime.timezone.utc``)."""
-    offset = value.utcoffset()
-    naive = value.replace(tzinfo=None) - offset if offset is not None else value
+    naive = value.replace(tzinfo=None) - value.utcoffset()  # type: ignore[operator]
     return EWSDateTime(naive.year, naive.month, naive.day, naive.hour, naive.minute, naive.second,
                        naive.microsecond, tzinfo=UTC)
 

@@ -7,6 +7,7 @@ FindItem: https://learn.microsoft.com/en-us/exchange/client-developer/web-servic
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from exchangelib.properties import ItemId
@@ -67,7 +68,45 @@ def get_items(account: Any, folder: Any, kind: Kind, ids: Sequence[str], throttl
         )
         # ErrorItemNotFound and friends come back as exception instances: the id is simply absent
         items.extend(item for item in results if not isinstance(item, Exception))
+    if kind is Kind.EVENT:
+        _fix_all_day_ends(account, folder, items, throttle)
     return items
+
+
+def _inclusive_end_is_ambiguous(item: Any) -> bool:
+    """True when exchangelib's inclusive all-day end may be a day off (a 23-hour DST day nearby).
+
+    exchangelib reads an all-day end as ``(end_utc - 24 hours)`` in the item's zone. When the day before
+    the exclusive end is 23 hours long (spring forward) that lands on the wrong date, and an exclusive end
+    of I+1 and of I+2 can then both read back as the inclusive end I.
+    """
+    tz = getattr(item, "_end_timezone", None) or getattr(item, "_start_timezone", None)
+    if tz is None or not item.is_all_day or item.end is None:
+        return False
+    inclusive = item.end
+
+    def day_hours(day: date) -> float:
+        start = datetime(day.year, day.month, day.day, tzinfo=tz)
+        nxt = start + timedelta(days=1)
+        return (nxt.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600
+
+    return day_hours(inclusive) != 24 or day_hours(inclusive + timedelta(days=1)) != 24
+
+
+def _fix_all_day_ends(account: Any, folder: Any, items: list[Any], throttle: Throttle) -> None:
+    # Re-read the raw End of the few all-day items near a DST change: without is_all_day in the shape,
+    # exchangelib leaves the value alone (the exact UTC instant of the exclusive local midnight).
+    suspects = [item for item in items if _inclusive_end_is_ambiguous(item)]
+    if not suspects:
+        return
+    ids = [ItemId(id=item.id) for item in suspects]
+    raw = throttle.call("GetItem", lambda: list(account.fetch(ids, folder=folder, only_fields=["end"])))
+    for item, bare in zip(suspects, raw, strict=True):
+        if isinstance(bare, Exception) or bare.end is None:
+            continue
+        tz = item._end_timezone or item._start_timezone
+        exclusive = bare.end.astimezone(tz).date()
+        item.end = exclusive - timedelta(days=1)
 
 
 def map_items(kind: Kind, items: Iterable[Any]) -> tuple[list[RemoteRecord], list[Unsupported]]:
@@ -75,10 +114,14 @@ def map_items(kind: Kind, items: Iterable[Any]) -> tuple[list[RemoteRecord], lis
     records, unsupported = [], []
     for item in items:
         reason = unsupported_reason(kind, item)
-        if reason is not None:
-            unsupported.append(Unsupported(id=item.id, reason=reason))
-        else:
-            records.append(to_remote(kind, item))
+        if reason is None:
+            try:
+                records.append(to_remote(kind, item))
+                continue
+            except (ValueError, TypeError) as exc:  # InvalidRecordError is a ValueError
+                # one odd item (no start, end before start…) is reported, never allowed to stop the feed
+                reason = f"cannot be mapped: {exc}"
+        unsupported.append(Unsupported(id=item.id, reason=reason))
     return records, unsupported
 
 

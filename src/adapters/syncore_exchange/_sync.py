@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from exchangelib import errors as ews
-
 from syncore.errors import CursorExpired
 from syncore.models import Kind
-from syncore.remote import ChangeSet
+from syncore.remote import ChangeSet, Unsupported
 
 from ._ews import SYNC_FIELDS
 from ._read import get_items, map_items, unsupported_reason
@@ -54,10 +52,8 @@ def _drain(folder: Any, kind: Kind, state: str | None) -> tuple[list[tuple[str, 
 def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: str | None,
                  throttle: Throttle) -> ChangeSet:
     """Every change after ``state`` (all items when None), with full records fetched by id."""
-    try:
-        changes, new_state = throttle.call("SyncFolderItems", lambda: _drain(folder, kind, state))
-    except CursorExpired:
-        raise
+    # ErrorInvalidSyncStateData becomes CursorExpired (errors.call_error); the engine then calls full_scan
+    changes, new_state = throttle.call("SyncFolderItems", lambda: _drain(folder, kind, state))
     upsert_ids: dict[str, None] = {}
     deletions: dict[str, None] = {}
     unsupported_early = {}
@@ -74,8 +70,6 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
             deletions.pop(item.id, None)
     items = get_items(account, folder, kind, list(upsert_ids), throttle) if upsert_ids else []
     upserts, unsupported = map_items(kind, items)
-    from syncore.remote import Unsupported
-
     unsupported += [Unsupported(id=i, reason=r) for i, r in unsupported_early.items()]
     return ChangeSet(
         upserts=tuple(upserts),
@@ -84,8 +78,3 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
         cursor=encode_cursor(folder_key, new_state),
         complete=state is None,
     )
-
-
-def is_invalid_state(exc: BaseException) -> bool:
-    """True for the error a stale or corrupt sync state produces."""
-    return isinstance(exc, ews.ErrorInvalidSyncStateData)

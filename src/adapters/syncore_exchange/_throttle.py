@@ -15,7 +15,7 @@ from typing import TypeVar
 import attrs
 from exchangelib import errors as ews
 
-from .errors import TRANSIENT_TYPES, call_error, is_http_429, retry_after_of
+from .errors import TRANSIENT_TYPES, call_error, is_http_429, is_lost_connection, retry_after_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,13 +29,13 @@ BASE_DELAY = 1.0
 
 
 def _retryable(exc: BaseException, idempotent: bool) -> bool:
-    if isinstance(exc, (ews.ErrorServerBusy, ews.RateLimitError)) or is_http_429(exc):
-        return True
-    if isinstance(exc, TRANSIENT_TYPES):
-        return True
     # A dropped connection may have lost the reply of a request the server carried out: only safe to repeat
     # for reads and for writes made idempotent by the caller.
-    return idempotent and isinstance(exc, (ews.TransportError, ConnectionError))
+    if is_lost_connection(exc):
+        return idempotent
+    if isinstance(exc, (ews.ErrorServerBusy, ews.RateLimitError)) or is_http_429(exc):
+        return True
+    return isinstance(exc, TRANSIENT_TYPES)
 
 
 @attrs.define
@@ -54,7 +54,7 @@ class Throttle:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return fn()
-            except Exception as exc:  # noqa: BLE001 - classified below, re-raised as a syncore error
+            except Exception as exc:
                 if not _retryable(exc, idempotent) or attempt == self.max_attempts:
                     raise call_error(exc, operation) from exc
                 hint = retry_after_of(exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import requests
 from exchangelib import errors as ews
 
 from syncore.errors import (
@@ -46,6 +47,18 @@ def code_of(exc: BaseException) -> str:
 def is_http_429(exc: BaseException) -> bool:
     """exchangelib does not know 429: it raises MalformedResponseError("Unknown failure … Code: 429 …")."""
     return isinstance(exc, ews.MalformedResponseError) and "Code: 429" in str(exc)
+
+
+def is_lost_connection(exc: BaseException) -> bool:
+    """True when the server may have carried out the request although no usable reply came back.
+
+    exchangelib turns connection errors into ``ErrorTimeoutExpired("Reraised from ConnectionError(...)")``;
+    a server-side ErrorTimeoutExpired may also have done part of the work. Its other TransportErrors
+    (MalformedResponseError, SOAPError, ResponseMessageError…) are complete replies.
+    """
+    if isinstance(exc, ews.ErrorTimeoutExpired):
+        return True
+    return isinstance(exc, (ConnectionError, requests.exceptions.ConnectionError))
 
 
 def retry_after_of(exc: BaseException) -> float | None:
@@ -87,6 +100,6 @@ def call_error(exc: BaseException, operation: str) -> AdapterError:
                            retry_after=retry_after_of(exc))
     if isinstance(exc, (ews.ErrorServerBusy, ews.RateLimitError)):
         return RateLimited(f"exchange: {operation}: server busy ({code})", code=code, retry_after=retry_after_of(exc))
-    if isinstance(exc, TRANSIENT_TYPES) or isinstance(exc, (ews.TransportError, ConnectionError, OSError)):
+    if isinstance(exc, TRANSIENT_TYPES) or is_lost_connection(exc):
         return TransientError(f"exchange: {operation}: temporary failure ({code})", code=code)
     return AdapterError(f"exchange: {operation}: failed ({code})", code=code)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
 
+from syncore.bodies import html_to_text
 from syncore.models import Body
 
 
@@ -21,13 +22,15 @@ class BodyValue:
 def body_from_item(body: Any, text_body: Any) -> Body:
     """syncore :class:`Body` from an EWS ``Body``/``HTMLBody`` (a ``str`` subclass) and ``TextBody``.
 
-    ``HTMLBody`` means the storage is formatted; the plain text is Exchange's own rendering (``TextBody``,
-    Exchange 2013+) when the server sent one.
+    ``HTMLBody`` means the storage is formatted. Its plain text is rendered by :mod:`syncore.bodies`, the
+    same rendering every other side's HTML gets: Exchange's ``TextBody`` puts blank lines differently, and
+    two renderings of one body must never look like an edit. ``TextBody`` (Exchange 2013+) is the fallback
+    when the HTML yields no text of its own.
     """
     if body is None:
         return Body()
     if type(body).__name__ == "HTMLBody" or getattr(body, "body_type", None) == "HTML":
-        return Body(text=str(text_body) if text_body else "", html=str(body))
+        return Body(text=html_to_text(str(body)) or (str(text_body) if text_body else ""), html=str(body))
     return Body(text=str(body))
 
 
@@ -41,7 +44,7 @@ def plain_utc(value: datetime) -> datetime:
     offset = value.utcoffset() or timedelta(0)
     naive = datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
                      value.microsecond) - offset
-    return naive.replace(tzinfo=timezone.utc)
+    return naive.replace(tzinfo=UTC)
 
 
 def plain_date(value: Any) -> date | None:

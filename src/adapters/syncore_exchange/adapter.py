@@ -1,0 +1,261 @@
+"""The Exchange (EWS) adapter: calendar items, contacts and tasks of one mailbox, through exchangelib.
+
+Everything EWS-specific (sync states, change keys, extended properties) stays behind the
+:class:`~syncore.abc.Adapter` interface: versions are change keys, cursors wrap SyncFolderItems states,
+links live in a PublicStrings named property. The pure field mapping is in :mod:`._mapping` (no exchangelib).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, ClassVar
+
+from exchangelib import Account, EWSTimeZone
+
+from syncore.abc import Adapter
+from syncore.errors import ConfigurationError
+from syncore.models import Kind, Record, Task, TaskStatus
+from syncore.remote import (
+    Capabilities,
+    ChangeSet,
+    CreateRequest,
+    DeleteRequest,
+    RemoteRecord,
+    UpdateRequest,
+    WriteOutcome,
+)
+
+from . import _link, _logfilter, _read, _sync, _writes
+from ._connect import build_account, build_credentials, redact
+from ._read import FETCH_BATCH
+from ._throttle import MAX_ATTEMPTS, MAX_TOTAL_WAIT, Throttle
+
+#: items per CreateItem / UpdateItem / DeleteItem request: exchangelib's CHUNK_SIZE. EWS sets no item
+#: maximum, only a one-minute execution limit per batch (and up to 500 ms CPU throttling delay per item).
+WRITE_BATCH = 100
+
+_DEFAULT_FOLDERS = {Kind.EVENT: "calendar", Kind.CONTACT: "contacts", Kind.TASK: "tasks"}
+
+
+class ExchangeAdapter(Adapter):
+    """One Exchange mailbox as a syncore side (the PIM side, usually).
+
+    :param account: a ready ``exchangelib.Account`` (see :meth:`connect` to build one)
+    :param folders: another folder per kind instead of the default calendar / contacts / tasks: an
+        exchangelib folder object, or a path under the mailbox root ("Top of Information Store/Team")
+    :param kinds: the kinds to sync (default: all three)
+    :param sleep: how to wait between retries (tests inject a recorder)
+    :param max_attempts: attempts per EWS call when throttled or on transient errors (bounded retries)
+    :param max_total_wait: the longest total back-off per call, in seconds
+    :param event_timezone: the zone new timed events are stored in (default: the account's zone);
+        updated events keep their own start and end zones
+    :param secrets: extra strings that must never appear in errors (``connect`` passes the credentials)
+    """
+
+    adapter_name: ClassVar[str] = "exchange"
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        folders: Mapping[Kind, Any] | None = None,
+        kinds: Collection[Kind] = tuple(Kind),
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_total_wait: float = MAX_TOTAL_WAIT,
+        event_timezone: str | None = None,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        _link.register()
+        _logfilter.install()
+        self.account = account
+        self._kinds = frozenset(Kind(k) for k in kinds)
+        self._folder_options = dict(folders or {})
+        self._folders: dict[Kind, Any] = {}
+        self.throttle = Throttle(sleep=sleep, max_attempts=max_attempts, max_total_wait=max_total_wait)
+        self._event_zone = EWSTimeZone(event_timezone) if event_timezone else account.default_timezone
+        self._secrets = tuple(secrets)
+        self._caps = Capabilities(
+            kinds=self._kinds, formatted_bodies=True, link_ids=True, max_create_batch=WRITE_BATCH,
+            max_update_batch=WRITE_BATCH, max_delete_batch=WRITE_BATCH, max_fetch_batch=FETCH_BATCH,
+        )
+
+    @classmethod
+    def connect(
+        cls,
+        email: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | Mapping[str, Any] | None = None,
+        server: str | None = None,
+        service_endpoint: str | None = None,
+        autodiscover: bool = False,
+        auth_type: str | None = None,
+        version: tuple[int, ...] | None = None,
+        retry_policy: Any = None,
+        default_timezone: str | None = None,
+        access_type: str | None = None,
+        **options: Any,
+    ) -> ExchangeAdapter:
+        """Open ``email``'s mailbox and return an adapter for it.
+
+        :param username: for Basic/NTLM (``DOMAIN\\user``, a UPN or the address; default: ``email``)
+        :param password: the password (never logged, never in an error)
+        :param token: an OAuth 2 access token (a string, or a token dict with ``access_token``) instead
+        :param server: the EWS host (``https://<server>/EWS/Exchange.asmx``), or
+        :param service_endpoint: the full EWS URL, or
+        :param autodiscover: find the endpoint by autodiscover
+        :param auth_type: "basic", "ntlm" or "oauth2"; pinning it (and ``version``, e.g. ``(15, 1, 2507, 6)``)
+            saves exchangelib's detection requests
+        :param retry_policy: exchangelib's policy; default ``FailFast()`` so every wait goes through the
+            adapter's bounded, injectable back-off
+        :param default_timezone: IANA zone for new events and the request's TimeZoneContext
+        :param options: passed to :class:`ExchangeAdapter` (``folders``, ``sleep``, …)
+        :raises AuthenticationError: when the mailbox cannot be opened (no secret in the message)
+        """
+        secrets = tuple(s for s in (password, token if isinstance(token, str) else
+                                    (token or {}).get("access_token")) if s)
+        credentials = build_credentials(username or email, password, token)
+        account = build_account(
+            email, credentials=credentials, server=server, service_endpoint=service_endpoint,
+            autodiscover=autodiscover, auth_type=auth_type, version=version, retry_policy=retry_policy,
+            default_timezone=default_timezone, access_type=access_type, secrets=secrets,
+        )
+        return cls(account, secrets=secrets + tuple(options.pop("secrets", ())), **options)
+
+    @classmethod
+    def from_config(cls, options: Mapping[str, Any], credentials: Mapping[str, str]) -> ExchangeAdapter:
+        """Build from a settings file: ``options`` are :meth:`connect`'s keywords (``email``, ``server`` or
+        ``service_endpoint`` or ``autodiscover``, ``auth_type``, ``version``, ``default_timezone``, ``kinds``,
+        ``folders`` as ``{kind: path}``); ``credentials`` hold ``username``/``password`` or ``token``.
+
+        :raises ConfigurationError: for an unknown option or kind
+        """
+        opts = dict(options)
+        email = opts.pop("email", None)
+        if not email:
+            raise ConfigurationError("exchange: options.email (the mailbox address) is required", key="email")
+        try:
+            if "kinds" in opts:
+                opts["kinds"] = [Kind(k) for k in opts["kinds"]]
+            if "folders" in opts:
+                opts["folders"] = {Kind(k): v for k, v in dict(opts["folders"]).items()}
+        except ValueError as exc:
+            raise ConfigurationError(f"exchange: {exc}; kinds are event, contact, task", key="kinds") from exc
+        if "version" in opts:
+            opts["version"] = tuple(int(part) for part in str(opts["version"]).replace(",", ".").split("."))
+        unknown = set(credentials) - {"username", "password", "token"}
+        if unknown:
+            raise ConfigurationError(f"exchange: unknown credentials {sorted(unknown)}; expected username, "
+                                     "password or token", key="credentials")
+        return cls.connect(email, **opts, **credentials)
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+    @property
+    def capabilities(self) -> Capabilities:
+        """Formatted bodies and link ids supported; batches of 100 (see WRITE_BATCH and FETCH_BATCH)."""
+        return self._caps
+
+    def folder(self, kind: Kind) -> Any:
+        """The exchangelib folder synced for ``kind`` (resolved once)."""
+        if kind not in self._folders:
+            option = self._folder_options.get(kind)
+            if option is None:
+                folder = self.throttle.call("GetFolder", lambda: getattr(self.account, _DEFAULT_FOLDERS[kind]))
+            elif isinstance(option, str):
+                folder = self.throttle.call("GetFolder", lambda: self._folder_by_path(option))
+            else:
+                folder = option
+            self._folders[kind] = folder
+        return self._folders[kind]
+
+    def _folder_by_path(self, path: str) -> Any:
+        node = self.account.root
+        for part in (p for p in path.split("/") if p):
+            node = node / part
+        return node
+
+    def _account(self, kind: Kind) -> Any:
+        # a folder of another mailbox (delegate access) is read and written through its own account
+        return getattr(self.folder(kind), "account", None) or self.account
+
+    def _folder_key(self, kind: Kind) -> str:
+        folder = self.folder(kind)
+        return f"{self._account(kind).primary_smtp_address}|{folder.id}"
+
+    def _guard(self, call: Callable[[], Any]) -> Any:
+        # Scrub the configured secrets from any error leaving the adapter (belt and braces).
+        try:
+            return call()
+        except Exception as exc:
+            if self._secrets and any(s in str(exc) for s in self._secrets):
+                exc.args = (redact(str(exc), self._secrets),)
+            raise
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def changes(self, kind: Kind, cursor: str) -> ChangeSet:
+        """SyncFolderItems since the state in ``cursor``; CursorExpired for a stale or foreign state."""
+        state = _sync.decode_cursor(cursor, self._guard(lambda: self._folder_key(kind)))
+        return self._guard(lambda: _sync.read_changes(self._account(kind), self.folder(kind), kind,
+                                                      self._folder_key(kind), state, self.throttle))
+
+    def full_scan(self, kind: Kind) -> ChangeSet:
+        """SyncFolderItems from scratch: every item (complete) plus a cursor for the next changes."""
+        return self._guard(lambda: _sync.read_changes(self._account(kind), self.folder(kind), kind,
+                                                      self._folder_key(kind), None, self.throttle))
+
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
+        """GetItem by id; missing ids and recurring series are left out."""
+        def run() -> dict[str, RemoteRecord]:
+            items = _read.get_items(self._account(kind), self.folder(kind), kind, list(ids), self.throttle)
+            records, _ = _read.map_items(kind, items)
+            return {record.id: record for record in records}
+
+        return self._guard(run)
+
+    def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
+        """FindItem restricted on the SyncoreLink property, then GetItem; keyed by link."""
+        def run() -> dict[str, RemoteRecord]:
+            folder = self.folder(kind)
+            ids = _read.find_ids_by_link(folder, sorted(set(links)), self.throttle)
+            records, _ = _read.map_items(kind, _read.get_items(self._account(kind), folder, kind, ids, self.throttle))
+            return {record.link: record for record in records if record.link}  # type: ignore[misc]
+
+        return self._guard(run) if links else {}
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
+        """CreateItem (SaveOnly, no invitations sent); the link is stored in the SyncoreLink property."""
+        if not requests:
+            return []
+        return self._guard(lambda: _writes.create(self._account(kind), self.folder(kind), kind, requests, self.throttle,
+                                                  self._event_zone))
+
+    def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
+        """UpdateItem of the named fields with NeverOverwrite on ``base_version`` (a change key).
+
+        One GetItem first reads each item's change key, time zones and indexed entries, so a known-stale
+        request becomes VersionMismatch without being sent and other contact entries are kept.
+        """
+        if not requests:
+            return []
+        return self._guard(lambda: _writes.update(self._account(kind), self.folder(kind), kind, requests, self.throttle))
+
+    def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
+        """DeleteItem (HardDelete); an item already gone is a NotFound outcome, which the engine accepts."""
+        if not requests:
+            return []
+        return self._guard(lambda: _writes.delete(self._account(kind), kind, requests, self.throttle))
+
+    def represent(self, record: Record) -> Record:
+        """Exchange keeps every syncore field; a task's completion time exists only while it is completed
+        (the server sets it when the status becomes Completed and clears it otherwise)."""
+        if isinstance(record, Task) and record.completed_at is not None and record.status is not TaskStatus.COMPLETED:
+            return record.replace(completed_at=None)
+        return record
+
+    def close(self) -> None:
+        """Close exchangelib's HTTP sessions for this account."""
+        self.account.protocol.close()

@@ -1,0 +1,68 @@
+"""Request counts from the emulator's log: the EWS call lower bound per operation (exchange.md §12)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from syncore import SqliteStateStore, SyncEngine, SyncSettings
+from syncore.models import Event, Kind
+from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
+from syncore.testing import MemoryAdapter
+from syncore_exchange._read import FETCH_BATCH
+from syncore_exchange._sync import MAX_CHANGES_RETURNED
+
+NOW = datetime(2031, 3, 3, 8, tzinfo=UTC)
+
+
+def _event(i: int) -> Event:
+    start = NOW + timedelta(days=1 + i % 20, hours=i % 8)
+    return Event(subject=f"E{i}", start=start, end=start + timedelta(minutes=30))
+
+
+def test_adapter_calls_per_operation(emu, adapter):
+    n = 600
+    for i in range(n):
+        emu.create_item(folder="calendar", fields={"Subject": f"E{i}", "Start": NOW, "End": NOW + timedelta(hours=1)})
+    adapter.folder(Kind.EVENT)  # GetFolder once, cached afterwards
+    emu.reset_log()
+    scan = adapter.full_scan(Kind.EVENT)
+    assert emu.request_counts() == {"SyncFolderItems": math.ceil(n / MAX_CHANGES_RETURNED),
+                                    "GetItem": math.ceil(n / FETCH_BATCH)}
+    ids = [u.id for u in scan.upserts]
+    for item_id in ids[:30]:
+        emu.update_item(item_id, {"Location": "moved"})
+    emu.reset_log()
+    feed = adapter.changes(Kind.EVENT, scan.cursor)
+    assert len(feed.upserts) == 30 and emu.request_counts() == {"SyncFolderItems": 1, "GetItem": 1}
+
+    emu.reset_log()
+    created = adapter.create(Kind.EVENT, [CreateRequest(ref=str(i), record=_event(i)) for i in range(100)])
+    assert emu.request_counts() == {"CreateItem": 1}
+    emu.reset_log()
+    adapter.update(Kind.EVENT, [UpdateRequest(ref=o.ref, id=o.id, record=_event(int(o.ref)).replace(subject="x"),
+                                              fields=frozenset({"subject"}), base_version=o.version) for o in created])
+    # one GetItem to read change keys, zones and indexed entries, one UpdateItem for the batch
+    assert emu.request_counts() == {"GetItem": 1, "UpdateItem": 1}
+    emu.reset_log()
+    adapter.delete(Kind.EVENT, [DeleteRequest(ref=o.ref, id=o.id) for o in created])
+    assert emu.request_counts() == {"DeleteItem": 1}
+
+
+def test_engine_sync_call_counts(emu, make_adapter):
+    pim = make_adapter()
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=False, batch_size=200, clock=lambda: NOW)
+    for i in range(150):
+        crm.put(_event(i))
+    engine = SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(":memory:"), settings=SyncSettings(),
+                        clock=lambda: NOW)
+    engine.sync(Kind.EVENT)
+    first = emu.request_counts()
+    # GetFolder x2 (root, calendar), one full SyncFolderItems, CreateItem in batches of 100
+    assert first == {"GetFolder": 2, "SyncFolderItems": 1, "CreateItem": 2}
+    emu.reset_log()
+    engine.sync(Kind.EVENT)  # the echo of 150 creates: one page and the bodies
+    assert emu.request_counts() == {"SyncFolderItems": 1, "GetItem": 2}
+    emu.reset_log()
+    engine.sync(Kind.EVENT)
+    assert emu.request_counts() == {"SyncFolderItems": 1}

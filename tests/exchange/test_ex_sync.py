@@ -1,0 +1,128 @@
+"""The change feed: SyncFolderItems states in the cursor, 512-change pages, bodies by GetItem, expiry."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from exchangelib import EWSDate
+from exchangelib.recurrence import Recurrence, WeeklyPattern
+
+from syncore.errors import AdapterError, CursorExpired
+from syncore.models import Kind
+from syncore.remote import CreateRequest, DeleteRequest
+from syncore.testing.samples import sample_record
+from syncore_exchange._read import FETCH_BATCH
+from syncore_exchange._sync import MAX_CHANGES_RETURNED
+
+NOW = datetime(2031, 3, 3, 8, tzinfo=UTC)
+
+
+def _event_fields(i, **extra):
+    start = datetime(2031, 3, 4, 9, tzinfo=UTC) + timedelta(hours=i)
+    return {"Subject": f"e{i}", "Start": start, "End": start + timedelta(minutes=30), **extra}
+
+
+def _syncs(emu):
+    return [r for r in emu.requests if r.operation == "SyncFolderItems"]
+
+
+def test_feed_reports_creates_updates_and_deletes_with_bodies(emu, adapter):
+    ids = [emu.create_item(folder="calendar", fields=_event_fields(i, Body=("HTML", f"<p><b>body {i}</b></p>")))
+           for i in range(3)]
+    scan = adapter.full_scan(Kind.EVENT)
+    assert scan.complete and {u.id for u in scan.upserts} == set(ids)
+    assert all(u.record.body.html for u in scan.upserts)  # bodies come from GetItem, not from the sync
+    emu.update_item(ids[0], {"Subject": "changed"})
+    emu.delete_item(ids[1])
+    feed = adapter.changes(Kind.EVENT, scan.cursor)
+    assert not feed.complete
+    assert [(u.id, u.record.subject) for u in feed.upserts] == [(ids[0], "changed")]
+    assert feed.deletions == (ids[1],)
+    assert feed.upserts[0].version == emu.get_item(ids[0])["changekey"]
+    again = adapter.changes(Kind.EVENT, feed.cursor)
+    assert again.upserts == () and again.deletions == ()
+
+
+def test_no_change_sync_is_one_sync_folder_items_call_per_folder(emu, adapter):
+    cursors = {}
+    for kind in Kind:
+        adapter.create(kind, [CreateRequest(ref="r", record=sample_record(kind, 1, now=NOW))])
+        cursors[kind] = adapter.full_scan(kind).cursor
+    emu.reset_log()
+    for kind in Kind:
+        feed = adapter.changes(kind, cursors[kind])
+        assert feed.upserts == () and feed.deletions == ()
+    assert emu.request_counts() == {"SyncFolderItems": 3}
+    assert sorted(r.folder for r in emu.requests) == ["calendar", "contacts", "tasks"]
+
+
+def test_pages_of_512_and_bodies_fetched_in_batches(emu, adapter):
+    n = 600
+    for i in range(n):
+        emu.create_item(folder="contacts", fields={"DisplayName": f"c{i}", "GivenName": f"c{i}", "Body": f"note {i}"})
+    adapter.folder(Kind.CONTACT)
+    emu.reset_log()
+    scan = adapter.full_scan(Kind.CONTACT)
+    assert len(scan.upserts) == n and len({u.id for u in scan.upserts}) == n
+    syncs = _syncs(emu)
+    assert [r.attrs["MaxChangesReturned"] for r in syncs] == [str(MAX_CHANGES_RETURNED)] * 2
+    assert [r.returned for r in syncs] == [512, 88]
+    gets = [r for r in emu.requests if r.operation == "GetItem"]
+    assert len(gets) == math.ceil(n / FETCH_BATCH) and max(r.item_count for r in gets) == FETCH_BATCH
+    assert emu.request_counts() == {"SyncFolderItems": 2, "GetItem": math.ceil(n / FETCH_BATCH)}
+    assert scan.upserts[5].record.notes.text == "note 5"
+
+
+def test_interrupted_feed_returns_no_cursor_and_replays(emu, adapter):
+    scan = adapter.full_scan(Kind.TASK)
+    for i in range(3):
+        emu.create_item(folder="tasks", fields={"Subject": f"t{i}"})
+    emu.faults.message_error("ErrorMailboxMoveInProgress", operation="GetItem")
+    with pytest.raises(AdapterError):
+        adapter.changes(Kind.TASK, scan.cursor)
+    # the stored cursor is still the old one: the next run sees the same three changes
+    feed = adapter.changes(Kind.TASK, scan.cursor)
+    assert sorted(u.record.subject for u in feed.upserts) == ["t0", "t1", "t2"]
+
+
+def test_invalid_sync_state_is_cursor_expired_and_full_scan_recovers(emu, adapter):
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="r", record=sample_record(Kind.EVENT, 1, now=NOW))])
+    scan = adapter.full_scan(Kind.EVENT)
+    emu.invalidate_sync_states()
+    with pytest.raises(CursorExpired) as info:
+        adapter.changes(Kind.EVENT, scan.cursor)
+    assert info.value.code == "ErrorInvalidSyncStateData"
+    rescan = adapter.full_scan(Kind.EVENT)
+    assert [u.id for u in rescan.upserts] == [created.id]
+    assert adapter.changes(Kind.EVENT, rescan.cursor).upserts == ()
+
+
+@pytest.mark.parametrize("cursor", ["garbage", json.dumps({"v": 1, "folder": "someone else", "state": "x"}),
+                                    json.dumps({"v": 99})])
+def test_unreadable_or_foreign_cursors_expire(adapter, cursor):
+    with pytest.raises(CursorExpired):
+        adapter.changes(Kind.CONTACT, cursor)
+
+
+def test_recurring_series_are_reported_unsupported_and_left_alone(emu, adapter):
+    master = emu.create_item(folder="calendar", fields=_event_fields(1, Subject="Weekly", Recurrence=Recurrence(
+        pattern=WeeklyPattern(interval=1, weekdays=[2]), start=EWSDate(2031, 3, 4), number=5)))
+    single = emu.create_item(folder="calendar", fields=_event_fields(2))
+    before = emu.get_item(master)
+    scan = adapter.full_scan(Kind.EVENT)
+    assert [u.id for u in scan.upserts] == [single]
+    assert [u.id for u in scan.unsupported] == [master] and "recurring" in scan.unsupported[0].reason
+    assert master not in adapter.fetch(Kind.EVENT, [master])
+    assert emu.get_item(master) == before
+
+
+def test_deleted_items_are_deletions_not_absences(emu, adapter):
+    ids = [o.id for o in adapter.create(Kind.TASK, [CreateRequest(ref=str(i), record=sample_record(Kind.TASK, i, now=NOW))
+                                                  for i in range(2)])]
+    scan = adapter.full_scan(Kind.TASK)
+    adapter.delete(Kind.TASK, [DeleteRequest(ref="d", id=ids[0])])
+    feed = adapter.changes(Kind.TASK, scan.cursor)
+    assert feed.deletions == (ids[0],) and feed.upserts == ()
