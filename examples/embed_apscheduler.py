@@ -4,8 +4,8 @@
     python examples/embed_apscheduler.py --config syncore.toml
     python examples/embed_apscheduler.py --seconds 5     # demo sides, stop after 5 seconds
 
-The helper adds one job that asks syncore's policy what is due (frequency per kind, daily window, back-off)
-and moves its own next fire time to the next due time.
+The helper adds one job that asks syncore's policy every minute what is due (frequency per kind, daily
+window, back-off) and syncs it.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     runner = AutoSyncRunner(engine, Schedule.from_config(config), notifications=config.notifications,
                             summary=config.summary, review_dir=review_dir)
     scheduler = BackgroundScheduler()
-    schedule_auto_sync(scheduler, runner, check_every=timedelta(minutes=5))
+    schedule_auto_sync(scheduler, runner, check_every=timedelta(minutes=1))
     scheduler.start()
     try:
         if args.seconds is not None:

@@ -61,6 +61,11 @@ class SyncEngine:
                 )
 
     @property
+    def lock_owner(self) -> str:
+        """The id this engine holds the profile lock under (schedulers may take the lock before planning)."""
+        return self._owner
+
+    @property
     def pim(self) -> Adapter:
         """The PIM adapter."""
         return self.adapters[Side.PIM]
@@ -112,6 +117,13 @@ class SyncEngine:
         if plan.profile != self.settings.profile:
             raise StalePlan(f"plan is for profile {plan.profile!r}, this engine syncs {self.settings.profile!r}")
         kind = self._check_kind(plan.kind)
+        for side, cursor in plan.from_cursors.items():
+            # A plan only fits the state it was made from; applying it twice would repeat its creates.
+            if self.state.get_cursor(plan.profile, kind, side) != cursor:
+                raise StalePlan(
+                    f"the {kind.value}s of profile {plan.profile!r} were synced after this plan was made; "
+                    "make a new plan"
+                )
         started = self.now()
         result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=kind, started_at=started,
                             finished_at=started, warnings=list(plan.warnings))

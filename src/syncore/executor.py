@@ -22,7 +22,7 @@ import attrs
 
 from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, QuotaExhausted, RateLimited, NotFound
-from .models import Kind, Side
+from .models import Contact, Kind, Record, Side
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult
@@ -33,6 +33,16 @@ from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 _STOPPING = (QuotaExhausted, AuthenticationError, RateLimited)
 
 _EVENT_FOR = {Action.CREATE: EventType.CREATED, Action.UPDATE: EventType.UPDATED, Action.DELETE: EventType.DELETED}
+
+
+def describe(record: Record | None) -> str:
+    """A short human label for notifications: the subject, or a contact's name."""
+    if record is None:
+        return "record"
+    if isinstance(record, Contact):
+        name = " ".join(part for part in (record.first_name, record.last_name) if part)
+        return f"contact '{name or record.email or record.company}'"
+    return f"{record.kind.value} '{getattr(record, 'subject', '')}'"
 
 
 class _Stop(Exception):
@@ -176,7 +186,7 @@ class Executor:
         for warning in outcome.warnings:
             self.result.warnings.append(f"{op.target.value} {outcome.id}: {warning}")
         self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
-                            record_id=outcome.id or op.target_id, message=op.reason))
+                            record_id=outcome.id or op.target_id, message=f"{describe(op.record)}: {op.reason}"))
         if op.pair_id not in self.failed_pairs and all(o.op_id in self.done for o in self.ops_by_pair[op.pair_id]):
             self._commit_pair(self.pair_plans[op.pair_id])
 

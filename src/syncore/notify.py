@@ -46,6 +46,8 @@ class Notifications:
         A kept formatted body counts as an update; skipped records are never announced (they are listed
         in the plan and the summary instead).
         """
+        if EventType(event_type) is EventType.HELD:
+            return True  # the user must act on a held plan: it is announced whatever the switches say
         switch = _SWITCHES.get(EventType(event_type))
         return bool(switch and getattr(self, switch))
 

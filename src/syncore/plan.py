@@ -128,6 +128,8 @@ class Plan:
     safety: list[str] = attrs.field(factory=list)
     #: new cursors, stored once the plan is applied
     cursors: dict[Side, str | None] = attrs.field(factory=dict)
+    #: the stored cursors the plan was made from; apply refuses a plan whose state has moved on
+    from_cursors: dict[Side, str | None] = attrs.field(factory=dict)
     #: record counts seen per side (for the mass-delete guard and the summary)
     totals: dict[Side, int] = attrs.field(factory=dict)
     warnings: list[str] = attrs.field(factory=list)
@@ -260,6 +262,7 @@ def _plan_converter() -> cattrs.Converter:
             "skipped": [conv.unstructure(skip) for skip in plan.skipped],
             "safety": list(plan.safety),
             "cursors": {side.value: cursor for side, cursor in plan.cursors.items()},
+            "from_cursors": {side.value: cursor for side, cursor in plan.from_cursors.items()},
             "totals": {side.value: total for side, total in plan.totals.items()},
             "warnings": list(plan.warnings),
             "clear_pending": [[side.value, native_id] for side, native_id in plan.clear_pending],
@@ -323,6 +326,7 @@ def _plan_converter() -> cattrs.Converter:
             skipped=[conv.structure(raw, Skip) for raw in data["skipped"]],
             safety=list(data["safety"]),
             cursors={Side(side): cursor for side, cursor in data["cursors"].items()},
+            from_cursors={Side(side): cursor for side, cursor in data["from_cursors"].items()},
             totals={Side(side): total for side, total in data["totals"].items()},
             warnings=list(data["warnings"]),
             clear_pending=[(Side(side), native_id) for side, native_id in data["clear_pending"]],

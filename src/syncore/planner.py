@@ -84,6 +84,7 @@ class Planner:
     def _read_feed(self, side: Side) -> ChangeSet:
         adapter = self.adapters[side]
         cursor = self.state.get_cursor(self.profile, self.kind, side)
+        self.plan.from_cursors[side] = cursor
         if cursor is not None:
             try:
                 return adapter.changes(self.kind, cursor)

@@ -17,6 +17,7 @@ from .errors import ConfigurationError
 #: name → ("module:Class", the command that installs what it needs)
 KNOWN_ADAPTERS: dict[str, tuple[str, str]] = {
     "memory": ("syncore.testing.memory:MemoryAdapter", "pip install syncore"),
+    "demo_file": ("syncore.demo:DemoFileAdapter", "pip install syncore"),
     "salesforce": ("syncore_salesforce:SalesforceAdapter", "pip install syncore[salesforce]"),
     "exchange": ("syncore_exchange:ExchangeAdapter", "pip install syncore[exchange]"),
     "outlook": ("syncore_outlook:OutlookComAdapter", "pip install syncore[outlook]  (Windows with Outlook only)"),

@@ -23,6 +23,8 @@ class EventType(str, enum.Enum):
     BODY_KEPT = "body_kept"
     SKIPPED = "skipped"
     ERROR = "error"
+    #: a background plan the safety policy flagged was saved for review instead of applied
+    HELD = "held"
     COMPLETED = "completed"
 
 

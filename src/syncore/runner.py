@@ -127,7 +127,7 @@ class AutoSyncRunner:
         self._wait = wait or self._stop.wait
         self._thread: threading.Thread | None = None
         # The engine's lock owner, so that its apply() re-enters the lock taken here before planning.
-        self._owner = getattr(engine, "_owner", None) or f"runner-{id(self):x}"
+        self._owner = engine.lock_owner
 
     @property
     def profile(self) -> str:
@@ -222,8 +222,7 @@ class AutoSyncRunner:
                      "reasons": reasons, "plan": str(path) if path else None},
         ))
         # The user must act on a held plan, so it is announced whatever the notification switches say.
-        self.notifier(SyncEvent(type=EventType.CONFLICT if open_conflicts and not plan.safety else EventType.ERROR,
-                                kind=plan.kind, profile=plan.profile, message=message))
+        self.notifier(SyncEvent(type=EventType.HELD, kind=plan.kind, profile=plan.profile, message=message))
         result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=plan.kind, started_at=started,
                             finished_at=finished, conflicts=len(plan.conflicts), unresolved_conflicts=open_conflicts,
                             held_for_review=True, warnings=reasons)

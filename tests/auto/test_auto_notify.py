@@ -38,7 +38,8 @@ def test_each_switch_lets_exactly_its_events_through(event_type, switch):
     notify = NotificationFilter(only, received.append)
     for each in EventType:
         notify(_event(each))
-    assert {e.type for e in received} <= {event_type, EventType.BODY_KEPT}
+    # held plans are always announced, whatever the switches say
+    assert {e.type for e in received} <= {event_type, EventType.BODY_KEPT, EventType.HELD}
     assert event_type in {e.type for e in received}
 
 
@@ -50,7 +51,7 @@ def test_skipped_records_are_never_announced():
 
 def test_defaults_announce_only_what_needs_the_user():
     defaults = Notifications()
-    assert {t for t in EventType if defaults.allows(t)} == {EventType.CONFLICT, EventType.ERROR}
+    assert {t for t in EventType if defaults.allows(t)} == {EventType.CONFLICT, EventType.ERROR, EventType.HELD}
 
 
 def test_the_default_notifier_logs(caplog):

@@ -48,6 +48,10 @@ def edit_values(kind: Kind, field: str) -> st.SearchStrategy[object]:
     return short_words
 
 
+def kind_of(record) -> Kind:
+    return record.kind
+
+
 class SyncMachine(RuleBasedStateMachine):
     """Two MemoryAdapters, one engine, random users and faults."""
 
@@ -61,6 +65,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.deleted: dict[tuple[Side, str], int] = {}
         self.conflicts: set[tuple[Kind, str, str]] = set()  # (kind, pim id or crm id, field)
         self.clean_sync_seq: dict[Kind, int] = dict.fromkeys(Kind, 0)
+        #: start of every sync that finished without an error, per kind
+        self.good_syncs: dict[Kind, list[int]] = {kind: [] for kind in Kind}
 
     @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
                 pim_links=st.booleans(), crm_links=st.booleans())
@@ -88,13 +94,26 @@ class SyncMachine(RuleBasedStateMachine):
     def create_many(self, side: Side, kind: Kind, data: st.DataObject, count: int) -> None:
         for _ in range(count):
             self.tick()
-            self.sides[side].put(data.draw(records(kind, around=START)))
+            self.sides[side].put(self.unique(data.draw(records(kind, around=START))))
 
     @rule(target=ids, side=st.sampled_from(Side), data=st.data(), kind=st.sampled_from(Kind))
     def create(self, side: Side, kind: Kind, data: st.DataObject) -> tuple[Side, str]:
         self.tick()
         record = data.draw(records(kind, around=START))
-        return side, self.sides[side].put(record)
+        return side, self.sides[side].put(self.unique(record))
+
+    def unique(self, record):
+        """Give each user-created record one field no rule edits, so no two are ever identical in content.
+
+        Matching keys still collide freely (so first-sync matching and ambiguity are exercised), but a crash
+        leaves only our own exact copies to recover; identical user duplicates are ambiguous by design.
+        """
+        n = next(self.seq)
+        if kind_of(record) is Kind.EVENT:
+            return record.replace(reminder_minutes=1000 + n)
+        if kind_of(record) is Kind.CONTACT:
+            return record.replace(department=f"d{n}")
+        return record.replace(reminder_at=START + timedelta(minutes=n))
 
     @rule(ref=ids, data=st.data())
     def edit(self, ref: tuple[Side, str], data: st.DataObject) -> None:
@@ -174,13 +193,16 @@ class SyncMachine(RuleBasedStateMachine):
         self.clean_sync_seq[kind] = start_seq
 
     def _sync(self, kind: Kind) -> None:
+        started = self.tick()
         plan = self.engine.plan(kind)
         for conflict in plan.conflicts:
             pair = next(p for p in plan.pairs if p.pair_id == conflict.pair_id)
             for native_id in (pair.pim_id, pair.crm_id):
                 if native_id:
                     self.conflicts.add((kind, native_id, conflict.field))
-        self.engine.apply(plan, recheck=False)
+        result = self.engine.apply(plan, recheck=False)
+        if result.ok:
+            self.good_syncs[kind].append(started)
 
     # -- checks ------------------------------------------------------------------------------------------------
     def _kind_of(self, adapter: MemoryAdapter, native_id: str) -> Kind | None:
@@ -253,8 +275,9 @@ class SyncMachine(RuleBasedStateMachine):
             assert current == getattr(expected, field), f"edit of {field} to {value!r} lost: now {current!r}"
 
     def _partner_deleted_later(self, kind: Kind, native_id: str, seq: int) -> bool:
-        # The edit was synced by an earlier clean round, then the partner was deleted by a user: a legal delete.
-        return any(deleted_seq > self.clean_sync_seq[kind] > seq for (_, _), deleted_seq in self.deleted.items())
+        # The edit was synced by a good sync, then a user deleted the partner: a legal delete.
+        return any(deleted_seq > synced > seq for synced in self.good_syncs[kind]
+                   for deleted_seq in self.deleted.values())
 
     def teardown(self) -> None:
         if hasattr(self, "state"):

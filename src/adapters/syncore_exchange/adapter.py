@@ -126,6 +126,11 @@ class ExchangeAdapter(Adapter):
         return cls(account, secrets=secrets + tuple(options.pop("secrets", ())), **options)
 
     @classmethod
+    def for_emulator(cls, emulator: Any, **options: Any) -> ExchangeAdapter:
+        """An adapter on the first mailbox of a running :class:`~syncore_exchange.emulator.EwsEmulator` (demo, tests)."""
+        return cls(emulator.account(), **options)
+
+    @classmethod
     def from_config(cls, options: Mapping[str, Any], credentials: Mapping[str, str]) -> ExchangeAdapter:
         """Build from a settings file: ``options`` are :meth:`connect`'s keywords (``email``, ``server`` or
         ``service_endpoint`` or ``autodiscover``, ``auth_type``, ``version``, ``default_timezone``, ``kinds``,

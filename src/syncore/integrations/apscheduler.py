@@ -1,8 +1,8 @@
 """Run syncore's auto sync from an APScheduler 3.x scheduler.
 
-The scheduler fires one job; the job calls :meth:`~syncore.runner.AutoSyncRunner.run_due`, which asks the
-policy what is due, syncs it and returns the next due time, to which the job's next fire time is moved
-forward when it is sooner than the regular check. APScheduler is imported only when this module is used.
+The scheduler fires one job at a regular interval; the job calls
+:meth:`~syncore.runner.AutoSyncRunner.run_due`, which asks the policy what is due (frequency per kind, daily
+window, back-off) and syncs it. APScheduler is imported only when this module is used.
 """
 
 from __future__ import annotations
@@ -35,33 +35,27 @@ def schedule_auto_sync(
     scheduler: Any,
     runner: AutoSyncRunner,
     *,
-    check_every: timedelta = timedelta(minutes=5),
+    check_every: timedelta = timedelta(minutes=1),
     job_id: str = DEFAULT_JOB_ID,
     **job_options: Any,
 ) -> Any:
     """Add (or replace) the auto-sync job on ``scheduler`` and return the APScheduler job.
 
-    The job runs at most one instance at a time and coalesces missed runs; the runner's profile lock also
-    keeps other processes from syncing the same profile concurrently.
+    The job asks the policy every ``check_every`` and syncs whatever is due, so a kind runs at most
+    ``check_every`` after it becomes due; checking is cheap (a few reads of the state store). The job never
+    calls back into the scheduler, so ``scheduler.shutdown(wait=True)`` cannot deadlock with it. It runs at
+    most one instance at a time and coalesces missed runs; the profile lock keeps other processes from
+    syncing the same profile concurrently.
 
-    :param scheduler: a started or not-yet-started APScheduler 3.x scheduler (``BackgroundScheduler``, …)
-    :param check_every: the longest time between two checks of the policy
+    :param scheduler: an APScheduler 3.x scheduler (``BackgroundScheduler``, ``AsyncIOScheduler``, …)
+    :param check_every: how often the policy is asked
     :param job_options: passed on to ``scheduler.add_job`` (e.g. ``executor="default"``)
     :raises ConfigurationError: when APScheduler 3.x is not installed
     """
     interval_trigger = _apscheduler()
-
-    def tick() -> None:
-        report = runner.run_due()
-        job = scheduler.get_job(job_id)
-        if report.next_run is None or job is None or job.next_run_time is None:
-            return
-        if report.next_run < job.next_run_time:
-            scheduler.modify_job(job_id, next_run_time=report.next_run)
-
     options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True,
                                "name": f"syncore auto sync ({runner.profile})"}
     options.update(job_options)
     options.setdefault("next_run_time", datetime.now().astimezone())
-    return scheduler.add_job(tick, interval_trigger(seconds=max(1, int(check_every.total_seconds()))),
+    return scheduler.add_job(runner.run_due, interval_trigger(seconds=max(1, int(check_every.total_seconds()))),
                              id=job_id, **options)
