@@ -6,6 +6,10 @@ Invariants checked after every fault-free sync round:
   unless it is pending as an ambiguous match, and nothing is duplicated;
 * no user edit is lost unless a conflict on that field was reported (or a later edit replaced it);
 * a second sync plans zero operations.
+
+One outcome is documented rather than prevented: when a crash leaves a created copy on a side that cannot
+store links, and a user edits that copy before the next sync, nothing can tell the copy from a new record
+any more, so it is synced as one (a duplicate of its origin). With link support it is always recovered.
 """
 
 from __future__ import annotations
@@ -67,6 +71,11 @@ class SyncMachine(RuleBasedStateMachine):
         self.clean_sync_seq: dict[Kind, int] = dict.fromkeys(Kind, 0)
         #: start of every sync that finished without an error, per kind
         self.good_syncs: dict[Kind, list[int]] = {kind: [] for kind in Kind}
+        #: copies a crash left on a side that cannot store links, not yet recovered by a good sync
+        self.orphans: set[tuple[Side, str]] = set()
+        #: origins whose orphan copy a user edited before recovery: without a link nothing can recognise
+        #: that copy any more, so a duplicate is the documented outcome (see the module docstring)
+        self.tolerated: set[str] = set()
 
     @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
                 pim_links=st.booleans(), crm_links=st.booleans())
@@ -124,6 +133,8 @@ class SyncMachine(RuleBasedStateMachine):
             return
         field = data.draw(st.sampled_from(EDITABLE[kind]))
         value = data.draw(edit_values(kind, field))
+        if (side, native_id) in self.orphans:
+            self.tolerated.add(self.origin(side, native_id))
         seq = self.tick()
         before = getattr(adapter.records(kind)[native_id], field)
         stored = adapter.edit(native_id, **{field: value})
@@ -172,10 +183,15 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from(Kind))
     def sync_with_faults(self, kind: Kind) -> None:
         self.tick()
+        before = {side: set(self.sides[side].created_from) for side in Side}
         try:
             self._sync(kind)
-        except (SimulatedCrash, AdapterError):
-            pass  # the machine crashed or a call failed; the next sync must pick up the pieces
+        except SimulatedCrash:
+            for side in Side:
+                if not self.sides[side].capabilities.link_ids:
+                    self.orphans |= {(side, i) for i in set(self.sides[side].created_from) - before[side]}
+        except AdapterError:
+            pass  # a call failed; the next sync must pick up the pieces
 
     @rule(kind=st.sampled_from(Kind))
     def sync_clean(self, kind: Kind) -> None:
@@ -203,6 +219,7 @@ class SyncMachine(RuleBasedStateMachine):
         result = self.engine.apply(plan, recheck=False)
         if result.ok:
             self.good_syncs[kind].append(started)
+            self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
 
     # -- checks ------------------------------------------------------------------------------------------------
     def _kind_of(self, adapter: MemoryAdapter, native_id: str) -> Kind | None:
@@ -225,7 +242,7 @@ class SyncMachine(RuleBasedStateMachine):
             assert set(paired) <= set(recs[side]), "a pair points at a record that is gone"
         origins: dict[Side, list[str]] = {side: [self.origin(side, i) for i in recs[side]] for side in Side}
         for side in Side:
-            duplicated = {o for o in origins[side] if origins[side].count(o) > 1}
+            duplicated = {o for o in origins[side] if origins[side].count(o) > 1} - self.tolerated
             assert not duplicated, f"{side.value} holds duplicates of {duplicated}"
         for pair in pairs:
             pim_record = recs[Side.PIM][pair.pim_id]
