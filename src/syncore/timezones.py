@@ -9,7 +9,7 @@ names through the CLDR table that ``tzlocal`` maintains; none is typed in here.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -18,7 +18,7 @@ import itertools
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
 from syncore import ConflictPolicy, Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.errors import (
