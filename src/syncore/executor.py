@@ -27,6 +27,7 @@ from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult
 from .settings import SyncSettings
+from .state.sqlite import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 
 # Errors after which no further call is worth making in this sync: the rest is retried next time.
@@ -128,6 +129,7 @@ class Executor:
                 Intent(
                     intent_id=uuid.uuid4().hex, profile=self.profile, kind=self.kind, side=target, action=action,
                     pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=self.now(),
+                    fingerprint=fingerprint(adapter.represent(op.record)) if action is Action.CREATE and op.record else None,
                 )
                 for op in batch
             ]

@@ -22,7 +22,8 @@ from .plan import Conflict, FieldChange, Operation, PairPlan, Plan, Skip
 from .remote import ChangeSet, RemoteRecord
 from .results import EventType, SyncEvent
 from .settings import KindSettings, SyncSettings
-from .state_types import Action, Pair, PendingCategory, PendingItem
+from .state.sqlite import fingerprint
+from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 
 
 def _new_id() -> str:
@@ -443,7 +444,7 @@ class Planner:
             if not wanted:
                 continue
             if not adapter.capabilities.link_ids:
-                self._pair_recovered_by_content(target, list(wanted), unpaired)
+                self._pair_recovered_by_content(target, [i for i in intents if i.side is target], unpaired)
                 continue
             found = adapter.find_by_link(self.kind, list(wanted))
             source_side = target.other
@@ -465,29 +466,35 @@ class Planner:
                 unpaired[target].pop(created.id, None)
 
     def _pair_recovered_by_content(
-        self, target: Side, source_ids: list[str], unpaired: dict[Side, dict[str, RemoteRecord]]
+        self, target: Side, intents: list[Intent], unpaired: dict[Side, dict[str, RemoteRecord]]
     ) -> None:
-        """Without links, a create a crash interrupted is found by content: the copy we wrote equals its source.
+        """Without links, a create a crash interrupted is found by content: the copy equals what was journaled.
 
-        Identical sources (two equal tasks) may each be paired with either identical copy; they cannot be told
-        apart and hold the same data, so no information is lost and nothing is created twice.
+        The journal keeps a fingerprint of the record as written, so the copy is recognised even when its source
+        was edited since (the edit then travels as an ordinary change). Identical copies of identical sources
+        may be paired either way round; they hold the same data, so nothing is lost or created twice.
         """
         source_side = target.other
-        represent = self.adapters[target].represent
-        by_content: dict[Record, list[RemoteRecord]] = {}
+        by_fingerprint: dict[str, list[RemoteRecord]] = {}
         for item in sorted(unpaired[target].values(), key=lambda item: item.id):
-            by_content.setdefault(item.record, []).append(item)
-        for source_id in sorted(source_ids):
-            source = unpaired[source_side].get(source_id)
-            if source is None:
+            by_fingerprint.setdefault(fingerprint(item.record), []).append(item)
+        for intent in sorted(intents, key=lambda i: i.source_id or ""):
+            if not intent.fingerprint or not intent.source_id:
                 continue
-            copies = by_content.get(represent(source.record))
+            copies = by_fingerprint.get(intent.fingerprint)
             if not copies:
                 continue  # edited since, or never written: the matcher or a new create takes over
+            source = unpaired[source_side].get(intent.source_id)
+            if source is None:
+                source = self._fetch(source_side, [intent.source_id]).get(intent.source_id)
+                if source is None or self.state.pairs_for(self.profile, self.kind,
+                                                          **{f"{source_side.value}_ids": [source.id]}):
+                    continue
             created = copies.pop(0)
             pim_item, crm_item = (source, created) if source_side is Side.PIM else (created, source)
+            # The copy is what we wrote: it is the base, so an edit of the source since still travels.
             self._pair_found(pim_item, crm_item, created.record, set(), two_way_all=False)
-            del unpaired[source_side][source_id]
+            unpaired[source_side].pop(source.id, None)
             del unpaired[target][created.id]
 
     def _pair_by_links(self, unpaired: dict[Side, dict[str, RemoteRecord]]) -> None:

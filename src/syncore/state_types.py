@@ -62,6 +62,8 @@ class Intent:
     target_id: str | None
     source_id: str | None
     created_at: datetime
+    #: for a create: the content hash of the record as the target stores it
+    fingerprint: str | None = None
 
 
 class PendingCategory(str, enum.Enum):

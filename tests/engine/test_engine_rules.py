@@ -535,3 +535,18 @@ def test_a_read_only_side_is_never_written(world: World) -> None:
     assert set(world.crm.records(Kind.EVENT)) == {crm_id}
     assert {e.subject for e in world.pim.records(Kind.EVENT).values()} == {"Outlook only", "CRM only"}
     assert world.crm.calls["create"] == world.crm.calls["update"] == world.crm.calls["delete"] == 0
+
+
+def test_crash_then_source_edit_is_recovered_by_the_journal_without_links(world: World) -> None:
+    from syncore.errors import SimulatedCrash
+
+    world.crm = type(world.crm)(name="crm", formatted_bodies=False, link_ids=False, clock=world.clock)
+    world.make_engine()
+    pim_id = world.pim.put(meeting("Draft title"))
+    world.crm.crash_after(1)
+    with pytest.raises(SimulatedCrash):
+        world.engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, subject="Final title")  # neither a link nor the matcher can pair them now
+    world.engine.sync(Kind.EVENT)
+    assert [e.subject for e in world.crm.records(Kind.EVENT).values()] == ["Final title"]
+    assert len(world.pim.records(Kind.EVENT)) == 1

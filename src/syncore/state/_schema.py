@@ -27,7 +27,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE journal (
         intent_id TEXT PRIMARY KEY, profile TEXT NOT NULL, kind TEXT NOT NULL, side TEXT NOT NULL,
-        action TEXT NOT NULL, pair_id TEXT, target_id TEXT, source_id TEXT, created_at TEXT NOT NULL
+        action TEXT NOT NULL, pair_id TEXT, target_id TEXT, source_id TEXT, created_at TEXT NOT NULL,
+        fingerprint TEXT              -- for creates: the written record as the target stores it (hash)
     );
     CREATE INDEX journal_scope ON journal (profile, kind);
     CREATE TABLE pending (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
@@ -59,6 +60,11 @@ def encode_record(record: Record) -> bytes:
     defaults = _DEFAULTS[record.kind]
     data = {k: v for k, v in _converter.unstructure(record).items() if v != defaults[k]}
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def fingerprint(record: Record) -> str:
+    """A stable hash of a record's content (journaled with creates, to recognise the copy after a crash)."""
+    return hashlib.sha256(encode_record(record)).hexdigest()[:32]
 
 
 def decode_record(kind: Kind, blob: bytes) -> Record:
@@ -258,7 +264,7 @@ class SqliteStateStore(StateStore):
     # -- journal -------------------------------------------------------------------------------------------
     def journal(self, intents: Iterable[Intent]) -> None:
         self._many(
-            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 (
                     i.intent_id,
@@ -270,6 +276,7 @@ class SqliteStateStore(StateStore):
                     i.target_id,
                     i.source_id,
                     _ts(i.created_at),
+                    i.fingerprint,
                 )
                 for i in intents
             ),
@@ -280,7 +287,7 @@ class SqliteStateStore(StateStore):
 
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
         rows = self._run(
-            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at FROM journal "
+            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint FROM journal "
             "WHERE profile=? AND kind=? ORDER BY created_at",
             [profile, kind.value],
         ).fetchall()
@@ -295,8 +302,9 @@ class SqliteStateStore(StateStore):
                 target_id=target_id,
                 source_id=source_id,
                 created_at=_dt(created_at),  # type: ignore[arg-type]
+                fingerprint=fingerprint,
             )
-            for intent_id, side, action, pair_id, target_id, source_id, created_at in rows
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint in rows
         ]
 
     # -- pending -------------------------------------------------------------------------------------------
