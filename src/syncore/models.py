@@ -8,6 +8,7 @@ field is reported in one :class:`~syncore.errors.InvalidRecordError`, never just
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
@@ -238,6 +239,11 @@ def _validate(record: Record) -> None:
         raise InvalidRecordError(type(record).__name__, problems)
 
 
+@functools.cache
+def _field_names(cls: type[Record]) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(cls))
+
+
 def _text_field() -> Any:
     return attrs.field(default="", converter=_collecting(_text))
 
@@ -257,7 +263,7 @@ class Record:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         """The names of the record's data fields, in declaration order (the unit of field-level merge)."""
-        return tuple(field.name for field in attrs.fields(cls))
+        return _field_names(cls)
 
     def values(self) -> dict[str, Any]:
         """The record's fields as a flat dict (no copying of nested values)."""

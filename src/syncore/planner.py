@@ -17,7 +17,7 @@ from .abc import Adapter, StateStore
 from .errors import CursorExpired, SyncoreError
 from .matching import match
 from .merge import BODY_FIELDS, MergeInput, MergeResult, merge
-from .models import Event, Kind, Record, Side, Task
+from .models import Body, Event, Kind, Record, Side, Task
 from .plan import Conflict, FieldChange, Operation, PairPlan, Plan, Skip
 from .remote import ChangeSet, RemoteRecord
 from .results import EventType, SyncEvent
@@ -576,7 +576,9 @@ class Planner:
                 op_id=_new_id()[:12], target=target, action=Action.CREATE, pair_id=pair_id, target_id=None,
                 base_version=None, source_side=side, source_id=item.id, source_version=item.version,
                 record=item.record, reason=f"new in {side.value.upper()}", link=item.id,
-                changes=tuple(FieldChange(field=f, old=None, new=v) for f, v in item.record.values().items()),
+                # only the fields that carry a value: a create's review shows what is written, not every blank
+                changes=tuple(FieldChange(field=f, old=None, new=v) for f, v in item.record.values().items()
+                              if v not in (None, "", ()) and not (isinstance(v, Body) and not v)),
             )
         )
 

@@ -199,12 +199,8 @@ class SqliteStateStore(StateStore):
             body = json.dumps(_converter.unstructure(pair.pim_body), separators=(",", ":")).encode()
         with self.transaction():
             # A native id can move to a new pair (re-created after a delete); the old row must go first.
-            # Two statements, so each uses its unique index (an OR would scan the whole table).
-            for column, native_id in (("pim_id", pair.pim_id), ("crm_id", pair.crm_id)):
-                self._run(
-                    f"DELETE FROM pairs WHERE profile=? AND kind=? AND {column}=? AND pair_id!=?",
-                    [pair.profile, pair.kind.value, native_id, pair.pair_id],
-                )
+            # INSERT OR REPLACE also removes any other pair holding one of these native ids (unique indexes):
+            # a native id can move to a new pair when it is re-created after a delete.
             self._run(
                 f"INSERT OR REPLACE INTO pairs ({self._PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
