@@ -1,0 +1,203 @@
+"""An end-to-end Hypothesis state machine: a PIM MemoryAdapter ⇄ the real SalesforceAdapter over the emulator.
+
+Users edit both sides (Salesforce edits go through the emulator as another user), faults are injected on
+both sides (HTTP 500/503, dropped connections, row locks, rejected sessions, back-dated commits; failed
+calls, rejected records and crashes on the PIM), and syncs run with faults armed. After every clean round
+(faults cleared, two syncs) the invariants of the core machine are checked against what Salesforce returns:
+
+* every record on either side is in exactly one pair, unless it is pending as an ambiguous match;
+* each pair holds equal records (Salesforce's representation of the PIM record; a kept formatted body
+  excepted);
+* a further plan has zero operations.
+
+One emulator per process is reused across examples (``reset()`` empties the org).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import timedelta
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from syncore import ConflictPolicy, Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
+from syncore.errors import AdapterError, SimulatedCrash
+from syncore.merge import BODY_FIELDS
+from syncore.models import Body
+from syncore.state_types import PendingCategory
+from syncore.testing import MemoryAdapter
+from syncore.testing.strategies import contacts
+
+from ._common import T0
+
+LINK_FIELD = "Syncore_Link__c"
+KIND = Kind.CONTACT
+WORDS = st.sampled_from(["", "Alpha", "Beta", "Room 1", "Müller & Söhne", "O'Brien"])
+_EMULATOR = None
+#: rules run in this process, to show the soak exercised what it claims
+STATS: Counter[str] = Counter()
+
+
+def emulator():
+    """The process's emulator, started on first use."""
+    global _EMULATOR
+    if _EMULATOR is None:
+        from syncore_salesforce.emulator import SalesforceEmulator
+
+        logging.getLogger("syncore_salesforce").setLevel(logging.ERROR)  # retries under injected faults
+        _EMULATOR = SalesforceEmulator(start_time=T0).start()
+        for sobject in ("Contact", "Event", "Task"):
+            _EMULATOR.add_external_id(sobject, LINK_FIELD)
+    return _EMULATOR
+
+
+class E2EMachine(RuleBasedStateMachine):
+    """MemoryAdapter (PIM) ⇄ SalesforceAdapter (CRM) through SyncEngine, with emulator faults."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from syncore_salesforce import SalesforceAdapter
+
+        self.emu = emulator()
+        self.emu.reset()
+        self.emu.clock.advance(hours=1)
+        self.crm = SalesforceAdapter.for_emulator(self.emu, link_field=LINK_FIELD, sleep=lambda s: None)
+        self.pim = MemoryAdapter(name="pim", formatted_bodies=True, batch_size=7, clock=self.emu.clock.now)
+
+    @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS,
+                                        ConflictPolicy.NEWEST_WINS]))
+    def setup(self, policy: ConflictPolicy) -> None:
+        self.state = SqliteStateStore(":memory:")
+        self.settings = SyncSettings(conflict_policy=policy, min_delete_count=10**6, retry_base=timedelta(0),
+                                     retry_max=timedelta(0))
+        self.engine = SyncEngine(pim=self.pim, crm=self.crm, state=self.state, settings=self.settings,
+                                 clock=self.emu.clock.now)
+
+    def tick(self) -> None:
+        self.emu.clock.advance(seconds=7)
+
+    def _sf_ids(self) -> list[str]:
+        return sorted(row["Id"] for row in self.emu.all("Contact"))
+
+    # -- users ----------------------------------------------------------------------------------------
+    @rule(record=contacts(), count=st.integers(1, 4))
+    def pim_create(self, record, count: int) -> None:
+        for _ in range(count):
+            self.tick()
+            self.pim.put(record)
+
+    @rule(first=st.sampled_from(["Ada", "Alan", "Grace"]), last=st.sampled_from(["Lovelace", "Turing", "Hopper"]),
+          title=WORDS, phone=st.sampled_from(["", "+1 555 0100"]))
+    def sf_create(self, first: str, last: str, title: str, phone: str) -> None:
+        self.tick()
+        self.emu.insert("Contact", {"FirstName": first, "LastName": last, "Title": title or None,
+                                    "Phone": phone or None, "OwnerId": self.emu.user_id})
+
+    @rule(data=st.data(), field=st.sampled_from(["phone", "title", "notes"]), value=WORDS)
+    def pim_edit(self, data, field: str, value: str) -> None:
+        ids = sorted(self.pim.records(KIND))
+        if ids:
+            self.tick()
+            new = Body(html=f"<p><b>{value}</b></p>") if field == "notes" and value else value
+            self.pim.edit(data.draw(st.sampled_from(ids)), **{field: new})
+
+    @rule(data=st.data(), field=st.sampled_from(["Phone", "Title", "Description"]), value=WORDS)
+    def sf_edit(self, data, field: str, value: str) -> None:
+        ids = self._sf_ids()
+        if ids:
+            self.tick()
+            self.emu.update("Contact", data.draw(st.sampled_from(ids)), {field: value or None})
+
+    @rule(data=st.data())
+    def pim_delete(self, data) -> None:
+        ids = sorted(self.pim.records(KIND))
+        if ids:
+            self.tick()
+            self.pim.remove(data.draw(st.sampled_from(ids)))
+
+    @rule(data=st.data())
+    def sf_delete(self, data) -> None:
+        ids = self._sf_ids()
+        if ids:
+            self.tick()
+            self.emu.delete("Contact", data.draw(st.sampled_from(ids)))
+
+    # -- faults ---------------------------------------------------------------------------------------
+    @rule(n=st.integers(1, 5), status=st.sampled_from([500, 503]))
+    def sf_server_errors(self, n: int, status: int) -> None:
+        self.emu.faults.server_error(n, status)
+
+    @rule(n=st.integers(1, 3))
+    def sf_drop_connections(self, n: int) -> None:
+        self.emu.faults.drop_connections(n)
+
+    @rule(n=st.integers(1, 6))
+    def sf_lock_rows(self, n: int) -> None:
+        self.emu.faults.lock_rows(n)
+
+    @rule()
+    def sf_reject_session(self) -> None:
+        self.emu.faults.reject_sessions(1)
+
+    @rule(seconds=st.sampled_from([30, 120, 250]), n=st.integers(1, 3))
+    def sf_backdate_commits(self, seconds: int, n: int) -> None:
+        self.emu.faults.backdate_commits(seconds, n)
+
+    @rule(op=st.sampled_from(["changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link"]))
+    def pim_fail_call(self, op: str) -> None:
+        self.pim.fail_next(op)
+
+    @rule(writes=st.integers(0, 4))
+    def pim_crash(self, writes: int) -> None:
+        self.pim.crash_after(writes)
+
+    # -- syncing --------------------------------------------------------------------------------------
+    @rule()
+    def sync_with_faults(self) -> None:
+        self.tick()
+        STATS["sync_with_faults"] += 1
+        try:
+            self.engine.sync(KIND)
+        except (SimulatedCrash, AdapterError):
+            STATS["sync_interrupted"] += 1
+
+    @rule()
+    def sync_clean(self) -> None:
+        self.emu.faults.clear()
+        self.pim.clear_faults()
+        for _ in range(2):
+            self.tick()
+            self.engine.sync(KIND)
+        self.check_converged()
+        STATS["clean_rounds_checked"] += 1
+        STATS["pairs_checked"] += self.state.count_pairs(self.settings.profile, KIND)
+        self.tick()
+        again = self.engine.plan(KIND)
+        assert again.operations == [], [(op.target, op.action, op.reason, op.fields) for op in again.operations]
+
+    def check_converged(self) -> None:
+        profile = self.settings.profile
+        pairs = list(self.state.iter_pairs(profile, KIND))
+        ambiguous = {(p.side, p.native_id) for p in self.state.pending(profile, KIND)
+                     if p.category is PendingCategory.AMBIGUOUS}
+        sf = {item.id: item.record for item in self.crm.full_scan(KIND).upserts}
+        recs = {Side.PIM: self.pim.records(KIND), Side.CRM: sf}
+        for side in Side:
+            paired = [p.id_on(side) for p in pairs]
+            assert len(paired) == len(set(paired)), "a record is in two pairs"
+            unpaired = set(recs[side]) - set(paired) - {i for s, i in ambiguous if s is side}
+            assert not unpaired, f"{side.value} records never synced: {[recs[side][i] for i in unpaired]}"
+            assert set(paired) <= set(recs[side]), "a pair points at a record that is gone"
+        for pair in pairs:
+            differing = self.crm.represent(recs[Side.PIM][pair.pim_id]).changed_fields(recs[Side.CRM][pair.crm_id])
+            if pair.pim_body is not None:
+                differing -= BODY_FIELDS
+            assert not differing, f"pair differs in {sorted(differing)}"
+        assert not self.emu.errors, self.emu.errors[:1]
+
+    def teardown(self) -> None:
+        if hasattr(self, "state"):
+            self.state.close()
+        self.crm.close()

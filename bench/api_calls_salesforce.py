@@ -1,0 +1,149 @@
+"""Salesforce API calls of incremental syncs against the lower bound (salesforce.md §5), from the emulator's log.
+
+World: a PIM MemoryAdapter ⇄ the real SalesforceAdapter (simple-salesforce over HTTP to the in-repo emulator,
+External ID link field, session-id client), N contacts synced and settled. For each k, k contacts are edited in
+Salesforce by another user and k *other* contacts are edited in the PIM (each becomes one Salesforce update);
+then one sync is measured: every request in the emulator log counts.
+
+Lower bound per sObject type: ``L = max(1, ⌈k_S/2000⌉) + ⌈w_upsert/200⌉ + ⌈w_delete/200⌉`` with k_S = k and
+w_upsert = k here. Target: calls ≤ L + 2. The next (unmeasured) sync reads the engine's own k writes back
+(the echo); its calls are shown too. Also: a no-change sync's calls per kind.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from ._common import (
+    Config,
+    Section,
+    Table,
+    Target,
+    adapter_available,
+    contact,
+    cpu_timer,
+    fmt_s,
+    not_run,
+    use_variant,
+)
+
+NAME = "api_calls_salesforce"
+TITLE = "Salesforce API calls against the lower bound (emulator request log)"
+KS = (0, 1, 199, 200, 201, 2500)
+LINK_FIELD = "Syncore_Link__c"
+
+
+def lower_bound(k_read: int, w_upsert: int, w_delete: int = 0) -> int:
+    return max(1, math.ceil(k_read / 2000)) + math.ceil(w_upsert / 200) + math.ceil(w_delete / 200)
+
+
+class SalesforceWorld:
+    """A started emulator, the adapters and an engine with ``n`` contacts synced and settled."""
+
+    def __init__(self, n: int) -> None:
+        from syncore import Kind, SqliteStateStore, SyncEngine, SyncSettings
+        from syncore.testing import MemoryAdapter
+        from syncore_salesforce import SalesforceAdapter
+        from syncore_salesforce.emulator import SalesforceEmulator
+
+        from ._common import T0
+
+        self.kind = Kind.CONTACT
+        self.emu = SalesforceEmulator(start_time=T0).start()
+        for sobject in ("Contact", "Event", "Task"):
+            self.emu.add_external_id(sobject, LINK_FIELD)
+        self.crm = SalesforceAdapter(self.emu.client(), clock=self.emu.clock.now, sleep=lambda s: None,
+                                     link_field=LINK_FIELD)
+        self.pim = MemoryAdapter(name="pim", batch_size=512, clock=self.emu.clock.now)
+        for i in range(n):
+            self.pim.put(contact(i))
+        self.engine = SyncEngine(pim=self.pim, crm=self.crm, state=SqliteStateStore(":memory:"),
+                                 settings=SyncSettings(max_delete_ratio=1.0), clock=self.emu.clock.now)
+        self.initial = self.sync()
+        self.echo = self.sync()
+        self.pairs = sorted((p.crm_id, p.pim_id) for p in self.engine.state.iter_pairs("default", self.kind))
+        self.round = 0
+
+    def sync(self, kind=None) -> dict:
+        """One sync; returns its request counts (all requests, and those counted against the daily limit)."""
+        self.emu.clock.advance(minutes=5)
+        self.emu.reset_log()
+        with cpu_timer() as t:
+            result = self.engine.sync(kind or self.kind)
+        log = self.emu.requests
+        assert not self.emu.errors, self.emu.errors[:1]
+        return {"ok": result.ok, "errors": [e.message for e in result.errors[:3]], "calls": len(log),
+                "counted": sum(e.counted for e in log), "by_op": dict(Counter(e.operation for e in log)),
+                "cpu": t["cpu"], "counts": result.summary.as_dict()["counts"]}
+
+    def case(self, k: int) -> dict:
+        self.round += 1
+        self.emu.clock.advance(minutes=5)
+        crm_side = self.pairs[:k]
+        pim_side = self.pairs[k : 2 * k]
+        for crm_id, _ in crm_side:
+            self.emu.update("Contact", crm_id, {"Title": f"Director {self.round}"})
+        for _, pim_id in pim_side:
+            self.pim.edit(pim_id, phone=f"+1 555 {self.round:03d}{len(pim_id):04d}")
+        self.pairs = self.pairs[2 * k :] + self.pairs[: 2 * k]  # next case edits other records first
+        measured = self.sync()
+        echo = self.sync()
+        return {"k": k, "measured": measured, "echo": echo, "lower_bound": lower_bound(k, k)}
+
+    def close(self) -> None:
+        self.crm.close()
+        self.emu.stop()
+
+
+def _ops(by_op: dict) -> str:
+    return ", ".join(f"{op}×{n}" for op, n in sorted(by_op.items())) or "none"
+
+
+def run(cfg: Config) -> Section:
+    use_variant("as is")  # call counts and throughput are measured on the code as it is
+    reason = adapter_available("syncore_salesforce", ("SalesforceAdapter",)) or adapter_available(
+        "syncore_salesforce.emulator", ("SalesforceEmulator",))
+    targets = [f"k = {k}: calls ≤ lower bound + 2" for k in KS] + ["no-change sync: 1 call per kind (Salesforce)"]
+    if reason:
+        return not_run(NAME, TITLE, reason, targets)
+    ks = tuple(k for k in KS if k <= 201) if cfg.quick else KS
+    n = 500 if cfg.quick else max(1000, 2 * max(ks))
+    section = Section(name=NAME, title=TITLE)
+    world = SalesforceWorld(n)
+    try:
+        rows, cases = [], []
+        for k in ks:
+            c = world.case(k)
+            cases.append(c)
+            m, bound = c["measured"], c["lower_bound"]
+            ok = m["ok"] and m["calls"] <= bound + 2
+            rows.append([k, m["calls"], m["counted"], bound, f"{m['calls'] / bound:.2f}", _ops(m["by_op"]),
+                         c["echo"]["calls"], fmt_s(m["cpu"]), "yes" if ok else "NO"])
+            section.targets.append(Target(f"Salesforce calls, k = {k} changes each side", f"≤ L + 2 = {bound + 2}",
+                                          f"{m['calls']} (ratio {m['calls'] / bound:.2f})", ok))
+        section.tables.append(Table(
+            f"Incremental contact syncs over {n:,} synced pairs: k Salesforce edits + k PIM edits",
+            ["k", "calls", "counted", "lower bound L", "calls / L", "requests", "echo sync calls", "CPU", "≤ L+2"],
+            rows))
+        from syncore import Kind
+
+        for kind in (Kind.EVENT, Kind.TASK):
+            world.sync(kind)  # first sync of an empty kind is a full scan
+        per_kind = {kind.value: world.sync(kind) for kind in Kind}
+        section.tables.append(Table("No-change sync, calls per kind (Salesforce)", ["kind", "calls", "requests"],
+                                    [[k, v["calls"], _ops(v["by_op"])] for k, v in per_kind.items()]))
+        one = all(v["calls"] == 1 for v in per_kind.values())
+        section.targets.append(Target("no-change sync: 1 call per kind (Salesforce)", "1 per kind",
+                                      ", ".join(f"{k} {v['calls']}" for k, v in per_kind.items()), one))
+        section.notes.append(
+            f"Initial load of {n:,} contacts: {world.initial['calls']} calls ({_ops(world.initial['by_op'])}); "
+            f"its echo sync: {world.echo['calls']} ({_ops(world.echo['by_op'])})."
+        )
+        section.notes.append("CPU includes the emulator, which serves HTTP on a thread of this process.")
+        if cfg.quick:
+            section.notes.append("--quick: k = 2500 skipped (needs 5,000 synced contacts).")
+        section.data = {"n": n, "cases": cases, "no_change": per_kind, "initial": world.initial, "echo": world.echo}
+    finally:
+        world.close()
+    return section
