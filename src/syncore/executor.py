@@ -194,6 +194,15 @@ class Executor:
 
     def _fail(self, op: Operation, error: AdapterError) -> None:
         self.failed_pairs.add(op.pair_id)
+        found = self.pair_plans.get(op.pair_id)
+        if found is not None and found.found_base is not None and found.pim_id and found.crm_id:
+            # The two records were recognised as one even though the write failed: keep that knowledge.
+            # No versions are stored, so the merge is redone at the next sync (both sides are parked below).
+            self.state.save_pair(Pair(
+                profile=self.profile, kind=self.kind, pair_id=found.pair_id, pim_id=found.pim_id,
+                crm_id=found.crm_id, pim_version=None, crm_version=None, base=found.found_base,
+                conflicts=found.found_two_way,
+            ))
         self.result.errors.append(
             RecordError(side=op.target, native_id=op.target_id or op.source_id, action=op.action, message=str(error),
                         code=getattr(error, "code", None))

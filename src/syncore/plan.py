@@ -78,6 +78,10 @@ class PairPlan:
     keep_pending_conflict: bool = False
     #: fields left under an unresolved conflict
     conflicts: frozenset[str] = frozenset()
+    #: for a pair found this sync (matched or recovered): what to store if its writes fail, so the pairing
+    #: itself is never lost and the merge is simply redone next time
+    found_base: Record | None = None
+    found_two_way: frozenset[str] = frozenset()
 
 
 @attrs.define(kw_only=True)

@@ -306,7 +306,7 @@ class Planner:
 
     def _merge_pair(
         self, pair: Pair, items: dict[Side, RemoteRecord | None], changed: dict[Side, bool],
-        settles: tuple[tuple[Side, str], ...], two_way: frozenset[str] | None = None,
+        settles: tuple[tuple[Side, str], ...], two_way: frozenset[str] | None = None, found: bool = False,
     ) -> None:
         pim_item, crm_item = items[Side.PIM], items[Side.CRM]
         result = self._merge(
@@ -354,6 +354,8 @@ class Planner:
                 settles=settles,
                 keep_pending_conflict=bool(result.open_conflicts),
                 conflicts=result.open_conflicts,
+                found_base=pair.base if found else None,
+                found_two_way=(two_way or frozenset()) if found else frozenset(),
             )
         )
 
@@ -524,7 +526,7 @@ class Planner:
         # Records that never agreed before have no common ancestor: compare them field against field.
         two_way = frozenset(base.field_names()) if two_way_all else frozenset()
         self._merge_pair(pair, {Side.PIM: pim_item, Side.CRM: crm_item}, {Side.PIM: True, Side.CRM: True}, settles,
-                         two_way=two_way)
+                         two_way=two_way, found=True)
 
     def _in_range(self, record: Record) -> bool:
         today = self.now.date()

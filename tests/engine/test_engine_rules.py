@@ -550,3 +550,34 @@ def test_crash_then_source_edit_is_recovered_by_the_journal_without_links(world:
     world.engine.sync(Kind.EVENT)
     assert [e.subject for e in world.crm.records(Kind.EVENT).values()] == ["Final title"]
     assert len(world.pim.records(Kind.EVENT)) == 1
+
+
+def test_a_recovered_pair_survives_a_failed_write(world: World) -> None:
+    from syncore.errors import SimulatedCrash
+
+    world.crm = type(world.crm)(name="crm", formatted_bodies=False, link_ids=False, clock=world.clock)
+    world.make_engine(SyncSettings(retry_base=timedelta(0)))
+    pim_id = world.pim.put(Task(subject="Draft"))
+    world.crm.crash_after(1)
+    with pytest.raises(SimulatedCrash):
+        world.engine.sync(Kind.TASK)
+    world.pim.edit(pim_id, subject="Final")
+    world.crm.fail_record(lambda record: True, RecordRejected("locked", code="X"), times=1)
+    world.engine.sync(Kind.TASK)  # recognises the copy, but updating it fails
+    world.engine.sync(Kind.TASK)
+    assert [t.subject for t in world.crm.records(Kind.TASK).values()] == ["Final"]
+    assert len(world.pim.records(Kind.TASK)) == 1
+
+
+def test_a_matched_pair_survives_a_failed_write(world: World) -> None:
+    world.make_engine(SyncSettings(retry_base=timedelta(0)))
+    world.pim.put(Contact(last_name="Hopper", email="grace@example.com", title="Admiral"))
+    world.crm.put(Contact(last_name="Hopper", email="grace@example.com"))
+    world.crm.fail_record(lambda record: True, RecordRejected("locked", code="X"), times=1)
+    world.engine.sync(Kind.CONTACT)  # matched by email; copying the title fails
+    world.crm.edit(only_id(world.crm.records(Kind.CONTACT)), email="grace.hopper@example.com")
+    world.engine.sync(Kind.CONTACT)  # the match key changed meanwhile: only the stored pairing can help
+    assert len(world.pim.records(Kind.CONTACT)) == len(world.crm.records(Kind.CONTACT)) == 1
+    assert only(world.crm.records(Kind.CONTACT)).title == "Admiral"
+    # the pair never agreed on an email, so the two addresses are a conflict for review, not a silent pick
+    assert [c.field for c in world.engine.plan(Kind.CONTACT).conflicts] == ["email"]
