@@ -6,7 +6,6 @@ normalized plain text matches, so a formatted Outlook body and its plain Salesfo
 
 from __future__ import annotations
 
-import html as _html
 import re
 from html.parser import HTMLParser
 
@@ -99,8 +98,3 @@ def rtf_is_formatted(source: bytes | str) -> bool:
         html_parts = re.findall(rb"\{\\\*\\htmltag\d*\s?([^}]*)\}", raw)
         return html_is_formatted(b"".join(html_parts).decode("latin-1"))
     return _RTF_FORMATTING.search(raw) is not None
-
-
-def escape_text_as_html(text: str) -> str:
-    """Plain text as minimal HTML, for writing a plain body to an HTML-only backend."""
-    return "<html><body>" + "<br>".join(_html.escape(line) for line in text.split("\n")) + "</body></html>"

@@ -11,6 +11,7 @@ from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLock
 from .executor import Executor
 from .models import Kind, Side
 from .plan import Operation, Plan
+from .remote import fetch_in_batches
 from .planner import Planner
 from .results import EventType, SyncEvent, SyncResult
 from .settings import SyncSettings
@@ -181,11 +182,7 @@ class SyncEngine:
             if not ops:
                 continue
             adapter = self.adapters[side]
-            ids = sorted({op.source_id for op in ops})  # type: ignore[misc]
-            current = {}
-            batch = max(1, adapter.capabilities.max_fetch_batch)
-            for start in range(0, len(ids), batch):
-                current.update(adapter.fetch(kind, ids[start : start + batch]))
+            current = fetch_in_batches(adapter, kind, (op.source_id for op in ops))  # type: ignore[misc]
             for op in ops:
                 item = current.get(op.source_id)  # type: ignore[arg-type]
                 if item is None or (item.version is not None and item.version != op.source_version):

@@ -19,7 +19,7 @@ from .matching import match
 from .merge import BODY_FIELDS, MergeInput, MergeResult, merge
 from .models import Body, Event, Kind, Record, Side, Task
 from .plan import Conflict, FieldChange, Operation, PairPlan, Plan, Skip
-from .remote import ChangeSet, RemoteRecord
+from .remote import ChangeSet, RemoteRecord, fetch_in_batches
 from .results import EventType, SyncEvent
 from .settings import KindSettings, SyncSettings
 from .state.sqlite import fingerprint
@@ -94,15 +94,7 @@ class Planner:
         return adapter.full_scan(self.kind)
 
     def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
-        ids = sorted(set(ids))
-        if not ids:
-            return {}
-        adapter = self.adapters[side]
-        batch = max(1, adapter.capabilities.max_fetch_batch)
-        found: dict[str, RemoteRecord] = {}
-        for start in range(0, len(ids), batch):
-            found.update(adapter.fetch(self.kind, ids[start : start + batch]))
-        return found
+        return fetch_in_batches(self.adapters[side], self.kind, ids)
 
     def _skip(self, side: Side, native_id: str, reason: str, pending: PendingCategory | None = None) -> None:
         self.plan.skipped.append(Skip(side=side, native_id=native_id, reason=reason, pending=pending))
@@ -455,10 +447,12 @@ class Planner:
                 **{f"{target.value}_ids": [c.id for c in found.values()], f"{source_side.value}_ids": list(found)},
             )
             already = {pair.id_on(target) for pair in known} | {pair.id_on(source_side) for pair in known}
+            sources = self._fetch(source_side, [s for s in found if s not in unpaired[source_side]])
+            sources.update(unpaired[source_side])
             for source_id, created in found.items():
                 if created.id in already or source_id in already:
                     continue  # the crash came after the pair was stored: nothing to recover
-                source = unpaired[source_side].get(source_id) or self._fetch(source_side, [source_id]).get(source_id)
+                source = sources.get(source_id)
                 if source is None:
                     continue
                 pim_item, crm_item = (source, created) if source_side is Side.PIM else (created, source)
@@ -480,6 +474,8 @@ class Planner:
         by_fingerprint: dict[str, list[RemoteRecord]] = {}
         for item in sorted(unpaired[target].values(), key=lambda item: item.id):
             by_fingerprint.setdefault(fingerprint(item.record), []).append(item)
+        intents = [i for i in intents if i.fingerprint in by_fingerprint and i.source_id]
+        fetched = self._fetch(source_side, [i.source_id for i in intents if i.source_id not in unpaired[source_side]])
         for intent in sorted(intents, key=lambda i: i.source_id or ""):
             if not intent.fingerprint or not intent.source_id:
                 continue
@@ -488,7 +484,7 @@ class Planner:
                 continue  # edited since, or never written: the matcher or a new create takes over
             source = unpaired[source_side].get(intent.source_id)
             if source is None:
-                source = self._fetch(source_side, [intent.source_id]).get(intent.source_id)
+                source = fetched.get(intent.source_id)
                 if source is None or self.state.pairs_for(self.profile, self.kind,
                                                           **{f"{source_side.value}_ids": [source.id]}):
                     continue

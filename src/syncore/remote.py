@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -129,8 +130,11 @@ class WriteOutcome:
         return self.error is None
 
 
-def by_id(records: Mapping[str, RemoteRecord] | tuple[RemoteRecord, ...] | list[RemoteRecord]) -> dict[str, RemoteRecord]:
-    """Index remote records by native id."""
-    if isinstance(records, Mapping):
-        return dict(records)
-    return {item.id: item for item in records}
+def fetch_in_batches(adapter: Any, kind: Kind, ids: Iterable[str]) -> dict[str, RemoteRecord]:
+    """Read ``ids`` through ``adapter.fetch`` in batches of its ``max_fetch_batch``; missing ids are absent."""
+    wanted = sorted(set(ids))
+    batch = max(1, adapter.capabilities.max_fetch_batch)
+    found: dict[str, RemoteRecord] = {}
+    for start in range(0, len(wanted), batch):
+        found.update(adapter.fetch(kind, wanted[start : start + batch]))
+    return found
