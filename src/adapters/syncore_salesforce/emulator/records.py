@@ -108,12 +108,7 @@ class RecordWriter:
         with self.store.lock:
             old = self.find(obj, raw_id)
             self._check_object(obj, "updateable", "updated", trusted)
-            if not trusted and self.faults.take_row_lock():
-                raise RecordError(
-                    "UNABLE_TO_LOCK_ROW",
-                    f"unable to obtain exclusive access to this record or 1 records: {old['Id']}",
-                    [],
-                )
+            self._check_row_lock(old["Id"], trusted)
             values = decode_payload(obj, payload, creating=False, trusted=trusted)
             values = check_values(obj, values)
             rec = copy.copy(old)
@@ -130,6 +125,13 @@ class RecordWriter:
             self.store.put(obj, rec)
             return rec["Id"]
 
+    def _check_row_lock(self, record_id: str, trusted: bool) -> None:
+        """An injected lock contention refuses a client's write of one record (never a direct edit)."""
+        if not trusted and self.faults.take_row_lock():
+            raise RecordError(
+                "UNABLE_TO_LOCK_ROW", f"unable to obtain exclusive access to this record or 1 records: {record_id}", []
+            )
+
     def delete(
         self,
         obj: SObjectDef,
@@ -143,12 +145,7 @@ class RecordWriter:
         with self.store.lock:
             old = self.find(obj, raw_id)
             self._check_object(obj, "deletable", "deleted", trusted)
-            if not trusted and self.faults.take_row_lock():
-                raise RecordError(
-                    "UNABLE_TO_LOCK_ROW",
-                    f"unable to obtain exclusive access to this record or 1 records: {old['Id']}",
-                    [],
-                )
+            self._check_row_lock(old["Id"], trusted)
             now = stamp or self._stamp()
             rec = copy.copy(old)
             rec["IsDeleted"] = True
