@@ -180,6 +180,7 @@ def _compact_base() -> str:
     the field name (\"mailing_country\"); needs a schema step that rewrites stored bases."""
     import json
 
+    from syncore import snapshots
     from syncore.models import Kind
     from syncore.state import sqlite
 
@@ -187,16 +188,16 @@ def _compact_base() -> str:
     index = {kind: {name: str(i) for i, name in enumerate(names[kind])} for kind in Kind}
 
     def encode_record(record: Any) -> bytes:
-        defaults = sqlite._DEFAULTS[record.kind]
+        defaults = snapshots._DEFAULTS[record.kind]
         keys = index[record.kind]
-        data = {keys[k]: v for k, v in sqlite._converter.unstructure(record).items() if v != defaults[k]}
+        data = {keys[k]: v for k, v in snapshots._converter.unstructure(record).items() if v != defaults[k]}
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
     def decode_record(kind: Any, blob: bytes) -> Any:
-        data = dict(sqlite._DEFAULTS[kind])
+        data = dict(snapshots._DEFAULTS[kind])
         fields = names[kind]
         data.update((fields[int(k)], v) for k, v in json.loads(blob).items())
-        return sqlite._converter.structure(data, kind.record_type)
+        return snapshots._converter.structure(data, kind.record_type)
 
     _set(sqlite, "encode_record", encode_record)
     _set(sqlite, "decode_record", decode_record)
@@ -226,6 +227,7 @@ def _trusted_decode() -> str:
     import json
     import typing
 
+    from syncore import snapshots
     from syncore.models import Kind
     from syncore.state import sqlite
 
@@ -243,7 +245,7 @@ def _trusted_decode() -> str:
         plans[kind] = (cls, fields)
     encoded_keys = {kind: None for kind in Kind}
     setter = object.__setattr__
-    structure = sqlite._converter.structure
+    structure = snapshots._converter.structure
 
     names = {kind: kind.record_type.field_names() for kind in Kind}
 

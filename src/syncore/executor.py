@@ -27,7 +27,7 @@ from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult
 from .settings import SyncSettings
-from .state.sqlite import fingerprint
+from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 
 # Errors after which no further call is worth making in this sync: the rest is retried next time.

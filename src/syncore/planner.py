@@ -22,7 +22,7 @@ from .plan import Conflict, FieldChange, Operation, PairPlan, Plan, Skip
 from .remote import ChangeSet, RemoteRecord, fetch_in_batches
 from .results import EventType, SyncEvent
 from .settings import KindSettings, SyncSettings
-from .state.sqlite import fingerprint
+from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 
 

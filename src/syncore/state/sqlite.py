@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -13,12 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import attrs
 
 from .._converters import make_converter
 from ..abc import StateStore
 from ..errors import ConfigurationError
-from ..models import Body, Kind, Record, Side
+from ..models import Body, Kind, Side
+from ..snapshots import decode_record, encode_record
 from ..state_types import Action, HistoryEntry, Intent, Pair, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -38,40 +37,6 @@ def _ts(value: datetime | None) -> str | None:
 
 def _dt(value: str | None) -> datetime | None:
     return None if value is None else _converter.structure(value, datetime)
-
-
-def _defaults(record_type: type[Record]) -> dict[str, Any]:
-    defaults = {}
-    for field in attrs.fields(record_type):
-        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            defaults[field.name] = _converter.unstructure(field.default.factory())
-        elif field.default is not attrs.NOTHING and field.default is not None:
-            defaults[field.name] = _converter.unstructure(field.default)
-        else:
-            defaults[field.name] = None
-    return defaults
-
-
-_DEFAULTS = {kind: _defaults(kind.record_type) for kind in Kind}
-
-
-def encode_record(record: Record) -> bytes:
-    """Compact JSON of a record with default-valued fields left out (state bytes per pair are measured)."""
-    defaults = _DEFAULTS[record.kind]
-    data = {k: v for k, v in _converter.unstructure(record).items() if v != defaults[k]}
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def fingerprint(record: Record) -> str:
-    """A stable hash of a record's content (journaled with creates, to recognise the copy after a crash)."""
-    return hashlib.sha256(encode_record(record)).hexdigest()[:32]
-
-
-def decode_record(kind: Kind, blob: bytes) -> Record:
-    """The inverse of :func:`encode_record`."""
-    data = dict(_DEFAULTS[kind])
-    data.update(json.loads(blob))
-    return _converter.structure(data, kind.record_type)
 
 
 class SqliteStateStore(StateStore):
