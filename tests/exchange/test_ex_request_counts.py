@@ -6,9 +6,10 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
-from syncore.models import Event, Kind
+from syncore.models import Event, Kind, TaskStatus
 from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
 from syncore.testing import MemoryAdapter
+from syncore.testing.samples import sample_record
 from syncore_exchange._read import FETCH_BATCH
 from syncore_exchange._sync import MAX_CHANGES_RETURNED
 
@@ -42,7 +43,14 @@ def test_adapter_calls_per_operation(emu, adapter):
     emu.reset_log()
     adapter.update(Kind.EVENT, [UpdateRequest(ref=o.ref, id=o.id, record=_event(int(o.ref)).replace(subject="x"),
                                               fields=frozenset({"subject"}), base_version=o.version) for o in created])
-    # one GetItem to read change keys, zones and indexed entries, one UpdateItem for the batch
+    # sent blind on the planned change keys: one UpdateItem for the batch, no GetItem
+    assert emu.request_counts() == {"UpdateItem": 1}
+    emu.reset_log()
+    moved = [UpdateRequest(ref=o.ref, id=o.id, record=_event(int(o.ref) + 1).replace(subject="x"),
+                           fields=frozenset({"start", "end"}), base_version=emu.get_item(o.id)["changekey"])
+             for o in created]
+    adapter.update(Kind.EVENT, moved)
+    # new times are written in each item's own zones, which only the item knows: read first
     assert emu.request_counts() == {"GetItem": 1, "UpdateItem": 1}
     emu.reset_log()
     adapter.delete(Kind.EVENT, [DeleteRequest(ref=o.ref, id=o.id) for o in created])
@@ -66,3 +74,43 @@ def test_engine_sync_call_counts(emu, make_adapter):
     emu.reset_log()
     engine.sync(Kind.EVENT)
     assert emu.request_counts() == {"SyncFolderItems": 1}
+
+
+def test_update_batches_are_sent_without_reading_the_items(emu, adapter):
+    n = 100
+    created = adapter.create(Kind.CONTACT, [CreateRequest(ref=str(i), record=sample_record(Kind.CONTACT, i, now=NOW))
+                                            for i in range(n)])
+    edited = [sample_record(Kind.CONTACT, int(o.ref), now=NOW).replace(
+        title="CTO", phone=f"+1 555 {o.ref}", email=f"c{o.ref}@example.com", mailing_city="Bergen") for o in created]
+    emu.reset_log()
+    results = adapter.update(Kind.CONTACT, [
+        UpdateRequest(ref=o.ref, id=o.id, record=record, base_version=o.version,
+                      fields=frozenset({"title", "phone", "email", "mailing_city"}))
+        for o, record in zip(created, edited, strict=True)])
+    assert all(r.ok for r in results)
+    assert emu.request_counts() == {"UpdateItem": 1}
+    tasks = adapter.create(Kind.TASK, [CreateRequest(ref=str(i), record=sample_record(Kind.TASK, i, now=NOW))
+                                       for i in range(n)])
+    done = [sample_record(Kind.TASK, i, now=NOW).replace(status=TaskStatus.COMPLETED, subject="done") for i in range(n)]
+    emu.reset_log()
+    results = adapter.update(Kind.TASK, [UpdateRequest(ref=o.ref, id=o.id, record=record, base_version=o.version,
+                                                       fields=frozenset({"subject", "status"}))
+                                         for o, record in zip(tasks, done, strict=True)])
+    assert all(r.ok for r in results) and emu.request_counts() == {"UpdateItem": 1}
+
+
+def test_incremental_contact_sync_with_crm_edits_costs_no_getitem(emu, make_adapter):
+    pim = make_adapter()
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, batch_size=200, clock=lambda: NOW)
+    ids = [crm.put(sample_record(Kind.CONTACT, i, now=NOW)) for i in range(150)]
+    engine = SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(":memory:"), settings=SyncSettings(),
+                        clock=lambda: NOW)
+    engine.sync(Kind.CONTACT)
+    engine.sync(Kind.CONTACT)
+    for crm_id in ids:
+        crm.edit(crm_id, phone="+1 555 0100")
+    emu.reset_log()
+    result = engine.sync(Kind.CONTACT)
+    assert result.ok, result.errors
+    # the feed page (no mailbox changes) and the 150 phone updates in batches of 100
+    assert emu.request_counts() == {"SyncFolderItems": 1, "UpdateItem": 2}

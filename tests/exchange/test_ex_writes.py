@@ -1,13 +1,19 @@
-"""Writes: per-item outcomes, NeverOverwrite conflicts, the bulk abort, missing items, link recovery."""
+"""Writes: per-item outcomes, NeverOverwrite conflicts, the bulk abort, missing items, link recovery, blind updates."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from syncore.errors import NotFound, RecordRejected, VersionMismatch
+from exchangelib import EWSDate, EWSTimeZone
+from exchangelib.recurrence import Recurrence, WeeklyPattern
+from lxml import etree
+
+from syncore.errors import NotFound, RecordRejected, UnsupportedRecord, VersionMismatch
 from syncore.models import Kind
 from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
 from syncore.testing.samples import sample_record
+from syncore_exchange import ExchangeAdapter
+from syncore_exchange.emulator import EwsEmulator, clear_protocol_cache
 
 NOW = datetime(2031, 3, 3, 8, tzinfo=UTC)
 
@@ -131,3 +137,129 @@ def test_find_by_link_is_one_finditem_restricted_on_the_link_property(emu, adapt
     (find,) = [r for r in emu.requests if r.operation == "FindItem"]
     assert "SyncoreLink" in find.attrs["Restriction"] and "PublicStrings" in find.attrs["Restriction"]
     assert emu.request_counts() == {"FindItem": 1, "GetItem": 1}
+
+
+# -- blind updates: no GetItem first, indexed entries written per label ------------------------------------
+def _contact_with_every_label(emu, adapter):
+    item_id = emu.create_item(folder="contacts", fields={
+        "DisplayName": "Ann Lee", "GivenName": "Ann", "Surname": "Lee",
+        "PhoneNumbers": {"BusinessPhone": "+1 111", "MobilePhone": "+1 222", "HomePhone": "+1 333"},
+        "EmailAddresses": {"EmailAddress1": "ann@example.com", "EmailAddress2": "ann@home.example"},
+        "PhysicalAddresses": {"Business": {"Street": "Main 1", "City": "Oslo"}, "Home": {"City": "Bergen"}}})
+    return adapter.fetch(Kind.CONTACT, [item_id])[item_id]
+
+
+def _blind_update(emu, adapter, current, *fields, **values):
+    emu.reset_log()
+    (outcome,) = adapter.update(Kind.CONTACT, [UpdateRequest(
+        ref="u", id=current.id, record=current.record.replace(**values), fields=frozenset(fields),
+        base_version=current.version)])
+    assert outcome.ok, outcome.error
+    assert emu.request_counts() == {"UpdateItem": 1}  # the item's other entries were never read
+    return adapter.fetch(Kind.CONTACT, [current.id])[current.id], emu.get_item(current.id)["fields"]
+
+
+def test_blind_update_of_mapped_entries_keeps_the_unmapped_labels(emu, adapter):
+    current = _contact_with_every_label(emu, adapter)
+    _, fields = _blind_update(emu, adapter, current, "phone", "mobile_phone", "email", "mailing_city",
+                              phone="+1 999", mobile_phone="+1 888", email="ann@work.example", mailing_city="Bergen")
+    assert fields["PhoneNumbers"] == {"BusinessPhone": "+1 999", "MobilePhone": "+1 888", "HomePhone": "+1 333"}
+    assert fields["EmailAddresses"] == {"EmailAddress1": "ann@work.example", "EmailAddress2": "ann@home.example"}
+    assert fields["PhysicalAddresses"] == {"Business": {"Street": "Main 1", "City": "Bergen"},
+                                           "Home": {"City": "Bergen"}}
+
+
+def test_clearing_a_mapped_field_deletes_only_that_label(emu, adapter):
+    current = _contact_with_every_label(emu, adapter)
+    current, fields = _blind_update(emu, adapter, current, "phone", "email", "mailing_street",
+                                    phone="", email="", mailing_street="")
+    assert fields["PhoneNumbers"] == {"MobilePhone": "+1 222", "HomePhone": "+1 333"}
+    assert fields["EmailAddresses"] == {"EmailAddress2": "ann@home.example"}
+    # one part of the Business address cleared: its other parts and the Home address stay
+    assert fields["PhysicalAddresses"] == {"Business": {"City": "Oslo"}, "Home": {"City": "Bergen"}}
+    assert (current.record.phone, current.record.email, current.record.mailing_city) == ("", "", "Oslo")
+    _, fields = _blind_update(emu, adapter, current, "mailing_city", "mobile_phone", mailing_city="", mobile_phone="")
+    assert fields["PhysicalAddresses"] == {"Home": {"City": "Bergen"}}
+    assert fields["PhoneNumbers"] == {"HomePhone": "+1 333"}
+
+
+def test_blind_update_sends_only_the_owned_entries():
+    # wire check: no SetItemField/DeleteItemField for a label syncore does not map (a real server would apply it)
+    with EwsEmulator(mailboxes=["user@example.com"], record_xml=True) as emu:
+        adapter = ExchangeAdapter(emu.account(default_timezone=EWSTimeZone("UTC")), sleep=lambda s: None)
+        current = _contact_with_every_label(emu, adapter)
+        _blind_update(emu, adapter, current, "phone", "email", "mailing_city", phone="", email="x@example.com",
+                      mailing_city="Bergen")
+        (update,) = [r for r in emu.requests if r.operation == "UpdateItem"]
+        xml = etree.fromstring(update.request_xml)
+        indexed = {(u.getparent().tag.split("}")[1], u.get("FieldURI"), u.get("FieldIndex"))
+                   for u in xml.iter("{*}IndexedFieldURI")}
+        assert {index for _, _, index in indexed} == {"BusinessPhone", "EmailAddress1", "Business"}
+        assert ("DeleteItemField", "contacts:PhoneNumber", "BusinessPhone") in indexed
+        # the Business address travels as one entry: filled parts set, empty parts deleted
+        assert ("SetItemField", "contacts:PhysicalAddress:City", "Business") in indexed
+        assert ("SetItemField", "contacts:PhysicalAddress:Street", "Business") in indexed
+        assert ("DeleteItemField", "contacts:PhysicalAddress:State", "Business") in indexed
+        adapter.close()
+    clear_protocol_cache()
+
+
+def test_contact_update_batch_is_one_updateitem_and_a_stale_key_is_a_mismatch_for_that_item_only(emu, adapter):
+    outcomes = _create(adapter, Kind.CONTACT, 4)
+    requests = _title_requests(adapter, outcomes)
+    emu.update_item(outcomes[2].id, {"JobTitle": "edited in Outlook meanwhile"})
+    emu.reset_log()
+    results = adapter.update(Kind.CONTACT, requests)
+    assert [r.ok for r in results] == [True, True, False, True]
+    assert isinstance(results[2].error, VersionMismatch)
+    assert emu.get_item(outcomes[2].id)["fields"]["JobTitle"] == "edited in Outlook meanwhile"
+    for i in (0, 1, 3):
+        stored = emu.get_item(outcomes[i].id)
+        assert stored["fields"]["JobTitle"] == f"T{i}" and results[i].version == stored["changekey"]
+    # the batch, then one GetItem of the refused item only to tell a real conflict from a spurious one
+    (get,) = [r for r in emu.requests if r.operation == "GetItem"]
+    assert [u.item_count for u in emu.requests if u.operation == "UpdateItem"] == [4] and get.item_count == 1
+
+
+def test_batch_aborted_by_another_per_item_error_loses_no_result(emu, adapter):
+    outcomes = _create(adapter, Kind.CONTACT, 3)
+    requests = _title_requests(adapter, outcomes)
+    # exchangelib raises ErrorInvalidPropertySet for the whole call: the batch is re-read, item 1 retried alone
+    emu.faults.item_error("ErrorInvalidPropertySet", item_ids=[outcomes[1].id], operation="UpdateItem", count=1)
+    emu.reset_log()
+    results = adapter.update(Kind.CONTACT, requests)
+    assert all(r.ok for r in results)
+    assert [emu.get_item(o.id)["fields"]["JobTitle"] for o in outcomes] == ["T0", "T1", "T2"]
+    assert [r.version for r in results] == [emu.get_item(o.id)["changekey"] for o in outcomes]
+    assert [u.item_count for u in emu.requests if u.operation == "UpdateItem"] == [3, 1]
+
+
+def test_item_that_became_a_recurring_series_is_refused_per_item(emu, adapter):
+    outcomes = _create(adapter, Kind.EVENT)
+    requests = _renamed(adapter, Kind.EVENT, outcomes)
+    emu.update_item(outcomes[0].id, {"Recurrence": Recurrence(pattern=WeeklyPattern(interval=1, weekdays=[2]),
+                                                              start=EWSDate(2031, 3, 4), number=5)})
+    results = adapter.update(Kind.EVENT, requests)
+    assert [r.ok for r in results] == [False, True, True]
+    assert isinstance(results[0].error, UnsupportedRecord) and "recurring" in str(results[0].error)
+    assert emu.get_item(outcomes[0].id)["fields"]["Subject"] == "Meeting 0"  # the series is left alone
+    # the same through the pre-read path (a move reads the item's zones first)
+    current = adapter.fetch(Kind.EVENT, [outcomes[1].id])[outcomes[1].id]
+    emu.update_item(outcomes[1].id, {"Recurrence": Recurrence(pattern=WeeklyPattern(interval=1, weekdays=[2]),
+                                                              start=EWSDate(2031, 3, 4), number=5)})
+    moved = current.record.replace(start=current.record.start + timedelta(hours=1),
+                                   end=current.record.end + timedelta(hours=1))
+    (result,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="m", id=current.id, record=moved,
+                                                          fields=frozenset({"start", "end"}),
+                                                          base_version=current.version)])
+    assert isinstance(result.error, UnsupportedRecord)
+
+
+def test_update_without_a_change_key_reads_the_item_first(emu, adapter):
+    current = _contact_with_every_label(emu, adapter)
+    emu.reset_log()
+    (outcome,) = adapter.update(Kind.CONTACT, [UpdateRequest(ref="u", id=current.id, fields=frozenset({"phone"}),
+                                                             record=current.record.replace(phone="+1 999"))])
+    assert outcome.ok and emu.request_counts() == {"GetItem": 1, "UpdateItem": 1}
+    assert emu.get_item(current.id)["fields"]["PhoneNumbers"] == {
+        "BusinessPhone": "+1 999", "MobilePhone": "+1 222", "HomePhone": "+1 333"}

@@ -15,6 +15,7 @@ from syncore.models import Kind
 
 from ._link import LINK_FIELD
 from ._mapping import BodyValue
+from ._update import entry_name
 
 ITEM_CLASS = {Kind.EVENT: CalendarItem, Kind.CONTACT: Contact, Kind.TASK: Task}
 
@@ -69,10 +70,10 @@ def _convert(name: str, value: Any) -> Any:
     return value
 
 
-def _merge_indexed(name: str, wanted: dict[str, Any], current: list[Any] | None) -> list[Any] | None:
-    """Replace only the labels syncore owns; every other entry of the item is kept as it is."""
+def _entries(name: str, wanted: dict[str, Any]) -> list[Any]:
+    """The filled entries of ``wanted`` (``{label: value or None}``) as exchangelib indexed elements."""
     value_cls = _INDEXED[name]
-    entries = [e for e in (current or []) if e.label not in wanted]
+    entries = []
     for label, value in wanted.items():
         if value is None:
             continue
@@ -82,17 +83,21 @@ def _merge_indexed(name: str, wanted: dict[str, Any], current: list[Any] | None)
             entries.append(value_cls(label=label, email=value))
         else:
             entries.append(value_cls(label=label, phone_number=value))
-    return entries or None
+    return entries
 
 
-def apply_values(item: Any, values: dict[str, Any], current: Any = None) -> list[str]:
-    """Set ``values`` on ``item``; returns the exchangelib field names to send. ``current``: the stored item."""
+def apply_values(item: Any, values: dict[str, Any]) -> list[str]:
+    """Set ``values`` on ``item``; returns the exchangelib field names to send.
+
+    Indexed fields are named per entry (``phone_numbers__BusinessPhone``, see :mod:`._update`): an update
+    sets the labels syncore owns, deletes those whose value is None, and never touches the item's others.
+    """
     names = []
     for name, value in values.items():
         if name in _INDEXED:
-            value = _merge_indexed(name, value, getattr(current, name, None) if current is not None else None)
-        else:
-            value = _convert(name, value)
-        setattr(item, name, value)
+            setattr(item, name, _entries(name, value) or None)
+            names.extend(entry_name(name, label) for label in value)
+            continue
+        setattr(item, name, _convert(name, value))
         names.append(name)
     return names

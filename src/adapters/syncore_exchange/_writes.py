@@ -3,10 +3,15 @@
 * Updates are conditional: ``ConflictResolution="NeverOverwrite"`` with the change key the engine planned
   against (``UpdateRequest.base_version``, which is the version we reported), so someone else's edit turns
   into a :class:`~syncore.errors.VersionMismatch` outcome instead of being overwritten.
-* exchangelib *raises* most per-item errors (ErrorIrresolvableConflict included) and so aborts the whole
-  bulk call, although the server has already handled every item of the request. After such an abort the
-  batch is re-read: items that already hold the values we sent are successes, items whose change key is
-  still the one we sent are retried one by one, the rest are conflicts.
+* Updates are sent without reading the items first: the change key is ``base_version`` and indexed contact
+  entries are written per label (:mod:`._update`). Only an update without a change key, an event's new
+  start/end (written in the item's own zones) and a task's in-between status (keeps the item's percentage)
+  read the item first.
+* A conflict comes back per item (:class:`._update.EntryUpdateItem`); exchangelib *raises* most other
+  per-item errors and so aborts the whole bulk call, although the server has already handled every item of
+  the request. Conflicted items, or the whole batch after such an abort, are re-read: items that already
+  hold the values we sent are successes, items whose change key is still the one we sent are retried one by
+  one, the rest are conflicts.
 
 CreateItem: https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/createitem-operation
 UpdateItem: https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/updateitem-operation
@@ -21,15 +26,17 @@ from typing import Any
 from exchangelib import errors as ews
 from exchangelib.properties import ItemId
 
-from syncore.errors import NotFound, UnsupportedRecord, VersionMismatch
+from syncore.errors import AdapterError, NotFound, UnsupportedRecord, VersionMismatch
 from syncore.models import Kind, Record
 from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 
 from ._ews import ITEM_CLASS, apply_values
 from ._link import LINK_FIELD
 from ._mapping import contact_fields, event_fields, task_fields
+from ._mapping.tasks import percent_depends_on_item
 from ._read import find_ids_by_link, get_items, to_remote, unsupported_reason
 from ._throttle import Throttle
+from ._update import CONFLICT_TYPES, bulk_update
 from .errors import TRANSIENT_TYPES, item_error
 
 NEVER_OVERWRITE = "NeverOverwrite"
@@ -126,75 +133,134 @@ def _warnings(record: Record) -> tuple[str, ...]:
 # -- update -------------------------------------------------------------------------------------------------
 def update(account: Any, folder: Any, kind: Kind, requests: Sequence[UpdateRequest],
            throttle: Throttle) -> list[WriteOutcome]:
-    """Write the named fields of each record, conditionally on its change key."""
-    current = {item.id: item for item in get_items(account, folder, kind, [r.id for r in requests], throttle)}
+    """Write the named fields of each record, conditionally on its change key.
+
+    Most updates are sent blind: a bare item with the id and ``base_version`` as change key, and only the
+    fields to write. The few that need the stored item (:func:`_needs_current`) are read first in one GetItem.
+    """
+    reads = [r.id for r in requests if _needs_current(kind, r)]
+    current = {item.id: item for item in get_items(account, folder, kind, reads, throttle)}
     outcomes: dict[int, WriteOutcome] = {}
-    planned: list[tuple[int, Any, list[str], dict[str, Any]]] = []
+    planned: list[tuple[int, Any, list[str]]] = []
     for index, request in enumerate(requests):
-        item = current.get(request.id)
-        what = f"update {kind.value} {request.id}"
-        if item is None:
-            outcomes[index] = WriteOutcome(ref=request.ref, error=NotFound(f"exchange: {what}: the item does not exist"))
-            continue
-        reason = unsupported_reason(kind, item)
-        if reason is not None:
-            outcomes[index] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"exchange: {what}: {reason}"))
-            continue
-        if request.base_version is not None and request.base_version != item.changekey:
-            # Already known to be stale: sending it would abort the whole batch with ErrorIrresolvableConflict.
-            outcomes[index] = WriteOutcome(ref=request.ref, error=VersionMismatch(
-                f"exchange: {what}: changed since it was read (change key differs)", code="ErrorIrresolvableConflict"))
-            continue
-        values = values_for(kind, request.record, request.fields, item)
-        names = apply_values(item, values, current=item)
+        stored = current.get(request.id)
+        if _needs_current(kind, request):
+            error = _refusal(kind, request, stored)
+            if error is not None:
+                outcomes[index] = WriteOutcome(ref=request.ref, error=error)
+                continue
+        item = _target(account, folder, kind, request, stored)
+        names = apply_values(item, values_for(kind, request.record, request.fields, stored))
         if request.link is not None:
             setattr(item, LINK_FIELD, request.link)
             names.append(LINK_FIELD)
-        if request.base_version is not None:
-            item.changekey = request.base_version
         if not names:
             outcomes[index] = WriteOutcome(ref=request.ref, id=item.id, version=item.changekey)
             continue
-        planned.append((index, item, names, values))
+        planned.append((index, item, names))
     if planned:
-        for index, outcome in zip([p[0] for p in planned], _run_updates(account, folder, kind, requests, planned,
-                                                                         throttle), strict=True):
+        for (index, *_), outcome in zip(planned, _run_updates(account, folder, kind, requests, planned, throttle),
+                                        strict=True):
             outcomes[index] = outcome
     return [outcomes[i] for i in range(len(requests))]
 
 
+def _needs_current(kind: Kind, request: UpdateRequest) -> bool:
+    """True when the update needs something only the stored item knows, so the item is read first.
+
+    A pair only exists for an item that was supported when it was read; one that became a recurring series
+    since has a new change key, so a blind update of it comes back as a conflict (see :func:`_settle`).
+    """
+    if request.base_version is None:
+        return True  # no change key to make the write conditional on
+    if kind is Kind.EVENT:
+        # exchangelib writes new times in the item's own start/end zones (all-day: their local midnights)
+        return bool(request.fields & {"start", "end"})
+    if kind is Kind.TASK:
+        # an in-between status keeps the item's own percentage
+        status = request.record.status  # type: ignore[attr-defined]
+        return "status" in request.fields and percent_depends_on_item(status)
+    # contacts: indexed entries are written per label (see _update), nothing else depends on the item
+    return False
+
+
+def _refusal(kind: Kind, request: UpdateRequest, stored: Any) -> AdapterError | None:
+    """Why a pre-read item is not updated at all (gone, unsupported, known stale), or None."""
+    what = f"update {kind.value} {request.id}"
+    if stored is None:
+        return NotFound(f"exchange: {what}: the item does not exist")
+    reason = unsupported_reason(kind, stored)
+    if reason is not None:
+        return UnsupportedRecord(f"exchange: {what}: {reason}")
+    if request.base_version is not None and request.base_version != stored.changekey:
+        # Already known to be stale: no need to send it.
+        return VersionMismatch(f"exchange: {what}: changed since it was read (change key differs)",
+                               code="ErrorIrresolvableConflict")
+    return None
+
+
+def _target(account: Any, folder: Any, kind: Kind, request: UpdateRequest, stored: Any) -> Any:
+    """A bare item naming what to update: the id, the change key to update against, an event's own zones."""
+    item = ITEM_CLASS[kind](account=account, folder=folder, id=request.id,
+                            changekey=request.base_version or getattr(stored, "changekey", None))
+    if kind is Kind.EVENT and stored is not None:
+        item._start_timezone, item._end_timezone = stored._start_timezone, stored._end_timezone
+    return item
+
+
 def _update_call(account: Any, pairs: list[tuple[Any, list[str]]]) -> Callable[[], Any]:
-    return lambda: account.bulk_update(pairs, conflict_resolution=NEVER_OVERWRITE)
+    return lambda: bulk_update(account, pairs, conflict_resolution=NEVER_OVERWRITE)
 
 
 def _run_updates(account: Any, folder: Any, kind: Kind, requests: Sequence[UpdateRequest],
-                 planned: list[tuple[int, Any, list[str], dict[str, Any]]], throttle: Throttle) -> list[WriteOutcome]:
-    pairs = [(item, names) for _, item, names, _ in planned]
+                 planned: list[tuple[int, Any, list[str]]], throttle: Throttle) -> list[WriteOutcome]:
+    pairs = [(item, names) for _, item, names in planned]
     # Conditional updates are safe to repeat: a repeat after a lost reply fails on the change key.
     results, aborted = _bulk(throttle, "UpdateItem", _update_call(account, pairs), idempotent=True)
-    if results is not None:
-        return [_update_outcome(kind, requests[index], result)
+    if results is None:
+        # The abort hid every item's result, and the server may have saved them: look at all of them.
+        results = [aborted] * len(planned)
+        unsure = list(range(len(planned)))
+    else:
+        unsure = [n for n, result in enumerate(results) if isinstance(result, CONFLICT_TYPES)]
+    outcomes = [_update_outcome(kind, requests[index], result)
                 for (index, *_), result in zip(planned, results, strict=True)]
-    # The abort hid the other items' results, and the server may have saved them: look before retrying.
-    sent = {item.id: item.changekey for _, item, _, _ in planned}
-    now = {item.id: item for item in get_items(account, folder, kind, list(sent), throttle)}
+    if unsure:
+        settled = _settle(account, folder, kind, requests, [planned[n] for n in unsure],
+                          [results[n] for n in unsure], throttle)
+        for n, outcome in zip(unsure, settled, strict=True):
+            outcomes[n] = outcome
+    return outcomes
+
+
+def _settle(account: Any, folder: Any, kind: Kind, requests: Sequence[UpdateRequest],
+            planned: list[tuple[int, Any, list[str]]], errors: list[Any], throttle: Throttle) -> list[WriteOutcome]:
+    """Outcomes of updates that conflicted or whose batch aborted, from the items as they are now.
+
+    Items that already hold the values are successes, items whose change key is still the one sent are
+    retried alone (a spurious conflict), an item that became a recurring series is unsupported, the rest
+    are conflicts.
+    """
+    now = {item.id: item for item in get_items(account, folder, kind, [item.id for _, item, _ in planned], throttle)}
     outcomes = []
-    for index, item, names, _ in planned:
+    for (index, item, names), error in zip(planned, errors, strict=True):
         request = requests[index]
         stored = now.get(item.id)
         what = f"update {kind.value} {item.id}"
         if stored is None:
             outcomes.append(WriteOutcome(ref=request.ref, error=NotFound(f"exchange: {what}: the item does not exist")))
-        elif stored.changekey == sent[item.id]:
-            single, error = _bulk(throttle, "UpdateItem", _update_call(account, [(item, names)]), idempotent=True)
-            outcomes.append(_update_outcome(kind, request, single[0] if single is not None else error))
+        elif (reason := unsupported_reason(kind, stored)) is not None:
+            outcomes.append(WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"exchange: {what}: {reason}")))
+        elif stored.changekey == item.changekey:
+            single, failure = _bulk(throttle, "UpdateItem", _update_call(account, [(item, names)]), idempotent=True)
+            outcomes.append(_update_outcome(kind, request, single[0] if single is not None else failure))
         elif _holds(kind, stored, request):
             outcomes.append(WriteOutcome(ref=request.ref, id=stored.id, version=stored.changekey,
                                          warnings=_warnings(request.record)))
         else:
-            outcomes.append(WriteOutcome(ref=request.ref, error=item_error(
-                aborted if isinstance(aborted, ews.ErrorIrresolvableConflict) else ews.ErrorIrresolvableConflict(
-                    "changed by someone else"), what)))
+            conflict = error if isinstance(error, CONFLICT_TYPES) else ews.ErrorIrresolvableConflict(
+                "changed by someone else")
+            outcomes.append(WriteOutcome(ref=request.ref, error=item_error(conflict, what)))
     return outcomes
 
 

@@ -241,8 +241,10 @@ class ExchangeAdapter(Adapter):
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         """UpdateItem of the named fields with NeverOverwrite on ``base_version`` (a change key).
 
-        One GetItem first reads each item's change key, time zones and indexed entries, so a known-stale
-        request becomes VersionMismatch without being sent and other contact entries are kept.
+        Sent without reading the items: contact entries syncore does not map are never touched (entries are
+        written per label) and a stale change key comes back as that record's VersionMismatch. Only requests
+        without ``base_version``, event moves (kept in the item's own zones) and in-between task statuses
+        (keep the item's percentage) cost one GetItem first.
         """
         if not requests:
             return []

@@ -1,9 +1,9 @@
 """Contact ⇄ :class:`~syncore.models.Contact`.
 
 Indexed fields are written **per entry**: syncore owns ``EmailAddress1``, ``BusinessPhone``, ``MobilePhone``
-and the ``Business`` address; :func:`contact_fields` returns only those labels and the write layer merges
-them into the item's other entries, because exchangelib replaces an indexed field as a whole (it sends a
-DeleteItemField for every label it is not given).
+and the ``Business`` address; :func:`contact_fields` returns only those labels (None: delete the entry) and
+the write layer sends a Set/DeleteItemField for each of them alone (``syncore_exchange._update``), so the
+item's other entries are never touched and need not be read.
 """
 
 from __future__ import annotations

@@ -44,6 +44,11 @@ def task_from_item(item: Any) -> Task:
     )
 
 
+def percent_depends_on_item(status: TaskStatus) -> bool:
+    """True when the percentage written with ``status`` depends on the item's own (an in-between status)."""
+    return status not in (TaskStatus.COMPLETED, TaskStatus.NOT_STARTED)
+
+
 def percent_for(status: TaskStatus, current: Decimal | int | None) -> Decimal:
     """The percentage consistent with ``status``, keeping the item's own one when it already fits."""
     if status is TaskStatus.COMPLETED:
