@@ -132,6 +132,16 @@ class StateStore(ABC):
     ) -> list[Pair]:
         """The pairs that contain any of the given native ids."""
 
+    def pair_versions(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> dict[str, str | None]:
+        """For each of ``ids`` that is paired on ``side``: the version stored for it at the last sync.
+
+        The planner uses it to set aside records whose version has not moved (our own writes echoed back by a
+        change feed) without loading their pairs. The default goes through :meth:`pairs_for`; a store should
+        answer from its version column alone.
+        """
+        pairs = self.pairs_for(profile, kind, **{f"{side.value}_ids": list(ids)})
+        return {pair.id_on(side): pair.version_on(side) for pair in pairs}
+
     @abstractmethod
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
         """Every pair of ``kind`` (used by full scans and rebuilds, never by an incremental sync)."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -153,9 +154,12 @@ def _minutes(value: Any) -> int | None:
     return value
 
 
+_WHITESPACE = re.compile(r"\s")
+
+
 def _email(value: Any) -> str:
     text = _text(value).strip()
-    if text and ("@" not in text or any(ch.isspace() for ch in text)):
+    if text and ("@" not in text or _WHITESPACE.search(text)):
         raise ValueError(f"{text!r} is not an email address")
     return text
 
@@ -193,6 +197,8 @@ class Body:
     html: str | None = None
     #: the RTF source (as text, RTF is 7-bit), when the backend keeps RTF
     rtf: str | None = None
+    # ``normalized``, computed on first use: bodies are compared several times per merged record.
+    _normalized: str | None = attrs.field(default=None, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.text and self.html:
@@ -201,7 +207,9 @@ class Body:
     @property
     def normalized(self) -> str:
         """The plain text used for comparison."""
-        return normalize_text(self.text)
+        if self._normalized is None:
+            object.__setattr__(self, "_normalized", normalize_text(self.text))
+        return self._normalized  # type: ignore[return-value]
 
     @property
     def is_formatted(self) -> bool:
@@ -228,11 +236,12 @@ class Body:
         return bool(self.normalized)
 
 
-def _validate(record: Record) -> None:
+def _validate(record: Record, names: Iterable[str] | None = None) -> None:
+    """Raise one error listing every bad field of ``record`` (only ``names`` can be bad when given)."""
     problems = [
-        (field.name, value.reason)
-        for field in attrs.fields(type(record))
-        if isinstance(value := getattr(record, field.name), _Invalid)
+        (name, value.reason)
+        for name in (_field_names(type(record)) if names is None else names)
+        if isinstance(value := getattr(record, name), _Invalid)
     ]
     problems.extend(record._cross_field_problems(dict(problems)))
     if problems:
@@ -274,8 +283,29 @@ class Record:
         return frozenset(name for name in self.field_names() if getattr(self, name) != getattr(other, name))
 
     def replace(self, **changes: Any) -> Record:
-        """A copy with ``changes`` applied (validated like a new record)."""
-        return attrs.evolve(self, **changes)
+        """A copy with ``changes`` applied (validated like a new record).
+
+        Only the changed fields go through their converters; the others are already converted (``attrs.evolve``
+        would convert every field again, and merges call this once per record).
+        """
+        if not changes:
+            return self
+        cls = type(self)
+        fields = attrs.fields(cls)
+        unknown = changes.keys() - set(_field_names(cls))
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
+        new = object.__new__(cls)
+        for field in fields:
+            if field.name in changes:
+                value = changes[field.name]
+                if field.converter is not None:
+                    value = field.converter(value)
+            else:
+                value = getattr(self, field.name)
+            object.__setattr__(new, field.name, value)
+        _validate(new, changes)  # the unchanged fields were valid already
+        return new
 
 
 @attrs.frozen(kw_only=True)

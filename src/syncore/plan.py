@@ -52,10 +52,22 @@ class Operation:
     source_version: str | None
     record: Record | None
     fields: frozenset[str] = frozenset()
-    changes: tuple[FieldChange, ...] = ()
+    _changes: tuple[FieldChange, ...] = attrs.field(default=(), alias="changes")
     reason: str = ""
     link: str | None = None
     excluded: bool = False
+
+    @property
+    def changes(self) -> tuple[FieldChange, ...]:
+        """The field changes old → new shown at review.
+
+        A create lists the fields its record sets, derived when asked for: an initial load plans one create
+        per record, and storing these would be most of a large plan's memory.
+        """
+        if self._changes or self.action is not Action.CREATE or self.record is None:
+            return self._changes
+        return tuple(FieldChange(field=name, old=None, new=value) for name, value in self.record.values().items()
+                     if value not in (None, "", ()) and not (isinstance(value, Body) and not value))
 
 
 @attrs.define(kw_only=True)
@@ -275,7 +287,7 @@ def _plan_converter() -> cattrs.Converter:
         return data
 
     def _unstructure_op(op: Operation) -> dict[str, Any]:
-        data = {f.name: conv.unstructure(getattr(op, f.name)) for f in attrs.fields(Operation) if f.name != "changes"}
+        data = {f.alias: conv.unstructure(getattr(op, f.name)) for f in attrs.fields(Operation) if f.alias != "changes"}
         data["changes"] = [
             {"field": ch.field, "old": conv.unstructure(ch.old), "new": conv.unstructure(ch.new)} for ch in op.changes
         ]
@@ -300,8 +312,12 @@ def _plan_converter() -> cattrs.Converter:
                 FieldChange(field=ch["field"], old=value(ch["field"], ch["old"]), new=value(ch["field"], ch["new"]))
                 for ch in raw["changes"]
             )
-            fields = {f.name: conv.structure(raw[f.name], f.type) for f in attrs.fields(Operation) if f.name != "changes"}
-            operations.append(Operation(**fields, changes=changes))
+            fields = {f.alias: conv.structure(raw[f.alias], f.type) for f in attrs.fields(Operation)
+                      if f.alias != "changes"}
+            operation = Operation(**fields, changes=changes)
+            if operation.action is Action.CREATE and operation.record is not None:
+                operation = attrs.evolve(operation, changes=())  # derived from the record, as when planned
+            operations.append(operation)
         pairs = [
             PairPlan(**{f.name: conv.structure(raw[f.name], f.type) for f in attrs.fields(PairPlan)})
             for raw in data["pairs"]

@@ -7,7 +7,9 @@ pairs those ids belong to. A sync whose feeds are empty loads no pair at all.
 from __future__ import annotations
 
 import contextlib
-import uuid
+import itertools
+import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
@@ -26,8 +28,15 @@ from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 
 
+# Time-ordered ids: a microsecond counter (unique within the process, 12 hex digits) plus 4 random bytes for
+# uniqueness across processes. 20 characters instead of uuid4's 32, and new pairs append at the end of the
+# pairs B-tree instead of splitting random pages. The first 12 characters alone are unique per process
+# (conflict ids use them).
+_id_counter = itertools.count(time.time_ns() // 1000 % 16**12)
+
+
 def _new_id() -> str:
-    return uuid.uuid4().hex
+    return f"{next(_id_counter) % 16**12:012x}{os.urandom(4).hex()}"
 
 
 def blank_like(record: Record) -> Record:
@@ -49,6 +58,8 @@ class _Feeds:
     deleted: dict[Side, set[str]]
     from_feed: dict[Side, set[str]]
     forced: dict[Side, set[str]]
+    #: feed records whose version is the one stored with their pair (set aside: their pairs are not loaded)
+    echoes: dict[Side, dict[str, RemoteRecord]]
 
 
 class Planner:
@@ -133,6 +144,8 @@ class Planner:
             current[side].pop(native_id, None)
             deleted[side].discard(native_id)
 
+        totals = {side: len(current[side]) for side in Side}
+        echoes = self._set_aside_echoes(feeds, current, due)
         pairs = self._touched_pairs(current, deleted, due)
         for side in Side:
             if feeds[side].complete:
@@ -153,16 +166,20 @@ class Planner:
         for pair in pairs.values():
             is_forced = pair.pim_id in forced[Side.PIM] or pair.crm_id in forced[Side.CRM]
             for side in Side:
+                native_id = pair.id_on(side)
                 if is_forced:
-                    forced[side].add(pair.id_on(side))
-                    if pair.id_on(side) not in current[side] and pair.id_on(side) not in deleted[side]:
-                        need[side].add(pair.id_on(side))
+                    forced[side].add(native_id)
+                    if not any(native_id in known[side] for known in (current, deleted, echoes)):
+                        need[side].add(native_id)
             crm_item = current[Side.CRM].get(pair.crm_id)
             if (
                 crm_item is not None
                 and pim_formats
                 and self.settings.preserve_formatted_bodies
                 and pair.pim_id not in current[Side.PIM]
+                and pair.pim_id not in echoes[Side.PIM]
+                # an unchanged CRM version (our own write echoed, say) cannot carry a new body
+                and (crm_item.version != pair.crm_version or crm_item.version is None or is_forced)
                 and any(getattr(crm_item.record, f, None) != getattr(pair.base, f, None) for f in BODY_FIELDS)
             ):
                 # Whether the CRM's new text may replace the Outlook body depends on that body's formatting.
@@ -170,7 +187,8 @@ class Planner:
         paired_ids = {side: {pair.id_on(side) for pair in pairs.values()} for side in Side}
         for side in Side:
             for item in current[side].values():
-                if item.link and item.id not in paired_ids[side] and item.link not in current[side.other]:
+                if (item.link and item.id not in paired_ids[side] and item.link not in current[side.other]
+                        and item.link not in echoes[side.other]):
                     need[side.other].add(item.link)
         for side in Side:
             fetched = self._fetch(side, need[side])
@@ -190,7 +208,7 @@ class Planner:
         )
         for pair in linked:
             pairs.setdefault(pair.pair_id, pair)
-        self.feeds = _Feeds(current=current, deleted=deleted, from_feed=from_feed, forced=forced)
+        self.feeds = _Feeds(current=current, deleted=deleted, from_feed=from_feed, forced=forced, echoes=echoes)
 
         due_keys = {(item.side, item.native_id) for item in due}
         for pair in pairs.values():
@@ -204,8 +222,33 @@ class Planner:
             if native_id not in paired[side] and native_id not in current[side]:
                 plan.clear_pending.append((side, native_id))  # the record is gone; nothing left to retry
         self._plan_unpaired(unpaired, due_keys)
-        self._check_safety(feeds, current)
+        self._check_safety(feeds, current, totals)
         return plan
+
+    def _set_aside_echoes(
+        self, feeds: dict[Side, ChangeSet], current: dict[Side, dict[str, RemoteRecord]], due: list[PendingItem]
+    ) -> dict[Side, dict[str, RemoteRecord]]:
+        """Move out of ``current`` the feed records whose version equals the one stored with their pair.
+
+        After a sync the target's feed reports every record the engine wrote (an initial load: all of them).
+        Their versions match the stored ones, so nothing changed; checking that from the version column alone
+        spares loading (and decoding) each pair. A pair is still loaded when its other record changed, and then
+        sees the set-aside record as before. Full scans keep everything: absence from them means something.
+        """
+        echoes: dict[Side, dict[str, RemoteRecord]] = {side: {} for side in Side}
+        retried = {(item.side, item.native_id) for item in due}
+        for side in Side:
+            if feeds[side].complete:
+                continue
+            candidates = {native_id: item.version for native_id, item in current[side].items()
+                          if item.version is not None and (side, native_id) not in retried}
+            if not candidates:
+                continue
+            stored = self.state.pair_versions(self.profile, self.kind, side, candidates)
+            for native_id, version in stored.items():
+                if version is not None and candidates.get(native_id) == version:
+                    echoes[side][native_id] = current[side].pop(native_id)
+        return echoes
 
     def _touched_pairs(
         self, current: dict[Side, dict[str, RemoteRecord]], deleted: dict[Side, set[str]], due: list[PendingItem]
@@ -239,7 +282,7 @@ class Planner:
     def _plan_pair(self, pair: Pair, due_keys: set[tuple[Side, str]]) -> None:
         feeds = self.feeds
         gone = {side: pair.id_on(side) in feeds.deleted[side] for side in Side}
-        items = {side: feeds.current[side].get(pair.id_on(side)) for side in Side}
+        items = {side: self._item(side, pair.id_on(side)) for side in Side}
         changed = {
             side: items[side] is not None
             and (
@@ -574,13 +617,14 @@ class Planner:
                 op_id=_new_id()[:12], target=target, action=Action.CREATE, pair_id=pair_id, target_id=None,
                 base_version=None, source_side=side, source_id=item.id, source_version=item.version,
                 record=item.record, reason=f"new in {side.value.upper()}", link=item.id,
-                # only the fields that carry a value: a create's review shows what is written, not every blank
-                changes=tuple(FieldChange(field=f, old=None, new=v) for f, v in item.record.values().items()
-                              if v not in (None, "", ()) and not (isinstance(v, Body) and not v)),
             )
         )
 
     # -- helpers -------------------------------------------------------------------------------------------
+    def _item(self, side: Side, native_id: str) -> RemoteRecord | None:
+        """The record this sync knows for ``native_id`` (changed, fetched or set aside as unchanged)."""
+        return self.feeds.current[side].get(native_id) or self.feeds.echoes[side].get(native_id)
+
     @contextlib.contextmanager
     def _guard(self, side: Side, native_id: str) -> Iterator[None]:
         """One record that cannot be planned is reported and retried later; the others go on."""
@@ -595,7 +639,7 @@ class Planner:
         self, pair: Pair, *, remove: bool = False, tombstones: tuple[tuple[Side, str], ...] = (),
         settles: tuple[tuple[Side, str], ...] = (),
     ) -> PairPlan:
-        items = {side: self.feeds.current[side].get(pair.id_on(side)) for side in Side}
+        items = {side: self._item(side, pair.id_on(side)) for side in Side}
         return PairPlan(
             pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
             pim_version=items[Side.PIM].version if items[Side.PIM] else pair.pim_version,
@@ -619,7 +663,9 @@ class Planner:
             )
         )
 
-    def _check_safety(self, feeds: dict[Side, ChangeSet], current: dict[Side, dict[str, RemoteRecord]]) -> None:
+    def _check_safety(
+        self, feeds: dict[Side, ChangeSet], current: dict[Side, dict[str, RemoteRecord]], totals: dict[Side, int]
+    ) -> None:
         plan = self.plan
         known = None
         for side in Side:
@@ -639,4 +685,4 @@ class Planner:
                     f"would delete {deletes} of {known} {self.kind.value}s on the {side.value.upper()} side "
                     f"(more than max_delete_ratio {self.settings.max_delete_ratio:.0%})"
                 )
-        plan.totals = {side: len(current[side]) for side in Side}
+        plan.totals = totals

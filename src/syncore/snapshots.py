@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import typing
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -41,8 +44,47 @@ def fingerprint(record: Record) -> str:
     return hashlib.sha256(encode_record(record)).hexdigest()[:32]
 
 
+_Decoder = tuple[str, Callable[[Any], Any] | None, Callable[[], Any]]
+
+
+def _field_decoders(record_type: type[Record]) -> tuple[_Decoder, ...]:
+    """Per field: its name, how to structure a stored value (None: text, kept as is), and its default."""
+    hints = typing.get_type_hints(record_type)
+    decoders = []
+    for field in attrs.fields(record_type):
+        hint = hints[field.name]
+        structure = None if hint is str else functools.partial(_structure, _converter.get_structure_hook(hint), hint)
+        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            default = field.default.factory
+        else:
+            default = functools.partial(_constant, field.default)
+        decoders.append((field.name, structure, default))
+    return tuple(decoders)
+
+
+def _structure(hook: Callable[[Any, Any], Any], hint: Any, value: Any) -> Any:
+    return None if value is None else hook(value, hint)
+
+
+def _constant(value: Any) -> Any:
+    return value
+
+
+_DECODERS = {kind: _field_decoders(kind.record_type) for kind in Kind}
+
+
 def decode_record(kind: Kind, blob: bytes) -> Record:
-    """The inverse of :func:`encode_record`."""
-    data = dict(_DEFAULTS[kind])
-    data.update(json.loads(blob))
-    return _converter.structure(data, kind.record_type)
+    """The inverse of :func:`encode_record`.
+
+    A snapshot was a valid record when it was encoded, so the record is rebuilt field by field without running
+    the records' converters and validation again (every changed pair's base is decoded at each sync).
+    """
+    data = json.loads(blob)
+    record = object.__new__(kind.record_type)
+    for name, structure, make_default in _DECODERS[kind]:
+        if name in data:
+            value = data[name] if structure is None else structure(data[name])
+        else:
+            value = make_default()
+        object.__setattr__(record, name, value)
+    return record

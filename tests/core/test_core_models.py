@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from syncore import Body, ConfigurationError, Contact, Event, Kind, ShowAs, Side, Task, TaskPriority, TaskStatus
 from syncore.errors import InvalidRecordError
+from syncore.testing.strategies import any_record
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -273,3 +274,34 @@ def test_changed_fields():
     b = a.replace(phone="2", title="CEO")
     assert a.changed_fields(b) == {"phone", "title"}
     assert a.changed_fields(a) == frozenset()
+
+
+def test_replace_converts_only_the_changed_fields_and_reports_them_all():
+    contact = Contact(last_name="Ng", email="a@example.com")
+    moved = contact.replace(phone=None, mailing_city="Oslo")
+    assert moved.phone == "" and moved.mailing_city == "Oslo" and moved.email == "a@example.com"
+    with pytest.raises(InvalidRecordError) as caught:
+        contact.replace(email="not an email", birthday="someday")
+    message = str(caught.value)
+    assert "email" in message and "birthday" in message
+    with pytest.raises(TypeError, match="nickname"):
+        contact.replace(nickname="Al")
+    assert contact.replace() is contact
+
+
+@given(any_record())
+def test_replace_matches_building_a_new_record(record):
+    values = record.values()
+    rebuilt = type(record)(**values)
+    assert record.replace(**values) == rebuilt
+    assert {n: type(v) for n, v in record.replace(**values).values().items()} == {
+        n: type(v) for n, v in rebuilt.values().items()}
+
+
+def test_body_comparison_cache_is_invisible():
+    body = Body(text="Hello \r\nworld  ")
+    assert body == Body(text="Hello\nworld") and hash(body) == hash(Body(text="Hello\nworld"))
+    assert "_normalized" not in repr(body) and "normalized" not in repr(body)
+    from syncore._converters import make_converter
+    assert make_converter().unstructure(body) == {"text": "Hello \r\nworld  "}
+    assert attrs.evolve(body, text="Bye") != body

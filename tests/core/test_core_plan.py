@@ -68,6 +68,10 @@ def test_plan_json_round_trip(setup):
     assert by_field["title"].crm_value == "Boss"
     [create] = [op for op in loaded.operations if op.target is Side.CRM and op.action is Action.CREATE]
     assert create.record.notes.html == "<i>fresh</i>"
+    # a create lists the fields it sets (derived from its record), in the plan and in its JSON
+    assert {(ch.field, ch.old) for ch in create.changes} == {("last_name", None), ("email", None), ("notes", None)}
+    assert [ch["field"] for ch in json.loads(text)["operations"][[op.op_id for op in plan.operations].index(
+        create.op_id)]["changes"]] == ["last_name", "email", "notes"]
     [update] = [op for op in loaded.operations if op.action is Action.UPDATE]
     assert update.fields == {"phone", "mailing_city"} and isinstance(update.fields, frozenset)
     assert {(ch.field, ch.new) for ch in update.changes} == {("phone", "+1 555 0100"), ("mailing_city", "Springfield")}

@@ -481,6 +481,42 @@ def test_a_no_change_sync_loads_no_pair(world: World) -> None:
     assert world.pim.calls - before[0] == {"changes": 1} and world.crm.calls - before[1] == {"changes": 1}
 
 
+def test_the_echo_of_an_initial_load_loads_no_pair(world: World) -> None:
+    for i in range(20):
+        world.pim.put(meeting(f"M{i}", hours=24 + i))
+    world.engine.sync(Kind.EVENT)
+    loaded = []
+    original = world.state.pairs_for
+    world.state.pairs_for = lambda *a, **k: loaded.extend([*k.get("pim_ids", ()), *k.get("crm_ids", ())]) or original(*a, **k)
+    plan = world.engine.plan(Kind.EVENT)  # the CRM feed reports the 20 records the first sync created
+    assert plan.totals[Side.CRM] == 20
+    assert plan.operations == [] and plan.pairs == [] and loaded == []
+
+
+@pytest.mark.parametrize("edit", ["update", "delete"])
+def test_a_set_aside_echo_still_takes_part_when_its_partner_changed(world: World, edit: str) -> None:
+    world.pim.put(meeting("Kickoff", hours=24))
+    world.pim.put(meeting("Other", hours=30))
+    world.engine.sync(Kind.EVENT)
+    # the CRM feed will report both creates (echoes); one PIM record changes meanwhile
+    pim_id = next(i for i, r in world.pim.records(Kind.EVENT).items() if r.subject == "Kickoff")
+    if edit == "update":
+        world.pim.edit(pim_id, location="Room 4")
+    else:
+        world.pim.remove(pim_id)
+    before = world.crm.calls.copy()
+    result = world.engine.sync(Kind.EVENT)
+    assert result.ok, result.errors
+    crm = {r.subject: r for r in world.crm.records(Kind.EVENT).values()}
+    if edit == "update":
+        assert crm["Kickoff"].location == "Room 4" and set(crm) == {"Kickoff", "Other"}
+    else:
+        assert set(crm) == {"Other"}
+    # the echo was used as it came in the feed: no extra read of it
+    assert (world.crm.calls - before).get("fetch", 0) == 0
+    assert world.engine.plan(Kind.EVENT).operations == []
+
+
 # -- crash safety --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("writes_before_crash", range(0, 7))
 @pytest.mark.parametrize("target_links", [True, False])

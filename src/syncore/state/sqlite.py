@@ -149,6 +149,17 @@ class SqliteStateStore(StateStore):
                     found[pair.pair_id] = pair
         return list(found.values())
 
+    def pair_versions(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> dict[str, str | None]:
+        column = {Side.PIM: "pim", Side.CRM: "crm"}[side]  # never interpolate anything but these two names
+        versions: dict[str, str | None] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            versions.update(self._run(
+                f"SELECT {column}_id, {column}_version FROM pairs WHERE profile=? AND kind=? AND {column}_id IN "
+                f"({marks})", [profile, kind.value, *chunk],
+            ).fetchall())
+        return versions
+
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
         rows = self._run(
             f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]
@@ -163,7 +174,6 @@ class SqliteStateStore(StateStore):
         if pair.pim_body is not None:
             body = json.dumps(_converter.unstructure(pair.pim_body), separators=(",", ":")).encode()
         with self.transaction():
-            # A native id can move to a new pair (re-created after a delete); the old row must go first.
             # INSERT OR REPLACE also removes any other pair holding one of these native ids (unique indexes):
             # a native id can move to a new pair when it is re-created after a delete.
             self._run(

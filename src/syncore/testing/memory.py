@@ -42,7 +42,9 @@ class _Store:
 
 
 def _plain_bodies(record: Record) -> Record:
-    changes = {name: value.plain() for name, value in record.values().items() if isinstance(value, Body)}
+    # Only bodies with a formatted source need a copy; a record with plain bodies is returned as it is.
+    changes = {name: value.plain() for name, value in record.values().items()
+               if isinstance(value, Body) and (value.html is not None or value.rtf is not None)}
     return record.replace(**changes) if changes else record
 
 
