@@ -79,6 +79,9 @@ class SyncMachine(RuleBasedStateMachine):
         #: origins whose orphan copy a user edited before recovery: without a link nothing can recognise
         #: that copy any more, so a duplicate is the documented outcome (see the module docstring)
         self.tolerated: set[str] = set()
+        #: edits that reached the partner record and the stored base (by any sync, with faults or not):
+        #: (seq, side, id, field) -> (the sync's seq, the partner's (side, id))
+        self.synced_edits: dict[tuple[int, Side, str, str], tuple[int, tuple[Side, str]]] = {}
 
     @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
                 pim_links=st.booleans(), crm_links=st.booleans())
@@ -216,6 +219,12 @@ class SyncMachine(RuleBasedStateMachine):
 
     def _sync(self, kind: Kind) -> None:
         started = self.tick()
+        try:
+            self._plan_and_apply(kind, started)
+        finally:
+            self._note_synced_edits(kind, started)
+
+    def _plan_and_apply(self, kind: Kind, started: int) -> None:
         plan = self.engine.plan(kind)
         for conflict in plan.conflicts:
             pair = next(p for p in plan.pairs if p.pair_id == conflict.pair_id)
@@ -230,6 +239,28 @@ class SyncMachine(RuleBasedStateMachine):
             self.net_before = {k: v for k, v in self.net_before.items()
                                if k[1] not in self.sides[k[0]].records(kind)}
             self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
+
+    def _note_synced_edits(self, kind: Kind, started: int) -> None:
+        """Remember each edit that a sync (even one cut short by a fault) carried to the partner and the base.
+
+        A partner deleted after that is a legal delete of the edited record: the edit was already synced.
+        """
+        records = {side: self.sides[side].records(kind) for side in Side}
+        for seq, side, edit_kind, native_id, field, value in self.edits:
+            key = (seq, side, native_id, field)
+            if edit_kind is not kind or key in self.synced_edits or native_id not in records[side]:
+                continue
+            pairs = self.state.pairs_for(self.settings.profile, kind, **{f"{side.value}_ids": [native_id]})
+            if not pairs:
+                continue
+            partner = (side.other, pairs[0].id_on(side.other))
+            if partner[1] not in records[side.other]:
+                continue
+            wanted = getattr(self.sides[side.other].represent(records[side][native_id].replace(**{field: value})),
+                             field)
+            if getattr(records[side.other][partner[1]], field) == wanted == getattr(
+                    self.sides[side.other].represent(pairs[0].base), field):
+                self.synced_edits[key] = (started, partner)
 
     # -- checks ------------------------------------------------------------------------------------------------
     def _kind_of(self, adapter: MemoryAdapter, native_id: str) -> Kind | None:
@@ -294,7 +325,10 @@ class SyncMachine(RuleBasedStateMachine):
                 continue  # still there, unpaired as an ambiguous match (checked by check_converged)
             if pair is None:
                 deleted_at = self.deleted.get((side, native_id))
-                assert deleted_at is not None and deleted_at > seq or self._partner_deleted_later(kind, native_id, seq), (
+                synced = self.synced_edits.get((seq, side, native_id, field))
+                partner_deleted = synced is not None and self.deleted.get(synced[1], -1) > synced[0]
+                assert (deleted_at is not None and deleted_at > seq or partner_deleted
+                        or self._partner_deleted_later(kind, native_id, seq)), (
                     f"edited {side.value} record {native_id} ({field}) vanished"
                 )
                 continue
