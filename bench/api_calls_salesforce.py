@@ -130,12 +130,22 @@ def run(cfg: Config) -> Section:
 
         for kind in (Kind.EVENT, Kind.TASK):
             world.sync(kind)  # first sync of an empty kind is a full scan
+        # The first read after a burst of writes re-reads the burst's last `overlap` minutes once (rows a long
+        # transaction commits late carry older stamps); from the next read on, a quiet kind costs one query.
+        after_burst = {kind.value: world.sync(kind) for kind in Kind}
         per_kind = {kind.value: world.sync(kind) for kind in Kind}
-        section.tables.append(Table("No-change sync, calls per kind (Salesforce)", ["kind", "calls", "requests"],
-                                    [[k, v["calls"], _ops(v["by_op"])] for k, v in per_kind.items()]))
-        one = all(v["calls"] == 1 for v in per_kind.values())
+        section.tables.append(Table(
+            "No-change sync, calls per kind (Salesforce)",
+            ["kind", "first sync after the last writes", "requests", "every later no-change sync", "requests"],
+            [[k, after_burst[k]["calls"], _ops(after_burst[k]["by_op"]), v["calls"], _ops(v["by_op"])]
+             for k, v in per_kind.items()]))
+        one = all(v["calls"] == 1 and v["ok"] for v in per_kind.values())
         section.targets.append(Target("no-change sync: 1 call per kind (Salesforce)", "1 per kind",
                                       ", ".join(f"{k} {v['calls']}" for k, v in per_kind.items()), one))
+        section.notes.append(
+            "A no-change sync right after a burst of more than 2,000 writes (the 2,500-edit case, then its echo) "
+            "re-reads the rows stamped in the overlap window before the previous read once (more query_more "
+            "pages); the change feed anchors the window at the previous read, so later syncs do not.")
         section.notes.append(
             f"Initial load of {n:,} contacts: {world.initial['calls']} calls ({_ops(world.initial['by_op'])}); "
             f"its echo sync: {world.echo['calls']} ({_ops(world.echo['by_op'])})."
@@ -143,7 +153,7 @@ def run(cfg: Config) -> Section:
         section.notes.append("CPU includes the emulator, which serves HTTP on a thread of this process.")
         if cfg.quick:
             section.notes.append("--quick: k = 2500 skipped (needs 5,000 synced contacts).")
-        section.data = {"n": n, "cases": cases, "no_change": per_kind, "initial": world.initial, "echo": world.echo}
+        section.data = {"n": n, "cases": cases, "no_change": per_kind, "no_change_after_burst": after_burst, "initial": world.initial, "echo": world.echo}
     finally:
         world.close()
     return section

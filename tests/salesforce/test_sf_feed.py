@@ -153,3 +153,27 @@ def test_cursor_is_json_with_a_watermark(emu):
     _insert_event(emu, 1)
     state = json.loads(adapter.full_scan(Kind.EVENT).cursor)
     assert state["wm"] == "2026-11-24T15:00:00.000+0000" and state["sobject"] == "Event"
+
+
+def test_a_burst_is_re_read_only_until_it_is_overlap_old(emu):
+    adapter = make_adapter(emu, overlap=timedelta(minutes=5))
+    for n in range(2_100):  # more than one 2,000-row page
+        _insert_event(emu, n)
+    cursor = adapter.full_scan(Kind.EVENT).cursor
+    emu.clock.advance(60)
+    emu.reset_log()
+    # a minute after the burst a transaction still open then could commit rows stamped inside it: re-read it
+    feed = adapter.changes(Kind.EVENT, cursor)
+    assert feed.upserts == () and [r.operation for r in emu.requests] == ["queryAll", "query_more"]
+    emu.clock.advance(timedelta(minutes=5))
+    emu.reset_log()
+    quiet = adapter.changes(Kind.EVENT, feed.cursor)
+    emu.reset_log()
+    # once the burst is older than the overlap, a sync with no changes is one request again...
+    again = adapter.changes(Kind.EVENT, quiet.cursor)
+    assert again.upserts == () and [r.operation for r in emu.requests] == ["queryAll"]
+    assert len(json.loads(again.cursor)["seen"]) <= 1
+    # ...and a late commit stamped inside the window of the last read is still found
+    emu.faults.backdate_commits(timedelta(minutes=3), 1)
+    slow = _insert_event(emu, 9_999)
+    assert [u.id for u in adapter.changes(Kind.EVENT, again.cursor).upserts] == [slow]

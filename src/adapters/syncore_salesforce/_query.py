@@ -1,6 +1,7 @@
 """The change feed: one ``queryAll`` per kind on ``SystemModstamp`` (reference §2, §5).
 
-``SELECT … FROM T WHERE SystemModstamp >= :watermark - overlap AND <scope> ORDER BY SystemModstamp, Id``
+``SELECT … FROM T WHERE SystemModstamp > :watermark AND <scope> ORDER BY SystemModstamp, Id``, or
+``SystemModstamp >= :last_read - overlap`` while the watermark is inside that window (see ``ChangeFeed._floor``)
 through ``queryAll``, so that rows moved to the Recycle Bin (``IsDeleted = true``) come in the same query as
 the updates. Archived activities (``IsArchived = true``) are records, not deletions. Rows absent from the
 result are never taken as deleted.
@@ -10,7 +11,7 @@ The cursor is a JSON string::
     {"v": 1, "scope": "<scope key>", "wm": "<max SystemModstamp seen>", "at": "<when it was read>",
      "seen": {"<id>": "<SystemModstamp>", …}}
 
-``seen`` holds the rows already reported inside the overlap window, so a re-read row with the same
+``seen`` holds the rows already reported at or past the next read's floor, so a re-read row with the same
 ``SystemModstamp`` is not reported again (a row whose stamp changed is). ``format_soql`` renders datetimes
 without milliseconds, which only widens the ``>=`` window by under a second.
 """
@@ -83,15 +84,27 @@ class ChangeFeed:
         state = self._read(cursor)
         at = self.clock()
         watermark = parse_datetime(state["wm"]) if state.get("wm") else None
-        if watermark is None:
-            condition = ""
-        else:
-            condition = format_soql("SystemModstamp >= {}", watermark - self.overlap)
+        floor, inclusive = self._floor(watermark, parse_datetime(state["at"]))
+        condition = format_soql(f"SystemModstamp {'>=' if inclusive else '>'} {{}}", floor)
         rows = self.transport.query_pages(self._soql(condition), include_deleted=True,
                                           what=f"{self.sobject} changes")
         seen = state.get("seen", {})
         fresh = [row for row in rows if seen.get(row["Id"]) != row.get("SystemModstamp")]
         return fresh, self._cursor(rows, watermark, seen, at)
+
+    def _floor(self, watermark: datetime | None, read_at: datetime) -> tuple[datetime, bool]:
+        """Where the next read starts, and whether the start itself is included.
+
+        Wanted: the rows past the watermark, and any row that a transaction still open at the last read has
+        committed since, stamped at most ``overlap`` before that read. So the window is anchored at the last
+        read's time, not at the watermark: a burst of writes is re-read until it is ``overlap`` old, not for as
+        long as nothing newer arrives. (The local clock stands in for the server's; ``overlap`` also absorbs
+        the skew between them. ``format_soql`` drops milliseconds, which only widens the window.)
+        """
+        late = read_at - self.overlap
+        if watermark is not None and watermark < late:
+            return watermark, False
+        return late, True
 
     def _read(self, cursor: str) -> dict[str, Any]:
         try:
@@ -119,10 +132,12 @@ class ChangeFeed:
             watermark = max([*stamps, *([watermark] if watermark else [])])
         merged = dict(seen)
         merged.update({row["Id"]: row["SystemModstamp"] for row in rows if row.get("SystemModstamp")})
-        if watermark is not None:
-            # Only rows inside the next overlap window can be read again; forget the rest.
-            floor = watermark - self.overlap - timedelta(seconds=1)
-            merged = {i: s for i, s in merged.items() if parse_datetime(s) >= floor}
+        # Only rows the next read can return again are worth remembering (its start as format_soql renders it,
+        # without milliseconds).
+        start, inclusive = self._floor(watermark, at)
+        start = start.replace(microsecond=0)
+        merged = {i: s for i, s in merged.items()
+                  if (parse_datetime(s) >= start if inclusive else parse_datetime(s) > start)}
         state = {
             "v": CURSOR_VERSION, "sobject": self.sobject, "scope": self.scope()[1],
             "wm": format_datetime(watermark) if watermark else None, "at": format_datetime(at), "seen": merged,

@@ -60,10 +60,11 @@ class SalesforceAdapter(Adapter):
     NATIVE ID
         The 18-character record Id.
     VERSION
-        ``SystemModstamp`` as sent by Salesforce (changes on every save, including automation).
+        A hash of the mapped content (sObject Collections writes do not return the new ``SystemModstamp``, and
+        a save that changes no synced field is no change).
     CURSOR
-        JSON: the highest ``SystemModstamp`` seen, when it was read, and the rows reported inside the overlap
-        window (see :mod:`syncore_salesforce._query`).
+        JSON: the highest ``SystemModstamp`` seen, when it was read, and the rows already reported that the
+        next read can return again (see :mod:`syncore_salesforce._query`).
     LINK
         The value of the External ID field named by ``link_field`` (optional).
 
