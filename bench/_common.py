@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 import statistics
 import sys
 import time
@@ -48,28 +47,6 @@ from syncore import Contact, Kind, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.testing import MemoryAdapter
 
 T0 = datetime(2026, 11, 24, 9, tzinfo=UTC)
-
-#: ``--prototype NAMES`` (bench/_prototype.py) travels to child and worker processes through this variable
-PROTOTYPE_ENV = "BENCH_PROTOTYPE"
-if os.environ.get(PROTOTYPE_ENV):
-    from . import _prototype
-
-    _prototype.apply(os.environ[PROTOTYPE_ENV])
-
-
-def variants() -> list[str]:
-    """["as is"], or ["as is", "prototype"] when ``--prototype`` is given (before/after in one run)."""
-    return ["as is", "prototype"] if os.environ.get(PROTOTYPE_ENV) else ["as is"]
-
-
-def use_variant(name: str) -> None:
-    """Switch the prototype patches off ("as is") or on ("prototype") in this process."""
-    from . import _prototype
-
-    if name == "prototype":
-        _prototype.apply(os.environ[PROTOTYPE_ENV])
-    else:
-        _prototype.undo()
 
 
 @attrs.define

@@ -25,7 +25,6 @@ from ._common import (
     cpu_timer,
     fmt_s,
     not_run,
-    use_variant,
 )
 
 NAME = "api_calls_ews"
@@ -96,7 +95,6 @@ def _ops(by_op: dict) -> str:
 
 
 def run(cfg: Config) -> Section:
-    use_variant("as is")  # call counts and throughput are measured on the code as it is
     reason = adapter_available("syncore_exchange", ("ExchangeAdapter",)) or adapter_available(
         "syncore_exchange.emulator", ("EwsEmulator",))
     targets = [f"k = {k}: EWS calls ≤ lower bound + 2" for k in KS] + ["no-change sync: 1 call per folder (EWS)"]

@@ -25,7 +25,6 @@ from ._common import (
     cpu_timer,
     fmt_s,
     not_run,
-    use_variant,
 )
 
 NAME = "api_calls_salesforce"
@@ -101,7 +100,6 @@ def _ops(by_op: dict) -> str:
 
 
 def run(cfg: Config) -> Section:
-    use_variant("as is")  # call counts and throughput are measured on the code as it is
     reason = adapter_available("syncore_salesforce", ("SalesforceAdapter",)) or adapter_available(
         "syncore_salesforce.emulator", ("SalesforceEmulator",))
     targets = [f"k = {k}: calls ≤ lower bound + 2" for k in KS] + ["no-change sync: 1 call per kind (Salesforce)"]

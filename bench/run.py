@@ -26,7 +26,6 @@ if __package__ in (None, ""):  # `python bench/run.py`
 import attrs
 
 from bench import (
-    _prototype,
     api_calls_ews,
     api_calls_salesforce,
     no_change,
@@ -35,7 +34,7 @@ from bench import (
     throughput,
     vs_vdirsyncer,
 )
-from bench._common import PROTOTYPE_ENV, ROOT, Config, Section, error_section
+from bench._common import ROOT, Config, Section, error_section
 
 BENCHMARKS = {
     m.NAME: m
@@ -54,8 +53,6 @@ def render(sections: list[Section], meta: dict) -> str:
     out.append(f"- started: {meta['started']} UTC; wall {meta['wall_s']:.0f} s; CPU {meta['cpu_s']:.0f} s")
     out.append(f"- Python {meta['python']} on {meta['machine']} ({meta['cpus']} CPUs); git {meta['git']}")
     out.append(f"- mode: {'quick' if meta['quick'] else 'full'}")
-    if meta["prototype"]:
-        out.append("- **prototype core fixes applied** (bench/_prototype.py): " + "; ".join(meta["prototype"]))
     out.append("")
     out.append("Times are CPU seconds of the benchmark process (`time.process_time`), not wall-clock: the machine "
                "is shared. Ratios compare runs made in the same process, interleaved.")
@@ -97,14 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="core state-machine examples (default 10,000; 100 with --quick); the e2e machine runs N/10")
     parser.add_argument("--jobs", type=int, default=1, help="processes for the soak (default 1)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="report directory (default bench/results)")
-    parser.add_argument("--prototype", metavar="NAMES", default="",
-                        help="apply prototype core fixes from bench/_prototype.py ('all' or comma-separated: "
-                             f"{', '.join(_prototype.PATCHES)}) to measure before/after")
     args = parser.parse_args(argv)
-    applied = []
-    if args.prototype:
-        os.environ[PROTOTYPE_ENV] = args.prototype
-        applied = _prototype.apply(args.prototype)
     cfg = Config(quick=args.quick, soak=args.soak, jobs=max(1, args.jobs))
     names = args.only or list(BENCHMARKS)
     started = datetime.now(UTC)
@@ -126,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),
         "started": started.strftime("%Y-%m-%d %H:%M:%S"), "wall_s": time.perf_counter() - wall0,
         "cpu_s": time.process_time() - cpu0, "python": platform.python_version(), "machine": platform.machine(),
-        "cpus": os.cpu_count(), "git": _git(), "quick": args.quick, "prototype": applied,
+        "cpus": os.cpu_count(), "git": _git(), "quick": args.quick,
     }
     markdown = render(sections, meta)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -24,18 +24,7 @@ import sys
 import tempfile
 import tracemalloc
 
-from ._common import (
-    PROTOTYPE_ENV,
-    ROOT,
-    Config,
-    Section,
-    Table,
-    Target,
-    cpu_timer,
-    fmt_s,
-    memory_world,
-    variants,
-)
+from ._common import ROOT, Config, Section, Table, Target, cpu_timer, fmt_s, memory_world
 
 NAME = "state_size"
 TITLE = "State bytes per pair and peak memory"
@@ -121,12 +110,9 @@ def child(n: int, traced: bool) -> dict:
     return out
 
 
-def _spawn(n: int, traced: bool, variant: str) -> dict:
+def _spawn(n: int, traced: bool) -> dict:
     args = [sys.executable, "-m", "bench.state_size", str(n)] + (["--traced"] if traced else [])
-    env = dict(os.environ)
-    if variant != "prototype":
-        env.pop(PROTOTYPE_ENV, None)
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"child failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -137,46 +123,42 @@ def run(cfg: Config) -> Section:
     section = Section(name=NAME, title=TITLE)
     rows, mem_rows, results = [], [], []
     for n in sizes:
-        for variant in variants():
-            m = _spawn(n, traced=False, variant=variant)
-            m.update({k: v for k, v in _spawn(n, traced=True, variant=variant).items() if k.startswith("heap")})
-            m["variant"] = variant
-            results.append(m)
-            btree = sum(m["btree_bytes"].values())
-            rows.append([f"{n:,}", variant, f"{m['file_bytes'] / n:.0f} B", f"{m['file_bytes_vacuumed'] / n:.0f} B",
-                         f"{btree / n:.0f} B", f"{m['btree_bytes'].get('pairs', 0) / n:.0f} B",
-                         f"{m['payload_bytes']['base'] / n:.0f} B", f"{m['payload_bytes']['pair_id'] / n:.0f} B",
-                         fmt_s(m["sync_cpu"])])
-            mem_rows.append([f"{n:,}", variant, f"{m['rss_peak_mb']:.0f} MB", f"{m['rss_populated_mb']:.0f} MB",
-                             f"{m['rss_peak_mb'] - m['rss_populated_mb']:.0f} MB",
-                             f"{m['heap_peak_above_backends_mb']:.0f} MB",
-                             f"{m['heap_kept_above_backends_mb']:.0f} MB"])
+        m = _spawn(n, traced=False)
+        m.update({k: v for k, v in _spawn(n, traced=True).items() if k.startswith("heap")})
+        results.append(m)
+        btree = sum(m["btree_bytes"].values())
+        rows.append([f"{n:,}", f"{m['file_bytes'] / n:.0f} B", f"{m['file_bytes_vacuumed'] / n:.0f} B",
+                     f"{btree / n:.0f} B", f"{m['btree_bytes'].get('pairs', 0) / n:.0f} B",
+                     f"{m['payload_bytes']['base'] / n:.0f} B", f"{m['payload_bytes']['pair_id'] / n:.0f} B",
+                     fmt_s(m["sync_cpu"])])
+        mem_rows.append([f"{n:,}", f"{m['rss_peak_mb']:.0f} MB", f"{m['rss_populated_mb']:.0f} MB",
+                         f"{m['rss_peak_mb'] - m['rss_populated_mb']:.0f} MB",
+                         f"{m['heap_peak_above_backends_mb']:.0f} MB",
+                         f"{m['heap_kept_above_backends_mb']:.0f} MB"])
     section.tables.append(Table(
         "State size per pair (contacts)",
-        ["pairs", "variant", "file / pair", "file / pair after VACUUM", "pairs table + indexes / pair",
+        ["pairs", "file / pair", "file / pair after VACUUM", "pairs table + indexes / pair",
          "pairs table / pair", "base JSON / pair", "pair_id / pair", "initial + echo sync CPU"], rows))
     phase_rows = []
     for m in results:
-        phase_rows.append([f"{m['n']:,}", m["variant"]] + [f"{now:.0f} / {peak:.0f} MB"
-                                                           for now, peak in m["rss_by_phase_mb"].values()])
+        phase_rows.append([f"{m['n']:,}"] + [f"{now:.0f} / {peak:.0f} MB"
+                                             for now, peak in m["rss_by_phase_mb"].values()])
     section.tables.append(Table(
         "RSS after each step, current / peak so far (the backends hold N records before the first step)",
-        ["pairs", "variant", *results[0]["rss_by_phase_mb"]], phase_rows))
+        ["pairs", *results[0]["rss_by_phase_mb"]], phase_rows))
     section.tables.append(Table(
         "Peak memory (initial + echo sync)",
-        ["pairs", "variant", "peak RSS (process)", "RSS with backends populated", "RSS added by the sync",
+        ["pairs", "peak RSS (process)", "RSS with backends populated", "RSS added by the sync",
          "tracemalloc peak above backends", "heap kept after sync"], mem_rows))
     full = sizes[-1] == 100_000
     label = "100k" if full else f"{sizes[-1]:,} (quick)"
-    for big in (m for m in results if m["n"] == sizes[-1]):
-        per_pair = big["file_bytes"] / big["n"]
-        section.targets.append(Target(f"state bytes per pair at {label}, whole state file ({big['variant']})",
-                                      f"≤ {BYTES_LIMIT} B", f"{per_pair:.0f} B",
-                                      per_pair <= BYTES_LIMIT if full else None))
-        section.targets.append(Target(f"peak memory at {label} pairs, process peak RSS with both backends "
-                                      f"({big['variant']})", f"≤ {MEMORY_LIMIT_MB} MB",
-                                      f"{big['rss_peak_mb']:.0f} MB",
-                                      big["rss_peak_mb"] <= MEMORY_LIMIT_MB if full else None))
+    big = results[-1]
+    per_pair = big["file_bytes"] / big["n"]
+    section.targets.append(Target(f"state bytes per pair at {label}, whole state file", f"≤ {BYTES_LIMIT} B",
+                                  f"{per_pair:.0f} B", per_pair <= BYTES_LIMIT if full else None))
+    section.targets.append(Target(f"peak memory at {label} pairs, process peak RSS with both backends",
+                                  f"≤ {MEMORY_LIMIT_MB} MB", f"{big['rss_peak_mb']:.0f} MB",
+                                  big["rss_peak_mb"] <= MEMORY_LIMIT_MB if full else None))
     section.notes.append(f"Sample base record: `{big['sample_base']}`; ids/versions: `{big['sample_ids']}`.")
     section.notes.append(
         "Peak RSS counts the whole process: the two MemoryAdapters holding N records each, plus the plan "

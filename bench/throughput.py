@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ._common import T0, Config, Section, Table, Target, adapter_available, cpu_timer, not_run, use_variant
+from ._common import T0, Config, Section, Table, Target, adapter_available, cpu_timer, not_run
 from ._limit import BatchLimited
 
 NAME = "throughput"
@@ -80,7 +80,6 @@ def one_run(n: int, direction: str, batch: int) -> dict:
 
 
 def run(cfg: Config) -> Section:
-    use_variant("as is")  # call counts and throughput are measured on the code as it is
     reason = (adapter_available("syncore_salesforce", ("SalesforceAdapter",))
               or adapter_available("syncore_exchange", ("ExchangeAdapter",))
               or adapter_available("syncore_salesforce.emulator", ("SalesforceEmulator",))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 
-from ._common import T0, Config, Section, Table, Target, contact, cpu_timer, fmt_s, use_variant, variants
+from ._common import T0, Config, Section, Table, Target, contact, cpu_timer, fmt_s
 
 NAME = "vs_vdirsyncer"
 TITLE = "Engine overhead against vdirsyncer (in-memory backends, same items, same edits)"
@@ -132,37 +132,27 @@ def run(cfg: Config) -> Section:
         return section
     sizes = [1_000] if cfg.quick else [1_000, 10_000]
     repeat = 1 if cfg.quick else 3
-    tools = ["vdirsyncer"] + [f"syncore ({v})" for v in variants()]
+    tools = ["vdirsyncer", "syncore"]
     rows, raw = [], {}
     verdicts = []
     for n in sizes:
         samples: dict[str, list[dict[str, float]]] = {tool: [] for tool in tools}
-        for _ in range(repeat):  # interleaved, so every tool sees the same machine load
+        for _ in range(repeat):  # interleaved, so both tools see the same machine load
             samples["vdirsyncer"].append(run_vdirsyncer(n))
-            for v in variants():
-                use_variant(v)
-                samples[f"syncore ({v})"].append(run_syncore(n))
-        use_variant(variants()[-1])
+            samples["syncore"].append(run_syncore(n))
         med = {tool: {p: statistics.median(s[p] for s in samples[tool]) for p in PHASES} for tool in tools}
         raw[n] = {"samples": samples, "median": med}
         for phase in [*PHASES, "all four"]:
-            row = [f"{n:,}", phase if phase != "all four" else "**all four**"]
             v = med["vdirsyncer"][phase] if phase != "all four" else sum(med["vdirsyncer"].values())
-            row.append(fmt_s(v / n))
-            for tool in tools[1:]:
-                s_ = med[tool][phase] if phase != "all four" else sum(med[tool].values())
-                row += [fmt_s(s_ / n), f"{v / s_:.1f}×"]
-            rows.append(row)
-        for tool in tools[1:]:
-            verdicts.append((n, tool, med["vdirsyncer"]["edits"] / med[tool]["edits"]))
-    columns = ["N", "phase", "vdirsyncer / item"]
-    for tool in tools[1:]:
-        columns += [f"{tool} / item", "ratio"]
+            s_ = med["syncore"][phase] if phase != "all four" else sum(med["syncore"].values())
+            rows.append([f"{n:,}", phase if phase != "all four" else "**all four**", fmt_s(v / n), fmt_s(s_ / n),
+                         f"{v / s_:.1f}×"])
+        verdicts.append((n, med["vdirsyncer"]["edits"] / med["syncore"]["edits"]))
     section.tables.append(Table(
         f"CPU per item (median of {repeat}; ratio = vdirsyncer / syncore, > 1 means syncore is faster)",
-        columns, rows))
-    for n, tool, ratio in verdicts:
-        section.targets.append(Target(f"two-way sync with edits, N = {n:,}: {tool} faster per item",
+        ["N", "phase", "vdirsyncer / item", "syncore / item", "ratio"], rows))
+    for n, ratio in verdicts:
+        section.targets.append(Target(f"two-way sync with edits, N = {n:,}: syncore faster per item",
                                       f"≥ {RATIO_TARGET:.0f}×", f"{ratio:.1f}×", ratio >= RATIO_TARGET))
     section.notes.append(f"vdirsyncer {vdirsyncer.__version__}; per item = phase CPU / N.")
     section.data = {str(k): v for k, v in raw.items()}
