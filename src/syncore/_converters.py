@@ -21,7 +21,8 @@ from .models import Body, Kind, Record
 from .timezones import UTC, to_utc
 
 
-def _datetime_to_str(value: datetime) -> str:
+def datetime_to_str(value: datetime) -> str:
+    """A datetime as the converters write it: ISO 8601 in UTC, microseconds, ``Z``."""
     # Fixed width (always microseconds) so that stored timestamps also sort correctly as text.
     return to_utc(value).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -55,7 +56,7 @@ def _structure_body(data: Any, _: Any = None) -> Body:
 def make_converter() -> cattrs.Converter:
     """A new converter configured for syncore's JSON-safe form (see the module docstring)."""
     converter = cattrs.Converter()
-    converter.register_unstructure_hook(datetime, _datetime_to_str)
+    converter.register_unstructure_hook(datetime, datetime_to_str)
     converter.register_structure_hook(datetime, _str_to_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))

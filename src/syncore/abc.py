@@ -154,6 +154,15 @@ class StateStore(ABC):
     def save_pair(self, pair: Pair) -> None:
         """Insert or replace a pair (keyed by ``pair.pair_id``)."""
 
+    def save_pairs(self, pairs: Sequence[Pair]) -> None:
+        """Insert or replace several pairs at once (the executor stores a write batch's pairs together).
+
+        The default calls :meth:`save_pair` for each, in one transaction; a store can do better.
+        """
+        with self.transaction():
+            for pair in pairs:
+                self.save_pair(pair)
+
     @abstractmethod
     def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:
         """Forget a pair."""

@@ -13,16 +13,17 @@ done is recognised by version or content and not repeated (creates through links
 
 from __future__ import annotations
 
-import uuid
+import contextlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import attrs
 
+from ._ids import new_id
 from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, QuotaExhausted, RateLimited, NotFound
-from .models import Contact, Kind, Record, Side
+from .models import SIDES, Contact, Kind, Record, Side
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult
@@ -78,6 +79,8 @@ class Executor:
         self.done: dict[str, WriteOutcome] = {}
         self.failed_pairs: set[str] = set()
         self._pending: dict[tuple[Side, str], PendingItem] | None = None
+        #: pairs committed in the current transaction, stored together when it ends (see _storing)
+        self._unsaved: list[Pair] = []
 
     # -- entry point ---------------------------------------------------------------------------------------
     def run(self, operations: list[Operation], skipped_ops: list[tuple[Operation, str, PendingCategory]]) -> None:
@@ -86,7 +89,7 @@ class Executor:
             self.ops_by_pair[op.pair_id].append(op)
         for op, _, _ in skipped_ops:
             self.failed_pairs.add(op.pair_id)
-        with self.state.transaction():
+        with self._storing():
             for op, reason, category in skipped_ops:
                 self._park(op, reason, category, count_attempt=False)
             # Pairs without operations (echoes, matches that agree, both deleted) are stored right away.
@@ -105,7 +108,7 @@ class Executor:
             for side, cursor in self.plan.cursors.items():
                 if cursor is not None:
                     self.state.set_cursor(self.profile, self.kind, side, cursor)
-            for side in Side:
+            for side in SIDES:
                 ids = [native_id for s, native_id in self.plan.clear_pending if s is side]
                 if ids:
                     self.state.remove_pending(self.profile, self.kind, side, ids)
@@ -127,7 +130,7 @@ class Executor:
             batch = ops[start : start + size]
             intents = [
                 Intent(
-                    intent_id=uuid.uuid4().hex, profile=self.profile, kind=self.kind, side=target, action=action,
+                    intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
                     pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=self.now(),
                     fingerprint=fingerprint(adapter.represent(op.record)) if action is Action.CREATE and op.record else None,
                 )
@@ -148,7 +151,7 @@ class Executor:
             except AdapterError as exc:
                 # the whole call failed: every record in it is retried later, the other batches go on
                 outcomes = [WriteOutcome(ref=op.op_id, error=exc) for op in batch]
-            with self.state.transaction():
+            with self._storing():
                 for op, outcome in zip(batch, outcomes, strict=True):
                     self._settle(op, outcome)
                 self.state.complete_intents(i.intent_id for i in intents)
@@ -177,6 +180,17 @@ class Executor:
         return outcomes
 
     # -- outcomes ------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _storing(self) -> Iterator[None]:
+        """A transaction that also stores the pairs committed inside it, with one statement."""
+        try:
+            with self.state.transaction():
+                yield
+                if self._unsaved:
+                    self.state.save_pairs(self._unsaved)
+        finally:
+            self._unsaved = []
+
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:
         if not outcome.ok and op.action is Action.DELETE and isinstance(outcome.error, NotFound):
             outcome = attrs.evolve(outcome, error=None)  # already gone is what we wanted
@@ -262,7 +276,7 @@ class Executor:
                 self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
             else:
                 assert ids[Side.PIM] and ids[Side.CRM] and base is not None
-                self.state.save_pair(Pair(
+                self._unsaved.append(Pair(
                     profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
                     crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,
                     pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,

@@ -121,14 +121,19 @@ def merge(
     pim_body = inp.pim_body
     body_kept = False
 
+    pim_changed_any = inp.pim is not None
+    crm_changed_any = inp.crm is not None
     for name in base.field_names():
-        old = getattr(base, name)
+        # (an unchanged side's values are only read once a field turns out to differ: most fields don't)
+        pim_changed = pim_changed_any and getattr(pim_now, name) != (
+            inp.pim_body if (name in BODY_FIELDS and inp.pim_body is not None) else getattr(base_as_pim, name))
+        crm_changed = crm_changed_any and getattr(crm_now, name) != getattr(base_as_crm, name)
+        if not (pim_changed or crm_changed or (inp.two_way and name in inp.two_way)):
+            # untouched on both sides: the base stands
+            continue
         p_value = getattr(pim_now, name)
         c_value = getattr(crm_now, name)
-        pim_reference = inp.pim_body if (name in BODY_FIELDS and inp.pim_body is not None) else getattr(base_as_pim, name)
-        pim_changed = inp.pim is not None and p_value != pim_reference
-        crm_changed = inp.crm is not None and c_value != getattr(base_as_crm, name)
-        if name in inp.two_way:
+        if inp.two_way and name in inp.two_way:
             # No common ancestor: equal values agree, an empty value yields to a filled one, else a conflict.
             differ = getattr(represent_crm(pim_now), name) != c_value
             if not differ:
@@ -138,6 +143,10 @@ def merge(
             crm_changed = not _is_empty(c_value)
             if not pim_changed and not crm_changed:
                 continue
+
+        if not pim_changed and not crm_changed:
+            continue  # (a two-way field where neither value is set)
+        old = getattr(base, name)
         keep_body = (
             name in BODY_FIELDS
             and preserve_formatted_bodies
@@ -145,10 +154,6 @@ def merge(
             and isinstance(p_value, Body)
             and p_value.is_formatted
         )
-
-        if not pim_changed and not crm_changed:
-            # untouched on both sides: the base stands
-            continue
         if pim_changed and crm_changed and p_value == c_value:
             # both sides made the same edit: nothing to write, the base catches up
             new_values[name] = p_value
@@ -202,8 +207,12 @@ def merge(
         return _whole_record(inp, settings, policy, base_as_pim, base_as_crm, pim_now, crm_now, resolutions)
 
     # Writing a value the target already holds would only bump its version.
-    to_pim = {name for name in to_pim if getattr(represent_pim(new_base), name) != getattr(pim_now, name)}
-    to_crm = {name for name in to_crm if getattr(represent_crm(new_base), name) != getattr(crm_now, name)}
+    if to_pim:
+        new_as_pim = represent_pim(new_base)
+        to_pim = {name for name in to_pim if getattr(new_as_pim, name) != getattr(pim_now, name)}
+    if to_crm:
+        new_as_crm = represent_crm(new_base)
+        to_crm = {name for name in to_crm if getattr(new_as_crm, name) != getattr(crm_now, name)}
     return MergeResult(
         to_pim=frozenset(to_pim),
         to_crm=frozenset(to_crm),

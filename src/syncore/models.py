@@ -46,6 +46,10 @@ class Side(str, enum.Enum):
         return Side.CRM if self is Side.PIM else Side.PIM
 
 
+#: both sides, PIM first (a tuple: iterating the enum itself is slow, and the engine does it per record)
+SIDES: tuple[Side, Side] = (Side.PIM, Side.CRM)
+
+
 class ShowAs(str, enum.Enum):
     """How an event shows in free/busy."""
 
@@ -291,21 +295,26 @@ class Record:
         if not changes:
             return self
         cls = type(self)
-        fields = attrs.fields(cls)
-        unknown = changes.keys() - set(_field_names(cls))
-        if unknown:
-            raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
+        fields, names = _replace_plan(cls)
+        if not changes.keys() <= names:
+            raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(changes.keys() - names))}")
         new = object.__new__(cls)
-        for field in fields:
-            if field.name in changes:
-                value = changes[field.name]
-                if field.converter is not None:
-                    value = field.converter(value)
+        for name, converter in fields:
+            if name in changes:
+                value = changes[name]
+                if converter is not None:
+                    value = converter(value)
             else:
-                value = getattr(self, field.name)
-            object.__setattr__(new, field.name, value)
+                value = getattr(self, name)
+            object.__setattr__(new, name, value)
         _validate(new, changes)  # the unchanged fields were valid already
         return new
+
+
+@functools.cache
+def _replace_plan(cls: type[Record]) -> tuple[tuple[tuple[str, Callable[[Any], Any] | None], ...], frozenset[str]]:
+    fields = tuple((field.name, field.converter) for field in attrs.fields(cls))
+    return fields, frozenset(name for name, _ in fields)
 
 
 @attrs.frozen(kw_only=True)

@@ -7,36 +7,23 @@ pairs those ids belong to. A sync whose feeds are empty loads no pair at all.
 from __future__ import annotations
 
 import contextlib
-import itertools
-import os
-import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 import attrs
 
+from ._ids import new_id as _new_id
 from .abc import Adapter, StateStore
 from .errors import CursorExpired, SyncoreError
 from .matching import match
 from .merge import BODY_FIELDS, MergeInput, MergeResult, merge
-from .models import Body, Event, Kind, Record, Side, Task
+from .models import SIDES, Body, Event, Kind, Record, Side, Task
 from .plan import Conflict, FieldChange, Operation, PairPlan, Plan, Skip
 from .remote import ChangeSet, RemoteRecord, fetch_in_batches
 from .results import EventType, SyncEvent
 from .settings import KindSettings, SyncSettings
 from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
-
-
-# Time-ordered ids: a microsecond counter (unique within the process, 12 hex digits) plus 4 random bytes for
-# uniqueness across processes. 20 characters instead of uuid4's 32, and new pairs append at the end of the
-# pairs B-tree instead of splitting random pages. The first 12 characters alone are unique per process
-# (conflict ids use them).
-_id_counter = itertools.count(time.time_ns() // 1000 % 16**12)
-
-
-def _new_id() -> str:
-    return f"{next(_id_counter) % 16**12:012x}{os.urandom(4).hex()}"
 
 
 def blank_like(record: Record) -> Record:
@@ -119,14 +106,14 @@ class Planner:
     # -- the plan ------------------------------------------------------------------------------------------
     def build(self) -> Plan:
         """Read both sides and return the plan."""
-        feeds = {side: self._read_feed(side) for side in Side}
+        feeds = {side: self._read_feed(side) for side in SIDES}
         plan = self.plan
-        plan.cursors = {side: feeds[side].cursor for side in Side}
-        current = {side: {item.id: item for item in feeds[side].upserts} for side in Side}
-        deleted = {side: set(feeds[side].deletions) - set(current[side]) for side in Side}
-        from_feed = {side: set(current[side]) | deleted[side] for side in Side}
-        unsupported = {side: {item.id for item in feeds[side].unsupported} for side in Side}
-        for side in Side:
+        plan.cursors = {side: feeds[side].cursor for side in SIDES}
+        current = {side: {item.id: item for item in feeds[side].upserts} for side in SIDES}
+        deleted = {side: set(feeds[side].deletions) - set(current[side]) for side in SIDES}
+        from_feed = {side: set(current[side]) | deleted[side] for side in SIDES}
+        unsupported = {side: {item.id for item in feeds[side].unsupported} for side in SIDES}
+        for side in SIDES:
             for item in feeds[side].unsupported:
                 self._skip(side, item.id, item.reason)
                 current[side].pop(item.id, None)
@@ -144,10 +131,10 @@ class Planner:
             current[side].pop(native_id, None)
             deleted[side].discard(native_id)
 
-        totals = {side: len(current[side]) for side in Side}
+        totals = {side: len(current[side]) for side in SIDES}
         echoes = self._set_aside_echoes(feeds, current, due)
         pairs = self._touched_pairs(current, deleted, due)
-        for side in Side:
+        for side in SIDES:
             if feeds[side].complete:
                 self._infer_deletions(side, current, deleted, pairs, unsupported[side])
         # A paired record that this side can no longer map (it became a recurring series, say) is left alone
@@ -156,8 +143,8 @@ class Planner:
                         if p.pim_id in unsupported[Side.PIM] or p.crm_id in unsupported[Side.CRM]]:
             del pairs[pair_id]
 
-        forced = {side: set() for side in Side}
-        need: dict[Side, set[str]] = {side: set() for side in Side}
+        forced = {side: set() for side in SIDES}
+        need: dict[Side, set[str]] = {side: set() for side in SIDES}
         for item in due:
             forced[item.side].add(item.native_id)
             if item.native_id not in from_feed[item.side]:
@@ -165,7 +152,7 @@ class Planner:
         pim_formats = self.adapters[Side.PIM].capabilities.formatted_bodies
         for pair in pairs.values():
             is_forced = pair.pim_id in forced[Side.PIM] or pair.crm_id in forced[Side.CRM]
-            for side in Side:
+            for side in SIDES:
                 native_id = pair.id_on(side)
                 if is_forced:
                     forced[side].add(native_id)
@@ -184,13 +171,13 @@ class Planner:
             ):
                 # Whether the CRM's new text may replace the Outlook body depends on that body's formatting.
                 need[Side.PIM].add(pair.pim_id)
-        paired_ids = {side: {pair.id_on(side) for pair in pairs.values()} for side in Side}
-        for side in Side:
+        paired_ids = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
+        for side in SIDES:
             for item in current[side].values():
                 if (item.link and item.id not in paired_ids[side] and item.link not in current[side.other]
                         and item.link not in echoes[side.other]):
                     need[side.other].add(item.link)
-        for side in Side:
+        for side in SIDES:
             fetched = self._fetch(side, need[side])
             for native_id in need[side]:
                 if native_id in fetched:
@@ -199,7 +186,7 @@ class Planner:
                     deleted[side].add(native_id)
         # Link targets that were fetched may belong to existing pairs (state was not lost after all).
         unknown_links = {
-            side: [i for i in need[side] if i in current[side] and i not in paired_ids[side]] for side in Side
+            side: [i for i in need[side] if i in current[side] and i not in paired_ids[side]] for side in SIDES
         }
         linked = (
             self.state.pairs_for(self.profile, self.kind, pim_ids=unknown_links[Side.PIM],
@@ -214,9 +201,9 @@ class Planner:
         for pair in pairs.values():
             with self._guard(Side.PIM, pair.pim_id):
                 self._plan_pair(pair, due_keys)
-        paired = {side: {pair.id_on(side) for pair in pairs.values()} for side in Side}
+        paired = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
         unpaired = {
-            side: {i: item for i, item in current[side].items() if i not in paired[side]} for side in Side
+            side: {i: item for i, item in current[side].items() if i not in paired[side]} for side in SIDES
         }
         for side, native_id in due_keys:
             if native_id not in paired[side] and native_id not in current[side]:
@@ -235,9 +222,9 @@ class Planner:
         spares loading (and decoding) each pair. A pair is still loaded when its other record changed, and then
         sees the set-aside record as before. Full scans keep everything: absence from them means something.
         """
-        echoes: dict[Side, dict[str, RemoteRecord]] = {side: {} for side in Side}
+        echoes: dict[Side, dict[str, RemoteRecord]] = {side: {} for side in SIDES}
         retried = {(item.side, item.native_id) for item in due}
-        for side in Side:
+        for side in SIDES:
             if feeds[side].complete:
                 continue
             candidates = {native_id: item.version for native_id, item in current[side].items()
@@ -253,7 +240,7 @@ class Planner:
     def _touched_pairs(
         self, current: dict[Side, dict[str, RemoteRecord]], deleted: dict[Side, set[str]], due: list[PendingItem]
     ) -> dict[str, Pair]:
-        ids = {side: set(current[side]) | deleted[side] for side in Side}
+        ids = {side: set(current[side]) | deleted[side] for side in SIDES}
         for item in due:
             ids[item.side].add(item.native_id)
         if not ids[Side.PIM] and not ids[Side.CRM]:
@@ -281,8 +268,8 @@ class Planner:
     # -- paired records ------------------------------------------------------------------------------------
     def _plan_pair(self, pair: Pair, due_keys: set[tuple[Side, str]]) -> None:
         feeds = self.feeds
-        gone = {side: pair.id_on(side) in feeds.deleted[side] for side in Side}
-        items = {side: self._item(side, pair.id_on(side)) for side in Side}
+        gone = {side: pair.id_on(side) in feeds.deleted[side] for side in SIDES}
+        items = {side: self._item(side, pair.id_on(side)) for side in SIDES}
         changed = {
             side: items[side] is not None
             and (
@@ -290,16 +277,16 @@ class Planner:
                 or items[side].version is None
                 or items[side].version != pair.version_on(side)
             )
-            for side in Side
+            for side in SIDES
         }
-        settles = tuple((side, pair.id_on(side)) for side in Side if (side, pair.id_on(side)) in due_keys)
+        settles = tuple((side, pair.id_on(side)) for side in SIDES if (side, pair.id_on(side)) in due_keys)
         both_ids = ((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id))
 
         if gone[Side.PIM] and gone[Side.CRM]:
             # deleted on both sides: only the pair is left to forget
             self.plan.pairs.append(self._pair_plan(pair, remove=True, tombstones=both_ids, settles=settles))
             return
-        for deleted_side in Side:
+        for deleted_side in SIDES:
             if not gone[deleted_side]:
                 continue
             survivor = deleted_side.other
@@ -465,7 +452,7 @@ class Planner:
             side = Side(side_name)
             self._skip(side, item.id, reason, pending=PendingCategory.AMBIGUOUS)
             del unpaired[side][item.id]
-        for side in Side:
+        for side in SIDES:
             tombstoned = self.state.tombstoned(self.profile, self.kind, side, unpaired[side])
             for item in unpaired[side].values():
                 with self._guard(side, item.id):
@@ -475,7 +462,7 @@ class Planner:
         open_intents = self.state.open_intents(self.profile, self.kind)
         intents = [i for i in open_intents if i.action is Action.CREATE]
         self.plan.intents_done.extend(i.intent_id for i in open_intents)
-        for target in Side:
+        for target in SIDES:
             adapter = self.adapters[target]
             wanted = {i.source_id: i for i in intents if i.side is target and i.source_id}
             if not wanted:
@@ -539,7 +526,7 @@ class Planner:
             del unpaired[target][created.id]
 
     def _pair_by_links(self, unpaired: dict[Side, dict[str, RemoteRecord]]) -> None:
-        for side in Side:
+        for side in SIDES:
             other = side.other
             for item in list(unpaired[side].values()):
                 if item.id not in unpaired[side] or not item.link:
@@ -639,7 +626,7 @@ class Planner:
         self, pair: Pair, *, remove: bool = False, tombstones: tuple[tuple[Side, str], ...] = (),
         settles: tuple[tuple[Side, str], ...] = (),
     ) -> PairPlan:
-        items = {side: self._item(side, pair.id_on(side)) for side in Side}
+        items = {side: self._item(side, pair.id_on(side)) for side in SIDES}
         return PairPlan(
             pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
             pim_version=items[Side.PIM].version if items[Side.PIM] else pair.pim_version,
@@ -668,7 +655,7 @@ class Planner:
     ) -> None:
         plan = self.plan
         known = None
-        for side in Side:
+        for side in SIDES:
             deletes = plan.count(side, Action.DELETE)
             if feeds[side.other].complete and not current[side.other]:
                 known = self.state.count_pairs(self.profile, self.kind) if known is None else known

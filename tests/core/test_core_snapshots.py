@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 
 from syncore import Body, Contact, Kind
@@ -41,3 +43,12 @@ def test_fingerprint_depends_on_content_only():
     a = Contact(last_name="Ng", notes=Body(text="hi"))
     assert fingerprint(a) == fingerprint(Contact(notes=Body(text="hi"), last_name="Ng"))
     assert fingerprint(a) != fingerprint(a.replace(last_name="Ngo"))
+
+
+@given(any_record())
+def test_encoding_is_the_converter_form_without_defaults(record):
+    full = _converter.unstructure(record)
+    blank = _converter.unstructure(type(record)(**({"start": record.start, "end": record.end}
+                                                    if record.kind is Kind.EVENT else {})))
+    expected = {k: v for k, v in full.items() if v != blank[k] or k in ("start", "end")}
+    assert json.loads(encode_record(record)) == expected

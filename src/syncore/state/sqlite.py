@@ -7,13 +7,13 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 
-from .._converters import make_converter
+from .._converters import datetime_to_str, make_converter
 from ..abc import StateStore
 from ..errors import ConfigurationError
 from ..models import Body, Kind, Side
@@ -32,7 +32,7 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
 
 
 def _ts(value: datetime | None) -> str | None:
-    return None if value is None else _converter.unstructure(value)
+    return None if value is None else datetime_to_str(value)  # the converter's own format, without dispatch
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -169,28 +169,22 @@ class SqliteStateStore(StateStore):
     def count_pairs(self, profile: str, kind: Kind) -> int:
         return self._run("SELECT COUNT(*) FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]).fetchone()[0]
 
-    def save_pair(self, pair: Pair) -> None:
+    def _pair_row(self, pair: Pair) -> tuple[Any, ...]:
         body = None
         if pair.pim_body is not None:
             body = json.dumps(_converter.unstructure(pair.pim_body), separators=(",", ":")).encode()
-        with self.transaction():
-            # INSERT OR REPLACE also removes any other pair holding one of these native ids (unique indexes):
-            # a native id can move to a new pair when it is re-created after a delete.
-            self._run(
-                f"INSERT OR REPLACE INTO pairs ({self._PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [
-                    pair.profile,
-                    pair.kind.value,
-                    pair.pair_id,
-                    pair.pim_id,
-                    pair.crm_id,
-                    pair.pim_version,
-                    pair.crm_version,
-                    encode_record(pair.base),
-                    body,
-                    ",".join(sorted(pair.conflicts)) or None,
-                ],
-            )
+        return (pair.profile, pair.kind.value, pair.pair_id, pair.pim_id, pair.crm_id, pair.pim_version,
+                pair.crm_version, encode_record(pair.base), body, ",".join(sorted(pair.conflicts)) or None)
+
+    # INSERT OR REPLACE also removes any other pair holding one of these native ids (unique indexes): a native
+    # id can move to a new pair when it is re-created after a delete.
+    _SAVE_PAIR = f"INSERT OR REPLACE INTO pairs ({_PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+
+    def save_pair(self, pair: Pair) -> None:
+        self._run(self._SAVE_PAIR, self._pair_row(pair))
+
+    def save_pairs(self, pairs: Sequence[Pair]) -> None:
+        self._many(self._SAVE_PAIR, [self._pair_row(pair) for pair in pairs])
 
     def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:
         self._run("DELETE FROM pairs WHERE profile=? AND kind=? AND pair_id=?", [profile, kind.value, pair_id])

@@ -41,10 +41,18 @@ class _Store:
     log: list[tuple[int, str]] = attrs.field(factory=list)
 
 
+#: the Body fields of each record type
+_BODY_FIELDS = {kind.record_type: tuple(f.name for f in attrs.fields(kind.record_type) if f.type in (Body, "Body"))
+                for kind in Kind}
+
+
 def _plain_bodies(record: Record) -> Record:
     # Only bodies with a formatted source need a copy; a record with plain bodies is returned as it is.
-    changes = {name: value.plain() for name, value in record.values().items()
-               if isinstance(value, Body) and (value.html is not None or value.rtf is not None)}
+    changes = {}
+    for name in _BODY_FIELDS[type(record)]:
+        value = getattr(record, name)
+        if value.html is not None or value.rtf is not None:
+            changes[name] = value.plain()
     return record.replace(**changes) if changes else record
 
 
