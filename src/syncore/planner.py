@@ -196,6 +196,10 @@ class Planner:
         for pair in linked:
             pairs.setdefault(pair.pair_id, pair)
         self.feeds = _Feeds(current=current, deleted=deleted, from_feed=from_feed, forced=forced, echoes=echoes)
+        self._pairs = pairs
+        self._open_intents = self.state.open_intents(self.profile, self.kind)
+        #: records a pair took over during planning although no stored pair holds them yet
+        self._claimed: dict[Side, set[str]] = {side: set() for side in SIDES}
 
         due_keys = {(item.side, item.native_id) for item in due}
         for pair in pairs.values():
@@ -203,7 +207,8 @@ class Planner:
                 self._plan_pair(pair, due_keys)
         paired = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
         unpaired = {
-            side: {i: item for i, item in current[side].items() if i not in paired[side]} for side in SIDES
+            side: {i: item for i, item in current[side].items() if i not in paired[side] and i not in self._claimed[side]}
+            for side in SIDES
         }
         for side, native_id in due_keys:
             if native_id not in paired[side] and native_id not in current[side]:
@@ -420,6 +425,18 @@ class Planner:
                        f"deleted in {deleted_side.value.upper()} but edited here; re-creating is not allowed")
             self.plan.pairs.append(self._pair_plan(pair, remove=True, settles=settles))
             return
+        copy = self._interrupted_copy(pair, survivor, deleted_side)
+        if copy is not None:
+            # an earlier sync wrote the copy but stopped before storing the pair: pair with it, don't create again
+            self._claimed[deleted_side].add(copy.id)
+            items = {source: survivor, deleted_side: copy}
+            found = Pair(profile=self.profile, kind=self.kind, pair_id=pair.pair_id, pim_id=items[Side.PIM].id,
+                         crm_id=items[Side.CRM].id, pim_version=None, crm_version=None, base=copy.record)
+            # the copy is what was written: it is the base, so an edit of the survivor since still travels
+            self._merge_pair(found, items, {Side.PIM: True, Side.CRM: True}, settles, two_way=frozenset(),
+                             found=True)
+            self.plan.pairs[-1].tombstones = ((deleted_side, pair.id_on(deleted_side)),)
+            return
         new_pair = PairPlan(
             pair_id=pair.pair_id,
             pim_id=survivor.id if source is Side.PIM else None,
@@ -437,6 +454,25 @@ class Planner:
             reason=f"re-created: edited in {source.value.upper()} while deleted in {deleted_side.value.upper()}",
             changes=(), base_version=None, target_id=None, link=survivor.id,
         )
+
+    def _interrupted_copy(self, pair: Pair, survivor: RemoteRecord, target: Side) -> RemoteRecord | None:
+        """The copy that an interrupted re-create of ``pair`` on ``target`` wrote, if any (found via the journal).
+
+        By link where the target stores links; otherwise by the content fingerprint journaled with the write
+        (a copy edited since is not recognised, and is synced as a record of its own).
+        """
+        intent = next((i for i in self._open_intents if i.action is Action.CREATE and i.side is target
+                       and i.pair_id == pair.pair_id), None)
+        if intent is None:
+            return None
+        taken = {p.id_on(target) for p in self._pairs.values()} | self._claimed[target]
+        adapter = self.adapters[target]
+        if adapter.capabilities.link_ids:
+            copy = adapter.find_by_link(self.kind, [survivor.id]).get(survivor.id)
+            return copy if copy is not None and copy.id not in taken else None
+        candidates = [item for item in self.feeds.current[target].values()
+                      if item.id not in taken and fingerprint(item.record) == intent.fingerprint]
+        return min(candidates, key=lambda item: item.id, default=None)
 
     # -- unpaired records ----------------------------------------------------------------------------------
     def _plan_unpaired(self, unpaired: dict[Side, dict[str, RemoteRecord]], due_keys: set[tuple[Side, str]]) -> None:
@@ -459,7 +495,7 @@ class Planner:
                     self._plan_create(side, item, item.id in tombstoned, due_keys)
 
     def _pair_recovered_creates(self, unpaired: dict[Side, dict[str, RemoteRecord]]) -> None:
-        open_intents = self.state.open_intents(self.profile, self.kind)
+        open_intents = self._open_intents
         intents = [i for i in open_intents if i.action is Action.CREATE]
         self.plan.intents_done.extend(i.intent_id for i in open_intents)
         for target in SIDES:

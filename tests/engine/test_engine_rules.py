@@ -560,6 +560,35 @@ def test_crash_then_source_edit_is_recovered_through_the_link(world: World) -> N
     assert len(world.pim.records(Kind.EVENT)) == 1
 
 
+@pytest.mark.parametrize("crm_links", [True, False])
+@pytest.mark.parametrize("edit_again", [False, True])
+def test_an_interrupted_re_create_is_resumed_not_repeated(world: World, crm_links: bool, edit_again: bool) -> None:
+    """Deleted in the CRM, edited in Outlook: the re-create lands, then the process dies before the pair moves
+    to the new copy. The next sync must pair Outlook's record with that copy, not create a second one (and
+    not copy the copy back to Outlook as a new record)."""
+    from syncore.errors import SimulatedCrash
+
+    world.crm = type(world.crm)(name="crm", formatted_bodies=False, link_ids=crm_links, clock=world.clock)
+    world.make_engine()
+    pim_id = world.pim.put(meeting("Kickoff"))
+    world.engine.sync(Kind.EVENT)
+    (crm_id,) = world.crm.records(Kind.EVENT)
+    world.crm.remove(crm_id)
+    world.pim.edit(pim_id, location="Room 4")
+    world.crm.crash_after(1)
+    with pytest.raises(SimulatedCrash):
+        world.engine.sync(Kind.EVENT)
+    assert len(world.crm.records(Kind.EVENT)) == 1  # the copy was written
+    if edit_again:
+        world.pim.edit(pim_id, subject="Kickoff (moved)")
+    result = world.engine.sync(Kind.EVENT)
+    assert result.ok, result.errors
+    expected = "Kickoff (moved)" if edit_again else "Kickoff"
+    assert [(e.subject, e.location) for e in world.crm.records(Kind.EVENT).values()] == [(expected, "Room 4")]
+    assert list(world.pim.records(Kind.EVENT)) == [pim_id]
+    assert world.engine.plan(Kind.EVENT).operations == []
+
+
 def test_a_read_only_side_is_never_written(world: World) -> None:
     from syncore.testing import MemoryAdapter
 
