@@ -152,7 +152,7 @@ class SyncEngine:
             result.skipped = [f"{s.side.value} {s.native_id}: {s.reason}" for s in plan.skipped]
             result.skipped += [f"{op.target.value} {op.op_id}: {reason}" for op, reason, _ in skipped]
             Executor(plan=plan, adapters=self.adapters, state=self.state, settings=self.settings, now=self.now,
-                     emit=self._emit, result=result).run(operations, skipped)
+                     emit=self._emit, result=result, listening=self.on_event is not None).run(operations, skipped)
             result.finished_at = self.now()
             self._record_run(result)
         finally:

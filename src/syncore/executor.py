@@ -64,8 +64,11 @@ class Executor:
         now: Callable[[], datetime],
         emit: Callable[[SyncEvent], None],
         result: SyncResult,
+        listening: bool = True,
     ) -> None:
         self.plan = plan
+        #: whether anyone receives events (per-record events are skipped when not)
+        self.listening = listening
         self.kind: Kind = plan.kind
         self.profile = plan.profile
         self.adapters = adapters
@@ -128,10 +131,11 @@ class Executor:
                 Action.DELETE: caps.max_delete_batch}[action]
         for start in range(0, len(ops), max(1, size)):
             batch = ops[start : start + size]
+            journaled_at = self.now()
             intents = [
                 Intent(
                     intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
-                    pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=self.now(),
+                    pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
                     fingerprint=fingerprint(adapter.represent(op.record)) if action is Action.CREATE and op.record else None,
                 )
                 for op in batch
@@ -201,8 +205,9 @@ class Executor:
         self.result.bump(op.target, op.action)
         for warning in outcome.warnings:
             self.result.warnings.append(f"{op.target.value} {outcome.id}: {warning}")
-        self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
-                            record_id=outcome.id or op.target_id, message=f"{describe(op.record)}: {op.reason}"))
+        if self.listening:  # (one event per written record: not built when nobody listens)
+            self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
+                                record_id=outcome.id or op.target_id, message=f"{describe(op.record)}: {op.reason}"))
         if op.pair_id not in self.failed_pairs and all(o.op_id in self.done for o in self.ops_by_pair[op.pair_id]):
             self._commit_pair(self.pair_plans[op.pair_id])
 
@@ -268,23 +273,24 @@ class Executor:
                 ids[op.target] = outcome.id
             if op.action is not Action.DELETE:
                 versions[op.target] = outcome.version
-        with self.state.transaction():
-            now = self.now()
-            for side, native_id in pair_plan.tombstones:
-                self.state.add_tombstones(self.profile, self.kind, side, [native_id], now)
-            if pair_plan.remove:
-                self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
-            else:
-                assert ids[Side.PIM] and ids[Side.CRM] and base is not None
-                self._unsaved.append(Pair(
-                    profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
-                    crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,
-                    pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,
-                ))
-            for side, native_id in pair_plan.settles:
-                self.state.remove_pending(self.profile, self.kind, side, [native_id])
-            if pair_plan.keep_pending_conflict and ids[Side.PIM]:
-                self.state.put_pending(PendingItem(
-                    profile=self.profile, kind=self.kind, side=Side.PIM, native_id=ids[Side.PIM],  # type: ignore[arg-type]
-                    category=PendingCategory.CONFLICT, reason="conflict left for review", pair_id=pair_plan.pair_id,
-                ))
+        # always called inside _storing's transaction
+        now = self.now()
+        for side, native_id in pair_plan.tombstones:
+            self.state.add_tombstones(self.profile, self.kind, side, [native_id], now)
+        if pair_plan.remove:
+            self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
+        else:
+            assert ids[Side.PIM] and ids[Side.CRM] and base is not None
+            self._unsaved.append(Pair(
+                profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
+                crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,
+                pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,
+            ))
+        for side, native_id in pair_plan.settles:
+            self.state.remove_pending(self.profile, self.kind, side, [native_id])
+        if pair_plan.keep_pending_conflict and ids[Side.PIM]:
+            self.state.put_pending(PendingItem(
+                profile=self.profile, kind=self.kind, side=Side.PIM, native_id=ids[Side.PIM],  # type: ignore[arg-type]
+                category=PendingCategory.CONFLICT, reason="conflict left for review", pair_id=pair_plan.pair_id,
+            ))
+
