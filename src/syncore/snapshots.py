@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from ._converters import make_converter
-from .models import Kind, Record
+from .models import Body, Kind, Record
 
 _converter = make_converter()
 
@@ -73,13 +73,29 @@ def _field_decoders(record_type: type[Record]) -> tuple[_Decoder, ...]:
     decoders = []
     for field in attrs.fields(record_type):
         hint = hints[field.name]
-        structure = None if hint is str else functools.partial(_structure, _converter.get_structure_hook(hint), hint)
+        if hint is str:
+            structure = None
+        elif hint is Body:
+            structure = _stored_body
+        else:
+            structure = functools.partial(_structure, _converter.get_structure_hook(hint), hint)
         if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
             default = field.default.factory
         else:
             default = functools.partial(_constant, field.default)
         decoders.append((field.name, structure, default))
     return tuple(decoders)
+
+
+def _stored_body(value: Any) -> Body:
+    """A stored body (``{"text": …, "html"?: …, "rtf"?: …}``, see the converters), built without its converter."""
+    if isinstance(value, str):
+        value = {"text": value}
+    body = object.__new__(Body)
+    for name in ("text", "html", "rtf"):
+        object.__setattr__(body, name, value.get(name, "" if name == "text" else None))
+    object.__setattr__(body, "_normalized", None)
+    return body
 
 
 def _structure(hook: Callable[[Any, Any], Any], hint: Any, value: Any) -> Any:

@@ -35,6 +35,18 @@ def _ts(value: datetime | None) -> str | None:
     return None if value is None else datetime_to_str(value)  # the converter's own format, without dispatch
 
 
+class _StampCache:
+    """``_ts`` remembering its last answer."""
+
+    def __init__(self) -> None:
+        self._last: tuple[datetime | None, str | None] = (None, None)
+
+    def __call__(self, value: datetime) -> str | None:
+        if value is not self._last[0]:
+            self._last = (value, _ts(value))
+        return self._last[1]
+
+
 def _dt(value: str | None) -> datetime | None:
     return None if value is None else _converter.structure(value, datetime)
 
@@ -228,6 +240,7 @@ class SqliteStateStore(StateStore):
 
     # -- journal -------------------------------------------------------------------------------------------
     def journal(self, intents: Iterable[Intent]) -> None:
+        stamps = _StampCache()  # a batch's intents share one time
         self._many(
             "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
@@ -240,7 +253,7 @@ class SqliteStateStore(StateStore):
                     i.pair_id,
                     i.target_id,
                     i.source_id,
-                    _ts(i.created_at),
+                    stamps(i.created_at),
                     i.fingerprint,
                 )
                 for i in intents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
@@ -133,7 +134,9 @@ class MemoryAdapter(Adapter):
         if epoch != self._epoch:
             raise CursorExpired(f"{self.name}: cursor from an older epoch")
         store = self._stores[kind]
-        touched = dict.fromkeys(native_id for number, native_id in store.log if number > seq)
+        # the log is in sequence order: start right after the cursor's entry
+        start = bisect.bisect_right(store.log, (seq, "\U0010ffff"))
+        touched = dict.fromkeys(native_id for _, native_id in store.log[start:])
         upserts = tuple(self._remote(i, store.items[i]) for i in touched if i in store.items)
         deletions = tuple(i for i in touched if i not in store.items)
         return ChangeSet(upserts=upserts, deletions=deletions, cursor=self._cursor(kind))
