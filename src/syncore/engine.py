@@ -11,8 +11,8 @@ from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLock
 from .executor import Executor
 from .models import Kind, Side
 from .plan import Operation, Plan
-from .remote import fetch_in_batches
 from .planner import Planner
+from .remote import fetch_in_batches
 from .results import EventType, SyncEvent, SyncResult
 from .settings import SyncSettings
 from .state_types import Action, HistoryEntry, PendingCategory, PendingItem

@@ -22,7 +22,7 @@ import attrs
 
 from ._ids import new_id
 from .abc import Adapter, StateStore
-from .errors import AdapterError, AuthenticationError, QuotaExhausted, RateLimited, NotFound
+from .errors import AdapterError, AuthenticationError, NotFound, QuotaExhausted, RateLimited
 from .models import SIDES, Contact, Kind, Record, Side
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
@@ -136,7 +136,8 @@ class Executor:
                 Intent(
                     intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
                     pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
-                    fingerprint=fingerprint(adapter.represent(op.record)) if action is Action.CREATE and op.record else None,
+                    fingerprint=(fingerprint(adapter.represent(op.record))
+                                 if action is Action.CREATE and op.record else None),
                 )
                 for op in batch
             ]

@@ -17,7 +17,7 @@ from .abc import Adapter, StateStore
 from .errors import CursorExpired, SyncoreError
 from .matching import match
 from .merge import BODY_FIELDS, MergeInput, MergeResult, merge
-from .models import SIDES, Body, Event, Kind, Record, Side, Task
+from .models import SIDES, Event, Kind, Record, Side, Task
 from .plan import Conflict, FieldChange, Operation, PairPlan, Plan, Skip
 from .remote import ChangeSet, RemoteRecord, fetch_in_batches
 from .results import EventType, SyncEvent
@@ -205,10 +205,9 @@ class Planner:
         for pair in pairs.values():
             with self._guard(Side.PIM, pair.pim_id):
                 self._plan_pair(pair, due_keys)
-        paired = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
+        paired = {side: {pair.id_on(side) for pair in pairs.values()} | self._claimed[side] for side in SIDES}
         unpaired = {
-            side: {i: item for i, item in current[side].items() if i not in paired[side] and i not in self._claimed[side]}
-            for side in SIDES
+            side: {i: item for i, item in current[side].items() if i not in paired[side]} for side in SIDES
         }
         for side, native_id in due_keys:
             if native_id not in paired[side] and native_id not in current[side]:
