@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
 
 from syncore.errors import CursorExpired
@@ -177,3 +179,59 @@ def test_a_burst_is_re_read_only_until_it_is_overlap_old(emu):
     emu.faults.backdate_commits(timedelta(minutes=3), 1)
     slow = _insert_event(emu, 9_999)
     assert [u.id for u in adapter.changes(Kind.EVENT, again.cursor).upserts] == [slow]
+
+
+_STEP = st.one_of(
+    st.tuples(st.just("insert"), st.integers(0, 0)),
+    st.tuples(st.just("update"), st.integers(0, 50)),
+    st.tuples(st.just("late"), st.integers(1, 300)),  # the next write commits now, stamped up to 5 minutes back
+    st.tuples(st.just("wait"), st.integers(1, 900)),
+    st.tuples(st.just("read"), st.integers(0, 0)),
+)
+
+
+@pytest.fixture(scope="module")
+def shared_emu():
+    with SalesforceEmulator(start_time=T0) as server:
+        yield server
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=st.lists(_STEP, max_size=30))
+def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
+    """Late commits within the overlap, quiet periods longer than it, bursts: each new SystemModstamp of a row
+    is reported by the next read, and a row whose stamp did not move is never reported again."""
+    emu = shared_emu
+    emu.reset()
+    emu.clock.set(T0)
+    adapter = make_adapter(emu, overlap=timedelta(minutes=5))
+    cursor = adapter.full_scan(Kind.EVENT).cursor
+    reported: dict[str, str] = {}
+    ids: list[str] = []
+
+    def read() -> None:
+        nonlocal cursor
+        feed = adapter.changes(Kind.EVENT, cursor)
+        cursor = feed.cursor
+        stamps = {row["Id"]: row["SystemModstamp"] for row in emu.all("Event")}
+        got = [item.id for item in feed.upserts]
+        assert len(got) == len(set(got))
+        moved = {i for i, stamp in stamps.items() if reported.get(i) != stamp}
+        assert set(got) == moved
+        reported.update((i, stamps[i]) for i in got)
+
+    for action, value in steps:
+        emu.clock.advance(0.001)  # one save per row and millisecond, as on a real org
+        if action == "insert":
+            ids.append(_insert_event(emu, len(ids)))
+        elif action == "update" and ids:
+            emu.update("Event", ids[value % len(ids)], {"Location": f"Room {value}"})
+        elif action == "late":
+            emu.faults.backdate_commits(timedelta(seconds=value), 1)
+        elif action == "wait":
+            emu.clock.advance(value)
+        elif action == "read":
+            read()
+    emu.faults.clear()
+    emu.clock.advance(1)
+    read()
