@@ -66,7 +66,9 @@ class Adapter(ABC):
         """Return what changed for ``kind`` since ``cursor``: upserts, deletions and a new cursor.
 
         A record may be reported again (overlap windows, echoes of our own writes); the engine filters by
-        version. Absence from the result never means deletion.
+        version. Absence from the result never means deletion. An adapter whose feed lists ids and versions
+        more cheaply than records may report changed records as ``unread`` (id, version) entries instead of
+        ``upserts``: the engine fetches only those whose version it does not already know.
 
         :raises CursorExpired: when ``cursor`` is too old or invalid; the engine then calls :meth:`full_scan`
         """

@@ -107,6 +107,13 @@ class Planner:
     def build(self) -> Plan:
         """Read both sides and return the plan."""
         feeds = {side: self._read_feed(side) for side in SIDES}
+        pending = self.state.pending(self.profile, self.kind)
+        ignored = {(item.side, item.native_id) for item in pending if item.ignored}
+        due = [
+            item for item in pending
+            if not item.ignored and (item.next_attempt_at is None or item.next_attempt_at <= self.now)
+        ]
+        feeds = {side: self._read_unread(side, feeds[side], due) for side in SIDES}
         plan = self.plan
         plan.cursors = {side: feeds[side].cursor for side in SIDES}
         current = {side: {item.id: item for item in feeds[side].upserts} for side in SIDES}
@@ -119,12 +126,6 @@ class Planner:
                 current[side].pop(item.id, None)
                 deleted[side].discard(item.id)
 
-        pending = self.state.pending(self.profile, self.kind)
-        ignored = {(item.side, item.native_id) for item in pending if item.ignored}
-        due = [
-            item for item in pending
-            if not item.ignored and (item.next_attempt_at is None or item.next_attempt_at <= self.now)
-        ]
         for side, native_id in ignored:
             if native_id in from_feed[side]:
                 self._skip(side, native_id, "marked ignored")
@@ -215,6 +216,23 @@ class Planner:
         self._plan_unpaired(unpaired, due_keys)
         self._check_safety(feeds, current, totals)
         return plan
+
+    def _read_unread(self, side: Side, feed: ChangeSet, due: list[PendingItem]) -> ChangeSet:
+        """Fetch the records a feed listed as changed without reading them, except the echoes of our writes.
+
+        An entry whose version is the one stored with its pair is our own write coming back: nothing to read.
+        Records retried this sync are read anyway. One listed but gone by now is left out (the next feed
+        reports its deletion).
+        """
+        if not feed.unread:
+            return feed
+        retried = {item.native_id for item in due if item.side is side}
+        stored = self.state.pair_versions(self.profile, self.kind, side, [native_id for native_id, _ in feed.unread])
+        wanted = [native_id for native_id, version in feed.unread
+                  if version is None or stored.get(native_id) != version or native_id in retried]
+        fetched = self._fetch(side, wanted)
+        read = tuple(fetched[native_id] for native_id in wanted if native_id in fetched)
+        return attrs.evolve(feed, upserts=feed.upserts + read, unread=())
 
     def _set_aside_echoes(
         self, feeds: dict[Side, ChangeSet], current: dict[Side, dict[str, RemoteRecord]], due: list[PendingItem]

@@ -54,6 +54,11 @@ class ChangeSet:
     unsupported: tuple[Unsupported, ...] = ()
     cursor: str | None = None
     complete: bool = False
+    #: changed records the adapter listed without reading them, as (native id, new version). The engine
+    #: reads those whose version it does not know through :meth:`~syncore.abc.Adapter.fetch`, and skips the
+    #: echoes of its own writes. For adapters whose feed lists versions more cheaply than records (EWS);
+    #: incremental change sets only.
+    unread: tuple[tuple[str, str | None], ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -128,6 +133,18 @@ class WriteOutcome:
     def ok(self) -> bool:
         """True when the record was written."""
         return self.error is None
+
+
+def read_unread(adapter: Any, kind: Kind, changes: ChangeSet) -> ChangeSet:
+    """``changes`` with its :attr:`~ChangeSet.unread` entries fetched into ``upserts`` (gone ones left out).
+
+    For code that reads a change feed without a state store, e.g. tests.
+    """
+    if not changes.unread:
+        return changes
+    fetched = fetch_in_batches(adapter, kind, [native_id for native_id, _ in changes.unread])
+    read = tuple(fetched[native_id] for native_id, _ in changes.unread if native_id in fetched)
+    return attrs.evolve(changes, upserts=changes.upserts + read, unread=())
 
 
 def fetch_in_batches(adapter: Any, kind: Kind, ids: Iterable[str]) -> dict[str, RemoteRecord]:

@@ -517,6 +517,26 @@ def test_a_set_aside_echo_still_takes_part_when_its_partner_changed(world: World
     assert world.engine.plan(Kind.EVENT).operations == []
 
 
+def test_an_unread_feed_costs_a_fetch_only_for_records_whose_version_is_new(world: World) -> None:
+    from syncore.testing import MemoryAdapter
+
+    world.pim = MemoryAdapter(name="pim", formatted_bodies=True, batch_size=10, clock=world.clock,
+                              unread_changes=True)
+    world.make_engine()
+    for i in range(12):
+        world.crm.put(meeting(f"M{i}", hours=24 + i))
+    world.engine.sync(Kind.EVENT)  # creates 12 records in the PIM: its next feed lists 12 echoes
+    assert len(world.pim.records(Kind.EVENT)) == 12
+    pim_id = next(i for i, r in world.pim.records(Kind.EVENT).items() if r.subject == "M3")
+    world.pim.edit(pim_id, location="Room 9")
+    before = world.pim.calls.copy()
+    result = world.engine.sync(Kind.EVENT)
+    assert result.ok, result.errors
+    assert (world.pim.calls - before) == {"changes": 1, "fetch": 1}  # the edited record only
+    assert [r.location for r in world.crm.records(Kind.EVENT).values() if r.subject == "M3"] == ["Room 9"]
+    assert world.engine.plan(Kind.EVENT).operations == []
+
+
 # -- crash safety --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("writes_before_crash", range(0, 7))
 @pytest.mark.parametrize("target_links", [True, False])

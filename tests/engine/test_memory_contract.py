@@ -23,3 +23,14 @@ class TestMemoryAdapterCrmLike(AdapterContract):
 
     def reject_records(self, adapter, kind, predicate):
         adapter.fail_record(predicate)
+
+
+class TestMemoryAdapterUnreadFeed(AdapterContract):
+    """The feed lists changed records as (id, version) entries, as the EWS adapter's does."""
+
+    @pytest.fixture
+    def adapter(self):
+        return MemoryAdapter(name="pim", formatted_bodies=True, link_ids=True, unread_changes=True)
+
+    def reject_records(self, adapter, kind, predicate):
+        adapter.fail_record(predicate)

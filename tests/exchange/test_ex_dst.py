@@ -13,7 +13,7 @@ import pytest
 from exchangelib import EWSTimeZone
 
 from syncore.models import Event, Kind
-from syncore.remote import CreateRequest, UpdateRequest
+from syncore.remote import CreateRequest, UpdateRequest, read_unread
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Kiritimati"]
 YEAR = 2031
@@ -72,7 +72,7 @@ def test_create_fetch_update_and_feed_round_trip(emu, make_adapter, zone):
         UpdateRequest(ref=str(i), id=native_id, record=m, fields=frozenset({"start", "end"}), base_version=o.version)
         for i, (native_id, m, o) in enumerate(zip(ids, moved, outcomes, strict=True))])
     assert all(r.ok for r in results)
-    feed = adapter.changes(Kind.EVENT, scan.cursor)
+    feed = read_unread(adapter, Kind.EVENT, adapter.changes(Kind.EVENT, scan.cursor))
     assert {u.id: u.record for u in feed.upserts} == {i: m for i, m in zip(ids, moved, strict=True)}
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from syncore.models import Body, Event, Kind, Task
-from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
+from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest, read_unread
 
 pytestmark = pytest.mark.live_exchange
 
@@ -47,7 +47,7 @@ def test_live_event_round_trip_feed_and_link(adapter):
         assert created.ok, created.error
         assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == event
         assert adapter.find_by_link(Kind.EVENT, [f"live-{marker}"])[f"live-{marker}"].id == created.id
-        feed = adapter.changes(Kind.EVENT, scan.cursor)
+        feed = read_unread(adapter, Kind.EVENT, adapter.changes(Kind.EVENT, scan.cursor))
         assert created.id in {u.id for u in feed.upserts}
         (updated,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=created.id, record=event.replace(subject="x"),
                                                                fields=frozenset({"subject"}), base_version=created.version)])

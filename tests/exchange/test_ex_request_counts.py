@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
 from syncore.models import Event, Kind, TaskStatus
-from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
+from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest, read_unread
 from syncore.testing import MemoryAdapter
 from syncore.testing.samples import sample_record
 from syncore_exchange._read import FETCH_BATCH
@@ -34,7 +34,7 @@ def test_adapter_calls_per_operation(emu, adapter):
     for item_id in ids[:30]:
         emu.update_item(item_id, {"Location": "moved"})
     emu.reset_log()
-    feed = adapter.changes(Kind.EVENT, scan.cursor)
+    feed = read_unread(adapter, Kind.EVENT, adapter.changes(Kind.EVENT, scan.cursor))
     assert len(feed.upserts) == 30 and emu.request_counts() == {"SyncFolderItems": 1, "GetItem": 1}
 
     emu.reset_log()
@@ -69,8 +69,15 @@ def test_engine_sync_call_counts(emu, make_adapter):
     # GetFolder x2 (root, calendar), one full SyncFolderItems, CreateItem in batches of 100
     assert first == {"GetFolder": 2, "SyncFolderItems": 1, "CreateItem": 2}
     emu.reset_log()
-    engine.sync(Kind.EVENT)  # the echo of 150 creates: one page and the bodies
-    assert emu.request_counts() == {"SyncFolderItems": 1, "GetItem": 2}
+    # the echo of 150 creates: one page, and no GetItem (their change keys are the ones the creates returned)
+    engine.sync(Kind.EVENT)
+    assert emu.request_counts() == {"SyncFolderItems": 1}
+    emu.reset_log()
+    for item_id in [p.pim_id for p in engine.state.iter_pairs("default", Kind.EVENT)][:3]:
+        emu.update_item(item_id, {"Location": "moved by a user"})
+    engine.sync(Kind.EVENT)  # three items changed by someone else: read those only
+    assert emu.request_counts() == {"SyncFolderItems": 1, "GetItem": 1}
+    assert sum(r.location == "moved by a user" for r in crm.records(Kind.EVENT).values()) == 3
     emu.reset_log()
     engine.sync(Kind.EVENT)
     assert emu.request_counts() == {"SyncFolderItems": 1}

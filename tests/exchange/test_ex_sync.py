@@ -12,7 +12,7 @@ from exchangelib.recurrence import Recurrence, WeeklyPattern
 
 from syncore.errors import AdapterError, CursorExpired
 from syncore.models import Kind
-from syncore.remote import CreateRequest, DeleteRequest
+from syncore.remote import CreateRequest, DeleteRequest, read_unread
 from syncore.testing.samples import sample_record
 from syncore_exchange._read import FETCH_BATCH
 from syncore_exchange._sync import MAX_CHANGES_RETURNED
@@ -37,12 +37,12 @@ def test_feed_reports_creates_updates_and_deletes_with_bodies(emu, adapter):
     assert all(u.record.body.html for u in scan.upserts)  # bodies come from GetItem, not from the sync
     emu.update_item(ids[0], {"Subject": "changed"})
     emu.delete_item(ids[1])
-    feed = adapter.changes(Kind.EVENT, scan.cursor)
+    feed = read_unread(adapter, Kind.EVENT, adapter.changes(Kind.EVENT, scan.cursor))
     assert not feed.complete
     assert [(u.id, u.record.subject) for u in feed.upserts] == [(ids[0], "changed")]
     assert feed.deletions == (ids[1],)
     assert feed.upserts[0].version == emu.get_item(ids[0])["changekey"]
-    again = adapter.changes(Kind.EVENT, feed.cursor)
+    again = read_unread(adapter, Kind.EVENT, adapter.changes(Kind.EVENT, feed.cursor))
     assert again.upserts == () and again.deletions == ()
 
 
@@ -53,7 +53,7 @@ def test_no_change_sync_is_one_sync_folder_items_call_per_folder(emu, adapter):
         cursors[kind] = adapter.full_scan(kind).cursor
     emu.reset_log()
     for kind in Kind:
-        feed = adapter.changes(kind, cursors[kind])
+        feed = read_unread(adapter, kind, adapter.changes(kind, cursors[kind]))
         assert feed.upserts == () and feed.deletions == ()
     assert emu.request_counts() == {"SyncFolderItems": 3}
     assert sorted(r.folder for r in emu.requests) == ["calendar", "contacts", "tasks"]
@@ -82,9 +82,9 @@ def test_interrupted_feed_returns_no_cursor_and_replays(emu, adapter):
         emu.create_item(folder="tasks", fields={"Subject": f"t{i}"})
     emu.faults.message_error("ErrorMailboxMoveInProgress", operation="GetItem")
     with pytest.raises(AdapterError):
-        adapter.changes(Kind.TASK, scan.cursor)
+        read_unread(adapter, Kind.TASK, adapter.changes(Kind.TASK, scan.cursor))  # GetItem fails
     # the stored cursor is still the old one: the next run sees the same three changes
-    feed = adapter.changes(Kind.TASK, scan.cursor)
+    feed = read_unread(adapter, Kind.TASK, adapter.changes(Kind.TASK, scan.cursor))
     assert sorted(u.record.subject for u in feed.upserts) == ["t0", "t1", "t2"]
 
 
@@ -97,7 +97,7 @@ def test_invalid_sync_state_is_cursor_expired_and_full_scan_recovers(emu, adapte
     assert info.value.code == "ErrorInvalidSyncStateData"
     rescan = adapter.full_scan(Kind.EVENT)
     assert [u.id for u in rescan.upserts] == [created.id]
-    assert adapter.changes(Kind.EVENT, rescan.cursor).upserts == ()
+    assert read_unread(adapter, Kind.EVENT, adapter.changes(Kind.EVENT, rescan.cursor)).upserts == ()
 
 
 @pytest.mark.parametrize("cursor", ["garbage", json.dumps({"v": 1, "folder": "someone else", "state": "x"}),
@@ -124,5 +124,5 @@ def test_deleted_items_are_deletions_not_absences(emu, adapter):
                                                   for i in range(2)])]
     scan = adapter.full_scan(Kind.TASK)
     adapter.delete(Kind.TASK, [DeleteRequest(ref="d", id=ids[0])])
-    feed = adapter.changes(Kind.TASK, scan.cursor)
+    feed = read_unread(adapter, Kind.TASK, adapter.changes(Kind.TASK, scan.cursor))
     assert feed.deletions == (ids[0],) and feed.upserts == ()

@@ -1,5 +1,8 @@
 """The change feed: SyncFolderItems with the sync state kept in the engine's cursor, bodies by GetItem.
 
+Incremental feeds list changed items as (id, change key) and leave reading them to the engine, which fetches
+only the items whose change key it does not know; a full scan reads everything.
+
 https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/syncfolderitems-operation
 """
 
@@ -55,6 +58,7 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
     # ErrorInvalidSyncStateData becomes CursorExpired (errors.call_error); the engine then calls full_scan
     changes, new_state = throttle.call("SyncFolderItems", lambda: _drain(folder, kind, state))
     upsert_ids: dict[str, None] = {}
+    changekeys: dict[str, str | None] = {}
     deletions: dict[str, None] = {}
     unsupported_early = {}
     for change_type, item in changes:
@@ -67,14 +71,24 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
                 unsupported_early[item.id] = reason  # known from the cheap fields: no GetItem needed
             else:
                 upsert_ids[item.id] = None
+                changekeys[item.id] = item.changekey
             deletions.pop(item.id, None)
+    unsupported = [Unsupported(id=i, reason=r) for i, r in unsupported_early.items()]
+    if state is not None:
+        # Incremental: list ids with their change keys and let the engine fetch the ones it does not know
+        # (the echo of its own writes costs no GetItem).
+        return ChangeSet(
+            unread=tuple((item_id, changekeys[item_id]) for item_id in upsert_ids),
+            deletions=tuple(deletions),
+            unsupported=tuple(unsupported),
+            cursor=encode_cursor(folder_key, new_state),
+        )
     items = get_items(account, folder, kind, list(upsert_ids), throttle) if upsert_ids else []
-    upserts, unsupported = map_items(kind, items)
-    unsupported += [Unsupported(id=i, reason=r) for i, r in unsupported_early.items()]
+    upserts, unreadable = map_items(kind, items)
     return ChangeSet(
         upserts=tuple(upserts),
         deletions=tuple(deletions),
-        unsupported=tuple(unsupported),
+        unsupported=tuple(unreadable + unsupported),
         cursor=encode_cursor(folder_key, new_state),
-        complete=state is None,
+        complete=True,
     )

@@ -64,6 +64,8 @@ class MemoryAdapter(Adapter):
     :param link_ids: store and find links (idempotent creates)
     :param batch_size: the max batch size reported in the capabilities
     :param clock: the time used for ``modified_at`` (defaults to the wall clock)
+    :param unread_changes: the change feed lists changed records as ``unread`` (id, version) entries instead
+        of records, as the EWS adapter does; the engine then fetches what it needs
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`.
     Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`expire_cursors`.
@@ -81,8 +83,10 @@ class MemoryAdapter(Adapter):
         read_only: bool = False,
         batch_size: int = 50,
         clock: Callable[[], datetime] | None = None,
+        unread_changes: bool = False,
     ) -> None:
         self.name = name
+        self.unread_changes = unread_changes
         self._caps = Capabilities(
             kinds=frozenset(kinds), formatted_bodies=formatted_bodies, link_ids=link_ids, read_only=read_only,
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
@@ -137,8 +141,11 @@ class MemoryAdapter(Adapter):
         # the log is in sequence order: start right after the cursor's entry
         start = bisect.bisect_right(store.log, (seq, "\U0010ffff"))
         touched = dict.fromkeys(native_id for _, native_id in store.log[start:])
-        upserts = tuple(self._remote(i, store.items[i]) for i in touched if i in store.items)
         deletions = tuple(i for i in touched if i not in store.items)
+        if self.unread_changes:
+            unread = tuple((i, store.items[i].version) for i in touched if i in store.items)
+            return ChangeSet(unread=unread, deletions=deletions, cursor=self._cursor(kind))
+        upserts = tuple(self._remote(i, store.items[i]) for i in touched if i in store.items)
         return ChangeSet(upserts=upserts, deletions=deletions, cursor=self._cursor(kind))
 
     def full_scan(self, kind: Kind) -> ChangeSet:
