@@ -45,8 +45,9 @@ class _Feeds:
     deleted: dict[Side, set[str]]
     from_feed: dict[Side, set[str]]
     forced: dict[Side, set[str]]
-    #: feed records whose version is the one stored with their pair (set aside: their pairs are not loaded)
-    echoes: dict[Side, dict[str, RemoteRecord]]
+    #: feed records whose version is the one stored with their pair (set aside: their pairs are not loaded);
+    #: None for an unread entry, never fetched
+    echoes: dict[Side, dict[str, RemoteRecord | None]]
 
 
 class Planner:
@@ -113,7 +114,11 @@ class Planner:
             item for item in pending
             if not item.ignored and (item.next_attempt_at is None or item.next_attempt_at <= self.now)
         ]
-        feeds = {side: self._read_unread(side, feeds[side], due) for side in SIDES}
+        # Records retried or ignored this sync are looked at whatever their version says.
+        looked_at = {(item.side, item.native_id) for item in due} | ignored
+        echoes: dict[Side, dict[str, RemoteRecord | None]] = {}
+        for side in SIDES:
+            feeds[side], echoes[side] = self._set_aside_echoes(side, feeds[side], looked_at)
         plan = self.plan
         plan.cursors = {side: feeds[side].cursor for side in SIDES}
         current = {side: {item.id: item for item in feeds[side].upserts} for side in SIDES}
@@ -132,8 +137,7 @@ class Planner:
             current[side].pop(native_id, None)
             deleted[side].discard(native_id)
 
-        totals = {side: len(current[side]) for side in SIDES}
-        echoes = self._set_aside_echoes(feeds, current, due)
+        totals = {side: len(current[side]) + len(echoes[side]) for side in SIDES}
         pairs = self._touched_pairs(current, deleted, due)
         for side in SIDES:
             if feeds[side].complete:
@@ -157,7 +161,8 @@ class Planner:
                 native_id = pair.id_on(side)
                 if is_forced:
                     forced[side].add(native_id)
-                    if not any(native_id in known[side] for known in (current, deleted, echoes)):
+                    if (native_id not in current[side] and native_id not in deleted[side]
+                            and echoes[side].get(native_id) is None):  # (an unread echo is read now)
                         need[side].add(native_id)
             crm_item = current[Side.CRM].get(pair.crm_id)
             if (
@@ -217,47 +222,35 @@ class Planner:
         self._check_safety(feeds, current, totals)
         return plan
 
-    def _read_unread(self, side: Side, feed: ChangeSet, due: list[PendingItem]) -> ChangeSet:
-        """Fetch the records a feed listed as changed without reading them, except the echoes of our writes.
-
-        An entry whose version is the one stored with its pair is our own write coming back: nothing to read.
-        Records retried this sync are read anyway. One listed but gone by now is left out (the next feed
-        reports its deletion).
-        """
-        if not feed.unread:
-            return feed
-        retried = {item.native_id for item in due if item.side is side}
-        stored = self.state.pair_versions(self.profile, self.kind, side, [native_id for native_id, _ in feed.unread])
-        wanted = [native_id for native_id, version in feed.unread
-                  if version is None or stored.get(native_id) != version or native_id in retried]
-        fetched = self._fetch(side, wanted)
-        read = tuple(fetched[native_id] for native_id in wanted if native_id in fetched)
-        return attrs.evolve(feed, upserts=feed.upserts + read, unread=())
-
     def _set_aside_echoes(
-        self, feeds: dict[Side, ChangeSet], current: dict[Side, dict[str, RemoteRecord]], due: list[PendingItem]
-    ) -> dict[Side, dict[str, RemoteRecord]]:
-        """Move out of ``current`` the feed records whose version equals the one stored with their pair.
+        self, side: Side, feed: ChangeSet, looked_at: set[tuple[Side, str]]
+    ) -> tuple[ChangeSet, dict[str, RemoteRecord | None]]:
+        """Split off the feed's records whose version equals the one stored with their pair, and read the rest
+        of its ``unread`` entries.
 
         After a sync the target's feed reports every record the engine wrote (an initial load: all of them).
-        Their versions match the stored ones, so nothing changed; checking that from the version column alone
-        spares loading (and decoding) each pair. A pair is still loaded when its other record changed, and then
-        sees the set-aside record as before. Full scans keep everything: absence from them means something.
+        Their versions match the stored ones, so nothing changed: checking that from the version column alone
+        spares loading and decoding each pair, and, for ``unread`` entries, reading the record at all. A pair
+        is still loaded when its other record changed, and then sees the set-aside record (None when it was
+        never read: unchanged since the base). Full scans keep everything: absence from them means something.
+        An unread entry gone by the time it is fetched is left out (the next feed reports its deletion).
         """
-        echoes: dict[Side, dict[str, RemoteRecord]] = {side: {} for side in SIDES}
-        retried = {(item.side, item.native_id) for item in due}
-        for side in SIDES:
-            if feeds[side].complete:
-                continue
-            candidates = {native_id: item.version for native_id, item in current[side].items()
-                          if item.version is not None and (side, native_id) not in retried}
-            if not candidates:
-                continue
-            stored = self.state.pair_versions(self.profile, self.kind, side, candidates)
-            for native_id, version in stored.items():
-                if version is not None and candidates.get(native_id) == version:
-                    echoes[side][native_id] = current[side].pop(native_id)
-        return echoes
+        if feed.complete or not (feed.upserts or feed.unread):
+            return feed, {}
+        listed = {item.id: item.version for item in feed.upserts}
+        listed.update(feed.unread)
+        stored = self.state.pair_versions(self.profile, self.kind, side, list(listed))
+        unchanged = {native_id for native_id, version in listed.items()
+                     if version is not None and stored.get(native_id) == version
+                     and (side, native_id) not in looked_at}
+        echoes: dict[str, RemoteRecord | None] = {native_id: None for native_id, _ in feed.unread
+                                                  if native_id in unchanged}
+        echoes.update((item.id, item) for item in feed.upserts if item.id in unchanged)
+        unread = [native_id for native_id, _ in feed.unread if native_id not in unchanged]
+        fetched = self._fetch(side, unread) if unread else {}
+        upserts = tuple(item for item in feed.upserts if item.id not in unchanged)
+        upserts += tuple(fetched[native_id] for native_id in unread if native_id in fetched)
+        return attrs.evolve(feed, upserts=upserts, unread=()), echoes
 
     def _touched_pairs(
         self, current: dict[Side, dict[str, RemoteRecord]], deleted: dict[Side, set[str]], due: list[PendingItem]
