@@ -128,6 +128,11 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, list[float]]:
     return statistics.median(samples), samples
 
 
+def ops_text(counts: dict[str, int]) -> str:
+    """Request counts as "queryAll×1, query_more×2" (sorted by operation), or "none"."""
+    return ", ".join(f"{op}×{n}" for op, n in sorted(counts.items())) or "none"
+
+
 def fmt_s(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds * 1e6:.0f} µs"

@@ -25,6 +25,7 @@ from ._common import (
     cpu_timer,
     fmt_s,
     not_run,
+    ops_text,
 )
 
 NAME = "api_calls_ews"
@@ -90,10 +91,6 @@ class EwsWorld:
         clear_protocol_cache()
 
 
-def _ops(by_op: dict) -> str:
-    return ", ".join(f"{op}×{n}" for op, n in sorted(by_op.items())) or "none"
-
-
 def run(cfg: Config) -> Section:
     reason = adapter_available("syncore_exchange", ("ExchangeAdapter",)) or adapter_available(
         "syncore_exchange.emulator", ("EwsEmulator",))
@@ -111,8 +108,8 @@ def run(cfg: Config) -> Section:
             cases.append(c)
             m, bound = c["measured"], c["lower_bound"]
             ok = m["ok"] and m["calls"] <= bound + 2
-            rows.append([k, m["calls"], bound, f"{m['calls'] / bound:.2f}", _ops(m["by_op"]),
-                         f"{c['echo']['calls']} ({_ops(c['echo']['by_op'])})", fmt_s(m["cpu"]),
+            rows.append([k, m["calls"], bound, f"{m['calls'] / bound:.2f}", ops_text(m["by_op"]),
+                         f"{c['echo']['calls']} ({ops_text(c['echo']['by_op'])})", fmt_s(m["cpu"]),
                          "yes" if ok else "NO"])
             section.targets.append(Target(f"EWS calls, k = {k} changes each side", f"≤ L + 2 = {bound + 2}",
                                           f"{m['calls']} (ratio {m['calls'] / bound:.2f})", ok))
@@ -125,13 +122,13 @@ def run(cfg: Config) -> Section:
             world.sync(kind)
         per_kind = {kind.value: world.sync(kind) for kind in Kind}
         section.tables.append(Table("No-change sync, calls per folder (EWS)", ["kind", "calls", "requests"],
-                                    [[k, v["calls"], _ops(v["by_op"])] for k, v in per_kind.items()]))
+                                    [[k, v["calls"], ops_text(v["by_op"])] for k, v in per_kind.items()]))
         one = all(v["calls"] == 1 for v in per_kind.values())
         section.targets.append(Target("no-change sync: 1 call per folder (EWS)", "1 per folder",
                                       ", ".join(f"{k} {v['calls']}" for k, v in per_kind.items()), one))
         section.notes.append(
             f"Initial load of {n:,} contacts into the mailbox: {world.initial['calls']} calls "
-            f"({_ops(world.initial['by_op'])}); its echo sync: {world.echo['calls']} ({_ops(world.echo['by_op'])})."
+            f"({ops_text(world.initial['by_op'])}); its echo sync: {world.echo['calls']} ({ops_text(world.echo['by_op'])})."
         )
         section.notes.append("CPU includes the emulator, which serves HTTP on a thread of this process.")
         if cfg.quick:

@@ -25,6 +25,7 @@ from ._common import (
     cpu_timer,
     fmt_s,
     not_run,
+    ops_text,
 )
 
 NAME = "api_calls_salesforce"
@@ -95,10 +96,6 @@ class SalesforceWorld:
         self.emu.stop()
 
 
-def _ops(by_op: dict) -> str:
-    return ", ".join(f"{op}×{n}" for op, n in sorted(by_op.items())) or "none"
-
-
 def run(cfg: Config) -> Section:
     reason = adapter_available("syncore_salesforce", ("SalesforceAdapter",)) or adapter_available(
         "syncore_salesforce.emulator", ("SalesforceEmulator",))
@@ -116,7 +113,7 @@ def run(cfg: Config) -> Section:
             cases.append(c)
             m, bound = c["measured"], c["lower_bound"]
             ok = m["ok"] and m["calls"] <= bound + 2
-            rows.append([k, m["calls"], m["counted"], bound, f"{m['calls'] / bound:.2f}", _ops(m["by_op"]),
+            rows.append([k, m["calls"], m["counted"], bound, f"{m['calls'] / bound:.2f}", ops_text(m["by_op"]),
                          c["echo"]["calls"], fmt_s(m["cpu"]), "yes" if ok else "NO"])
             section.targets.append(Target(f"Salesforce calls, k = {k} changes each side", f"≤ L + 2 = {bound + 2}",
                                           f"{m['calls']} (ratio {m['calls'] / bound:.2f})", ok))
@@ -135,7 +132,7 @@ def run(cfg: Config) -> Section:
         section.tables.append(Table(
             "No-change sync, calls per kind (Salesforce)",
             ["kind", "first sync after the last writes", "requests", "every later no-change sync", "requests"],
-            [[k, after_burst[k]["calls"], _ops(after_burst[k]["by_op"]), v["calls"], _ops(v["by_op"])]
+            [[k, after_burst[k]["calls"], ops_text(after_burst[k]["by_op"]), v["calls"], ops_text(v["by_op"])]
              for k, v in per_kind.items()]))
         one = all(v["calls"] == 1 and v["ok"] for v in per_kind.values())
         section.targets.append(Target("no-change sync: 1 call per kind (Salesforce)", "1 per kind",
@@ -145,8 +142,8 @@ def run(cfg: Config) -> Section:
             "re-reads the rows stamped in the overlap window before the previous read once (more query_more "
             "pages); the change feed anchors the window at the previous read, so later syncs do not.")
         section.notes.append(
-            f"Initial load of {n:,} contacts: {world.initial['calls']} calls ({_ops(world.initial['by_op'])}); "
-            f"its echo sync: {world.echo['calls']} ({_ops(world.echo['by_op'])})."
+            f"Initial load of {n:,} contacts: {world.initial['calls']} calls ({ops_text(world.initial['by_op'])}); "
+            f"its echo sync: {world.echo['calls']} ({ops_text(world.echo['by_op'])})."
         )
         section.notes.append("CPU includes the emulator, which serves HTTP on a thread of this process.")
         if cfg.quick:

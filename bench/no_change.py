@@ -14,7 +14,7 @@ import tempfile
 from syncore import Kind
 
 from ._adaptertime import AdapterClock
-from ._common import Config, Section, Table, Target, cpu_timer, fmt_s, memory_world
+from ._common import Config, Section, Table, Target, cpu_timer, fmt_s, memory_world, ops_text
 
 NAME = "no_change"
 TITLE = "No-change sync (core, MemoryAdapter sides, SQLite state file)"
@@ -57,10 +57,6 @@ def measure(n: int, repeat: int) -> dict:
     }
 
 
-def _calls(c: dict) -> str:
-    return ", ".join(f"{op}×{k}" for op, k in sorted(c.items())) or "none"
-
-
 def run(cfg: Config) -> Section:
     sizes = [1_000, 10_000] if cfg.quick else [10_000, 100_000]
     section = Section(name=NAME, title=TITLE)
@@ -68,15 +64,15 @@ def run(cfg: Config) -> Section:
     for n in sizes:
         m = measure(n, repeat=3 if cfg.quick else 5)
         results.append(m)
-        rows.append([f"{n:,}", fmt_s(m["cpu"]), fmt_s(m["cpu"] - m["adapter_cpu"]), _calls(m["calls"]["pim"]),
-                     _calls(m["calls"]["crm"]), fmt_s(m["echo_cpu"]), fmt_s(m["initial_cpu"])])
+        rows.append([f"{n:,}", fmt_s(m["cpu"]), fmt_s(m["cpu"] - m["adapter_cpu"]), ops_text(m["calls"]["pim"]),
+                     ops_text(m["calls"]["crm"]), fmt_s(m["echo_cpu"]), fmt_s(m["initial_cpu"])])
     section.tables.append(Table(
         "No-change sync of contacts (median CPU)",
         ["pairs", "CPU", "of which engine", "PIM calls", "CRM calls", "echo sync CPU", "initial sync CPU"], rows))
     big = results[-1]
     kind_rows = []
     for kind, c in big["calls_per_kind"].items():
-        kind_rows.append([kind, _calls(c["pim"]), _calls(c["crm"])])
+        kind_rows.append([kind, ops_text(c["pim"]), ops_text(c["crm"])])
     section.tables.append(Table(f"Calls per kind, no-change sync at {sizes[-1]:,} contact pairs",
                                 ["kind", "PIM calls", "CRM calls"], kind_rows))
     one_call = all(c["pim"] == {"changes": 1} and c["crm"] == {"changes": 1}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ._common import T0, Config, Section, Table, Target, adapter_available, cpu_timer, not_run
+from ._common import T0, Config, Section, Table, Target, adapter_available, cpu_timer, not_run, ops_text
 from ._limit import BatchLimited
 
 NAME = "throughput"
@@ -99,8 +99,8 @@ def run(cfg: Config) -> Section:
             ews_calls = sum(r["calls"]["ews"].values())
             rows.append(["EWS → Salesforce" if direction == "ews_to_sf" else "Salesforce → EWS", batch,
                          f"{n / r['cpu']:.0f}", f"{n / r['wall']:.0f}", f"{r['cpu']:.1f} s",
-                         f"{sf_calls} ({', '.join(f'{k}×{v}' for k, v in sorted(r['calls']['salesforce'].items()))})",
-                         f"{ews_calls} ({', '.join(f'{k}×{v}' for k, v in sorted(r['calls']['ews'].items()))})"])
+                         f"{sf_calls} ({ops_text(r['calls']['salesforce'])})",
+                         f"{ews_calls} ({ops_text(r['calls']['ews'])})"])
     section.tables.append(Table(
         f"Initial sync of {n:,} contacts (one engine.sync, plan + apply)",
         ["direction", "write batch", "contacts / CPU s", "contacts / wall s", "CPU", "Salesforce calls",

@@ -18,6 +18,7 @@ _converter = make_converter()
 
 
 def _defaults(record_type: type[Record]) -> dict[str, Any]:
+    """Each field's default in its JSON form (None where there is none)."""
     defaults = {}
     for field in attrs.fields(record_type):
         if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
@@ -27,9 +28,6 @@ def _defaults(record_type: type[Record]) -> dict[str, Any]:
         else:
             defaults[field.name] = None
     return defaults
-
-
-_DEFAULTS = {kind: _defaults(kind.record_type) for kind in Kind}
 
 
 def _field_encoders(record_type: type[Record]) -> tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]:

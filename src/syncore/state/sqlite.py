@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -11,7 +12,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
 
 from .._converters import datetime_to_str, make_converter
 from ..abc import StateStore
@@ -33,18 +33,6 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
 
 def _ts(value: datetime | None) -> str | None:
     return None if value is None else datetime_to_str(value)  # the converter's own format, without dispatch
-
-
-class _StampCache:
-    """``_ts`` remembering its last answer."""
-
-    def __init__(self) -> None:
-        self._last: tuple[datetime | None, str | None] = (None, None)
-
-    def __call__(self, value: datetime) -> str | None:
-        if value is not self._last[0]:
-            self._last = (value, _ts(value))
-        return self._last[1]
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -240,7 +228,7 @@ class SqliteStateStore(StateStore):
 
     # -- journal -------------------------------------------------------------------------------------------
     def journal(self, intents: Iterable[Intent]) -> None:
-        stamps = _StampCache()  # a batch's intents share one time
+        stamps = functools.lru_cache(maxsize=1)(_ts)  # a batch's intents share one time
         self._many(
             "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?)",
             (

@@ -12,8 +12,17 @@ from typing import Any, ClassVar
 import attrs
 
 from ..abc import Adapter
-from ..errors import AdapterError, CursorExpired, NotFound, RecordRejected, SimulatedCrash, TransientError, VersionMismatch
-from ..models import Body, Kind, Record
+from ..errors import (
+    AdapterError,
+    CursorExpired,
+    NotFound,
+    RecordRejected,
+    SimulatedCrash,
+    TransientError,
+    VersionMismatch,
+)
+from ..merge import BODY_FIELDS
+from ..models import Kind, Record
 from ..remote import (
     Capabilities,
     ChangeSet,
@@ -42,17 +51,12 @@ class _Store:
     log: list[tuple[int, str]] = attrs.field(factory=list)
 
 
-#: the Body fields of each record type
-_BODY_FIELDS = {kind.record_type: tuple(f.name for f in attrs.fields(kind.record_type) if f.type in (Body, "Body"))
-                for kind in Kind}
-
-
 def _plain_bodies(record: Record) -> Record:
     # Only bodies with a formatted source need a copy; a record with plain bodies is returned as it is.
     changes = {}
-    for name in _BODY_FIELDS[type(record)]:
-        value = getattr(record, name)
-        if value.html is not None or value.rtf is not None:
+    for name in BODY_FIELDS:
+        value = getattr(record, name, None)
+        if value is not None and (value.html is not None or value.rtf is not None):
             changes[name] = value.plain()
     return record.replace(**changes) if changes else record
 
