@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, RecordError
@@ -164,18 +165,23 @@ def _update(api: RestApi, req: Request) -> Response:
                 raise RecordError(
                     "MALFORMED_ID", f"{obj.name} ID: id value of incorrect type: {raw_id}", ["Id"]
                 )
-            try:
+            with _unknown_id_is_cross_reference():
                 return _ok(api.writer.update(obj, rid, payload, req.user_id))
-            except RecordError as exc:
-                if exc.code == "NOT_FOUND":
-                    raise RecordError(
-                        "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", []
-                    ) from None
-                raise
 
         return run
 
     return Response(200, _run(api, all_or_none, [job(o, r) for o, r in zip(objs, records, strict=True)]))
+
+
+@contextlib.contextmanager
+def _unknown_id_is_cross_reference() -> Iterator[None]:
+    """Collections report an id that names no record as INVALID_CROSS_REFERENCE_KEY, not NOT_FOUND."""
+    try:
+        yield
+    except RecordError as exc:
+        if exc.code == "NOT_FOUND":
+            raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", []) from None
+        raise
 
 
 def _delete(api: RestApi, req: Request) -> Response:
@@ -194,14 +200,8 @@ def _delete(api: RestApi, req: Request) -> Response:
             obj = api.schema.by_prefix(rid[:3])
             if obj is None:
                 raise RecordError("MALFORMED_ID", f"malformed id {raw_id}", [])
-            try:
+            with _unknown_id_is_cross_reference():
                 return _ok(api.writer.delete(obj, rid, req.user_id))
-            except RecordError as exc:
-                if exc.code == "NOT_FOUND":
-                    raise RecordError(
-                        "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", []
-                    ) from None
-                raise
 
         return run
 
