@@ -24,10 +24,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from syncore import ConflictPolicy, Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.errors import AdapterError, SimulatedCrash
-from syncore.merge import BODY_FIELDS
 from syncore.models import Body
-from syncore.state_types import PendingCategory
 from syncore.testing import MemoryAdapter
+from syncore.testing.invariants import assert_in_step
 from syncore.testing.strategies import contacts
 
 from ._common import T0
@@ -178,23 +177,9 @@ class E2EMachine(RuleBasedStateMachine):
         assert again.operations == [], [(op.target, op.action, op.reason, op.fields) for op in again.operations]
 
     def check_converged(self) -> None:
-        profile = self.settings.profile
-        pairs = list(self.state.iter_pairs(profile, KIND))
-        ambiguous = {(p.side, p.native_id) for p in self.state.pending(profile, KIND)
-                     if p.category is PendingCategory.AMBIGUOUS}
         sf = {item.id: item.record for item in self.crm.full_scan(KIND).upserts}
-        recs = {Side.PIM: self.pim.records(KIND), Side.CRM: sf}
-        for side in Side:
-            paired = [p.id_on(side) for p in pairs]
-            assert len(paired) == len(set(paired)), "a record is in two pairs"
-            unpaired = set(recs[side]) - set(paired) - {i for s, i in ambiguous if s is side}
-            assert not unpaired, f"{side.value} records never synced: {[recs[side][i] for i in unpaired]}"
-            assert set(paired) <= set(recs[side]), "a pair points at a record that is gone"
-        for pair in pairs:
-            differing = self.crm.represent(recs[Side.PIM][pair.pim_id]).changed_fields(recs[Side.CRM][pair.crm_id])
-            if pair.pim_body is not None:
-                differing -= BODY_FIELDS
-            assert not differing, f"pair differs in {sorted(differing)}"
+        assert_in_step(self.state, self.settings.profile, KIND, {Side.PIM: self.pim.records(KIND), Side.CRM: sf},
+                       self.crm.represent)
         assert not self.emu.errors, self.emu.errors[:1]
 
     def teardown(self) -> None:

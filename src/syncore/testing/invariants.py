@@ -1,0 +1,34 @@
+"""What must hold after a sync that ran without faults: shared by the state machines (and usable by embedders)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..abc import StateStore
+from ..merge import BODY_FIELDS
+from ..models import SIDES, Kind, Record, Side
+from ..state_types import Pair, PendingCategory
+
+
+def assert_in_step(
+    state: StateStore, profile: str, kind: Kind, records: dict[Side, dict[str, Record]],
+    represent_crm: Callable[[Record], Record],
+) -> list[Pair]:
+    """Every record is paired exactly once (unless pending as an ambiguous match), every pair points at two
+    existing records, and the two hold the same values as the CRM represents them (a kept formatted Outlook
+    body excepted). Returns the pairs."""
+    pairs = list(state.iter_pairs(profile, kind))
+    ambiguous = {(p.side, p.native_id) for p in state.pending(profile, kind) if p.category is PendingCategory.AMBIGUOUS}
+    for side in SIDES:
+        paired = [p.id_on(side) for p in pairs]
+        assert len(paired) == len(set(paired)), "a record is in two pairs"
+        unpaired = set(records[side]) - set(paired) - {i for s, i in ambiguous if s is side}
+        assert not unpaired, f"{side.value} records never synced: {[records[side][i] for i in unpaired]}"
+        assert set(paired) <= set(records[side]), "a pair points at a record that is gone"
+    for pair in pairs:
+        pim_record, crm_record = records[Side.PIM][pair.pim_id], records[Side.CRM][pair.crm_id]
+        differing = represent_crm(pim_record).changed_fields(crm_record)
+        if pair.pim_body is not None:
+            differing -= BODY_FIELDS  # the documented outcome: a formatted Outlook body kept
+        assert not differing, f"pair differs in {sorted(differing)}: {pim_record} vs {crm_record}"
+    return pairs
