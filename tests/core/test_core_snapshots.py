@@ -28,7 +28,9 @@ def test_decode_inverts_encode_exactly(record):
 @given(any_record())
 def test_decoded_record_behaves_like_a_built_one(record):
     decoded = decode_record(record.kind, encode_record(record))
-    assert decoded.replace() == record
+    # every decoded value is one the record's converters and validation accept unchanged
+    rebuilt = type(record)(**decoded.values())
+    assert _converter.unstructure(rebuilt) == _converter.unstructure(record)
     assert hash(decoded) == hash(record)
     assert not decoded.changed_fields(record)
 
