@@ -103,6 +103,16 @@ class Adapter(ABC):
         """
         return {}
 
+    def is_native_id(self, kind: Kind, value: str) -> bool:
+        """True when ``value`` is shaped like a native id of ``kind`` on this side.
+
+        A link read from the other side is a claim, not a fact: the engine checks its shape here before looking
+        it up, so a malformed or foreign value (another object type's Salesforce id, a truncated ItemId) is
+        reported for that one record instead of failing a whole batched read. The default accepts any
+        non-empty string.
+        """
+        return bool(value)
+
     def represent(self, record: Record) -> Record:
         """Return ``record`` as this side would store it (e.g. a tentative event becomes busy in Salesforce).
 

@@ -37,6 +37,7 @@ EXIT_USAGE = 2
 EXIT_HELD = 3
 EXIT_LOCKED = 4
 EXIT_BACKEND = 5
+EXIT_STALE = 6
 EXIT_INTERRUPTED = 130
 
 #: every exit code the CLI uses, with its meaning
@@ -47,6 +48,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_HELD: "held for review: the plan deletes too much or leaves conflicts; nothing was written",
     EXIT_LOCKED: "another sync of the same profile is running",
     EXIT_BACKEND: "a backend failed (connection, authentication, quota); the rest is retried later",
+    EXIT_STALE: "the plan is stale: a sync ran after it was made; nothing was written, make a new plan",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -401,7 +403,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args, out, err))
-    except (ConfigurationError, StalePlan) as exc:
+    except StalePlan as exc:
+        print(f"syncore: stale plan: {exc}", file=err)
+        return EXIT_STALE
+    except ConfigurationError as exc:
         print(f"syncore: error: {exc}", file=err)
         return EXIT_USAGE
     except SafetyLimitExceeded as exc:

@@ -7,7 +7,8 @@
     │   └─ InvalidRecordError                 a record failed validation; lists every bad field at once
     ├─ AdapterError                           raised by adapters, with the backend's exception as __cause__
     │   ├─ TransientError (retry_after)       try again later: 503, lock contention, dropped connection
-    │   │   └─ RateLimited                    the server asked us to back off (ErrorServerBusy, 429)
+    │   │   ├─ RateLimited                    the server asked us to back off (ErrorServerBusy, 429)
+    │   │   └─ OutcomeUnknown                 a write was sent but its answer never came: it may have been made
     │   ├─ QuotaExhausted                     the daily API allocation is used up; no retry today
     │   ├─ AuthenticationError                credentials refused or session expired beyond re-login
     │   ├─ CursorExpired                      a change cursor is too old or invalid; the core does a full scan
@@ -71,6 +72,18 @@ class TransientError(AdapterError):
 
 class RateLimited(TransientError):
     """The server throttled us and asked for a pause of ``retry_after`` seconds."""
+
+
+class OutcomeUnknown(TransientError):
+    """A write was sent but no answer came back: it may or may not have been made.
+
+    Raised (for a whole call) or reported in a :class:`~syncore.remote.WriteOutcome` (for one record) when the
+    connection dropped after the request was sent, the read timed out, or the server answered 5xx after
+    receiving it. The engine keeps such writes' journal intents open, so the next sync first looks for what
+    may have been written (by link, or by the journaled content fingerprint) before creating anything.
+    A failure known to have happened *before* the request left (no connection, a refused login) is an ordinary
+    :class:`TransientError`.
+    """
 
 
 class QuotaExhausted(AdapterError):
