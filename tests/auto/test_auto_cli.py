@@ -85,7 +85,7 @@ def test_plan_then_apply_in_another_process(workdir):
     assert applied.returncode == 0, applied.stderr
     assert len(side(workdir, "salesforce").records(Kind.EVENT)) > crm_before
     again = syncore("apply", "plan.json", cwd=workdir)
-    assert again.returncode == 2  # a plan is single-use
+    assert again.returncode == 6  # a plan is single-use: stale once applied
     assert len(side(workdir, "salesforce").records(Kind.EVENT)) == len(side(workdir, "outlook").records(Kind.EVENT)) - 1
 
 
