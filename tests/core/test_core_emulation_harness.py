@@ -244,3 +244,16 @@ def test_stop_closes_kept_alive_connections_and_sets_tcp_nodelay():
     assert not emulator.server.running
     with pytest.raises(RuntimeError):
         _ = emulator.server.port
+
+
+def test_an_emulator_may_answer_with_its_own_date(emu):
+    """A server whose clock differs from the client's says so in Date (RFC 9110 §6.6.1)."""
+
+    def dated(request: HttpRequest) -> HttpReply:
+        return HttpReply(200, b"", {"Date": "Tue, 24 Nov 2026 15:10:00 GMT"})
+
+    with LoopbackServer(dated) as server, requests.Session() as session:
+        response = session.get(server.url)
+        default = session.get(f"{emu.server.url}/echo")
+    assert response.headers["Date"] == "Tue, 24 Nov 2026 15:10:00 GMT"
+    assert default.headers["Date"].endswith(" GMT") and default.headers["Date"] != response.headers["Date"]

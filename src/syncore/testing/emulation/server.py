@@ -57,7 +57,8 @@ class HttpRequest:
 
 @dataclass
 class HttpReply:
-    """What to answer: the server adds ``Content-Length`` and sends head and body in one write."""
+    """What to answer: the server adds ``Content-Length`` (and ``Date`` unless given) and sends head and body
+    in one write."""
 
     status: int
     body: bytes = b""
@@ -160,9 +161,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: HttpReply) -> None:
-        self.send_response(reply.status)
+        self.log_request(reply.status)
+        self.send_response_only(reply.status)
+        self.send_header("Server", self.version_string())
+        # An emulator may answer from its own clock (a server whose clock differs from the client's).
+        given = {name.lower(): value for name, value in reply.headers.items()}
+        self.send_header("Date", given.get("date") or self.date_time_string())
         for name, value in reply.headers.items():
-            if name.lower() not in ("content-length", "transfer-encoding"):
+            if name.lower() not in ("content-length", "transfer-encoding", "date", "server"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         if self.close_connection:
