@@ -135,7 +135,7 @@ def test_request_log_entries(emu, sf):
     assert entries[2].path == f"/services/data/v59.0/sobjects/Contact/{rid}"
     assert emu.count(sobject="Contact") == 3
     assert emu.count(method="PATCH") == 1
-    assert emu.count(counted_only=True) == 3
+    assert emu.count(counted=True) == 3
     emu.reset_log()
     assert emu.requests == []
 

@@ -129,7 +129,9 @@ class RecordWriter:
         """An injected lock contention refuses a client's write of one record (never a direct edit)."""
         if not trusted and self.faults.take_row_lock():
             raise RecordError(
-                "UNABLE_TO_LOCK_ROW", f"unable to obtain exclusive access to this record or 1 records: {record_id}", []
+                "UNABLE_TO_LOCK_ROW",
+                f"unable to obtain exclusive access to this record or 1 records: {record_id}",
+                [],
             )
 
     def delete(
