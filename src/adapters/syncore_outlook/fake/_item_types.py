@@ -8,8 +8,7 @@ package's ``__init__`` imports every item module, so the registry is complete be
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from ._items import FakeItem
