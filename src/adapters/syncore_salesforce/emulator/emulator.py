@@ -45,6 +45,8 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
     :param replication_id_limit: ``EXCEEDED_ID_LIMIT`` threshold of ``updated/`` and ``deleted/``.
     :param closed_task_statuses: Task ``Status`` values with ``IsClosed = true`` (TaskStatus).
     :param accept_password_without_token: accept a login without the security token (trusted IP range).
+    :param time_zone: the ``TimeZoneSidKey`` of the *users* (an IANA id or ``GMT``): the zone Salesforce derives
+        their dates in (date literals, the date of a timed event, an all-day event given by its start instant).
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         replication_id_limit: int = 600_000,
         closed_task_statuses: tuple[str, ...] = ("Completed",),
         accept_password_without_token: bool = False,
+        time_zone: str = "GMT",
     ) -> None:
         if upsert_update_status not in (200, 204):
             raise ValueError("upsert_update_status must be 200 or 204")
@@ -79,6 +82,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
             closed_task_statuses=closed_task_statuses,
             accept_password_without_token=accept_password_without_token,
             faults=self.faults,
+            time_zone=time_zone,
         )
         self.faults.bind(self.expire_sessions, self.exhaust_quota, self.purge)
         #: Tracebacks of unexpected handler exceptions (a test asserts it stays empty).
@@ -239,7 +243,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
 
     def add_user(self, username: str, password: str, security_token: str, *, time_zone: str = "GMT") -> User:
         """Accept another login; *time_zone* is its ``TimeZoneSidKey`` (e.g. ``America/Los_Angeles``)."""
-        return self.org.auth.add_user(username, password, security_token, time_zone)
+        return self.org.add_user(username, password, security_token, time_zone)
 
     @property
     def user_id(self) -> str:

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .auth import Auth
+from .auth import Auth, User
 from .clock import Clock
 from .errors import ApiError, not_found
+from .evaluate import Context
 from .faults import Faults
 from .ids import make_id
 from .records import RecordWriter
@@ -79,6 +81,17 @@ class ApiQuota:
             return True
 
 
+def check_zone(name: str) -> str:
+    """*name* if it is a time zone Salesforce knows (an IANA id or ``GMT``); ``ValueError`` otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown TimeZoneSidKey {name!r}: expected an IANA zone such as 'America/Los_Angeles'"
+        ) from None
+    return name
+
+
 class Org:
     """Everything one emulated org holds; handlers read and change it, the HTTP layer never does."""
 
@@ -96,6 +109,7 @@ class Org:
         closed_task_statuses: tuple[str, ...],
         accept_password_without_token: bool,
         faults: Faults,
+        time_zone: str = "GMT",
     ) -> None:
         self.api_version = api_version
         self.min_batch_size = max(1, min_batch_size)
@@ -112,9 +126,12 @@ class Org:
         )
         self.writer = RecordWriter(self.store, self.clock, faults, self.settings)
         self.org_id = make_id("00D", 1)
-        self.auth = Auth(self.org_id, users, accept_password_without_token)
+        self.auth = Auth(self.org_id, {}, accept_password_without_token)
+        for username, (password, token) in users.items():
+            self.auth.add_user(username, password, token, check_zone(time_zone))
         #: The user direct-access writes are attributed to: "another Salesforce user".
         self.other_user_id = make_id("005", 999)
+        self.writer.zone_of = self.user_zone
         self.quota = ApiQuota(daily_api_limit)
         self.locators = QueryLocators()
         #: ``https://127.0.0.1:PORT`` once the server listens (clients build https URLs; see wiring.py).
@@ -122,6 +139,40 @@ class Org:
         self.seed()
 
     def seed(self) -> None:
+        """What a fresh org holds: a User row per login (and "another user"), and the TaskStatus rows."""
+        for user in self.auth.users.values():
+            self._user_row(user.user_id, user.username, user.time_zone)
+        self._user_row(self.other_user_id, "other.user@example.com", "GMT")
+        self._seed_task_statuses()
+
+    def add_user(self, username: str, password: str, security_token: str, time_zone: str) -> User:
+        """Accept another login and give it a User row."""
+        user = self.auth.add_user(username, password, security_token, check_zone(time_zone))
+        with self.store.lock:
+            self._user_row(user.user_id, user.username, user.time_zone)
+        return user
+
+    def _user_row(self, user_id: str, username: str, time_zone: str) -> None:
+        local = username.partition("@")[0]
+        self.writer.create(
+            self.schema.get("User"),
+            {
+                "Id": user_id,
+                "Username": username,
+                "LastName": local,
+                "Email": username,
+                "Alias": local[:8],
+                "TimeZoneSidKey": time_zone,
+                "LocaleSidKey": "en_US",
+                "LanguageLocaleKey": "en_US",
+                "IsActive": True,
+                "UserType": "Standard",
+            },
+            self.other_user_id,
+            trusted=True,
+        )
+
+    def _seed_task_statuses(self) -> None:
         """TaskStatus rows mirror the Task Status picklist; adapters read IsClosed from them (§1.5)."""
         status = self.schema.get("Task").field("Status")
         default = status.picklist_default()
@@ -138,6 +189,17 @@ class Org:
                 self.other_user_id,
                 trusted=True,
             )
+
+    def user_zone(self, user_id: str) -> str:
+        """The ``TimeZoneSidKey`` of a user (GMT for one the emulator does not know)."""
+        user = self.auth.user_by_id(user_id)
+        return user.time_zone if user is not None else "GMT"
+
+    def query_context(self, user_id: str) -> Context:
+        """What a query by *user_id* sees: the store for relationships, the user's current day and zone."""
+        zone = self.user_zone(user_id)
+        today = self.clock.now().astimezone(ZoneInfo(zone)).date()
+        return Context(self.store.lookup, today, zone)
 
     def sobject(self, name: str) -> SObjectDef:
         """The sObject named in a URL; 404 NOT_FOUND if unknown."""

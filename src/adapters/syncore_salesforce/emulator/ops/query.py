@@ -30,7 +30,7 @@ def handle(org: Org, req: Request) -> Response:
         raise ApiError(400, exc.code, exc.message) from None
     with org.store.lock:
         rows = list(org.store.table(qp.obj).values())
-        total, records = execute(qp, rows, req.version, include_deleted)
+        total, records = execute(qp, rows, req.version, include_deleted, org.query_context(req.user_id))
     if qp.query.count:
         return Response(200, {"totalSize": total, "done": True, "records": []})
     return Response(200, _page(org, req.version, Cursor(records, _batch_size(org, req, qp)), None, 0))
@@ -52,7 +52,7 @@ def _batch_size(org: Org, req: Request, qp: QueryPlan) -> int:
         if key.strip().lower() == "batchsize" and value.strip().isdigit():
             batch = int(value)
     batch = max(org.min_batch_size, min(MAX_BATCH_SIZE, batch))
-    long_text = [f for f in qp.select if f.type == "textarea" and f.length > 255]
+    long_text = [p for p in qp.select if p.field.type == "textarea" and p.field.length > 255]
     if len(long_text) >= 2:
         batch = min(batch, LONG_TEXT_BATCH_SIZE)
     return batch
