@@ -240,3 +240,52 @@ def test_fault_api_aliases_and_rejected_sessions(emu):
     emu.faults.exhaust_quota()
     with pytest.raises(SalesforceRefusedRequest):
         direct.query("SELECT Id FROM Contact")
+
+
+def _contacts(*names: str) -> dict:
+    return {"allOrNone": False, "records": [{"attributes": {"type": "Contact"}, "LastName": n} for n in names]}
+
+
+def test_lost_reply_writes_then_closes_without_an_answer(emu, sf):
+    """lose_replies: the request is processed (the records exist), then the socket closes with no status line,
+    so the client cannot know its write was made (issue 11 item 2)."""
+    emu.faults.lose_replies(1, op="composite_create")
+    sf.query("SELECT Id FROM Contact")  # another operation is not affected
+    with pytest.raises(requests.exceptions.ConnectionError):
+        sf.restful("composite/sobjects", method="POST", json=_contacts("Ada", "Grace"))
+    assert sorted(r["LastName"] for r in emu.all("Contact")) == ["Ada", "Grace"]
+    lost = emu.requests[-1]
+    assert (lost.operation, lost.status, lost.fault, lost.counted) == ("composite_create", None, "lose", True)
+    result = sf.restful("composite/sobjects", method="POST", json=_contacts("Edsger"))
+    assert result[0]["success"] is True and len(emu.all("Contact")) == 3
+
+
+def test_lost_reply_on_a_single_record_update(emu, sf):
+    rid = emu.insert("Contact", {"LastName": "Before"})
+    emu.faults.lose_replies(op="sobject_update")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        sf.Contact.update(rid, {"LastName": "After"})
+    assert emu.get("Contact", rid)["LastName"] == "After"
+
+
+def test_server_error_only_on_one_endpoint(emu, sf):
+    """``op`` restricts a fault to one operation: "503 only on composite updates"."""
+    rid = emu.insert("Contact", {"LastName": "Kept"})
+    emu.faults.server_error(2, status=503, op="composite_update")
+    assert sf.query("SELECT Id FROM Contact")["totalSize"] == 1
+    update = {"allOrNone": False, "records": [{"attributes": {"type": "Contact"}, "Id": rid, "Title": "x"}]}
+    for _ in range(2):
+        with pytest.raises(SalesforceGeneralError) as info:
+            sf.restful("composite/sobjects", method="PATCH", json=update)
+        assert info.value.status == 503
+    assert emu.get("Contact", rid)["Title"] is None, "a 503 is answered before processing"
+    assert sf.restful("composite/sobjects", method="PATCH", json=update)[0]["success"] is True
+    assert emu.count("composite_update", status=503) == 2 and emu.count("query", status=503) == 0
+
+
+def test_dropped_connection_only_at_login(emu):
+    emu.faults.drop_connections(1, op="login")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        emu.login_client()
+    assert emu.count("login", fault="drop") == 1
+    assert emu.login_client().query("SELECT Id FROM Contact")["totalSize"] == 0
