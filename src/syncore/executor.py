@@ -65,6 +65,7 @@ class Executor:
         emit: Callable[[SyncEvent], None],
         result: SyncResult,
         listening: bool = True,
+        heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.plan = plan
         #: whether anyone receives events (per-record events are skipped when not)
@@ -77,6 +78,10 @@ class Executor:
         self.now = now
         self.emit = emit
         self.result = result
+        #: renews the profile lock's lease before each batch (raises LockLost when another sync took it)
+        self.heartbeat = heartbeat
+        #: whether this apply has advanced the state generation (done with its first journaled write)
+        self._generation_bumped = False
         self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
         self.ops_by_pair: dict[str, list[Operation]] = defaultdict(list)
         self.done: dict[str, WriteOutcome] = {}
@@ -141,7 +146,14 @@ class Executor:
                 )
                 for op in batch
             ]
-            self.state.journal(intents)
+            self.heartbeat()
+            with self.state.transaction():
+                if not self._generation_bumped:
+                    # From its first write on, this apply changes what other plans were made from: they are stale
+                    # whether it finishes, stops part-way or dies.
+                    self.state.bump_generation(self.profile, self.kind)
+                    self._generation_bumped = True
+                self.state.journal(intents)
             try:
                 outcomes = self._call(adapter, action, batch)
             except _STOPPING as exc:

@@ -63,6 +63,7 @@ class Planner:
         now: datetime,
         emit: Callable[[SyncEvent], None],
         resolutions: dict[tuple[str, str], Side] | None = None,
+        heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.kind = kind
         self.adapters = adapters
@@ -78,13 +79,16 @@ class Planner:
         self.profile = settings.profile
         self.now = now
         self.emit = emit
-        self.plan = Plan(plan_id=_new_id(), profile=self.profile, kind=kind, created_at=now)
+        #: renews the profile lock's lease, when held, between the reads of a long plan
+        self.heartbeat = heartbeat
+        self.plan = Plan(plan_id=_new_id(), profile=self.profile, kind=kind, created_at=now,
+                         from_generation=state.generation(self.profile, kind))
 
     # -- reading -------------------------------------------------------------------------------------------
     def _read_feed(self, side: Side) -> ChangeSet:
         adapter = self.adapters[side]
         cursor = self.state.get_cursor(self.profile, self.kind, side)
-        self.plan.from_cursors[side] = cursor
+        self.heartbeat()
         if cursor is not None:
             try:
                 return adapter.changes(self.kind, cursor)
@@ -93,6 +97,7 @@ class Planner:
         return adapter.full_scan(self.kind)
 
     def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
+        self.heartbeat()
         return fetch_in_batches(self.adapters[side], self.kind, ids)
 
     def _skip(self, side: Side, native_id: str, reason: str, pending: PendingCategory | None = None) -> None:
