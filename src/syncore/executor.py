@@ -5,7 +5,9 @@ Order of events for one batch, each step safe to crash after:
 1. the batch's write intents are journaled;
 2. the adapter writes the batch and reports one outcome per record;
 3. in one state transaction: pairs whose operations all succeeded are stored, failures become pending items
-   with back-off, and the batch's intents are marked done.
+   with back-off, and the batch's intents are marked done — except those of writes whose fate is unknown
+   (:class:`~syncore.errors.OutcomeUnknown`: the request went out, no answer came back), which stay open for the
+   next sync's recovery exactly as after a crash.
 
 Cursors are stored last, so after a crash the next sync sees the same changes again; everything already
 done is recognised by version or content and not repeated (creates through links or the matcher).
@@ -22,7 +24,7 @@ import attrs
 
 from ._ids import new_id
 from .abc import Adapter, StateStore
-from .errors import AdapterError, AuthenticationError, NotFound, QuotaExhausted, RateLimited
+from .errors import AdapterError, AuthenticationError, NotFound, OutcomeUnknown, QuotaExhausted, RateLimited
 from .models import SIDES, Contact, Kind, Record, Side
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
@@ -171,7 +173,10 @@ class Executor:
             with self._storing():
                 for op, outcome in zip(batch, outcomes, strict=True):
                     self._settle(op, outcome)
-                self.state.complete_intents(i.intent_id for i in intents)
+                # A write whose answer never came may have been made: its intent stays open, so the next sync
+                # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
+                self.state.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
+                                            if not isinstance(outcome.error, OutcomeUnknown))
 
     def _call(self, adapter: Adapter, action: Action, batch: list[Operation]) -> list[WriteOutcome]:
         if action is Action.CREATE:
