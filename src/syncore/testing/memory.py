@@ -123,6 +123,11 @@ class MemoryAdapter(Adapter):
     def represent(self, record: Record) -> Record:
         return record if self._caps.formatted_bodies else _plain_bodies(record)
 
+    def is_native_id(self, kind: Kind, value: str) -> bool:
+        # the shape of this adapter's ids: "<name>-<number>"
+        prefix, _, number = value.rpartition("-")
+        return prefix == self.name and number.isdigit() and number.isascii()
+
     def _enter(self, operation: str) -> None:
         self.calls[operation] += 1
         queue = self._fail_calls[operation]
@@ -171,6 +176,10 @@ class MemoryAdapter(Adapter):
 
     def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
         self._enter("fetch")
+        malformed = [i for i in ids if not self.is_native_id(kind, i)]
+        if malformed:
+            # as a real backend answers a batched read naming a malformed id (Salesforce: MALFORMED_ID)
+            raise RecordRejected(f"{self.name}: malformed id {malformed[0]!r} in a batched read", code="MALFORMED_ID")
         store = self._stores[kind]
         return {i: self._remote(i, store.items[i]) for i in ids if i in store.items}
 
