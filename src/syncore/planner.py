@@ -183,22 +183,26 @@ class Planner:
                 # Whether the CRM's new text may replace the Outlook body depends on that body's formatting.
                 need[Side.PIM].add(pair.pim_id)
         paired_ids = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
+        bad_link: dict[Side, set[str]] = {side: set() for side in SIDES}
         for side in SIDES:
             other = self.adapters[side.other]
             for item in list(current[side].values()):
-                if not item.link or item.id in paired_ids[side]:
-                    continue
-                if not other.is_native_id(self.kind, item.link):
+                if item.link and item.id not in paired_ids[side] and not other.is_native_id(self.kind, item.link):
                     # A link is a claim read from a record: one that cannot name a record of this kind over there
-                    # is reported for this record alone, never looked up (it could fail a whole batched read).
+                    # is reported for this record alone (and never looked up: it could fail a whole batched read);
+                    # the record is left alone this sync, even where another record's link names it.
                     self._skip(side, item.id, f"its link {item.link[:60]!r} is not a {side.other.value.upper()} "
                                               f"{self.kind.value} id; clear it to sync this record")
                     del current[side][item.id]
-                elif item.link not in current[side.other] and item.link not in echoes[side.other]:
+                    bad_link[side].add(item.id)
+        for side in SIDES:
+            for item in current[side].values():
+                if (item.link and item.id not in paired_ids[side] and item.link not in bad_link[side.other]
+                        and item.link not in current[side.other] and item.link not in echoes[side.other]):
                     need[side.other].add(item.link)
         for side in SIDES:
-            fetched = self._fetch(side, need[side])
-            for native_id in need[side]:
+            fetched = self._fetch(side, need[side] - bad_link[side])
+            for native_id in need[side] - bad_link[side]:
                 if native_id in fetched:
                     current[side].setdefault(native_id, fetched[native_id])
                 elif native_id in paired_ids[side]:

@@ -37,7 +37,7 @@ def _resolve(link, side_name: str, other_name: str, ids: dict[str, list[str]], t
 RECORDS = st.lists(st.tuples(LINKS, st.booleans()), max_size=5)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pim_specs=RECORDS, crm_specs=RECORDS, include_private=st.booleans())
 def test_arbitrary_link_values_never_stop_a_sync_and_every_record_is_synced_or_reported(
     pim_specs, crm_specs, include_private
