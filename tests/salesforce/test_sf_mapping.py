@@ -109,6 +109,7 @@ def test_contact_last_name_fallback_is_reported(emu):
 
 
 def test_task_status_priority_and_read_only_completion(emu):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     adapter = make_adapter(emu)
     task = Task(subject="Send quote", due=date(2026, 12, 1), status=TaskStatus.COMPLETED,
                 completed_at=datetime(2026, 1, 1, tzinfo=UTC), reminder_at=T0 + timedelta(days=1))

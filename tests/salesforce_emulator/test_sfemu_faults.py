@@ -84,6 +84,7 @@ def test_custom_validation_rule(emu, sf):
 
 
 def test_backdated_commit_is_missed_by_a_plain_watermark(emu, sf):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     emu.insert("Contact", {"LastName": "before"})
     emu.clock.advance(timedelta(minutes=10))
     watermark = emu.clock.now()
@@ -151,6 +152,7 @@ def test_trailing_slash_optional(emu, sf):
 
 
 def test_updated_and_deleted_replication(emu, sf):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     a = sf.Contact.create({"LastName": "A"})["id"]
     emu.clock.advance(timedelta(minutes=3))
     b = sf.Contact.create({"LastName": "B"})["id"]
@@ -186,12 +188,24 @@ def test_replication_id_limit():
         assert info.value.content[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
 
 
-def test_clock_controls(emu):
-    assert emu.clock.now() == T0
+def test_clock_runs_in_real_time_and_freezes_on_request(emu):
+    """The org clock runs like a real org's: it starts at start_time and ticks; set/advance move it and it
+    keeps running; freeze() stops it for a test about one instant. Millisecond precision throughout."""
+    first = emu.clock.now()
+    assert T0 <= first < T0 + timedelta(minutes=1)
+    time.sleep(0.01)
+    assert emu.clock.now() > first, "the clock runs"
+    moved = emu.clock.advance(timedelta(hours=1))
+    assert moved >= first + timedelta(hours=1)
+    stopped = emu.clock.freeze(T0 + timedelta(hours=2))
+    assert stopped == T0 + timedelta(hours=2)
+    time.sleep(0.01)
+    assert emu.clock.now() == stopped, "a frozen clock stays put"
     emu.clock.advance(0.0015)
-    assert emu.clock.now() == T0 + timedelta(milliseconds=1)  # millisecond precision
-    emu.clock.set(T0 + timedelta(hours=1))
-    assert emu.clock.now() == T0 + timedelta(hours=1)
+    assert emu.clock.now() == stopped + timedelta(milliseconds=1)  # millisecond precision
+    emu.clock.unfreeze()
+    time.sleep(0.01)
+    assert emu.clock.now() > stopped + timedelta(milliseconds=1)
     with pytest.raises(ValueError):
         emu.clock.set(T0.replace(tzinfo=None))
 

@@ -264,7 +264,7 @@ def test_date_literals_on_a_date_field(emu, http):
     """Date literal ranges (YESTERDAY, TODAY, TOMORROW, LAST_N_DAYS:n includes today, NEXT_N_DAYS:n starts
     tomorrow, THIS_WEEK from Sunday in the en_US locale, N_DAYS_AGO:n): see DATE_LITERALS."""
     # A frozen clock: this test is about one specific day (Tuesday 2026-11-24, noon UTC).
-    emu.clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    emu.clock.freeze(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
     for offset in range(-10, 11):
         emu.insert(
             "Task", {"Subject": f"d{offset}", "ActivityDate": str(date(2026, 11, 24) + timedelta(offset))}
@@ -287,7 +287,7 @@ def test_date_literals_on_a_date_field(emu, http):
 def test_date_literals_on_a_datetime_field_start_at_the_users_midnight(emu):
     """ "The exact start and end of the range depends on ... the user sending the query" (DATE_LITERALS):
     TODAY on a dateTime field is the querying user's local day, as UTC instants."""
-    emu.clock.set(datetime(2026, 11, 24, 20, 0, tzinfo=UTC))  # frozen: 05:00 on the 25th in Tokyo
+    emu.clock.freeze(datetime(2026, 11, 24, 20, 0, tzinfo=UTC))  # frozen: 05:00 on the 25th in Tokyo
     stamps = {
         "la-day": datetime(2026, 11, 24, 9, 0, tzinfo=UTC),  # 01:00 on the 24th in Los Angeles
         "utc-day": datetime(2026, 11, 24, 6, 0, tzinfo=UTC),  # 22:00 on the 23rd in Los Angeles
@@ -449,8 +449,7 @@ def test_dates_are_derived_in_the_users_time_zone(zone, start, local_day):
 
 def test_server_date_header_is_the_orgs_clock(emu, http):
     """Every response carries the server's Date (RFC 9110 §6.6.1); a client can take its watermark from it."""
-    emu.clock.set(
-        datetime(2026, 11, 24, 15, 10, 30, tzinfo=UTC)
-    )  # frozen: the header must equal this instant
+    # A frozen clock: the header must equal this one instant.
+    emu.clock.freeze(datetime(2026, 11, 24, 15, 10, 30, tzinfo=UTC))
     resp = http.get(data_url(emu, "limits/"))
     assert parsedate_to_datetime(resp.headers["Date"]) == datetime(2026, 11, 24, 15, 10, 30, tzinfo=UTC)

@@ -38,7 +38,8 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
     :param api_version: version used in URLs the emulator builds (any ``vNN.0`` path is accepted).
     :param users: ``{username: (password, security_token)}`` accepted at login.
     :param daily_api_limit: the ``DailyApiRequests`` maximum, reported in ``Sforce-Limit-Info``.
-    :param start_time: where the clock starts (aware datetime); it then runs in real time. Default: now.
+    :param start_time: where the clock starts (aware datetime); it then runs in real time (default: now).
+        ``emu.clock.freeze()`` stops it for a test about one specific instant.
     :param min_batch_size: smallest honoured ``batchSize`` (Salesforce: 200). Lower it for cheap paging tests.
     :param multiday_events: org setting; off limits events to 1440 minutes.
     :param upsert_update_status: 200 (body with ``created: false``) or 204 for an upsert that updates.
