@@ -90,6 +90,29 @@ def test_soap_login_sample_request(emu, framing):
     assert logged.headers.get("Transfer-Encoding") == ("chunked" if framing == "chunked" else None)
 
 
+def test_jsforce_soap_login_sent_chunked(emu):
+    """jsforce's loginBySoap envelope (no XML declaration, an ``se:`` prefix, the partner namespace as default,
+    ``SOAPAction: ""``), streamed with ``Transfer-Encoding: chunked`` as its HTTP layer does; the SOAP login
+    call itself: https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_login.htm"""
+    envelope = (
+        '<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Header/><se:Body>'
+        '<login xmlns="urn:partner.soap.sforce.com">'
+        f"<username>{USERNAME}</username><password>{PASSWORD}{TOKEN}</password>"
+        "</login></se:Body></se:Envelope>"
+    ).encode()
+    with requests.Session() as session:
+        resp = session.post(
+            f"{emu.url}/services/Soap/u/{V}",
+            data=chunked(envelope, 16),
+            headers={"Content-Type": "text/xml", "SOAPAction": '""'},
+        )
+        assert resp.status_code == 200, resp.text
+        assert "<sessionId>" in resp.text and f"<userName>{USERNAME}</userName>" in resp.text
+        wrong = envelope.replace(TOKEN.encode(), b"WRONG")
+        refused = session.post(f"{emu.url}/services/Soap/u/{V}", data=chunked(wrong), headers={"SOAPAction": '""'})
+        assert refused.status_code == 500 and "<faultcode>INVALID_LOGIN</faultcode>" in refused.text
+
+
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 def test_oauth_username_password_flow_sample(emu, framing):
     """OAuth 2.0 username-password flow, request body and response fields:
