@@ -40,11 +40,11 @@ def _check(size: int, limit: int) -> None:
 
 
 def create(transport: Transport, sobject: str, records: Sequence[dict[str, Any]]) -> list[Result]:
-    """Create records; not idempotent, so a dropped connection is not retried (see :mod:`._transport`)."""
+    """Create records; not idempotent, so a call without an answer is not sent again (see :mod:`._transport`)."""
     _check(len(records), MAX_WRITE_BATCH)
     body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
     return transport.call(f"{sobject} create", lambda sf: sf.restful("composite/sobjects", method="POST", json=body),
-                          idempotent=False)
+                          write=True, idempotent=False)
 
 
 def upsert(transport: Transport, sobject: str, field: str, records: Sequence[dict[str, Any]]) -> list[Result]:
@@ -52,14 +52,16 @@ def upsert(transport: Transport, sobject: str, field: str, records: Sequence[dic
     _check(len(records), MAX_WRITE_BATCH)
     body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
     return transport.call(f"{sobject} upsert",
-                          lambda sf: sf.restful(f"composite/sobjects/{sobject}/{field}", method="PATCH", json=body))
+                          lambda sf: sf.restful(f"composite/sobjects/{sobject}/{field}", method="PATCH", json=body),
+                          write=True)
 
 
 def update(transport: Transport, sobject: str, records: Sequence[dict[str, Any]]) -> list[Result]:
     """Update records (each carries its ``Id``); only the fields present are written."""
     _check(len(records), MAX_WRITE_BATCH)
     body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
-    return transport.call(f"{sobject} update", lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body))
+    return transport.call(f"{sobject} update", lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body),
+                          write=True)
 
 
 def delete(transport: Transport, sobject: str, ids: Sequence[str]) -> list[Result]:
@@ -67,7 +69,7 @@ def delete(transport: Transport, sobject: str, ids: Sequence[str]) -> list[Resul
     _check(len(ids), MAX_WRITE_BATCH)
     params = {"ids": ",".join(ids), "allOrNone": "false"}
     return transport.call(f"{sobject} delete", lambda sf: sf.restful("composite/sobjects", method="DELETE",
-                                                                     params=params))
+                                                                     params=params), write=True)
 
 
 def retrieve(transport: Transport, sobject: str, ids: Sequence[str], fields: Sequence[str]) -> list[Any]:

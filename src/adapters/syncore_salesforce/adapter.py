@@ -14,7 +14,7 @@ import requests
 from simple_salesforce import Salesforce, format_soql
 
 from syncore.abc import Adapter
-from syncore.errors import AdapterError, ConfigurationError, RecordRejected, UnsupportedRecord
+from syncore.errors import AdapterError, ConfigurationError, RecordRejected, TransientError, UnsupportedRecord
 from syncore.models import Kind, Record
 from syncore.remote import (
     Capabilities,
@@ -255,12 +255,13 @@ class SalesforceAdapter(Adapter):
         ready = [(ref, item) for ref, item in prepared.items() if not isinstance(item, WriteOutcome)]
         upserts = [(ref, item) for ref, item in ready if self.link_field and item[0].get(self.link_field)]
         plain = [(ref, item) for ref, item in ready if not (self.link_field and item[0].get(self.link_field))]
+        answered = False
         if upserts:
-            self._send(mapping, upserts, outcomes, versions, lambda batch: _collections.upsert(
+            answered = self._send(mapping, upserts, outcomes, versions, lambda batch: _collections.upsert(
                 self.transport, mapping.sobject, self.link_field, batch))  # type: ignore[arg-type]
         if plain:
             self._send(mapping, plain, outcomes, versions,
-                       lambda batch: _collections.create(self.transport, mapping.sobject, batch))
+                       lambda batch: _collections.create(self.transport, mapping.sobject, batch), answered=answered)
         return [outcomes[r.ref] for r in requests]
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
@@ -291,11 +292,17 @@ class SalesforceAdapter(Adapter):
         ids = [to18(r.id) for r in requests]
         for start in range(0, len(requests), MAX_WRITE_BATCH):
             chunk = list(range(start, min(start + MAX_WRITE_BATCH, len(requests))))
-            results = _collections.with_lock_retries(
-                lambda idx, chunk=chunk: _collections.delete(self.transport, mapping.sobject,
-                                                             [ids[chunk[i]] for i in idx]),
-                len(chunk), sleep=self._sleep, backoff=self._backoff,
-            )
+            try:
+                results = _collections.with_lock_retries(
+                    lambda idx, chunk=chunk: _collections.delete(self.transport, mapping.sobject,
+                                                                 [ids[chunk[i]] for i in idx]),
+                    len(chunk), sleep=self._sleep, backoff=self._backoff,
+                )
+            except AdapterError as exc:
+                if start == 0:
+                    raise  # nothing deleted yet: the whole call failed
+                _fail_rest([r.ref for r in requests[start:]], len(chunk), exc, outcomes)
+                break
             for i, result in zip(chunk, results, strict=True):
                 ref = requests[i].ref
                 codes = {e.get("statusCode") for e in result.get("errors") or []}
@@ -396,16 +403,40 @@ class SalesforceAdapter(Adapter):
         outcomes: dict[str, WriteOutcome],
         versions: dict[str, str],
         call: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
-    ) -> None:
+        *,
+        answered: bool = False,
+    ) -> bool:
+        """Send ``ready`` in batches; returns whether any call of this adapter call got an answer.
+
+        A whole-call failure before any answer propagates (nothing was written). After an answer it becomes
+        the outcome of that batch's records, so the records already written keep their ids.
+        """
         for start in range(0, len(ready), MAX_WRITE_BATCH):
             chunk = ready[start : start + MAX_WRITE_BATCH]
-            results = _collections.with_lock_retries(
-                lambda indexes, chunk=chunk: call([chunk[i][1][0] for i in indexes]), len(chunk),
-                sleep=self._sleep, backoff=self._backoff,
-            )
+            try:
+                results = _collections.with_lock_retries(
+                    lambda indexes, chunk=chunk: call([chunk[i][1][0] for i in indexes]), len(chunk),
+                    sleep=self._sleep, backoff=self._backoff,
+                )
+            except AdapterError as exc:
+                if not answered:
+                    raise
+                _fail_rest([ref for ref, _ in ready[start:]], len(chunk), exc, outcomes)
+                return answered
+            answered = True
             for (ref, (_, warnings)), result in zip(chunk, results, strict=True):
                 if result.get("success"):
                     outcomes[ref] = WriteOutcome(ref=ref, id=to18(result["id"]), version=versions.get(ref),
                                                  warnings=warnings)
                 else:
                     outcomes[ref] = WriteOutcome(ref=ref, error=_error_of(result, mapping.sobject))
+        return answered
+
+
+def _fail_rest(refs: list[str], failed: int, exc: AdapterError, outcomes: dict[str, WriteOutcome]) -> None:
+    """The first ``failed`` refs were in the call that failed with ``exc``; the others were never sent."""
+    for ref in refs[:failed]:
+        outcomes[ref] = WriteOutcome(ref=ref, error=exc)
+    unsent = TransientError(f"not sent: an earlier batch of this call failed ({exc})", code="NOT_SENT")
+    for ref in refs[failed:]:
+        outcomes[ref] = WriteOutcome(ref=ref, error=unsent)
