@@ -2,6 +2,7 @@
 
 Policy (reference §3.5, §6.4):
 
+* No client yet (built from settings): the first call signs in (errors as in :mod:`._auth`).
 * ``INVALID_SESSION_ID`` (401): log in again **once** and retry the call; a second 401 is an
   :class:`~syncore.errors.AuthenticationError`. A client that cannot re-login (session id auth) fails at once.
 * ``REQUEST_LIMIT_EXCEEDED`` (403): :class:`~syncore.errors.QuotaExhausted` at once, never retried.
@@ -48,7 +49,7 @@ class Transport:
 
     def __init__(
         self,
-        sf: Salesforce,
+        sf: Salesforce | None,
         *,
         relogin: ClientFactory | None = None,
         budget: ApiBudget | None = None,
@@ -56,6 +57,9 @@ class Transport:
         backoff: float = BACKOFF_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if sf is None and relogin is None:
+            raise ValueError("a Transport needs a client or a way to sign in")
+        #: the client; None until the first call signs in
         self.sf = sf
         self.relogin = relogin
         self.budget = budget or ApiBudget()
@@ -75,6 +79,8 @@ class Transport:
         relogged = False
         while True:
             self.budget.check()
+            if self.sf is None:
+                self.sf = self._sign_in()
             try:
                 result = fn(self.sf)
             except SalesforceExpiredSession as exc:
@@ -112,14 +118,17 @@ class Transport:
         self.budget.observe(getattr(self.sf, "api_usage", None))
 
     def _login_again(self, what: str) -> Salesforce:
-        assert self.relogin is not None
         self.relogins += 1
+        return self._sign_in(f"{what} (re-login)")
+
+    def _sign_in(self, what: str = "login") -> Salesforce:
+        assert self.relogin is not None
         try:
             return self.relogin()
         except AdapterError:
             raise
         except SalesforceError as exc:
-            raise call_error(exc, f"{what} (re-login)") from exc
+            raise call_error(exc, what) from exc
 
     @staticmethod
     def _auth_error(what: str, exc: Exception, relogged: bool) -> AuthenticationError:

@@ -68,7 +68,8 @@ class SalesforceAdapter(Adapter):
     LINK
         The value of the External ID field named by ``link_field`` (optional).
 
-    :param sf: a ready ``simple_salesforce.Salesforce`` (see :meth:`login` to build one from credentials)
+    :param sf: a ready ``simple_salesforce.Salesforce`` (see :meth:`login` to build one from credentials), or
+        ``None`` to sign in with ``relogin`` at the first call
     :param kinds: the kinds to sync (default: all three)
     :param scope: ``"owner"`` (default): only records owned by the running user (``OwnerId``); ``"all"``:
         every record the user can see
@@ -92,7 +93,7 @@ class SalesforceAdapter(Adapter):
 
     def __init__(
         self,
-        sf: Salesforce,
+        sf: Salesforce | None,
         *,
         kinds: Collection[Kind] = tuple(Kind),
         scope: str = "owner",
@@ -111,6 +112,8 @@ class SalesforceAdapter(Adapter):
             raise ConfigurationError(f"scope: expected 'owner' or 'all', got {scope!r}", key="scope", value=scope)
         if link_field is not None and not link_field.replace("_", "").isalnum():
             raise ConfigurationError(f"link_field: {link_field!r} is not a field name", key="link_field")
+        if sf is None and relogin is None:
+            raise ConfigurationError("a Salesforce client or credentials to sign in with are needed", key="sf")
         self.transport = Transport(sf, relogin=relogin, budget=ApiBudget(max_api_share), max_retries=max_retries,
                                    backoff=backoff, sleep=sleep)
         self.describe = DescribeCache(self.transport)
@@ -143,34 +146,48 @@ class SalesforceAdapter(Adapter):
         domain: str = "login",
         consumer_key: str | None = None,
         consumer_secret: str | None = None,
+        jwt_key_file: str | None = None,
+        jwt_private_key: str | None = None,
+        refresh_token: str | None = None,
         session_id: str | None = None,
         instance_url: str | None = None,
         version: str = "59.0",
         session: requests.Session | None = None,
+        lazy: bool = False,
         **options: Any,
     ) -> SalesforceAdapter:
-        """Log in and build the adapter. ``options`` are the constructor's keyword arguments.
+        """Sign in and build the adapter. ``options`` are the constructor's keyword arguments.
 
         * username + password + security_token (``domain="test"`` for a sandbox, or a My Domain prefix);
+        * username + consumer_key + jwt_key_file (or jwt_private_key, the PEM text): OAuth 2.0 JWT bearer flow;
+        * refresh_token + consumer_key (+ consumer_secret): OAuth 2.0 refresh token flow;
         * username + password + consumer_key + consumer_secret: OAuth 2.0 username-password flow;
-        * session_id + instance_url: an existing session (cannot re-login when it expires).
+        * session_id + instance_url: an existing session (cannot sign in again when it expires).
 
-        After INVALID_SESSION_ID the adapter logs in again once per call. No credential appears in a log
-        line or an exception message.
+        With ``lazy`` the settings are checked now and the first call signs in (a sign-in failure is then the
+        sync's error, retried with back-off by auto sync). After INVALID_SESSION_ID the adapter signs in again
+        once per call. No credential appears in a log line or an exception message.
         """
         factory, can_relogin = session_factory(
             username=username, password=password, security_token=security_token, domain=domain,
-            consumer_key=consumer_key, consumer_secret=consumer_secret, session_id=session_id,
-            instance_url=instance_url, version=version, session=session,
+            consumer_key=consumer_key, consumer_secret=consumer_secret, jwt_key_file=jwt_key_file,
+            jwt_private_key=jwt_private_key, refresh_token=refresh_token, session_id=session_id,
+            instance_url=instance_url, version=version, session=session, clock=options.get("clock"),
         )
-        return cls(factory(), relogin=factory if can_relogin else None, **options)
+        if not can_relogin:
+            # an existing session: building its client sends nothing, so lazy or not is the same
+            return cls(factory(), **options)
+        if lazy:
+            return cls(None, relogin=factory, **options)
+        return cls(factory(), relogin=factory, **options)
 
     @classmethod
     def from_config(cls, options: dict[str, Any], credentials: dict[str, str]) -> SalesforceAdapter:
         """Build from a settings file: ``options`` (non-secret) and resolved ``credentials`` (secrets).
 
-        Besides the login arguments of :meth:`login`, options may hold ``kinds`` (names), ``scope``,
-        ``owner_id``, ``extra_filter``, ``link_field``, ``overlap_minutes`` and ``max_api_share``.
+        Besides the sign-in arguments of :meth:`login`, options may hold ``kinds`` (names), ``scope``,
+        ``owner_id``, ``extra_filter``, ``link_field``, ``overlap_minutes`` and ``max_api_share``. Nothing is
+        sent before the first call (see ``lazy`` in :meth:`login`).
         """
         merged = {**options, **credentials}
         if "kinds" in merged:
@@ -181,7 +198,7 @@ class SalesforceAdapter(Adapter):
                                          key="kinds") from None
         if "overlap_minutes" in merged:
             merged["overlap"] = timedelta(minutes=float(merged.pop("overlap_minutes")))
-        return cls.login(**merged)
+        return cls.login(**merged, lazy=True)
 
     @classmethod
     def for_emulator(cls, emulator: Any, **options: Any) -> SalesforceAdapter:

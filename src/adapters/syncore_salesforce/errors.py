@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, ProxyError
 
 from syncore.errors import (
     AdapterError,
@@ -53,10 +53,18 @@ def request_was_sent(exc: BaseException) -> bool:
     """
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return False
+    return not isinstance(_innermost(exc), ConnectTimeoutError)
+
+
+def _innermost(exc: BaseException) -> BaseException | None:
+    """urllib3's reason inside requests' exception: MaxRetryError's reason, a ProxyError's original error."""
     reason = exc.args[0] if exc.args else None
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
-    return not isinstance(reason, ConnectTimeoutError)
+    if isinstance(reason, ProxyError):
+        # as urllib3's Retry._is_connection_error does: a proxy that could not be reached sent nothing on
+        return reason.original_error
+    return reason
 
 
 def host_of(exc: BaseException) -> str:
@@ -66,12 +74,16 @@ def host_of(exc: BaseException) -> str:
     return netloc.rpartition("@")[2] or "Salesforce"
 
 
-def network_error(exc: BaseException, what: str, *, write: bool) -> TransientError:
-    """A failure without an answer as a syncore error: OutcomeUnknown for a write that may have been made."""
-    host = host_of(exc)
+def network_error(exc: BaseException, what: str, *, write: bool, host: str | None = None) -> TransientError:
+    """A failure without an answer as a syncore error: OutcomeUnknown for a write that may have been made.
+
+    ``host`` names the server the user configured (the login host) when it differs from where the request went.
+    """
+    host = host or host_of(exc)
     if not request_was_sent(exc):
-        return TransientError(f"Salesforce {what} failed: cannot connect to {host} ({_reason(exc)}); nothing was "
-                              "sent", code="CONNECTION_FAILED")
+        unsent = "; nothing was sent" if write else ""
+        return TransientError(f"Salesforce {what} failed: cannot connect to {host} ({_reason(exc)}){unsent}",
+                              code="CONNECTION_FAILED")
     if isinstance(exc, requests.Timeout):
         why = "no answer within the timeout"
     else:
@@ -86,14 +98,13 @@ def _reason(exc: BaseException) -> str:
     """A short cause without the URL (the library's text repeats it): refused, not found, timed out."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return "connect timeout"
-    reason = exc.args[0] if exc.args else exc
-    if isinstance(reason, MaxRetryError) and reason.reason is not None:
-        reason = reason.reason
+    reason = _innermost(exc)
+    via = "proxy: " if isinstance(exc, requests.exceptions.ProxyError) else ""
     if isinstance(reason, NameResolutionError):
-        return "host name not found"
+        return via + "host name not found"
     if "refused" in str(reason).lower():
-        return "connection refused"
-    return type(reason).__name__
+        return via + "connection refused"
+    return via + type(reason or exc).__name__
 
 
 def first_error(content: Any) -> tuple[str | None, str]:
