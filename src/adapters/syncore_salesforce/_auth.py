@@ -34,6 +34,7 @@ import requests
 from simple_salesforce import Salesforce, SalesforceLogin
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
+from syncore import redaction
 from syncore.errors import AdapterError, AuthenticationError, ConfigurationError, TransientError
 
 from . import _oauth
@@ -72,6 +73,8 @@ def session_factory(
     http = session or requests.Session()
     host = f"{domain}.salesforce.com"
     secrets = (password, security_token, consumer_secret, jwt_private_key, refresh_token, session_id)
+    # masked in every log record of every logger from now on (syncore.redaction); a PEM key line by line too
+    redaction.register_secrets(*secrets, *(jwt_private_key or "").splitlines())
     if session_id is not None or instance_url is not None:
         # An existing session: there is nothing to sign in again with.
         if not (session_id and instance_url):
@@ -142,6 +145,7 @@ def session_factory(
             raise _soap_refusal(exc, host, secrets) from (None if _leaks(exc, *secrets) else exc)
         except NETWORK_ERRORS as exc:
             raise network_error(exc, "login", write=False, host=host) from exc
+        redaction.register_secrets(token)
         return Salesforce(session_id=token, instance=instance, version=version, session=http)
 
     return soap, True
@@ -165,6 +169,7 @@ def _token(http: requests.Session, domain: str, form: dict[str, str], secrets: t
 
 
 def _client(answer: dict, version: str, http: requests.Session) -> Salesforce:
+    redaction.register_secrets(answer["access_token"])
     return Salesforce(session_id=answer["access_token"], instance_url=answer["instance_url"], version=version,
                       session=http)
 

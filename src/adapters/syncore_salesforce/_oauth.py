@@ -19,6 +19,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from syncore import redaction
 from syncore.errors import AuthenticationError, ConfigurationError, TransientError
 
 from .errors import NETWORK_ERRORS, network_error
@@ -49,6 +50,8 @@ def read_private_key(*, key_file: str | None, key_text: str | None) -> bytes:
             raise ConfigurationError(f"jwt_key_file: cannot read {key_file!r}: {exc.strerror}", key="jwt_key_file",
                                      value=key_file) from None
         name = "jwt_key_file"
+        # the key read from the file is as secret as one given as text
+        redaction.register_secrets(pem.decode("ascii", "replace"), *pem.decode("ascii", "replace").splitlines())
     else:
         pem = (key_text or "").encode()
         name = "jwt_private_key"

@@ -44,6 +44,8 @@ class Auth:
         #: the connected app's JWT certificate and the refresh tokens issued (JWT bearer, refresh token grants)
         self.grants = OAuthGrants(self.consumer_key, self.consumer_secret)
         self._sessions: dict[str, str] = {}
+        #: every session id ever issued, expired ones included (for tests that search output for them)
+        self.issued: list[str] = []
         self._lock = threading.Lock()
         for username, (password, token) in users.items():
             self.add_user(username, password, token)
@@ -63,6 +65,7 @@ class Auth:
         token = f"{self.org_id[:15]}!AQ{secrets.token_urlsafe(40)}"
         with self._lock:
             self._sessions[token] = self.user(username).user_id
+            self.issued.append(token)
         return token
 
     def expire_sessions(self) -> None:
