@@ -74,7 +74,7 @@ def session_factory(
     host = f"{domain}.salesforce.com"
     secrets = (password, security_token, consumer_secret, jwt_private_key, refresh_token, session_id)
     # masked in every log record of every logger from now on (syncore.redaction); a PEM key line by line too
-    redaction.register_secrets(*secrets, *(jwt_private_key or "").splitlines())
+    redaction.register_secrets(*secrets, *_oauth.key_parts(jwt_private_key or ""))
     if session_id is not None or instance_url is not None:
         # An existing session: there is nothing to sign in again with.
         if not (session_id and instance_url):

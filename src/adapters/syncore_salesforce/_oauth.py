@@ -51,7 +51,7 @@ def read_private_key(*, key_file: str | None, key_text: str | None) -> bytes:
                                      value=key_file) from None
         name = "jwt_key_file"
         # the key read from the file is as secret as one given as text
-        redaction.register_secrets(pem.decode("ascii", "replace"), *pem.decode("ascii", "replace").splitlines())
+        redaction.register_secrets(*key_parts(pem.decode("ascii", "replace")))
     else:
         pem = (key_text or "").encode()
         name = "jwt_private_key"
@@ -62,6 +62,11 @@ def read_private_key(*, key_file: str | None, key_text: str | None) -> bytes:
         raise ConfigurationError(f"{name}: expected an unencrypted PEM private key (RSA, for RS256)",
                                  key=name) from None
     return pem
+
+
+def key_parts(pem: str) -> list[str]:
+    """A PEM key and each of its base64 lines (a log may show a fragment); the armour lines are no secret."""
+    return [pem, *(line for line in pem.splitlines() if len(line) >= 16 and not line.startswith("-----"))]
 
 
 def jwt_assertion(*, consumer_key: str, username: str, domain: str, private_key: bytes,
