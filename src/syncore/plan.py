@@ -127,6 +127,8 @@ class Skip:
     native_id: str
     reason: str
     pending: PendingCategory | None = None
+    #: the record as a person knows it ("event 'Kickoff'"), when the planner had it
+    label: str = ""
 
 
 @attrs.define(kw_only=True)
