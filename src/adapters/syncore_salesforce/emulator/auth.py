@@ -8,12 +8,14 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from syncore.testing.emulation import HttpReply as HttpResult
 
 from . import soap
 from .ids import make_id
+from .oauth_grants import JWT_BEARER, OAuthGrants
 
 JSON_TYPE = "application/json;charset=UTF-8"
 XML_TYPE = "text/xml;charset=UTF-8"
@@ -42,7 +44,11 @@ class Auth:
         self.users: dict[str, User] = {}
         self.consumer_key = "emulator-consumer-key"
         self.consumer_secret = "emulator-consumer-secret"
+        #: the connected app's JWT certificate and the refresh tokens issued (JWT bearer, refresh token grants)
+        self.grants = OAuthGrants(self.consumer_key, self.consumer_secret)
         self._sessions: dict[str, str] = {}
+        #: every session id ever issued, expired ones included (for tests that search output for them)
+        self.issued: list[str] = []
         self._lock = threading.Lock()
         for username, (password, token) in users.items():
             self.add_user(username, password, token)
@@ -66,6 +72,7 @@ class Auth:
         token = f"{self.org_id[:15]}!AQ{secrets.token_urlsafe(40)}"
         with self._lock:
             self._sessions[token] = self.user(username).user_id
+            self.issued.append(token)
         return token
 
     def expire_sessions(self) -> None:
@@ -108,7 +115,7 @@ class Auth:
     def oauth_token(
         self, body: bytes, authorization: str, instance_url: str, issued_ms: int, *, identity_base: str = ""
     ) -> HttpResult:
-        """``POST /services/oauth2/token``: password and client-credentials grants.
+        """``POST /services/oauth2/token``: password, client-credentials, JWT bearer and refresh token grants.
 
         ``id`` is the identity URL ``{identity_base}/id/{orgId}/{userId}``: on the emulator's own address, so a
         client that follows it never reaches the real login.salesforce.com.
@@ -116,7 +123,16 @@ class Auth:
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
         user: User | None = None
-        if (
+        if grant in (JWT_BEARER, "refresh_token"):
+            now = datetime.fromtimestamp(issued_ms / 1000, UTC)
+            granted = (self.grants.jwt_bearer(form, now, self.users) if grant == JWT_BEARER
+                       else self.grants.refresh(form))
+            if isinstance(granted, tuple):
+                error, description = granted
+                body_out = {"error": error, "error_description": description}
+                return HttpResult(400, json.dumps(body_out).encode(), {"Content-Type": JSON_TYPE})
+            user = self.users[granted]
+        elif (
             grant == "password"
             and form.get("client_id") == self.consumer_key
             and form.get("client_secret") == self.consumer_secret
