@@ -86,7 +86,9 @@ class ChangeFeed:
 
     def _read(self, soql: str, what: str) -> tuple[list[dict[str, Any]], datetime | None]:
         """All rows of *soql* (queryAll) and the server's time when the read began (``None`` if not stated)."""
-        with self.server_dates.recording(self.transport.sf.session) as dates:
+        # Signs in if needed (the client exists from then on) and hooks its session; sends nothing itself.
+        self.transport.call(what, self.server_dates.install)
+        with self.server_dates.recording() as dates:
             rows = self.transport.query_pages(soql, include_deleted=True, what=what)
         return rows, first_server_time(dates)
 

@@ -3,7 +3,8 @@
 A change feed anchors its window on the time the server read the rows, never on the local clock: a local clock
 ahead of Salesforce's by more than the overlap would otherwise put the next read's start past rows the server
 has not even stamped yet. requests' public response hooks record the header (simple-salesforce returns only the
-parsed JSON); a re-login keeps the same session, so the hook stays in place.
+parsed JSON); a re-login keeps the same session, so the hook stays in place (and a response without the header
+only makes the feed fall back on its watermark, a wider window).
 """
 
 from __future__ import annotations
@@ -29,12 +30,18 @@ class ServerDates:
         if dates is not None:
             dates.append(response.headers.get("Date"))
 
-    @contextmanager
-    def recording(self, session: requests.Session) -> Iterator[list[str | None]]:
-        """Collect the ``Date`` headers of the responses received inside the block, oldest first."""
+    def install(self, client: Any) -> None:
+        """Hook into the HTTP session of *client* (a ``simple_salesforce.Salesforce``); idempotent, no request."""
+        session: requests.Session | None = getattr(client, "session", None)
+        if session is None:
+            return
         hooks = session.hooks.setdefault("response", [])
         if self._hook not in hooks:
             hooks.append(self._hook)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str | None]]:
+        """Collect the ``Date`` headers of the responses received inside the block (this thread), oldest first."""
         self._local.dates = []
         try:
             yield self._local.dates
