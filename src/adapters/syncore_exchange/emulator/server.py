@@ -14,8 +14,9 @@ from .faults import Faults
 from .log import RequestLog, RequestRecord
 from .ops import OPERATIONS
 from .ops.common import Context, SoapFaultError
-from .soap import BadRequestError, envelope, parse_request, soap_fault
+from .soap import BadRequestError, envelope, parse_request, schema_fault, soap_fault
 from .store import Store
+from .validation import SchemaViolation, validate_envelope
 
 log = logging.getLogger(__name__)
 EWS_PATH = "/ews/exchange.asmx"
@@ -101,6 +102,11 @@ class EwsApp:
             record.status, record.codes = 500, ["ErrorInvalidOperation"]
             text = f"The EWS emulator does not implement the {request.operation} operation."
             return 500, xml_headers, soap_fault("ErrorInvalidOperation", text)
+        try:
+            validate_envelope(request.root)
+        except SchemaViolation as violation:
+            record.status, record.codes = 500, ["ErrorSchemaValidation"]
+            return 500, xml_headers, schema_fault(violation, data)
         ctx = Context(self.store, self.faults, request, record, user, message_fault=fault)
         try:
             with self.store.lock:
