@@ -14,7 +14,18 @@ from lxml import etree, html
 
 from .schema import COMPOUND_CONTAINERS, COMPUTED_TAGS, INDEXED_CONTAINERS, kind_schema
 from .store import StoredItem
-from .xmlns import bool_text, child, el, local, normalize_datetime_text, now_utc, parse_bool, qn, utc_text
+from .xmlns import (
+    bool_text,
+    child,
+    el,
+    local,
+    normalize_datetime_text,
+    now_utc,
+    parse_bool,
+    parse_datetime,
+    qn,
+    utc_text,
+)
 
 # The client may set these even though the server usually derives them.
 _CLIENT_SETTABLE_COMPUTED = {"UID", "ItemClass"}
@@ -165,6 +176,19 @@ def set_from_update(item: StoredItem, path: etree._Element, container: etree._El
     for prop in container:
         if isinstance(prop.tag, str):
             set_property(item, prop)
+
+
+def check_item(item: StoredItem) -> None:
+    """Refuse what Exchange refuses to store: a calendar item whose End is before its Start.
+
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+    (ErrorCalendarEndDateIsEarlierThanStartDate; an End equal to the Start is a zero-length appointment).
+    """
+    if item.kind != "CalendarItem":
+        return
+    start, end = item.props.get("Start"), item.props.get("End")
+    if start is not None and end is not None and parse_datetime(end.text) < parse_datetime(start.text):
+        raise UpdateError("ErrorCalendarEndDateIsEarlierThanStartDate")
 
 
 def apply_defaults(item: StoredItem) -> None:

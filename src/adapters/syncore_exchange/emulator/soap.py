@@ -177,4 +177,11 @@ _DEFAULT_TEXT = {
     "ErrorInvalidOperation": "The requested operation is not supported by the EWS emulator.",
     "ErrorInvalidChangeKey": "The change key is invalid.",
     "ErrorInvalidIdMalformed": "Id is malformed.",
+    "ErrorInvalidIdEmpty": "Id must be non-empty.",
+    "ErrorCalendarEndDateIsEarlierThanStartDate": "EndDate is earlier than StartDate",
+    "ErrorSendMeetingInvitationsRequired": "SendMeetingInvitations attribute is required for Calendar items.",
+    "ErrorSendMeetingInvitationsOrCancellationsRequired": "SendMeetingInvitationsOrCancellations attribute is "
+    "required for Calendar items.",
+    "ErrorSendMeetingCancellationsRequired": "SendMeetingCancellations attribute is required for Calendar items.",
+    "ErrorAffectedTaskOccurrencesRequired": "AffectedTaskOccurrences attribute is required for Task items.",
 }

@@ -9,7 +9,7 @@ from lxml import etree
 from ..faults import Fault, Faults
 from ..log import RequestRecord
 from ..soap import SoapRequest, error_message
-from ..store import FolderState, Store, StoredItem, parse_folder_id
+from ..store import FolderState, Store, StoredItem, is_item_id, parse_folder_id
 from ..xmlns import child, child_text, local
 
 
@@ -108,6 +108,22 @@ class Context:
 
         self.record.codes.append("NoError")
         return success_message(messages, self.request.operation)
+
+
+def find_item(ctx: Context, item_id: str | None) -> StoredItem:
+    """The stored item an ``Id`` attribute names, or OpError: empty, malformed, or not found.
+
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+    (ErrorInvalidIdEmpty, ErrorInvalidIdMalformed, ErrorItemNotFound).
+    """
+    if not item_id:
+        raise OpError("ErrorInvalidIdEmpty")
+    if not is_item_id(item_id):
+        raise OpError("ErrorInvalidIdMalformed")
+    item = ctx.store.get(item_id)
+    if item is None:
+        raise OpError("ErrorItemNotFound")
+    return item
 
 
 def subject_of(item: StoredItem) -> str | None:

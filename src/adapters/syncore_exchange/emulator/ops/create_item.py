@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..itemxml import build_item
+from ..itemxml import UpdateError, build_item, check_item
 from ..render import id_only
 from ..schema import FOLDER_FOR_KIND, FOLDERS, kind_for_tag
 from ..soap import response_root
@@ -49,11 +49,21 @@ def handle(ctx: Context):
                 f"Cannot create {kind} in folder {folder.name}",
             )
             continue
+        if kind == "CalendarItem" and op.get("SendMeetingInvitations") is None:
+            # Optional in the schema, required for calendar items by the operation:
+            # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+            ctx.write_error(messages, "ErrorSendMeetingInvitationsRequired")
+            continue
         with ctx.store.lock:
             item = build_item(ctx.store, folder.mailbox, folder.name, elem)
             fault = ctx.error_for(item_id=None, subject=subject_of(item))
             if fault is not None:
                 ctx.write_fault(messages, fault)
+                continue
+            try:
+                check_item(item)
+            except UpdateError as e:
+                ctx.write_error(messages, e.code)
                 continue
             ctx.store.add(item)
         msg = ctx.success(messages)

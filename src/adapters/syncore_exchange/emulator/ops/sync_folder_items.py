@@ -9,7 +9,7 @@ from ..render import Shape, render_item
 from ..soap import response_root
 from ..store import FolderState, Store
 from ..xmlns import bool_text, child, child_text, el, sub
-from .common import Context, OpError, SoapFaultError, item_refs
+from .common import Context, OpError, item_refs
 
 MAX_CHANGES = 512
 
@@ -74,12 +74,8 @@ def collect_changes(folder: FolderState, position: int, limit: int, ignore: set[
 def handle(ctx: Context):
     root, messages = response_root("SyncFolderItems")
     op = ctx.op
-    limit = int(child_text(op, "m:MaxChangesReturned") or 100)
-    if not 1 <= limit <= MAX_CHANGES:
-        # The schema restricts the value to 1..512, so Exchange rejects it before running the operation.
-        raise SoapFaultError(
-            "ErrorSchemaValidation", f"MaxChangesReturned must be between 1 and {MAX_CHANGES}"
-        )
+    # Required, and 1..512 (MaxSyncChangesReturnedType): the schema validation checked both.
+    limit = int(child_text(op, "m:MaxChangesReturned"))
     ctx.record.attrs["MaxChangesReturned"] = str(limit)
     state_in = child_text(op, "m:SyncState")
     ctx.record.attrs["SyncState"] = "given" if state_in else "none"

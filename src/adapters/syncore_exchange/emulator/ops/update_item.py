@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import copy
 
-from ..itemxml import UpdateError, delete_property, set_from_update
+from ..itemxml import UpdateError, check_item, delete_property, set_from_update
 from ..render import id_only
 from ..soap import response_root
 from ..xmlns import child, local, sub
-from .common import Context, OpError, item_refs
+from .common import Context, OpError, find_item, item_refs
 
 _PATH_TAGS = {"FieldURI", "IndexedFieldURI", "ExtendedFieldURI"}
 
@@ -79,9 +79,9 @@ def handle(ctx: Context):
             if ref is None or local(ref.tag) != "ItemId":
                 raise OpError("ErrorInvalidOperation", "Only ItemId targets are supported by the emulator")
             with ctx.store.lock:
-                item = ctx.store.get(ref.get("Id"))
-                if item is None:
-                    raise OpError("ErrorItemNotFound")
+                item = find_item(ctx, ref.get("Id"))
+                if item.kind == "CalendarItem" and op.get("SendMeetingInvitationsOrCancellations") is None:
+                    raise OpError("ErrorSendMeetingInvitationsOrCancellationsRequired")
                 ctx.record.mailbox = ctx.record.mailbox or item.mailbox
                 ctx.record.folder = ctx.record.folder or item.folder
                 fault = ctx.error_for(item)
@@ -94,6 +94,7 @@ def handle(ctx: Context):
                     apply_updates(
                         work, child(change, "t:Updates") if child(change, "t:Updates") is not None else []
                     )
+                    check_item(work)
                 except UpdateError as e:
                     raise OpError(e.code, e.text) from e
                 item.props, item.extended = work.props, work.extended
