@@ -324,8 +324,9 @@ def test_bulk_operations_per_item_outcomes(emu, account):
     assert emu.get_item(fresh[0].id)["fields"]["Subject"] == "first"
     assert emu.get_item(fresh[1].id)["fields"]["Subject"] == "elsewhere"
 
-    result = account.bulk_delete([(c.id, c.changekey) for c in created[:3]] + [("missing", None)])
+    result = account.bulk_delete([(c.id, c.changekey) for c in created[:3]] + [(gone, None), ("missing", None)])
     assert result[:3] == [True, True, True] and isinstance(result[3], ErrorItemNotFound)
+    assert isinstance(result[4], ErrorInvalidIdMalformed)
     assert len(emu.items("tasks")) == 2
 
 
