@@ -184,6 +184,11 @@ def _effective(type_name: str) -> tuple[dict, list | None, str | None, bool]:
     return attrs, content, text, mixed
 
 
+def effective_content(type_name: str) -> list | None:
+    """The content model of a complex type with its base types folded in."""
+    return _effective(type_name)[1]
+
+
 def _check_attributes(elem: etree._Element, declared: dict) -> None:
     for name, value in elem.attrib.items():
         if name.startswith((f"{{{_XSI}}}", "{http://www.w3.org/XML/1998/namespace}")):
