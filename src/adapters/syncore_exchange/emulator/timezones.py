@@ -71,27 +71,37 @@ def localize(item_elem: etree._Element, context_id: str | None, stored: dict[str
     zone Exchange reads it in, in place. ``stored`` holds the item's current StartTimeZone/EndTimeZone ids
     (updates), used when neither the request's item nor its header names a zone.
     """
+    localize_values(item_elem, *zones_for([item_elem], context_id, stored))
+
+
+def zones_for(
+    containers: list[etree._Element], context_id: str | None, stored: dict[str, str] | None = None
+) -> tuple[str, str, str]:
+    """(Start zone, End zone, zone of every other dateTime) for items being written in ``containers``."""
     stored = stored or {}
-    start_id = _zone_attr(item_elem, "StartTimeZone")
-    end_id = _zone_attr(item_elem, "EndTimeZone")
-    meeting = child(item_elem, "t:MeetingTimeZone")
-    if meeting is not None:
-        start_id = start_id or meeting_zone_id(meeting)
-        end_id = end_id or start_id
-    fallback = context_id or stored.get("StartTimeZone") or UTC_ID
-    for elem in item_elem.iter():
+    start_id = end_id = None
+    for container in containers:
+        start_id = start_id or _zone_attr(container, "StartTimeZone")
+        end_id = end_id or _zone_attr(container, "EndTimeZone")
+        meeting = child(container, "t:MeetingTimeZone")
+        if meeting is not None:
+            start_id = start_id or meeting_zone_id(meeting)
+            end_id = end_id or start_id
+    start_id = start_id or context_id or stored.get("StartTimeZone") or UTC_ID
+    end_id = end_id or context_id or stored.get("EndTimeZone") or UTC_ID
+    return start_id, end_id, context_id or stored.get("StartTimeZone") or UTC_ID
+
+
+def localize_values(root: etree._Element, start_id: str, end_id: str, other_id: str) -> None:
+    """Rewrite the offset-less dateTimes under ``root`` as local times in their zones (in place)."""
+    for elem in root.iter():
         if not isinstance(elem.tag, str) or not elem.text or len(elem):
             continue
         value = _naive(elem.text)
         if value is None:
             continue
         tag = local(elem.tag)
-        if tag in _DATETIME_TAGS_START:
-            ms_id = start_id or context_id or stored.get("StartTimeZone") or UTC_ID
-        elif tag == "End":
-            ms_id = end_id or context_id or stored.get("EndTimeZone") or UTC_ID
-        else:
-            ms_id = fallback
+        ms_id = start_id if tag in _DATETIME_TAGS_START else end_id if tag == "End" else other_id
         elem.text = value.replace(tzinfo=zone(ms_id)).isoformat()
 
 
@@ -139,7 +149,7 @@ def definition(tag: str, ms_id: str) -> etree._Element:
     for to, local_time in changes:
         transition = sub(group, "t:RecurringDayTransition")
         sub(transition, "t:To", to, {"Kind": "Period"})
-        sub(transition, "t:TimeOffset", _duration(dt.timedelta(hours=local_time.hour, minutes=local_time.minute)))
+        sub(transition, "t:TimeOffset", duration_text(dt.timedelta(hours=local_time.hour, minutes=local_time.minute)))
         sub(transition, "t:Month", str(local_time.month))
         sub(transition, "t:DayOfWeek", _DAY_NAMES[local_time.weekday()])
         sub(transition, "t:Occurrence", str(_occurrence(local_time)))
@@ -189,10 +199,10 @@ def _occurrence(when: dt.datetime) -> int:
 
 def _bias(offset: dt.timedelta) -> str:
     # Bias is what to add to local time to get UTC: the negated offset.
-    return _duration(-offset)
+    return duration_text(-offset)
 
 
-def _duration(value: dt.timedelta) -> str:
+def duration_text(value: dt.timedelta) -> str:
     """xs:duration in hours and minutes: PT2H, -PT1H, PT5H30M, PT0M."""
     seconds = int(value.total_seconds())
     sign = "-" if seconds < 0 else ""

@@ -10,6 +10,7 @@ from ..faults import Fault, Faults
 from ..log import RequestRecord
 from ..soap import SoapRequest, error_message
 from ..store import FolderState, Store, StoredItem, is_item_id, parse_folder_id
+from ..timezones import UnknownTimeZone, context_zone_id
 from ..xmlns import child, child_text, local
 
 
@@ -45,6 +46,13 @@ class Context:
     @property
     def op(self) -> etree._Element:
         return self.request.body
+
+    def context_zone(self) -> str | None:
+        """The Windows id of the request's TimeZoneContext (None without one); SOAP fault for an unknown id."""
+        try:
+            return context_zone_id(self.request.timezone)
+        except UnknownTimeZone as e:
+            raise SoapFaultError("ErrorTimeZone", f"The time zone in TimeZoneContext is not valid: {e}") from e
 
     def default_mailbox(self) -> str:
         """Impersonated user, else the authenticated user if it is a mailbox, else the first mailbox."""
