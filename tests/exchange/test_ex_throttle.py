@@ -30,22 +30,38 @@ def test_server_busy_back_off_is_honoured(emu, adapter, sleeps):
     assert sleeps == [0.25, 0.25]
 
 
-def test_server_busy_inside_the_response_message(emu, adapter, sleeps):
+def test_server_busy_inside_the_response_message_waits_its_back_off(emu, adapter, sleeps):
     adapter.folder(Kind.TASK)
-    emu.faults.server_busy(back_off_ms=40, in_message=True, operation="SyncFolderItems")
+    emu.faults.server_busy(back_off_ms=500, in_message=True, operation="SyncFolderItems")
     assert adapter.full_scan(Kind.TASK).complete
-    # exchangelib reads BackOffMilliseconds only from SOAP faults; a message-level busy error gets its
-    # Protocol.RETRY_WAIT (10 s) as the back-off, which the adapter then honours
-    assert sleeps == [10.0]
+    # exchangelib reads BackOffMilliseconds only from SOAP faults (a message-level busy error would wait its
+    # Protocol.RETRY_WAIT, 10 s); the adapter's policy keeps the server's 0.5 s
+    assert sleeps == [0.5]
 
 
-def test_http_503_with_fail_fast_uses_the_adapters_back_off(emu, adapter, sleeps):
+@pytest.mark.parametrize(("status", "retry_after"), [(503, 30), (429, 30), (503, 1)])
+def test_http_retry_after_is_honoured_exactly(emu, adapter, sleeps, status, retry_after):
     ids = _seed(adapter)
-    emu.faults.http_error(503, retry_after=1, count=1, operation="GetItem")
+    emu.faults.http_error(status, retry_after=retry_after, count=1, operation="GetItem")
     assert set(adapter.fetch(Kind.CONTACT, ids)) == set(ids)
-    # under FailFast exchangelib re-raises a 503 as ErrorServerBusy(back_off=RETRY_WAIT=10 s) and drops the
-    # Retry-After header; with FaultTolerance it honours Retry-After itself (next test)
-    assert sleeps == [10.0]
+    # exchangelib's FailFast turns a 503 into ErrorServerBusy(back_off=10 s) and drops Retry-After
+    assert sleeps == [float(retry_after)]
+
+
+def test_soap_back_off_milliseconds_are_honoured_exactly(emu, adapter, sleeps):
+    ids = _seed(adapter)
+    emu.faults.server_busy(back_off_ms=30_000, count=1, operation="GetItem")
+    assert set(adapter.fetch(Kind.CONTACT, ids)) == set(ids)
+    assert sleeps == [30.0]
+
+
+def test_a_hint_beyond_the_cap_is_not_waited_out(emu, make_adapter, sleeps):
+    adapter = make_adapter(max_total_wait=60)
+    ids = _seed(adapter)
+    emu.faults.http_error(503, retry_after=61, count=1, operation="GetItem")
+    with pytest.raises(TransientError):
+        adapter.fetch(Kind.CONTACT, ids)
+    assert sleeps == []
 
 
 def test_http_503_retry_after_is_honoured_by_a_fault_tolerant_account(emu, make_adapter, sleeps):

@@ -28,6 +28,7 @@ from syncore.remote import (
 
 from . import _link, _logfilter, _read, _sync, _writes
 from ._connect import build_account, build_credentials, redact
+from ._policy import keep_back_off_hints
 from ._read import FETCH_BATCH
 from ._throttle import MAX_ATTEMPTS, MAX_TOTAL_WAIT, Throttle
 
@@ -69,6 +70,7 @@ class ExchangeAdapter(Adapter):
     ) -> None:
         _link.register()
         _logfilter.install()
+        keep_back_off_hints(account)
         self.account = account
         self._kinds = frozenset(Kind(k) for k in kinds)
         self._folder_options = dict(folders or {})
@@ -109,7 +111,8 @@ class ExchangeAdapter(Adapter):
         :param autodiscover: find the endpoint by autodiscover
         :param auth_type: "basic", "ntlm" or "oauth2"; pinning it (and ``version``, e.g. ``(15, 1, 2507, 6)``)
             saves exchangelib's detection requests
-        :param retry_policy: exchangelib's policy; default ``FailFast()`` so every wait goes through the
+        :param retry_policy: exchangelib's policy; default ``HintingFailFast()`` (``FailFast`` keeping the
+            server's back-off hints) so every wait goes through the
             adapter's bounded, injectable back-off
         :param default_timezone: IANA zone for new events and the request's TimeZoneContext
         :param options: passed to :class:`ExchangeAdapter` (``folders``, ``sleep``, …)

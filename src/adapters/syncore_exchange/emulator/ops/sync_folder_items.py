@@ -85,9 +85,11 @@ def handle(ctx: Context):
             raise OpError(ctx.message_fault.code, ctx.message_fault.text)
         position = decode_state(ctx.store, folder, state_in)
     except OpError as e:
-        msg = ctx.write_error(messages, e.code, e.text)
-        if ctx.message_fault is not None:
-            ctx.record.fault = f"{ctx.message_fault.kind}:{ctx.message_fault.code}"
+        fault = ctx.message_fault
+        back_off = fault.back_off_ms if fault is not None else None
+        msg = ctx.write_error(messages, e.code, e.text, back_off_ms=back_off)
+        if fault is not None:
+            ctx.record.fault = f"{fault.kind}:{fault.code}"
         # exchangelib reads these two before it looks at ResponseClass.
         msg.append(el("m:SyncState", state_in or ""))
         msg.append(el("m:IncludesLastItemInRange", "true"))
