@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 class Fault:
     """One injected failure. ``remaining=None`` means it never runs out."""
 
-    kind: str  # "http", "soap", "message", "item", "latency", "drop"
+    kind: str  # "http", "soap", "message", "item", "latency", "drop", "lose"
     operation: str | None = None
     remaining: int | None = 1
     code: str | None = None
@@ -111,6 +111,23 @@ class Faults:
             Fault("http", operation, count, status=status, retry_after=retry_after, headers=hdrs, body=body)
         )
 
+    # -- the fault names every emulator shares (n requests, op = the SOAP operation) ----------------------
+    def drop_connections(self, n: int | None = 1, op: str | None = None) -> Fault:
+        """Close the socket without answering and without processing the next *n* requests."""
+        return self._add(Fault("drop", op, n))
+
+    def lose_replies(self, n: int | None = 1, op: str | None = None) -> Fault:
+        """Process the next *n* requests (their writes happen), then close the socket without an answer."""
+        return self._add(Fault("lose", op, n))
+
+    def server_error(
+        self, n: int | None = 1, status: int = 503, op: str | None = None, *, headers: dict[str, str] | None = None
+    ) -> Fault:
+        """Answer the next *n* requests with HTTP *status* (5xx, an empty body: no EWS answer), unprocessed."""
+        if not 500 <= status <= 599:
+            raise ValueError("status must be an HTTP 5xx status")
+        return self._add(Fault("http", op, n, status=status, headers=dict(headers or {})))
+
     def drop_connection(self, count: int | None = 1, operation: str | None = None) -> Fault:
         """Close the TCP connection without answering (a connection reset from the client's point of view)."""
         return self._add(Fault("drop", operation, count))
@@ -157,7 +174,9 @@ class Faults:
         with self._lock:
             return [f for f in self._faults if f.remaining != 0]
 
-    def take_request_fault(self, operation: str, kinds=("http", "soap", "message", "drop")) -> Fault | None:
+    def take_request_fault(
+        self, operation: str, kinds=("http", "soap", "message", "drop", "lose")
+    ) -> Fault | None:
         """Consume and return the first request-level fault for ``operation``."""
         with self._lock:
             for f in self._faults:

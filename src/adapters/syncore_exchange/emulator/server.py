@@ -90,6 +90,11 @@ class EwsApp:
         if fault is not None and fault.kind == "drop":
             record.status, record.fault = 0, "drop"
             return DROP, {}, b""
+        if fault is not None and fault.kind == "lose":
+            # The request is carried out; its answer never leaves.
+            self._process(request, record, data, None)
+            record.status, record.fault = 0, "lose"
+            return DROP, {}, b""
         if fault is not None and fault.kind == "http":
             record.status, record.fault = fault.status, f"http:{fault.status}"
             return fault.status, {"Content-Type": "text/plain", **fault.headers}, fault.body
@@ -97,6 +102,12 @@ class EwsApp:
             record.status, record.fault = 500, f"soap:{fault.code}"
             record.codes.append(fault.code)
             return 500, xml_headers, soap_fault(fault.code, fault.text, fault.back_off_ms)
+        return self._process(request, record, data, fault)
+
+    def _process(
+        self, request, record: RequestRecord, data: bytes, fault
+    ) -> tuple[int, dict[str, str], bytes]:
+        xml_headers = {"Content-Type": "text/xml; charset=utf-8"}
         handler = OPERATIONS.get(request.operation)
         if handler is None:
             record.status, record.codes = 500, ["ErrorInvalidOperation"]
@@ -107,7 +118,7 @@ class EwsApp:
         except SchemaViolation as violation:
             record.status, record.codes = 500, ["ErrorSchemaValidation"]
             return 500, xml_headers, schema_fault(violation, data)
-        ctx = Context(self.store, self.faults, request, record, user, message_fault=fault)
+        ctx = Context(self.store, self.faults, request, record, record.user, message_fault=fault)
         try:
             with self.store.lock:
                 response = handler(ctx)
