@@ -1,6 +1,7 @@
 """The ``syncore`` command line (also ``python -m syncore``).
 
-Commands: ``plan``, ``apply PLAN.json``, ``sync``, ``run``, ``run-due``, ``history``, ``rebuild KIND``, ``demo``.
+Commands: ``plan``, ``apply PLAN.json``, ``sync``, ``run``, ``run-due``, ``history``, ``rebuild KIND``,
+``unlock``, ``demo``.
 Exit codes are listed in :data:`EXIT_CODES` and in ``syncore --help``.
 """
 
@@ -22,7 +23,15 @@ from .abc import Adapter
 from .config import AdapterConfig, Config, load_config
 from .credentials import resolve_credentials
 from .engine import SyncEngine
-from .errors import AdapterError, ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked, SyncoreError
+from .errors import (
+    AdapterError,
+    ConfigurationError,
+    SafetyLimitExceeded,
+    StalePlan,
+    StateStoreError,
+    SyncLocked,
+    SyncoreError,
+)
 from .models import Kind
 from .notify import render_history
 from .plan import Plan
@@ -38,6 +47,7 @@ EXIT_HELD = 3
 EXIT_LOCKED = 4
 EXIT_BACKEND = 5
 EXIT_STALE = 6
+EXIT_STATE = 7
 EXIT_INTERRUPTED = 130
 
 #: every exit code the CLI uses, with its meaning
@@ -49,6 +59,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_LOCKED: "another sync of the same profile is running",
     EXIT_BACKEND: "a backend failed (connection, authentication, quota); the rest is retried later",
     EXIT_STALE: "the plan is stale: a sync ran after it was made; nothing was written, make a new plan",
+    EXIT_STATE: "the state file cannot be read or written (damaged, not a state file, disk full)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -201,11 +212,6 @@ def cmd_apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Apply a saved plan (single-use; sources re-checked before each write)."""
     ctx = open_context(args.config)
     plan = Plan.load(args.plan)
-    last = ctx.engine.state.last_run(plan.profile, plan.kind)
-    if last is not None and last >= plan.created_at:
-        # Applying a plan twice (or after a newer sync) would repeat its creates.
-        raise StalePlan(f"{args.plan}: this {plan.kind.value} plan was made at {plan.created_at:%Y-%m-%d %H:%M} UTC, "
-                        f"but {plan.kind.value}s were synced since ({last:%Y-%m-%d %H:%M} UTC); make a new plan")
     if args.exclude:
         plan.exclude(*args.exclude)
     result = _apply(ctx, plan, force=args.force, recheck=True, err=err)
@@ -218,27 +224,32 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ctx = open_context(args.config)
     code = EXIT_OK
     for kind in _kinds(args, ctx.config):
-        plan = ctx.engine.plan(kind)
-        if args.review:
-            print(render_plan(plan), file=out)
-            if not review_plan(plan):
-                print(f"{kind.value} sync cancelled; nothing written", file=out)
-                continue
-        if plan.safety and not args.force:
-            review_dir = ctx.path(ctx.config.review_dir)
-            review_dir.mkdir(parents=True, exist_ok=True)
-            target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
-            plan.save(target)
-            print(render_plan(plan), file=out)
-            print(f"{kind.value}: held for review, nothing written ({'; '.join(plan.safety)}). Review the plan, "
-                  f"then run: syncore apply --force {target}", file=out)
-            code = max(code, EXIT_HELD)
-            continue
-        result = _apply(ctx, plan, force=args.force, recheck=False, err=err)
-        print(result.summary.render(), file=out)
-        if not result.ok:
-            code = max(code, EXIT_BACKEND if result.stopped else EXIT_RECORD_ERRORS)
+        with ctx.engine.locked():  # plan, review and apply see one state: no other sync writes in between
+            code = max(code, _sync_kind(ctx, kind, args, out, err))
     return code
+
+
+def _sync_kind(ctx: Context, kind: Kind, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    plan = ctx.engine.plan(kind)
+    if args.review:
+        print(render_plan(plan), file=out)
+        if not review_plan(plan):
+            print(f"{kind.value} sync cancelled; nothing written", file=out)
+            return EXIT_OK
+    if plan.safety and not args.force:
+        review_dir = ctx.path(ctx.config.review_dir)
+        review_dir.mkdir(parents=True, exist_ok=True)
+        target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
+        plan.save(target)
+        print(render_plan(plan), file=out)
+        print(f"{kind.value}: held for review, nothing written ({'; '.join(plan.safety)}). Review the plan, "
+              f"then run: syncore apply --force {target}", file=out)
+        return EXIT_HELD
+    result = _apply(ctx, plan, force=args.force, recheck=False, err=err)
+    print(result.summary.render(), file=out)
+    if not result.ok:
+        return EXIT_BACKEND if result.stopped else EXIT_RECORD_ERRORS
+    return EXIT_OK
 
 
 def _runner(ctx: Context, out: TextIO) -> Any:
@@ -326,6 +337,39 @@ def cmd_rebuild(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_unlock(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Free the profile lock left behind by a sync that is gone (asks first; refuses a live holder)."""
+    from .locking import describe_holder, holder_is_dead, this_host
+
+    ctx = open_context(args.config)
+    state, profile, now = ctx.engine.state, ctx.config.profile, ctx.engine.now()
+    holder = state.lock_holder(profile)
+    if holder is None:
+        print(f"profile {profile!r} is not locked; nothing to do", file=out)
+        return EXIT_OK
+    who = describe_holder(holder, now)
+    if holder.expires_at > now and not holder_is_dead(holder):
+        if holder.host == this_host():
+            print(f"syncore: the lock of profile {profile!r} is {who}, and that process is running; stop it "
+                  "first (unlocking would let two syncs write at once)", file=err)
+        else:
+            print(f"syncore: the lock of profile {profile!r} is {who}; it cannot be checked from here whether "
+                  "that process still runs. If that host is down, the lock frees itself when the lease ends.",
+                  file=err)
+        return EXIT_LOCKED
+    if not args.yes:
+        try:
+            answer = input(f"the lock of profile {profile!r} is {who}; that sync is gone. Free it? [y/N] ")
+        except EOFError:
+            answer = ""
+        if not answer.strip().lower().startswith("y"):
+            print("nothing changed", file=out)
+            return EXIT_OK
+    state.release_lock(profile, holder.owner)
+    print(f"lock of profile {profile!r} freed", file=out)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The manual-sync demo on sample data."""
     from .demo import run_demo
@@ -387,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_rebuild)
 
+    p = sub.add_parser("unlock", help="free the profile lock left by a sync that is gone (refuses a live one)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_unlock)
+
     p = sub.add_parser("demo", help="a manual sync on sample data against local emulators (no accounts needed)")
     p.add_argument("--yes", action="store_true", help="include every change without asking")
     p.add_argument("--memory", action="store_true", help="use in-memory sides even when the emulators are available")
@@ -406,6 +454,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except StalePlan as exc:
         print(f"syncore: stale plan: {exc}", file=err)
         return EXIT_STALE
+    except StateStoreError as exc:
+        print(f"syncore: state file problem: {exc}", file=err)
+        return EXIT_STATE
     except ConfigurationError as exc:
         print(f"syncore: error: {exc}", file=err)
         return EXIT_USAGE

@@ -5,7 +5,9 @@ Order of events for one batch, each step safe to crash after:
 1. the batch's write intents are journaled;
 2. the adapter writes the batch and reports one outcome per record;
 3. in one state transaction: pairs whose operations all succeeded are stored, failures become pending items
-   with back-off, and the batch's intents are marked done.
+   with back-off, and the batch's intents are marked done — except those of writes whose fate is unknown
+   (:class:`~syncore.errors.OutcomeUnknown`: the request went out, no answer came back), which stay open for the
+   next sync's recovery exactly as after a crash.
 
 Cursors are stored last, so after a crash the next sync sees the same changes again; everything already
 done is recognised by version or content and not repeated (creates through links or the matcher).
@@ -22,11 +24,11 @@ import attrs
 
 from ._ids import new_id
 from .abc import Adapter, StateStore
-from .errors import AdapterError, AuthenticationError, NotFound, QuotaExhausted, RateLimited
-from .models import SIDES, Contact, Kind, Record, Side
+from .errors import AdapterError, AuthenticationError, NotFound, OutcomeUnknown, QuotaExhausted, RateLimited
+from .models import SIDES, Kind, Side
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
-from .results import EventType, RecordError, SyncEvent, SyncResult
+from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
@@ -35,16 +37,6 @@ from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 _STOPPING = (QuotaExhausted, AuthenticationError, RateLimited)
 
 _EVENT_FOR = {Action.CREATE: EventType.CREATED, Action.UPDATE: EventType.UPDATED, Action.DELETE: EventType.DELETED}
-
-
-def describe(record: Record | None) -> str:
-    """A short human label for notifications: the subject, or a contact's name."""
-    if record is None:
-        return "record"
-    if isinstance(record, Contact):
-        name = " ".join(part for part in (record.first_name, record.last_name) if part)
-        return f"contact '{name or record.email or record.company}'"
-    return f"{record.kind.value} '{getattr(record, 'subject', '')}'"
 
 
 class _Stop(Exception):
@@ -65,6 +57,7 @@ class Executor:
         emit: Callable[[SyncEvent], None],
         result: SyncResult,
         listening: bool = True,
+        heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.plan = plan
         #: whether anyone receives events (per-record events are skipped when not)
@@ -77,6 +70,10 @@ class Executor:
         self.now = now
         self.emit = emit
         self.result = result
+        #: renews the profile lock's lease before each batch (raises LockLost when another sync took it)
+        self.heartbeat = heartbeat
+        #: whether this apply has advanced the state generation (done with its first journaled write)
+        self._generation_bumped = False
         self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
         self.ops_by_pair: dict[str, list[Operation]] = defaultdict(list)
         self.done: dict[str, WriteOutcome] = {}
@@ -141,7 +138,14 @@ class Executor:
                 )
                 for op in batch
             ]
-            self.state.journal(intents)
+            self.heartbeat()
+            with self.state.transaction():
+                if not self._generation_bumped:
+                    # From its first write on, this apply changes what other plans were made from: they are stale
+                    # whether it finishes, stops part-way or dies.
+                    self.state.bump_generation(self.profile, self.kind)
+                    self._generation_bumped = True
+                self.state.journal(intents)
             try:
                 outcomes = self._call(adapter, action, batch)
             except _STOPPING as exc:
@@ -159,7 +163,10 @@ class Executor:
             with self._storing():
                 for op, outcome in zip(batch, outcomes, strict=True):
                     self._settle(op, outcome)
-                self.state.complete_intents(i.intent_id for i in intents)
+                # A write whose answer never came may have been made: its intent stays open, so the next sync
+                # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
+                self.state.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
+                                            if not isinstance(outcome.error, OutcomeUnknown))
 
     def _call(self, adapter: Adapter, action: Action, batch: list[Operation]) -> list[WriteOutcome]:
         if action is Action.CREATE:
@@ -208,7 +215,7 @@ class Executor:
             self.result.warnings.append(f"{op.target.value} {outcome.id}: {warning}")
         if self.listening:  # (one event per written record: not built when nobody listens)
             self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
-                                record_id=outcome.id or op.target_id, message=f"{describe(op.record)}: {op.reason}"))
+                                record_id=outcome.id or op.target_id, message=f"{describe_record(op.record)}: {op.reason}"))
         if op.pair_id not in self.failed_pairs and all(o.op_id in self.done for o in self.ops_by_pair[op.pair_id]):
             self._commit_pair(self.pair_plans[op.pair_id])
 
@@ -223,13 +230,14 @@ class Executor:
                 crm_id=found.crm_id, pim_version=None, crm_version=None, base=found.found_base,
                 conflicts=found.found_two_way,
             ))
+        label = describe_record(op.record)
         self.result.errors.append(
             RecordError(side=op.target, native_id=op.target_id or op.source_id, action=op.action, message=str(error),
-                        code=getattr(error, "code", None))
+                        code=getattr(error, "code", None), label=label)
         )
         self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=op.target,
                             record_id=op.target_id or op.source_id,
-                            message=f"{op.action.value} failed: {error}"))
+                            message=f"{op.action.value} of {label} failed: {error}"))
         self._park(op, str(error), PendingCategory.FAILED, count_attempt=True, error=error)
 
     def _park(

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncore import Body, ConfigurationError, Contact, Event, Kind, Side, SqliteStateStore, Task
+from syncore.errors import StateCorrupt
 from syncore.state._schema import SCHEMA_VERSION
-from syncore.state_types import Action, HistoryEntry, Intent, Pair, PendingCategory, PendingItem
+from syncore.state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
 
 UTC = timezone.utc
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -319,23 +320,59 @@ def test_last_run(store):
 
 
 # -- lock -----------------------------------------------------------------------------------------------------
-def test_lock_blocks_other_owner_until_expiry(store):
-    assert store.acquire_lock("default", "A", now=T0, ttl_seconds=60)
-    assert not store.acquire_lock("default", "B", now=T0 + timedelta(seconds=30), ttl_seconds=60)
-    assert store.acquire_lock("default", "A", now=T0 + timedelta(seconds=30), ttl_seconds=60)  # re-entrant
-    assert store.acquire_lock("other-profile", "B", now=T0, ttl_seconds=60)
-    # A refreshed at +30 s: expires at +90 s
-    assert not store.acquire_lock("default", "B", now=T0 + timedelta(seconds=80), ttl_seconds=60)
-    assert store.acquire_lock("default", "B", now=T0 + timedelta(seconds=91), ttl_seconds=60)
-    assert not store.acquire_lock("default", "A", now=T0 + timedelta(seconds=92), ttl_seconds=60)
+def _holder(owner, at, ttl=60, *, host="host-a", pid=4242):
+    return LockHolder(owner=owner, host=host, pid=pid, acquired_at=at, expires_at=at + timedelta(seconds=ttl))
+
+
+def test_lock_blocks_other_owner_until_the_lease_ends(store):
+    assert store.acquire_lock("default", _holder("A", T0), now=T0)
+    assert not store.acquire_lock("default", _holder("B", T0 + timedelta(seconds=30)), now=T0 + timedelta(seconds=30))
+    assert store.acquire_lock("other-profile", _holder("B", T0), now=T0)
+    # A renews at +30 s for 60 s: its lease ends at +90 s
+    assert store.renew_lock("default", "A", expires_at=T0 + timedelta(seconds=90))
+    assert not store.acquire_lock("default", _holder("B", T0 + timedelta(seconds=80)), now=T0 + timedelta(seconds=80))
+    assert store.acquire_lock("default", _holder("B", T0 + timedelta(seconds=91)), now=T0 + timedelta(seconds=91))
+    # A's lease was taken over: A can neither renew nor take it back while B's lease runs
+    assert not store.renew_lock("default", "A", expires_at=T0 + timedelta(seconds=200))
+    assert not store.acquire_lock("default", _holder("A", T0 + timedelta(seconds=92)), now=T0 + timedelta(seconds=92))
+
+
+def test_lock_records_who_holds_it_and_since_when(store):
+    assert store.lock_holder("default") is None
+    assert store.acquire_lock("default", _holder("A", T0, host="laptop", pid=77), now=T0)
+    # re-acquiring by the same owner renews the lease but keeps "since when"
+    assert store.acquire_lock("default", _holder("A", T0 + timedelta(seconds=30), host="laptop", pid=77),
+                              now=T0 + timedelta(seconds=30))
+    assert store.lock_holder("default") == LockHolder(owner="A", host="laptop", pid=77, acquired_at=T0,
+                                                       expires_at=T0 + timedelta(seconds=90))
 
 
 def test_release_lock(store):
-    assert store.acquire_lock("default", "A", now=T0, ttl_seconds=3600)
+    assert store.acquire_lock("default", _holder("A", T0, 3600), now=T0)
     store.release_lock("default", "B")  # not the owner: no effect
-    assert not store.acquire_lock("default", "B", now=T0, ttl_seconds=3600)
+    assert not store.acquire_lock("default", _holder("B", T0, 3600), now=T0)
     store.release_lock("default", "A")
-    assert store.acquire_lock("default", "B", now=T0, ttl_seconds=3600)
+    assert store.lock_holder("default") is None
+    assert store.acquire_lock("default", _holder("B", T0, 3600), now=T0)
+
+
+# -- generations ----------------------------------------------------------------------------------------------
+def test_generation_counts_per_profile_and_kind_and_survives_a_reset(store):
+    assert store.generation("default", Kind.EVENT) == 0
+    assert store.bump_generation("default", Kind.EVENT) == 1
+    assert store.bump_generation("default", Kind.EVENT) == 2
+    assert store.generation("default", Kind.EVENT) == 2
+    assert store.generation("default", Kind.TASK) == 0
+    assert store.generation("other", Kind.EVENT) == 0
+    store.reset_kind("default", Kind.EVENT)  # a plan made before a reset must not fit after it
+    assert store.generation("default", Kind.EVENT) == 3
+
+
+def test_a_bump_inside_a_rolled_back_transaction_is_undone(store):
+    with pytest.raises(RuntimeError), store.transaction():
+        store.bump_generation("default", Kind.EVENT)
+        raise RuntimeError
+    assert store.generation("default", Kind.EVENT) == 0
 
 
 # -- reset ----------------------------------------------------------------------------------------------------
@@ -437,3 +474,56 @@ def test_committed_transaction_is_visible_to_another_connection(tmp_path):
             b.close()
     finally:
         a.close()
+
+
+# -- issue 11.7: a damaged state file is refused when it is opened --------------------------------------------
+def _filled(tmp_path):
+    path = tmp_path / "state.db"
+    store = SqliteStateStore(path)
+    store.save_pairs([pair(f"p{i}", f"pim-{i}", f"crm-{i}") for i in range(400)])
+    store.close()
+    return path
+
+
+def test_a_truncated_state_file_is_refused_with_a_clear_error(tmp_path):
+    path = _filled(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(StateCorrupt, match="damaged or not a syncore state file"):
+        SqliteStateStore(path)
+    assert len(path.read_bytes()) == len(data) // 3  # left as it was
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is a text file, not SQLite\n" * 200)
+    with pytest.raises(StateCorrupt):
+        SqliteStateStore(path)
+
+
+def test_a_damaged_page_that_still_reads_is_refused_by_quick_check(tmp_path):
+    # The probe's case: the file opens and simple queries work, so syncore used to run on it (exit 0), while
+    # PRAGMA integrity_check calls it malformed. Find such damage: zero a cell-pointer array of a b-tree page.
+    path = _filled(tmp_path)
+    original = path.read_bytes()
+    page_size = int.from_bytes(original[16:18], "big")
+    damaged = None
+    for page in range(len(original) // page_size, 1, -1):
+        data = bytearray(original)
+        data[(page - 1) * page_size + 8 : (page - 1) * page_size + 40] = bytes(32)
+        candidate = tmp_path / f"damaged-{page}.db"
+        candidate.write_bytes(bytes(data))
+        probe = sqlite3.connect(candidate)
+        try:
+            reads = probe.execute("SELECT COUNT(*) FROM pairs").fetchone()[0] == 400
+            broken = probe.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+        except sqlite3.DatabaseError:
+            reads = False
+        finally:
+            probe.close()
+        if reads and broken:
+            damaged = candidate
+            break
+    assert damaged is not None, "no damage of that shape left the file readable"
+    with pytest.raises(StateCorrupt, match="damaged"):
+        SqliteStateStore(damaged)

@@ -13,12 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .._converters import datetime_to_str, make_converter
 from ..abc import StateStore
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, StateCorrupt, StateStoreError
 from ..models import Body, Kind, Side
 from ..snapshots import decode_record, encode_record
-from ..state_types import Action, HistoryEntry, Intent, Pair, PendingCategory, PendingItem
+from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 
 _converter = make_converter()
@@ -52,9 +54,27 @@ class SqliteStateStore(StateStore):
             self._create_owner_only(Path(self.path))
         self._lock = threading.RLock()
         self._depth = 0
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._check_integrity()
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise self._corrupt(str(exc)) from exc
+
+    def _corrupt(self, problem: str) -> StateCorrupt:
+        return StateCorrupt(
+            f"state file {self.path} is damaged or not a syncore state file ({problem}); it was not used or "
+            "changed. Move it aside and sync again: syncore re-pairs existing records by link and by match "
+            "(docs/troubleshooting.md, \"damaged state file\")"
+        )
+
+    def _check_integrity(self) -> None:
+        # quick_check reads every page once (not the index cross-checks of integrity_check): a damaged or
+        # truncated file is refused before anything trusts it, instead of failing later mid-sync.
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchmany(3)]
+        if problems != ["ok"]:
+            raise self._corrupt("; ".join(problems))
 
     @staticmethod
     def _create_owner_only(path: Path) -> None:
@@ -90,7 +110,8 @@ class SqliteStateStore(StateStore):
         with self._lock:
             outer = self._depth == 0
             if outer:
-                self._db.execute("BEGIN IMMEDIATE")
+                with self._errors():
+                    self._db.execute("BEGIN IMMEDIATE")
             self._depth += 1
             try:
                 yield
@@ -101,15 +122,31 @@ class SqliteStateStore(StateStore):
                 raise
             self._depth -= 1
             if outer:
-                self._db.execute("COMMIT")
+                try:
+                    with self._errors():
+                        self._db.execute("COMMIT")
+                except StateStoreError:
+                    if self._db.in_transaction:  # (a failed COMMIT leaves the transaction open)
+                        self._db.execute("ROLLBACK")
+                    raise
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
-        with self._lock:
+        with self._lock, self._errors():
             return self._db.execute(sql, tuple(params))
 
     def _many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        with self.transaction():
+        with self.transaction(), self._errors():
             self._db.executemany(sql, [tuple(row) for row in rows])
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's errors as syncore's: the message names the file (a corrupt page, a full disk, a lock)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) or "malformed" not in str(exc):
+                raise StateStoreError(f"state file {self.path}: {exc}") from exc
+            raise self._corrupt(str(exc)) from exc
 
     # -- pairs ---------------------------------------------------------------------------------------------
     def _pair(self, row: tuple[Any, ...]) -> Pair:
@@ -364,17 +401,43 @@ class SqliteStateStore(StateStore):
     def set_last_run(self, profile: str, kind: Kind, at: datetime) -> None:
         self._run("INSERT OR REPLACE INTO runs VALUES (?,?,?)", [profile, kind.value, _ts(at)])
 
-    # -- locks and reset -----------------------------------------------------------------------------------
-    def acquire_lock(self, profile: str, owner: str, *, now: datetime, ttl_seconds: float) -> bool:
-        from datetime import timedelta
+    # -- generations -------------------------------------------------------------------------------------
+    def generation(self, profile: str, kind: Kind) -> int:
+        row = self._run("SELECT generation FROM generations WHERE profile=? AND kind=?",
+                        [profile, kind.value]).fetchone()
+        return 0 if row is None else int(row[0])
 
+    def bump_generation(self, profile: str, kind: Kind) -> int:
         with self.transaction():
-            row = self._run("SELECT owner, expires_at FROM locks WHERE profile=?", [profile]).fetchone()
-            if row is not None and row[0] != owner and _dt(row[1]) > now:  # type: ignore[operator]
+            self._run("INSERT INTO generations VALUES (?,?,1) ON CONFLICT (profile, kind) "
+                      "DO UPDATE SET generation = generation + 1", [profile, kind.value])
+            return self.generation(profile, kind)
+
+    # -- locks and reset -----------------------------------------------------------------------------------
+    def acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
+        with self.transaction():
+            current = self.lock_holder(profile)
+            if current is not None and current.owner != holder.owner and current.expires_at > now:
                 return False
-            expires = now + timedelta(seconds=ttl_seconds)
-            self._run("INSERT OR REPLACE INTO locks VALUES (?,?,?)", [profile, owner, _ts(expires)])
+            if current is not None and current.owner == holder.owner:
+                holder = attrs.evolve(holder, acquired_at=current.acquired_at)  # a renewal keeps "since when"
+            self._run("INSERT OR REPLACE INTO locks VALUES (?,?,?,?,?,?)",
+                      [profile, holder.owner, holder.host, holder.pid, _ts(holder.acquired_at),
+                       _ts(holder.expires_at)])
             return True
+
+    def renew_lock(self, profile: str, owner: str, *, expires_at: datetime) -> bool:
+        return self._run("UPDATE locks SET expires_at=? WHERE profile=? AND owner=?",
+                         [_ts(expires_at), profile, owner]).rowcount == 1
+
+    def lock_holder(self, profile: str) -> LockHolder | None:
+        row = self._run("SELECT owner, host, pid, acquired_at, expires_at FROM locks WHERE profile=?",
+                        [profile]).fetchone()
+        if row is None:
+            return None
+        owner, host, pid, acquired_at, expires_at = row
+        return LockHolder(owner=owner, host=host, pid=pid, acquired_at=_dt(acquired_at),  # type: ignore[arg-type]
+                          expires_at=_dt(expires_at))  # type: ignore[arg-type]
 
     def release_lock(self, profile: str, owner: str) -> None:
         self._run("DELETE FROM locks WHERE profile=? AND owner=?", [profile, owner])
@@ -383,6 +446,7 @@ class SqliteStateStore(StateStore):
         with self.transaction():
             for table in ("pairs", "cursors", "tombstones", "journal", "pending"):
                 self._run(f"DELETE FROM {table} WHERE profile=? AND kind=?", [profile, kind.value])
+            self.bump_generation(profile, kind)
 
     def close(self) -> None:
         with self._lock:
