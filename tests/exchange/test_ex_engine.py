@@ -175,7 +175,7 @@ def test_throttled_sync_stops_cleanly_and_the_next_one_finishes_without_duplicat
         crm.put(Event(subject=f"CRM {day}", start=start, end=end))
     engine = _engine(pim, crm)
     pim.folder(Kind.EVENT)
-    emu.faults.http_error(429, retry_after=5, count=None, operation="CreateItem")
+    emu.faults.http_error(429, retry_after=5, n=None, op="CreateItem")
     result = engine.sync(Kind.EVENT)
     assert result.stopped and "429" in result.stopped and sleeps == [5.0]
     assert emu.items("calendar") == []

@@ -49,7 +49,7 @@ def test_create_answered_by_a_bare_5xx_is_outcome_unknown(emu, adapter, sleeps, 
 
 def test_soap_server_busy_on_create_was_not_processed_and_is_retried(emu, adapter, sleeps):
     adapter.folder(Kind.TASK)
-    emu.faults.server_busy(back_off_ms=250, operation="CreateItem")
+    emu.faults.server_busy(back_off_ms=250, op="CreateItem")
     outcomes = adapter.create(Kind.TASK, _creates(2))
     assert all(o.ok for o in outcomes) and sleeps == [0.25] and len(emu.items("tasks")) == 2
 
@@ -89,7 +89,7 @@ def test_create_whose_answer_times_out_is_outcome_unknown(emu, adapter, sleeps):
     adapter.folder(Kind.TASK)
     # exchangelib documents Protocol.TIMEOUT as the read timeout to change
     adapter.account.protocol.TIMEOUT = 0.3
-    emu.faults.latency(0.6, operation="CreateItem")
+    emu.faults.latency(0.6, n=1, op="CreateItem")
     with pytest.raises(OutcomeUnknown):
         adapter.create(Kind.TASK, _creates(1))
     assert emu.count("CreateItem") == 1 and sleeps == []

@@ -73,7 +73,7 @@ def test_irresolvable_conflict_aborting_the_batch_loses_no_other_result(emu, ada
     outcomes = _create(adapter, Kind.CONTACT, 4)
     requests = _title_requests(adapter, outcomes)
     # the server keeps answering item 1 with ErrorIrresolvableConflict; exchangelib raises it for the whole call
-    emu.faults.item_error("ErrorIrresolvableConflict", item_ids=[outcomes[1].id], operation="UpdateItem")
+    emu.faults.item_error("ErrorIrresolvableConflict", item_ids=[outcomes[1].id], op="UpdateItem")
     emu.reset_log()
     results = adapter.update(Kind.CONTACT, requests)
     assert [r.ok for r in results] == [True, False, True, True]
@@ -89,7 +89,7 @@ def test_irresolvable_conflict_aborting_the_batch_loses_no_other_result(emu, ada
 def test_spurious_conflict_is_retried_alone_and_succeeds(emu, adapter):
     outcomes = _create(adapter, Kind.CONTACT, 3)
     requests = _title_requests(adapter, outcomes)
-    emu.faults.item_error("ErrorIrresolvableConflict", item_ids=[outcomes[1].id], operation="UpdateItem", count=1)
+    emu.faults.item_error("ErrorIrresolvableConflict", item_ids=[outcomes[1].id], op="UpdateItem", n=1)
     results = adapter.update(Kind.CONTACT, requests)
     assert all(r.ok for r in results)
     assert [emu.get_item(o.id)["fields"]["JobTitle"] for o in outcomes] == ["T0", "T1", "T2"]
@@ -97,7 +97,7 @@ def test_spurious_conflict_is_retried_alone_and_succeeds(emu, adapter):
 
 
 def test_per_item_create_errors_and_missing_items(emu, adapter):
-    emu.faults.item_error("ErrorItemSave", subjects=["Follow up 1"], operation="CreateItem")
+    emu.faults.item_error("ErrorItemSave", subjects=["Follow up 1"], op="CreateItem")
     results = adapter.create(Kind.TASK, [CreateRequest(ref=str(i), record=sample_record(Kind.TASK, i, now=NOW))
                                          for i in range(3)])
     assert [r.ok for r in results] == [True, False, True]
@@ -114,7 +114,7 @@ def test_per_item_create_errors_and_missing_items(emu, adapter):
 
 def test_fetch_leaves_out_items_the_server_reports_missing(emu, adapter):
     outcomes = _create(adapter, Kind.EVENT, 2)
-    emu.faults.item_error("ErrorItemNotFound", item_ids=[outcomes[0].id], operation="GetItem", count=1)
+    emu.faults.item_error("ErrorItemNotFound", item_ids=[outcomes[0].id], op="GetItem", n=1)
     assert set(adapter.fetch(Kind.EVENT, [o.id for o in outcomes])) == {outcomes[1].id}
 
 
@@ -122,7 +122,7 @@ def test_fetch_leaves_out_items_the_server_reports_missing(emu, adapter):
 def test_a_refused_item_fails_only_its_own_create(emu, adapter, code):
     # exchangelib raises ErrorInvalidPropertySet, and any code it does not know, for the whole call although
     # the server created the other items; the adapter keeps every item's own answer.
-    emu.faults.item_error(code, subjects=["Meeting 1"], operation="CreateItem", count=1)
+    emu.faults.item_error(code, subjects=["Meeting 1"], op="CreateItem", n=1)
     results = adapter.create(Kind.EVENT, [CreateRequest(ref=str(i), record=sample_record(Kind.EVENT, i, now=NOW),
                                                         link=f"L{i}") for i in range(3)])
     assert [r.ok for r in results] == [True, False, True]
@@ -231,7 +231,7 @@ def test_another_per_item_update_error_fails_only_that_record(emu, adapter, code
     outcomes = _create(adapter, Kind.CONTACT, 3)
     requests = _title_requests(adapter, outcomes)
     # exchangelib would raise these for the whole call, hiding the two items the server saved
-    emu.faults.item_error(code, item_ids=[outcomes[1].id], operation="UpdateItem", count=1)
+    emu.faults.item_error(code, item_ids=[outcomes[1].id], op="UpdateItem", n=1)
     emu.reset_log()
     results = adapter.update(Kind.CONTACT, requests)
     assert [r.ok for r in results] == [True, False, True] and results[1].error.code == code

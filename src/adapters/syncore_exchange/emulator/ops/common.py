@@ -100,8 +100,9 @@ class Context:
 
     def write_fault(self, messages: etree._Element, fault: Fault) -> None:
         """Emit an injected error as a ResponseMessage and note it in the log."""
-        self.write_error(messages, fault.code, fault.text, back_off_ms=fault.back_off_ms)
-        self.record.fault = self.record.fault or f"{fault.kind}:{fault.code}"
+        params = fault.params
+        self.write_error(messages, params["code"], params.get("text"), back_off_ms=params.get("back_off_ms"))
+        self.record.fault = self.record.fault or f"{fault.kind}:{params['code']}"
 
     def write_error(
         self, messages: etree._Element, code: str, text: str | None = None, back_off_ms: int | None = None

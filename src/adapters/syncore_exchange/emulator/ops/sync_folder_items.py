@@ -82,14 +82,14 @@ def handle(ctx: Context):
     try:
         folder = ctx.resolve_folder(child(op, "m:SyncFolderId"))
         if ctx.message_fault is not None:
-            raise OpError(ctx.message_fault.code, ctx.message_fault.text)
+            raise OpError(ctx.message_fault.params["code"], ctx.message_fault.params.get("text"))
         position = decode_state(ctx.store, folder, state_in)
     except OpError as e:
         fault = ctx.message_fault
-        back_off = fault.back_off_ms if fault is not None else None
+        back_off = fault.params.get("back_off_ms") if fault is not None else None
         msg = ctx.write_error(messages, e.code, e.text, back_off_ms=back_off)
         if fault is not None:
-            ctx.record.fault = f"{fault.kind}:{fault.code}"
+            ctx.record.fault = f"{fault.kind}:{fault.params['code']}"
         # exchangelib reads these two before it looks at ResponseClass.
         msg.append(el("m:SyncState", state_in or ""))
         msg.append(el("m:IncludesLastItemInRange", "true"))
