@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import attrs
 
+from ._files import make_private_dirs
 from .abc import Adapter
 from .config import AdapterConfig, Config, load_config
 from .credentials import resolve_credentials
@@ -202,8 +203,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(render_plan(plan), file=out)
         if args.out:
             target = _plan_path(args.out, kind, len(kinds) > 1)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            plan.save(target)
+            plan.save(target)  # creates missing folders owner-only
             print(f"plan saved to {target}; apply it with: syncore apply {target}", file=out)
     return EXIT_OK
 
@@ -238,7 +238,7 @@ def _sync_kind(ctx: Context, kind: Kind, args: argparse.Namespace, out: TextIO, 
             return EXIT_OK
     if plan.safety and not args.force:
         review_dir = ctx.path(ctx.config.review_dir)
-        review_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(review_dir)
         target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
         plan.save(target)
         print(render_plan(plan), file=out)

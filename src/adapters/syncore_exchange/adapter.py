@@ -70,7 +70,7 @@ class ExchangeAdapter(Adapter):
         secrets: Sequence[str] = (),
     ) -> None:
         _link.register()
-        _logfilter.install()
+        _logfilter.install(secrets)
         keep_back_off_hints(account)
         self.account = account
         self._kinds = frozenset(Kind(k) for k in kinds)
