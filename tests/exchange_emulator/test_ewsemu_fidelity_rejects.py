@@ -87,6 +87,30 @@ def test_an_unknown_indexed_key_is_refused(soap, emu):
         '<t:FieldURI FieldURI="item:Colour"/></t:AdditionalProperties></m:ItemShape><m:ItemIds>'
         '<t:ItemId Id="AAAA"/></m:ItemIds></m:GetItem>', ["'item:Colour'", "UnindexedFieldURIType"],
         id="unknown-FieldURI"),
+    pytest.param(
+        '<m:FindItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ParentFolderIds>'
+        '<t:DistinguishedFolderId Id="tasks"/></m:ParentFolderIds></m:FindItem>',
+        ["required attribute 'Traversal'"], id="FindItem-Traversal-required"),
+    pytest.param(
+        '<m:FindItem Traversal="Shallow"><m:ParentFolderIds><t:DistinguishedFolderId Id="tasks"/>'
+        "</m:ParentFolderIds></m:FindItem>", ["invalid child element 'ParentFolderIds'", "'ItemShape'"],
+        id="FindItem-ItemShape-required"),
+    pytest.param(
+        '<m:ConvertId><m:SourceIds><t:AlternateId Format="EwsId" Id="AAAA" Mailbox="user@example.com"/>'
+        "</m:SourceIds></m:ConvertId>", ["required attribute 'DestinationFormat'"],
+        id="ConvertId-DestinationFormat-required"),
+    pytest.param(
+        '<m:UpdateItem><m:ItemChanges><t:ItemChange><t:ItemId Id="AAAA"/><t:Updates><t:DeleteItemField>'
+        '<t:FieldURI FieldURI="item:Subject"/></t:DeleteItemField></t:Updates></t:ItemChange></m:ItemChanges>'
+        "</m:UpdateItem>", ["required attribute 'ConflictResolution'"], id="UpdateItem-ConflictResolution"),
+    pytest.param(
+        '<m:UpdateItem ConflictResolution="AlwaysOverwrite"><m:ItemChanges><t:ItemChange><t:Updates>'
+        '<t:DeleteItemField><t:FieldURI FieldURI="item:Subject"/></t:DeleteItemField></t:Updates>'
+        '<t:ItemId Id="AAAA"/></t:ItemChange></m:ItemChanges></m:UpdateItem>',
+        ["invalid child element 'Updates'"], id="ItemChange-ItemId-first"),
+    pytest.param(
+        "<m:GetFolder><m:FolderIds><t:DistinguishedFolderId Id=\"calendar\"/></m:FolderIds></m:GetFolder>",
+        ["invalid child element 'FolderIds'", "'FolderShape'"], id="GetFolder-FolderShape-required"),
 ])
 def test_requests_outside_the_schema_fail_validation(soap, body, words):
     violation = _schema_violation(soap, body)
