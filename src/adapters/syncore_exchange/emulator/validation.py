@@ -10,7 +10,8 @@ https://learn.microsoft.com/en-us/exchange/client-developer/web-service-referenc
 
 ``ews_schema.json`` holds the content models of every type reachable from the operations the emulator
 implements and from the SOAP headers (element names, order, occurrence, attributes and simple types), derived
-mechanically from the schema files an Exchange Online server publishes (schema version V2017_10_09). Item types the emulator does not store (messages, posts, response objects …)
+mechanically from the schema files an Exchange Online server publishes (schema version V2017_10_09) by
+``tools/ews_schema_table.py``. Item types the emulator does not store (messages, posts, response objects …)
 and a few read-only response structures are kept as "any content", so they are not checked inside.
 """
 
