@@ -10,7 +10,6 @@ headers, its attributes, content model (element names, order, occurrence) and si
 OPAQUE (items and structures the emulator does not store) are kept as "any content".
 """
 
-# ruff: noqa: E701, E741, E702, F841
 import json
 import sys
 
@@ -20,18 +19,7 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 ROOTS = ["m:GetFolderType", "m:SyncFolderItemsType", "m:GetItemType", "m:CreateItemType", "m:UpdateItemType",
          "m:DeleteItemType", "m:FindItemType", "m:ConvertIdType", "t:RequestServerVersion", "t:TimeZoneContext",
          "t:ExchangeImpersonation", "t:MailboxCulture"]
-OPAQUE = set("""t:MessageType t:PostItemType t:MeetingMessageType t:MeetingRequestMessageType
-t:MeetingResponseMessageType t:MeetingCancellationMessageType t:AcceptItemType t:TentativelyAcceptItemType
-t:DeclineItemType t:ReplyToItemType t:ForwardItemType t:ReplyAllToItemType t:CancelCalendarItemType
-t:RemoveItemType t:SuppressReadReceiptType t:PostReplyItemType t:AcceptSharingInvitationType
-t:DistributionListType t:RoleMemberItemType t:NetworkItemType t:AbchPersonItemType t:SharingMessageType
-t:EntityExtractionResultType t:NonEmptyArrayOfResponseObjectsType t:NonEmptyArrayOfAttachmentsType
-t:RightsManagementLicenseDataType t:NonEmptyArrayOfPredictedActionReasonType t:FlagType t:EffectiveRightsType
-t:RetentionTagType t:ArrayOfInboxReminderType t:LikesPreviewType t:MentionsPreviewType t:ChangeHighlightsType
-t:ArrayOfSenderAddInsType t:NonEmptyArrayOfAppliedHashtagType t:AppliedHashtagsPreviewType t:MessageSafetyType
-t:EnhancedLocationType t:OnlineMeetingSettingsType t:ArrayOfGroupIdType t:NonEmptyArrayOfInternetHeadersType
-t:MimeContentType t:ArrayOfAbchPersonContactHandlesType t:ContactUrlDictionaryType t:ArrayOfBinaryType
-m:QueryStringType t:NonEmptyArrayOfAttendeeConflictData t:ArrayOfCalendarPermissionsType""".split())
+OPAQUE = {"t:MessageType", "t:PostItemType", "t:MeetingMessageType", "t:MeetingRequestMessageType", "t:MeetingResponseMessageType", "t:MeetingCancellationMessageType", "t:AcceptItemType", "t:TentativelyAcceptItemType", "t:DeclineItemType", "t:ReplyToItemType", "t:ForwardItemType", "t:ReplyAllToItemType", "t:CancelCalendarItemType", "t:RemoveItemType", "t:SuppressReadReceiptType", "t:PostReplyItemType", "t:AcceptSharingInvitationType", "t:DistributionListType", "t:RoleMemberItemType", "t:NetworkItemType", "t:AbchPersonItemType", "t:SharingMessageType", "t:EntityExtractionResultType", "t:NonEmptyArrayOfResponseObjectsType", "t:NonEmptyArrayOfAttachmentsType", "t:RightsManagementLicenseDataType", "t:NonEmptyArrayOfPredictedActionReasonType", "t:FlagType", "t:EffectiveRightsType", "t:RetentionTagType", "t:ArrayOfInboxReminderType", "t:LikesPreviewType", "t:MentionsPreviewType", "t:ChangeHighlightsType", "t:ArrayOfSenderAddInsType", "t:NonEmptyArrayOfAppliedHashtagType", "t:AppliedHashtagsPreviewType", "t:MessageSafetyType", "t:EnhancedLocationType", "t:OnlineMeetingSettingsType", "t:ArrayOfGroupIdType", "t:NonEmptyArrayOfInternetHeadersType", "t:MimeContentType", "t:ArrayOfAbchPersonContactHandlesType", "t:ContactUrlDictionaryType", "t:ArrayOfBinaryType", "m:QueryStringType", "t:NonEmptyArrayOfAttendeeConflictData", "t:ArrayOfCalendarPermissionsType"}
 src = sys.argv[1]
 docs = {p: etree.parse(f"{src}/{n}.xsd").getroot() for p, n in (("m", "messages"), ("t", "types"))}
 ct, st, el, grp, agrp = {}, {}, {}, {}, {}
@@ -61,7 +49,7 @@ def element_particle(n, p):
     mn, mx = occurs(n)
     if n.get("ref"):
         ref = qname(n.get("ref"), p)
-        node, rp = el[ref]
+        node, _rp = el[ref]
         members = [ref] if node.get("abstract") != "true" else []
         members += subst.get(ref, [])
         alts = []
@@ -97,7 +85,7 @@ def model(n, p):
         return (kind, mn, mx, [x for x in parts if x is not None])
     if tag == XS+"group":
         g, gp = grp[qname(n.get("ref"), p)]
-        inner = [c for c in g if isinstance(c.tag, str) and c.tag != XS+"annotation"][0]
+        inner = next(c for c in g if isinstance(c.tag, str) and c.tag != XS+"annotation")
         m = model(inner, gp)
         return (m[0], mn, mx, m[3]) if m[0] != "el" else m
     if tag == XS+"any":
@@ -131,7 +119,7 @@ def complex_type(n, p):
         elif c.tag in (XS+"attribute", XS+"attributeGroup", XS+"anyAttribute"):
             attrs_of(n, p, attrs); break
         elif c.tag == XS+"complexContent":
-            d = [x for x in c if isinstance(x.tag, str) and x.tag != XS+"annotation"][0]
+            d = next(x for x in c if isinstance(x.tag, str) and x.tag != XS+"annotation")
             base = qname(d.get("base"), p)
             own = None
             for x in d:
@@ -146,7 +134,7 @@ def complex_type(n, p):
                 content = ("restrict", base, own)
             mixed = mixed or c.get("mixed") == "true"
         elif c.tag == XS+"simpleContent":
-            d = [x for x in c if isinstance(x.tag, str) and x.tag != XS+"annotation"][0]
+            d = next(x for x in c if isinstance(x.tag, str) and x.tag != XS+"annotation")
             base = qname(d.get("base"), p)
             need(base)
             text = base
@@ -155,7 +143,7 @@ def complex_type(n, p):
         attrs_of(n, p, attrs)
     return {"attrs": attrs, "content": content, "text": text, "mixed": mixed}
 def simple_type(n, p):
-    d = [x for x in n if isinstance(x.tag, str) and x.tag != XS+"annotation"][0]
+    d = next(x for x in n if isinstance(x.tag, str) and x.tag != XS+"annotation")
     if d.tag == XS+"restriction":
         base = qname(d.get("base"), p)
         enums = [e.get("value") for e in d if isinstance(e.tag, str) and e.tag == XS+"enumeration"]
@@ -194,7 +182,6 @@ while todo:
         types_out.setdefault("@elements", {})[t] = typ
     else:
         print("MISSING", t, file=sys.stderr)
-import json
 def conv(x):
     if isinstance(x, tuple): return [conv(i) for i in x]
     if isinstance(x, list): return [conv(i) for i in x]
