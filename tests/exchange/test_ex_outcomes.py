@@ -47,6 +47,15 @@ def test_create_answered_by_a_bare_5xx_is_outcome_unknown(emu, adapter, sleeps, 
     assert emu.count("CreateItem") == 1
 
 
+@pytest.mark.parametrize("code", ["ErrorInternalServerError", "ErrorInternalServerTransientError"])
+def test_create_the_server_failed_while_working_on_is_outcome_unknown(emu, adapter, sleeps, code):
+    adapter.folder(Kind.TASK)
+    emu.faults.soap_fault(code, op="CreateItem")  # HTTP 500 with a SOAP fault: after sending
+    with pytest.raises(OutcomeUnknown):
+        adapter.create(Kind.TASK, _creates(1))
+    assert emu.count("CreateItem") == 1 and sleeps == []
+
+
 def test_soap_server_busy_on_create_was_not_processed_and_is_retried(emu, adapter, sleeps):
     adapter.folder(Kind.TASK)
     emu.faults.server_busy(back_off_ms=250, op="CreateItem")

@@ -107,8 +107,16 @@ def is_answerless_server_error(exc: BaseException) -> bool:
 
 
 def outcome_unknown(exc: BaseException) -> bool:
-    """True when a write was sent and no answer says what became of it."""
-    return is_lost_connection(exc) or is_answerless_server_error(exc)
+    """True when a write was sent and no answer says what became of it: a lost connection, an answerless
+    5xx, or a SOAP fault saying the server failed while working on it (ErrorInternalServerError,
+    ErrorInternalServerTransientError). ErrorServerBusy and the "too many connections/objects" faults refuse
+    a request before it is processed."""
+    if is_lost_connection(exc) or is_answerless_server_error(exc):
+        return True
+    return any(isinstance(e, _FAILED_WHILE_WORKING) for e in _chain(exc))
+
+
+_FAILED_WHILE_WORKING = (ews.ErrorInternalServerError, ews.ErrorInternalServerTransientError)
 
 
 def retry_after_of(exc: BaseException) -> float | None:
