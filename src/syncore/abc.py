@@ -28,6 +28,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import ClassVar
 
+from .capabilities import EnforcedCapabilities
 from .models import Kind, Record, Side
 from .remote import (
     Capabilities,
@@ -41,7 +42,7 @@ from .remote import (
 from .state_types import HistoryEntry, Intent, LockHolder, Pair, PendingItem
 
 
-class Adapter(ABC):
+class Adapter(metaclass=EnforcedCapabilities):
     """One backend (Salesforce, Exchange, Outlook, memory) seen as batches of records per :class:`Kind`.
 
     Every method is batch-first: the engine hands over as many records as ``capabilities`` allows per call,
@@ -51,6 +52,11 @@ class Adapter(ABC):
     ``__cause__`` (never with a credential in its message).
 
     Adapters must be usable from one thread at a time; the engine never calls one concurrently.
+
+    The declared :attr:`capabilities` are enforced for every caller by the metaclass
+    (:class:`~syncore.capabilities.EnforcedCapabilities`): unsupported kinds, writes to a read-only side and
+    oversized batches are refused before the adapter runs, a write must answer one outcome per request, and a
+    delete's ``NotFound`` outcome counts as success.
     """
 
     #: the name the adapter is registered under (see :mod:`syncore.registry`)

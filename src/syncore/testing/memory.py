@@ -215,13 +215,8 @@ class MemoryAdapter(Adapter):
         store.log.append((next(self._seq), native_id))
         return version
 
-    def _check_writable(self) -> None:
-        if self._caps.read_only:
-            raise AdapterError(f"{self.name} is read-only")
-
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         self._enter("create")
-        self._check_writable()
         outcomes = []
         for request in requests:
             self._count_write()
@@ -238,7 +233,6 @@ class MemoryAdapter(Adapter):
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         self._enter("update")
-        self._check_writable()
         outcomes = []
         store = self._stores[kind]
         for request in requests:
@@ -270,7 +264,6 @@ class MemoryAdapter(Adapter):
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         self._enter("delete")
-        self._check_writable()
         outcomes = []
         store = self._stores[kind]
         for request in requests:
@@ -329,6 +322,10 @@ class MemoryAdapter(Adapter):
         self._fail_calls[operation].extend([None] * after)
         for _ in range(times):
             self._fail_calls[operation].append(error or TransientError(f"{self.name}: injected {operation} failure"))
+
+    def set_read_only(self, read_only: bool = True) -> None:
+        """Turn the side read-only (or writable again), as a user changing the settings between syncs."""
+        self._caps = attrs.evolve(self._caps, read_only=read_only)
 
     def lose_replies(self, times: int = 1) -> None:
         """The next ``times`` write calls (create, update, delete) make their writes, then raise
