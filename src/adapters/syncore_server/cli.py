@@ -62,6 +62,8 @@ def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
             "--queues", args.queues or f"{SYNC_QUEUE},{DISPATCH_QUEUE}", "--without-gossip", "--without-mingle"]
     if args.name:
         argv += ["--hostname", args.name]
+    if args.beat:
+        argv += ["--beat", "--schedule", args.schedule_file]
     app.worker_main(argv)
     return EXIT_OK
 
@@ -215,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queues", help="comma-separated queues (default: syncore.sync,syncore.dispatch)")
     p.add_argument("--name", help="the worker's node name, e.g. sync1@%%h")
     p.add_argument("--loglevel", default="INFO")
+    p.add_argument("--beat", action="store_true",
+                   help="also run the dispatcher's beat in this worker (a single-machine deployment: one only)")
+    p.add_argument("--schedule-file", default="celerybeat-schedule", help="with --beat: beat's last run times")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("beat", help="run the one periodic dispatcher (exactly one per deployment)")
     p.add_argument("--schedule-file", default="celerybeat-schedule", help="where beat keeps its last run times")

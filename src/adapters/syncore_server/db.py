@@ -69,6 +69,11 @@ _SQL = {
             "WHERE profile = %(profile)s",
     "run_start": "INSERT INTO {s}.task_runs (profile, kind, reason, task_id, host, pid, redelivered, started_at) "
                  "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+    # Runs start under the profile lock, so an unfinished earlier run of the profile is dead (its worker was
+    # killed, or lost its database connection): it is closed as lost when the next run starts.
+    "runs_lost": "UPDATE {s}.task_runs SET finished_at = %s, outcome = 'lost', message = 'the worker ended without "
+                 "finishing it (killed, or its connection dropped); the next run resumed it' "
+                 "WHERE profile = %s AND finished_at IS NULL",
     "run_finish": "UPDATE {s}.task_runs SET finished_at = %s, outcome = %s, message = %s WHERE id = %s",
     "runs_purge": "DELETE FROM {s}.task_runs WHERE started_at < %s",
     "runs_of": "SELECT id, profile, kind, reason, task_id, host, pid, redelivered, started_at, finished_at, outcome, "
@@ -187,7 +192,12 @@ class ServerDB:
     # -- task runs -----------------------------------------------------------------------------------------
     def start_run(self, *, profile: str, kind: str, reason: str, task_id: str | None, host: str, pid: int,
                   redelivered: bool, now: datetime) -> int:
-        return int(self._rows("run_start", [profile, kind, reason, task_id, host, pid, redelivered, now])[0][0])
+        """Record a run that holds the profile lock (and close the profile's earlier unfinished runs as lost)."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute(self._sql["runs_lost"], [now, profile])
+            row = conn.execute(self._sql["run_start"], [profile, kind, reason, task_id, host, pid, redelivered,
+                                                        now]).fetchone()
+        return int(row[0])
 
     def finish_run(self, run_id: int, *, outcome: str, message: str, now: datetime) -> None:
         self._rows("run_finish", [now, outcome, message[:2000], run_id])

@@ -21,6 +21,7 @@ from typing import Any
 
 from syncore import Contact, Kind
 from syncore.demo import DemoFileAdapter
+from syncore.testing import MemoryAdapter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,8 +57,10 @@ class Fleet:
         self.processes[name] = process
         return process
 
-    def worker(self, name: str) -> subprocess.Popen[bytes]:
-        return self._start(name, ["worker", "--concurrency", "1", "--name", f"{name}@%h"])
+    def worker(self, name: str, *, beat: bool = False) -> subprocess.Popen[bytes]:
+        """A worker with one process; ``beat``: it also runs the dispatcher's beat (one process fewer)."""
+        extra = ["--beat", "--schedule-file", str(self.tmp / "beat-schedule")] if beat else []
+        return self._start(name, ["worker", "--concurrency", "1", "--name", f"{name}@%h", *extra])
 
     def beat(self) -> subprocess.Popen[bytes]:
         return self._start("beat", ["beat", "--schedule-file", str(self.tmp / "beat-schedule")])
@@ -79,9 +82,11 @@ class Fleet:
 
 
 def seed_pim(path: Path, contacts: list[Contact]) -> None:
+    """Add ``contacts`` to a PIM file as its user would, saving the file once (not after each)."""
     side = DemoFileAdapter(path=str(path), side="pim")
     for contact in contacts:
-        side.put(contact)
+        MemoryAdapter.put(side, contact)
+    side._save()
 
 
 def pim_contacts(path: Path) -> dict[str, Contact]:
