@@ -121,10 +121,13 @@ class MailboxSlots:
         self._dsn = dsn
         self.schema = schema
         self._conn: psycopg.Connection[Any] | None = None
+        # advisory locks stack within a session: a slot this connection holds must not be "taken" again
+        self._held: set[tuple[int, int]] = set()
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self._dsn, autocommit=True)
+            self._held.clear()
         return self._conn
 
     def _key(self, mailbox: str) -> int:
@@ -134,14 +137,27 @@ class MailboxSlots:
         """Take a free slot (1..cap) of ``mailbox``; None when all are taken."""
         key = self._key(mailbox)
         for slot in range(1, max(1, cap) + 1):  # slot 0 is never used: the migrations' key space
-            row = self._connection().execute("SELECT pg_try_advisory_lock(%s::int4, %s::int4)", [key, slot]).fetchone()
+            if (key, slot) in self._held:
+                continue
+            try:
+                row = self._connection().execute("SELECT pg_try_advisory_lock(%s::int4, %s::int4)",
+                                                 [key, slot]).fetchone()
+            except psycopg.OperationalError:
+                self._conn = None  # a dropped connection held nothing any more: open a new one
+                row = self._connection().execute("SELECT pg_try_advisory_lock(%s::int4, %s::int4)",
+                                                 [key, slot]).fetchone()
             if row and row[0]:
+                self._held.add((key, slot))
                 return slot
         return None
 
     def release(self, mailbox: str, slot: int) -> None:
+        key = self._key(mailbox)
+        if (key, slot) not in self._held:
+            return
+        self._held.discard((key, slot))
         try:
-            self._connection().execute("SELECT pg_advisory_unlock(%s::int4, %s::int4)", [self._key(mailbox), slot])
+            self._connection().execute("SELECT pg_advisory_unlock(%s::int4, %s::int4)", [key, slot])
         except psycopg.OperationalError:
             self._conn = None  # the connection is gone, and the slot with it
 
