@@ -19,11 +19,20 @@ from typing import Any, TextIO
 
 import attrs
 
+from ._files import make_private_dirs
 from .abc import Adapter
 from .config import AdapterConfig, Config, load_config
 from .credentials import resolve_credentials
 from .engine import SyncEngine
-from .errors import AdapterError, ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked, SyncoreError
+from .errors import (
+    AdapterError,
+    ConfigurationError,
+    SafetyLimitExceeded,
+    StalePlan,
+    StateStoreError,
+    SyncLocked,
+    SyncoreError,
+)
 from .models import Kind
 from .notify import render_history
 from .plan import Plan
@@ -39,6 +48,7 @@ EXIT_HELD = 3
 EXIT_LOCKED = 4
 EXIT_BACKEND = 5
 EXIT_STALE = 6
+EXIT_STATE = 7
 EXIT_INTERRUPTED = 130
 
 #: every exit code the CLI uses, with its meaning
@@ -50,6 +60,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_LOCKED: "another sync of the same profile is running",
     EXIT_BACKEND: "a backend failed (connection, authentication, quota); the rest is retried later",
     EXIT_STALE: "the plan is stale: a sync ran after it was made; nothing was written, make a new plan",
+    EXIT_STATE: "the state file cannot be read or written (damaged, not a state file, disk full)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -192,8 +203,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(render_plan(plan), file=out)
         if args.out:
             target = _plan_path(args.out, kind, len(kinds) > 1)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            plan.save(target)
+            plan.save(target)  # creates missing folders owner-only
             print(f"plan saved to {target}; apply it with: syncore apply {target}", file=out)
     return EXIT_OK
 
@@ -228,7 +238,7 @@ def _sync_kind(ctx: Context, kind: Kind, args: argparse.Namespace, out: TextIO, 
             return EXIT_OK
     if plan.safety and not args.force:
         review_dir = ctx.path(ctx.config.review_dir)
-        review_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(review_dir)
         target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
         plan.save(target)
         print(render_plan(plan), file=out)
@@ -459,6 +469,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except StalePlan as exc:
         print(f"syncore: stale plan: {exc}", file=err)
         return EXIT_STALE
+    except StateStoreError as exc:
+        print(f"syncore: state file problem: {exc}", file=err)
+        return EXIT_STATE
     except ConfigurationError as exc:
         print(f"syncore: error: {exc}", file=err)
         return EXIT_USAGE

@@ -16,6 +16,7 @@ import attrs
 import cattrs
 
 from ._converters import make_converter, structure_tagged, unstructure_tagged
+from ._files import write_private_text
 from .errors import ConfigurationError
 from .models import Body, Kind, Record, Side
 from .state_types import Action, PendingCategory
@@ -126,6 +127,8 @@ class Skip:
     native_id: str
     reason: str
     pending: PendingCategory | None = None
+    #: the record as a person knows it ("event 'Kickoff'"), when the planner had it
+    label: str = ""
 
 
 @attrs.define(kw_only=True)
@@ -222,8 +225,9 @@ class Plan:
             raise ConfigurationError(f"not a valid syncore plan file: {exc}", key="plan") from exc
 
     def save(self, path: str | Path) -> None:
-        """Write the plan to ``path`` as JSON."""
-        Path(path).write_text(self.to_json(), encoding="utf-8")
+        """Write the plan to ``path`` as JSON, owner-only (0600; a folder it creates is 0700): it holds both
+        sides' record contents."""
+        write_private_text(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import attrs
 
+from ._files import make_private_dirs
 from .abc import StateStore
 from .engine import SyncEngine
 from .errors import AdapterError, QuotaExhausted, SyncLocked, SyncoreError, TransientError
@@ -210,7 +211,7 @@ class AutoSyncRunner:
             reasons.append(f"{open_conflicts} conflict(s) left for review")
         path = None
         if self.review_dir is not None:
-            self.review_dir.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(self.review_dir)
             path = self.review_dir / f"{plan.profile}-{plan.kind.value}-{started:%Y%m%dT%H%M%SZ}.json"
             plan.save(path)
         where = f"; review it with: syncore apply {path}" if path else ""
