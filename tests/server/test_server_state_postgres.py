@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from syncore import ConfigurationError, Contact, Kind, SyncEngine
+from syncore import ConfigurationError, Contact, Kind, Side, SyncEngine
 from syncore.state.postgres import PostgresStateStore
 from syncore.testing import MemoryAdapter, StateStoreContract
 from syncore.testing.state_contract import make_holder
@@ -195,5 +195,21 @@ def test_an_engine_syncs_through_the_postgres_store(pg_dsn, pg_schema):
         assert pim.records(Kind.CONTACT)[first.pim_id].title == "CEO"
         assert len(crm.records(Kind.CONTACT)) == 250 and len(pim.records(Kind.CONTACT)) == 250
         assert store.lock_holder("default") is None
+    finally:
+        store.close()
+
+
+def test_a_database_error_is_a_state_store_error_without_the_dsn(pg_dsn, pg_schema):
+    from syncore.errors import StateStoreError
+
+    store = PostgresStateStore(pg_dsn, schema=pg_schema)
+    try:
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP TABLE "{pg_schema}".cursors')
+        with pytest.raises(StateStoreError) as info:
+            store.get_cursor("alice", Kind.EVENT, Side.PIM)
+        assert pg_schema in str(info.value) and "cursors" in str(info.value) and pg_dsn not in str(info.value)
+        store.set_last_run("alice", Kind.EVENT, T0)  # the pool recovered
+        assert store.last_run("alice", Kind.EVENT) == T0
     finally:
         store.close()

@@ -30,6 +30,7 @@ from typing import Any
 
 from .._converters import make_converter
 from ..abc import StateStore
+from ..errors import StateStoreError
 from ..models import Body, Kind, Side
 from ..snapshots import decode_record, encode_record
 from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
@@ -163,12 +164,22 @@ class PostgresStateStore(StateStore):
 
     # -- connections and transactions ---------------------------------------------------------------------
     @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """PostgreSQL's errors as syncore's: the message names the store (never the DSN, which may hold a password)."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StateStoreError(f"PostgreSQL state store (schema {self.schema!r}): {first}") from exc
+
+    @contextlib.contextmanager
     def _conn(self) -> Iterator[psycopg.Connection[Any]]:
         pinned = getattr(self._local, "conn", None)
         if pinned is not None:
-            yield pinned
+            with self._errors():
+                yield pinned
             return
-        with self.pool.connection() as conn:  # commits on a clean exit, rolls back on an error
+        with self._errors(), self.pool.connection() as conn:  # commits on a clean exit, rolls back on an error
             yield conn
 
     @contextlib.contextmanager
@@ -176,7 +187,7 @@ class PostgresStateStore(StateStore):
         if getattr(self._local, "conn", None) is not None:
             yield  # joins the outer transaction; an error rolls back the whole of it
             return
-        with self.pool.connection() as conn:
+        with self._errors(), self.pool.connection() as conn:
             self._local.conn = conn
             try:
                 with conn.transaction():
@@ -388,6 +399,10 @@ class PostgresStateStore(StateStore):
         return False  # pragma: no cover
 
     def acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
+        with self._errors():
+            return self._acquire_lock(profile, holder, now=now)
+
+    def _acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
         params = {"profile": profile, "owner": holder.owner, "host": holder.host, "pid": holder.pid,
                   "acquired_at": holder.acquired_at, "expires_at": holder.expires_at, "now": now, "force": False}
         if self.transaction_pooling:
