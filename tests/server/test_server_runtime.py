@@ -257,3 +257,14 @@ def test_settings_refuse_a_visibility_timeout_shorter_than_a_sync():
            "SYNCORE_VISIBILITY_TIMEOUT": "3600"}
     with pytest.raises(ConfigurationError, match="SYNCORE_VISIBILITY_TIMEOUT"):
         ServerSettings.from_env(env)
+
+
+def test_the_core_never_imports_the_server_or_its_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys, syncore, syncore.cli, syncore.engine, syncore.state, syncore.runner, syncore.testing\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in {'syncore_server', 'celery', 'psycopg', "
+            "'psycopg_pool', 'redis', 'kombu'})\n"
+            "assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
