@@ -93,7 +93,8 @@ def test_mailbox_slots_cap_concurrent_syncs_and_free_with_a_dead_connection(pg_d
         a.release("alice@example.com", 1)
         assert b.acquire("alice@example.com", 2) == 1
         with psycopg.connect(pg_dsn, autocommit=True) as admin:  # b's worker dies
-            admin.execute("SELECT pg_terminate_backend(%s)", [b._conn.info.backend_pid])
+            # (waits up to 10 s for the backend to end, with its locks)
+            admin.execute("SELECT pg_terminate_backend(%s, 10000)", [b._conn.info.backend_pid])
         assert a.acquire("alice@example.com", 2) == 1
     finally:
         a.close()

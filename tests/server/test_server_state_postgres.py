@@ -126,7 +126,7 @@ def test_a_dropped_lock_connection_loses_the_lock(pg_dsn, pg_schema):
         assert store.acquire_lock("alice", make_holder("A", T0, ttl=3600), now=T0)
         backend = store._lock_conn.info.backend_pid
         with psycopg.connect(pg_dsn, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+            admin.execute("SELECT pg_terminate_backend(%s, 10000)", [backend])
         assert not store.renew_lock("alice", "A", expires_at=T0 + timedelta(hours=2))  # the engine stops
         assert other.acquire_lock("alice", make_holder("B", T0), now=T0)
     finally:
@@ -211,5 +211,17 @@ def test_a_database_error_is_a_state_store_error_without_the_dsn(pg_dsn, pg_sche
         assert pg_schema in str(info.value) and "cursors" in str(info.value) and pg_dsn not in str(info.value)
         store.set_last_run("alice", Kind.EVENT, T0)  # the pool recovered
         assert store.last_run("alice", Kind.EVENT) == T0
+    finally:
+        store.close()
+
+
+def test_the_lock_session_asks_the_server_to_notice_a_vanished_client_within_a_minute(pg_dsn, pg_schema):
+    store = PostgresStateStore(pg_dsn, schema=pg_schema)
+    try:
+        assert store.acquire_lock("alice", make_holder("A", T0), now=T0)
+        settings = dict(store._lock_conn.execute(
+            "SELECT name, setting FROM pg_settings WHERE name LIKE 'tcp_keepalives_%'").fetchall())
+        assert (settings["tcp_keepalives_idle"], settings["tcp_keepalives_interval"],
+                settings["tcp_keepalives_count"]) == ("30", "10", "3")  # ~60 s instead of the 2-hour default
     finally:
         store.close()

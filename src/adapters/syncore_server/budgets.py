@@ -27,6 +27,7 @@ import psycopg
 
 from syncore.errors import QuotaExhausted, RateLimited
 from syncore.state._pg_migrate import advisory_key
+from syncore.state.postgres import hold_session_keepalives
 
 from .db import ServerDB
 
@@ -127,6 +128,7 @@ class MailboxSlots:
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self._dsn, autocommit=True)
+            hold_session_keepalives(self._conn)
             self._held.clear()
         return self._conn
 

@@ -10,6 +10,8 @@ from typing import Any
 from celery import Task
 from celery.signals import worker_process_shutdown
 
+from syncore.locking import LEASE
+
 from .app import app
 from .runtime import Server
 from .settings import ServerSettings
@@ -55,8 +57,11 @@ def sync_profile(self: Task, profile: str, kind: str, reason: str) -> str:
     redelivered = bool(delivery.get("redelivered"))
     outcome = srv.run(profile, kind, reason, task_id=self.request.id, redelivered=redelivered)
     if outcome.status == "locked" and redelivered:
-        # A copy of a task that is still running (or already finished): the running one does the work.
+        # A copy of a task that is still running (or already finished): the running one does the work. In case
+        # the holder is a dead machine's session that PostgreSQL has not noticed yet, the claim is shortened to a
+        # lease, after which the dispatcher looks again (a running original sets the schedule itself when done).
         _LOG.info("profile %s %s: redelivered task found the profile locked; ending quietly", profile, kind)
+        srv.db.claim(profile, srv.clock() + LEASE)
         return "duplicate"
     if outcome.deferred:
         wait = min(outcome.retry_after or 60.0, float(srv.settings.max_countdown))
