@@ -29,6 +29,11 @@ from syncore_exchange.emulator import EwsEmulator
 with EwsEmulator() as emu:
     assert emu.url.startswith("http://127.0.0.1:")
 """,
+    "server": """
+import syncore_server.tasks, syncore_server.runtime      # Celery, the Redis transport, psycopg, psycopg_pool
+from syncore.state.postgres import PostgresStateStore
+import kombu.transport.redis, redis
+""",
     "outlook": """
 import importlib.util
 import syncore_outlook

@@ -298,3 +298,22 @@ class StateStore(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the underlying storage."""
+
+
+class SecretsProvider(ABC):
+    """Where credentials live besides environment variables and the system keyring (a vault, a cloud secret
+    manager): settings name a secret as ``"SCHEME:PATH"`` and the provider registered for ``SCHEME`` returns it.
+
+    The server mode (``syncore_server``) resolves every profile's credentials at the start of each sync, so a
+    rotated secret is picked up without a restart, and never stores a secret: only the reference is kept.
+    """
+
+    #: the reference prefix this provider answers, e.g. ``"vault"`` for ``"vault:kv/sales/alice"``
+    scheme: ClassVar[str]
+
+    @abstractmethod
+    def get_secret(self, path: str) -> str:
+        """The secret at ``path``.
+
+        :raises ConfigurationError: when there is none; the message names ``path``, never a secret
+        """

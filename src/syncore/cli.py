@@ -435,6 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_unlock)
 
+    sub.add_parser("server", help="run and operate the worker fleet: syncore server --help (extra syncore[server])")
+
     p = sub.add_parser("demo", help="a manual sync on sample data against local emulators (no accounts needed)")
     p.add_argument("--yes", action="store_true", help="include every change without asking")
     p.add_argument("--memory", action="store_true", help="use in-memory sides even when the emulators are available")
@@ -442,10 +444,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _server_main(argv: list[str], out: TextIO, err: TextIO) -> int:
+    # The server mode lives in its own package (extra syncore[server]); the core never imports it otherwise.
+    try:
+        from syncore_server.cli import main as server_main
+    except ImportError as exc:
+        print(f"syncore: the server commands need the server extra (pip install 'syncore[server]'): {exc}", file=err)
+        return EXIT_USAGE
+    return server_main(argv, out, err)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code (see :data:`EXIT_CODES`)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["server"]:
+        return _server_main(argv[1:], out, err)
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=err,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

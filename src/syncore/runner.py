@@ -23,6 +23,7 @@ from pathlib import Path
 import attrs
 
 from ._files import make_private_dirs
+from .abc import StateStore
 from .engine import SyncEngine
 from .errors import AdapterError, QuotaExhausted, SyncLocked, SyncoreError, TransientError
 from .models import Kind
@@ -84,6 +85,31 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def due_decision(state: StateStore, profile: str, schedule: Schedule, now: datetime, *, backoff: Backoff,
+                 history_days: int) -> Decision:
+    """What is due at ``now`` for ``profile``: the schedule, the store's last runs and the back-off after failed
+    attempts (read from the history), as :meth:`AutoSyncRunner.decision` and the server's dispatcher see it."""
+    entries = state.history(profile, now - timedelta(days=history_days))
+    last_runs: dict[Kind, datetime | None] = {}
+    not_before: dict[Kind, datetime] = {}
+    for kind in Kind:
+        mine = [entry for entry in entries if entry.kind is kind]  # newest first
+        last = state.last_run(profile, kind)
+        if mine and (last is None or mine[0].finished_at > last):
+            last = mine[0].finished_at  # a held or failed attempt counts as a run for the frequency
+        last_runs[kind] = last
+        failures = 0
+        for entry in mine:
+            if FAILED_KEY not in entry.summary:
+                break
+            failures += 1
+        if failures:
+            hint = mine[0].summary.get("retry_after")
+            not_before[kind] = mine[0].finished_at + backoff.delay(failures, hint)
+            last_runs[kind] = state.last_run(profile, kind)  # failures wait for the back-off, not a period
+    return decide(schedule, last_runs, now, not_before=not_before)
+
+
 class AutoSyncRunner:
     """Runs background syncs of one engine's profile according to a :class:`~syncore.schedule.Schedule`.
 
@@ -139,27 +165,8 @@ class AutoSyncRunner:
     # -- policy inputs from the state store ----------------------------------------------------------------
     def decision(self, now: datetime | None = None) -> Decision:
         """What is due now, from the schedule, the store's last runs and the history of failed attempts."""
-        now = now or self.now()
-        state = self.engine.state
-        entries = state.history(self.profile, now - timedelta(days=self.engine.settings.history_days))
-        last_runs: dict[Kind, datetime | None] = {}
-        not_before: dict[Kind, datetime] = {}
-        for kind in Kind:
-            mine = [entry for entry in entries if entry.kind is kind]  # newest first
-            last = state.last_run(self.profile, kind)
-            if mine and (last is None or mine[0].finished_at > last):
-                last = mine[0].finished_at  # a held or failed attempt counts as a run for the frequency
-            last_runs[kind] = last
-            failures = 0
-            for entry in mine:
-                if FAILED_KEY not in entry.summary:
-                    break
-                failures += 1
-            if failures:
-                hint = mine[0].summary.get("retry_after")
-                not_before[kind] = mine[0].finished_at + self.backoff.delay(failures, hint)
-                last_runs[kind] = state.last_run(self.profile, kind)  # failures wait for the back-off, not a period
-        return decide(self.schedule, last_runs, now, not_before=not_before)
+        return due_decision(self.engine.state, self.profile, self.schedule, now or self.now(), backoff=self.backoff,
+                            history_days=self.engine.settings.history_days)
 
     # -- one tick ------------------------------------------------------------------------------------------
     def run_due(self) -> TickReport:
