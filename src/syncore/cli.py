@@ -1,6 +1,7 @@
 """The ``syncore`` command line (also ``python -m syncore``).
 
-Commands: ``plan``, ``apply PLAN.json``, ``sync``, ``run``, ``run-due``, ``history``, ``rebuild KIND``, ``demo``.
+Commands: ``plan``, ``apply PLAN.json``, ``sync``, ``run``, ``run-due``, ``history``, ``rebuild KIND``, ``demo``,
+and for getting started ``init``, ``doctor``, ``emulators`` and ``docs`` (see :mod:`syncore.cli_setup`).
 Exit codes are listed in :data:`EXIT_CODES` and in ``syncore --help``.
 """
 
@@ -9,27 +10,29 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import attrs
 
-from .abc import Adapter
-from .config import AdapterConfig, Config, load_config
-from .credentials import resolve_credentials
-from .engine import SyncEngine
+from . import __version__
+from .context import DEFAULT_CONFIG, Context, build_adapter, open_context
+from .display import Display, side_labels
 from .errors import AdapterError, ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked, SyncoreError
-from .models import Kind
+from .models import Kind, Side
 from .notify import render_history
 from .plan import Plan
-from .registry import get_adapter_class, register_adapter, registry
-from .results import EventType, SyncEvent, SyncResult
-from .review import render_plan, review_plan
-from .state import SqliteStateStore
+from .progress import Progress
+from .results import SyncEvent, SyncResult
+from .review import conflict_record, render_conflict, render_plan, render_plan_header, review_plan
+
+__all__ = ["EXIT_CODES", "Context", "build_adapter", "build_parser", "main", "open_context"]
 
 EXIT_OK = 0
 EXIT_RECORD_ERRORS = 1
@@ -44,7 +47,8 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success, or nothing was due",
     EXIT_RECORD_ERRORS: "the sync finished but some records failed (they are retried at the next sync)",
-    EXIT_USAGE: "bad arguments or settings (the message names the key, the value and what is allowed)",
+    EXIT_USAGE: "bad arguments or settings (the message names the key, the value and what is allowed), or no "
+                "answer to a question (end of input: pass --yes)",
     EXIT_HELD: "held for review: the plan deletes too much or leaves conflicts; nothing was written",
     EXIT_LOCKED: "another sync of the same profile is running",
     EXIT_BACKEND: "a backend failed (connection, authentication, quota); the rest is retried later",
@@ -52,115 +56,65 @@ EXIT_CODES: dict[int, str] = {
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
-DEFAULT_CONFIG = "syncore.toml"
-#: a progress bar is drawn for applies with at least this many operations
-PROGRESS_MIN_OPERATIONS = 20
+log = logging.getLogger("syncore.cli")
 
 
-# -- progress --------------------------------------------------------------------------------------------------
-class ProgressBar:
-    """A one-line text bar on ``stream``, advanced by the engine's per-record events."""
-
-    WIDTH = 30
-
-    def __init__(self, total: int, stream: TextIO, label: str = "") -> None:
-        self.total = max(total, 1)
-        self.done = 0
-        self.stream = stream
-        self.label = label
-
-    def __call__(self, event: SyncEvent) -> None:
-        if event.type in (EventType.CREATED, EventType.UPDATED, EventType.DELETED, EventType.ERROR):
-            self.done = min(self.done + 1, self.total)
-            self.draw()
-
-    def draw(self) -> None:
-        """Redraw the bar in place."""
-        filled = self.WIDTH * self.done // self.total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        """End the bar's line."""
-        self.stream.write("\n")
-        self.stream.flush()
-
-
-# -- building the engine from the settings file ------------------------------------------------------------------
+# -- what every command works with ----------------------------------------------------------------------------
 @attrs.define
-class Context:
-    """What a command works with: the settings, where they came from, and the engine."""
+class Run:
+    """One command run: its arguments, its output streams, and how to show times, sides and progress."""
 
-    config: Config
-    base_dir: Path
-    engine: SyncEngine
+    args: argparse.Namespace
+    out: TextIO
+    err: TextIO
+    display: Display = attrs.field(factory=Display)
+    progress: Progress | None = None
 
-    def path(self, value: str) -> Path:
-        """A path from the settings, relative to the settings file."""
-        candidate = Path(value).expanduser()
-        return candidate if candidate.is_absolute() else self.base_dir / candidate
+    def say(self, text: str = "") -> None:
+        """Print a line of output (after ending any progress line)."""
+        if self.progress is not None:
+            self.progress.done()
+        print(text, file=self.out, flush=True)
+
+    def command(self, *words: str) -> str:
+        """A ``syncore`` command line to suggest, with the ``--config`` this run was given."""
+        config = getattr(self.args, "config", None)
+        prefix = ["syncore", *(["--config", config] if config else [])]
+        return shlex.join([*prefix, *words])
+
+    def open(self) -> Context:
+        """The settings and the engine; sides are wrapped to report reads on the progress line."""
+        self.progress = Progress(self.err)
+        ctx = open_context(getattr(self.args, "config", None), progress=self.progress)
+        labels = side_labels(ctx.engine.pim, ctx.engine.crm)
+        self.display = Display(labels=labels, zone=display_zone(self.args, ctx.config.auto_sync.timezone))
+        if self.progress.enabled:
+            ctx.engine.on_event = self.progress.on_event
+        log.info("settings %s: profile %r, %s and %s", ctx.config_path, ctx.config.profile, labels[Side.PIM],
+                 labels[Side.CRM])
+        return ctx
 
 
-def _ensure_demo_adapter() -> None:
-    if "demo_file" not in registry:
-        register_adapter("demo_file", "syncore.demo:DemoFileAdapter")
+def display_zone(args: argparse.Namespace, configured: str = "system") -> str:
+    """The zone times are shown in: UTC with ``--utc``, else the settings' zone, else the computer's."""
+    if getattr(args, "utc", False):
+        return "UTC"
+    from .schedule import system_zone_name
+    from .timezones import zone
 
-
-def build_adapter(side: str, adapter_config: AdapterConfig | None, base_dir: Path) -> Adapter:
-    """Instantiate one side's adapter from its settings.
-
-    The adapter class gets the options and the resolved credentials as keyword arguments, or through its
-    ``from_config(options, credentials)`` class method when it has one. Relative ``path`` options are taken
-    relative to the settings file.
-
-    :raises ConfigurationError: when the side is not configured or the adapter refuses its options
-    """
-    key = f"adapters.{side}"
-    if adapter_config is None:
-        raise ConfigurationError(f"{key}: missing; name the {side.upper()} adapter, e.g. [{key}] type = "
-                                 f"\"{'exchange' if side == 'pim' else 'salesforce'}\"", key=key)
-    _ensure_demo_adapter()
+    name = system_zone_name() if configured == "system" else configured
     try:
-        cls = get_adapter_class(adapter_config.type)
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"{key}.type = {adapter_config.type!r}: {exc}", key=f"{key}.type",
-                                 value=adapter_config.type) from exc
-    options = dict(adapter_config.options)
-    if isinstance(options.get("path"), str) and not Path(options["path"]).is_absolute():
-        options["path"] = str(base_dir / options["path"])
-    credentials = resolve_credentials(adapter_config.credentials, key_prefix=f"{key}.credentials")
-    try:
-        if hasattr(cls, "from_config"):
-            return cls.from_config(options, credentials)  # type: ignore[attr-defined,no-any-return]
-        return cls(**options, **credentials)
-    except TypeError as exc:
-        raise ConfigurationError(f"{key}.options: the {adapter_config.type} adapter refused them: {exc}",
-                                 key=f"{key}.options", value=sorted(options)) from exc
-
-
-def open_context(config_path: str | None, *, on_event: Any = None) -> Context:
-    """Load the settings and build the engine (adapters, state store)."""
-    path = Path(config_path or os.environ.get("SYNCORE_CONFIG") or DEFAULT_CONFIG)
-    if not path.exists():
-        raise ConfigurationError(
-            f"settings file {str(path)!r} not found; pass --config PATH or set SYNCORE_CONFIG "
-            "(see docs/settings.md, or try `syncore demo`)", key="config", value=str(path))
-    config = load_config(path)
-    base_dir = path.resolve().parent
-    pim = build_adapter("pim", config.adapters.pim, base_dir)
-    crm = build_adapter("crm", config.adapters.crm, base_dir)
-    state_path = Path(config.state).expanduser()
-    state = SqliteStateStore(state_path if state_path.is_absolute() else base_dir / state_path)
-    engine = SyncEngine(pim=pim, crm=crm, state=state, settings=config.sync_settings(), on_event=on_event)
-    return Context(config=config, base_dir=base_dir, engine=engine)
+        zone(name)
+    except ConfigurationError:
+        return "UTC"
+    return name
 
 
 # -- commands ------------------------------------------------------------------------------------------------------
-def _kinds(args: argparse.Namespace, config: Config) -> list[Kind]:
+def _kinds(args: argparse.Namespace, ctx: Context) -> list[Kind]:
     if args.kinds:
         return [Kind(k) for k in args.kinds]
-    return [kind for kind in Kind if config.jobs.for_kind(kind).enabled]
+    return [kind for kind in Kind if ctx.config.jobs.for_kind(kind).enabled]
 
 
 def _plan_path(out: str, kind: Kind, several: bool) -> Path:
@@ -168,170 +122,210 @@ def _plan_path(out: str, kind: Kind, several: bool) -> Path:
     return path.with_name(f"{path.stem}.{kind.value}{path.suffix or '.json'}") if several else path
 
 
-def _apply(ctx: Context, plan: Plan, *, force: bool, recheck: bool, err: TextIO) -> SyncResult:
+def _plan(run: Run, ctx: Context, kind: Kind) -> Plan:
+    log.info("planning %ss", kind.value)
+    try:
+        return ctx.engine.plan(kind)
+    finally:
+        if run.progress is not None:
+            run.progress.done()
+
+
+def _apply(run: Run, ctx: Context, plan: Plan, *, force: bool, recheck: bool) -> SyncResult:
     total = len(plan.active_operations)
-    bar = None
-    if total >= PROGRESS_MIN_OPERATIONS and err.isatty():
-        bar = ProgressBar(total, err, label=plan.kind.value)
-        previous = ctx.engine.on_event
-        ctx.engine.on_event = lambda event: (bar(event), previous and previous(event))  # type: ignore[func-returns-value]
+    log.info("applying %d %s operation(s)", total, plan.kind.value)
+    assert run.progress is not None
+    run.progress.start_writes(total, f"{plan.kind.value}: writing")
     try:
         return ctx.engine.apply(plan, force=force, recheck=recheck)
     finally:
-        if bar is not None:
-            bar.finish()
+        run.progress.end_writes()
 
 
-def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Show the plan of each kind and optionally save it as JSON."""
-    ctx = open_context(args.config)
-    kinds = _kinds(args, ctx.config)
-    for kind in kinds:
-        plan = ctx.engine.plan(kind)
-        print(render_plan(plan), file=out)
-        if args.out:
-            target = _plan_path(args.out, kind, len(kinds) > 1)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            plan.save(target)
-            print(f"plan saved to {target}; apply it with: syncore apply {target}", file=out)
-    return EXIT_OK
+def _report(run: Run, plan: Plan, result: SyncResult) -> None:
+    """The summary, then every conflict left for review once, with the command that resolves them."""
+    run.say(result.summary.render(run.display.labels))
+    open_conflicts = [c for c in plan.conflicts if c.resolution is None]
+    if open_conflicts:
+        for conflict in open_conflicts:
+            run.say(render_conflict(conflict, run.display, record=conflict_record(plan, conflict)))
+        run.say(f"{len(open_conflicts)} conflict(s) left for review; nothing was written for those fields. Resolve "
+                f"them with: {run.command('sync', '--review', plan.kind.value)} (or set other.conflict_policy)")
 
 
-def cmd_apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Apply a saved plan (single-use; sources re-checked before each write)."""
-    ctx = open_context(args.config)
-    plan = Plan.load(args.plan)
-    last = ctx.engine.state.last_run(plan.profile, plan.kind)
-    if last is not None and last >= plan.created_at:
-        # Applying a plan twice (or after a newer sync) would repeat its creates.
-        raise StalePlan(f"{args.plan}: this {plan.kind.value} plan was made at {plan.created_at:%Y-%m-%d %H:%M} UTC, "
-                        f"but {plan.kind.value}s were synced since ({last:%Y-%m-%d %H:%M} UTC); make a new plan")
-    if args.exclude:
-        plan.exclude(*args.exclude)
-    result = _apply(ctx, plan, force=args.force, recheck=True, err=err)
-    print(result.summary.render(), file=out)
+def _exit_code(result: SyncResult) -> int:
     return EXIT_OK if result.ok else (EXIT_BACKEND if result.stopped else EXIT_RECORD_ERRORS)
 
 
-def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_plan(run: Run) -> int:
+    """Show the plan of each kind and optionally save it as JSON."""
+    ctx = run.open()
+    kinds = _kinds(run.args, ctx)
+    for kind in kinds:
+        plan = _plan(run, ctx, kind)
+        run.say(render_plan(plan, run.display))
+        if run.args.out:
+            target = _plan_path(run.args.out, kind, len(kinds) > 1)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            plan.save(target)
+            run.say(f"plan saved to {target}; apply it with: {run.command('apply', str(target))}")
+    return EXIT_OK
+
+
+def cmd_apply(run: Run) -> int:
+    """Apply a saved plan (single-use; sources re-checked before each write)."""
+    ctx = run.open()
+    plan = Plan.load(run.args.plan)
+    last = ctx.engine.state.last_run(plan.profile, plan.kind)
+    if last is not None and last >= plan.created_at:
+        # Applying a plan twice (or after a newer sync) would repeat its creates.
+        raise StalePlan(f"{run.args.plan}: this {plan.kind.value} plan was made {run.display.time(plan.created_at)}, "
+                        f"but {plan.kind.value}s were synced since ({run.display.time(last)}); make a new plan with: "
+                        f"{run.command('plan', plan.kind.value, '-o', run.args.plan)}")
+    if run.args.exclude:
+        plan.exclude(*run.args.exclude)
+    result = _apply(run, ctx, plan, force=run.args.force, recheck=True)
+    _report(run, plan, result)
+    return _exit_code(result)
+
+
+def cmd_sync(run: Run) -> int:
     """Plan and apply now; a plan the safety policy flags is saved and held unless --force."""
-    ctx = open_context(args.config)
+    ctx = run.open()
     code = EXIT_OK
-    for kind in _kinds(args, ctx.config):
-        plan = ctx.engine.plan(kind)
-        if args.review:
-            print(render_plan(plan), file=out)
-            if not review_plan(plan):
-                print(f"{kind.value} sync cancelled; nothing written", file=out)
+    for kind in _kinds(run.args, ctx):
+        plan = _plan(run, ctx, kind)
+        if run.args.review:
+            run.say(render_plan_header(plan, run.display))
+            if not review_plan(plan, ask=input, show=run.say, display=run.display):
+                run.say(f"{kind.value} sync cancelled; nothing written")
                 continue
-        if plan.safety and not args.force:
+        if plan.safety and not run.args.force:
             review_dir = ctx.path(ctx.config.review_dir)
             review_dir.mkdir(parents=True, exist_ok=True)
             target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
             plan.save(target)
-            print(render_plan(plan), file=out)
-            print(f"{kind.value}: held for review, nothing written ({'; '.join(plan.safety)}). Review the plan, "
-                  f"then run: syncore apply --force {target}", file=out)
+            if not run.args.review:
+                run.say(render_plan(plan, run.display))
+            run.say(f"{kind.value}: held for review, nothing written ({'; '.join(plan.safety)}). Review the plan, "
+                    f"then run: {run.command('apply', '--force', str(target))}")
             code = max(code, EXIT_HELD)
             continue
-        result = _apply(ctx, plan, force=args.force, recheck=False, err=err)
-        print(result.summary.render(), file=out)
+        result = _apply(run, ctx, plan, force=run.args.force, recheck=False)
+        _report(run, plan, result)
         if not result.ok:
-            code = max(code, EXIT_BACKEND if result.stopped else EXIT_RECORD_ERRORS)
+            code = max(code, _exit_code(result))
     return code
 
 
-def _runner(ctx: Context, out: TextIO) -> Any:
-    from .runner import AutoSyncRunner
+def _runner(run: Run, ctx: Context) -> Any:
+    from .runner import AutoSyncRunner, KindOutcome
     from .schedule import Schedule
 
     def show_summary(result: SyncResult) -> None:
-        print(result.summary.render(), file=out, flush=True)
+        run.say(result.summary.render(run.display.labels))
 
     def show_event(event: SyncEvent) -> None:
         first_line = event.message.splitlines()[0] if event.message else ""
-        where = f" {event.side.value} {event.record_id}" if event.side is not None and event.record_id else ""
-        print(f"[{event.kind.value} {event.type.value}{where}] {first_line}", file=out, flush=True)
+        where = f" {run.display.short(event.side)} {event.record_id}" if event.side is not None and event.record_id else ""
+        run.say(f"[{event.kind.value} {event.type.value}{where}] {first_line}")
 
+    def show_outcome(outcome: KindOutcome) -> None:
+        run.say(f"{run.display.time(ctx.engine.now())}  {describe_outcome(outcome)}")
+
+    ctx.engine.on_event = None  # background syncs draw no progress line
     return AutoSyncRunner(
         ctx.engine, Schedule.from_config(ctx.config), notifications=ctx.config.notifications,
         summary=ctx.config.summary, on_summary=show_summary, notifier=show_event,
-        review_dir=ctx.path(ctx.config.review_dir),
+        review_dir=ctx.path(ctx.config.review_dir), on_outcome=show_outcome, command=run.command(),
     )
+
+
+def describe_outcome(outcome: Any) -> str:
+    """One line for one kind's background sync: ``event: ok, 3 written``."""
+    text = f"{outcome.kind.value}: {outcome.status}"
+    if outcome.result is not None and outcome.status in ("ok", "errors"):
+        summary = outcome.result.summary
+        text += f", {summary.changes} written"
+        if summary.unresolved_conflicts:
+            text += f", {summary.unresolved_conflicts} conflict(s) left for review"
+        if summary.errors:
+            text += f", {summary.errors} failed"
+    if outcome.message:
+        text += f": {outcome.message}"
+    return text
 
 
 _STATUS_CODES = {"ok": EXIT_OK, "errors": EXIT_RECORD_ERRORS, "held": EXIT_HELD, "locked": EXIT_LOCKED,
                  "failed": EXIT_BACKEND}
 
 
-def cmd_run_due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_run_due(run: Run) -> int:
     """One auto-sync tick: sync the kinds due now, print the outcomes and the next run time."""
-    ctx = open_context(args.config)
+    ctx = run.open()
     if not ctx.config.auto_sync.enabled:
-        print("auto sync is off (auto_sync.enabled = false); nothing to do", file=out)
+        run.say("auto sync is off (auto_sync.enabled = false); nothing to do")
         return EXIT_OK
-    report = _runner(ctx, out).run_due()
-    for outcome in report.outcomes:
-        print(f"{outcome.kind.value}: {outcome.status}{': ' + outcome.message if outcome.message else ''}", file=out)
+    report = _runner(run, ctx).run_due()
     if not report.outcomes:
-        print("nothing is due", file=out)
+        run.say("nothing is due")
     if report.next_run is not None:
-        print(f"next run: {report.next_run.isoformat()}", file=out)
+        run.say(f"next run: {run.display.time(report.next_run)}")
     severity = [EXIT_OK, EXIT_RECORD_ERRORS, EXIT_HELD, EXIT_LOCKED, EXIT_BACKEND]
     return max((_STATUS_CODES[o.status] for o in report.outcomes), key=severity.index, default=EXIT_OK)
 
 
-def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_run(run: Run) -> int:
     """Auto sync in the foreground until Ctrl-C or SIGTERM."""
-    ctx = open_context(args.config)
+    ctx = run.open()
     if not ctx.config.auto_sync.enabled:
         raise ConfigurationError("auto_sync.enabled = false: turn auto sync on in the settings file to use `run`",
                                  key="auto_sync.enabled", value=False)
-    runner = _runner(ctx, out)
+    runner = _runner(run, ctx)
     previous = signal.signal(signal.SIGTERM, lambda *_: runner.stop(timeout=0))
-    print("auto sync running; press Ctrl-C to stop", file=out, flush=True)
+    run.say(f"auto sync running (times in {run.display.zone}); a line per sync below; press Ctrl-C to stop")
     try:
         runner.run_forever()
     except KeyboardInterrupt:
         runner.stop(timeout=0)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    print("auto sync stopped", file=out)
+    run.say("auto sync stopped")
     return EXIT_OK
 
 
-def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_history(run: Run) -> int:
     """List past synchronizations, newest first."""
-    ctx = open_context(args.config)
-    since = ctx.engine.now() - timedelta(days=args.days)
+    ctx = run.open()
+    since = ctx.engine.now() - timedelta(days=run.args.days)
     entries = ctx.engine.state.history(ctx.config.profile, since)
-    if args.kind:
-        entries = [entry for entry in entries if entry.kind is Kind(args.kind)]
-    print(render_history(entries), file=out)
+    if run.args.kind:
+        entries = [entry for entry in entries if entry.kind is Kind(run.args.kind)]
+    run.say(render_history(entries, zone=ZoneInfo(run.display.zone)))
     return EXIT_OK
 
 
-def cmd_rebuild(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_rebuild(run: Run) -> int:
     """Forget one kind's pairing (records untouched); the next sync re-matches."""
-    ctx = open_context(args.config)
-    kind = Kind(args.kind)
-    if not args.yes:
+    ctx = run.open()
+    kind = Kind(run.args.kind)
+    if not run.args.yes:
         answer = input(f"forget every {kind.value} pairing of profile {ctx.config.profile!r}? Records are not "
                        "touched; the next sync re-matches them. [y/N] ")
         if not answer.strip().lower().startswith("y"):
-            print("nothing changed", file=out)
+            run.say("nothing changed")
             return EXIT_OK
     ctx.engine.rebuild(kind)
-    print(f"{kind.value} pairing forgotten; the next sync re-matches records on both sides", file=out)
+    run.say(f"{kind.value} pairing forgotten; the next sync re-matches records on both sides")
     return EXIT_OK
 
 
-def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_demo(run: Run) -> int:
     """The manual-sync demo on sample data."""
     from .demo import run_demo
 
-    return run_demo(yes=args.yes, show=lambda text: print(text, file=out, flush=True),
-                    prefer_emulators=not args.memory)
+    zone = display_zone(run.args)
+    return run_demo(yes=run.args.yes, show=run.say, prefer_emulators=not run.args.memory, zone_name=zone)
 
 
 # -- parser ------------------------------------------------------------------------------------------------------
@@ -341,56 +335,92 @@ def _kind_arg(value: str) -> str:
     return value
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # The same options before or after the command: on a subcommand they default to "not given", so a value
+    # given before the command is kept.
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument("--config", metavar="PATH", default=default,
+                        help=f"settings file (default: $SYNCORE_CONFIG or ./{DEFAULT_CONFIG})")
+    parser.add_argument("-v", "--verbose", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="log what happens (INFO) to stderr")
+    parser.add_argument("--utc", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="show times in UTC (default: the settings' auto_sync.timezone, else this computer's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exit codes in the epilog)."""
+    from . import cli_setup
+
     epilog = "exit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES.items())
     parser = argparse.ArgumentParser(
-        prog="syncore", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
-        description="Sync Outlook/Exchange and Salesforce calendar events, contacts and tasks: "
-                    "plan, review, apply.")
-    parser.add_argument("--config", metavar="PATH",
-                        help=f"settings file (default: $SYNCORE_CONFIG or ./{DEFAULT_CONFIG})")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (INFO) to stderr")
+        prog="syncore", formatter_class=_Formatter, epilog=epilog,
+        description="Sync Outlook/Exchange and Salesforce calendar events, contacts and tasks: plan, review, apply.\n"
+                    "New here? `syncore demo` needs nothing; `syncore init` writes a settings file for your "
+                    "accounts; `syncore docs` lists the documentation.")
+    parser.add_argument("--version", action="version", version=f"syncore {__version__}")
+    _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     kinds = [k.value for k in Kind]
 
-    p = sub.add_parser("plan", help="show what a sync would do, and save the plan as JSON")
+    def command(name: str, summary: str, description: str, func: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=summary, description=description, formatter_class=_Formatter, epilog=epilog)
+        _common(p, top=False)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("plan", "show what a sync would do, and save the plan as JSON",
+                "Read both sides and show, per kind, every change a sync would make (field by field, old → new), "
+                "the conflicts and the skipped records. Nothing is written anywhere. With -o the plan is saved "
+                "for `syncore apply`.", cmd_plan)
     p.add_argument("kinds", nargs="*", type=_kind_arg, metavar="KIND", help="event, contact or task (default: all)")
     p.add_argument("-o", "--out", metavar="PLAN.json", help="save the plan (one file per kind when several)")
-    p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("apply", help="apply a saved plan (changes made since are re-checked)")
+    p = command("apply", "apply a saved plan (changes made since are re-checked)",
+                "Write what a saved plan says. Each source record is re-read first and skipped if it changed "
+                "since the plan was made. A plan is single-use: once its kind synced again it is stale (exit 6).",
+                cmd_apply)
     p.add_argument("plan", metavar="PLAN.json")
     p.add_argument("--exclude", action="append", metavar="OP_ID", help="leave this operation out (repeatable)")
     p.add_argument("--force", action="store_true", help="apply even though the safety policy flags the plan")
-    p.set_defaults(func=cmd_apply)
 
-    p = sub.add_parser("sync", help="plan and apply now")
+    p = command("sync", "plan and apply now",
+                "Plan and apply each kind now. A plan the safety policy flags (mass delete, an emptied side) is "
+                "saved under review_dir and held (exit 3) unless --force. With --review every change and every "
+                "conflict is shown once and you choose.", cmd_sync)
     p.add_argument("kinds", nargs="*", type=_kind_arg, metavar="KIND", help="event, contact or task (default: all)")
     p.add_argument("--review", action="store_true", help="show each change and ask whether to include it")
     p.add_argument("--force", action="store_true", help="apply even though the safety policy flags the plan")
-    p.set_defaults(func=cmd_sync)
 
-    p = sub.add_parser("run", help="auto sync in the foreground until stopped (Ctrl-C or SIGTERM)")
-    p.set_defaults(func=cmd_run)
+    command("run", "auto sync in the foreground until stopped (Ctrl-C or SIGTERM)",
+            "Run auto sync (the settings' [auto_sync]) in the foreground: each kind syncs on its frequency "
+            "inside the daily window, one line per sync. Stops on Ctrl-C or SIGTERM.", cmd_run)
+    command("run-due", "sync the kinds that are due now and exit (for cron, Task Scheduler, Celery)",
+            "One auto-sync tick: sync the kinds that are due now, print one line each and the next run time, "
+            "and exit. Call it every few minutes from cron, Task Scheduler or Celery.", cmd_run_due)
 
-    p = sub.add_parser("run-due", help="sync the kinds that are due now and exit (for cron, Task Scheduler, Celery)")
-    p.set_defaults(func=cmd_run_due)
-
-    p = sub.add_parser("history", help="list past synchronizations")
+    p = command("history", "list past synchronizations",
+                "List past synchronizations of this profile, newest first, with their counts.", cmd_history)
     p.add_argument("--days", type=int, default=30, help="how far back (default 30)")
     p.add_argument("--kind", choices=kinds)
-    p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("rebuild", help="forget the pairing of one kind (records untouched); the next sync re-matches")
+    p = command("rebuild", "forget the pairing of one kind (records untouched); the next sync re-matches",
+                "Forget which records of one kind are paired (records are not touched). The next sync matches "
+                "them again instead of copying them; use it after moving mailboxes or restoring a backup.",
+                cmd_rebuild)
     p.add_argument("kind", choices=kinds)
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    p.set_defaults(func=cmd_rebuild)
 
-    p = sub.add_parser("demo", help="a manual sync on sample data against local emulators (no accounts needed)")
+    p = command("demo", "a manual sync on sample data against local emulators (no accounts needed)",
+                "A manual sync of a sample week against the Exchange and Salesforce emulators started on this "
+                "computer (in-memory sides when they cannot start). Nothing is kept afterwards.", cmd_demo)
     p.add_argument("--yes", action="store_true", help="include every change without asking")
     p.add_argument("--memory", action="store_true", help="use in-memory sides even when the emulators are available")
-    p.set_defaults(func=cmd_demo)
+
+    cli_setup.add_commands(command)
     return parser
 
 
@@ -401,8 +431,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=err,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run = Run(args=args, out=out, err=err)
     try:
-        return int(args.func(args, out, err))
+        return int(args.func(run))
     except StalePlan as exc:
         print(f"syncore: stale plan: {exc}", file=err)
         return EXIT_STALE
@@ -418,6 +449,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except (AdapterError, SyncoreError) as exc:
         print(f"syncore: backend error: {exc}", file=err)
         return EXIT_BACKEND
+    except EOFError:  # a question got no answer: stdin is closed or empty (cron, `< /dev/null`)
+        if run.progress is not None:
+            run.progress.done()
+        print("\nsyncore: no answer (end of input): stopped at the question; nothing more was written. Pass --yes "
+              "to answer yes to every question, or run it in a terminal.", file=err)
+        return EXIT_USAGE
     except BrokenPipeError:  # the output was piped into e.g. `head`, which exited; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import cattrs
 
-from ._converters import make_converter, structure_tagged, unstructure_tagged
+from .converters import make_converter, structure_tagged, unstructure_tagged
 from .errors import ConfigurationError
 from .models import Body, Kind, Record, Side
 from .state_types import Action, PendingCategory
@@ -126,6 +126,8 @@ class Skip:
     native_id: str
     reason: str
     pending: PendingCategory | None = None
+    #: what a person calls the record (subject or name), when the planner had it
+    label: str = ""
 
 
 @attrs.define(kw_only=True)

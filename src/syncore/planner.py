@@ -14,6 +14,7 @@ import attrs
 
 from ._ids import new_id as _new_id
 from .abc import Adapter, StateStore
+from .display import record_title
 from .errors import CursorExpired, SyncoreError
 from .matching import match
 from .merge import BODY_FIELDS, MergeInput, MergeResult, merge
@@ -95,8 +96,10 @@ class Planner:
     def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
         return fetch_in_batches(self.adapters[side], self.kind, ids)
 
-    def _skip(self, side: Side, native_id: str, reason: str, pending: PendingCategory | None = None) -> None:
-        self.plan.skipped.append(Skip(side=side, native_id=native_id, reason=reason, pending=pending))
+    def _skip(self, side: Side, native_id: str, reason: str, pending: PendingCategory | None = None,
+              record: Record | None = None) -> None:
+        self.plan.skipped.append(Skip(side=side, native_id=native_id, reason=reason, pending=pending,
+                                      label=record_title(record)))
         self.emit(
             SyncEvent(
                 type=EventType.SKIPPED, kind=self.kind, profile=self.profile, side=side, record_id=native_id,
@@ -496,7 +499,7 @@ class Planner:
             del unpaired[Side.CRM][crm_item.id]
         for side_name, item, reason in matched.ambiguous:
             side = Side(side_name)
-            self._skip(side, item.id, reason, pending=PendingCategory.AMBIGUOUS)
+            self._skip(side, item.id, reason, pending=PendingCategory.AMBIGUOUS, record=item.record)
             del unpaired[side][item.id]
         for side in SIDES:
             tombstoned = self.state.tombstoned(self.profile, self.kind, side, unpaired[side])
@@ -618,14 +621,15 @@ class Planner:
         target = side.other
         if tombstoned:
             # its partner was deleted on purpose earlier; don't bring it back
-            self._skip(side, item.id, "deleted earlier on the other side (tombstone)")
+            self._skip(side, item.id, "deleted earlier on the other side (tombstone)", record=item.record)
             return
         if getattr(item.record, "private", False) and not self.job.include_private:
-            self._skip(side, item.id, "private item (include_private is off)")
+            self._skip(side, item.id, "private item (include_private is off)", record=item.record)
             return
         if not self._in_range(item.record):
             self._skip(side, item.id,
-                       f"outside the date range ({self.job.past_days} days back, {self.job.future_days} ahead)")
+                       f"outside the date range ({self.job.past_days} days back, {self.job.future_days} ahead)",
+                       record=item.record)
             return
         if not self.job.may("create", target):
             if (side, item.id) in due_keys:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from syncore import Kind, SqliteStateStore
-from syncore.cli import EXIT_CODES, ProgressBar
-from syncore.demo import DemoFileAdapter
+from syncore.cli import EXIT_CODES
+from syncore.progress import Progress
+from syncore.testing import DemoFileAdapter
 from syncore.results import EventType, SyncEvent
 
 CONFIG = """
@@ -181,10 +182,10 @@ def test_progress_bar_counts_record_events():
     import io
 
     stream = io.StringIO()
-    bar = ProgressBar(4, stream, label="event")
+    progress = Progress(stream, enabled=True)
+    progress.start_writes(4, "event")
     for kind in (EventType.STARTED, EventType.CREATED, EventType.UPDATED, EventType.CONFLICT, EventType.DELETED):
-        bar(SyncEvent(type=kind, kind=Kind.EVENT, profile="p", message=""))
-    assert bar.done == 3
+        progress.on_event(SyncEvent(type=kind, kind=Kind.EVENT, profile="p", message=""))
     assert stream.getvalue().rstrip().endswith("3/4")
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import abc as cabc
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -37,6 +38,7 @@ from ._query import DEFAULT_OVERLAP, ChangeFeed
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
 from .converter import to18
 from .errors import record_error
+from .options import CREDENTIAL_NAMES, SalesforceOptions, http_session
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,10 @@ class SalesforceAdapter(Adapter):
     """
 
     adapter_name: ClassVar[str] = "salesforce"
+    display_name = "Salesforce"
+    options_type: ClassVar[type] = SalesforceOptions
+    credential_names: ClassVar[frozenset[str]] = CREDENTIAL_NAMES
+    starter_credentials: ClassVar[tuple[str, ...]] = ("password", "security_token")
     #: sObject Collections: at most 200 records per write call (reference §3.2)
     MAX_WRITE_BATCH: ClassVar[int] = MAX_WRITE_BATCH
     #: sObject Collections retrieve: at most 2,000 ids per call (reference §3.1)
@@ -166,22 +172,22 @@ class SalesforceAdapter(Adapter):
         return cls(factory(), relogin=factory if can_relogin else None, **options)
 
     @classmethod
-    def from_config(cls, options: dict[str, Any], credentials: dict[str, str]) -> SalesforceAdapter:
-        """Build from a settings file: ``options`` (non-secret) and resolved ``credentials`` (secrets).
+    def from_config(cls, options: Any, credentials: cabc.Mapping[str, str]) -> SalesforceAdapter:
+        """Build from a settings file and sign in: ``options`` (:class:`~.options.SalesforceOptions`, checked
+        before any network call) and resolved ``credentials`` (``password``, ``security_token``,
+        ``consumer_key``, ``consumer_secret`` or ``session_id``).
 
-        Besides the login arguments of :meth:`login`, options may hold ``kinds`` (names), ``scope``,
-        ``owner_id``, ``extra_filter``, ``link_field``, ``overlap_minutes`` and ``max_api_share``.
+        :raises ConfigurationError: naming a bad option or credential
+        :raises AuthenticationError: when the sign-in is refused
         """
-        merged = {**options, **credentials}
-        if "kinds" in merged:
-            try:
-                merged["kinds"] = [Kind(k) for k in merged["kinds"]]
-            except ValueError:
-                raise ConfigurationError(f"kinds: expected event, task or contact, got {merged['kinds']!r}",
-                                         key="kinds") from None
-        if "overlap_minutes" in merged:
-            merged["overlap"] = timedelta(minutes=float(merged.pop("overlap_minutes")))
-        return cls.login(**merged)
+        opts: SalesforceOptions = cls.parse_options(options)
+        cls.check_credential_names(credentials)
+        return cls.login(
+            username=opts.username, domain=opts.domain, instance_url=opts.instance_url, version=opts.version,
+            session=http_session(opts), kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id,
+            extra_filter=opts.extra_filter, link_field=opts.link_field,
+            overlap=timedelta(minutes=opts.overlap_minutes), max_api_share=opts.max_api_share, **credentials,
+        )
 
     @classmethod
     def for_emulator(cls, emulator: Any, **options: Any) -> SalesforceAdapter:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .._converters import datetime_to_str, make_converter
+from ..converters import datetime_to_str, make_converter
 from ..abc import StateStore
 from ..errors import ConfigurationError
 from ..models import Body, Kind, Side
