@@ -42,7 +42,7 @@ from .remote import (
     UpdateRequest,
     WriteOutcome,
 )
-from .state_types import HistoryEntry, Intent, Pair, PendingItem
+from .state_types import HistoryEntry, Intent, LockHolder, Pair, PendingItem
 
 
 class Adapter(ABC):
@@ -379,18 +379,47 @@ class StateStore(ABC):
     def set_last_run(self, profile: str, kind: Kind, at: datetime) -> None:
         """Record a finished sync."""
 
-    # -- locking and reset ---------------------------------------------------------------------------------
+    # -- the state generation: which plans still fit -------------------------------------------------------
     @abstractmethod
-    def acquire_lock(self, profile: str, owner: str, *, now: datetime, ttl_seconds: float) -> bool:
-        """Take the profile's sync lock unless another live owner holds it; expired locks are taken over."""
+    def generation(self, profile: str, kind: Kind) -> int:
+        """A counter of applies that wrote to a side (0 before the first).
+
+        A plan records the generation it was made at; applying it is refused once the generation has moved, so
+        a plan never repeats writes made after it was planned (by another sync, or by one that stopped part-way).
+        """
+
+    @abstractmethod
+    def bump_generation(self, profile: str, kind: Kind) -> int:
+        """Advance the generation (called in the same transaction as an apply's first journaled write)."""
+
+    # -- the profile lock: a lease renewed while a sync works -----------------------------------------------
+    @abstractmethod
+    def acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
+        """Take the profile's sync lock for ``holder`` unless another owner holds an unexpired lease.
+
+        Re-acquiring by the same ``holder.owner`` renews the lease to ``holder.expires_at``; an expired lease is
+        taken over. Returns True when ``holder`` holds the lock afterwards.
+        """
+
+    @abstractmethod
+    def renew_lock(self, profile: str, owner: str, *, expires_at: datetime) -> bool:
+        """Extend ``owner``'s lease to ``expires_at``; False when ``owner`` no longer holds the lock."""
+
+    @abstractmethod
+    def lock_holder(self, profile: str) -> LockHolder | None:
+        """The current holder of the profile's lock (expired or not), or None when nobody holds it."""
 
     @abstractmethod
     def release_lock(self, profile: str, owner: str) -> None:
-        """Release the lock if ``owner`` holds it."""
+        """Release the lock if ``owner`` holds it (also how a dead holder's lock is broken: by its owner)."""
 
+    # -- reset ---------------------------------------------------------------------------------------------
     @abstractmethod
     def reset_kind(self, profile: str, kind: Kind) -> None:
-        """Forget pairs, cursors, tombstones, intents and pending items of ``kind`` (data is untouched)."""
+        """Forget pairs, cursors, tombstones, intents and pending items of ``kind`` (data is untouched).
+
+        The generation is bumped, not forgotten: a plan made before the reset no longer fits.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the underlying storage."""

@@ -1,7 +1,8 @@
 """The ``syncore`` command line (also ``python -m syncore``).
 
-Commands: ``plan``, ``apply PLAN.json``, ``sync``, ``run``, ``run-due``, ``history``, ``rebuild KIND``, ``demo``,
-and for getting started ``init``, ``doctor``, ``emulators`` and ``docs`` (see :mod:`syncore.cli_setup`).
+Commands: ``plan``, ``apply PLAN.json``, ``sync``, ``run``, ``run-due``, ``history``, ``rebuild KIND``,
+``unlock``, ``demo``, and for getting started ``init``, ``doctor``, ``emulators`` and ``docs`` (see
+:mod:`syncore.cli_setup`).
 Exit codes are listed in :data:`EXIT_CODES` and in ``syncore --help``.
 """
 
@@ -176,12 +177,6 @@ def cmd_apply(run: Run) -> int:
     """Apply a saved plan (single-use; sources re-checked before each write)."""
     ctx = run.open()
     plan = Plan.load(run.args.plan)
-    last = ctx.engine.state.last_run(plan.profile, plan.kind)
-    if last is not None and last >= plan.created_at:
-        # Applying a plan twice (or after a newer sync) would repeat its creates.
-        raise StalePlan(f"{run.args.plan}: this {plan.kind.value} plan was made {run.display.time(plan.created_at)}, "
-                        f"but {plan.kind.value}s were synced since ({run.display.time(last)}); make a new plan with: "
-                        f"{run.command('plan', plan.kind.value, '-o', run.args.plan)}")
     if run.args.exclude:
         plan.exclude(*run.args.exclude)
     result = _apply(run, ctx, plan, force=run.args.force, recheck=True)
@@ -194,28 +189,31 @@ def cmd_sync(run: Run) -> int:
     ctx = run.open()
     code = EXIT_OK
     for kind in _kinds(run.args, ctx):
-        plan = _plan(run, ctx, kind)
-        if run.args.review:
-            run.say(render_plan_header(plan, run.display))
-            if not review_plan(plan, ask=input, show=run.say, display=run.display):
-                run.say(f"{kind.value} sync cancelled; nothing written")
-                continue
-        if plan.safety and not run.args.force:
-            review_dir = ctx.path(ctx.config.review_dir)
-            review_dir.mkdir(parents=True, exist_ok=True)
-            target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
-            plan.save(target)
-            if not run.args.review:
-                run.say(render_plan(plan, run.display))
-            run.say(f"{kind.value}: held for review, nothing written ({'; '.join(plan.safety)}). Review the plan, "
-                    f"then run: {run.command('apply', '--force', str(target))}")
-            code = max(code, EXIT_HELD)
-            continue
-        result = _apply(run, ctx, plan, force=run.args.force, recheck=False)
-        _report(run, plan, result)
-        if not result.ok:
-            code = max(code, _exit_code(result))
+        with ctx.engine.locked():  # plan, review and apply see one state: no other sync writes in between
+            code = max(code, _sync_kind(run, ctx, kind))
     return code
+
+
+def _sync_kind(run: Run, ctx: Context, kind: Kind) -> int:
+    plan = _plan(run, ctx, kind)
+    if run.args.review:
+        run.say(render_plan_header(plan, run.display))
+        if not review_plan(plan, ask=input, show=run.say, display=run.display):
+            run.say(f"{kind.value} sync cancelled; nothing written")
+            return EXIT_OK
+    if plan.safety and not run.args.force:
+        review_dir = ctx.path(ctx.config.review_dir)
+        review_dir.mkdir(parents=True, exist_ok=True)
+        target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
+        plan.save(target)
+        if not run.args.review:
+            run.say(render_plan(plan, run.display))
+        run.say(f"{kind.value}: held for review, nothing written ({'; '.join(plan.safety)}). Review the plan, "
+                f"then run: {run.command('apply', '--force', str(target))}")
+        return EXIT_HELD
+    result = _apply(run, ctx, plan, force=run.args.force, recheck=False)
+    _report(run, plan, result)
+    return _exit_code(result)
 
 
 def _runner(run: Run, ctx: Context) -> Any:
@@ -305,18 +303,54 @@ def cmd_history(run: Run) -> int:
     return EXIT_OK
 
 
+def _confirm(question: str) -> bool:
+    """A yes/no question whose default is no; the end of input (cron, ``< /dev/null``) answers no."""
+    try:
+        return input(question).strip().lower().startswith("y")
+    except EOFError:
+        print("(no answer: end of input)", flush=True)
+        return False
+
+
 def cmd_rebuild(run: Run) -> int:
     """Forget one kind's pairing (records untouched); the next sync re-matches."""
     ctx = run.open()
     kind = Kind(run.args.kind)
-    if not run.args.yes:
-        answer = input(f"forget every {kind.value} pairing of profile {ctx.config.profile!r}? Records are not "
-                       "touched; the next sync re-matches them. [y/N] ")
-        if not answer.strip().lower().startswith("y"):
-            run.say("nothing changed")
-            return EXIT_OK
+    if not run.args.yes and not _confirm(f"forget every {kind.value} pairing of profile {ctx.config.profile!r}? "
+                                         "Records are not touched; the next sync re-matches them. [y/N] "):
+        run.say("nothing changed (pass --yes to confirm without a question)")
+        return EXIT_OK
     ctx.engine.rebuild(kind)
     run.say(f"{kind.value} pairing forgotten; the next sync re-matches records on both sides")
+    return EXIT_OK
+
+
+def cmd_unlock(run: Run) -> int:
+    """Free the profile lock left behind by a sync that is gone (asks first; refuses a live holder)."""
+    from .locking import describe_holder, holder_is_dead, this_host
+
+    ctx = run.open()
+    state, profile, now = ctx.engine.state, ctx.config.profile, ctx.engine.now()
+    holder = state.lock_holder(profile)
+    if holder is None:
+        run.say(f"profile {profile!r} is not locked; nothing to do")
+        return EXIT_OK
+    who = describe_holder(holder, now)
+    if holder.expires_at > now and not holder_is_dead(holder):
+        if holder.host == this_host():
+            print(f"syncore: the lock of profile {profile!r} is {who}, and that process is running; stop it "
+                  "first (unlocking would let two syncs write at once)", file=run.err)
+        else:
+            print(f"syncore: the lock of profile {profile!r} is {who}; it cannot be checked from here whether "
+                  "that process still runs. If that host is down, the lock frees itself when the lease ends.",
+                  file=run.err)
+        return EXIT_LOCKED
+    if not run.args.yes and not _confirm(f"the lock of profile {profile!r} is {who}; that sync is gone. "
+                                         "Free it? [y/N] "):
+        run.say("nothing changed")
+        return EXIT_OK
+    state.release_lock(profile, holder.owner)
+    run.say(f"lock of profile {profile!r} freed")
     return EXIT_OK
 
 
@@ -412,6 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
                 "them again instead of copying them; use it after moving mailboxes or restoring a backup.",
                 cmd_rebuild)
     p.add_argument("kind", choices=kinds)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    p = command("unlock", "free the profile lock left by a sync that is gone (refuses a live one)",
+                "Free the profile's sync lock when the sync holding it is gone (crashed, killed). A lock held by "
+                "a running process, or by another host whose lease has not ended, is refused (exit 4).",
+                cmd_unlock)
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     p = command("demo", "a manual sync on sample data against local emulators (no accounts needed)",

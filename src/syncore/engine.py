@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from .abc import Adapter, StateStore
 from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked
 from .executor import Executor
+from .locking import ProfileLock
 from .models import Kind, Side
 from .plan import Operation, Plan
 from .planner import Planner
@@ -17,9 +19,6 @@ from .results import EventType, SyncEvent, SyncResult
 from .settings import SyncSettings
 from .state_types import Action, HistoryEntry, PendingCategory, PendingItem
 from .timezones import UTC, to_utc
-
-#: how long a sync may hold the profile lock before another process may assume it died
-LOCK_TTL_SECONDS = 3600.0
 
 
 def _utcnow() -> datetime:
@@ -54,7 +53,7 @@ class SyncEngine:
         self.settings = settings or SyncSettings()
         self.on_event = on_event
         self._clock = clock or _utcnow
-        self._owner = uuid.uuid4().hex
+        self._lock = ProfileLock(state, self.settings.profile, clock=self.now)
         for side, adapter in self.adapters.items():
             if not isinstance(adapter, Adapter):
                 raise ConfigurationError(
@@ -63,8 +62,20 @@ class SyncEngine:
 
     @property
     def lock_owner(self) -> str:
-        """The id this engine holds the profile lock under (schedulers may take the lock before planning)."""
-        return self._owner
+        """The token this engine holds the profile lock under."""
+        return self._lock.owner
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the profile lock for the block, so a plan made inside it and its apply see one state.
+
+        Re-entrant: :meth:`plan` and :meth:`apply` inside the block use this hold. Schedulers that decide
+        between planning and applying (hold for review, say) wrap both in it, as :meth:`sync` does.
+
+        :raises SyncLocked: when another sync of the profile holds the lock (the message says who, since when)
+        """
+        with self._lock.hold():
+            yield
 
     @property
     def pim(self) -> Adapter:
@@ -103,7 +114,7 @@ class SyncEngine:
         self._emit(SyncEvent(type=EventType.STARTED, kind=kind, profile=self.settings.profile,
                              message=f"{kind.value} sync started"))
         planner = Planner(kind=kind, adapters=self.adapters, state=self.state, settings=self.settings,
-                          now=self.now(), emit=self._emit)
+                          now=self.now(), emit=self._emit, heartbeat=self._lock.renew)
         return planner.build()
 
     # -- apply ---------------------------------------------------------------------------------------------
@@ -118,52 +129,54 @@ class SyncEngine:
         if plan.profile != self.settings.profile:
             raise StalePlan(f"plan is for profile {plan.profile!r}, this engine syncs {self.settings.profile!r}")
         kind = self._check_kind(plan.kind)
-        for side, cursor in plan.from_cursors.items():
-            # A plan only fits the state it was made from; applying it twice would repeat its creates.
-            if self.state.get_cursor(plan.profile, kind, side) != cursor:
-                raise StalePlan(
-                    f"the {kind.value}s of profile {plan.profile!r} were synced after this plan was made; "
-                    "make a new plan"
-                )
-        started = self.now()
-        result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=kind, started_at=started,
-                            finished_at=started, warnings=list(plan.warnings))
         if plan.safety and not force:
-            result.held_for_review = True
             raise SafetyLimitExceeded(
                 "plan refused by the safety policy: " + "; ".join(plan.safety) + " (review it, then apply with force)",
                 violations=plan.safety,
             )
-        if not self.state.acquire_lock(plan.profile, self._owner, now=started, ttl_seconds=LOCK_TTL_SECONDS):
-            raise SyncLocked(f"another sync of profile {plan.profile!r} is running")
-        try:
-            self._apply_resolutions(plan)
-            skipped: list[tuple[Operation, str, PendingCategory]] = [
-                (op, "excluded at review", PendingCategory.EXCLUDED) for op in plan.operations if op.excluded
-            ]
-            operations = plan.active_operations
-            if recheck:
-                stale = self._stale(kind, operations)
-                skipped.extend((op, "source changed after the plan was made", PendingCategory.FAILED)
-                               for op in operations if op.op_id in stale)
-                operations = [op for op in operations if op.op_id not in stale]
-            result.conflicts = len(plan.conflicts)
-            result.unresolved_conflicts = sum(1 for c in plan.conflicts if c.resolution is None)
-            result.skipped = [f"{s.side.value} {s.native_id}: {s.reason}" for s in plan.skipped]
-            result.skipped += [f"{op.target.value} {op.op_id}: {reason}" for op, reason, _ in skipped]
-            Executor(plan=plan, adapters=self.adapters, state=self.state, settings=self.settings, now=self.now,
-                     emit=self._emit, result=result, listening=self.on_event is not None).run(operations, skipped)
-            result.finished_at = self.now()
-            self._record_run(result)
-        finally:
-            self.state.release_lock(plan.profile, self._owner)
+        with self._lock.hold():
+            # Checked under the lock: nothing can write between this check and the apply's own writes.
+            generation = self.state.generation(plan.profile, kind)
+            if plan.from_generation != generation:
+                raise StalePlan(
+                    f"the {kind.value}s of profile {plan.profile!r} were written by a sync after this plan was made "
+                    f"(state generation {generation}, the plan was made at {plan.from_generation}); "
+                    "nothing was written, make a new plan"
+                )
+            result = self._apply_locked(plan, kind, recheck=recheck)
         self._emit(SyncEvent(type=EventType.COMPLETED, kind=kind, profile=plan.profile,
                              message=result.summary.render()))
         return result
 
+    def _apply_locked(self, plan: Plan, kind: Kind, *, recheck: bool) -> SyncResult:
+        started = self.now()
+        result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=kind, started_at=started,
+                            finished_at=started, warnings=list(plan.warnings))
+        self._apply_resolutions(plan)
+        skipped: list[tuple[Operation, str, PendingCategory]] = [
+            (op, "excluded at review", PendingCategory.EXCLUDED) for op in plan.operations if op.excluded
+        ]
+        operations = plan.active_operations
+        if recheck:
+            stale = self._stale(kind, operations)
+            skipped.extend((op, "source changed after the plan was made", PendingCategory.FAILED)
+                           for op in operations if op.op_id in stale)
+            operations = [op for op in operations if op.op_id not in stale]
+        result.conflicts = len(plan.conflicts)
+        result.unresolved_conflicts = sum(1 for c in plan.conflicts if c.resolution is None)
+        result.skipped = [f"{s.side.value} {s.native_id}: {s.reason}" for s in plan.skipped]
+        result.skipped += [f"{op.target.value} {op.op_id}: {reason}" for op, reason, _ in skipped]
+        Executor(plan=plan, adapters=self.adapters, state=self.state, settings=self.settings, now=self.now,
+                 emit=self._emit, result=result, listening=self.on_event is not None,
+                 heartbeat=self._lock.renew).run(operations, skipped)
+        result.finished_at = self.now()
+        self._record_run(result)
+        return result
+
     def sync(self, kind: Kind, *, force: bool = False) -> SyncResult:
-        """Plan and apply in one go (no time passes between them, so sources are not re-checked)."""
-        return self.apply(self.plan(kind), force=force, recheck=False)
+        """Plan and apply in one go, under one hold of the profile lock (sources are not re-checked)."""
+        with self._lock.hold():
+            return self.apply(self.plan(kind), force=force, recheck=False)
 
     def _record_run(self, result: SyncResult) -> None:
         with self.state.transaction():

@@ -5,7 +5,9 @@ Order of events for one batch, each step safe to crash after:
 1. the batch's write intents are journaled;
 2. the adapter writes the batch and reports one outcome per record;
 3. in one state transaction: pairs whose operations all succeeded are stored, failures become pending items
-   with back-off, and the batch's intents are marked done.
+   with back-off, and the batch's intents are marked done — except those of writes whose fate is unknown
+   (:class:`~syncore.errors.OutcomeUnknown`: the request went out, no answer came back), which stay open for the
+   next sync's recovery exactly as after a crash.
 
 Cursors are stored last, so after a crash the next sync sees the same changes again; everything already
 done is recognised by version or content and not repeated (creates through links or the matcher).
@@ -22,7 +24,7 @@ import attrs
 
 from ._ids import new_id
 from .abc import Adapter, StateStore
-from .errors import AdapterError, AuthenticationError, NotFound, QuotaExhausted, RateLimited
+from .errors import AdapterError, AuthenticationError, NotFound, OutcomeUnknown, QuotaExhausted, RateLimited
 from .models import SIDES, Contact, Kind, Record, Side
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
@@ -65,6 +67,7 @@ class Executor:
         emit: Callable[[SyncEvent], None],
         result: SyncResult,
         listening: bool = True,
+        heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.plan = plan
         #: whether anyone receives events (per-record events are skipped when not)
@@ -77,6 +80,10 @@ class Executor:
         self.now = now
         self.emit = emit
         self.result = result
+        #: renews the profile lock's lease before each batch (raises LockLost when another sync took it)
+        self.heartbeat = heartbeat
+        #: whether this apply has advanced the state generation (done with its first journaled write)
+        self._generation_bumped = False
         self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
         self.ops_by_pair: dict[str, list[Operation]] = defaultdict(list)
         self.done: dict[str, WriteOutcome] = {}
@@ -141,7 +148,14 @@ class Executor:
                 )
                 for op in batch
             ]
-            self.state.journal(intents)
+            self.heartbeat()
+            with self.state.transaction():
+                if not self._generation_bumped:
+                    # From its first write on, this apply changes what other plans were made from: they are stale
+                    # whether it finishes, stops part-way or dies.
+                    self.state.bump_generation(self.profile, self.kind)
+                    self._generation_bumped = True
+                self.state.journal(intents)
             try:
                 outcomes = self._call(adapter, action, batch)
             except _STOPPING as exc:
@@ -159,7 +173,10 @@ class Executor:
             with self._storing():
                 for op, outcome in zip(batch, outcomes, strict=True):
                     self._settle(op, outcome)
-                self.state.complete_intents(i.intent_id for i in intents)
+                # A write whose answer never came may have been made: its intent stays open, so the next sync
+                # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
+                self.state.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
+                                            if not isinstance(outcome.error, OutcomeUnknown))
 
     def _call(self, adapter: Adapter, action: Action, batch: list[Operation]) -> list[WriteOutcome]:
         if action is Action.CREATE:

@@ -20,7 +20,7 @@ from .errors import ConfigurationError
 from .models import Body, Kind, Record, Side
 from .state_types import Action, PendingCategory
 
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
 
 
 @attrs.frozen(kw_only=True)
@@ -146,8 +146,8 @@ class Plan:
     safety: list[str] = attrs.field(factory=list)
     #: new cursors, stored once the plan is applied
     cursors: dict[Side, str | None] = attrs.field(factory=dict)
-    #: the stored cursors the plan was made from; apply refuses a plan whose state has moved on
-    from_cursors: dict[Side, str | None] = attrs.field(factory=dict)
+    #: the state generation the plan was made at; apply refuses the plan once a sync has written since
+    from_generation: int = 0
     #: record counts seen per side (for the mass-delete guard and the summary)
     totals: dict[Side, int] = attrs.field(factory=dict)
     warnings: list[str] = attrs.field(factory=list)
@@ -280,7 +280,7 @@ def _plan_converter() -> cattrs.Converter:
             "skipped": [conv.unstructure(skip) for skip in plan.skipped],
             "safety": list(plan.safety),
             "cursors": {side.value: cursor for side, cursor in plan.cursors.items()},
-            "from_cursors": {side.value: cursor for side, cursor in plan.from_cursors.items()},
+            "from_generation": plan.from_generation,
             "totals": {side.value: total for side, total in plan.totals.items()},
             "warnings": list(plan.warnings),
             "clear_pending": [[side.value, native_id] for side, native_id in plan.clear_pending],
@@ -348,7 +348,7 @@ def _plan_converter() -> cattrs.Converter:
             skipped=[conv.structure(raw, Skip) for raw in data["skipped"]],
             safety=list(data["safety"]),
             cursors={Side(side): cursor for side, cursor in data["cursors"].items()},
-            from_cursors={Side(side): cursor for side, cursor in data["from_cursors"].items()},
+            from_generation=int(data["from_generation"]),
             totals={Side(side): total for side, total in data["totals"].items()},
             warnings=list(data["warnings"]),
             clear_pending=[(Side(side), native_id) for side, native_id in data["clear_pending"]],

@@ -64,6 +64,7 @@ class Planner:
         now: datetime,
         emit: Callable[[SyncEvent], None],
         resolutions: dict[tuple[str, str], Side] | None = None,
+        heartbeat: Callable[[], None] = lambda: None,
     ) -> None:
         self.kind = kind
         self.adapters = adapters
@@ -79,13 +80,16 @@ class Planner:
         self.profile = settings.profile
         self.now = now
         self.emit = emit
-        self.plan = Plan(plan_id=_new_id(), profile=self.profile, kind=kind, created_at=now)
+        #: renews the profile lock's lease, when held, between the reads of a long plan
+        self.heartbeat = heartbeat
+        self.plan = Plan(plan_id=_new_id(), profile=self.profile, kind=kind, created_at=now,
+                         from_generation=state.generation(self.profile, kind))
 
     # -- reading -------------------------------------------------------------------------------------------
     def _read_feed(self, side: Side) -> ChangeSet:
         adapter = self.adapters[side]
         cursor = self.state.get_cursor(self.profile, self.kind, side)
-        self.plan.from_cursors[side] = cursor
+        self.heartbeat()
         if cursor is not None:
             try:
                 return adapter.changes(self.kind, cursor)
@@ -94,6 +98,7 @@ class Planner:
         return adapter.full_scan(self.kind)
 
     def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
+        self.heartbeat()
         return fetch_in_batches(self.adapters[side], self.kind, ids)
 
     def _skip(self, side: Side, native_id: str, reason: str, pending: PendingCategory | None = None,
@@ -181,14 +186,26 @@ class Planner:
                 # Whether the CRM's new text may replace the Outlook body depends on that body's formatting.
                 need[Side.PIM].add(pair.pim_id)
         paired_ids = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
+        bad_link: dict[Side, set[str]] = {side: set() for side in SIDES}
+        for side in SIDES:
+            other = self.adapters[side.other]
+            for item in list(current[side].values()):
+                if item.link and item.id not in paired_ids[side] and not other.is_native_id(self.kind, item.link):
+                    # A link is a claim read from a record: one that cannot name a record of this kind over there
+                    # is reported for this record alone (and never looked up: it could fail a whole batched read);
+                    # the record is left alone this sync, even where another record's link names it.
+                    self._skip(side, item.id, f"its link {item.link[:60]!r} is not a {side.other.value.upper()} "
+                                              f"{self.kind.value} id; clear it to sync this record")
+                    del current[side][item.id]
+                    bad_link[side].add(item.id)
         for side in SIDES:
             for item in current[side].values():
-                if (item.link and item.id not in paired_ids[side] and item.link not in current[side.other]
-                        and item.link not in echoes[side.other]):
+                if (item.link and item.id not in paired_ids[side] and item.link not in bad_link[side.other]
+                        and item.link not in current[side.other] and item.link not in echoes[side.other]):
                     need[side.other].add(item.link)
         for side in SIDES:
-            fetched = self._fetch(side, need[side])
-            for native_id in need[side]:
+            fetched = self._fetch(side, need[side] - bad_link[side])
+            for native_id in need[side] - bad_link[side]:
                 if native_id in fetched:
                     current[side].setdefault(native_id, fetched[native_id])
                 elif native_id in paired_ids[side]:
@@ -493,10 +510,12 @@ class Planner:
         self._pair_by_links(unpaired)
         matched = match(self.kind, unpaired[Side.PIM].values(), unpaired[Side.CRM].values())
         for pim_item, crm_item in matched.pairs:
-            with self._guard(Side.PIM, pim_item.id):
-                self._pair_found(pim_item, crm_item, blank_like(pim_item.record), due_keys)
             del unpaired[Side.PIM][pim_item.id]
             del unpaired[Side.CRM][crm_item.id]
+            if self._private_pair(pim_item, crm_item):
+                continue
+            with self._guard(Side.PIM, pim_item.id):
+                self._pair_found(pim_item, crm_item, blank_like(pim_item.record), due_keys)
         for side_name, item, reason in matched.ambiguous:
             side = Side(side_name)
             self._skip(side, item.id, reason, pending=PendingCategory.AMBIGUOUS, record=item.record)
@@ -584,9 +603,28 @@ class Planner:
                 if partner is None:
                     continue
                 pim_item, crm_item = (item, partner) if side is Side.PIM else (partner, item)
-                self._pair_found(pim_item, crm_item, blank_like(pim_item.record), set())
                 del unpaired[side][item.id]
                 del unpaired[other][partner.id]
+                if not self._private_pair(pim_item, crm_item):
+                    self._pair_found(pim_item, crm_item, blank_like(pim_item.record), set())
+
+    def _private_pair(self, pim_item: RemoteRecord, crm_item: RemoteRecord) -> bool:
+        """Report a newly found pair that holds a private record when private items are excluded.
+
+        A private record is never created on the other side; pairing it (by a link or a match) would copy its
+        contents over just the same, so both records are left alone.
+        """
+        if self.job.include_private:
+            return False
+        private = [side for side, item in ((Side.PIM, pim_item), (Side.CRM, crm_item))
+                   if getattr(item.record, "private", False)]
+        if not private:
+            return False
+        reason = (f"left alone: the {private[0].value.upper()} record of the pair (found by link or match) is private "
+                  "and include_private is off")
+        self._skip(Side.PIM, pim_item.id, reason)
+        self._skip(Side.CRM, crm_item.id, reason)
+        return True
 
     def _pair_found(
         self, pim_item: RemoteRecord, crm_item: RemoteRecord, base: Record, due_keys: set[tuple[Side, str]],

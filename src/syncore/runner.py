@@ -23,7 +23,6 @@ from pathlib import Path
 
 import attrs
 
-from . import engine as _engine
 from .engine import SyncEngine
 from .errors import AdapterError, QuotaExhausted, SyncLocked, SyncoreError, TransientError
 from .models import Kind
@@ -134,8 +133,6 @@ class AutoSyncRunner:
         self._stop = threading.Event()
         self._wait = wait or self._stop.wait
         self._thread: threading.Thread | None = None
-        # The engine's lock owner, so that its apply() re-enters the lock taken here before planning.
-        self._owner = engine.lock_owner
 
     @property
     def profile(self) -> str:
@@ -188,23 +185,21 @@ class AutoSyncRunner:
     def run_kind(self, kind: Kind) -> KindOutcome:
         """Plan one kind, hold it for review or apply it, under the profile lock."""
         started = self.now()
-        state = self.engine.state
-        if not state.acquire_lock(self.profile, self._owner, now=started, ttl_seconds=_engine.LOCK_TTL_SECONDS):
-            return KindOutcome(kind=kind, status="locked", message=f"another sync of profile {self.profile!r} is running")
         own_callback = self.engine.on_event
         self.engine.on_event = chain(own_callback, NotificationFilter(self.notifications, self.notifier))
         try:
-            plan = self.engine.plan(kind)
-            if plan.needs_review:
-                return self._hold(plan, started)
-            result = self.engine.apply(plan, recheck=False)
+            # One hold of the profile lock from planning to the end of the apply: nothing can write in between.
+            with self.engine.locked():
+                plan = self.engine.plan(kind)
+                if plan.needs_review:
+                    return self._hold(plan, started)
+                result = self.engine.apply(plan, recheck=False)
         except SyncLocked as exc:
             return KindOutcome(kind=kind, status="locked", message=str(exc))
         except SyncoreError as exc:
             return self._failed(kind, started, exc)
         finally:
             self.engine.on_event = own_callback
-            state.release_lock(self.profile, self._owner)
         if self.summary.should_show(result.summary):
             self.on_summary(result)
         return KindOutcome(kind=kind, status="ok" if result.ok else "errors", result=result)

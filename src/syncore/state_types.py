@@ -92,6 +92,23 @@ class PendingItem:
 
 
 @attrs.frozen(kw_only=True)
+class LockHolder:
+    """Who holds a profile's sync lock, and until when (shown by the "locked" message and ``syncore unlock``).
+
+    :ivar owner: the holding engine's lock token (unique per :class:`~syncore.SyncEngine` instance)
+    :ivar host: / pid: where the holder runs, so a holder that died on this host is recognised at once
+    :ivar acquired_at: when the current holder took the lock
+    :ivar expires_at: the end of the lease; the holder renews it while it works, a crashed holder lets it lapse
+    """
+
+    owner: str
+    host: str
+    pid: int
+    acquired_at: datetime
+    expires_at: datetime
+
+
+@attrs.frozen(kw_only=True)
 class HistoryEntry:
     """One sync run, as listed by ``syncore history``."""
 

@@ -7,16 +7,18 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from syncore import Kind, SqliteStateStore
 from syncore.cli import EXIT_CODES
+from syncore.locking import this_host
 from syncore.progress import Progress
-from syncore.testing import DemoFileAdapter
 from syncore.results import EventType, SyncEvent
+from syncore.state_types import LockHolder
+from syncore.testing import DemoFileAdapter
 
 CONFIG = """
 [auto_sync]
@@ -125,7 +127,10 @@ def test_a_missing_plan_file_is_a_usage_error(workdir):
 
 def test_a_locked_profile_exits_4(workdir):
     store = state(workdir)
-    assert store.acquire_lock("default", "someone-else", now=datetime.now(UTC), ttl_seconds=600)
+    now = datetime.now(UTC)
+    # a live process on this host (the test itself) holds the lock
+    assert store.acquire_lock("default", LockHolder(owner="someone-else", host=this_host(), pid=os.getpid(),
+                                                    acquired_at=now, expires_at=now + timedelta(minutes=10)), now=now)
     store.close()
     result = syncore("sync", "contact", cwd=workdir)
     assert result.returncode == 4
@@ -204,3 +209,47 @@ def test_sync_review_lets_the_user_exclude_changes(workdir):
     result = syncore("sync", "task", "--review", cwd=workdir, stdin="a\n")
     assert result.returncode == 0, result.stderr
     assert len(side(workdir, "salesforce").records(Kind.TASK)) > before[1]
+
+
+def _lock(workdir: Path, *, pid: int, host: str | None = None, minutes: float = 10) -> None:
+    store = state(workdir)
+    now = datetime.now(UTC)
+    assert store.acquire_lock("default", LockHolder(owner="crashed", host=host or this_host(), pid=pid,
+                                                    acquired_at=now, expires_at=now + timedelta(minutes=minutes)),
+                              now=now)
+    store.close()
+
+
+def test_unlock_refuses_a_live_holder_on_this_host(workdir):
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _lock(workdir, pid=live.pid)
+        result = syncore("unlock", "--yes", cwd=workdir)
+        assert result.returncode == 4
+        assert f"pid {live.pid}" in result.stderr and "running" in result.stderr
+        assert state(workdir).lock_holder("default") is not None
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_unlock_refuses_an_unexpired_lease_of_another_host(workdir):
+    _lock(workdir, pid=1, host="elsewhere")
+    result = syncore("unlock", "--yes", cwd=workdir)
+    assert result.returncode == 4 and "elsewhere" in result.stderr
+    assert state(workdir).lock_holder("default") is not None
+
+
+def test_unlock_asks_then_frees_a_dead_holders_lock(workdir):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    _lock(workdir, pid=child.pid)
+    declined = syncore("unlock", cwd=workdir, stdin="n\n")
+    assert declined.returncode == 0 and "nothing changed" in declined.stdout
+    assert state(workdir).lock_holder("default") is not None
+    no_answer = syncore("unlock", cwd=workdir, stdin="")  # end of input is "no", not a traceback
+    assert no_answer.returncode == 0 and "Traceback" not in no_answer.stderr
+    freed = syncore("unlock", cwd=workdir, stdin="y\n")
+    assert freed.returncode == 0 and "freed" in freed.stdout
+    assert state(workdir).lock_holder("default") is None
+    assert syncore("unlock", cwd=workdir).stdout.startswith("profile 'default' is not locked")

@@ -14,6 +14,7 @@ from syncore.results import EventType
 from syncore.runner import AutoSyncRunner, Backoff
 from syncore.schedule import Schedule
 from syncore.settings import ConflictPolicy
+from syncore.state_types import LockHolder
 
 AUTO = AutoSync(enabled=True, frequency=Frequencies(event=timedelta(minutes=15), contact=timedelta(hours=1),
                                                      task=timedelta(minutes=30)))
@@ -151,7 +152,9 @@ def test_a_held_profile_lock_blocks_the_sync(make_engine, sides, clock):
     pim.put(_event(clock))
     config = Config(auto_sync=AUTO)
     engine = make_engine(config)
-    assert engine.state.acquire_lock(engine.settings.profile, "another-process", now=clock.now, ttl_seconds=600)
+    holder = LockHolder(owner="another-process", host="another-host", pid=1, acquired_at=clock.now,
+                        expires_at=clock.now + timedelta(minutes=10))
+    assert engine.state.acquire_lock(engine.settings.profile, holder, now=clock.now)
     report = _runner(engine, config, clock).run_due()
     assert {o.status for o in report.outcomes} == {"locked"}
     assert crm.records(Kind.EVENT) == {}

@@ -52,6 +52,37 @@ def test_email_key_takes_precedence_over_name():
     assert ids(result) == [("p1", "c1")] and result.ambiguous == ()
 
 
+def test_same_name_with_different_emails_are_two_people():
+    # issue 11.5: they used to pair by name, and crm_wins then overwrote John's email and title on every sync
+    pim = [rr("p1", Contact(first_name="John", last_name="Smith", email="john@a.example", title="CEO"))]
+    crm = [rr("c1", Contact(first_name="John", last_name="Smith", email="john.smith@b.example", title="Intern"))]
+    result = match(Kind.CONTACT, pim, crm)
+    assert result.pairs == () and result.ambiguous == ()
+
+
+def test_name_matching_pairs_when_one_side_has_no_email():
+    for pim_email, crm_email in (("john@a.example", ""), ("", "john@a.example"), ("", "")):
+        pim = [rr("p1", Contact(first_name="John", last_name="Smith", email=pim_email))]
+        crm = [rr("c1", Contact(first_name="John", last_name="Smith", email=crm_email))]
+        assert ids(match(Kind.CONTACT, pim, crm)) == [("p1", "c1")], (pim_email, crm_email)
+
+
+def test_name_matching_skips_partners_that_both_have_emails_and_pairs_the_compatible_one():
+    pim = [rr("p1", Contact(first_name="Ann", last_name="Lee", email="ann@a.example")),
+           rr("p2", Contact(first_name="Ann", last_name="Lee"))]
+    crm = [rr("c1", Contact(first_name="Ann", last_name="Lee", email="ann@b.example"))]
+    result = match(Kind.CONTACT, pim, crm)
+    assert ids(result) == [("p2", "c1")] and result.ambiguous == ()
+
+
+def test_a_name_match_with_two_compatible_partners_is_ambiguous():
+    pim = [rr("p1", Contact(first_name="Ann", last_name="Lee"))]
+    crm = [rr("c1", Contact(first_name="Ann", last_name="Lee", email="ann@b.example")),
+           rr("c2", Contact(first_name="Ann", last_name="Lee", email="ann@c.example"))]
+    result = match(Kind.CONTACT, pim, crm)
+    assert result.pairs == () and ambiguous_ids(result) == ["c1", "c2", "p1"]
+
+
 def test_contact_different_emails_do_not_match_on_email():
     pim = [rr("p1", Contact(email="a@example.com"))]
     crm = [rr("c1", Contact(email="b@example.com"))]

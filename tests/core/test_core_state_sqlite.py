@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from syncore import Body, ConfigurationError, Contact, Event, Kind, Side, SqliteStateStore, Task
 from syncore.state._schema import SCHEMA_VERSION
-from syncore.state_types import Action, HistoryEntry, Intent, Pair, PendingCategory, PendingItem
+from syncore.state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
 
 UTC = timezone.utc
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -319,23 +319,59 @@ def test_last_run(store):
 
 
 # -- lock -----------------------------------------------------------------------------------------------------
-def test_lock_blocks_other_owner_until_expiry(store):
-    assert store.acquire_lock("default", "A", now=T0, ttl_seconds=60)
-    assert not store.acquire_lock("default", "B", now=T0 + timedelta(seconds=30), ttl_seconds=60)
-    assert store.acquire_lock("default", "A", now=T0 + timedelta(seconds=30), ttl_seconds=60)  # re-entrant
-    assert store.acquire_lock("other-profile", "B", now=T0, ttl_seconds=60)
-    # A refreshed at +30 s: expires at +90 s
-    assert not store.acquire_lock("default", "B", now=T0 + timedelta(seconds=80), ttl_seconds=60)
-    assert store.acquire_lock("default", "B", now=T0 + timedelta(seconds=91), ttl_seconds=60)
-    assert not store.acquire_lock("default", "A", now=T0 + timedelta(seconds=92), ttl_seconds=60)
+def _holder(owner, at, ttl=60, *, host="host-a", pid=4242):
+    return LockHolder(owner=owner, host=host, pid=pid, acquired_at=at, expires_at=at + timedelta(seconds=ttl))
+
+
+def test_lock_blocks_other_owner_until_the_lease_ends(store):
+    assert store.acquire_lock("default", _holder("A", T0), now=T0)
+    assert not store.acquire_lock("default", _holder("B", T0 + timedelta(seconds=30)), now=T0 + timedelta(seconds=30))
+    assert store.acquire_lock("other-profile", _holder("B", T0), now=T0)
+    # A renews at +30 s for 60 s: its lease ends at +90 s
+    assert store.renew_lock("default", "A", expires_at=T0 + timedelta(seconds=90))
+    assert not store.acquire_lock("default", _holder("B", T0 + timedelta(seconds=80)), now=T0 + timedelta(seconds=80))
+    assert store.acquire_lock("default", _holder("B", T0 + timedelta(seconds=91)), now=T0 + timedelta(seconds=91))
+    # A's lease was taken over: A can neither renew nor take it back while B's lease runs
+    assert not store.renew_lock("default", "A", expires_at=T0 + timedelta(seconds=200))
+    assert not store.acquire_lock("default", _holder("A", T0 + timedelta(seconds=92)), now=T0 + timedelta(seconds=92))
+
+
+def test_lock_records_who_holds_it_and_since_when(store):
+    assert store.lock_holder("default") is None
+    assert store.acquire_lock("default", _holder("A", T0, host="laptop", pid=77), now=T0)
+    # re-acquiring by the same owner renews the lease but keeps "since when"
+    assert store.acquire_lock("default", _holder("A", T0 + timedelta(seconds=30), host="laptop", pid=77),
+                              now=T0 + timedelta(seconds=30))
+    assert store.lock_holder("default") == LockHolder(owner="A", host="laptop", pid=77, acquired_at=T0,
+                                                       expires_at=T0 + timedelta(seconds=90))
 
 
 def test_release_lock(store):
-    assert store.acquire_lock("default", "A", now=T0, ttl_seconds=3600)
+    assert store.acquire_lock("default", _holder("A", T0, 3600), now=T0)
     store.release_lock("default", "B")  # not the owner: no effect
-    assert not store.acquire_lock("default", "B", now=T0, ttl_seconds=3600)
+    assert not store.acquire_lock("default", _holder("B", T0, 3600), now=T0)
     store.release_lock("default", "A")
-    assert store.acquire_lock("default", "B", now=T0, ttl_seconds=3600)
+    assert store.lock_holder("default") is None
+    assert store.acquire_lock("default", _holder("B", T0, 3600), now=T0)
+
+
+# -- generations ----------------------------------------------------------------------------------------------
+def test_generation_counts_per_profile_and_kind_and_survives_a_reset(store):
+    assert store.generation("default", Kind.EVENT) == 0
+    assert store.bump_generation("default", Kind.EVENT) == 1
+    assert store.bump_generation("default", Kind.EVENT) == 2
+    assert store.generation("default", Kind.EVENT) == 2
+    assert store.generation("default", Kind.TASK) == 0
+    assert store.generation("other", Kind.EVENT) == 0
+    store.reset_kind("default", Kind.EVENT)  # a plan made before a reset must not fit after it
+    assert store.generation("default", Kind.EVENT) == 3
+
+
+def test_a_bump_inside_a_rolled_back_transaction_is_undone(store):
+    with pytest.raises(RuntimeError), store.transaction():
+        store.bump_generation("default", Kind.EVENT)
+        raise RuntimeError
+    assert store.generation("default", Kind.EVENT) == 0
 
 
 # -- reset ----------------------------------------------------------------------------------------------------

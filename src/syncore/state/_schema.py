@@ -49,6 +49,17 @@ MIGRATIONS: list[str] = [
         profile TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at TEXT NOT NULL
     );
     """,
+    # 2: plan generations; the lock records its holder (host, pid, since) for lease renewal and `unlock`
+    """
+    CREATE TABLE generations (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, generation INTEGER NOT NULL, PRIMARY KEY (profile, kind)
+    );
+    DROP TABLE locks;
+    CREATE TABLE locks (
+        profile TEXT PRIMARY KEY, owner TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+        acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,12 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from ..converters import datetime_to_str, make_converter
 from ..abc import StateStore
 from ..errors import ConfigurationError
 from ..models import Body, Kind, Side
 from ..snapshots import decode_record, encode_record
-from ..state_types import Action, HistoryEntry, Intent, Pair, PendingCategory, PendingItem
+from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 
 _converter = make_converter()
@@ -364,17 +366,43 @@ class SqliteStateStore(StateStore):
     def set_last_run(self, profile: str, kind: Kind, at: datetime) -> None:
         self._run("INSERT OR REPLACE INTO runs VALUES (?,?,?)", [profile, kind.value, _ts(at)])
 
-    # -- locks and reset -----------------------------------------------------------------------------------
-    def acquire_lock(self, profile: str, owner: str, *, now: datetime, ttl_seconds: float) -> bool:
-        from datetime import timedelta
+    # -- generations -------------------------------------------------------------------------------------
+    def generation(self, profile: str, kind: Kind) -> int:
+        row = self._run("SELECT generation FROM generations WHERE profile=? AND kind=?",
+                        [profile, kind.value]).fetchone()
+        return 0 if row is None else int(row[0])
 
+    def bump_generation(self, profile: str, kind: Kind) -> int:
         with self.transaction():
-            row = self._run("SELECT owner, expires_at FROM locks WHERE profile=?", [profile]).fetchone()
-            if row is not None and row[0] != owner and _dt(row[1]) > now:  # type: ignore[operator]
+            self._run("INSERT INTO generations VALUES (?,?,1) ON CONFLICT (profile, kind) "
+                      "DO UPDATE SET generation = generation + 1", [profile, kind.value])
+            return self.generation(profile, kind)
+
+    # -- locks and reset -----------------------------------------------------------------------------------
+    def acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
+        with self.transaction():
+            current = self.lock_holder(profile)
+            if current is not None and current.owner != holder.owner and current.expires_at > now:
                 return False
-            expires = now + timedelta(seconds=ttl_seconds)
-            self._run("INSERT OR REPLACE INTO locks VALUES (?,?,?)", [profile, owner, _ts(expires)])
+            if current is not None and current.owner == holder.owner:
+                holder = attrs.evolve(holder, acquired_at=current.acquired_at)  # a renewal keeps "since when"
+            self._run("INSERT OR REPLACE INTO locks VALUES (?,?,?,?,?,?)",
+                      [profile, holder.owner, holder.host, holder.pid, _ts(holder.acquired_at),
+                       _ts(holder.expires_at)])
             return True
+
+    def renew_lock(self, profile: str, owner: str, *, expires_at: datetime) -> bool:
+        return self._run("UPDATE locks SET expires_at=? WHERE profile=? AND owner=?",
+                         [_ts(expires_at), profile, owner]).rowcount == 1
+
+    def lock_holder(self, profile: str) -> LockHolder | None:
+        row = self._run("SELECT owner, host, pid, acquired_at, expires_at FROM locks WHERE profile=?",
+                        [profile]).fetchone()
+        if row is None:
+            return None
+        owner, host, pid, acquired_at, expires_at = row
+        return LockHolder(owner=owner, host=host, pid=pid, acquired_at=_dt(acquired_at),  # type: ignore[arg-type]
+                          expires_at=_dt(expires_at))  # type: ignore[arg-type]
 
     def release_lock(self, profile: str, owner: str) -> None:
         self._run("DELETE FROM locks WHERE profile=? AND owner=?", [profile, owner])
@@ -383,6 +411,7 @@ class SqliteStateStore(StateStore):
         with self.transaction():
             for table in ("pairs", "cursors", "tombstones", "journal", "pending"):
                 self._run(f"DELETE FROM {table} WHERE profile=? AND kind=?", [profile, kind.value])
+            self.bump_generation(profile, kind)
 
     def close(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ from ..errors import (
     AdapterError,
     CursorExpired,
     NotFound,
+    OutcomeUnknown,
     RecordRejected,
     SimulatedCrash,
     TransientError,
@@ -92,7 +93,8 @@ class MemoryAdapter(Adapter):
     :param display_name: how plans and summaries name this side (default: ``memory (NAME)``)
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`.
-    Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`expire_cursors`.
+    Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`lose_replies`,
+    :meth:`expire_cursors`.
     """
 
     adapter_name: ClassVar[str] = "memory"
@@ -127,7 +129,9 @@ class MemoryAdapter(Adapter):
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         #: calls per operation name, for request-count assertions
         self.calls: Counter[str] = Counter()
-        self._fail_calls: dict[str, list[AdapterError]] = {op: [] for op in OPERATIONS}
+        #: per operation, what its next calls do: raise the error, or (None) run normally
+        self._fail_calls: dict[str, list[AdapterError | None]] = {op: [] for op in OPERATIONS}
+        self._lost_replies = 0
         self._fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]] = []
         self._crash_after: int | None = None
         #: for every record the engine created: the link it asked for (kept even without link support), so
@@ -142,11 +146,23 @@ class MemoryAdapter(Adapter):
     def represent(self, record: Record) -> Record:
         return record if self._caps.formatted_bodies else _plain_bodies(record)
 
+    def is_native_id(self, kind: Kind, value: str) -> bool:
+        # the shape of this adapter's ids: "<name>-<number>"
+        prefix, _, number = value.rpartition("-")
+        return prefix == self.name and number.isdigit() and number.isascii()
+
     def _enter(self, operation: str) -> None:
         self.calls[operation] += 1
         queue = self._fail_calls[operation]
-        if queue:
-            raise queue.pop(0)
+        if queue and (error := queue.pop(0)) is not None:
+            raise error
+
+    def _reply(self, outcomes: list[WriteOutcome]) -> list[WriteOutcome]:
+        """The answer of a write call, unless a lost reply was armed: then the writes stand, the answer is lost."""
+        if self._lost_replies:
+            self._lost_replies -= 1
+            raise OutcomeUnknown(f"{self.name}: connection dropped after the request was sent")
+        return outcomes
 
     def _remote(self, native_id: str, item: _Item) -> RemoteRecord:
         return RemoteRecord(id=native_id, version=item.version, record=item.record, link=item.link,
@@ -183,6 +199,10 @@ class MemoryAdapter(Adapter):
 
     def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
         self._enter("fetch")
+        malformed = [i for i in ids if not self.is_native_id(kind, i)]
+        if malformed:
+            # as a real backend answers a batched read naming a malformed id (Salesforce: MALFORMED_ID)
+            raise RecordRejected(f"{self.name}: malformed id {malformed[0]!r} in a batched read", code="MALFORMED_ID")
         store = self._stores[kind]
         return {i: self._remote(i, store.items[i]) for i in ids if i in store.items}
 
@@ -237,7 +257,7 @@ class MemoryAdapter(Adapter):
                                   request.link if self._caps.link_ids else None)
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=native_id, version=version))
-        return outcomes
+        return self._reply(outcomes)
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         self._enter("update")
@@ -269,7 +289,7 @@ class MemoryAdapter(Adapter):
             version = self._write(kind, request.id, updated, link)
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id, version=version))
-        return outcomes
+        return self._reply(outcomes)
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         self._enter("delete")
@@ -285,7 +305,7 @@ class MemoryAdapter(Adapter):
             store.log.append((next(self._seq), request.id))
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
-        return outcomes
+        return self._reply(outcomes)
 
     # -- user-side API (what a person does in Outlook or Salesforce) ---------------------------------------
     def put(self, record: Record, *, link: str | None = None) -> str:
@@ -322,12 +342,21 @@ class MemoryAdapter(Adapter):
         raise KeyError(native_id)
 
     # -- fault injection -----------------------------------------------------------------------------------
-    def fail_next(self, operation: str, times: int = 1, error: AdapterError | None = None) -> None:
-        """Make the next ``times`` calls of ``operation`` raise ``error`` (a TransientError by default)."""
+    def fail_next(
+        self, operation: str, times: int = 1, error: AdapterError | None = None, *, after: int = 0
+    ) -> None:
+        """Make ``times`` calls of ``operation`` raise ``error`` (a TransientError by default), after letting the
+        next ``after`` calls through (a sync that stops part-way: ``after=2`` fails the third create batch)."""
         if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}; expected one of {', '.join(OPERATIONS)}")
+        self._fail_calls[operation].extend([None] * after)
         for _ in range(times):
             self._fail_calls[operation].append(error or TransientError(f"{self.name}: injected {operation} failure"))
+
+    def lose_replies(self, times: int = 1) -> None:
+        """The next ``times`` write calls (create, update, delete) make their writes, then raise
+        :class:`~syncore.errors.OutcomeUnknown` instead of answering: a reply lost on the way back."""
+        self._lost_replies += times
 
     def fail_record(
         self, predicate: Callable[[Record], bool], error: AdapterError | None = None, times: int = -1
@@ -342,6 +371,7 @@ class MemoryAdapter(Adapter):
         self._fail_calls = {op: [] for op in OPERATIONS}
         self._fail_records.clear()
         self._crash_after = None
+        self._lost_replies = 0
 
     def crash_after(self, writes: int) -> None:
         """Raise :class:`~syncore.errors.SimulatedCrash` right after ``writes`` more record writes (0: before any).

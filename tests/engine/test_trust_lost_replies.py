@@ -1,0 +1,83 @@
+"""Issue 11, item 2: a write whose answer never came may have been made; the next sync finds it, never repeats it.
+
+Before the fix the executor closed the journal entries of a call that failed with no answer, so the records the
+server had written were unknown to the next sync: it created copies both ways (10 of 10 in the probe).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from engine_world import make_world
+
+from syncore import Contact, Event, Kind, Side
+from syncore.testing import MemoryAdapter
+
+
+def _meetings(world, n=10):
+    start = world.now.replace(hour=8, minute=0) + timedelta(days=1)
+    return [world.pim.put(Event(subject=f"Call {i}", start=start + timedelta(hours=i),
+                                end=start + timedelta(hours=i, minutes=45))) for i in range(n)]
+
+
+@pytest.mark.parametrize("crm_links", [False, True], ids=["crm-without-links", "crm-with-links"])
+@pytest.mark.parametrize("wait", [timedelta(0), timedelta(hours=2)], ids=["next-sync-at-once", "after-the-retry"])
+@pytest.mark.parametrize("edited", [False, True], ids=["unchanged", "source-edited-meanwhile"])
+def test_a_create_batch_whose_reply_was_lost_is_recovered_not_repeated(crm_links, wait, edited):
+    world = make_world()
+    world.crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, clock=world.clock)
+    engine = world.make_engine()
+    ids = _meetings(world)
+    world.crm.lose_replies(1)
+
+    first = engine.sync(Kind.EVENT)
+    assert len(world.crm.records(Kind.EVENT)) == 10  # the server made the writes...
+    assert len(first.errors) == 10  # ...and the engine was told nothing about them
+    assert all("after the request was sent" in error.message for error in first.errors)
+
+    if edited:  # the matcher's key changes: only the journal can still tell the copies apart
+        for native_id in ids:
+            world.pim.edit(native_id, subject=world.pim.records(Kind.EVENT)[native_id].subject + " (agenda)")
+    world.advance(seconds=wait.total_seconds() + 1)
+    engine.sync(Kind.EVENT)
+    engine.sync(Kind.EVENT)
+    assert len(world.crm.records(Kind.EVENT)) == 10
+    assert len(world.pim.records(Kind.EVENT)) == 10  # no copy came back to Outlook either
+    assert sorted(world.crm.created_from.values()) == sorted(ids)
+    assert {r.subject for r in world.crm.records(Kind.EVENT).values()} == {
+        r.subject for r in world.pim.records(Kind.EVENT).values()}
+    assert engine.plan(Kind.EVENT).is_empty
+    assert not world.state.open_intents("default", Kind.EVENT)
+
+
+def test_an_update_whose_reply_was_lost_is_settled_by_the_next_sync():
+    world = make_world()
+    engine = world.make_engine()
+    (event_id,) = _meetings(world, 1)
+    engine.sync(Kind.EVENT)
+    world.pim.edit(event_id, subject="Call 0 (moved)")
+    world.crm.lose_replies(1)
+    assert engine.sync(Kind.EVENT).errors
+    ((crm_id, crm_record),) = world.crm.records(Kind.EVENT).items()
+    assert crm_record.subject == "Call 0 (moved)"  # the update landed
+    world.advance(hours=2)
+    engine.sync(Kind.EVENT)
+    assert engine.plan(Kind.EVENT).is_empty
+    assert [r.subject for r in world.pim.records(Kind.EVENT).values()] == ["Call 0 (moved)"]
+
+
+def test_lost_replies_on_contacts_both_ways_leave_one_record_each():
+    world = make_world()
+    engine = world.make_engine()
+    world.pim.put(Contact(first_name="Ada", last_name="Byron", email="ada@example.com"))
+    world.crm.put(Contact(first_name="Alan", last_name="Turing", email="alan@example.com"))
+    world.crm.lose_replies(1)
+    world.pim.lose_replies(1)
+    result = engine.sync(Kind.CONTACT)
+    assert {error.side for error in result.errors} == {Side.PIM, Side.CRM}
+    world.advance(hours=2)
+    engine.sync(Kind.CONTACT)
+    engine.sync(Kind.CONTACT)
+    for side in (world.pim, world.crm):
+        assert sorted(c.email for c in side.records(Kind.CONTACT).values()) == ["ada@example.com", "alan@example.com"]

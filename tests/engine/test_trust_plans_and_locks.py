@@ -1,0 +1,212 @@
+"""Issue 11, items 1 and 3: a plan fits only the state it was made from; the profile lock is a renewed lease.
+
+Each test here failed on the engine before these fixes (cursor/last-run staleness checks, a one-hour lock that
+was never renewed, planning outside the lock).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+import pytest
+from engine_world import World, make_world
+
+from syncore import Event, Kind, SyncEngine
+from syncore.errors import QuotaExhausted, StalePlan, SyncLocked
+from syncore.locking import LockLost, this_host
+from syncore.state_types import LockHolder
+from syncore.testing import MemoryAdapter
+
+
+def _events(world: World, n: int) -> list[str]:
+    start = world.now.replace(hour=9, minute=0) + timedelta(days=1)
+    return [world.pim.put(Event(subject=f"Meeting {i}", start=start + timedelta(hours=i),
+                                end=start + timedelta(hours=i, minutes=30))) for i in range(n)]
+
+
+def _origins(adapter: MemoryAdapter) -> list[str | None]:
+    return sorted(adapter.created_from.get(i) or i for i in adapter.records(Kind.EVENT))
+
+
+def _second_engine(world: World) -> SyncEngine:
+    return SyncEngine(pim=world.pim, crm=world.crm, state=world.state, settings=world.settings, clock=world.clock)
+
+
+# -- item 1: stale plans -----------------------------------------------------------------------------------------
+def test_a_plan_made_before_a_sync_that_stopped_part_way_does_not_apply():
+    world = make_world()
+    world.crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=False, batch_size=50, clock=world.clock)
+    engine = world.make_engine()
+    ids = _events(world, 120)
+    old_plan = engine.plan(Kind.EVENT)
+    assert len(old_plan.active_operations) == 120
+
+    # another sync stops after two create batches (100 records written) on a quota error
+    world.crm.fail_next("create", error=QuotaExhausted("daily API limit reached"), after=2)
+    stopped = _second_engine(world).sync(Kind.EVENT)
+    assert stopped.stopped and len(world.crm.records(Kind.EVENT)) == 100
+
+    with pytest.raises(StalePlan, match="make a new plan"):
+        engine.apply(old_plan)
+    assert len(world.crm.records(Kind.EVENT)) == 100  # nothing written by the stale plan
+
+    world.crm.clear_faults()
+    assert engine.sync(Kind.EVENT).ok
+    assert _origins(world.crm) == sorted(ids)  # every event once, none twice
+
+
+def test_planning_alone_leaves_other_plans_valid():
+    world = make_world()
+    engine = world.make_engine()
+    _events(world, 3)
+    first = engine.plan(Kind.EVENT)
+    engine.plan(Kind.EVENT)  # `syncore plan` again: reads only
+    assert engine.apply(first).ok
+    assert len(world.crm.records(Kind.EVENT)) == 3
+
+
+def test_a_plan_applied_once_is_stale_the_second_time():
+    world = make_world()
+    engine = world.make_engine()
+    _events(world, 2)
+    plan = engine.plan(Kind.EVENT)
+    engine.apply(plan)
+    with pytest.raises(StalePlan):
+        engine.apply(plan)
+    assert len(world.crm.records(Kind.EVENT)) == 2
+
+
+def test_a_plan_made_before_a_rebuild_is_stale():
+    world = make_world()
+    engine = world.make_engine()
+    _events(world, 2)
+    engine.sync(Kind.EVENT)
+    world.pim.put(Event(subject="New", start=world.now + timedelta(days=2), end=world.now + timedelta(days=2, hours=1)))
+    plan = engine.plan(Kind.EVENT)
+    engine.rebuild(Kind.EVENT)
+    with pytest.raises(StalePlan):
+        engine.apply(plan)
+
+
+def test_sync_holds_the_lock_from_planning_to_the_end_of_its_apply():
+    world = make_world()
+    engine = world.make_engine()
+    _events(world, 5)
+    other = _second_engine(world)
+    with engine.locked():
+        plan = engine.plan(Kind.EVENT)
+        # a concurrent sync cannot plan from the state this one is about to change
+        with pytest.raises(SyncLocked):
+            other.sync(Kind.EVENT)
+        engine.apply(plan)
+    assert other.sync(Kind.EVENT).ok
+    assert len(world.crm.records(Kind.EVENT)) == 5
+
+
+# -- item 3: the lock is a lease, renewed while the sync works ---------------------------------------------------
+class _SlowCrm(MemoryAdapter):
+    """Each create call takes ``minutes`` of (fake) time; ``during_call`` runs in the middle of each."""
+
+    def __init__(self, world: World, minutes: float, **kwargs) -> None:
+        super().__init__(name="crm", formatted_bodies=False, link_ids=False, clock=world.clock, **kwargs)
+        self.world = world
+        self.minutes = minutes
+        self.during_call = lambda: None
+
+    def create(self, kind, requests):
+        self.world.advance(minutes=self.minutes / 2)
+        self.during_call()
+        self.world.advance(minutes=self.minutes / 2)
+        return super().create(kind, requests)
+
+
+def test_a_sync_longer_than_the_lease_keeps_the_lock_while_it_works():
+    world = make_world()
+    world.crm = _SlowCrm(world, minutes=6, batch_size=5)
+    engine = world.make_engine()
+    ids = _events(world, 60)  # 12 create calls of 6 minutes: 72 minutes, longer than any fixed lease
+    other = _second_engine(world)
+    refused = []
+
+    def probe() -> None:
+        with pytest.raises(SyncLocked):
+            other.sync(Kind.EVENT)
+        refused.append(world.now)
+
+    world.crm.during_call = probe
+    assert engine.sync(Kind.EVENT).ok
+    assert len(refused) == 12 and refused[-1] - refused[0] > timedelta(hours=1)
+    assert _origins(world.crm) == sorted(ids)
+
+
+def test_a_sync_whose_lease_was_taken_over_stops_before_writing_more():
+    world = make_world()
+    world.crm = _SlowCrm(world, minutes=30, batch_size=5)  # one call outlasts the lease
+    engine = world.make_engine()
+    ids = _events(world, 12)
+    other = _second_engine(world)
+    taken = []
+
+    def take_over() -> None:
+        if not taken:
+            other._lock.acquire()  # the lease has lapsed: a second sync starts
+            taken.append(True)
+
+    world.crm.during_call = take_over
+    with pytest.raises(LockLost, match="taken over"):
+        engine.sync(Kind.EVENT)
+    assert len(world.crm.records(Kind.EVENT)) == 5  # the batch in flight landed; nothing after it
+    world.crm.during_call = lambda: None
+    assert other.sync(Kind.EVENT).ok  # the new holder resumes without duplicates
+    other._lock.release()
+    assert _origins(world.crm) == sorted(ids)
+
+
+def _holder(pid: int, now: datetime, *, host: str | None = None, minutes: float = 10) -> LockHolder:
+    return LockHolder(owner="crashed-sync", host=host or this_host(), pid=pid, acquired_at=now - timedelta(minutes=1),
+                      expires_at=now + timedelta(minutes=minutes))
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_over_at_once():
+    world = make_world()
+    engine = world.make_engine()
+    _events(world, 2)
+    assert world.state.acquire_lock("default", _holder(_dead_pid(), world.now), now=world.now)
+    assert engine.sync(Kind.EVENT).ok  # no hour-long wait
+    assert world.state.lock_holder("default") is None
+
+
+def test_a_live_holder_is_named_with_host_pid_and_since_when():
+    world = make_world()
+    engine = world.make_engine()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert world.state.acquire_lock("default", _holder(live.pid, world.now), now=world.now)
+        with pytest.raises(SyncLocked) as raised:
+            engine.sync(Kind.EVENT)
+        message = str(raised.value)
+        assert f"pid {live.pid}" in message and this_host() in message
+        assert (world.now - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S") in message
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_holder_on_another_host_blocks_until_its_lease_ends():
+    world = make_world()
+    engine = world.make_engine()
+    _events(world, 1)
+    assert world.state.acquire_lock("default", _holder(os.getpid(), world.now, host="other-host"), now=world.now)
+    with pytest.raises(SyncLocked, match="other-host"):
+        engine.sync(Kind.EVENT)
+    world.advance(minutes=11)
+    assert engine.sync(Kind.EVENT).ok
