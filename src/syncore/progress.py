@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, TextIO
 
-from .abc import Adapter
+from .abc import Adapter, ConnectionCheck
 from .models import Kind, Record, Side
 from .remote import Capabilities, ChangeSet, CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome
 from .results import EventType, SyncEvent
@@ -134,6 +134,9 @@ class ReportingAdapter(Adapter):
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         return self.inner.delete(kind, requests)
+
+    def check_connection(self) -> ConnectionCheck:
+        return self.inner.check_connection()
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
         return self.inner.is_native_id(kind, value)
