@@ -203,7 +203,7 @@ def _sync_kind(run: Run, ctx: Context, kind: Kind) -> int:
             return EXIT_OK
     if plan.safety and not run.args.force:
         review_dir = ctx.path(ctx.config.review_dir)
-        review_dir.mkdir(parents=True, exist_ok=True)
+        review_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
         plan.save(target)
         if not run.args.review:

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import doctor, docs
+from . import docs, doctor
 from .config import save_config
 from .context import DEFAULT_CONFIG, settings_path
 from .errors import ConfigurationError

@@ -8,6 +8,7 @@ conflicts resolved, and the plan saved to JSON and loaded back before :meth:`Syn
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -224,8 +225,11 @@ class Plan:
             raise ConfigurationError(f"not a valid syncore plan file: {exc}", key="plan") from exc
 
     def save(self, path: str | Path) -> None:
-        """Write the plan to ``path`` as JSON."""
-        Path(path).write_text(self.to_json(), encoding="utf-8")
+        """Write the plan to ``path`` as JSON, readable by the owner only (it holds records' contents)."""
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(self.to_json())
+        os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:

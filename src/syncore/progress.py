@@ -17,7 +17,15 @@ from typing import Any, TextIO
 
 from .abc import Adapter, ConnectionCheck
 from .models import Kind, Record, Side
-from .remote import Capabilities, ChangeSet, CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome
+from .remote import (
+    Capabilities,
+    ChangeSet,
+    CreateRequest,
+    DeleteRequest,
+    RemoteRecord,
+    UpdateRequest,
+    WriteOutcome,
+)
 from .results import EventType, SyncEvent
 
 _WRITES = (EventType.CREATED, EventType.UPDATED, EventType.DELETED, EventType.ERROR)

@@ -214,7 +214,7 @@ class AutoSyncRunner:
             reasons.append(f"{open_conflicts} conflict(s) left for review")
         path = None
         if self.review_dir is not None:
-            self.review_dir.mkdir(parents=True, exist_ok=True)
+            self.review_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             path = self.review_dir / f"{plan.profile}-{plan.kind.value}-{started:%Y%m%dT%H%M%SZ}.json"
             plan.save(path)
         if plan.safety and path is not None:

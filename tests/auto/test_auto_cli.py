@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -114,6 +115,8 @@ def test_mass_delete_is_held_until_forced(workdir):
     assert held.returncode == 3
     assert len(side(workdir, "salesforce").records(Kind.EVENT)) == count
     (saved,) = (workdir / "review").glob("*.json")
+    # a plan holds the records' contents: owner-only, like the state file
+    assert (stat.S_IMODE(saved.stat().st_mode), stat.S_IMODE((workdir / "review").stat().st_mode)) == (0o600, 0o700)
     forced = syncore("apply", "--force", str(saved), cwd=workdir)
     assert forced.returncode == 0, forced.stderr
     assert len(side(workdir, "salesforce").records(Kind.EVENT)) < count

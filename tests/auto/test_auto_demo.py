@@ -7,8 +7,8 @@ from datetime import date, datetime
 from syncore import Event, Kind, SqliteStateStore, SyncEngine
 from syncore.config import Config
 from syncore.demo import build_demo_sides, run_demo, sample_data
-from syncore.testing import DemoFileAdapter
 from syncore.review import render_plan, review_plan
+from syncore.testing import DemoFileAdapter
 
 
 def test_sample_week_has_what_the_demo_promises():

@@ -10,7 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncore import Body, ConfigurationError, Contact, Event, Kind, ShowAs, Side, Task, TaskPriority, TaskStatus
+from syncore import (
+    Body,
+    ConfigurationError,
+    Contact,
+    Event,
+    Kind,
+    ShowAs,
+    Side,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
 from syncore.errors import InvalidRecordError
 from syncore.testing.strategies import any_record
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from engine_world import NOW, World
 
 from syncore import (
     Body,
@@ -23,8 +24,6 @@ from syncore import (
 from syncore.errors import RecordRejected, SafetyLimitExceeded, TransientError
 from syncore.results import EventType
 from syncore.state_types import Action, PendingCategory
-
-from engine_world import NOW, World
 
 
 def meeting(subject: str = "Kickoff", hours: int = 24, **fields) -> Event:

@@ -10,8 +10,8 @@ from syncore.models import Kind, Task
 from syncore.remote import CreateRequest
 from syncore.testing.samples import sample_record
 from syncore_outlook import OutlookComAdapter
-from syncore_outlook.adapter import OutlookOptions
 from syncore_outlook import constants as C
+from syncore_outlook.adapter import OutlookOptions
 
 
 def test_default_folders(fake, outlook):

@@ -9,12 +9,13 @@ import time
 from collections import abc as cabc
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import requests
 from simple_salesforce import Salesforce, format_soql
 
-from syncore.abc import Adapter
+from syncore.abc import Adapter, ConnectionCheck
 from syncore.errors import AdapterError, ConfigurationError, RecordRejected, UnsupportedRecord
 from syncore.models import Kind, Record
 from syncore.remote import (
@@ -204,6 +205,25 @@ class SalesforceAdapter(Adapter):
 
     def represent(self, record: Record) -> Record:
         return MAPPINGS[record.kind].represent(record)
+
+    def check_connection(self) -> ConnectionCheck:
+        """One call (the REST resource list); the server's clock from the reply's ``Date`` header."""
+        dates: list[str] = []
+
+        def remember_date(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            if response.headers.get("Date"):
+                dates.append(response.headers["Date"])
+
+        hooks = self.transport.sf.session.hooks["response"]
+        hooks.append(remember_date)  # requests' public response hooks; removed again below
+        try:
+            self.transport.call("connection check", lambda sf: sf.restful(""))
+        finally:
+            hooks.remove(remember_date)
+        server_time = parsedate_to_datetime(dates[-1]) if dates else None
+        sf = self.transport.sf
+        return ConnectionCheck(details=f"signed in at https://{sf.sf_instance} (REST API {sf.sf_version})",
+                               server_time=server_time)
 
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
         rows, new_cursor = self._feeds[self._kind(kind)].changes(cursor)

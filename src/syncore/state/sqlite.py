@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from ..converters import datetime_to_str, make_converter
 from ..abc import StateStore
+from ..converters import datetime_to_str, make_converter
 from ..errors import ConfigurationError
 from ..models import Body, Kind, Side
 from ..snapshots import decode_record, encode_record
