@@ -25,7 +25,15 @@ import attrs
 from . import __version__
 from .context import DEFAULT_CONFIG, Context, build_adapter, open_context
 from .display import Display, side_labels
-from .errors import AdapterError, ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked, SyncoreError
+from .errors import (
+    AdapterError,
+    ConfigurationError,
+    SafetyLimitExceeded,
+    StalePlan,
+    StateStoreError,
+    SyncLocked,
+    SyncoreError,
+)
 from .models import Kind, Side
 from .notify import render_history
 from .plan import Plan
@@ -42,6 +50,7 @@ EXIT_HELD = 3
 EXIT_LOCKED = 4
 EXIT_BACKEND = 5
 EXIT_STALE = 6
+EXIT_STATE = 7
 EXIT_INTERRUPTED = 130
 
 #: every exit code the CLI uses, with its meaning
@@ -54,6 +63,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_LOCKED: "another sync of the same profile is running",
     EXIT_BACKEND: "a backend failed (connection, authentication, quota); the rest is retried later",
     EXIT_STALE: "the plan is stale: a sync ran after it was made; nothing was written, make a new plan",
+    EXIT_STATE: "the state file cannot be read or written (damaged, not a state file, disk full)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -477,6 +487,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except StalePlan as exc:
         print(f"syncore: stale plan: {exc}", file=err)
         return EXIT_STALE
+    except StateStoreError as exc:
+        print(f"syncore: state file problem: {exc}", file=err)
+        return EXIT_STATE
     except ConfigurationError as exc:
         print(f"syncore: error: {exc}", file=err)
         return EXIT_USAGE

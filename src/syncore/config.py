@@ -35,7 +35,7 @@ from .credentials import REFERENCE_FORMS, check_reference
 from .errors import ConfigurationError
 from .models import Kind, Side
 from .notify import Notifications, SummaryPolicy
-from .settings import ConflictPolicy, Direction, KindSettings, SyncSettings
+from .settings import DEFAULT_KIND_SETTINGS, ConflictPolicy, Direction, KindSettings, SyncSettings
 from .timezones import zone
 
 MIN_FREQUENCY = timedelta(minutes=1)
@@ -93,6 +93,10 @@ class AutoSync:
 class Job:
     """One kind's job: what syncs, which way, and what may be written where.
 
+    Field defaults here are the event/task defaults; each kind's own defaults (contacts are never deleted in
+    Salesforce unless asked) come from :data:`~syncore.settings.DEFAULT_KIND_SETTINGS`, also for a
+    ``[jobs.<kind>]`` table that sets only some keys.
+
     :ivar background: "Include … records during background sync?"
     :ivar create_on: sides on which records may be created (likewise ``update_on``, ``delete_on``)
     """
@@ -107,6 +111,12 @@ class Job:
     future_days: int = 365
     include_private: bool = False
 
+    @classmethod
+    def default_for(cls, kind: Kind) -> Job:
+        """The job of ``kind`` as the library's :class:`~syncore.settings.SyncSettings` defaults it."""
+        defaults = DEFAULT_KIND_SETTINGS[kind]
+        return cls(**{field.name: getattr(defaults, field.name) for field in attrs.fields(KindSettings)})
+
     def kind_settings(self) -> KindSettings:
         """This job as the engine's :class:`~syncore.settings.KindSettings`."""
         return KindSettings(
@@ -118,15 +128,20 @@ class Job:
 
 @attrs.frozen(kw_only=True)
 class Jobs:
-    """The three jobs. Deleting contacts in Salesforce is off by default, as in the product."""
+    """The three jobs, defaulted from :data:`~syncore.settings.DEFAULT_KIND_SETTINGS`."""
 
-    event: Job = attrs.Factory(Job)
-    contact: Job = attrs.Factory(lambda: Job(delete_on=frozenset({Side.PIM})))
-    task: Job = attrs.Factory(Job)
+    event: Job = attrs.Factory(lambda: Job.default_for(Kind.EVENT))
+    contact: Job = attrs.Factory(lambda: Job.default_for(Kind.CONTACT))
+    task: Job = attrs.Factory(lambda: Job.default_for(Kind.TASK))
 
     def for_kind(self, kind: Kind) -> Job:
         """The job of ``kind``."""
         return getattr(self, Kind(kind).value)  # type: ignore[no-any-return]
+
+
+def _engine_default(name: str) -> Any:
+    # the library's own default, so the settings file and SyncSettings() cannot drift apart
+    return attrs.fields_dict(SyncSettings)[name].default
 
 
 @attrs.frozen(kw_only=True)
@@ -137,10 +152,10 @@ class Other:
     :ivar min_delete_count: …once it deletes more than this many
     """
 
-    preserve_formatted_bodies: bool = True
-    conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
-    max_delete_ratio: float = 0.5
-    min_delete_count: int = 5
+    preserve_formatted_bodies: bool = _engine_default("preserve_formatted_bodies")
+    conflict_policy: ConflictPolicy = _engine_default("conflict_policy")
+    max_delete_ratio: float = _engine_default("max_delete_ratio")
+    min_delete_count: int = _engine_default("min_delete_count")
 
 
 @attrs.frozen(kw_only=True)
@@ -334,12 +349,27 @@ def validate_config(config: Config) -> Config:
     return config
 
 
+def _with_job_defaults(data: Mapping[str, Any], converter: cattrs.Converter) -> dict[str, Any]:
+    """``data`` with each ``[jobs.<kind>]`` table completed from that kind's defaults (not the generic ones)."""
+    data = dict(data)
+    jobs = data.get("jobs")
+    if isinstance(jobs, Mapping):
+        jobs = dict(jobs)
+        for kind in Kind:
+            given = jobs.get(kind.value)
+            if isinstance(given, Mapping):
+                jobs[kind.value] = {**converter.unstructure(Job.default_for(kind)), **given}
+        data["jobs"] = jobs
+    return data
+
+
 def structure_config(data: Mapping[str, Any]) -> Config:
     """Build and validate a :class:`Config` from parsed TOML.
 
     :raises ConfigurationError: for the first bad key, naming the key, the value and what is allowed
     """
-    config = structure_settings(make_converter(), data, Config)
+    converter = make_converter()
+    config = structure_settings(converter, _with_job_defaults(data, converter), Config)
     return validate_config(config)
 
 

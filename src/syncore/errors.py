@@ -18,6 +18,8 @@
     │       ├─ NotFound
     │       ├─ AlreadyExists
     │       └─ VersionMismatch                the record changed since the version we wrote against
+    ├─ StateStoreError                        the state store cannot be read or written
+    │   └─ StateCorrupt                       the state file failed its integrity check; it is left untouched
     └─ SyncError
         ├─ SafetyLimitExceeded                the plan would delete too much, or a side looks emptied
         ├─ StalePlan                          a plan no longer fits the state it was made from
@@ -120,6 +122,14 @@ class AlreadyExists(PreconditionFailed):
 
 class VersionMismatch(PreconditionFailed):
     """The record changed on the backend after the version the write was based on."""
+
+
+class StateStoreError(SyncoreError):
+    """The state store could not be read or written (the database said why; the message names the store)."""
+
+
+class StateCorrupt(StateStoreError):
+    """The state file is damaged or is not a syncore state file; it was neither used nor changed."""
 
 
 class SyncError(SyncoreError):

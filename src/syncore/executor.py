@@ -25,10 +25,10 @@ import attrs
 from ._ids import new_id
 from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, NotFound, OutcomeUnknown, QuotaExhausted, RateLimited
-from .models import SIDES, Contact, Kind, Record, Side
+from .models import SIDES, Kind, Side
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
-from .results import EventType, RecordError, SyncEvent, SyncResult
+from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
@@ -37,16 +37,6 @@ from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 _STOPPING = (QuotaExhausted, AuthenticationError, RateLimited)
 
 _EVENT_FOR = {Action.CREATE: EventType.CREATED, Action.UPDATE: EventType.UPDATED, Action.DELETE: EventType.DELETED}
-
-
-def describe(record: Record | None) -> str:
-    """A short human label for notifications: the subject, or a contact's name."""
-    if record is None:
-        return "record"
-    if isinstance(record, Contact):
-        name = " ".join(part for part in (record.first_name, record.last_name) if part)
-        return f"contact '{name or record.email or record.company}'"
-    return f"{record.kind.value} '{getattr(record, 'subject', '')}'"
 
 
 class _Stop(Exception):
@@ -225,7 +215,7 @@ class Executor:
             self.result.warnings.append(f"{op.target.value} {outcome.id}: {warning}")
         if self.listening:  # (one event per written record: not built when nobody listens)
             self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
-                                record_id=outcome.id or op.target_id, message=f"{describe(op.record)}: {op.reason}"))
+                                record_id=outcome.id or op.target_id, message=f"{describe_record(op.record)}: {op.reason}"))
         if op.pair_id not in self.failed_pairs and all(o.op_id in self.done for o in self.ops_by_pair[op.pair_id]):
             self._commit_pair(self.pair_plans[op.pair_id])
 
@@ -240,13 +230,14 @@ class Executor:
                 crm_id=found.crm_id, pim_version=None, crm_version=None, base=found.found_base,
                 conflicts=found.found_two_way,
             ))
+        label = describe_record(op.record)
         self.result.errors.append(
             RecordError(side=op.target, native_id=op.target_id or op.source_id, action=op.action, message=str(error),
-                        code=getattr(error, "code", None))
+                        code=getattr(error, "code", None), label=label)
         )
         self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=op.target,
                             record_id=op.target_id or op.source_id,
-                            message=f"{op.action.value} failed: {error}"))
+                            message=f"{op.action.value} of {label} failed: {error}"))
         self._park(op, str(error), PendingCategory.FAILED, count_attempt=True, error=error)
 
     def _park(

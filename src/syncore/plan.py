@@ -127,7 +127,7 @@ class Skip:
     native_id: str
     reason: str
     pending: PendingCategory | None = None
-    #: what a person calls the record (subject or name), when the planner had it
+    #: the record as a person knows it ("event 'Kickoff'"), when the planner had it
     label: str = ""
 
 

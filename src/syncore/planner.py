@@ -14,14 +14,13 @@ import attrs
 
 from ._ids import new_id as _new_id
 from .abc import Adapter, StateStore
-from .display import record_title
 from .errors import CursorExpired, SyncoreError
 from .matching import match
 from .merge import BODY_FIELDS, MergeInput, MergeResult, merge
 from .models import SIDES, Event, Kind, Record, Side, Task
 from .plan import Conflict, FieldChange, Operation, PairPlan, Plan, Skip
 from .remote import ChangeSet, RemoteRecord, fetch_in_batches
-from .results import EventType, SyncEvent
+from .results import EventType, SyncEvent, describe_record
 from .settings import KindSettings, SyncSettings
 from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
@@ -101,14 +100,16 @@ class Planner:
         self.heartbeat()
         return fetch_in_batches(self.adapters[side], self.kind, ids)
 
-    def _skip(self, side: Side, native_id: str, reason: str, pending: PendingCategory | None = None,
-              record: Record | None = None) -> None:
-        self.plan.skipped.append(Skip(side=side, native_id=native_id, reason=reason, pending=pending,
-                                      label=record_title(record)))
+    def _skip(
+        self, side: Side, native_id: str, reason: str, pending: PendingCategory | None = None,
+        record: Record | None = None,
+    ) -> None:
+        label = describe_record(record) if record is not None else ""
+        self.plan.skipped.append(Skip(side=side, native_id=native_id, reason=reason, pending=pending, label=label))
         self.emit(
             SyncEvent(
                 type=EventType.SKIPPED, kind=self.kind, profile=self.profile, side=side, record_id=native_id,
-                message=reason,
+                message=f"{label}: {reason}" if label else reason,
             )
         )
 
@@ -195,7 +196,7 @@ class Planner:
                     # is reported for this record alone (and never looked up: it could fail a whole batched read);
                     # the record is left alone this sync, even where another record's link names it.
                     self._skip(side, item.id, f"its link {item.link[:60]!r} is not a {side.other.value.upper()} "
-                                              f"{self.kind.value} id; clear it to sync this record")
+                                              f"{self.kind.value} id; clear it to sync this record", record=item.record)
                     del current[side][item.id]
                     bad_link[side].add(item.id)
         for side in SIDES:
@@ -340,7 +341,8 @@ class Planner:
             else:
                 # deleting is not allowed there: unpair, and tombstone the survivor so it is not copied back
                 self._skip(survivor, pair.id_on(survivor),
-                           f"deleted in {deleted_side.value.upper()}; deletion not propagated (not allowed)")
+                           f"deleted in {deleted_side.value.upper()}; deletion not propagated (not allowed)",
+                           record=pair.base)
                 self.plan.pairs.append(
                     self._pair_plan(pair, remove=True, tombstones=((survivor, pair.id_on(survivor)),),
                                     settles=settles)
@@ -452,7 +454,8 @@ class Planner:
         source = deleted_side.other
         if not self.job.may("create", deleted_side):
             self._skip(source, survivor.id,
-                       f"deleted in {deleted_side.value.upper()} but edited here; re-creating is not allowed")
+                       f"deleted in {deleted_side.value.upper()} but edited here; re-creating is not allowed",
+                       record=survivor.record)
             self.plan.pairs.append(self._pair_plan(pair, remove=True, settles=settles))
             return
         copy = self._interrupted_copy(pair, survivor, deleted_side)
@@ -622,8 +625,8 @@ class Planner:
             return False
         reason = (f"left alone: the {private[0].value.upper()} record of the pair (found by link or match) is private "
                   "and include_private is off")
-        self._skip(Side.PIM, pim_item.id, reason)
-        self._skip(Side.CRM, crm_item.id, reason)
+        self._skip(Side.PIM, pim_item.id, reason, record=pim_item.record)
+        self._skip(Side.CRM, crm_item.id, reason, record=crm_item.record)
         return True
 
     def _pair_found(

@@ -9,8 +9,18 @@ from typing import Any
 
 import attrs
 
-from .models import Kind, Side
+from .models import Contact, Kind, Record, Side
 from .state_types import Action
+
+
+def describe_record(record: Record | None) -> str:
+    """A short human label for a record in messages: an item's subject, or a contact's name."""
+    if record is None:
+        return "record"
+    if isinstance(record, Contact):
+        name = " ".join(part for part in (record.first_name, record.last_name) if part)
+        return f"contact '{name or record.email or record.company}'"
+    return f"{record.kind.value} '{getattr(record, 'subject', '')}'"
 
 
 class EventType(str, enum.Enum):
@@ -50,6 +60,15 @@ class RecordError:
     action: Action
     message: str
     code: str | None = None
+    #: the record as a person knows it: "event 'Kickoff'", "contact 'Ada Lovelace'"
+    label: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.side.value} {self.action.value} of {self.label or self.native_id}: {self.message}"
+
+
+#: failed records listed by name under a summary table (and kept in the history)
+MAX_ERROR_LINES = 20
 
 
 @attrs.frozen(kw_only=True)
@@ -64,6 +83,8 @@ class Summary:
     errors: int
     duration: timedelta
     held_for_review: bool = False
+    #: one line per failed record, naming it (shown under the table; the first few are kept in the history)
+    error_lines: tuple[str, ...] = ()
 
     @property
     def changes(self) -> int:
@@ -85,6 +106,7 @@ class Summary:
             "errors": self.errors,
             "duration_s": round(self.duration.total_seconds(), 3),
             "held_for_review": self.held_for_review,
+            **({"error_lines": list(self.error_lines[:MAX_ERROR_LINES])} if self.error_lines else {}),
         }
 
     def render(self, labels: Mapping[Side, str] | None = None) -> str:
@@ -111,6 +133,9 @@ class Summary:
         )
         if self.held_for_review:
             out.append("held for review: nothing was written (see the plan)")
+        out.extend(f"  ! {line}" for line in self.error_lines[:MAX_ERROR_LINES])
+        if len(self.error_lines) > MAX_ERROR_LINES:
+            out.append(f"  … and {len(self.error_lines) - MAX_ERROR_LINES} more failed records")
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -153,6 +178,8 @@ class SyncResult:
             errors=len(self.errors) + (1 if self.stopped else 0),
             duration=self.finished_at - self.started_at,
             held_for_review=self.held_for_review,
+            error_lines=tuple(str(error) for error in self.errors) + ((f"stopped: {self.stopped}",)
+                                                                     if self.stopped else ()),
         )
 
     def bump(self, side: Side, action: Action, n: int = 1) -> None:

@@ -116,8 +116,18 @@ def _ratio(instance: Any, attribute: attrs.Attribute[float], value: float) -> No
         )
 
 
+#: Each kind's defaults: the one source for the library (SyncSettings) and the settings file (config.Jobs).
+#: Deleting contacts in Salesforce is off, as in LinkPoint Connect: a contact removed from Outlook is often
+#: just tidied away there, while the CRM keeps the customer.
+DEFAULT_KIND_SETTINGS: dict[Kind, KindSettings] = {
+    Kind.EVENT: KindSettings(),
+    Kind.CONTACT: KindSettings(delete_on=frozenset({Side.PIM})),
+    Kind.TASK: KindSettings(),
+}
+
+
 def _kinds(value: Any) -> dict[Kind, KindSettings]:
-    merged = {kind: KindSettings() for kind in Kind}
+    merged = dict(DEFAULT_KIND_SETTINGS)
     for key, item in dict(value).items():
         try:
             kind = Kind(key)

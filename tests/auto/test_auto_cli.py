@@ -256,3 +256,14 @@ def test_unlock_asks_then_frees_a_dead_holders_lock(workdir):
     assert freed.returncode == 0 and "freed" in freed.stdout
     assert state(workdir).lock_holder("default") is None
     assert syncore("unlock", cwd=workdir).stdout.startswith("profile 'default' is not locked")
+
+
+def test_a_damaged_state_file_is_refused_with_exit_7_and_left_as_it_was(workdir):
+    assert syncore("sync", cwd=workdir).returncode == 0
+    state_file = workdir / "syncore-state.db"
+    data = state_file.read_bytes()
+    state_file.write_bytes(data[: len(data) // 2])
+    result = syncore("sync", cwd=workdir)
+    assert result.returncode == 7
+    assert "damaged" in result.stderr and "Traceback" not in result.stderr
+    assert len(state_file.read_bytes()) == len(data) // 2

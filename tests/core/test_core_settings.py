@@ -102,7 +102,8 @@ def test_sync_settings_defaults():
     assert s.preserve_formatted_bodies is True
     assert s.history_days == 30
     assert set(s.kinds) == set(Kind)
-    assert all(s.for_kind(kind) == KindSettings() for kind in Kind)
+    assert s.for_kind(Kind.EVENT) == s.for_kind(Kind.TASK) == KindSettings()
+    assert s.for_kind(Kind.CONTACT) == KindSettings(delete_on=["pim"])  # not deleted in Salesforce by default
     assert s.retry_base == timedelta(minutes=5) and s.retry_max == timedelta(hours=24)
 
 
@@ -156,3 +157,24 @@ def test_bad_conflict_policy_is_a_configuration_error_listing_allowed_values():
 def test_configuration_error_is_value_error():
     with pytest.raises(ValueError):
         SyncSettings(max_delete_ratio=2)
+
+
+# -- issue 11.9: one source of defaults for the library and the settings file --------------------------------
+def test_the_library_and_the_settings_file_default_every_kind_alike():
+    from syncore.config import loads_config
+
+    library = SyncSettings()
+    for text in ("", "[jobs.contact]\ndirection = \"both\"\n", "[jobs.contact]\n[jobs.event]\n[jobs.task]\n"):
+        file_settings = loads_config(text).sync_settings()
+        assert file_settings.kinds == library.kinds, text
+        assert (file_settings.conflict_policy, file_settings.max_delete_ratio, file_settings.min_delete_count,
+                file_settings.preserve_formatted_bodies) == (library.conflict_policy, library.max_delete_ratio,
+                                                             library.min_delete_count,
+                                                             library.preserve_formatted_bodies)
+
+
+def test_contacts_are_not_deleted_in_salesforce_by_default():
+    # docs/concepts.md: "Deleting contacts in Salesforce is off by default, as in LinkPoint Connect."
+    contact = SyncSettings().for_kind(Kind.CONTACT)
+    assert not contact.may("delete", Side.CRM) and contact.may("delete", Side.PIM)
+    assert SyncSettings().for_kind(Kind.EVENT).may("delete", Side.CRM)

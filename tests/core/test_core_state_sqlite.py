@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncore import Body, ConfigurationError, Contact, Event, Kind, Side, SqliteStateStore, Task
+from syncore.errors import StateCorrupt
 from syncore.state._schema import SCHEMA_VERSION
 from syncore.state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
 
@@ -473,3 +474,56 @@ def test_committed_transaction_is_visible_to_another_connection(tmp_path):
             b.close()
     finally:
         a.close()
+
+
+# -- issue 11.7: a damaged state file is refused when it is opened --------------------------------------------
+def _filled(tmp_path):
+    path = tmp_path / "state.db"
+    store = SqliteStateStore(path)
+    store.save_pairs([pair(f"p{i}", f"pim-{i}", f"crm-{i}") for i in range(400)])
+    store.close()
+    return path
+
+
+def test_a_truncated_state_file_is_refused_with_a_clear_error(tmp_path):
+    path = _filled(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(StateCorrupt, match="damaged or not a syncore state file"):
+        SqliteStateStore(path)
+    assert len(path.read_bytes()) == len(data) // 3  # left as it was
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is a text file, not SQLite\n" * 200)
+    with pytest.raises(StateCorrupt):
+        SqliteStateStore(path)
+
+
+def test_a_damaged_page_that_still_reads_is_refused_by_quick_check(tmp_path):
+    # The probe's case: the file opens and simple queries work, so syncore used to run on it (exit 0), while
+    # PRAGMA integrity_check calls it malformed. Find such damage: zero a cell-pointer array of a b-tree page.
+    path = _filled(tmp_path)
+    original = path.read_bytes()
+    page_size = int.from_bytes(original[16:18], "big")
+    damaged = None
+    for page in range(len(original) // page_size, 1, -1):
+        data = bytearray(original)
+        data[(page - 1) * page_size + 8 : (page - 1) * page_size + 40] = bytes(32)
+        candidate = tmp_path / f"damaged-{page}.db"
+        candidate.write_bytes(bytes(data))
+        probe = sqlite3.connect(candidate)
+        try:
+            reads = probe.execute("SELECT COUNT(*) FROM pairs").fetchone()[0] == 400
+            broken = probe.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+        except sqlite3.DatabaseError:
+            reads = False
+        finally:
+            probe.close()
+        if reads and broken:
+            damaged = candidate
+            break
+    assert damaged is not None, "no damage of that shape left the file readable"
+    with pytest.raises(StateCorrupt, match="damaged"):
+        SqliteStateStore(damaged)

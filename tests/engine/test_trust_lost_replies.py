@@ -81,3 +81,15 @@ def test_lost_replies_on_contacts_both_ways_leave_one_record_each():
     engine.sync(Kind.CONTACT)
     for side in (world.pim, world.crm):
         assert sorted(c.email for c in side.records(Kind.CONTACT).values()) == ["ada@example.com", "alan@example.com"]
+
+
+def test_a_failed_record_is_named_by_its_subject_in_the_result_and_the_summary():
+    world = make_world()
+    engine = world.make_engine()
+    _meetings(world, 2)
+    world.crm.fail_record(lambda record: record.subject == "Call 1")
+    result = engine.sync(Kind.EVENT)
+    (error,) = result.errors
+    assert error.label == "event 'Call 1'"
+    assert "event 'Call 1'" in result.summary.render()
+    assert any("event 'Call 1'" in line for line in result.summary.as_dict()["error_lines"])

@@ -17,7 +17,7 @@ import attrs
 
 from ..abc import StateStore
 from ..converters import datetime_to_str, make_converter
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, StateCorrupt, StateStoreError
 from ..models import Body, Kind, Side
 from ..snapshots import decode_record, encode_record
 from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
@@ -54,9 +54,27 @@ class SqliteStateStore(StateStore):
             self._create_owner_only(Path(self.path))
         self._lock = threading.RLock()
         self._depth = 0
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._check_integrity()
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise self._corrupt(str(exc)) from exc
+
+    def _corrupt(self, problem: str) -> StateCorrupt:
+        return StateCorrupt(
+            f"state file {self.path} is damaged or not a syncore state file ({problem}); it was not used or "
+            "changed. Move it aside and sync again: syncore re-pairs existing records by link and by match "
+            "(docs/troubleshooting.md, \"damaged state file\")"
+        )
+
+    def _check_integrity(self) -> None:
+        # quick_check reads every page once (not the index cross-checks of integrity_check): a damaged or
+        # truncated file is refused before anything trusts it, instead of failing later mid-sync.
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchmany(3)]
+        if problems != ["ok"]:
+            raise self._corrupt("; ".join(problems))
 
     @staticmethod
     def _create_owner_only(path: Path) -> None:
@@ -92,7 +110,8 @@ class SqliteStateStore(StateStore):
         with self._lock:
             outer = self._depth == 0
             if outer:
-                self._db.execute("BEGIN IMMEDIATE")
+                with self._errors():
+                    self._db.execute("BEGIN IMMEDIATE")
             self._depth += 1
             try:
                 yield
@@ -103,15 +122,31 @@ class SqliteStateStore(StateStore):
                 raise
             self._depth -= 1
             if outer:
-                self._db.execute("COMMIT")
+                try:
+                    with self._errors():
+                        self._db.execute("COMMIT")
+                except StateStoreError:
+                    if self._db.in_transaction:  # (a failed COMMIT leaves the transaction open)
+                        self._db.execute("ROLLBACK")
+                    raise
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
-        with self._lock:
+        with self._lock, self._errors():
             return self._db.execute(sql, tuple(params))
 
     def _many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        with self.transaction():
+        with self.transaction(), self._errors():
             self._db.executemany(sql, [tuple(row) for row in rows])
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's errors as syncore's: the message names the file (a corrupt page, a full disk, a lock)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) or "malformed" not in str(exc):
+                raise StateStoreError(f"state file {self.path}: {exc}") from exc
+            raise self._corrupt(str(exc)) from exc
 
     # -- pairs ---------------------------------------------------------------------------------------------
     def _pair(self, row: tuple[Any, ...]) -> Pair:

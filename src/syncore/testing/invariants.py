@@ -14,15 +14,16 @@ def assert_in_step(
     state: StateStore, profile: str, kind: Kind, records: dict[Side, dict[str, Record]],
     represent_crm: Callable[[Record], Record],
 ) -> list[Pair]:
-    """Every record is paired exactly once (unless pending as an ambiguous match), every pair points at two
-    existing records, and the two hold the same values as the CRM represents them (a kept formatted Outlook
-    body excepted). Returns the pairs."""
+    """Every record is paired exactly once (unless pending as an ambiguous match, or left behind on purpose
+    because deleting it was not allowed: tombstoned), every pair points at two existing records, and the two hold
+    the same values as the CRM represents them (a kept formatted Outlook body excepted). Returns the pairs."""
     pairs = list(state.iter_pairs(profile, kind))
     ambiguous = {(p.side, p.native_id) for p in state.pending(profile, kind) if p.category is PendingCategory.AMBIGUOUS}
     for side in SIDES:
         paired = [p.id_on(side) for p in pairs]
         assert len(paired) == len(set(paired)), "a record is in two pairs"
         unpaired = set(records[side]) - set(paired) - {i for s, i in ambiguous if s is side}
+        unpaired -= state.tombstoned(profile, kind, side, unpaired)
         assert not unpaired, f"{side.value} records never synced: {[records[side][i] for i in unpaired]}"
         assert set(paired) <= set(records[side]), "a pair points at a record that is gone"
     for pair in pairs:
