@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from . import __version__
+from ._files import make_private_dirs
 from .context import DEFAULT_CONFIG, Context, build_adapter, open_context
 from .display import Display, side_labels
 from .errors import (
@@ -177,8 +178,7 @@ def cmd_plan(run: Run) -> int:
         run.say(render_plan(plan, run.display))
         if run.args.out:
             target = _plan_path(run.args.out, kind, len(kinds) > 1)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            plan.save(target)
+            plan.save(target)  # creates missing folders owner-only
             run.say(f"plan saved to {target}; apply it with: {run.command('apply', str(target))}")
     return EXIT_OK
 
@@ -213,7 +213,7 @@ def _sync_kind(run: Run, ctx: Context, kind: Kind) -> int:
             return EXIT_OK
     if plan.safety and not run.args.force:
         review_dir = ctx.path(ctx.config.review_dir)
-        review_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(review_dir)
         target = review_dir / f"{plan.profile}-{kind.value}-{plan.plan_id[:8]}.json"
         plan.save(target)
         if not run.args.review:

@@ -160,6 +160,10 @@ class Executor:
             except AdapterError as exc:
                 # the whole call failed: every record in it is retried later, the other batches go on
                 outcomes = [WriteOutcome(ref=op.op_id, error=exc) for op in batch]
+            # A call can outlast the lease (a paused laptop, a throttled server): if another sync took the
+            # lock meanwhile, this one stores nothing more. The batch's intents stay open, so whoever syncs
+            # next recognises what it wrote (by link or fingerprint), exactly as after a crash.
+            self.heartbeat()
             with self._storing():
                 for op, outcome in zip(batch, outcomes, strict=True):
                     self._settle(op, outcome)

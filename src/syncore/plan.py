@@ -8,7 +8,6 @@ conflicts resolved, and the plan saved to JSON and loaded back before :meth:`Syn
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import attrs
 import cattrs
 
+from ._files import write_private_text
 from .converters import make_converter, structure_tagged, unstructure_tagged
 from .errors import ConfigurationError
 from .models import Body, Kind, Record, Side
@@ -225,11 +225,9 @@ class Plan:
             raise ConfigurationError(f"not a valid syncore plan file: {exc}", key="plan") from exc
 
     def save(self, path: str | Path) -> None:
-        """Write the plan to ``path`` as JSON, readable by the owner only (it holds records' contents)."""
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(self.to_json())
-        os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT
+        """Write the plan to ``path`` as JSON, owner-only (0600; a folder it creates is 0700): it holds both
+        sides' record contents."""
+        write_private_text(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import attrs
 
+from ._files import make_private_dirs
 from .engine import SyncEngine
 from .errors import AdapterError, QuotaExhausted, SyncLocked, SyncoreError, TransientError
 from .models import Kind
@@ -214,7 +215,7 @@ class AutoSyncRunner:
             reasons.append(f"{open_conflicts} conflict(s) left for review")
         path = None
         if self.review_dir is not None:
-            self.review_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dirs(self.review_dir)
             path = self.review_dir / f"{plan.profile}-{plan.kind.value}-{started:%Y%m%dT%H%M%SZ}.json"
             plan.save(path)
         if plan.safety and path is not None:

@@ -7,6 +7,10 @@ Invariants checked after every fault-free sync round:
 * no user edit is lost unless a conflict on that field was reported (or a later edit replaced it);
 * a second sync plans zero operations.
 
+Besides crashes and failed calls, the faults include replies lost after the server wrote (OutcomeUnknown), plans
+saved and applied later by another engine (refused once stale), and a sync paused past its lock's lease while a
+second engine syncs the same kind (the first must stop without storing anything more).
+
 One outcome is documented rather than prevented: when a crash leaves a created copy on a side that cannot
 store links, and a user edits that copy before the next sync, nothing can tell the copy from a new record
 any more, so it is synced as one (a duplicate of its origin). With link support it is always recovered.
@@ -28,7 +32,11 @@ from syncore.errors import (
     RateLimited,
     RecordRejected,
     SimulatedCrash,
+    StalePlan,
+    SyncLocked,
 )
+from syncore.locking import LEASE
+from syncore.plan import Plan
 from syncore.merge import BODY_FIELDS
 from syncore.models import Body
 from syncore.testing import MemoryAdapter
@@ -54,6 +62,41 @@ def edit_values(kind: Kind, field: str) -> st.SearchStrategy[object]:
 
 def kind_of(record) -> Kind:
     return record.kind
+
+
+class PausingAdapter(MemoryAdapter):
+    """A memory side whose write calls can run something (another engine's sync) when they end: a process
+    paused right after a call, before it hears the answer."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pause_after: list[int] = []  # countdown of write calls; the pause comes after the last
+        self.on_pause = lambda: None
+
+    def _after_call(self) -> None:
+        if self.pause_after:
+            self.pause_after[0] -= 1
+            if self.pause_after[0] < 0:
+                self.pause_after.clear()
+                self.on_pause()
+
+    def create(self, kind, requests):
+        try:
+            return super().create(kind, requests)
+        finally:
+            self._after_call()
+
+    def update(self, kind, requests):
+        try:
+            return super().update(kind, requests)
+        finally:
+            self._after_call()
+
+    def delete(self, kind, requests):
+        try:
+            return super().delete(kind, requests)
+        finally:
+            self._after_call()
 
 
 class SyncMachine(RuleBasedStateMachine):
@@ -87,16 +130,20 @@ class SyncMachine(RuleBasedStateMachine):
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans())
     def setup(self, policy: ConflictPolicy, pim_links: bool, crm_links: bool, pim_unread: bool) -> None:
         # pim_unread: the PIM's feed lists ids and versions only, as EWS does; the engine fetches what it needs
-        self.pim = MemoryAdapter(name="pim", formatted_bodies=True, link_ids=pim_links, batch_size=3,
-                                 clock=self.now, unread_changes=pim_unread)
-        self.crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, batch_size=4,
-                                 clock=self.now)
+        self.pim = PausingAdapter(name="pim", formatted_bodies=True, link_ids=pim_links, batch_size=3,
+                                  clock=self.now, unread_changes=pim_unread)
+        self.crm = PausingAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, batch_size=4,
+                                  clock=self.now)
         self.sides = {Side.PIM: self.pim, Side.CRM: self.crm}
         self.state = SqliteStateStore(":memory:")
         self.settings = SyncSettings(conflict_policy=policy, min_delete_count=10**6,
                                      retry_base=timedelta(0), retry_max=timedelta(0))
         self.engine = SyncEngine(pim=self.pim, crm=self.crm, state=self.state, settings=self.settings,
                                  clock=self.now)
+        #: a second process syncing the same profile (applies saved plans, runs while the first is paused)
+        self.other = SyncEngine(pim=self.pim, crm=self.crm, state=self.state, settings=self.settings,
+                                clock=self.now)
+        self.saved: dict[Kind, Plan] = {}
 
     def now(self) -> datetime:
         return self.clock
@@ -188,6 +235,26 @@ class SyncMachine(RuleBasedStateMachine):
     def crash_between_writes(self, side: Side, writes: int) -> None:
         self.sides[side].crash_after(writes)
 
+    @rule(side=st.sampled_from(Side))
+    def lose_a_reply(self, side: Side) -> None:
+        self.sides[side].lose_replies(1)
+
+    @rule(side=st.sampled_from(Side), calls=st.integers(0, 2), kind=st.sampled_from(Kind))
+    def pause_past_the_lease(self, side: Side, calls: int, kind: Kind) -> None:
+        """After ``calls`` more write calls on ``side``, the syncing process stalls past its lease and a second
+        process syncs ``kind`` meanwhile (if its turn comes first, the paused one must stop, not carry on)."""
+
+        def second_process_syncs() -> None:
+            self.clock += LEASE + timedelta(minutes=1)
+            self.sides[side].on_pause = lambda: None
+            try:
+                self._sync(kind, self.other)
+            except (AdapterError, SimulatedCrash, SyncLocked):
+                pass
+
+        self.sides[side].pause_after[:] = [calls]
+        self.sides[side].on_pause = second_process_syncs
+
     # -- syncing -----------------------------------------------------------------------------------------------
     @rule(kind=st.sampled_from(Kind))
     def sync_with_faults(self, kind: Kind) -> None:
@@ -195,17 +262,53 @@ class SyncMachine(RuleBasedStateMachine):
         before = {side: set(self.sides[side].created_from) for side in Side}
         try:
             self._sync(kind)
-        except SimulatedCrash:
-            for side in Side:
-                if not self.sides[side].capabilities.link_ids:
-                    self.orphans |= {(side, i) for i in set(self.sides[side].created_from) - before[side]}
+        except (AdapterError, SimulatedCrash, SyncLocked):
+            pass  # a call failed, the process died or lost its lock; the next sync must pick up the pieces
+        self._note_orphans(kind, before)
+
+    def _note_orphans(self, kind: Kind, before: dict[Side, set[str]]) -> None:
+        # Copies written but left unpaired (a crash, a lost reply, a lost lock) on a side that cannot store links
+        # are only recognisable by their content until a good sync recovers them.
+        for side in Side:
+            if self.sides[side].capabilities.link_ids:
+                continue
+            new = set(self.sides[side].created_from) - before[side]
+            paired = {p.id_on(side) for p in self.state.pairs_for(self.settings.profile, kind,
+                                                                  **{f"{side.value}_ids": list(new)})}
+            self.orphans |= {(side, i) for i in new - paired}
+
+    @rule(kind=st.sampled_from(Kind))
+    def save_a_plan(self, kind: Kind) -> None:
+        """`syncore plan -o plan.json`: a plan kept for later, while other syncs may run."""
+        self.tick()
+        try:
+            self.saved[kind] = self.engine.plan(kind)
         except AdapterError:
-            pass  # a call failed; the next sync must pick up the pieces
+            pass
+
+    @rule(kind=st.sampled_from(Kind))
+    def apply_the_saved_plan(self, kind: Kind) -> None:
+        """`syncore apply plan.json` in another process: refused once a sync has written since it was made."""
+        plan = self.saved.pop(kind, None)
+        if plan is None:
+            return
+        started = self.tick()
+        before = {side: set(self.sides[side].created_from) for side in Side}
+        try:
+            self._apply(kind, plan, started, self.other, recheck=True)
+        except StalePlan:
+            pass
+        except (AdapterError, SimulatedCrash, SyncLocked):
+            pass
+        finally:
+            self._note_synced_edits(kind, started)
+        self._note_orphans(kind, before)
 
     @rule(kind=st.sampled_from(Kind))
     def sync_clean(self, kind: Kind) -> None:
         for adapter in self.sides.values():
             adapter.clear_faults()
+            adapter.pause_after.clear()
         start_seq = self.tick()
         self.net_at_clean = dict(self.net_before)
         # Two rounds: the first may be retrying what faults left behind (pending items, open intents).
@@ -218,15 +321,16 @@ class SyncMachine(RuleBasedStateMachine):
         self.check_no_lost_edit(kind)
         self.clean_sync_seq[kind] = start_seq
 
-    def _sync(self, kind: Kind) -> None:
+    def _sync(self, kind: Kind, engine: SyncEngine | None = None) -> None:
+        engine = engine or self.engine
         started = self.tick()
         try:
-            self._plan_and_apply(kind, started)
+            with engine.locked():
+                self._apply(kind, engine.plan(kind), started, engine)
         finally:
             self._note_synced_edits(kind, started)
 
-    def _plan_and_apply(self, kind: Kind, started: int) -> None:
-        plan = self.engine.plan(kind)
+    def _apply(self, kind: Kind, plan: Plan, started: int, engine: SyncEngine, *, recheck: bool = False) -> None:
         for conflict in plan.conflicts:
             pair = next(p for p in plan.pairs if p.pair_id == conflict.pair_id)
             for native_id in (pair.pim_id, pair.crm_id):
@@ -234,7 +338,7 @@ class SyncMachine(RuleBasedStateMachine):
                     self.conflicts.add((kind, native_id, conflict.field))
         # The mass-delete and emptied-side guards have their own tests; here a refused plan is forced, as a
         # user who reviewed it would.
-        result = self.engine.apply(plan, recheck=False, force=True)
+        result = engine.apply(plan, recheck=recheck, force=True)
         if result.ok:
             self.good_syncs[kind].append(started)
             self.net_before = {k: v for k, v in self.net_before.items()

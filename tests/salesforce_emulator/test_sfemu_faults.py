@@ -34,6 +34,24 @@ def test_dropped_connection(emu, sf):
     assert sf.query("SELECT Id FROM Contact")["done"] is True
 
 
+def test_lost_reply_does_the_write_then_closes_the_socket(emu):
+    """``lose_replies``: the collection create is processed, the client sees only a closed connection."""
+    emu.faults.lose_replies(1, op="composite_create")
+    http = emu.session()
+    token = emu.issue_token()
+    url = f"{emu.instance_url}/services/data/v59.0/query/?q=SELECT+Id+FROM+Contact"
+    # another operation passes untouched
+    assert http.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    body = {"allOrNone": False, "records": [{"attributes": {"type": "Contact"}, "LastName": "Lost"}]}
+    with pytest.raises(requests.exceptions.ConnectionError):
+        http.post(f"{emu.instance_url}/services/data/v59.0/composite/sobjects", json=body,
+                  headers={"Authorization": f"Bearer {token}"})
+    assert [row["LastName"] for row in emu.all("Contact")] == ["Lost"], "the write happened"
+    again = http.post(f"{emu.instance_url}/services/data/v59.0/composite/sobjects", json=body,
+                      headers={"Authorization": f"Bearer {token}"})
+    assert again.status_code == 200, "one reply lost, then normal service"
+
+
 def test_latency(emu, sf):
     emu.faults.set_latency(0.2)
     started = time.monotonic()

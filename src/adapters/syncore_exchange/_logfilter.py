@@ -1,34 +1,19 @@
-"""Keep credentials out of exchangelib's debug log.
+"""Keep credentials out of every log line: exchangelib's, and those of requests_oauthlib, oauthlib, urllib3 ...
 
-exchangelib logs every request's headers at DEBUG level (``exchangelib.util``), ``Authorization: Basic
-<base64 user:password>`` or ``Bearer <token>`` included. A filter on those loggers rewrites the header value
-before any handler sees the record; it changes nothing else.
+exchangelib logs every request's headers at DEBUG level (``exchangelib.util``: ``Authorization: Basic
+<base64 user:password>`` or ``Bearer <token>``), and requests_oauthlib logs the whole OAuth token dict
+(``requests_oauthlib.oauth2_session``: "Adding token {'access_token': ...}") on every request. The core's
+:mod:`syncore.redaction` scrubs every log record of every logger; this adapter registers its secrets with it.
 """
 
 from __future__ import annotations
 
-import logging
-import re
+from collections.abc import Iterable
 
-_AUTH_HEADER = re.compile(r"""(['"]?Authorization['"]?\s*[:=]\s*['"]?)([A-Za-z0-9]+ )?[^'",}\s]+""", re.IGNORECASE)
-#: exchangelib modules that log request headers
-LOGGERS = ("exchangelib.util", "exchangelib.protocol", "exchangelib.services.common")
+from syncore import redaction
 
 
-class RedactAuthorization(logging.Filter):
-    """Replace the value of any ``Authorization`` header in a log record by ``***``."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "uthorization" in message:
-            record.msg = _AUTH_HEADER.sub(lambda m: m.group(1) + (m.group(2) or "") + "***", message)
-            record.args = ()
-        return True
-
-
-def install() -> None:
-    """Attach the filter once to each exchangelib logger that logs headers."""
-    for name in LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactAuthorization) for f in logger.filters):
-            logger.addFilter(RedactAuthorization())
+def install(secrets: Iterable[str] = ()) -> None:
+    """Register the adapter's password or token and make sure every log record is scrubbed."""
+    redaction.register_secrets(*secrets)
+    redaction.install()

@@ -72,7 +72,7 @@ class ExchangeAdapter(Adapter):
         secrets: Sequence[str] = (),
     ) -> None:
         _link.register()
-        _logfilter.install()
+        _logfilter.install(secrets)
         self.account = account
         self._kinds = frozenset(Kind(k) for k in kinds)
         self._folder_options = dict(folders or {})

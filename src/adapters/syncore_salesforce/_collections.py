@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from syncore.errors import AdapterError
+from syncore.errors import AdapterError, TransientError
+from syncore.remote import WriteOutcome
 
 from ._transport import Transport
-from .errors import RETRYABLE_RECORD_CODES
+from .converter import to18
+from .errors import RETRYABLE_RECORD_CODES, record_error
 
 #: sObject Collections accept at most 200 records per create/update/upsert/delete call (reference §3.2, §4)
 MAX_WRITE_BATCH = 200
@@ -40,11 +42,11 @@ def _check(size: int, limit: int) -> None:
 
 
 def create(transport: Transport, sobject: str, records: Sequence[dict[str, Any]]) -> list[Result]:
-    """Create records; not idempotent, so a dropped connection is not retried (see :mod:`._transport`)."""
+    """Create records; not idempotent, so a call without an answer is not sent again (see :mod:`._transport`)."""
     _check(len(records), MAX_WRITE_BATCH)
     body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
     return transport.call(f"{sobject} create", lambda sf: sf.restful("composite/sobjects", method="POST", json=body),
-                          idempotent=False)
+                          write=True, idempotent=False)
 
 
 def upsert(transport: Transport, sobject: str, field: str, records: Sequence[dict[str, Any]]) -> list[Result]:
@@ -52,14 +54,16 @@ def upsert(transport: Transport, sobject: str, field: str, records: Sequence[dic
     _check(len(records), MAX_WRITE_BATCH)
     body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
     return transport.call(f"{sobject} upsert",
-                          lambda sf: sf.restful(f"composite/sobjects/{sobject}/{field}", method="PATCH", json=body))
+                          lambda sf: sf.restful(f"composite/sobjects/{sobject}/{field}", method="PATCH", json=body),
+                          write=True)
 
 
 def update(transport: Transport, sobject: str, records: Sequence[dict[str, Any]]) -> list[Result]:
     """Update records (each carries its ``Id``); only the fields present are written."""
     _check(len(records), MAX_WRITE_BATCH)
     body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
-    return transport.call(f"{sobject} update", lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body))
+    return transport.call(f"{sobject} update", lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body),
+                          write=True)
 
 
 def delete(transport: Transport, sobject: str, ids: Sequence[str]) -> list[Result]:
@@ -67,7 +71,7 @@ def delete(transport: Transport, sobject: str, ids: Sequence[str]) -> list[Resul
     _check(len(ids), MAX_WRITE_BATCH)
     params = {"ids": ",".join(ids), "allOrNone": "false"}
     return transport.call(f"{sobject} delete", lambda sf: sf.restful("composite/sobjects", method="DELETE",
-                                                                     params=params))
+                                                                     params=params), write=True)
 
 
 def retrieve(transport: Transport, sobject: str, ids: Sequence[str], fields: Sequence[str]) -> list[Any]:
@@ -114,3 +118,55 @@ def with_lock_retries(
         sleep(backoff * 2**attempt)
         pending = retry
     return results  # type: ignore[return-value]
+
+
+def error_of(result: Result, sobject: str) -> AdapterError:
+    """One record's failure: the whole-call error that stopped its retry, or its own collection errors."""
+    failure = result.get(CALL_FAILURE)
+    return failure if isinstance(failure, AdapterError) else record_error(result.get("errors") or [], sobject)
+
+
+def send_in_batches(
+    sobject: str,
+    ready: list[tuple[str, tuple[dict[str, Any], tuple[str, ...]]]],
+    outcomes: dict[str, WriteOutcome],
+    versions: dict[str, str],
+    call: Callable[[list[dict[str, Any]]], list[Result]],
+    *,
+    sleep: Callable[[float], None],
+    backoff: float,
+    answered: bool = False,
+) -> bool:
+    """Send ``(ref, (payload, warnings))`` items in batches of :data:`MAX_WRITE_BATCH`, each with
+    :func:`with_lock_retries`, and record one outcome per ref. Returns whether any call got an answer.
+
+    A whole-call failure before any answer propagates (nothing was written). After an answer it becomes
+    the outcome of that batch's records, so the records already written keep their ids.
+    """
+    for start in range(0, len(ready), MAX_WRITE_BATCH):
+        chunk = ready[start : start + MAX_WRITE_BATCH]
+        try:
+            results = with_lock_retries(lambda indexes, chunk=chunk: call([chunk[i][1][0] for i in indexes]),
+                                        len(chunk), sleep=sleep, backoff=backoff)
+        except AdapterError as exc:
+            if not answered:
+                raise
+            fail_rest([ref for ref, _ in ready[start:]], len(chunk), exc, outcomes)
+            return answered
+        answered = True
+        for (ref, (_, warnings)), result in zip(chunk, results, strict=True):
+            if result.get("success"):
+                outcomes[ref] = WriteOutcome(ref=ref, id=to18(result["id"]), version=versions.get(ref),
+                                             warnings=warnings)
+            else:
+                outcomes[ref] = WriteOutcome(ref=ref, error=error_of(result, sobject))
+    return answered
+
+
+def fail_rest(refs: list[str], failed: int, exc: AdapterError, outcomes: dict[str, WriteOutcome]) -> None:
+    """The first ``failed`` refs were in the call that failed with ``exc``; the others were never sent."""
+    for ref in refs[:failed]:
+        outcomes[ref] = WriteOutcome(ref=ref, error=exc)
+    unsent = TransientError(f"not sent: an earlier batch of this call failed ({exc})", code="NOT_SENT")
+    for ref in refs[failed:]:
+        outcomes[ref] = WriteOutcome(ref=ref, error=unsent)

@@ -2,12 +2,19 @@
 
 Policy (reference §3.5, §6.4):
 
+* No client yet (built from settings): the first call signs in (errors as in :mod:`._auth`).
 * ``INVALID_SESSION_ID`` (401): log in again **once** and retry the call; a second 401 is an
   :class:`~syncore.errors.AuthenticationError`. A client that cannot re-login (session id auth) fails at once.
 * ``REQUEST_LIMIT_EXCEEDED`` (403): :class:`~syncore.errors.QuotaExhausted` at once, never retried.
-* HTTP 500/502/503 and dropped connections: up to ``max_retries`` retries with exponential back-off
-  (``sleep`` is injectable), then :class:`~syncore.errors.TransientError`. A call that is not idempotent (a plain
-  create) is not retried after a dropped connection: the server may have done it, and a retry could duplicate.
+* A connection that could not be made (refused, unknown host, connect timeout): the request never left, so
+  any call - even a plain create - is retried up to ``max_retries`` times with exponential back-off
+  (``sleep`` is injectable), then :class:`~syncore.errors.TransientError` naming the host.
+* No answer after sending (dropped connection, read timeout) and HTTP 5xx: an idempotent call (a read, an
+  update, a delete, an upsert by external id) is retried the same way. A plain create is not: the server may
+  have made the records, and a second call could duplicate them.
+* When a write still has no answer, or got a 5xx, its outcome is unknown: :class:`~syncore.errors.OutcomeUnknown`
+  (the engine keeps the write's intent open and looks for what was made before writing again). A read that
+  keeps failing is a plain TransientError. See :func:`.errors.request_was_sent` for which failure is which.
 * The API budget (:class:`~._limits.ApiBudget`) is checked before and updated after every call.
 """
 
@@ -18,15 +25,14 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
-from syncore.errors import AdapterError, AuthenticationError, TransientError
+from syncore.errors import AdapterError, AuthenticationError
 
 from ._auth import ClientFactory
 from ._limits import ApiBudget
-from .errors import RETRYABLE_STATUSES, call_error
+from .errors import NETWORK_ERRORS, RETRYABLE_STATUSES, call_error, network_error, request_was_sent
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +49,7 @@ class Transport:
 
     def __init__(
         self,
-        sf: Salesforce,
+        sf: Salesforce | None,
         *,
         relogin: ClientFactory | None = None,
         budget: ApiBudget | None = None,
@@ -51,6 +57,9 @@ class Transport:
         backoff: float = BACKOFF_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if sf is None and relogin is None:
+            raise ValueError("a Transport needs a client or a way to sign in")
+        #: the client; None until the first call signs in
         self.sf = sf
         self.relogin = relogin
         self.budget = budget or ApiBudget()
@@ -60,12 +69,18 @@ class Transport:
         #: how many re-logins this transport made (for diagnostics and tests)
         self.relogins = 0
 
-    def call(self, what: str, fn: Callable[[Salesforce], T], *, idempotent: bool = True) -> T:
-        """Run ``fn(sf)``; ``what`` names the call in errors and logs (never a credential)."""
+    def call(self, what: str, fn: Callable[[Salesforce], T], *, write: bool = False, idempotent: bool = True) -> T:
+        """Run ``fn(sf)``; ``what`` names the call in errors and logs (never a credential).
+
+        :param write: the call changes data (its failures after sending are OutcomeUnknown)
+        :param idempotent: sending it twice does no harm (reads, updates, deletes, upserts; not a plain create)
+        """
         attempt = 0
         relogged = False
         while True:
             self.budget.check()
+            if self.sf is None:
+                self.sf = self._sign_in()
             try:
                 result = fn(self.sf)
             except SalesforceExpiredSession as exc:
@@ -78,20 +93,19 @@ class Transport:
                 continue
             except SalesforceError as exc:
                 self._observe()
-                if getattr(exc, "status", None) in RETRYABLE_STATUSES and attempt < self.max_retries:
+                status = getattr(exc, "status", None)
+                if status in RETRYABLE_STATUSES and idempotent and attempt < self.max_retries:
                     attempt += 1
-                    self._pause(what, attempt, f"HTTP {exc.status}")
+                    self._pause(what, attempt, f"HTTP {status}")
                     continue
-                raise call_error(exc, what) from exc
-            except requests.ConnectionError as exc:
-                if idempotent and attempt < self.max_retries:
+                raise call_error(exc, what, write=write) from exc
+            except NETWORK_ERRORS as exc:
+                sent = request_was_sent(exc)
+                if (idempotent or not sent) and attempt < self.max_retries:
                     attempt += 1
-                    self._pause(what, attempt, "connection dropped")
+                    self._pause(what, attempt, "connection dropped" if sent else "cannot connect")
                     continue
-                message = f"Salesforce {what} failed: connection dropped"
-                if not idempotent:
-                    message += " (not retried: the server may have made the change; the next sync re-matches)"
-                raise TransientError(message, code="CONNECTION_DROPPED") from exc
+                raise network_error(exc, what, write=write) from exc
             self._observe()
             return result
 
@@ -104,14 +118,17 @@ class Transport:
         self.budget.observe(getattr(self.sf, "api_usage", None))
 
     def _login_again(self, what: str) -> Salesforce:
-        assert self.relogin is not None
         self.relogins += 1
+        return self._sign_in(f"{what} (re-login)")
+
+    def _sign_in(self, what: str = "login") -> Salesforce:
+        assert self.relogin is not None
         try:
             return self.relogin()
         except AdapterError:
             raise
         except SalesforceError as exc:
-            raise call_error(exc, f"{what} (re-login)") from exc
+            raise call_error(exc, what) from exc
 
     @staticmethod
     def _auth_error(what: str, exc: Exception, relogged: bool) -> AuthenticationError:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections import abc as cabc
@@ -13,7 +11,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import requests
-from simple_salesforce import Salesforce, format_soql
+from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
 from syncore.errors import AdapterError, ConfigurationError, RecordRejected, UnsupportedRecord
@@ -36,21 +34,16 @@ from ._describe import DescribeCache
 from ._limits import ApiBudget
 from ._mapping import Mapping, WriteContext, contacts, content_version, events, tasks
 from ._query import DEFAULT_OVERLAP, ChangeFeed
+from ._scope import Scope
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
-from .converter import to18
-from .errors import record_error
+from .converter import is_record_id, to18
 from .options import CREDENTIAL_NAMES, SalesforceOptions, http_session
 
 log = logging.getLogger(__name__)
 
 MAPPINGS: dict[Kind, Mapping] = {m.kind: m for m in (events.MAPPING, tasks.MAPPING, contacts.MAPPING)}
-#: ids per find_by_link query, to keep the SOQL (sent in the URL) well below URL length limits
-LINK_QUERY_CHUNK = 200
-
-
-def _error_of(result: dict[str, Any], sobject: str) -> AdapterError:
-    failure = result.get(_collections.CALL_FAILURE)
-    return failure if isinstance(failure, AdapterError) else record_error(result.get("errors") or [], sobject)
+#: the first three characters of every id of each synced object (Object Reference key prefixes; reference §1.7)
+KEY_PREFIXES: dict[Kind, str] = {Kind.EVENT: "00U", Kind.TASK: "00T", Kind.CONTACT: "003"}
 
 
 def _utcnow() -> datetime:
@@ -71,7 +64,8 @@ class SalesforceAdapter(Adapter):
     LINK
         The value of the External ID field named by ``link_field`` (optional).
 
-    :param sf: a ready ``simple_salesforce.Salesforce`` (see :meth:`login` to build one from credentials)
+    :param sf: a ready ``simple_salesforce.Salesforce`` (see :meth:`login` to build one from credentials), or
+        ``None`` to sign in with ``relogin`` at the first call
     :param kinds: the kinds to sync (default: all three)
     :param scope: ``"owner"`` (default): only records owned by the running user (``OwnerId``); ``"all"``:
         every record the user can see
@@ -99,7 +93,7 @@ class SalesforceAdapter(Adapter):
 
     def __init__(
         self,
-        sf: Salesforce,
+        sf: Salesforce | None,
         *,
         kinds: Collection[Kind] = tuple(Kind),
         scope: str = "owner",
@@ -114,17 +108,16 @@ class SalesforceAdapter(Adapter):
         backoff: float = BACKOFF_SECONDS,
         relogin: ClientFactory | None = None,
     ) -> None:
-        if scope not in ("owner", "all"):
-            raise ConfigurationError(f"scope: expected 'owner' or 'all', got {scope!r}", key="scope", value=scope)
         if link_field is not None and not link_field.replace("_", "").isalnum():
             raise ConfigurationError(f"link_field: {link_field!r} is not a field name", key="link_field")
+        if sf is None and relogin is None:
+            raise ConfigurationError("a Salesforce client or credentials to sign in with are needed", key="sf")
         self.transport = Transport(sf, relogin=relogin, budget=ApiBudget(max_api_share), max_retries=max_retries,
                                    backoff=backoff, sleep=sleep)
         self.describe = DescribeCache(self.transport)
-        self.scope = scope
-        self.extra_filter = extra_filter
+        self.scope = Scope(self.transport, scope=scope, owner_id=owner_id, extra_filter=extra_filter,
+                           link_field=link_field)
         self.link_field = link_field
-        self._owner_id = to18(owner_id) if owner_id else None
         self._clock = clock or _utcnow
         self._sleep = sleep
         self._backoff = backoff
@@ -134,7 +127,7 @@ class SalesforceAdapter(Adapter):
             max_fetch_batch=MAX_RETRIEVE_IDS,
         )
         self._feeds = {
-            kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self._scope,
+            kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
                              overlap=overlap, clock=self._clock)
             for kind, m in MAPPINGS.items()
         }
@@ -150,44 +143,58 @@ class SalesforceAdapter(Adapter):
         domain: str = "login",
         consumer_key: str | None = None,
         consumer_secret: str | None = None,
+        jwt_key_file: str | None = None,
+        jwt_private_key: str | None = None,
+        refresh_token: str | None = None,
         session_id: str | None = None,
         instance_url: str | None = None,
         version: str = "59.0",
         session: requests.Session | None = None,
+        lazy: bool = False,
         **options: Any,
     ) -> SalesforceAdapter:
-        """Log in and build the adapter. ``options`` are the constructor's keyword arguments.
+        """Sign in and build the adapter. ``options`` are the constructor's keyword arguments.
 
         * username + password + security_token (``domain="test"`` for a sandbox, or a My Domain prefix);
+        * username + consumer_key + jwt_key_file (or jwt_private_key, the PEM text): OAuth 2.0 JWT bearer flow;
+        * refresh_token + consumer_key (+ consumer_secret): OAuth 2.0 refresh token flow;
         * username + password + consumer_key + consumer_secret: OAuth 2.0 username-password flow;
-        * session_id + instance_url: an existing session (cannot re-login when it expires).
+        * session_id + instance_url: an existing session (cannot sign in again when it expires).
 
-        After INVALID_SESSION_ID the adapter logs in again once per call. No credential appears in a log
-        line or an exception message.
+        With ``lazy`` the settings are checked now and the first call signs in (a sign-in failure is then the
+        sync's error, retried with back-off by auto sync). After INVALID_SESSION_ID the adapter signs in again
+        once per call. No credential appears in a log line or an exception message.
         """
         factory, can_relogin = session_factory(
             username=username, password=password, security_token=security_token, domain=domain,
-            consumer_key=consumer_key, consumer_secret=consumer_secret, session_id=session_id,
-            instance_url=instance_url, version=version, session=session,
+            consumer_key=consumer_key, consumer_secret=consumer_secret, jwt_key_file=jwt_key_file,
+            jwt_private_key=jwt_private_key, refresh_token=refresh_token, session_id=session_id,
+            instance_url=instance_url, version=version, session=session, clock=options.get("clock"),
         )
-        return cls(factory(), relogin=factory if can_relogin else None, **options)
+        if not can_relogin:
+            # an existing session: building its client sends nothing, so lazy or not is the same
+            return cls(factory(), **options)
+        if lazy:
+            return cls(None, relogin=factory, **options)
+        return cls(factory(), relogin=factory, **options)
 
     @classmethod
     def from_config(cls, options: Any, credentials: cabc.Mapping[str, str]) -> SalesforceAdapter:
-        """Build from a settings file and sign in: ``options`` (:class:`~.options.SalesforceOptions`, checked
-        before any network call) and resolved ``credentials`` (``password``, ``security_token``,
-        ``consumer_key``, ``consumer_secret`` or ``session_id``).
+        """Build from a settings file: ``options`` (:class:`~.options.SalesforceOptions`, checked before any
+        network call) and resolved ``credentials`` (``password``, ``security_token``, ``consumer_secret``,
+        ``jwt_private_key``, ``refresh_token`` or ``session_id``).
 
-        :raises ConfigurationError: naming a bad option or credential
-        :raises AuthenticationError: when the sign-in is refused
+        :raises ConfigurationError: naming a bad option or credential (nothing is sent before the first call: a
+            sign-in failure is that call's error, see ``lazy`` in :meth:`login`)
         """
         opts: SalesforceOptions = cls.parse_options(options)
         cls.check_credential_names(credentials)
         return cls.login(
             username=opts.username, domain=opts.domain, instance_url=opts.instance_url, version=opts.version,
-            session=http_session(opts), kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id,
-            extra_filter=opts.extra_filter, link_field=opts.link_field,
-            overlap=timedelta(minutes=opts.overlap_minutes), max_api_share=opts.max_api_share, **credentials,
+            consumer_key=opts.consumer_key, jwt_key_file=opts.jwt_key_file, session=http_session(opts),
+            kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id, extra_filter=opts.extra_filter,
+            link_field=opts.link_field, overlap=timedelta(minutes=opts.overlap_minutes),
+            max_api_share=opts.max_api_share, lazy=True, **credentials,
         )
 
     @classmethod
@@ -207,23 +214,26 @@ class SalesforceAdapter(Adapter):
         return MAPPINGS[record.kind].represent(record)
 
     def check_connection(self) -> ConnectionCheck:
-        """One call (the REST resource list); the server's clock from the reply's ``Date`` header."""
+        """One call (the REST resource list, after signing in); the server's clock from the reply's ``Date``."""
         dates: list[str] = []
 
         def remember_date(response: requests.Response, *args: Any, **kwargs: Any) -> None:
             if response.headers.get("Date"):
                 dates.append(response.headers["Date"])
 
-        hooks = self.transport.sf.session.hooks["response"]
-        hooks.append(remember_date)  # requests' public response hooks; removed again below
-        try:
-            self.transport.call("connection check", lambda sf: sf.restful(""))
-        finally:
-            hooks.remove(remember_date)
-        server_time = parsedate_to_datetime(dates[-1]) if dates else None
+        def probe(sf: Salesforce) -> Any:
+            hooks = sf.session.hooks["response"]
+            hooks.append(remember_date)  # requests' public response hooks; removed again below
+            try:
+                return sf.restful("")
+            finally:
+                hooks.remove(remember_date)
+
+        self.transport.call("connection check", probe)
         sf = self.transport.sf
+        assert sf is not None
         return ConnectionCheck(details=f"signed in at https://{sf.sf_instance} (REST API {sf.sf_version})",
-                               server_time=server_time)
+                               server_time=parsedate_to_datetime(dates[-1]) if dates else None)
 
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
         rows, new_cursor = self._feeds[self._kind(kind)].changes(cursor)
@@ -236,41 +246,53 @@ class SalesforceAdapter(Adapter):
         upserts, _, unsupported = self._split(kind, rows)
         return ChangeSet(upserts=upserts, unsupported=unsupported, cursor=cursor, complete=True)
 
+    def is_native_id(self, kind: Kind, value: str) -> bool:
+        """A 15- or 18-character id (18: checksum matching) with the kind's key prefix (Event 00U, Task 00T,
+        Contact 003)."""
+        return is_record_id(value, KEY_PREFIXES[Kind(kind)])
+
     def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
+        """Records by id, **only those in scope**: an id of another object, of another user's record (scope
+        ``owner``) or of a record outside ``extra_filter`` is reported as not found, so a link naming it
+        cannot pair with it.
+
+        Without ``extra_filter`` the rows come from the collections retrieve (2,000 ids per call) and the owner
+        is checked here; with it, a query applies the same condition as the change feed (200 ids per call).
+        """
         mapping = MAPPINGS[self._kind(kind)]
-        wanted = {to18(i): i for i in ids}
-        found: dict[str, RemoteRecord] = {}
+        # ids of another object or malformed ones are not this adapter's records: nothing to look up
+        wanted = {to18(i): i for i in ids if self.is_native_id(kind, i)}
         keys = list(wanted)
-        for start in range(0, len(keys), MAX_RETRIEVE_IDS):
-            rows = _collections.retrieve(self.transport, mapping.sobject, keys[start : start + MAX_RETRIEVE_IDS],
-                                         self._select(mapping))
-            for row in rows:
-                if row is None:
-                    continue
-                item = mapping.from_sf(self._with_link(row))
-                if isinstance(item, RemoteRecord):
-                    found[wanted[to18(item.id)]] = item
+        if self.scope.extra_filter:
+            rows: Iterable[dict[str, Any] | None] = self.scope.query(mapping.sobject, self._select(mapping), "Id",
+                                                                      keys, "fetch")
+        else:
+            rows = (row for start in range(0, len(keys), MAX_RETRIEVE_IDS)
+                    for row in _collections.retrieve(self.transport, mapping.sobject,
+                                                     keys[start : start + MAX_RETRIEVE_IDS], self._select(mapping)))
+        found: dict[str, RemoteRecord] = {}
+        for row in rows:
+            if row is None or not self.scope.owns(row):
+                continue
+            item = mapping.from_sf(self._with_link(row))
+            if isinstance(item, RemoteRecord) and to18(item.id) in wanted:
+                found[wanted[to18(item.id)]] = item
         return found
 
     def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
+        """Records in scope whose ``link_field`` holds one of ``links`` (case-insensitive, like Salesforce)."""
         if self.link_field is None or not links:
             return {}
         mapping = MAPPINGS[self._kind(kind)]
         # External id matching is case-insensitive in Salesforce (reference §3.6).
         by_key = {link.lower(): link for link in links}
         found: dict[str, RemoteRecord] = {}
-        values = list(by_key.values())
-        for start in range(0, len(values), LINK_QUERY_CHUNK):
-            chunk = values[start : start + LINK_QUERY_CHUNK]
-            soql = format_soql(
-                f"SELECT {', '.join(self._select(mapping))} FROM {mapping.sobject} WHERE {self.link_field} IN {{}}",
-                chunk,
-            )
-            for row in self.transport.query_pages(soql, include_deleted=False, what=f"{mapping.sobject} link lookup"):
-                item = mapping.from_sf(self._with_link(row))
-                link = by_key.get(str(row.get(self.link_field) or "").lower())
-                if isinstance(item, RemoteRecord) and link is not None:
-                    found[link] = item
+        for row in self.scope.query(mapping.sobject, self._select(mapping), self.link_field, list(by_key.values()),
+                                    "link lookup"):
+            item = mapping.from_sf(self._with_link(row))
+            link = by_key.get(str(row.get(self.link_field) or "").lower())
+            if isinstance(item, RemoteRecord) and link is not None and self.scope.owns(row):
+                found[link] = item
         return found
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
@@ -281,12 +303,17 @@ class SalesforceAdapter(Adapter):
         ready = [(ref, item) for ref, item in prepared.items() if not isinstance(item, WriteOutcome)]
         upserts = [(ref, item) for ref, item in ready if self.link_field and item[0].get(self.link_field)]
         plain = [(ref, item) for ref, item in ready if not (self.link_field and item[0].get(self.link_field))]
+        answered = False
         if upserts:
-            self._send(mapping, upserts, outcomes, versions, lambda batch: _collections.upsert(
-                self.transport, mapping.sobject, self.link_field, batch))  # type: ignore[arg-type]
+            answered = _collections.send_in_batches(
+                mapping.sobject, upserts, outcomes, versions,
+                lambda batch: _collections.upsert(self.transport, mapping.sobject, self.link_field, batch),  # type: ignore[arg-type]
+                sleep=self._sleep, backoff=self._backoff)
         if plain:
-            self._send(mapping, plain, outcomes, versions,
-                       lambda batch: _collections.create(self.transport, mapping.sobject, batch))
+            _collections.send_in_batches(
+                mapping.sobject, plain, outcomes, versions,
+                lambda batch: _collections.create(self.transport, mapping.sobject, batch),
+                sleep=self._sleep, backoff=self._backoff, answered=answered)
         return [outcomes[r.ref] for r in requests]
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
@@ -307,8 +334,9 @@ class SalesforceAdapter(Adapter):
             else:
                 ready.append((ref, ({"Id": ids[ref], **item[0]}, item[1])))
         if ready:
-            self._send(mapping, ready, outcomes, versions,
-                       lambda batch: _collections.update(self.transport, mapping.sobject, batch))
+            _collections.send_in_batches(mapping.sobject, ready, outcomes, versions,
+                                         lambda batch: _collections.update(self.transport, mapping.sobject, batch),
+                                         sleep=self._sleep, backoff=self._backoff)
         return [outcomes[r.ref] for r in requests]
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
@@ -317,11 +345,17 @@ class SalesforceAdapter(Adapter):
         ids = [to18(r.id) for r in requests]
         for start in range(0, len(requests), MAX_WRITE_BATCH):
             chunk = list(range(start, min(start + MAX_WRITE_BATCH, len(requests))))
-            results = _collections.with_lock_retries(
-                lambda idx, chunk=chunk: _collections.delete(self.transport, mapping.sobject,
-                                                             [ids[chunk[i]] for i in idx]),
-                len(chunk), sleep=self._sleep, backoff=self._backoff,
-            )
+            try:
+                results = _collections.with_lock_retries(
+                    lambda idx, chunk=chunk: _collections.delete(self.transport, mapping.sobject,
+                                                                 [ids[chunk[i]] for i in idx]),
+                    len(chunk), sleep=self._sleep, backoff=self._backoff,
+                )
+            except AdapterError as exc:
+                if start == 0:
+                    raise  # nothing deleted yet: the whole call failed
+                _collections.fail_rest([r.ref for r in requests[start:]], len(chunk), exc, outcomes)
+                break
             for i, result in zip(chunk, results, strict=True):
                 ref = requests[i].ref
                 codes = {e.get("statusCode") for e in result.get("errors") or []}
@@ -329,7 +363,7 @@ class SalesforceAdapter(Adapter):
                     # Already in the Recycle Bin counts as deleted.
                     outcomes[ref] = WriteOutcome(ref=ref, id=ids[i])
                 else:
-                    outcomes[ref] = WriteOutcome(ref=ref, error=_error_of(result, mapping.sobject))
+                    outcomes[ref] = WriteOutcome(ref=ref, error=_collections.error_of(result, mapping.sobject))
         return [outcomes[r.ref] for r in requests]
 
     def close(self) -> None:
@@ -352,26 +386,8 @@ class SalesforceAdapter(Adapter):
 
     @property
     def owner_id(self) -> str:
-        """The user whose records are in scope: given, or the running user (one call, then cached)."""
-        if self._owner_id is None:
-            resources = self.transport.call("identity lookup", lambda sf: sf.restful("")) or {}
-            identity = str(resources.get("identity") or "")
-            try:
-                self._owner_id = to18(identity.rstrip("/").rsplit("/", 1)[-1])
-            except ValueError:
-                raise AdapterError("Salesforce did not say who the running user is; pass owner_id=") from None
-        return self._owner_id
-
-    def _scope(self) -> tuple[str, str]:
-        parts = []
-        if self.scope == "owner":
-            parts.append(format_soql("OwnerId = {}", self.owner_id))
-        if self.extra_filter:
-            # Trusted configuration, not record data: sent as written (see the class docstring).
-            parts.append(f"({self.extra_filter})")
-        condition = " AND ".join(parts)
-        key = hashlib.sha256(json.dumps([self.scope, condition, self.link_field]).encode()).hexdigest()[:16]
-        return condition, key
+        """The user whose records are in scope (see :class:`~._scope.Scope`)."""
+        return self.scope.owner_id
 
     def _split(self, kind: Kind, rows: Iterable[dict[str, Any]]) -> tuple[
             tuple[RemoteRecord, ...], tuple[str, ...], tuple[Unsupported, ...]]:
@@ -414,24 +430,3 @@ class SalesforceAdapter(Adapter):
             except (RecordRejected, UnsupportedRecord) as exc:
                 prepared[ref] = WriteOutcome(ref=ref, error=exc)
         return prepared
-
-    def _send(
-        self,
-        mapping: Mapping,
-        ready: list[tuple[str, tuple[dict[str, Any], tuple[str, ...]]]],
-        outcomes: dict[str, WriteOutcome],
-        versions: dict[str, str],
-        call: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
-    ) -> None:
-        for start in range(0, len(ready), MAX_WRITE_BATCH):
-            chunk = ready[start : start + MAX_WRITE_BATCH]
-            results = _collections.with_lock_retries(
-                lambda indexes, chunk=chunk: call([chunk[i][1][0] for i in indexes]), len(chunk),
-                sleep=self._sleep, backoff=self._backoff,
-            )
-            for (ref, (_, warnings)), result in zip(chunk, results, strict=True):
-                if result.get("success"):
-                    outcomes[ref] = WriteOutcome(ref=ref, id=to18(result["id"]), version=versions.get(ref),
-                                                 warnings=warnings)
-                else:
-                    outcomes[ref] = WriteOutcome(ref=ref, error=_error_of(result, mapping.sobject))

@@ -51,6 +51,17 @@ def to18(value: str) -> str:
     return value + suffix
 
 
+def is_record_id(value: object, prefix: str) -> bool:
+    """Whether ``value`` is a 15- or 18-character id of the object whose key prefix is ``prefix``.
+
+    An 18-character id must be as the API returns it: its 3-character suffix matches the case of the first 15
+    characters (a mangled or re-cased id is refused, not guessed at).
+    """
+    if not isinstance(value, str) or not _ID.match(value) or not value.startswith(prefix):
+        return False
+    return len(value) == 15 or to18(value[:15]) == value
+
+
 def format_datetime(value: datetime) -> str:
     """``value`` (aware) as Salesforce writes it: ``2026-11-24T15:00:00.000+0000``."""
     if value.tzinfo is None or value.utcoffset() is None:

@@ -13,8 +13,9 @@ from requests.adapters import HTTPAdapter
 from syncore.converters import Invalid
 from syncore.models import Kind
 
-#: the secrets a settings file may reference (``[adapters.crm] credentials = {…}``)
-CREDENTIAL_NAMES = frozenset({"password", "security_token", "consumer_key", "consumer_secret", "session_id"})
+#: the secrets a settings file may reference (``[adapters.crm] credentials = {…}``; see docs/salesforce.md)
+CREDENTIAL_NAMES = frozenset({"password", "security_token", "consumer_secret", "jwt_private_key", "refresh_token",
+                              "session_id"})
 
 
 class Scope(str, enum.Enum):
@@ -54,6 +55,9 @@ class SalesforceOptions:
     :ivar username: the Salesforce user name (password sign-in)
     :ivar domain: ``"login"``, ``"test"`` (sandbox) or a My Domain prefix (``"acme.my"``)
     :ivar instance_url: with a ``session_id`` credential: the org's URL
+    :ivar consumer_key: the connected app's consumer key (JWT bearer, refresh token, OAuth username-password)
+    :ivar jwt_key_file: JWT bearer: the PEM private key whose certificate the connected app holds (relative to
+        the settings file)
     :ivar version: the REST API version
     :ivar ca_file: a PEM file of certificate authorities to trust (a TLS-inspecting proxy's, an emulator's);
         relative to the settings file
@@ -65,6 +69,8 @@ class SalesforceOptions:
     domain: str = attrs.field(default="login", metadata={
         "ask": 'sign-in domain: "login", "test" for a sandbox, or your My Domain prefix ("acme.my")'})
     instance_url: str | None = attrs.field(default=None, validator=_url)
+    consumer_key: str | None = None
+    jwt_key_file: str | None = attrs.field(default=None, metadata={"path": True})
     version: str = "59.0"
     ca_file: str | None = attrs.field(default=None, metadata={"path": True})
     kinds: tuple[Kind, ...] = tuple(Kind)

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from .._files import make_private_dirs
 from ..abc import StateStore
 from ..converters import datetime_to_str, make_converter
 from ..errors import ConfigurationError, StateCorrupt, StateStoreError
@@ -80,7 +81,7 @@ class SqliteStateStore(StateStore):
     def _create_owner_only(path: Path) -> None:
         if path.exists():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
 

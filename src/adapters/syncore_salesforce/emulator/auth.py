@@ -8,10 +8,12 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from . import soap
 from .ids import make_id
+from .oauth_grants import JWT_BEARER, OAuthGrants
 from .server import HttpResult
 
 JSON_TYPE = "application/json;charset=UTF-8"
@@ -39,7 +41,11 @@ class Auth:
         self.users: dict[str, User] = {}
         self.consumer_key = "emulator-consumer-key"
         self.consumer_secret = "emulator-consumer-secret"
+        #: the connected app's JWT certificate and the refresh tokens issued (JWT bearer, refresh token grants)
+        self.grants = OAuthGrants(self.consumer_key, self.consumer_secret)
         self._sessions: dict[str, str] = {}
+        #: every session id ever issued, expired ones included (for tests that search output for them)
+        self.issued: list[str] = []
         self._lock = threading.Lock()
         for username, (password, token) in users.items():
             self.add_user(username, password, token)
@@ -59,6 +65,7 @@ class Auth:
         token = f"{self.org_id[:15]}!AQ{secrets.token_urlsafe(40)}"
         with self._lock:
             self._sessions[token] = self.user(username).user_id
+            self.issued.append(token)
         return token
 
     def expire_sessions(self) -> None:
@@ -97,11 +104,20 @@ class Auth:
         return HttpResult(200, text.encode(), {"Content-Type": XML_TYPE})
 
     def oauth_token(self, body: bytes, authorization: str, instance_url: str, issued_ms: int) -> HttpResult:
-        """``POST /services/oauth2/token``: password and client-credentials grants."""
+        """``POST /services/oauth2/token``: password, client-credentials, JWT bearer and refresh token grants."""
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
         user: User | None = None
-        if (
+        if grant in (JWT_BEARER, "refresh_token"):
+            now = datetime.fromtimestamp(issued_ms / 1000, UTC)
+            granted = (self.grants.jwt_bearer(form, now, self.users) if grant == JWT_BEARER
+                       else self.grants.refresh(form))
+            if isinstance(granted, tuple):
+                error, description = granted
+                body_out = {"error": error, "error_description": description}
+                return HttpResult(400, json.dumps(body_out).encode(), {"Content-Type": JSON_TYPE})
+            user = self.users[granted]
+        elif (
             grant == "password"
             and form.get("client_id") == self.consumer_key
             and form.get("client_secret") == self.consumer_secret

@@ -427,6 +427,8 @@ class SalesforceEmulator:
                 ],
             )
         entry.status = result.status
+        if self.faults.take_lost_reply(entry.operation):
+            return None  # the work is done; the answer is lost (socket closed without a status line)
         return result
 
     def _dispatch(

@@ -42,6 +42,7 @@ class Faults:
         self._auth_failures = 0
         self._server_errors: list[int] = []
         self._drops = 0
+        self._lost_replies: list[str | None] = []
         self._row_locks = 0
         self._backdates: list[timedelta] = []
         self.latency = 0.0
@@ -81,6 +82,15 @@ class Faults:
         """Close the socket without any response for the next *n* requests."""
         with self._lock:
             self._drops += n
+
+    def lose_replies(self, n: int = 1, op: str | None = None) -> None:
+        """Process the next *n* requests (writes happen), then close the socket without answering.
+
+        *op* restricts the fault to one operation (the request log's ``operation``, e.g. ``composite_create``
+        or ``login``); other requests pass untouched. This is a reply lost after the server did the work.
+        """
+        with self._lock:
+            self._lost_replies.extend([op] * n)
 
     def set_latency(self, seconds: float) -> None:
         """Delay every response by *seconds* (0 to disable)."""
@@ -129,6 +139,7 @@ class Faults:
             self._server_errors.clear()
             self._auth_failures = 0
             self._drops = 0
+            self._lost_replies.clear()
             self._row_locks = 0
             self._backdates.clear()
             self.latency = 0.0
@@ -140,6 +151,14 @@ class Faults:
             if self._drops:
                 self._drops -= 1
                 return True
+            return False
+
+    def take_lost_reply(self, operation: str | None) -> bool:
+        with self._lock:
+            for index, op in enumerate(self._lost_replies):
+                if op is None or op == operation:
+                    del self._lost_replies[index]
+                    return True
             return False
 
     def take_auth_failure(self) -> bool:
