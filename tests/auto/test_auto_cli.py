@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -173,7 +174,10 @@ def test_run_syncs_in_the_background_and_stops_on_sigterm(workdir):
         else:
             pytest.fail("run did not sync the three kinds")
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        out, _ = process.communicate(timeout=10)
+        assert process.returncode == 0
+        for kind in ("event", "contact", "task"):  # one line per sync
+            assert re.search(rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d UTC  {kind}: ok, \d+ written", out, re.M), out
     finally:
         if process.poll() is None:
             process.kill()

@@ -225,6 +225,22 @@ def test_credentials_come_from_the_environment():
     assert "SF_PASSWORD" in str(caught.value)
 
 
+def test_credentials_come_from_owner_only_files(tmp_path):
+    secret = tmp_path / "secrets" / "sf-password"
+    secret.parent.mkdir()
+    secret.write_text("s3cret\n", encoding="utf-8")
+    secret.chmod(0o600)
+    # relative to the settings file's folder; the trailing newline an editor adds is not part of the secret
+    assert resolve_credentials({"password": "file:secrets/sf-password"}, base_dir=tmp_path) == {"password": "s3cret"}
+    secret.chmod(0o640)
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_credentials({"password": "file:secrets/sf-password"}, base_dir=tmp_path)
+    assert "chmod 600" in str(caught.value) and "s3cret" not in str(caught.value)
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_credentials({"password": "file:secrets/missing"}, base_dir=tmp_path)
+    assert "secrets/missing" in str(caught.value)
+
+
 def test_keyring_references_need_the_keyring_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "keyring", None)  # makes ``import keyring`` fail
     with pytest.raises(ConfigurationError) as caught:

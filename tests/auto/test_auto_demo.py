@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from syncore import Event, Kind, SqliteStateStore, SyncEngine
@@ -38,12 +39,40 @@ def test_memory_fallback_keeps_formatting_only_on_the_outlook_side():
     assert any(body.is_formatted for body in bodies)
 
 
-def test_emulator_fallback_reason_is_reported():
+def test_the_emulators_are_found_through_the_registry():
     sides = build_demo_sides(today=date(2026, 6, 3))
     try:
-        assert sides.description
+        assert "Exchange emulator at http://127.0.0.1:" in sides.description
+        assert "Salesforce emulator at http://127.0.0.1:" in sides.description
+        assert (sides.pim.adapter_name, sides.crm.adapter_name) == ("exchange", "salesforce")
     finally:
         sides.close()
+
+
+def test_without_emulators_the_memory_sides_say_why(monkeypatch):
+    import syncore.emulated
+
+    monkeypatch.setattr(syncore.emulated, "emulator_names", lambda: [])  # an installation without adapters
+    sides = build_demo_sides(today=date(2026, 6, 3))
+    assert "in-memory sides" in sides.description
+    assert "no emulator installed for the pim and crm side" in sides.description
+
+
+def test_the_demo_tells_the_truth():
+    shown: list[str] = []
+    assert run_demo(yes=True, show=shown.append, prefer_emulators=False, zone_name="Europe/Berlin") == 0
+    text = "\n".join(shown)
+    assert "Run it again and nothing is left to do" not in text
+    assert "Nothing was saved" in text and "starts again from the same sample week" in text
+    # the records that start on both sides are paired, not copied, and said so per kind
+    assert "paired instead of copied: Team standup, Board prep" in text
+    assert "paired instead of copied: Ada Lovelace" in text
+    assert "paired instead of copied: Prepare QBR deck" in text
+    # skipped by what the user calls it, not by a native id
+    assert re.search(r"Outlook-like, in memory: event 'Dentist': private item", text)
+    # sides named by their adapters, times in the zone asked for
+    assert "Outlook-like, in memory (PIM)" in text and "Salesforce-like, in memory (CRM)" in text
+    assert re.search(r"\d\d:\d\d CE[S]?T", text)
 
 
 def test_interactive_review_excludes_and_cancels():

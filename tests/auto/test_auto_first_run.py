@@ -188,6 +188,15 @@ def test_times_are_shown_in_the_settings_zone_or_utc(tmp_path, monkeypatch):
     assert f"{standup.start:%Y-%m-%d %H:%M} UTC" in utc
 
 
+def test_history_shows_times_in_the_settings_zone(tmp_path, monkeypatch):
+    write(tmp_path, DEMO_FILES + '[auto_sync]\ntimezone = "Asia/Kolkata"\n')
+    assert run("sync", "task", cwd=tmp_path, monkeypatch=monkeypatch)[0] == 0
+    code, out, _ = run("history", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert code == 0 and out.splitlines()[0].startswith("finished (Asia/Kolkata)")
+    (entry,) = SqliteStateStore(tmp_path / "syncore-state.db").history("default")
+    assert f"{entry.finished_at.astimezone(ZoneInfo('Asia/Kolkata')):%Y-%m-%d %H:%M}" in out.splitlines()[2]
+
+
 def test_skipped_records_are_named_by_subject(tmp_path, monkeypatch):
     write(tmp_path, DEMO_FILES)
     code, out, _ = run("plan", "event", cwd=tmp_path, monkeypatch=monkeypatch)

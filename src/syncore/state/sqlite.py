@@ -67,7 +67,7 @@ class SqliteStateStore(StateStore):
         return StateCorrupt(
             f"state file {self.path} is damaged or not a syncore state file ({problem}); it was not used or "
             "changed. Move it aside and sync again: syncore re-pairs existing records by link and by match "
-            "(docs/troubleshooting.md, \"damaged state file\")"
+            "(`syncore docs troubleshooting`, \"Damaged state file\")"
         )
 
     def _check_integrity(self) -> None:
