@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from .abc import Adapter, StateStore
-from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan
+from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked
 from .executor import Executor
 from .locking import ProfileLock
 from .models import Kind, Side

@@ -36,9 +36,9 @@ from syncore.errors import (
     SyncLocked,
 )
 from syncore.locking import LEASE
+from syncore.plan import Plan
 from syncore.merge import BODY_FIELDS
 from syncore.models import Body
-from syncore.plan import Plan
 from syncore.testing import MemoryAdapter
 from syncore.testing.invariants import assert_in_step
 from syncore.testing.strategies import records, short_words
