@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,7 +22,9 @@ class EmulatedExchange(EmulatedBackend):
     side: ClassVar[Side] = Side.PIM
 
     def __init__(self, *, external: bool = False) -> None:
-        self.emulator = EwsEmulator().start()
+        # A password of its own, not the emulator's well-known default: it is handed around like a real one
+        # (a settings file's secret, registered for log redaction, where a common word would mask others).
+        self.emulator = EwsEmulator(password=secrets.token_urlsafe(18)).start()
 
     def adapter(self) -> Adapter:
         return ExchangeAdapter.for_emulator(self.emulator)
