@@ -369,7 +369,9 @@ def cmd_demo(run: Run) -> int:
     from .demo import run_demo
 
     zone = display_zone(run.args)
-    return run_demo(yes=run.args.yes, show=run.say, prefer_emulators=not run.args.memory, zone_name=zone)
+    run.progress = Progress(run.err)
+    return run_demo(yes=run.args.yes, show=run.say, prefer_emulators=not run.args.memory, zone_name=zone,
+                    progress=run.progress)
 
 
 # -- parser ------------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .engine import SyncEngine
 from .errors import SafetyLimitExceeded
 from .models import Kind, Side
 from .plan import Plan
+from .progress import Progress, reporting
 from .review import render_plan, render_plan_header, review_plan
 from .state import SqliteStateStore
 from .testing.demo_data import SampleData, sample_data, seed
@@ -91,11 +92,13 @@ def run_demo(
     state_path: str = ":memory:",
     prefer_emulators: bool = True,
     zone_name: str | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """The recommended first sync on sample data: plan, review each change, apply, show the summary.
 
     :param yes: include every change without asking (non-interactive)
     :param zone_name: the zone times are shown in and the sample week is placed in (default: the system's)
+    :param progress: show reads and writes on this progress line (the command line's, on a terminal)
     :returns: the exit code (0 when every kind synced)
     :raises EOFError: when the input ends at a question (the caller says so; nothing more is written)
     """
@@ -103,14 +106,20 @@ def run_demo(
 
     shown_zone = _safe_zone(zone_name or system_zone_name())
     sides = build_demo_sides(zone_name=shown_zone, prefer_emulators=prefer_emulators)
-    display = Display(labels=side_labels(sides.pim, sides.crm), zone=shown_zone)
+    labels = side_labels(sides.pim, sides.crm)
+    display = Display(labels=labels, zone=shown_zone)
     show(f"Backends: {sides.description}")
-    engine = SyncEngine(pim=sides.pim, crm=sides.crm, state=SqliteStateStore(state_path),
-                        settings=Config().sync_settings())
+    adapters = reporting({Side.PIM: sides.pim, Side.CRM: sides.crm}, progress, labels) if progress else {
+        Side.PIM: sides.pim, Side.CRM: sides.crm}
+    engine = SyncEngine(pim=adapters[Side.PIM], crm=adapters[Side.CRM], state=SqliteStateStore(state_path),
+                        settings=Config().sync_settings(),
+                        on_event=progress.on_event if progress is not None and progress.enabled else None)
     code = 0
     try:
         for kind in Kind:
             plan = engine.plan(kind)
+            if progress is not None:
+                progress.done()
             show("")
             if yes:
                 show(render_plan(plan, display))
@@ -123,7 +132,13 @@ def run_demo(
             if paired:
                 show(f"  already on both sides, paired instead of copied: {', '.join(paired)}")
             try:
-                result = engine.apply(plan)
+                if progress is not None:
+                    progress.start_writes(len(plan.active_operations), f"{kind.value}: writing")
+                try:
+                    result = engine.apply(plan)
+                finally:
+                    if progress is not None:
+                        progress.end_writes()
             except SafetyLimitExceeded as exc:
                 show(f"{kind.value}: not applied: {exc}")
                 code = max(code, 3)

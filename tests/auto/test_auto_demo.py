@@ -107,3 +107,16 @@ def test_file_adapter_persists_between_instances(tmp_path):
     assert second.records(Kind.EVENT) == first.records(Kind.EVENT)
     assert second.full_scan(Kind.EVENT).cursor == first.full_scan(Kind.EVENT).cursor
     assert second.put(Event(subject="Next", start=date(2026, 6, 2), end=date(2026, 6, 3))) != new_id
+
+
+def test_the_demo_shows_reads_and_writes_on_the_same_progress_line():
+    import io
+
+    from syncore.progress import Progress
+
+    stream = io.StringIO()
+    assert run_demo(yes=True, show=lambda text: None, prefer_emulators=False,
+                    progress=Progress(stream, enabled=True)) == 0
+    drawn = stream.getvalue()
+    assert "Outlook-like, in memory (PIM): reading event records (full scan)" in drawn
+    assert re.search(r"event: writing \[#+\] 6/6", drawn)
