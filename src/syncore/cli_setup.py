@@ -16,7 +16,7 @@ from .registry import available_adapters
 from .starter import interview, parse_assignments, starter_config
 
 if TYPE_CHECKING:
-    from .cli import Run
+    from .cli_run import Run
 
 EMULATOR_SETTINGS = "syncore-emulators.toml"
 
