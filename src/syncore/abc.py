@@ -55,6 +55,10 @@ class Adapter(ABC):
     ``__cause__`` (never with a credential in its message).
 
     Adapters must be usable from one thread at a time; the engine never calls one concurrently.
+
+    A settings file builds an adapter through :meth:`from_config`: the adapter declares its options as an attrs
+    class (:attr:`options_type`), the secrets it takes (:attr:`credential_names`), how it is named to people
+    (:attr:`display_name`) and how ``syncore doctor`` checks its connection (:meth:`check_connection`).
     """
 
     #: the name the adapter is registered under (see :mod:`syncore.registry`)
@@ -62,7 +66,9 @@ class Adapter(ABC):
     #: how plans, reviews and summaries name this side ("Salesforce", "Exchange"); an instance may refine it
     display_name: str = ""
     #: the attrs class of the options a settings file may give (``[adapters.crm] options = {…}``), structured
-    #: by :func:`syncore.converters.structure_options`; None: the adapter takes no options from a file
+    #: by :func:`syncore.converters.structure_options`; a field's ``metadata={"path": True}`` makes it relative
+    #: to the settings file, ``metadata={"ask": "question"}`` makes ``syncore init`` ask for it. None: the
+    #: options table goes to the constructor unchecked
     options_type: ClassVar[type | None] = None
     #: the credential names a settings file may reference (``[adapters.crm] credentials = {…}``)
     credential_names: ClassVar[frozenset[str]] = frozenset()
@@ -219,8 +225,9 @@ class EmulatedBackend(ABC):
     """A backend's emulator running on 127.0.0.1, with what it takes to reach it.
 
     Adapter packages offer one through the ``syncore.emulators`` entry-point group: the entry point names a
-    callable that starts the emulator and returns an instance. ``syncore demo`` and ``syncore emulators`` find
-    them there, so the core never imports an adapter. Use it as a context manager, or call :meth:`close`.
+    callable ``start(*, external=False)`` that starts the emulator and returns an instance (``external``: other
+    processes will reach it through :meth:`settings`, e.g. over TLS). ``syncore demo`` and ``syncore emulators``
+    find them there, so the core never imports an adapter. Use it as a context manager, or call :meth:`close`.
     """
 
     #: the adapter name (registry) that talks to this emulator
