@@ -54,7 +54,7 @@ def blocks() -> list[tuple[str, str, str, str | None]]:
     found = []
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
-        for number, match in enumerate(FENCE.finditer(text), 1):
+        for match in FENCE.finditer(text):
             lang = match["lang"].lower()
             if lang not in SHELL | {"python", "toml"}:
                 continue  # an example of output, not something to run

@@ -27,10 +27,11 @@ from .progress import Progress, reporting
 from .review import render_plan, render_plan_header, review_plan
 from .state import SqliteStateStore
 from .testing.demo_data import SampleData, sample_data, seed
+from .testing.demo_file import DemoFileAdapter  # the old registry path syncore.demo:DemoFileAdapter still works
 from .testing.memory import MemoryAdapter
 from .timezones import UTC, zone
 
-__all__ = ["DemoSides", "SampleData", "build_demo_sides", "run_demo", "sample_data", "seed"]
+__all__ = ["DemoFileAdapter", "DemoSides", "SampleData", "build_demo_sides", "run_demo", "sample_data", "seed"]
 
 
 @attrs.define(kw_only=True)
