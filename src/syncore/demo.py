@@ -27,7 +27,9 @@ from .progress import Progress, reporting
 from .review import render_plan, render_plan_header, review_plan
 from .state import SqliteStateStore
 from .testing.demo_data import SampleData, sample_data, seed
-from .testing.demo_file import DemoFileAdapter  # the old registry path syncore.demo:DemoFileAdapter still works
+from .testing.demo_file import (
+    DemoFileAdapter,  # the old registry path syncore.demo:DemoFileAdapter still works
+)
 from .testing.memory import MemoryAdapter
 from .timezones import UTC, zone
 
