@@ -15,6 +15,7 @@ history, so a cron job calling ``run-due`` every few minutes behaves exactly lik
 from __future__ import annotations
 
 import logging
+import shlex
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -122,6 +123,9 @@ class AutoSyncRunner:
     :param clock: returns the current aware time (inject a fake clock in tests)
     :param wait: ``wait(seconds)`` pauses the thread; the default returns early when :meth:`stop` is called
     :param max_sleep: the longest single pause, so clock jumps (suspend, NTP) are noticed
+    :param on_outcome: called with each kind's :class:`KindOutcome` as soon as it is known (``syncore run``
+        prints a line per sync with it)
+    :param command: how messages spell the command line that applies a held plan (``"syncore --config X"``)
     """
 
     def __init__(
@@ -138,6 +142,8 @@ class AutoSyncRunner:
         wait: Callable[[float], object] | None = None,
         backoff: Backoff | None = None,
         max_sleep: timedelta = timedelta(minutes=1),
+        on_outcome: Callable[[KindOutcome], None] | None = None,
+        command: str = "syncore",
     ) -> None:
         self.engine = engine
         self.schedule = schedule
@@ -148,6 +154,8 @@ class AutoSyncRunner:
         self.review_dir = Path(review_dir) if review_dir is not None else None
         self.backoff = backoff or Backoff()
         self.max_sleep = max_sleep
+        self.on_outcome = on_outcome
+        self.command = command
         self._clock = clock or _utcnow
         self._stop = threading.Event()
         self._wait = wait or self._stop.wait
@@ -176,7 +184,10 @@ class AutoSyncRunner:
         for kind in decision.due:
             if self._stop.is_set():
                 break
-            outcomes.append(self.run_kind(kind))
+            outcome = self.run_kind(kind)
+            outcomes.append(outcome)
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
         return TickReport(outcomes=tuple(outcomes), next_run=self.decision().next_run if outcomes else decision.next_run)
 
     def run_kind(self, kind: Kind) -> KindOutcome:
@@ -214,7 +225,13 @@ class AutoSyncRunner:
             make_private_dirs(self.review_dir)
             path = self.review_dir / f"{plan.profile}-{plan.kind.value}-{started:%Y%m%dT%H%M%SZ}.json"
             plan.save(path)
-        where = f"; review it with: syncore apply {path}" if path else ""
+        if plan.safety and path is not None:
+            where = f"; look at it with: {self.command} plan {plan.kind.value}; apply it with: {self.command} " \
+                    f"apply --force {shlex.quote(str(path))}"
+        elif open_conflicts:
+            where = f"; resolve them with: {self.command} sync --review {plan.kind.value}"
+        else:
+            where = ""
         message = f"background {plan.kind.value} sync held for review, nothing written: {'; '.join(reasons)}{where}"
         finished = self.now()
         self.engine.state.add_history(HistoryEntry(

@@ -90,7 +90,7 @@ class ServerSettings:
         env = os.environ if environ is None else environ
         for name in ("SYNCORE_DATABASE_URL", "SYNCORE_BROKER_URL"):
             if not env.get(name):
-                raise ConfigurationError(f"{name} is not set (see docs/server.md)", key=name)
+                raise ConfigurationError(f"{name} is not set (see `syncore docs server`)", key=name)
         pooling = env.get("SYNCORE_TRANSACTION_POOLING", "0")
         if pooling not in ("0", "1", "true", "false"):
             raise ConfigurationError(f"SYNCORE_TRANSACTION_POOLING = {pooling!r}: expected 0 or 1",

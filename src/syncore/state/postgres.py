@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from .._converters import make_converter
+from ..converters import make_converter
 from ..abc import StateStore
 from ..errors import StateStoreError
 from ..models import Body, Kind, Side

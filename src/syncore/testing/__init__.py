@@ -1,11 +1,19 @@
-"""Test support shipped with syncore: an in-memory adapter, the adapter and state-store conformance suites,
-strategies."""
+"""Test support shipped with syncore: in-memory and file-backed sides, the conformance suites, strategies.
+
+* :class:`MemoryAdapter`: an in-memory side with fault injection (:meth:`~MemoryAdapter.crash_after` raises
+  :class:`SimulatedCrash` between two writes, as a killed process would stop)
+* :class:`DemoFileAdapter`: a memory side saved to a JSON file, for trying the command line
+* :class:`AdapterContract`, :class:`StateStoreContract`: the conformance tests every adapter and every state
+  store runs (they import pytest, so they are loaded on demand)
+"""
 
 from __future__ import annotations
 
+from ..errors import SimulatedCrash as SimulatedCrash
+from .demo_file import DemoFileAdapter as DemoFileAdapter
 from .memory import MemoryAdapter as MemoryAdapter
 
-__all__ = ["AdapterContract", "MemoryAdapter", "StateStoreContract"]
+__all__ = ["AdapterContract", "DemoFileAdapter", "MemoryAdapter", "SimulatedCrash", "StateStoreContract"]
 
 
 def __getattr__(name: str) -> object:

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import attrs
 
 from ..abc import Adapter
+from ..converters import Invalid
 from ..errors import (
     AdapterError,
     CursorExpired,
@@ -62,6 +63,24 @@ def _plain_bodies(record: Record) -> Record:
     return record.replace(**changes) if changes else record
 
 
+def _positive(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise Invalid("expected a whole number >= 1", subkey=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class MemoryOptions:
+    """The settings file's ``options`` of a ``memory`` side (see :class:`MemoryAdapter`); nothing persists."""
+
+    name: str = "mem"
+    kinds: tuple[Kind, ...] = tuple(Kind)
+    formatted_bodies: bool = True
+    link_ids: bool = True
+    read_only: bool = False
+    batch_size: int = attrs.field(default=50, validator=_positive)
+    unread_changes: bool = False
+
+
 class MemoryAdapter(Adapter):
     """Keeps records in dicts. Every id, version and cursor behaves like a real backend's.
 
@@ -71,6 +90,7 @@ class MemoryAdapter(Adapter):
     :param clock: the time used for ``modified_at`` (defaults to the wall clock)
     :param unread_changes: the change feed lists changed records as ``unread`` (id, version) entries instead
         of records, as the EWS adapter does; the engine then fetches what it needs
+    :param display_name: how plans and summaries name this side (default: ``memory (NAME)``)
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`.
     Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`lose_replies`,
@@ -78,6 +98,7 @@ class MemoryAdapter(Adapter):
     """
 
     adapter_name: ClassVar[str] = "memory"
+    options_type: ClassVar[type] = MemoryOptions
 
     def __init__(
         self,
@@ -90,8 +111,10 @@ class MemoryAdapter(Adapter):
         batch_size: int = 50,
         clock: Callable[[], datetime] | None = None,
         unread_changes: bool = False,
+        display_name: str | None = None,
     ) -> None:
         self.name = name
+        self.display_name = display_name or f"memory ({name})"
         self.unread_changes = unread_changes
         self._caps = Capabilities(
             kinds=frozenset(kinds), formatted_bodies=formatted_bodies, link_ids=link_ids, read_only=read_only,
