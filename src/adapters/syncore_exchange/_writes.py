@@ -282,7 +282,7 @@ def _update_outcome(kind: Kind, request: UpdateRequest, result: Any) -> WriteOut
 
 # -- delete -------------------------------------------------------------------------------------------------
 def delete(account: Any, kind: Kind, requests: Sequence[DeleteRequest], throttle: Throttle) -> list[WriteOutcome]:
-    """Hard-delete items; one already gone is reported as NotFound (the engine counts it as done)."""
+    """Hard-delete items; one already gone (ErrorItemNotFound) is a success."""
     ids = [ItemId(id=r.id, changekey=r.base_version) for r in requests]
     # Deleting twice is harmless (the second attempt finds nothing), so lost replies are retried.
     results, _ = _bulk(throttle, "DeleteItem", lambda: account.bulk_delete(ids), idempotent=True)
@@ -294,10 +294,12 @@ def delete(account: Any, kind: Kind, requests: Sequence[DeleteRequest], throttle
             results.append(single[0] if single is not None else error)
     outcomes = []
     for request, result in zip(requests, results, strict=True):
-        if isinstance(result, BaseException):
-            outcomes.append(WriteOutcome(ref=request.ref, error=item_error(result, f"delete {kind.value} {request.id}")))
-        else:
+        error = item_error(result, f"delete {kind.value} {request.id}") if isinstance(result, BaseException) else None
+        if error is None or isinstance(error, NotFound):
+            # already gone is what a delete asks for (syncore.abc.Adapter.delete)
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
+        else:
+            outcomes.append(WriteOutcome(ref=request.ref, error=error))
     return outcomes
 
 
