@@ -15,14 +15,15 @@ Subclass :class:`AdapterContract` in a test module and provide an ``adapter`` fi
                 emulator.add_rule(lambda row: marker in row["Subject"])
             return reject
 
-Optional fixtures: ``clock``, ``reject_records`` and ``expire_cursors``. A test needing a kind, a capability or a
+Optional fixtures: ``clock``, ``reject_records`` and ``expire_cursors``; ``known_failures`` names tests the adapter
+is known to fail (with the reason), run as strict xfails. A test needing a kind, a capability or a
 hook the adapter (or its test module) lacks is skipped with the reason; ``pytest -rs`` lists them. Records are
 compared as the adapter represents them (:meth:`~syncore.abc.Adapter.represent`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -33,6 +34,7 @@ from ..errors import CursorExpired, NotFound, VersionMismatch
 from ..models import Body, Event, Kind, Record
 from ..remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, read_unread
 from .clock import ManualClock
+from .known_failures import KnownFailures
 from .samples import OTHER_TEXT_FIELD, TEXT_FIELD, all_day_event, awkward_records, dst_days, dst_event, sample_record
 
 #: what a ``reject_records`` fixture returns: ``reject(kind, marker)`` makes the backend refuse (per record, the
@@ -52,7 +54,7 @@ def _text(value: object) -> str:
     return value.text if isinstance(value, Body) else str(value)
 
 
-class AdapterContract:
+class AdapterContract(KnownFailures):
     """Conformance tests; see the module docstring for what a subclass provides."""
 
     #: the fixed "now" the sample data is dated from and the ``clock`` fixture starts at (never the wall clock:
@@ -65,15 +67,6 @@ class AdapterContract:
     #: native ids say which kind they belong to (Salesforce key prefixes): ``is_native_id`` refuses an event's id
     #: as a contact's. Set True when they do.
     ids_name_their_kind: ClassVar[bool] = False
-    #: tests the adapter is known to fail, by name with the kind (``"test_represent_is_idempotent[task]"``), and
-    #: why. Each runs as a strict xfail: once the adapter is fixed the entry must go.
-    known_failures: ClassVar[Mapping[str, str]] = {}
-
-    @pytest.fixture(autouse=True)
-    def _known_failure(self, request: pytest.FixtureRequest) -> None:
-        reason = self.known_failures.get(request.node.name)
-        if reason is not None:
-            request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
     # -- fixtures a subclass provides or overrides -----------------------------------------------------------
     @pytest.fixture
