@@ -30,10 +30,16 @@ _ECHO_DELETE = ("a net-change feed (EWS SyncFolderItems, Outlook's table diff) n
                 "echo that never comes, keeps the pair and never deletes the original on the other side")
 
 
+_OUTLOOK_ECHO = ("the Outlook adapter's change feed opens every changed item (upserts) although its table scan "
+                 "already has each row's version: the echo of our own writes costs one GetItemFromID per item; "
+                 "listing changed rows as `unread` (id, version) would let the engine skip them")
+
+
 class TestEngineContract(EngineContract):
     known_failures = {
-        f"test_a_copy_deleted_before_the_echo_of_its_create_was_read_is_deleted_on_the_other_side[{pim}-{crm}]":
-            _ECHO_DELETE for pim in ("exchange", "outlook") for crm in CRMS
+        **{f"test_a_copy_deleted_before_the_echo_of_its_create_was_read_is_deleted_on_the_other_side[{pim}-{crm}]":
+           _ECHO_DELETE for pim in ("exchange", "outlook") for crm in CRMS},
+        **{f"test_the_echo_of_our_own_writes_is_never_read_back[outlook-{crm}]": _OUTLOOK_ECHO for crm in CRMS},
     }
 
     @pytest.fixture(params=list(PIMS.values()), ids=list(PIMS))

@@ -16,8 +16,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import attrs
 
@@ -124,14 +123,14 @@ class Backend(ABC):
         return sum(counts[op] for op in operations)
 
     # -- time and lifetime -------------------------------------------------------------------------------
-    def advance(self, delta: timedelta) -> None:  # noqa: B027 - a backend without a clock of its own
-        """Move the backend's clock (backends that stamp modification times keep one)."""
+    def advance(self, delta: timedelta) -> None:
+        """Move the backend's clock (backends that stamp modification times keep one; the default has none)."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Stop the emulator."""
+    def close(self) -> None:
+        """Stop the emulator (the default has nothing to stop)."""
 
-    def __enter__(self) -> Backend:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -35,7 +35,15 @@ from ..models import Body, Event, Kind, Record
 from ..remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, read_unread
 from .clock import ManualClock
 from .known_failures import KnownFailures
-from .samples import OTHER_TEXT_FIELD, TEXT_FIELD, all_day_event, awkward_records, dst_days, dst_event, sample_record
+from .samples import (
+    OTHER_TEXT_FIELD,
+    TEXT_FIELD,
+    all_day_event,
+    awkward_records,
+    dst_days,
+    dst_event,
+    sample_record,
+)
 
 #: what a ``reject_records`` fixture returns: ``reject(kind, marker)`` makes the backend refuse (per record, the
 #: rest of the batch succeeding) every write of a ``kind`` record whose text field (subject, a contact's last

@@ -252,20 +252,47 @@ class EngineContract(KnownFailures):
         world.reset_requests()
         assert not writes(world.sync()), "the echo of our own creates"
         assert crm.count(crm.limits.feed_ops) <= requests_for(n, crm.limits.feed_page)
-        assert crm.count(crm.limits.fetch_ops) <= requests_for(n, crm.limits.fetch)
 
         world.reset_requests()
         assert not writes(world.sync())
         for backend in (pim, crm):
             assert backend.counted_requests() == backend.limits.quiet, f"a quiet sync on {type(backend).__name__}"
 
-        # the CRM user moves every meeting by an hour: one feed read there, batched updates in the PIM
-        for native_id, event in crm.events().items():
-            crm.user_edit_event(native_id, start=event.start + timedelta(hours=1),  # type: ignore[operator]
-                                end=event.end + timedelta(hours=1))  # type: ignore[operator]
+        # the CRM user moves one more meeting than a PIM write carries: one feed read there, batched PIM updates
+        moved = (pim.limits.write or 1) + 1
+        self._move_all(crm, timedelta(hours=1), count=moved)
         world.reset_requests()
         result = world.sync()
-        assert writes(result) == {(Side.PIM, Action.UPDATE): n}
-        assert pim.count(pim.limits.write_ops) <= requests_for(n, pim.limits.write)
-        assert crm.count(crm.limits.feed_ops) <= requests_for(n, crm.limits.feed_page)
+        assert writes(result) == {(Side.PIM, Action.UPDATE): moved}
+        assert pim.count(pim.limits.write_ops) <= requests_for(moved, pim.limits.write)
+        assert crm.count(crm.limits.feed_ops) <= requests_for(moved, crm.limits.feed_page)
         assert crm.count(crm.limits.write_ops) == 0
+        world.sync()  # the echo of those updates
+
+        # the PIM user renames three meetings: one feed read, those three read, one batch to the CRM
+        for native_id in sorted(pim.events())[:3]:
+            pim.user_edit_event(native_id, subject=f"Renamed {native_id[-6:]}")
+        world.reset_requests()
+        assert writes(world.sync()) == {(Side.CRM, Action.UPDATE): 3}
+        assert pim.count(pim.limits.feed_ops) == 1
+        assert pim.count(pim.limits.fetch_ops) <= requests_for(3, pim.limits.fetch)
+        assert crm.count(crm.limits.write_ops) <= requests_for(3, crm.limits.write)
+
+    def test_the_echo_of_our_own_writes_is_never_read_back(self, world: World) -> None:
+        pim, crm = world.pim, world.crm
+        self._six_meetings(world)
+        world.reset_requests()
+        assert not writes(world.sync()), "the echo of our own creates"
+        for backend in (pim, crm):
+            assert backend.count(backend.limits.fetch_ops) == 0, (type(backend).__name__, backend.request_counts())
+        for mover, target in ((crm, pim), (pim, crm)):
+            self._move_all(mover, timedelta(minutes=15))
+            assert writes(world.sync()) == {(target is pim and Side.PIM or Side.CRM, Action.UPDATE): 6}
+            world.reset_requests()
+            assert not writes(world.sync()), "the echo of our own updates"
+            assert target.count(target.limits.fetch_ops) == 0, (type(target).__name__, target.request_counts())
+
+    @staticmethod
+    def _move_all(backend: Backend, delta: timedelta, count: int | None = None) -> None:
+        for native_id, event in sorted(backend.events().items())[:count]:
+            backend.user_edit_event(native_id, start=event.start + delta, end=event.end + delta)  # type: ignore[operator]
