@@ -30,8 +30,7 @@ class TestExchangeContract(AdapterContract):
                 return marker in (subject or "")
 
             for op in ("CreateItem", "UpdateItem"):  # reads of the stored item still succeed
-                # (code, item_ids, subjects, match, op): positional while the keyword is being renamed
-                emu.faults.item_error("ErrorItemSave", None, None, match, op,
+                emu.faults.item_error("ErrorItemSave", match=match, op=op, n=None,
                                       text="The item could not be saved (rejected by the contract)")
 
         return reject

@@ -94,7 +94,7 @@ class MemoryAdapter(Adapter):
         self.name = name
         self.unread_changes = unread_changes
         self._caps = Capabilities(
-            kinds=frozenset(kinds), formatted_bodies=formatted_bodies, link_ids=link_ids, read_only=read_only,
+            kinds=frozenset(Kind(kind) for kind in kinds), formatted_bodies=formatted_bodies, link_ids=link_ids, read_only=read_only,
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
             max_fetch_batch=batch_size,
         )
