@@ -41,6 +41,12 @@ class TestMemoryAdapterUnreadFeed(_MemoryContract):
     options = {"name": "pim", "formatted_bodies": True, "link_ids": True, "unread_changes": True}
 
 
+class TestMemoryAdapterNetChanges(_MemoryContract):
+    """The feed reports net changes, as EWS's and Outlook's do."""
+
+    options = {"name": "pim", "formatted_bodies": True, "link_ids": True, "net_changes": True}
+
+
 class TestMemoryAdapterEventsOnly(_MemoryContract):
     """One kind only: the other kinds' tests are skipped with the reason, not passed silently."""
 

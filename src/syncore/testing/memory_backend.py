@@ -24,14 +24,19 @@ class MemoryBackend(Backend):
         fetch_ops=frozenset({"fetch"}), quiet={"changes": 1},
     )
 
-    def __init__(self, now: datetime, *, name: str, formatted: bool) -> None:
+    def __init__(self, now: datetime, *, name: str, formatted: bool, net_changes: bool = False) -> None:
         self.clock = ManualClock(now)
         self.adapter = MemoryAdapter(name=name, formatted_bodies=formatted, link_ids=formatted, batch_size=BATCH,
-                                     clock=self.clock.now)
+                                     clock=self.clock.now, net_changes=net_changes)
 
     @classmethod
     def pim_like(cls, now: datetime) -> MemoryBackend:
         return cls(now, name="pim", formatted=True)
+
+    @classmethod
+    def pim_like_with_net_changes(cls, now: datetime) -> MemoryBackend:
+        """A PIM-like side whose feed reports net changes, as EWS's and Outlook's do."""
+        return cls(now, name="pim", formatted=True, net_changes=True)
 
     @classmethod
     def crm_like(cls, now: datetime) -> MemoryBackend:
