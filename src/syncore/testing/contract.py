@@ -23,18 +23,16 @@ compared as the adapter represents them (:meth:`~syncore.abc.Adapter.represent`)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from ..abc import Adapter
 from ..errors import CursorExpired, NotFound, VersionMismatch
-from ..models import Body, Event, Kind, Record
-from ..remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, read_unread
-from .clock import ManualClock
-from .known_failures import KnownFailures
+from ..models import Body, Event, Kind
+from ..remote import DeleteRequest, UpdateRequest, read_unread
+from .contract_base import KINDS, STEP, ContractBase, ExpireCursors, RejectRecords, text_of
 from .samples import (
     OTHER_TEXT_FIELD,
     TEXT_FIELD,
@@ -45,100 +43,11 @@ from .samples import (
     sample_record,
 )
 
-#: what a ``reject_records`` fixture returns: ``reject(kind, marker)`` makes the backend refuse (per record, the
-#: rest of the batch succeeding) every write of a ``kind`` record whose text field (subject, a contact's last
-#: name) contains ``marker``, from then on. A data-level rule, as a real backend's validation rule is.
-RejectRecords = Callable[[Kind, str], None]
-#: what an ``expire_cursors`` fixture returns: ``expire(kind)`` makes every cursor handed out so far for ``kind``
-#: too old, as the backend would after its retention period
-ExpireCursors = Callable[[Kind], None]
-
-_KINDS = pytest.mark.parametrize("kind", list(Kind), ids=[kind.value for kind in Kind])
-_STEP = timedelta(seconds=1)
+__all__ = ["AdapterContract", "ExpireCursors", "RejectRecords"]
 
 
-def _text(value: object) -> str:
-    # the second text field of a task is its body: compare the words
-    return value.text if isinstance(value, Body) else str(value)
-
-
-class AdapterContract(KnownFailures):
+class AdapterContract(ContractBase):
     """Conformance tests; see the module docstring for what a subclass provides."""
-
-    #: the fixed "now" the sample data is dated from and the ``clock`` fixture starts at (never the wall clock:
-    #: a run does the same on every day)
-    now: ClassVar[datetime] = datetime(2031, 3, 3, 8, tzinfo=UTC)
-    #: the adapter refuses an update planned against a version that is no longer current, with
-    #: :class:`~syncore.errors.VersionMismatch` (EWS change keys, Outlook modification times). Set False for a
-    #: backend without conditional writes (Salesforce's collections API has none).
-    conditional_updates: ClassVar[bool] = True
-    #: native ids say which kind they belong to (Salesforce key prefixes): ``is_native_id`` refuses an event's id
-    #: as a contact's. Set True when they do.
-    ids_name_their_kind: ClassVar[bool] = False
-
-    # -- fixtures a subclass provides or overrides -----------------------------------------------------------
-    @pytest.fixture
-    def adapter(self) -> Adapter:
-        pytest.fail(f"{type(self).__name__} must provide an `adapter` fixture (a fresh, empty backend)")
-
-    @pytest.fixture
-    def clock(self) -> Any:
-        """The backend's clock, fixed at :attr:`now`; the suite advances it by a second between steps. Override
-        it to hand back the emulator's own clock (anything with ``now()`` and ``advance(timedelta)``)."""
-        return ManualClock(self.now)
-
-    @pytest.fixture
-    def reject_records(self) -> RejectRecords:
-        pytest.skip("the test module provides no `reject_records` fixture (see syncore.testing.contract)")
-
-    @pytest.fixture
-    def expire_cursors(self) -> ExpireCursors:
-        pytest.skip("the test module provides no `expire_cursors` fixture (see syncore.testing.contract)")
-
-    # -- helpers -------------------------------------------------------------------------------------------
-    def require(self, adapter: Adapter, kind: Kind) -> None:
-        if kind not in adapter.capabilities.kinds:
-            pytest.skip(f"{adapter.adapter_name} does not sync {kind.value}s (capabilities.kinds)")
-
-    def samples(self, kind: Kind, count: int, first: int = 0) -> list[Record]:
-        return [sample_record(kind, n, now=self.now) for n in range(first, first + count)]
-
-    def create(self, adapter: Adapter, kind: Kind, records: list[Record], link: str | None = None) -> list[str]:
-        outcomes = self.create_outcomes(adapter, kind, records, link)
-        assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok][:3]
-        assert all(o.id for o in outcomes), "a successful create names the new record"
-        return [o.id for o in outcomes]  # type: ignore[misc]
-
-    def create_outcomes(
-        self, adapter: Adapter, kind: Kind, records: list[Record], link: str | None = None
-    ) -> list[WriteOutcome]:
-        requests = [CreateRequest(ref=f"r{i}", record=r, link=link) for i, r in enumerate(records)]
-        outcomes = adapter.create(kind, requests)
-        assert [o.ref for o in outcomes] == [r.ref for r in requests], "one outcome per request, in order"
-        return outcomes
-
-    def update(
-        self, adapter: Adapter, kind: Kind, native_id: str, record: Record, fields: set[str],
-        base_version: str | None = None,
-    ) -> WriteOutcome:
-        (outcome,) = adapter.update(kind, [UpdateRequest(ref="u", id=native_id, record=record,
-                                                         fields=frozenset(fields), base_version=base_version)])
-        assert outcome.ref == "u"
-        return outcome
-
-    def read(self, adapter: Adapter, kind: Kind, native_id: str) -> RemoteRecord:
-        found = adapter.fetch(kind, [native_id])
-        assert native_id in found, f"{native_id} is not found right after it was written"
-        return found[native_id]
-
-    def assert_same(self, adapter: Adapter, expected: Record, actual: Record) -> None:
-        want = adapter.represent(expected)
-        assert actual == want, f"differs in {sorted(want.changed_fields(actual))}"
-
-    @staticmethod
-    def mark(record: Record, marker: str) -> Record:
-        field = TEXT_FIELD[record.kind]
-        return record.replace(**{field: f"{getattr(record, field)} {marker}"})
 
     # -- reading and writing -------------------------------------------------------------------------------
     def test_capabilities_are_declared(self, adapter: Adapter) -> None:
@@ -150,7 +59,7 @@ class AdapterContract(KnownFailures):
             assert isinstance(size, int) and size >= 1
         assert isinstance(adapter.adapter_name, str) and adapter.adapter_name
 
-    @_KINDS
+    @KINDS
     def test_create_then_fetch_round_trip(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         records = self.samples(kind, 3)
@@ -163,26 +72,26 @@ class AdapterContract(KnownFailures):
             # the engine recognises the echo of its own write by version alone
             assert outcome.version is not None and outcome.version == fetched[outcome.id].version  # type: ignore[index]
 
-    @_KINDS
+    @KINDS
     def test_fetch_leaves_out_missing_ids(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         gone, kept = self.create(adapter, kind, self.samples(kind, 2))
         adapter.delete(kind, [DeleteRequest(ref="d", id=gone)])
         assert set(adapter.fetch(kind, [gone, kept])) == {kept}
 
-    @_KINDS
+    @KINDS
     def test_full_scan_then_change_feed(self, adapter: Adapter, clock: Any, kind: Kind) -> None:
         self.require(adapter, kind)
         field = TEXT_FIELD[kind]
         (first,) = self.create(adapter, kind, self.samples(kind, 1, first=1))
         scan = adapter.full_scan(kind)
         assert scan.complete and first in {item.id for item in scan.upserts} and scan.cursor is not None
-        clock.advance(_STEP)
+        clock.advance(STEP)
         (second,) = self.create(adapter, kind, self.samples(kind, 1, first=2))
         feed = read_unread(adapter, kind, adapter.changes(kind, scan.cursor))
         assert second in {item.id for item in feed.upserts}
         assert not feed.complete, "an incremental feed is never complete (absence is not deletion)"
-        clock.advance(_STEP)
+        clock.advance(STEP)
         before = self.read(adapter, kind, second)
         outcome = self.update(adapter, kind, second, before.record.replace(**{field: "Changed by contract"}), {field})
         assert outcome.ok, outcome.error
@@ -190,13 +99,13 @@ class AdapterContract(KnownFailures):
         updated = {item.id: item for item in feed2.upserts}
         assert getattr(updated[second].record, field) == "Changed by contract"
         assert updated[second].version != before.version and updated[second].version == outcome.version
-        clock.advance(_STEP)
+        clock.advance(STEP)
         (deleted,) = adapter.delete(kind, [DeleteRequest(ref="d", id=second)])
         assert deleted.ok, deleted.error
         feed3 = read_unread(adapter, kind, adapter.changes(kind, feed2.cursor))  # type: ignore[arg-type]
         assert second in feed3.deletions and second not in {item.id for item in feed3.upserts}
 
-    @_KINDS
+    @KINDS
     def test_update_writes_only_named_fields(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         original = sample_record(kind, 3, now=self.now)
@@ -207,9 +116,9 @@ class AdapterContract(KnownFailures):
         assert outcome.ok, outcome.error
         stored = self.read(adapter, kind, native_id).record
         assert getattr(stored, field) == "New value"
-        assert _text(getattr(stored, other)) == _text(getattr(adapter.represent(original), other))
+        assert text_of(getattr(stored, other)) == text_of(getattr(adapter.represent(original), other))
 
-    @_KINDS
+    @KINDS
     def test_update_against_a_stale_version_is_refused(self, adapter: Adapter, clock: Any, kind: Kind) -> None:
         self.require(adapter, kind)
         if not self.conditional_updates:
@@ -217,11 +126,11 @@ class AdapterContract(KnownFailures):
         field, other = TEXT_FIELD[kind], OTHER_TEXT_FIELD[kind]
         (native_id,) = self.create(adapter, kind, self.samples(kind, 1, first=4))
         planned = self.read(adapter, kind, native_id)
-        clock.advance(_STEP)
+        clock.advance(STEP)
         first = self.update(adapter, kind, native_id, planned.record.replace(**{field: "First writer"}), {field},
                             base_version=planned.version)
         assert first.ok, first.error
-        clock.advance(_STEP)
+        clock.advance(STEP)
         late = self.update(adapter, kind, native_id, planned.record.replace(**{other: "Late writer"}), {other},
                            base_version=planned.version)
         assert isinstance(late.error, VersionMismatch), late.error
@@ -229,7 +138,7 @@ class AdapterContract(KnownFailures):
         assert getattr(stored, field) == "First writer"
         assert getattr(stored, other) == getattr(adapter.represent(planned.record), other), "nothing overwritten"
 
-    @_KINDS
+    @KINDS
     def test_update_of_a_missing_record_reports_not_found(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         record = sample_record(kind, 5, now=self.now)
@@ -238,7 +147,7 @@ class AdapterContract(KnownFailures):
         outcome = self.update(adapter, kind, native_id, record, {TEXT_FIELD[kind]})
         assert isinstance(outcome.error, NotFound), outcome.error
 
-    @_KINDS
+    @KINDS
     def test_deleting_a_record_that_is_already_gone_is_a_success(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         gone, other = self.create(adapter, kind, self.samples(kind, 2))
@@ -249,7 +158,7 @@ class AdapterContract(KnownFailures):
         assert adapter.fetch(kind, [gone, other]) == {}
 
     # -- one bad record ------------------------------------------------------------------------------------
-    @_KINDS
+    @KINDS
     def test_one_rejected_create_does_not_stop_the_batch(
         self, adapter: Adapter, reject_records: RejectRecords, kind: Kind
     ) -> None:
@@ -262,7 +171,7 @@ class AdapterContract(KnownFailures):
         assert str(outcomes[1].error), "the error says why"
         assert set(adapter.fetch(kind, [outcomes[0].id, outcomes[2].id])) == {outcomes[0].id, outcomes[2].id}  # type: ignore[list-item]
 
-    @_KINDS
+    @KINDS
     def test_one_rejected_update_does_not_stop_the_batch(
         self, adapter: Adapter, reject_records: RejectRecords, kind: Kind
     ) -> None:
@@ -277,10 +186,10 @@ class AdapterContract(KnownFailures):
         outcomes = adapter.update(kind, requests)
         assert [o.ok for o in outcomes] == [True, False, True], [o.error for o in outcomes]
         stored = adapter.fetch(kind, ids)
-        assert [_text(getattr(stored[i].record, other)) == "Updated" for i in ids] == [True, False, True]
+        assert [text_of(getattr(stored[i].record, other)) == "Updated" for i in ids] == [True, False, True]
 
     # -- batches, cursors, ids -----------------------------------------------------------------------------
-    @_KINDS
+    @KINDS
     def test_write_batches_of_the_declared_maximum_are_accepted(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         caps = adapter.capabilities
@@ -310,14 +219,14 @@ class AdapterContract(KnownFailures):
         fetched = adapter.fetch(kind, ids)
         assert set(fetched) == set(ids)
 
-    @_KINDS
+    @KINDS
     def test_an_unreadable_cursor_is_cursor_expired(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         for cursor in ("", "not a cursor", "0:0:0:0", "{}"):
             with pytest.raises(CursorExpired):
                 adapter.changes(kind, cursor)
 
-    @_KINDS
+    @KINDS
     def test_an_expired_cursor_is_reported_and_a_full_scan_recovers(
         self, adapter: Adapter, clock: Any, expire_cursors: ExpireCursors, kind: Kind
     ) -> None:
@@ -325,13 +234,13 @@ class AdapterContract(KnownFailures):
         (first,) = self.create(adapter, kind, self.samples(kind, 1, first=20))
         stale = adapter.full_scan(kind).cursor
         expire_cursors(kind)
-        clock.advance(_STEP)
+        clock.advance(STEP)
         (second,) = self.create(adapter, kind, self.samples(kind, 1, first=21))
         with pytest.raises(CursorExpired):
             adapter.changes(kind, stale)  # type: ignore[arg-type]
         rescan = adapter.full_scan(kind)
         assert rescan.complete and {first, second} <= {item.id for item in rescan.upserts}
-        clock.advance(_STEP)
+        clock.advance(STEP)
         (third,) = self.create(adapter, kind, self.samples(kind, 1, first=22))
         feed = read_unread(adapter, kind, adapter.changes(kind, rescan.cursor))  # type: ignore[arg-type]
         assert third in {item.id for item in feed.upserts}, "the new cursor works"
@@ -341,7 +250,7 @@ class AdapterContract(KnownFailures):
         return ["", " ", "not an id", f"{own} ", f" {own}", f"{own}'", f"{own}\n", f"{own}\x00", f"../{own}",
                 "' OR Id != '", "<ItemId/>"]
 
-    @_KINDS
+    @KINDS
     def test_is_native_id_accepts_own_ids_and_refuses_malformed_ones(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         ids = self.create(adapter, kind, self.samples(kind, 2, first=30))
@@ -349,7 +258,7 @@ class AdapterContract(KnownFailures):
         accepted = [bad for bad in self.malformed_ids(ids[0]) if adapter.is_native_id(kind, bad)]
         assert accepted == [], "malformed ids taken for native ones"
 
-    @_KINDS
+    @KINDS
     def test_another_kinds_id_is_not_a_native_id_and_finds_nothing(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         others = sorted(adapter.capabilities.kinds - {kind}, key=lambda k: k.value)
@@ -361,7 +270,7 @@ class AdapterContract(KnownFailures):
             pytest.skip(f"{adapter.adapter_name} ids do not name their kind (ids_name_their_kind = False)")
         assert not adapter.is_native_id(kind, foreign)
 
-    @_KINDS
+    @KINDS
     def test_represent_is_idempotent(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         for record in [*self.samples(kind, 3), *awkward_records(kind, now=self.now)]:
@@ -371,7 +280,7 @@ class AdapterContract(KnownFailures):
             assert type(once) is type(record)
 
     # -- values --------------------------------------------------------------------------------------------
-    @_KINDS
+    @KINDS
     def test_awkward_records_are_stored_as_represented(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         records = awkward_records(kind, now=self.now)
@@ -400,7 +309,7 @@ class AdapterContract(KnownFailures):
             assert (stored.start, stored.end, stored.all_day) == (event.start, event.end, event.all_day)
             assert type(stored.start) is type(event.start), "dates stay dates, instants stay instants"
 
-    @_KINDS
+    @KINDS
     def test_bodies_round_trip(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         field = "notes" if kind is Kind.CONTACT else "body"
@@ -412,7 +321,7 @@ class AdapterContract(KnownFailures):
         assert stored.is_formatted == adapter.capabilities.formatted_bodies
 
     # -- links ---------------------------------------------------------------------------------------------
-    @_KINDS
+    @KINDS
     def test_links_make_creates_findable(self, adapter: Adapter, kind: Kind) -> None:
         self.require(adapter, kind)
         if not adapter.capabilities.link_ids:
