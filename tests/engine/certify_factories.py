@@ -1,4 +1,5 @@
-"""Adapter factories for test_certify.py, as an adapter author would write them (imported by a pytest subprocess)."""
+"""Adapter factories for test_certify.py, as an adapter author would write them (imported by a pytest
+subprocess)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ def memory(clock):
     adapter = MemoryAdapter(name="pim", clock=clock.now)
 
     def reject(kind, marker):
-        adapter.fail_record(lambda record: record.kind is kind and marker in getattr(record, TEXT_FIELD[kind]))
+        adapter.fail_record(lambda r: r.kind is kind and marker in getattr(r, TEXT_FIELD[kind]))
 
-    return Candidate(adapter=adapter, reject_records=reject, expire_cursors=lambda kind: adapter.expire_cursors())
+    return Candidate(adapter=adapter, reject_records=reject,
+                     expire_cursors=lambda kind: adapter.expire_cursors())
 
 
 class TrustingAdapter(MemoryAdapter):

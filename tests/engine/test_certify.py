@@ -1,4 +1,5 @@
-"""The one-command certification (docs/adapters.md) runs, passes for the memory adapter and fails a broken one."""
+"""The one-command certification (docs/adapters.md) runs, passes for the memory adapter and fails a broken
+one."""
 
 from __future__ import annotations
 

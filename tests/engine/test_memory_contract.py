@@ -18,7 +18,7 @@ class _MemoryContract(AdapterContract):
     @pytest.fixture
     def reject_records(self, adapter):
         def reject(kind, marker):
-            adapter.fail_record(lambda record: record.kind is kind and marker in getattr(record, TEXT_FIELD[kind]))
+            adapter.fail_record(lambda r: r.kind is kind and marker in getattr(r, TEXT_FIELD[kind]))
 
         return reject
 

@@ -10,8 +10,8 @@ from syncore.testing import AdapterContract
 class TestExchangeContract(AdapterContract):
     known_failures = {
         "test_awkward_records_are_stored_as_represented[event]":
-            "a subject longer than Exchange's 255 characters fails exchangelib's client-side check for the whole "
-            "CreateItem call instead of that one record",
+            "a subject longer than Exchange's 255 characters fails exchangelib's client-side check for the "
+            "whole CreateItem call instead of that one record",
         "test_awkward_records_are_stored_as_represented[task]":
             "Exchange stamps CompleteDate itself when a task is completed, but represent keeps the given "
             "completion time, so the stamp reads back as an edit",
@@ -24,8 +24,8 @@ class TestExchangeContract(AdapterContract):
     @pytest.fixture
     def reject_records(self, emu):
         def reject(kind, marker):
-            # Exchange refuses the matching items of a CreateItem/UpdateItem with a per-item ErrorItemSave, the
-            # others in the request succeed; matched on the item's Subject (a contact's DisplayName).
+            # Exchange refuses the matching items of a CreateItem/UpdateItem with a per-item ErrorItemSave,
+            # the others in the request succeed; matched on the item's Subject (a contact's DisplayName).
             def match(item_id, subject):
                 return marker in (subject or "")
 

@@ -1,7 +1,8 @@
 """End to end: ExchangeAdapter (PIM, over the emulator) ⇄ MemoryAdapter (CRM: plain bodies, no links).
 
-The scenarios every pair shares (formatted body kept while the meeting moves, DST, deletions both ways, request
-counts) are in syncore.testing.EngineContract (tests/engine/test_engine_contract.py); these are Exchange's own.
+The scenarios every pair shares (formatted body kept while the meeting moves, DST, deletions both ways,
+request counts) are in syncore.testing.EngineContract (tests/engine/test_engine_contract.py); these are
+Exchange's own.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Request counts from the emulator's log: the EWS call lower bound per operation (exchange.md §12).
 
-Expected counts are literals from the protocol's limits, never the adapter's own constants. A whole sync's counts
-(first sync, echo, quiet sync, a few user edits) are checked for every pair by syncore.testing.EngineContract.
+Expected counts are literals from the protocol's limits, never the adapter's own constants. A whole sync's
+counts (first sync, echo, quiet sync, a few user edits) are checked for every pair by
+syncore.testing.EngineContract.
 """
 
 from __future__ import annotations

@@ -65,7 +65,8 @@ def test_pages_of_512_and_bodies_fetched_in_batches(emu, adapter):
     scan = adapter.full_scan(Kind.CONTACT)
     assert len(scan.upserts) == n and len({u.id for u in scan.upserts}) == n
     syncs = _syncs(emu)
-    # 512: the protocol's maximum MaxChangesReturned (exchange.md §12), asked for so an initial sync pages least
+    # 512: the protocol's maximum MaxChangesReturned (exchange.md §12), asked for so an initial sync pages
+    # least
     assert [r.attrs["MaxChangesReturned"] for r in syncs] == ["512"] * 2
     assert [r.returned for r in syncs] == [512, 88]
     gets = [r for r in emu.requests if r.operation == "GetItem"]

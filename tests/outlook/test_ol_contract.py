@@ -35,7 +35,10 @@ class TestOutlookComAdapterContract(AdapterContract):
             # Outlook refuses the Save of matching items (E_FAIL, as for an invalid item), every time.
             error = FakeComError(C.DISP_E_EXCEPTION, "Exception occurred.",
                                  (4096, "Microsoft Outlook", "The item cannot be saved.", None, 0, C.E_FAIL))
-            fake.inject_error("Save", error, times=-1, match=lambda item: item.MessageClass == _MESSAGE_CLASS[kind]
-                              and marker in (getattr(item, _NAME_PROPERTY[kind]) or ""))
+            def match(item):
+                return (item.MessageClass == _MESSAGE_CLASS[kind]
+                        and marker in (getattr(item, _NAME_PROPERTY[kind]) or ""))
+
+            fake.inject_error("Save", error, times=-1, match=match)
 
         return reject

@@ -1,8 +1,8 @@
 """End to end through SyncEngine: Outlook (fake, Europe/Berlin) <-> CRM (Salesforce emulator, and memory).
 
-The scenarios every pair shares (formatted body kept while the CRM moves the meeting across DST, DST, deletions,
-request counts) are in syncore.testing.EngineContract (tests/engine/test_engine_contract.py); these are Outlook's
-own: what is opened and read, and a meeting whose EntryID changes.
+The scenarios every pair shares (formatted body kept while the CRM moves the meeting across DST, DST,
+deletions, request counts) are in syncore.testing.EngineContract (tests/engine/test_engine_contract.py); these
+are Outlook's own: what is opened and read, and a meeting whose EntryID changes.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def test_accepting_a_meeting_new_entry_id_neither_deletes_nor_duplicates(world):
     world.sync()
     crm_id, _ = only(crm.events())
     (entry_id,) = fake.entry_ids("calendar")
-    new_entry_id = fake.user_respond(entry_id)  # Outlook replaces the item: new EntryID, same GlobalAppointmentID
+    # Outlook replaces the item: a new EntryID, the same GlobalAppointmentID
+    new_entry_id = fake.user_respond(entry_id)
     fake.user_edit(new_entry_id, Subject="Invite (accepted)")
     world.sync()
     native_id, event = only(crm.events())

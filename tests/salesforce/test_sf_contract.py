@@ -23,9 +23,9 @@ class _SalesforceContract(AdapterContract):
     link_field: str | None = None
     known_failures = {
         "test_awkward_records_are_stored_as_represented[task]":
-            "Salesforce stamps CompletedDateTime itself when a task closes (read-only), but represent keeps the "
-            "given completion time: the stamp reads back as a CRM edit and the engine overwrites the PIM's "
-            "completion time with it",
+            "Salesforce stamps CompletedDateTime itself when a task closes (read-only), but represent keeps "
+            "the given completion time: the stamp reads back as a CRM edit and the engine overwrites the "
+            "PIM's completion time with it",
     }
 
     @pytest.fixture

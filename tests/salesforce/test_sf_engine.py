@@ -1,7 +1,8 @@
 """End to end: MemoryAdapter (PIM, formatted bodies) <-> SalesforceAdapter (CRM) through SyncEngine.
 
-The scenarios every pair shares (formatted body kept while the meeting moves, DST, deletions both ways, request
-counts) are in syncore.testing.EngineContract (tests/engine/test_engine_contract.py); these are Salesforce's own.
+The scenarios every pair shares (formatted body kept while the meeting moves, DST, deletions both ways,
+request counts) are in syncore.testing.EngineContract (tests/engine/test_engine_contract.py); these are
+Salesforce's own.
 """
 
 from __future__ import annotations

@@ -250,7 +250,9 @@ def delete(account: Any, kind: Kind, requests: Sequence[DeleteRequest], throttle
     results = _bulk(throttle, "DeleteItem", lambda: bulk_delete(account, ids), idempotent=True)
     outcomes = []
     for request, result in zip(requests, results, strict=True):
-        error = item_error(result, f"delete {kind.value} {request.id}") if isinstance(result, BaseException) else None
+        error = None
+        if isinstance(result, BaseException):
+            error = item_error(result, f"delete {kind.value} {request.id}")
         if error is None or isinstance(error, NotFound):
             # already gone is what a delete asks for (syncore.abc.Adapter.delete)
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))

@@ -19,6 +19,7 @@ _HEX = frozenset(string.hexdigits)
 
 
 def is_item_id(value: str) -> bool:
-    """True when ``value`` can be an EntryID or a GlobalAppointmentID: whole bytes in hex, 21 to 1024 of them."""
+    """True when ``value`` can be an EntryID or a GlobalAppointmentID: whole bytes in hex, 21 to 1024 of
+    them."""
     return (isinstance(value, str) and len(value) % 2 == 0 and MIN_BYTES * 2 <= len(value) <= MAX_BYTES * 2
             and _HEX.issuperset(value))

@@ -1,4 +1,5 @@
-"""Test support shipped with syncore: an in-memory adapter, the adapter and engine conformance suites, strategies."""
+"""Test support shipped with syncore: an in-memory adapter, the adapter and engine conformance suites,
+strategies."""
 
 from __future__ import annotations
 

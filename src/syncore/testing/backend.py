@@ -1,11 +1,12 @@
-"""One side of an end-to-end scenario (:class:`~syncore.testing.EngineContract`): an adapter on its emulator, and a
-user working on the emulator directly.
+"""One side of an end-to-end scenario (:class:`~syncore.testing.EngineContract`): an adapter on its emulator,
+and a user working on the emulator directly.
 
 A :class:`Backend` is what the engine contract needs from each adapter + emulator pair: the adapter the engine
 syncs through, a user who creates, moves and deletes events the way another client would (never through the
-adapter under test), a view of what the backend stores read from the emulator itself, and the emulator's request
-log with the protocol's limits stated as literals. Each adapter package ships one next to its emulator
-(``syncore_exchange.emulator.backend``, ``syncore_salesforce.emulator.backend``, ``syncore_outlook.fake.backend``);
+adapter under test), a view of what the backend stores read from the emulator itself, and the emulator's
+request log with the protocol's limits stated as literals. Each adapter package ships one next to its emulator
+(``syncore_exchange.emulator.backend``, ``syncore_salesforce.emulator.backend``,
+``syncore_outlook.fake.backend``);
 :class:`~syncore.testing.memory_backend.MemoryBackend` is the in-memory one.
 """
 
@@ -90,7 +91,8 @@ class Backend(ABC):
     # -- the user, working on the backend directly --------------------------------------------------------
     @abstractmethod
     def user_create_event(self, event: Event) -> str:
-        """Create ``event`` as another client would (a formatted body stays formatted); returns the adapter's id."""
+        """Create ``event`` as another client would (a formatted body stays formatted); returns the adapter's
+        id."""
 
     @abstractmethod
     def user_edit_event(self, native_id: str, **changes: Any) -> None:
@@ -115,7 +117,8 @@ class Backend(ABC):
 
     def counted_requests(self) -> Counter[str]:
         """:meth:`request_counts` without the :attr:`RequestLimits.uncounted_ops`."""
-        return Counter({op: n for op, n in self.request_counts().items() if op not in self.limits.uncounted_ops})
+        uncounted = self.limits.uncounted_ops
+        return Counter({op: n for op, n in self.request_counts().items() if op not in uncounted})
 
     def count(self, operations: frozenset[str]) -> int:
         """Requests of any of ``operations`` since the last reset."""
@@ -124,7 +127,8 @@ class Backend(ABC):
 
     # -- time and lifetime -------------------------------------------------------------------------------
     def advance(self, delta: timedelta) -> None:
-        """Move the backend's clock (backends that stamp modification times keep one; the default has none)."""
+        """Move the backend's clock (backends that stamp modification times keep one; the default has
+        none)."""
 
     def close(self) -> None:
         """Stop the emulator (the default has nothing to stop)."""

@@ -2,13 +2,14 @@
 
     pytest --pyargs syncore.testing.certify --adapter-factory mypkg.testing:make_adapter
 
-``make_adapter(clock)`` is called once per test with the contract's :class:`~syncore.testing.clock.ManualClock`
-(fixed, moved by the suite; pass ``clock.now`` to an adapter or emulator that stamps times) and returns a fresh,
-empty :class:`~syncore.abc.Adapter`, or a :class:`Candidate` carrying the adapter and the optional hooks.
+``make_adapter(clock)`` is called once per test with the contract's
+:class:`~syncore.testing.clock.ManualClock` (fixed, moved by the suite; pass ``clock.now`` to an adapter or
+emulator that stamps times) and returns a fresh, empty :class:`~syncore.abc.Adapter`, or a :class:`Candidate`
+carrying the adapter and the optional hooks.
 
 ``--backend-factory mypkg.testing:MyBackend [--backend-side crm]`` runs the end-to-end scenarios
-(:class:`~syncore.testing.engine_contract.EngineContract`) with that backend on one side and an in-memory side on
-the other. Without an option, its suite is skipped, saying which option it needs.
+(:class:`~syncore.testing.engine_contract.EngineContract`) with that backend on one side and an in-memory side
+on the other. Without an option, its suite is skipped, saying which option it needs.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import attrs
 import pytest
 
 from ..abc import Adapter
-from .contract import AdapterContract
 from .clock import ManualClock
+from .contract import AdapterContract
 from .contract_base import ExpireCursors, RejectRecords
 from .engine_contract import EngineContract
 from .memory_backend import MemoryBackend
@@ -32,7 +33,8 @@ from .memory_backend import MemoryBackend
 class Candidate:
     """What an adapter factory may return instead of a bare adapter: the adapter and its test hooks.
 
-    :ivar clock: the backend's own clock (``now()``, ``advance(timedelta)``) when it keeps one, else the one given
+    :ivar clock: the backend's own clock (``now()``, ``advance(timedelta)``) when it keeps one, else the one
+    given
     :ivar reject_records, expire_cursors: the contract's optional hooks (see :mod:`syncore.testing.contract`)
     :ivar conditional_updates, ids_name_their_kind: the contract's capability switches
     :ivar known_failures: tests the adapter is known to fail, with why (strict xfails)
@@ -109,7 +111,8 @@ class TestAdapterContract(AdapterContract):
 
 
 class TestEngineContract(EngineContract):
-    """The EngineContract with the ``--backend-factory`` backend on one side and a memory side on the other."""
+    """The EngineContract with the ``--backend-factory`` backend on one side and a memory side on the
+    other."""
 
     def _backend(self, request: pytest.FixtureRequest, side: str) -> Iterator[Any]:
         spec = request.config.getoption("--backend-factory")

@@ -9,7 +9,8 @@ class ManualClock:
     """``now()`` returns a fixed aware UTC instant until :meth:`advance` moves it.
 
     The interface (``now()``, ``advance(timedelta)``) is the one the shipped emulators' clocks share (the
-    Salesforce emulator's ``emu.clock``, the Outlook fake's ``FakeClock``), so a contract can be handed either.
+    Salesforce emulator's ``emu.clock``, the Outlook fake's ``FakeClock``), so a contract can be handed
+    either.
     """
 
     def __init__(self, start: datetime) -> None:

@@ -1,22 +1,24 @@
 """The adapter conformance suite: a pytest mixin every adapter's tests subclass (see docs/adapters.md).
 
-Subclass :class:`AdapterContract` in a test module and provide an ``adapter`` fixture (a fresh, empty backend)::
+Subclass :class:`AdapterContract` in a test module and provide an ``adapter`` fixture (a fresh, empty
+backend)::
 
     class TestMyAdapter(AdapterContract):
-        ids_name_their_kind = True                 # capability switches: see the class attributes
+        ids_name_their_kind = True  # capability switches: see syncore.testing.contract_base
 
         @pytest.fixture
         def adapter(self, clock):
-            return MyAdapter(..., clock=clock.now)  # ``clock`` is fixed at ``self.now``; the suite advances it
+            # ``clock`` is fixed at ``self.now``; the suite advances it
+            return MyAdapter(..., clock=clock.now)
 
         @pytest.fixture
         def reject_records(self, emulator):
-            def reject(kind, marker):              # the backend refuses writes of records whose text holds marker
+            def reject(kind, marker):  # refuse writes of records whose text holds marker
                 emulator.add_rule(lambda row: marker in row["Subject"])
             return reject
 
-Optional fixtures: ``clock``, ``reject_records`` and ``expire_cursors``; ``known_failures`` names tests the adapter
-is known to fail (with the reason), run as strict xfails. A test needing a kind, a capability or a
+Optional fixtures: ``clock``, ``reject_records`` and ``expire_cursors``; ``known_failures`` names tests the
+adapter is known to fail (with the reason), run as strict xfails. A test needing a kind, a capability or a
 hook the adapter (or its test module) lacks is skipped with the reason; ``pytest -rs`` lists them. Records are
 compared as the adapter represents them (:meth:`~syncore.abc.Adapter.represent`).
 """
@@ -55,8 +57,8 @@ class AdapterContract(ContractBase):
         caps = adapter.capabilities
         assert caps.kinds, "an adapter supports at least one kind"
         assert caps.kinds <= set(Kind)
-        for size in (caps.max_create_batch, caps.max_update_batch, caps.max_delete_batch, caps.max_fetch_batch):
-            assert isinstance(size, int) and size >= 1
+        sizes = (caps.max_create_batch, caps.max_update_batch, caps.max_delete_batch, caps.max_fetch_batch)
+        assert all(isinstance(size, int) and size >= 1 for size in sizes), sizes
         assert isinstance(adapter.adapter_name, str) and adapter.adapter_name
 
     @KINDS
@@ -93,7 +95,8 @@ class AdapterContract(ContractBase):
         assert not feed.complete, "an incremental feed is never complete (absence is not deletion)"
         clock.advance(STEP)
         before = self.read(adapter, kind, second)
-        outcome = self.update(adapter, kind, second, before.record.replace(**{field: "Changed by contract"}), {field})
+        changed = before.record.replace(**{field: "Changed by contract"})
+        outcome = self.update(adapter, kind, second, changed, {field})
         assert outcome.ok, outcome.error
         feed2 = read_unread(adapter, kind, adapter.changes(kind, feed.cursor))  # type: ignore[arg-type]
         updated = {item.id: item for item in feed2.upserts}
@@ -119,7 +122,9 @@ class AdapterContract(ContractBase):
         assert text_of(getattr(stored, other)) == text_of(getattr(adapter.represent(original), other))
 
     @KINDS
-    def test_update_against_a_stale_version_is_refused(self, adapter: Adapter, clock: Any, kind: Kind) -> None:
+    def test_update_against_a_stale_version_is_refused(
+        self, adapter: Adapter, clock: Any, kind: Kind
+    ) -> None:
         self.require(adapter, kind)
         if not self.conditional_updates:
             pytest.skip(f"{adapter.adapter_name} has no conditional writes (conditional_updates = False)")
@@ -127,16 +132,17 @@ class AdapterContract(ContractBase):
         (native_id,) = self.create(adapter, kind, self.samples(kind, 1, first=4))
         planned = self.read(adapter, kind, native_id)
         clock.advance(STEP)
-        first = self.update(adapter, kind, native_id, planned.record.replace(**{field: "First writer"}), {field},
-                            base_version=planned.version)
+        first = self.update(adapter, kind, native_id, planned.record.replace(**{field: "First writer"}),
+                            {field}, base_version=planned.version)
         assert first.ok, first.error
         clock.advance(STEP)
-        late = self.update(adapter, kind, native_id, planned.record.replace(**{other: "Late writer"}), {other},
-                           base_version=planned.version)
+        late = self.update(adapter, kind, native_id, planned.record.replace(**{other: "Late writer"}),
+                           {other}, base_version=planned.version)
         assert isinstance(late.error, VersionMismatch), late.error
         stored = self.read(adapter, kind, native_id).record
         assert getattr(stored, field) == "First writer"
-        assert getattr(stored, other) == getattr(adapter.represent(planned.record), other), "nothing overwritten"
+        unchanged = getattr(adapter.represent(planned.record), other)
+        assert getattr(stored, other) == unchanged, "nothing overwritten"
 
     @KINDS
     def test_update_of_a_missing_record_reports_not_found(self, adapter: Adapter, kind: Kind) -> None:
@@ -182,7 +188,8 @@ class AdapterContract(ContractBase):
         reject_records(kind, "REJECT-ME")
         other = OTHER_TEXT_FIELD[kind]
         requests = [UpdateRequest(ref=str(i), id=native_id, record=record.replace(**{other: "Updated"}),
-                                  fields=frozenset({other})) for i, (native_id, record) in enumerate(zip(ids, records))]
+                                  fields=frozenset({other}))
+                    for i, (native_id, record) in enumerate(zip(ids, records, strict=True))]
         outcomes = adapter.update(kind, requests)
         assert [o.ok for o in outcomes] == [True, False, True], [o.error for o in outcomes]
         stored = adapter.fetch(kind, ids)
@@ -203,9 +210,11 @@ class AdapterContract(ContractBase):
         updates = adapter.update(kind, [
             UpdateRequest(ref=native_id, id=native_id, record=records[native_id].replace(**{other: "Batch"}),
                           fields=frozenset({other})) for native_id in ids[: caps.max_update_batch]])
-        assert len(updates) == caps.max_update_batch and all(o.ok for o in updates), [o.error for o in updates][:3]
+        assert len(updates) == caps.max_update_batch
+        assert all(o.ok for o in updates), [o.error for o in updates if not o.ok][:3]
         deletes = adapter.delete(kind, [DeleteRequest(ref=i, id=i) for i in ids[: caps.max_delete_batch]])
-        assert len(deletes) == caps.max_delete_batch and all(o.ok for o in deletes), [o.error for o in deletes][:3]
+        assert len(deletes) == caps.max_delete_batch
+        assert all(o.ok for o in deletes), [o.error for o in deletes if not o.ok][:3]
         assert adapter.fetch(kind, ids[: min(caps.max_delete_batch, caps.max_fetch_batch)]) == {}
 
     def test_a_fetch_batch_of_the_declared_maximum_is_answered(self, adapter: Adapter) -> None:
@@ -251,7 +260,9 @@ class AdapterContract(ContractBase):
                 "' OR Id != '", "<ItemId/>"]
 
     @KINDS
-    def test_is_native_id_accepts_own_ids_and_refuses_malformed_ones(self, adapter: Adapter, kind: Kind) -> None:
+    def test_is_native_id_accepts_own_ids_and_refuses_malformed_ones(
+        self, adapter: Adapter, kind: Kind
+    ) -> None:
         self.require(adapter, kind)
         ids = self.create(adapter, kind, self.samples(kind, 2, first=30))
         assert all(adapter.is_native_id(kind, native_id) for native_id in ids)
@@ -259,7 +270,9 @@ class AdapterContract(ContractBase):
         assert accepted == [], "malformed ids taken for native ones"
 
     @KINDS
-    def test_another_kinds_id_is_not_a_native_id_and_finds_nothing(self, adapter: Adapter, kind: Kind) -> None:
+    def test_another_kinds_id_is_not_a_native_id_and_finds_nothing(
+        self, adapter: Adapter, kind: Kind
+    ) -> None:
         self.require(adapter, kind)
         others = sorted(adapter.capabilities.kinds - {kind}, key=lambda k: k.value)
         if not others:

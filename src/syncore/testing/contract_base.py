@@ -1,7 +1,7 @@
 """What the adapter conformance suite stands on: its capability switches, optional fixtures and helpers.
 
-:class:`ContractBase` is the part of :class:`~syncore.testing.contract.AdapterContract` a test module configures;
-the tests themselves are in :mod:`syncore.testing.contract`.
+:class:`ContractBase` is the part of :class:`~syncore.testing.contract.AdapterContract` a test module
+configures; the tests themselves are in :mod:`syncore.testing.contract`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ from .clock import ManualClock
 from .known_failures import KnownFailures
 from .samples import TEXT_FIELD, sample_record
 
-#: what a ``reject_records`` fixture returns: ``reject(kind, marker)`` makes the backend refuse (per record, the
-#: rest of the batch succeeding) every write of a ``kind`` record whose text field (subject, a contact's last
-#: name) contains ``marker``, from then on. A data-level rule, as a real backend's validation rule is.
+#: what a ``reject_records`` fixture returns: ``reject(kind, marker)`` makes the backend refuse (per record,
+#: the rest of the batch succeeding) every write of a ``kind`` record whose text field (subject, a contact's
+#: last name) contains ``marker``, from then on. A data-level rule, as a real backend's validation rule is.
 RejectRecords = Callable[[Kind, str], None]
-#: what an ``expire_cursors`` fixture returns: ``expire(kind)`` makes every cursor handed out so far for ``kind``
-#: too old, as the backend would after its retention period
+#: what an ``expire_cursors`` fixture returns: ``expire(kind)`` makes every cursor handed out so far for
+#: ``kind`` too old, as the backend would after its retention period
 ExpireCursors = Callable[[Kind], None]
 
-#: every test that takes a ``kind`` runs once per kind; a kind the adapter does not sync is skipped, with the reason
+#: every test that takes a ``kind`` runs once per kind; a kind the adapter does not sync is skipped, with the
+#: reason
 KINDS = pytest.mark.parametrize("kind", list(Kind), ids=[kind.value for kind in Kind])
 #: how far the clock moves between steps that must get new versions
 STEP = timedelta(seconds=1)
@@ -41,15 +42,15 @@ def text_of(value: object) -> str:
 class ContractBase(KnownFailures):
     """Switches, fixtures and helpers of the adapter contract (see :mod:`syncore.testing.contract`)."""
 
-    #: the fixed "now" the sample data is dated from and the ``clock`` fixture starts at (never the wall clock:
-    #: a run does the same on every day)
+    #: the fixed "now" the sample data is dated from and the ``clock`` fixture starts at (never the wall
+    #: clock: a run does the same on every day)
     now: ClassVar[datetime] = datetime(2031, 3, 3, 8, tzinfo=UTC)
     #: the adapter refuses an update planned against a version that is no longer current, with
     #: :class:`~syncore.errors.VersionMismatch` (EWS change keys, Outlook modification times). Set False for a
     #: backend without conditional writes (Salesforce's collections API has none).
     conditional_updates: ClassVar[bool] = True
-    #: native ids say which kind they belong to (Salesforce key prefixes): ``is_native_id`` refuses an event's id
-    #: as a contact's. Set True when they do.
+    #: native ids say which kind they belong to (Salesforce key prefixes): ``is_native_id`` refuses an event's
+    #: id as a contact's. Set True when they do.
     ids_name_their_kind: ClassVar[bool] = False
 
     # -- fixtures a subclass provides or overrides -----------------------------------------------------------
@@ -59,8 +60,9 @@ class ContractBase(KnownFailures):
 
     @pytest.fixture
     def clock(self) -> Any:
-        """The backend's clock, fixed at :attr:`now`; the suite advances it by a second between steps. Override
-        it to hand back the emulator's own clock (anything with ``now()`` and ``advance(timedelta)``)."""
+        """The backend's clock, fixed at :attr:`now`; the suite advances it by a second between steps.
+        Override it to hand back the emulator's own clock (anything with ``now()`` and
+        ``advance(timedelta)``)."""
         return ManualClock(self.now)
 
     @pytest.fixture
@@ -79,7 +81,9 @@ class ContractBase(KnownFailures):
     def samples(self, kind: Kind, count: int, first: int = 0) -> list[Record]:
         return [sample_record(kind, n, now=self.now) for n in range(first, first + count)]
 
-    def create(self, adapter: Adapter, kind: Kind, records: list[Record], link: str | None = None) -> list[str]:
+    def create(
+        self, adapter: Adapter, kind: Kind, records: list[Record], link: str | None = None
+    ) -> list[str]:
         outcomes = self.create_outcomes(adapter, kind, records, link)
         assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok][:3]
         assert all(o.id for o in outcomes), "a successful create names the new record"
@@ -98,7 +102,8 @@ class ContractBase(KnownFailures):
         base_version: str | None = None,
     ) -> WriteOutcome:
         (outcome,) = adapter.update(kind, [UpdateRequest(ref="u", id=native_id, record=record,
-                                                         fields=frozenset(fields), base_version=base_version)])
+                                                         fields=frozenset(fields),
+                                                         base_version=base_version)])
         assert outcome.ref == "u"
         return outcome
 

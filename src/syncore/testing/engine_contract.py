@@ -17,8 +17,8 @@ Subclass :class:`EngineContract` and provide ``pim`` and ``crm`` fixtures yieldi
             with request.param(self.now) as backend:
                 yield backend
 
-The data is small and the clocks are fixed (``now`` is just before the EU fall-back change of 2026-10-25), so a
-pair runs in about a second. Request counts are checked against each backend's literal protocol limits
+The data is small and the clocks are fixed (``now`` is just before the EU fall-back change of 2026-10-25), so
+a pair runs in about a second. Request counts are checked against each backend's literal protocol limits
 (:class:`~syncore.testing.backend.RequestLimits`), never against the adapter's own constants.
 """
 
@@ -51,6 +51,10 @@ BEFORE = datetime(2026, 10, 23, 10, 0, tzinfo=BERLIN)
 AFTER = datetime(2026, 10, 26, 10, 0, tzinfo=BERLIN)
 
 
+def _at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
 def _utc(value: date | datetime) -> date | datetime:
     return value.astimezone(UTC) if isinstance(value, datetime) else value
 
@@ -68,8 +72,9 @@ class World:
 
     def __attrs_post_init__(self) -> None:
         self.clock = ManualClock(self.now)
-        self.engine = SyncEngine(pim=self.pim.adapter, crm=self.crm.adapter, state=SqliteStateStore(":memory:"),
-                                 settings=SyncSettings(), clock=self.clock.now, on_event=self.events.append)
+        self.engine = SyncEngine(pim=self.pim.adapter, crm=self.crm.adapter,
+                                 state=SqliteStateStore(":memory:"), settings=SyncSettings(),
+                                 clock=self.clock.now, on_event=self.events.append)
 
     def tick(self, seconds: int = 60) -> None:
         delta = timedelta(seconds=seconds)
@@ -99,8 +104,13 @@ def writes(result: SyncResult) -> dict[tuple[Side, Action], int]:
 
 
 def only(events: dict[str, StoredEvent]) -> tuple[str, StoredEvent]:
-    assert len(events) == 1, f"expected one event, found {len(events)}: {sorted(e.subject for e in events.values())}"
+    assert len(events) == 1, f"expected one event, found {sorted(e.subject for e in events.values())}"
     return next(iter(events.items()))
+
+
+def times(backend: Backend) -> dict[str, tuple[date | datetime, date | datetime]]:
+    """Each stored event's start and end, by subject."""
+    return {subject: (event.start, event.end) for subject, (_, event) in by_subject(backend).items()}
 
 
 def by_subject(backend: Backend) -> dict[str, tuple[str, StoredEvent]]:
@@ -132,8 +142,9 @@ class EngineContract(KnownFailures):
         pim, crm = world.pim, world.crm
         if not pim.adapter.capabilities.formatted_bodies or crm.adapter.capabilities.formatted_bodies:
             pytest.skip("needs a PIM that keeps formatted bodies and a CRM that keeps plain text")
-        pim_id = pim.user_create_event(Event(subject="Budget review", start=BEFORE, end=BEFORE + timedelta(hours=1),
-                                             location="Room 4", body=Body(html=HTML)))
+        meeting = Event(subject="Budget review", start=BEFORE, end=BEFORE + timedelta(hours=1),
+                        location="Room 4", body=Body(html=HTML))
+        pim_id = pim.user_create_event(meeting)
         formatted = pim.events()[pim_id].formatted
         assert formatted is not None, "the user's body is stored formatted"
         world.sync()
@@ -146,7 +157,7 @@ class EngineContract(KnownFailures):
         result = world.sync()
         assert writes(result) == {(Side.PIM, Action.UPDATE): 1}
         moved = pim.events()[pim_id]
-        assert (moved.start, moved.end) == (datetime(2026, 10, 26, 9, tzinfo=UTC), datetime(2026, 10, 26, 10, tzinfo=UTC))
+        assert (moved.start, moved.end) == (_at(2026, 10, 26, 9), _at(2026, 10, 26, 10))  # 10:00 CET
         assert moved.formatted == formatted, "the formatted body is kept, byte for byte"
         assert any(e.type is EventType.BODY_KEPT for e in world.events)
         assert crm.events()[crm_id].text == "Plain CRM notes", "the CRM keeps its own description"
@@ -158,7 +169,8 @@ class EngineContract(KnownFailures):
         pim, crm = world.pim, world.crm
         from_pim = {
             # Berlin: the spring-forward jump inside, a start in the fall-back fold (the first 02:30, CEST)
-            "berlin spring": (datetime(2027, 3, 28, 1, 30, tzinfo=BERLIN), datetime(2027, 3, 28, 4, 0, tzinfo=BERLIN)),
+            "berlin spring": (datetime(2027, 3, 28, 1, 30, tzinfo=BERLIN),
+                              datetime(2027, 3, 28, 4, 0, tzinfo=BERLIN)),
             "berlin fold": (datetime(2026, 10, 25, 2, 30, fold=0, tzinfo=BERLIN),
                             datetime(2026, 10, 25, 4, 0, tzinfo=BERLIN)),
             "all day on the change": (date(2026, 10, 25), date(2026, 10, 26)),
@@ -170,29 +182,29 @@ class EngineContract(KnownFailures):
                               datetime(2026, 11, 1, 3, 0, tzinfo=NEW_YORK)),
             "all day in the crm": (date(2026, 11, 1), date(2026, 11, 2)),
         }
-        ids = {name: pim.user_create_event(Event(subject=name, start=s, end=e)) for name, (s, e) in from_pim.items()}
-        ids |= {name: crm.user_create_event(Event(subject=name, start=s, end=e)) for name, (s, e) in from_crm.items()}
+        for backend, events in ((pim, from_pim), (crm, from_crm)):
+            for name, (start, end) in events.items():
+                backend.user_create_event(Event(subject=name, start=start, end=end))
         world.sync()
         expected = {name: (_utc(s), _utc(e)) for name, (s, e) in {**from_pim, **from_crm}.items()}
         for backend in (pim, crm):
-            stored = {subject: (event.start, event.end) for subject, (_, event) in by_subject(backend).items()}
-            assert stored == expected, type(backend).__name__
+            assert times(backend) == expected, type(backend).__name__
 
         # the CRM moves a meeting over the change and an all-day event by a day; the PIM moves its own
         crm_ids = {subject: native_id for subject, (native_id, _) in by_subject(crm).items()}
         crm.user_edit_event(crm_ids["berlin fold"], start=BEFORE, end=AFTER - timedelta(days=2))
-        crm.user_edit_event(crm_ids["all day on the change"], start=date(2026, 10, 26), end=date(2026, 10, 27))
+        crm.user_edit_event(crm_ids["all day on the change"], start=date(2026, 10, 26),
+                            end=date(2026, 10, 27))
         pim_ids = {subject: native_id for subject, (native_id, _) in by_subject(pim).items()}
         pim.user_edit_event(pim_ids["new york fold"], start=datetime(2026, 11, 2, 1, 30, tzinfo=NEW_YORK),
                             end=datetime(2026, 11, 2, 3, 0, tzinfo=NEW_YORK))
         result = world.sync()
         assert writes(result) == {(Side.PIM, Action.UPDATE): 2, (Side.CRM, Action.UPDATE): 1}
-        expected["berlin fold"] = (datetime(2026, 10, 23, 8, tzinfo=UTC), datetime(2026, 10, 24, 8, tzinfo=UTC))
+        expected["berlin fold"] = (_at(2026, 10, 23, 8), _at(2026, 10, 24, 8))
         expected["all day on the change"] = (date(2026, 10, 26), date(2026, 10, 27))
-        expected["new york fold"] = (datetime(2026, 11, 2, 6, 30, tzinfo=UTC), datetime(2026, 11, 2, 8, tzinfo=UTC))
+        expected["new york fold"] = (_at(2026, 11, 2, 6, 30), _at(2026, 11, 2, 8))
         for backend in (pim, crm):
-            stored = {subject: (event.start, event.end) for subject, (_, event) in by_subject(backend).items()}
-            assert stored == expected, type(backend).__name__
+            assert times(backend) == expected, type(backend).__name__
         world.sync()
         assert not writes(world.sync())
 
@@ -201,9 +213,11 @@ class EngineContract(KnownFailures):
         for n in range(6):
             start = BEFORE + timedelta(hours=n)
             backend = world.pim if n < 3 else world.crm
-            backend.user_create_event(Event(subject=f"Meeting {n}", start=start, end=start + timedelta(minutes=30)))
+            end = start + timedelta(minutes=30)
+            backend.user_create_event(Event(subject=f"Meeting {n}", start=start, end=end))
         world.sync()
-        assert sorted(by_subject(world.pim)) == sorted(by_subject(world.crm)) == [f"Meeting {n}" for n in range(6)]
+        meetings = [f"Meeting {n}" for n in range(6)]
+        assert sorted(by_subject(world.pim)) == sorted(by_subject(world.crm)) == meetings
 
     def test_deletions_flow_both_ways(self, world: World) -> None:
         pim, crm = world.pim, world.crm
@@ -256,9 +270,10 @@ class EngineContract(KnownFailures):
         world.reset_requests()
         assert not writes(world.sync())
         for backend in (pim, crm):
-            assert backend.counted_requests() == backend.limits.quiet, f"a quiet sync on {type(backend).__name__}"
+            assert backend.counted_requests() == backend.limits.quiet, f"quiet sync: {type(backend).__name__}"
 
-        # the CRM user moves one more meeting than a PIM write carries: one feed read there, batched PIM updates
+        # the CRM user moves one more meeting than a PIM write carries: one feed read there, batched PIM
+        # updates
         moved = (pim.limits.write or 1) + 1
         self._move_all(crm, timedelta(hours=1), count=moved)
         world.reset_requests()
@@ -284,13 +299,13 @@ class EngineContract(KnownFailures):
         world.reset_requests()
         assert not writes(world.sync()), "the echo of our own creates"
         for backend in (pim, crm):
-            assert backend.count(backend.limits.fetch_ops) == 0, (type(backend).__name__, backend.request_counts())
+            assert backend.count(backend.limits.fetch_ops) == 0, (type(backend), backend.request_counts())
         for mover, target in ((crm, pim), (pim, crm)):
             self._move_all(mover, timedelta(minutes=15))
             assert writes(world.sync()) == {(target is pim and Side.PIM or Side.CRM, Action.UPDATE): 6}
             world.reset_requests()
             assert not writes(world.sync()), "the echo of our own updates"
-            assert target.count(target.limits.fetch_ops) == 0, (type(target).__name__, target.request_counts())
+            assert target.count(target.limits.fetch_ops) == 0, (type(target), target.request_counts())
 
     @staticmethod
     def _move_all(backend: Backend, delta: timedelta, count: int | None = None) -> None:

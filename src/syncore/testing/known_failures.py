@@ -9,8 +9,8 @@ import pytest
 
 
 class KnownFailures:
-    """Mixin: each test named in :attr:`known_failures` (with its parameters, ``"test_x[task]"``) runs as a strict
-    xfail with the given reason, so a fix shows up as a failure until its entry is removed."""
+    """Mixin: each test named in :attr:`known_failures` (with its parameters, ``"test_x[task]"``) runs as a
+    strict xfail with the given reason, so a fix shows up as a failure until its entry is removed."""
 
     known_failures: ClassVar[Mapping[str, str]] = {}
 

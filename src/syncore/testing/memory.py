@@ -100,7 +100,8 @@ class MemoryAdapter(Adapter):
         self.unread_changes = unread_changes
         self.net_changes = net_changes
         self._caps = Capabilities(
-            kinds=frozenset(Kind(kind) for kind in kinds), formatted_bodies=formatted_bodies, link_ids=link_ids, read_only=read_only,
+            kinds=frozenset(Kind(kind) for kind in kinds), formatted_bodies=formatted_bodies,
+            link_ids=link_ids, read_only=read_only,
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
             max_fetch_batch=batch_size,
         )

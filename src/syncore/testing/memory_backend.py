@@ -1,4 +1,5 @@
-"""The in-memory backend of the engine contract: a :class:`~syncore.testing.MemoryAdapter` and its user API."""
+"""The in-memory backend of the engine contract: a :class:`~syncore.testing.MemoryAdapter` and its user
+API."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ class MemoryBackend(Backend):
 
     def __init__(self, now: datetime, *, name: str, formatted: bool, net_changes: bool = False) -> None:
         self.clock = ManualClock(now)
-        self.adapter = MemoryAdapter(name=name, formatted_bodies=formatted, link_ids=formatted, batch_size=BATCH,
-                                     clock=self.clock.now, net_changes=net_changes)
+        self.adapter = MemoryAdapter(name=name, formatted_bodies=formatted, link_ids=formatted,
+                                     batch_size=BATCH, clock=self.clock.now, net_changes=net_changes)
 
     @classmethod
     def pim_like(cls, now: datetime) -> MemoryBackend:

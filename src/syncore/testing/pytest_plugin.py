@@ -19,7 +19,8 @@ def pytest_addoption(parser: Any) -> None:
                     help="called with the contract's clock, returns a fresh, empty Adapter or a "
                          "syncore.testing.certify.Candidate; runs the AdapterContract on it")
     group.addoption("--backend-factory", metavar="MODULE:CALLABLE", default=None,
-                    help="called with the contract's fixed 'now', returns a started syncore.testing.backend.Backend; "
-                         "runs the EngineContract with it on one side and a memory side on the other")
+                    help="called with the contract's fixed 'now', returns a started "
+                         "syncore.testing.backend.Backend; runs the EngineContract with it on one side and "
+                         "a memory side on the other")
     group.addoption("--backend-side", choices=("pim", "crm"), default="pim",
                     help="the side the --backend-factory backend plays (default: pim)")

@@ -38,29 +38,35 @@ def sample_record(kind: Kind, n: int = 0, *, now: datetime) -> Record:
 
 def awkward_records(kind: Kind, *, now: datetime) -> list[Record]:
     """Records with values a side may not hold as given (for ``represent``): tentative and private events,
-    attendees, formatted bodies, all-day spans, contacts without a last name, completion times on open tasks."""
+    attendees, formatted bodies, all-day spans, contacts without a last name, completion times on open
+    tasks."""
     day = now.date() + timedelta(days=3)
     html = "<html><body><p><b>Bold</b> and <i>italic</i></p><ul><li>one</li></ul></body></html>"
     if kind is Kind.EVENT:
         start = datetime(day.year, day.month, day.day, 14, 30, tzinfo=ZoneInfo("America/New_York"))
         return [
-            Event(subject="Tentative", start=start, end=start + timedelta(minutes=45), show_as=ShowAs.TENTATIVE,
-                  private=True, attendees=("a@example.com", "b@example.com"), body=Body(html=html)),
-            Event(subject="Out of office", start=day, end=day + timedelta(days=3), show_as=ShowAs.OUT_OF_OFFICE),
+            Event(subject="Tentative", start=start, end=start + timedelta(minutes=45),
+                  show_as=ShowAs.TENTATIVE, private=True, attendees=("a@example.com", "b@example.com"),
+                  body=Body(html=html)),
+            Event(subject="Out of office", start=day, end=day + timedelta(days=3),
+                  show_as=ShowAs.OUT_OF_OFFICE),
             Event(subject="", start=start, end=start, reminder_minutes=0),
-            Event(subject="Free " + "x" * 300, start=start, end=start + timedelta(hours=30), show_as=ShowAs.FREE),
+            Event(subject="Free " + "x" * 300, start=start, end=start + timedelta(hours=30),
+                  show_as=ShowAs.FREE),
         ]
     if kind is Kind.CONTACT:
         return [
             Contact(first_name="Grace", company="Navy", email="grace@example.com"),
             Contact(last_name="Müller-Lüdenscheidt", notes=Body(html=html), birthday=date(1970, 2, 28)),
-            Contact(first_name="", last_name="O'Brien", mobile_phone="+353 1 555 0100", department="Sales " * 20),
+            Contact(first_name="", last_name="O'Brien", mobile_phone="+353 1 555 0100",
+                    department="Sales " * 20),
         ]
     done = datetime(now.year, now.month, now.day, 10, 15, 30, tzinfo=ZoneInfo("UTC"))
     return [
         Task(subject="Open with a completion time", status=TaskStatus.IN_PROGRESS, completed_at=done),
         Task(subject="Done", due=day, status=TaskStatus.COMPLETED, completed_at=done, body=Body(html=html)),
-        Task(subject="Waiting", status=TaskStatus.WAITING, priority=TaskPriority.LOW, reminder_at=done, private=True),
+        Task(subject="Waiting", status=TaskStatus.WAITING, priority=TaskPriority.LOW, reminder_at=done,
+             private=True),
         Task(subject="Deferred", status=TaskStatus.DEFERRED, due=day),
     ]
 

@@ -1,10 +1,11 @@
-"""The engine contract's Exchange backend: ExchangeAdapter over exchangelib on the EWS emulator, plus a user who
-edits the mailbox directly (as Outlook or OWA would), read back from the emulator's store.
+"""The engine contract's Exchange backend: ExchangeAdapter over exchangelib on the EWS emulator, plus a user
+who edits the mailbox directly (as Outlook or OWA would), read back from the emulator's store.
 
-Protocol limits (exchange.md §12, https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange):
+Protocol limits (exchange.md §12,
+https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange):
 SyncFolderItems returns at most 512 changes per call (``MaxChangesReturned`` 1-512). EWS sets no item maximum
-for CreateItem / UpdateItem / DeleteItem / GetItem, only a one-minute execution limit per batch; the bound used
-for those is 100 items per request, exchangelib's chunk size.
+for CreateItem / UpdateItem / DeleteItem / GetItem, only a one-minute execution limit per batch; the bound
+used for those is 100 items per request, exchangelib's chunk size.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ class ExchangeBackend(Backend):
 
     limits = RequestLimits(
         write=100, feed_page=512, fetch=100,
-        write_ops=frozenset({"CreateItem", "UpdateItem", "DeleteItem"}), feed_ops=frozenset({"SyncFolderItems"}),
-        fetch_ops=frozenset({"GetItem"}), quiet={"SyncFolderItems": 1},
+        write_ops=frozenset({"CreateItem", "UpdateItem", "DeleteItem"}),
+        feed_ops=frozenset({"SyncFolderItems"}), fetch_ops=frozenset({"GetItem"}),
+        quiet={"SyncFolderItems": 1},
     )
 
     def __init__(self, now: datetime) -> None:
@@ -49,7 +51,8 @@ class ExchangeBackend(Backend):
         if isinstance(start, datetime):
             return {"Start": start, "End": end, "IsAllDayEvent": False}
         zone = ZoneInfo(ZONE)  # an all-day event runs from local midnight to local midnight
-        return {"Start": datetime.combine(start, time.min, zone), "End": datetime.combine(end, time.min, zone),  # type: ignore[arg-type]
+        return {"Start": datetime.combine(start, time.min, zone),  # type: ignore[arg-type]
+                "End": datetime.combine(end, time.min, zone),  # type: ignore[arg-type]
                 "IsAllDayEvent": True, "StartTimeZone": EWSTimeZone(ZONE), "EndTimeZone": EWSTimeZone(ZONE)}
 
     def user_create_event(self, event: Event) -> str:

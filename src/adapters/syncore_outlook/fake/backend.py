@@ -1,5 +1,5 @@
-"""The engine contract's Outlook backend: OutlookComAdapter on the fake Outlook (Europe/Berlin), plus a user who
-works in Outlook itself, read back from the fake's store.
+"""The engine contract's Outlook backend: OutlookComAdapter on the fake Outlook (Europe/Berlin), plus a user
+who works in Outlook itself, read back from the fake's store.
 
 COM has no batch API: every item written is one ``Save`` (or ``Delete``) and every item read one
 ``GetItemFromID``; the change feed is one ``GetTable`` scan of the folder.

@@ -1,5 +1,5 @@
-"""The engine contract's Salesforce backend: SalesforceAdapter over simple-salesforce on the emulator, plus a user
-who edits the org directly (as the Salesforce UI would), read back from the emulator's store.
+"""The engine contract's Salesforce backend: SalesforceAdapter over simple-salesforce on the emulator, plus a
+user who edits the org directly (as the Salesforce UI would), read back from the emulator's store.
 
 Protocol limits: sObject Collections write at most 200 records per request
 (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm),
@@ -48,9 +48,9 @@ class SalesforceBackend(Backend):
                 "DurationInMinutes": (end - start).days * 1440}  # type: ignore[operator]
 
     def user_create_event(self, event: Event) -> str:
-        return self.emulator.insert("Event", {"Subject": event.subject, "Location": event.location,
-                                              "Description": event.body.text, "OwnerId": self.emulator.user_id,
-                                              **self._times(event.start, event.end)})
+        fields = {"Subject": event.subject, "Location": event.location, "Description": event.body.text,
+                  "OwnerId": self.emulator.user_id, **self._times(event.start, event.end)}
+        return self.emulator.insert("Event", fields)
 
     def user_edit_event(self, native_id: str, **changes: Any) -> None:
         fields: dict[str, Any] = {}
@@ -75,8 +75,8 @@ class SalesforceBackend(Backend):
         if row["IsAllDayEvent"]:
             # EndDateTime holds the last day of an all-day event
             start, end = date.fromisoformat(row["ActivityDate"]), end.date() + timedelta(days=1)  # type: ignore[union-attr]
-        return StoredEvent(subject=row.get("Subject") or "", start=start, end=end, location=row.get("Location") or "",
-                           text=row.get("Description") or "")
+        return StoredEvent(subject=row.get("Subject") or "", start=start, end=end,
+                           location=row.get("Location") or "", text=row.get("Description") or "")
 
     def request_counts(self) -> Counter[str]:
         return Counter(getattr(r, "op", None) or r.operation for r in self.emulator.requests)
