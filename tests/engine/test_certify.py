@@ -7,12 +7,17 @@ import os
 import re
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
 def certify(tmp_path, *options):
+    plugins = {entry.value for entry in entry_points(group="pytest11")}
+    assert "syncore.testing.pytest_plugin" in plugins, (
+        "syncore's pytest11 entry point is not installed (an install older than pyproject.toml): "
+        'pip install -e ".[dev]" again')
     # the command from docs/adapters.md, in a fresh process, from a directory of the author's own
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     env.pop("PYTEST_ADDOPTS", None)
