@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import attrs
 from dateutil.relativedelta import SU, relativedelta
 
 from ..models import Body, Contact, Event, Kind, Record, ShowAs, Task, TaskPriority, TaskStatus
@@ -69,6 +70,13 @@ def awkward_records(kind: Kind, *, now: datetime) -> list[Record]:
              private=True),
         Task(subject="Deferred", status=TaskStatus.DEFERRED, due=day),
     ]
+
+
+def has_long_text(record: Record) -> bool:
+    """True when a text field of ``record`` is longer than 80 characters: more than some sides' fields hold
+    (Salesforce: 80 for a contact's department, 255 for a subject), so a side may refuse it."""
+    values = attrs.asdict(record, recurse=False).values()
+    return any(isinstance(value, str) and len(value) > 80 for value in values)
 
 
 def dst_event(zone: str, day: date, hour: int, minutes: int = 60) -> Event:
