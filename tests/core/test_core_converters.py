@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from cattrs import ClassValidationError, transform_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,11 +110,12 @@ def test_body_with_formatting_survives_round_trip_exactly():
     assert (back.notes.text, back.notes.html, back.notes.rtf) == (body.text, body.html, body.rtf)
 
 
-def test_structuring_invalid_data_raises():
+def test_structuring_invalid_data_raises_naming_the_field():
     raw = unstructure_record(Task(subject="x"), C)
     raw["status"] = "exploded"
-    with pytest.raises(Exception):
+    with pytest.raises(ClassValidationError) as info:
         structure_record(Kind.TASK, raw, C)
+    assert transform_error(info.value) == ["invalid value for type, expected TaskStatus @ $.status"]
 
 
 def test_microseconds_survive():

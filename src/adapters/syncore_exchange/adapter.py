@@ -261,7 +261,7 @@ class ExchangeAdapter(Adapter):
         return self._guard(lambda: _writes.update(self._account(kind), self.folder(kind), kind, requests, self.throttle))
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
-        """DeleteItem (HardDelete); an item already gone is a NotFound outcome, which the engine accepts."""
+        """DeleteItem (HardDelete); an item already gone is a success."""
         if not requests:
             return []
         return self._guard(lambda: _writes.delete(self._account(kind), kind, requests, self.throttle))

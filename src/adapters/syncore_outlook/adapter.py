@@ -44,6 +44,7 @@ from syncore.remote import (
 from syncore.timezones import UTC
 
 from . import constants as C
+from ._ids import is_item_id
 from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
 from ._mapping import MAPPINGS, KindMapping
 from ._scan import ScanRow, diff, scan, snapshot_of, unique_keys
@@ -327,6 +328,10 @@ class OutlookComAdapter(Adapter):
     def represent(self, record: Record) -> Record:
         """``record`` as Outlook keeps it (attendees are not written; task completion is a date)."""
         return self._mapping(record.kind).represent(record, self.clock)
+
+    def is_native_id(self, kind: Kind, value: str) -> bool:
+        """An EntryID or (appointments) a GlobalAppointmentID: 21 to 1024 bytes as hex text."""
+        return is_item_id(value)
 
     # -- writing -----------------------------------------------------------------------------------------------
     def _outcome(self, ref: str, exc: Exception, what: str) -> WriteOutcome:

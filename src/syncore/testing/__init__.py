@@ -3,8 +3,8 @@
 * :class:`MemoryAdapter`: an in-memory side with fault injection (:meth:`~MemoryAdapter.crash_after` raises
   :class:`SimulatedCrash` between two writes, as a killed process would stop)
 * :class:`DemoFileAdapter`: a memory side saved to a JSON file, for trying the command line
-* :class:`AdapterContract`, :class:`StateStoreContract`: the conformance tests every adapter and every state
-  store runs (they import pytest, so they are loaded on demand)
+* :class:`AdapterContract`, :class:`EngineContract`, :class:`StateStoreContract`: the conformance tests every
+  adapter, adapter pair and state store runs (they import pytest, so they are loaded on demand)
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from ..errors import SimulatedCrash as SimulatedCrash
 from .demo_file import DemoFileAdapter as DemoFileAdapter
 from .memory import MemoryAdapter as MemoryAdapter
 
-__all__ = ["AdapterContract", "DemoFileAdapter", "MemoryAdapter", "SimulatedCrash", "StateStoreContract"]
+__all__ = ["AdapterContract", "DemoFileAdapter", "EngineContract", "MemoryAdapter", "SimulatedCrash",
+           "StateStoreContract"]
 
 
 def __getattr__(name: str) -> object:
@@ -26,4 +27,8 @@ def __getattr__(name: str) -> object:
         from .state_contract import StateStoreContract
 
         return StateStoreContract
+    if name == "EngineContract":
+        from .engine_contract import EngineContract
+
+        return EngineContract
     raise AttributeError(name)

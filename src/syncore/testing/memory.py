@@ -6,7 +6,7 @@ import bisect
 import itertools
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import attrs
@@ -51,6 +51,8 @@ class _Store:
     items: dict[str, _Item] = attrs.field(factory=dict)
     # change log: (sequence number, native id); the latest state of an id is read from ``items``
     log: list[tuple[int, str]] = attrs.field(factory=list)
+    # the sequence number at which each id was first written (for a net-change feed)
+    created: dict[str, int] = attrs.field(factory=dict)
 
 
 def _plain_bodies(record: Record) -> Record:
@@ -91,6 +93,8 @@ class MemoryAdapter(Adapter):
     :param unread_changes: the change feed lists changed records as ``unread`` (id, version) entries instead
         of records, as the EWS adapter does; the engine then fetches what it needs
     :param display_name: how plans and summaries name this side (default: ``memory (NAME)``)
+    :param net_changes: the change feed reports net changes since the cursor, as EWS SyncFolderItems and
+        Outlook's table diff do: a record created and deleted since the cursor is not reported at all
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`.
     Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`lose_replies`,
@@ -112,12 +116,15 @@ class MemoryAdapter(Adapter):
         clock: Callable[[], datetime] | None = None,
         unread_changes: bool = False,
         display_name: str | None = None,
+        net_changes: bool = False,
     ) -> None:
         self.name = name
         self.display_name = display_name or f"memory ({name})"
         self.unread_changes = unread_changes
+        self.net_changes = net_changes
         self._caps = Capabilities(
-            kinds=frozenset(kinds), formatted_bodies=formatted_bodies, link_ids=link_ids, read_only=read_only,
+            kinds=frozenset(Kind(kind) for kind in kinds), formatted_bodies=formatted_bodies,
+            link_ids=link_ids, read_only=read_only,
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
             max_fetch_batch=batch_size,
         )
@@ -126,7 +133,7 @@ class MemoryAdapter(Adapter):
         self._seq = itertools.count(1)
         self._versions = itertools.count(1)
         self._epoch = 0
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         #: calls per operation name, for request-count assertions
         self.calls: Counter[str] = Counter()
         #: per operation, what its next calls do: raise the error, or (None) run normally
@@ -184,7 +191,9 @@ class MemoryAdapter(Adapter):
         # the log is in sequence order: start right after the cursor's entry
         start = bisect.bisect_right(store.log, (seq, "\U0010ffff"))
         touched = dict.fromkeys(native_id for _, native_id in store.log[start:])
-        deletions = tuple(i for i in touched if i not in store.items)
+        deletions = tuple(i for i in touched if i not in store.items
+                          # a net-change feed reports only what the reader may know: not what came and went
+                          and not (self.net_changes and store.created.get(i, 0) > seq))
         if self.unread_changes:
             unread = tuple((i, store.items[i].version) for i in touched if i in store.items)
             return ChangeSet(unread=unread, deletions=deletions, cursor=self._cursor(kind))
@@ -235,7 +244,9 @@ class MemoryAdapter(Adapter):
         store = self._stores[kind]
         version = str(next(self._versions))
         store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
-        store.log.append((next(self._seq), native_id))
+        seq = next(self._seq)
+        store.log.append((seq, native_id))
+        store.created.setdefault(native_id, seq)
         return version
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
@@ -292,7 +303,8 @@ class MemoryAdapter(Adapter):
         for request in requests:
             self._count_write()
             if request.id not in store.items:
-                outcomes.append(WriteOutcome(ref=request.ref, error=NotFound(f"{self.name}: no record {request.id}")))
+                # already gone is what a delete asks for (syncore.abc.Adapter.delete)
+                outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
                 continue
             del store.items[request.id]
             store.log.append((next(self._seq), request.id))
