@@ -202,6 +202,16 @@ class Adapter(metaclass=EnforcedCapabilities):
         """
         return bool(value)
 
+    def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
+        """For a job's ``require_match``: why each of ``records``, about to be created on this side, relates to
+        none of this side's people (None: it does, e.g. an attendee is a Salesforce contact or lead).
+
+        The planner asks once per sync, with every such record of the kind, and reports the ones with a reason
+        as skipped (not as errors); they are looked at again when they change. Called only when the job sets
+        ``require_match``. The default relates every record: a side without people never holds one back.
+        """
+        return [None] * len(records)
+
     def represent(self, record: Record) -> Record:
         """Return ``record`` as this side would store it (e.g. a tentative event becomes busy in Salesforce).
 
