@@ -110,6 +110,7 @@ class Org:
         accept_password_without_token: bool,
         faults: Faults,
         time_zone: str = "GMT",
+        shared_activities: bool = True,
     ) -> None:
         self.api_version = api_version
         self.min_batch_size = max(1, min_batch_size)
@@ -118,11 +119,15 @@ class Org:
         self.clock = Clock(start_time)
         self.faults = faults
         self.schema = Schema(api_version)
+        if not shared_activities:
+            # "TaskRelation is only available if you've enabled Shared Activities in your organization."
+            del self.schema.objects["taskrelation"]
         self.store = Store(self.schema)
         self.settings = RuleSettings(
             multiday_events=multiday_events,
             api_version=float(api_version),
             closed_task_statuses=set(closed_task_statuses),
+            shared_activities=shared_activities,
         )
         self.writer = RecordWriter(self.store, self.clock, faults, self.settings)
         self.org_id = make_id("00D", 1)
