@@ -16,6 +16,11 @@ The cursor is a JSON string::
      "at": "<server time of the read, or null>", "read": "<local time of the read>",
      "seen": {"<id>": "<SystemModstamp>", …}}
 
+A feed may also follow parents' stamps (``also_changed``): the contacts' feed reads ``(SystemModstamp >= :t OR
+Account.SystemModstamp >= :t)``, so a renamed Account brings its contacts (and their new company) in the same
+query. Such a row keeps its own, older ``SystemModstamp``: it does not move the watermark, and it is reported
+again while the Account's change is inside the re-read window (the engine sets those aside by version).
+
 ``seen`` holds the rows already reported at or past the next read's start, so a re-read row with the same
 ``SystemModstamp`` is not reported again (a row whose stamp changed is). Datetimes go into SOQL with their
 milliseconds: SOQL dateTime values follow the XML Schema ``dateTime`` the SOQL reference points to
@@ -66,10 +71,14 @@ class ChangeFeed:
         scope: Callable[[], tuple[str, str]],
         overlap: timedelta,
         clock: Callable[[], datetime],
+        also_changed: tuple[str, ...] = (),
     ) -> None:
         self.transport = transport
         self.sobject = sobject
         self.select = select
+        #: parents' stamps whose change also reports a row (``Account.SystemModstamp`` for contacts: their
+        #: company is the Account's name, and renaming an Account leaves its contacts' own stamps alone)
+        self.also_changed = also_changed
         self.scope = scope  # () -> (SOQL condition or "", scope key)
         self.overlap = overlap
         self.clock = clock  # local clock: dates the cursor for its expiry only
@@ -110,7 +119,13 @@ class ChangeFeed:
         floor, inclusive = self._floor(watermark, last_read)
         condition = ""
         if floor is not None:
-            condition = format_soql(f"SystemModstamp {'>=' if inclusive else '>'} {{:literal}}", soql_datetime(floor))
+            compare = ">=" if inclusive else ">"
+            stamps = ("SystemModstamp", *self.also_changed)
+            # field names are the adapter's constants; the instant is rendered here (see the module docstring)
+            condition = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", soql_datetime(floor))
+                                    for name in stamps)
+            if self.also_changed:
+                condition = f"({condition})"
         rows, server_read = self._read(self._soql(condition), f"{self.sobject} changes")
         seen = state.get("seen", {})
         fresh = [row for row in rows if seen.get(row["Id"]) != row.get("SystemModstamp")]

@@ -28,16 +28,20 @@ from syncore.remote import (
 )
 
 from . import _collections
+from ._accounts import AccountDirectory
 from ._auth import ClientFactory, session_factory
 from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
 from ._describe import DescribeCache
 from ._limits import ApiBudget
 from ._mapping import Mapping, WriteContext, contacts, content_version, events, tasks
 from ._query import DEFAULT_OVERLAP, ChangeFeed
+from ._relate import Policy
+from ._relations import Relations
 from ._scope import Scope
+from ._writes import ActivityWrites, ContactWrites
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
 from .converter import is_record_id, to18
-from .options import CREDENTIAL_NAMES, SalesforceOptions, http_session
+from .options import CREDENTIAL_NAMES, RelatedTo, SalesforceOptions, http_session
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,15 @@ class SalesforceAdapter(Adapter):
     :param clock: returns the current aware UTC time (for cursor ages)
     :param sleep: used for back-off between retries (inject a no-op in tests)
     :param relogin: returns a freshly logged-in client after INVALID_SESSION_ID (set by :meth:`login`)
+    :param create_accounts: a contact's company is its Account, created when none of that name exists (off:
+        the contact is written without one, with a warning; see docs/relations.md)
+    :param relate_activities: relate events to the Contacts (then Leads) among their attendees: ``WhoId``,
+        ``WhatId`` and EventRelation rows that follow attendee changes (see :mod:`._relations`)
+    :param relate_leads: look among open Leads for addresses no Contact has
+    :param related_to: ``"unique"``, ``"first"`` or ``"never"``: what ``WhatId`` names (see :class:`RelatedTo`)
+    :param shared_activities: the org relates an activity to several people (off: the ``WhoId`` only)
+    :param ignore: addresses and domains never looked up nor related
+    :param ignore_own_domain: also ignore the domain of the running user's email address
     """
 
     adapter_name: ClassVar[str] = "salesforce"
@@ -107,6 +120,13 @@ class SalesforceAdapter(Adapter):
         max_retries: int = MAX_RETRIES,
         backoff: float = BACKOFF_SECONDS,
         relogin: ClientFactory | None = None,
+        create_accounts: bool = True,
+        relate_activities: bool = True,
+        relate_leads: bool = True,
+        related_to: str | RelatedTo = RelatedTo.UNIQUE,
+        shared_activities: bool = True,
+        ignore: Collection[str] = (),
+        ignore_own_domain: bool = True,
     ) -> None:
         if link_field is not None and not link_field.replace("_", "").isalnum():
             raise ConfigurationError(f"link_field: {link_field!r} is not a field name", key="link_field")
@@ -121,16 +141,32 @@ class SalesforceAdapter(Adapter):
         self._clock = clock or _utcnow
         self._sleep = sleep
         self._backoff = backoff
+        try:
+            policy = Policy(related_to=RelatedTo(related_to), shared_activities=shared_activities)
+        except ValueError:
+            raise ConfigurationError(f"related_to: {related_to!r} is not one of: never, unique, first",
+                                     key="related_to", value=related_to) from None
+        self.relations = Relations(self.transport, self.scope, enabled=relate_activities, leads=relate_leads,
+                                   policy=policy, ignore=tuple(ignore), ignore_own_domain=ignore_own_domain,
+                                   sleep=sleep, backoff=backoff)
+        self.accounts = AccountDirectory(self.transport, create=create_accounts)
         self._caps = Capabilities(
             kinds=frozenset(kinds), formatted_bodies=False, link_ids=link_field is not None,
             max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
             max_fetch_batch=MAX_RETRIEVE_IDS,
+            # attendees become relations, never read back; without create_accounts a company may find no Account
+            write_only_fields=frozenset({"attendees"}) if relate_activities else frozenset(),
+            lossy_empty_fields=frozenset() if create_accounts else frozenset({"company"}),
         )
         self._feeds = {
             kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
-                             overlap=overlap, clock=self._clock)
+                             overlap=overlap, clock=self._clock,
+                             # a renamed Account changes its contacts' company without touching them
+                             also_changed=("Account.SystemModstamp",) if kind is Kind.CONTACT else ())
             for kind, m in MAPPINGS.items()
         }
+        self._activity_writes = ActivityWrites(self.relations)
+        self._contact_writes = ContactWrites(self.accounts)
 
     # -- construction ----------------------------------------------------------------------------------
     @classmethod
@@ -194,7 +230,10 @@ class SalesforceAdapter(Adapter):
             consumer_key=opts.consumer_key, jwt_key_file=opts.jwt_key_file, session=http_session(opts),
             kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id, extra_filter=opts.extra_filter,
             link_field=opts.link_field, overlap=timedelta(minutes=opts.overlap_minutes),
-            max_api_share=opts.max_api_share, lazy=True, **credentials,
+            max_api_share=opts.max_api_share, create_accounts=opts.create_accounts,
+            relate_activities=opts.relate_activities, relate_leads=opts.relate_leads, related_to=opts.related_to,
+            shared_activities=opts.shared_activities, ignore=opts.ignore, ignore_own_domain=opts.ignore_own_domain,
+            lazy=True, **credentials,
         )
 
     @classmethod
@@ -236,15 +275,22 @@ class SalesforceAdapter(Adapter):
                                server_time=parsedate_to_datetime(dates[-1]) if dates else None)
 
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
-        rows, new_cursor = self._feeds[self._kind(kind)].changes(cursor)
+        self._begin(kind)
+        rows, new_cursor = self._feed(kind).changes(cursor)
         upserts, deletions, unsupported = self._split(kind, rows)
         log.debug("%s changes: %d upserts, %d deletions", kind.value, len(upserts), len(deletions))
         return ChangeSet(upserts=upserts, deletions=deletions, unsupported=unsupported, cursor=new_cursor)
 
     def full_scan(self, kind: Kind) -> ChangeSet:
-        rows, cursor = self._feeds[self._kind(kind)].full_scan()
+        self._begin(kind)
+        rows, cursor = self._feed(kind).full_scan()
         upserts, _, unsupported = self._split(kind, rows)
         return ChangeSet(upserts=upserts, unsupported=unsupported, cursor=cursor, complete=True)
+
+    def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
+        """For ``require_match``: why each event relates to no Salesforce contact or lead (see
+        :meth:`syncore.abc.Adapter.unmatched`); the lookups are kept for the creates that follow."""
+        return self.relations.unmatched(self._kind(kind), records)
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
         """A 15- or 18-character id (18: checksum matching) with the kind's key prefix (Event 00U, Task 00T,
@@ -263,7 +309,8 @@ class SalesforceAdapter(Adapter):
         # ids of another object or malformed ones are not this adapter's records: nothing to look up
         wanted = {to18(i): i for i in ids if self.is_native_id(kind, i)}
         keys = list(wanted)
-        if self.scope.extra_filter:
+        if self.scope.extra_filter or any("." in name for name in mapping.select):
+            # (the collections retrieve takes the object's own fields only, not Account.Name)
             rows: Iterable[dict[str, Any] | None] = self.scope.query(mapping.sobject, self._select(mapping), "Id",
                                                                       keys, "fetch")
         else:
@@ -296,8 +343,14 @@ class SalesforceAdapter(Adapter):
         return found
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
-        mapping = MAPPINGS[self._kind(kind)]
+        """Create records (upserts on ``link_field`` when set); events come with their Who, What and relations,
+        contacts with their Account (see :mod:`._writes`)."""
+        kind = self._kind(kind)
+        mapping = MAPPINGS[kind]
         prepared = self._prepare(mapping, [(r.ref, r.record, None, r.link) for r in requests])
+        records = {r.ref: r.record for r in requests}
+        self._contact_writes.before(kind, records, None, prepared)
+        wants = self._activity_writes.before_create(kind, records, prepared)
         outcomes: dict[str, WriteOutcome] = {ref: item for ref, item in prepared.items() if isinstance(item, WriteOutcome)}
         versions = {r.ref: content_version(mapping.represent(r.record)) for r in requests}
         ready = [(ref, item) for ref, item in prepared.items() if not isinstance(item, WriteOutcome)]
@@ -314,11 +367,18 @@ class SalesforceAdapter(Adapter):
                 mapping.sobject, plain, outcomes, versions,
                 lambda batch: _collections.create(self.transport, mapping.sobject, batch),
                 sleep=self._sleep, backoff=self._backoff, answered=answered)
+        self._activity_writes.after_create(kind, wants, outcomes)
         return [outcomes[r.ref] for r in requests]
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
-        mapping = MAPPINGS[self._kind(kind)]
+        """Write the named fields; an attendee change re-relates the event (only what syncore made is undone:
+        the request's ``previous`` base says what that was), a company change moves the contact's Account."""
+        kind = self._kind(kind)
+        mapping = MAPPINGS[kind]
         prepared = self._prepare(mapping, [(r.ref, r.record, r.fields, r.link) for r in requests])
+        self._contact_writes.before(kind, {r.ref: r.record for r in requests}, {r.ref: r.fields for r in requests},
+                                    prepared)
+        plan = self._activity_writes.before_update(kind, requests, prepared)
         outcomes: dict[str, WriteOutcome] = {}
         ready = []
         ids = {r.ref: to18(r.id) for r in requests}
@@ -329,7 +389,7 @@ class SalesforceAdapter(Adapter):
             if isinstance(item, WriteOutcome):
                 outcomes[ref] = item
             elif not item[0]:
-                # Nothing Salesforce stores changed (e.g. only attendees): no call needed.
+                # Nothing the Event itself stores changed (e.g. only attendees, related by rows): no call needed.
                 outcomes[ref] = WriteOutcome(ref=ref, id=ids[ref], version=versions[ref], warnings=item[1])
             else:
                 ready.append((ref, ({"Id": ids[ref], **item[0]}, item[1])))
@@ -337,6 +397,7 @@ class SalesforceAdapter(Adapter):
             _collections.send_in_batches(mapping.sobject, ready, outcomes, versions,
                                          lambda batch: _collections.update(self.transport, mapping.sobject, batch),
                                          sleep=self._sleep, backoff=self._backoff)
+        self._activity_writes.after_update(kind, plan, outcomes)
         return [outcomes[r.ref] for r in requests]
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
@@ -372,6 +433,14 @@ class SalesforceAdapter(Adapter):
             session.close()
 
     # -- helpers --------------------------------------------------------------------------------------
+    def _begin(self, kind: Kind) -> None:
+        """A sync starts reading ``kind``: people are looked up afresh for what follows."""
+        if self.relations.spec(self._kind(kind)) is not None:
+            self.relations.forget()
+
+    def _feed(self, kind: Kind) -> ChangeFeed:
+        return self._feeds[self._kind(kind)]
+
     def _kind(self, kind: Kind) -> Kind:
         kind = Kind(kind)
         if kind not in self._caps.kinds:
