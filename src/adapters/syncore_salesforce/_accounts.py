@@ -57,7 +57,10 @@ class AccountDirectory:
 
     def accounts_for(self, names: Iterable[str]) -> dict[str, AccountChoice]:
         """One :class:`AccountChoice` per distinct non-empty company (keyed by :func:`name_key`)."""
-        wanted = {name_key(n): n.strip() for n in names if n and n.strip()}
+        wanted: dict[str, str] = {}
+        for name in names:
+            if name and name.strip():
+                wanted.setdefault(name_key(name), name.strip())  # the first spelling names a new Account
         choices: dict[str, AccountChoice] = {}
         for key, name in list(wanted.items()):
             if len(name) > MAX_NAME:

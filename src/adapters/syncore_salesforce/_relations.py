@@ -18,7 +18,9 @@ Update (:meth:`Relations.plan_updates`, :meth:`Relations.finish_updates`): one q
 * people newly wanted get a row (or ``IsParent`` on their invitee row);
 * the Who is replaced when it was removed (or set when there was none); a Who set by hand stays;
 * the What follows when it was syncore's (empty, or the Account the previous attendees gave); one set by hand
-  stays.
+  stays;
+* an activity made private loses its Who and What, even ones set by hand: Salesforce relates a private activity
+  to nobody, so the privacy could not be written otherwise.
 
 Relation failures never fail the activity (it is written); they come back as warnings on its outcome.
 """
@@ -197,16 +199,21 @@ class Relations:
         warnings = list(want.warnings)
         who = to18(current["WhoId"]) if current.get("WhoId") else None
         new_who = want.who.id if want.who is not None else None
-        if who is None or who in gone:
-            # no Who, or syncore's Who left: the first wanted person takes the place (or nobody)
-            if new_who != who:
-                fields["WhoId"] = new_who
-            who = new_who
+        private = bool(getattr(record, "private", False))
+        if private and who is not None:
+            # Salesforce relates a private activity to nobody: the Who goes, even one set by hand
+            fields["WhoId"] = None
+        elif (who is None or who in gone) and new_who is not None and new_who != who:
+            # no Who, or syncore's Who left: the first wanted person takes the place (when nobody is wanted,
+            # deleting the row lets Salesforce promote another Who, a hand-made one included)
+            fields["WhoId"] = new_who
         what = to18(current["WhatId"]) if current.get("WhatId") else None
         if what is None or what == before.what:
             # the What was syncore's (or empty): it follows the attendees; one set by hand stays
             if want.what != what:
                 fields["WhatId"] = want.what
+        elif private:
+            fields["WhatId"] = None  # private: no What either, even one set by hand
         elif want.who is not None and want.who.is_lead and fields.get("WhoId") == want.who.id:
             fields.pop("WhoId")
             warnings.append("the lead was not made the Who: the activity is related to a record set by hand, and "

@@ -1,0 +1,307 @@
+"""The Salesforce adapter relating records to people and Accounts, against the emulator (real client, real HTTP).
+
+Contacts under Accounts (found case-insensitively, created once, renamed ones followed), events related to the
+Contacts and Leads among their attendees (WhoId, WhatId, EventRelation) and kept right as attendees change,
+the ignore list, require_match's reasons and the request counts of the lookups. Customers live at
+``customer.example``: the emulator's user is ``syncore@example.com``, so ``example.com`` is the own domain.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sfadapter_support import T0, make_adapter
+
+from syncore.models import Contact, Event, Kind
+from syncore.remote import CreateRequest, UpdateRequest
+from syncore_salesforce.emulator import SalesforceEmulator
+
+
+def meeting(*attendees: str, subject: str = "Review", day: int = 1, private: bool = False) -> Event:
+    start = T0 + timedelta(days=day)
+    return Event(subject=subject, start=start, end=start + timedelta(hours=1), attendees=attendees,
+                 private=private)
+
+
+def create(adapter, kind, *records):
+    outcomes = adapter.create(kind, [CreateRequest(ref=str(i), record=r) for i, r in enumerate(records)])
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    return outcomes
+
+
+def update(adapter, event_id: str, record: Event, previous: Event, fields=frozenset({"attendees"})):
+    (outcome,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=event_id, record=record, fields=fields,
+                                                           previous=previous)])
+    assert outcome.ok, outcome.error
+    return outcome
+
+
+def relations(emu, event_id: str) -> dict[str, dict]:
+    """The event's person rows by RelationId."""
+    return {row["RelationId"]: row for row in emu.all("EventRelation")
+            if row["EventId"] == event_id and not row["IsWhat"]}
+
+
+@pytest.fixture
+def acme(emu):
+    """Two contacts under Acme, a contact without Account, a lead, a converted lead."""
+    account = emu.insert("Account", {"Name": "Acme"})
+    return {
+        "account": account,
+        "ann": emu.insert("Contact", {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": account}),
+        "bob": emu.insert("Contact", {"LastName": "Bob", "Email": "Bob@Customer.example", "AccountId": account}),
+        "cy": emu.insert("Contact", {"LastName": "Cy", "Email": "cy@customer.example"}),
+        "lea": emu.insert("Lead", {"LastName": "Lea", "Company": "Prospect", "Email": "lea@prospect.example"}),
+        "old": emu.insert("Lead", {"LastName": "Old", "Company": "Prospect", "Email": "old@prospect.example",
+                                   "IsConverted": True}),
+    }
+
+
+# -- contacts and Accounts ---------------------------------------------------------------------------------------
+def test_contacts_go_under_existing_and_new_accounts_without_duplicates(emu, acme):
+    adapter = make_adapter(emu)
+    outcomes = create(adapter, Kind.CONTACT,
+                      Contact(last_name="Dee", company="ACME"),  # the existing Account, whatever its case
+                      Contact(last_name="Eve", company="Initech"),
+                      Contact(last_name="Fay", company="initech "))  # the same new Account, once
+    accounts = {row["Name"]: row["Id"] for row in emu.all("Account")}
+    assert sorted(accounts) == ["Acme", "Initech"]
+    by_id = {row["Id"]: row for row in emu.all("Contact")}
+    assert [by_id[o.id]["AccountId"] for o in outcomes] == [acme["account"], accounts["Initech"],
+                                                            accounts["Initech"]]
+    # a later batch, another adapter (a later sync): the Account is found, never made again
+    create(make_adapter(emu), Kind.CONTACT, Contact(last_name="Gus", company="Initech"))
+    assert sorted(row["Name"] for row in emu.all("Account")) == ["Acme", "Initech"]
+    # reading: the company is the Account's name
+    read = adapter.fetch(Kind.CONTACT, [outcomes[0].id])[outcomes[0].id].record
+    assert read.company == "Acme"
+
+
+def test_one_lookup_per_batch_and_a_recheck_before_creating(emu):
+    adapter = make_adapter(emu)
+    adapter.describe.get("Contact")
+    emu.reset_log()
+    create(adapter, Kind.CONTACT, *[Contact(last_name=f"P{i}", company=f"Company {i % 3}") for i in range(30)])
+    account_queries = [r.q for r in emu.requests if r.sobject == "Account" and r.q]
+    assert len(account_queries) == 2, account_queries  # the lookup, and the re-check right before creating
+    assert emu.count("composite_create", sobject=None) + emu.count("composite_create") >= 1
+    assert sorted(row["Name"] for row in emu.all("Account")) == ["Company 0", "Company 1", "Company 2"]
+
+
+def test_an_account_made_between_lookup_and_create_is_used(emu, monkeypatch):
+    adapter = make_adapter(emu)
+    find = adapter.accounts._find
+    calls = []
+
+    def racing_find(names):
+        calls.append(sorted(names))
+        if len(calls) == 1:
+            emu.insert("Account", {"Name": "Racer"})  # another process creates it right after our lookup
+            return {}
+        return find(names)
+
+    adapter.accounts._find = racing_find
+    create(adapter, Kind.CONTACT, Contact(last_name="Ray", company="Racer"))
+    assert [row["Name"] for row in emu.all("Account")] == ["Racer"]
+
+
+def test_without_create_accounts_the_contact_is_written_alone_and_reported(emu):
+    adapter = make_adapter(emu, create_accounts=False)
+    (outcome,) = create(adapter, Kind.CONTACT, Contact(last_name="Ivy", company="Nowhere Ltd"))
+    assert emu.all("Account") == []
+    assert emu.get("Contact", outcome.id)["AccountId"] is None
+    assert any("no Salesforce Account is named 'Nowhere Ltd'" in w for w in outcome.warnings)
+    assert adapter.capabilities.lossy_empty_fields == {"company"}
+
+
+def test_the_oldest_of_two_accounts_of_one_name_is_used_with_a_warning(emu):
+    first = emu.insert("Account", {"Name": "Twin"}, system_modstamp=T0 - timedelta(days=2))
+    emu.insert("Account", {"Name": "twin"}, system_modstamp=T0 - timedelta(days=1))
+    (outcome,) = create(make_adapter(emu), Kind.CONTACT, Contact(last_name="Tia", company="Twin"))
+    assert emu.get("Contact", outcome.id)["AccountId"] == first
+    assert any("2 Salesforce Accounts are named" in w for w in outcome.warnings)
+
+
+def test_a_renamed_account_reaches_its_contacts_through_the_change_feed(emu, acme):
+    adapter = make_adapter(emu, scope="all")
+    cursor = adapter.full_scan(Kind.CONTACT).cursor
+    emu.clock.advance(600)  # past the re-read window
+    cursor = adapter.changes(Kind.CONTACT, cursor).cursor
+    emu.clock.advance(600)
+    emu.update("Account", acme["account"], {"Name": "Acme Holdings"})
+    emu.reset_log()
+    changes = adapter.changes(Kind.CONTACT, cursor)
+    assert sorted(r.record.company for r in changes.upserts) == ["Acme Holdings", "Acme Holdings"]
+    assert emu.count() == 1, "the rename comes in the contacts' own query"
+
+
+def test_a_company_change_moves_the_contact_and_clearing_it_leaves_no_account(emu, acme):
+    adapter = make_adapter(emu)
+    contact = Contact(last_name="Ann", email="ann@customer.example", company="Acme")
+    (outcome,) = adapter.update(Kind.CONTACT, [UpdateRequest(ref="1", id=acme["ann"], record=contact.replace(
+        company="Globex"), fields=frozenset({"company"}))])
+    assert outcome.ok
+    globex = next(row["Id"] for row in emu.all("Account") if row["Name"] == "Globex")
+    assert emu.get("Contact", acme["ann"])["AccountId"] == globex
+    adapter.update(Kind.CONTACT, [UpdateRequest(ref="1", id=acme["ann"], record=contact.replace(company=""),
+                                                fields=frozenset({"company"}))])
+    assert emu.get("Contact", acme["ann"])["AccountId"] is None
+
+
+# -- events: who, what, relations ------------------------------------------------------------------------------
+def test_an_event_relates_to_its_contacts_and_their_account(emu, acme):
+    adapter = make_adapter(emu)
+    (outcome,) = create(adapter, Kind.EVENT,
+                        meeting("stranger@elsewhere.example", "bob@customer.example", "ann@customer.example"))
+    row = emu.get("Event", outcome.id)
+    # attendees are kept sorted: ann comes first, so she is the Who
+    assert (row["WhoId"], row["WhatId"], row["AccountId"]) == (acme["ann"], acme["account"], acme["account"])
+    rows = relations(emu, outcome.id)
+    assert set(rows) == {acme["ann"], acme["bob"]}
+    assert all(r["IsParent"] and not r["IsInvitee"] for r in rows.values())
+
+
+def test_what_follows_related_to(emu, acme):
+    mixed = ("ann@customer.example", "cy@customer.example")  # cy has no Account
+    unique = make_adapter(emu)
+    first = make_adapter(emu, related_to="first")
+    never = make_adapter(emu, related_to="never")
+    (a,) = create(unique, Kind.EVENT, meeting(*mixed))
+    (b,) = create(first, Kind.EVENT, meeting(*mixed))
+    (c,) = create(never, Kind.EVENT, meeting("ann@customer.example"))
+    assert [emu.get("Event", o.id)["WhatId"] for o in (a, b, c)] == [None, acme["account"], None]
+
+
+def test_a_lead_when_no_contact_matches_never_a_converted_one(emu, acme):
+    adapter = make_adapter(emu)
+    (lead_event, converted_event, both) = create(
+        adapter, Kind.EVENT, meeting("lea@prospect.example"), meeting("old@prospect.example", day=2),
+        meeting("lea@prospect.example", "ann@customer.example", day=3))
+    assert emu.get("Event", lead_event.id)["WhoId"] == acme["lea"]
+    assert emu.get("Event", lead_event.id)["WhatId"] is None
+    assert emu.get("Event", converted_event.id)["WhoId"] is None
+    assert emu.get("Event", both.id)["WhoId"] == acme["ann"]
+    assert any("leads and were not related" in w for w in both.warnings)
+    no_leads = make_adapter(emu, relate_leads=False)
+    (outcome,) = create(no_leads, Kind.EVENT, meeting("lea@prospect.example", day=4))
+    assert emu.get("Event", outcome.id)["WhoId"] is None
+
+
+def test_private_events_are_never_related(emu, acme):
+    (outcome,) = create(make_adapter(emu, scope="all"), Kind.EVENT, meeting("ann@customer.example", private=True))
+    assert emu.get("Event", outcome.id)["WhoId"] is None and relations(emu, outcome.id) == {}
+    assert any("private" in w for w in outcome.warnings)
+
+
+def test_relations_follow_attendees_and_spare_a_hand_made_one(emu, acme):
+    adapter = make_adapter(emu)
+    first = meeting("ann@customer.example")
+    (outcome,) = create(adapter, Kind.EVENT, first)
+    event_id = outcome.id
+    # someone relates Cy by hand in Salesforce
+    emu.insert("EventRelation", {"EventId": event_id, "RelationId": acme["cy"], "IsParent": True,
+                                 "IsInvitee": False})
+    added = meeting("ann@customer.example", "bob@customer.example")
+    update(adapter, event_id, added, first)
+    assert set(relations(emu, event_id)) == {acme["ann"], acme["bob"], acme["cy"]}
+    # Ann leaves: her row goes, Bob becomes the Who, Cy (hand-made) stays
+    removed = meeting("bob@customer.example")
+    update(adapter, event_id, removed, added)
+    assert set(relations(emu, event_id)) == {acme["bob"], acme["cy"]}
+    row = emu.get("Event", event_id)
+    assert row["WhoId"] == acme["bob"] and row["WhatId"] == acme["account"]
+    # everybody leaves: syncore's Who and What go, the hand-made relation stays (and is promoted)
+    update(adapter, event_id, meeting(), removed)
+    assert set(relations(emu, event_id)) == {acme["cy"]}
+    row = emu.get("Event", event_id)
+    assert row["WhoId"] == acme["cy"] and row["WhatId"] is None
+
+
+def test_an_invitees_row_keeps_the_invitation_when_the_attendee_leaves(emu, acme):
+    adapter = make_adapter(emu)
+    first = meeting("ann@customer.example", "bob@customer.example")
+    (outcome,) = create(adapter, Kind.EVENT, first)
+    bob_row = relations(emu, outcome.id)[acme["bob"]]
+    emu.update("EventRelation", bob_row["Id"], {"IsInvitee": True})  # also invited by hand
+    update(adapter, outcome.id, meeting("ann@customer.example"), first)
+    row = relations(emu, outcome.id)[acme["bob"]]
+    assert (row["IsParent"], row["IsInvitee"]) == (False, True)
+
+
+def test_a_what_set_by_hand_stays(emu, acme):
+    adapter = make_adapter(emu)
+    first = meeting("ann@customer.example")
+    (outcome,) = create(adapter, Kind.EVENT, first)
+    other = emu.insert("Account", {"Name": "Chosen by hand"})
+    emu.update("Event", outcome.id, {"WhatId": other})
+    update(adapter, outcome.id, meeting("ann@customer.example", "bob@customer.example"), first)
+    assert emu.get("Event", outcome.id)["WhatId"] == other
+
+
+def test_becoming_private_unrelates_what_syncore_related(emu, acme):
+    adapter = make_adapter(emu, scope="all")
+    first = meeting("ann@customer.example", "bob@customer.example")
+    (outcome,) = create(adapter, Kind.EVENT, first)
+    update(adapter, outcome.id, first.replace(private=True), first, fields=frozenset({"private"}))
+    row = emu.get("Event", outcome.id)
+    assert (row["IsPrivate"], row["WhoId"], row["WhatId"]) == (True, None, None)
+    assert relations(emu, outcome.id) == {}
+
+
+def test_without_shared_activities_only_the_who_is_related():
+    with SalesforceEmulator(start_time=T0, shared_activities=False) as emu:
+        ann = emu.insert("Contact", {"LastName": "Ann", "Email": "ann@customer.example"})
+        emu.insert("Contact", {"LastName": "Bob", "Email": "bob@customer.example"})
+        adapter = make_adapter(emu, shared_activities=False)
+        (outcome,) = create(adapter, Kind.EVENT, meeting("ann@customer.example", "bob@customer.example"))
+        assert emu.get("Event", outcome.id)["WhoId"] == ann
+        assert [r for r in emu.all("EventRelation") if r["IsParent"]] == []
+        assert any("without Shared Activities" in w for w in outcome.warnings)
+        assert emu.errors == []
+
+
+# -- ignore list, require_match, request counts ------------------------------------------------------------------
+def test_ignored_addresses_are_never_looked_up_nor_related(emu, acme):
+    adapter = make_adapter(emu, ignore=["bob@customer.example", "partner.example"])
+    emu.reset_log()
+    (outcome,) = create(adapter, Kind.EVENT, meeting("ann@customer.example", "bob@customer.example",
+                                                     "x@sub.partner.example", "me@example.com"))
+    lookups = " ".join(r.q for r in emu.requests if r.q and r.sobject in ("Contact", "Lead"))
+    assert "ann@customer.example" in lookups
+    for never in ("bob@customer.example", "partner.example", "me@example.com"):
+        assert never not in lookups
+    assert set(relations(emu, outcome.id)) == {acme["ann"]}
+
+
+def test_unmatched_gives_reasons(emu, acme):
+    adapter = make_adapter(emu)
+    reasons = adapter.unmatched(Kind.EVENT, [
+        meeting("ann@customer.example"), meeting("nobody@elsewhere.example"), meeting("me@example.com"),
+        meeting(), meeting("ann@customer.example", private=True)])
+    assert reasons[0] is None
+    assert "none of its attendees is a Salesforce contact or lead" in reasons[1]
+    assert "ignored" in reasons[2]
+    assert "no attendees" in reasons[3]
+    assert "private" in reasons[4]
+    assert make_adapter(emu).unmatched(Kind.CONTACT, [Contact(last_name="X")]) == [None]
+
+
+def test_two_hundred_events_with_three_hundred_attendees_cost_two_lookups_per_object(emu):
+    """300 distinct addresses, 200 per IN list: at most 2 Contact queries and 2 Lead queries for the batch,
+    and none more when the same people come again in the same sync (planning's require_match, then the writes)."""
+    for i in range(0, 300, 3):
+        emu.insert("Contact", {"LastName": f"C{i}", "Email": f"person{i}@customer.example"})
+    for i in range(1, 300, 3):
+        emu.insert("Lead", {"LastName": f"L{i}", "Company": "P", "Email": f"person{i}@customer.example"})
+    events = [meeting(*(f"person{(n * 3 + k) % 300}@customer.example" for k in range(3)), subject=f"E{n}",
+                      day=1 + n % 20) for n in range(200)]
+    adapter = make_adapter(emu)
+    adapter.describe.get("Event")
+    adapter.changes  # noqa: B018 - the sync's first read forgets earlier lookups; nothing is cached yet
+    emu.reset_log()
+    assert sum(r is None for r in adapter.unmatched(Kind.EVENT, events)) == 200
+    create(adapter, Kind.EVENT, *events)
+    assert emu.count("query", sobject="Contact") <= 2
+    assert emu.count("query", sobject="Lead") <= 2
+    assert emu.count("query", sobject="Contact") + emu.count("query", sobject="Lead") >= 2
