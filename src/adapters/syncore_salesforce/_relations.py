@@ -254,6 +254,18 @@ class Relations:
             warnings.setdefault(ref, []).extend(messages)
         return warnings
 
+    def related_emails(self, spec: Spec, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The addresses of the people each activity relates to (its Who among them), by 18-character id."""
+        rows = self._rows(spec, [to18(i) for i in ids])
+        out: dict[str, tuple[str, ...]] = {}
+        for activity, group in rows.items():
+            emails = {str((r.get("Relation") or {}).get("Email") or "").lower() for r in group
+                      if not spec.has_flags or r.get("IsParent")}
+            emails.discard("")
+            if emails:
+                out[activity] = tuple(sorted(emails))
+        return out
+
     # -- reads and writes -----------------------------------------------------------------------------------
     def _current(self, spec: Spec, ids: list[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}

@@ -97,6 +97,8 @@ class SalesforceOptions:
     :ivar ignore: addresses and domains never looked up nor related (besides the user's own domain)
     :ivar ignore_own_domain: also ignore the domain of the Salesforce user's own email address (internal
         meetings are not customer activity); public mail domains (gmail.com …) are never ignored this way
+    :ivar attendees_from_relations: an event made in Salesforce reaches Outlook/Exchange with its related people
+        as attendees (no invitation is sent); off by default
     """
 
     username: str | None = attrs.field(default=None, metadata={"ask": "Salesforce user name"})
@@ -121,6 +123,7 @@ class SalesforceOptions:
     shared_activities: bool = True
     ignore: tuple[str, ...] = attrs.field(default=(), validator=_ignore_entries)
     ignore_own_domain: bool = True
+    attendees_from_relations: bool = False
 
 
 class _TrustingAdapter(HTTPAdapter):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 
 from ..abc import Adapter, StateStore
-from ..models import SIDES, Kind, Side
+from ..models import SIDES, Kind, Record, Side
 from ..remote import RemoteRecord
 from ..snapshots import fingerprint
 from ..state_types import Action, Intent, Pair
@@ -62,7 +62,7 @@ def find_copies(
             by_link = adapter.find_by_link(kind, [i.source_id for i in mine])  # type: ignore[misc]
             found += [(i, by_link[i.source_id]) for i in mine if i.source_id in by_link]  # type: ignore[index]
         else:
-            found += _by_fingerprint(mine, unpaired[target])
+            found += _by_fingerprint(mine, unpaired[target], adapter.represent)
     if not found:
         return [], {}
     stored = state.pairs_for(
@@ -94,7 +94,8 @@ def find_copies(
     return recovered, recreated
 
 
-def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord]) -> list[tuple[Intent, RemoteRecord]]:
+def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord],
+                    represent: Callable[[Record], Record]) -> list[tuple[Intent, RemoteRecord]]:
     """Without links, the copy is recognised by content: it equals what was journaled.
 
     The fingerprint is of the record as written, so the copy is found even when its source was edited since (the
@@ -104,7 +105,9 @@ def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord]) 
     """
     by_print: dict[str, list[RemoteRecord]] = {}
     for item in sorted(records.values(), key=lambda item: item.id):
-        by_print.setdefault(fingerprint(item.record), []).append(item)
+        # as the target stores it, like the journaled print: a field it reports but does not hold (attendees a
+        # CRM reads from its relations) is no difference
+        by_print.setdefault(fingerprint(represent(item.record)), []).append(item)
     found = []
     for intent in intents:
         candidates = by_print.get(intent.fingerprint or "")
