@@ -18,8 +18,8 @@ The cursor is a JSON string::
 
 A feed may also follow parents' stamps (``also_changed``): the contacts' feed reads ``(SystemModstamp >= :t OR
 Account.SystemModstamp >= :t)``, so a renamed Account brings its contacts (and their new company) in the same
-query. Such a row keeps its own, older ``SystemModstamp``: it does not move the watermark, and it is reported
-again while the Account's change is inside the re-read window (the engine sets those aside by version).
+query, at no extra request. A row's stamp is then all of its stamps (``"<own>|<Account's>"`` in ``seen``), so a
+contact already reported comes again when its Account changes, and the watermark is the largest of them.
 
 ``seen`` holds the rows already reported at or past the next read's start, so a re-read row with the same
 ``SystemModstamp`` is not reported again (a row whose stamp changed is). Datetimes go into SOQL with their
@@ -59,6 +59,11 @@ def soql_datetime(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond // 1000:03d}Z"
 
 
+def _latest(stamp: str) -> datetime:
+    """The latest instant of a ``seen`` entry (one stamp, or several joined by ``|``)."""
+    return max(parse_datetime(part) for part in stamp.split("|") if part)
+
+
 class ChangeFeed:
     """Builds and runs the feed and full-scan queries of one sObject, and reads/writes cursors."""
 
@@ -88,7 +93,8 @@ class ChangeFeed:
         scope, _ = self.scope()
         where = " AND ".join(part for part in (condition, scope) if part)
         # Field and object names come from the adapter's own constants, never from input.
-        text = f"SELECT {', '.join(self.select)} FROM {self.sobject}"
+        select = list(dict.fromkeys((*self.select, *self.also_changed)))
+        text = f"SELECT {', '.join(select)} FROM {self.sobject}"
         if where:
             text += f" WHERE {where}"
         return text + " ORDER BY SystemModstamp, Id"
@@ -128,8 +134,18 @@ class ChangeFeed:
                 condition = f"({condition})"
         rows, server_read = self._read(self._soql(condition), f"{self.sobject} changes")
         seen = state.get("seen", {})
-        fresh = [row for row in rows if seen.get(row["Id"]) != row.get("SystemModstamp")]
+        fresh = [row for row in rows if seen.get(row["Id"]) != self._stamp(row)]
         return fresh, self._cursor(rows, watermark, seen, server_read, read)
+
+    def _stamp(self, row: dict[str, Any]) -> str:
+        """The row's own ``SystemModstamp``, then its parents' (``also_changed``), joined by ``|``."""
+        parts = [str(row.get("SystemModstamp") or "")]
+        for dotted in self.also_changed:
+            value: Any = row
+            for name in dotted.split("."):
+                value = value.get(name) if isinstance(value, dict) else None
+            parts.append(str(value or ""))
+        return "|".join(parts).rstrip("|")
 
     def _floor(self, watermark: datetime | None, last_read: datetime | None) -> tuple[datetime | None, bool]:
         """Where the next read starts (``None``: from the beginning), and whether the start itself is included.
@@ -175,16 +191,16 @@ class ChangeFeed:
 
     def _cursor(self, rows: list[dict[str, Any]], watermark: datetime | None, seen: dict[str, str],
                 server_read: datetime | None, read: datetime) -> str:
-        stamps = [parse_datetime(row["SystemModstamp"]) for row in rows if row.get("SystemModstamp")]
+        stamps = [parse_datetime(part) for row in rows for part in self._stamp(row).split("|") if part]
         if stamps:
             watermark = max([*stamps, *([watermark] if watermark else [])])
         merged = dict(seen)
-        merged.update({row["Id"]: row["SystemModstamp"] for row in rows if row.get("SystemModstamp")})
+        merged.update({row["Id"]: self._stamp(row) for row in rows if row.get("SystemModstamp")})
         # Only rows the next read can return again are worth remembering.
         start, inclusive = self._floor(watermark, server_read)
         if start is not None:
             merged = {i: s for i, s in merged.items()
-                      if (parse_datetime(s) >= start if inclusive else parse_datetime(s) > start)}
+                      if (_latest(s) >= start if inclusive else _latest(s) > start)}
         state = {
             "v": CURSOR_VERSION, "sobject": self.sobject, "scope": self.scope()[1],
             "wm": format_datetime(watermark) if watermark else None,
