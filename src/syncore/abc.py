@@ -203,8 +203,9 @@ class Adapter(metaclass=EnforcedCapabilities):
         return bool(value)
 
     def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
-        """For a job's ``require_match``: why each of ``records``, about to be created on this side, relates to
-        none of this side's people (None: it does, e.g. an attendee is a Salesforce contact or lead).
+        """For a job's ``require_match``: why each of ``records``, about to be created on this side,
+        relates to none of this side's people (None: it does, e.g. an attendee is a Salesforce contact or
+        lead).
 
         The planner asks once per sync, with every such record of the kind, and reports the ones with a reason
         as skipped (not as errors); they are looked at again when they change. Called only when the job sets

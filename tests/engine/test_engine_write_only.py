@@ -27,8 +27,9 @@ class RelatingCrm(MemoryAdapter):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._caps = attrs.evolve(self._caps, write_only_fields=frozenset({"attendees"}),
-                                  lossy_empty_fields=frozenset({"company"}))
+        self._caps = attrs.evolve(
+            self._caps, write_only_fields=frozenset({"attendees"}), lossy_empty_fields=frozenset({"company"})
+        )
         #: event id -> attendees related to it; the previous values handed to each update
         self.related: dict[str, tuple[str, ...]] = {}
         self.previous: list[tuple[str, ...] | None] = []
@@ -43,7 +44,7 @@ class RelatingCrm(MemoryAdapter):
 
     def create(self, kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         outcomes = super().create(kind, [attrs.evolve(r, record=self._strip(r.record)) for r in requests])
-        for request, outcome in zip(requests, outcomes):
+        for request, outcome in zip(requests, outcomes, strict=True):
             if outcome.ok and isinstance(request.record, Event):
                 self.related[outcome.id] = request.record.attendees
         return outcomes
@@ -56,7 +57,9 @@ class RelatingCrm(MemoryAdapter):
         return super().update(kind, [attrs.evolve(r, record=self._strip(r.record)) for r in requests])
 
     def unmatched(self, kind, records):
-        return [None if set(getattr(r, "attendees", ())) & self.people else "nobody in the CRM" for r in records]
+        return [
+            None if set(getattr(r, "attendees", ())) & self.people else "nobody in the CRM" for r in records
+        ]
 
 
 @pytest.fixture
@@ -127,7 +130,9 @@ def test_first_sync_match_relates_the_pim_attendees(world: World) -> None:
 
 
 def test_an_empty_company_read_from_a_lossy_side_never_clears_the_pim(world: World) -> None:
-    pim_id = world.pim.put(Contact(first_name="Ann", last_name="Lee", email="ann@customer.com", company="Acme"))
+    pim_id = world.pim.put(
+        Contact(first_name="Ann", last_name="Lee", email="ann@customer.com", company="Acme")
+    )
     world.engine.sync(Kind.CONTACT)
     crm_id = only_id(world.crm, Kind.CONTACT)
     # the CRM could not keep the company, and later someone edits another field there

@@ -1,4 +1,4 @@
-"""The Salesforce adapter relating records to people and Accounts, against the emulator (real client, real HTTP).
+"""The Salesforce adapter relating records to people and Accounts, against the emulator (real client, HTTP).
 
 Contacts under Accounts (found case-insensitively, created once, renamed ones followed), events related to the
 Contacts and Leads among their attendees (WhoId, WhatId, EventRelation) and kept right as attendees change,
@@ -20,8 +20,9 @@ from syncore_salesforce.emulator import SalesforceEmulator
 
 def meeting(*attendees: str, subject: str = "Review", day: int = 1, private: bool = False) -> Event:
     start = T0 + timedelta(days=day)
-    return Event(subject=subject, start=start, end=start + timedelta(hours=1), attendees=attendees,
-                 private=private)
+    return Event(
+        subject=subject, start=start, end=start + timedelta(hours=1), attendees=attendees, private=private
+    )
 
 
 def create(adapter, kind, *records):
@@ -31,16 +32,20 @@ def create(adapter, kind, *records):
 
 
 def update(adapter, event_id: str, record: Event, previous: Event, fields=frozenset({"attendees"})):
-    (outcome,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=event_id, record=record, fields=fields,
-                                                           previous=previous)])
+    (outcome,) = adapter.update(
+        Kind.EVENT, [UpdateRequest(ref="u", id=event_id, record=record, fields=fields, previous=previous)]
+    )
     assert outcome.ok, outcome.error
     return outcome
 
 
 def relations(emu, event_id: str) -> dict[str, dict]:
     """The event's person rows by RelationId."""
-    return {row["RelationId"]: row for row in emu.all("EventRelation")
-            if row["EventId"] == event_id and not row["IsWhat"]}
+    return {
+        row["RelationId"]: row
+        for row in emu.all("EventRelation")
+        if row["EventId"] == event_id and not row["IsWhat"]
+    }
 
 
 @pytest.fixture
@@ -49,27 +54,41 @@ def acme(emu):
     account = emu.insert("Account", {"Name": "Acme"})
     return {
         "account": account,
-        "ann": emu.insert("Contact", {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": account}),
-        "bob": emu.insert("Contact", {"LastName": "Bob", "Email": "Bob@Customer.example", "AccountId": account}),
+        "ann": emu.insert(
+            "Contact", {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": account}
+        ),
+        "bob": emu.insert(
+            "Contact", {"LastName": "Bob", "Email": "Bob@Customer.example", "AccountId": account}
+        ),
         "cy": emu.insert("Contact", {"LastName": "Cy", "Email": "cy@customer.example"}),
-        "lea": emu.insert("Lead", {"LastName": "Lea", "Company": "Prospect", "Email": "lea@prospect.example"}),
-        "old": emu.insert("Lead", {"LastName": "Old", "Company": "Prospect", "Email": "old@prospect.example",
-                                   "IsConverted": True}),
+        "lea": emu.insert(
+            "Lead", {"LastName": "Lea", "Company": "Prospect", "Email": "lea@prospect.example"}
+        ),
+        "old": emu.insert(
+            "Lead",
+            {"LastName": "Old", "Company": "Prospect", "Email": "old@prospect.example", "IsConverted": True},
+        ),
     }
 
 
-# -- contacts and Accounts ---------------------------------------------------------------------------------------
+# -- contacts and Accounts -----------------------------------------------------------------------------------
 def test_contacts_go_under_existing_and_new_accounts_without_duplicates(emu, acme):
     adapter = make_adapter(emu)
-    outcomes = create(adapter, Kind.CONTACT,
-                      Contact(last_name="Dee", company="ACME"),  # the existing Account, whatever its case
-                      Contact(last_name="Eve", company="Initech"),
-                      Contact(last_name="Fay", company="initech "))  # the same new Account, once
+    outcomes = create(
+        adapter,
+        Kind.CONTACT,
+        Contact(last_name="Dee", company="ACME"),  # the existing Account, whatever its case
+        Contact(last_name="Eve", company="Initech"),
+        Contact(last_name="Fay", company="initech "),
+    )  # the same new Account, once
     accounts = {row["Name"]: row["Id"] for row in emu.all("Account")}
     assert sorted(accounts) == ["Acme", "Initech"]
     by_id = {row["Id"]: row for row in emu.all("Contact")}
-    assert [by_id[o.id]["AccountId"] for o in outcomes] == [acme["account"], accounts["Initech"],
-                                                            accounts["Initech"]]
+    assert [by_id[o.id]["AccountId"] for o in outcomes] == [
+        acme["account"],
+        accounts["Initech"],
+        accounts["Initech"],
+    ]
     # a later batch, another adapter (a later sync): the Account is found, never made again
     create(make_adapter(emu), Kind.CONTACT, Contact(last_name="Gus", company="Initech"))
     assert sorted(row["Name"] for row in emu.all("Account")) == ["Acme", "Initech"]
@@ -82,7 +101,9 @@ def test_one_lookup_per_batch_and_a_recheck_before_creating(emu):
     adapter = make_adapter(emu)
     adapter.describe.get("Contact")
     emu.reset_log()
-    create(adapter, Kind.CONTACT, *[Contact(last_name=f"P{i}", company=f"Company {i % 3}") for i in range(30)])
+    create(
+        adapter, Kind.CONTACT, *[Contact(last_name=f"P{i}", company=f"Company {i % 3}") for i in range(30)]
+    )
     account_queries = [r.q for r in emu.requests if r.sobject == "Account" and r.q]
     assert len(account_queries) == 2, account_queries  # the lookup, and the re-check right before creating
     assert emu.count("composite_create") == 2  # the three Accounts together, then the 30 contacts
@@ -139,21 +160,39 @@ def test_a_renamed_account_reaches_its_contacts_through_the_change_feed(emu, acm
 def test_a_company_change_moves_the_contact_and_clearing_it_leaves_no_account(emu, acme):
     adapter = make_adapter(emu)
     contact = Contact(last_name="Ann", email="ann@customer.example", company="Acme")
-    (outcome,) = adapter.update(Kind.CONTACT, [UpdateRequest(ref="1", id=acme["ann"], record=contact.replace(
-        company="Globex"), fields=frozenset({"company"}))])
+    (outcome,) = adapter.update(
+        Kind.CONTACT,
+        [
+            UpdateRequest(
+                ref="1",
+                id=acme["ann"],
+                record=contact.replace(company="Globex"),
+                fields=frozenset({"company"}),
+            )
+        ],
+    )
     assert outcome.ok
     globex = next(row["Id"] for row in emu.all("Account") if row["Name"] == "Globex")
     assert emu.get("Contact", acme["ann"])["AccountId"] == globex
-    adapter.update(Kind.CONTACT, [UpdateRequest(ref="1", id=acme["ann"], record=contact.replace(company=""),
-                                                fields=frozenset({"company"}))])
+    adapter.update(
+        Kind.CONTACT,
+        [
+            UpdateRequest(
+                ref="1", id=acme["ann"], record=contact.replace(company=""), fields=frozenset({"company"})
+            )
+        ],
+    )
     assert emu.get("Contact", acme["ann"])["AccountId"] is None
 
 
-# -- events: who, what, relations ------------------------------------------------------------------------------
+# -- events: who, what, relations ----------------------------------------------------------------------------
 def test_an_event_relates_to_its_contacts_and_their_account(emu, acme):
     adapter = make_adapter(emu)
-    (outcome,) = create(adapter, Kind.EVENT,
-                        meeting("stranger@elsewhere.example", "bob@customer.example", "ann@customer.example"))
+    (outcome,) = create(
+        adapter,
+        Kind.EVENT,
+        meeting("stranger@elsewhere.example", "bob@customer.example", "ann@customer.example"),
+    )
     row = emu.get("Event", outcome.id)
     # attendees are kept sorted: ann comes first, so she is the Who
     assert (row["WhoId"], row["WhatId"], row["AccountId"]) == (acme["ann"], acme["account"], acme["account"])
@@ -176,8 +215,12 @@ def test_what_follows_related_to(emu, acme):
 def test_a_lead_when_no_contact_matches_never_a_converted_one(emu, acme):
     adapter = make_adapter(emu)
     (lead_event, converted_event, both) = create(
-        adapter, Kind.EVENT, meeting("lea@prospect.example"), meeting("old@prospect.example", day=2),
-        meeting("lea@prospect.example", "ann@customer.example", day=3))
+        adapter,
+        Kind.EVENT,
+        meeting("lea@prospect.example"),
+        meeting("old@prospect.example", day=2),
+        meeting("lea@prospect.example", "ann@customer.example", day=3),
+    )
     assert emu.get("Event", lead_event.id)["WhoId"] == acme["lea"]
     assert emu.get("Event", lead_event.id)["WhatId"] is None
     assert emu.get("Event", converted_event.id)["WhoId"] is None
@@ -189,7 +232,9 @@ def test_a_lead_when_no_contact_matches_never_a_converted_one(emu, acme):
 
 
 def test_private_events_are_never_related(emu, acme):
-    (outcome,) = create(make_adapter(emu, scope="all"), Kind.EVENT, meeting("ann@customer.example", private=True))
+    (outcome,) = create(
+        make_adapter(emu, scope="all"), Kind.EVENT, meeting("ann@customer.example", private=True)
+    )
     assert emu.get("Event", outcome.id)["WhoId"] is None and relations(emu, outcome.id) == {}
     assert any("private" in w for w in outcome.warnings)
 
@@ -200,8 +245,9 @@ def test_relations_follow_attendees_and_spare_a_hand_made_one(emu, acme):
     (outcome,) = create(adapter, Kind.EVENT, first)
     event_id = outcome.id
     # someone relates Cy by hand in Salesforce
-    emu.insert("EventRelation", {"EventId": event_id, "RelationId": acme["cy"], "IsParent": True,
-                                 "IsInvitee": False})
+    emu.insert(
+        "EventRelation", {"EventId": event_id, "RelationId": acme["cy"], "IsParent": True, "IsInvitee": False}
+    )
     added = meeting("ann@customer.example", "bob@customer.example")
     update(adapter, event_id, added, first)
     assert set(relations(emu, event_id)) == {acme["ann"], acme["bob"], acme["cy"]}
@@ -261,12 +307,15 @@ def test_without_shared_activities_only_the_who_is_related():
         assert emu.errors == []
 
 
-# -- ignore list, require_match, request counts ------------------------------------------------------------------
+# -- ignore list, require_match, request counts --------------------------------------------------------------
 def test_ignored_addresses_are_never_looked_up_nor_related(emu, acme):
     adapter = make_adapter(emu, ignore=["bob@customer.example", "partner.example"])
     emu.reset_log()
-    (outcome,) = create(adapter, Kind.EVENT, meeting("ann@customer.example", "bob@customer.example",
-                                                     "x@sub.partner.example", "me@example.com"))
+    (outcome,) = create(
+        adapter,
+        Kind.EVENT,
+        meeting("ann@customer.example", "bob@customer.example", "x@sub.partner.example", "me@example.com"),
+    )
     lookups = " ".join(r.q for r in emu.requests if r.q and r.sobject in ("Contact", "Lead"))
     assert "ann@customer.example" in lookups
     for never in ("bob@customer.example", "partner.example", "me@example.com"):
@@ -276,9 +325,16 @@ def test_ignored_addresses_are_never_looked_up_nor_related(emu, acme):
 
 def test_unmatched_gives_reasons(emu, acme):
     adapter = make_adapter(emu)
-    reasons = adapter.unmatched(Kind.EVENT, [
-        meeting("ann@customer.example"), meeting("nobody@elsewhere.example"), meeting("me@example.com"),
-        meeting(), meeting("ann@customer.example", private=True)])
+    reasons = adapter.unmatched(
+        Kind.EVENT,
+        [
+            meeting("ann@customer.example"),
+            meeting("nobody@elsewhere.example"),
+            meeting("me@example.com"),
+            meeting(),
+            meeting("ann@customer.example", private=True),
+        ],
+    )
     assert reasons[0] is None
     assert "none of its attendees is a Salesforce contact or lead" in reasons[1]
     assert "ignored" in reasons[2]
@@ -289,13 +345,19 @@ def test_unmatched_gives_reasons(emu, acme):
 
 def test_two_hundred_events_with_three_hundred_attendees_cost_two_lookups_per_object(emu):
     """300 distinct addresses, 200 per IN list: at most 2 Contact queries and 2 Lead queries for the batch,
-    and none more when the same people come again in the same sync (planning's require_match, then the writes)."""
+    and none more when the same people come again in the same sync (require_match's planning, then writes)."""
     for i in range(0, 300, 3):
         emu.insert("Contact", {"LastName": f"C{i}", "Email": f"person{i}@customer.example"})
     for i in range(1, 300, 3):
         emu.insert("Lead", {"LastName": f"L{i}", "Company": "P", "Email": f"person{i}@customer.example"})
-    events = [meeting(*(f"person{(n * 3 + k) % 300}@customer.example" for k in range(3)), subject=f"E{n}",
-                      day=1 + n % 20) for n in range(200)]
+    events = [
+        meeting(
+            *(f"person{(n * 3 + k) % 300}@customer.example" for k in range(3)),
+            subject=f"E{n}",
+            day=1 + n % 20,
+        )
+        for n in range(200)
+    ]
     adapter = make_adapter(emu)
     adapter.describe.get("Event")
     emu.reset_log()

@@ -23,12 +23,19 @@ from syncore_exchange.emulator import EwsEmulator, clear_protocol_cache
 
 
 def engine_for(emu, pim, crm, **settings) -> SyncEngine:
-    return SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(":memory:"), settings=SyncSettings(**settings),
-                      clock=emu.clock.now)
+    return SyncEngine(
+        pim=pim,
+        crm=crm,
+        state=SqliteStateStore(":memory:"),
+        settings=SyncSettings(**settings),
+        clock=emu.clock.now,
+    )
 
 
 def memory_pim(emu) -> MemoryAdapter:
-    return MemoryAdapter(name="pim", formatted_bodies=True, link_ids=True, batch_size=200, clock=emu.clock.now)
+    return MemoryAdapter(
+        name="pim", formatted_bodies=True, link_ids=True, batch_size=200, clock=emu.clock.now
+    )
 
 
 def meeting(*attendees: str, subject: str = "Quarterly review", day: int = 2) -> Event:
@@ -44,8 +51,11 @@ def sync(emu, engine, kind):
 
 
 def people_of(emu, event_id: str) -> set[str]:
-    return {row["RelationId"] for row in emu.all("EventRelation")
-            if row["EventId"] == event_id and row["IsParent"] and not row["IsWhat"]}
+    return {
+        row["RelationId"]
+        for row in emu.all("EventRelation")
+        if row["EventId"] == event_id and row["IsParent"] and not row["IsWhat"]
+    }
 
 
 @pytest.fixture
@@ -53,15 +63,21 @@ def crm_world(emu):
     acme = emu.insert("Account", {"Name": "Acme"})
     return {
         "acme": acme,
-        "ann": emu.insert("Contact", {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": acme,
-                                      "OwnerId": emu.user_id}),
-        "bob": emu.insert("Contact", {"LastName": "Bob", "Email": "bob@customer.example", "AccountId": acme,
-                                      "OwnerId": emu.user_id}),
-        "cy": emu.insert("Contact", {"LastName": "Cy", "Email": "cy@customer.example", "OwnerId": emu.user_id}),
+        "ann": emu.insert(
+            "Contact",
+            {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
+        ),
+        "bob": emu.insert(
+            "Contact",
+            {"LastName": "Bob", "Email": "bob@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
+        ),
+        "cy": emu.insert(
+            "Contact", {"LastName": "Cy", "Email": "cy@customer.example", "OwnerId": emu.user_id}
+        ),
     }
 
 
-# -- contacts and Accounts, both ways -----------------------------------------------------------------------------
+# -- contacts and Accounts, both ways ------------------------------------------------------------------------
 def test_contacts_under_new_and_existing_accounts_both_ways_without_duplicates(emu, crm_world):
     crm = make_adapter(emu)
     pim = memory_pim(emu)
@@ -69,8 +85,10 @@ def test_contacts_under_new_and_existing_accounts_both_ways_without_duplicates(e
     pim.put(Contact(first_name="Dee", last_name="Dale", email="dee@customer.example", company="acme"))
     pim.put(Contact(first_name="Eve", last_name="Eng", email="eve@initech.example", company="Initech"))
     globex = emu.insert("Account", {"Name": "Globex"})
-    emu.insert("Contact", {"LastName": "Gil", "Email": "gil@globex.example", "AccountId": globex,
-                           "OwnerId": emu.user_id})
+    emu.insert(
+        "Contact",
+        {"LastName": "Gil", "Email": "gil@globex.example", "AccountId": globex, "OwnerId": emu.user_id},
+    )
     sync(emu, engine, Kind.CONTACT)
     accounts = {row["Name"]: row["Id"] for row in emu.all("Account")}
     assert sorted(accounts) == ["Acme", "Globex", "Initech"]
@@ -93,7 +111,7 @@ def test_contacts_under_new_and_existing_accounts_both_ways_without_duplicates(e
     assert sorted(row["Name"] for row in emu.all("Account")) == ["Acme", "Globex", "Initech Global"]
 
 
-# -- events: Who, relations, What, following attendee changes ------------------------------------------------------
+# -- events: Who, relations, What, following attendee changes ------------------------------------------------
 def test_a_meeting_relates_and_its_relations_follow_the_attendees(emu, crm_world):
     crm = make_adapter(emu)
     pim = memory_pim(emu)
@@ -102,12 +120,17 @@ def test_a_meeting_relates_and_its_relations_follow_the_attendees(emu, crm_world
     sync(emu, engine, Kind.EVENT)
     (row,) = emu.all("Event")
     event_id = row["Id"]
-    assert (row["WhoId"], row["WhatId"], row["AccountId"]) == (crm_world["ann"], crm_world["acme"],
-                                                               crm_world["acme"])
+    assert (row["WhoId"], row["WhatId"], row["AccountId"]) == (
+        crm_world["ann"],
+        crm_world["acme"],
+        crm_world["acme"],
+    )
     assert people_of(emu, event_id) == {crm_world["ann"], crm_world["bob"]}
     # a relation added by hand in Salesforce
-    emu.insert("EventRelation", {"EventId": event_id, "RelationId": crm_world["cy"], "IsParent": True,
-                                 "IsInvitee": False})
+    emu.insert(
+        "EventRelation",
+        {"EventId": event_id, "RelationId": crm_world["cy"], "IsParent": True, "IsInvitee": False},
+    )
     # Cy is invited later in the PIM: already related, nothing doubles; Bob leaves
     pim.edit(pim_id, attendees=("ann@customer.example", "cy@customer.example", "stranger@elsewhere.example"))
     sync(emu, engine, Kind.EVENT)
@@ -129,8 +152,10 @@ def test_a_hand_made_relation_survives_every_attendee_change(emu, crm_world):
     pim_id = pim.put(meeting("ann@customer.example"))
     sync(emu, engine, Kind.EVENT)
     (row,) = emu.all("Event")
-    emu.insert("EventRelation", {"EventId": row["Id"], "RelationId": crm_world["cy"], "IsParent": True,
-                                 "IsInvitee": False})
+    emu.insert(
+        "EventRelation",
+        {"EventId": row["Id"], "RelationId": crm_world["cy"], "IsParent": True, "IsInvitee": False},
+    )
     pim.edit(pim_id, attendees=("ann@customer.example", "bob@customer.example"))
     sync(emu, engine, Kind.EVENT)
     pim.edit(pim_id, attendees=())
@@ -150,7 +175,9 @@ def test_ignore_list_and_require_match(emu, crm_world):
     pim = memory_pim(emu)
     engine = engine_for(emu, pim, crm, kinds={Kind.EVENT: KindSettings(require_match=True)})
     pim.put(meeting("ann@customer.example", "bob@customer.example", subject="Customer call"))
-    internal = pim.put(meeting("colleague@example.com", "syncore@example.com", subject="Team stand-up", day=3))
+    internal = pim.put(
+        meeting("colleague@example.com", "syncore@example.com", subject="Team stand-up", day=3)
+    )
     only_bob = pim.put(meeting("bob@customer.example", subject="Bob only", day=4))
     result = sync(emu, engine, Kind.EVENT)
     assert [row["Subject"] for row in emu.all("Event")] == ["Customer call"]
@@ -176,8 +203,11 @@ def test_request_counts_of_a_first_sync_with_attendees(emu):
     crm = make_adapter(emu)
     pim = memory_pim(emu)
     for n in range(200):
-        pim.put(meeting(*(f"p{(n * 3 + k) % 300}@customer.example" for k in range(3)), subject=f"M{n}",
-                        day=1 + n % 20))
+        pim.put(
+            meeting(
+                *(f"p{(n * 3 + k) % 300}@customer.example" for k in range(3)), subject=f"M{n}", day=1 + n % 20
+            )
+        )
     engine = engine_for(emu, pim, crm, kinds={Kind.EVENT: KindSettings(require_match=True)})
     emu.reset_log()
     sync(emu, engine, Kind.EVENT)
@@ -188,7 +218,7 @@ def test_request_counts_of_a_first_sync_with_attendees(emu):
     assert emu.count("composite_create") <= 1 + 2  # the 200 events, then their rows (<= 400)
 
 
-# -- with Exchange ------------------------------------------------------------------------------------------------
+# -- with Exchange -------------------------------------------------------------------------------------------
 @pytest.fixture
 def ews():
     with EwsEmulator(mailboxes=["user@mycompany.example"]) as emulator:
@@ -205,11 +235,26 @@ def test_exchange_meetings_relate_and_follow_attendee_changes(emu, ews, crm_worl
     pim = exchange_pim(ews)
     engine = engine_for(emu, pim, crm, kinds={Kind.EVENT: KindSettings(require_match=True)})
     start = T0 + timedelta(days=2)
-    item = ews.create_item(fields={"Subject": "Pricing", "Start": start, "End": start + timedelta(hours=1),
-                                   "RequiredAttendees": ["ann@customer.example", "bob@customer.example",
-                                                         "someone@elsewhere.example"]})
-    ews.create_item(fields={"Subject": "1:1", "Start": start, "End": start + timedelta(minutes=30),
-                            "RequiredAttendees": ["boss@mycompany.example"]})
+    item = ews.create_item(
+        fields={
+            "Subject": "Pricing",
+            "Start": start,
+            "End": start + timedelta(hours=1),
+            "RequiredAttendees": [
+                "ann@customer.example",
+                "bob@customer.example",
+                "someone@elsewhere.example",
+            ],
+        }
+    )
+    ews.create_item(
+        fields={
+            "Subject": "1:1",
+            "Start": start,
+            "End": start + timedelta(minutes=30),
+            "RequiredAttendees": ["boss@mycompany.example"],
+        }
+    )
     result = sync(emu, engine, Kind.EVENT)
     assert [row["Subject"] for row in emu.all("Event")] == ["Pricing"]
     assert any("1:1" in line or "ignored" in line for line in result.skipped)
@@ -227,9 +272,16 @@ def test_exchange_meetings_relate_and_follow_attendee_changes(emu, ews, crm_worl
 
 def test_salesforce_relations_reach_exchange_only_when_asked_and_never_invite(emu, ews, crm_world):
     start = T0 + timedelta(days=3)
-    emu.insert("Event", {"Subject": "Made in Salesforce", "StartDateTime": start.isoformat(),
-                         "EndDateTime": (start + timedelta(hours=1)).isoformat(), "WhoId": crm_world["ann"],
-                         "OwnerId": emu.user_id})
+    emu.insert(
+        "Event",
+        {
+            "Subject": "Made in Salesforce",
+            "StartDateTime": start.isoformat(),
+            "EndDateTime": (start + timedelta(hours=1)).isoformat(),
+            "WhoId": crm_world["ann"],
+            "OwnerId": emu.user_id,
+        },
+    )
     # by default the relations stay in Salesforce: an appointment, not a meeting
     engine = engine_for(emu, exchange_pim(ews), make_adapter(emu))
     sync(emu, engine, Kind.EVENT)

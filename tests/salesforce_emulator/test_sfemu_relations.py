@@ -61,8 +61,11 @@ def created_id(resp: requests.Response) -> str:
 
 
 def event(emu, http, **fields) -> str:
-    return created_id(create(emu, http, "Event", {"Subject": "Call", "StartDateTime": START,
-                                                   "DurationInMinutes": 30, **fields}))
+    return created_id(
+        create(
+            emu, http, "Event", {"Subject": "Call", "StartDateTime": START, "DurationInMinutes": 30, **fields}
+        )
+    )
 
 
 def relate(emu, http, event_id: str, relation_id: str, **flags) -> requests.Response:
@@ -75,13 +78,15 @@ def error_code(resp: requests.Response) -> str:
     return resp.json()[0]["errorCode"]
 
 
-# -- Lead ------------------------------------------------------------------------------------------------------
+# -- Lead ----------------------------------------------------------------------------------------------------
 def test_lead_requires_last_name_and_company(emu, http):
     """LEAD: LastName and Company are required (not nillable); Name is derived."""
     resp = create(emu, http, "Lead", {"Email": "x@prospect.example"})
     assert error_code(resp) == "REQUIRED_FIELD_MISSING"
     assert set(resp.json()[0]["fields"]) == {"LastName", "Company"}
-    lead = created_id(create(emu, http, "Lead", {"FirstName": "Pat", "LastName": "Kim", "Company": "Prospect"}))
+    lead = created_id(
+        create(emu, http, "Lead", {"FirstName": "Pat", "LastName": "Kim", "Company": "Prospect"})
+    )
     (row,) = query(emu, http, f"SELECT Name, Status, IsConverted FROM Lead WHERE Id = '{lead}'")
     assert (row["Name"], row["Status"], row["IsConverted"]) == ("Pat Kim", "Open - Not Contacted", False)
 
@@ -96,7 +101,7 @@ def test_converted_lead_cannot_be_updated(emu, http):
     assert error_code(resp) == "INVALID_FIELD_FOR_INSERT_UPDATE"
 
 
-# -- Event WhoId / WhatId / AccountId --------------------------------------------------------------------------
+# -- Event WhoId / WhatId / AccountId ------------------------------------------------------------------------
 def test_event_account_id_is_derived_from_what_then_who(emu, http):
     """EVENT, AccountId: the What's account if the What is an Account, else the Who contact's account."""
     acme = emu.insert("Account", {"Name": "Acme"})
@@ -115,25 +120,34 @@ def test_a_lead_as_who_leaves_no_room_for_a_what(emu, http):
     """Task/Event WhatId: with a lead as the Who, the What must be empty."""
     lead = emu.insert("Lead", {"LastName": "Kim", "Company": "Prospect"})
     acme = emu.insert("Account", {"Name": "Acme"})
-    resp = create(emu, http, "Event", {"Subject": "Call", "StartDateTime": START, "DurationInMinutes": 30,
-                                       "WhoId": lead, "WhatId": acme})
+    resp = create(
+        emu,
+        http,
+        "Event",
+        {"Subject": "Call", "StartDateTime": START, "DurationInMinutes": 30, "WhoId": lead, "WhatId": acme},
+    )
     assert error_code(resp) == "FIELD_INTEGRITY_EXCEPTION"
 
 
 def test_the_who_has_a_parent_relation_row(emu, http):
-    """EVENTRELATION: "the EventRelation record representing the WhoId"; a related contact has IsParent true."""
+    """EVENTRELATION: "the EventRelation record representing the WhoId"; a related contact has IsParent."""
     acme = emu.insert("Account", {"Name": "Acme"})
     ann = emu.insert("Contact", {"LastName": "Ann", "Email": "ann@acme.example", "AccountId": acme})
     ev = event(emu, http, WhoId=ann)
-    (row,) = query(emu, http, f"SELECT RelationId, IsParent, IsInvitee, IsWhat, AccountId, Relation.Email "
-                              f"FROM EventRelation WHERE EventId = '{ev}'")
+    (row,) = query(
+        emu,
+        http,
+        f"SELECT RelationId, IsParent, IsInvitee, IsWhat, AccountId, Relation.Email "
+        f"FROM EventRelation WHERE EventId = '{ev}'",
+    )
     assert (row["RelationId"], row["IsParent"], row["IsInvitee"], row["IsWhat"]) == (ann, True, False, False)
     assert row["AccountId"] == acme and row["Relation"]["Email"] == "ann@acme.example"
 
 
-# -- EventRelation rows ----------------------------------------------------------------------------------------
+# -- EventRelation rows --------------------------------------------------------------------------------------
 def test_relating_more_contacts_by_api(emu, http):
-    """RELATE_BY_API: insert EventRelation(EventId, RelationId = a contact, IsParent = true, IsInvitee = false);
+    """RELATE_BY_API: insert EventRelation(EventId, RelationId = a contact, IsParent = true,
+    IsInvitee = false);
     IsWhat is false for a contact or lead (TASKRELATION, IsWhat), AccountId is the contact's account."""
     acme = emu.insert("Account", {"Name": "Acme"})
     ann = emu.insert("Contact", {"LastName": "Ann", "AccountId": acme})
@@ -141,8 +155,12 @@ def test_relating_more_contacts_by_api(emu, http):
     ev = event(emu, http, WhoId=ann)
     rel = created_id(relate(emu, http, ev, bob, IsParent=True, IsInvitee=False))
     assert rel.startswith("0RE")
-    rows = query(emu, http, f"SELECT RelationId, IsParent, IsWhat, AccountId FROM EventRelation "
-                            f"WHERE EventId = '{ev}' AND IsParent = true AND IsWhat = false ORDER BY CreatedDate")
+    rows = query(
+        emu,
+        http,
+        f"SELECT RelationId, IsParent, IsWhat, AccountId FROM EventRelation "
+        f"WHERE EventId = '{ev}' AND IsParent = true AND IsWhat = false ORDER BY CreatedDate",
+    )
     assert [(r["RelationId"], r["AccountId"]) for r in rows] == [(ann, acme), (bob, acme)]
     # one row per person: relating the same contact again is refused
     assert error_code(relate(emu, http, ev, bob, IsParent=True, IsInvitee=False)) == "DUPLICATE_VALUE"
@@ -154,29 +172,36 @@ def test_up_to_50_contacts_or_one_lead(emu, http):
     ev = event(emu, http, WhoId=contacts[0])
     for contact in contacts[1:50]:
         created_id(relate(emu, http, ev, contact, IsParent=True, IsInvitee=False))
-    assert error_code(relate(emu, http, ev, contacts[50], IsParent=True, IsInvitee=False)) == \
-        "FIELD_INTEGRITY_EXCEPTION"
+    assert (
+        error_code(relate(emu, http, ev, contacts[50], IsParent=True, IsInvitee=False))
+        == "FIELD_INTEGRITY_EXCEPTION"
+    )
     # as an invitee the 51st is fine: "The number of allowed invitees is not affected by the number of related
     # contacts."
     created_id(relate(emu, http, ev, contacts[50], IsParent=False, IsInvitee=True))
     leads = [emu.insert("Lead", {"LastName": f"L{i}", "Company": "P"}) for i in range(2)]
-    assert error_code(relate(emu, http, ev, leads[0], IsParent=True, IsInvitee=False)) == \
-        "FIELD_INTEGRITY_EXCEPTION"  # contacts already related: no lead on top
+    assert (
+        error_code(relate(emu, http, ev, leads[0], IsParent=True, IsInvitee=False))
+        == "FIELD_INTEGRITY_EXCEPTION"
+    )  # contacts already related: no lead on top
     lead_event = event(emu, http, WhoId=leads[0])
-    assert error_code(relate(emu, http, lead_event, leads[1], IsParent=True, IsInvitee=False)) == \
-        "FIELD_INTEGRITY_EXCEPTION"
+    assert (
+        error_code(relate(emu, http, lead_event, leads[1], IsParent=True, IsInvitee=False))
+        == "FIELD_INTEGRITY_EXCEPTION"
+    )
 
 
 def test_invitees_up_to_1000_or_100_on_a_recurring_event(emu, http):
-    """EVENTRELATION: "A non-recurring event can have up to 1,000 invitees. A recurring event can have up to 100
-    invitees." """
+    """EVENTRELATION: "A non-recurring event can have up to 1,000 invitees. A recurring event can have up to
+    100 invitees." """
     people = [emu.insert("Contact", {"LastName": f"C{i}"}) for i in range(1001)]
     ev = event(emu, http)
     for person in people[:1000]:
         emu.insert("EventRelation", {"EventId": ev, "RelationId": person, "IsInvitee": True})
     assert error_code(relate(emu, http, ev, people[1000], IsInvitee=True)) == "LIMIT_EXCEEDED"
-    series = emu.insert("Event", {"Subject": "Weekly", "StartDateTime": START, "DurationInMinutes": 30,
-                                  "IsRecurrence2": True})
+    series = emu.insert(
+        "Event", {"Subject": "Weekly", "StartDateTime": START, "DurationInMinutes": 30, "IsRecurrence2": True}
+    )
     for person in people[:100]:
         emu.insert("EventRelation", {"EventId": series, "RelationId": person, "IsInvitee": True})
     assert error_code(relate(emu, http, series, people[100], IsInvitee=True)) == "LIMIT_EXCEEDED"
@@ -185,9 +210,13 @@ def test_invitees_up_to_1000_or_100_on_a_recurring_event(emu, http):
 def test_no_relation_on_a_child_event(emu, http):
     """EVENTRELATION (v188 note): "An EventRelation object can't be created for a child event." """
     ann = emu.insert("Contact", {"LastName": "Ann"})
-    child = emu.insert("Event", {"Subject": "Copy", "StartDateTime": START, "DurationInMinutes": 30,
-                                 "IsChild": True})
-    assert error_code(relate(emu, http, child, ann, IsParent=True, IsInvitee=False)) == "FIELD_INTEGRITY_EXCEPTION"
+    child = emu.insert(
+        "Event", {"Subject": "Copy", "StartDateTime": START, "DurationInMinutes": 30, "IsChild": True}
+    )
+    assert (
+        error_code(relate(emu, http, child, ann, IsParent=True, IsInvitee=False))
+        == "FIELD_INTEGRITY_EXCEPTION"
+    )
 
 
 def test_deleting_the_whos_row_promotes_another_who(emu, http):
@@ -199,7 +228,9 @@ def test_deleting_the_whos_row_promotes_another_who(emu, http):
     bob = emu.insert("Contact", {"LastName": "Bob", "AccountId": globex})
     ev = event(emu, http, WhoId=ann)
     created_id(relate(emu, http, ev, bob, IsParent=True, IsInvitee=False))
-    (ann_row,) = query(emu, http, f"SELECT Id FROM EventRelation WHERE EventId = '{ev}' AND RelationId = '{ann}'")
+    (ann_row,) = query(
+        emu, http, f"SELECT Id FROM EventRelation WHERE EventId = '{ev}' AND RelationId = '{ann}'"
+    )
     resp = http.delete(url(emu, "composite/sobjects"), params={"ids": ann_row["Id"], "allOrNone": "false"})
     assert resp.json()[0]["success"] is True
     (row,) = query(emu, http, f"SELECT WhoId, AccountId FROM Event WHERE Id = '{ev}'")
@@ -223,23 +254,31 @@ def test_deleting_an_event_deletes_its_relations(emu, http):
     assert gone["IsDeleted"] is True
 
 
-# -- TaskRelation and Shared Activities -----------------------------------------------------------------------
+# -- TaskRelation and Shared Activities ----------------------------------------------------------------------
 def test_task_relations(emu, http):
-    """TASKRELATION: one lead or up to 50 contacts plus one What; IsWhat is false for a contact or lead and true
-    otherwise; AccountId is derived."""
+    """TASKRELATION: one lead or up to 50 contacts plus one What; IsWhat is false for a contact or lead and
+    true otherwise; AccountId is derived."""
     acme = emu.insert("Account", {"Name": "Acme"})
     ann = emu.insert("Contact", {"LastName": "Ann", "AccountId": acme})
     bob = emu.insert("Contact", {"LastName": "Bob", "AccountId": acme})
     task = created_id(create(emu, http, "Task", {"Subject": "Follow up", "WhoId": ann, "WhatId": acme}))
     created_id(create(emu, http, "TaskRelation", {"TaskId": task, "RelationId": bob}))
-    rows = query(emu, http, f"SELECT RelationId, IsWhat, AccountId FROM TaskRelation WHERE TaskId = '{task}' "
-                            "ORDER BY CreatedDate")
-    assert sorted((r["RelationId"], r["IsWhat"]) for r in rows) == sorted([(ann, False), (acme, True),
-                                                                           (bob, False)])
+    rows = query(
+        emu,
+        http,
+        f"SELECT RelationId, IsWhat, AccountId FROM TaskRelation WHERE TaskId = '{task}' "
+        "ORDER BY CreatedDate",
+    )
+    assert sorted((r["RelationId"], r["IsWhat"]) for r in rows) == sorted(
+        [(ann, False), (acme, True), (bob, False)]
+    )
     assert {r["AccountId"] for r in rows} == {acme}
     # TaskRelation supports create and delete, not update (Supported Calls)
-    rel = next(r for r in query(emu, http, f"SELECT Id, RelationId FROM TaskRelation WHERE TaskId = '{task}'")
-               if r["RelationId"] == bob)
+    rel = next(
+        r
+        for r in query(emu, http, f"SELECT Id, RelationId FROM TaskRelation WHERE TaskId = '{task}'")
+        if r["RelationId"] == bob
+    )
     resp = http.patch(url(emu, f"sobjects/TaskRelation/{rel['Id']}"), json={"IsWhat": True})
     assert resp.status_code == 400
 
@@ -252,7 +291,10 @@ def test_without_shared_activities():
         ann = emu.insert("Contact", {"LastName": "Ann"})
         bob = emu.insert("Contact", {"LastName": "Bob"})
         ev = event(emu, http, WhoId=ann)
-        assert error_code(relate(emu, http, ev, bob, IsParent=True, IsInvitee=False)) == "FUNCTIONALITY_NOT_ENABLED"
+        assert (
+            error_code(relate(emu, http, ev, bob, IsParent=True, IsInvitee=False))
+            == "FUNCTIONALITY_NOT_ENABLED"
+        )
         created_id(relate(emu, http, ev, bob, IsInvitee=True))
         resp = http.get(url(emu, "query/"), params={"q": "SELECT Id FROM TaskRelation"})
         assert error_code(resp) == "INVALID_TYPE"

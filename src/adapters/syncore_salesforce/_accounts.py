@@ -64,15 +64,20 @@ class AccountDirectory:
         choices: dict[str, AccountChoice] = {}
         for key, name in list(wanted.items()):
             if len(name) > MAX_NAME:
-                choices[key] = AccountChoice(account_id=None, error=RecordRejected(
-                    f"company is {len(name)} characters; a Salesforce Account name allows {MAX_NAME}",
-                    code="STRING_TOO_LONG"))
+                choices[key] = AccountChoice(
+                    account_id=None,
+                    error=RecordRejected(
+                        f"company is {len(name)} characters; a Salesforce Account name allows {MAX_NAME}",
+                        code="STRING_TOO_LONG",
+                    ),
+                )
                 del wanted[key]
         found = self._find(wanted.values()) if wanted else {}
         missing = {k: n for k, n in wanted.items() if k not in found}
         failed: dict[str, AdapterError] = {}
         if missing and self.create:
-            # looked up again right before creating: an Account made since the first lookup is used, not doubled
+            # looked up again right before creating: an Account made since the first lookup is used, not
+            # made twice
             found.update(self._find(missing.values()))
             missing = {k: n for k, n in missing.items() if k not in found}
             if missing:
@@ -81,16 +86,29 @@ class AccountDirectory:
         for key in wanted:
             if key in found:
                 account_id, count = found[key]
-                warning = (f"{count} Salesforce Accounts are named {wanted[key]!r}: the oldest is used"
-                           if count > 1 else None)
+                warning = (
+                    f"{count} Salesforce Accounts are named {wanted[key]!r}: the oldest is used"
+                    if count > 1
+                    else None
+                )
                 choices[key] = AccountChoice(account_id=account_id, warning=warning)
             elif self.create:
-                choices[key] = AccountChoice(account_id=None, error=failed.get(key) or OutcomeUnknown(
-                    f"the Account {wanted[key]!r} may not have been created (no answer came); retried next sync"))
+                choices[key] = AccountChoice(
+                    account_id=None,
+                    error=failed.get(key)
+                    or OutcomeUnknown(
+                        f"the Account {wanted[key]!r} may not have been created (no answer came); "
+                        "retried next sync"
+                    ),
+                )
             else:
-                choices[key] = AccountChoice(account_id=None, warning=(
-                    f"no Salesforce Account is named {wanted[key]!r} and create_accounts is off: "
-                    "the contact is written without an Account"))
+                choices[key] = AccountChoice(
+                    account_id=None,
+                    warning=(
+                        f"no Salesforce Account is named {wanted[key]!r} and create_accounts is off: "
+                        "the contact is written without an Account"
+                    ),
+                )
         return choices
 
     def _find(self, names: Iterable[str]) -> dict[str, tuple[str, int]]:
@@ -98,8 +116,10 @@ class AccountDirectory:
         values = sorted(set(names))
         rows: list[dict[str, Any]] = []
         for start in range(0, len(values), IN_QUERY_CHUNK):
-            soql = format_soql("SELECT Id, Name, CreatedDate FROM Account WHERE Name IN {}",
-                               values[start : start + IN_QUERY_CHUNK])
+            soql = format_soql(
+                "SELECT Id, Name, CreatedDate FROM Account WHERE Name IN {}",
+                values[start : start + IN_QUERY_CHUNK],
+            )
             rows += self.transport.query_pages(soql, include_deleted=False, what="Account lookup by name")
         found: dict[str, tuple[str, int]] = {}
         for row in sorted(rows, key=lambda r: (str(r.get("CreatedDate") or ""), str(r.get("Id")))):
@@ -118,7 +138,9 @@ class AccountDirectory:
         for start in range(0, len(items), _collections.MAX_WRITE_BATCH):
             chunk = items[start : start + _collections.MAX_WRITE_BATCH]
             try:
-                results = _collections.create(self.transport, "Account", [{"Name": name} for _, name in chunk])
+                results = _collections.create(
+                    self.transport, "Account", [{"Name": name} for _, name in chunk]
+                )
             except OutcomeUnknown:
                 # the Accounts may exist now: whatever was made is found, never made twice
                 created.update(self._find(name for _, name in chunk))
@@ -128,6 +150,7 @@ class AccountDirectory:
                     created[key] = (to18(result["id"]), 1)
                 else:
                     error = _collections.error_of(result, "Account")
-                    failed[key] = type(error)(f"the Account {name!r} could not be created: {error}",
-                                              code=error.code)
+                    failed[key] = type(error)(
+                        f"the Account {name!r} could not be created: {error}", code=error.code
+                    )
         return created, failed

@@ -28,10 +28,27 @@ from .converter import to18
 
 #: free-mail domains: a user writing from one of these shares the domain with customers, so it is never
 #: ignored as "the user's own domain" (it can still be listed in ``ignore``)
-PUBLIC_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "icloud.com",
-    "me.com", "aol.com", "gmx.com", "gmx.de", "web.de", "proton.me", "protonmail.com", "mail.com", "yandex.com",
-})
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "gmx.com",
+        "gmx.de",
+        "web.de",
+        "proton.me",
+        "protonmail.com",
+        "mail.com",
+        "yandex.com",
+    }
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -59,7 +76,9 @@ class IgnoreList:
     def __init__(self, entries: Iterable[str], own_domain: str | None = None) -> None:
         self.addresses = frozenset(e.strip().lower() for e in entries if "@" in e.strip()[1:])
         self.domains = frozenset(e.strip().lower().lstrip("@") for e in entries if "@" not in e.strip()[1:])
-        self.own_domain = own_domain.lower() if own_domain and own_domain.lower() not in PUBLIC_MAIL_DOMAINS else None
+        self.own_domain = (
+            own_domain.lower() if own_domain and own_domain.lower() not in PUBLIC_MAIL_DOMAINS else None
+        )
 
     def ignores(self, address: str) -> bool:
         """True for a listed address, or one in a listed domain (or a subdomain of one), or the own domain."""
@@ -92,17 +111,23 @@ class PeopleDirectory:
             found = self._lookup("Contact", "Id, Email, AccountId, CreatedDate", wanted, "")
             missing = [a for a in wanted if a not in found]
             if self.leads and missing:
-                found.update(self._lookup("Lead", "Id, Email, CreatedDate", missing, " AND IsConverted = false"))
+                found.update(
+                    self._lookup("Lead", "Id, Email, CreatedDate", missing, " AND IsConverted = false")
+                )
             for address in wanted:
                 self._known[address] = found.get(address)
-        return {a: p for a in {x.strip().lower() for x in addresses if x} if (p := self._known.get(a)) is not None}
+        return {
+            a: p for a in {x.strip().lower() for x in addresses if x} if (p := self._known.get(a)) is not None
+        }
 
     def _lookup(self, sobject: str, select: str, addresses: list[str], condition: str) -> dict[str, Person]:
         rows: list[dict[str, Any]] = []
         for start in range(0, len(addresses), IN_QUERY_CHUNK):
             # object and field names are constants; the addresses are quoted by format_soql
-            soql = format_soql(f"SELECT {select} FROM {sobject} WHERE Email IN {{}}{condition}",
-                               addresses[start : start + IN_QUERY_CHUNK])
+            soql = format_soql(
+                f"SELECT {select} FROM {sobject} WHERE Email IN {{}}{condition}",
+                addresses[start : start + IN_QUERY_CHUNK],
+            )
             self.queries[sobject] += 1
             rows += self.transport.query_pages(soql, include_deleted=False, what=f"{sobject} lookup by email")
         found: dict[str, Person] = {}
@@ -111,6 +136,10 @@ class PeopleDirectory:
             address = str(row.get("Email") or "").lower()
             if address and address not in found:
                 account = row.get("AccountId")
-                found[address] = Person(id=to18(row["Id"]), sobject=sobject, email=address,
-                                        account_id=to18(account) if account else None)
+                found[address] = Person(
+                    id=to18(row["Id"]),
+                    sobject=sobject,
+                    email=address,
+                    account_id=to18(account) if account else None,
+                )
         return found

@@ -18,8 +18,8 @@ The cursor is a JSON string::
 
 A feed may also follow parents' stamps (``also_changed``): the contacts' feed reads ``(SystemModstamp >= :t OR
 Account.SystemModstamp >= :t)``, so a renamed Account brings its contacts (and their new company) in the same
-query, at no extra request. A row's stamp is then all of its stamps (``"<own>|<Account's>"`` in ``seen``), so a
-contact already reported comes again when its Account changes, and the watermark is the largest of them.
+query, at no extra request. A row's stamp is then all of its stamps (``"<own>|<Account's>"`` in ``seen``),
+so a contact already reported comes again when its Account changes, and the watermark is the largest of them.
 
 ``seen`` holds the rows already reported at or past the next read's start, so a re-read row with the same
 ``SystemModstamp`` is not reported again (a row whose stamp changed is). Datetimes go into SOQL with their

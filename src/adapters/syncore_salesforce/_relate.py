@@ -2,7 +2,7 @@
 
 For one record (attendees in the record's order; syncore keeps them sorted):
 
-* ignored addresses (the ignore list, the user's own domain) are dropped first: never looked up, never related;
+* ignored addresses (the ignore list, the user's own domain) are dropped first: never looked up nor related;
 * every other address is a Contact, else an open Lead, else nobody (:mod:`._people`);
 * with contacts among them, up to 50 contacts are related and leads are not (an activity relates to "up to 50
   contacts or one lead"); with no contact, the first lead alone;
@@ -72,14 +72,18 @@ def addresses(emails: Iterable[str], ignore: IgnoreList) -> tuple[list[str], int
     return kept, ignored
 
 
-def wanted(emails: Iterable[str], *, private: bool, people: Mapping[str, Person], ignore: IgnoreList,
-           policy: Policy) -> Wanted:
+def wanted(
+    emails: Iterable[str], *, private: bool, people: Mapping[str, Person], ignore: IgnoreList, policy: Policy
+) -> Wanted:
     """Who a record with these attendees relates to (see the module docstring)."""
     if private:
         # private items are never related to anybody
         any_attendee = any(e.strip() for e in emails)
-        return Wanted(warnings=("attendees not related: private items are never related to Salesforce people",)
-                      if any_attendee else ())
+        return Wanted(
+            warnings=("attendees not related: private items are never related to Salesforce people",)
+            if any_attendee
+            else ()
+        )
     kept, ignored = addresses(emails, ignore)
     found: list[Person] = []
     for address in kept:
@@ -92,22 +96,35 @@ def wanted(emails: Iterable[str], *, private: bool, people: Mapping[str, Person]
     if contacts:
         chosen = contacts[:MAX_CONTACTS]
         if len(contacts) > MAX_CONTACTS:
-            warnings.append(f"{len(contacts)} attendees are Salesforce contacts: the first {MAX_CONTACTS} are "
-                            "related (Salesforce's limit)")
+            warnings.append(
+                f"{len(contacts)} attendees are Salesforce contacts: the first {MAX_CONTACTS} are "
+                "related (Salesforce's limit)"
+            )
         if leads:
-            warnings.append(f"{len(leads)} attendee(s) are Salesforce leads and were not related: an activity "
-                            "relates to contacts or to one lead, and contacts come first")
+            warnings.append(
+                f"{len(leads)} attendee(s) are Salesforce leads and were not related: an activity "
+                "relates to contacts or to one lead, and contacts come first"
+            )
     else:
         chosen = leads[:MAX_LEADS]
         if len(leads) > MAX_LEADS:
-            warnings.append(f"{len(leads)} attendees are Salesforce leads: only the first is related (an "
-                            "activity relates to one lead)")
+            warnings.append(
+                f"{len(leads)} attendees are Salesforce leads: only the first is related (an "
+                "activity relates to one lead)"
+            )
     if not policy.shared_activities and len(chosen) > 1:
-        warnings.append(f"{len(chosen) - 1} more attendee(s) are Salesforce people but were not related: "
-                        "without Shared Activities an activity relates to one person")
+        warnings.append(
+            f"{len(chosen) - 1} more attendee(s) are Salesforce people but were not related: "
+            "without Shared Activities an activity relates to one person"
+        )
         chosen = chosen[:1]
-    return Wanted(people=tuple(chosen), what=_what(chosen, policy.related_to), warnings=tuple(warnings),
-                  considered=len(kept), ignored=ignored)
+    return Wanted(
+        people=tuple(chosen),
+        what=_what(chosen, policy.related_to),
+        warnings=tuple(warnings),
+        considered=len(kept),
+        ignored=ignored,
+    )
 
 
 def _what(chosen: list[Person], related_to: RelatedTo) -> str | None:

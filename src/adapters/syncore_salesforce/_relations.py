@@ -1,26 +1,26 @@
 """Writing who an activity relates to: ``WhoId``/``WhatId`` and the relation rows, following the attendees.
 
-**What syncore made, and only that, it may undo.** Salesforce keeps no mark of who created a relation row, so the
-memory is the pair's base: an update that changes the attendees carries the base before it
-(:attr:`~syncore.remote.UpdateRequest.previous`, the core's write-only field contract). A row is syncore's to
-remove only when its person's address was an attendee of that base and is not one any more; a row for anybody else
-(added by hand in Salesforce) is never touched. Deriving this from the base rather than keeping a list of row ids
-needs no storage of the adapter's own, cannot drift from what the engine believes, and survives a crash like the
-pair does (the engine retries the same merge from the same base).
+**What syncore made, and only that, it may undo.** Salesforce keeps no mark of who created a relation row,
+so the memory is the pair's base: an update that changes the attendees carries the base before it
+(:attr:`~syncore.remote.UpdateRequest.previous`, the core's write-only field contract). A row is syncore's
+to remove only when its person's address was an attendee of that base and is not one any more; a row for
+anybody else (added by hand in Salesforce) is never touched. Deriving this from the base rather than keeping
+a list of row ids needs no storage of the adapter's own, cannot drift from what the engine believes, and
+survives a crash like the pair does (the engine retries the same merge from the same base).
 
 Create (:meth:`Relations.create_fields`, :meth:`Relations.after_create`): the Who and What go into the create
 payload; the other people become rows once the activity exists (one collections call per 200 rows).
 
-Update (:meth:`Relations.plan_updates`, :meth:`Relations.finish_updates`): one query for the activities' current
-``WhoId``/``WhatId`` and one for their person rows, then, per activity:
+Update (:meth:`Relations.plan_updates`, :meth:`Relations.finish_updates`): one query for the activities'
+current ``WhoId``/``WhatId`` and one for their person rows, then, per activity:
 
 * rows of removed attendees are deleted (an invitee's row only loses ``IsParent``, so the invitation stays);
 * people newly wanted get a row (or ``IsParent`` on their invitee row);
 * the Who is replaced when it was removed (or set when there was none); a Who set by hand stays;
 * the What follows when it was syncore's (empty, or the Account the previous attendees gave); one set by hand
   stays;
-* an activity made private loses its Who and What, even ones set by hand: Salesforce relates a private activity
-  to nobody, so the privacy could not be written otherwise.
+* an activity made private loses its Who and What, even ones set by hand: Salesforce relates a private
+  activity to nobody, so the privacy could not be written otherwise.
 
 Relation failures never fail the activity (it is written); they come back as warnings on its outcome.
 """
@@ -61,9 +61,19 @@ class Spec:
     has_flags: bool = False
 
 
+#: a relation create refused because the row exists (the event was upserted again): nothing is missing
+ALREADY_THERE = frozenset({"DUPLICATE_VALUE"})
+
 SPECS: dict[Kind, Spec] = {
-    Kind.EVENT: Spec(kind=Kind.EVENT, sobject="Event", relation="EventRelation", parent_field="EventId",
-                     people_field="attendees", row_flags={"IsParent": True, "IsInvitee": False}, has_flags=True),
+    Kind.EVENT: Spec(
+        kind=Kind.EVENT,
+        sobject="Event",
+        relation="EventRelation",
+        parent_field="EventId",
+        people_field="attendees",
+        row_flags={"IsParent": True, "IsInvitee": False},
+        has_flags=True,
+    ),
 }
 
 
@@ -89,9 +99,19 @@ class UpdatePlan:
 class Relations:
     """The adapter's relating of events to people (see the module docstring)."""
 
-    def __init__(self, transport: Transport, scope: Scope, *, enabled: bool, leads: bool, policy: Policy,
-                 ignore: Sequence[str], ignore_own_domain: bool, sleep: Callable[[float], None],
-                 backoff: float) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        scope: Scope,
+        *,
+        enabled: bool,
+        leads: bool,
+        policy: Policy,
+        ignore: Sequence[str],
+        ignore_own_domain: bool,
+        sleep: Callable[[float], None],
+        backoff: float,
+    ) -> None:
         self.transport = transport
         self.scope = scope
         self.enabled = enabled
@@ -130,16 +150,26 @@ class Relations:
         ignore = self.ignore_list() if any(emails) else IgnoreList(())
         lookups = {a for group in emails for a in group if not ignore.ignores(a)}
         people = self.people.resolve(lookups) if lookups else {}
-        return [wanted(group, private=bool(getattr(r, "private", False)), people=people, ignore=ignore,
-                       policy=self.policy) for group, r in zip(emails, records, strict=True)]
+        return [
+            wanted(
+                group,
+                private=bool(getattr(r, "private", False)),
+                people=people,
+                ignore=ignore,
+                policy=self.policy,
+            )
+            for group, r in zip(emails, records, strict=True)
+        ]
 
     def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
         """For ``require_match``: why each record relates to nobody (None: it relates to someone)."""
         spec = self.spec(kind)
         if spec is None:
             return [None] * len(records)
-        return [unmatched_reason(w, private=bool(getattr(r, "private", False)), noun=spec.people_field)
-                for w, r in zip(self.wanted(spec, records), records, strict=True)]
+        return [
+            unmatched_reason(w, private=bool(getattr(r, "private", False)), noun=spec.people_field)
+            for w, r in zip(self.wanted(spec, records), records, strict=True)
+        ]
 
     # -- create ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -154,8 +184,11 @@ class Relations:
 
     def after_create(self, spec: Spec, created: Sequence[tuple[str, str, Wanted]]) -> dict[str, list[str]]:
         """Rows for everybody but the Who (Salesforce keeps the Who's own); warnings per ref."""
-        rows = [(ref, {spec.parent_field: activity, "RelationId": person.id, **spec.row_flags})
-                for ref, activity, want in created for person in want.people[1:]]
+        rows = [
+            (ref, {spec.parent_field: activity, "RelationId": person.id, **spec.row_flags})
+            for ref, activity, want in created
+            for person in want.people[1:]
+        ]
         return self._send_rows(spec, rows)
 
     # -- update ---------------------------------------------------------------------------------------------
@@ -170,8 +203,15 @@ class Relations:
         current = self._current(spec, ids)
         rows = self._rows(spec, ids)
         for (ref, activity, record, previous), want, before in zip(items, new, old, strict=True):
-            fields, post, warnings = self._reconcile(spec, record, previous, want, before,
-                                                     current.get(to18(activity), {}), rows.get(to18(activity), []))
+            fields, post, warnings = self._reconcile(
+                spec,
+                record,
+                previous,
+                want,
+                before,
+                current.get(to18(activity), {}),
+                rows.get(to18(activity), []),
+            )
             if fields:
                 plan.fields[ref] = fields
             if post != _Post():
@@ -180,15 +220,24 @@ class Relations:
                 plan.warnings[ref] = warnings
         return plan
 
-    def _reconcile(self, spec: Spec, record: Record, previous: Record, want: Wanted, before: Wanted,
-                   current: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[dict[str, Any], _Post, list[str]]:
+    def _reconcile(
+        self,
+        spec: Spec,
+        record: Record,
+        previous: Record,
+        want: Wanted,
+        before: Wanted,
+        current: dict[str, Any],
+        rows: list[dict[str, Any]],
+    ) -> tuple[dict[str, Any], _Post, list[str]]:
         now_emails = {a.lower() for a in getattr(record, spec.people_field, ())}
         if getattr(record, "private", False):
             now_emails = set()  # a private item keeps nobody syncore related
         removed = {a.lower() for a in getattr(previous, spec.people_field, ())} - now_emails
         by_relation = {to18(r["RelationId"]): r for r in rows if r.get("RelationId")}
         people_rows = [r for r in rows if not spec.has_flags or r.get("IsParent")]
-        delete, unparent = [], []
+        delete: list[str] = []
+        unparent: list[str] = []
         for row in people_rows:
             email = str((row.get("Relation") or {}).get("Email") or "").lower()
             if email in removed and to18(row["RelationId"]) not in want.ids:
@@ -216,25 +265,35 @@ class Relations:
             fields["WhatId"] = None  # private: no What either, even one set by hand
         elif want.who is not None and want.who.is_lead and fields.get("WhoId") == want.who.id:
             fields.pop("WhoId")
-            warnings.append("the lead was not made the Who: the activity is related to a record set by hand, and "
-                            "Salesforce relates a lead only to activities without one")
+            warnings.append(
+                "the lead was not made the Who: the activity is related to a record set by hand, and "
+                "Salesforce relates a lead only to activities without one"
+            )
         kept_people = [r for r in people_rows if r["Id"] not in delete and r["Id"] not in unparent]
-        room = MAX_CONTACTS - len(kept_people) - (1 if fields.get("WhoId") and fields["WhoId"] not in by_relation
-                                                  else 0)
-        create, reparent = [], []
+        room = (
+            MAX_CONTACTS
+            - len(kept_people)
+            - (1 if fields.get("WhoId") and fields["WhoId"] not in by_relation else 0)
+        )
+        create: list[str] = []
+        reparent: list[str] = []
         for person in want.people:
             if person.id == fields.get("WhoId"):
                 continue  # Salesforce keeps the Who's own row
-            row = by_relation.get(person.id)
-            if row is None:
+            existing = by_relation.get(person.id)
+            if existing is None:
                 create.append(person.id)
-            elif spec.has_flags and not row.get("IsParent"):
-                reparent.append(row["Id"])
+            elif spec.has_flags and not existing.get("IsParent"):
+                reparent.append(existing["Id"])
         if len(create) > max(room, 0):
-            warnings.append(f"{len(create) - max(room, 0)} attendee(s) not related: the activity already relates "
-                            f"to {len(kept_people)} people (Salesforce allows {MAX_CONTACTS} contacts)")
+            warnings.append(
+                f"{len(create) - max(room, 0)} attendee(s) not related: the activity already relates "
+                f"to {len(kept_people)} people (Salesforce allows {MAX_CONTACTS} contacts)"
+            )
             create = create[: max(room, 0)]
-        post = _Post(delete=tuple(delete), unparent=tuple(unparent), reparent=tuple(reparent), create=tuple(create))
+        post = _Post(
+            delete=tuple(delete), unparent=tuple(unparent), reparent=tuple(reparent), create=tuple(create)
+        )
         return fields, post, warnings
 
     def finish_updates(self, spec: Spec, plan: UpdatePlan, written: set[str]) -> dict[str, list[str]]:
@@ -244,12 +303,23 @@ class Relations:
         deletions = [(ref, row_id) for ref, (_, post) in done.items() for row_id in post.delete]
         for ref, message in self._delete_rows(spec, deletions):
             warnings.setdefault(ref, []).append(message)
-        flags = [(ref, {"Id": row_id, "IsParent": False}) for ref, (_, post) in done.items() for row_id in post.unparent]
-        flags += [(ref, {"Id": row_id, "IsParent": True}) for ref, (_, post) in done.items() for row_id in post.reparent]
+        flags = [
+            (ref, {"Id": row_id, "IsParent": False})
+            for ref, (_, post) in done.items()
+            for row_id in post.unparent
+        ]
+        flags += [
+            (ref, {"Id": row_id, "IsParent": True})
+            for ref, (_, post) in done.items()
+            for row_id in post.reparent
+        ]
         for ref, message in self._update_rows(spec, flags):
             warnings.setdefault(ref, []).append(message)
-        rows = [(ref, {spec.parent_field: activity, "RelationId": person, **spec.row_flags})
-                for ref, (activity, post) in done.items() for person in post.create]
+        rows = [
+            (ref, {spec.parent_field: activity, "RelationId": person, **spec.row_flags})
+            for ref, (activity, post) in done.items()
+            for person in post.create
+        ]
         for ref, messages in self._send_rows(spec, rows).items():
             warnings.setdefault(ref, []).extend(messages)
         return warnings
@@ -259,8 +329,11 @@ class Relations:
         rows = self._rows(spec, [to18(i) for i in ids])
         out: dict[str, tuple[str, ...]] = {}
         for activity, group in rows.items():
-            emails = {str((r.get("Relation") or {}).get("Email") or "").lower() for r in group
-                      if not spec.has_flags or r.get("IsParent")}
+            emails = {
+                str((r.get("Relation") or {}).get("Email") or "").lower()
+                for r in group
+                if not spec.has_flags or r.get("IsParent")
+            }
             emails.discard("")
             if emails:
                 out[activity] = tuple(sorted(emails))
@@ -270,9 +343,13 @@ class Relations:
     def _current(self, spec: Spec, ids: list[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), IN_QUERY_CHUNK):
-            soql = format_soql(f"SELECT Id, WhoId, WhatId FROM {spec.sobject} WHERE Id IN {{}}",
-                               ids[start : start + IN_QUERY_CHUNK])
-            for row in self.transport.query_pages(soql, include_deleted=False, what=f"{spec.sobject} relations"):
+            soql = format_soql(
+                f"SELECT Id, WhoId, WhatId FROM {spec.sobject} WHERE Id IN {{}}",
+                ids[start : start + IN_QUERY_CHUNK],
+            )
+            for row in self.transport.query_pages(
+                soql, include_deleted=False, what=f"{spec.sobject} relations"
+            ):
                 out[to18(row["Id"])] = row
         return out
 
@@ -282,60 +359,54 @@ class Relations:
         for start in range(0, len(ids), IN_QUERY_CHUNK):
             soql = format_soql(
                 f"SELECT Id, {spec.parent_field}, RelationId, {flags}Relation.Email FROM {spec.relation} "
-                f"WHERE {spec.parent_field} IN {{}} AND IsWhat = false", ids[start : start + IN_QUERY_CHUNK])
+                f"WHERE {spec.parent_field} IN {{}} AND IsWhat = false",
+                ids[start : start + IN_QUERY_CHUNK],
+            )
             for row in self.transport.query_pages(soql, include_deleted=False, what=f"{spec.relation} read"):
                 out.setdefault(to18(row[spec.parent_field]), []).append(row)
         return out
 
     def _send_rows(self, spec: Spec, rows: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
         warnings: dict[str, list[str]] = {}
-        for start in range(0, len(rows), _collections.MAX_WRITE_BATCH):
-            chunk = rows[start : start + _collections.MAX_WRITE_BATCH]
-            for (ref, row), problem in zip(chunk, self._call(
-                    lambda idx, chunk=chunk: _collections.create(self.transport, spec.relation,
-                                                                  [chunk[i][1] for i in idx]), len(chunk), spec),
-                    strict=True):
-                if problem:
-                    warnings.setdefault(ref, []).append(f"{row['RelationId']} not related: {problem}")
+        # a row already there (an upsert that found its event again) is what was wanted
+        for ref, row, problem in self._write(spec, _collections.create, rows, done=ALREADY_THERE):
+            warnings.setdefault(ref, []).append(f"{row['RelationId']} not related: {problem}")
         return warnings
 
     def _update_rows(self, spec: Spec, rows: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
-        out = []
-        for start in range(0, len(rows), _collections.MAX_WRITE_BATCH):
-            chunk = rows[start : start + _collections.MAX_WRITE_BATCH]
-            for (ref, row), problem in zip(chunk, self._call(
-                    lambda idx, chunk=chunk: _collections.update(self.transport, spec.relation,
-                                                                  [chunk[i][1] for i in idx]), len(chunk), spec),
-                    strict=True):
-                if problem:
-                    out.append((ref, f"relation {row['Id']} not changed: {problem}"))
-        return out
+        return [(ref, f"relation {row['Id']} not changed: {problem}")
+                for ref, row, problem in self._write(spec, _collections.update, rows)]
 
     def _delete_rows(self, spec: Spec, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        out = []
-        for start in range(0, len(rows), _collections.MAX_WRITE_BATCH):
-            chunk = rows[start : start + _collections.MAX_WRITE_BATCH]
-            for (ref, row_id), problem in zip(chunk, self._call(
-                    lambda idx, chunk=chunk: _collections.delete(self.transport, spec.relation,
-                                                                  [chunk[i][1] for i in idx]), len(chunk), spec,
-                    gone_ok=True), strict=True):
-                if problem:
-                    out.append((ref, f"relation {row_id} not removed: {problem}"))
-        return out
+        # a row already gone is what a delete wants
+        failed = self._write(spec, _collections.delete, rows, done=GONE_RECORD_CODES)
+        return [(ref, f"relation {row_id} not removed: {problem}") for ref, row_id, problem in failed]
 
-    def _call(self, send: Callable[[list[int]], list[dict[str, Any]]], count: int, spec: Spec, *,
-              gone_ok: bool = False) -> list[str | None]:
-        """Per row: None when done, else what went wrong (a whole-call failure for every row of the call)."""
-        try:
-            results = _collections.with_lock_retries(send, count, sleep=self._sleep, backoff=self._backoff)
-        except AdapterError as exc:
-            return [str(exc)] * count
-        problems: list[str | None] = []
-        for result in results:
-            codes = {e.get("statusCode") for e in result.get("errors") or []}
-            if result.get("success") or (gone_ok and codes & GONE_RECORD_CODES):
-                problems.append(None)  # done (a row already gone is what a delete wants)
-            else:
-                problems.append(str(_collections.error_of(result, spec.relation)))
-        return problems
+    def _write(self, spec: Spec, call: Callable[[Transport, str, Any], list[dict[str, Any]]],
+               items: Sequence[tuple[str, Any]], *,
+               done: frozenset[str] = frozenset()) -> list[tuple[str, Any, str]]:
+        """Send ``(ref, item)`` items 200 per call; the ``(ref, item, problem)`` of those that failed.
 
+        A whole call that fails is every row's problem; rows refused with a code in ``done`` count as done.
+        """
+        failed: list[tuple[str, Any, str]] = []
+        for start in range(0, len(items), _collections.MAX_WRITE_BATCH):
+            chunk = items[start : start + _collections.MAX_WRITE_BATCH]
+            send = _sender(call, self.transport, spec.relation, [item for _, item in chunk])
+            try:
+                results = _collections.with_lock_retries(send, len(chunk), sleep=self._sleep,
+                                                         backoff=self._backoff)
+            except AdapterError as exc:
+                failed += [(ref, item, str(exc)) for ref, item in chunk]
+                continue
+            for (ref, item), result in zip(chunk, results, strict=True):
+                codes = {e.get("statusCode") for e in result.get("errors") or []}
+                if not result.get("success") and not codes & done:
+                    failed.append((ref, item, str(_collections.error_of(result, spec.relation))))
+        return failed
+
+
+def _sender(call: Callable[[Transport, str, Any], list[dict[str, Any]]], transport: Transport, sobject: str,
+            items: Sequence[Any]) -> Callable[[list[int]], list[dict[str, Any]]]:
+    """``call`` for the items at the given indexes (what :func:`._collections.with_lock_retries` sends)."""
+    return lambda indexes: call(transport, sobject, [items[i] for i in indexes])

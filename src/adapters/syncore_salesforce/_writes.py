@@ -1,13 +1,13 @@
 """What the adapter adds around a batch of writes: a contact's Account, an event's Who, What and relations.
 
-Both work on the batch as the adapter prepared it (``prepared``: per request ref, the payload and its warnings,
-or the error outcome of a record refused before sending) and change it in place, so the records go out in the
-same single collections call as before, with a few fields more:
+Both work on the batch as the adapter prepared it (``prepared``: per request ref, the payload and its
+warnings, or the error outcome of a record refused before sending) and change it in place, so the records go
+out in the same single collections call as before, with a few fields more:
 
 * :class:`ContactWrites` puts the ``AccountId`` of each contact's company into its payload (one lookup for the
   batch, Accounts created as needed: :mod:`._accounts`); a contact whose Account could not be had fails alone;
-* :class:`ActivityWrites` puts the ``WhoId``/``WhatId`` into new events and, once they exist, relates the others;
-  on update it reconciles the relations with the attendees (:mod:`._relations`).
+* :class:`ActivityWrites` puts the ``WhoId``/``WhatId`` into new events and, once they exist, relates the
+  others; on update it reconciles the relations with the attendees (:mod:`._relations`).
 """
 
 from __future__ import annotations
@@ -46,14 +46,22 @@ class ContactWrites:
     def __init__(self, accounts: AccountDirectory) -> None:
         self.accounts = accounts
 
-    def before(self, kind: Kind, records: Mapping[str, Record], fields: Mapping[str, frozenset[str]] | None,
-               prepared: Prepared) -> None:
+    def before(
+        self,
+        kind: Kind,
+        records: Mapping[str, Record],
+        fields: Mapping[str, frozenset[str]] | None,
+        prepared: Prepared,
+    ) -> None:
         """Add ``AccountId`` to the contacts whose company is written (all of them on create)."""
         if kind is not Kind.CONTACT:
             return
-        refs = [ref for ref, item in prepared.items() if isinstance(item, tuple)
-                and (fields is None or "company" in fields[ref])]
-        companies = {ref: records[ref].company for ref in refs if isinstance(records[ref], Contact)}
+        refs = [
+            ref
+            for ref, item in prepared.items()
+            if isinstance(item, tuple) and (fields is None or "company" in fields[ref])
+        ]
+        companies = {ref: record.company for ref in refs if isinstance(record := records[ref], Contact)}
         choices = self.accounts.accounts_for(companies.values())
         for ref, company in companies.items():
             if not company.strip():
@@ -64,8 +72,12 @@ class ContactWrites:
             if choice.error is not None:
                 prepared[ref] = WriteOutcome(ref=ref, error=choice.error)
             else:
-                _add(prepared, ref, {"AccountId": choice.account_id} if choice.account_id else {},
-                     [choice.warning] if choice.warning else [])
+                _add(
+                    prepared,
+                    ref,
+                    {"AccountId": choice.account_id} if choice.account_id else {},
+                    [choice.warning] if choice.warning else [],
+                )
 
 
 class ActivityWrites:
@@ -74,7 +86,9 @@ class ActivityWrites:
     def __init__(self, relations: Relations) -> None:
         self.relations = relations
 
-    def before_create(self, kind: Kind, records: Mapping[str, Record], prepared: Prepared) -> dict[str, Wanted]:
+    def before_create(
+        self, kind: Kind, records: Mapping[str, Record], prepared: Prepared
+    ) -> dict[str, Wanted]:
         """Put the Who and What into the new records' payloads; what to relate once they exist, per ref."""
         spec = self.relations.spec(kind)
         if spec is None:
@@ -85,23 +99,33 @@ class ActivityWrites:
             _add(prepared, ref, self.relations.create_fields(want), want.warnings)
         return wants
 
-    def after_create(self, kind: Kind, wants: Mapping[str, Wanted], outcomes: dict[str, WriteOutcome]) -> None:
+    def after_create(
+        self, kind: Kind, wants: Mapping[str, Wanted], outcomes: dict[str, WriteOutcome]
+    ) -> None:
         """Relate the other people of the events that were created."""
         spec = self.relations.spec(kind)
         if spec is None:
             return
-        created = [(ref, outcomes[ref].id, want) for ref, want in wants.items()
-                   if outcomes[ref].ok and outcomes[ref].id and len(want.people) > 1]
+        created = [
+            (ref, outcomes[ref].id, want)
+            for ref, want in wants.items()
+            if outcomes[ref].ok and outcomes[ref].id and len(want.people) > 1
+        ]
         _warn(outcomes, self.relations.after_create(spec, created))  # type: ignore[arg-type]
 
-    def before_update(self, kind: Kind, requests: Sequence[UpdateRequest], prepared: Prepared) -> UpdatePlan | None:
+    def before_update(
+        self, kind: Kind, requests: Sequence[UpdateRequest], prepared: Prepared
+    ) -> UpdatePlan | None:
         """Reconcile the relations of events whose attendees (or privacy) changed; their Who/What go into the
         payload, the row changes wait for :meth:`after_update`."""
         spec = self.relations.spec(kind)
         if spec is None:
             return None
-        items = [(r.ref, r.id, r.record, r.previous or r.record) for r in requests
-                 if r.fields & {spec.people_field, "private"} and isinstance(prepared[r.ref], tuple)]
+        items = [
+            (r.ref, r.id, r.record, r.previous or r.record)
+            for r in requests
+            if r.fields & {spec.people_field, "private"} and isinstance(prepared[r.ref], tuple)
+        ]
         plan = self.relations.plan_updates(spec, items)
         for ref, fields in plan.fields.items():
             _add(prepared, ref, fields)

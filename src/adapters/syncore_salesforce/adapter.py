@@ -39,8 +39,8 @@ from ._query import DEFAULT_OVERLAP, ChangeFeed
 from ._relate import Policy
 from ._relations import Relations
 from ._scope import Scope
-from ._writes import ActivityWrites, ContactWrites
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
+from ._writes import ActivityWrites, ContactWrites
 from .converter import is_record_id, to18
 from .options import CREDENTIAL_NAMES, RelatedTo, SalesforceOptions, http_session
 
@@ -89,13 +89,13 @@ class SalesforceAdapter(Adapter):
     :param relate_activities: relate events to the Contacts (then Leads) among their attendees: ``WhoId``,
         ``WhatId`` and EventRelation rows that follow attendee changes (see :mod:`._relations`)
     :param relate_leads: look among open Leads for addresses no Contact has
-    :param related_to: ``"unique"``, ``"first"`` or ``"never"``: what ``WhatId`` names (see :class:`RelatedTo`)
+    :param related_to: ``"unique"``, ``"first"`` or ``"never"``: what ``WhatId`` names (:class:`RelatedTo`)
     :param shared_activities: the org relates an activity to several people (off: the ``WhoId`` only)
     :param ignore: addresses and domains never looked up nor related
     :param ignore_own_domain: also ignore the domain of the running user's email address
     :param attendees_from_relations: events read from Salesforce carry their related people's addresses as
-        attendees, so an event made in Salesforce reaches Outlook/Exchange with them (written without sending an
-        invitation); off by default: adding attendees turns an appointment into a meeting
+        attendees, so an event made in Salesforce reaches Outlook/Exchange with them (written without sending
+        an invitation); off by default: adding attendees turns an appointment into a meeting
     """
 
     adapter_name: ClassVar[str] = "salesforce"
@@ -160,7 +160,8 @@ class SalesforceAdapter(Adapter):
             kinds=frozenset(kinds), formatted_bodies=False, link_ids=link_field is not None,
             max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
             max_fetch_batch=MAX_RETRIEVE_IDS,
-            # attendees become relations, never read back; without create_accounts a company may find no Account
+            # attendees become relations, never read back; without create_accounts a company may find no
+            # Account
             write_only_fields=frozenset({"attendees"}) if relate_activities else frozenset(),
             lossy_empty_fields=frozenset() if create_accounts else frozenset({"company"}),
         )
@@ -237,8 +238,9 @@ class SalesforceAdapter(Adapter):
             kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id, extra_filter=opts.extra_filter,
             link_field=opts.link_field, overlap=timedelta(minutes=opts.overlap_minutes),
             max_api_share=opts.max_api_share, create_accounts=opts.create_accounts,
-            relate_activities=opts.relate_activities, relate_leads=opts.relate_leads, related_to=opts.related_to,
-            shared_activities=opts.shared_activities, ignore=opts.ignore, ignore_own_domain=opts.ignore_own_domain,
+            relate_activities=opts.relate_activities, relate_leads=opts.relate_leads,
+            related_to=opts.related_to, shared_activities=opts.shared_activities, ignore=opts.ignore,
+            ignore_own_domain=opts.ignore_own_domain,
             attendees_from_relations=opts.attendees_from_relations, lazy=True, **credentials,
         )
 
@@ -292,8 +294,8 @@ class SalesforceAdapter(Adapter):
         self._begin(kind)
         rows, cursor = self._feed(kind).full_scan()
         upserts, _, unsupported = self._split(kind, rows)
-        return ChangeSet(upserts=tuple(self._with_attendees(kind, upserts)), unsupported=unsupported, cursor=cursor,
-                         complete=True)
+        return ChangeSet(upserts=tuple(self._with_attendees(kind, upserts)), unsupported=unsupported,
+                         cursor=cursor, complete=True)
 
     def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
         """For ``require_match``: why each event relates to no Salesforce contact or lead (see
@@ -351,8 +353,8 @@ class SalesforceAdapter(Adapter):
         return dict(zip(found, self._with_attendees(kind, list(found.values())), strict=True))
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
-        """Create records (upserts on ``link_field`` when set); events come with their Who, What and relations,
-        contacts with their Account (see :mod:`._writes`)."""
+        """Create records (upserts on ``link_field`` when set); events come with their Who, What and
+        relations, contacts with their Account (see :mod:`._writes`)."""
         kind = self._kind(kind)
         mapping = MAPPINGS[kind]
         prepared = self._prepare(mapping, [(r.ref, r.record, None, r.link) for r in requests])
@@ -384,8 +386,8 @@ class SalesforceAdapter(Adapter):
         kind = self._kind(kind)
         mapping = MAPPINGS[kind]
         prepared = self._prepare(mapping, [(r.ref, r.record, r.fields, r.link) for r in requests])
-        self._contact_writes.before(kind, {r.ref: r.record for r in requests}, {r.ref: r.fields for r in requests},
-                                    prepared)
+        self._contact_writes.before(kind, {r.ref: r.record for r in requests},
+                                    {r.ref: r.fields for r in requests}, prepared)
         plan = self._activity_writes.before_update(kind, requests, prepared)
         outcomes: dict[str, WriteOutcome] = {}
         ready = []
@@ -397,7 +399,7 @@ class SalesforceAdapter(Adapter):
             if isinstance(item, WriteOutcome):
                 outcomes[ref] = item
             elif not item[0]:
-                # Nothing the Event itself stores changed (e.g. only attendees, related by rows): no call needed.
+                # Nothing the record itself stores changed (e.g. only attendees: rows): no call needed.
                 outcomes[ref] = WriteOutcome(ref=ref, id=ids[ref], version=versions[ref], warnings=item[1])
             else:
                 ready.append((ref, ({"Id": ids[ref], **item[0]}, item[1])))
@@ -456,7 +458,7 @@ class SalesforceAdapter(Adapter):
         if not self.attendees_from_relations or spec is None or not items:
             return list(items)
         emails = self.relations.related_emails(spec, [item.id for item in items])
-        return [attrs.evolve(item, record=item.record.replace(**{spec.people_field: emails.get(to18(item.id), ())}))
+        return [attrs.evolve(item, record=item.record.replace(**{spec.people_field: emails[to18(item.id)]}))
                 if emails.get(to18(item.id)) else item for item in items]
 
     def _kind(self, kind: Kind) -> Kind:

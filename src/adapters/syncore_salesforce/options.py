@@ -43,7 +43,8 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _IGNORE_ENTRY = re.compile(rf"(?:[^@\s]+@|@)?{_LABEL}(?:\.{_LABEL})+")
 
 
-def _ignore_entries(instance: Any, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+def _ignore_entries(instance: Any, attribute: attrs.Attribute[tuple[str, ...]],
+                    value: tuple[str, ...]) -> None:
     for index, entry in enumerate(value):
         if not isinstance(entry, str) or not _IGNORE_ENTRY.fullmatch(entry.strip()):
             raise Invalid(f"expected email addresses or domains such as \"noreply@example.com\" or "
@@ -86,8 +87,8 @@ class SalesforceOptions:
         relative to the settings file
     :ivar overlap_minutes: how far before the previous read the change feed re-reads (late commits, clock skew)
     :ivar max_api_share: stop once the org has used this share of its daily API requests
-    :ivar create_accounts: a contact's company is its Account: create the Account when none of that name exists
-        (off: the contact is written without an Account, with a warning)
+    :ivar create_accounts: a contact's company is its Account: create the Account when none of that name
+        exists (off: the contact is written without an Account, with a warning)
     :ivar relate_activities: relate events and tasks to the Contacts (then Leads) among their attendees
     :ivar relate_leads: look among Leads (never converted ones) for addresses no Contact has
     :ivar related_to: what ``WhatId`` ("Related To") names: the related contacts' Account when they all share
@@ -97,8 +98,8 @@ class SalesforceOptions:
     :ivar ignore: addresses and domains never looked up nor related (besides the user's own domain)
     :ivar ignore_own_domain: also ignore the domain of the Salesforce user's own email address (internal
         meetings are not customer activity); public mail domains (gmail.com …) are never ignored this way
-    :ivar attendees_from_relations: an event made in Salesforce reaches Outlook/Exchange with its related people
-        as attendees (no invitation is sent); off by default
+    :ivar attendees_from_relations: an event made in Salesforce reaches Outlook/Exchange with its related
+        people as attendees (no invitation is sent); off by default
     """
 
     username: str | None = attrs.field(default=None, metadata={"ask": "Salesforce user name"})

@@ -64,7 +64,7 @@ class Rules:
 
     def edited_fields(self, side: Side, record: Record, pair: Pair) -> frozenset[str]:
         """The fields of ``record`` (read on ``side``) that differ from the pair's base as that side holds it,
-        leaving out what is no edit of that side (its write-only fields, its lossy-empty fields read empty)."""
+        leaving out what is no edit of that side (write-only fields, lossy-empty fields read empty)."""
         stored = self.as_stored(side, pair)
         read = as_edited(record, stored, self.write_only.get(side, frozenset()),
                          self.lossy_empty.get(side, frozenset()))

@@ -142,8 +142,9 @@ class PlanWriter:
                 source_id=pair_plan.id_on(source), source_version=pair_plan.version_on(source),
                 reason=f"changed in {source.value.upper()}",
                 # a write-only field's value on the target is what was last written there: the base's
-                changes=tuple(FieldChange(field=f, old=getattr(inp.base if f in write_only else now[target], f),
-                                          new=getattr(result.base, f)) for f in sorted(fields)),
+                changes=tuple(FieldChange(field=f, new=getattr(result.base, f),
+                                          old=getattr(inp.base if f in write_only else now[target], f))
+                              for f in sorted(fields)),
                 previous=inp.base if write_only else None,
             )
         for conflict in result.conflicts:

@@ -4,8 +4,8 @@ Object Reference pages this module follows (cited again by the fidelity tests):
 
 * EventRelation: https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-eventrelation.html
   - with Shared Activities a row is an invitee (``IsInvitee``), a related contact or lead (``IsParent``), or a
-    related record such as an account (``IsWhat``); an event relates to **up to 50 contacts or one lead**, and a
-    person who is both has one row with both flags;
+    related record such as an account (``IsWhat``); an event relates to **up to 50 contacts or one lead**,
+    and a person who is both has one row with both flags;
   - a non-recurring event has **up to 1,000 invitees**, a recurring one up to 100;
   - without Shared Activities rows are invitees only, and an event relates to one contact or lead (its WhoId);
   - deleting the row of the event's WhoId **promotes another Who** of the event; deleting an event deletes its
@@ -13,18 +13,19 @@ Object Reference pages this module follows (cited again by the fidelity tests):
 * TaskRelation: https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-taskrelation.html
   - only with Shared Activities; one lead or up to 50 contacts, plus one What; ``IsWhat`` "is false if
     RelationId is a contact or lead and true otherwise"; a directly deleted row is not in the Recycle Bin.
-* Event / Task ``AccountId``: "If the value of WhatId is [an] Account, Opportunity, Contract [...] Salesforce uses
-  that object's AccountId [...] If the value of the WhatId field is any other object, and the value of the WhoId
-  field is a Contact object, then Salesforce uses that contact's AccountId [...] Otherwise [...] null"
+* Event / Task ``AccountId``: "If the value of WhatId is [an] Account, Opportunity, Contract [...]
+  Salesforce uses that object's AccountId [...] If the value of the WhatId field is any other object, and the
+  value of the WhoId field is a Contact object, then Salesforce uses that contact's AccountId [...]
+  Otherwise [...] null"
   (https://developer.salesforce.com/docs/atlas.en-us.224.0.object_reference.meta/object_reference/sforce_api_objects_event.htm).
-* Event / Task ``WhatId``: a lead as the Who leaves no room for a What (Object Reference, Task and Event WhatId;
-  secondary: https://rioeducation.com/salesforce-activity-whatid-whoid/).
+* Event / Task ``WhatId``: a lead as the Who leaves no room for a What (Object Reference, Task and Event
+  WhatId; secondary: https://rioeducation.com/salesforce-activity-whatid-whoid/).
 * Lead: ``LastName`` and ``Company`` required (describe); a converted lead cannot be updated
   (``CANNOT_UPDATE_CONVERTED_LEAD`` in the API's StatusCode list).
 
-The error codes of the limits and of a Who/What mix are not documented: those carry an ``(unverified)`` comment,
-as do the defaults of a row created with no flag, the row Salesforce keeps for the WhoId itself, and which Who
-is promoted (the oldest remaining row here).
+The error codes of the limits and of a Who/What mix are not documented: those carry an ``(unverified)``
+comment, as do the defaults of a row created with no flag, the row Salesforce keeps for the WhoId itself, and
+which Who is promoted (the oldest remaining row here).
 """
 
 from __future__ import annotations
@@ -62,12 +63,17 @@ class ActivityRelations:
     """The org-wide save rules of Lead, Event, Task, EventRelation and TaskRelation.
 
     ``check`` runs before a record is stored (it may derive fields and raises :class:`RecordError`),
-    ``after_save`` and ``after_delete`` keep the relation rows and the activity's Who in step. Rows it writes go
-    through ``create`` (the writer's own pipeline, trusted), so every rule applies to them as well.
+    ``after_save`` and ``after_delete`` keep the relation rows and the activity's Who in step. Rows it writes
+    go through ``create`` (the writer's own pipeline, trusted), so every rule applies to them as well.
     """
 
-    def __init__(self, store: Store, schema: Schema, settings: RuleSettings,
-                 create: Callable[[SObjectDef, dict[str, Any], str], str]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        schema: Schema,
+        settings: RuleSettings,
+        create: Callable[[SObjectDef, dict[str, Any], str], str],
+    ) -> None:
         self.store = store
         self.schema = schema
         self.settings = settings
@@ -92,8 +98,11 @@ class ActivityRelations:
         obj = self.schema.get(relation)
         if obj is None:
             return []
-        return [r for r in self.store.table(obj).values()
-                if r.get(parent_field) == parent_id and not r.get("IsDeleted")]
+        return [
+            r
+            for r in self.store.table(obj).values()
+            if r.get(parent_field) == parent_id and not r.get("IsDeleted")
+        ]
 
     def _account_of(self, raw_id: Any) -> str | None:
         """The Account an id leads to: itself for an Account, the AccountId of a record that has one."""
@@ -106,7 +115,9 @@ class ActivityRelations:
         return rec.get("AccountId") if obj.field("AccountId") is not None and obj.name != "Event" else None
 
     # -- before the save -------------------------------------------------------------------------------------
-    def check(self, obj: SObjectDef, rec: dict[str, Any], old: dict[str, Any] | None, written: set[str]) -> None:
+    def check(
+        self, obj: SObjectDef, rec: dict[str, Any], old: dict[str, Any] | None, written: set[str]
+    ) -> None:
         if obj.name == "Lead" and old is not None and old.get("IsConverted") and written - {"Id"}:
             # "CANNOT_UPDATE_CONVERTED_LEAD" (StatusCode list); the message is (unverified)
             raise RecordError("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", [])
@@ -121,11 +132,15 @@ class ActivityRelations:
         for name in ("WhoId", "WhatId"):
             if name in written and rec.get(name) and self._live(rec[name]) is None:
                 # (unverified) code and message for a Who/What naming no live record
-                raise RecordError("INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {rec[name]}", [name])
+                raise RecordError(
+                    "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {rec[name]}", [name]
+                )
         if rec.get("WhatId") and self._type(rec.get("WhoId")) == "Lead" and written & {"WhoId", "WhatId"}:
-            # a lead as the Who leaves the What empty (Object Reference, WhatId); code and message (unverified)
-            raise _integrity("Lead cannot be related to a What record (WhatId must be empty when WhoId is a lead).",
-                             ["WhatId"])
+            # a lead as the Who leaves the What empty (Object Reference, WhatId); code, message (unverified)
+            raise _integrity(
+                "Lead cannot be related to a What record (WhatId must be empty when WhoId is a lead).",
+                ["WhatId"],
+            )
         if old is None or written & {"WhoId", "WhatId"}:
             # Object Reference, AccountId: the What's account first, then the (primary) contact's
             account = self._account_of(rec.get("WhatId")) if rec.get("WhatId") else None
@@ -133,43 +148,63 @@ class ActivityRelations:
                 account = self._account_of(rec.get("WhoId"))
             rec["AccountId"] = account
 
-    def _check_relation(self, obj: SObjectDef, rec: dict[str, Any], old: dict[str, Any] | None,
-                        written: set[str]) -> None:
+    def _check_relation(
+        self, obj: SObjectDef, rec: dict[str, Any], old: dict[str, Any] | None, written: set[str]
+    ) -> None:
         activity, parent_field = RELATION_OBJECTS[obj.name]
         parent = self._live(rec.get(parent_field))
         if parent is None or parent[0].name != activity:
             # (unverified) code and message for a relation to no live activity
-            raise RecordError("INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {rec.get(parent_field)}",
-                              [parent_field])
+            raise RecordError(
+                "INVALID_CROSS_REFERENCE_KEY",
+                f"invalid cross reference id: {rec.get(parent_field)}",
+                [parent_field],
+            )
         event = parent[1]
         if event.get("IsChild"):
             # "An EventRelation object can't be created for a child event"; the code is (unverified)
             raise _integrity("An EventRelation can't be created for a child event.", [parent_field])
         kind = self._type(rec.get("RelationId"))
         if kind != "Calendar" and self._live(rec.get("RelationId")) is None:
-            raise RecordError("INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {rec.get('RelationId')}",
-                              ["RelationId"])
+            raise RecordError(
+                "INVALID_CROSS_REFERENCE_KEY",
+                f"invalid cross reference id: {rec.get('RelationId')}",
+                ["RelationId"],
+            )
         person = kind in INVITEES
         if old is None:
             # TaskRelation: "Value is false if RelationId is a contact or lead and true otherwise"
             rec["IsWhat"] = not person
-            if obj.name == "EventRelation" and person and "IsParent" not in written and "IsInvitee" not in written:
+            if (
+                obj.name == "EventRelation"
+                and person
+                and "IsParent" not in written
+                and "IsInvitee" not in written
+            ):
                 # (unverified) a row given no flag is an invitation, the object's first meaning
                 rec["IsInvitee"] = True
         is_parent = obj.name == "TaskRelation" or bool(rec.get("IsParent"))
-        if not self.settings.shared_activities and (rec.get("IsWhat") or (obj.name == "EventRelation"
-                                                                         and rec.get("IsParent"))):
+        if not self.settings.shared_activities and (
+            rec.get("IsWhat") or (obj.name == "EventRelation" and rec.get("IsParent"))
+        ):
             # without Shared Activities, rows only represent invitees; the code is (unverified)
-            raise RecordError("FUNCTIONALITY_NOT_ENABLED",
-                              "Relating several records to an activity requires Shared Activities.",
-                              ["IsParent" if rec.get("IsParent") else "RelationId"])
+            raise RecordError(
+                "FUNCTIONALITY_NOT_ENABLED",
+                "Relating several records to an activity requires Shared Activities.",
+                ["IsParent" if rec.get("IsParent") else "RelationId"],
+            )
         if obj.name == "EventRelation" and rec.get("IsParent") and kind not in PEOPLE:
             raise _integrity("Only a contact or a lead can be related to an event as a Name.", ["IsParent"])
-        siblings = [r for r in self._rows(obj.name, parent_field, rec[parent_field]) if r.get("Id") != rec.get("Id")]
+        siblings = [
+            r for r in self._rows(obj.name, parent_field, rec[parent_field]) if r.get("Id") != rec.get("Id")
+        ]
         if any(r.get("RelationId") == to18(str(rec["RelationId"])) for r in siblings if kind != "Calendar"):
             # one row per person and activity; the code is (unverified)
-            raise RecordError("DUPLICATE_VALUE", "duplicate value found: RelationId duplicates a relation of "
-                              "this activity", ["RelationId"])
+            raise RecordError(
+                "DUPLICATE_VALUE",
+                "duplicate value found: RelationId duplicates a relation of this activity",
+                ["RelationId"],
+            )
         if is_parent and kind in PEOPLE and not rec.get("IsWhat"):
             self._check_who_limits(obj, rec, siblings, kind)
         if obj.name == "EventRelation" and rec.get("IsInvitee"):
@@ -177,25 +212,42 @@ class ActivityRelations:
             limit = MAX_RECURRING_INVITEES if recurring else MAX_INVITEES
             if 1 + sum(1 for r in siblings if r.get("IsInvitee")) > limit:
                 # the limit is documented; the code is (unverified)
-                raise RecordError("LIMIT_EXCEEDED", f"An event can't have more than {limit} invitees"
-                                  f"{' (recurring event)' if recurring else ''}.", ["RelationId"])
+                raise RecordError(
+                    "LIMIT_EXCEEDED",
+                    f"An event can't have more than {limit} invitees"
+                    f"{' (recurring event)' if recurring else ''}.",
+                    ["RelationId"],
+                )
         rec["AccountId"] = self._account_of(rec.get("RelationId"))
 
-    def _check_who_limits(self, obj: SObjectDef, rec: dict[str, Any], siblings: list[dict[str, Any]],
-                          kind: str | None) -> None:
-        whos = [self._type(r.get("RelationId")) for r in siblings
-                if (obj.name == "TaskRelation" or r.get("IsParent")) and not r.get("IsWhat")]
+    def _check_who_limits(
+        self, obj: SObjectDef, rec: dict[str, Any], siblings: list[dict[str, Any]], kind: str | None
+    ) -> None:
+        whos = [
+            self._type(r.get("RelationId"))
+            for r in siblings
+            if (obj.name == "TaskRelation" or r.get("IsParent")) and not r.get("IsWhat")
+        ]
         contacts = whos.count("Contact") + (kind == "Contact")
         leads = whos.count("Lead") + (kind == "Lead")
         if leads and contacts:
             # "up to 50 contacts or one lead": never both; the code is (unverified)
-            raise _integrity("An activity can be related to up to 50 contacts or one lead, not both.", ["RelationId"])
+            raise _integrity(
+                "An activity can be related to up to 50 contacts or one lead, not both.", ["RelationId"]
+            )
         if contacts > MAX_RELATED_CONTACTS or leads > MAX_RELATED_LEADS:
             raise _integrity("An activity can be related to up to 50 contacts or one lead.", ["RelationId"])
 
     # -- after the save --------------------------------------------------------------------------------------
-    def after_save(self, obj: SObjectDef, rec: dict[str, Any], old: dict[str, Any] | None, user_id: str) -> None:
-        if obj.name == "EventRelation" and old is not None and old.get("IsParent") and not rec.get("IsParent"):
+    def after_save(
+        self, obj: SObjectDef, rec: dict[str, Any], old: dict[str, Any] | None, user_id: str
+    ) -> None:
+        if (
+            obj.name == "EventRelation"
+            and old is not None
+            and old.get("IsParent")
+            and not rec.get("IsParent")
+        ):
             self._promote(obj, old, user_id)  # the Who's row stopped being a Name: as if it went
             return
         relation = ACTIVITY_RELATIONS.get(obj.name)
@@ -250,12 +302,18 @@ class ActivityRelations:
         activity_obj, activity = found
         changes: dict[str, Any] = {}
         if activity.get("WhoId") == row.get("RelationId"):
-            # "another Who, if any, from the event's EventWhoIds field will be promoted to the WhoId"; which one
-            # is (unverified): the oldest remaining row here
-            whos = sorted((r for r in self._rows(obj.name, parent_field, activity["Id"])
-                           if self._type(r.get("RelationId")) in PEOPLE and not r.get("IsWhat")
-                           and (obj.name == "TaskRelation" or r.get("IsParent"))),
-                          key=lambda r: (r.get("CreatedDate") or datetime.min, r["Id"]))
+            # "another Who, if any, from the event's EventWhoIds field will be promoted to the WhoId"; which
+            # one is (unverified): the oldest remaining row here
+            whos = sorted(
+                (
+                    r
+                    for r in self._rows(obj.name, parent_field, activity["Id"])
+                    if self._type(r.get("RelationId")) in PEOPLE
+                    and not r.get("IsWhat")
+                    and (obj.name == "TaskRelation" or r.get("IsParent"))
+                ),
+                key=lambda r: (r.get("CreatedDate") or datetime.min, r["Id"]),
+            )
             changes["WhoId"] = whos[0]["RelationId"] if whos else None
         if activity.get("WhatId") == row.get("RelationId") and row.get("IsWhat"):
             changes["WhatId"] = None  # "the corresponding relation field may be cleared on the event"

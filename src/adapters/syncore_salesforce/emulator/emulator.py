@@ -46,8 +46,8 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
     :param replication_id_limit: ``EXCEEDED_ID_LIMIT`` threshold of ``updated/`` and ``deleted/``.
     :param closed_task_statuses: Task ``Status`` values with ``IsClosed = true`` (TaskStatus).
     :param accept_password_without_token: accept a login without the security token (trusted IP range).
-    :param shared_activities: org setting "Allow Users to Relate Multiple Contacts to Tasks and Events": on, an
-        activity relates to up to 50 contacts or one lead (EventRelation ``IsParent``, TaskRelation); off,
+    :param shared_activities: org setting "Allow Users to Relate Multiple Contacts to Tasks and Events": on,
+        an activity relates to up to 50 contacts or one lead (EventRelation ``IsParent``, TaskRelation); off,
         EventRelation rows are invitees only and TaskRelation does not exist.
     :param time_zone: the ``TimeZoneSidKey`` of the *users* (an IANA id or ``GMT``): the zone Salesforce derives
         their dates in (date literals, the date of a timed event, an all-day event given by its start instant).

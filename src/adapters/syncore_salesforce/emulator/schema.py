@@ -10,7 +10,9 @@ from typing import Any
 
 from .ids import KEY_PREFIXES
 
-FIXTURE_OBJECTS = ("Event", "Task", "Contact", "TaskStatus", "Account", "User", "Lead", "EventRelation", "TaskRelation")
+FIXTURE_OBJECTS = (
+    "Event", "Task", "Contact", "TaskStatus", "Account", "User", "Lead", "EventRelation", "TaskRelation",
+)
 
 # Field types whose values are text and therefore subject to `length`.
 TEXT_TYPES = frozenset(
