@@ -90,7 +90,7 @@ def find_copies(
         if ((intent.side, copy.id) in holder or (intent.side, copy.id) in taken
                 or (owner is not None and owner.pair_id != intent.pair_id)):
             continue  # stored already, or claimed: nothing to recover
-        if source is None and fingerprint(copy.record) != intent.fingerprint:
+        if source is None and fingerprint(adapters[intent.side].represent(copy.record)) != intent.fingerprint:
             continue  # the source is gone but the copy was edited since: an edit beats a delete, it stays new
         taken.add((intent.side, copy.id))
         recovered.append(Recovered(target=intent.side, source=source, source_id=intent.source_id,  # type: ignore[arg-type]
