@@ -299,3 +299,34 @@ def test_without_shared_activities():
         resp = http.get(url(emu, "query/"), params={"q": "SELECT Id FROM TaskRelation"})
         assert error_code(resp) == "INVALID_TYPE"
         assert emu.errors == []
+
+
+# -- the SOQL the adapter sends --------------------------------------------------------------------------------
+def test_the_lookups_the_adapter_sends(emu, http):
+    """Text comparison in SOQL is case-insensitive, IN lists included
+    (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_comparisonoperators.htm),
+    a parent's field may be filtered on with OR, and a polymorphic relationship leads to the Name object's Email
+    (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_relationships_and_polymorph_keys.htm)."""
+    acme = emu.insert("Account", {"Name": "Acme"})
+    ann = emu.insert("Contact", {"LastName": "Ann", "Email": "Ann@Customer.example", "AccountId": acme})
+    emu.insert("Lead", {"LastName": "Old", "Company": "P", "Email": "old@prospect.example", "IsConverted": True})
+    lea = emu.insert("Lead", {"LastName": "Lea", "Company": "P", "Email": "lea@prospect.example"})
+    rows = query(emu, http, "SELECT Id, Email, AccountId, CreatedDate FROM Contact "
+                            "WHERE Email IN ('ann@customer.example', 'nobody@else.example')")
+    assert [(r["Id"], r["AccountId"]) for r in rows] == [(ann, acme)]
+    rows = query(emu, http, "SELECT Id, Email, CreatedDate FROM Lead WHERE Email IN ('old@prospect.example', "
+                            "'lea@prospect.example') AND IsConverted = false")
+    assert [r["Id"] for r in rows] == [lea]
+    assert [r["Id"] for r in query(emu, http, "SELECT Id, Name, CreatedDate FROM Account WHERE Name IN ('ACME')")] \
+        == [acme]
+    ev = event(emu, http, WhoId=ann)
+    (row,) = query(emu, http, f"SELECT Id, EventId, RelationId, IsParent, IsInvitee, Relation.Email FROM "
+                              f"EventRelation WHERE EventId IN ('{ev}') AND IsWhat = false")
+    assert row["Relation"]["Email"] == "Ann@Customer.example"
+    emu.clock.advance(60)
+    since = emu.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    emu.clock.advance(60)
+    emu.update("Account", acme, {"Name": "Acme Holdings"})
+    rows = query(emu, http, f"SELECT Id, Account.Name, Account.SystemModstamp FROM Contact WHERE "
+                            f"(SystemModstamp >= {since} OR Account.SystemModstamp >= {since})")
+    assert [(r["Id"], r["Account"]["Name"]) for r in rows] == [(ann, "Acme Holdings")]
