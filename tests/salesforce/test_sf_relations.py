@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sfadapter_support import T0, make_adapter
 
-from syncore.models import Contact, Event, Kind
+from syncore.models import Contact, Event, Kind, Task
 from syncore.remote import CreateRequest, UpdateRequest
 from syncore_salesforce.emulator import SalesforceEmulator
 
@@ -366,3 +366,11 @@ def test_two_hundred_events_with_three_hundred_attendees_cost_two_lookups_per_ob
     assert emu.count("query", sobject="Contact") <= 2
     assert emu.count("query", sobject="Lead") <= 2
     assert emu.count("query", sobject="Contact") + emu.count("query", sobject="Lead") >= 2
+
+
+def test_unmatched_tasks_and_relating_off(emu):
+    reasons = make_adapter(emu).unmatched(Kind.TASK, [Task(subject="Call back")])
+    assert "relates no task to Salesforce people yet" in reasons[0]
+    off = make_adapter(emu, relate_activities=False)
+    assert "relate_activities is off" in off.unmatched(Kind.EVENT, [meeting("ann@customer.example")])[0]
+    assert off.capabilities.write_only_fields == frozenset()

@@ -164,8 +164,13 @@ class Relations:
     def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
         """For ``require_match``: why each record relates to nobody (None: it relates to someone)."""
         spec = self.spec(kind)
-        if spec is None:
+        if Kind(kind) is Kind.CONTACT:
             return [None] * len(records)
+        if spec is None:
+            # nothing relates this kind to anybody (tasks carry no people yet; or relating is off)
+            why = ("relate_activities is off" if not self.enabled
+                   else f"syncore relates no {Kind(kind).value} to Salesforce people yet")
+            return [f"{why}: nothing relates it to a Salesforce contact or lead (require_match)"] * len(records)
         return [
             unmatched_reason(w, private=bool(getattr(r, "private", False)), noun=spec.people_field)
             for w, r in zip(self.wanted(spec, records), records, strict=True)
