@@ -155,6 +155,9 @@ class ReportingAdapter(Adapter):
     def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
         return self.inner.unmatched(kind, records)
 
+    def unfit_reason(self, record: Record) -> str | None:
+        return self.inner.unfit_reason(record)
+
     def close(self) -> None:
         self.inner.close()
 
