@@ -50,11 +50,13 @@ class RelatingCrm(MemoryAdapter):
         return outcomes
 
     def update(self, kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
-        for request in requests:
-            if "attendees" in request.fields:
+        # the record first, the relations once it answered (as the Salesforce adapter does)
+        outcomes = super().update(kind, [attrs.evolve(r, record=self._strip(r.record)) for r in requests])
+        for request, outcome in zip(requests, outcomes, strict=True):
+            if "attendees" in request.fields and outcome.ok:
                 self.previous.append(request.previous.attendees if request.previous is not None else None)
                 self.related[request.id] = request.record.attendees
-        return super().update(kind, [attrs.evolve(r, record=self._strip(r.record)) for r in requests])
+        return outcomes
 
     def unmatched(self, kind, records):
         return [
@@ -166,3 +168,20 @@ def test_require_match_never_holds_back_records_coming_from_the_crm(world: World
     world.crm.put(meeting(subject="Made in the CRM"))
     world.engine.sync(Kind.EVENT)
     assert [r.subject for r in world.pim.records(Kind.EVENT).values()] == ["Made in the CRM"]
+
+
+def test_attendees_are_never_adopted_from_an_update_whose_answer_was_lost(world: World) -> None:
+    """The record's update landed, its answer did not, and the relations (made after it) never were: the next
+    sync finds the subject landed and adopts it, but the attendees cannot be seen to have landed, so they are
+    written again."""
+    pim_id = world.pim.put(meeting(attendees=("ann@customer.com",)))
+    world.engine.sync(Kind.EVENT)
+    crm_id = only_id(world.crm)
+    world.pim.edit(pim_id, subject="Moved", attendees=("ann@customer.com", "bob@customer.com"))
+    world.crm.lose_replies(1)
+    world.engine.sync(Kind.EVENT)
+    assert world.crm.records(Kind.EVENT)[crm_id].subject == "Moved"
+    assert world.crm.related[crm_id] == ("ann@customer.com",)
+    world.advance(hours=1)  # past the retry back-off
+    world.engine.sync(Kind.EVENT)
+    assert world.crm.related[crm_id] == ("ann@customer.com", "bob@customer.com")

@@ -128,6 +128,7 @@ def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord],
 def adopt_landed_updates(
     pairs: dict[str, Pair], intents: Iterable[Intent], item: Callable[[Side, str], RemoteRecord | None],
     represent: Mapping[Side, Callable[[Record], Record]],
+    write_only: Mapping[Side, frozenset[str]] | None = None,
 ) -> None:
     """Take into each pair's base the fields an interrupted update of ours wrote, where they landed.
 
@@ -135,6 +136,8 @@ def adopt_landed_updates(
     wrote (as that side stores them), those values are ours, not a user's: from now on they are the pair's base,
     so they are neither copied back as an edit nor let a deletion on the other side lose. Anything else (the
     write did not land, or the user changed those fields since) leaves the pair as it was: an ordinary merge.
+    A write-only field of the target (Salesforce's attendees, acted on as relations) cannot be seen to have
+    landed: it is never adopted, so the merge writes it again (the side's write is idempotent).
     """
     for intent in sorted((i for i in intents if i.action is Action.UPDATE and i.written is not None and i.fields),
                          key=lambda i: (i.created_at, i.intent_id)):
@@ -145,12 +148,13 @@ def adopt_landed_updates(
         current = item(target, pair.id_on(target))
         if current is None or current.version == pair.version_on(target):
             continue  # gone, or unchanged since the pair was stored: the write did not land
+        fields = intent.fields - (write_only or {}).get(target, frozenset())
         as_target = represent[target](intent.written)  # type: ignore[arg-type]
-        if any(getattr(current.record, f) != getattr(as_target, f) for f in intent.fields):
+        if not fields or any(getattr(current.record, f) != getattr(as_target, f) for f in fields):
             continue  # not what we wrote: not landed, or edited since
         try:
-            base = pair.base.replace(**{f: getattr(intent.written, f) for f in intent.fields})
+            base = pair.base.replace(**{f: getattr(intent.written, f) for f in fields})
         except InvalidRecordError:
             continue  # the written fields don't fit the stored base: leave it to the merge
-        kept_body = None if target is Side.PIM and intent.fields & BODY_FIELDS else pair.pim_body
+        kept_body = None if target is Side.PIM and fields & BODY_FIELDS else pair.pim_body
         pairs[pair.pair_id] = attrs.evolve(pair, base=base, pim_body=kept_body)
