@@ -1,8 +1,9 @@
-"""What the adapter adds around a batch of writes: a contact's Account, an event's Who, What and relations.
+"""A batch of writes before and after it is sent: the payloads (:func:`prepare`), a contact's Account, an
+event's Who, What and relations.
 
-Both work on the batch as the adapter prepared it (``prepared``: per request ref, the payload and its
-warnings, or the error outcome of a record refused before sending) and change it in place, so the records go
-out in the same single collections call as before, with a few fields more:
+:class:`ContactWrites` and :class:`ActivityWrites` work on the batch as :func:`prepare` made it (per request
+ref, the payload and its warnings, or the error outcome of a record refused before sending) and change it in
+place, so the records go out in the same single collections call as before, with a few fields more:
 
 * :class:`ContactWrites` puts the ``AccountId`` of each contact's company into its payload (one lookup for the
   batch, Accounts created as needed: :mod:`._accounts`); a contact whose Account could not be had fails alone;
@@ -17,14 +18,45 @@ from typing import Any
 
 import attrs
 
+from syncore.errors import RecordRejected, UnsupportedRecord
 from syncore.models import Contact, Kind, Record
 from syncore.remote import UpdateRequest, WriteOutcome
 
 from ._accounts import AccountDirectory, name_key
+from ._describe import DescribeCache
+from ._mapping import Mapping as Mapping_
+from ._mapping import WriteContext
 from ._relate import Wanted
 from ._relations import Relations, Spec, UpdatePlan
 
 Prepared = dict[str, WriteOutcome | tuple[dict[str, Any], tuple[str, ...]]]
+
+
+def prepare(mapping: Mapping_, describe: DescribeCache, link_field: str | None,
+            items: list[tuple[str, Record, frozenset[str] | None, str | None]]) -> Prepared:
+    """Payloads, or an error outcome for records Salesforce cannot take (checked before sending)."""
+    prepared: Prepared = {}
+    info = None
+    for ref, record, fields, link in items:
+        try:
+            if info is None:
+                info = describe.get(mapping.sobject)
+            ctx = WriteContext(info=info, task_statuses=describe.task_statuses)
+            payload = mapping.to_sf(record, fields, ctx)
+            data = dict(payload.fields)
+            if link is not None and link_field:
+                data[link_field] = link
+            too_long = info.too_long(data)
+            if too_long:
+                raise RecordRejected(
+                    "; ".join(f"{mapping.sobject}.{name} is {size} characters, Salesforce allows {limit}"
+                              for name, size, limit in too_long) + " (not truncated)",
+                    code="STRING_TOO_LONG",
+                )
+            prepared[ref] = (data, payload.warnings)
+        except (RecordRejected, UnsupportedRecord) as exc:
+            prepared[ref] = WriteOutcome(ref=ref, error=exc)
+    return prepared
 
 
 def _add(prepared: Prepared, ref: str, fields: Mapping[str, Any], warnings: Sequence[str] = ()) -> None:

@@ -15,7 +15,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.errors import AdapterError, ConfigurationError, RecordRejected, UnsupportedRecord
+from syncore.errors import AdapterError, ConfigurationError
 from syncore.models import Kind, Record
 from syncore.remote import (
     Capabilities,
@@ -34,13 +34,13 @@ from ._auth import ClientFactory, session_factory
 from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
 from ._describe import DescribeCache
 from ._limits import ApiBudget
-from ._mapping import Mapping, WriteContext, contacts, content_version, events, tasks
+from ._mapping import Mapping, contacts, content_version, events, tasks
 from ._query import DEFAULT_OVERLAP, ChangeFeed
 from ._relate import Policy
 from ._relations import Relations
 from ._scope import Scope
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
-from ._writes import ActivityWrites, ContactWrites
+from ._writes import ActivityWrites, ContactWrites, prepare
 from .converter import is_record_id, to18
 from .options import CREDENTIAL_NAMES, RelatedTo, SalesforceOptions, http_session
 
@@ -357,7 +357,8 @@ class SalesforceAdapter(Adapter):
         relations, contacts with their Account (see :mod:`._writes`)."""
         kind = self._kind(kind)
         mapping = MAPPINGS[kind]
-        prepared = self._prepare(mapping, [(r.ref, r.record, None, r.link) for r in requests])
+        prepared = prepare(mapping, self.describe, self.link_field,
+                           [(r.ref, r.record, None, r.link) for r in requests])
         records = {r.ref: r.record for r in requests}
         self._contact_writes.before(kind, records, None, prepared)
         wants = self._activity_writes.before_create(kind, records, prepared)
@@ -385,7 +386,8 @@ class SalesforceAdapter(Adapter):
         the request's ``previous`` base says what that was), a company change moves the contact's Account."""
         kind = self._kind(kind)
         mapping = MAPPINGS[kind]
-        prepared = self._prepare(mapping, [(r.ref, r.record, r.fields, r.link) for r in requests])
+        prepared = prepare(mapping, self.describe, self.link_field,
+                           [(r.ref, r.record, r.fields, r.link) for r in requests])
         self._contact_writes.before(kind, {r.ref: r.record for r in requests},
                                     {r.ref: r.fields for r in requests}, prepared)
         plan = self._activity_writes.before_update(kind, requests, prepared)
@@ -492,30 +494,3 @@ class SalesforceAdapter(Adapter):
             item = mapping.from_sf(self._with_link(row))
             (upserts if isinstance(item, RemoteRecord) else unsupported).append(item)  # type: ignore[arg-type]
         return tuple(upserts), tuple(deletions), tuple(unsupported)
-
-    def _prepare(
-        self, mapping: Mapping, items: list[tuple[str, Record, frozenset[str] | None, str | None]]
-    ) -> dict[str, WriteOutcome | tuple[dict[str, Any], tuple[str, ...]]]:
-        """Payloads, or an error outcome for records Salesforce cannot take (checked before sending)."""
-        prepared: dict[str, WriteOutcome | tuple[dict[str, Any], tuple[str, ...]]] = {}
-        info = None
-        for ref, record, fields, link in items:
-            try:
-                if info is None:
-                    info = self.describe.get(mapping.sobject)
-                ctx = WriteContext(info=info, task_statuses=self.describe.task_statuses)
-                payload = mapping.to_sf(record, fields, ctx)
-                data = dict(payload.fields)
-                if link is not None and self.link_field:
-                    data[self.link_field] = link
-                too_long = info.too_long(data)
-                if too_long:
-                    raise RecordRejected(
-                        "; ".join(f"{mapping.sobject}.{name} is {size} characters, Salesforce allows {limit}"
-                                  for name, size, limit in too_long) + " (not truncated)",
-                        code="STRING_TOO_LONG",
-                    )
-                prepared[ref] = (data, payload.warnings)
-            except (RecordRejected, UnsupportedRecord) as exc:
-                prepared[ref] = WriteOutcome(ref=ref, error=exc)
-        return prepared
