@@ -374,3 +374,49 @@ def test_unmatched_tasks_and_relating_off(emu):
     off = make_adapter(emu, relate_activities=False)
     assert "relate_activities is off" in off.unmatched(Kind.EVENT, [meeting("ann@customer.example")])[0]
     assert off.capabilities.write_only_fields == frozenset()
+
+
+# -- Accounts when the create's answer is lost ---------------------------------------------------------------
+def test_a_lost_reply_on_the_account_create_makes_no_second_account(emu):
+    """The Accounts were made but no answer came: they are found by name, used, and never made again."""
+    adapter = make_adapter(emu)
+    adapter.describe.get("Contact")
+    emu.faults.lose_replies(1, op="composite_create")  # the first create of the batch: the Accounts
+    outcomes = adapter.create(
+        Kind.CONTACT,
+        [
+            CreateRequest(ref="1", record=Contact(last_name="Lou", company="Lost Reply Inc")),
+            CreateRequest(ref="2", record=Contact(last_name="Max", company="lost reply inc")),
+        ],
+    )
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    (account,) = emu.all("Account")
+    assert account["Name"] == "Lost Reply Inc"
+    assert [emu.get("Contact", o.id)["AccountId"] for o in outcomes] == [account["Id"], account["Id"]]
+    # the next sync's contacts of that company find it: still one
+    create(make_adapter(emu), Kind.CONTACT, Contact(last_name="Ned", company="Lost Reply Inc"))
+    assert len(emu.all("Account")) == 1
+
+
+def test_an_account_create_that_never_arrived_fails_only_its_contacts_for_this_sync(emu):
+    """No answer and nothing made: the contacts of that company fail with a retryable error (they were not
+    sent: nothing of theirs is uncertain); the others are written; the next sync makes the Account once."""
+    from syncore.errors import OutcomeUnknown, TransientError
+
+    adapter = make_adapter(emu)
+    adapter.describe.get("Contact")
+    emu.faults.drop_connections(1, op="composite_create")
+    lou, alone = adapter.create(
+        Kind.CONTACT,
+        [
+            CreateRequest(ref="1", record=Contact(last_name="Lou", company="Dropped Inc")),
+            CreateRequest(ref="2", record=Contact(last_name="Ada")),
+        ],
+    )
+    assert alone.ok and emu.get("Contact", alone.id)["LastName"] == "Ada"
+    assert isinstance(lou.error, TransientError) and not isinstance(lou.error, OutcomeUnknown)
+    assert "Dropped Inc" in str(lou.error)
+    assert emu.all("Account") == [] and len(emu.all("Contact")) == 1
+    (again,) = create(adapter, Kind.CONTACT, Contact(last_name="Lou", company="Dropped Inc"))
+    (account,) = emu.all("Account")
+    assert emu.get("Contact", again.id)["AccountId"] == account["Id"]

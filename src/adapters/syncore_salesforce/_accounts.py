@@ -8,7 +8,10 @@ For one batch of contacts (:meth:`AccountDirectory.accounts_for`):
 2. the names still missing are looked up once more right before creating them (another process may have made
    one meanwhile), then created together (sObject Collections, 200 per call);
 3. when the create's answer is lost (:class:`~syncore.errors.OutcomeUnknown`) the names are looked up again:
-   what was made is used, and the contacts of a name still missing fail for this sync only.
+   what was made is used, and the contacts of a name still missing fail for this sync only, with a plain
+   :class:`~syncore.errors.TransientError`: the contacts themselves were never sent, so nothing of theirs is
+   uncertain (an ``OutcomeUnknown`` would have the engine look for copies that cannot exist). A create that
+   failed before it was sent fails its contacts the same way; the other contacts of the batch are written.
 
 Several Accounts of one name: the oldest (``CreatedDate``, then ``Id``) is used, with a warning. Accounts are
 shared across owners, so neither ``scope`` nor ``extra_filter`` limits the lookup: Salesforce's sharing does.
@@ -23,7 +26,7 @@ from typing import Any
 import attrs
 from simple_salesforce import format_soql
 
-from syncore.errors import AdapterError, OutcomeUnknown, RecordRejected
+from syncore.errors import AdapterError, OutcomeUnknown, RecordRejected, TransientError
 
 from . import _collections
 from ._scope import IN_QUERY_CHUNK
@@ -83,11 +86,11 @@ class AccountDirectory:
             if missing:
                 made, failed = self._create(missing)
                 found.update(made)
-        for key in wanted:
+        for key, name in wanted.items():
             if key in found:
                 account_id, count = found[key]
                 warning = (
-                    f"{count} Salesforce Accounts are named {wanted[key]!r}: the oldest is used"
+                    f"{count} Salesforce Accounts are named {name!r}: the oldest is used"
                     if count > 1
                     else None
                 )
@@ -96,16 +99,17 @@ class AccountDirectory:
                 choices[key] = AccountChoice(
                     account_id=None,
                     error=failed.get(key)
-                    or OutcomeUnknown(
-                        f"the Account {wanted[key]!r} may not have been created (no answer came); "
-                        "retried next sync"
+                    or TransientError(
+                        f"the Account {name!r} was not found after a create that got no answer: "
+                        "the contact was not written; retried next sync",
+                        code="ACCOUNT_NOT_CREATED",
                     ),
                 )
             else:
                 choices[key] = AccountChoice(
                     account_id=None,
                     warning=(
-                        f"no Salesforce Account is named {wanted[key]!r} and create_accounts is off: "
+                        f"no Salesforce Account is named {name!r} and create_accounts is off: "
                         "the contact is written without an Account"
                     ),
                 )
@@ -144,6 +148,15 @@ class AccountDirectory:
             except OutcomeUnknown:
                 # the Accounts may exist now: whatever was made is found, never made twice
                 created.update(self._find(name for _, name in chunk))
+                continue
+            except TransientError as exc:
+                # not sent: only these names' contacts wait for the next sync
+                for key, name in chunk:
+                    failed[key] = TransientError(
+                        f"the Account {name!r} could not be created ({exc}): the contact was not written; "
+                        "retried next sync",
+                        code=exc.code,
+                    )
                 continue
             for (key, name), result in zip(chunk, results, strict=True):
                 if result.get("success"):
