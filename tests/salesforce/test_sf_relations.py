@@ -420,3 +420,31 @@ def test_an_account_create_that_never_arrived_fails_only_its_contacts_for_this_s
     (again,) = create(adapter, Kind.CONTACT, Contact(last_name="Lou", company="Dropped Inc"))
     (account,) = emu.all("Account")
     assert emu.get("Contact", again.id)["AccountId"] == account["Id"]
+
+
+def test_without_shared_activities_the_who_follows_the_attendees():
+    """Without Shared Activities EventRelation has no IsParent (nor IsWhat, IsInvitee, AccountId): the adapter
+    never asks for them; the Who alone follows the attendees, and a Who set by hand stays."""
+    with SalesforceEmulator(start_time=T0, shared_activities=False) as emu:
+        ann = emu.insert("Contact", {"LastName": "Ann", "Email": "ann@customer.example"})
+        bob = emu.insert("Contact", {"LastName": "Bob", "Email": "bob@customer.example"})
+        cy = emu.insert("Contact", {"LastName": "Cy", "Email": "cy@customer.example"})
+        adapter = make_adapter(emu, shared_activities=False)
+        first = meeting("ann@customer.example", "bob@customer.example")
+        (outcome,) = create(adapter, Kind.EVENT, first)
+        assert emu.get("Event", outcome.id)["WhoId"] == ann
+        second = meeting("bob@customer.example")
+        update(adapter, outcome.id, second, first)
+        assert emu.get("Event", outcome.id)["WhoId"] == bob
+        update(adapter, outcome.id, meeting(), second)
+        assert emu.get("Event", outcome.id)["WhoId"] is None
+        # a Who chosen by hand is not syncore's: attendee changes leave it
+        emu.update("Event", outcome.id, {"WhoId": cy})
+        update(adapter, outcome.id, meeting("ann@customer.example"), meeting())
+        update(adapter, outcome.id, meeting(), meeting("ann@customer.example"))
+        assert emu.get("Event", outcome.id)["WhoId"] == cy
+        # Salesforce -> PIM: the Who's address is the attendee
+        reader = make_adapter(emu, shared_activities=False, attendees_from_relations=True)
+        read = reader.fetch(Kind.EVENT, [outcome.id])[outcome.id].record
+        assert read.attendees == ("cy@customer.example",)
+        assert emu.errors == []

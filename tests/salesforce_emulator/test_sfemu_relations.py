@@ -285,20 +285,43 @@ def test_task_relations(emu, http):
 
 def test_without_shared_activities():
     """EVENTRELATION: without Shared Activities "EventRelation records only represent invitees" and an event
-    relates to one contact or lead; TASKRELATION "is only available if you've enabled Shared Activities"."""
+    relates to one contact or lead (its WhoId); TASKRELATION "is only available if you've enabled Shared
+    Activities". The fields: "IsParent is visible when Shared Activities is enabled" (so are IsWhat and
+    AccountId; IsInvitee while it is enabled or being switched), and the page's query for an org without it is
+    ``SELECT RelationId FROM EventRelation WHERE eventId = ...``."""
     with SalesforceEmulator(shared_activities=False) as emu, requests.Session() as http:
         http.headers["Authorization"] = f"Bearer {emu.issue_token()}"
         ann = emu.insert("Contact", {"LastName": "Ann"})
         bob = emu.insert("Contact", {"LastName": "Bob"})
         ev = event(emu, http, WhoId=ann)
-        assert (
-            error_code(relate(emu, http, ev, bob, IsParent=True, IsInvitee=False))
-            == "FUNCTIONALITY_NOT_ENABLED"
-        )
-        created_id(relate(emu, http, ev, bob, IsInvitee=True))
+        assert error_code(relate(emu, http, ev, bob, IsParent=True, IsInvitee=False)) == "INVALID_FIELD"
+        created_id(relate(emu, http, ev, bob))  # an invitee: the only kind of row
+        for hidden in ("IsParent", "IsWhat", "IsInvitee", "AccountId"):
+            resp = http.get(url(emu, "query/"), params={"q": f"SELECT Id, {hidden} FROM EventRelation"})
+            assert error_code(resp) == "INVALID_FIELD", hidden
+        # the Who has no row of its own: rows are invitees only
+        rows = query(emu, http, f"SELECT RelationId FROM EventRelation WHERE EventId = '{ev}'")
+        assert [r["RelationId"] for r in rows] == [bob]
+        (row,) = query(emu, http, f"SELECT WhoId FROM Event WHERE Id = '{ev}'")
+        assert row["WhoId"] == ann
         resp = http.get(url(emu, "query/"), params={"q": "SELECT Id FROM TaskRelation"})
         assert error_code(resp) == "INVALID_TYPE"
         assert emu.errors == []
+
+
+def test_the_who_relationship_leads_to_the_name_objects_email(emu, http):
+    """Event/Task ``Who`` is polymorphic (Contact or Lead); a query reaches the Name object's fields:
+    https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_relationships_and_polymorph_keys.htm
+    ("SELECT Id, Who.FirstName, Who.LastName FROM Task WHERE Owner.FirstName LIKE 'B%'")."""
+    ann = emu.insert("Contact", {"LastName": "Ann", "Email": "ann@customer.example"})
+    lea = emu.insert("Lead", {"LastName": "Lea", "Company": "P", "Email": "lea@prospect.example"})
+    by_contact = event(emu, http, WhoId=ann)
+    by_lead = event(emu, http, WhoId=lea)
+    alone = event(emu, http)
+    rows = {r["Id"]: r["Who"] for r in query(emu, http, "SELECT Id, Who.Email FROM Event")}
+    assert rows[by_contact]["Email"] == "ann@customer.example"
+    assert rows[by_lead]["Email"] == "lea@prospect.example"
+    assert rows[alone] is None
 
 
 # -- the SOQL the adapter sends --------------------------------------------------------------------------------

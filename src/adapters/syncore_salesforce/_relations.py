@@ -33,48 +33,16 @@ from typing import Any
 import attrs
 from simple_salesforce import format_soql
 
-from syncore.errors import AdapterError
 from syncore.models import Kind, Record
 
-from . import _collections
 from ._people import IgnoreList, PeopleDirectory, domain_of
 from ._relate import MAX_CONTACTS, Policy, Wanted, unmatched_reason, wanted
-from ._scope import IN_QUERY_CHUNK, Scope
+from ._relation_rows import SPECS, RelationRows, Spec
+from ._scope import Scope
 from ._transport import Transport
 from .converter import to18
-from .errors import GONE_RECORD_CODES
 
-
-@attrs.frozen(kw_only=True)
-class Spec:
-    """How one kind relates to people in Salesforce."""
-
-    kind: Kind
-    sobject: str
-    relation: str
-    parent_field: str
-    #: the record field holding the people's addresses
-    people_field: str
-    #: flags of a row syncore creates for a related (not invited) person
-    row_flags: dict[str, bool] = attrs.field(factory=dict)
-    #: whether rows carry IsParent / IsInvitee (EventRelation) or are all people rows (TaskRelation)
-    has_flags: bool = False
-
-
-#: a relation create refused because the row exists (the event was upserted again): nothing is missing
-ALREADY_THERE = frozenset({"DUPLICATE_VALUE"})
-
-SPECS: dict[Kind, Spec] = {
-    Kind.EVENT: Spec(
-        kind=Kind.EVENT,
-        sobject="Event",
-        relation="EventRelation",
-        parent_field="EventId",
-        people_field="attendees",
-        row_flags={"IsParent": True, "IsInvitee": False},
-        has_flags=True,
-    ),
-}
+__all__ = ["SPECS", "Relations", "Spec", "UpdatePlan"]
 
 
 @attrs.frozen(kw_only=True)
@@ -120,8 +88,8 @@ class Relations:
         self._ignore_entries = tuple(ignore)
         self._ignore_own_domain = ignore_own_domain
         self._ignore: IgnoreList | None = None
-        self._sleep = sleep
-        self._backoff = backoff
+        self.io = RelationRows(transport, shared_activities=policy.shared_activities, sleep=sleep,
+                               backoff=backoff)
 
     def spec(self, kind: Kind) -> Spec | None:
         """How ``kind`` relates to people, or None when it does not (contacts; relating switched off)."""
@@ -194,7 +162,7 @@ class Relations:
             for ref, activity, want in created
             for person in want.people[1:]
         ]
-        return self._send_rows(spec, rows)
+        return self.io.create(spec, rows)
 
     # -- update ---------------------------------------------------------------------------------------------
     def plan_updates(self, spec: Spec, items: Sequence[tuple[str, str, Record, Record]]) -> UpdatePlan:
@@ -205,8 +173,8 @@ class Relations:
         new = self.wanted(spec, [record for _, _, record, _ in items])
         old = self.wanted(spec, [previous for _, _, _, previous in items])
         ids = [to18(activity) for _, activity, _, _ in items]
-        current = self._current(spec, ids)
-        rows = self._rows(spec, ids)
+        current = self.io.current(spec, ids)
+        rows = self.io.rows(spec, ids)
         for (ref, activity, record, previous), want, before in zip(items, new, old, strict=True):
             fields, post, warnings = self._reconcile(
                 spec,
@@ -252,6 +220,9 @@ class Relations:
         fields: dict[str, Any] = {}
         warnings = list(want.warnings)
         who = to18(current["WhoId"]) if current.get("WhoId") else None
+        who_email = str((current.get("Who") or {}).get("Email") or "").lower()
+        if who is not None and who_email in removed and who not in want.ids:
+            gone.add(who)  # the Who is a removed attendee (the only way to tell without Shared Activities)
         new_who = want.who.id if want.who is not None else None
         private = bool(getattr(record, "private", False))
         if private and who is not None:
@@ -261,6 +232,10 @@ class Relations:
             # no Who, or syncore's Who left: the first wanted person takes the place (when nobody is wanted,
             # deleting the row lets Salesforce promote another Who, a hand-made one included)
             fields["WhoId"] = new_who
+        elif who in gone and new_who is None and not self.policy.shared_activities:
+            # syncore's Who left and nobody replaces it: without Shared Activities it has no row whose delete
+            # would promote another, so the field itself is cleared
+            fields["WhoId"] = None
         what = to18(current["WhatId"]) if current.get("WhatId") else None
         if what is None or what == before.what:
             # the What was syncore's (or empty): it follows the attendees; one set by hand stays
@@ -306,7 +281,7 @@ class Relations:
         warnings: dict[str, list[str]] = {ref: list(w) for ref, w in plan.warnings.items() if ref in written}
         done = {ref: post for ref, post in plan.post.items() if ref in written}
         deletions = [(ref, row_id) for ref, (_, post) in done.items() for row_id in post.delete]
-        for ref, message in self._delete_rows(spec, deletions):
+        for ref, message in self.io.delete(spec, deletions):
             warnings.setdefault(ref, []).append(message)
         flags = [
             (ref, {"Id": row_id, "IsParent": False})
@@ -318,20 +293,28 @@ class Relations:
             for ref, (_, post) in done.items()
             for row_id in post.reparent
         ]
-        for ref, message in self._update_rows(spec, flags):
+        for ref, message in self.io.update(spec, flags):
             warnings.setdefault(ref, []).append(message)
         rows = [
             (ref, {spec.parent_field: activity, "RelationId": person, **spec.row_flags})
             for ref, (activity, post) in done.items()
             for person in post.create
         ]
-        for ref, messages in self._send_rows(spec, rows).items():
+        for ref, messages in self.io.create(spec, rows).items():
             warnings.setdefault(ref, []).extend(messages)
         return warnings
 
     def related_emails(self, spec: Spec, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """The addresses of the people each activity relates to (its Who among them), by 18-character id."""
-        rows = self._rows(spec, [to18(i) for i in ids])
+        if not self.policy.shared_activities:
+            # one person per activity: the Who
+            whos = self.io.current(spec, [to18(i) for i in ids])
+            return {
+                activity: (email,)
+                for activity, row in whos.items()
+                if (email := str((row.get("Who") or {}).get("Email") or "").lower())
+            }
+        rows = self.io.rows(spec, [to18(i) for i in ids])
         out: dict[str, tuple[str, ...]] = {}
         for activity, group in rows.items():
             emails = {
@@ -343,75 +326,3 @@ class Relations:
             if emails:
                 out[activity] = tuple(sorted(emails))
         return out
-
-    # -- reads and writes -----------------------------------------------------------------------------------
-    def _current(self, spec: Spec, ids: list[str]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), IN_QUERY_CHUNK):
-            soql = format_soql(
-                f"SELECT Id, WhoId, WhatId FROM {spec.sobject} WHERE Id IN {{}}",
-                ids[start : start + IN_QUERY_CHUNK],
-            )
-            for row in self.transport.query_pages(
-                soql, include_deleted=False, what=f"{spec.sobject} relations"
-            ):
-                out[to18(row["Id"])] = row
-        return out
-
-    def _rows(self, spec: Spec, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        flags = "IsParent, IsInvitee, " if spec.has_flags else ""
-        out: dict[str, list[dict[str, Any]]] = {}
-        for start in range(0, len(ids), IN_QUERY_CHUNK):
-            soql = format_soql(
-                f"SELECT Id, {spec.parent_field}, RelationId, {flags}Relation.Email FROM {spec.relation} "
-                f"WHERE {spec.parent_field} IN {{}} AND IsWhat = false",
-                ids[start : start + IN_QUERY_CHUNK],
-            )
-            for row in self.transport.query_pages(soql, include_deleted=False, what=f"{spec.relation} read"):
-                out.setdefault(to18(row[spec.parent_field]), []).append(row)
-        return out
-
-    def _send_rows(self, spec: Spec, rows: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
-        warnings: dict[str, list[str]] = {}
-        # a row already there (an upsert that found its event again) is what was wanted
-        for ref, row, problem in self._write(spec, _collections.create, rows, done=ALREADY_THERE):
-            warnings.setdefault(ref, []).append(f"{row['RelationId']} not related: {problem}")
-        return warnings
-
-    def _update_rows(self, spec: Spec, rows: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
-        return [(ref, f"relation {row['Id']} not changed: {problem}")
-                for ref, row, problem in self._write(spec, _collections.update, rows)]
-
-    def _delete_rows(self, spec: Spec, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        # a row already gone is what a delete wants
-        failed = self._write(spec, _collections.delete, rows, done=GONE_RECORD_CODES)
-        return [(ref, f"relation {row_id} not removed: {problem}") for ref, row_id, problem in failed]
-
-    def _write(self, spec: Spec, call: Callable[[Transport, str, Any], list[dict[str, Any]]],
-               items: Sequence[tuple[str, Any]], *,
-               done: frozenset[str] = frozenset()) -> list[tuple[str, Any, str]]:
-        """Send ``(ref, item)`` items 200 per call; the ``(ref, item, problem)`` of those that failed.
-
-        A whole call that fails is every row's problem; rows refused with a code in ``done`` count as done.
-        """
-        failed: list[tuple[str, Any, str]] = []
-        for start in range(0, len(items), _collections.MAX_WRITE_BATCH):
-            chunk = items[start : start + _collections.MAX_WRITE_BATCH]
-            send = _sender(call, self.transport, spec.relation, [item for _, item in chunk])
-            try:
-                results = _collections.with_lock_retries(send, len(chunk), sleep=self._sleep,
-                                                         backoff=self._backoff)
-            except AdapterError as exc:
-                failed += [(ref, item, str(exc)) for ref, item in chunk]
-                continue
-            for (ref, item), result in zip(chunk, results, strict=True):
-                codes = {e.get("statusCode") for e in result.get("errors") or []}
-                if not result.get("success") and not codes & done:
-                    failed.append((ref, item, str(_collections.error_of(result, spec.relation))))
-        return failed
-
-
-def _sender(call: Callable[[Transport, str, Any], list[dict[str, Any]]], transport: Transport, sobject: str,
-            items: Sequence[Any]) -> Callable[[list[int]], list[dict[str, Any]]]:
-    """``call`` for the items at the given indexes (what :func:`._collections.with_lock_retries` sends)."""
-    return lambda indexes: call(transport, sobject, [items[i] for i in indexes])

@@ -20,6 +20,9 @@ from .rules import RuleSettings
 from .schema import Schema, SObjectDef
 from .store import Store, render_record
 
+#: EventRelation fields only visible with Shared Activities (Object Reference, EventRelation)
+SHARED_ACTIVITIES_FIELDS = ("IsParent", "IsWhat", "IsInvitee", "AccountId")
+
 
 @dataclass
 class Cursor:
@@ -122,6 +125,10 @@ class Org:
         if not shared_activities:
             # "TaskRelation is only available if you've enabled Shared Activities in your organization."
             del self.schema.objects["taskrelation"]
+            # EventRelation: "IsParent is visible when Shared Activities is enabled", as are IsWhat and
+            # AccountId; IsInvitee only while it is enabled or being enabled/disabled (Object Reference,
+            # EventRelation fields). Rows are invitees, so the emulator keeps those flags internally only.
+            self.schema.objects["eventrelation"].drop_fields(SHARED_ACTIVITIES_FIELDS)
         self.store = Store(self.schema)
         self.settings = RuleSettings(
             multiday_events=multiday_events,

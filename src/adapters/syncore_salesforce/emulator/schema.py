@@ -98,6 +98,13 @@ class SObjectDef:
         self.describe["fields"].append(raw)
         return fdef
 
+    def drop_fields(self, names: tuple[str, ...]) -> None:
+        """Hide fields an org setting makes invisible: unknown to describe, queries and writes."""
+        hidden = {n.lower() for n in names}
+        for name in hidden:
+            self.fields.pop(name, None)
+        self.describe["fields"] = [f for f in self.describe["fields"] if f["name"].lower() not in hidden]
+
 
 def load_fixture(name: str) -> dict[str, Any]:
     """Read ``describe/<name>.json`` shipped with the package."""
