@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from exchangelib import EWSTimeZone
-from sfadapter_support import T0, make_adapter
+from sfadapter_support import LINK_FIELD, T0, make_adapter
 
 from syncore import SyncEngine
 from syncore.models import Contact, Event, Kind
@@ -299,3 +299,35 @@ def test_salesforce_relations_reach_exchange_only_when_asked_and_never_invite(em
     finally:
         ews2.stop()
         clear_protocol_cache()
+
+
+# -- interrupted writes --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "fault",
+    [
+        ("lose_replies", "composite_upsert"),  # the event (with its Who and What) made, no answer
+        ("drop_connections", "composite_upsert"),  # the event never made
+        ("lose_replies", "composite_create"),  # its relation rows made, no answer
+        ("drop_connections", "composite_create"),  # its relation rows never made
+        ("server_error", "composite_create"),  # 503 on the relation rows
+    ],
+)
+def test_an_interrupted_write_loses_no_relation_and_doubles_no_event(emu, crm_world, fault):
+    """Whatever write of a new event got no answer, the next syncs end with one event related to every
+    attendee who is a Salesforce person."""
+    crm = make_adapter(emu, link_field=LINK_FIELD)
+    emu.add_external_id("Event", LINK_FIELD)
+    pim = memory_pim(emu)
+    engine = engine_for(emu, pim, crm)
+    pim.put(meeting("ann@customer.example", "bob@customer.example", "cy@customer.example"))
+    crm.describe.get("Event")
+    name, op = fault
+    getattr(emu.faults, name)(1, op=op)
+    emu.clock.advance(2)
+    engine.sync(Kind.EVENT)
+    assert emu.count(op) >= 1
+    for _ in range(2):
+        sync(emu, engine, Kind.EVENT)
+    (row,) = emu.all("Event")
+    assert row["WhoId"] == crm_world["ann"]
+    assert people_of(emu, row["Id"]) == {crm_world["ann"], crm_world["bob"], crm_world["cy"]}

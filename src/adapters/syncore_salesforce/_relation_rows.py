@@ -98,17 +98,21 @@ class RelationRows:
         return out
 
     def create(self, spec: Spec, rows: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
+        """Create person rows; warnings per ref for those that could not be made."""
         warnings: dict[str, list[str]] = {}
-        # a row already there (an upsert that found its event again) is what was wanted
-        for ref, row, problem in self._write(spec, _collections.create, rows, done=ALREADY_THERE):
+        # a row already there (an upsert that found its event again, or a retry of a create whose answer was
+        # lost) is what was wanted: so a create with no answer can be sent again
+        for ref, row, problem in self._write(spec, _create_again_if_unanswered, rows, done=ALREADY_THERE):
             warnings.setdefault(ref, []).append(f"{row['RelationId']} not related: {problem}")
         return warnings
 
     def update(self, spec: Spec, rows: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
+        """Change rows' flags; ``(ref, problem)`` for those not changed."""
         return [(ref, f"relation {row['Id']} not changed: {problem}")
                 for ref, row, problem in self._write(spec, _collections.update, rows)]
 
     def delete(self, spec: Spec, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Delete rows by id; ``(ref, problem)`` for those not deleted."""
         # a row already gone is what a delete wants
         failed = self._write(spec, _collections.delete, rows, done=GONE_RECORD_CODES)
         return [(ref, f"relation {row_id} not removed: {problem}") for ref, row_id, problem in failed]
@@ -141,3 +145,10 @@ def _sender(call: Callable[[Transport, str, Any], list[dict[str, Any]]], transpo
             items: Sequence[Any]) -> Callable[[list[int]], list[dict[str, Any]]]:
     """``call`` for the items at the given indexes (what :func:`._collections.with_lock_retries` sends)."""
     return lambda indexes: call(transport, sobject, [items[i] for i in indexes])
+
+
+def _create_again_if_unanswered(transport: Transport, sobject: str,
+                                rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A relation create the transport may repeat after a dropped connection or a 5xx: one row per person and
+    activity, so a repeat is refused with DUPLICATE_VALUE (counted as done), never doubled."""
+    return _collections.create(transport, sobject, rows, idempotent=True)
