@@ -448,3 +448,23 @@ def test_without_shared_activities_the_who_follows_the_attendees():
         read = reader.fetch(Kind.EVENT, [outcome.id])[outcome.id].record
         assert read.attendees == ("cy@customer.example",)
         assert emu.errors == []
+
+
+def test_fifty_contacts_at_most_and_one_lead(emu):
+    """Shared Activities: "An event can be related to up to 50 contacts or one lead" (EventRelation)."""
+    for i in range(52):
+        emu.insert("Contact", {"LastName": f"C{i}", "Email": f"c{i:02d}@customer.example"})
+    for i in range(2):
+        emu.insert("Lead", {"LastName": f"L{i}", "Company": "P", "Email": f"l{i}@prospect.example"})
+    adapter = make_adapter(emu)
+    many, leads = create(
+        adapter,
+        Kind.EVENT,
+        meeting(*(f"c{i:02d}@customer.example" for i in range(52))),
+        meeting("l0@prospect.example", "l1@prospect.example", day=2),
+    )
+    assert len(relations(emu, many.id)) == 50
+    assert any("52 attendees are Salesforce contacts: the first 50 are related" in w for w in many.warnings)
+    assert len(relations(emu, leads.id)) == 1
+    assert any("only the first is related" in w for w in leads.warnings)
+    assert emu.errors == []

@@ -296,6 +296,23 @@ def test_salesforce_relations_reach_exchange_only_when_asked_and_never_invite(em
         assert "ann@customer.example" in str(item["fields"].get("RequiredAttendees"))
         creates = [r for r in ews2.requests if r.operation == "CreateItem"]
         assert creates and all(r.attrs.get("SendMeetingInvitations") == "SendToNone" for r in creates)
+        # an edit in Salesforce, then its deletion: no update or cancellation is sent either
+        (event,) = emu.all("Event")
+        emu.clock.advance(60)
+        emu.update("Event", event["Id"], {"Subject": "Moved in Salesforce"})
+        sync(emu, engine, Kind.EVENT)
+        (item,) = ews2.items()
+        assert item["fields"]["Subject"] == "Moved in Salesforce"
+        emu.clock.advance(60)
+        emu.delete("Event", event["Id"])
+        sync(emu, engine, Kind.EVENT)
+        assert ews2.items() == []
+        updates = [r for r in ews2.requests if r.operation == "UpdateItem"]
+        deletes = [r for r in ews2.requests if r.operation == "DeleteItem"]
+        assert updates and all(
+            r.attrs.get("SendMeetingInvitationsOrCancellations") == "SendToNone" for r in updates
+        )
+        assert deletes and all(r.attrs.get("SendMeetingCancellations") == "SendToNone" for r in deletes)
     finally:
         ews2.stop()
         clear_protocol_cache()
