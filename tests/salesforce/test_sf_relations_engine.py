@@ -111,6 +111,22 @@ def test_contacts_under_new_and_existing_accounts_both_ways_without_duplicates(e
     assert sorted(row["Name"] for row in emu.all("Account")) == ["Acme", "Globex", "Initech Global"]
 
 
+def test_one_account_per_company_across_the_batches_of_one_sync(emu):
+    """250 new contacts of one new company: two write batches in one sync, one Account."""
+    pim = memory_pim(emu)
+    for i in range(250):
+        pim.put(Contact(last_name=f"P{i:03d}", email=f"p{i}@umbrella.example", company="Umbrella"))
+    engine = engine_for(emu, pim, make_adapter(emu))
+    emu.reset_log()
+    sync(emu, engine, Kind.CONTACT)
+    (account,) = emu.all("Account")
+    assert account["Name"] == "Umbrella"
+    assert {row["AccountId"] for row in emu.all("Contact")} == {account["Id"]}
+    assert len(emu.all("Contact")) == 250
+    sync(emu, engine, Kind.CONTACT)
+    assert len(emu.all("Account")) == 1
+
+
 # -- events: Who, relations, What, following attendee changes ------------------------------------------------
 def test_a_meeting_relates_and_its_relations_follow_the_attendees(emu, crm_world):
     crm = make_adapter(emu)
