@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
-import attrs
 import requests
 from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.errors import AdapterError, ConfigurationError
+from syncore.errors import ConfigurationError
 from syncore.models import Kind, Record
 from syncore.remote import (
     Capabilities,
@@ -31,16 +30,17 @@ from syncore.remote import (
 from . import _collections
 from ._accounts import AccountDirectory
 from ._auth import ClientFactory, session_factory
+from ._batches import BatchWrites
 from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
 from ._describe import DescribeCache
 from ._limits import ApiBudget
-from ._mapping import Mapping, contacts, content_version, events, tasks
+from ._mapping import Mapping, contacts, events, tasks
 from ._query import DEFAULT_OVERLAP, ChangeFeed
 from ._relate import Policy
 from ._relations import Relations
 from ._scope import Scope
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
-from ._writes import ActivityWrites, ContactWrites, prepare
+from ._writes import ActivityWrites, ContactWrites
 from .converter import is_record_id, to18
 from .options import CREDENTIAL_NAMES, RelatedTo, SalesforceOptions, http_session
 
@@ -172,8 +172,9 @@ class SalesforceAdapter(Adapter):
                              also_changed=("Account.SystemModstamp",) if kind is Kind.CONTACT else ())
             for kind, m in MAPPINGS.items()
         }
-        self._activity_writes = ActivityWrites(self.relations)
-        self._contact_writes = ContactWrites(self.accounts)
+        self._writes = BatchWrites(self.transport, self.describe, MAPPINGS, link_field=link_field,
+                                   contacts=ContactWrites(self.accounts), activities=ActivityWrites(self.relations),
+                                   sleep=sleep, backoff=backoff)
 
     # -- construction ----------------------------------------------------------------------------------
     @classmethod
@@ -354,90 +355,16 @@ class SalesforceAdapter(Adapter):
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         """Create records (upserts on ``link_field`` when set); events come with their Who, What and
-        relations, contacts with their Account (see :mod:`._writes`)."""
-        kind = self._kind(kind)
-        mapping = MAPPINGS[kind]
-        prepared = prepare(mapping, self.describe, self.link_field,
-                           [(r.ref, r.record, None, r.link) for r in requests])
-        records = {r.ref: r.record for r in requests}
-        self._contact_writes.before(kind, records, None, prepared)
-        wants = self._activity_writes.before_create(kind, records, prepared)
-        outcomes: dict[str, WriteOutcome] = {ref: item for ref, item in prepared.items() if isinstance(item, WriteOutcome)}
-        versions = {r.ref: content_version(mapping.represent(r.record)) for r in requests}
-        ready = [(ref, item) for ref, item in prepared.items() if not isinstance(item, WriteOutcome)]
-        upserts = [(ref, item) for ref, item in ready if self.link_field and item[0].get(self.link_field)]
-        plain = [(ref, item) for ref, item in ready if not (self.link_field and item[0].get(self.link_field))]
-        answered = False
-        if upserts:
-            answered = _collections.send_in_batches(
-                mapping.sobject, upserts, outcomes, versions,
-                lambda batch: _collections.upsert(self.transport, mapping.sobject, self.link_field, batch),  # type: ignore[arg-type]
-                sleep=self._sleep, backoff=self._backoff)
-        if plain:
-            _collections.send_in_batches(
-                mapping.sobject, plain, outcomes, versions,
-                lambda batch: _collections.create(self.transport, mapping.sobject, batch),
-                sleep=self._sleep, backoff=self._backoff, answered=answered)
-        self._activity_writes.after_create(kind, wants, outcomes)
-        return [outcomes[r.ref] for r in requests]
+        relations, contacts with their Account (see :mod:`._batches`)."""
+        return self._writes.create(self._kind(kind), requests)
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         """Write the named fields; an attendee change re-relates the event (only what syncore made is undone:
         the request's ``previous`` base says what that was), a company change moves the contact's Account."""
-        kind = self._kind(kind)
-        mapping = MAPPINGS[kind]
-        prepared = prepare(mapping, self.describe, self.link_field,
-                           [(r.ref, r.record, r.fields, r.link) for r in requests])
-        self._contact_writes.before(kind, {r.ref: r.record for r in requests},
-                                    {r.ref: r.fields for r in requests}, prepared)
-        plan = self._activity_writes.before_update(kind, requests, prepared)
-        outcomes: dict[str, WriteOutcome] = {}
-        ready = []
-        ids = {r.ref: to18(r.id) for r in requests}
-        # The record after the write is the engine's record (its unnamed fields are what Salesforce has); when
-        # that guess is wrong, the echo differs in version only and the engine compares contents.
-        versions = {r.ref: content_version(mapping.represent(r.record)) for r in requests}
-        for ref, item in prepared.items():
-            if isinstance(item, WriteOutcome):
-                outcomes[ref] = item
-            elif not item[0]:
-                # Nothing the record itself stores changed (e.g. only attendees: rows): no call needed.
-                outcomes[ref] = WriteOutcome(ref=ref, id=ids[ref], version=versions[ref], warnings=item[1])
-            else:
-                ready.append((ref, ({"Id": ids[ref], **item[0]}, item[1])))
-        if ready:
-            _collections.send_in_batches(mapping.sobject, ready, outcomes, versions,
-                                         lambda batch: _collections.update(self.transport, mapping.sobject, batch),
-                                         sleep=self._sleep, backoff=self._backoff)
-        self._activity_writes.after_update(kind, plan, outcomes)
-        return [outcomes[r.ref] for r in requests]
+        return self._writes.update(self._kind(kind), requests)
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
-        mapping = MAPPINGS[self._kind(kind)]
-        outcomes: dict[str, WriteOutcome] = {}
-        ids = [to18(r.id) for r in requests]
-        for start in range(0, len(requests), MAX_WRITE_BATCH):
-            chunk = list(range(start, min(start + MAX_WRITE_BATCH, len(requests))))
-            try:
-                results = _collections.with_lock_retries(
-                    lambda idx, chunk=chunk: _collections.delete(self.transport, mapping.sobject,
-                                                                 [ids[chunk[i]] for i in idx]),
-                    len(chunk), sleep=self._sleep, backoff=self._backoff,
-                )
-            except AdapterError as exc:
-                if start == 0:
-                    raise  # nothing deleted yet: the whole call failed
-                _collections.fail_rest([r.ref for r in requests[start:]], len(chunk), exc, outcomes)
-                break
-            for i, result in zip(chunk, results, strict=True):
-                ref = requests[i].ref
-                codes = {e.get("statusCode") for e in result.get("errors") or []}
-                if result.get("success") or codes & {"ENTITY_IS_DELETED"}:
-                    # Already in the Recycle Bin counts as deleted.
-                    outcomes[ref] = WriteOutcome(ref=ref, id=ids[i])
-                else:
-                    outcomes[ref] = WriteOutcome(ref=ref, error=_collections.error_of(result, mapping.sobject))
-        return [outcomes[r.ref] for r in requests]
+        return self._writes.delete(self._kind(kind), requests)
 
     def close(self) -> None:
         session = getattr(self.transport.sf, "session", None)
@@ -454,14 +381,8 @@ class SalesforceAdapter(Adapter):
         return self._feeds[self._kind(kind)]
 
     def _with_attendees(self, kind: Kind, items: Sequence[RemoteRecord]) -> list[RemoteRecord]:
-        """With ``attendees_from_relations``: events carry the addresses of the people they relate to (one
-        query per 200 events). The version is left as it was: it never counts attendees (see represent)."""
-        spec = self.relations.spec(kind)
-        if not self.attendees_from_relations or spec is None or not items:
-            return list(items)
-        emails = self.relations.related_emails(spec, [item.id for item in items])
-        return [attrs.evolve(item, record=item.record.replace(**{spec.people_field: emails[to18(item.id)]}))
-                if emails.get(to18(item.id)) else item for item in items]
+        """With ``attendees_from_relations``: events carry their related people's addresses."""
+        return self.relations.with_attendees(kind, items) if self.attendees_from_relations else list(items)
 
     def _kind(self, kind: Kind) -> Kind:
         kind = Kind(kind)

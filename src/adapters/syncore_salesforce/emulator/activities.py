@@ -295,7 +295,7 @@ class ActivityRelations:
 
     def _promote(self, obj: SObjectDef, row: dict[str, Any], user_id: str) -> None:
         """The activity's Who or What after its row went: another Who is promoted, a What is cleared."""
-        activity_name, parent_field = RELATION_OBJECTS[obj.name]
+        _, parent_field = RELATION_OBJECTS[obj.name]
         found = self._live(row.get(parent_field))
         if found is None:
             return
