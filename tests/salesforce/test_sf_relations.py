@@ -468,3 +468,14 @@ def test_fifty_contacts_at_most_and_one_lead(emu):
     assert len(relations(emu, leads.id)) == 1
     assert any("only the first is related" in w for w in leads.warnings)
     assert emu.errors == []
+
+
+def test_a_public_mail_domain_is_never_the_own_domain_to_ignore():
+    """A user writing from a free-mail domain shares it with customers: only listed entries ignore it."""
+    from syncore_salesforce._people import IgnoreList
+
+    assert IgnoreList((), "example.com").ignores("Colleague@Sub.Example.com")
+    assert not IgnoreList((), "gmail.com").ignores("customer@gmail.com")
+    assert IgnoreList(["gmail.com"], "gmail.com").ignores("customer@gmail.com")
+    assert IgnoreList(["@partner.example", "x@y.example"]).ignores("a@partner.example")
+    assert not IgnoreList(["x@y.example"]).ignores("z@y.example")

@@ -281,6 +281,13 @@ def test_task_relations(emu, http):
     )
     resp = http.patch(url(emu, f"sobjects/TaskRelation/{rel['Id']}"), json={"IsWhat": True})
     assert resp.status_code == 400
+    # "up to 50 contacts or one lead": no lead on a task that relates contacts, no second lead
+    leads = [emu.insert("Lead", {"LastName": f"L{i}", "Company": "P"}) for i in range(2)]
+    resp = create(emu, http, "TaskRelation", {"TaskId": task, "RelationId": leads[0]})
+    assert error_code(resp) == "FIELD_INTEGRITY_EXCEPTION"
+    lead_task = created_id(create(emu, http, "Task", {"Subject": "Call the lead", "WhoId": leads[0]}))
+    resp = create(emu, http, "TaskRelation", {"TaskId": lead_task, "RelationId": leads[1]})
+    assert error_code(resp) == "FIELD_INTEGRITY_EXCEPTION"
 
 
 def test_without_shared_activities():
@@ -343,6 +350,8 @@ def test_the_lookups_the_adapter_sends(emu, http):
     assert [r["Id"] for r in query(emu, http, "SELECT Id, Name, CreatedDate FROM Account WHERE Name IN ('ACME')")] \
         == [acme]
     ev = event(emu, http, WhoId=ann)
+    (row,) = query(emu, http, f"SELECT Id, WhoId, WhatId, Who.Email FROM Event WHERE Id IN ('{ev}')")
+    assert (row["WhoId"], row["WhatId"], row["Who"]["Email"]) == (ann, None, "Ann@Customer.example")
     (row,) = query(emu, http, f"SELECT Id, EventId, RelationId, IsParent, IsInvitee, Relation.Email FROM "
                               f"EventRelation WHERE EventId IN ('{ev}') AND IsWhat = false")
     assert row["Relation"]["Email"] == "Ann@Customer.example"
