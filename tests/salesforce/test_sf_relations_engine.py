@@ -364,3 +364,40 @@ def test_an_interrupted_write_loses_no_relation_and_doubles_no_event(emu, crm_wo
     (row,) = emu.all("Event")
     assert row["WhoId"] == crm_world["ann"]
     assert people_of(emu, row["Id"]) == {crm_world["ann"], crm_world["bob"], crm_world["cy"]}
+
+
+def test_exchange_contacts_under_new_and_existing_accounts_both_ways(emu, ews, crm_world):
+    """Exchange contacts' CompanyName becomes their Account (found or made once); a Salesforce contact's
+    Account name becomes CompanyName, and a renamed Account renames it at the next sync."""
+    engine = engine_for(emu, exchange_pim(ews), make_adapter(emu))
+    ews.create_item(folder="contacts", fields={
+        "DisplayName": "Dee Dale", "GivenName": "Dee", "Surname": "Dale", "CompanyName": "ACME",
+        "EmailAddresses": {"EmailAddress1": "dee@customer.example"}})
+    ews.create_item(folder="contacts", fields={
+        "DisplayName": "Eve Eng", "GivenName": "Eve", "Surname": "Eng", "CompanyName": "Initech",
+        "EmailAddresses": {"EmailAddress1": "eve@initech.example"}})
+    ews.create_item(folder="contacts", fields={
+        "DisplayName": "Fay Fox", "GivenName": "Fay", "Surname": "Fox", "CompanyName": "initech",
+        "EmailAddresses": {"EmailAddress1": "fay@initech.example"}})
+    sync(emu, engine, Kind.CONTACT)
+    accounts = {row["Name"]: row["Id"] for row in emu.all("Account")}
+    assert sorted(accounts) == ["Acme", "Initech"]
+    by_email = {row["Email"]: row["AccountId"] for row in emu.all("Contact")}
+    assert by_email["dee@customer.example"] == crm_world["acme"]
+    assert by_email["eve@initech.example"] == by_email["fay@initech.example"] == accounts["Initech"]
+    companies = {
+        item["fields"]["Surname"]: item["fields"].get("CompanyName") for item in ews.items("contacts")
+    }
+    assert companies["Ann"] == companies["Bob"] == "Acme"  # Salesforce's contacts came with their Account
+    assert not companies.get("Cy")  # no Account, no company
+    for _ in range(2):
+        sync(emu, engine, Kind.CONTACT)
+    assert sorted(row["Name"] for row in emu.all("Account")) == ["Acme", "Initech"]
+    emu.clock.advance(600)
+    emu.update("Account", crm_world["acme"], {"Name": "Acme Holdings"})
+    sync(emu, engine, Kind.CONTACT)
+    companies = {
+        item["fields"]["Surname"]: item["fields"].get("CompanyName") for item in ews.items("contacts")
+    }
+    assert companies["Ann"] == companies["Bob"] == companies["Dale"] == "Acme Holdings"
+    assert len(emu.all("Account")) == 2
