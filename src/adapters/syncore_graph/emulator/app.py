@@ -151,6 +151,11 @@ class GraphApp:
         mailbox = self._mailbox(principal, upn)
         record.mailbox = mailbox.upn
         op, handler = handlers.route(method, rest)
+        if method in ("POST", "PATCH") and isinstance(body, dict):
+            rejected = self.faults.take(op, ("reject",), lambda f: f.params["match"](body))
+            if rejected is not None:
+                record.fault = "reject"
+                raise GraphError(rejected.status or 400, rejected.params["code"], rejected.params["message"])
         prefer = Prefer.parse(prefer_values)
         root = "/me" if upn is None else f"/users/{upn}"
         ctx = Ctx(mailbox=mailbox, prefer=prefer, params=params, body=body, headers=headers,

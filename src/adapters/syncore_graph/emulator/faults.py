@@ -39,6 +39,13 @@ class GraphFaults(Faults):
         """Answer the next ``n`` delta requests with 410 ``syncStateNotFound`` (an expired delta token)."""
         return self.add(Fault("sync_state", op, n, status=410))
 
+    def reject_items(self, match, n: int | None = None, op: str | None = None, *, status: int = 400,
+                     code: str = "ErrorInvalidRequest", message: str = "The request is invalid (injected).") -> Fault:
+        """Refuse writes (POST/PATCH, sub-requests included) whose JSON body ``match(body)`` selects, with a
+        Graph error of ``status`` / ``code``; other requests are untouched."""
+        return self.add(Fault("reject", op, n, status=status, params={"match": match, "code": code,
+                                                                      "message": message}))
+
     def expired_token(self, n: int | None = 1, op: str | None = None) -> Fault:
         """Refuse the next ``n`` requests with 401 as for an expired access token."""
         return self.add(Fault("auth", op, n, status=401))

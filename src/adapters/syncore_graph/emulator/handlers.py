@@ -203,9 +203,11 @@ def _delta(ctx: Ctx, tokens: Tokens, path: str, scope: tuple, current: Callable[
     if isinstance(resumed, DeltaState):
         if resumed.scope != scope:
             raise GraphError(410, "syncStateNotFound", "The sync state generation is not found or is expired.")
+        if resumed.query is not None:
+            ctx.query = resumed.query
         entries = since(resumed.watermark)
-        return 200, serve(ctx, tokens, PageState(entries, path, DeltaState(resumed.scope, watermark)))
-    return 200, serve(ctx, tokens, PageState(current(), path, DeltaState(scope, watermark)))
+        return 200, serve(ctx, tokens, PageState(entries, path, DeltaState(resumed.scope, watermark, ctx.query)))
+    return 200, serve(ctx, tokens, PageState(current(), path, DeltaState(scope, watermark, ctx.query)))
 
 
 def _event_delta(ctx: Ctx, tokens: Tokens) -> tuple[int, Any]:
@@ -257,7 +259,8 @@ def _event_delta(ctx: Ctx, tokens: Tokens) -> tuple[int, Any]:
 
 def _delta_from(ctx: Ctx, tokens: Tokens, path: str, state: DeltaState, since: Callable[[int], list]) -> tuple[int, Any]:
     watermark = ctx.mailbox.last_seq
-    return 200, serve(ctx, tokens, PageState(since(state.watermark), path, DeltaState(state.scope, watermark)))
+    return 200, serve(ctx, tokens, PageState(since(state.watermark), path,
+                                             DeltaState(state.scope, watermark, ctx.query)))
 
 
 def _contact_folder_id(ctx: Ctx, folder: str) -> str:

@@ -35,6 +35,8 @@ class DeltaState:
 
     scope: tuple
     watermark: int
+    #: the query options of the round's first request ("encoded into the token", event-delta)
+    query: Any = None
 
 
 @dataclass
@@ -45,6 +47,7 @@ class PageState:
     entries: list[Entry]
     path: str
     delta: DeltaState | None = None
+    query: Any = None
 
 
 @dataclass
@@ -75,6 +78,9 @@ def removed(ids: str | tuple[str, str]) -> Entry:
 def serve(ctx: Ctx, tokens: Tokens, state: PageState, offset: int = 0, *, size: int | None = None) -> dict[str, Any]:
     """The page of ``state`` at ``offset``; stores the follow-up token (nextLink) or the delta token (deltaLink)."""
     size = size or page_size(ctx)
+    if state.query is None:
+        state.query = ctx.query
+    ctx.query = state.query
     chunk = state.entries[offset : offset + size]
     values = []
     for ids, render in chunk:

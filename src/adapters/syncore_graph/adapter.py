@@ -1,0 +1,241 @@
+"""The Microsoft Graph adapter: an Outlook calendar, contacts and To Do tasks of one Microsoft 365 mailbox.
+
+Versions are change keys (events, contacts) or ETags (tasks); cursors wrap deltaLinks; links live in the
+``SyncoreLink`` extended property (events, contacts) or a linked resource (tasks). HTTP is httpx's synchronous
+client (:mod:`._client`), tokens come from msal (:mod:`._auth`), the field mapping is pure (:mod:`._mapping`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from syncore.abc import Adapter
+from syncore.models import Event, Kind, Record, Task, TaskStatus
+from syncore.remote import (
+    Capabilities,
+    ChangeSet,
+    CreateRequest,
+    DeleteRequest,
+    RemoteRecord,
+    UpdateRequest,
+    WriteOutcome,
+)
+
+from . import _read, _writes
+from ._auth import ClientCredentials, DeviceCodeSignIn, StaticToken, TokenProvider
+from ._client import GraphClient
+from ._kinds import KindPaths, to_remote
+from .options import GraphOptions, check_credentials, parse_options
+
+#: records per adapter call: five $batch requests of 20, four of them in flight at once
+CALL_BATCH = 100
+_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/")
+
+
+class GraphAdapter(Adapter):
+    """One mailbox through Microsoft Graph (the PIM side).
+
+    :param client: a :class:`~._client.GraphClient` for the mailbox (see :meth:`connect`)
+    :param timezone: the user's IANA zone (new events, all-day dates, To Do dates)
+    :param past_days: / future_days: the calendar window (moves weekly; a moved window starts a new round)
+    :param clock: "now" (tests move it)
+    """
+
+    adapter_name: ClassVar[str] = "graph"
+
+    def __init__(self, client: GraphClient, *, timezone: str = "UTC", kinds: Collection[Kind] = tuple(Kind),
+                 past_days: int = 60, future_days: int = 400,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.client = client
+        self.timezone = timezone
+        self.past_days, self.future_days = past_days, future_days
+        self.clock = clock
+        self._kinds = frozenset(Kind(k) for k in kinds)
+        self._paths: dict[Kind, KindPaths] = {}
+        self._caps = Capabilities(kinds=self._kinds, formatted_bodies=True, link_ids=True,
+                                  max_create_batch=CALL_BATCH, max_update_batch=CALL_BATCH,
+                                  max_delete_batch=CALL_BATCH, max_fetch_batch=CALL_BATCH)
+
+    # -- construction --------------------------------------------------------------------------------------
+    @classmethod
+    def connect(cls, options: GraphOptions, credentials: Mapping[str, str] | None = None, *,
+                sleep: Callable[[float], None] = time.sleep, tokens: TokenProvider | None = None,
+                **adapter_options: Any) -> GraphAdapter:
+        """An adapter from :class:`~.options.GraphOptions` and credentials (``client_secret``, or ``private_key``
+        and ``certificate``); the token cache of a device code sign-in must exist already."""
+        credentials = dict(credentials or {})
+        if tokens is None:
+            check_credentials(credentials, options.auth)
+            if options.auth == "app":
+                tokens = ClientCredentials(tenant=options.tenant, client_id=options.client_id,
+                                           client_secret=credentials.get("client_secret"),
+                                           private_key=credentials.get("private_key"),
+                                           certificate=credentials.get("certificate"),
+                                           authority_host=options.authority_host, verify=options.verify)
+            else:
+                tokens = DeviceCodeSignIn(tenant=options.tenant, client_id=options.client_id,
+                                          cache_path=options.token_cache, authority_host=options.authority_host,  # type: ignore[arg-type]
+                                          verify=options.verify, username=options.mailbox)
+        root = f"/users/{options.mailbox}" if options.auth == "app" else "/me"
+        client = GraphClient(options.graph_url, tokens, root, verify=options.verify, sleep=sleep,
+                             page_size=options.page_size)
+        return cls(client, timezone=options.timezone, kinds=options.kinds, past_days=options.past_days,
+                   future_days=options.future_days, **adapter_options)
+
+    @classmethod
+    def from_config(cls, options: Mapping[str, Any], credentials: Mapping[str, str]) -> GraphAdapter:
+        """Build from a settings file's ``options`` (see :class:`~.options.GraphOptions`) and ``credentials``."""
+        return cls.connect(parse_options(options), credentials)
+
+    @classmethod
+    def for_emulator(cls, emulator: Any, *, auth: str = "app", upn: str | None = None,
+                     token_cache: str | None = None, sleep: Callable[[float], None] = time.sleep,
+                     clock: Callable[[], datetime] | None = None, **options: Any) -> GraphAdapter:
+        """An adapter on a running :class:`~syncore_graph.emulator.GraphEmulator` through the real msal flows.
+
+        :param auth: "app" (client credentials, ``/users/{upn}``), "device_code" (a device code sign-in into
+            ``token_cache``, ``/me``) or "token" (the emulator's :meth:`issue_token`, ``/users/{upn}``)
+        :param options: further :class:`~.options.GraphOptions` fields (``timezone``, ``page_size`` ...)
+        """
+        common = {"tenant": emulator.tenant, "client_id": emulator.client_id, "graph_url": emulator.url,
+                  "authority_host": emulator.url, "verify": emulator.ca_cert_path, **options}
+        extra = {"clock": clock} if clock is not None else {}
+        if auth == "device_code":
+            settings = GraphOptions(auth="device_code", token_cache=token_cache, mailbox=upn, **common)
+            signer = DeviceCodeSignIn(tenant=emulator.tenant, client_id=emulator.client_id,
+                                      cache_path=token_cache, authority_host=emulator.url,  # type: ignore[arg-type]
+                                      verify=emulator.ca_cert_path, username=upn)
+            if not signer.cache_path.exists():
+                signer.sign_in(show=lambda message: None)
+            return cls.connect(settings, tokens=signer, sleep=sleep, **extra)
+        settings = GraphOptions(auth="app", mailbox=upn or emulator.default_upn, **common)
+        if auth == "token":
+            token = StaticToken(emulator.issue_token(upn or emulator.default_upn))
+            return cls.connect(settings, tokens=token, sleep=sleep, **extra)
+        return cls.connect(settings, {"client_secret": emulator.client_secret}, sleep=sleep, **extra)
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+    @property
+    def capabilities(self) -> Capabilities:
+        """Formatted bodies and links; up to 100 records per call, sent as $batch requests of 20."""
+        return self._caps
+
+    def paths(self, kind: Kind) -> KindPaths:
+        if kind not in self._paths:
+            if kind is Kind.TASK:
+                lists = self.client.request("GET", "/todo/lists", operation="To Do lists")
+                default = next((tl for tl in lists.get("value") or () if tl.get("wellknownListName") == "defaultList"),
+                               None)
+                container = default["id"] if default else (lists.get("value") or [{}])[0].get("id", "")
+            else:
+                container = "contacts"  # the default contact folder's well-known name
+            self._paths[kind] = KindPaths(kind, container)
+        return self._paths[kind]
+
+    def _key(self, kind: Kind) -> str:
+        return f"{self.client.root}|{kind.value}|{self.paths(kind).container}"
+
+    def window(self) -> tuple[datetime, datetime]:
+        """The calendarView window: whole weeks (Monday 00:00 UTC), so it moves once a week, not every sync."""
+        today = self.clock().astimezone(UTC).date()
+        start = today - timedelta(days=self.past_days)
+        start -= timedelta(days=start.weekday())
+        end = today + timedelta(days=self.future_days)
+        end += timedelta(days=(7 - end.weekday()) % 7)
+        as_instant = lambda day: datetime(day.year, day.month, day.day, tzinfo=UTC)  # noqa: E731
+        return as_instant(start), as_instant(end)
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def changes(self, kind: Kind, cursor: str) -> ChangeSet:
+        """The delta round since ``cursor``; a moved window starts a new round over the new window."""
+        stored_window, link = _read.decode_cursor(cursor, self._key(kind))
+        if kind is Kind.EVENT:
+            window = self.window()
+            if stored_window != (window[0].isoformat(), window[1].isoformat()):
+                return self._round(kind, None, window, complete=False)
+        return self._round(kind, link, self.window() if kind is Kind.EVENT else None, complete=False)
+
+    def full_scan(self, kind: Kind) -> ChangeSet:
+        """A new delta round: everything in scope (events: in the window), with links, and a cursor."""
+        return self._round(kind, None, self.window() if kind is Kind.EVENT else None, complete=True)
+
+    def _round(self, kind: Kind, link: str | None, window: tuple[datetime, datetime] | None, *,
+               complete: bool) -> ChangeSet:
+        paths = self.paths(kind)
+        if link is None:
+            params = _read.window_params(window) if window else (
+                {"$expand": "linkedResources"} if kind is Kind.TASK else {})
+            entries, delta_link = _read.read_round(self.client, paths.delta, params, kind)
+        else:
+            entries, delta_link = _read.read_round(self.client, link, None, kind)
+        links = _read.links_in_scope(self.client, paths, window) if complete and kind is not Kind.TASK else None
+        records, removed, unsupported, partial = _read.split(kind, entries, self.timezone, links)
+        deletions = removed
+        if kind is Kind.EVENT and removed:
+            found, deletions, odd = _read.resolve_removed(self.client, paths, removed, self.timezone)
+            records, unsupported = records + found, unsupported + odd
+        cursor = _read.encode_cursor(self._key(kind), window, delta_link)
+        if complete:
+            read = self.fetch(kind, [i for i, _ in partial]) if partial else {}
+            return ChangeSet(upserts=tuple(records) + tuple(read.values()), unsupported=tuple(unsupported),
+                             cursor=cursor, complete=True)
+        return ChangeSet(upserts=tuple(records), deletions=tuple(deletions), unsupported=tuple(unsupported),
+                         unread=tuple(partial), cursor=cursor)
+
+    def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
+        """Items by id ($batch GETs of 20, with links); missing ids and recurring series are left out."""
+        wanted = [i for i in dict.fromkeys(ids) if self.is_native_id(kind, i)]
+        if not wanted:
+            return {}
+        found = _read.fetch_items(self.client, self.paths(kind), wanted)
+        records, _, _, _ = _read.split(kind, found, self.timezone)
+        return {record.id: record for record in records}
+
+    def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
+        """Items whose link is one of ``links`` (one filtered GET per link, 20 per $batch; tasks: one listing)."""
+        wanted = sorted(set(links))
+        if not wanted:
+            return {}
+        found = _read.find_by_link(self.client, self.paths(kind), wanted)
+        out = {}
+        for link, item in found.items():
+            if _read.split(kind, {item["id"]: item}, self.timezone)[2]:
+                continue  # a recurring series is not a copy we made
+            out[link] = to_remote(kind, item, self.timezone, link)
+        return out
+
+    def is_native_id(self, kind: Kind, value: str) -> bool:
+        """Graph ids: base64 (URL-safe or standard) of at least 16 characters."""
+        return isinstance(value, str) and 16 <= len(value) <= 512 and set(value) <= _ID_CHARS
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
+        """POSTs in $batch; event creates are idempotent (transactionId); attendees are never written."""
+        return _writes.create(self.client, self.paths(kind), requests, self.timezone) if requests else []
+
+    def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
+        """PATCHes of the named fields with If-Match on ``base_version``; stale ones are VersionMismatch."""
+        return _writes.update(self.client, self.paths(kind), requests, self.timezone) if requests else []
+
+    def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
+        """DELETEs in $batch; an item already gone is NotFound (done, for the engine)."""
+        return _writes.delete(self.client, self.paths(kind), requests) if requests else []
+
+    def represent(self, record: Record) -> Record:
+        """To Do tasks cannot be private, and keep a completion time only while completed."""
+        if isinstance(record, Task):
+            changes: dict[str, Any] = {}
+            if record.private:
+                changes["private"] = False
+            if record.completed_at is not None and record.status is not TaskStatus.COMPLETED:
+                changes["completed_at"] = None
+            return record.replace(**changes) if changes else record
+        if isinstance(record, Event):
+            return record
+        return record
+
+    def close(self) -> None:
+        self.client.close()
