@@ -67,7 +67,8 @@ def check_item_body(value: Any) -> dict[str, str]:
     """An itemBody ``{contentType, content}``; contentType is ``text`` or ``html``."""
     if not isinstance(value, dict):
         raise bad_request("The property 'body' must be an itemBody object.", "RequestBodyRead")
-    kind = value.get("contentType", "text")
+    # bodyType is matched case-insensitively: Microsoft's own samples send "HTML" and "Text"
+    kind = str(value.get("contentType", "text")).lower()
     if kind not in BODY_TYPES:
         raise bad_enum(kind, "bodyType")
     content = value.get("content") or ""

@@ -34,7 +34,7 @@ from .common import Ctx
 from .errors import GraphError, malformed_id, not_found
 from .ids import well_formed
 from .mailbox import Item
-from .odata import parse_query
+from .odata import parse_query, select
 from .paging import DeltaState, PageState, Tokens, continuation, removed, serve
 from .times import parse_query_instant
 from .translate import translate
@@ -123,8 +123,8 @@ def _item_ops(method: str, kind: str, item_id: str) -> tuple[str, Handler]:
         ctx.query = parse_query(ctx.params, allow={"$select", "$expand"})
         target = _lookup(ctx, kind, item_id)
         if isinstance(target, events.Occurrence):
-            return 200, events.render(ctx, target.master, target.start)
-        return 200, module.render(ctx, target)
+            return 200, select(events.render(ctx, target.master, target.start), ctx.query.select)
+        return 200, select(module.render(ctx, target), ctx.query.select)
 
     def patch(ctx: Ctx, tokens: Tokens) -> tuple[int, Any]:
         return module.update(ctx, _lookup(ctx, kind, item_id))

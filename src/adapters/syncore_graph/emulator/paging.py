@@ -20,6 +20,7 @@ from typing import Any
 
 from .common import Ctx
 from .errors import GraphError
+from .odata import select
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
@@ -88,6 +89,8 @@ def serve(ctx: Ctx, tokens: Tokens, state: PageState, offset: int = 0, *, size: 
         if rendered is None:
             item_id = ids if isinstance(ids, str) else ids[1 if ctx.immutable else 0]
             rendered = {"id": item_id, "@removed": {"reason": "deleted"}}
+        else:
+            rendered = select(rendered, ctx.query.select)
         values.append(rendered)
     offset += len(chunk)
     url = f"{ctx.base_url}/v1.0{state.path}"
