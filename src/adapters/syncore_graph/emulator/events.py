@@ -326,13 +326,15 @@ def view(ctx: Ctx, window_start: datetime, window_end: datetime) -> list[tuple[s
     """
     shown = []
     for item in ctx.mailbox.live("event"):
+        if item.master is not None:
+            continue  # exceptions are shown by their series, in place of their occurrence
         if event_type(item) == "seriesMaster":
             shown.extend(series_in_window(ctx, item, window_start, window_end))
             continue
         start, end = span_utc(item)
         if start < window_end and end > window_start:
             shown.append((item.immutable_id, item, None))
-    return shown
+    return sorted(shown, key=lambda entry: entry[2] or span_utc(entry[1])[0])
 
 
 def series_in_window(ctx: Ctx, master: Item, window_start: datetime, window_end: datetime,

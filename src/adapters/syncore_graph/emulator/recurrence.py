@@ -87,7 +87,7 @@ def original_starts(recurrence: dict[str, Any], first_start: datetime, zone_name
         options["until"] = datetime(end.year, end.month, end.day, 23, 59, 59)
     limit = min(until, first_start + HORIZON)
     starts = []
-    for wall in rrule.rrule(**options):
+    for wall in rrule.rrule(freq, **options):
         instant = wall.replace(tzinfo=tz).astimezone(UTC)
         if instant >= limit:
             break
