@@ -133,7 +133,7 @@ class ClientCredentials:
         # msal answers from its cache until expiry; a token Graph refused must leave the cache
         with self._lock:
             cache = self._app.token_cache
-            for entry in cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+            for entry in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
                 cache.remove_at(entry)
 
 
@@ -200,5 +200,5 @@ class DeviceCodeSignIn:
     def invalidate(self) -> None:
         cache = self._cache
         with self._lock:
-            for entry in cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+            for entry in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
                 cache.remove_at(entry)
