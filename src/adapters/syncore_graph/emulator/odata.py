@@ -106,8 +106,8 @@ def parse_query(params: dict[str, str], *, allow: set[str]) -> Query:
 
 
 def select(resource: dict, names: list[str] | None) -> dict:
-    """Keep only selected properties (plus ids and annotations, which Graph always returns)."""
+    """Keep only selected properties (plus ids, annotations and what $expand asked for, which Graph returns)."""
     if not names:
         return resource
-    wanted = {n.lower() for n in names} | {"id"}
+    wanted = {n.lower() for n in names} | {"id", "singlevalueextendedproperties", "linkedresources"}
     return {k: v for k, v in resource.items() if k.startswith("@") or k.lower() in wanted}
