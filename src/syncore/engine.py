@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
@@ -13,11 +12,11 @@ from .executor import Executor
 from .locking import ProfileLock
 from .models import Kind, Side
 from .plan import Operation, Plan
-from .planner import Planner
+from .planning import PlanWriter, build_plan, rules_for
 from .remote import fetch_in_batches
 from .results import EventType, SyncEvent, SyncResult
 from .settings import SyncSettings
-from .state_types import Action, HistoryEntry, PendingCategory, PendingItem
+from .state_types import HistoryEntry, PendingCategory, PendingItem
 from .timezones import UTC, to_utc
 
 
@@ -113,9 +112,8 @@ class SyncEngine:
         kind = self._check_kind(kind)
         self._emit(SyncEvent(type=EventType.STARTED, kind=kind, profile=self.settings.profile,
                              message=f"{kind.value} sync started"))
-        planner = Planner(kind=kind, adapters=self.adapters, state=self.state, settings=self.settings,
+        return build_plan(kind=kind, adapters=self.adapters, state=self.state, settings=self.settings,
                           now=self.now(), emit=self._emit, heartbeat=self._lock.renew)
-        return planner.build()
 
     # -- apply ---------------------------------------------------------------------------------------------
     def apply(self, plan: Plan, *, force: bool = False, recheck: bool = True) -> SyncResult:
@@ -152,7 +150,8 @@ class SyncEngine:
         started = self.now()
         result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=kind, started_at=started,
                             finished_at=started, warnings=list(plan.warnings))
-        self._apply_resolutions(plan)
+        # conflicts resolved at review: their pairs' merges run again with the chosen winners
+        PlanWriter(plan, rules_for(kind, self.adapters, self.settings, started), self._emit).apply_resolutions()
         skipped: list[tuple[Operation, str, PendingCategory]] = [
             (op, "excluded at review", PendingCategory.EXCLUDED) for op in plan.operations if op.excluded
         ]
@@ -201,45 +200,6 @@ class SyncEngine:
                 if item is None or (item.version is not None and item.version != op.source_version):
                     stale.add(op.op_id)
         return stale
-
-    def _apply_resolutions(self, plan: Plan) -> None:
-        pairs = {pair.pair_id: pair for pair in plan.pairs}
-        for conflict in plan.conflicts:
-            if conflict.resolution is None or conflict.applied:
-                continue
-            pair = pairs[conflict.pair_id]
-            winner = conflict.resolution
-            loser = winner.other
-            value = conflict.pim_value if winner is Side.PIM else conflict.crm_value
-            if conflict.field == "*":
-                loser_now = conflict.crm_value if winner is Side.PIM else conflict.pim_value
-                new_base, fields = value, frozenset(value.changed_fields(loser_now))
-            else:
-                new_base, fields = pair.base.replace(**{conflict.field: value}), frozenset({conflict.field})
-            conflict.applied = True
-            if not self.settings.for_kind(plan.kind).may("update", loser) or not fields:
-                continue
-            existing = [op for op in plan.operations
-                        if op.pair_id == pair.pair_id and op.target is loser and op.action is Action.UPDATE]
-            if existing:
-                existing[0].fields = existing[0].fields | fields
-                existing[0].record = new_base
-            else:
-                plan.operations.append(Operation(
-                    op_id=uuid.uuid4().hex[:12], target=loser, action=Action.UPDATE, pair_id=pair.pair_id,
-                    target_id=pair.pim_id if loser is Side.PIM else pair.crm_id,
-                    base_version=pair.pim_version if loser is Side.PIM else pair.crm_version,
-                    source_side=winner, source_id=pair.pim_id if winner is Side.PIM else pair.crm_id,
-                    source_version=None, record=new_base, fields=fields,
-                    reason=f"conflict resolved at review: {winner.value.upper()} wins",
-                ))
-            pair.base = new_base
-            if conflict.field == "body" or conflict.field == "notes":
-                pair.pim_body = None
-            pair.conflicts = pair.conflicts - {conflict.field}
-            pair.keep_pending_conflict = any(
-                c.resolution is None for c in plan.conflicts if c.pair_id == pair.pair_id
-            )
 
     # -- maintenance ---------------------------------------------------------------------------------------
     def rebuild(self, kind: Kind) -> None:

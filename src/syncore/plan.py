@@ -7,17 +7,21 @@ conflicts resolved, and the plan saved to JSON and loaded back before :meth:`Syn
 
 from __future__ import annotations
 
+import functools
 import json
+import typing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._converters import make_converter, structure_tagged, unstructure_tagged
 from ._files import write_private_text
 from .errors import ConfigurationError
+from .merge import MergeInput
 from .models import Body, Kind, Record, Side
 from .state_types import Action, PendingCategory
 
@@ -95,6 +99,17 @@ class PairPlan:
     #: itself is never lost and the merge is simply redone next time
     found_base: Record | None = None
     found_two_way: frozenset[str] = frozenset()
+    #: what the pair's merge ran on, kept while one of its conflicts is listed: a resolution at review re-runs
+    #: that merge when the plan is applied
+    merge_input: MergeInput | None = None
+
+    def id_on(self, side: Side) -> str | None:
+        """The pair's native id on ``side`` (None until a create there succeeds)."""
+        return self.pim_id if side is Side.PIM else self.crm_id
+
+    def version_on(self, side: Side) -> str | None:
+        """The version read on ``side`` this sync (or stored with the pair)."""
+        return self.pim_version if side is Side.PIM else self.crm_version
 
 
 @attrs.define(kw_only=True)
@@ -206,7 +221,8 @@ class Plan:
     # -- JSON ----------------------------------------------------------------------------------------------
     def to_json(self) -> str:
         """The plan as a JSON document (records, field values and all)."""
-        return json.dumps(_plan_converter().unstructure(self), indent=1, ensure_ascii=False)
+        data = {"format": PLAN_FORMAT, **_plan_converter(self.kind).unstructure(self)}
+        return json.dumps(data, indent=1, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
@@ -219,9 +235,11 @@ class Plan:
             if not isinstance(data, dict):
                 raise ValueError("expected a JSON object")
             if data.get("format") != PLAN_FORMAT:
-                raise ValueError(f"unsupported plan format {data.get('format')!r}")
-            return _plan_converter().structure(data, Plan)
-        except (ValueError, KeyError, TypeError, cattrs.BaseValidationError) as exc:
+                raise ValueError(f"unsupported plan format {data.get('format')!r} (this syncore writes "
+                                 f"{PLAN_FORMAT}); make a new plan")
+            data = {key: value for key, value in data.items() if key != "format"}
+            return _plan_converter(Kind(data.get("kind"))).structure(data, Plan)
+        except (ValueError, KeyError, TypeError, AttributeError, cattrs.BaseValidationError) as exc:
             raise ConfigurationError(f"not a valid syncore plan file: {exc}", key="plan") from exc
 
     def save(self, path: str | Path) -> None:
@@ -235,132 +253,54 @@ class Plan:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
-def _field_type(kind: Kind, field: str) -> Any:
+def _value_type(kind: Kind, field: str) -> Any:
+    """The type of a value that stands for a record field (a field change, a conflict's two sides)."""
+    if field == "*":
+        return Record  # a whole-record conflict carries both records
     record_type = kind.record_type
     attrs.resolve_types(record_type)
     return attrs.fields_dict(record_type)[field].type
 
 
-_CONVERTER: cattrs.Converter | None = None
+def _typed_values(conv: cattrs.Converter, kind: Kind, cls: type, names: tuple[str, ...]) -> Any:
+    generated = make_dict_structure_fn(cls, conv)  # the other attributes as cattrs derives them
+
+    def structure(data: dict[str, Any], _: Any) -> Any:
+        field = data["field"]
+        typed = {name: None if data[name] is None else conv.structure(data[name], _value_type(kind, field))
+                 for name in names}
+        return generated({**data, **typed}, cls)  # (values typed Any pass through unchanged)
+
+    return structure
 
 
-def _plan_converter() -> cattrs.Converter:
-    global _CONVERTER
-    if _CONVERTER is not None:
-        return _CONVERTER
+def _derived_changes(op: Operation) -> Operation:
+    return attrs.evolve(op, changes=()) if op.action is Action.CREATE and op.record is not None else op
+
+
+@functools.cache
+def _plan_converter(kind: Kind) -> cattrs.Converter:
+    """The plan's JSON form, derived by cattrs from the attrs classes above (a new field is one edit there).
+
+    Two conventions on top of :func:`~syncore._converters.make_converter`: a record is tagged with its kind,
+    and a value that stands for a record field (typed ``Any`` above) is structured as that field of ``kind``.
+    """
     conv = make_converter()
     records = make_converter()  # record contents; ``conv`` adds the kind tag around them
     conv.register_unstructure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, Record), lambda record: unstructure_tagged(record, records)
     )
     conv.register_structure_hook(Record, lambda data, _: structure_tagged(data, records))
-    conv.register_unstructure_hook(frozenset, sorted)
-
-    def unstructure_plan(plan: Plan) -> dict[str, Any]:
-        kind = plan.kind
-        data = {
-            "format": PLAN_FORMAT,
-            "plan_id": plan.plan_id,
-            "profile": plan.profile,
-            "kind": kind.value,
-            "created_at": conv.unstructure(plan.created_at),
-            "operations": [_unstructure_op(op) for op in plan.operations],
-            "pairs": [_unstructure_pair(pair) for pair in plan.pairs],
-            "conflicts": [
-                {
-                    "conflict_id": c.conflict_id,
-                    "pair_id": c.pair_id,
-                    "field": c.field,
-                    "pim_value": conv.unstructure(c.pim_value),
-                    "crm_value": conv.unstructure(c.crm_value),
-                    "resolution": c.resolution.value if c.resolution else None,
-                    "reason": c.reason,
-                    "applied": c.applied,
-                }
-                for c in plan.conflicts
-            ],
-            "skipped": [conv.unstructure(skip) for skip in plan.skipped],
-            "safety": list(plan.safety),
-            "cursors": {side.value: cursor for side, cursor in plan.cursors.items()},
-            "from_generation": plan.from_generation,
-            "totals": {side.value: total for side, total in plan.totals.items()},
-            "warnings": list(plan.warnings),
-            "clear_pending": [[side.value, native_id] for side, native_id in plan.clear_pending],
-            "intents_done": list(plan.intents_done),
-        }
-        return data
-
-    def _unstructure_op(op: Operation) -> dict[str, Any]:
-        data = {f.alias: conv.unstructure(getattr(op, f.name)) for f in attrs.fields(Operation) if f.alias != "changes"}
-        data["changes"] = [
-            {"field": ch.field, "old": conv.unstructure(ch.old), "new": conv.unstructure(ch.new)} for ch in op.changes
-        ]
-        return data
-
-    def _unstructure_pair(pair: PairPlan) -> dict[str, Any]:
-        return {f.name: conv.unstructure(getattr(pair, f.name)) for f in attrs.fields(PairPlan)}
-
-    def structure_plan(data: dict[str, Any], _: Any) -> Plan:
-        kind = Kind(data["kind"])
-
-        def value(field: str, raw: Any) -> Any:
-            if raw is None:
-                return None
-            if field == "*":  # a whole-record conflict carries both records
-                return structure_tagged(raw, records)
-            return conv.structure(raw, _field_type(kind, field))
-
-        operations = []
-        for raw in data["operations"]:
-            changes = tuple(
-                FieldChange(field=ch["field"], old=value(ch["field"], ch["old"]), new=value(ch["field"], ch["new"]))
-                for ch in raw["changes"]
-            )
-            fields = {f.alias: conv.structure(raw[f.alias], f.type) for f in attrs.fields(Operation)
-                      if f.alias != "changes"}
-            operation = Operation(**fields, changes=changes)
-            if operation.action is Action.CREATE and operation.record is not None:
-                operation = attrs.evolve(operation, changes=())  # derived from the record, as when planned
-            operations.append(operation)
-        pairs = [
-            PairPlan(**{f.name: conv.structure(raw[f.name], f.type) for f in attrs.fields(PairPlan)})
-            for raw in data["pairs"]
-        ]
-        conflicts = [
-            Conflict(
-                conflict_id=raw["conflict_id"],
-                pair_id=raw["pair_id"],
-                field=raw["field"],
-                pim_value=value(raw["field"], raw["pim_value"]),
-                crm_value=value(raw["field"], raw["crm_value"]),
-                resolution=Side(raw["resolution"]) if raw["resolution"] else None,
-                reason=raw["reason"],
-                applied=raw["applied"],
-            )
-            for raw in data["conflicts"]
-        ]
-        return Plan(
-            plan_id=data["plan_id"],
-            profile=data["profile"],
-            kind=kind,
-            created_at=conv.structure(data["created_at"], datetime),
-            operations=operations,
-            pairs=pairs,
-            conflicts=conflicts,
-            skipped=[conv.structure(raw, Skip) for raw in data["skipped"]],
-            safety=list(data["safety"]),
-            cursors={Side(side): cursor for side, cursor in data["cursors"].items()},
-            from_generation=int(data["from_generation"]),
-            totals={Side(side): total for side, total in data["totals"].items()},
-            warnings=list(data["warnings"]),
-            clear_pending=[(Side(side), native_id) for side, native_id in data["clear_pending"]],
-            intents_done=list(data["intents_done"]),
-        )
-
-    attrs.resolve_types(Operation)
-    attrs.resolve_types(PairPlan)
-    attrs.resolve_types(Skip)
-    conv.register_unstructure_hook(Plan, unstructure_plan)
-    conv.register_structure_hook(Plan, structure_plan)
-    _CONVERTER = conv
+    conv.register_unstructure_hook_func(lambda cls: cls is frozenset or typing.get_origin(cls) is frozenset, sorted)
+    for cls in (Operation, PairPlan, Skip, Plan):
+        attrs.resolve_types(cls)
+    conv.register_structure_hook(FieldChange, _typed_values(conv, kind, FieldChange, ("old", "new")))
+    # An operation's changes are written under their public name, a create's derived ones included (so the file
+    # shows them); read back, a create derives them again instead of keeping a copy.
+    unstructure_op = make_dict_unstructure_fn(Operation, conv, _changes=override(rename="changes"))
+    structure_op = make_dict_structure_fn(Operation, conv, _changes=override(rename="changes"))
+    conv.register_unstructure_hook(Operation, lambda op: {**unstructure_op(op), "changes": conv.unstructure(
+        op.changes, tuple[FieldChange, ...])})
+    conv.register_structure_hook(Operation, lambda data, cls: _derived_changes(structure_op(data, cls)))
+    conv.register_structure_hook(Conflict, _typed_values(conv, kind, Conflict, ("pim_value", "crm_value")))
     return conv

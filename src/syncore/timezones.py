@@ -157,6 +157,13 @@ def windows_to_iana(windows_name: str) -> str:
         ) from None
 
 
+def windows_zone_names() -> list[str]:
+    """Every Windows zone id in the CLDR table, sorted (what Windows lists as its time zones)."""
+    from tzlocal.windows_tz import win_tz
+
+    return sorted(win_tz)
+
+
 def iana_to_windows(iana_name: str) -> str:
     """Map an IANA zone name to its Windows zone id using the CLDR table (aliases resolved)."""
     from tzlocal.windows_tz import tz_win

@@ -257,3 +257,20 @@ def test_an_emulator_may_answer_with_its_own_date(emu):
         default = session.get(f"{emu.server.url}/echo")
     assert response.headers["Date"] == "Tue, 24 Nov 2026 15:10:00 GMT"
     assert default.headers["Date"].endswith(" GMT") and default.headers["Date"] != response.headers["Date"]
+
+
+def test_a_lost_reply_armed_while_the_request_runs_applies_to_that_request(emu):
+    """A test can aim the fault at one request by arming it from inside the request's processing."""
+    original = emu.app
+
+    def arming(request: HttpRequest) -> HttpReply | None:
+        if request.path == "/store/target":
+            emu.faults.lose_replies(1, op="store")
+        return original(request)
+
+    with LoopbackServer(arming) as server, requests.Session() as session:
+        assert session.post(f"{server.url}/store/before", data=b"1").status_code == 201
+        with pytest.raises(requests.ConnectionError):
+            session.post(f"{server.url}/store/target", data=b"2")
+        assert session.post(f"{server.url}/store/after", data=b"3").status_code == 201
+    assert emu.data == {"/store/before": b"1", "/store/target": b"2", "/store/after": b"3"}

@@ -47,7 +47,8 @@ def _writes(result):
 def test_first_sync_matches_then_syncs_both_ways_and_deletes(emu, pim, crm):
     start, end = _at(4, 9)
     shared = emu.create_item(folder="calendar", fields={"Subject": "Kick-off", "Start": start, "End": end})
-    crm_shared = crm.put(Event(subject="Kick-off", start=start, end=end))
+    # Exchange gives a new appointment the mailbox's default reminder (15 minutes): the same event, in step.
+    crm_shared = crm.put(Event(subject="Kick-off", start=start, end=end, reminder_minutes=15))
     s2, e2 = _at(5, 10)
     pim_only = emu.create_item(folder="calendar", fields={"Subject": "Dentist", "Start": s2, "End": e2,
                                                           "Body": ("HTML", "<p><b>bring</b> card</p>")})
@@ -174,7 +175,7 @@ def test_throttled_sync_stops_cleanly_and_the_next_one_finishes_without_duplicat
         crm.put(Event(subject=f"CRM {day}", start=start, end=end))
     engine = _engine(pim, crm)
     pim.folder(Kind.EVENT)
-    emu.faults.http_error(429, retry_after=5, count=None, operation="CreateItem")
+    emu.faults.http_error(429, retry_after=5, n=None, op="CreateItem")
     result = engine.sync(Kind.EVENT)
     assert result.stopped and "429" in result.stopped and sleeps == [5.0]
     assert emu.items("calendar") == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
-from syncore.models import Contact, Kind, Side, Task, TaskPriority, TaskStatus
+from syncore.models import Contact, Event, Kind, Side, Task, TaskPriority, TaskStatus
 from syncore.state_types import Action
 from syncore.testing import MemoryAdapter
 
@@ -70,3 +70,30 @@ def test_task_completion_travels_both_ways(emu, make_adapter):
     engine.sync(Kind.TASK)
     assert not _writes(engine.sync(Kind.TASK)), "no ping-pong over the server-set completion time"
     assert isinstance(pim.fetch(Kind.TASK, [item])[item].record, Task)
+
+
+def test_first_sync_against_items_the_server_filled_in_sees_no_change_after(emu, make_adapter):
+    # Items made by another client carry what Exchange fills in itself: the mailbox's default reminder (15
+    # minutes) on appointments, a DisplayName and CompleteName on contacts, zones, durations. The adapter
+    # maps what it syncs and ignores the rest, so the copies it makes agree with what it reads next time.
+    pim = make_adapter()
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=True, clock=lambda: NOW)
+    start = datetime(2031, 3, 4, 9, tzinfo=UTC)
+    emu.create_item(folder="calendar", fields={"Subject": "Defaults", "Start": start,
+                                               "End": start.replace(hour=10)})
+    emu.create_item(folder="contacts", fields={"GivenName": "Ann", "Surname": "Lee"})  # no DisplayName
+    emu.create_item(folder="tasks", fields={"Subject": "Call back"})
+    engine = _engine(pim, crm)
+    for kind in Kind:
+        first = engine.sync(kind)
+        assert first.ok, first.errors
+        assert _writes(first) == {(Side.CRM, Action.CREATE): 1}, kind
+        assert not _writes(engine.sync(kind)), kind
+    (event,) = crm.records(Kind.EVENT).values()
+    assert event.reminder_minutes == 15  # Exchange's reminder is real: Outlook shows it
+    # and a record the CRM gave no reminder keeps none in Exchange (ReminderIsSet is written as false)
+    crm.put(Event(subject="No reminder", start=start.replace(day=5), end=start.replace(day=5, hour=10)))
+    assert _writes(engine.sync(Kind.EVENT)) == {(Side.PIM, Action.CREATE): 1}
+    assert not _writes(engine.sync(Kind.EVENT))
+    (created,) = [i for i in emu.items("calendar") if i["fields"]["Subject"] == "No reminder"]
+    assert created["fields"]["ReminderIsSet"] == "false"

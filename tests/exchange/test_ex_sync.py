@@ -80,7 +80,7 @@ def test_interrupted_feed_returns_no_cursor_and_replays(emu, adapter):
     scan = adapter.full_scan(Kind.TASK)
     for i in range(3):
         emu.create_item(folder="tasks", fields={"Subject": f"t{i}"})
-    emu.faults.message_error("ErrorMailboxMoveInProgress", operation="GetItem")
+    emu.faults.message_error("ErrorMailboxMoveInProgress", op="GetItem")
     with pytest.raises(AdapterError):
         read_unread(adapter, Kind.TASK, adapter.changes(Kind.TASK, scan.cursor))  # GetItem fails
     # the stored cursor is still the old one: the next run sees the same three changes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from exchangelib import EWSDate, EWSTimeZone
 from exchangelib.recurrence import Recurrence, WeeklyPattern
 from lxml import etree
@@ -72,7 +73,7 @@ def test_irresolvable_conflict_aborting_the_batch_loses_no_other_result(emu, ada
     outcomes = _create(adapter, Kind.CONTACT, 4)
     requests = _title_requests(adapter, outcomes)
     # the server keeps answering item 1 with ErrorIrresolvableConflict; exchangelib raises it for the whole call
-    emu.faults.item_error("ErrorIrresolvableConflict", item_ids=[outcomes[1].id], operation="UpdateItem")
+    emu.faults.item_error("ErrorIrresolvableConflict", item_ids=[outcomes[1].id], op="UpdateItem")
     emu.reset_log()
     results = adapter.update(Kind.CONTACT, requests)
     assert [r.ok for r in results] == [True, False, True, True]
@@ -88,7 +89,7 @@ def test_irresolvable_conflict_aborting_the_batch_loses_no_other_result(emu, ada
 def test_spurious_conflict_is_retried_alone_and_succeeds(emu, adapter):
     outcomes = _create(adapter, Kind.CONTACT, 3)
     requests = _title_requests(adapter, outcomes)
-    emu.faults.item_error("ErrorIrresolvableConflict", item_ids=[outcomes[1].id], operation="UpdateItem", count=1)
+    emu.faults.item_error("ErrorIrresolvableConflict", item_ids=[outcomes[1].id], op="UpdateItem", n=1)
     results = adapter.update(Kind.CONTACT, requests)
     assert all(r.ok for r in results)
     assert [emu.get_item(o.id)["fields"]["JobTitle"] for o in outcomes] == ["T0", "T1", "T2"]
@@ -96,7 +97,7 @@ def test_spurious_conflict_is_retried_alone_and_succeeds(emu, adapter):
 
 
 def test_per_item_create_errors_and_missing_items(emu, adapter):
-    emu.faults.item_error("ErrorItemSave", subjects=["Follow up 1"], operation="CreateItem")
+    emu.faults.item_error("ErrorItemSave", subjects=["Follow up 1"], op="CreateItem")
     results = adapter.create(Kind.TASK, [CreateRequest(ref=str(i), record=sample_record(Kind.TASK, i, now=NOW))
                                          for i in range(3)])
     assert [r.ok for r in results] == [True, False, True]
@@ -113,20 +114,24 @@ def test_per_item_create_errors_and_missing_items(emu, adapter):
 
 def test_fetch_leaves_out_items_the_server_reports_missing(emu, adapter):
     outcomes = _create(adapter, Kind.EVENT, 2)
-    emu.faults.item_error("ErrorItemNotFound", item_ids=[outcomes[0].id], operation="GetItem", count=1)
+    emu.faults.item_error("ErrorItemNotFound", item_ids=[outcomes[0].id], op="GetItem", n=1)
     assert set(adapter.fetch(Kind.EVENT, [o.id for o in outcomes])) == {outcomes[1].id}
 
 
-def test_aborted_create_is_recovered_through_links_without_duplicates(emu, adapter):
-    # ErrorInvalidPropertySet is raised by exchangelib (not returned): the call aborts after the server has
-    # created the other items. The links tell which ones exist; nothing is created twice.
-    emu.faults.item_error("ErrorInvalidPropertySet", subjects=["Meeting 1"], operation="CreateItem", count=1)
+@pytest.mark.parametrize("code", ["ErrorInvalidPropertySet", "ErrorSomethingExchangeAddsNextYear"])
+def test_a_refused_item_fails_only_its_own_create(emu, adapter, code):
+    # exchangelib raises ErrorInvalidPropertySet, and any code it does not know, for the whole call although
+    # the server created the other items; the adapter keeps every item's own answer.
+    emu.faults.item_error(code, subjects=["Meeting 1"], op="CreateItem", n=1)
     results = adapter.create(Kind.EVENT, [CreateRequest(ref=str(i), record=sample_record(Kind.EVENT, i, now=NOW),
                                                         link=f"L{i}") for i in range(3)])
-    assert all(r.ok for r in results)
+    assert [r.ok for r in results] == [True, False, True]
+    assert isinstance(results[1].error, RecordRejected) and results[1].error.code == code
+    assert "'Meeting 1'" in str(results[1].error)  # named by its subject
     items = emu.items("calendar")
-    assert sorted(i["fields"]["Subject"] for i in items) == ["Meeting 0", "Meeting 1", "Meeting 2"]
-    assert {r.id for r in results} == {i["id"] for i in items}
+    assert sorted(i["fields"]["Subject"] for i in items) == ["Meeting 0", "Meeting 2"]
+    assert {results[0].id, results[2].id} == {i["id"] for i in items}
+    assert emu.count("CreateItem") == 1
 
 
 def test_find_by_link_is_one_finditem_restricted_on_the_link_property(emu, adapter):
@@ -221,17 +226,18 @@ def test_contact_update_batch_is_one_updateitem_and_a_stale_key_is_a_mismatch_fo
     assert [u.item_count for u in emu.requests if u.operation == "UpdateItem"] == [4] and get.item_count == 1
 
 
-def test_batch_aborted_by_another_per_item_error_loses_no_result(emu, adapter):
+@pytest.mark.parametrize("code", ["ErrorInvalidPropertySet", "ErrorSomethingExchangeAddsNextYear"])
+def test_another_per_item_update_error_fails_only_that_record(emu, adapter, code):
     outcomes = _create(adapter, Kind.CONTACT, 3)
     requests = _title_requests(adapter, outcomes)
-    # exchangelib raises ErrorInvalidPropertySet for the whole call: the batch is re-read, item 1 retried alone
-    emu.faults.item_error("ErrorInvalidPropertySet", item_ids=[outcomes[1].id], operation="UpdateItem", count=1)
+    # exchangelib would raise these for the whole call, hiding the two items the server saved
+    emu.faults.item_error(code, item_ids=[outcomes[1].id], op="UpdateItem", n=1)
     emu.reset_log()
     results = adapter.update(Kind.CONTACT, requests)
-    assert all(r.ok for r in results)
-    assert [emu.get_item(o.id)["fields"]["JobTitle"] for o in outcomes] == ["T0", "T1", "T2"]
-    assert [r.version for r in results] == [emu.get_item(o.id)["changekey"] for o in outcomes]
-    assert [u.item_count for u in emu.requests if u.operation == "UpdateItem"] == [3, 1]
+    assert [r.ok for r in results] == [True, False, True] and results[1].error.code == code
+    assert [emu.get_item(o.id)["fields"]["JobTitle"] for o in outcomes] == ["T0", "Engineer", "T2"]
+    assert [results[i].version for i in (0, 2)] == [emu.get_item(outcomes[i].id)["changekey"] for i in (0, 2)]
+    assert [u.item_count for u in emu.requests if u.operation == "UpdateItem"] == [3]
 
 
 def test_item_that_became_a_recurring_series_is_refused_per_item(emu, adapter):

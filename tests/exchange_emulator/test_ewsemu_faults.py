@@ -28,7 +28,7 @@ def test_server_busy_is_retried_with_backoff(emu, tolerant_account):
     item_id = _task(emu)
     _ = tolerant_account.tasks  # warm up the folder cache
     emu.reset_log()
-    emu.faults.server_busy(back_off_ms=50, count=2, operation="GetItem")
+    emu.faults.server_busy(back_off_ms=50, n=2, op="GetItem")
     start = time.monotonic()
     got = list(tolerant_account.fetch([(item_id, None)], only_fields=["subject"]))
     assert got[0].subject == "t"
@@ -42,7 +42,7 @@ def test_server_busy_is_retried_with_backoff(emu, tolerant_account):
 
 def test_server_busy_fail_fast_exposes_back_off(emu, account):
     _ = account.tasks  # warm up the folder cache
-    emu.faults.server_busy(back_off_ms=250, operation="SyncFolderItems")
+    emu.faults.server_busy(back_off_ms=250, op="SyncFolderItems")
     with pytest.raises(ErrorServerBusy) as info:
         list(account.tasks.sync_items())
     assert info.value.back_off == 0.25
@@ -51,7 +51,7 @@ def test_server_busy_fail_fast_exposes_back_off(emu, account):
 
 def test_server_busy_inside_response_message(emu, account):
     item_id = _task(emu)
-    emu.faults.server_busy(in_message=True, operation="GetItem")
+    emu.faults.server_busy(in_message=True, op="GetItem")
     with pytest.raises(ErrorServerBusy):
         list(account.fetch([(item_id, None)], only_fields=["subject"]))
 
@@ -59,7 +59,7 @@ def test_server_busy_inside_response_message(emu, account):
 def test_http_503_with_retry_after(emu, tolerant_account):
     item_id = _task(emu)
     _ = tolerant_account.tasks  # warm up the folder cache
-    emu.faults.http_error(503, retry_after=1, operation="GetItem")
+    emu.faults.http_error(503, retry_after=1, op="GetItem")
     start = time.monotonic()
     got = list(tolerant_account.fetch([(item_id, None)], only_fields=["subject"]))
     assert got[0].subject == "t" and 0.9 <= time.monotonic() - start < 4
@@ -77,7 +77,7 @@ def test_http_503_fail_fast(emu):
 def test_http_429_is_not_retried(emu, tolerant_account):
     _ = tolerant_account.tasks  # warm up the folder cache
     emu.reset_log()
-    emu.faults.http_error(429, retry_after=1, operation="SyncFolderItems")
+    emu.faults.http_error(429, retry_after=1, op="SyncFolderItems")
     with pytest.raises(MalformedResponseError, match="Code: 429"):
         list(tolerant_account.tasks.sync_items())
     assert emu.count("SyncFolderItems") == 1
@@ -101,11 +101,11 @@ def test_bad_credentials_fault_tolerant_gives_up_at_max_wait(emu):
 
 def test_per_item_errors(emu, account):
     ok, missing = _task(emu, "ok"), _task(emu, "gone")
-    emu.faults.item_error("ErrorItemNotFound", item_ids=[missing], operation="GetItem")
+    emu.faults.item_error("ErrorItemNotFound", item_ids=[missing], op="GetItem")
     got = list(account.fetch([(ok, None), (missing, None)], only_fields=["subject"]))
     assert got[0].subject == "ok" and isinstance(got[1], ErrorItemNotFound)
 
-    emu.faults.item_error("ErrorItemSave", subjects=["bad"], operation="CreateItem")
+    emu.faults.item_error("ErrorItemSave", subjects=["bad"], op="CreateItem")
     result = account.bulk_create(
         folder=account.tasks,
         items=[Task(account=account, subject="good"), Task(account=account, subject="bad")],
@@ -113,13 +113,13 @@ def test_per_item_errors(emu, account):
     assert result[0].id and isinstance(result[1], ErrorItemSave)
     assert sorted(i["fields"]["Subject"] for i in emu.items("tasks")) == ["gone", "good", "ok"]
 
-    emu.faults.item_error("ErrorItemNotFound", item_ids=[ok], operation="DeleteItem", count=1)
+    emu.faults.item_error("ErrorItemNotFound", item_ids=[ok], op="DeleteItem", n=1)
     assert [type(r) for r in account.bulk_delete([(ok, None), (missing, None)])] == [ErrorItemNotFound, bool]
     assert [i["fields"]["Subject"] for i in emu.items("tasks")] == ["ok", "good"]
 
 
 def test_injected_invalid_sync_state(emu, account):
-    emu.faults.message_error("ErrorInvalidSyncStateData", operation="SyncFolderItems")
+    emu.faults.message_error("ErrorInvalidSyncStateData", op="SyncFolderItems")
     with pytest.raises(ErrorInvalidSyncStateData):
         list(account.calendar.sync_items())
     assert list(account.calendar.sync_items()) == []
@@ -127,7 +127,7 @@ def test_injected_invalid_sync_state(emu, account):
 
 def test_latency(emu, account):
     _ = account.tasks  # warm up the folder cache
-    emu.faults.latency(0.3, operation="SyncFolderItems")
+    emu.faults.latency(0.3, n=1, op="SyncFolderItems")
     start = time.monotonic()
     list(account.tasks.sync_items())
     assert time.monotonic() - start >= 0.3
@@ -143,7 +143,7 @@ def test_dropped_connection(emu, account):
     from exchangelib.errors import ErrorTimeoutExpired
 
     _ = account.tasks  # warm up the folder cache
-    emu.faults.drop_connection(operation="SyncFolderItems")
+    emu.faults.drop_connections(op="SyncFolderItems")
     # With one session in the pool exchangelib cannot back off by shrinking it, so it re-raises.
     with pytest.raises(ErrorTimeoutExpired):
         list(account.tasks.sync_items())

@@ -16,7 +16,7 @@ from exchangelib import (
     HTMLBody,
     Mailbox,
 )
-from exchangelib.errors import ErrorIrresolvableConflict, ErrorItemNotFound
+from exchangelib.errors import ErrorInvalidIdMalformed, ErrorIrresolvableConflict, ErrorItemNotFound
 from exchangelib.fields import MONDAY
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.items import (
@@ -294,13 +294,18 @@ def test_bulk_operations_per_item_outcomes(emu, account):
     assert len(created) == 5 and all(c.id and c.changekey for c in created)
     assert emu.count("CreateItem") == 1
 
+    gone = emu.create_item(folder="tasks", fields={"Subject": "gone"})
+    emu.delete_item(gone)
     fetched = list(
         account.fetch(
-            [(c.id, c.changekey) for c in created] + [("bogus-id", None)], only_fields=["subject", "status"]
+            [(c.id, c.changekey) for c in created] + [(gone, None), ("bogus-id", None)],
+            only_fields=["subject", "status"],
         )
     )
     assert [f.subject for f in fetched[:5]] == [f"t{i}" for i in range(5)]
+    # A well-formed id that names nothing is "not found"; a malformed one is not an id at all.
     assert isinstance(fetched[5], ErrorItemNotFound)
+    assert isinstance(fetched[6], ErrorInvalidIdMalformed)
 
     for f in fetched[:5]:
         f.subject = f.subject.upper()
@@ -319,8 +324,9 @@ def test_bulk_operations_per_item_outcomes(emu, account):
     assert emu.get_item(fresh[0].id)["fields"]["Subject"] == "first"
     assert emu.get_item(fresh[1].id)["fields"]["Subject"] == "elsewhere"
 
-    result = account.bulk_delete([(c.id, c.changekey) for c in created[:3]] + [("missing", None)])
+    result = account.bulk_delete([(c.id, c.changekey) for c in created[:3]] + [(gone, None), ("missing", None)])
     assert result[:3] == [True, True, True] and isinstance(result[3], ErrorItemNotFound)
+    assert isinstance(result[4], ErrorInvalidIdMalformed)
     assert len(emu.items("tasks")) == 2
 
 

@@ -101,7 +101,7 @@ def test_reset_and_record_xml():
         assert (
             b"<t:Subject>x</t:Subject>" in record.request_xml and b"CreateItemResponse" in record.response_xml
         )
-        emu.faults.server_busy(count=None)
+        emu.faults.server_busy(n=None)
         emu.reset()
         assert emu.items("tasks") == [] and emu.requests == [] and emu.faults.pending == []
         assert list(account.tasks.sync_items()) == []

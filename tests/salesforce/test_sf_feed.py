@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -150,11 +150,14 @@ def test_child_and_series_events_are_reported_as_unsupported(emu):
     assert scan.deletions == ()
 
 
-def test_cursor_is_json_with_a_watermark(emu):
+def test_cursor_is_json_with_server_times(emu):
+    emu.clock.freeze(T0)  # frozen: the cursor must hold this exact instant
     adapter = make_adapter(emu)
     _insert_event(emu, 1)
     state = json.loads(adapter.full_scan(Kind.EVENT).cursor)
     assert state["wm"] == "2026-11-24T15:00:00.000+0000" and state["sobject"] == "Event"
+    # the read time is the server's (the response's Date header: whole seconds), not the local clock's
+    assert state["at"] == "2026-11-24T15:00:00.000+0000" and state["v"] == 2
 
 
 def test_a_burst_is_re_read_only_until_it_is_overlap_old(emu):
@@ -179,6 +182,73 @@ def test_a_burst_is_re_read_only_until_it_is_overlap_old(emu):
     emu.faults.backdate_commits(timedelta(minutes=3), 1)
     slow = _insert_event(emu, 9_999)
     assert [u.id for u in adapter.changes(Kind.EVENT, again.cursor).upserts] == [slow]
+
+
+@pytest.mark.parametrize("skew", [timedelta(minutes=10), timedelta(minutes=-10)])
+def test_server_clock_not_local_clock_anchors_the_feed(skew):
+    """The window comes from the server's clock (the Date header and the largest SystemModstamp): with
+    Salesforce's clock 10 minutes behind (or ahead of) this machine's, a kind that was empty at the first sync
+    still reports the rows created after it. Anchored on the local clock, the read 10 minutes ahead would start
+    past every new row: they would never be reported."""
+    local = lambda: datetime.now(UTC)
+    with SalesforceEmulator(start_time=local() - skew) as emu:  # a real-time clock, offset from the local one
+        adapter = make_adapter(emu, clock=local)
+        cursor = adapter.full_scan(Kind.EVENT).cursor
+        first = _insert_event(emu, 1)
+        feed = adapter.changes(Kind.EVENT, cursor)
+        assert [u.id for u in feed.upserts] == [first]
+        second = _insert_event(emu, 2)
+        assert [u.id for u in adapter.changes(Kind.EVENT, feed.cursor).upserts] == [second]
+
+
+def test_milliseconds_keep_a_no_change_sync_to_one_request():
+    """The watermark goes into SOQL with its milliseconds: once a burst is older than the overlap, a sync with no
+    changes reads nothing, even when more than 2,000 rows share the watermark's second (whole seconds would
+    re-read all of them, one query_more per 2,000, on every sync until something newer arrived)."""
+    with SalesforceEmulator(start_time=T0) as emu:
+        adapter = make_adapter(emu, scope="all", overlap=timedelta(minutes=5))
+        cursor = adapter.full_scan(Kind.CONTACT).cursor
+        # frozen while loading: 2,100 rows stamped within one second, each a millisecond apart at least
+        emu.clock.freeze(T0 + timedelta(seconds=30))
+        for n in range(2_100):
+            emu.insert("Contact", {"LastName": f"Name {n}"})
+            emu.clock.advance(0.0004)
+        emu.clock.unfreeze()
+        feed = adapter.changes(Kind.CONTACT, cursor)
+        assert len(feed.upserts) == 2_100
+        emu.clock.advance(timedelta(minutes=6))
+        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # the last read, when the burst was fresh: re-read it
+        emu.reset_log()
+        quiet = adapter.changes(Kind.CONTACT, feed.cursor)  # the burst was older than the overlap then
+        assert quiet.upserts == () and [r.operation for r in emu.requests] == ["queryAll"]
+        assert "SystemModstamp > 2026-11-24T15:00:30." in emu.requests[0].q  # milliseconds in the literal
+
+
+def test_bulk_load_costs_pages_only_while_younger_than_the_overlap():
+    """Measured on a real-time clock with 10,000 rows loaded at once: a row committed after a read can carry a
+    stamp up to ``overlap`` before that read, so while the load was younger than the overlap at the previous
+    read, a sync re-reads it (5 requests: 10,000 rows at 2,000 per page) and reports nothing; after that, and on
+    back-to-back syncs seconds apart, a sync with no change is exactly 1 request."""
+    with SalesforceEmulator(start_time=T0) as emu:
+        adapter = make_adapter(emu, scope="all", overlap=timedelta(minutes=5))
+        cursor = adapter.full_scan(Kind.CONTACT).cursor
+        for n in range(10_000):
+            emu.insert("Contact", {"LastName": f"Name {n}"})
+        feed = adapter.changes(Kind.CONTACT, cursor)
+        assert len(feed.upserts) == 10_000
+        emu.reset_log()
+        feed = adapter.changes(Kind.CONTACT, feed.cursor)
+        assert feed.upserts == () and len(emu.requests) == 5
+        emu.clock.advance(timedelta(minutes=5, seconds=2))
+        emu.reset_log()
+        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # the previous read saw the load fresh: re-read once more
+        assert feed.upserts == () and len(emu.requests) == 5
+        for _ in range(3):  # back-to-back: real time passes between them, seconds at most
+            emu.reset_log()
+            feed = adapter.changes(Kind.CONTACT, feed.cursor)
+            assert feed.upserts == () and [r.operation for r in emu.requests] == ["queryAll"]
+        late = emu.insert("Contact", {"LastName": "late"})
+        assert [u.id for u in adapter.changes(Kind.CONTACT, feed.cursor).upserts] == [late]
 
 
 _STEP = st.one_of(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sfadapter_support import T0, make_adapter
 
 from syncore.errors import RecordRejected, UnsupportedRecord
@@ -11,6 +12,7 @@ from syncore.models import Body, Contact, Event, Kind, ShowAs, Task, TaskStatus
 from syncore.remote import CreateRequest, UpdateRequest
 from syncore_salesforce._describe import ObjectInfo, TaskStatusInfo
 from syncore_salesforce._mapping import WriteContext, tasks
+from syncore_salesforce.emulator import SalesforceEmulator
 
 START = T0 + timedelta(days=3)
 
@@ -107,6 +109,7 @@ def test_contact_last_name_fallback_is_reported(emu):
 
 
 def test_task_status_priority_and_read_only_completion(emu):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     adapter = make_adapter(emu)
     task = Task(subject="Send quote", due=date(2026, 12, 1), status=TaskStatus.COMPLETED,
                 completed_at=datetime(2026, 1, 1, tzinfo=UTC), reminder_at=T0 + timedelta(days=1))
@@ -133,3 +136,28 @@ def test_task_status_falls_back_to_the_orgs_closed_status():
     read = tasks.from_sf({"Id": "00T000000000001AAA", "Status": "Done", "IsClosed": True,
                           "SystemModstamp": "2026-11-24T15:00:00.000+0000"})
     assert read.record.status is TaskStatus.COMPLETED
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Asia/Tokyo"])
+def test_dates_survive_a_salesforce_user_outside_utc(zone):
+    """Salesforce derives some dates in the writing user's zone (the emulator: a timed event's ActivityDate, an
+    all-day event given by its start instant). The adapter sends all-day dates explicitly and reads timed events
+    by their instants, so records round-trip unchanged for a user in Los Angeles or Tokyo: an all-day event on
+    the user's day, and timed events that start late or early enough to fall on another day in UTC."""
+    with SalesforceEmulator(start_time=T0, time_zone=zone) as emu:
+        adapter = make_adapter(emu)
+        events = [
+            Event(subject="Offsite", start=date(2027, 3, 27), end=date(2027, 3, 29)),
+            Event(subject="Late", start=datetime(2027, 3, 27, 23, 30, tzinfo=UTC),
+                  end=datetime(2027, 3, 28, 0, 30, tzinfo=UTC)),
+            Event(subject="Early", start=datetime(2027, 3, 27, 0, 15, tzinfo=UTC),
+                  end=datetime(2027, 3, 27, 1, 0, tzinfo=UTC)),
+        ]
+        outcomes = _create(adapter, Kind.EVENT, *events)
+        assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+        assert emu.get("Event", outcomes[0].id)["ActivityDate"] == "2027-03-27"
+        fetched = adapter.fetch(Kind.EVENT, [o.id for o in outcomes])
+        assert [fetched[o.id].record for o in outcomes] == [adapter.represent(e) for e in events]
+        scanned = {r.id: r.record for r in adapter.full_scan(Kind.EVENT).upserts}
+        assert [scanned[o.id] for o in outcomes] == [adapter.represent(e) for e in events]
+        assert emu.errors == []

@@ -10,7 +10,7 @@ from syncore_salesforce.emulator import SalesforceEmulator
 
 @pytest.fixture
 def emu():
-    """A started plain-HTTP emulator with its clock frozen at T0."""
+    """A started plain-HTTP emulator whose clock starts at T0 and runs in real time."""
     with SalesforceEmulator(start_time=T0) as server:
         yield server
         assert server.errors == [], server.errors[0] if server.errors else ""

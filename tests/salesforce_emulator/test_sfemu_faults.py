@@ -102,6 +102,7 @@ def test_custom_validation_rule(emu, sf):
 
 
 def test_backdated_commit_is_missed_by_a_plain_watermark(emu, sf):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     emu.insert("Contact", {"LastName": "before"})
     emu.clock.advance(timedelta(minutes=10))
     watermark = emu.clock.now()
@@ -153,7 +154,7 @@ def test_request_log_entries(emu, sf):
     assert entries[2].path == f"/services/data/v59.0/sobjects/Contact/{rid}"
     assert emu.count(sobject="Contact") == 3
     assert emu.count(method="PATCH") == 1
-    assert emu.count(counted_only=True) == 3
+    assert emu.count(counted=True) == 3
     emu.reset_log()
     assert emu.requests == []
 
@@ -169,6 +170,7 @@ def test_trailing_slash_optional(emu, sf):
 
 
 def test_updated_and_deleted_replication(emu, sf):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     a = sf.Contact.create({"LastName": "A"})["id"]
     emu.clock.advance(timedelta(minutes=3))
     b = sf.Contact.create({"LastName": "B"})["id"]
@@ -204,12 +206,24 @@ def test_replication_id_limit():
         assert info.value.content[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
 
 
-def test_clock_controls(emu):
-    assert emu.clock.now() == T0
+def test_clock_runs_in_real_time_and_freezes_on_request(emu):
+    """The org clock runs like a real org's: it starts at start_time and ticks; set/advance move it and it
+    keeps running; freeze() stops it for a test about one instant. Millisecond precision throughout."""
+    first = emu.clock.now()
+    assert T0 <= first < T0 + timedelta(minutes=1)
+    time.sleep(0.01)
+    assert emu.clock.now() > first, "the clock runs"
+    moved = emu.clock.advance(timedelta(hours=1))
+    assert moved >= first + timedelta(hours=1)
+    stopped = emu.clock.freeze(T0 + timedelta(hours=2))
+    assert stopped == T0 + timedelta(hours=2)
+    time.sleep(0.01)
+    assert emu.clock.now() == stopped, "a frozen clock stays put"
     emu.clock.advance(0.0015)
-    assert emu.clock.now() == T0 + timedelta(milliseconds=1)  # millisecond precision
-    emu.clock.set(T0 + timedelta(hours=1))
-    assert emu.clock.now() == T0 + timedelta(hours=1)
+    assert emu.clock.now() == stopped + timedelta(milliseconds=1)  # millisecond precision
+    emu.clock.unfreeze()
+    time.sleep(0.01)
+    assert emu.clock.now() > stopped + timedelta(milliseconds=1)
     with pytest.raises(ValueError):
         emu.clock.set(T0.replace(tzinfo=None))
 
@@ -258,3 +272,52 @@ def test_fault_api_aliases_and_rejected_sessions(emu):
     emu.faults.exhaust_quota()
     with pytest.raises(SalesforceRefusedRequest):
         direct.query("SELECT Id FROM Contact")
+
+
+def _contacts(*names: str) -> dict:
+    return {"allOrNone": False, "records": [{"attributes": {"type": "Contact"}, "LastName": n} for n in names]}
+
+
+def test_lost_reply_writes_then_closes_without_an_answer(emu, sf):
+    """lose_replies: the request is processed (the records exist), then the socket closes with no status line,
+    so the client cannot know its write was made (issue 11 item 2)."""
+    emu.faults.lose_replies(1, op="composite_create")
+    sf.query("SELECT Id FROM Contact")  # another operation is not affected
+    with pytest.raises(requests.exceptions.ConnectionError):
+        sf.restful("composite/sobjects", method="POST", json=_contacts("Ada", "Grace"))
+    assert sorted(r["LastName"] for r in emu.all("Contact")) == ["Ada", "Grace"]
+    lost = emu.requests[-1]
+    assert (lost.operation, lost.status, lost.fault, lost.counted) == ("composite_create", None, "lose", True)
+    result = sf.restful("composite/sobjects", method="POST", json=_contacts("Edsger"))
+    assert result[0]["success"] is True and len(emu.all("Contact")) == 3
+
+
+def test_lost_reply_on_a_single_record_update(emu, sf):
+    rid = emu.insert("Contact", {"LastName": "Before"})
+    emu.faults.lose_replies(op="sobject_update")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        sf.Contact.update(rid, {"LastName": "After"})
+    assert emu.get("Contact", rid)["LastName"] == "After"
+
+
+def test_server_error_only_on_one_endpoint(emu, sf):
+    """``op`` restricts a fault to one operation: "503 only on composite updates"."""
+    rid = emu.insert("Contact", {"LastName": "Kept"})
+    emu.faults.server_error(2, status=503, op="composite_update")
+    assert sf.query("SELECT Id FROM Contact")["totalSize"] == 1
+    update = {"allOrNone": False, "records": [{"attributes": {"type": "Contact"}, "Id": rid, "Title": "x"}]}
+    for _ in range(2):
+        with pytest.raises(SalesforceGeneralError) as info:
+            sf.restful("composite/sobjects", method="PATCH", json=update)
+        assert info.value.status == 503
+    assert emu.get("Contact", rid)["Title"] is None, "a 503 is answered before processing"
+    assert sf.restful("composite/sobjects", method="PATCH", json=update)[0]["success"] is True
+    assert emu.count("composite_update", status=503) == 2 and emu.count("query", status=503) == 0
+
+
+def test_dropped_connection_only_at_login(emu):
+    emu.faults.drop_connections(1, op="login")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        emu.login_client()
+    assert emu.count("login", fault="drop") == 1
+    assert emu.login_client().query("SELECT Id FROM Contact")["totalSize"] == 0

@@ -19,6 +19,7 @@ def _contacts(emu, n, **extra):
 
 
 def test_query_response_shape(emu, sf):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     rid = emu.insert("Contact", {"LastName": "Shape", "FirstName": "Q"})
     result = sf.query("SELECT Id, lastname, SystemModstamp, Phone, IsDeleted FROM contact")
     # Reference §7.3 example: schema casing, attributes first, nulls present, wire datetimes.
@@ -104,6 +105,7 @@ def test_query_hides_deleted_and_archived_query_all_shows_them(emu, sf):
 
 
 def test_delete_bumps_system_modstamp_for_query_all_stream(emu, sf):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     rid = sf.Contact.create({"LastName": "Soon gone"})["id"]
     emu.clock.advance(timedelta(minutes=5))
     sf.Contact.delete(rid)
@@ -166,11 +168,12 @@ def test_order_by_limit_offset_and_nulls(emu, sf):
 
 def test_order_by_system_modstamp_ties_broken_by_id(emu, sf):
     # Equal SystemModstamp values (same millisecond): ORDER BY SystemModstamp, Id must be total.
+    emu.clock.freeze()  # frozen: the five rows must share one SystemModstamp
     ids = _contacts(emu, 5)
     emu.clock.advance(0.001)
     later = emu.insert("Contact", {"LastName": "later"})
     rows = sf.query("SELECT Id, SystemModstamp FROM Contact ORDER BY SystemModstamp DESC, Id DESC")["records"]
-    assert [r["Id"] for r in rows] == [later] + sorted(ids, key=str.lower, reverse=True)
+    assert [r["Id"] for r in rows] == [later] + sorted(ids, reverse=True)  # ids compare case-sensitively
     assert len({r["SystemModstamp"] for r in rows[1:]}) == 1
 
 
@@ -180,8 +183,11 @@ def test_order_by_system_modstamp_ties_broken_by_id(emu, sf):
         ("SELECT Id FROM Contact WHERE", "MALFORMED_QUERY"),
         ("SELECT Id FROM Contact WHERE LastName = 'a' AND FirstName = 'b' OR Email = 'c'", "MALFORMED_QUERY"),
         ("SELECT Id FROM Contact GROUP BY LastName", "MALFORMED_QUERY"),
-        ("SELECT Account.Name FROM Contact", "MALFORMED_QUERY"),
-        ("SELECT Id FROM Contact WHERE CreatedDate > TODAY", "MALFORMED_QUERY"),
+        ("SELECT Acount.Name FROM Contact", "INVALID_FIELD"),
+        ("SELECT Account.Shoe__c FROM Contact", "INVALID_FIELD"),
+        ("SELECT Id FROM Contact WHERE CreatedDate > LAST_N_DAYS", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Contact WHERE CreatedDate > TODAY:3", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Contact WHERE LastName = TODAY", "INVALID_FIELD"),
         ("SELECT Id FROM Contact WHERE SystemModstamp > 2025-01-01T00:00:00", "MALFORMED_QUERY"),
         ("SELECT Id, Shoe__c FROM Contact", "INVALID_FIELD"),
         ("SELECT Id FROM Contact WHERE SystemModstamp > '2025-01-01T00:00:00Z'", "INVALID_FIELD"),

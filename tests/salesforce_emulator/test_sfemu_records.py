@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sfemu_support import T0
 from simple_salesforce.exceptions import (
     SalesforceMalformedRequest,
     SalesforceMoreThanOneRecord,
@@ -29,6 +30,7 @@ def test_id_checksum_matches_documented_samples():
 
 
 def test_create_get_update_delete_shapes(emu, sf):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     created = sf.Contact.create({"LastName": "Lovelace", "FirstName": "Ada", "Email": "ada@example.com"})
     # Reference §3.1: 201 {"id", "success": true, "errors": []}
     assert set(created) == {"id", "success", "errors"}
@@ -360,6 +362,7 @@ def test_rrule_is_normalised(sf):
 
 
 def test_task_status_drives_is_closed_and_completed(emu, sf):
+    emu.clock.freeze(T0)  # frozen: this test pins exact SystemModstamp values
     rid = sf.Task.create({"Subject": "Call back"})["id"]
     rec = sf.Task.get(rid)
     assert rid.startswith("00T")

@@ -20,7 +20,6 @@ from exchangelib import (
     Configuration,
     Credentials,
     EWSTimeZone,
-    FailFast,
     OAuth2AuthorizationCodeCredentials,
     Version,
 )
@@ -29,6 +28,7 @@ from oauthlib.oauth2 import OAuth2Token
 
 from syncore.errors import ConfigurationError
 
+from ._policy import HintingFailFast
 from .errors import call_error
 
 _AUTH_TYPES = {"basic": BASIC, "ntlm": NTLM, "oauth2": OAUTH2}
@@ -83,7 +83,7 @@ def build_account(
         if autodiscover:
             return Account(email, credentials=credentials, autodiscover=True,
                            access_type=access_type or DELEGATE, default_timezone=tz)
-        kwargs: dict[str, Any] = {"credentials": credentials, "retry_policy": retry_policy or FailFast()}
+        kwargs: dict[str, Any] = {"credentials": credentials, "retry_policy": retry_policy or HintingFailFast()}
         kwargs["server" if server else "service_endpoint"] = server or service_endpoint
         if auth_type is not None:
             kwargs["auth_type"] = _AUTH_TYPES.get(auth_type.lower(), auth_type)

@@ -19,20 +19,22 @@ from ._update import entry_name
 
 ITEM_CLASS = {Kind.EVENT: CalendarItem, Kind.CONTACT: Contact, Kind.TASK: Task}
 
-#: fields read with GetItem (always pass only_fields: without it exchangelib asks for ~200 FieldURIs)
+#: fields read with GetItem (always pass only_fields: without it exchangelib asks for ~200 FieldURIs); the
+#: parent folder tells an item of the synced folder from one elsewhere
 READ_FIELDS: dict[Kind, list[str]] = {
     Kind.EVENT: [
+        "parent_folder_id",
         "subject", "start", "end", "is_all_day", "location", "body", "text_body", "legacy_free_busy_status",
         "sensitivity", "reminder_is_set", "reminder_minutes_before_start", "required_attendees", "type",
         "is_recurring", "_start_timezone", "_end_timezone", "last_modified_time", LINK_FIELD,
     ],
     Kind.CONTACT: [
-        "given_name", "surname", "display_name", "company_name", "job_title", "department", "email_addresses",
+        "parent_folder_id", "given_name", "surname", "display_name", "company_name", "job_title", "department", "email_addresses",
         "phone_numbers", "physical_addresses", "birthday", "body", "text_body", "last_modified_time",
         LINK_FIELD,
     ],
     Kind.TASK: [
-        "subject", "due_date", "status", "percent_complete", "complete_date", "importance", "reminder_is_set",
+        "parent_folder_id", "subject", "due_date", "status", "percent_complete", "complete_date", "importance", "reminder_is_set",
         "reminder_due_by", "sensitivity", "body", "text_body", "is_recurring", "last_modified_time",
         LINK_FIELD,
     ],

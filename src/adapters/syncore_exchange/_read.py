@@ -16,7 +16,7 @@ from syncore.models import Kind, Record
 from syncore.remote import RemoteRecord, Unsupported
 
 from ._ews import READ_FIELDS
-from ._link import LINK_FIELD
+from ._link import LINK_FIELD, is_item_id, read_link
 from ._mapping import contact_from_item, event_from_item, recurring_reason, task_from_item
 from ._mapping.values import plain_utc
 from ._throttle import Throttle
@@ -50,16 +50,20 @@ def to_remote(kind: Kind, item: Any) -> RemoteRecord:
         id=item.id,
         version=item.changekey,
         record=_FROM_ITEM[kind](item),
-        link=getattr(item, LINK_FIELD, None) or None,
+        link=read_link(item),
         modified_at=plain_utc(modified) if modified is not None else None,
     )
 
 
 def get_items(account: Any, folder: Any, kind: Kind, ids: Sequence[str], throttle: Throttle) -> list[Any]:
-    """Full items for ``ids`` (missing ones left out), in batches of FETCH_BATCH.
+    """Full items for ``ids`` that are items of ``folder`` (others left out), in batches of FETCH_BATCH.
 
-    Ids go in as ``ItemId`` objects: exchangelib would split a plain string id into characters.
+    An id is a claim (it may come from the other side's link): one that is not shaped like an ItemId is
+    not sent (it could not even be written into the request), one the server calls malformed or missing is
+    left out, and an item of another folder or mailbox is not ours to return. Ids go in as ``ItemId``
+    objects: exchangelib would split a plain string id into characters.
     """
+    ids = [i for i in ids if is_item_id(i)]
     items: list[Any] = []
     for start in range(0, len(ids), FETCH_BATCH):
         chunk = [ItemId(id=i) for i in ids[start : start + FETCH_BATCH]]
@@ -67,10 +71,15 @@ def get_items(account: Any, folder: Any, kind: Kind, ids: Sequence[str], throttl
             "GetItem", lambda chunk=chunk: list(account.fetch(chunk, folder=folder, only_fields=READ_FIELDS[kind]))
         )
         # ErrorItemNotFound and friends come back as exception instances: the id is simply absent
-        items.extend(item for item in results if not isinstance(item, Exception))
+        items.extend(item for item in results if not isinstance(item, Exception) and _in_folder(item, folder))
     if kind is Kind.EVENT:
         _fix_all_day_ends(account, folder, items, throttle)
     return items
+
+
+def _in_folder(item: Any, folder: Any) -> bool:
+    parent = getattr(item, "parent_folder_id", None)
+    return parent is not None and parent.id == folder.id
 
 
 def _inclusive_end_is_ambiguous(item: Any) -> bool:

@@ -1,9 +1,15 @@
 """Bounded retries around EWS calls: ErrorServerBusy back-off, HTTP 503, HTTP 429, dropped connections.
 
-The adapter's own accounts use exchangelib's ``FailFast`` policy so every wait happens here, through an
-injectable ``sleep`` (tests pass a recorder and never wait). With a ``FaultTolerance`` account exchangelib
-retries 503 and ErrorServerBusy itself (honouring Retry-After); HTTP 429 is never retried by exchangelib
-and always lands here.
+The adapter's accounts use :class:`._policy.HintingFailFast` (exchangelib's ``FailFast`` keeping the server's
+hints), so every wait happens here, through an injectable ``sleep`` (tests pass a recorder and never wait),
+and lasts exactly what the server asked for: ``Retry-After`` seconds, ``BackOffMilliseconds``. Without a
+hint the pause is ``BASE_DELAY`` doubled per attempt. A hint longer than what is left of
+``MAX_TOTAL_WAIT`` (120 s per call) is not waited out: the call fails with RateLimited(retry_after=hint),
+so the engine can come back later. With a ``FaultTolerance`` account exchangelib retries 503 and
+ErrorServerBusy itself; HTTP 429 is never retried by exchangelib and always lands here.
+
+A write that was sent but got no answer (lost connection, read timeout, a 5xx that is not an EWS answer) is
+repeated only when the caller says it is idempotent; otherwise it fails with OutcomeUnknown.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import TypeVar
 import attrs
 from exchangelib import errors as ews
 
-from .errors import TRANSIENT_TYPES, call_error, is_http_429, is_lost_connection, retry_after_of
+from .errors import TRANSIENT_TYPES, call_error, is_http_429, outcome_unknown, retry_after_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,9 +35,9 @@ BASE_DELAY = 1.0
 
 
 def _retryable(exc: BaseException, idempotent: bool) -> bool:
-    # A dropped connection may have lost the reply of a request the server carried out: only safe to repeat
-    # for reads and for writes made idempotent by the caller.
-    if is_lost_connection(exc):
+    # A request sent without an answer may have been carried out: only safe to repeat for reads and for
+    # writes made idempotent by the caller.
+    if outcome_unknown(exc):
         return idempotent
     if isinstance(exc, (ews.ErrorServerBusy, ews.RateLimitError)) or is_http_429(exc):
         return True
@@ -48,19 +54,22 @@ class Throttle:
     base_delay: float = BASE_DELAY
     waits: list[float] = attrs.field(factory=list)
 
-    def call(self, operation: str, fn: Callable[[], T], *, idempotent: bool = True) -> T:
-        """Return ``fn()``, retrying throttling and transient failures; raise a syncore error otherwise."""
+    def call(self, operation: str, fn: Callable[[], T], *, idempotent: bool = True, write: bool = False) -> T:
+        """Return ``fn()``, retrying throttling and transient failures; raise a syncore error otherwise.
+
+        ``write``: a failure after sending is OutcomeUnknown rather than a plain TransientError.
+        """
         waited = 0.0
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return fn()
             except Exception as exc:
                 if not _retryable(exc, idempotent) or attempt == self.max_attempts:
-                    raise call_error(exc, operation) from exc
+                    raise call_error(exc, operation, write=write) from exc
                 hint = retry_after_of(exc)
                 delay = hint if hint is not None else self.base_delay * 2 ** (attempt - 1)
                 if waited + delay > self.max_total_wait:
-                    raise call_error(exc, operation) from exc
+                    raise call_error(exc, operation, write=write) from exc
                 log.info("exchange %s: %s, retrying in %.2fs (attempt %d)", operation, type(exc).__name__,
                          delay, attempt)
                 self.sleep(delay)

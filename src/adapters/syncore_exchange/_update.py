@@ -22,6 +22,8 @@ from exchangelib.fields import FieldPath, IndexedField
 from exchangelib.items import SAVE_ONLY, SEND_TO_NONE
 from exchangelib.services import UpdateItem
 
+from ._services import PerItemAnswers
+
 #: between the field name and the label in a per-entry field name
 ENTRY_SEPARATOR = "__"
 #: per-item answers to a conditional update whose change key is no longer the item's
@@ -33,16 +35,14 @@ def entry_name(field_name: str, label: str) -> str:
     return f"{field_name}{ENTRY_SEPARATOR}{label}"
 
 
-class EntryUpdateItem(UpdateItem):
+class EntryUpdateItem(PerItemAnswers, UpdateItem):
     """exchangelib's UpdateItem, plus per-entry names for indexed fields (see :func:`entry_name`).
 
     The item's value for such a field only needs the entries being written: a label with an entry is set
     (each empty part of an address deleted), a label without one is deleted. Other labels are not sent.
+    Every per-item error (a stale change key above all) comes back for its item (:class:`PerItemAnswers`):
+    exchangelib would raise it for the whole call and hide the results of the items the server saved.
     """
-
-    # A stale change key is one item's answer. exchangelib raises it for the whole call, which hides the
-    # results of the other items although the server handled (and maybe saved) them all.
-    ERRORS_TO_CATCH_IN_RESPONSE = (*UpdateItem.ERRORS_TO_CATCH_IN_RESPONSE, *CONFLICT_TYPES)
 
     def _update_elems(self, target: Any, fieldnames: Sequence[str]) -> Iterator[Any]:
         whole = [name for name in fieldnames if ENTRY_SEPARATOR not in name]

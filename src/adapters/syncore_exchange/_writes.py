@@ -7,11 +7,13 @@
   entries are written per label (:mod:`._update`). Only an update without a change key, an event's new
   start/end (written in the item's own zones) and a task's in-between status (keeps the item's percentage)
   read the item first.
-* A conflict comes back per item (:class:`._update.EntryUpdateItem`); exchangelib *raises* most other
-  per-item errors and so aborts the whole bulk call, although the server has already handled every item of
-  the request. Conflicted items, or the whole batch after such an abort, are re-read: items that already
-  hold the values we sent are successes, items whose change key is still the one we sent are retried one by
-  one, the rest are conflicts.
+* Every per-item answer comes back for its item (:mod:`._services`): exchangelib would *raise* most
+  per-item errors, and every response code it does not know, for the whole bulk call although the server
+  handled each item. Conflicted items are re-read: items that already hold the values we sent are
+  successes, items whose change key is still the one we sent are retried one by one, the rest are conflicts.
+* A write sent without an answer (lost connection, read timeout, a 5xx that is not an EWS answer) is
+  :class:`~syncore.errors.OutcomeUnknown`; creates are never repeated blindly (the engine recovers them by
+  link or fingerprint), conditional updates and deletes are safe to repeat.
 
 CreateItem: https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/createitem-operation
 UpdateItem: https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/updateitem-operation
@@ -34,10 +36,11 @@ from ._ews import ITEM_CLASS, apply_values
 from ._link import LINK_FIELD
 from ._mapping import contact_fields, event_fields, task_fields
 from ._mapping.tasks import percent_depends_on_item
-from ._read import find_ids_by_link, get_items, to_remote, unsupported_reason
+from ._read import get_items, to_remote, unsupported_reason
+from ._services import bulk_create, bulk_delete
 from ._throttle import Throttle
 from ._update import CONFLICT_TYPES, bulk_update
-from .errors import TRANSIENT_TYPES, item_error
+from .errors import item_error
 
 NEVER_OVERWRITE = "NeverOverwrite"
 
@@ -51,25 +54,9 @@ def values_for(kind: Kind, record: Record, fields: frozenset[str] | None, curren
     return task_fields(record, fields, getattr(current, "percent_complete", None))  # type: ignore[arg-type]
 
 
-def _aborts(exc: BaseException) -> bool:
-    # A per-item error exchangelib raised instead of returning: the server did answer every item.
-    return isinstance(exc, ews.ResponseMessageError) and not isinstance(
-        exc, (ews.ErrorServerBusy, *TRANSIENT_TYPES)
-    )
-
-
-def _bulk(throttle: Throttle, operation: str, call: Callable[[], Any], *, idempotent: bool) -> tuple[list | None, BaseException | None]:
-    """Run a bulk call; returns (results, None) or (None, the per-item error that aborted it)."""
-
-    def attempt() -> tuple[list | None, BaseException | None]:
-        try:
-            return list(call()), None
-        except ews.ResponseMessageError as exc:
-            if _aborts(exc):
-                return None, exc
-            raise
-
-    return throttle.call(operation, attempt, idempotent=idempotent)
+def _bulk(throttle: Throttle, operation: str, call: Callable[[], Any], *, idempotent: bool) -> list[Any]:
+    """Run a bulk write: one result (or exception instance) per item."""
+    return throttle.call(operation, lambda: list(call()), idempotent=idempotent, write=True)
 
 
 # -- create -------------------------------------------------------------------------------------------------
@@ -87,41 +74,21 @@ def create(account: Any, folder: Any, kind: Kind, requests: Sequence[CreateReque
             setattr(item, LINK_FIELD, request.link)
         items.append(item)
     # Not repeated after a lost reply: the server may have created the items (the engine's links recover them)
-    results, aborted = _bulk(throttle, "CreateItem", lambda: account.bulk_create(folder, items), idempotent=False)
-    if results is None:
-        return _recover_creates(account, folder, kind, requests, items, throttle, aborted)  # type: ignore[arg-type]
+    results = _bulk(throttle, "CreateItem", lambda: bulk_create(account, folder, items), idempotent=False)
     return [_create_outcome(kind, request, result) for request, result in zip(requests, results, strict=True)]
 
 
 def _create_outcome(kind: Kind, request: CreateRequest, result: Any) -> WriteOutcome:
     if isinstance(result, Exception):
-        return WriteOutcome(ref=request.ref, error=item_error(result, f"create {kind.value}"))
+        return WriteOutcome(ref=request.ref, error=item_error(result, f"create {kind.value} {_name(request.record)}"))
     return WriteOutcome(ref=request.ref, id=result.id, version=result.changekey, warnings=_warnings(request.record))
 
 
-def _recover_creates(account: Any, folder: Any, kind: Kind, requests: Sequence[CreateRequest], items: list[Any],
-                     throttle: Throttle, aborted: BaseException) -> list[WriteOutcome]:
-    # Find what the aborted request created through the links; create the rest one by one.
-    links = [r.link for r in requests if r.link]
-    found: dict[str, Any] = {}
-    if links:
-        for item in get_items(account, folder, kind, find_ids_by_link(folder, links, throttle), throttle):
-            found[getattr(item, LINK_FIELD)] = item
-    outcomes = []
-    for request, item in zip(requests, items, strict=True):
-        if request.link and request.link in found:
-            done = found[request.link]
-            outcomes.append(WriteOutcome(ref=request.ref, id=done.id, version=done.changekey,
-                                         warnings=_warnings(request.record)))
-            continue
-        if not request.link:
-            outcomes.append(WriteOutcome(ref=request.ref, error=item_error(aborted, f"create {kind.value}")))
-            continue
-        results, error = _bulk(throttle, "CreateItem", lambda item=item: account.bulk_create(folder, [item]),
-                               idempotent=False)
-        result = results[0] if results is not None else error
-        outcomes.append(_create_outcome(kind, request, result))
-    return outcomes
+def _name(record: Record) -> str:
+    """How a record is named in an error: its subject, or a contact's name ("" when it has none)."""
+    name = getattr(record, "subject", None) or " ".join(
+        part for part in (getattr(record, "first_name", ""), getattr(record, "last_name", "")) if part)
+    return repr(name) if name else "(untitled)"
 
 
 def _warnings(record: Record) -> tuple[str, ...]:
@@ -216,13 +183,8 @@ def _run_updates(account: Any, folder: Any, kind: Kind, requests: Sequence[Updat
                  planned: list[tuple[int, Any, list[str]]], throttle: Throttle) -> list[WriteOutcome]:
     pairs = [(item, names) for _, item, names in planned]
     # Conditional updates are safe to repeat: a repeat after a lost reply fails on the change key.
-    results, aborted = _bulk(throttle, "UpdateItem", _update_call(account, pairs), idempotent=True)
-    if results is None:
-        # The abort hid every item's result, and the server may have saved them: look at all of them.
-        results = [aborted] * len(planned)
-        unsure = list(range(len(planned)))
-    else:
-        unsure = [n for n, result in enumerate(results) if isinstance(result, CONFLICT_TYPES)]
+    results = _bulk(throttle, "UpdateItem", _update_call(account, pairs), idempotent=True)
+    unsure = [n for n, result in enumerate(results) if isinstance(result, CONFLICT_TYPES)]
     outcomes = [_update_outcome(kind, requests[index], result)
                 for (index, *_), result in zip(planned, results, strict=True)]
     if unsure:
@@ -252,8 +214,8 @@ def _settle(account: Any, folder: Any, kind: Kind, requests: Sequence[UpdateRequ
         elif (reason := unsupported_reason(kind, stored)) is not None:
             outcomes.append(WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"exchange: {what}: {reason}")))
         elif stored.changekey == item.changekey:
-            single, failure = _bulk(throttle, "UpdateItem", _update_call(account, [(item, names)]), idempotent=True)
-            outcomes.append(_update_outcome(kind, request, single[0] if single is not None else failure))
+            (single,) = _bulk(throttle, "UpdateItem", _update_call(account, [(item, names)]), idempotent=True)
+            outcomes.append(_update_outcome(kind, request, single))
         elif _holds(kind, stored, request):
             outcomes.append(WriteOutcome(ref=request.ref, id=stored.id, version=stored.changekey,
                                          warnings=_warnings(request.record)))
@@ -285,13 +247,7 @@ def delete(account: Any, kind: Kind, requests: Sequence[DeleteRequest], throttle
     """Hard-delete items; one already gone is reported as NotFound (the engine counts it as done)."""
     ids = [ItemId(id=r.id, changekey=r.base_version) for r in requests]
     # Deleting twice is harmless (the second attempt finds nothing), so lost replies are retried.
-    results, _ = _bulk(throttle, "DeleteItem", lambda: account.bulk_delete(ids), idempotent=True)
-    if results is None:
-        results = []
-        for item_id in ids:
-            single, error = _bulk(throttle, "DeleteItem", lambda item_id=item_id: account.bulk_delete([item_id]),
-                                  idempotent=True)
-            results.append(single[0] if single is not None else error)
+    results = _bulk(throttle, "DeleteItem", lambda: bulk_delete(account, ids), idempotent=True)
     outcomes = []
     for request, result in zip(requests, results, strict=True):
         if isinstance(result, BaseException):

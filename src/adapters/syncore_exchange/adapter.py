@@ -28,6 +28,8 @@ from syncore.remote import (
 
 from . import _link, _logfilter, _read, _sync, _writes
 from ._connect import build_account, build_credentials, redact
+from ._link import is_item_id
+from ._policy import keep_back_off_hints
 from ._read import FETCH_BATCH
 from ._throttle import MAX_ATTEMPTS, MAX_TOTAL_WAIT, Throttle
 
@@ -69,6 +71,7 @@ class ExchangeAdapter(Adapter):
     ) -> None:
         _link.register()
         _logfilter.install(secrets)
+        keep_back_off_hints(account)
         self.account = account
         self._kinds = frozenset(Kind(k) for k in kinds)
         self._folder_options = dict(folders or {})
@@ -109,7 +112,8 @@ class ExchangeAdapter(Adapter):
         :param autodiscover: find the endpoint by autodiscover
         :param auth_type: "basic", "ntlm" or "oauth2"; pinning it (and ``version``, e.g. ``(15, 1, 2507, 6)``)
             saves exchangelib's detection requests
-        :param retry_policy: exchangelib's policy; default ``FailFast()`` so every wait goes through the
+        :param retry_policy: exchangelib's policy; default ``HintingFailFast()`` (``FailFast`` keeping the
+            server's back-off hints) so every wait goes through the
             adapter's bounded, injectable back-off
         :param default_timezone: IANA zone for new events and the request's TimeZoneContext
         :param options: passed to :class:`ExchangeAdapter` (``folders``, ``sleep``, …)
@@ -199,6 +203,10 @@ class ExchangeAdapter(Adapter):
                 exc.args = (redact(str(exc), self._secrets),)
             raise
 
+    def is_native_id(self, kind: Kind, value: str) -> bool:
+        """An EWS ItemId: standard base64 (EwsId format), 16 to 1368 characters."""
+        return is_item_id(value)
+
     # -- reading -------------------------------------------------------------------------------------------
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
         """SyncFolderItems since the state in ``cursor``; CursorExpired for a stale or foreign state."""
@@ -224,7 +232,9 @@ class ExchangeAdapter(Adapter):
         """FindItem restricted on the SyncoreLink property, then GetItem; keyed by link."""
         def run() -> dict[str, RemoteRecord]:
             folder = self.folder(kind)
-            ids = _read.find_ids_by_link(folder, sorted(set(links)), self.throttle)
+            # a link value that cannot be an id names nothing (and could not be written into a restriction)
+            wanted = sorted({link for link in links if _link.looks_like_link(link)})
+            ids = _read.find_ids_by_link(folder, wanted, self.throttle) if wanted else []
             records, _ = _read.map_items(kind, _read.get_items(self._account(kind), folder, kind, ids, self.throttle))
             return {record.link: record for record in records if record.link}  # type: ignore[misc]
 

@@ -1,42 +1,57 @@
 """The change feed: one ``queryAll`` per kind on ``SystemModstamp`` (reference §2, §5).
 
 ``SELECT … FROM T WHERE SystemModstamp > :watermark AND <scope> ORDER BY SystemModstamp, Id``, or
-``SystemModstamp >= :last_read - overlap`` while the watermark is inside that window (see ``ChangeFeed._floor``)
+``SystemModstamp >= :server_read - overlap`` while the watermark is inside that window (see ``ChangeFeed._floor``)
 through ``queryAll``, so that rows moved to the Recycle Bin (``IsDeleted = true``) come in the same query as
 the updates. Archived activities (``IsArchived = true``) are records, not deletions. Rows absent from the
 result are never taken as deleted.
 
+Every time in the cursor is the **server's**: the watermark is the largest ``SystemModstamp`` read, and the read
+time is the ``Date`` of the response that started the read (:mod:`._server_time`). The local clock only dates
+the cursor for its expiry (days, where a skew of minutes does not matter).
+
 The cursor is a JSON string::
 
-    {"v": 1, "scope": "<scope key>", "wm": "<max SystemModstamp seen>", "at": "<when it was read>",
+    {"v": 2, "sobject": "Event", "scope": "<scope key>", "wm": "<max SystemModstamp seen>",
+     "at": "<server time of the read, or null>", "read": "<local time of the read>",
      "seen": {"<id>": "<SystemModstamp>", …}}
 
-``seen`` holds the rows already reported at or past the next read's floor, so a re-read row with the same
-``SystemModstamp`` is not reported again (a row whose stamp changed is). ``format_soql`` renders datetimes
-without milliseconds, which only widens the ``>=`` window by under a second.
+``seen`` holds the rows already reported at or past the next read's start, so a re-read row with the same
+``SystemModstamp`` is not reported again (a row whose stamp changed is). Datetimes go into SOQL with their
+milliseconds: SOQL dateTime values follow the XML Schema ``dateTime`` the SOQL reference points to
+(https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_dateformats.htm,
+https://www.w3.org/TR/xmlschema-2/#dateTime: ``ss`` may carry a fraction), while simple-salesforce's
+``format_soql`` drops them, so the literal is rendered here and passed through ``format_soql``'s ``literal`` spec.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from simple_salesforce import format_soql
 
 from syncore.errors import CursorExpired
 
+from ._server_time import ServerDates, first_server_time
 from ._transport import Transport
 from .converter import format_datetime, parse_datetime
 
-CURSOR_VERSION = 1
+CURSOR_VERSION = 2
 #: Get Updated reaches back 30 days (reference §2); past that only a full scan is safe
 UPDATED_WINDOW = timedelta(days=30)
 #: deleted rows stay in the Recycle Bin (and queryAll) for 15 days, less after a purge (reference §2)
 DELETED_WINDOW = timedelta(days=15)
 #: default re-read window for rows committed late by long transactions
 DEFAULT_OVERLAP = timedelta(minutes=5)
+
+
+def soql_datetime(value: datetime) -> str:
+    """A SOQL dateTime literal with milliseconds: ``2026-11-24T15:00:00.123Z`` (never from user input)."""
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond // 1000:03d}Z"
 
 
 class ChangeFeed:
@@ -57,7 +72,8 @@ class ChangeFeed:
         self.select = select
         self.scope = scope  # () -> (SOQL condition or "", scope key)
         self.overlap = overlap
-        self.clock = clock
+        self.clock = clock  # local clock: dates the cursor for its expiry only
+        self.server_dates = ServerDates()
 
     def _soql(self, condition: str) -> str:
         scope, _ = self.scope()
@@ -68,55 +84,72 @@ class ChangeFeed:
             text += f" WHERE {where}"
         return text + " ORDER BY SystemModstamp, Id"
 
+    def _read(self, soql: str, what: str) -> tuple[list[dict[str, Any]], datetime | None]:
+        """All rows of *soql* (queryAll) and the server's time when the read began (``None`` if not stated)."""
+        # Signs in if needed (the client exists from then on) and hooks its session; sends nothing itself.
+        self.transport.call(what, self.server_dates.install)
+        with self.server_dates.recording() as dates:
+            rows = self.transport.query_pages(soql, include_deleted=True, what=what)
+        return rows, first_server_time(dates)
+
     def full_scan(self) -> tuple[list[dict[str, Any]], str]:
         """Every live row in scope (archived ones included: they are records), and a fresh cursor."""
-        at = self.clock()
-        rows = self.transport.query_pages(
-            self._soql("IsDeleted = false"), include_deleted=True, what=f"{self.sobject} full scan"
-        )
-        return rows, self._cursor(rows, None, {}, at)
+        read = self.clock()
+        rows, server_read = self._read(self._soql("IsDeleted = false"), f"{self.sobject} full scan")
+        return rows, self._cursor(rows, None, {}, server_read, read)
 
     def changes(self, cursor: str) -> tuple[list[dict[str, Any]], str]:
         """Rows changed since ``cursor`` (deleted ones flagged ``IsDeleted``), de-duplicated, and the next cursor.
 
         :raises CursorExpired: unreadable cursor, another scope, or older than the Recycle Bin keeps deletions
         """
-        state = self._read(cursor)
-        at = self.clock()
+        state = self._state(cursor)
+        read = self.clock()
         watermark = parse_datetime(state["wm"]) if state.get("wm") else None
-        floor, inclusive = self._floor(watermark, parse_datetime(state["at"]))
-        condition = format_soql(f"SystemModstamp {'>=' if inclusive else '>'} {{}}", floor)
-        rows = self.transport.query_pages(self._soql(condition), include_deleted=True,
-                                          what=f"{self.sobject} changes")
+        last_read = parse_datetime(state["at"]) if state.get("at") else None
+        floor, inclusive = self._floor(watermark, last_read)
+        condition = ""
+        if floor is not None:
+            condition = format_soql(f"SystemModstamp {'>=' if inclusive else '>'} {{:literal}}", soql_datetime(floor))
+        rows, server_read = self._read(self._soql(condition), f"{self.sobject} changes")
         seen = state.get("seen", {})
         fresh = [row for row in rows if seen.get(row["Id"]) != row.get("SystemModstamp")]
-        return fresh, self._cursor(rows, watermark, seen, at)
+        return fresh, self._cursor(rows, watermark, seen, server_read, read)
 
-    def _floor(self, watermark: datetime | None, read_at: datetime) -> tuple[datetime, bool]:
-        """Where the next read starts, and whether the start itself is included.
+    def _floor(self, watermark: datetime | None, last_read: datetime | None) -> tuple[datetime | None, bool]:
+        """Where the next read starts (``None``: from the beginning), and whether the start itself is included.
 
         Wanted: the rows past the watermark, and any row that a transaction still open at the last read has
         committed since, stamped at most ``overlap`` before that read. So the window is anchored at the last
-        read's time, not at the watermark: a burst of writes is re-read until it is ``overlap`` old, not for as
-        long as nothing newer arrives. (The local clock stands in for the server's; ``overlap`` also absorbs
-        the skew between them. ``format_soql`` drops milliseconds, which only widens the window.)
+        read's *server* time: a burst of writes is re-read until it is ``overlap`` old, not for as long as nothing
+        newer arrives. Without a server time (a response without ``Date``) the watermark, which the server's
+        clock had passed at the read, stands in; with neither (nothing read yet) the read starts at the
+        beginning: an empty kind costs nothing to read whole, and a new row of it is never skipped.
         """
-        late = read_at - self.overlap
+        anchor = last_read or watermark
+        if anchor is None:
+            return None, True
+        late = anchor - self.overlap
         if watermark is not None and watermark < late:
             return watermark, False
         return late, True
 
-    def _read(self, cursor: str) -> dict[str, Any]:
+    def _state(self, cursor: str) -> dict[str, Any]:
         try:
             state = json.loads(cursor)
-            if not isinstance(state, dict) or state.get("v") != CURSOR_VERSION or state.get("sobject") != self.sobject:
+            if not isinstance(state, dict) or state.get("sobject") != self.sobject:
                 raise ValueError("not a cursor of this adapter")
-            at = parse_datetime(state["at"])
+            if state.get("v") == 1:
+                # A version-1 cursor's "at" came from the local clock: keep its watermark, drop the rest.
+                state = {**state, "at": None, "read": state["at"], "seen": state.get("seen", {})}
+            elif state.get("v") != CURSOR_VERSION:
+                raise ValueError("unknown cursor version")
+            read = parse_datetime(state["read"])
         except (ValueError, KeyError, TypeError):
             raise CursorExpired(f"{self.sobject}: unreadable change cursor; a full scan follows") from None
         if state.get("scope") != self.scope()[1]:
             raise CursorExpired(f"{self.sobject}: the scope changed since the cursor was made; a full scan follows")
-        age = self.clock() - at
+        age = self.clock() - read
         if age > DELETED_WINDOW:
             window = "30-day update" if age > UPDATED_WINDOW else "15-day deletion"
             raise CursorExpired(
@@ -126,20 +159,21 @@ class ChangeFeed:
         return state
 
     def _cursor(self, rows: list[dict[str, Any]], watermark: datetime | None, seen: dict[str, str],
-                at: datetime) -> str:
+                server_read: datetime | None, read: datetime) -> str:
         stamps = [parse_datetime(row["SystemModstamp"]) for row in rows if row.get("SystemModstamp")]
         if stamps:
             watermark = max([*stamps, *([watermark] if watermark else [])])
         merged = dict(seen)
         merged.update({row["Id"]: row["SystemModstamp"] for row in rows if row.get("SystemModstamp")})
-        # Only rows the next read can return again are worth remembering (its start as format_soql renders it,
-        # without milliseconds).
-        start, inclusive = self._floor(watermark, at)
-        start = start.replace(microsecond=0)
-        merged = {i: s for i, s in merged.items()
-                  if (parse_datetime(s) >= start if inclusive else parse_datetime(s) > start)}
+        # Only rows the next read can return again are worth remembering.
+        start, inclusive = self._floor(watermark, server_read)
+        if start is not None:
+            merged = {i: s for i, s in merged.items()
+                      if (parse_datetime(s) >= start if inclusive else parse_datetime(s) > start)}
         state = {
             "v": CURSOR_VERSION, "sobject": self.sobject, "scope": self.scope()[1],
-            "wm": format_datetime(watermark) if watermark else None, "at": format_datetime(at), "seen": merged,
+            "wm": format_datetime(watermark) if watermark else None,
+            "at": format_datetime(server_read) if server_read else None,
+            "read": format_datetime(read), "seen": merged,
         }
         return json.dumps(state, sort_keys=True, separators=(",", ":"))

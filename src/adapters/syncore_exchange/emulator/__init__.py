@@ -9,7 +9,7 @@ Quick start::
         item_id = emu.create_item(folder="calendar", fields={...})  # "another client" edits the mailbox
         changes = list(account.calendar.sync_items(max_changes_returned=512))
         emu.faults.server_busy(back_off_ms=10)  # inject failures
-        emu.requests, emu.request_counts()  # what the client sent
+        emu.requests, emu.count("GetItem"), emu.request_counts()  # what the client sent
 
 Operations: GetFolder, SyncFolderItems, GetItem, CreateItem, UpdateItem, DeleteItem, FindItem and ConvertId.
 Anything else is answered with a SOAP fault (``ErrorInvalidOperation``) naming the operation.

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Self
+
+from syncore.testing.emulation import LoopbackServer, RequestLog, RequestLogAccess
 
 from .faults import Faults
 from .itemxml import build_item, set_property
-from .log import RequestLog, RequestRecord
 from .schema import FOLDERS
-from .server import EwsApp, HttpServer
+from .server import EwsApp
 from .store import Store, StoredItem
 from .values import snapshot, tag_for, to_elements
 from .xmlns import el
@@ -18,14 +18,20 @@ DEFAULT_MAILBOX = "user@example.com"
 DEFAULT_PASSWORD = "secret"
 
 
-class EwsEmulator:
+class EwsEmulator(RequestLogAccess):
     """In-process EWS server on ``127.0.0.1`` with calendar, contacts and tasks folders per mailbox.
 
     ``mailboxes`` are primary SMTP addresses. ``users`` maps Basic-auth user names to passwords; by default
     every mailbox address is a user with ``password``. Any authenticated user may open any mailbox (delegate
     or impersonation). Use as a context manager, or call :meth:`start`/:meth:`stop`. ``record_xml=True``
-    keeps raw request and response bytes on each :class:`RequestRecord` (for debugging). ``tokens`` maps OAuth
-    bearer tokens to user names (``Authorization: Bearer <token>``); the token is not validated further.
+    keeps raw request and response bytes on each :class:`~.log.RequestRecord` (for debugging). ``tokens``
+    maps OAuth bearer tokens to user names (``Authorization: Bearer <token>``); the token is not validated
+    further. ``mailbox_timezone`` is the Windows zone id of the mailboxes' regional settings: the zone of
+    items made by other clients (:meth:`create_item`); items created through EWS get the zone the request
+    names (or UTC).
+
+    Built on the shared harness (:mod:`syncore.testing.emulation`): ``emu.requests``,
+    ``emu.count(op, **filters)``, ``emu.reset_log()`` and ``emu.faults`` read as for every emulator.
     """
 
     def __init__(
@@ -33,10 +39,9 @@ class EwsEmulator:
         mailboxes=(DEFAULT_MAILBOX,),
         password: str = DEFAULT_PASSWORD,
         users: dict[str, str] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
         record_xml: bool = False,
         tokens: dict[str, str] | None = None,
+        mailbox_timezone: str = "UTC",
     ):
         if isinstance(mailboxes, str):
             mailboxes = [mailboxes]
@@ -46,27 +51,24 @@ class EwsEmulator:
         self.store = Store(self.mailboxes)
         self.faults = Faults()
         self.log = RequestLog()
+        self.mailbox_timezone = mailbox_timezone
         self._app = EwsApp(
             self.store, self.faults, self.log, self.users, record_xml=record_xml, tokens=tokens
         )
-        self._host, self._port = host, port
-        self._server: HttpServer | None = None
+        self._server = LoopbackServer(self._app.handle, name="ews-emulator", server_version="Microsoft-IIS/10.0")
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self) -> EwsEmulator:
         """Bind a random port and serve in a daemon thread."""
-        if self._server is None:
-            self._server = HttpServer(self._app, self._host, self._port)
-            self._server.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and drop exchangelib's cached protocol for this endpoint."""
-        if self._server is not None:
+        if self._server.running:
             url = self.url
             self._server.stop()
-            self._server = None
             clear_protocol_cache(url)
 
     def __enter__(self) -> Self:
@@ -78,14 +80,17 @@ class EwsEmulator:
     @property
     def port(self) -> int:
         """The bound TCP port (after :meth:`start`)."""
-        if self._server is None:
-            raise RuntimeError("EwsEmulator is not started")
-        return self._server.address[1]
+        return self._server.port
 
     @property
     def url(self) -> str:
         """The EWS endpoint, e.g. ``http://127.0.0.1:PORT/EWS/Exchange.asmx``."""
-        return f"http://{self._host}:{self.port}/EWS/Exchange.asmx"
+        return f"{self._server.url}/EWS/Exchange.asmx"
+
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks of emulator bugs the server answered with HTTP 500 (a test asserts it stays empty)."""
+        return self._server.errors
 
     def reset(self) -> None:
         """Empty every mailbox and forget faults and logged requests (keeps the port and users).
@@ -156,25 +161,6 @@ class EwsEmulator:
             default_timezone=default_timezone or UTC,
         )
 
-    # -- request log -----------------------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RequestRecord]:
-        """Every request received so far (copies of the list; records are live objects)."""
-        return self.log.records()
-
-    def reset_log(self) -> None:
-        """Forget logged requests."""
-        self.log.reset()
-
-    def request_counts(self) -> Counter:
-        """``Counter`` of requests by operation name."""
-        return self.log.counts()
-
-    def count(self, operation: str) -> int:
-        """Number of requests for one operation."""
-        return self.log.counts()[operation]
-
     # -- direct data edits ("another Exchange client") -------------------------------------------------------
 
     def create_item(
@@ -187,8 +173,8 @@ class EwsEmulator:
         """Create an item directly in the store (logged for SyncFolderItems) and return its id.
 
         ``fields`` keys are EWS element names (``"Subject"``) or exchangelib field names (``"subject"``).
-        Values: str, bool, int/Decimal, aware ``datetime`` (stored as UTC; naive = UTC), ``date`` (date-only
-        fields such as Birthday/DueDate; Start/End insist on datetimes), a ``(BodyType, text)`` tuple or
+        Values: str, bool, int/Decimal, aware ``datetime`` (stored as UTC; naive = the mailbox's zone), ``date``
+        (date-only fields such as Birthday/DueDate; Start/End insist on datetimes), a ``(BodyType, text)`` tuple or
         exchangelib ``HTMLBody``/``Body`` for ``Body``, dicts for ``PhoneNumbers`` / ``EmailAddresses`` /
         ``PhysicalAddresses`` (``{"Business": {"Street": ..., "City": ...}}``), a list of addresses for
         attendees, a list of strings for ``Categories``, a Windows zone id or tzinfo for ``StartTimeZone`` /
@@ -204,7 +190,7 @@ class EwsEmulator:
             for elem in to_elements(kind, key, value):
                 item_elem.append(elem)
         with self.store.lock:
-            item = build_item(self.store, mailbox, folder, item_elem)
+            item = build_item(self.store, mailbox, folder, item_elem, self.mailbox_timezone)
             self.store.add(item)
         return item.id
 

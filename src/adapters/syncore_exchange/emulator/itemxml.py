@@ -14,7 +14,19 @@ from lxml import etree, html
 
 from .schema import COMPOUND_CONTAINERS, COMPUTED_TAGS, INDEXED_CONTAINERS, kind_schema
 from .store import StoredItem
-from .xmlns import bool_text, child, el, local, normalize_datetime_text, now_utc, parse_bool, qn, utc_text
+from .timezones import UTC_ID, localize
+from .xmlns import (
+    bool_text,
+    child,
+    el,
+    local,
+    normalize_datetime_text,
+    now_utc,
+    parse_bool,
+    parse_datetime,
+    qn,
+    utc_text,
+)
 
 # The client may set these even though the server usually derives them.
 _CLIENT_SETTABLE_COMPUTED = {"UID", "ItemClass"}
@@ -65,15 +77,23 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n\s*\n+", "\n", text).strip()
 
 
-def build_item(store, mailbox: str, folder: str, item_elem: etree._Element) -> StoredItem:
-    """Create a StoredItem from a CreateItem ``<t:CalendarItem>``/``<t:Contact>``/``<t:Task>`` element."""
+def build_item(
+    store, mailbox: str, folder: str, item_elem: etree._Element, context_zone: str | None = None
+) -> StoredItem:
+    """Create a StoredItem from a CreateItem ``<t:CalendarItem>``/``<t:Contact>``/``<t:Task>`` element.
+
+    ``context_zone`` is the Windows id times without an offset are read in when the item names no zone of its
+    own (the request's TimeZoneContext; the mailbox's zone for items made by other clients); None is UTC.
+    """
     kind = local(item_elem.tag)
+    item_elem = copy.deepcopy(item_elem)
+    localize(item_elem, context_zone)
     item = StoredItem(store.new_item_id(mailbox), kind, mailbox, folder)
     for prop in item_elem:
         if not isinstance(prop.tag, str):
             continue
         set_property(item, prop)
-    apply_defaults(item)
+    apply_defaults(item, context_zone or UTC_ID)
     return item
 
 
@@ -167,10 +187,42 @@ def set_from_update(item: StoredItem, path: etree._Element, container: etree._El
             set_property(item, prop)
 
 
-def apply_defaults(item: StoredItem) -> None:
-    """Fill what a real server fills on creation."""
+def check_item(item: StoredItem) -> None:
+    """Refuse what Exchange refuses to store: a calendar item whose End is before its Start.
+
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+    (ErrorCalendarEndDateIsEarlierThanStartDate; an End equal to the Start is a zero-length appointment).
+    """
+    if item.kind != "CalendarItem":
+        return
+    start, end = item.props.get("Start"), item.props.get("End")
+    if start is not None and end is not None and parse_datetime(end.text) < parse_datetime(start.text):
+        raise UpdateError("ErrorCalendarEndDateIsEarlierThanStartDate")
+
+
+#: the mailbox's default reminder for new appointments (Outlook's and Exchange's default: 15 minutes), e.g.
+#: https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/getitem-operation-calendar-item
+DEFAULT_REMINDER_MINUTES = "15"
+
+
+def apply_defaults(item: StoredItem, creation_zone: str = UTC_ID) -> None:
+    """Fill what a real server fills on creation.
+
+    Appointments: the creation zone as Start/EndTimeZone (a legacy MeetingTimeZone names it too), a reminder
+    15 minutes before the start unless the client said otherwise. Contacts: a DisplayName from the name parts
+    when none was given.
+    """
     props = item.props
+    if item.kind == "Contact" and "DisplayName" not in props:
+        name = full_name(item) or child_text_of(props.get("CompanyName"))
+        if name:
+            props["DisplayName"] = el("t:DisplayName", name)
     if item.kind == "CalendarItem":
+        meeting = props.get("MeetingTimeZone")
+        if meeting is not None and meeting.get("TimeZoneName"):
+            creation_zone = meeting.get("TimeZoneName")
+        props.setdefault("ReminderIsSet", el("t:ReminderIsSet", "true"))
+        props.setdefault("ReminderMinutesBeforeStart", el("t:ReminderMinutesBeforeStart", DEFAULT_REMINDER_MINUTES))
         props.setdefault("UID", el("t:UID", uuid.uuid4().hex.upper()))
         if "Organizer" not in props:
             # Items created in a mailbox are organised by its owner.
@@ -183,7 +235,7 @@ def apply_defaults(item: StoredItem) -> None:
             props["Organizer"] = organizer
         props.setdefault("IsCancelled", el("t:IsCancelled", "false"))
         # Exchange always knows an item's zones; exchangelib needs them to turn all-day datetimes into dates.
-        props.setdefault("StartTimeZone", el("t:StartTimeZone", attrs={"Id": "UTC"}))
+        props.setdefault("StartTimeZone", el("t:StartTimeZone", attrs={"Id": creation_zone}))
         props.setdefault("EndTimeZone", el("t:EndTimeZone", attrs={"Id": props["StartTimeZone"].get("Id")}))
         props.setdefault("IsAllDayEvent", el("t:IsAllDayEvent", "false"))
         props.setdefault("LegacyFreeBusyStatus", el("t:LegacyFreeBusyStatus", "Busy"))
@@ -193,6 +245,17 @@ def apply_defaults(item: StoredItem) -> None:
     props.setdefault("Sensitivity", el("t:Sensitivity", "Normal"))
     props.setdefault("Importance", el("t:Importance", "Normal"))
     _derive(item, "Status")
+
+
+def full_name(item: StoredItem) -> str:
+    """Given, middle and surname joined: a contact's CompleteName/FullName (and default DisplayName)."""
+    parts = (child_text_of(item.props.get(tag)) for tag in ("GivenName", "MiddleName", "Surname"))
+    return " ".join(p for p in parts if p)
+
+
+def child_text_of(elem: etree._Element | None) -> str | None:
+    """Text of an element or None."""
+    return None if elem is None else elem.text
 
 
 def _derive(item: StoredItem, tag: str) -> None:

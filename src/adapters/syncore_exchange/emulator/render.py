@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .itemxml import ext_key, html_to_text
+from .itemxml import ext_key, full_name, html_to_text
 from .schema import HEAVY_TAGS, INDEXED_CONTAINERS, ITEM_CLASS, kind_schema
 from .store import StoredItem, folder_id
-from .xmlns import bool_text, child, child_text, el, local, utc_text
+from .timezones import UnknownTimeZone, definition, display_name, duration_text
+from .xmlns import bool_text, child, child_text, el, local, parse_datetime, sub, utc_text
 
 FOLDER_CHANGEKEY = "AQAAABYAAAA="
 
@@ -98,11 +99,68 @@ def _computed(item: StoredItem, tag: str, body_type: str) -> etree._Element | No
         if tag == "IsRecurring":
             return el("t:IsRecurring", bool_text(recurring))
         return el("t:CalendarItemType", "RecurringMaster" if recurring else "Single")
+    if item.kind == "CalendarItem" and tag in _APPOINTMENT_COMPUTED:
+        return _appointment_value(item, tag)
+    if item.kind == "Contact" and tag == "CompleteName":
+        return _complete_name(item)
     if item.kind == "Task" and tag == "IsComplete":
         return el("t:IsComplete", bool_text(child_text_of(props.get("Status")) == "Completed"))
     if item.kind == "Task" and tag == "IsRecurring":
         return el("t:IsRecurring", bool_text("Recurrence" in props))
     return props.get(tag)
+
+
+#: appointment properties the server computes (GetItem sample, AllProperties):
+#: https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/getitem-operation-calendar-item
+_APPOINTMENT_COMPUTED = {"StartTimeZone", "EndTimeZone", "TimeZone", "Duration", "AppointmentState", "ReminderDueBy"}
+
+
+def _appointment_value(item: StoredItem, tag: str) -> etree._Element | None:
+    props = item.props
+    if tag in ("StartTimeZone", "EndTimeZone"):
+        stored = props.get(tag)
+        ms_id = None if stored is None else stored.get("Id")
+        try:
+            return stored if ms_id is None else definition(tag, ms_id)
+        except UnknownTimeZone:
+            return stored
+    if tag == "TimeZone":
+        zone_elem = props.get("StartTimeZone")
+        ms_id = None if zone_elem is None else zone_elem.get("Id")
+        try:
+            return None if ms_id is None else el("t:TimeZone", display_name(ms_id))
+        except UnknownTimeZone:
+            return None
+    start, end = props.get("Start"), props.get("End")
+    if tag == "Duration":
+        if start is None or end is None:
+            return None
+        return el("t:Duration", duration_text(parse_datetime(end.text) - parse_datetime(start.text)))
+    if tag == "AppointmentState":
+        # Bit 0x0001 "Meeting": an appointment with attendees. https://learn.microsoft.com/en-us/exchange/
+        # client-developer/web-service-reference/appointmentstate
+        meeting = any(t in props for t in ("RequiredAttendees", "OptionalAttendees", "Resources"))
+        return el("t:AppointmentState", "1" if meeting else "0")
+    # ReminderDueBy: when the reminder is due, the start unless a client set it.
+    if "ReminderDueBy" in props:
+        return props["ReminderDueBy"]
+    return None if start is None else el("t:ReminderDueBy", start.text)
+
+
+def _complete_name(item: StoredItem) -> etree._Element | None:
+    parts = [("FirstName", "GivenName"), ("MiddleName", "MiddleName"), ("LastName", "Surname"),
+             ("Initials", "Initials")]
+    out = el("t:CompleteName")
+    for name, tag in parts[:3]:
+        if tag in item.props:
+            sub(out, f"t:{name}", item.props[tag].text)
+    if "Initials" in item.props:
+        sub(out, "t:Initials", item.props["Initials"].text)
+    if full_name(item):
+        sub(out, "t:FullName", full_name(item))
+    if "Nickname" in item.props:
+        sub(out, "t:Nickname", item.props["Nickname"].text)
+    return out if len(out) else None
 
 
 def child_text_of(elem: etree._Element | None) -> str | None:
@@ -138,7 +196,9 @@ def _wanted_tags(item: StoredItem, shape: Shape, light: bool) -> list[str]:
             "TextBody",
         }
         if item.kind == "CalendarItem":
-            tags |= {"IsRecurring", "CalendarItemType", "IsMeeting", "MyResponseType"}
+            tags |= {"IsRecurring", "CalendarItemType", "IsMeeting", "MyResponseType"} | _APPOINTMENT_COMPUTED
+        if item.kind == "Contact":
+            tags |= {"CompleteName"}
         if item.kind == "Task":
             tags |= {"IsComplete"}
         tags |= set(shape.indexed)

@@ -1,7 +1,9 @@
 """Item and folder schema knowledge: FieldURI <-> element tag, element order, value types.
 
-The tables are derived once from exchangelib's own field definitions, so the emulator speaks exactly the
-vocabulary the client uses (the EWS schema order is also the order of exchangelib's ``FIELDS``).
+Element order comes from the published EWS schema (``ews_schema.json``, see :mod:`.validation`): responses list
+an item's elements in schema order, as Exchange does. FieldURI names and value kinds come from exchangelib's
+field definitions, so the emulator speaks the vocabulary the client uses; a FieldURI exchangelib does not
+model (``calendar:TimeZone``) maps to the element of the same name.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from functools import cache
 from exchangelib.fields import BooleanField, DateTimeField, IndexedField
 from exchangelib.items import CalendarItem, Contact, Task
 
+from .validation import effective_content, schema
+
 KIND_CLASSES = {"CalendarItem": CalendarItem, "Contact": Contact, "Task": Task}
+_XSD_TYPES = {"CalendarItem": "t:CalendarItemType", "Contact": "t:ContactItemType", "Task": "t:TaskType"}
 ITEM_CLASS = {"CalendarItem": "IPM.Appointment", "Contact": "IPM.Contact", "Task": "IPM.Task"}
 
 # Multi-valued "indexed" contact fields: FieldURI -> container element.
@@ -70,13 +75,16 @@ class KindSchema:
 def kind_schema(kind: str) -> KindSchema:
     """Build (once) the schema tables for ``CalendarItem``, ``Contact`` or ``Task``."""
     cls = KIND_CLASSES[kind]
-    order, uri_to_tag, name_to_tag, bools, dts = [], {}, {}, set(), set()
+    order = schema_order(kind)
+    uri_to_tag, name_to_tag, bools, dts = {}, {}, set(), set()
+    for uri in schema().simple["t:UnindexedFieldURIType"][2]:
+        if uri.partition(":")[2] in order:
+            uri_to_tag[uri] = uri.partition(":")[2]
     for f in cls.FIELDS:
         uri = getattr(f, "field_uri", None)
         if not uri or "}" not in str(f.response_tag()):
             continue
         tag = f.response_tag().rsplit("}", 1)[1]
-        order.append(tag)
         uri_to_tag[uri] = tag
         name_to_tag[f.name] = tag
         if isinstance(f, BooleanField):
@@ -86,7 +94,24 @@ def kind_schema(kind: str) -> KindSchema:
             dts.add(tag)
         if isinstance(f, IndexedField):
             uri_to_tag[uri] = tag
-    return KindSchema(kind, tuple(order), uri_to_tag, name_to_tag, frozenset(bools), frozenset(dts))
+    return KindSchema(kind, order, uri_to_tag, name_to_tag, frozenset(bools), frozenset(dts))
+
+
+def schema_order(kind: str) -> tuple[str, ...]:
+    """The element names of an item type (``ItemType`` then the kind's own), in schema order."""
+    names: list[str] = []
+
+    def walk(model) -> None:
+        if model is None:
+            return
+        if model[0] == "el":
+            names.append(model[1].partition(":")[2])
+        elif model[0] in ("seq", "choice", "all"):
+            for part in model[3]:
+                walk(part)
+
+    walk(effective_content(_XSD_TYPES[kind]))
+    return tuple(dict.fromkeys(names))
 
 
 def kind_for_tag(tag: str) -> str | None:

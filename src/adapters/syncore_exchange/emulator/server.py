@@ -1,29 +1,34 @@
-"""HTTP front end: a threaded loopback server that authenticates, injects faults and dispatches SOAP ops."""
+"""The EWS endpoint as a harness app: authenticates, applies faults, validates and dispatches SOAP operations.
+
+The transport (keep-alive, Content-Length and chunked request bodies, TCP_NODELAY, one write per reply) is the
+shared :class:`syncore.testing.emulation.LoopbackServer`; this module turns one request into one reply.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import logging
-import threading
 import time
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .faults import Faults
-from .log import RequestLog, RequestRecord
+from syncore.testing.emulation import HttpReply, HttpRequest, RequestLog
+
+from .faults import REQUEST_KINDS, Faults
+from .log import RequestRecord
 from .ops import OPERATIONS
 from .ops.common import Context, SoapFaultError
-from .soap import BadRequestError, envelope, parse_request, soap_fault
+from .soap import BadRequestError, envelope, parse_request, schema_fault, soap_fault
 from .store import Store
+from .validation import SchemaViolation, validate_envelope
 
 log = logging.getLogger(__name__)
 EWS_PATH = "/ews/exchange.asmx"
-DROP = 0  # pseudo status: close the connection without a reply
+_XML = {"Content-Type": "text/xml; charset=utf-8"}
 
 
 class EwsApp:
-    """Request processing, independent of the socket plumbing."""
+    """Request processing: ``handle(HttpRequest) -> HttpReply | None`` (None: close without an answer)."""
 
     def __init__(
         self,
@@ -54,123 +59,73 @@ class EwsApp:
             return None
         return user.lower() if self.users.get(user.lower()) == password else None
 
-    def handle(self, path: str, headers, data: bytes) -> tuple[int, dict[str, str], bytes]:
-        """Process one POST; returns ``(status, headers, body)``."""
-        record = RequestRecord("?")
-        status, out_headers, body = self._handle(path, headers, data, record)
+    def handle(self, http: HttpRequest) -> HttpReply | None:
+        """Answer one HTTP request (the harness's app callable)."""
+        record = RequestRecord(method=http.method, path=http.path)
+        reply = self._handle(http, record)
+        record.status = None if reply is None else reply.status
         if self.record_xml:
-            record.request_xml, record.response_xml = data, body
-        return status, out_headers, body
+            record.request_xml, record.response_xml = http.body, None if reply is None else reply.body
+        return reply
 
-    def _handle(
-        self, path: str, headers, data: bytes, record: RequestRecord
-    ) -> tuple[int, dict[str, str], bytes]:
-        xml_headers = {"Content-Type": "text/xml; charset=utf-8"}
-        if path.split("?")[0].lower() != EWS_PATH:
-            return 404, {"Content-Type": "text/plain"}, b"Not found"
+    def _handle(self, http: HttpRequest, record: RequestRecord) -> HttpReply | None:
+        if http.path.lower() != EWS_PATH:
+            return HttpReply(404, b"Not found", {"Content-Type": "text/plain"})
+        if http.method != "POST":
+            return HttpReply(405, b"", {"Allow": "POST"})
         try:
-            request = parse_request(data)
+            request = parse_request(http.body)
         except BadRequestError as e:
-            record.status, record.codes = 500, ["ErrorSchemaValidation"]
+            record.codes = ["ErrorSchemaValidation"]
             self.log.append(record)
-            return 500, xml_headers, soap_fault("ErrorSchemaValidation", str(e))
+            return HttpReply(500, soap_fault("ErrorSchemaValidation", str(e)), _XML)
         record.operation = request.operation
         self.log.append(record)
-        user = self.authenticate(headers.get("Authorization"))
-        record.user = user
-        if user is None:
-            record.status = 401
+        record.user = self.authenticate(http.header("Authorization") or None)
+        if record.user is None:
             challenge = 'Basic realm="ews-emulator"' + (", Bearer" if self.tokens else "")
-            return 401, {"WWW-Authenticate": challenge, "Content-Type": "text/plain"}, b"401"
-        delay = self.faults.take_request_fault(request.operation, kinds=("latency",))
+            return HttpReply(401, b"401", {"WWW-Authenticate": challenge, "Content-Type": "text/plain"})
+        delay = self.faults.take(request.operation, ("latency",))
         if delay is not None:
             time.sleep(delay.seconds)
-        fault = self.faults.take_request_fault(request.operation)
-        if fault is not None and fault.kind == "drop":
-            record.status, record.fault = 0, "drop"
-            return DROP, {}, b""
-        if fault is not None and fault.kind == "http":
-            record.status, record.fault = fault.status, f"http:{fault.status}"
-            return fault.status, {"Content-Type": "text/plain", **fault.headers}, fault.body
-        if fault is not None and fault.kind == "soap":
-            record.status, record.fault = 500, f"soap:{fault.code}"
-            record.codes.append(fault.code)
-            return 500, xml_headers, soap_fault(fault.code, fault.text, fault.back_off_ms)
+        fault = self.faults.take(request.operation, REQUEST_KINDS)
+        kind = None if fault is None else fault.kind
+        if kind in ("drop", "lose"):
+            record.fault = kind
+            if kind == "lose":
+                self._process(request, record, http.body, None)  # carried out; the answer never leaves
+            return None
+        if kind in ("status", "http"):
+            record.fault = fault.label if kind == "status" else f"http:{fault.status}"
+            return HttpReply(fault.status, fault.body, {"Content-Type": "text/plain", **fault.headers})
+        if kind == "soap":
+            code = fault.params["code"]
+            record.fault = f"soap:{code}"
+            record.codes.append(code)
+            return HttpReply(500, soap_fault(code, fault.params.get("text"), fault.params.get("back_off_ms")), _XML)
+        return self._process(request, record, http.body, fault)
+
+    def _process(self, request, record: RequestRecord, data: bytes, fault) -> HttpReply:
         handler = OPERATIONS.get(request.operation)
         if handler is None:
-            record.status, record.codes = 500, ["ErrorInvalidOperation"]
+            record.codes = ["ErrorInvalidOperation"]
             text = f"The EWS emulator does not implement the {request.operation} operation."
-            return 500, xml_headers, soap_fault("ErrorInvalidOperation", text)
-        ctx = Context(self.store, self.faults, request, record, user, message_fault=fault)
+            return HttpReply(500, soap_fault("ErrorInvalidOperation", text), _XML)
+        try:
+            validate_envelope(request.root)
+        except SchemaViolation as violation:
+            record.codes = ["ErrorSchemaValidation"]
+            return HttpReply(500, schema_fault(violation, data), _XML)
+        ctx = Context(self.store, self.faults, request, record, record.user, message_fault=fault)
         try:
             with self.store.lock:
                 response = handler(ctx)
         except SoapFaultError as e:
-            record.status, record.codes = 500, [e.code]
-            return 500, xml_headers, soap_fault(e.code, e.text)
+            record.codes = [e.code]
+            return HttpReply(500, soap_fault(e.code, e.text), _XML)
         except Exception:  # noqa: BLE001 - a bug in the emulator must be loud but must not kill the server
             text = traceback.format_exc()
             log.error("EWS emulator failure in %s:\n%s", request.operation, text)
-            record.status, record.codes = 500, ["ErrorInternalServerError"]
-            return 500, xml_headers, soap_fault("ErrorInternalServerError", f"Emulator bug: {text}")
-        return 200, xml_headers, envelope(response)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: exchangelib treats "Connection: close" as throttling
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(length)
-        status, headers, body = self.server.app.handle(self.path, self.headers, data)
-        if status == DROP:
-            self.close_connection = True
-            return
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        self.send_response(405)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address, app: EwsApp):
-        super().__init__(address, _Handler)
-        self.app = app
-
-
-class HttpServer:
-    """Owns the listening socket and its serving thread."""
-
-    def __init__(self, app: EwsApp, host: str = "127.0.0.1", port: int = 0):
-        self._server = _Server((host, port), app)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="ews-emulator",
-            daemon=True,
-        )
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return self._server.server_address[:2]
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+            record.codes = ["ErrorInternalServerError"]
+            return HttpReply(500, soap_fault("ErrorInternalServerError", f"Emulator bug: {text}"), _XML)
+        return HttpReply(200, envelope(response), _XML)

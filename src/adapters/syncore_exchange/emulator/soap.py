@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .validation import SchemaViolation
 from .xmlns import ENS, MNS, SOAPNS, TNS, child, child_text, el, local, sub
 
 SERVER_VERSION = {
@@ -20,13 +21,19 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
 
 @dataclass
 class SoapRequest:
-    """A parsed request: the operation element plus the header values the emulator cares about."""
+    """A parsed request: the operation element plus the header values the emulator cares about.
+
+    ``timezone`` is the ``TimeZoneContext`` header's ``TimeZoneDefinition`` element (None without one);
+    ``root`` the whole envelope (for schema validation), ``data`` the raw bytes (for error positions).
+    """
 
     operation: str
     body: etree._Element
     impersonated: str | None
-    timezone: str | None
+    timezone: etree._Element | None
     server_version: str | None
+    root: etree._Element | None = None
+    data: bytes = b""
 
 
 class BadRequestError(Exception):
@@ -56,9 +63,49 @@ def parse_request(data: bytes) -> SoapRequest:
         local(op.tag),
         op,
         impersonated,
-        None if tz is None else tz.get("Id"),
+        tz,
         None if version is None else version.get("Version"),
+        root,
+        data,
     )
+
+
+def schema_fault(violation: SchemaViolation, data: bytes) -> bytes:
+    """ErrorSchemaValidation as Exchange sends it: the violation, line and position in ``MessageXml``.
+
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/findconversation-operation
+    ("FindConversation Error response example").
+    """
+    position = _position(violation, data)
+    env = etree.Element(f"{{{SOAPNS}}}Envelope", nsmap={"s": SOAPNS})
+    fault = etree.SubElement(etree.SubElement(env, f"{{{SOAPNS}}}Body"), f"{{{SOAPNS}}}Fault")
+    etree.SubElement(fault, "faultcode", nsmap={"a": TNS}).text = "a:ErrorSchemaValidation"
+    faultstring = etree.SubElement(fault, "faultstring")
+    faultstring.set("{http://www.w3.org/XML/1998/namespace}lang", "en-US")
+    faultstring.text = f"The request failed schema validation: {violation.message}"
+    detail = etree.SubElement(fault, "detail")
+    etree.SubElement(detail, f"{{{ENS}}}ResponseCode", nsmap={"e": ENS}).text = "ErrorSchemaValidation"
+    etree.SubElement(detail, f"{{{ENS}}}Message", nsmap={"e": ENS}).text = "The request failed schema validation."
+    xml = etree.SubElement(detail, f"{{{TNS}}}MessageXml", nsmap={"t": TNS})
+    etree.SubElement(xml, f"{{{TNS}}}LineNumber").text = str(violation.line)
+    etree.SubElement(xml, f"{{{TNS}}}LinePosition").text = str(position)
+    etree.SubElement(xml, f"{{{TNS}}}Violation").text = violation.message
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def _position(violation: SchemaViolation, data: bytes) -> int:
+    # lxml knows lines, not columns: find the offending start tag in its line (1-based, as Exchange counts).
+    if violation.elem is None or not violation.line:
+        return 0
+    lines = data.split(b"\n")
+    if violation.line > len(lines):
+        return 0
+    name = local(violation.elem.tag).encode()
+    line = lines[violation.line - 1]
+    index = line.find(b":" + name)
+    if index < 0:
+        index = line.find(b"<" + name)
+    return index + 2 if index >= 0 else 0
 
 
 def envelope(response: etree._Element) -> bytes:
@@ -130,4 +177,11 @@ _DEFAULT_TEXT = {
     "ErrorInvalidOperation": "The requested operation is not supported by the EWS emulator.",
     "ErrorInvalidChangeKey": "The change key is invalid.",
     "ErrorInvalidIdMalformed": "Id is malformed.",
+    "ErrorInvalidIdEmpty": "Id must be non-empty.",
+    "ErrorCalendarEndDateIsEarlierThanStartDate": "EndDate is earlier than StartDate",
+    "ErrorSendMeetingInvitationsRequired": "SendMeetingInvitations attribute is required for Calendar items.",
+    "ErrorSendMeetingInvitationsOrCancellationsRequired": "SendMeetingInvitationsOrCancellations attribute is "
+    "required for Calendar items.",
+    "ErrorSendMeetingCancellationsRequired": "SendMeetingCancellations attribute is required for Calendar items.",
+    "ErrorAffectedTaskOccurrencesRequired": "AffectedTaskOccurrences attribute is required for Task items.",
 }

@@ -161,3 +161,16 @@ class Store:
     def get(self, item_id: str) -> StoredItem | None:
         """Item by id, or None."""
         return self.items.get(item_id)
+
+
+def is_item_id(value: str | None) -> bool:
+    """True when ``value`` has the shape of an item id this server issues (known or not).
+
+    Exchange tells a malformed id (ErrorInvalidIdMalformed) from a well-formed one that names nothing
+    (ErrorItemNotFound): https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+    """
+    text = _unb64(value or "")
+    if not text or not text.startswith("EMU:"):
+        return False
+    parts = text.split(":")
+    return len(parts) == 4 and parts[2].isdigit() and len(parts[3]) == 8

@@ -88,7 +88,8 @@ def scalar_text(kind: str, tag: str, value) -> str:
     if isinstance(value, bool):
         return bool_text(value)
     if isinstance(value, dt.datetime):
-        return utc_text(value)
+        # naive: a local time, read in the mailbox's zone when the item is built
+        return value.isoformat() if value.tzinfo is None else utc_text(value)
     if isinstance(value, dt.date):
         if tag in kind_schema(kind).datetime_tags:
             return utc_text(dt.datetime.combine(value, dt.time(11, 59), dt.UTC))

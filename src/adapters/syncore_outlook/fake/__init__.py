@@ -25,6 +25,9 @@ that play the user editing in Outlook without touching the counters.
 
 from __future__ import annotations
 
+# The item modules register their classes (``_item_types``) when imported.
+from . import _appointment as _appointment
+from . import _contacts_tasks as _contacts_tasks
 from ._app import FakeOutlook as FakeOutlook
 from ._errors import FakeComError as FakeComError
 from ._oom import FakeApplication as FakeApplication

@@ -152,7 +152,7 @@ class FakeOutlook(UserActions):
 
     # --- lookups -----------------------------------------------------------------------------------------
     def zone_for(self, win_id: str) -> ZoneInfo:
-        """ZoneInfo for a Windows zone id (exchangelib's CLDR map)."""
+        """ZoneInfo for a Windows zone id (the CLDR table the core uses)."""
         if win_id not in self._zones:
             self._zones[win_id] = iana_zone(win_id)
         return self._zones[win_id]

@@ -10,8 +10,12 @@ from typing import Any
 from .. import constants as C
 from ._items import COMMON_PROPS
 from ._items import COMMON_RO_PROPS
+from ._item_types import registers
 from ._items import FakeItem
+from ._recurrence import FakeRecurrencePattern
+from ._recurrence import default_pattern
 from ._time import FakeTimeZone
+from ._userprops import FakeRecipients
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook
@@ -19,6 +23,7 @@ if TYPE_CHECKING:
     from ._records import Record
 
 
+@registers(C.olAppointmentItem)
 class FakeAppointmentItem(FakeItem):
     """``AppointmentItem``: instants stored in UTC plus the Windows zone of start and end."""
 
@@ -142,16 +147,11 @@ class FakeAppointmentItem(FakeItem):
         return C.olApptMaster if self._rec.pattern is not None else C.olApptNotRecurring
 
     def _get_Recipients(self) -> Any:
-        from ._userprops import FakeRecipients
-
         return FakeRecipients(self._rec)
 
     def GetRecurrencePattern(self) -> Any:
         """Pattern bound to this item object; creates a weekly default on a non-recurring item."""
         self._alive()
-        from ._recurrence import FakeRecurrencePattern
-        from ._recurrence import default_pattern
-
         if self._pattern_obj is None:
             if self._rec.pattern is None:
                 self._rec.pattern = default_pattern(self._fake, self._rec)

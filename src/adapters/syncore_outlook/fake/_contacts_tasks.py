@@ -7,9 +7,11 @@ from typing import Any
 from .. import constants as C
 from ._items import COMMON_PROPS
 from ._items import COMMON_RO_PROPS
+from ._item_types import registers
 from ._items import FakeItem
 
 
+@registers(C.olContactItem)
 class FakeContactItem(FakeItem):
     """``ContactItem``; e-mail members are guard-protected."""
 
@@ -69,6 +71,7 @@ class FakeContactItem(FakeItem):
                 self._rec.props[name + "Type"] = "SMTP"
 
 
+@registers(C.olTaskItem)
 class FakeTaskItem(FakeItem):
     """``TaskItem``; StartDate/DueDate/DateCompleted are date-only, "none" is 4501-01-01."""
 

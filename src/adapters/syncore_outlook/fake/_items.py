@@ -15,6 +15,8 @@ from ._errors import no_attribute
 from ._errors import outlook_error
 from ._rtf import plain_rtf
 from ._rtf import rtf_to_text
+from ._userprops import FakePropertyAccessor
+from ._userprops import FakeUserProperties
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook
@@ -159,13 +161,9 @@ class FakeItem:
         self._rec.props["Categories"] = tuple(p for p in parts if p)
 
     def _get_UserProperties(self) -> Any:
-        from ._userprops import FakeUserProperties
-
         return FakeUserProperties(self)
 
     def _get_PropertyAccessor(self) -> Any:
-        from ._userprops import FakePropertyAccessor
-
         return FakePropertyAccessor(self)
 
     def _get_Parent(self) -> Any:

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from syncore.timezones import windows_zone_names
+
 from .. import constants as C
 from ._collections import FakeItems
 from ._errors import outlook_error
@@ -197,7 +199,7 @@ class FakeFolders:
 
 
 class FakeTimeZones:
-    """``Application.TimeZones``: Windows ids resolved through exchangelib's CLDR map."""
+    """``Application.TimeZones``: Windows ids resolved through the CLDR table the core uses."""
 
     def __init__(self, fake: FakeOutlook):
         self._fake = fake
@@ -208,15 +210,11 @@ class FakeTimeZones:
 
     @property
     def Count(self) -> int:
-        from exchangelib.winzone import MS_TIMEZONE_TO_IANA_MAP
-
-        return len(MS_TIMEZONE_TO_IANA_MAP)
+        return len(windows_zone_names())
 
     def Item(self, Index: int | str) -> FakeTimeZone:  # noqa: N803
         if isinstance(Index, int):
-            from exchangelib.winzone import MS_TIMEZONE_TO_IANA_MAP
-
-            return FakeTimeZone(sorted(MS_TIMEZONE_TO_IANA_MAP)[Index - 1])
+            return FakeTimeZone(windows_zone_names()[Index - 1])
         return FakeTimeZone(Index)
 
     __getitem__ = Item

@@ -9,8 +9,9 @@ from datetime import timedelta
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP
-from exchangelib.winzone import MS_TIMEZONE_TO_IANA_MAP
+from syncore.errors import ConfigurationError
+from syncore.timezones import iana_to_windows
+from syncore.timezones import windows_to_iana
 
 from ..constants import E_INVALIDARG
 from ..constants import OUTLOOK_DATE_NONE
@@ -56,18 +57,18 @@ class FakeClock:
 
 
 def windows_id(iana: str) -> str:
-    """Windows zone id for an IANA name (CLDR table shipped by exchangelib)."""
+    """Windows zone id for an IANA name (the CLDR table the core uses)."""
     try:
-        return IANA_TO_MS_TIMEZONE_MAP[iana][0]
-    except KeyError:
+        return iana_to_windows(iana)
+    except ConfigurationError:
         raise ValueError(f"no Windows time zone for {iana!r}") from None
 
 
 def iana_zone(win_id: str) -> ZoneInfo:
     """ZoneInfo for a Windows zone id; raises a COM error for unknown ids like ``TimeZones.Item`` does."""
     try:
-        return ZoneInfo(MS_TIMEZONE_TO_IANA_MAP[win_id])
-    except KeyError:
+        return ZoneInfo(windows_to_iana(win_id))
+    except ConfigurationError:
         raise outlook_error(E_INVALIDARG, f"Time zone {win_id!r} not found.") from None
 
 

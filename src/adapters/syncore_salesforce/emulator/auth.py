@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
+from syncore.testing.emulation import HttpReply as HttpResult
+
 from . import soap
 from .ids import make_id
 from .oauth_grants import JWT_BEARER, OAuthGrants
-from .server import HttpResult
 
 JSON_TYPE = "application/json;charset=UTF-8"
 XML_TYPE = "text/xml;charset=UTF-8"
@@ -28,6 +29,8 @@ class User:
     password: str
     security_token: str
     user_id: str
+    #: ``User.TimeZoneSidKey``: the zone Salesforce derives this user's dates in (an IANA id, or ``GMT``).
+    time_zone: str = "GMT"
 
 
 class Auth:
@@ -50,15 +53,19 @@ class Auth:
         for username, (password, token) in users.items():
             self.add_user(username, password, token)
 
-    def add_user(self, username: str, password: str, security_token: str) -> User:
+    def add_user(self, username: str, password: str, security_token: str, time_zone: str = "GMT") -> User:
         """Accept another login; user ids are 005-prefixed."""
-        user = User(username, password, security_token, make_id("005", 100 + len(self.users)))
+        user = User(username, password, security_token, make_id("005", 100 + len(self.users)), time_zone)
         self.users[username] = user
         return user
 
     def user(self, username: str | None = None) -> User:
         """The named user, or the first (default) one."""
         return self.users[username] if username else next(iter(self.users.values()))
+
+    def user_by_id(self, user_id: str | None) -> User | None:
+        """The user with id *user_id*, if it is one of the accepted logins."""
+        return next((u for u in self.users.values() if u.user_id == user_id), None)
 
     def issue_token(self, username: str | None = None) -> str:
         """A new valid session id (``00D…!AQ…``) for *username*."""
@@ -100,11 +107,19 @@ class Auth:
             return HttpResult(500, soap.fault().encode(), {"Content-Type": XML_TYPE})
         token = self.issue_token(user.username)
         server_url = f"{instance_url}/services/Soap/u/{api_version}/{self.org_id[:15]}"
-        text = soap.login_response(server_url, token, user.user_id, self.org_id, user.username, api_version)
+        text = soap.login_response(
+            server_url, token, user.user_id, self.org_id, user.username, api_version, user.time_zone
+        )
         return HttpResult(200, text.encode(), {"Content-Type": XML_TYPE})
 
-    def oauth_token(self, body: bytes, authorization: str, instance_url: str, issued_ms: int) -> HttpResult:
-        """``POST /services/oauth2/token``: password, client-credentials, JWT bearer and refresh token grants."""
+    def oauth_token(
+        self, body: bytes, authorization: str, instance_url: str, issued_ms: int, *, identity_base: str = ""
+    ) -> HttpResult:
+        """``POST /services/oauth2/token``: password, client-credentials, JWT bearer and refresh token grants.
+
+        ``id`` is the identity URL ``{identity_base}/id/{orgId}/{userId}``: on the emulator's own address, so a
+        client that follows it never reaches the real login.salesforce.com.
+        """
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
         user: User | None = None
@@ -133,7 +148,7 @@ class Auth:
         payload = {
             "access_token": self.issue_token(user.username),
             "instance_url": instance_url,
-            "id": f"https://login.salesforce.com/id/{self.org_id}/{user.user_id}",
+            "id": f"{identity_base or instance_url}/id/{self.org_id}/{user.user_id}",
             "token_type": "Bearer",
             "issued_at": str(issued_ms),
             "signature": secrets.token_urlsafe(32),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 _ISO_RE = re.compile(
@@ -55,47 +56,65 @@ def parse_date(text: str) -> date:
 
 
 class Clock:
-    """The emulator's notion of "now".
+    """The org's notion of "now": it runs in real time, like a real org's clock.
 
-    Until :meth:`set` or :meth:`advance` is called the clock follows the system time; after
-    that it is frozen and moves only when a test moves it. All values are aware UTC datetimes
+    It starts at *start* (default: the system time) and ticks with the machine's monotonic clock.
+    :meth:`set` and :meth:`advance` move it (it keeps running); :meth:`freeze` stops it where a test of one
+    specific instant needs that, :meth:`unfreeze` lets it run again. All values are aware UTC datetimes
     truncated to milliseconds.
     """
 
-    def __init__(self, start: datetime | None = None) -> None:
+    def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
         self._lock = threading.Lock()
         self._frozen: datetime | None = None
+        self._anchor = truncate_ms(datetime.now(UTC))
+        self._mono = time.monotonic()
         if start is not None:
             self.set(start)
+        if frozen:
+            self.freeze()
 
     def now(self) -> datetime:
-        """Current emulator time (aware UTC, millisecond precision)."""
+        """Current org time (aware UTC, millisecond precision)."""
         with self._lock:
             if self._frozen is not None:
                 return self._frozen
-        return truncate_ms(datetime.now(UTC))
+            return truncate_ms(self._anchor + timedelta(seconds=time.monotonic() - self._mono))
 
     def set(self, value: datetime) -> None:
-        """Freeze the clock at *value*; naive values are rejected."""
+        """Move the clock to *value* (aware); a frozen clock stays frozen there, a running one runs on."""
         if value.tzinfo is None:
             raise ValueError("Clock.set needs an aware datetime")
+        value = truncate_ms(value.astimezone(UTC))
         with self._lock:
-            self._frozen = truncate_ms(value.astimezone(UTC))
+            self._anchor, self._mono = value, time.monotonic()
+            if self._frozen is not None:
+                self._frozen = value
 
     def advance(self, delta: timedelta | float = 0.001, /, **kwargs: float) -> datetime:
-        """Move the clock forward by *delta* (a timedelta or seconds) or timedelta kwargs.
-
-        Freezes the clock if it was following system time. Returns the new time.
-        """
+        """Move the clock forward by *delta* (a timedelta or seconds) or timedelta kwargs; returns the new time."""
         step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
         if kwargs:
             step = timedelta(**kwargs)
-        current = self.now()
+        self.set(self.now() + step)
+        return self.now()
+
+    def freeze(self, at: datetime | None = None) -> datetime:
+        """Stop the clock (at *at*, default: now); returns where it stopped."""
+        if at is not None:
+            self.set(at)
         with self._lock:
-            self._frozen = truncate_ms(current + step)
+            if self._frozen is None:
+                self._frozen = truncate_ms(self._anchor + timedelta(seconds=time.monotonic() - self._mono))
             return self._frozen
+
+    def unfreeze(self) -> None:
+        """Let a frozen clock run again from where it stopped."""
+        with self._lock:
+            if self._frozen is not None:
+                self._anchor, self._mono, self._frozen = self._frozen, time.monotonic(), None
 
     @property
     def frozen(self) -> bool:
-        """True once the clock has been set or advanced."""
+        """True while the clock is stopped."""
         return self._frozen is not None

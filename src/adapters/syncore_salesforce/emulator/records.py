@@ -8,6 +8,7 @@ validation rules, unique external ids. Then system fields are stamped and the ro
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,8 @@ class RecordWriter:
         self.clock = clock
         self.faults = faults
         self.settings = settings
+        #: user id -> the user's TimeZoneSidKey (dates Salesforce derives are the writing user's dates)
+        self.zone_of: Callable[[str], str] = lambda user_id: "GMT"
 
     # -- lookups ----------------------------------------------------------------------------------
     def find(self, obj: SObjectDef, raw_id: str, *, allow_deleted: bool = False) -> dict[str, Any]:
@@ -79,7 +82,7 @@ class RecordWriter:
             rec.update(values)
             check_required(obj, rec)
             now = stamp or self._stamp()
-            self._rules(obj, rec, set(values), None, now)
+            self._rules(obj, rec, set(values), None, now, user_id)
             self._custom_validation(obj, rec, trusted)
             rid = to18(values["Id"]) if trusted and values.get("Id") else self.store.new_id(obj)
             rec["Id"] = rid
@@ -115,7 +118,7 @@ class RecordWriter:
             rec.update(values)
             check_required(obj, rec)
             now = stamp or self._stamp()
-            self._rules(obj, rec, set(values), old, now)
+            self._rules(obj, rec, set(values), old, now, user_id)
             self._custom_validation(obj, rec, trusted)
             self._unique(obj, rec)
             for name in ("LastModifiedDate", "SystemModstamp"):
@@ -129,7 +132,9 @@ class RecordWriter:
         """An injected lock contention refuses a client's write of one record (never a direct edit)."""
         if not trusted and self.faults.take_row_lock():
             raise RecordError(
-                "UNABLE_TO_LOCK_ROW", f"unable to obtain exclusive access to this record or 1 records: {record_id}", []
+                "UNABLE_TO_LOCK_ROW",
+                f"unable to obtain exclusive access to this record or 1 records: {record_id}",
+                [],
             )
 
     def delete(
@@ -177,10 +182,11 @@ class RecordWriter:
         written: set[str],
         old: dict[str, Any] | None,
         now: datetime,
+        user_id: str,
     ) -> None:
         rule = RULES.get(obj.name)
         if rule is not None:
-            rule(rec, written, old, now, self.settings)
+            rule(rec, written, old, now, self.settings, self.zone_of(user_id))
 
     def _custom_validation(self, obj: SObjectDef, rec: dict[str, Any], trusted: bool) -> None:
         if trusted:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .errors import RecordError
 
@@ -39,7 +40,12 @@ def _midnight(d: Any) -> datetime:
 
 
 def apply_event(
-    rec: dict[str, Any], written: set[str], old: dict[str, Any] | None, now: datetime, settings: RuleSettings
+    rec: dict[str, Any],
+    written: set[str],
+    old: dict[str, Any] | None,
+    now: datetime,
+    settings: RuleSettings,
+    zone: str = "GMT",
 ) -> None:
     """Derive and check Event timing, privacy, child and series rules."""
     if old is not None and old.get("IsChild") and written - CHILD_WRITABLE:
@@ -49,8 +55,8 @@ def apply_event(
             "For a child event, you can update IsReminderSet and ReminderDateTime only.",
             sorted(written - CHILD_WRITABLE),
         )
-    start = _event_start(rec, written)
-    _event_duration(rec, written, old, start, settings)
+    start = _event_start(rec, written, zone)
+    _event_duration(rec, written, old, start, settings, zone)
     if rec.get("IsPrivate") and (rec.get("WhoId") or rec.get("WhatId")):
         # Documented restriction; the error code and message are (unverified).
         raise _integrity(
@@ -66,15 +72,25 @@ def apply_event(
         rec["Recurrence2PatternVersion"] = rec.get("Recurrence2PatternVersion") or "1"
 
 
-def _event_start(rec: dict[str, Any], written: set[str]) -> datetime:
+def local_date(instant: datetime, zone: str) -> date:
+    """The calendar date of *instant* for a user whose ``TimeZoneSidKey`` is *zone*."""
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
+def _event_start(rec: dict[str, Any], written: set[str], zone: str) -> datetime:
     if rec.get("IsAllDayEvent"):
         ad, start = rec.get("ActivityDate"), rec.get("StartDateTime")
         if "ActivityDate" in written and ad is not None:
             if "StartDateTime" in written and start is not None and start.date() != ad:
                 # (unverified) message: ActivityDate must match StartDateTime.
                 raise _integrity("Due Date Only and Start Date Time must match.", ["ActivityDate"])
+        elif start is not None and "StartDateTime" in written:
+            # (unverified) An all-day event given by its start instant alone falls on that instant's date in the
+            # writing user's zone (a user's "all day on the 24th" starts at their local midnight); the stored
+            # start is then normalised to midnight UTC of that date, as ActivityDate's documented timestamp.
+            ad = local_date(start, zone)
         elif start is not None:
-            ad = start.date()
+            ad = start.date()  # already normalised to midnight UTC by an earlier save
         if ad is None:
             # (unverified) which field Salesforce names here.
             raise RecordError(
@@ -98,8 +114,8 @@ def _event_start(rec: dict[str, Any], written: set[str]) -> datetime:
         )
     rec["StartDateTime"] = start
     rec["ActivityDateTime"] = start
-    # (unverified) Salesforce derives ActivityDate in the owner's time zone; the emulator uses UTC.
-    rec["ActivityDate"] = start.date()
+    # (unverified) Salesforce derives the date of a timed event in the writing user's time zone.
+    rec["ActivityDate"] = local_date(start, zone)
     return start
 
 
@@ -109,6 +125,7 @@ def _event_duration(
     old: dict[str, Any] | None,
     start: datetime,
     settings: RuleSettings,
+    zone: str,
 ) -> None:
     dur, end = rec.get("DurationInMinutes"), rec.get("EndDateTime")
     explicit_dur = "DurationInMinutes" in written and dur is not None
@@ -165,7 +182,8 @@ def _event_duration(
         raise _integrity("Duration must be between 0 and 1440 minutes: Duration", ["DurationInMinutes"])
     rec["DurationInMinutes"] = dur
     rec["EndDateTime"] = end
-    rec["EndDate"] = end.date()
+    # All-day ends are midnight UTC of the last day; a timed end's date is the user's (unverified, as above).
+    rec["EndDate"] = end.date() if all_day else local_date(end, zone)
 
 
 def normalize_rrule(text: str) -> str:
@@ -208,7 +226,12 @@ def normalize_rrule(text: str) -> str:
 
 
 def apply_task(
-    rec: dict[str, Any], written: set[str], old: dict[str, Any] | None, now: datetime, settings: RuleSettings
+    rec: dict[str, Any],
+    written: set[str],
+    old: dict[str, Any] | None,
+    now: datetime,
+    settings: RuleSettings,
+    zone: str = "GMT",
 ) -> None:
     """Status drives IsClosed and CompletedDateTime; Priority drives IsHighPriority."""
     closed = rec.get("Status") in settings.closed_task_statuses
@@ -222,10 +245,15 @@ def apply_task(
 
 
 def apply_contact(
-    rec: dict[str, Any], written: set[str], old: dict[str, Any] | None, now: datetime, settings: RuleSettings
+    rec: dict[str, Any],
+    written: set[str],
+    old: dict[str, Any] | None,
+    now: datetime,
+    settings: RuleSettings,
+    zone: str = "GMT",
 ) -> None:
     """Name is derived from FirstName and LastName."""
     rec["Name"] = " ".join(p for p in (rec.get("FirstName"), rec.get("LastName")) if p)
 
 
-RULES = {"Event": apply_event, "Task": apply_task, "Contact": apply_contact}
+RULES = {"Event": apply_event, "Task": apply_task, "Contact": apply_contact, "User": apply_contact}

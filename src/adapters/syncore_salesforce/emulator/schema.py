@@ -10,7 +10,7 @@ from typing import Any
 
 from .ids import KEY_PREFIXES
 
-FIXTURE_OBJECTS = ("Event", "Task", "Contact", "TaskStatus")
+FIXTURE_OBJECTS = ("Event", "Task", "Contact", "TaskStatus", "Account", "User")
 
 # Field types whose values are text and therefore subject to `length`.
 TEXT_TYPES = frozenset(

@@ -23,7 +23,13 @@ def parse_login(body: bytes) -> tuple[str | None, str | None]:
 
 
 def login_response(
-    server_url: str, session_id: str, user_id: str, org_id: str, username: str, api_version: str
+    server_url: str,
+    session_id: str,
+    user_id: str,
+    org_id: str,
+    username: str,
+    api_version: str,
+    time_zone: str = "GMT",
 ) -> str:
     """The ``loginResponse`` envelope, shaped like a real org's (fields trimmed)."""
     base = server_url.split("/services/")[0]
@@ -41,7 +47,7 @@ def login_response(
         f"<organizationId>{org_id}</organizationId><organizationName>Syncore Emulator</organizationName>"
         f"<userEmail>{escape(username)}</userEmail><userFullName>{escape(username)}</userFullName>"
         f"<userId>{user_id}</userId><userName>{escape(username)}</userName>"
-        "<userTimeZone>Etc/UTC</userTimeZone>"
+        f"<userTimeZone>{escape(time_zone)}</userTimeZone>"
         "</userInfo>"
         "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
     )

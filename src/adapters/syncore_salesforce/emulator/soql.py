@@ -1,122 +1,40 @@
-"""Tokenizer and recursive-descent parser for the SOQL subset the emulator accepts (reference §7.3).
+"""Recursive-descent parser for the SOQL subset the emulator accepts (reference §7.3).
 
 Grammar (keywords case-insensitive)::
 
     query     := SELECT fields FROM name [WHERE cond] [ORDER BY order (, order)*] [LIMIT int] [OFFSET int]
-    fields    := COUNT ( ) | name (, name)*
+    fields    := COUNT ( ) | path (, path)*
+    path      := name (. name)*                             -- relationship fields: Account.Name, Who.Email
     cond      := unary (AND unary)* | unary (OR unary)*     -- mixing AND/OR needs parentheses, as in SOQL
-    unary     := NOT unary | ( cond ) | name op literal | name [NOT] IN ( literal, ... ) | name LIKE string
+    unary     := NOT unary | ( cond ) | path op literal | path [NOT] IN ( literal, ... ) | path LIKE string
     op        := = | != | <> | < | <= | > | >=
-    literal   := 'string' | int | decimal | true | false | null | YYYY-MM-DD | datetime
-    order     := name [ASC|DESC] [NULLS FIRST|NULLS LAST]
+    literal   := 'string' | int | decimal | true | false | null | YYYY-MM-DD | datetime | date literal
+    order     := path [ASC|DESC] [NULLS FIRST|NULLS LAST]
 
-Datetime literals are unquoted and need a zone: ``Z`` or ``±hh:mm``, optionally with a fraction.
-Anything else (GROUP BY, sub-queries, date literals such as TODAY, relationship fields...) is
-rejected with MALFORMED_QUERY rather than half-supported.
+Anything else (GROUP BY, sub-queries, functions, bind variables ...) is rejected with MALFORMED_QUERY rather
+than half-supported.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from .clock import parse_datetime
+from .soql_lexer import UNSUPPORTED, SoqlError, Token, like_to_regex, tokenize
 
-KEYWORDS = frozenset(
-    [
-        "SELECT",
-        "FROM",
-        "WHERE",
-        "AND",
-        "OR",
-        "NOT",
-        "IN",
-        "LIKE",
-        "ORDER",
-        "BY",
-        "ASC",
-        "DESC",
-        "NULLS",
-        "FIRST",
-        "LAST",
-        "LIMIT",
-        "OFFSET",
-        "TRUE",
-        "FALSE",
-        "NULL",
-        "COUNT",
-    ]
-)
-# Real SOQL keywords outside the subset: named so the error says so instead of "unexpected token".
-UNSUPPORTED = frozenset(
-    [
-        "GROUP",
-        "HAVING",
-        "WITH",
-        "FOR",
-        "USING",
-        "TYPEOF",
-        "INCLUDES",
-        "EXCLUDES",
-        "ROLLUP",
-        "CUBE",
-        "FORMAT",
-        "UPDATE",
-        "VIEW",
-        "REFERENCE",
-        "SCOPE",
-    ]
-)
-
-_DATETIME_RE = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})(?![\w:.])"
-)
-_BAD_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T[\w:.+-]*")
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?![\w:.])")
-_NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?(?![\w.])")
-_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_OPS = ("!=", "<>", "<=", ">=", "=", "<", ">")
-_ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
-
-
-class SoqlError(Exception):
-    """A query rejected with a Salesforce error code (MALFORMED_QUERY, INVALID_FIELD, ...)."""
-
-    def __init__(self, code: str, detail: str, soql: str, pos: int | None = None):
-        self.code = code
-        self.detail = detail
-        self.soql = soql
-        self.pos = pos
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        """The message in Salesforce's layout: the query, a caret line, row/column, the detail."""
-        if self.pos is None:
-            return self.detail
-        line = self.soql.replace("\n", " ")
-        return f"\n{line}\n{' ' * self.pos}^\nERROR at Row:1:Column:{self.pos + 1}\n{self.detail}"
-
-
-@dataclass
-class Token:
-    kind: str  # 'kw', 'ident', 'string', 'number', 'date', 'datetime', 'op', 'punct', 'eof'
-    text: str
-    pos: int
-    value: Any = None
+__all__ = ["Query", "SoqlError", "like_to_regex", "parse", "tokenize"]
 
 
 @dataclass
 class FieldRef:
-    name: str
+    name: str  # as written, possibly a relationship path ("Account.Name")
     pos: int
+    path: Any = None  # the resolved relations.FieldPath, set when the query is planned
 
 
 @dataclass
 class Literal:
-    kind: str  # 'string', 'number', 'bool', 'null', 'date', 'datetime'
+    kind: str  # 'string', 'number', 'bool', 'null', 'date', 'datetime', 'dateliteral'
     value: Any
     pos: int
     raw: str = ""  # undecoded string body, kept for LIKE escapes
@@ -172,98 +90,6 @@ class Query:
     offset: int | None = None
 
 
-def _decode_string(soql: str, start: int) -> tuple[str, str, int]:
-    """Decode a quoted string starting at *start*; return (value, raw body, end index)."""
-    out: list[str] = []
-    i = start + 1
-    while i < len(soql):
-        ch = soql[i]
-        if ch == "\\":
-            if i + 1 >= len(soql):
-                break
-            nxt = soql[i + 1]
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-            elif nxt in "%_":
-                out.append("\\" + nxt)  # only meaningful inside LIKE; kept escaped
-            else:
-                raise SoqlError("MALFORMED_QUERY", f"Invalid string literal '\\{nxt}'", soql, i)
-            i += 2
-            continue
-        if ch == "'":
-            return "".join(out), soql[start + 1 : i], i + 1
-        out.append(ch)
-        i += 1
-    raise SoqlError("MALFORMED_QUERY", "unterminated string literal", soql, start)
-
-
-def tokenize(soql: str) -> list[Token]:
-    """Split *soql* into tokens; raises :class:`SoqlError` on characters outside the subset."""
-    tokens: list[Token] = []
-    i, n = 0, len(soql)
-    while i < n:
-        ch = soql[i]
-        if ch.isspace():
-            i += 1
-            continue
-        if ch == "'":
-            value, raw, end = _decode_string(soql, i)
-            tokens.append(Token("string", soql[i:end], i, (value, raw)))
-            i = end
-            continue
-        m = _DATETIME_RE.match(soql, i)
-        if m:
-            try:
-                value = parse_datetime(m.group())
-            except ValueError:
-                raise SoqlError(
-                    "MALFORMED_QUERY", f"line 1:{i} no viable alternative at character '{ch}'", soql, i
-                ) from None
-            tokens.append(Token("datetime", m.group(), i, value))
-            i = m.end()
-            continue
-        m = _DATE_RE.match(soql, i)
-        if m:
-            try:
-                value = date.fromisoformat(m.group())
-            except ValueError:
-                raise SoqlError("MALFORMED_QUERY", f"invalid date: {m.group()}", soql, i) from None
-            tokens.append(Token("date", m.group(), i, value))
-            i = m.end()
-            continue
-        m = _BAD_DATETIME_RE.match(soql, i)
-        if m:
-            # e.g. a datetime without a zone, which SOQL does not accept.
-            raise SoqlError(
-                "MALFORMED_QUERY", f"line 1:{i} no viable alternative at character '{m.group()}'", soql, i
-            )
-        m = _NUMBER_RE.match(soql, i)
-        if m:
-            text = m.group()
-            tokens.append(Token("number", text, i, float(text) if "." in text else int(text)))
-            i = m.end()
-            continue
-        m = _IDENT_RE.match(soql, i)
-        if m:
-            text = m.group()
-            kind = "kw" if text.upper() in KEYWORDS else "ident"
-            tokens.append(Token(kind, text, i, text.upper() if kind == "kw" else text))
-            i = m.end()
-            continue
-        op = next((o for o in _OPS if soql.startswith(o, i)), None)
-        if op:
-            tokens.append(Token("op", op, i, "!=" if op == "<>" else op))
-            i += len(op)
-            continue
-        if ch in "(),":
-            tokens.append(Token("punct", ch, i, ch))
-            i += 1
-            continue
-        raise SoqlError("MALFORMED_QUERY", f"line 1:{i} no viable alternative at character '{ch}'", soql, i)
-    tokens.append(Token("eof", "<EOF>", n))
-    return tokens
-
-
 class _Parser:
     def __init__(self, soql: str) -> None:
         self.soql = soql
@@ -306,13 +132,6 @@ class _Parser:
         if tok.kind != "ident":
             raise self._fail()
         self._advance()
-        if "." in tok.text:
-            raise SoqlError(
-                "MALFORMED_QUERY",
-                f"relationship field '{tok.text}' is not supported by the Salesforce emulator",
-                self.soql,
-                tok.pos,
-            )
         return FieldRef(tok.text, tok.pos)
 
     # -- grammar -------------------------------------------------------------------------------
@@ -448,7 +267,7 @@ class _Parser:
         if tok.kind == "number":
             self._advance()
             return Literal("number", tok.value, tok.pos)
-        if tok.kind in ("date", "datetime"):
+        if tok.kind in ("date", "datetime", "dateliteral"):
             self._advance()
             return Literal(tok.kind, tok.value, tok.pos)
         if self._is_kw("TRUE", "FALSE"):
@@ -458,13 +277,8 @@ class _Parser:
             self._advance()
             return Literal("null", None, tok.pos)
         if tok.kind == "ident":
-            # Date literals (TODAY, LAST_N_DAYS:n) and bind variables are outside the subset.
-            raise SoqlError(
-                "MALFORMED_QUERY",
-                f"unexpected token: {tok.text} (date literals are not supported by the Salesforce emulator)",
-                self.soql,
-                tok.pos,
-            )
+            # A bare name where a value belongs (bind variables are Apex-only).
+            raise self._fail()
         raise self._fail()
 
 
@@ -473,19 +287,3 @@ def parse(soql: str) -> Query:
     if not soql or not soql.strip():
         raise SoqlError("MALFORMED_QUERY", "unexpected token: <EOF>", soql or "", 0)
     return _Parser(soql).parse()
-
-
-def like_to_regex(raw: str) -> re.Pattern[str]:
-    """Compile a LIKE pattern body (``%``, ``_``, ``\\%``, ``\\_``) into a case-insensitive regex."""
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch == "\\" and i + 1 < len(raw):
-            nxt = raw[i + 1]
-            out.append(re.escape(_ESCAPES.get(nxt, nxt)))
-            i += 2
-            continue
-        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)

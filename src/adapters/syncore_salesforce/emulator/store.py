@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .clock import format_date, format_datetime
-from .ids import make_id
+from .ids import MalformedId, make_id, to18
 from .schema import FieldDef, Schema, SObjectDef
 
 # Counter seed: high enough that generated ids mix digits, upper- and lower-case letters, so the
@@ -58,6 +58,18 @@ class Store:
     def get(self, obj: SObjectDef, id18: str) -> dict[str, Any] | None:
         """The stored record (not a copy) or ``None``."""
         return self.table(obj).get(id18)
+
+    def lookup(self, raw_id: str) -> tuple[SObjectDef, dict[str, Any]] | None:
+        """The live record an id names, in whichever object its key prefix belongs to (relationship fields)."""
+        try:
+            rid = to18(raw_id)
+        except MalformedId:
+            return None
+        obj = self.schema.by_prefix(rid[:3])
+        rec = self.table(obj).get(rid) if obj is not None else None
+        if rec is None or rec.get("IsDeleted"):
+            return None
+        return obj, rec
 
     def put(self, obj: SObjectDef, record: dict[str, Any]) -> None:
         """Insert or replace a record, journalling the previous version."""

@@ -26,7 +26,7 @@ from typing import Any
 from .log import RequestRecord
 from .server import HttpReply
 
-#: Fault kinds :meth:`Faults.serve` applies before (or, for "lose", after) processing a request.
+#: Fault kinds :meth:`Faults.serve` applies: "drop" and "status" before processing a request, "lose" after it.
 REQUEST_KINDS = ("drop", "lose", "status")
 
 
@@ -147,19 +147,25 @@ class Faults:
         """Answer one routed request, applying latency and the request-level faults armed for *op*.
 
         *process* runs the request; *error_reply* renders a ``status`` fault in the emulator's error shape.
-        ``None`` means "close the connection without answering". The fault used is noted on *record*.
+        ``None`` means "close the connection without answering". The fault used is noted on *record*. A
+        ``lose`` fault is looked up once the request has been processed (a test may arm it from inside the
+        request's processing, to lose exactly that reply).
         """
         delay = self.take(op, ("latency",))
         if delay is not None:
             time.sleep(delay.seconds)
-        fault = self.take(op, REQUEST_KINDS)
-        if fault is None:
-            return process()
-        if record is not None:
+        fault = self.take(op, ("drop", "status"))
+        if fault is not None and record is not None:
             record.fault = fault.label
-        if fault.kind == "drop":
+        if fault is not None and fault.kind == "drop":
             return None
-        if fault.kind == "status":
+        if fault is not None:
             return error_reply(fault)
-        process()  # "lose": the work is done, the answer never leaves
+        reply = process()
+        # Looked up after the work is done, so a fault armed while the request runs applies to it too.
+        lost = self.take(op, ("lose",))
+        if lost is None:
+            return reply
+        if record is not None:
+            record.fault = lost.label
         return None

@@ -9,7 +9,8 @@ from lxml import etree
 from ..faults import Fault, Faults
 from ..log import RequestRecord
 from ..soap import SoapRequest, error_message
-from ..store import FolderState, Store, StoredItem, parse_folder_id
+from ..store import FolderState, Store, StoredItem, is_item_id, parse_folder_id
+from ..timezones import UnknownTimeZone, context_zone_id
 from ..xmlns import child, child_text, local
 
 
@@ -45,6 +46,13 @@ class Context:
     @property
     def op(self) -> etree._Element:
         return self.request.body
+
+    def context_zone(self) -> str | None:
+        """The Windows id of the request's TimeZoneContext (None without one); SOAP fault for an unknown id."""
+        try:
+            return context_zone_id(self.request.timezone)
+        except UnknownTimeZone as e:
+            raise SoapFaultError("ErrorTimeZone", f"The time zone in TimeZoneContext is not valid: {e}") from e
 
     def default_mailbox(self) -> str:
         """Impersonated user, else the authenticated user if it is a mailbox, else the first mailbox."""
@@ -92,8 +100,9 @@ class Context:
 
     def write_fault(self, messages: etree._Element, fault: Fault) -> None:
         """Emit an injected error as a ResponseMessage and note it in the log."""
-        self.write_error(messages, fault.code, fault.text, back_off_ms=fault.back_off_ms)
-        self.record.fault = self.record.fault or f"{fault.kind}:{fault.code}"
+        params = fault.params
+        self.write_error(messages, params["code"], params.get("text"), back_off_ms=params.get("back_off_ms"))
+        self.record.fault = self.record.fault or f"{fault.kind}:{params['code']}"
 
     def write_error(
         self, messages: etree._Element, code: str, text: str | None = None, back_off_ms: int | None = None
@@ -108,6 +117,22 @@ class Context:
 
         self.record.codes.append("NoError")
         return success_message(messages, self.request.operation)
+
+
+def find_item(ctx: Context, item_id: str | None) -> StoredItem:
+    """The stored item an ``Id`` attribute names, or OpError: empty, malformed, or not found.
+
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+    (ErrorInvalidIdEmpty, ErrorInvalidIdMalformed, ErrorItemNotFound).
+    """
+    if not item_id:
+        raise OpError("ErrorInvalidIdEmpty")
+    if not is_item_id(item_id):
+        raise OpError("ErrorInvalidIdMalformed")
+    item = ctx.store.get(item_id)
+    if item is None:
+        raise OpError("ErrorItemNotFound")
+    return item
 
 
 def subject_of(item: StoredItem) -> str | None:

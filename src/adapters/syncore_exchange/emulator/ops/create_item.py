@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ..itemxml import build_item
+from ..itemxml import UpdateError, build_item, check_item
 from ..render import id_only
 from ..schema import FOLDER_FOR_KIND, FOLDERS, kind_for_tag
 from ..soap import response_root
+from ..timezones import UnknownTimeZone
 from ..xmlns import child, local, sub
 from .common import Context, OpError, subject_of
 
@@ -22,6 +23,7 @@ def handle(ctx: Context):
         if isinstance(c.tag, str)
     ]
     ctx.record.item_count = len(items)
+    context = ctx.context_zone()
     saved = child(op, "m:SavedItemFolderId")
     try:
         target = ctx.resolve_folder(saved) if saved is not None else None
@@ -49,11 +51,25 @@ def handle(ctx: Context):
                 f"Cannot create {kind} in folder {folder.name}",
             )
             continue
+        if kind == "CalendarItem" and op.get("SendMeetingInvitations") is None:
+            # Optional in the schema, required for calendar items by the operation:
+            # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+            ctx.write_error(messages, "ErrorSendMeetingInvitationsRequired")
+            continue
         with ctx.store.lock:
-            item = build_item(ctx.store, folder.mailbox, folder.name, elem)
+            try:
+                item = build_item(ctx.store, folder.mailbox, folder.name, elem, context)
+            except UnknownTimeZone as e:
+                ctx.write_error(messages, "ErrorTimeZone", f"Unknown time zone: {e}")
+                continue
             fault = ctx.error_for(item_id=None, subject=subject_of(item))
             if fault is not None:
                 ctx.write_fault(messages, fault)
+                continue
+            try:
+                check_item(item)
+            except UpdateError as e:
+                ctx.write_error(messages, e.code)
                 continue
             ctx.store.add(item)
         msg = ctx.success(messages)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from ..soap import response_root
 from ..xmlns import child
-from .common import Context, item_refs
+from .common import Context, OpError, find_item, item_refs
+
+# Optional in the schema, required by the operation for these item types:
+# https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+_REQUIRED_FOR = {
+    "CalendarItem": ("SendMeetingCancellations", "ErrorSendMeetingCancellationsRequired"),
+    "Task": ("AffectedTaskOccurrences", "ErrorAffectedTaskOccurrencesRequired"),
+}
 
 
 def handle(ctx: Context):
@@ -13,18 +20,25 @@ def handle(ctx: Context):
     for name in ("DeleteType", "SendMeetingCancellations", "AffectedTaskOccurrences"):
         if op.get(name):
             ctx.record.attrs[name] = op.get(name)
-    delete_type = op.get("DeleteType", "HardDelete")
+    delete_type = op.get("DeleteType")  # required by the schema (validated before)
     refs = item_refs(child(op, "m:ItemIds"))
     ctx.record.item_count = len(refs)
     for ref in refs:
         with ctx.store.lock:
-            item = ctx.store.get(ref.get("Id"))
+            try:
+                item = find_item(ctx, ref.get("Id"))
+            except OpError as e:
+                item, missing = None, e
             fault = ctx.error_for(item) if item is not None else ctx.error_for(item_id=ref.get("Id"))
             if fault is not None:
                 ctx.write_fault(messages, fault)
                 continue
             if item is None:
-                ctx.write_error(messages, "ErrorItemNotFound")
+                ctx.write_error(messages, missing.code, missing.text)
+                continue
+            required = _REQUIRED_FOR.get(item.kind)
+            if required is not None and op.get(required[0]) is None:
+                ctx.write_error(messages, required[1])
                 continue
             ctx.record.mailbox = ctx.record.mailbox or item.mailbox
             ctx.record.folder = ctx.record.folder or item.folder

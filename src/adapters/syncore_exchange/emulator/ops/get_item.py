@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..render import Shape, render_item
 from ..soap import response_root
 from ..xmlns import child, local, sub
-from .common import Context, OpError, item_refs
+from .common import Context, OpError, find_item, item_refs
 
 
 def lookup(ctx: Context, ref):
@@ -21,10 +21,7 @@ def lookup(ctx: Context, ref):
             "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
             "The emulator does not expand recurring series into occurrences.",
         )
-    item = ctx.store.get(item_id)
-    if item is None:
-        raise OpError("ErrorItemNotFound")
-    return item
+    return find_item(ctx, item_id)
 
 
 def handle(ctx: Context):

@@ -9,7 +9,7 @@ from ..render import Shape, render_item
 from ..soap import response_root
 from ..store import FolderState, Store
 from ..xmlns import bool_text, child, child_text, el, sub
-from .common import Context, OpError, SoapFaultError, item_refs
+from .common import Context, OpError, item_refs
 
 MAX_CHANGES = 512
 
@@ -74,24 +74,22 @@ def collect_changes(folder: FolderState, position: int, limit: int, ignore: set[
 def handle(ctx: Context):
     root, messages = response_root("SyncFolderItems")
     op = ctx.op
-    limit = int(child_text(op, "m:MaxChangesReturned") or 100)
-    if not 1 <= limit <= MAX_CHANGES:
-        # The schema restricts the value to 1..512, so Exchange rejects it before running the operation.
-        raise SoapFaultError(
-            "ErrorSchemaValidation", f"MaxChangesReturned must be between 1 and {MAX_CHANGES}"
-        )
+    # Required, and 1..512 (MaxSyncChangesReturnedType): the schema validation checked both.
+    limit = int(child_text(op, "m:MaxChangesReturned"))
     ctx.record.attrs["MaxChangesReturned"] = str(limit)
     state_in = child_text(op, "m:SyncState")
     ctx.record.attrs["SyncState"] = "given" if state_in else "none"
     try:
         folder = ctx.resolve_folder(child(op, "m:SyncFolderId"))
         if ctx.message_fault is not None:
-            raise OpError(ctx.message_fault.code, ctx.message_fault.text)
+            raise OpError(ctx.message_fault.params["code"], ctx.message_fault.params.get("text"))
         position = decode_state(ctx.store, folder, state_in)
     except OpError as e:
-        msg = ctx.write_error(messages, e.code, e.text)
-        if ctx.message_fault is not None:
-            ctx.record.fault = f"{ctx.message_fault.kind}:{ctx.message_fault.code}"
+        fault = ctx.message_fault
+        back_off = fault.params.get("back_off_ms") if fault is not None else None
+        msg = ctx.write_error(messages, e.code, e.text, back_off_ms=back_off)
+        if fault is not None:
+            ctx.record.fault = f"{fault.kind}:{fault.params['code']}"
         # exchangelib reads these two before it looks at ResponseClass.
         msg.append(el("m:SyncState", state_in or ""))
         msg.append(el("m:IncludesLastItemInRange", "true"))

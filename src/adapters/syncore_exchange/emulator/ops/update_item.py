@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import copy
 
-from ..itemxml import UpdateError, delete_property, set_from_update
+from ..itemxml import UpdateError, check_item, delete_property, set_from_update
 from ..render import id_only
 from ..soap import response_root
+from ..timezones import UnknownTimeZone, localize_values, zones_for
 from ..xmlns import child, local, sub
-from .common import Context, OpError, item_refs
+from .common import Context, OpError, find_item, item_refs
 
 _PATH_TAGS = {"FieldURI", "IndexedFieldURI", "ExtendedFieldURI"}
 
@@ -28,9 +29,15 @@ def check_changekey(item, changekey: str | None, resolution: str) -> None:
         raise OpError("ErrorIrresolvableConflict")
 
 
-def apply_updates(item, updates) -> None:
-    """Apply the ``<t:Updates>`` children to ``item`` (a working copy)."""
-    for update in (u for u in updates if isinstance(u.tag, str)):
+def apply_updates(item, updates, context_zone: str | None = None) -> None:
+    """Apply the ``<t:Updates>`` children to ``item`` (a working copy).
+
+    Times without an offset are read like a created item's: in a zone this change sets, else the request's
+    TimeZoneContext, else the item's own zones.
+    """
+    updates = [u for u in updates if isinstance(u.tag, str)]
+    _localize_updates(item, updates, context_zone)
+    for update in updates:
         kind = local(update.tag)
         path = next((c for c in update if isinstance(c.tag, str) and local(c.tag) in _PATH_TAGS), None)
         if path is None:
@@ -46,6 +53,17 @@ def apply_updates(item, updates) -> None:
         set_from_update(item, path, container)
 
 
+def _localize_updates(item, updates, context_zone: str | None) -> None:
+    containers = [
+        c for u in updates for c in u if isinstance(c.tag, str) and local(c.tag) not in _PATH_TAGS
+    ]
+    stored = {tag: item.props[tag].get("Id") for tag in _ZONE_TAGS if tag in item.props}
+    zones = zones_for(containers, context_zone, stored)
+    for container in containers:
+        localize_values(container, *zones)
+
+
+_ZONE_TAGS = ("StartTimeZone", "EndTimeZone")
 _LIST_TAGS = {"RequiredAttendees", "OptionalAttendees", "Resources", "Categories"}
 
 
@@ -72,6 +90,7 @@ def handle(ctx: Context):
             ctx.record.attrs[name] = op.get(name)
     resolution = op.get("ConflictResolution", "AutoResolve")
     changes = item_refs(child(op, "m:ItemChanges"))
+    context = ctx.context_zone()
     ctx.record.item_count = len(changes)
     for change in changes:
         ref = next((c for c in change if isinstance(c.tag, str) and local(c.tag) != "Updates"), None)
@@ -79,9 +98,9 @@ def handle(ctx: Context):
             if ref is None or local(ref.tag) != "ItemId":
                 raise OpError("ErrorInvalidOperation", "Only ItemId targets are supported by the emulator")
             with ctx.store.lock:
-                item = ctx.store.get(ref.get("Id"))
-                if item is None:
-                    raise OpError("ErrorItemNotFound")
+                item = find_item(ctx, ref.get("Id"))
+                if item.kind == "CalendarItem" and op.get("SendMeetingInvitationsOrCancellations") is None:
+                    raise OpError("ErrorSendMeetingInvitationsOrCancellationsRequired")
                 ctx.record.mailbox = ctx.record.mailbox or item.mailbox
                 ctx.record.folder = ctx.record.folder or item.folder
                 fault = ctx.error_for(item)
@@ -92,10 +111,15 @@ def handle(ctx: Context):
                 work = item.clone()
                 try:
                     apply_updates(
-                        work, child(change, "t:Updates") if child(change, "t:Updates") is not None else []
+                        work,
+                        child(change, "t:Updates") if child(change, "t:Updates") is not None else [],
+                        context,
                     )
+                    check_item(work)
                 except UpdateError as e:
                     raise OpError(e.code, e.text) from e
+                except UnknownTimeZone as e:
+                    raise OpError("ErrorTimeZone", f"Unknown time zone: {e}") from e
                 item.props, item.extended = work.props, work.extended
                 ctx.store.touch(item)
         except OpError as e:

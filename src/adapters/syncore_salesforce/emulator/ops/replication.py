@@ -1,22 +1,23 @@
-"""Replication resources ``sobjects/{T}/updated/`` and ``sobjects/{T}/deleted/`` (reference §2)."""
+"""Replication resources ``sobjects/{T}/updated/`` and ``sobjects/{T}/deleted/`` (reference §2).
+
+https://developer.salesforce.com/docs/platform/api-rest/guide/resources-getupdated.html
+https://developer.salesforce.com/docs/platform/api-rest/guide/resources-getdeleted.html
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from .clock import format_datetime, parse_datetime
-from .errors import ApiError
-from .rest import Request, Response
-
-if TYPE_CHECKING:
-    from .rest import RestApi
+from ..clock import format_datetime, parse_datetime
+from ..context import Request, Response
+from ..errors import ApiError
+from ..org import Org
 
 UPDATED_WINDOW = timedelta(days=30)  # Get Updated reaches back at most 30 days
 DELETED_WINDOW = timedelta(days=15)  # Get Deleted reaches back at most 15 days (less after a purge)
 
 
-def _window(api: RestApi, req: Request, back: timedelta) -> tuple[datetime, datetime, datetime]:
+def _window(org: Org, req: Request, back: timedelta) -> tuple[datetime, datetime, datetime]:
     try:
         start = parse_datetime(req.params["start"].replace(" ", "+"))
         end = parse_datetime(req.params["end"].replace(" ", "+"))
@@ -25,7 +26,7 @@ def _window(api: RestApi, req: Request, back: timedelta) -> tuple[datetime, date
     # "Seconds ignored": the window is truncated to whole minutes.
     start = start.replace(second=0, microsecond=0)
     end = end.replace(second=0, microsecond=0)
-    now = api.emu.clock.now()
+    now = org.clock.now()
     latest = min(end, now.replace(second=0, microsecond=0))
     if start < now - back:
         raise ApiError(
@@ -36,38 +37,38 @@ def _window(api: RestApi, req: Request, back: timedelta) -> tuple[datetime, date
     return start, end, latest
 
 
-def updated(api: RestApi, req: Request) -> Response:
+def updated(org: Org, req: Request) -> Response:
     """Ids whose SystemModstamp falls in [start, end) minute-truncated, plus ``latestDateCovered``."""
-    obj = api.sobject(req.segments[1])
-    start, _end, latest = _window(api, req, UPDATED_WINDOW)
-    with api.store.lock:
+    obj = org.sobject(req.segments[1])
+    start, _end, latest = _window(org, req, UPDATED_WINDOW)
+    with org.store.lock:
         ids = [
             r["Id"]
-            for r in api.store.table(obj).values()
+            for r in org.store.table(obj).values()
             if not r.get("IsDeleted") and start <= r["SystemModstamp"] < latest
         ]
-    if len(ids) > api.emu.replication_id_limit:
+    if len(ids) > org.replication_id_limit:
         raise ApiError(400, "EXCEEDED_ID_LIMIT", "The number of ids exceeds the limit; narrow the date range")
     return Response(200, {"ids": ids, "latestDateCovered": format_datetime(latest)})
 
 
-def deleted(api: RestApi, req: Request) -> Response:
+def deleted(org: Org, req: Request) -> Response:
     """Delete-log rows in [start, end), ``earliestDateAvailable`` and ``latestDateCovered``."""
-    obj = api.sobject(req.segments[1])
-    now = api.emu.clock.now()
+    obj = org.sobject(req.segments[1])
+    now = org.clock.now()
     earliest = (now - DELETED_WINDOW).replace(second=0, microsecond=0)
-    if api.store.last_purge is not None:
-        earliest = max(earliest, api.store.last_purge.replace(second=0, microsecond=0))
-    start, _end, latest = _window(api, req, DELETED_WINDOW)
+    if org.store.last_purge is not None:
+        earliest = max(earliest, org.store.last_purge.replace(second=0, microsecond=0))
+    start, _end, latest = _window(org, req, DELETED_WINDOW)
     if start < earliest:
         raise ApiError(400, "INVALID_REPLICATION_DATE", "startDate is before the earliest date available")
-    with api.store.lock:
+    with org.store.lock:
         rows = [
             {"deletedDate": format_datetime(e.deleted_date), "id": e.id}
-            for e in api.store.deleted_log
+            for e in org.store.deleted_log
             if e.sobject == obj.name and start <= e.deleted_date < latest
         ]
-    if len(rows) > api.emu.replication_id_limit:
+    if len(rows) > org.replication_id_limit:
         raise ApiError(400, "EXCEEDED_ID_LIMIT", "The number of ids exceeds the limit; narrow the date range")
     return Response(
         200,

@@ -1,0 +1,260 @@
+"""Decide: what happens to every record this sync looks at, as one decision table read top-down.
+
+Paired records come first (they own their ids), then what is unpaired: copies interrupted creates left,
+records that name each other by link, first-sync matches, and the new records that remain. One record that
+cannot be decided is reported and retried later; the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, timedelta
+
+import attrs
+
+from .._ids import new_id
+from ..errors import SyncoreError
+from ..matching import match
+from ..merge import BODY_FIELDS, MergeInput, MergeResult, merge
+from ..models import SIDES, Event, Kind, Record, Side, Task
+from ..remote import RemoteRecord
+from ..settings import ConflictPolicy, KindSettings
+from ..state_types import Pair, PendingCategory
+from .decisions import Create, Decision, Delete, Forget, Keep, Keys, Recreate, Settle, Skip, Update
+from .observe import Observation
+from .recovery import Recovered
+
+
+@attrs.frozen(kw_only=True)
+class Rules:
+    """What the decisions depend on besides the records: the job, the policy, how each side stores records.
+
+    ``job`` is the kind's settings with read-only sides already taken out of every write permission.
+    """
+
+    profile: str
+    kind: Kind
+    job: KindSettings
+    policy: ConflictPolicy
+    preserve_formatted_bodies: bool
+    pim_keeps_formatting: bool
+    represent: dict[Side, Callable[[Record], Record]]
+    today: date
+
+    def may(self, action: str, target: Side) -> bool:
+        """True when ``action`` may be written to ``target``."""
+        return self.job.may(action, target)
+
+    def merge(self, inp: MergeInput, resolutions: dict[str, Side] | None = None) -> MergeResult:
+        """The field-level merge of one pair under these rules."""
+        return merge(inp, represent_pim=self.represent[Side.PIM], represent_crm=self.represent[Side.CRM],
+                     settings=self.job, policy=self.policy, preserve_formatted_bodies=self.preserve_formatted_bodies,
+                     pim_keeps_formatting=self.pim_keeps_formatting, resolutions=resolutions)
+
+    def as_stored(self, side: Side, pair: Pair) -> Record:
+        """The pair's base as ``side`` holds it when unchanged (a kept Outlook body included)."""
+        record = self.represent[side](pair.base)
+        if side is Side.PIM and pair.pim_body is not None:
+            record = record.replace(**{f: pair.pim_body for f in BODY_FIELDS if f in record.field_names()})
+        return record
+
+    def private(self, record: Record) -> bool:
+        """True for a private item while private items are not synced."""
+        return not self.job.include_private and bool(getattr(record, "private", False))
+
+    def in_range(self, record: Record) -> bool:
+        """True when a new event or task falls inside the job's date window."""
+        first = self.today - timedelta(days=self.job.past_days)
+        last = self.today + timedelta(days=self.job.future_days)
+        if isinstance(record, Event):
+            start = record.start if record.all_day else record.start.date()  # type: ignore[union-attr]
+            end = record.end if record.all_day else record.end.date()  # type: ignore[union-attr]
+            return end >= first and start <= last
+        if isinstance(record, Task) and record.due is not None:
+            return first <= record.due <= last
+        return True
+
+
+def blank_like(record: Record) -> Record:
+    """An all-default record of the same type, the base for pairing two records that never agreed before.
+
+    Event start/end have no default, so they are taken from ``record``.
+    """
+    if isinstance(record, Event):
+        return Event(start=record.start, end=record.end)
+    return type(record)()
+
+
+def decide(view: Observation, rules: Rules) -> Iterator[Decision]:
+    """Every decision of this sync, paired records first."""
+    yield from view.skips
+    recreated = {found.pair_id: found for found in view.recovered if found.pair_id is not None}
+    for pair in view.pairs:
+        yield from _guarded(Side.PIM, pair.pim_id,
+                            lambda pair=pair: _decide_pair(view, rules, pair, recreated.get(pair.pair_id)))
+    yield from _decide_unpaired(view, rules)
+
+
+def _guarded(side: Side, native_id: str, decisions: Callable[[], Iterable[Decision]]) -> list[Decision]:
+    try:
+        return list(decisions())
+    except SyncoreError as exc:
+        # a record that cannot be decided (its values do not fit the other side, say) is reported and retried
+        # later; the others go on
+        return [Skip(side=side, native_id=native_id, reason=f"could not be planned: {exc}",
+                     pending=PendingCategory.FAILED)]
+
+
+def _settles(view: Observation, *keys: tuple[Side, str]) -> Keys:
+    return tuple(key for key in keys if key in view.due)
+
+
+# -- paired records ------------------------------------------------------------------------------------------------
+def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recovered | None) -> Iterator[Decision]:
+    ids = ((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id))
+    settles = _settles(view, *ids)
+    gone = {side: pair.id_on(side) in view.deleted[side] for side in SIDES}
+    items = {side: view.item(side, pair.id_on(side)) for side in SIDES}
+    changed = {side: items[side] is not None and (
+        pair.id_on(side) in view.forced[side] or items[side].version is None  # type: ignore[union-attr]
+        or items[side].version != pair.version_on(side)) for side in SIDES}  # type: ignore[union-attr]
+
+    if recreated is not None and gone[recreated.target]:
+        # an earlier sync re-created this pair's deleted record and stopped before storing the pair: pair the
+        # survivor with that copy instead of creating it again; the copy is what was written, so it is the base
+        target = recreated.target
+        yield _found(rules, view, {target: recreated.copy, target.other: recreated.source}, recreated.copy.record,
+                     pair_id=pair.pair_id, tombstones=((target, pair.id_on(target)),), settles=settles)
+    elif gone[Side.PIM] and gone[Side.CRM]:
+        # deleted on both sides: only the pair is left to forget
+        yield Forget(pair=pair, tombstones=ids, settles=settles)
+    elif gone[Side.PIM] or gone[Side.CRM]:
+        deleted_side = Side.PIM if gone[Side.PIM] else Side.CRM
+        survivor = deleted_side.other
+        survivor_item = items[survivor]
+        edited = changed[survivor] and survivor_item is not None and bool(
+            survivor_item.record.changed_fields(rules.as_stored(survivor, pair)))
+        if edited and rules.may("create", deleted_side):
+            # deleted on one side but edited on the other: the edit wins, re-create it there
+            yield Recreate(pair=pair, survivor=survivor_item, deleted_side=deleted_side,  # type: ignore[arg-type]
+                           settles=settles)
+        elif edited:
+            # deleted there, edited here, and re-creating is not allowed: unpair; the edited record stays
+            yield Skip(side=survivor, native_id=pair.id_on(survivor), record=survivor_item.record,  # type: ignore[union-attr]
+                       reason=f"deleted in {deleted_side.value.upper()} but edited here; re-creating is not allowed")
+            yield Forget(pair=pair, tombstones=(), settles=settles)
+        elif rules.may("delete", survivor):
+            # deleted on one side, untouched on the other (a new version alone is no edit): delete it there too
+            yield Delete(pair=pair, target=survivor, settles=settles)
+        else:
+            # deleting is not allowed there: unpair, and tombstone the survivor so it is not copied back
+            yield Skip(side=survivor, native_id=pair.id_on(survivor), record=pair.base,
+                       reason=f"deleted in {deleted_side.value.upper()}; deletion not propagated (not allowed)")
+            yield Forget(pair=pair, tombstones=((survivor, pair.id_on(survivor)),), settles=settles)
+    elif not changed[Side.PIM] and not changed[Side.CRM]:
+        # nothing new on either side (a retry was due): store the pair again to settle it
+        if settles:
+            yield Keep(pair=pair, items=items, settles=settles)
+    else:
+        # changed on one or both sides: merge field by field against the base (fields under an open conflict are
+        # compared side against side until someone resolves them)
+        inp = MergeInput(
+            base=pair.base,
+            pim=items[Side.PIM].record if changed[Side.PIM] else None,  # type: ignore[union-attr]
+            crm=items[Side.CRM].record if changed[Side.CRM] else None,  # type: ignore[union-attr]
+            pim_modified=items[Side.PIM].modified_at if items[Side.PIM] else None,
+            crm_modified=items[Side.CRM].modified_at if items[Side.CRM] else None,
+            pim_body=pair.pim_body, two_way=pair.conflicts,
+        )
+        yield Update(pair=pair, items=items, result=rules.merge(inp), merge_input=inp, settles=settles)
+
+
+def _found(
+    rules: Rules, view: Observation, items: dict[Side, RemoteRecord], base: Record, *, pair_id: str | None = None,
+    two_way: frozenset[str] = frozenset(), tombstones: Keys = (), settles: Keys | None = None,
+) -> Update:
+    """A pair found this sync (recovered, linked or matched), merged from ``base``."""
+    pim, crm = items[Side.PIM], items[Side.CRM]
+    pair = Pair(profile=rules.profile, kind=rules.kind, pair_id=pair_id or new_id(), pim_id=pim.id, crm_id=crm.id,
+                pim_version=pim.version, crm_version=crm.version, base=base)
+    inp = MergeInput(base=base, pim=pim.record, crm=crm.record, pim_modified=pim.modified_at,
+                     crm_modified=crm.modified_at, two_way=two_way)
+    if settles is None:
+        settles = _settles(view, (Side.PIM, pim.id), (Side.CRM, crm.id))
+    return Update(pair=pair, items=dict(items), result=rules.merge(inp), merge_input=inp, settles=settles, found=True,
+                  tombstones=tombstones)
+
+
+# -- unpaired records ------------------------------------------------------------------------------------------------
+def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
+    unpaired = {side: dict(view.unpaired[side]) for side in SIDES}
+    for found in view.recovered:
+        if found.pair_id is None:
+            # a create an earlier sync sent but never stored: pair the source with its copy; the copy is what was
+            # written, so it is the base and an edit of the source since still travels
+            yield _found(rules, view, {found.target: found.copy, found.target.other: found.source},
+                         found.copy.record)
+    for side in SIDES:
+        for item in list(unpaired[side].values()):
+            partner = unpaired[side.other].get(item.link) if item.link and item.id in unpaired[side] else None
+            if partner is not None:
+                # two records that name each other by link: the same record, whatever the state lost
+                del unpaired[side][item.id], unpaired[side.other][partner.id]
+                yield from _pair_new(rules, view, {side: item, side.other: partner})
+    matched = match(rules.kind, unpaired[Side.PIM].values(), unpaired[Side.CRM].values())
+    for pim_item, crm_item in matched.pairs:
+        # one record on each side shares the kind's matching key: the same record, don't copy it
+        del unpaired[Side.PIM][pim_item.id], unpaired[Side.CRM][crm_item.id]
+        yield from _guarded(Side.PIM, pim_item.id,
+                            lambda p=pim_item, c=crm_item: _pair_new(rules, view, {Side.PIM: p, Side.CRM: c}))
+    for side_name, item, reason in matched.ambiguous:
+        # several candidates: reported and kept pending, never guessed
+        side = Side(side_name)
+        del unpaired[side][item.id]
+        yield Skip(side=side, native_id=item.id, reason=reason, pending=PendingCategory.AMBIGUOUS,
+                   record=item.record)
+    for side in SIDES:
+        for item in unpaired[side].values():
+            yield from _guarded(side, item.id, lambda side=side, item=item: _decide_new(view, rules, side, item))
+    paired = {side: {pair.id_on(side) for pair in view.pairs} for side in SIDES}
+    for side, native_id in sorted(view.due):
+        if native_id not in paired[side] and native_id not in view.current[side]:
+            # a record due for a retry is gone: nothing is left to retry
+            yield Settle(side=side, native_id=native_id)
+
+
+def _pair_new(rules: Rules, view: Observation, items: dict[Side, RemoteRecord]) -> Iterator[Decision]:
+    private = [side for side in SIDES if rules.private(items[side].record)]
+    if private:
+        # a private record is never copied, and pairing it would copy its contents just the same: both stay
+        reason = (f"left alone: the {private[0].value.upper()} record of the pair (found by link or match) is "
+                  "private and include_private is off")
+        for side in SIDES:
+            yield Skip(side=side, native_id=items[side].id, reason=reason, record=items[side].record)
+        return
+    # records that never agreed before have no common ancestor: every field is compared side against side
+    base = blank_like(items[Side.PIM].record)
+    yield _found(rules, view, items, base, two_way=frozenset(base.field_names()))
+
+
+def _decide_new(view: Observation, rules: Rules, side: Side, item: RemoteRecord) -> Iterator[Decision]:
+    target = side.other
+    if item.id in view.tombstoned[side]:
+        # its partner was deleted on purpose earlier: don't bring it back
+        yield Skip(side=side, native_id=item.id, reason="deleted earlier on the other side (tombstone)",
+                   record=item.record)
+    elif rules.private(item.record):
+        # private items stay where they are unless include_private
+        yield Skip(side=side, native_id=item.id, reason="private item (include_private is off)", record=item.record)
+    elif not rules.in_range(item.record):
+        # new events and tasks are only copied inside the date window (paired ones keep syncing outside it)
+        yield Skip(side=side, native_id=item.id, record=item.record,
+                   reason=f"outside the date range ({rules.job.past_days} days back, "
+                          f"{rules.job.future_days} ahead)")
+    elif not rules.may("create", target):
+        # one-way, or creating prevented on that side: nothing to do, nothing to report per record
+        if (side, item.id) in view.due:
+            yield Settle(side=side, native_id=item.id)
+    else:
+        # new on one side: copy it to the other
+        yield Create(source=side, item=item, settles=_settles(view, (side, item.id)))

@@ -1,0 +1,108 @@
+"""The small typed decisions the decide step yields, one or a few per record; the emit step turns them into a plan.
+
+Each names what happens to one pair or one unpaired record and carries what the plan must show and store.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from ..merge import MergeInput, MergeResult
+from ..models import Record, Side
+from ..remote import RemoteRecord
+from ..state_types import Pair, PendingCategory
+
+#: (side, native id) pairs
+Keys = tuple[tuple[Side, str], ...]
+
+
+@attrs.frozen(kw_only=True)
+class Skip:
+    """Leave a record alone this sync, and say why (``pending``: look at it again next time)."""
+
+    side: Side
+    native_id: str
+    reason: str
+    pending: PendingCategory | None = None
+    record: Record | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Settle:
+    """A record due for a retry needs nothing any more (it is gone): clear its pending item."""
+
+    side: Side
+    native_id: str
+
+
+@attrs.frozen(kw_only=True)
+class Forget:
+    """Drop a pair without writing: both records are gone, or a deletion may not be carried over.
+
+    :ivar tombstones: ids that must never come back as new records (deleted, or left behind on purpose)
+    """
+
+    pair: Pair
+    tombstones: Keys
+    settles: Keys = ()
+
+
+@attrs.frozen(kw_only=True)
+class Delete:
+    """Delete the pair's record on ``target``: its partner was deleted and it was not edited since."""
+
+    pair: Pair
+    target: Side
+    settles: Keys = ()
+
+
+@attrs.frozen(kw_only=True)
+class Update:
+    """A pair merged field by field: write ``result.to_pim``/``to_crm`` (maybe nothing), store the new base.
+
+    :ivar items: the records as read this sync (None: unchanged since the pair's versions)
+    :ivar merge_input: what the merge was run on; kept in the plan while a conflict waits for review, so a
+        resolution re-runs the same merge on apply
+    :ivar found: the pair was found this sync (matched, linked or recovered): it is stored even if its writes
+        fail, so the pairing is never lost
+    :ivar tombstones: ids to tombstone once the pair is stored (a re-created record's deleted predecessor)
+    """
+
+    pair: Pair
+    items: dict[Side, RemoteRecord | None]
+    result: MergeResult
+    merge_input: MergeInput
+    settles: Keys = ()
+    found: bool = False
+    tombstones: Keys = ()
+
+
+@attrs.frozen(kw_only=True)
+class Keep:
+    """A pair with nothing new on either side, looked at to settle a retry: stored again as it is."""
+
+    pair: Pair
+    items: dict[Side, RemoteRecord | None]
+    settles: Keys
+
+
+@attrs.frozen(kw_only=True)
+class Create:
+    """Copy an unpaired record to the other side, as a new pair."""
+
+    source: Side
+    item: RemoteRecord
+    settles: Keys = ()
+
+
+@attrs.frozen(kw_only=True)
+class Recreate:
+    """Copy a pair's survivor back to the side that deleted it: it was edited after the deletion (edit wins)."""
+
+    pair: Pair
+    survivor: RemoteRecord
+    deleted_side: Side
+    settles: Keys = ()
+
+
+Decision = Skip | Settle | Forget | Delete | Keep | Update | Create | Recreate

@@ -1,0 +1,176 @@
+"""Emit: turn decisions into the plan's operations, pair plans, conflicts and skips.
+
+Also where a reviewer's conflict resolutions become writes: the pair's merge is run again with them
+(:meth:`PlanWriter.apply_resolutions`), through the same code that wrote it the first time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .._ids import new_id
+from ..merge import BODY_FIELDS, MergeInput, MergeResult
+from ..models import SIDES, Record, Side
+from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
+from ..plan import Skip as PlanSkip
+from ..results import EventType, SyncEvent, describe_record
+from ..state_types import Action
+from .decide import Rules
+from .decisions import Create, Decision, Delete, Forget, Keep, Keys, Recreate, Settle, Skip, Update
+
+Emit = Callable[[SyncEvent], None]
+
+
+class PlanWriter:
+    """Adds decisions to one plan (and tells listeners about skips, conflicts and kept bodies)."""
+
+    def __init__(self, plan: Plan, rules: Rules, emit: Emit) -> None:
+        self.plan = plan
+        self.rules = rules
+        self.emit = emit
+
+    def add(self, decision: Decision) -> None:
+        """Write one decision into the plan."""
+        match decision:
+            case Skip():
+                self._skip(decision)
+            case Settle(side=side, native_id=native_id):
+                self.plan.clear_pending.append((side, native_id))
+            case Forget(pair=pair, tombstones=tombstones, settles=settles):
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+                                         pim_version=None, crm_version=None, base=pair.base, remove=True,
+                                         tombstones=tombstones, settles=settles))
+            case Delete(pair=pair, target=target, settles=settles):
+                source = target.other
+                self._operation(target, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(target),
+                                base_version=pair.version_on(target), source_side=source,
+                                source_id=pair.id_on(source), source_version=None, record=None,
+                                reason=f"deleted in {source.value.upper()}")
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+                                         pim_version=None, crm_version=None, base=pair.base, remove=True,
+                                         tombstones=((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id)),
+                                         settles=settles))
+            case Keep(pair=pair, items=items, settles=settles):
+                versions = {side: items[side].version if items[side] else pair.version_on(side) for side in SIDES}
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+                                         pim_version=versions[Side.PIM], crm_version=versions[Side.CRM],
+                                         base=pair.base, pim_body=pair.pim_body, settles=settles,
+                                         conflicts=pair.conflicts, keep_pending_conflict=bool(pair.conflicts)))
+            case Update(pair=pair, items=items, result=result, merge_input=inp):
+                versions = {side: items[side].version if items[side] else pair.version_on(side) for side in SIDES}
+                pair_plan = PairPlan(
+                    pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id, pim_version=versions[Side.PIM],
+                    crm_version=versions[Side.CRM], base=inp.base, settles=decision.settles,
+                    tombstones=decision.tombstones, found_base=inp.base if decision.found else None,
+                    found_two_way=inp.two_way if decision.found else frozenset(),
+                )
+                self._merged(pair_plan, inp, result)
+            case Create(source=source, item=item, settles=settles):
+                pair_id = new_id()
+                self._pair_plan(PairPlan(pair_id=pair_id, base=item.record, settles=settles,
+                                         **_one_side(source, item.id, item.version)))
+                self._operation(source.other, Action.CREATE, pair_id=pair_id, target_id=None, base_version=None,
+                                source_side=source, source_id=item.id, source_version=item.version,
+                                record=item.record, reason=f"new in {source.value.upper()}", link=item.id)
+            case Recreate(pair=pair, survivor=survivor, deleted_side=deleted_side, settles=settles):
+                source = deleted_side.other
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, base=survivor.record, settles=settles,
+                                         tombstones=((deleted_side, pair.id_on(deleted_side)),),
+                                         **_one_side(source, survivor.id, survivor.version)))
+                self._operation(deleted_side, Action.CREATE, pair_id=pair.pair_id, target_id=None, base_version=None,
+                                source_side=source, source_id=survivor.id, source_version=survivor.version,
+                                record=survivor.record, link=survivor.id,
+                                reason=f"re-created: edited in {source.value.upper()} while deleted in "
+                                       f"{deleted_side.value.upper()}")
+
+    def apply_resolutions(self) -> None:
+        """Re-run the merge of every pair whose conflicts a reviewer resolved, and write that merge instead.
+
+        The merge is the one the plan was made with (its inputs are kept in the plan), now with the chosen
+        winners; what it may write follows the same job and the same read-only sides as when it was planned.
+        """
+        plan = self.plan
+        resolved = {c.pair_id for c in plan.conflicts if c.resolution is not None and not c.applied}
+        for pair_plan in [p for p in plan.pairs if p.pair_id in resolved]:
+            inp = pair_plan.merge_input
+            if inp is None:
+                continue
+            resolutions = {c.field: c.resolution for c in plan.conflicts
+                           if c.pair_id == pair_plan.pair_id and c.resolution is not None}
+            # what the first merge planned for this pair is replaced by the new merge
+            plan.operations = [op for op in plan.operations
+                               if not (op.pair_id == pair_plan.pair_id and op.action is Action.UPDATE)]
+            plan.conflicts = [c for c in plan.conflicts if c.pair_id != pair_plan.pair_id]
+            plan.pairs.remove(pair_plan)
+            self._merged(pair_plan, inp, self.rules.merge(inp, resolutions))  # type: ignore[arg-type]
+
+    # -- pieces ----------------------------------------------------------------------------------------------------
+    def _skip(self, skip: Skip) -> None:
+        label = describe_record(skip.record) if skip.record is not None else ""
+        self.plan.skipped.append(PlanSkip(side=skip.side, native_id=skip.native_id, reason=skip.reason,
+                                          pending=skip.pending, label=label))
+        self.emit(SyncEvent(type=EventType.SKIPPED, kind=self.rules.kind, profile=self.rules.profile,
+                            side=skip.side, record_id=skip.native_id,
+                            message=f"{label}: {skip.reason}" if label else skip.reason))
+
+    def _operation(self, target: Side, action: Action, *, pair_id: str, reason: str, **fields: object) -> None:
+        self.plan.operations.append(Operation(op_id=new_id(), target=target, action=action, pair_id=pair_id,
+                                              reason=reason, **fields))  # type: ignore[arg-type]
+
+    def _pair_plan(self, pair_plan: PairPlan) -> None:
+        self.plan.pairs.append(pair_plan)
+
+    def _merged(self, pair_plan: PairPlan, inp: MergeInput, result: MergeResult) -> None:
+        """A merged pair: its new base, its update operations and its conflicts."""
+        pair_plan.base = result.base
+        pair_plan.pim_body = result.pim_body
+        pair_plan.conflicts = result.open_conflicts
+        pair_plan.keep_pending_conflict = bool(result.open_conflicts)
+        # kept while a conflict is listed, so that a resolution at review re-runs this merge on apply
+        pair_plan.merge_input = inp if result.conflicts else None
+        self._pair_plan(pair_plan)
+        now = {side: self._as_read(inp, side) for side in SIDES}
+        for target in SIDES:
+            fields = result.writes(target)
+            if not fields:
+                continue
+            source = target.other
+            self._operation(
+                target, Action.UPDATE, pair_id=pair_plan.pair_id, fields=fields, record=result.base,
+                target_id=pair_plan.id_on(target), base_version=pair_plan.version_on(target), source_side=source,
+                source_id=pair_plan.id_on(source), source_version=pair_plan.version_on(source),
+                reason=f"changed in {source.value.upper()}",
+                changes=tuple(FieldChange(field=f, old=getattr(now[target], f), new=getattr(result.base, f))
+                              for f in sorted(fields)),
+            )
+        for conflict in result.conflicts:
+            whole = conflict.field == "*"
+            self.plan.conflicts.append(Conflict(
+                conflict_id=new_id(), pair_id=pair_plan.pair_id, field=conflict.field,
+                pim_value=now[Side.PIM] if whole else conflict.pim_value,
+                crm_value=now[Side.CRM] if whole else conflict.crm_value,
+                resolution=conflict.winner, reason=conflict.reason,
+            ))
+            self.emit(SyncEvent(type=EventType.CONFLICT, kind=self.rules.kind, profile=self.rules.profile,
+                                message=f"{conflict.field}: {conflict.reason}"))
+        if result.body_kept:
+            self.emit(SyncEvent(type=EventType.BODY_KEPT, kind=self.rules.kind, profile=self.rules.profile,
+                                side=Side.PIM, record_id=pair_plan.pim_id,
+                                message="formatted Outlook body kept; other fields updated"))
+
+    def _as_read(self, inp: MergeInput, side: Side) -> Record:
+        """A side's record as the merge saw it (the base as that side stores it when it did not change)."""
+        read = inp.read(side)
+        if read is not None:
+            return read
+        record = self.rules.represent[side](inp.base)
+        if side is Side.PIM and inp.pim_body is not None:
+            record = record.replace(**{f: inp.pim_body for f in BODY_FIELDS if f in record.field_names()})
+        return record
+
+
+def _one_side(side: Side, native_id: str, version: str | None) -> dict[str, str | None]:
+    """PairPlan id and version arguments for a pair that exists on ``side`` only so far."""
+    other = side.other
+    return {f"{side.value}_id": native_id, f"{side.value}_version": version,
+            f"{other.value}_id": None, f"{other.value}_version": None}

@@ -1,0 +1,330 @@
+"""Observe: everything one sync of one kind knows before it decides anything, as one immutable view.
+
+It touches only what changed: the records in both change feeds, pending items that are due, and the pairs those
+ids belong to. A sync whose feeds are empty loads no pair at all. Reads, in order:
+
+1. both change feeds (a full scan when a cursor expired), with the echoes of our own writes set aside by their
+   stored versions alone;
+2. pending items: due retries are looked at whatever their version says, ignored records not at all;
+3. the pairs of every id read, and on a full scan the pairs whose records it did not list (confirmed by id);
+4. in one batched fetch per side: the records of pairs due for a retry, Outlook bodies the CRM's new text may
+   replace, and the targets of links (after checking each link's shape);
+5. the copies interrupted creates left (:mod:`.recovery`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import attrs
+
+from ..abc import Adapter, StateStore
+from ..errors import CursorExpired
+from ..merge import BODY_FIELDS
+from ..models import SIDES, Kind, Side
+from ..remote import ChangeSet, RemoteRecord, fetch_in_batches
+from ..state_types import Pair, PendingItem
+from .decisions import Skip
+from .recovery import Recovered, find_copies
+
+Ids = dict[Side, set[str]]
+
+
+@attrs.frozen(kw_only=True)
+class Observation:
+    """What this sync read, for the decide step (nothing in it changes once built).
+
+    :ivar current: records read this sync (changed, fetched, link targets), per side and id
+    :ivar echoes: feed records whose version is the stored one (our own writes echoed back); None for one the
+        feed listed without reading it
+    :ivar deleted: ids the feeds reported deleted, or that a full scan and a fetch confirmed gone
+    :ivar forced: ids looked at whatever their version says (due retries, and both records of their pairs)
+    :ivar pairs: the stored pairs this sync looks at
+    :ivar recovered: copies interrupted creates left behind
+    :ivar unpaired: records no pair holds (recovered sources and copies excluded)
+    :ivar tombstoned: unpaired ids deleted on purpose earlier (never copied back)
+    :ivar skips: records left alone while reading (unsupported, ignored, malformed links)
+    """
+
+    kind: Kind
+    current: Mapping[Side, Mapping[str, RemoteRecord]]
+    echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]
+    deleted: Mapping[Side, frozenset[str]]
+    forced: Mapping[Side, frozenset[str]]
+    due: frozenset[tuple[Side, str]]
+    pairs: tuple[Pair, ...]
+    recovered: tuple[Recovered, ...]
+    unpaired: Mapping[Side, Mapping[str, RemoteRecord]]
+    tombstoned: Mapping[Side, frozenset[str]]
+    skips: tuple[Skip, ...]
+    cursors: Mapping[Side, str | None]
+    complete: Mapping[Side, bool]
+    totals: Mapping[Side, int]
+    warnings: tuple[str, ...]
+    open_intents: tuple[str, ...]
+
+    def item(self, side: Side, native_id: str) -> RemoteRecord | None:
+        """The record this sync knows for ``native_id`` (changed, fetched or set aside as unchanged)."""
+        return self.current[side].get(native_id) or self.echoes[side].get(native_id)
+
+
+class Observer:
+    """Builds the :class:`Observation` of one kind. Reads both sides and the state store; writes nothing."""
+
+    def __init__(
+        self, *, kind: Kind, profile: str, adapters: Mapping[Side, Adapter], state: StateStore,
+        preserve_formatted_bodies: bool, heartbeat: Callable[[], None],
+    ) -> None:
+        self.kind = kind
+        self.profile = profile
+        self.adapters = adapters
+        self.state = state
+        self.preserve_formatted_bodies = preserve_formatted_bodies
+        self.heartbeat = heartbeat
+
+    def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
+        self.heartbeat()
+        return fetch_in_batches(self.adapters[side], self.kind, ids)
+
+    def _read_feed(self, side: Side, warnings: list[str]) -> ChangeSet:
+        cursor = self.state.get_cursor(self.profile, self.kind, side)
+        self.heartbeat()
+        if cursor is not None:
+            try:
+                return self.adapters[side].changes(self.kind, cursor)
+            except CursorExpired as exc:
+                warnings.append(f"{side.value}: change cursor expired ({exc}); full scan instead")
+        return self.adapters[side].full_scan(self.kind)
+
+    def observe(self, pending: list[PendingItem], now: object) -> Observation:
+        """Read everything this sync needs (``pending``: the kind's pending items; ``now`` decides which are due)."""
+        warnings: list[str] = []
+        feeds = {side: self._read_feed(side, warnings) for side in SIDES}
+        ignored = {(item.side, item.native_id) for item in pending if item.ignored}
+        due = [item for item in pending if not item.ignored
+               and (item.next_attempt_at is None or item.next_attempt_at <= now)]  # type: ignore[operator]
+        due_keys = frozenset((item.side, item.native_id) for item in due)
+        echoes: dict[Side, dict[str, RemoteRecord | None]] = {}
+        for side in SIDES:
+            # records retried or ignored this sync are looked at whatever their version says
+            feeds[side], echoes[side] = self._set_aside_echoes(side, feeds[side], due_keys | ignored)
+        current = {side: {item.id: item for item in feeds[side].upserts} for side in SIDES}
+        deleted: Ids = {side: set(feeds[side].deletions) - set(current[side]) for side in SIDES}
+        from_feed: Ids = {side: set(current[side]) | deleted[side] for side in SIDES}
+        unsupported: Ids = {side: {item.id for item in feeds[side].unsupported} for side in SIDES}
+        skips = [Skip(side=side, native_id=item.id, reason=item.reason)
+                 for side in SIDES for item in feeds[side].unsupported]
+        skips += [Skip(side=side, native_id=native_id, reason="marked ignored")
+                  for side, native_id in sorted(ignored) if native_id in from_feed[side]]
+        for side in SIDES:
+            for native_id in unsupported[side] | {i for s, i in ignored if s is side}:
+                current[side].pop(native_id, None)
+                deleted[side].discard(native_id)
+        totals = {side: len(current[side]) + len(echoes[side]) for side in SIDES}
+
+        pairs = self._touched_pairs(current, deleted, due_keys)
+        for side in SIDES:
+            if feeds[side].complete:
+                self._confirm_absences(side, current, deleted, pairs, unsupported[side])
+        # A paired record that its side can no longer map (it became a recurring series, say) is left alone on
+        # both sides: neither deleted nor overwritten.
+        pairs = {pair_id: pair for pair_id, pair in pairs.items()
+                 if not any(pair.id_on(side) in unsupported[side] for side in SIDES)}
+
+        forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
+        need[Side.PIM] |= self._outlook_bodies(pairs, current, echoes, forced)
+        bad_links = self._check_links(pairs, current, skips)
+        self._add_link_targets(pairs, current, echoes, bad_links, need)
+        for side in SIDES:
+            wanted = need[side] - bad_links[side]
+            fetched = self._fetch(side, wanted) if wanted else {}
+            paired = {pair.id_on(side) for pair in pairs.values()}
+            for native_id in wanted:
+                if native_id in fetched:
+                    current[side].setdefault(native_id, fetched[native_id])
+                elif native_id in paired:
+                    deleted[side].add(native_id)
+        # link targets that were fetched may belong to existing pairs (the state was not lost after all)
+        self._add_pairs_of(pairs, {side: need[side] & set(current[side]) for side in SIDES})
+
+        intents = self.state.open_intents(self.profile, self.kind)
+        recovered, recreated = find_copies(
+            kind=self.kind, profile=self.profile, intents=intents, adapters=self.adapters, state=self.state,
+            current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
+        )
+        self._confirm_recreated(recreated, pairs, current, deleted)
+        unpaired = self._unpaired(current, pairs, recovered)
+        tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
+                      for side in SIDES}
+        return Observation(
+            kind=self.kind, current=current, echoes=echoes,
+            deleted={side: frozenset(ids) for side, ids in deleted.items()},
+            forced={side: frozenset(ids) for side, ids in forced.items()}, due=due_keys,
+            pairs=tuple(pairs.values()), recovered=tuple(recovered), unpaired=unpaired, tombstoned=tombstoned,
+            skips=tuple(skips), cursors={side: feeds[side].cursor for side in SIDES},
+            complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
+            open_intents=tuple(i.intent_id for i in intents),
+        )
+
+    # -- steps -------------------------------------------------------------------------------------------------
+    def _set_aside_echoes(
+        self, side: Side, feed: ChangeSet, looked_at: frozenset[tuple[Side, str]] | set[tuple[Side, str]]
+    ) -> tuple[ChangeSet, dict[str, RemoteRecord | None]]:
+        """Split off the feed's records whose version equals the one stored with their pair, and read the rest
+        of its ``unread`` entries.
+
+        After a sync the target's feed reports every record the engine wrote (an initial load: all of them).
+        Their versions match the stored ones, so nothing changed: checking that from the version column alone
+        spares loading and decoding each pair, and, for ``unread`` entries, reading the record at all. A pair
+        is still loaded when its other record changed, and then sees the set-aside record (None when it was
+        never read: unchanged since the base). Full scans keep everything: absence from them means something.
+        An unread entry gone by the time it is fetched is left out (the next feed reports its deletion).
+        """
+        if feed.complete or not (feed.upserts or feed.unread):
+            return feed, {}
+        listed = {item.id: item.version for item in feed.upserts}
+        listed.update(feed.unread)
+        stored = self.state.pair_versions(self.profile, self.kind, side, list(listed))
+        unchanged = {native_id for native_id, version in listed.items()
+                     if version is not None and stored.get(native_id) == version
+                     and (side, native_id) not in looked_at}
+        echoes: dict[str, RemoteRecord | None] = {native_id: None for native_id, _ in feed.unread
+                                                  if native_id in unchanged}
+        echoes.update((item.id, item) for item in feed.upserts if item.id in unchanged)
+        unread = [native_id for native_id, _ in feed.unread if native_id not in unchanged]
+        fetched = self._fetch(side, unread) if unread else {}
+        upserts = tuple(item for item in feed.upserts if item.id not in unchanged)
+        upserts += tuple(fetched[native_id] for native_id in unread if native_id in fetched)
+        return attrs.evolve(feed, upserts=upserts, unread=()), echoes
+
+    def _touched_pairs(self, current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids,
+                       due: frozenset[tuple[Side, str]]) -> dict[str, Pair]:
+        ids = {side: set(current[side]) | deleted[side] | {i for s, i in due if s is side} for side in SIDES}
+        if not ids[Side.PIM] and not ids[Side.CRM]:
+            return {}
+        found = self.state.pairs_for(self.profile, self.kind, pim_ids=ids[Side.PIM], crm_ids=ids[Side.CRM])
+        return {pair.pair_id: pair for pair in found}
+
+    def _add_pairs_of(self, pairs: dict[str, Pair], ids: Mapping[Side, set[str]]) -> None:
+        unknown = {side: [i for i in ids[side] if i not in {p.id_on(side) for p in pairs.values()}] for side in SIDES}
+        if unknown[Side.PIM] or unknown[Side.CRM]:
+            for pair in self.state.pairs_for(self.profile, self.kind, pim_ids=unknown[Side.PIM],
+                                             crm_ids=unknown[Side.CRM]):
+                pairs.setdefault(pair.pair_id, pair)
+
+    def _confirm_absences(
+        self, side: Side, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
+        unsupported: set[str],
+    ) -> None:
+        # A full scan lists everything that exists, but absence alone is not proof: confirm by id first.
+        missing = {pair.id_on(side): pair for pair in self.state.iter_pairs(self.profile, self.kind)
+                   if pair.id_on(side) not in current[side] and pair.id_on(side) not in unsupported}
+        if not missing:
+            return
+        found = self._fetch(side, missing)
+        for native_id, pair in missing.items():
+            if native_id in found:
+                current[side][native_id] = found[native_id]
+            else:
+                deleted[side].add(native_id)
+            pairs.setdefault(pair.pair_id, pair)
+
+    def _retries(
+        self, pairs: dict[str, Pair], due: frozenset[tuple[Side, str]], current: Mapping[Side, Mapping[str, object]],
+        deleted: Ids, echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
+    ) -> tuple[Ids, Ids]:
+        """Ids looked at whatever their version says (due retries and both records of their pairs), and those
+        of them this sync has not read yet."""
+        forced: Ids = {side: {i for s, i in due if s is side} for side in SIDES}
+        need: Ids = {side: {i for i in forced[side] if i not in current[side] and i not in deleted[side]}
+                     for side in SIDES}
+        for pair in pairs.values():
+            if not any(pair.id_on(side) in forced[side] for side in SIDES):
+                continue
+            for side in SIDES:
+                native_id = pair.id_on(side)
+                forced[side].add(native_id)
+                if (native_id not in current[side] and native_id not in deleted[side]
+                        and echoes[side].get(native_id) is None):  # (an unread echo is read now)
+                    need[side].add(native_id)
+        return forced, need
+
+    def _outlook_bodies(
+        self, pairs: dict[str, Pair], current: Mapping[Side, Mapping[str, RemoteRecord]],
+        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], forced: Ids,
+    ) -> set[str]:
+        """PIM records to read because the CRM's text changed: whether it may replace the Outlook body depends
+        on that body's formatting."""
+        if not (self.adapters[Side.PIM].capabilities.formatted_bodies and self.preserve_formatted_bodies):
+            return set()
+        wanted = set()
+        for pair in pairs.values():
+            crm_item = current[Side.CRM].get(pair.crm_id)
+            if (crm_item is not None and pair.pim_id not in current[Side.PIM] and pair.pim_id not in echoes[Side.PIM]
+                    # an unchanged CRM version (our own write echoed, say) cannot carry a new body
+                    and (crm_item.version != pair.crm_version or crm_item.version is None
+                         or pair.crm_id in forced[Side.CRM])
+                    and any(getattr(crm_item.record, f, None) != getattr(pair.base, f, None) for f in BODY_FIELDS)):
+                wanted.add(pair.pim_id)
+        return wanted
+
+    def _check_links(
+        self, pairs: dict[str, Pair], current: dict[Side, dict[str, RemoteRecord]], skips: list[Skip]
+    ) -> Ids:
+        """Set aside unpaired records whose link cannot name a record of this kind on the other side.
+
+        A link is a claim read from a record: one of the wrong shape is reported for this record alone (and never
+        looked up: it could fail a whole batched read); the record is left alone this sync, even where another
+        record's link names it.
+        """
+        bad: Ids = {side: set() for side in SIDES}
+        for side in SIDES:
+            paired = {pair.id_on(side) for pair in pairs.values()}
+            other = self.adapters[side.other]
+            for item in list(current[side].values()):
+                if item.link and item.id not in paired and not other.is_native_id(self.kind, item.link):
+                    skips.append(Skip(side=side, native_id=item.id, record=item.record,
+                                      reason=f"its link {item.link[:60]!r} is not a {side.other.value.upper()} "
+                                             f"{self.kind.value} id; clear it to sync this record"))
+                    del current[side][item.id]
+                    bad[side].add(item.id)
+        return bad
+
+    def _add_link_targets(
+        self, pairs: dict[str, Pair], current: Mapping[Side, Mapping[str, RemoteRecord]],
+        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], bad_links: Ids, need: Ids,
+    ) -> None:
+        for side in SIDES:
+            paired = {pair.id_on(side) for pair in pairs.values()}
+            for item in current[side].values():
+                if (item.link and item.id not in paired and item.link not in bad_links[side.other]
+                        and item.link not in current[side.other] and item.link not in echoes[side.other]):
+                    need[side.other].add(item.link)
+
+    def _confirm_recreated(
+        self, recreated: Mapping[str, Pair], pairs: dict[str, Pair], current: dict[Side, dict[str, RemoteRecord]],
+        deleted: Ids,
+    ) -> None:
+        """Look at the pairs whose deleted record an interrupted re-create replaced, and confirm the deletion."""
+        for pair in recreated.values():
+            pairs.setdefault(pair.pair_id, pair)
+        for side in SIDES:
+            unknown = {pair.id_on(side) for pair in recreated.values()} - set(current[side]) - deleted[side]
+            if unknown:
+                fetched = self._fetch(side, unknown)
+                for native_id in unknown:
+                    if native_id in fetched:
+                        current[side][native_id] = fetched[native_id]
+                    else:
+                        deleted[side].add(native_id)
+
+    @staticmethod
+    def _unpaired(
+        current: Mapping[Side, Mapping[str, RemoteRecord]], pairs: Mapping[str, Pair], recovered: Iterable[Recovered]
+    ) -> dict[Side, dict[str, RemoteRecord]]:
+        taken = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
+        for found in recovered:
+            taken[found.target].add(found.copy.id)
+            taken[found.target.other].add(found.source.id)
+        return {side: {i: item for i, item in current[side].items() if i not in taken[side]} for side in SIDES}
+

@@ -1,0 +1,113 @@
+"""Recovery: the copies that creates interrupted by a crash, a lost reply or a lost lock left behind.
+
+Every create is journaled before it is sent (with the source's id and a fingerprint of the record as the target
+stores it), and its intent stays open until the outcome is stored. An open create intent therefore means "a
+copy of that source may exist over there". It is found by link where the target stores links, otherwise by the
+fingerprint among the target's unpaired records, and paired instead of being created a second time.
+
+One lookup serves both kinds of create: a new record's (its intent names a pair that was never stored) and a
+re-create's (an edit beat a deletion; its intent names the stored pair whose record was deleted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import attrs
+
+from ..abc import Adapter, StateStore
+from ..models import SIDES, Kind, Side
+from ..remote import RemoteRecord
+from ..snapshots import fingerprint
+from ..state_types import Action, Intent, Pair
+
+Fetch = Callable[[Side, Iterable[str]], dict[str, RemoteRecord]]
+
+
+@attrs.frozen(kw_only=True)
+class Recovered:
+    """A copy of ``source`` that an interrupted create wrote on ``target``.
+
+    :ivar pair_id: the stored pair whose deleted record the copy re-creates; None for a new record's copy
+    """
+
+    target: Side
+    source: RemoteRecord
+    copy: RemoteRecord
+    pair_id: str | None
+
+
+def find_copies(
+    *, kind: Kind, profile: str, intents: Iterable[Intent], adapters: Mapping[Side, Adapter], state: StateStore,
+    current: Mapping[Side, Mapping[str, RemoteRecord]], unpaired: Mapping[Side, Mapping[str, RemoteRecord]],
+    fetch: Fetch,
+) -> tuple[list[Recovered], dict[str, Pair]]:
+    """The copies open create intents left, and the stored pairs of the re-creates among them.
+
+    :param current: the records read this sync (sources are taken from here, or fetched)
+    :param unpaired: the records no stored pair holds (where a copy is looked for by fingerprint)
+
+    A copy already in a stored pair needs nothing (the crash came after the pair was stored), and so does a
+    source that another pair holds by now.
+    """
+    creates = sorted((i for i in intents if i.action is Action.CREATE and i.source_id),
+                     key=lambda i: (i.source_id or "", i.intent_id))
+    found: list[tuple[Intent, RemoteRecord]] = []
+    for target in SIDES:
+        mine = [i for i in creates if i.side is target]
+        if not mine:
+            continue
+        adapter = adapters[target]
+        if adapter.capabilities.link_ids:
+            by_link = adapter.find_by_link(kind, [i.source_id for i in mine])  # type: ignore[misc]
+            found += [(i, by_link[i.source_id]) for i in mine if i.source_id in by_link]  # type: ignore[index]
+        else:
+            found += _by_fingerprint(mine, unpaired[target])
+    if not found:
+        return [], {}
+    stored = state.pairs_for(
+        profile, kind,
+        pim_ids=[i.source_id if i.side is Side.CRM else copy.id for i, copy in found],  # type: ignore[misc]
+        crm_ids=[i.source_id if i.side is Side.PIM else copy.id for i, copy in found],  # type: ignore[misc]
+    )
+    holder = {(side, pair.id_on(side)): pair for pair in stored for side in SIDES}
+    sources: dict[Side, dict[str, RemoteRecord]] = {side: dict(current[side]) for side in SIDES}
+    for side in SIDES:
+        missing = {i.source_id for i, _ in found if i.side is side.other and i.source_id not in sources[side]}
+        if missing:
+            sources[side].update(fetch(side, missing))  # type: ignore[arg-type]
+    recovered: list[Recovered] = []
+    recreated: dict[str, Pair] = {}
+    taken: set[tuple[Side, str]] = set()
+    for intent, copy in found:
+        source_side = intent.side.other
+        source = sources[source_side].get(intent.source_id)  # type: ignore[arg-type]
+        owner = holder.get((source_side, intent.source_id))  # type: ignore[arg-type]
+        if (source is None or (intent.side, copy.id) in holder or (intent.side, copy.id) in taken
+                or (owner is not None and owner.pair_id != intent.pair_id)):
+            continue  # gone, stored already, or claimed: nothing to recover
+        taken.add((intent.side, copy.id))
+        recovered.append(Recovered(target=intent.side, source=source, copy=copy,
+                                   pair_id=owner.pair_id if owner is not None else None))
+        if owner is not None:
+            recreated[owner.pair_id] = owner
+    return recovered, recreated
+
+
+def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord]) -> list[tuple[Intent, RemoteRecord]]:
+    """Without links, the copy is recognised by content: it equals what was journaled.
+
+    The fingerprint is of the record as written, so the copy is found even when its source was edited since (the
+    edit then travels as an ordinary change). A copy edited since is not recognised and is synced as a record of
+    its own (the documented exception). Identical copies of identical sources may pair either way round; they
+    hold the same data, so nothing is lost or created twice.
+    """
+    by_print: dict[str, list[RemoteRecord]] = {}
+    for item in sorted(records.values(), key=lambda item: item.id):
+        by_print.setdefault(fingerprint(item.record), []).append(item)
+    found = []
+    for intent in intents:
+        candidates = by_print.get(intent.fingerprint or "")
+        if candidates:
+            found.append((intent, candidates.pop(0)))
+    return found
