@@ -113,6 +113,18 @@ class Adapter(ABC):
         """
         return bool(value)
 
+    def adopt_ids(self, source: str, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
+        """Translate native ids that adapter ``source`` (an ``adapter_name``) stored for the same records into
+        this adapter's ids: ``{old id: new id}``, ids that cannot be translated left out.
+
+        Used to move a profile from one adapter to another reaching the same data (``syncore migrate-profile``,
+        e.g. EWS ItemIds to Microsoft Graph immutable ids), so existing pairs carry over without re-pairing.
+        The default translates nothing.
+
+        :raises ConfigurationError: when this adapter cannot take over ids from ``source`` at all
+        """
+        return {}
+
     def represent(self, record: Record) -> Record:
         """Return ``record`` as this side would store it (e.g. a tentative event becomes busy in Salesforce).
 

@@ -211,6 +211,12 @@ class GraphAdapter(Adapter):
         """Graph ids: base64 (URL-safe or standard) of at least 16 characters."""
         return isinstance(value, str) and 16 <= len(value) <= 512 and set(value) <= _ID_CHARS
 
+    def adopt_ids(self, source: str, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
+        """EWS ids of the same mailbox (``source`` "exchange") as Graph ids (see :mod:`._migrate`)."""
+        from ._migrate import adopt
+
+        return adopt(self.client, self.paths(kind), source, list(ids)) if ids else {}
+
     # -- writing -------------------------------------------------------------------------------------------
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         """POSTs in $batch; event creates are idempotent (transactionId); attendees are never written."""
