@@ -23,7 +23,7 @@ The engine (:class:`syncore.SyncEngine`) imports these interfaces only, never an
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import ClassVar
@@ -112,6 +112,11 @@ class Adapter(ABC):
         non-empty string.
         """
         return bool(value)
+
+    def sign_in(self, show: Callable[[str], None]) -> bool:
+        """Run this side's interactive sign-in (``syncore sign-in``), telling the user what to do through
+        ``show``, and keep what later runs need. Returns False when the adapter needs none (the default)."""
+        return False
 
     def adopt_ids(self, source: str, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
         """Translate native ids that adapter ``source`` (an ``adapter_name``) stored for the same records into

@@ -435,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_unlock)
 
+    from .cli_accounts import add_parsers as add_account_parsers
+
+    add_account_parsers(sub)  # sign-in, migrate-profile
+
     p = sub.add_parser("demo", help="a manual sync on sample data against local emulators (no accounts needed)")
     p.add_argument("--yes", action="store_true", help="include every change without asking")
     p.add_argument("--memory", action="store_true", help="use in-memory sides even when the emulators are available")

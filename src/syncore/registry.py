@@ -20,6 +20,7 @@ KNOWN_ADAPTERS: dict[str, tuple[str, str]] = {
     "demo_file": ("syncore.demo:DemoFileAdapter", "pip install syncore"),
     "salesforce": ("syncore_salesforce:SalesforceAdapter", "pip install syncore[salesforce]"),
     "exchange": ("syncore_exchange:ExchangeAdapter", "pip install syncore[exchange]"),
+    "graph": ("syncore_graph:GraphAdapter", "pip install syncore[graph]"),
     "outlook": ("syncore_outlook:OutlookComAdapter", "pip install syncore[outlook]  (Windows with Outlook only)"),
 }
 

@@ -113,3 +113,67 @@ def test_migration_refuses_a_profile_with_a_sync_left_half_done(paired, emu, sle
     graph = GraphAdapter.for_emulator(emu, sleep=sleeps)
     with pytest.raises(SyncError, match="stopped part-way"):
         migrate_pim_ids(state, "default", graph, "exchange", [Kind.EVENT], clock=sf.clock.now)
+
+
+def _settings(path, emu, pim_type: str, cache) -> None:
+    path.write_text(f"""
+state = "state.db"
+
+[adapters.pim]
+type = "{pim_type}"
+
+[adapters.pim.options]
+auth = "device_code"
+tenant = "{emu.tenant}"
+client_id = "{emu.client_id}"
+sign_in_cache = "{cache}"
+graph_url = "{emu.url}"
+authority_host = "{emu.url}"
+verify = "{emu.ca_cert_path}"
+
+[adapters.crm]
+type = "memory"
+""", encoding="utf-8")
+
+
+def test_the_command_line_moves_the_profile_once_the_settings_name_graph(paired, emu, tmp_path, sleeps):
+    import io
+
+    from syncore.cli import main
+
+    ews, sf, state, crm = paired
+    _graph_mailbox(emu, ews)
+    state.close()
+    cache = tmp_path / "tokens.json"
+    GraphAdapter.for_emulator(emu, auth="device_code", token_cache=str(cache)).close()  # the user signed in once
+    settings = tmp_path / "syncore.toml"
+    _settings(settings, emu, "exchange", cache)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--config", str(settings), "migrate-profile", "--from", "exchange", "--to", "graph"], out=out, err=err)
+    assert code == 2 and "adapters.pim.type is 'exchange'" in err.getvalue()
+    _settings(settings, emu, "graph", cache)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--config", str(settings), "migrate-profile", "--from", "exchange", "--to", "graph"], out=out, err=err)
+    assert code == 0, err.getvalue()
+    assert "event: 4 pairs carried over" in out.getvalue()
+    reopened = SqliteStateStore(tmp_path / "state.db")
+    assert reopened.count_pairs("default", Kind.EVENT) == 4
+    assert {p.pim_id for p in reopened.iter_pairs("default", Kind.EVENT)} <= {e["id"] for e in emu.items("event")}
+    reopened.close()
+
+
+def test_sign_in_command_runs_the_device_code_flow_and_keeps_the_cache_owner_only(emu, tmp_path):
+    import io
+
+    from syncore.cli import main
+
+    cache = tmp_path / "sign-in" / "tokens.json"
+    settings = tmp_path / "syncore.toml"
+    _settings(settings, emu, "graph", cache)
+    out = io.StringIO()
+    assert main(["--config", str(settings), "sign-in"], out=out, err=io.StringIO()) == 0
+    assert "enter the code" in out.getvalue() and "signed in" in out.getvalue()
+    assert stat.S_IMODE(os.stat(cache).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(cache.parent).st_mode) == 0o700
+    token = next(iter(emu.identity.refresh))
+    assert token in cache.read_text(encoding="utf-8")  # msal's cache holds the refresh token, for this user only

@@ -182,7 +182,7 @@ class DeviceCodeSignIn:
         accounts = self._app.get_accounts(username=self.username) if self.username else self._app.get_accounts()
         if not accounts:
             raise AuthenticationError("graph: not signed in (no cached account); run the device code sign-in "
-                                      "(`syncore graph-sign-in`) first", code="not_signed_in")
+                                      "(`syncore sign-in`) first", code="not_signed_in")
         return accounts[0]
 
     def token(self, *, force_refresh: bool = False) -> str:

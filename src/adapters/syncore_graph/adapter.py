@@ -77,7 +77,7 @@ class GraphAdapter(Adapter):
                                            authority_host=options.authority_host, verify=options.verify)
             else:
                 tokens = DeviceCodeSignIn(tenant=options.tenant, client_id=options.client_id,
-                                          cache_path=options.token_cache, authority_host=options.authority_host,  # type: ignore[arg-type]
+                                          cache_path=options.sign_in_cache, authority_host=options.authority_host,  # type: ignore[arg-type]
                                           verify=options.verify, username=options.mailbox)
         root = f"/users/{options.mailbox}" if options.auth == "app" else "/me"
         client = GraphClient(options.graph_url, tokens, root, verify=options.verify, sleep=sleep,
@@ -104,7 +104,7 @@ class GraphAdapter(Adapter):
                   "authority_host": emulator.url, "verify": emulator.ca_cert_path, **options}
         extra = {"clock": clock} if clock is not None else {}
         if auth == "device_code":
-            settings = GraphOptions(auth="device_code", token_cache=token_cache, mailbox=upn, **common)
+            settings = GraphOptions(auth="device_code", sign_in_cache=token_cache, mailbox=upn, **common)
             signer = DeviceCodeSignIn(tenant=emulator.tenant, client_id=emulator.client_id,
                                       cache_path=token_cache, authority_host=emulator.url,  # type: ignore[arg-type]
                                       verify=emulator.ca_cert_path, username=upn)
@@ -210,6 +210,15 @@ class GraphAdapter(Adapter):
     def is_native_id(self, kind: Kind, value: str) -> bool:
         """Graph ids: base64 (URL-safe or standard) of at least 16 characters."""
         return isinstance(value, str) and 16 <= len(value) <= 512 and set(value) <= _ID_CHARS
+
+    def sign_in(self, show: Callable[[str], None]) -> bool:
+        """The device code sign-in (``auth = "device_code"``): ``show`` gets where to go and which code to enter;
+        the token cache is written owner-only. App-only sign-ins need nothing interactive."""
+        tokens = self.client.tokens
+        if not isinstance(tokens, DeviceCodeSignIn):
+            return False
+        tokens.sign_in(show)
+        return True
 
     def adopt_ids(self, source: str, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
         """EWS ids of the same mailbox (``source`` "exchange") as Graph ids (see :mod:`._migrate`)."""

@@ -24,7 +24,7 @@ class GraphOptions:
     :ivar tenant: the directory (tenant) id or domain
     :ivar client_id: the application (client) id
     :ivar mailbox: the user principal name of the mailbox (required for "app")
-    :ivar token_cache: the token cache file for "device_code" (written owner-only)
+      :ivar sign_in_cache: the msal token cache file for "device_code" (written owner-only)
     :ivar timezone: the user's IANA zone: new events and all-day dates are written in it, To Do dates read in it
     :ivar past_days: / future_days: the calendar window read through calendarView delta
     :ivar page_size: items per page asked with ``Prefer: odata.maxpagesize``
@@ -37,7 +37,7 @@ class GraphOptions:
     tenant: str
     client_id: str
     mailbox: str | None = None
-    token_cache: str | None = None
+    sign_in_cache: str | None = None
     timezone: str = "UTC"
     past_days: int = 60
     future_days: int = 400
@@ -54,9 +54,9 @@ class GraphOptions:
         if self.auth == "app" and not self.mailbox:
             raise ConfigurationError("graph: options.mailbox (the user principal name) is required with auth = "
                                      "\"app\"", key="mailbox")
-        if self.auth == "device_code" and not self.token_cache:
-            raise ConfigurationError("graph: options.token_cache (a file path) is required with auth = "
-                                     "\"device_code\"", key="token_cache")
+        if self.auth == "device_code" and not self.sign_in_cache:
+            raise ConfigurationError("graph: options.sign_in_cache (a file path) is required with auth = "
+                                     "\"device_code\"", key="sign_in_cache")
         for name in ("past_days", "future_days"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:

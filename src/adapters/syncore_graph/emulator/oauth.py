@@ -30,6 +30,8 @@ from .errors import GraphError, invalid_token
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 TOKEN_LIFETIME = 3599
+#: id tokens are signed with a key of the emulator's own (msal reads their claims without checking the signature)
+ID_TOKEN_KEY = "syncore-graph-emulator-id-token-signing-key"
 
 
 @dataclass
@@ -209,7 +211,7 @@ class Identity:
         now = int(time.time())
         id_token = jwt.encode({"iss": issuer, "aud": client_id, "sub": oid, "oid": oid, "tid": self.tenant,
                                "preferred_username": upn, "name": upn.split("@")[0], "iat": now, "nbf": now,
-                               "exp": now + TOKEN_LIFETIME, "ver": "2.0"}, "emulator", algorithm="HS256")
+                               "exp": now + TOKEN_LIFETIME, "ver": "2.0"}, ID_TOKEN_KEY, algorithm="HS256")
         client_info = base64.urlsafe_b64encode(json.dumps({"uid": oid, "utid": self.tenant}).encode()).decode()
         return {"token_type": "Bearer", "scope": scope, "expires_in": TOKEN_LIFETIME, "ext_expires_in": TOKEN_LIFETIME,
                 "access_token": self.issue_access(client_id, upn), "refresh_token": refresh, "id_token": id_token,
