@@ -375,7 +375,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .demo import run_demo
 
     return run_demo(yes=args.yes, show=lambda text: print(text, file=out, flush=True),
-                    prefer_emulators=not args.memory)
+                    prefer_emulators=not args.memory, pim=args.pim)
 
 
 # -- parser ------------------------------------------------------------------------------------------------------
@@ -442,6 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="a manual sync on sample data against local emulators (no accounts needed)")
     p.add_argument("--yes", action="store_true", help="include every change without asking")
     p.add_argument("--memory", action="store_true", help="use in-memory sides even when the emulators are available")
+    p.add_argument("--pim", choices=["exchange", "graph"], default="exchange",
+                   help="the Outlook side's emulator: EWS (exchange) or Microsoft Graph (graph)")
     p.set_defaults(func=cmd_demo)
     return parser
 

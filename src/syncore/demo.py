@@ -108,16 +108,19 @@ def seed(adapter: Adapter, records: Sequence[Record]) -> None:
                 raise outcome.error
 
 
-def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefer_emulators: bool = True) -> DemoSides:
+def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefer_emulators: bool = True,
+                     pim: str = "exchange") -> DemoSides:
     """The demo's PIM and CRM sides, seeded with :func:`sample_data`.
 
     :param prefer_emulators: try the emulators and real adapters first (falls back to memory sides)
+    :param pim: the PIM emulator: "exchange" (EWS) or another one installed under the ``syncore.emulators``
+        entry points ("graph")
     """
     data = sample_data(today or datetime.now(UTC).date(), zone_name)
     reason = "disabled"
     if prefer_emulators:
         try:
-            sides = _emulator_sides()
+            sides = _emulator_sides(pim)
         except Exception as exc:  # noqa: BLE001 - any problem means: use the memory sides instead
             reason = f"{type(exc).__name__}: {exc}"
         else:
@@ -137,7 +140,9 @@ def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefe
                                  f"emulators not used: {reason}")
 
 
-def _emulator_sides() -> DemoSides:
+def _emulator_sides(pim_name: str = "exchange") -> DemoSides:
+    if pim_name != "exchange":
+        return _entry_point_sides(pim_name)
     from syncore_exchange import ExchangeAdapter  # type: ignore[attr-defined]
     from syncore_exchange.emulator import EwsEmulator
     from syncore_salesforce import SalesforceAdapter  # type: ignore[attr-defined]
@@ -164,6 +169,35 @@ def _emulator_sides() -> DemoSides:
                                  "through the real adapters")
 
 
+def _entry_point_sides(pim_name: str) -> DemoSides:
+    """A PIM emulator found through the ``syncore.emulators`` entry points (the core imports no adapter), and the
+    Salesforce emulator."""
+    from importlib.metadata import entry_points
+
+    from syncore_salesforce import SalesforceAdapter  # type: ignore[attr-defined]
+    from syncore_salesforce.emulator import SalesforceEmulator
+
+    found = [ep for ep in entry_points(group="syncore.emulators") if ep.name == pim_name]
+    if not found:
+        raise RuntimeError(f"no emulator named {pim_name!r} is installed")
+    backend = found[0].load()()
+    salesforce = SalesforceEmulator().start()
+
+    def close() -> None:
+        backend.close()
+        salesforce.stop()
+
+    try:
+        pim = backend.adapter()
+        crm = SalesforceAdapter.for_emulator(salesforce)
+    except BaseException:
+        close()
+        raise
+    return DemoSides(pim=pim, crm=crm, close=close,
+                     description=f"{backend.description} and Salesforce emulator at {salesforce.url}, through the "
+                                 "real adapters")
+
+
 def run_demo(
     *,
     yes: bool = False,
@@ -171,6 +205,7 @@ def run_demo(
     show: Callable[[str], None] = print,
     state_path: str = ":memory:",
     prefer_emulators: bool = True,
+    pim: str = "exchange",
 ) -> int:
     """The recommended first sync on sample data: plan, review each change, apply, show the summary.
 
@@ -180,7 +215,7 @@ def run_demo(
     from .config import Config
     from .schedule import system_zone_name
 
-    sides = build_demo_sides(zone_name=_safe_zone(system_zone_name()), prefer_emulators=prefer_emulators)
+    sides = build_demo_sides(zone_name=_safe_zone(system_zone_name()), prefer_emulators=prefer_emulators, pim=pim)
     show(f"Backends: {sides.description}")
     engine = SyncEngine(pim=sides.pim, crm=sides.crm, state=SqliteStateStore(state_path),
                         settings=Config().sync_settings())
