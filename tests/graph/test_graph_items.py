@@ -115,9 +115,15 @@ def test_a_moved_window_starts_a_new_round_and_removals_outside_it_are_not_delet
     # both came as @removed; the one that still exists is a change (moved out of the window), not a deletion
     assert feed.deletions == (gone["id"],)
     assert [u.id for u in feed.upserts] == [near["id"]] and feed.upserts[0].record.start.date() == far
+    # deleted just before the window moves: the old round is finished first, so the deletion is not lost
+    later = emu.create("event", {"subject": "later", "start": {"dateTime": _wall(SOON, 13), "timeZone": "UTC"},
+                                 "end": {"dateTime": _wall(SOON, 14), "timeZone": "UTC"}})
+    feed = adapter.changes(Kind.EVENT, feed.cursor)
+    emu.delete(later["id"])
     clock[0] = NOW + timedelta(days=14)
     moved = adapter.changes(Kind.EVENT, feed.cursor)
     assert not moved.complete and moved.cursor != feed.cursor
+    assert moved.deletions == (later["id"],)
     assert emu.count("event_delta", query=lambda q: "startDateTime" in q) == 2
 
 

@@ -77,3 +77,20 @@ def test_chunked_request_bodies_are_read_whole(me, emu):
     answer = me.post("/me/events", content=iter([payload[:10], payload[10:]]),
                      headers={"Content-Type": "application/json"})
     assert answer.status_code == 201 and answer.json()["subject"] == "chunked"
+
+
+def test_a_sub_request_whose_batch_answer_is_lost_was_carried_out(me, emu):
+    emu.faults.lose_in_batch(op="event_create")
+    with pytest.raises(httpx.RemoteProtocolError):
+        me.post("/$batch", json={"requests": [
+            {"id": "1", "method": "POST", "url": "/me/events", "body": event_body("made"),
+             "headers": {"Content-Type": "application/json"}}]})
+    assert [e["subject"] for e in emu.items("event")] == ["made"]
+
+
+def test_a_5xx_for_one_sub_request_leaves_the_others_alone(me, emu):
+    emu.faults.server_error_in_batch(op="event_create", status=503)
+    answer = me.post("/$batch", json={"requests": [
+        {"id": str(n), "method": "POST", "url": "/me/events", "body": event_body(f"E{n}"),
+         "headers": {"Content-Type": "application/json"}} for n in range(2)]}).json()
+    assert sorted(r["status"] for r in answer["responses"]) == [201, 503] and len(emu.items("event")) == 1

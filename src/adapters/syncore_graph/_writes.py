@@ -6,7 +6,7 @@
   lost answer is :class:`~syncore.errors.OutcomeUnknown` for that record (the engine looks for it by link).
 * Updates are conditional: ``If-Match`` with the version the engine planned against, so another client's edit
   comes back as that record's VersionMismatch (412). A lost answer is OutcomeUnknown.
-* Deletes are safe to repeat; one already gone is NotFound, which the engine counts as done.
+* Deletes are safe to repeat; an item already gone counts as deleted (a success).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from syncore.errors import OutcomeUnknown
-from syncore.models import Contact, Event, Kind, Task
+from syncore.errors import NotFound, OutcomeUnknown
+from syncore.models import Event, Kind, Task
 from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 
 from . import _link
@@ -82,8 +82,6 @@ def create(client: GraphClient, paths: KindPaths, requests: Sequence[CreateReque
             body["transactionId"] = transaction_id(client.root, request)
             subs.append(Sub("POST", "/events", body, idempotent=True))
         else:
-            if isinstance(request.record, Contact):
-                body.setdefault("displayName", "")
             subs.append(Sub("POST", "/contacts", body, idempotent=False))
     results = client.batch(subs, operation=f"create {paths.kind.value}s")
     return [_outcome(paths.kind, r.ref, result, f"create {paths.kind.value}", warnings_for(paths.kind, r.record, None))
@@ -129,5 +127,7 @@ def delete(client: GraphClient, paths: KindPaths, requests: Sequence[DeleteReque
     outcomes = []
     for request, result in zip(requests, results, strict=True):
         outcome = _outcome(paths.kind, request.ref, result, f"delete {paths.kind.value} {request.id}")
-        outcomes.append(WriteOutcome(ref=request.ref, id=request.id) if outcome.ok else outcome)
+        # an item already gone (deleted by someone else, or by our own repeated delete) is deleted: a success
+        gone = isinstance(outcome.error, NotFound)
+        outcomes.append(WriteOutcome(ref=request.ref, id=request.id) if outcome.ok or gone else outcome)
     return outcomes

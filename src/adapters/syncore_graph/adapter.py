@@ -12,6 +12,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+import attrs
+
 from syncore.abc import Adapter
 from syncore.models import Event, Kind, Record, Task, TaskStatus
 from syncore.remote import (
@@ -155,7 +157,14 @@ class GraphAdapter(Adapter):
         if kind is Kind.EVENT:
             window = self.window()
             if stored_window != (window[0].isoformat(), window[1].isoformat()):
-                return self._round(kind, None, window, complete=False)
+                # Finish the old round first (what changed or was deleted since it), then list the new window:
+                # a deletion made just before the window moved must not be lost.
+                old = self._round(kind, link, None, complete=False)
+                new = self._round(kind, None, window, complete=False)
+                newer = {u.id for u in new.upserts}
+                return attrs.evolve(new, upserts=tuple(u for u in old.upserts if u.id not in newer) + new.upserts,
+                                    deletions=tuple(d for d in old.deletions if d not in newer),
+                                    unsupported=old.unsupported + new.unsupported, unread=old.unread + new.unread)
         return self._round(kind, link, self.window() if kind is Kind.EVENT else None, complete=False)
 
     def full_scan(self, kind: Kind) -> ChangeSet:
@@ -236,7 +245,7 @@ class GraphAdapter(Adapter):
         return _writes.update(self.client, self.paths(kind), requests, self.timezone) if requests else []
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
-        """DELETEs in $batch; an item already gone is NotFound (done, for the engine)."""
+        """DELETEs in $batch; an item already gone counts as deleted."""
         return _writes.delete(self.client, self.paths(kind), requests) if requests else []
 
     def represent(self, record: Record) -> Record:
