@@ -123,3 +123,36 @@ def test_throttling_that_outlasts_the_wait_budget_fails_the_call(emu, make_adapt
     with pytest.raises(TransientError):
         adapter.full_scan(Kind.EVENT)
     emu.faults.clear()
+
+
+def test_app_only_sign_in_with_a_certificate_and_refusals_are_authentication_errors(sleeps):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from syncore.errors import AuthenticationError
+    from syncore_graph import GraphAdapter, GraphOptions
+    from syncore_graph.emulator import GraphEmulator
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "syncore")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    with GraphEmulator(client_secret=None, certificate_pem=cert_pem) as emu:
+        options = GraphOptions(tenant=emu.tenant, client_id=emu.client_id, mailbox=emu.default_upn,
+                               graph_url=emu.url, authority_host=emu.url, verify=emu.ca_cert_path)
+        adapter = GraphAdapter.connect(options, {"private_key": key_pem, "certificate": cert_pem.decode()},
+                                       sleep=sleeps)
+        assert adapter.full_scan(Kind.CONTACT).complete
+        refused = GraphAdapter.connect(options, {"client_secret": "not the app's secret"}, sleep=sleeps)
+        with pytest.raises(AuthenticationError, match="invalid_client") as caught:
+            refused.full_scan(Kind.CONTACT)
+        assert "not the app's secret" not in str(caught.value)
