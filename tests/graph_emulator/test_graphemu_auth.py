@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ssl
 
 import httpx
 import msal
@@ -30,7 +31,7 @@ def _session(emu) -> requests.Session:
 
 
 def _token_form(emu, **form) -> httpx.Response:
-    with httpx.Client(verify=emu.ca_cert_path) as http:
+    with httpx.Client(verify=ssl.create_default_context(cafile=emu.ca_cert_path)) as http:
         return http.post(f"{emu.authority}/oauth2/v2.0/token", data=form)
 
 
