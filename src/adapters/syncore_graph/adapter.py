@@ -249,7 +249,10 @@ class GraphAdapter(Adapter):
         return _writes.delete(self.client, self.paths(kind), requests) if requests else []
 
     def represent(self, record: Record) -> Record:
-        """To Do tasks cannot be private, and keep a completion time only while completed."""
+        """Events hold no attendees on this side (never written: Graph would send meeting requests); To Do tasks
+        cannot be private, and keep a completion time only while completed."""
+        if isinstance(record, Event):
+            return record.replace(attendees=()) if record.attendees else record
         if isinstance(record, Task):
             changes: dict[str, Any] = {}
             if record.private:
@@ -257,8 +260,6 @@ class GraphAdapter(Adapter):
             if record.completed_at is not None and record.status is not TaskStatus.COMPLETED:
                 changes["completed_at"] = None
             return record.replace(**changes) if changes else record
-        if isinstance(record, Event):
-            return record
         return record
 
     def close(self) -> None:

@@ -5,8 +5,10 @@
   IANA ``timeZone`` is converted either way), written as the wall-clock time in the mailbox's zone.
 * ``showAs`` ⇄ ``show_as`` (workingElsewhere and unknown read as busy); ``sensitivity`` private/confidential ⇄
   ``private``; ``isReminderOn`` + ``reminderMinutesBeforeStart`` ⇄ ``reminder_minutes``.
-* ``attendees`` are read (required attendees, as for Exchange) and never written: Graph sends meeting
-  requests for an organizer's event with attendees and has no switch to prevent it.
+* ``attendees`` are neither written nor read: Graph sends meeting requests for an organizer's event with
+  attendees and has no switch to prevent it, so this side cannot hold them; reporting Outlook's attendees
+  while never writing them would make every Outlook edit look like an attendee change. The pair's base keeps
+  the attendees the CRM side has.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ WRITTEN = {"subject": ("subject",), "start": ("start", "end", "isAllDay"), "end"
            "location": ("location",), "body": ("body",), "show_as": ("showAs",), "private": ("sensitivity",),
            "reminder_minutes": ("isReminderOn", "reminderMinutesBeforeStart")}
 ATTENDEES_NOT_WRITTEN = ("attendees are not written to Outlook through Graph (it would send meeting requests to "
-                         "them); the Outlook event keeps its own")
+                         "them)")
 
 
 def event_from_graph(event: dict[str, Any], mailbox_zone: str) -> Event:
@@ -34,8 +36,6 @@ def event_from_graph(event: dict[str, Any], mailbox_zone: str) -> Event:
         start, end = local_date(event.get("start"), mailbox_zone), local_date(event.get("end"), mailbox_zone)
     else:
         start, end = instant(event.get("start")), instant(event.get("end"))
-    attendees = [a.get("emailAddress", {}).get("address") or "" for a in event.get("attendees") or ()
-                 if (a.get("type") or "required") == "required"]
     return Event(
         subject=text(event.get("subject")),
         start=start,
@@ -45,7 +45,6 @@ def event_from_graph(event: dict[str, Any], mailbox_zone: str) -> Event:
         show_as=_SHOW_AS_FROM.get(event.get("showAs") or "busy", ShowAs.BUSY),
         private=(event.get("sensitivity") or "normal") in _PRIVATE,
         reminder_minutes=int(event.get("reminderMinutesBeforeStart") or 0) if event.get("isReminderOn") else None,
-        attendees=[a for a in attendees if a],
     )
 
 

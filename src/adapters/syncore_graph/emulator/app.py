@@ -152,7 +152,8 @@ class GraphApp:
         record.mailbox = mailbox.upn
         op, handler = handlers.route(method, rest)
         if method in ("POST", "PATCH") and isinstance(body, dict):
-            rejected = self.faults.take(op, ("reject",), lambda f: f.params["match"](body))
+            written = self._as_written(mailbox, method, rest, body)
+            rejected = self.faults.take(op, ("reject",), lambda f: f.params["match"](written))
             if rejected is not None:
                 record.fault = "reject"
                 raise GraphError(rejected.status or 400, rejected.params["code"], rejected.params["message"])
@@ -169,6 +170,14 @@ class GraphApp:
         if isinstance(answer, dict) and "@odata.etag" in answer:
             extra["ETag"] = answer["@odata.etag"]
         return status, answer, extra
+
+    @staticmethod
+    def _as_written(mailbox: Mailbox, method: str, rest: list[str], body: dict) -> dict:
+        """The item's properties as a write would leave them (what a data-level rejection looks at)."""
+        if method != "PATCH" or not rest:
+            return body
+        with_id = mailbox.resolve(rest[-1])
+        return {**with_id.data, **body} if with_id is not None else body
 
     def _mailbox(self, principal: Principal, upn: str | None) -> Mailbox:
         if upn is None:

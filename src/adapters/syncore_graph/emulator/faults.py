@@ -41,8 +41,9 @@ class GraphFaults(Faults):
 
     def reject_items(self, match, n: int | None = None, op: str | None = None, *, status: int = 400,
                      code: str = "ErrorInvalidRequest", message: str = "The request is invalid (injected).") -> Fault:
-        """Refuse writes (POST/PATCH, sub-requests included) whose JSON body ``match(body)`` selects, with a
-        Graph error of ``status`` / ``code``; other requests are untouched."""
+        """Refuse writes (POST/PATCH, sub-requests included) of items that ``match(properties)`` selects, as a
+        validation rule would: ``properties`` are the item's as the write would leave them (a PATCH's body over
+        the stored item). The answer is a Graph error of ``status`` / ``code``; other requests are untouched."""
         return self.add(Fault("reject", op, n, status=status, params={"match": match, "code": code,
                                                                       "message": message}))
 
