@@ -11,16 +11,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
-from syncore.models import Contact, Event, Kind, Side, Task
 from syncore.migrate import migrate_pim_ids
+from syncore.models import Contact, Event, Kind, Side, Task
 from syncore.state_types import Action
 from syncore_exchange import ExchangeAdapter
 from syncore_exchange.emulator import EwsEmulator
 from syncore_graph import GraphAdapter
 
 salesforce = pytest.importorskip("syncore_salesforce")
-from syncore_salesforce.converter import format_datetime as sf_wire  # noqa: E402
-from syncore_salesforce.emulator import SalesforceEmulator  # noqa: E402
+from syncore_salesforce.converter import format_datetime as sf_wire
+from syncore_salesforce.emulator import SalesforceEmulator
 
 T0 = datetime.now(UTC).replace(microsecond=0, second=0, minute=0)
 FOLDERS = {Kind.EVENT: "calendar", Kind.CONTACT: "contacts", Kind.TASK: "tasks"}
@@ -107,7 +107,7 @@ def test_migration_refuses_a_profile_with_a_sync_left_half_done(paired, emu, sle
     from syncore.errors import SyncError
     from syncore.state_types import Intent
 
-    ews, sf, state, crm = paired
+    _, sf, state, _ = paired
     state.journal([Intent(intent_id="i1", profile="default", kind=Kind.EVENT, side=Side.PIM, action=Action.CREATE,
                           pair_id="p", target_id=None, source_id="00U000000000001AAA", created_at=T0)])
     graph = GraphAdapter.for_emulator(emu, sleep=sleeps)
@@ -141,7 +141,7 @@ def test_the_command_line_moves_the_profile_once_the_settings_name_graph(paired,
 
     from syncore.cli import main
 
-    ews, sf, state, crm = paired
+    ews, _, state, _ = paired
     _graph_mailbox(emu, ews)
     state.close()
     cache = tmp_path / "tokens.json"

@@ -27,7 +27,7 @@ def _event(i: int) -> Event:
 
 def _body(i: int) -> dict:
     start = NOW + timedelta(days=1 + i % 20, hours=i % 8)
-    wall = lambda t: {"dateTime": t.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}  # noqa: E731
+    wall = lambda t: {"dateTime": t.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
     return {"subject": f"E{i}", "start": wall(start), "end": wall(start + timedelta(minutes=30))}
 
 

@@ -14,8 +14,8 @@ from syncore.models import Kind, Side
 from syncore.state_types import Action
 
 salesforce = pytest.importorskip("syncore_salesforce")
-from syncore_salesforce.converter import format_datetime as sf_wire  # noqa: E402
-from syncore_salesforce.emulator import SalesforceEmulator  # noqa: E402
+from syncore_salesforce.converter import format_datetime as sf_wire
+from syncore_salesforce.emulator import SalesforceEmulator
 
 T0 = datetime.now(UTC).replace(microsecond=0, second=0, minute=0)
 

@@ -122,8 +122,8 @@ def test_graph_refuses_missing_expired_and_foreign_tokens(emu):
 
 
 def test_an_application_access_policy_limits_app_only_mailboxes():
-    with GraphEmulator(["user@example.com", "ceo@example.com"], app_mailboxes=["user@example.com"]) as emu:
-        with client(emu, emu.issue_token(app_only=True)) as app:
-            assert app.get("/users/user@example.com/events").status_code == 200
-            assert app.get("/users/ceo@example.com/events").status_code == 403
-            assert app.get("/users/nobody@example.com/events").json()["error"]["code"] == "ErrorInvalidUser"
+    with GraphEmulator(["user@example.com", "ceo@example.com"], app_mailboxes=["user@example.com"]) as emu, \
+            client(emu, emu.issue_token(app_only=True)) as app:
+        assert app.get("/users/user@example.com/events").status_code == 200
+        assert app.get("/users/ceo@example.com/events").status_code == 403
+        assert app.get("/users/nobody@example.com/events").json()["error"]["code"] == "ErrorInvalidUser"

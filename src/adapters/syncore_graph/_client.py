@@ -113,7 +113,7 @@ class GraphClient:
         return ", ".join(values)
 
     def url(self, path: str) -> str:
-        return path if path.startswith("https://") or path.startswith("http://") else f"{self.base}{self.root}{path}"
+        return path if path.startswith(("https://", "http://")) else f"{self.base}{self.root}{path}"
 
     # -- one request --------------------------------------------------------------------------------------
     def _send(self, method: str, url: str, body: Any, headers: dict[str, str]) -> httpx.Response:

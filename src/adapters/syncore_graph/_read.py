@@ -18,7 +18,7 @@ from typing import Any
 
 from syncore.errors import CursorExpired
 from syncore.models import Kind
-from syncore.remote import ChangeSet, RemoteRecord, Unsupported
+from syncore.remote import RemoteRecord, Unsupported
 
 from . import _link
 from ._client import GraphClient, Sub

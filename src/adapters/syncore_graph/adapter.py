@@ -147,7 +147,7 @@ class GraphAdapter(Adapter):
         start -= timedelta(days=start.weekday())
         end = today + timedelta(days=self.future_days)
         end += timedelta(days=(7 - end.weekday()) % 7)
-        as_instant = lambda day: datetime(day.year, day.month, day.day, tzinfo=UTC)  # noqa: E731
+        as_instant = lambda day: datetime(day.year, day.month, day.day, tzinfo=UTC)
         return as_instant(start), as_instant(end)
 
     # -- reading -------------------------------------------------------------------------------------------

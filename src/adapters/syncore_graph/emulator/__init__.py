@@ -6,7 +6,6 @@ fidelity tests (tests/graph_emulator). Run it with ``with GraphEmulator() as emu
 
 from __future__ import annotations
 
-from .emulator import (DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_MAILBOX, GRAPH_SCOPE,
-                       GraphEmulator)
+from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_MAILBOX, GRAPH_SCOPE, GraphEmulator
 
 __all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_MAILBOX", "GRAPH_SCOPE", "GraphEmulator"]

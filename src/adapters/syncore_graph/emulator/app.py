@@ -255,4 +255,4 @@ def _json_or_none(raw: bytes) -> Any:
                           "payload is of valid JSON format.") from None
 
 
-__all__ = ["GraphApp", "MAX_BATCH", "error_body"]
+__all__ = ["MAX_BATCH", "GraphApp", "error_body"]

@@ -21,7 +21,7 @@ from .odata import Prefer
 DEFAULT_MAILBOX = "user@example.com"
 DEFAULT_TENANT = "emulator-tenant"
 DEFAULT_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
-DEFAULT_CLIENT_SECRET = "emulator-client-secret-value"  # noqa: S105 - a test fixture's well-known value
+DEFAULT_CLIENT_SECRET = "emulator-client-secret-value"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 

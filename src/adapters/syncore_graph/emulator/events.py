@@ -21,9 +21,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import recurrence
-from .common import (EXTENDED, Ctx, check_enum, check_item_body, check_properties, check_text, json_body,
-                     preview, render_body, render_extended, set_extended)
-from .errors import GraphError, bad_request, conflict, not_found
+from .common import (
+    EXTENDED,
+    Ctx,
+    check_enum,
+    check_item_body,
+    check_properties,
+    check_text,
+    json_body,
+    preview,
+    render_body,
+    render_extended,
+    set_extended,
+)
+from .errors import GraphError, bad_request, conflict
 from .mailbox import Item, Mailbox
 from .times import iso_utc, midnight, parse_dtz, render_day, render_instant, windows_name, zone_of
 

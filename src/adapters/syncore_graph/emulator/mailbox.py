@@ -9,7 +9,6 @@ them under ``@removed``.
 from __future__ import annotations
 
 import itertools
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any

@@ -228,4 +228,4 @@ def parse_form(body: bytes) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
 
 
-__all__ = ["App", "Identity", "Principal", "GraphError", "parse_form"]
+__all__ = ["App", "GraphError", "Identity", "Principal", "parse_form"]

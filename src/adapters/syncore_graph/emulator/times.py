@@ -87,8 +87,8 @@ def iso_utc(instant: datetime) -> str:
 def parse_query_instant(text: str | None, name: str) -> datetime:
     """``startDateTime`` / ``endDateTime`` of a calendarView: ISO 8601, an offset or Z optional (UTC without)."""
     if not text:
-        raise bad_request(f"This request requires a time window specified by the query string parameters "
-                          f"StartDateTime and EndDateTime.", "ErrorInvalidParameter")
+        raise bad_request("This request requires a time window specified by the query string parameters "
+                          "StartDateTime and EndDateTime.", "ErrorInvalidParameter")
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
