@@ -138,7 +138,7 @@ class Adapter(ABC):
         """
         return record
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections. The default does nothing."""
 
 
@@ -307,5 +307,5 @@ class StateStore(ABC):
         The generation is bumped, not forgotten: a plan made before the reset no longer fits.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release the underlying storage."""
