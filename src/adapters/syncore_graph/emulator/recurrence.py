@@ -7,7 +7,7 @@ Occurrences start at the master's local start time in ``range.recurrenceTimeZone
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dateutil import rrule
@@ -20,8 +20,6 @@ RANGE_TYPES = ("endDate", "noEnd", "numbered")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
 _WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
-#: how far an endless series is expanded (a calendarView never asks further in practice)
-HORIZON = timedelta(days=5 * 366)
 
 
 def validate(value: Any) -> dict[str, Any]:
@@ -85,7 +83,7 @@ def original_starts(recurrence: dict[str, Any], first_start: datetime, zone_name
     elif rng["type"] == "endDate":
         end = date.fromisoformat(rng["endDate"])
         options["until"] = datetime(end.year, end.month, end.day, 23, 59, 59)
-    limit = min(until, first_start + HORIZON)
+    limit = until  # the rule is expanded lazily: an endless series stops at the window's end
     starts = []
     for wall in rrule.rrule(freq, **options):
         instant = wall.replace(tzinfo=tz).astimezone(UTC)
