@@ -156,3 +156,19 @@ def test_app_only_sign_in_with_a_certificate_and_refusals_are_authentication_err
         with pytest.raises(AuthenticationError, match="invalid_client") as caught:
             refused.full_scan(Kind.CONTACT)
         assert "not the app's secret" not in str(caught.value)
+
+
+def test_a_delegated_token_refused_mid_run_is_refreshed_with_the_cached_refresh_token(emu, tmp_path, sleeps):
+    from syncore_graph import GraphAdapter
+
+    adapter = GraphAdapter.for_emulator(emu, auth="device_code", token_cache=str(tmp_path / "tokens.json"),
+                                        sleep=sleeps)
+    adapter.full_scan(Kind.CONTACT)
+    emu.expire_tokens()
+    emu.reset_log()
+    adapter.full_scan(Kind.CONTACT)
+    # one 401, then msal's refresh token grant (no new sign-in), then the scan
+    assert emu.count(status=401) == 1 and emu.count("token") == 1 and emu.count("devicecode") == 0
+    # a second adapter on the same cache needs no sign-in either
+    again = GraphAdapter.for_emulator(emu, auth="device_code", token_cache=str(tmp_path / "tokens.json"))
+    assert again.full_scan(Kind.CONTACT).complete and emu.count("devicecode") == 0

@@ -97,7 +97,9 @@ class GraphClient:
         self.max_attempts = max_attempts
         self.max_total_wait = max_total_wait
         self.waits: list[float] = []
-        self._slots = mailbox_slots(f"{base_url}|{root}")
+        # /me names whoever signed in: a sign-in's token cache (or the token provider) stands for that user
+        user = getattr(tokens, "cache_path", None) or id(tokens)
+        self._slots = mailbox_slots(f"{base_url}|{root}" if root != "/me" else f"{base_url}|me|{user}")
         if isinstance(verify, str):
             verify = ssl.create_default_context(cafile=verify)  # type: ignore[assignment]
         self._http = httpx.Client(verify=verify, timeout=timeout, transport=transport,
