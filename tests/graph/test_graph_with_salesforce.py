@@ -91,6 +91,7 @@ def test_graph_and_salesforce_sync_both_ways(emu, sf, make_adapter, sleeps):
     moved = emu.get(pacific["id"])
     assert moved["start"]["dateTime"].startswith((start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     assert moved["body"]["content"] == html
+    assert moved["originalStartTimeZone"] == "Pacific Standard Time"  # moved in its own zone
     # Outlook deletes the offsite, Salesforce follows
     emu.delete(offsite["id"])
     sf.clock.advance(60)

@@ -38,7 +38,7 @@ def transaction_id(root: str, request: CreateRequest) -> str:
 def properties(kind: Kind, record: Any, fields: frozenset[str] | None, zone: str,
                current: dict[str, Any] | None = None) -> dict[str, Any]:
     if kind is Kind.EVENT:
-        return event_to_graph(record, fields, zone)
+        return event_to_graph(record, fields, zone, current)
     if kind is Kind.CONTACT:
         return contact_to_graph(record, fields, current)
     return task_to_graph(record, fields, zone)
@@ -92,8 +92,17 @@ def _if_match(version: str | None) -> dict[str, str]:
     return {"If-Match": f'W/"{version}"'} if version else {}
 
 
+def _needs_current(kind: Kind, request: UpdateRequest) -> bool:
+    """True when the write depends on the stored item, which is then read first ($batch GETs of 20)."""
+    if kind is Kind.CONTACT:
+        return bool(request.fields & LIST_FIELDS)  # emailAddresses and businessPhones are written whole
+    if kind is Kind.EVENT:
+        return bool(request.fields & {"start", "end"})  # new times go in the event's own zones
+    return False
+
+
 def update(client: GraphClient, paths: KindPaths, requests: Sequence[UpdateRequest], zone: str) -> list[WriteOutcome]:
-    needs_current = [r.id for r in requests if paths.kind is Kind.CONTACT and r.fields & LIST_FIELDS]
+    needs_current = [r.id for r in requests if _needs_current(paths.kind, r)]
     current = fetch_items(client, paths, needs_current) if needs_current else {}
     subs: list[Sub] = []
     planned: list[tuple[int, int]] = []  # (request index, sub index)

@@ -2,7 +2,8 @@
 
 * All-day: ``isAllDay`` with midnight boundaries, end exclusive (as syncore's); read as dates, written as
   midnights in the mailbox's zone. Timed: read as UTC instants (``outlook.timezone="UTC"``; a Windows or
-  IANA ``timeZone`` is converted either way), written as the wall-clock time in the mailbox's zone.
+  IANA ``timeZone`` is converted either way), written as the wall-clock time in the event's own zones
+  (``originalStartTimeZone``; the mailbox's zone for a new event).
 * ``showAs`` ⇄ ``show_as`` (workingElsewhere and unknown read as busy); ``sensitivity`` private/confidential ⇄
   ``private``; ``isReminderOn`` + ``reminderMinutesBeforeStart`` ⇄ ``reminder_minutes``.
 * ``attendees`` are neither written nor read: Graph sends meeting requests for an organizer's event with
@@ -17,7 +18,7 @@ from typing import Any
 
 from syncore.models import Event, ShowAs
 
-from .values import body_from_graph, body_to_graph, instant, local_date, midnight_of, text, wall_in
+from .values import body_from_graph, body_to_graph, instant, local_date, midnight_of, own_zone, text, wall_in
 
 _SHOW_AS_FROM = {"free": ShowAs.FREE, "tentative": ShowAs.TENTATIVE, "busy": ShowAs.BUSY,
                  "oof": ShowAs.OUT_OF_OFFICE}
@@ -48,16 +49,25 @@ def event_from_graph(event: dict[str, Any], mailbox_zone: str) -> Event:
     )
 
 
-def event_to_graph(event: Event, fields: frozenset[str] | None, mailbox_zone: str) -> dict[str, Any]:
-    """The Graph properties for ``fields`` of ``event`` (all when None); attendees are never included."""
+def event_to_graph(event: Event, fields: frozenset[str] | None, mailbox_zone: str,
+                   current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Graph properties for ``fields`` of ``event`` (all when None); attendees are never included.
+
+    New times go in the event's own zones when ``current`` (the stored event) is given, so a meeting set up in
+    Pacific time stays in Pacific time when Salesforce moves it; new events use the mailbox's zone.
+    """
     names = set(WRITTEN) if fields is None else set(fields) & set(WRITTEN)
     out: dict[str, Any] = {}
     if names & {"start", "end"}:
+        start_zone, start_name = own_zone(current, "Start", mailbox_zone)
+        end_zone, end_name = own_zone(current, "End", mailbox_zone)
         if event.all_day:
-            out["start"], out["end"] = midnight_of(event.start, mailbox_zone), midnight_of(event.end, mailbox_zone)  # type: ignore[arg-type]
+            out["start"] = midnight_of(event.start, start_zone, start_name)  # type: ignore[arg-type]
+            out["end"] = midnight_of(event.end, end_zone, end_name)  # type: ignore[arg-type]
             out["isAllDay"] = True
         else:
-            out["start"], out["end"] = wall_in(event.start, mailbox_zone), wall_in(event.end, mailbox_zone)  # type: ignore[arg-type]
+            out["start"] = wall_in(event.start, start_zone, start_name)  # type: ignore[arg-type]
+            out["end"] = wall_in(event.end, end_zone, end_name)  # type: ignore[arg-type]
             out["isAllDay"] = False
     if "subject" in names:
         out["subject"] = event.subject

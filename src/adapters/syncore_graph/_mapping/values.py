@@ -49,6 +49,18 @@ def graph_zone_name(iana: str) -> str:
         return iana
 
 
+def own_zone(item: dict[str, Any] | None, which: str, fallback: str) -> tuple[str, str]:
+    """(IANA name, name to write) of an event's own start or end zone (``originalStartTimeZone`` /
+    ``originalEndTimeZone``, usually a Windows name); ``fallback`` (IANA) when the item has none Graph knows."""
+    name = (item or {}).get(f"original{which}TimeZone")
+    if name:
+        try:
+            return str(zone_info(name)), name
+        except ValueError:
+            pass  # "tzone://Microsoft/Custom" and other zones without an IANA equivalent
+    return fallback, graph_zone_name(fallback)
+
+
 def parse_wall(text: str) -> datetime:
     """``2026-11-24T15:00:00.0000000`` (seven fractional digits allowed) as a naive datetime."""
     head, _, frac = text.partition(".")
@@ -75,14 +87,14 @@ def local_date(value: Any, mailbox_zone: str) -> date | None:
     return moment.astimezone(zone(mailbox_zone)).date()
 
 
-def wall_in(moment: datetime, iana: str) -> dict[str, str]:
-    """A UTC instant written as the wall-clock time in ``iana`` with the zone's Graph name."""
+def wall_in(moment: datetime, iana: str, name: str | None = None) -> dict[str, str]:
+    """A UTC instant written as the wall-clock time in ``iana``, labelled ``name`` (default: its Graph name)."""
     local = moment.astimezone(zone(iana)).replace(tzinfo=None)
-    return {"dateTime": local.isoformat(timespec="seconds"), "timeZone": graph_zone_name(iana)}
+    return {"dateTime": local.isoformat(timespec="seconds"), "timeZone": name or graph_zone_name(iana)}
 
 
-def midnight_of(day: date, iana: str) -> dict[str, str]:
-    return {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": graph_zone_name(iana)}
+def midnight_of(day: date, iana: str, name: str | None = None) -> dict[str, str]:
+    return {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": name or graph_zone_name(iana)}
 
 
 def text(value: Any) -> str:
