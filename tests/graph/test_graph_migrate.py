@@ -177,3 +177,28 @@ def test_sign_in_command_runs_the_device_code_flow_and_keeps_the_cache_owner_onl
     assert stat.S_IMODE(os.stat(cache.parent).st_mode) == 0o700
     token = next(iter(emu.identity.refresh))
     assert token in cache.read_text(encoding="utf-8")  # msal's cache holds the refresh token, for this user only
+
+
+def test_translation_goes_in_calls_of_at_most_1000_ids(emu, tmp_path, sleeps):
+    import base64
+
+    from syncore.state_types import Pair
+
+    start = T0 + timedelta(days=2)
+    snapshots = [{"id": base64.b64encode(f"EMU:user@example.com:{n:08d}:abcd".encode()).decode(),
+                  "kind": "Contact", "fields": {"GivenName": f"P{n}", "Surname": "Person", "DisplayName": f"P{n}"}}
+                 for n in range(1005)]
+    mapping = emu.import_ews(snapshots)
+    state = SqliteStateStore(tmp_path / "state.db")
+    state.save_pairs([Pair(profile="default", kind=Kind.CONTACT, pair_id=f"p{n}", pim_id=snap["id"],
+                           crm_id=f"003000000000{n:04d}AAA", pim_version="ck", crm_version="v",
+                           base=Contact(first_name=f"P{n}", last_name="Person"))
+                      for n, snap in enumerate(snapshots)])
+    graph = GraphAdapter.for_emulator(emu, auth="device_code", token_cache=str(tmp_path / "tokens.json"), sleep=sleeps)
+    emu.reset_log()
+    (report,) = migrate_pim_ids(state, "default", graph, "exchange", [Kind.CONTACT], clock=lambda: start)
+    assert report.translated == 1005 and report.dropped == ()
+    # "Maximum size of this collection is 1000 strings" (user-translateexchangeids)
+    assert emu.count("translate_ids") == 2
+    assert [len(r.body["inputIds"]) for r in emu.requests if r.operation == "translate_ids"] == [1000, 5]
+    assert {p.pim_id for p in state.iter_pairs("default", Kind.CONTACT)} == set(mapping.values())

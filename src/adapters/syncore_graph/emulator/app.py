@@ -129,8 +129,9 @@ class GraphApp:
                     return self._json(200, self._batch(http, principal, record, headers))
                 except _LostReply:
                     return None  # type: ignore[return-value]
-            status, body, extra = self.run(http.method, segments[1:], params, headers,
-                                           _json_or_none(http.body), principal, record, record.prefer)
+            record.body = _json_or_none(http.body)
+            status, body, extra = self.run(http.method, segments[1:], params, headers, record.body, principal,
+                                           record, record.prefer)
             return self._json(status, body, extra)
         except GraphError as exc:
             record.codes.append(exc.code)

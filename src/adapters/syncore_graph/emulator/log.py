@@ -13,7 +13,8 @@ class GraphRequestRecord(RequestRecord):
 
     ``mailbox``: the addressed user's UPN; ``query``: decoded query parameters; ``prefer``: the ``Prefer``
     header values; ``batch_size``: how many sub-requests a ``$batch`` held; ``headers``: the request headers
-    tests look at (never ``Authorization``).
+    tests look at (never ``Authorization``); ``body``: a Graph request's JSON body (never an identity
+    platform form, which holds secrets).
     """
 
     mailbox: str | None = None
