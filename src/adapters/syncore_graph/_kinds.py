@@ -17,6 +17,11 @@ from ._mapping.recurrence import recurring_reason, task_recurring_reason
 from ._mapping.tasks import task_from_graph
 
 
+#: what a contact delta asks for ($select is supported there, contact-delta): the mapped properties only
+CONTACT_SELECT = ("givenName,surname,displayName,emailAddresses,businessPhones,mobilePhone,jobTitle,department,"
+                  "companyName,businessAddress,birthday,personalNotes,changeKey,lastModifiedDateTime")
+
+
 @dataclass(frozen=True)
 class KindPaths:
     """Collection paths below the mailbox root for one kind (``container`` resolved: a To Do list id)."""
@@ -42,6 +47,15 @@ class KindPaths:
         if self.kind is Kind.CONTACT:
             return f"/contacts/{item_id}"
         return f"{self.collection}/{item_id}"
+
+    @property
+    def delta_query(self) -> dict[str, str]:
+        """What a new delta round of contacts or tasks asks for (the token keeps it for the round's pages)."""
+        if self.kind is Kind.CONTACT:
+            return {"$select": CONTACT_SELECT}
+        if self.kind is Kind.TASK:
+            return {"$expand": "linkedResources"}
+        return {}
 
     @property
     def read_query(self) -> dict[str, str]:

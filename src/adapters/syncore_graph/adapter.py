@@ -175,8 +175,7 @@ class GraphAdapter(Adapter):
                complete: bool) -> ChangeSet:
         paths = self.paths(kind)
         if link is None:
-            params = _read.window_params(window) if window else (
-                {"$expand": "linkedResources"} if kind is Kind.TASK else {})
+            params = _read.window_params(window) if window else paths.delta_query
             entries, delta_link = _read.read_round(self.client, paths.delta, params, kind)
         else:
             entries, delta_link = _read.read_round(self.client, link, None, kind)
