@@ -184,3 +184,14 @@ def test_at_most_four_requests_are_in_flight_per_mailbox(emu, adapter):
         subject=f"E{i}", start=start, end=start + timedelta(hours=1))) for i in range(100)])
     assert all(o.ok for o in outcomes) and emu.count("batch") == 5
     assert 1 < emu.peak_concurrency <= 4
+
+
+def test_contact_rounds_select_the_mapped_properties_and_task_rounds_expand_links(emu, adapter):
+    emu.create("contact", {"givenName": "Ada", "surname": "Lovelace", "nickName": "not mapped"})
+    scan = adapter.full_scan(Kind.CONTACT)
+    assert scan.upserts[0].record.first_name == "Ada"
+    (first,) = [r for r in emu.requests if r.operation == "contact_delta"]
+    assert "givenName" in first.query["$select"] and "nickName" not in first.query["$select"]
+    adapter.full_scan(Kind.TASK)
+    (task_round,) = [r for r in emu.requests if r.operation == "task_delta"]
+    assert task_round.query == {"$expand": "linkedResources"}
