@@ -31,7 +31,8 @@ def body_to_graph(body: Body) -> dict[str, str]:
 
 def zone_info(name: str | None) -> ZoneInfo:
     """A Windows ("W. Europe Standard Time") or IANA zone name; UTC when absent."""
-    if not name or name.upper() in ("UTC", "ETC/UTC"):
+    # "tzone://Microsoft/Utc" is how Outlook names UTC in some answers
+    if not name or name.upper() in ("UTC", "ETC/UTC", "TZONE://MICROSOFT/UTC"):
         return ZoneInfo("UTC")
     try:
         return zone(windows_to_iana(name))
