@@ -16,7 +16,6 @@ from ._mapping.events import event_from_graph
 from ._mapping.recurrence import recurring_reason, task_recurring_reason
 from ._mapping.tasks import task_from_graph
 
-
 #: what a contact delta asks for ($select is supported there, contact-delta): the mapped properties only
 CONTACT_SELECT = ("givenName,surname,displayName,emailAddresses,businessPhones,mobilePhone,jobTitle,department,"
                   "companyName,businessAddress,birthday,personalNotes,changeKey,lastModifiedDateTime")
