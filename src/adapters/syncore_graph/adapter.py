@@ -30,7 +30,7 @@ from . import _read, _writes
 from ._auth import ClientCredentials, DeviceCodeSignIn, StaticToken, TokenProvider
 from ._client import GraphClient
 from ._kinds import KindPaths, to_remote
-from .options import GraphOptions, check_credentials, parse_options
+from .options import CREDENTIAL_KEYS, GraphOptions, check_credentials, parse_options
 
 #: records per adapter call: five $batch requests of 20, four of them in flight at once
 CALL_BATCH = 100
@@ -47,6 +47,9 @@ class GraphAdapter(Adapter):
     """
 
     adapter_name: ClassVar[str] = "graph"
+    #: the settings file's options and the credential names it may reference (one place: :mod:`.options`)
+    options_type: ClassVar[type] = GraphOptions
+    credential_names: ClassVar[frozenset[str]] = CREDENTIAL_KEYS
 
     def __init__(self, client: GraphClient, *, timezone: str = "UTC", kinds: Collection[Kind] = tuple(Kind),
                  past_days: int = 60, future_days: int = 400,

@@ -37,7 +37,7 @@ class GraphOptions:
     tenant: str
     client_id: str
     mailbox: str | None = None
-    sign_in_cache: str | None = None
+    sign_in_cache: str | None = attrs.field(default=None, metadata={"path": True})
     timezone: str = "UTC"
     past_days: int = 60
     future_days: int = 400
