@@ -146,3 +146,8 @@ def test_contacts_compose_a_display_name_and_keep_lists(me):
                                             "businessPhones": ["+1 732 555 0102"]}).json()
     assert created["displayName"] == "Pavel Bansky" and created["businessPhones"] == ["+1 732 555 0102"]
     assert me.get("/me/contactFolders/contacts").json()["displayName"] == "Contacts"
+
+
+def test_an_unknown_contact_folder_is_not_found(me):
+    answer = me.get("/me/contactFolders/AAMkAGI2TG93AAA=/contacts")
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "ErrorItemNotFound"

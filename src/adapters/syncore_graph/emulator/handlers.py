@@ -69,7 +69,10 @@ def route(method: str, parts: list[str]) -> tuple[str, Handler]:
         if parts[2] == "contacts":
             if n == 4 and parts[3] == "delta":
                 return _only(method, "GET", "contact_delta", lambda c, t: _contact_delta(c, t, parts[1]))
-            return route(method, parts[2:]) if _folder_ok(parts[1]) else _not_found_route()
+            op, handler = route(method, parts[2:])
+            folder = parts[1]
+            # the folder must exist (the well-known name "contacts" names the default folder)
+            return op, lambda c, t: (_contact_folder_id(c, folder), handler(c, t))[1]
     if head == "contacts":
         if n == 1:
             return ("contact_list", _contact_list) if method == "GET" else _only(method, "POST", "contact_create", _create(contacts.create))
@@ -96,10 +99,6 @@ def _only(method: str, allowed: str, op: str, handler: Handler) -> tuple[str, Ha
 
         return op, refuse
     return op, handler
-
-
-def _folder_ok(folder_id: str) -> bool:
-    return True  # checked by the handler against the mailbox (the alias "contacts" names the default folder)
 
 
 def _create(create: Callable[[Ctx], tuple[int, Any]]) -> Handler:
@@ -194,7 +193,7 @@ def _instances(ctx: Ctx, tokens: Tokens, master_id: str) -> tuple[int, Any]:
 
 
 def _delta(ctx: Ctx, tokens: Tokens, path: str, scope: tuple, current: Callable[[], list],
-           in_scope: Callable[[Item], bool], since: Callable[[int], list]) -> tuple[int, Any]:
+           since: Callable[[int], list]) -> tuple[int, Any]:
     resumed = continuation(tokens, ctx.params)
     if isinstance(resumed, tuple):
         state, offset = resumed
@@ -254,7 +253,7 @@ def _event_delta(ctx: Ctx, tokens: Tokens) -> tuple[int, Any]:
 
     if resumed_state is not None:
         return _delta_from(ctx, tokens, path, resumed_state, since)
-    return _delta(ctx, tokens, path, ("event", start, end), current, lambda i: True, since)
+    return _delta(ctx, tokens, path, ("event", start, end), current, since)
 
 
 def _delta_from(ctx: Ctx, tokens: Tokens, path: str, state: DeltaState, since: Callable[[int], list]) -> tuple[int, Any]:
@@ -296,7 +295,7 @@ def _simple_delta(ctx: Ctx, tokens: Tokens, kind: str, container: str, path: str
         return [((i.rest_id, i.rest_id if kind == "task" else i.immutable_id),
                  (lambda c, i=i: render(c, i)) if not i.deleted else (lambda c: None)) for i in changed]
 
-    return _delta(ctx, tokens, path, (kind, container), current, lambda i: True, since)
+    return _delta(ctx, tokens, path, (kind, container), current, since)
 
 
 def _contact_delta(ctx: Ctx, tokens: Tokens, folder: str) -> tuple[int, Any]:
