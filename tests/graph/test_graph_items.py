@@ -4,6 +4,7 @@ links, list entries of contacts, To Do specifics, request headers and concurrenc
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from syncore.models import Body, Contact, Event, Kind, Task, TaskStatus
 from syncore.remote import CreateRequest, UpdateRequest
@@ -32,10 +33,6 @@ def test_events_made_by_other_clients_in_windows_zones_read_as_utc_instants_and_
                                    "start": {"dateTime": _wall(SOON, 0), "timeZone": "Tokyo Standard Time"},
                                    "end": {"dateTime": _wall(SOON + timedelta(days=2), 0), "timeZone": "Tokyo Standard Time"}})
     records = {r.id: r.record for r in adapter.full_scan(Kind.EVENT).upserts}
-    pacific = datetime.fromisoformat(_wall(SOON, 9)).astimezone().replace(tzinfo=None)  # placeholder, replaced below
-    del pacific
-    from zoneinfo import ZoneInfo
-
     start = datetime.fromisoformat(_wall(SOON, 9)).replace(tzinfo=ZoneInfo("America/Los_Angeles"))
     assert records[timed["id"]].start == start.astimezone(UTC)
     assert records[all_day["id"]].start == SOON and records[all_day["id"]].end == SOON + timedelta(days=2)
