@@ -38,6 +38,11 @@ assert importlib.util.find_spec("exchangelib") is None, "the graph extra must no
 with GraphEmulator() as emu:   # HTTPS (cryptography) and msal's sign-in, both declared by the extra
     assert GraphAdapter.for_emulator(emu).full_scan(Kind.CONTACT).complete
 """,
+    "server": """
+import syncore_server.tasks, syncore_server.runtime      # Celery, the Redis transport, psycopg, psycopg_pool
+from syncore.state.postgres import PostgresStateStore
+import kombu.transport.redis, redis
+""",
     "outlook": """
 import importlib.util
 import syncore_outlook

@@ -23,11 +23,16 @@ The engine (:class:`syncore.SyncEngine`) imports these interfaces only, never an
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import attrs
+
+from .capabilities import EnforcedCapabilities
+from .converters import structure_options
+from .errors import ConfigurationError
 from .models import Kind, Record, Side
 from .remote import (
     Capabilities,
@@ -41,7 +46,7 @@ from .remote import (
 from .state_types import HistoryEntry, Intent, LockHolder, Pair, PendingItem
 
 
-class Adapter(ABC):
+class Adapter(metaclass=EnforcedCapabilities):
     """One backend (Salesforce, Exchange, Outlook, memory) seen as batches of records per :class:`Kind`.
 
     Every method is batch-first: the engine hands over as many records as ``capabilities`` allows per call,
@@ -51,10 +56,94 @@ class Adapter(ABC):
     ``__cause__`` (never with a credential in its message).
 
     Adapters must be usable from one thread at a time; the engine never calls one concurrently.
+
+    The declared :attr:`capabilities` are enforced for every caller by the metaclass
+    (:class:`~syncore.capabilities.EnforcedCapabilities`): unsupported kinds, writes to a read-only side and
+    oversized batches are refused before the adapter runs, a write must answer one outcome per request, and a
+    delete's ``NotFound`` outcome counts as success.
+
+    A settings file builds an adapter through :meth:`from_config`: the adapter declares its options as an attrs
+    class (:attr:`options_type`), the secrets it takes (:attr:`credential_names`), how it is named to people
+    (:attr:`display_name`) and how ``syncore doctor`` checks its connection (:meth:`check_connection`).
     """
 
     #: the name the adapter is registered under (see :mod:`syncore.registry`)
     adapter_name: ClassVar[str]
+    #: how plans, reviews and summaries name this side ("Salesforce", "Exchange"); an instance may refine it
+    display_name: str = ""
+    #: the attrs class of the options a settings file may give (``[adapters.crm] options = {…}``), structured
+    #: by :func:`syncore.converters.structure_options`; a field's ``metadata={"path": True}`` makes it relative
+    #: to the settings file, ``metadata={"ask": "question"}`` makes ``syncore init`` ask for it. None: the
+    #: options table goes to the constructor unchecked
+    options_type: ClassVar[type | None] = None
+    #: the credential names a settings file may reference (``[adapters.crm] credentials = {…}``)
+    credential_names: ClassVar[frozenset[str]] = frozenset()
+    #: the credentials a first settings file references (``syncore init`` asks where each secret is kept)
+    starter_credentials: ClassVar[tuple[str, ...]] = ()
+
+    # -- construction from a settings file ----------------------------------------------------------------
+    @classmethod
+    def parse_options(cls, options: Any, *, key: str = "options") -> Any:
+        """Check a settings file's options without touching the network: an :attr:`options_type` instance.
+
+        ``options`` may already be one (it is returned as it is). An adapter without :attr:`options_type` gets
+        the table back as a dict, unchecked. Adapters with their own converter hooks override this.
+
+        :param key: the dotted key of the options table, for messages (``"adapters.crm.options"``)
+        :raises ConfigurationError: naming the option, the value and what is allowed; an unknown name is
+            refused with the list of allowed ones
+        """
+        if cls.options_type is None:
+            return dict(options)
+        if isinstance(options, cls.options_type):
+            return options
+        return structure_options(cls.options_type, options, key=key)
+
+    @classmethod
+    def check_credential_names(cls, names: Iterable[str], *, key: str = "credentials") -> None:
+        """Refuse credential names the adapter does not know (before any secret is looked up).
+
+        :raises ConfigurationError: naming the first unknown name and listing the allowed ones
+        """
+        if cls.options_type is None:  # an adapter that declares no options takes any keyword arguments
+            return
+        for name in sorted(set(names) - cls.credential_names):
+            allowed = ", ".join(sorted(cls.credential_names)) or "none (remove the table)"
+            raise ConfigurationError(f"{key}.{name}: unknown credential for the {cls.adapter_name} adapter; "
+                                     f"allowed: {allowed}", key=f"{key}.{name}", value=name)
+
+    @classmethod
+    def from_config(cls, options: Any, credentials: Mapping[str, str]) -> Adapter:
+        """Build the adapter from a settings file: its ``options`` table and its resolved ``credentials``.
+
+        This is how the command line builds every side. ``options`` is the table as read (or an already
+        parsed :attr:`options_type` instance); ``credentials`` maps the names in :attr:`credential_names` to
+        secrets. Every option is checked (:meth:`parse_options`) before anything touches the network.
+
+        The default passes the options' fields and the credentials to the constructor as keyword arguments;
+        adapters that sign in override it (and call :meth:`parse_options` first).
+
+        :raises ConfigurationError: for a bad option or credential name
+        :raises AdapterError: when signing in fails
+        """
+        parsed = cls.parse_options(options)
+        if isinstance(parsed, dict):  # no options_type: the table goes to the constructor as it is
+            try:
+                return cls(**parsed, **credentials)
+            except TypeError as exc:
+                raise ConfigurationError(f"options: the {cls.adapter_name} adapter refused them: {exc}",
+                                         key="options", value=sorted(parsed)) from exc
+        cls.check_credential_names(credentials)
+        return cls(**attrs.asdict(parsed, recurse=False), **credentials)
+
+    def check_connection(self) -> ConnectionCheck:
+        """Talk to the backend once, as cheaply as it allows, and say what was found (``syncore doctor``).
+
+        The default makes no call and reports nothing. Adapters that talk to a server override it.
+
+        :raises AdapterError: when the backend cannot be reached or refuses the credentials
+        """
+        return ConnectionCheck(details="no connection needed")
 
     @property
     @abstractmethod
@@ -140,6 +229,61 @@ class Adapter(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections. The default does nothing."""
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionCheck:
+    """What :meth:`Adapter.check_connection` found.
+
+    :ivar details: one line for the user ("signed in as me@example.com at https://acme.my.salesforce.com")
+    :ivar server_time: the server's clock (an aware datetime), when the backend tells it; ``syncore doctor``
+        compares it with this computer's clock
+    """
+
+    details: str
+    server_time: datetime | None = None
+
+
+class EmulatedBackend(ABC):
+    """A backend's emulator running on 127.0.0.1, with what it takes to reach it.
+
+    Adapter packages offer one through the ``syncore.emulators`` entry-point group: the entry point names a
+    callable ``start(*, external=False)`` that starts the emulator and returns an instance (``external``: other
+    processes will reach it through :meth:`settings`, e.g. over TLS). ``syncore demo`` and ``syncore emulators``
+    find them there, so the core never imports an adapter. Use it as a context manager, or call :meth:`close`.
+    """
+
+    #: the adapter name (registry) that talks to this emulator
+    adapter_name: ClassVar[str]
+    #: the side this backend plays in the demo
+    side: ClassVar[Side]
+
+    @abstractmethod
+    def adapter(self) -> Adapter:
+        """A new adapter connected to the emulator (through the real client library)."""
+
+    @abstractmethod
+    def settings(self, secrets_dir: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The ``options`` and ``credentials`` tables of a settings file that reaches this emulator.
+
+        Secrets (a password, a session id) are written to owner-only files in ``secrets_dir`` and referenced
+        as ``file:`` credentials; the emulator's CA certificate, when it serves TLS, goes there too.
+        """
+
+    @property
+    @abstractmethod
+    def description(self) -> str:
+        """One line for the user: what runs where ("Salesforce emulator at https://127.0.0.1:PORT")."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop the emulator."""
+
+    def __enter__(self) -> EmulatedBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class StateStore(ABC):
@@ -309,3 +453,22 @@ class StateStore(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the underlying storage."""
+
+
+class SecretsProvider(ABC):
+    """Where credentials live besides environment variables and the system keyring (a vault, a cloud secret
+    manager): settings name a secret as ``"SCHEME:PATH"`` and the provider registered for ``SCHEME`` returns it.
+
+    The server mode (``syncore_server``) resolves every profile's credentials at the start of each sync, so a
+    rotated secret is picked up without a restart, and never stores a secret: only the reference is kept.
+    """
+
+    #: the reference prefix this provider answers, e.g. ``"vault"`` for ``"vault:kv/sales/alice"``
+    scheme: ClassVar[str]
+
+    @abstractmethod
+    def get_secret(self, path: str) -> str:
+        """The secret at ``path``.
+
+        :raises ConfigurationError: when there is none; the message names ``path``, never a secret
+        """

@@ -7,7 +7,7 @@ value found, and whose message says what is allowed. :meth:`Config.sync_settings
 engine's :class:`~syncore.settings.SyncSettings`.
 
 Credentials are never read from the file: ``[adapters.*.credentials]`` only names where each secret lives,
-``"env:VARIABLE"`` or ``"keyring:SERVICE/USERNAME"`` (see :mod:`syncore.credentials`).
+``"env:VARIABLE"``, ``"file:PATH"`` or ``"keyring:SERVICE/USERNAME"`` (see :mod:`syncore.credentials`).
 
 Converter conventions (see :func:`make_converter`):
 
@@ -19,6 +19,7 @@ Converter conventions (see :func:`make_converter`):
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from collections.abc import Mapping
@@ -28,9 +29,9 @@ from typing import Any
 
 import attrs
 import cattrs
-from cattrs.errors import AttributeValidationNote, ClassValidationError, ForbiddenExtraKeysError
 
-from .credentials import check_reference
+from .converters import Invalid, make_settings_converter, structure_settings
+from .credentials import REFERENCE_FORMS, check_reference
 from .errors import ConfigurationError
 from .models import Kind, Side
 from .notify import Notifications, SummaryPolicy
@@ -40,7 +41,7 @@ from .timezones import zone
 MIN_FREQUENCY = timedelta(minutes=1)
 MAX_FREQUENCY = timedelta(days=7)
 _BOTH = frozenset({Side.PIM, Side.CRM})
-#: option names that look like secrets; they belong in ``credentials`` as env:/keyring: references
+#: option names that look like secrets; they belong in ``credentials`` as env:/file:/keyring: references
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "private_key")
 
 
@@ -161,7 +162,7 @@ class Other:
 class AdapterConfig:
     """One side's backend: the registered adapter name, its non-secret options and credential references.
 
-    :ivar credentials: argument name → ``"env:VARIABLE"`` or ``"keyring:SERVICE/USERNAME"``
+    :ivar credentials: argument name → ``"env:VARIABLE"``, ``"file:PATH"`` or ``"keyring:SERVICE/USERNAME"``
     """
 
     type: str
@@ -213,17 +214,6 @@ class Config:
 
 
 # -- leaf values ---------------------------------------------------------------------------------------------
-class _Invalid(ValueError):
-    """A leaf value is wrong; the message says what is allowed. Turned into a ConfigurationError with the key.
-
-    ``subkey`` names the offending entry inside a small table (``start`` of a window).
-    """
-
-    def __init__(self, message: str, subkey: str | None = None) -> None:
-        super().__init__(message)
-        self.subkey = subkey
-
-
 _DURATION = re.compile(r"(\d+)\s*([dhm])")
 _UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
 _DURATION_ALLOWED = 'a duration such as "15m", "1h", "1h30m" or "1d", from 1 minute to 7 days'
@@ -232,14 +222,14 @@ _DURATION_ALLOWED = 'a duration such as "15m", "1h", "1h30m" or "1d", from 1 min
 def parse_duration(text: Any) -> timedelta:
     """Parse ``"15m"``, ``"1h30m"``, ``"2d"``… into a timedelta (whole minutes, 1 minute to 7 days)."""
     if not isinstance(text, str):
-        raise _Invalid(f"expected {_DURATION_ALLOWED}")
+        raise Invalid(f"expected {_DURATION_ALLOWED}")
     compact = text.replace(" ", "").lower()
     parts = _DURATION.findall(compact)
     if not compact or "".join(n + u for n, u in parts) != compact or len({u for _, u in parts}) != len(parts):
-        raise _Invalid(f"expected {_DURATION_ALLOWED}")
+        raise Invalid(f"expected {_DURATION_ALLOWED}")
     value = sum((int(n) * _UNITS[u] for n, u in parts), timedelta())
     if not MIN_FREQUENCY <= value <= MAX_FREQUENCY:
-        raise _Invalid(f"expected {_DURATION_ALLOWED}")
+        raise Invalid(f"expected {_DURATION_ALLOWED}")
     return value
 
 
@@ -255,157 +245,68 @@ def format_duration(value: timedelta) -> str:
 def _time(value: Any, _: Any = None) -> time:
     allowed = 'a time of day "HH:MM" on the 24-hour clock, e.g. "08:00" or "17:30"'
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise _Invalid(f"expected {allowed}")
+        raise Invalid(f"expected {allowed}")
     hours, minutes = (int(part) for part in value.split(":"))
     if hours > 23 or minutes > 59:
-        raise _Invalid(f"expected {allowed}")
+        raise Invalid(f"expected {allowed}")
     return time(hours, minutes)
-
-
-def _bool(value: Any, _: Any = None) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid("expected true or false")
-    return value
-
-
-def _int(value: Any, _: Any = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _Invalid("expected a whole number >= 0")
-    return value
-
-
-def _float(value: Any, _: Any = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Invalid("expected a number")
-    return float(value)
-
-
-def _str(value: Any, _: Any = None) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _Invalid("expected a non-empty string")
-    return value
-
-
-def _enum(value: Any, cls: type) -> Any:
-    allowed = ", ".join(f'"{member.value}"' for member in cls)  # type: ignore[attr-defined]
-    try:
-        return cls(value)
-    except (ValueError, TypeError):
-        raise _Invalid(f"expected one of {allowed}") from None
 
 
 def _sides(value: Any, _: Any = None) -> frozenset[Side]:
     allowed = 'a list of sides: [], ["pim"], ["crm"] or ["pim", "crm"]'
     if not isinstance(value, list) or any(item not in ("pim", "crm") for item in value):
-        raise _Invalid(f"expected {allowed}")
+        raise Invalid(f"expected {allowed}")
     return frozenset(Side(item) for item in value)
 
 
 def _window(value: Any, _: Any = None) -> Window:
     if not isinstance(value, Mapping) or set(value) != {"start", "end"}:
-        raise _Invalid('expected a table with start and end, e.g. { start = "08:00", end = "18:00" }')
+        raise Invalid('expected a table with start and end, e.g. { start = "08:00", end = "18:00" }')
     times = {}
     for name in ("start", "end"):
         try:
             times[name] = _time(value[name])
-        except _Invalid as exc:
-            raise _Invalid(str(exc), subkey=name) from None
+        except Invalid as exc:
+            raise Invalid(str(exc), subkey=name) from None
     return Window(**times)
 
 
 def _options(value: Any, _: Any = None) -> dict[str, Any]:
+    # Any TOML value is allowed here (lists and tables too: kinds = ["event"], folders = { event = "CRM" });
+    # the adapter's own options class checks names and types when the adapter is built.
     if not isinstance(value, Mapping):
-        raise _Invalid("expected a table of option names to strings, numbers or booleans")
-    for name, item in value.items():
-        if isinstance(item, (dict, list)) or item is None:
-            raise _Invalid(f"option {name!r}: expected a string, number or boolean")
+        raise Invalid("expected a table of the adapter's options, e.g. { email = \"me@example.com\" }")
     return dict(value)
 
 
 def _credentials(value: Any, _: Any = None) -> dict[str, str]:
-    allowed = 'a table of names to "env:VARIABLE" or "keyring:SERVICE/USERNAME" references (never the secret)'
+    allowed = f"a table of names to {REFERENCE_FORMS} references (never the secret)"
     if not isinstance(value, Mapping):
-        raise _Invalid(f"expected {allowed}")
+        raise Invalid(f"expected {allowed}")
     return dict(value)
 
 
 def make_converter() -> cattrs.Converter:
     """A new converter for settings files (conventions in the module docstring).
 
-    Unknown keys are refused; structuring errors carry cattrs' per-attribute notes, which
-    :func:`structure_config` turns into one :class:`~syncore.errors.ConfigurationError` naming the key.
+    It builds on :func:`syncore.converters.make_settings_converter`: unknown keys are refused, and structuring
+    errors become one :class:`~syncore.errors.ConfigurationError` naming the key.
     """
-    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    conv.register_structure_hook(bool, _bool)
-    conv.register_structure_hook(int, _int)
-    conv.register_structure_hook(float, _float)
-    conv.register_structure_hook(str, _str)
+    conv = make_settings_converter()
     conv.register_structure_hook(time, _time)
     conv.register_structure_hook(timedelta, lambda value, _: parse_duration(value))
     conv.register_structure_hook(Window, _window)
     # Generic aliases cannot go through singledispatch; match them by equality instead.
     for generic, hook in ((frozenset[Side], _sides), (dict[str, Any], _options), (dict[str, str], _credentials)):
         conv.register_structure_hook_func(lambda cls, generic=generic: cls == generic, hook)
-    for enum_type in (Direction, ConflictPolicy, SummaryPolicy):
-        conv.register_structure_hook(enum_type, _enum)
     conv.register_unstructure_hook(time, lambda value: value.strftime("%H:%M"))
     conv.register_unstructure_hook(timedelta, format_duration)
     conv.register_unstructure_hook_func(lambda cls: cls == frozenset[Side] or cls is frozenset,
                                         lambda value: sorted(Side(v).value for v in value))
-    for enum_type in (Direction, ConflictPolicy, SummaryPolicy):
-        conv.register_unstructure_hook(enum_type, lambda member: member.value)
     return conv
 
 
-_CONVERTER = make_converter()
-
-
-# -- errors with the dotted key ------------------------------------------------------------------------------
-def _lookup(data: Any, path: list[str]) -> Any:
-    for part in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(part)
-    return data
-
-
-def _leaf(exc: BaseException, path: list[str]) -> tuple[BaseException, list[str]]:
-    """Follow cattrs' exception group down to the first leaf error, collecting attribute names."""
-    while isinstance(exc, ClassValidationError):
-        inner = exc.exceptions[0]
-        notes = [n for n in getattr(inner, "__notes__", []) if isinstance(n, AttributeValidationNote)]
-        if notes:
-            path = [*path, notes[0].name]
-        exc = inner
-    return exc, path
-
-
-def _allowed_keys(cls: type) -> str:
-    return ", ".join(field.name for field in attrs.fields(cls))
-
-
-def _as_configuration_error(exc: BaseException, data: Mapping[str, Any]) -> ConfigurationError:
-    leaf, path = _leaf(exc, [])
-    if isinstance(leaf, ForbiddenExtraKeysError):
-        extra = min(leaf.extra_fields)
-        key = ".".join([*path, extra])
-        value = _lookup(data, [*path, extra])
-        return ConfigurationError(
-            f"{key} = {value!r}: unknown key; allowed here: {_allowed_keys(leaf.cl)}", key=key, value=value
-        )
-    if isinstance(leaf, _Invalid) and leaf.subkey:
-        path = [*path, leaf.subkey]
-    key = ".".join(path) or "<file>"
-    value = _lookup(data, path) if path else data
-    if isinstance(leaf, _Invalid):
-        reason = str(leaf)
-    elif isinstance(leaf, KeyError) and isinstance(_lookup(data, path[:-1]) if path[:-1] else data, Mapping):
-        return ConfigurationError(f"{key}: missing required key", key=key, value=None)
-    else:
-        reason = "expected a table of settings (section)"
-    return ConfigurationError(f"{key} = {value!r}: {reason}", key=key, value=value)
-
-
+# -- cross-field checks ----------------------------------------------------------------------------------------
 def _check(condition: bool, key: str, value: Any, reason: str) -> None:
     if not condition:
         raise ConfigurationError(f"{key} = {value!r}: {reason}", key=key, value=value)
@@ -440,7 +341,7 @@ def validate_config(config: Config) -> Config:
             lowered = name.lower()
             _check(not any(word in lowered for word in _SECRET_WORDS), f"adapters.{side}.options.{name}",
                    "<hidden>", "secrets never go in the settings file; name them under "
-                   f"adapters.{side}.credentials as \"env:VARIABLE\" or \"keyring:SERVICE/USERNAME\"")
+                   f"adapters.{side}.credentials as {REFERENCE_FORMS}")
         for name, reference in adapter.credentials.items():
             problem = check_reference(reference)
             _check(problem is None, f"adapters.{side}.credentials.{name}",
@@ -448,7 +349,7 @@ def validate_config(config: Config) -> Config:
     return config
 
 
-def _with_job_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
+def _with_job_defaults(data: Mapping[str, Any], converter: cattrs.Converter) -> dict[str, Any]:
     """``data`` with each ``[jobs.<kind>]`` table completed from that kind's defaults (not the generic ones)."""
     data = dict(data)
     jobs = data.get("jobs")
@@ -457,7 +358,7 @@ def _with_job_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
         for kind in Kind:
             given = jobs.get(kind.value)
             if isinstance(given, Mapping):
-                jobs[kind.value] = {**_CONVERTER.unstructure(Job.default_for(kind)), **given}
+                jobs[kind.value] = {**converter.unstructure(Job.default_for(kind)), **given}
         data["jobs"] = jobs
     return data
 
@@ -467,18 +368,14 @@ def structure_config(data: Mapping[str, Any]) -> Config:
 
     :raises ConfigurationError: for the first bad key, naming the key, the value and what is allowed
     """
-    try:
-        config = _CONVERTER.structure(_with_job_defaults(data), Config)
-    except ClassValidationError as exc:
-        raise _as_configuration_error(exc, data) from None
-    except ForbiddenExtraKeysError as exc:  # pragma: no cover - raised inside a group with detailed validation
-        raise _as_configuration_error(exc, data) from None
+    converter = make_converter()
+    config = structure_settings(converter, _with_job_defaults(data, converter), Config)
     return validate_config(config)
 
 
 def unstructure_config(config: Config) -> dict[str, Any]:
     """The TOML-ready dict of ``config`` (None values left out)."""
-    return _drop_none(_CONVERTER.unstructure(config))
+    return _drop_none(make_converter().unstructure(config))
 
 
 def _drop_none(value: Any) -> Any:
@@ -506,17 +403,39 @@ def dumps_config(config: Config) -> str:
     return tomli_w.dumps(unstructure_config(validate_config(config)))
 
 
+def decode_settings(data: bytes, name: str = "the settings file") -> str:
+    """The text of a settings file saved as UTF-8 (with or without a byte-order mark) or as UTF-16 with one.
+
+    TOML files are UTF-8, but Windows Notepad saves "Unicode" as UTF-16 and older versions add a BOM to UTF-8;
+    both are read rather than refused.
+
+    :raises ConfigurationError: when the bytes are none of these
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"  # the BOM says which byte order
+    elif data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"{name} is not UTF-8 text (byte {exc.start + 1} cannot be read); save it as UTF-8",
+            key="<file>") from None
+
+
 def load_config(path: str | Path) -> Config:
-    """Read and validate a settings file.
+    """Read and validate a settings file (UTF-8, or UTF-16 / UTF-8 with a byte-order mark).
 
     :raises ConfigurationError: when the file is missing, unreadable or has a bad value
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigurationError(f"cannot read settings file {str(path)!r}: {exc.strerror}", key="config",
                                  value=str(path)) from exc
-    return loads_config(text)
+    return loads_config(decode_settings(data, f"settings file {str(path)!r}"))
 
 
 def save_config(config: Config, path: str | Path) -> None:

@@ -1,92 +1,40 @@
 """``syncore demo``: a manual sync end to end against sample data, with nothing to set up.
 
-:func:`build_demo_sides` produces the two sides. It starts the Salesforce and Exchange emulators on
-127.0.0.1 and connects the real adapters when they are installed and offer a ``for_emulator(emulator)``
-class method; otherwise it falls back to two in-memory sides (Outlook-like with formatted bodies, and
-Salesforce-like with plain text). Either way both are seeded with the same sample week: meetings (one
-all-day, one with a formatted body, one private), contacts and tasks, some of them already on both sides.
-
-:class:`DemoFileAdapter` is an in-memory side saved to a JSON file after every write, so the CLI can be tried
-(``plan`` in one process, ``apply`` in the next) without any server.
+:func:`build_demo_sides` produces the two sides. It starts an emulator for each side through the registry's
+``syncore.emulators`` entry points (the Exchange and Salesforce emulators, reached by the real adapters over
+127.0.0.1; ``pim="graph"`` puts the Microsoft Graph emulator on the Outlook side); when none can start it falls back to two in-memory sides (Outlook-like with formatted bodies, and
+Salesforce-like with plain text). Either way both are seeded with the same sample week (see
+:mod:`syncore.testing.demo_data`), some records already on both sides. Every run starts afresh: nothing is
+kept after it ends.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from typing import Any, ClassVar
+from collections.abc import Callable
+from datetime import date, datetime
 
 import attrs
 
-from ._converters import make_converter, structure_tagged, unstructure_tagged
 from .abc import Adapter
+from .config import Config
+from .display import Display, record_title, side_labels
+from .emulated import close_all, start_backends
 from .engine import SyncEngine
-from .errors import SafetyLimitExceeded
-from .models import Body, Contact, Event, Kind, Record, Side, Task, TaskPriority
-from .remote import CreateRequest
-from .review import render_plan, review_plan
+from .errors import ConfigurationError, SafetyLimitExceeded
+from .models import Kind, Side
+from .plan import Plan
+from .progress import Progress, reporting
+from .registry import emulator_names
+from .review import render_plan, render_plan_header, review_plan
 from .state import SqliteStateStore
-from .testing.memory import MemoryAdapter, _Item
-from .timezones import UTC, FoldPolicy, GapPolicy, local_to_utc
-
-FORMATTED_AGENDA = (
-    "<html><body><p><b>Agenda</b></p><ul><li>Pipeline by stage</li><li><i>Deals at risk</i></li>"
-    "<li>Next steps</li></ul><p>Dial-in: <a href='https://meet.example.com/pipeline'>meet.example.com</a></p>"
-    "</body></html>"
+from .testing.demo_data import SampleData, sample_data, seed
+from .testing.demo_file import (
+    DemoFileAdapter,  # the old registry path syncore.demo:DemoFileAdapter still works
 )
+from .testing.memory import MemoryAdapter
+from .timezones import UTC, zone
 
-
-@attrs.frozen(kw_only=True)
-class SampleData:
-    """Records to seed: on the Outlook side only, on the Salesforce side only, and on both."""
-
-    pim_only: tuple[Record, ...]
-    crm_only: tuple[Record, ...]
-    both: tuple[Record, ...]
-
-
-def sample_data(today: date, zone_name: str = "UTC") -> SampleData:
-    """A realistic working week starting on the Monday of ``today``'s week, in ``zone_name`` local time."""
-    monday = today - timedelta(days=today.weekday())
-
-    def at(day: int, hour: int, minute: int = 0) -> datetime:
-        wall = datetime.combine(monday + timedelta(days=day), time(hour, minute))
-        return local_to_utc(wall, zone_name, on_gap=GapPolicy.SHIFT_FORWARD, on_fold=FoldPolicy.EARLIER)
-
-    def meeting(subject: str, day: int, hour: int, minutes: int = 60, minute: int = 0, **extra: Any) -> Event:
-        start = at(day, hour, minute)
-        return Event(subject=subject, start=start, end=start + timedelta(minutes=minutes), **extra)
-
-    pim_only = (
-        meeting("Weekly pipeline review", 0, 9, 60, location="Room 4.12",
-                body=Body(html=FORMATTED_AGENDA), attendees=("dana@example.com", "ada@example.com")),
-        meeting("Lunch with Acme", 1, 12, 90, location="Trattoria Roma"),
-        Event(subject="Quarterly planning offsite", start=monday + timedelta(days=2),
-              end=monday + timedelta(days=3), location="Lakeside Hotel"),
-        meeting("1:1 with Dana", 3, 15, 30),
-        meeting("Dentist", 4, 8, 45, private=True),
-        Contact(first_name="Dana", last_name="Scully", email="dana@example.com", company="Acme Corp",
-                title="Head of Procurement", phone="+1 202 555 0143"),
-        Contact(first_name="Grace", last_name="Hopper", email="grace@example.com", company="Initech"),
-        Task(subject="Send proposal to Acme", due=monday + timedelta(days=2), priority=TaskPriority.HIGH),
-    )
-    crm_only = (
-        meeting("Product demo for Globex", 3, 10, 60, location="Globex HQ"),
-        meeting("Contract call - Initech", 4, 14, 30),
-        Contact(first_name="Fox", last_name="Mulder", email="fox@globex.example", company="Globex",
-                mobile_phone="+1 202 555 0199"),
-        Task(subject="Follow up with Globex", due=monday + timedelta(days=4)),
-    )
-    both = (
-        meeting("Team standup", 0, 10, 15),
-        meeting("Board prep", 2, 16, 60, location="Boardroom"),
-        Contact(first_name="Ada", last_name="Lovelace", email="ada@example.com", company="Analytical Engines"),
-        Task(subject="Prepare QBR deck", due=monday + timedelta(days=3)),
-    )
-    return SampleData(pim_only=pim_only, crm_only=crm_only, both=both)
+__all__ = ["DemoFileAdapter", "DemoSides", "SampleData", "build_demo_sides", "run_demo", "sample_data", "seed"]
 
 
 @attrs.define(kw_only=True)
@@ -99,40 +47,38 @@ class DemoSides:
     close: Callable[[], None] = lambda: None
 
 
-def seed(adapter: Adapter, records: Sequence[Record]) -> None:
-    """Create ``records`` on ``adapter`` through its ordinary batch interface."""
-    for kind in Kind:
-        batch = [CreateRequest(ref=str(n), record=r) for n, r in enumerate(records) if r.kind is kind]
-        for outcome in adapter.create(kind, batch) if batch else []:
-            if outcome.error is not None:
-                raise outcome.error
-
-
 def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefer_emulators: bool = True,
-                     pim: str = "exchange") -> DemoSides:
+                     pim: str | None = None) -> DemoSides:
     """The demo's PIM and CRM sides, seeded with :func:`sample_data`.
 
-    :param prefer_emulators: try the emulators and real adapters first (falls back to memory sides)
-    :param pim: the PIM emulator: "exchange" (EWS) or another one installed under the ``syncore.emulators``
-        entry points ("graph")
+    :param prefer_emulators: try the installed emulators first (falls back to memory sides, saying why)
+    :param pim: the emulator that plays the Outlook side (``"graph"``); default: the first installed one
+    :raises ConfigurationError: when ``pim`` names no installed emulator (a typo is not a reason to fall back)
     """
+    if pim is not None and prefer_emulators and pim not in emulator_names():
+        raise ConfigurationError(f"--pim {pim}: no such emulator; installed: {', '.join(emulator_names()) or 'none'}",
+                                 key="pim", value=pim)
     data = sample_data(today or datetime.now(UTC).date(), zone_name)
-    reason = "disabled"
+    reason = "not asked for (--memory)"
     if prefer_emulators:
         try:
-            sides = _emulator_sides(pim)
+            backends = start_backends(chosen={Side.PIM: pim} if pim else None)
         except Exception as exc:  # noqa: BLE001 - any problem means: use the memory sides instead
             reason = f"{type(exc).__name__}: {exc}"
         else:
             try:
-                seed(sides.pim, [*data.pim_only, *data.both])
-                seed(sides.crm, [*data.crm_only, *data.both])
-                return sides
+                pim, crm = backends[Side.PIM].adapter(), backends[Side.CRM].adapter()
+                seed(pim, [*data.pim_only, *data.both])
+                seed(crm, [*data.crm_only, *data.both])
             except Exception as exc:  # noqa: BLE001
-                sides.close()
-                reason = f"seeding the emulators failed: {type(exc).__name__}: {exc}"
-    pim = MemoryAdapter(name="outlook", formatted_bodies=True)
-    crm = MemoryAdapter(name="salesforce", formatted_bodies=False)
+                close_all(backends)
+                reason = f"the emulators could not be seeded: {type(exc).__name__}: {exc}"
+            else:
+                description = " and ".join(backend.description for backend in backends.values())
+                return DemoSides(pim=pim, crm=crm, close=lambda: close_all(backends),
+                                 description=f"{description}, through the real adapters")
+    pim = MemoryAdapter(name="outlook", formatted_bodies=True, display_name="Outlook-like, in memory")
+    crm = MemoryAdapter(name="salesforce", formatted_bodies=False, display_name="Salesforce-like, in memory")
     seed(pim, [*data.pim_only, *data.both])
     seed(crm, [*data.crm_only, *data.both])
     return DemoSides(pim=pim, crm=crm,
@@ -140,62 +86,12 @@ def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefe
                                  f"emulators not used: {reason}")
 
 
-def _emulator_sides(pim_name: str = "exchange") -> DemoSides:
-    if pim_name != "exchange":
-        return _entry_point_sides(pim_name)
-    from syncore_exchange import ExchangeAdapter  # type: ignore[attr-defined]
-    from syncore_exchange.emulator import EwsEmulator
-    from syncore_salesforce import SalesforceAdapter  # type: ignore[attr-defined]
-    from syncore_salesforce.emulator import SalesforceEmulator
-
-    for cls in (ExchangeAdapter, SalesforceAdapter):
-        if not hasattr(cls, "for_emulator"):
-            raise RuntimeError(f"{cls.__name__} has no for_emulator() hook")
-    ews = EwsEmulator().start()
-    salesforce = SalesforceEmulator().start()
-
-    def close() -> None:
-        ews.stop()
-        salesforce.stop()
-
-    try:
-        pim = ExchangeAdapter.for_emulator(ews)
-        crm = SalesforceAdapter.for_emulator(salesforce)
-    except BaseException:
-        close()
-        raise
-    return DemoSides(pim=pim, crm=crm, close=close,
-                     description=f"Exchange emulator at {ews.url} and Salesforce emulator at {salesforce.url}, "
-                                 "through the real adapters")
-
-
-def _entry_point_sides(pim_name: str) -> DemoSides:
-    """A PIM emulator found through the ``syncore.emulators`` entry points (the core imports no adapter), and the
-    Salesforce emulator."""
-    from importlib.metadata import entry_points
-
-    from syncore_salesforce import SalesforceAdapter  # type: ignore[attr-defined]
-    from syncore_salesforce.emulator import SalesforceEmulator
-
-    found = [ep for ep in entry_points(group="syncore.emulators") if ep.name == pim_name]
-    if not found:
-        raise RuntimeError(f"no emulator named {pim_name!r} is installed")
-    backend = found[0].load()()
-    salesforce = SalesforceEmulator().start()
-
-    def close() -> None:
-        backend.close()
-        salesforce.stop()
-
-    try:
-        pim = backend.adapter()
-        crm = SalesforceAdapter.for_emulator(salesforce)
-    except BaseException:
-        close()
-        raise
-    return DemoSides(pim=pim, crm=crm, close=close,
-                     description=f"{backend.description} and Salesforce emulator at {salesforce.url}, through the "
-                                 "real adapters")
+def paired_titles(plan: Plan) -> list[str]:
+    """Records this plan found on both sides and pairs instead of copying (nothing is written for them)."""
+    written = {op.pair_id for op in plan.operations}
+    # found_base marks a pair found this sync; base is the record both sides agree on
+    return [record_title(pair.base) for pair in plan.pairs
+            if pair.found_base is not None and pair.pair_id not in written and pair.base is not None]
 
 
 def run_demo(
@@ -205,42 +101,68 @@ def run_demo(
     show: Callable[[str], None] = print,
     state_path: str = ":memory:",
     prefer_emulators: bool = True,
-    pim: str = "exchange",
+    zone_name: str | None = None,
+    progress: Progress | None = None,
+    pim: str | None = None,
 ) -> int:
     """The recommended first sync on sample data: plan, review each change, apply, show the summary.
 
     :param yes: include every change without asking (non-interactive)
+    :param zone_name: the zone times are shown in and the sample week is placed in (default: the system's)
+    :param progress: show reads and writes on this progress line (the command line's, on a terminal)
+    :param pim: the emulator that plays the Outlook side (see :func:`build_demo_sides`)
     :returns: the exit code (0 when every kind synced)
+    :raises EOFError: when the input ends at a question (the caller says so; nothing more is written)
     """
-    from .config import Config
     from .schedule import system_zone_name
 
-    sides = build_demo_sides(zone_name=_safe_zone(system_zone_name()), prefer_emulators=prefer_emulators, pim=pim)
+    shown_zone = _safe_zone(zone_name or system_zone_name())
+    sides = build_demo_sides(zone_name=shown_zone, prefer_emulators=prefer_emulators, pim=pim)
+    labels = side_labels(sides.pim, sides.crm)
+    display = Display(labels=labels, zone=shown_zone)
     show(f"Backends: {sides.description}")
-    engine = SyncEngine(pim=sides.pim, crm=sides.crm, state=SqliteStateStore(state_path),
-                        settings=Config().sync_settings())
+    adapters = reporting({Side.PIM: sides.pim, Side.CRM: sides.crm}, progress, labels) if progress else {
+        Side.PIM: sides.pim, Side.CRM: sides.crm}
+    engine = SyncEngine(pim=adapters[Side.PIM], crm=adapters[Side.CRM], state=SqliteStateStore(state_path),
+                        settings=Config().sync_settings(),
+                        on_event=progress.on_event if progress is not None and progress.enabled else None)
     code = 0
     try:
         for kind in Kind:
             plan = engine.plan(kind)
+            if progress is not None:
+                progress.done()
             show("")
-            show(render_plan(plan))
-            if not yes and not review_plan(plan, ask=ask, show=show):
-                show(f"{kind.value} sync cancelled; nothing written")
-                continue
+            if yes:
+                show(render_plan(plan, display))
+            else:
+                show(render_plan_header(plan, display))
+                if not review_plan(plan, ask=ask, show=show, display=display):
+                    show(f"{kind.value} sync cancelled; nothing written")
+                    continue
+            paired = paired_titles(plan)
+            if paired:
+                show(f"  already on both sides, paired instead of copied: {', '.join(paired)}")
             try:
-                result = engine.apply(plan)
+                if progress is not None:
+                    progress.start_writes(len(plan.active_operations), f"{kind.value}: writing")
+                try:
+                    result = engine.apply(plan)
+                finally:
+                    if progress is not None:
+                        progress.end_writes()
             except SafetyLimitExceeded as exc:
                 show(f"{kind.value}: not applied: {exc}")
                 code = max(code, 3)
                 continue
             show("")
-            show(result.summary.render())
+            show(result.summary.render(display.labels))
             if not result.ok:
                 code = max(code, 1)
         show("")
-        show("Run it again and nothing is left to do: the sides agree. Now try it with your own accounts, "
-             "see docs/adapters.md.")
+        show("Done: the two sides are in step. Nothing was saved: every `syncore demo` starts again from the same "
+             "sample week on fresh sides. Next: `syncore emulators` keeps emulators running for the other commands; "
+             "`syncore init` sets up your own accounts (`syncore docs adapters`).")
     finally:
         sides.close()
         engine.state.close()
@@ -248,121 +170,8 @@ def run_demo(
 
 
 def _safe_zone(name: str) -> str:
-    from .timezones import zone
-
     try:
         zone(name)
         return name
     except Exception:  # noqa: BLE001
         return "UTC"
-
-
-# -- a file-backed memory side for trying the CLI ----------------------------------------------------------------
-class DemoFileAdapter(MemoryAdapter):
-    """An in-memory side saved to a JSON file after every write (for demos and CLI tests; not for real data).
-
-    :param path: the JSON file; created (and seeded when ``seed`` is true) if missing
-    :param side: ``"pim"`` (keeps formatted bodies) or ``"crm"`` (plain text), chooses the sample records
-    :param seed: fill a new file with the demo's sample data
-    """
-
-    adapter_name: ClassVar[str] = "demo_file"
-
-    def __init__(self, *, path: str, side: str = "pim", seed: bool = False, **kwargs: Any) -> None:
-        side_enum = Side(side)
-        super().__init__(name=side_enum.value, formatted_bodies=side_enum is Side.PIM, **kwargs)
-        self.path = Path(path)
-        self._converter = make_converter()
-        if self.path.exists():
-            self._load()
-        elif seed:
-            data = sample_data(datetime.now(UTC).date())
-            records = [*(data.pim_only if side_enum is Side.PIM else data.crm_only), *data.both]
-            for record in records:
-                MemoryAdapter.put(self, record)
-            self._save()
-
-    def _save(self) -> None:
-        import itertools
-
-        counters = {}
-        for attr in ("_ids", "_seq", "_versions"):
-            value = next(getattr(self, attr))
-            counters[attr] = value
-            setattr(self, attr, itertools.count(value))
-        data = {
-            "epoch": self._epoch,
-            "counters": counters,
-            "stores": {
-                kind.value: {
-                    "items": {
-                        native_id: {
-                            "record": unstructure_tagged(item.record, self._converter),
-                            "version": item.version,
-                            "link": item.link,
-                            "modified_at": self._converter.unstructure(item.modified_at),
-                        }
-                        for native_id, item in store.items.items()
-                    },
-                    "log": store.log,
-                }
-                for kind, store in self._stores.items()
-            },
-        }
-        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, self.path)
-
-    def _load(self) -> None:
-        import itertools
-
-        data = json.loads(self.path.read_text(encoding="utf-8"))
-        self._epoch = data["epoch"]
-        for attr, value in data["counters"].items():
-            setattr(self, attr, itertools.count(value))
-        for kind_value, raw in data["stores"].items():
-            store = self._stores[Kind(kind_value)]
-            store.items = {
-                native_id: _Item(structure_tagged(item["record"], self._converter), item["version"], item["link"],
-                                 self._converter.structure(item["modified_at"], datetime))
-                for native_id, item in raw["items"].items()
-            }
-            store.log = [tuple(entry) for entry in raw["log"]]  # type: ignore[misc]
-
-    def create(self, kind, requests):  # type: ignore[no-untyped-def]
-        """See :meth:`syncore.abc.Adapter.create`; the file is saved afterwards."""
-        try:
-            return super().create(kind, requests)
-        finally:
-            self._save()
-
-    def update(self, kind, requests):  # type: ignore[no-untyped-def]
-        """See :meth:`syncore.abc.Adapter.update`; the file is saved afterwards."""
-        try:
-            return super().update(kind, requests)
-        finally:
-            self._save()
-
-    def delete(self, kind, requests):  # type: ignore[no-untyped-def]
-        """See :meth:`syncore.abc.Adapter.delete`; the file is saved afterwards."""
-        try:
-            return super().delete(kind, requests)
-        finally:
-            self._save()
-
-    def put(self, record: Record, *, link: str | None = None) -> str:
-        """Create a record as a user would, and save."""
-        native_id = super().put(record, link=link)
-        self._save()
-        return native_id
-
-    def edit(self, native_id: str, **fields: Any) -> Record:
-        """Edit a record as a user would, and save."""
-        record = super().edit(native_id, **fields)
-        self._save()
-        return record
-
-    def remove(self, native_id: str) -> None:
-        """Delete a record as a user would, and save."""
-        super().remove(native_id)
-        self._save()

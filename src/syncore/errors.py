@@ -4,7 +4,8 @@
 
     SyncoreError
     ├─ ConfigurationError (ValueError)        bad settings or arguments; show the message, not a traceback
-    │   └─ InvalidRecordError                 a record failed validation; lists every bad field at once
+    │   ├─ InvalidRecordError                 a record failed validation; lists every bad field at once
+    │   └─ CapabilityError                    a call an adapter's declared capabilities do not allow
     ├─ AdapterError                           raised by adapters, with the backend's exception as __cause__
     │   ├─ TransientError (retry_after)       try again later: 503, lock contention, dropped connection
     │   │   ├─ RateLimited                    the server asked us to back off (ErrorServerBusy, 429)
@@ -53,6 +54,11 @@ class InvalidRecordError(ConfigurationError):
         self.problems = list(problems)
         lines = "; ".join(f"{name}: {reason}" for name, reason in self.problems)
         super().__init__(f"invalid {record_type}: {lines}", key=self.problems[0][0] if self.problems else None)
+
+
+class CapabilityError(ConfigurationError):
+    """A call the adapter's capabilities do not allow: a kind it does not support, a write to a read-only side,
+    a batch larger than it declared. Raised before the adapter is called (see :mod:`syncore.capabilities`)."""
 
 
 class AdapterError(SyncoreError):

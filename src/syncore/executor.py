@@ -24,7 +24,7 @@ import attrs
 
 from ._ids import new_id
 from .abc import Adapter, StateStore
-from .errors import AdapterError, AuthenticationError, NotFound, OutcomeUnknown, QuotaExhausted, RateLimited
+from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
 from .models import SIDES, Kind, Side
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
@@ -191,8 +191,6 @@ class Executor:
                 self.kind, [DeleteRequest(ref=op.op_id, id=op.target_id, base_version=op.base_version)  # type: ignore[arg-type]
                             for op in batch]
             )
-        if len(outcomes) != len(batch):
-            raise AdapterError(f"{adapter.adapter_name} returned {len(outcomes)} outcomes for {len(batch)} records")
         return outcomes
 
     # -- outcomes ------------------------------------------------------------------------------------------
@@ -208,8 +206,6 @@ class Executor:
             self._unsaved = []
 
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:
-        if not outcome.ok and op.action is Action.DELETE and isinstance(outcome.error, NotFound):
-            outcome = attrs.evolve(outcome, error=None)  # already gone is what we wanted
         if not outcome.ok:
             self._fail(op, outcome.error)  # type: ignore[arg-type]
             return

@@ -124,9 +124,11 @@ class SummaryPolicy(str, enum.Enum):
 def render_history(entries: Iterable[HistoryEntry], *, zone: object = None) -> str:
     """The sync history as a readable table, newest first, one row per run.
 
-    :param zone: a ``tzinfo`` to show times in (default: UTC)
+    :param zone: a ``tzinfo`` to show times in (default: UTC); the column title names it
     """
-    rows = [("finished", "kind", "result", "created", "updated", "deleted", "conflicts", "errors", "time")]
+    zone_name = getattr(zone, "key", None) or (str(zone) if zone is not None else "UTC")
+    rows = [(f"finished ({zone_name})", "kind", "result", "created", "updated", "deleted", "conflicts", "errors",
+             "time")]
     for entry in entries:
         summary = entry.summary
         counts: dict[str, int] = summary.get("counts", {})

@@ -18,8 +18,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._converters import make_converter, structure_tagged, unstructure_tagged
 from ._files import write_private_text
+from .converters import make_converter, structure_tagged, unstructure_tagged
 from .errors import ConfigurationError
 from .merge import MergeInput
 from .models import Body, Kind, Record, Side
@@ -282,7 +282,7 @@ def _derived_changes(op: Operation) -> Operation:
 def _plan_converter(kind: Kind) -> cattrs.Converter:
     """The plan's JSON form, derived by cattrs from the attrs classes above (a new field is one edit there).
 
-    Two conventions on top of :func:`~syncore._converters.make_converter`: a record is tagged with its kind,
+    Two conventions on top of :func:`~syncore.converters.make_converter`: a record is tagged with its kind,
     and a value that stands for a record field (typed ``Any`` above) is structured as that field of ``kind``.
     """
     conv = make_converter()

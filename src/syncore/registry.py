@@ -1,28 +1,36 @@
-"""The adapter registry: names → adapter classes, imported lazily, with install hints.
+"""The adapter registry: names → adapter classes and emulators, imported lazily, with install hints.
 
 Adapters shipped with syncore are listed in :data:`KNOWN_ADAPTERS`; other packages register theirs through the
 ``syncore.adapters`` entry-point group or :func:`register_adapter`. Nothing is imported until asked for, so a
 missing optional dependency only matters for the adapter that needs it.
+
+Emulators (a backend served on 127.0.0.1, for the demo and for trying the command line) are found through the
+``syncore.emulators`` entry-point group: each entry names a callable returning a started
+:class:`~syncore.abc.EmulatedBackend`. The core never imports an adapter package itself.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 import types
+from collections.abc import Callable
+from importlib import metadata
 from importlib.metadata import entry_points
 
-from .abc import Adapter
+from .abc import Adapter, EmulatedBackend
 from .errors import ConfigurationError
 
-#: name → ("module:Class", the command that installs what it needs)
-KNOWN_ADAPTERS: dict[str, tuple[str, str]] = {
-    "memory": ("syncore.testing.memory:MemoryAdapter", "pip install syncore"),
-    "demo_file": ("syncore.demo:DemoFileAdapter", "pip install syncore"),
-    "salesforce": ("syncore_salesforce:SalesforceAdapter", "pip install syncore[salesforce]"),
-    "exchange": ("syncore_exchange:ExchangeAdapter", "pip install syncore[exchange]"),
-    "graph": ("syncore_graph:GraphAdapter", "pip install syncore[graph]"),
-    "outlook": ("syncore_outlook:OutlookComAdapter", "pip install syncore[outlook]  (Windows with Outlook only)"),
+#: name → ("module:Class", the syncore extra that installs what it needs, or None)
+KNOWN_ADAPTERS: dict[str, tuple[str, str | None]] = {
+    "memory": ("syncore.testing.memory:MemoryAdapter", None),
+    "demo_file": ("syncore.testing.demo_file:DemoFileAdapter", None),
+    "salesforce": ("syncore_salesforce:SalesforceAdapter", "salesforce"),
+    "exchange": ("syncore_exchange:ExchangeAdapter", "exchange"),
+    "graph": ("syncore_graph:GraphAdapter", "graph"),
+    "outlook": ("syncore_outlook:OutlookComAdapter", "outlook"),
 }
+EMULATOR_GROUP = "syncore.emulators"
 
 _registry: dict[str, type[Adapter] | str] = {}
 #: a read-only view of explicitly registered adapters
@@ -47,12 +55,31 @@ def available_adapters() -> list[str]:
     return sorted(names)
 
 
-def _import(path: str, hint: str | None, name: str) -> type[Adapter]:
+def install_hint(extra: str) -> str:
+    """How to install what syncore's ``extra`` needs, for the way syncore itself was installed.
+
+    syncore is installed from a checkout or a wheel, not from a package index, so the hint names the extra's
+    own requirements (``pip install "simple-salesforce>=1.12,<2"``), which pip finds wherever syncore came from.
+    """
+    try:
+        requirements = metadata.requires("syncore") or []
+    except metadata.PackageNotFoundError:
+        requirements = []
+    marker = re.compile(rf"""extra\s*==\s*["']{re.escape(extra)}["']""")
+    wanted = [req.split(";", 1)[0].strip() for req in requirements if marker.search(req)]
+    if wanted:
+        return "pip install " + " ".join(f'"{req}"' for req in wanted)
+    return f'pip install ".[{extra}]" in your syncore checkout'
+
+
+def _import(path: str, extra: str | None, name: str) -> type[Adapter]:
     module_name, _, attr = path.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        advice = f"; install it with: {hint}" if hint else ""
+        advice = f"; install it with: {install_hint(extra)}" if extra else ""
+        if extra == "outlook":
+            advice += " (Windows with Outlook only)"
         raise ConfigurationError(
             f"adapter {name!r} is not available ({exc.name or module_name} is not installed){advice}",
             key="adapter",
@@ -68,10 +95,10 @@ def get_adapter_class(name: str) -> type[Adapter]:
     """Return the adapter class registered as ``name``, importing it on first use.
 
     :raises ConfigurationError: for an unknown name, or when the adapter's optional dependency is missing
-        (the message says which ``pip install syncore[...]`` fixes it)
+        (the message says which ``pip install`` fixes it)
     """
     target: type[Adapter] | str | None = _registry.get(name)
-    hint = None
+    hint: str | None = None
     if target is None:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if ep.name == name:
@@ -93,3 +120,27 @@ def get_adapter_class(name: str) -> type[Adapter]:
             value=name,
         )
     return cls
+
+
+def emulator_names() -> list[str]:
+    """The names of every installed emulator (the ``syncore.emulators`` entry-point group)."""
+    return sorted({ep.name for ep in entry_points(group=EMULATOR_GROUP)})
+
+
+def emulator_factory(name: str) -> Callable[[], EmulatedBackend]:
+    """The callable that starts the emulator registered as ``name``.
+
+    :raises ConfigurationError: when no emulator has that name, or its package cannot be imported (the
+        message says what to install)
+    """
+    for ep in entry_points(group=EMULATOR_GROUP):
+        if ep.name == name:
+            try:
+                return ep.load()  # type: ignore[no-any-return]
+            except ImportError as exc:
+                extra = KNOWN_ADAPTERS.get(name, ("", None))[1]
+                advice = f"; install it with: {install_hint(extra)}" if extra else ""
+                raise ConfigurationError(f"emulator {name!r} is not available ({exc.name or ep.value} is not "
+                                         f"installed){advice}", key="emulator", value=name) from exc
+    raise ConfigurationError(f"unknown emulator {name!r}; installed: {', '.join(emulator_names()) or 'none'}",
+                             key="emulator", value=name)

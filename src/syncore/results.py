@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -108,10 +109,14 @@ class Summary:
             **({"error_lines": list(self.error_lines[:MAX_ERROR_LINES])} if self.error_lines else {}),
         }
 
-    def render(self) -> str:
-        """A readable table, as the product's synchronization summary shows it."""
+    def render(self, labels: Mapping[Side, str] | None = None) -> str:
+        """A readable table, as the product's synchronization summary shows it.
+
+        :param labels: the column titles per side (see :func:`syncore.display.side_labels`; default PIM, CRM)
+        """
         title = f"{self.kind.value.capitalize()} sync"
-        rows = [("", "Outlook (PIM)", "Salesforce (CRM)")]
+        names = labels or {Side.PIM: "PIM", Side.CRM: "CRM"}
+        rows = [("", names[Side.PIM], names[Side.CRM])]
         for action in Action:
             rows.append((action.value + "d", str(self.count(Side.PIM, action)), str(self.count(Side.CRM, action))))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]

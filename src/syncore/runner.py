@@ -15,6 +15,7 @@ history, so a cron job calling ``run-due`` every few minutes behaves exactly lik
 from __future__ import annotations
 
 import logging
+import shlex
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from pathlib import Path
 import attrs
 
 from ._files import make_private_dirs
+from .abc import StateStore
 from .engine import SyncEngine
 from .errors import AdapterError, QuotaExhausted, SyncLocked, SyncoreError, TransientError
 from .models import Kind
@@ -84,6 +86,31 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def due_decision(state: StateStore, profile: str, schedule: Schedule, now: datetime, *, backoff: Backoff,
+                 history_days: int) -> Decision:
+    """What is due at ``now`` for ``profile``: the schedule, the store's last runs and the back-off after failed
+    attempts (read from the history), as :meth:`AutoSyncRunner.decision` and the server's dispatcher see it."""
+    entries = state.history(profile, now - timedelta(days=history_days))
+    last_runs: dict[Kind, datetime | None] = {}
+    not_before: dict[Kind, datetime] = {}
+    for kind in Kind:
+        mine = [entry for entry in entries if entry.kind is kind]  # newest first
+        last = state.last_run(profile, kind)
+        if mine and (last is None or mine[0].finished_at > last):
+            last = mine[0].finished_at  # a held or failed attempt counts as a run for the frequency
+        last_runs[kind] = last
+        failures = 0
+        for entry in mine:
+            if FAILED_KEY not in entry.summary:
+                break
+            failures += 1
+        if failures:
+            hint = mine[0].summary.get("retry_after")
+            not_before[kind] = mine[0].finished_at + backoff.delay(failures, hint)
+            last_runs[kind] = state.last_run(profile, kind)  # failures wait for the back-off, not a period
+    return decide(schedule, last_runs, now, not_before=not_before)
+
+
 class AutoSyncRunner:
     """Runs background syncs of one engine's profile according to a :class:`~syncore.schedule.Schedule`.
 
@@ -96,6 +123,9 @@ class AutoSyncRunner:
     :param clock: returns the current aware time (inject a fake clock in tests)
     :param wait: ``wait(seconds)`` pauses the thread; the default returns early when :meth:`stop` is called
     :param max_sleep: the longest single pause, so clock jumps (suspend, NTP) are noticed
+    :param on_outcome: called with each kind's :class:`KindOutcome` as soon as it is known (``syncore run``
+        prints a line per sync with it)
+    :param command: how messages spell the command line that applies a held plan (``"syncore --config X"``)
     """
 
     def __init__(
@@ -112,6 +142,8 @@ class AutoSyncRunner:
         wait: Callable[[float], object] | None = None,
         backoff: Backoff | None = None,
         max_sleep: timedelta = timedelta(minutes=1),
+        on_outcome: Callable[[KindOutcome], None] | None = None,
+        command: str = "syncore",
     ) -> None:
         self.engine = engine
         self.schedule = schedule
@@ -122,6 +154,8 @@ class AutoSyncRunner:
         self.review_dir = Path(review_dir) if review_dir is not None else None
         self.backoff = backoff or Backoff()
         self.max_sleep = max_sleep
+        self.on_outcome = on_outcome
+        self.command = command
         self._clock = clock or _utcnow
         self._stop = threading.Event()
         self._wait = wait or self._stop.wait
@@ -139,27 +173,8 @@ class AutoSyncRunner:
     # -- policy inputs from the state store ----------------------------------------------------------------
     def decision(self, now: datetime | None = None) -> Decision:
         """What is due now, from the schedule, the store's last runs and the history of failed attempts."""
-        now = now or self.now()
-        state = self.engine.state
-        entries = state.history(self.profile, now - timedelta(days=self.engine.settings.history_days))
-        last_runs: dict[Kind, datetime | None] = {}
-        not_before: dict[Kind, datetime] = {}
-        for kind in Kind:
-            mine = [entry for entry in entries if entry.kind is kind]  # newest first
-            last = state.last_run(self.profile, kind)
-            if mine and (last is None or mine[0].finished_at > last):
-                last = mine[0].finished_at  # a held or failed attempt counts as a run for the frequency
-            last_runs[kind] = last
-            failures = 0
-            for entry in mine:
-                if FAILED_KEY not in entry.summary:
-                    break
-                failures += 1
-            if failures:
-                hint = mine[0].summary.get("retry_after")
-                not_before[kind] = mine[0].finished_at + self.backoff.delay(failures, hint)
-                last_runs[kind] = state.last_run(self.profile, kind)  # failures wait for the back-off, not a period
-        return decide(self.schedule, last_runs, now, not_before=not_before)
+        return due_decision(self.engine.state, self.profile, self.schedule, now or self.now(), backoff=self.backoff,
+                            history_days=self.engine.settings.history_days)
 
     # -- one tick ------------------------------------------------------------------------------------------
     def run_due(self) -> TickReport:
@@ -169,7 +184,10 @@ class AutoSyncRunner:
         for kind in decision.due:
             if self._stop.is_set():
                 break
-            outcomes.append(self.run_kind(kind))
+            outcome = self.run_kind(kind)
+            outcomes.append(outcome)
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
         return TickReport(outcomes=tuple(outcomes), next_run=self.decision().next_run if outcomes else decision.next_run)
 
     def run_kind(self, kind: Kind) -> KindOutcome:
@@ -207,7 +225,13 @@ class AutoSyncRunner:
             make_private_dirs(self.review_dir)
             path = self.review_dir / f"{plan.profile}-{plan.kind.value}-{started:%Y%m%dT%H%M%SZ}.json"
             plan.save(path)
-        where = f"; review it with: syncore apply {path}" if path else ""
+        if plan.safety and path is not None:
+            where = f"; look at it with: {self.command} plan {plan.kind.value}; apply it with: {self.command} " \
+                    f"apply --force {shlex.quote(str(path))}"
+        elif open_conflicts:
+            where = f"; resolve them with: {self.command} sync --review {plan.kind.value}"
+        else:
+            where = ""
         message = f"background {plan.kind.value} sync held for review, nothing written: {'; '.join(reasons)}{where}"
         finished = self.now()
         self.engine.state.add_history(HistoryEntry(

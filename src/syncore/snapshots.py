@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from ._converters import make_converter
+from .converters import make_converter
 from .models import Body, Kind, Record
 
 _converter = make_converter()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -13,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from syncore import Kind, SqliteStateStore
-from syncore.cli import EXIT_CODES, ProgressBar
-from syncore.demo import DemoFileAdapter
+from syncore.cli import EXIT_CODES
 from syncore.locking import this_host
+from syncore.progress import Progress
 from syncore.results import EventType, SyncEvent
 from syncore.state_types import LockHolder
+from syncore.testing import DemoFileAdapter
 
 CONFIG = """
 [auto_sync]
@@ -113,6 +116,8 @@ def test_mass_delete_is_held_until_forced(workdir):
     assert held.returncode == 3
     assert len(side(workdir, "salesforce").records(Kind.EVENT)) == count
     (saved,) = (workdir / "review").glob("*.json")
+    # a plan holds the records' contents: owner-only, like the state file
+    assert (stat.S_IMODE(saved.stat().st_mode), stat.S_IMODE((workdir / "review").stat().st_mode)) == (0o600, 0o700)
     forced = syncore("apply", "--force", str(saved), cwd=workdir)
     assert forced.returncode == 0, forced.stderr
     assert len(side(workdir, "salesforce").records(Kind.EVENT)) < count
@@ -169,7 +174,10 @@ def test_run_syncs_in_the_background_and_stops_on_sigterm(workdir):
         else:
             pytest.fail("run did not sync the three kinds")
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        out, _ = process.communicate(timeout=10)
+        assert process.returncode == 0
+        for kind in ("event", "contact", "task"):  # one line per sync
+            assert re.search(rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d UTC  {kind}: ok, \d+ written", out, re.M), out
     finally:
         if process.poll() is None:
             process.kill()
@@ -186,10 +194,10 @@ def test_progress_bar_counts_record_events():
     import io
 
     stream = io.StringIO()
-    bar = ProgressBar(4, stream, label="event")
+    progress = Progress(stream, enabled=True)
+    progress.start_writes(4, "event")
     for kind in (EventType.STARTED, EventType.CREATED, EventType.UPDATED, EventType.CONFLICT, EventType.DELETED):
-        bar(SyncEvent(type=kind, kind=Kind.EVENT, profile="p", message=""))
-    assert bar.done == 3
+        progress.on_event(SyncEvent(type=kind, kind=Kind.EVENT, profile="p", message=""))
     assert stream.getvalue().rstrip().endswith("3/4")
 
 

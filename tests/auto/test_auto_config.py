@@ -156,8 +156,8 @@ BAD = [
     ('[other]\npreserve_formatted_bodies = 0', "other.preserve_formatted_bodies", 0, ["true", "false"]),
     ('[adapters.crm]\noptions = {}', "adapters.crm.type", None, ["missing"]),
     ('[adapters.crm]\ntype = 3', "adapters.crm.type", 3, ["string"]),
-    ('[adapters.crm]\ntype = "salesforce"\noptions = { domain = ["a"] }', "adapters.crm.options",
-     {"domain": ["a"]}, ["string, number or boolean"]),
+    ('[adapters.crm]\ntype = "salesforce"\noptions = "domain=login"', "adapters.crm.options",
+     "domain=login", ["table"]),
     ('[adapters.crm]\ntype = "salesforce"\noptions = { password = "hunter2" }', "adapters.crm.options.password",
      "<hidden>", ["credentials", "env:", "keyring:"]),
     ('[adapters.pim]\ntype = "exchange"\ncredentials = { password = "hunter2" }', "adapters.pim.credentials.password",
@@ -185,6 +185,32 @@ def test_every_bad_value_names_key_value_and_what_is_allowed(text, key, value, a
     assert "hunter2" not in message
 
 
+def test_adapter_options_may_be_lists_and_tables():
+    # docs/outlook.md: the adapter's own options class checks them when the adapter is built
+    config = loads_config('[adapters.pim]\ntype = "outlook"\n'
+                          'options = { kinds = ["event", "task"], folders = { event = "CRM" } }\n')
+    assert config.adapters.pim.options == {"kinds": ["event", "task"], "folders": {"event": "CRM"}}
+
+
+SETTINGS = '# Notepad\n[auto_sync]\nenabled = true\ntimezone = "Europe/Zürich"\n'
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "utf-8"])
+def test_settings_saved_by_notepad_are_read(tmp_path, encoding):
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff"}.get(encoding, "")  # "utf-16" writes its own BOM
+    path = tmp_path / "syncore.toml"
+    path.write_bytes((bom + SETTINGS.replace("Zürich", "Berlin")).encode(encoding))
+    assert load_config(path).auto_sync.enabled is True
+
+
+def test_a_file_in_another_encoding_names_the_fix(tmp_path):
+    path = tmp_path / "syncore.toml"
+    path.write_bytes(SETTINGS.encode("latin-1"))
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(path)
+    assert "UTF-8" in str(caught.value) and "syncore.toml" in str(caught.value)
+
+
 def test_a_missing_file_is_a_configuration_error(tmp_path):
     with pytest.raises(ConfigurationError) as caught:
         load_config(tmp_path / "nope.toml")
@@ -197,6 +223,22 @@ def test_credentials_come_from_the_environment():
     with pytest.raises(ConfigurationError) as caught:
         resolve_credentials({"password": "env:SF_PASSWORD"}, environ={})
     assert "SF_PASSWORD" in str(caught.value)
+
+
+def test_credentials_come_from_owner_only_files(tmp_path):
+    secret = tmp_path / "secrets" / "sf-password"
+    secret.parent.mkdir()
+    secret.write_text("s3cret\n", encoding="utf-8")
+    secret.chmod(0o600)
+    # relative to the settings file's folder; the trailing newline an editor adds is not part of the secret
+    assert resolve_credentials({"password": "file:secrets/sf-password"}, base_dir=tmp_path) == {"password": "s3cret"}
+    secret.chmod(0o640)
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_credentials({"password": "file:secrets/sf-password"}, base_dir=tmp_path)
+    assert "chmod 600" in str(caught.value) and "s3cret" not in str(caught.value)
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_credentials({"password": "file:secrets/missing"}, base_dir=tmp_path)
+    assert "secrets/missing" in str(caught.value)
 
 
 def test_keyring_references_need_the_keyring_package(monkeypatch):

@@ -10,7 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncore import Body, ConfigurationError, Contact, Event, Kind, ShowAs, Side, Task, TaskPriority, TaskStatus
+from syncore import (
+    Body,
+    ConfigurationError,
+    Contact,
+    Event,
+    Kind,
+    ShowAs,
+    Side,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
 from syncore.errors import InvalidRecordError
 from syncore.testing.strategies import any_record
 
@@ -302,6 +313,6 @@ def test_body_comparison_cache_is_invisible():
     body = Body(text="Hello \r\nworld  ")
     assert body == Body(text="Hello\nworld") and hash(body) == hash(Body(text="Hello\nworld"))
     assert "_normalized" not in repr(body) and "normalized" not in repr(body)
-    from syncore._converters import make_converter
+    from syncore.converters import make_converter
     assert make_converter().unstructure(body) == {"text": "Hello \r\nworld  "}
     assert attrs.evolve(body, text="Bye") != body

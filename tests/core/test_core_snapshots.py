@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 
 from syncore import Body, Contact, Kind
-from syncore._converters import make_converter
+from syncore.converters import make_converter
 from syncore.snapshots import decode_record, encode_record, fingerprint
 from syncore.testing.strategies import any_record
 

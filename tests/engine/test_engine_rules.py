@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from engine_world import NOW, World
 
 from syncore import (
     Body,
@@ -23,8 +24,6 @@ from syncore import (
 from syncore.errors import RecordRejected, SafetyLimitExceeded, TransientError
 from syncore.results import EventType
 from syncore.state_types import Action, PendingCategory
-
-from engine_world import NOW, World
 
 
 def meeting(subject: str = "Kickoff", hours: int = 24, **fields) -> Event:
@@ -457,7 +456,9 @@ def test_summary_counts_and_renders_a_table(world: World) -> None:
     summary = result.summary
     assert (summary.count(Side.CRM, Action.CREATE), summary.count(Side.PIM, Action.CREATE)) == (1, 1)
     table = summary.render()
-    assert "created" in table and "Outlook" in table and "Salesforce" in table
+    assert "created" in table and "PIM" in table and "CRM" in table  # generic column titles by default
+    labelled = summary.render({Side.PIM: "Exchange (PIM)", Side.CRM: "Salesforce (CRM)"})  # labels from adapters
+    assert "Exchange (PIM)" in labelled.splitlines()[2] and "Salesforce (CRM)" in labelled.splitlines()[2]
     kinds = [e.type for e in world.events]
     assert kinds[0] is EventType.STARTED and kinds[-1] is EventType.COMPLETED
     assert kinds.count(EventType.CREATED) == 2

@@ -140,3 +140,41 @@ def test_registered_under_its_adapter_name():
     from syncore.registry import get_adapter_class
 
     assert get_adapter_class("exchange") is ExchangeAdapter
+
+
+# (options, the dotted key named, words the message must hold); no emulator: checked before any request
+BAD_OPTIONS = [
+    ({"server": "mail.example.com"}, "options.email", ["missing"]),
+    ({"email": "me@example.com"}, "options.server", ["exactly one of server, service_endpoint or autodiscover"]),
+    ({"email": "me@example.com", "server": "a", "autodiscover": True}, "options.server", ["exactly one"]),
+    ({"email": "me@example.com", "server": "a", "username": "me"}, "options.username",
+     ["unknown option", "email", "folders"]),
+    ({"email": "me@example.com", "server": "a", "auth_type": "kerberos"}, "options.auth_type",
+     ['"basic", "ntlm" or "oauth2"']),
+    ({"email": "me@example.com", "server": "a", "version": 15.1}, "options.version", ["string"]),
+    ({"email": "me@example.com", "server": "a", "version": "fifteen"}, "options.version", ['"15.1.2507.6"']),
+    ({"email": "me@example.com", "server": "a", "default_timezone": "Mars/Olympus"}, "options.default_timezone",
+     ["IANA"]),
+    ({"email": "me@example.com", "server": "a", "folders": {"notes": "x"}}, "options.folders.notes",
+     ['"event", "contact" or "task"']),
+    ({"email": "me@example.com", "server": "a", "folders": "Calendar/Team"}, "options.folders", ["table"]),
+]
+
+
+@pytest.mark.parametrize("options,key,words", BAD_OPTIONS, ids=[c[1] + repr(c[0])[-24:] for c in BAD_OPTIONS])
+def test_bad_settings_options_are_named_before_connecting(options, key, words):
+    with pytest.raises(ConfigurationError) as caught:
+        ExchangeAdapter.from_config(options, {"password": PASSWORD})
+    assert caught.value.key == key
+    for word in words:
+        assert word in str(caught.value)
+    assert PASSWORD not in str(caught.value)
+
+
+def test_folders_from_settings_are_a_table_of_kinds():
+    options = ExchangeAdapter.parse_options({"email": "me@example.com", "autodiscover": True, "kinds": ["event"],
+                                             "folders": {"event": "Top of Information Store/Calendar/Team"}})
+    assert options.kinds == (Kind.EVENT,) and options.folders == {Kind.EVENT: "Top of Information Store/Calendar/Team"}
+    with pytest.raises(ConfigurationError) as caught:
+        ExchangeAdapter.from_config(options, {"passwrd": PASSWORD})
+    assert caught.value.key == "credentials.passwrd" and "password, token, username" in str(caught.value)

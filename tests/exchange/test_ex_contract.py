@@ -2,47 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from syncore.models import Kind, Record
 from syncore.testing import AdapterContract
-from syncore_exchange._mapping.contacts import display_name
-
-
-def _native_subject(record: Record) -> str:
-    # What the emulator matches per-item faults on: Subject, or DisplayName for contacts.
-    return display_name(record) if record.kind is Kind.CONTACT else record.subject  # type: ignore[attr-defined]
 
 
 class TestExchangeContract(AdapterContract):
+    known_failures = {
+        "test_awkward_records_are_stored_as_represented[event]":
+            "a subject longer than Exchange's 255 characters fails exchangelib's client-side check for the "
+            "whole CreateItem call instead of that one record",
+        "test_awkward_records_are_stored_as_represented[task]":
+            "Exchange stamps CompleteDate itself when a task is completed, but represent keeps the given "
+            "completion time, so the stamp reads back as an edit",
+    }
+
     @pytest.fixture
     def adapter(self, make_adapter):
         return make_adapter()
 
-    def reject_records(self, adapter, kind: Kind, predicate: Callable[[Record], bool]) -> None:
-        # The emulator refuses matching items itself (per-item ErrorItemSave in the CreateItem/UpdateItem reply);
-        # the test only tells it which subjects the predicate selects, as records reach the adapter.
-        emu = self._emu
-        doomed: set[str] = set()
-        original_create, original_update = adapter.create, adapter.update
+    @pytest.fixture
+    def reject_records(self, emu):
+        def reject(kind, marker):
+            # Exchange refuses the matching items of a CreateItem/UpdateItem with a per-item ErrorItemSave,
+            # the others in the request succeed; matched on the item's Subject (a contact's DisplayName).
+            def match(item_id, subject):
+                return marker in (subject or "")
 
-        def note(requests):
-            doomed.update(_native_subject(r.record) for r in requests if r.record.kind is kind and predicate(r.record))
+            for op in ("CreateItem", "UpdateItem"):  # reads of the stored item still succeed
+                emu.faults.item_error("ErrorItemSave", match=match, op=op, n=None,
+                                      text="The item could not be saved (rejected by the contract)")
 
-        def create(k, requests):
-            note(requests)
-            return original_create(k, requests)
+        return reject
 
-        def update(k, requests):
-            note(requests)
-            return original_update(k, requests)
-
-        adapter.create, adapter.update = create, update
-        emu.faults.item_error("ErrorItemSave", match=lambda item_id, subject: subject in doomed,
-                              text="The item could not be saved (injected)")
-
-    @pytest.fixture(autouse=True)
-    def _keep_emu(self, emu):
-        self._emu = emu
+    @pytest.fixture
+    def expire_cursors(self, emu):
+        # Exchange answers a sync state it no longer accepts with ErrorInvalidSyncStateData.
+        return lambda kind: emu.invalidate_sync_states()

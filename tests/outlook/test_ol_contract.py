@@ -8,25 +8,37 @@ from syncore.models import Kind
 from syncore.testing import AdapterContract
 from syncore_outlook import OutlookComAdapter
 from syncore_outlook import constants as C
-from syncore_outlook.fake import FakeComError, FakeOutlook
+from syncore_outlook.fake import FakeClock, FakeComError, FakeOutlook
+
+#: the property holding each kind's name (the contract's rejection marker goes there)
+_NAME_PROPERTY = {Kind.EVENT: "Subject", Kind.TASK: "Subject", Kind.CONTACT: "LastName"}
+_MESSAGE_CLASS = {Kind.EVENT: C.MESSAGE_CLASS_APPOINTMENT, Kind.CONTACT: C.MESSAGE_CLASS_CONTACT,
+                  Kind.TASK: C.MESSAGE_CLASS_TASK}
 
 
 class TestOutlookComAdapterContract(AdapterContract):
     @pytest.fixture
-    def adapter(self):
-        fake = FakeOutlook(local_zone="Europe/Berlin")
-        adapter = OutlookComAdapter(fake.application)
-        adapter.fake = fake  # type: ignore[attr-defined]  # for reject_records
-        return adapter
+    def fake(self):
+        return FakeOutlook(local_zone="Europe/Berlin", clock=FakeClock(self.now))
 
-    def reject_records(self, adapter, kind, predicate):
-        # Outlook refuses the Save of matching items (E_FAIL, as for an invalid item), every time.
-        mapping_read = adapter._mapping(kind).read
-        error = FakeComError(C.DISP_E_EXCEPTION, "Exception occurred.",
-                             (4096, "Microsoft Outlook", "The item cannot be saved.", None, 0, C.E_FAIL))
-        message_class = {Kind.EVENT: C.MESSAGE_CLASS_APPOINTMENT, Kind.CONTACT: C.MESSAGE_CLASS_CONTACT,
-                         Kind.TASK: C.MESSAGE_CLASS_TASK}[kind]
-        adapter.fake.inject_error(
-            "Save", error, times=-1,
-            match=lambda item: item.MessageClass == message_class and predicate(mapping_read(item, adapter.clock)),
-        )
+    @pytest.fixture
+    def clock(self, fake):
+        return fake.clock
+
+    @pytest.fixture
+    def adapter(self, fake):
+        return OutlookComAdapter(fake.application)
+
+    @pytest.fixture
+    def reject_records(self, fake):
+        def reject(kind, marker):
+            # Outlook refuses the Save of matching items (E_FAIL, as for an invalid item), every time.
+            error = FakeComError(C.DISP_E_EXCEPTION, "Exception occurred.",
+                                 (4096, "Microsoft Outlook", "The item cannot be saved.", None, 0, C.E_FAIL))
+            def match(item):
+                return (item.MessageClass == _MESSAGE_CLASS[kind]
+                        and marker in (getattr(item, _NAME_PROPERTY[kind]) or ""))
+
+            fake.inject_error("Save", error, times=-1, match=match)
+
+        return reject

@@ -11,6 +11,7 @@ from syncore.remote import CreateRequest
 from syncore.testing.samples import sample_record
 from syncore_outlook import OutlookComAdapter
 from syncore_outlook import constants as C
+from syncore_outlook.adapter import OutlookOptions
 
 
 def test_default_folders(fake, outlook):
@@ -52,12 +53,16 @@ def test_unknown_folder_is_a_configuration_error(fake):
 
 
 def test_settings_options_are_validated_before_connecting():
-    options = OutlookComAdapter.options_from_config(
-        {"kinds": ["event", "task"], "folders": {"event": "CRM/Sync"}, "link_property": "SalesforceId"}, {})
-    assert options == {"kinds": [Kind.EVENT, Kind.TASK], "folders": {Kind.EVENT: "CRM/Sync"},
-                       "link_property": "SalesforceId"}
-    for bad in ({"kinds": ["meeting"]}, {"folder": "x"}, {"link_property": "a_b"}):
-        with pytest.raises(ConfigurationError):
-            OutlookComAdapter.options_from_config(bad, {})
-    with pytest.raises(ConfigurationError, match="signed-in profile"):
-        OutlookComAdapter.options_from_config({}, {"password": "x"})
+    options = OutlookComAdapter.parse_options(
+        {"kinds": ["event", "task"], "folders": {"event": "CRM/Sync"}, "link_property": "SalesforceId"})
+    assert options == OutlookOptions(kinds=(Kind.EVENT, Kind.TASK), folders={Kind.EVENT: "CRM/Sync"},
+                                     link_property="SalesforceId")
+    for bad, key in (({"kinds": ["meeting"]}, "options.kinds"), ({"kinds": "event"}, "options.kinds"),
+                     ({"folders": {"note": "x"}}, "options.folders.note"), ({"folder": "x"}, "options.folder"),
+                     ({"link_property": "a_b"}, "options.link_property")):
+        with pytest.raises(ConfigurationError) as caught:
+            OutlookComAdapter.parse_options(bad)
+        assert caught.value.key == key
+    # no credentials at all: Outlook uses the signed-in profile; refused before Outlook is started
+    with pytest.raises(ConfigurationError, match="allowed: none"):
+        OutlookComAdapter.from_config({}, {"password": "x"})

@@ -145,10 +145,14 @@ def test_an_unreachable_login_host_is_a_transient_error_naming_it():
 def test_from_config_logs_in_at_the_first_call_so_the_sync_reports_it(emu):
     """Built from settings, the adapter signs in lazily: no network call before the sync, whose error then
     carries the login failure (CLI exit 5, a history entry and back-off in auto sync)."""
+    built = SalesforceAdapter.from_config({"username": "syncore@example.com"},
+                                          {"password": PASSWORD, "security_token": TOKEN})
+    assert built.transport.sf is None, "no client (so no sign-in) before the first call"
+    # the same lazy sign-in, wired to the emulator (a settings file cannot name an in-process session)
     emu.faults.drop_connections(1)
-    adapter = SalesforceAdapter.from_config({"username": "syncore@example.com", "session": emu.session()},
-                                            {"password": PASSWORD, "security_token": TOKEN})
-    assert emu.requests == [], "no network call while building from settings"
+    adapter = SalesforceAdapter.login(username="syncore@example.com", password=PASSWORD, security_token=TOKEN,
+                                      session=emu.session(), lazy=True)
+    assert emu.requests == [], "no network call while building"
     with pytest.raises(TransientError):
         adapter.full_scan(Kind.EVENT)
     assert adapter.full_scan(Kind.EVENT).complete
@@ -170,10 +174,10 @@ def test_jwt_bearer_flow_with_a_private_key_file_signs_in_and_again_after_expiry
 
 
 def test_jwt_bearer_flow_with_the_key_text_from_credentials(emu):
-    adapter = SalesforceAdapter.from_config(
-        {"username": emu.auth.user().username, "consumer_key": emu.consumer_key, "session": emu.session(),
-         "clock": emu.clock.now},
-        {"jwt_private_key": emu.auth.grants.jwt_key_pair().decode()},
+    SalesforceAdapter.check_credential_names({"jwt_private_key"})  # a settings file may reference the key text
+    adapter = SalesforceAdapter.login(
+        username=emu.auth.user().username, consumer_key=emu.consumer_key, session=emu.session(),
+        clock=emu.clock.now, jwt_private_key=emu.auth.grants.jwt_key_pair().decode(), lazy=True,
     )
     assert adapter.full_scan(Kind.TASK).complete
     assert emu.count("oauth") == 1
@@ -196,7 +200,7 @@ def test_an_unusable_key_file_is_a_configuration_error_before_any_call(emu, tmp_
         key_file.write_bytes(content)
     with pytest.raises(ConfigurationError) as info:
         SalesforceAdapter.from_config({"username": "me@example.com", "consumer_key": emu.consumer_key,
-                                       "jwt_key_file": str(key_file), "session": emu.session()}, {})
+                                       "jwt_key_file": str(key_file)}, {})
     assert info.value.key == "jwt_key_file" and expected in str(info.value)
     assert emu.requests == []
 

@@ -7,17 +7,51 @@ import pytest
 from syncore.errors import ConfigurationError
 from syncore.models import Kind
 from syncore_salesforce import SalesforceAdapter
+from syncore_salesforce.emulator import SalesforceEmulator
 
 
-def test_from_config_splits_options_and_credentials(emu):
-    options = {"username": "syncore@example.com", "domain": "test", "kinds": ["event", "task"],
-               "overlap_minutes": 2, "max_api_share": 0.5, "scope": "all"}
-    credentials = {"password": "emulator-password", "security_token": "EMULATORTOKEN"}
-    adapter = SalesforceAdapter.from_config({**options, "session": emu.session()}, credentials)
-    assert adapter.capabilities.kinds == frozenset({Kind.EVENT, Kind.TASK})
-    assert adapter.transport.budget.max_share == 0.5
-    assert adapter.full_scan(Kind.EVENT).complete
-    assert emu.count("login") == 1
+def test_from_config_splits_options_and_credentials(tmp_path):
+    # The settings-file path: instance URL + the emulator's CA as options, the session id as a credential,
+    # reached over real TLS without any in-process wiring (as another process would).
+    with SalesforceEmulator(tls=True) as emu:
+        options = {"instance_url": emu.instance_url, "ca_file": emu.ca_cert_path, "kinds": ["event", "task"],
+                   "overlap_minutes": 2, "max_api_share": 0.5, "scope": "all"}
+        adapter = SalesforceAdapter.from_config(options, {"session_id": emu.issue_token()})
+        assert adapter.capabilities.kinds == frozenset({Kind.EVENT, Kind.TASK})
+        assert adapter.transport.budget.max_share == 0.5
+        assert adapter.full_scan(Kind.EVENT).complete
+        assert emu.count("login") == 0 and emu.errors == []
+
+
+# (options, the dotted key named, words the message must hold)
+BAD_OPTIONS = [
+    ({"overlap_minutes": "five"}, "options.overlap_minutes", ["'five'", "number"]),
+    ({"overlap_minutes": -1}, "options.overlap_minutes", [">= 0"]),
+    ({"domian": "test"}, "options.domian", ["unknown option", "domain", "instance_url", "overlap_minutes"]),
+    ({"kinds": "event"}, "options.kinds", ["list", '["event", "contact"]']),
+    ({"kinds": ["event", "meeting"]}, "options.kinds", ["'meeting'", '"event", "contact" or "task"']),
+    ({"scope": "mine"}, "options.scope", ['"owner" or "all"']),
+    ({"max_api_share": 1.5}, "options.max_api_share", ["at most 1"]),
+    ({"link_field": "Link-Field"}, "options.link_field", ["field name"]),
+    ({"instance_url": "acme.my.salesforce.com"}, "options.instance_url", ["https://"]),
+    ({"username": True}, "options.username", ["string"]),
+]
+
+
+@pytest.mark.parametrize("options,key,words", BAD_OPTIONS, ids=[case[1] + repr(case[0])[:20] for case in BAD_OPTIONS])
+def test_bad_options_are_refused_before_any_network_call(options, key, words):
+    # No emulator and no network: the options are checked first.
+    with pytest.raises(ConfigurationError) as caught:
+        SalesforceAdapter.from_config(options, {"password": "p", "security_token": "t"})
+    assert caught.value.key == key
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_unknown_credential_names_are_refused():
+    with pytest.raises(ConfigurationError) as caught:
+        SalesforceAdapter.from_config({"username": "me@example.com"}, {"passwrd": "p"})
+    assert caught.value.key == "credentials.passwrd" and "security_token" in str(caught.value)
 
 
 def test_bad_settings_are_configuration_errors(emu):

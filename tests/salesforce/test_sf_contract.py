@@ -2,70 +2,64 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sfadapter_support import LINK_FIELD, make_adapter
 
 from syncore.models import Kind
 from syncore.testing import AdapterContract
-from syncore.testing.samples import sample_record
-from syncore_salesforce._mapping import contacts, events, tasks
-from syncore_salesforce.converter import format_datetime
 from syncore_salesforce.emulator import SalesforceEmulator
 
-_FROM_SF = {"Event": events.from_sf, "Task": tasks.from_sf, "Contact": contacts.from_sf}
 _SOBJECT = {Kind.EVENT: "Event", Kind.TASK: "Task", Kind.CONTACT: "Contact"}
-
-
-def _wire(row):
-    """The emulator's stored row (Python values) in REST wire form, as the adapter reads it."""
-    out = {}
-    for key, value in row.items():
-        if hasattr(value, "hour"):
-            out[key] = format_datetime(value)
-        elif hasattr(value, "isoformat"):
-            out[key] = value.isoformat()
-        else:
-            out[key] = value
-    out.setdefault("Id", "00U000000000000AAA")
-    return out
+_NAME_FIELD = {Kind.EVENT: "Subject", Kind.TASK: "Subject", Kind.CONTACT: "LastName"}
 
 
 class _SalesforceContract(AdapterContract):
+    # The collections API writes unconditionally: a stale version cannot be refused by Salesforce itself.
+    conditional_updates = False
+    # Ids carry the object's key prefix (Event 00U, Task 00T, Contact 003).
+    ids_name_their_kind = True
     link_field: str | None = None
+    known_failures = {
+        "test_awkward_records_are_stored_as_represented[task]":
+            "Salesforce stamps CompletedDateTime itself when a task closes (read-only), but represent keeps "
+            "the given completion time: the stamp reads back as a CRM edit and the engine overwrites the "
+            "PIM's completion time with it",
+    }
 
     @pytest.fixture
     def emu(self):
-        # The clock follows system time here: the contract expects a new version after every write.
-        with SalesforceEmulator() as server:
+        with SalesforceEmulator(start_time=self.now) as server:
             if self.link_field:
-                for sobject in ("Event", "Task", "Contact"):
+                for sobject in _SOBJECT.values():
                     server.add_external_id(sobject, self.link_field)
             yield server
             assert server.errors == [], server.errors[0]
 
     @pytest.fixture
+    def clock(self, emu):
+        return emu.clock
+
+    @pytest.fixture
     def adapter(self, emu):
-        adapter = make_adapter(emu, link_field=self.link_field)
-        adapter.emu = emu  # for reject_records
-        return adapter
+        return make_adapter(emu, link_field=self.link_field)
 
-    def reject_records(self, adapter, kind, predicate):
-        """An org validation rule refusing rows that map back to a record matching ``predicate``.
+    @pytest.fixture
+    def reject_records(self, emu):
+        def reject(kind, marker):
+            # An org validation rule on the record's name field, as an admin would write one.
+            field = _NAME_FIELD[kind]
+            emu.faults.add_validation_rule(lambda sobject, row: marker in str(row.get(field) or ""),
+                                           f"{field} must not contain {marker}", [field], _SOBJECT[kind])
 
-        Salesforce keeps less than a syncore record (no company on contacts…), so a stored row is matched
-        against the contract's sample records as Salesforce represents them.
-        """
-        candidates = [sample_record(kind, n, now=self.now) for n in range(40)]
-        sobject = _SOBJECT[kind]
+        return reject
 
-        def rule(name, row):
-            item = _FROM_SF[name](_wire(row))
-            record = getattr(item, "record", None)
-            return record is not None and any(
-                predicate(c) for c in candidates if adapter.represent(c) == record)
-
-        adapter.emu.faults.add_validation_rule(rule, "Rejected by the contract's validation rule", ["Subject"],
-                                               sobject)
+    @pytest.fixture
+    def expire_cursors(self, emu):
+        # Salesforce keeps deleted rows for 15 days: a cursor older than that could miss deletions
+        # (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getdeleted.htm).
+        return lambda kind: emu.clock.advance(timedelta(days=16))
 
 
 class TestSalesforceContract(_SalesforceContract):

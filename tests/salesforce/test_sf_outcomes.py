@@ -153,25 +153,6 @@ def test_request_was_sent_tells_a_refused_connection_from_a_lost_reply(emu):
     assert not request_was_sent(refused.value)
 
 
-def test_a_lost_reply_on_a_later_batch_keeps_the_ids_of_the_batch_written_before(emu):
-    adapter = make_adapter(emu)
-    _warm(adapter)
-
-    def lose_this_reply(_sobject, record) -> bool:
-        # runs while the emulator processes the second call (it alone carries "Event 200")
-        if record.get("Subject") == "Event 200":
-            emu.faults.lose_replies(1, op="composite_create")
-        return False
-
-    emu.faults.add_validation_rule(lose_this_reply)
-    emu.reset_log()
-    outcomes = adapter.create(Kind.EVENT, [CreateRequest(ref=str(i), record=e) for i, e in enumerate(_events(201))])
-    assert emu.count("composite_create") == 2  # at most 200 records per sObject Collections call
-    assert all(o.ok for o in outcomes[:200]), "the first call's answer is kept"
-    assert isinstance(outcomes[200].error, OutcomeUnknown)
-    assert len(emu.all("Event")) == 201
-
-
 def test_a_sync_whose_create_reply_was_lost_recovers_without_duplicates(emu):
     """End to end: the lost call is not repeated, and the next sync pairs what it made (here the matcher finds
     them by subject and time; the engine's open intents are the general mechanism)."""

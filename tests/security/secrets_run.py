@@ -83,8 +83,9 @@ def salesforce(out: Path, found: dict[str, list[str]]) -> None:
                                         session=session())
         _sync("sf-oauth", oauth, out, expire=emu.expire_sessions)
         private_key = emu.auth.grants.jwt_key_pair().decode()
-        jwt = SalesforceAdapter.from_config({"username": user.username, "consumer_key": emu.consumer_key,
-                                             "session": session()}, {"jwt_private_key": private_key})
+        # as from a settings file (the key text from credentials), wired to the in-process emulator
+        jwt = SalesforceAdapter.login(username=user.username, consumer_key=emu.consumer_key, session=session(),
+                                      jwt_private_key=private_key, lazy=True)
         _sync("sf-jwt", jwt, out, expire=emu.expire_sessions)
         refresh_token = emu.auth.grants.issue_refresh_token(user.username)
         refreshed = SalesforceAdapter.login(refresh_token=refresh_token, consumer_key=emu.consumer_key,

@@ -13,8 +13,8 @@ import pytest
 
 from syncore import Kind
 from syncore._files import make_private_dirs
-from syncore.demo import DemoFileAdapter
 from syncore.plan import Plan
+from syncore.testing import DemoFileAdapter
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 

@@ -244,16 +244,20 @@ def _update_outcome(kind: Kind, request: UpdateRequest, result: Any) -> WriteOut
 
 # -- delete -------------------------------------------------------------------------------------------------
 def delete(account: Any, kind: Kind, requests: Sequence[DeleteRequest], throttle: Throttle) -> list[WriteOutcome]:
-    """Hard-delete items; one already gone is reported as NotFound (the engine counts it as done)."""
+    """Hard-delete items; one already gone (ErrorItemNotFound) is a success."""
     ids = [ItemId(id=r.id, changekey=r.base_version) for r in requests]
     # Deleting twice is harmless (the second attempt finds nothing), so lost replies are retried.
     results = _bulk(throttle, "DeleteItem", lambda: bulk_delete(account, ids), idempotent=True)
     outcomes = []
     for request, result in zip(requests, results, strict=True):
+        error = None
         if isinstance(result, BaseException):
-            outcomes.append(WriteOutcome(ref=request.ref, error=item_error(result, f"delete {kind.value} {request.id}")))
-        else:
+            error = item_error(result, f"delete {kind.value} {request.id}")
+        if error is None or isinstance(error, NotFound):
+            # already gone is what a delete asks for (syncore.abc.Adapter.delete)
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
+        else:
+            outcomes.append(WriteOutcome(ref=request.ref, error=error))
     return outcomes
 
 

@@ -13,8 +13,7 @@ from typing import Any, ClassVar
 
 from exchangelib import Account, EWSTimeZone
 
-from syncore.abc import Adapter
-from syncore.errors import ConfigurationError
+from syncore.abc import Adapter, ConnectionCheck
 from syncore.models import Kind, Record, Task, TaskStatus
 from syncore.remote import (
     Capabilities,
@@ -32,6 +31,7 @@ from ._link import is_item_id
 from ._policy import keep_back_off_hints
 from ._read import FETCH_BATCH
 from ._throttle import MAX_ATTEMPTS, MAX_TOTAL_WAIT, Throttle
+from .options import CREDENTIAL_NAMES, ExchangeOptions
 
 #: items per CreateItem / UpdateItem / DeleteItem request: exchangelib's CHUNK_SIZE. EWS sets no item
 #: maximum, only a one-minute execution limit per batch (and up to 500 ms CPU throttling delay per item).
@@ -56,6 +56,10 @@ class ExchangeAdapter(Adapter):
     """
 
     adapter_name: ClassVar[str] = "exchange"
+    display_name = "Exchange"
+    options_type: ClassVar[type] = ExchangeOptions
+    credential_names: ClassVar[frozenset[str]] = CREDENTIAL_NAMES
+    starter_credentials: ClassVar[tuple[str, ...]] = ("password",)
 
     def __init__(
         self,
@@ -135,31 +139,27 @@ class ExchangeAdapter(Adapter):
         return cls(emulator.account(), **options)
 
     @classmethod
-    def from_config(cls, options: Mapping[str, Any], credentials: Mapping[str, str]) -> ExchangeAdapter:
-        """Build from a settings file: ``options`` are :meth:`connect`'s keywords (``email``, ``server`` or
-        ``service_endpoint`` or ``autodiscover``, ``auth_type``, ``version``, ``default_timezone``, ``kinds``,
-        ``folders`` as ``{kind: path}``); ``credentials`` hold ``username``/``password`` or ``token``.
+    def from_config(cls, options: Any, credentials: Mapping[str, str]) -> ExchangeAdapter:
+        """Build from a settings file and open the mailbox: ``options`` (:class:`~.options.ExchangeOptions`,
+        checked before any network call) and resolved ``credentials`` (``username``/``password`` or ``token``).
 
-        :raises ConfigurationError: for an unknown option or kind
+        :raises ConfigurationError: naming a bad option or credential
+        :raises AuthenticationError: when the mailbox cannot be opened
         """
-        opts = dict(options)
-        email = opts.pop("email", None)
-        if not email:
-            raise ConfigurationError("exchange: options.email (the mailbox address) is required", key="email")
-        try:
-            if "kinds" in opts:
-                opts["kinds"] = [Kind(k) for k in opts["kinds"]]
-            if "folders" in opts:
-                opts["folders"] = {Kind(k): v for k, v in dict(opts["folders"]).items()}
-        except ValueError as exc:
-            raise ConfigurationError(f"exchange: {exc}; kinds are event, contact, task", key="kinds") from exc
-        if "version" in opts:
-            opts["version"] = tuple(int(part) for part in str(opts["version"]).replace(",", ".").split("."))
-        unknown = set(credentials) - {"username", "password", "token"}
-        if unknown:
-            raise ConfigurationError(f"exchange: unknown credentials {sorted(unknown)}; expected username, "
-                                     "password or token", key="credentials")
-        return cls.connect(email, **opts, **credentials)
+        opts: ExchangeOptions = cls.parse_options(options)
+        cls.check_credential_names(credentials)
+        return cls.connect(
+            opts.email, server=opts.server, service_endpoint=opts.service_endpoint, autodiscover=opts.autodiscover,
+            auth_type=opts.auth_type.value if opts.auth_type else None, version=opts.version_tuple,
+            default_timezone=opts.default_timezone, access_type=opts.access_type.value, kinds=opts.kinds,
+            folders=dict(opts.folders) or None, **credentials,
+        )
+
+    def check_connection(self) -> ConnectionCheck:
+        """Open one synced folder (one GetFolder)."""
+        self.folder(Kind.EVENT if Kind.EVENT in self._kinds or not self._kinds else min(self._kinds))
+        return ConnectionCheck(details=f"mailbox {self.account.primary_smtp_address} opened at "
+                                       f"{self.account.protocol.service_endpoint}")
 
     # -- plumbing ------------------------------------------------------------------------------------------
     @property
@@ -261,7 +261,7 @@ class ExchangeAdapter(Adapter):
         return self._guard(lambda: _writes.update(self._account(kind), self.folder(kind), kind, requests, self.throttle))
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
-        """DeleteItem (HardDelete); an item already gone is a NotFound outcome, which the engine accepts."""
+        """DeleteItem (HardDelete); an item already gone is a success."""
         if not requests:
             return []
         return self._guard(lambda: _writes.delete(self._account(kind), kind, requests, self.throttle))

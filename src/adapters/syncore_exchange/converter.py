@@ -1,6 +1,6 @@
 """The Exchange adapter's wire conventions as a cattrs converter (the ``make_converter()`` per adapter).
 
-On top of syncore's own conventions (:func:`syncore._converters.make_converter`):
+On top of syncore's own conventions (:func:`syncore.converters.make_converter`):
 
 * ``EWSDateTime`` values are ISO 8601 in UTC with ``Z`` (EWS answers in UTC; requests carry local offsets)
 * ``EWSDate`` values (all-day events, birthdays, due dates) are ``YYYY-MM-DD``. An all-day event's end is
@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 import cattrs
 from exchangelib import Body, EWSDate, EWSDateTime, HTMLBody
 
-from syncore._converters import make_converter as _core_converter
+from syncore.converters import make_converter as _core_converter
 
 from ._sync import decode_cursor, encode_cursor
 

@@ -18,7 +18,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+import attrs
+
 from syncore.abc import Adapter
+from syncore.converters import Invalid
 from syncore.errors import (
     AdapterError,
     ConfigurationError,
@@ -41,6 +44,7 @@ from syncore.remote import (
 from syncore.timezones import UTC
 
 from . import constants as C
+from ._ids import is_item_id
 from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
 from ._mapping import MAPPINGS, KindMapping
 from ._scan import ScanRow, diff, scan, snapshot_of, unique_keys
@@ -64,6 +68,26 @@ def _modified_at(version: int) -> datetime:
     return datetime.fromtimestamp(version / 1000, UTC)
 
 
+def _link_name(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    try:
+        check_name(value)
+    except ValueError as exc:
+        raise Invalid(str(exc), subkey=attribute.name) from None
+
+
+@attrs.frozen(kw_only=True)
+class OutlookOptions:
+    """Every option of ``[adapters.pim] type = "outlook"`` (see docs/outlook.md).
+
+    :ivar folders: per kind, another folder: a path of sub-folders below the default folder, or an EntryID
+    :ivar link_property: the user property storing the counterpart's id
+    """
+
+    kinds: tuple[Kind, ...] = tuple(Kind)
+    folders: dict[Kind, str] = attrs.Factory(dict)
+    link_property: str = attrs.field(default=DEFAULT_LINK_PROPERTY, validator=_link_name)
+
+
 class OutlookComAdapter(Adapter):
     """Outlook desktop calendar, contacts and tasks through the Outlook object model.
 
@@ -76,6 +100,8 @@ class OutlookComAdapter(Adapter):
     """
 
     adapter_name: ClassVar[str] = "outlook"
+    display_name = "Outlook"
+    options_type: ClassVar[type] = OutlookOptions
 
     def __init__(
         self,
@@ -116,41 +142,17 @@ class OutlookComAdapter(Adapter):
         return cls(application, runner=thread, **options)
 
     @classmethod
-    def from_config(cls, options: Mapping[str, Any], credentials: Mapping[str, Any]) -> OutlookComAdapter:
+    def from_config(cls, options: Any, credentials: Mapping[str, Any]) -> OutlookComAdapter:
         """Build from settings (``[adapters.pim] type = "outlook"``) and connect; Outlook needs no credentials.
 
-        Options: ``kinds`` (list of "event", "contact", "task"), ``folders`` (kind name -> EntryID or sub-folder
-        path), ``link_property``.
+        Options (:class:`OutlookOptions`): ``kinds`` (a list of "event", "contact", "task"), ``folders`` (a table
+        of kind → EntryID or sub-folder path), ``link_property``.
 
-        :raises ConfigurationError: for unknown options, kinds or credentials
+        :raises ConfigurationError: for unknown options, kinds or credentials (checked before Outlook starts)
         """
-        return cls.connect(**cls.options_from_config(options, credentials))
-
-    @staticmethod
-    def options_from_config(options: Mapping[str, Any], credentials: Mapping[str, Any]) -> dict[str, Any]:
-        """The keyword arguments :meth:`from_config` passes on (validated, kinds as :class:`Kind`)."""
-        if credentials:
-            raise ConfigurationError("adapters.pim.credentials: Outlook uses the signed-in profile; remove "
-                                     f"{sorted(credentials)}", key="credentials")
-        unknown = set(options) - {"kinds", "folders", "link_property"}
-        if unknown:
-            raise ConfigurationError(f"unknown Outlook options {sorted(unknown)}; expected kinds, folders, "
-                                     "link_property", key="options", value=sorted(unknown))
-        result: dict[str, Any] = {}
-        try:
-            if "kinds" in options:
-                result["kinds"] = [Kind(name) for name in options["kinds"]]
-            if "folders" in options:
-                result["folders"] = {Kind(name): str(path) for name, path in dict(options["folders"]).items()}
-        except ValueError as exc:
-            raise ConfigurationError(f"Outlook options: {exc}; kinds are event, contact, task",
-                                     key="options") from exc
-        if "link_property" in options:
-            try:
-                result["link_property"] = check_name(str(options["link_property"]))
-            except ValueError as exc:
-                raise ConfigurationError(str(exc), key="link_property") from exc
-        return result
+        opts: OutlookOptions = cls.parse_options(options)
+        cls.check_credential_names(credentials)
+        return cls.connect(kinds=opts.kinds, folders=dict(opts.folders), link_property=opts.link_property)
 
     # -- plumbing ----------------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
@@ -326,6 +328,10 @@ class OutlookComAdapter(Adapter):
     def represent(self, record: Record) -> Record:
         """``record`` as Outlook keeps it (attendees are not written; task completion is a date)."""
         return self._mapping(record.kind).represent(record, self.clock)
+
+    def is_native_id(self, kind: Kind, value: str) -> bool:
+        """An EntryID or (appointments) a GlobalAppointmentID: 21 to 1024 bytes as hex text."""
+        return is_item_id(value)
 
     # -- writing -----------------------------------------------------------------------------------------------
     def _outcome(self, ref: str, exc: Exception, what: str) -> WriteOutcome:

@@ -29,7 +29,7 @@ GUARD_HELP = (
     "(needs administrator rights) or have your administrator allow programmatic access by Group Policy "
     "(Outlook Security Mode 'Use Outlook Security Group Policy', then PromptOOMAddressBookAccess and "
     "PromptOOMAddressInformationAccess = 2, automatically approve). If a security prompt appeared, answer "
-    "'Allow'. See docs/outlook.md."
+    "'Allow'. See `syncore docs outlook`."
 )
 
 

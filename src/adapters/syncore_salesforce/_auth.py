@@ -130,7 +130,7 @@ def session_factory(
         raise ConfigurationError(
             "Salesforce sign-in needs one of: username + password + security_token; username + consumer_key + "
             "jwt_key_file (JWT bearer); refresh_token + consumer_key; username + password + consumer_key + "
-            "consumer_secret (OAuth); session_id + instance_url (see docs/salesforce.md)",
+            "consumer_secret (OAuth); session_id + instance_url (see `syncore docs salesforce`)",
             key="username",
         )
     if security_token is None:

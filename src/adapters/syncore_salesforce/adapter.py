@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import abc as cabc
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import requests
 from simple_salesforce import Salesforce
 
-from syncore.abc import Adapter
+from syncore.abc import Adapter, ConnectionCheck
 from syncore.errors import AdapterError, ConfigurationError, RecordRejected, UnsupportedRecord
 from syncore.models import Kind, Record
 from syncore.remote import (
@@ -35,6 +37,7 @@ from ._query import DEFAULT_OVERLAP, ChangeFeed
 from ._scope import Scope
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
 from .converter import is_record_id, to18
+from .options import CREDENTIAL_NAMES, SalesforceOptions, http_session
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,10 @@ class SalesforceAdapter(Adapter):
     """
 
     adapter_name: ClassVar[str] = "salesforce"
+    display_name = "Salesforce"
+    options_type: ClassVar[type] = SalesforceOptions
+    credential_names: ClassVar[frozenset[str]] = CREDENTIAL_NAMES
+    starter_credentials: ClassVar[tuple[str, ...]] = ("password", "security_token")
     #: sObject Collections: at most 200 records per write call (reference §3.2)
     MAX_WRITE_BATCH: ClassVar[int] = MAX_WRITE_BATCH
     #: sObject Collections retrieve: at most 2,000 ids per call (reference §3.1)
@@ -172,23 +179,23 @@ class SalesforceAdapter(Adapter):
         return cls(factory(), relogin=factory, **options)
 
     @classmethod
-    def from_config(cls, options: dict[str, Any], credentials: dict[str, str]) -> SalesforceAdapter:
-        """Build from a settings file: ``options`` (non-secret) and resolved ``credentials`` (secrets).
+    def from_config(cls, options: Any, credentials: cabc.Mapping[str, str]) -> SalesforceAdapter:
+        """Build from a settings file: ``options`` (:class:`~.options.SalesforceOptions`, checked before any
+        network call) and resolved ``credentials`` (``password``, ``security_token``, ``consumer_secret``,
+        ``jwt_private_key``, ``refresh_token`` or ``session_id``).
 
-        Besides the sign-in arguments of :meth:`login`, options may hold ``kinds`` (names), ``scope``,
-        ``owner_id``, ``extra_filter``, ``link_field``, ``overlap_minutes`` and ``max_api_share``. Nothing is
-        sent before the first call (see ``lazy`` in :meth:`login`).
+        :raises ConfigurationError: naming a bad option or credential (nothing is sent before the first call: a
+            sign-in failure is that call's error, see ``lazy`` in :meth:`login`)
         """
-        merged = {**options, **credentials}
-        if "kinds" in merged:
-            try:
-                merged["kinds"] = [Kind(k) for k in merged["kinds"]]
-            except ValueError:
-                raise ConfigurationError(f"kinds: expected event, task or contact, got {merged['kinds']!r}",
-                                         key="kinds") from None
-        if "overlap_minutes" in merged:
-            merged["overlap"] = timedelta(minutes=float(merged.pop("overlap_minutes")))
-        return cls.login(**merged, lazy=True)
+        opts: SalesforceOptions = cls.parse_options(options)
+        cls.check_credential_names(credentials)
+        return cls.login(
+            username=opts.username, domain=opts.domain, instance_url=opts.instance_url, version=opts.version,
+            consumer_key=opts.consumer_key, jwt_key_file=opts.jwt_key_file, session=http_session(opts),
+            kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id, extra_filter=opts.extra_filter,
+            link_field=opts.link_field, overlap=timedelta(minutes=opts.overlap_minutes),
+            max_api_share=opts.max_api_share, lazy=True, **credentials,
+        )
 
     @classmethod
     def for_emulator(cls, emulator: Any, **options: Any) -> SalesforceAdapter:
@@ -205,6 +212,28 @@ class SalesforceAdapter(Adapter):
 
     def represent(self, record: Record) -> Record:
         return MAPPINGS[record.kind].represent(record)
+
+    def check_connection(self) -> ConnectionCheck:
+        """One call (the REST resource list, after signing in); the server's clock from the reply's ``Date``."""
+        dates: list[str] = []
+
+        def remember_date(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            if response.headers.get("Date"):
+                dates.append(response.headers["Date"])
+
+        def probe(sf: Salesforce) -> Any:
+            hooks = sf.session.hooks["response"]
+            hooks.append(remember_date)  # requests' public response hooks; removed again below
+            try:
+                return sf.restful("")
+            finally:
+                hooks.remove(remember_date)
+
+        self.transport.call("connection check", probe)
+        sf = self.transport.sf
+        assert sf is not None
+        return ConnectionCheck(details=f"signed in at https://{sf.sf_instance} (REST API {sf.sf_version})",
+                               server_time=parsedate_to_datetime(dates[-1]) if dates else None)
 
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
         rows, new_cursor = self._feeds[self._kind(kind)].changes(cursor)

@@ -15,9 +15,9 @@ from typing import Any
 
 import attrs
 
-from .._converters import datetime_to_str, make_converter
 from .._files import make_private_dirs
 from ..abc import StateStore
+from ..converters import datetime_to_str, make_converter
 from ..errors import ConfigurationError, StateCorrupt, StateStoreError
 from ..models import Body, Kind, Side
 from ..snapshots import decode_record, encode_record
@@ -67,7 +67,7 @@ class SqliteStateStore(StateStore):
         return StateCorrupt(
             f"state file {self.path} is damaged or not a syncore state file ({problem}); it was not used or "
             "changed. Move it aside and sync again: syncore re-pairs existing records by link and by match "
-            "(docs/troubleshooting.md, \"damaged state file\")"
+            "(`syncore docs troubleshooting`, \"Damaged state file\")"
         )
 
     def _check_integrity(self) -> None:

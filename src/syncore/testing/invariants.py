@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from ..abc import StateStore
 from ..merge import BODY_FIELDS
@@ -12,11 +12,13 @@ from ..state_types import Pair, PendingCategory
 
 def assert_in_step(
     state: StateStore, profile: str, kind: Kind, records: dict[Side, dict[str, Record]],
-    represent_crm: Callable[[Record], Record],
+    represent_crm: Callable[[Record], Record], *, excused: Collection[tuple[Side, str]] = (),
 ) -> list[Pair]:
     """Every record is paired exactly once (unless pending as an ambiguous match, or left behind on purpose
-    because deleting it was not allowed: tombstoned), every pair points at two existing records, and the two hold
-    the same values as the CRM represents them (a kept formatted Outlook body excepted). Returns the pairs."""
+    because deleting it was not allowed: tombstoned, or ``excused`` by the caller — e.g. a record whose create
+    was not allowed when it was new), every pair points at two existing records, and the two hold the same values
+    as the CRM represents them (a kept formatted Outlook body excepted, and pairs holding an ``excused`` record,
+    whose update was not allowed). Returns the pairs."""
     pairs = list(state.iter_pairs(profile, kind))
     ambiguous = {(p.side, p.native_id) for p in state.pending(profile, kind) if p.category is PendingCategory.AMBIGUOUS}
     for side in SIDES:
@@ -24,9 +26,12 @@ def assert_in_step(
         assert len(paired) == len(set(paired)), "a record is in two pairs"
         unpaired = set(records[side]) - set(paired) - {i for s, i in ambiguous if s is side}
         unpaired -= state.tombstoned(profile, kind, side, unpaired)
+        unpaired -= {native_id for excused_side, native_id in excused if excused_side is side}
         assert not unpaired, f"{side.value} records never synced: {[records[side][i] for i in unpaired]}"
         assert set(paired) <= set(records[side]), "a pair points at a record that is gone"
     for pair in pairs:
+        if (Side.PIM, pair.pim_id) in excused or (Side.CRM, pair.crm_id) in excused:
+            continue
         pim_record, crm_record = records[Side.PIM][pair.pim_id], records[Side.CRM][pair.crm_id]
         differing = represent_crm(pim_record).changed_fields(crm_record)
         if pair.pim_body is not None:

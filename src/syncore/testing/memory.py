@@ -6,12 +6,13 @@ import bisect
 import itertools
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import attrs
 
 from ..abc import Adapter
+from ..converters import Invalid
 from ..errors import (
     AdapterError,
     CursorExpired,
@@ -50,6 +51,8 @@ class _Store:
     items: dict[str, _Item] = attrs.field(factory=dict)
     # change log: (sequence number, native id); the latest state of an id is read from ``items``
     log: list[tuple[int, str]] = attrs.field(factory=list)
+    # the sequence number at which each id was first written (for a net-change feed)
+    created: dict[str, int] = attrs.field(factory=dict)
 
 
 def _plain_bodies(record: Record) -> Record:
@@ -62,6 +65,24 @@ def _plain_bodies(record: Record) -> Record:
     return record.replace(**changes) if changes else record
 
 
+def _positive(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise Invalid("expected a whole number >= 1", subkey=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class MemoryOptions:
+    """The settings file's ``options`` of a ``memory`` side (see :class:`MemoryAdapter`); nothing persists."""
+
+    name: str = "mem"
+    kinds: tuple[Kind, ...] = tuple(Kind)
+    formatted_bodies: bool = True
+    link_ids: bool = True
+    read_only: bool = False
+    batch_size: int = attrs.field(default=50, validator=_positive)
+    unread_changes: bool = False
+
+
 class MemoryAdapter(Adapter):
     """Keeps records in dicts. Every id, version and cursor behaves like a real backend's.
 
@@ -71,6 +92,9 @@ class MemoryAdapter(Adapter):
     :param clock: the time used for ``modified_at`` (defaults to the wall clock)
     :param unread_changes: the change feed lists changed records as ``unread`` (id, version) entries instead
         of records, as the EWS adapter does; the engine then fetches what it needs
+    :param display_name: how plans and summaries name this side (default: ``memory (NAME)``)
+    :param net_changes: the change feed reports net changes since the cursor, as EWS SyncFolderItems and
+        Outlook's table diff do: a record created and deleted since the cursor is not reported at all
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`.
     Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`lose_replies`,
@@ -78,6 +102,7 @@ class MemoryAdapter(Adapter):
     """
 
     adapter_name: ClassVar[str] = "memory"
+    options_type: ClassVar[type] = MemoryOptions
 
     def __init__(
         self,
@@ -90,11 +115,16 @@ class MemoryAdapter(Adapter):
         batch_size: int = 50,
         clock: Callable[[], datetime] | None = None,
         unread_changes: bool = False,
+        display_name: str | None = None,
+        net_changes: bool = False,
     ) -> None:
         self.name = name
+        self.display_name = display_name or f"memory ({name})"
         self.unread_changes = unread_changes
+        self.net_changes = net_changes
         self._caps = Capabilities(
-            kinds=frozenset(kinds), formatted_bodies=formatted_bodies, link_ids=link_ids, read_only=read_only,
+            kinds=frozenset(Kind(kind) for kind in kinds), formatted_bodies=formatted_bodies,
+            link_ids=link_ids, read_only=read_only,
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
             max_fetch_batch=batch_size,
         )
@@ -103,7 +133,7 @@ class MemoryAdapter(Adapter):
         self._seq = itertools.count(1)
         self._versions = itertools.count(1)
         self._epoch = 0
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         #: calls per operation name, for request-count assertions
         self.calls: Counter[str] = Counter()
         #: per operation, what its next calls do: raise the error, or (None) run normally
@@ -161,7 +191,9 @@ class MemoryAdapter(Adapter):
         # the log is in sequence order: start right after the cursor's entry
         start = bisect.bisect_right(store.log, (seq, "\U0010ffff"))
         touched = dict.fromkeys(native_id for _, native_id in store.log[start:])
-        deletions = tuple(i for i in touched if i not in store.items)
+        deletions = tuple(i for i in touched if i not in store.items
+                          # a net-change feed reports only what the reader may know: not what came and went
+                          and not (self.net_changes and store.created.get(i, 0) > seq))
         if self.unread_changes:
             unread = tuple((i, store.items[i].version) for i in touched if i in store.items)
             return ChangeSet(unread=unread, deletions=deletions, cursor=self._cursor(kind))
@@ -212,16 +244,13 @@ class MemoryAdapter(Adapter):
         store = self._stores[kind]
         version = str(next(self._versions))
         store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
-        store.log.append((next(self._seq), native_id))
+        seq = next(self._seq)
+        store.log.append((seq, native_id))
+        store.created.setdefault(native_id, seq)
         return version
-
-    def _check_writable(self) -> None:
-        if self._caps.read_only:
-            raise AdapterError(f"{self.name} is read-only")
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         self._enter("create")
-        self._check_writable()
         outcomes = []
         for request in requests:
             self._count_write()
@@ -238,7 +267,6 @@ class MemoryAdapter(Adapter):
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         self._enter("update")
-        self._check_writable()
         outcomes = []
         store = self._stores[kind]
         for request in requests:
@@ -270,13 +298,13 @@ class MemoryAdapter(Adapter):
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         self._enter("delete")
-        self._check_writable()
         outcomes = []
         store = self._stores[kind]
         for request in requests:
             self._count_write()
             if request.id not in store.items:
-                outcomes.append(WriteOutcome(ref=request.ref, error=NotFound(f"{self.name}: no record {request.id}")))
+                # already gone is what a delete asks for (syncore.abc.Adapter.delete)
+                outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
                 continue
             del store.items[request.id]
             store.log.append((next(self._seq), request.id))
@@ -329,6 +357,10 @@ class MemoryAdapter(Adapter):
         self._fail_calls[operation].extend([None] * after)
         for _ in range(times):
             self._fail_calls[operation].append(error or TransientError(f"{self.name}: injected {operation} failure"))
+
+    def set_read_only(self, read_only: bool = True) -> None:
+        """Turn the side read-only (or writable again), as a user changing the settings between syncs."""
+        self._caps = attrs.evolve(self._caps, read_only=read_only)
 
     def lose_replies(self, times: int = 1) -> None:
         """The next ``times`` write calls (create, update, delete) make their writes, then raise

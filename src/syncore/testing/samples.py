@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import attrs
 from dateutil.relativedelta import SU, relativedelta
 
 from ..models import Body, Contact, Event, Kind, Record, ShowAs, Task, TaskPriority, TaskStatus
+
+#: the field each kind's rejection marker, subjects and names go in (a contact has no subject)
+TEXT_FIELD = {Kind.EVENT: "subject", Kind.TASK: "subject", Kind.CONTACT: "last_name"}
+#: a second plain text field per kind, for "only the named fields are written"
+OTHER_TEXT_FIELD = {Kind.CONTACT: "title", Kind.EVENT: "location", Kind.TASK: "body"}
 
 
 def sample_record(kind: Kind, n: int = 0, *, now: datetime) -> Record:
@@ -29,6 +35,48 @@ def sample_record(kind: Kind, n: int = 0, *, now: datetime) -> Record:
         subject=f"Follow up {n}", due=day, status=TaskStatus.NOT_STARTED, priority=TaskPriority.HIGH,
         body=Body(text=f"Call back about quote {n}"),
     )
+
+
+def awkward_records(kind: Kind, *, now: datetime) -> list[Record]:
+    """Records with values a side may not hold as given (for ``represent``): tentative and private events,
+    attendees, formatted bodies, all-day spans, contacts without a last name, completion times on open
+    tasks."""
+    day = now.date() + timedelta(days=3)
+    html = "<html><body><p><b>Bold</b> and <i>italic</i></p><ul><li>one</li></ul></body></html>"
+    if kind is Kind.EVENT:
+        start = datetime(day.year, day.month, day.day, 14, 30, tzinfo=ZoneInfo("America/New_York"))
+        return [
+            Event(subject="Tentative", start=start, end=start + timedelta(minutes=45),
+                  show_as=ShowAs.TENTATIVE, private=True, attendees=("a@example.com", "b@example.com"),
+                  body=Body(html=html)),
+            Event(subject="Out of office", start=day, end=day + timedelta(days=3),
+                  show_as=ShowAs.OUT_OF_OFFICE),
+            Event(subject="", start=start, end=start, reminder_minutes=0),
+            Event(subject="Free " + "x" * 300, start=start, end=start + timedelta(hours=30),
+                  show_as=ShowAs.FREE),
+        ]
+    if kind is Kind.CONTACT:
+        return [
+            Contact(first_name="Grace", company="Navy", email="grace@example.com"),
+            Contact(last_name="Müller-Lüdenscheidt", notes=Body(html=html), birthday=date(1970, 2, 28)),
+            Contact(first_name="", last_name="O'Brien", mobile_phone="+353 1 555 0100",
+                    department="Sales " * 20),
+        ]
+    done = datetime(now.year, now.month, now.day, 10, 15, 30, tzinfo=ZoneInfo("UTC"))
+    return [
+        Task(subject="Open with a completion time", status=TaskStatus.IN_PROGRESS, completed_at=done),
+        Task(subject="Done", due=day, status=TaskStatus.COMPLETED, completed_at=done, body=Body(html=html)),
+        Task(subject="Waiting", status=TaskStatus.WAITING, priority=TaskPriority.LOW, reminder_at=done,
+             private=True),
+        Task(subject="Deferred", status=TaskStatus.DEFERRED, due=day),
+    ]
+
+
+def has_long_text(record: Record) -> bool:
+    """True when a text field of ``record`` is longer than 80 characters: more than some sides' fields hold
+    (Salesforce: 80 for a contact's department, 255 for a subject), so a side may refuse it."""
+    values = attrs.asdict(record, recurse=False).values()
+    return any(isinstance(value, str) and len(value) > 80 for value in values)
 
 
 def dst_event(zone: str, day: date, hour: int, minutes: int = 60) -> Event:

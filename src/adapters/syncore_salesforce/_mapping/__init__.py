@@ -21,7 +21,8 @@ from typing import Any
 
 import attrs
 
-from syncore._converters import unstructure_record
+from syncore.converters import make_converter as _records_converter
+from syncore.converters import unstructure_record
 from syncore.models import Body, Kind, Record
 from syncore.remote import RemoteRecord, Unsupported
 
@@ -29,6 +30,8 @@ from .._describe import ObjectInfo, TaskStatusInfo
 from ..converter import make_converter
 
 CONVERTER = make_converter()
+#: syncore's own record form, hashed into versions (kept apart from the wire converter so versions stay stable)
+_RECORDS = _records_converter()
 
 
 @attrs.frozen(kw_only=True)
@@ -78,7 +81,7 @@ def content_version(record: Record) -> str:
     like an edit made in Salesforce. A content hash is known right after the write, changes whenever a synced
     field changes, and stays put when automation touches fields syncore does not sync.
     """
-    data = unstructure_record(record)
+    data = unstructure_record(record, _RECORDS)
     # Bodies compare by normalized plain text (syncore.models.Body), so they hash that way too.
     data.update({name: value.normalized for name, value in record.values().items() if isinstance(value, Body)})
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,107 @@
+"""The Salesforce adapter's settings-file options (``[adapters.crm] options = {…}``), checked before signing in."""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Any
+
+import attrs
+import requests
+from requests.adapters import HTTPAdapter
+
+from syncore.converters import Invalid
+from syncore.models import Kind
+
+#: the secrets a settings file may reference (``[adapters.crm] credentials = {…}``; see docs/salesforce.md)
+CREDENTIAL_NAMES = frozenset({"password", "security_token", "consumer_secret", "jwt_private_key", "refresh_token",
+                              "session_id"})
+
+
+class Scope(str, enum.Enum):
+    """Which records are synced."""
+
+    #: only records owned by the running user (``OwnerId``)
+    OWNER = "owner"
+    #: every record the user can see
+    ALL = "all"
+
+
+def _field_name(instance: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
+        raise Invalid("expected an API field name such as \"Syncore_Link__c\"", subkey=attribute.name)
+
+
+def _non_negative(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise Invalid("expected a number of minutes >= 0", subkey=attribute.name)
+
+
+def _share(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 < value <= 1:
+        raise Invalid("expected a number greater than 0 and at most 1 (1 = the whole daily allocation)",
+                      subkey=attribute.name)
+
+
+def _url(instance: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    if value is not None and not re.fullmatch(r"https://[^/\s]+/?", value):
+        raise Invalid('expected "https://HOST", e.g. "https://acme.my.salesforce.com"', subkey=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class SalesforceOptions:
+    """Every option of ``[adapters.crm] type = "salesforce"`` (see docs/salesforce.md).
+
+    :ivar username: the Salesforce user name (password sign-in)
+    :ivar domain: ``"login"``, ``"test"`` (sandbox) or a My Domain prefix (``"acme.my"``)
+    :ivar instance_url: with a ``session_id`` credential: the org's URL
+    :ivar consumer_key: the connected app's consumer key (JWT bearer, refresh token, OAuth username-password)
+    :ivar jwt_key_file: JWT bearer: the PEM private key whose certificate the connected app holds (relative to
+        the settings file)
+    :ivar version: the REST API version
+    :ivar ca_file: a PEM file of certificate authorities to trust (a TLS-inspecting proxy's, an emulator's);
+        relative to the settings file
+    :ivar overlap_minutes: how far before the previous read the change feed re-reads (late commits, clock skew)
+    :ivar max_api_share: stop once the org has used this share of its daily API requests
+    """
+
+    username: str | None = attrs.field(default=None, metadata={"ask": "Salesforce user name"})
+    domain: str = attrs.field(default="login", metadata={
+        "ask": 'sign-in domain: "login", "test" for a sandbox, or your My Domain prefix ("acme.my")'})
+    instance_url: str | None = attrs.field(default=None, validator=_url)
+    consumer_key: str | None = None
+    jwt_key_file: str | None = attrs.field(default=None, metadata={"path": True})
+    version: str = "59.0"
+    ca_file: str | None = attrs.field(default=None, metadata={"path": True})
+    kinds: tuple[Kind, ...] = tuple(Kind)
+    scope: Scope = Scope.OWNER
+    owner_id: str | None = None
+    extra_filter: str | None = None
+    link_field: str | None = attrs.field(default=None, validator=_field_name)
+    overlap_minutes: float = attrs.field(default=5.0, validator=_non_negative)
+    max_api_share: float = attrs.field(default=1.0, validator=_share)
+
+
+class _TrustingAdapter(HTTPAdapter):
+    """Verifies TLS against one CA file, whatever ``REQUESTS_CA_BUNDLE`` says.
+
+    requests lets that variable override ``Session.verify``; an explicit ``ca_file`` option must win, and
+    turning ``trust_env`` off instead would also drop the proxy settings a TLS-inspecting proxy needs.
+    """
+
+    def __init__(self, ca_file: str) -> None:
+        super().__init__()
+        self.ca_file = ca_file
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["verify"] = self.ca_file
+        return super().send(request, **kwargs)
+
+
+def http_session(options: SalesforceOptions) -> requests.Session | None:
+    """The HTTP session the options ask for (None: simple-salesforce's default)."""
+    if options.ca_file is None:
+        return None
+    session = requests.Session()
+    session.mount("https://", _TrustingAdapter(options.ca_file))
+    return session

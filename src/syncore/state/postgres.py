@@ -1,0 +1,478 @@
+"""A state store in PostgreSQL for many profiles at once (the server mode; extra ``syncore[postgres]``).
+
+``PostgresStateStore(dsn)`` keeps exactly what :class:`~syncore.state.SqliteStateStore` keeps, with the same
+semantics (both pass :class:`syncore.testing.StateStoreContract`), in one PostgreSQL schema shared by every
+profile. Connections come from a :class:`psycopg_pool.ConnectionPool`; a :meth:`transaction` pins one connection
+to the calling thread until it ends. Values always travel as query parameters; the only text composed into SQL
+is the schema name, as a quoted identifier.
+
+The profile lock
+    By default the lock is a PostgreSQL **advisory lock** taken with ``pg_try_advisory_lock`` on a dedicated
+    connection held for the whole run: when a worker dies, its connection closes and PostgreSQL frees the lock
+    at once, with no lease to wait out. Beside it a holder row (owner, host, pid, since when, lease end)
+    answers :meth:`lock_holder` and decides between owners inside one process.
+
+    Behind a *transaction-pooling* proxy (PgBouncer ``pool_mode = transaction``) a session-level advisory lock
+    would be held by whichever server connection ran the statement, so ``transaction_pooling=True`` switches to
+    the **lease** alone: the holder row's ``expires_at``, renewed by the engine at every batch
+    (:mod:`syncore.locking`), as SQLite does. It also turns off server-side prepared statements, which such a
+    proxy cannot route.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from ..converters import make_converter
+from ..abc import StateStore
+from ..errors import StateStoreError
+from ..models import Body, Kind, Side
+from ..snapshots import decode_record, encode_record
+from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
+from ._pg_migrate import advisory_key, migrate, render, schema_version
+from ._pg_schema import COMPONENT, MIGRATIONS
+
+try:
+    import psycopg
+    from psycopg.types.json import Json
+    from psycopg_pool import ConnectionPool
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ImportError("PostgresStateStore needs psycopg 3 and psycopg_pool: pip install 'syncore[postgres]'") from exc
+
+UTC = timezone.utc
+_converter = make_converter()
+_PAIR_COLUMNS = "profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body, conflicts"
+
+# Every statement, with {s} for the schema. Rendered once per store (see _Statements).
+_SQL = {
+    "pairs_by": f"SELECT {_PAIR_COLUMNS} FROM {{s}}.pairs WHERE profile = %s AND kind = %s AND "
+                "(pim_id = ANY(%s) OR crm_id = ANY(%s))",
+    "versions_pim": "SELECT pim_id, pim_version FROM {s}.pairs WHERE profile = %s AND kind = %s AND pim_id = ANY(%s)",
+    "versions_crm": "SELECT crm_id, crm_version FROM {s}.pairs WHERE profile = %s AND kind = %s AND crm_id = ANY(%s)",
+    "pairs_all": f"SELECT {_PAIR_COLUMNS} FROM {{s}}.pairs WHERE profile = %s AND kind = %s",
+    "pairs_count": "SELECT count(*) FROM {s}.pairs WHERE profile = %s AND kind = %s",
+    # A native id can move to a new pair (re-created after a delete): the pair that held it goes, as SQLite's
+    # INSERT OR REPLACE does through the unique indexes.
+    "pair_clash": "DELETE FROM {s}.pairs WHERE profile = %s AND kind = %s AND pair_id <> %s AND "
+                  "(pim_id = %s OR crm_id = %s)",
+    "pair_upsert": f"INSERT INTO {{s}}.pairs ({_PAIR_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                   "ON CONFLICT (profile, kind, pair_id) DO UPDATE SET pim_id = EXCLUDED.pim_id, "
+                   "crm_id = EXCLUDED.crm_id, pim_version = EXCLUDED.pim_version, crm_version = EXCLUDED.crm_version, "
+                   "base = EXCLUDED.base, pim_body = EXCLUDED.pim_body, conflicts = EXCLUDED.conflicts",
+    "pair_delete": "DELETE FROM {s}.pairs WHERE profile = %s AND kind = %s AND pair_id = %s",
+    "cursor_get": "SELECT cursor FROM {s}.cursors WHERE profile = %s AND kind = %s AND side = %s",
+    "cursor_set": "INSERT INTO {s}.cursors (profile, kind, side, cursor) VALUES (%s, %s, %s, %s) "
+                  "ON CONFLICT (profile, kind, side) DO UPDATE SET cursor = EXCLUDED.cursor",
+    "cursor_clear": "DELETE FROM {s}.cursors WHERE profile = %s AND kind = %s AND side = %s",
+    # one statement for any number of ids: the ids travel as one array parameter
+    "tombstones_add": "INSERT INTO {s}.tombstones (profile, kind, side, native_id, deleted_at) "
+                      "SELECT %s, %s, %s, id, %s FROM unnest(%s::text[]) AS id "
+                      "ON CONFLICT (profile, kind, side, native_id) DO UPDATE SET deleted_at = EXCLUDED.deleted_at",
+    "tombstones_find": "SELECT native_id FROM {s}.tombstones WHERE profile = %s AND kind = %s AND side = %s AND "
+                       "native_id = ANY(%s)",
+    "tombstones_remove": "DELETE FROM {s}.tombstones WHERE profile = %s AND kind = %s AND side = %s AND "
+                         "native_id = ANY(%s)",
+    "journal_add": "INSERT INTO {s}.journal (intent_id, profile, kind, side, action, pair_id, target_id, source_id, "
+                   "created_at, fingerprint) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                   "ON CONFLICT (intent_id) DO UPDATE SET profile = EXCLUDED.profile, kind = EXCLUDED.kind, "
+                   "side = EXCLUDED.side, action = EXCLUDED.action, pair_id = EXCLUDED.pair_id, "
+                   "target_id = EXCLUDED.target_id, source_id = EXCLUDED.source_id, "
+                   "created_at = EXCLUDED.created_at, fingerprint = EXCLUDED.fingerprint",
+    "journal_done": "DELETE FROM {s}.journal WHERE intent_id = ANY(%s)",
+    "journal_open": "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint "
+                    "FROM {s}.journal WHERE profile = %s AND kind = %s ORDER BY created_at, intent_id",
+    "pending_put": "INSERT INTO {s}.pending (profile, kind, side, native_id, category, reason, pair_id, attempts, "
+                   "next_attempt_at, ignored) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                   "ON CONFLICT (profile, kind, side, native_id) DO UPDATE SET category = EXCLUDED.category, "
+                   "reason = EXCLUDED.reason, pair_id = EXCLUDED.pair_id, attempts = EXCLUDED.attempts, "
+                   "next_attempt_at = EXCLUDED.next_attempt_at, ignored = EXCLUDED.ignored",
+    "pending_remove": "DELETE FROM {s}.pending WHERE profile = %s AND kind = %s AND side = %s AND native_id = ANY(%s)",
+    "pending_list": "SELECT side, native_id, category, reason, pair_id, attempts, next_attempt_at, ignored "
+                    "FROM {s}.pending WHERE profile = %s AND kind = %s",
+    "history_add": "INSERT INTO {s}.history (profile, kind, started_at, finished_at, ok, summary) "
+                   "VALUES (%s, %s, %s, %s, %s, %s)",
+    "history_list": "SELECT kind, started_at, finished_at, ok, summary FROM {s}.history WHERE profile = %s AND "
+                    "finished_at >= %s ORDER BY finished_at DESC, id DESC",
+    "history_purge": "DELETE FROM {s}.history WHERE finished_at < %s",
+    "tombstones_purge": "DELETE FROM {s}.tombstones WHERE deleted_at < %s",
+    "run_get": "SELECT last_run FROM {s}.runs WHERE profile = %s AND kind = %s",
+    "run_set": "INSERT INTO {s}.runs (profile, kind, last_run) VALUES (%s, %s, %s) "
+               "ON CONFLICT (profile, kind) DO UPDATE SET last_run = EXCLUDED.last_run",
+    "generation_get": "SELECT generation FROM {s}.generations WHERE profile = %s AND kind = %s",
+    "generation_bump": "INSERT INTO {s}.generations (profile, kind, generation) VALUES (%s, %s, 1) "
+                       "ON CONFLICT (profile, kind) DO UPDATE SET generation = {s}.generations.generation + 1 "
+                       "RETURNING generation",
+    # Taken when free, when held by the same owner (a renewal keeps "since when"), when the lease ran out, or when
+    # the caller has just won the advisory lock (the row's holder is gone: its connection closed).
+    "lock_take": "INSERT INTO {s}.locks AS l (profile, owner, host, pid, acquired_at, expires_at) "
+                 "VALUES (%(profile)s, %(owner)s, %(host)s, %(pid)s, %(acquired_at)s, %(expires_at)s) "
+                 "ON CONFLICT (profile) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, "
+                 "pid = EXCLUDED.pid, expires_at = EXCLUDED.expires_at, acquired_at = CASE "
+                 "WHEN l.owner = EXCLUDED.owner THEN l.acquired_at ELSE EXCLUDED.acquired_at END "
+                 "WHERE l.owner = EXCLUDED.owner OR l.expires_at <= %(now)s OR %(force)s RETURNING owner",
+    "lock_renew": "UPDATE {s}.locks SET expires_at = %s WHERE profile = %s AND owner = %s",
+    "lock_get": "SELECT owner, host, pid, acquired_at, expires_at FROM {s}.locks WHERE profile = %s",
+    "lock_release": "DELETE FROM {s}.locks WHERE profile = %s AND owner = %s",
+    "lock_any": "SELECT 1 FROM {s}.locks WHERE profile = %s",
+}
+_RESET_TABLES = ("pairs", "cursors", "tombstones", "journal", "pending")
+
+
+def hold_session_keepalives(conn: psycopg.Connection[Any]) -> None:
+    """Make the server notice a vanished client within about a minute (not the system's default two hours).
+
+    A worker whose machine dies never closes its connection; until the server's TCP keepalive gives up, its
+    advisory locks stay held. These settings are per session and need no privilege.
+    """
+    for name, value in (("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"),
+                        ("tcp_keepalives_count", "3")):
+        conn.execute("SELECT set_config(%s, %s, false)", [name, value])
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+class PostgresStateStore(StateStore):
+    """A :class:`~syncore.abc.StateStore` in PostgreSQL (see the module docstring).
+
+    :param dsn: a libpq connection string or URL (``postgresql://user@host:5432/db``); never logged
+    :param schema: the PostgreSQL schema holding the tables (created when missing)
+    :param transaction_pooling: the server is reached through a transaction-pooling proxy: lease locks only,
+        no prepared statements
+    :param pool_size: the most pooled connections this store opens (plus one for the advisory lock)
+    :raises ConfigurationError: when the database was migrated by a newer syncore
+    """
+
+    def __init__(self, dsn: str, *, schema: str = "syncore", transaction_pooling: bool = False,
+                 pool_size: int = 4) -> None:
+        self.schema = schema
+        self.transaction_pooling = transaction_pooling
+        self._dsn = dsn
+        self._connect_kwargs: dict[str, Any] = {"prepare_threshold": None} if transaction_pooling else {}
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=max(1, pool_size), kwargs=self._connect_kwargs,
+                                   open=True, name=f"syncore-state-{schema}")
+        self._local = threading.local()
+        self._lock_mutex = threading.Lock()
+        self._lock_conn: psycopg.Connection[Any] | None = None
+        self._advisory: set[str] = set()  # profiles whose advisory lock this store's lock connection holds
+        with self.pool.connection() as conn:
+            self._sql = {name: render(template, schema, conn) for name, template in _SQL.items()}
+            self._reset = [render(f"DELETE FROM {{s}}.{table} WHERE profile = %s AND kind = %s", schema, conn)
+                           for table in _RESET_TABLES]
+            migrate(conn, schema, COMPONENT, MIGRATIONS)
+
+    @property
+    def schema_version(self) -> int:
+        """The state tables' schema version in the database."""
+        with self._conn() as conn:
+            return schema_version(conn, self.schema, COMPONENT)
+
+    # -- connections and transactions ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """PostgreSQL's errors as syncore's: the message names the store (never the DSN, which may hold a password)."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StateStoreError(f"PostgreSQL state store (schema {self.schema!r}): {first}") from exc
+
+    @contextlib.contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
+        pinned = getattr(self._local, "conn", None)
+        if pinned is not None:
+            with self._errors():
+                yield pinned
+            return
+        with self._errors(), self.pool.connection() as conn:  # commits on a clean exit, rolls back on an error
+            yield conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if getattr(self._local, "conn", None) is not None:
+            yield  # joins the outer transaction; an error rolls back the whole of it
+            return
+        with self._errors(), self.pool.connection() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    yield
+            finally:
+                self._local.conn = None
+
+    def _run(self, name: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
+        with self._conn() as conn:
+            cursor = conn.execute(self._sql[name], params)
+            return cursor.fetchall() if cursor.description is not None else []
+
+    def _rowcount(self, name: str, params: Sequence[Any]) -> int:
+        with self._conn() as conn:
+            return conn.execute(self._sql[name], params).rowcount
+
+    def _many(self, name: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        with self.transaction(), self._conn() as conn, conn.cursor() as cursor:
+            cursor.executemany(self._sql[name], rows)  # pipelined: one round trip for the batch
+
+    # -- pairs ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _pair(row: tuple[Any, ...]) -> Pair:
+        profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body, conflicts = row
+        kind = Kind(kind)
+        body = None if pim_body is None else _converter.structure(json.loads(bytes(pim_body)), Body)
+        return Pair(profile=profile, kind=kind, pair_id=pair_id, pim_id=pim_id, crm_id=crm_id,
+                    pim_version=pim_version, crm_version=crm_version, base=decode_record(kind, bytes(base)),
+                    pim_body=body, conflicts=frozenset(conflicts.split(",")) if conflicts else frozenset())
+
+    @staticmethod
+    def _pair_row(pair: Pair) -> tuple[Any, ...]:
+        body = None
+        if pair.pim_body is not None:
+            body = json.dumps(_converter.unstructure(pair.pim_body), separators=(",", ":")).encode()
+        return (pair.profile, pair.kind.value, pair.pair_id, pair.pim_id, pair.crm_id, pair.pim_version,
+                pair.crm_version, encode_record(pair.base), body, ",".join(sorted(pair.conflicts)) or None)
+
+    def pairs_for(
+        self, profile: str, kind: Kind, *, pim_ids: Iterable[str] = (), crm_ids: Iterable[str] = ()
+    ) -> list[Pair]:
+        pim, crm = list(pim_ids), list(crm_ids)
+        if not pim and not crm:
+            return []
+        return [self._pair(row) for row in self._run("pairs_by", [profile, kind.value, pim, crm])]
+
+    def pair_versions(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> dict[str, str | None]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        name = "versions_pim" if side is Side.PIM else "versions_crm"
+        return dict(self._run(name, [profile, kind.value, wanted]))  # type: ignore[arg-type]
+
+    def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
+        return (self._pair(row) for row in self._run("pairs_all", [profile, kind.value]))
+
+    def count_pairs(self, profile: str, kind: Kind) -> int:
+        return int(self._run("pairs_count", [profile, kind.value])[0][0])
+
+    def save_pair(self, pair: Pair) -> None:
+        self.save_pairs([pair])
+
+    def save_pairs(self, pairs: Sequence[Pair]) -> None:
+        if not pairs:
+            return
+        with self.transaction(), self._conn() as conn, conn.pipeline(), conn.cursor() as cursor:
+            # In order, pair by pair: a later pair of the batch may take a native id from an earlier one.
+            for pair in pairs:
+                cursor.execute(self._sql["pair_clash"],
+                               [pair.profile, pair.kind.value, pair.pair_id, pair.pim_id, pair.crm_id])
+                cursor.execute(self._sql["pair_upsert"], self._pair_row(pair))
+
+    def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:
+        self._run("pair_delete", [profile, kind.value, pair_id])
+
+    # -- cursors -------------------------------------------------------------------------------------------
+    def get_cursor(self, profile: str, kind: Kind, side: Side) -> str | None:
+        rows = self._run("cursor_get", [profile, kind.value, side.value])
+        return rows[0][0] if rows else None
+
+    def set_cursor(self, profile: str, kind: Kind, side: Side, cursor: str | None) -> None:
+        if cursor is None:
+            self._run("cursor_clear", [profile, kind.value, side.value])
+        else:
+            self._run("cursor_set", [profile, kind.value, side.value, cursor])
+
+    # -- tombstones ----------------------------------------------------------------------------------------
+    def add_tombstones(self, profile: str, kind: Kind, side: Side, ids: Iterable[str], at: datetime) -> None:
+        wanted = list(dict.fromkeys(ids))  # one row per id: ON CONFLICT cannot touch a row twice in a statement
+        if wanted:
+            self._run("tombstones_add", [profile, kind.value, side.value, at, wanted])
+
+    def tombstoned(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> set[str]:
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        return {row[0] for row in self._run("tombstones_find", [profile, kind.value, side.value, wanted])}
+
+    def remove_tombstones(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        wanted = list(ids)
+        if wanted:
+            self._run("tombstones_remove", [profile, kind.value, side.value, wanted])
+
+    # -- journal -------------------------------------------------------------------------------------------
+    def journal(self, intents: Iterable[Intent]) -> None:
+        self._many("journal_add", (
+            (i.intent_id, i.profile, i.kind.value, i.side.value, i.action.value, i.pair_id, i.target_id,
+             i.source_id, i.created_at, i.fingerprint) for i in intents))
+
+    def complete_intents(self, intent_ids: Iterable[str]) -> None:
+        wanted = list(intent_ids)
+        if wanted:
+            self._run("journal_done", [wanted])
+
+    def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
+        return [
+            Intent(intent_id=intent_id, profile=profile, kind=kind, side=Side(side), action=Action(action),
+                   pair_id=pair_id, target_id=target_id, source_id=source_id,
+                   created_at=_utc(created_at), fingerprint=fingerprint)  # type: ignore[arg-type]
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint
+            in self._run("journal_open", [profile, kind.value])
+        ]
+
+    # -- pending -------------------------------------------------------------------------------------------
+    def put_pending(self, item: PendingItem) -> None:
+        self._run("pending_put", [item.profile, item.kind.value, item.side.value, item.native_id,
+                                  item.category.value, item.reason, item.pair_id, item.attempts,
+                                  item.next_attempt_at, item.ignored])
+
+    def remove_pending(self, profile: str, kind: Kind, side: Side, native_ids: Iterable[str]) -> None:
+        wanted = list(native_ids)
+        if wanted:
+            self._run("pending_remove", [profile, kind.value, side.value, wanted])
+
+    def pending(self, profile: str, kind: Kind) -> list[PendingItem]:
+        return [
+            PendingItem(profile=profile, kind=kind, side=Side(side), native_id=native_id,
+                        category=PendingCategory(category), reason=reason, pair_id=pair_id, attempts=attempts,
+                        next_attempt_at=_utc(next_at), ignored=ignored)
+            for side, native_id, category, reason, pair_id, attempts, next_at, ignored
+            in self._run("pending_list", [profile, kind.value])
+        ]
+
+    # -- history and runs ----------------------------------------------------------------------------------
+    def add_history(self, entry: HistoryEntry) -> None:
+        self._run("history_add", [entry.profile, entry.kind.value, entry.started_at, entry.finished_at, entry.ok,
+                                  Json(entry.summary)])
+
+    def history(self, profile: str, since: datetime | None = None) -> list[HistoryEntry]:
+        floor = since if since is not None else datetime(1, 1, 2, tzinfo=UTC)
+        return [
+            HistoryEntry(profile=profile, kind=Kind(kind), started_at=_utc(started),  # type: ignore[arg-type]
+                         finished_at=_utc(finished), ok=ok, summary=summary)  # type: ignore[arg-type]
+            for kind, started, finished, ok, summary in self._run("history_list", [profile, floor])
+        ]
+
+    def purge_history(self, before: datetime) -> int:
+        with self.transaction():
+            return self._rowcount("history_purge", [before]) + self._rowcount("tombstones_purge", [before])
+
+    def last_run(self, profile: str, kind: Kind) -> datetime | None:
+        rows = self._run("run_get", [profile, kind.value])
+        return _utc(rows[0][0]) if rows else None
+
+    def set_last_run(self, profile: str, kind: Kind, at: datetime) -> None:
+        self._run("run_set", [profile, kind.value, at])
+
+    # -- generations ---------------------------------------------------------------------------------------
+    def generation(self, profile: str, kind: Kind) -> int:
+        rows = self._run("generation_get", [profile, kind.value])
+        return int(rows[0][0]) if rows else 0
+
+    def bump_generation(self, profile: str, kind: Kind) -> int:
+        return int(self._run("generation_bump", [profile, kind.value])[0][0])
+
+    # -- the profile lock ----------------------------------------------------------------------------------
+    def _lock_key(self, profile: str) -> int:
+        return advisory_key("syncore-profile", self.schema, profile)
+
+    def _lock_connection(self) -> psycopg.Connection[Any]:
+        if self._lock_conn is None or self._lock_conn.closed:
+            self._lock_conn = psycopg.connect(self._dsn, autocommit=True, **self._connect_kwargs)
+            hold_session_keepalives(self._lock_conn)
+            self._advisory.clear()  # a new session holds nothing
+        return self._lock_conn
+
+    def _lock_alive(self) -> bool:
+        """True while the lock connection (and so every advisory lock it holds) is still there."""
+        try:
+            self._lock_connection().execute("SELECT 1")
+            return True
+        except psycopg.OperationalError:
+            self._lock_conn = None
+            self._advisory.clear()
+            return False
+
+    def _try_advisory(self, profile: str) -> bool:
+        for attempt in (1, 2):
+            try:
+                row = self._lock_connection().execute("SELECT pg_try_advisory_lock(%s::int8)",
+                                                      [self._lock_key(profile)]).fetchone()
+                return bool(row and row[0])
+            except psycopg.OperationalError:
+                self._lock_conn = None  # a dropped lock connection: open a new one once
+                if attempt == 2:
+                    raise
+        return False  # pragma: no cover
+
+    def acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
+        with self._errors():
+            return self._acquire_lock(profile, holder, now=now)
+
+    def _acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
+        params = {"profile": profile, "owner": holder.owner, "host": holder.host, "pid": holder.pid,
+                  "acquired_at": holder.acquired_at, "expires_at": holder.expires_at, "now": now, "force": False}
+        if self.transaction_pooling:
+            return bool(self._run("lock_take", params))
+        with self._lock_mutex:
+            won = False
+            if profile not in self._advisory or not self._lock_alive():
+                if not self._try_advisory(profile):
+                    return False  # another session (another worker, or another store) holds it
+                self._advisory.add(profile)
+                won = True
+            # This session holds the advisory lock. Having just won it, any holder row is a dead session's and is
+            # replaced; otherwise the row decides between owners sharing this store (the lease, as in SQLite).
+            taken = bool(self._run("lock_take", {**params, "force": won}))
+            return taken
+
+    def renew_lock(self, profile: str, owner: str, *, expires_at: datetime) -> bool:
+        if not self.transaction_pooling:
+            with self._lock_mutex:
+                if profile not in self._advisory or not self._lock_alive():
+                    return False  # the lock connection dropped: the lock may already be someone else's
+        return self._rowcount("lock_renew", [expires_at, profile, owner]) == 1
+
+    def lock_holder(self, profile: str) -> LockHolder | None:
+        rows = self._run("lock_get", [profile])
+        if not rows:
+            return None
+        owner, host, pid, acquired_at, expires_at = rows[0]
+        return LockHolder(owner=owner, host=host, pid=pid, acquired_at=_utc(acquired_at),  # type: ignore[arg-type]
+                          expires_at=_utc(expires_at))  # type: ignore[arg-type]
+
+    def release_lock(self, profile: str, owner: str) -> None:
+        self._run("lock_release", [profile, owner])
+        if self.transaction_pooling:
+            return
+        with self._lock_mutex:
+            if profile in self._advisory and not self._run("lock_any", [profile]):
+                self._advisory.discard(profile)
+                with contextlib.suppress(psycopg.OperationalError):
+                    self._lock_connection().execute("SELECT pg_advisory_unlock(%s::int8)", [self._lock_key(profile)])
+
+    # -- reset ---------------------------------------------------------------------------------------------
+    def reset_kind(self, profile: str, kind: Kind) -> None:
+        with self.transaction(), self._conn() as conn:
+            for statement in self._reset:
+                conn.execute(statement, [profile, kind.value])
+            self.bump_generation(profile, kind)
+
+    def close(self) -> None:
+        with self._lock_mutex:
+            if self._lock_conn is not None:
+                self._lock_conn.close()  # frees every advisory lock it held
+                self._lock_conn = None
+            self._advisory.clear()
+        self.pool.close()
+
+    def __repr__(self) -> str:  # the DSN may carry a password: never shown
+        return f"PostgresStateStore(schema={self.schema!r}, transaction_pooling={self.transaction_pooling})"
+
+
+__all__ = ["PostgresStateStore"]
