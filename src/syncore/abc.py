@@ -100,6 +100,15 @@ class Adapter(metaclass=EnforcedCapabilities):
         return structure_options(cls.options_type, options, key=key)
 
     @classmethod
+    def starter_credentials_for(cls, options: Mapping[str, Any]) -> tuple[str, ...]:
+        """The credentials a first settings file with these ``options`` (the table as given) references.
+
+        ``syncore init`` asks where each is kept. The default is :attr:`starter_credentials`; an adapter whose
+        secrets depend on an option (a sign-in mode that needs none) overrides it.
+        """
+        return cls.starter_credentials
+
+    @classmethod
     def check_credential_names(cls, names: Iterable[str], *, key: str = "credentials") -> None:
         """Refuse credential names the adapter does not know (before any secret is looked up).
 

@@ -33,8 +33,13 @@ class KindMigration:
     translated: int = 0
     kept: int = 0
     dropped: tuple[str, ...] = ()
+    #: the new adapter does not sync this kind: its pairs were left as they were (not synced from now on)
+    not_synced: int = 0
 
     def summary(self) -> str:
+        if self.not_synced:
+            return (f"{self.kind.value}: not synced by the new adapter; its {self.not_synced} pairs are left as they "
+                    "were")
         text = f"{self.kind.value}: {self.translated} pairs carried over"
         if self.kept:
             text += f", {self.kept} already used the new ids"
@@ -54,6 +59,9 @@ def migrate_pim_ids(state: StateStore, profile: str, adapter: Adapter, source: s
     with ProfileLock(state, profile, clock=clock).hold():
         for kind in kinds:
             if kind not in adapter.capabilities.kinds:
+                left = state.count_pairs(profile, kind)
+                if left:
+                    results.append(KindMigration(kind=kind, not_synced=left))
                 continue
             if state.open_intents(profile, kind):
                 raise SyncError(f"the last {kind.value} sync stopped part-way; run a sync with the old settings "

@@ -28,12 +28,16 @@ def sleeps():
 
 
 @pytest.fixture
-def make_adapter(emu, sleeps):
-    """``make_adapter(timezone="Europe/Berlin", **options)``: an app-only adapter on the default mailbox."""
+def make_adapter(emu, sleeps, tmp_path):
+    """``make_adapter(timezone="Europe/Berlin", **options)``: the default mailbox's user, signed in with a device
+    code (a delegated sign-in reaches every kind; ``auth="app"`` for app-only, events and contacts)."""
 
     def build(**options):
         options.setdefault("sleep", sleeps)
         options.setdefault("timezone", "Europe/Berlin")
+        options.setdefault("auth", "device_code")
+        if options["auth"] == "device_code":
+            options.setdefault("token_cache", str(tmp_path / "graph-sign-in.json"))
         return GraphAdapter.for_emulator(emu, **options)
 
     return build

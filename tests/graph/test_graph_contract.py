@@ -2,47 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from syncore.models import Kind, Record
 from syncore.testing import AdapterContract
-from syncore_graph._mapping.contacts import display_name
-
-
-def _native_name(record: Record) -> str:
-    # what the emulator matches on in the request body: the subject, title or display name
-    return display_name(record) if record.kind is Kind.CONTACT else record.subject  # type: ignore[attr-defined]
+from syncore_graph.emulator import GraphEmulator
 
 
 class TestGraphContract(AdapterContract):
+    known_failures = {
+        "test_bodies_round_trip[contact]":
+            "Capabilities.formatted_bodies is one switch for every kind: Graph keeps events' and tasks' bodies "
+            "formatted, but a contact's notes are personalNotes, plain text with no body type, so a formatted "
+            "note reads back as its text only",
+    }
+
     @pytest.fixture
-    def adapter(self, make_adapter):
-        return make_adapter()
+    def emu(self, clock):
+        # the mailbox stamps lastModifiedDateTime with the contract's clock, as the adapter reads its window with it
+        with GraphEmulator(mailboxes=["user@example.com", "other@example.com"], clock=clock.now) as emulator:
+            yield emulator
+            assert emulator.errors == []
 
-    @pytest.fixture(autouse=True)
-    def _keep_emu(self, emu):
-        self._emu = emu
+    @pytest.fixture
+    def adapter(self, make_adapter, clock):
+        # a delegated (device code) sign-in: it reaches every kind, To Do included
+        return make_adapter(clock=clock.now)
 
-    def reject_records(self, adapter, kind: Kind, predicate: Callable[[Record], bool]) -> None:
-        # The emulator refuses matching writes itself (a 400 for that sub-request inside a 200 $batch); the test
-        # only tells it which names the predicate selects, as records reach the adapter.
-        doomed: set[str] = set()
-        original_create, original_update = adapter.create, adapter.update
+    @pytest.fixture
+    def reject_records(self, emu):
+        def reject(kind, marker):
+            # Graph refuses the matching sub-requests of a $batch (400 inside a 200 answer), the rest succeed; a
+            # data-level rule judged on the item as the write would leave it (a PATCH over the stored item)
+            def match(properties):
+                text = properties.get("subject") or properties.get("title") or properties.get("surname") or ""
+                return marker in text
 
-        def note(requests):
-            doomed.update(_native_name(r.record) for r in requests if r.record.kind is kind and predicate(r.record))
+            emu.faults.reject_items(match, code="ErrorInvalidRequest",
+                                    message="The item could not be saved (rejected by the contract).")
 
-        def create(k, requests):
-            note(requests)
-            return original_create(k, requests)
+        return reject
 
-        def update(k, requests):
-            note(requests)
-            return original_update(k, requests)
-
-        adapter.create, adapter.update = create, update
-        self._emu.faults.reject_items(
-            lambda body: (body.get("subject") or body.get("title") or body.get("displayName")) in doomed,
-            code="ErrorInvalidRequest", message="The item could not be saved (injected).")
+    @pytest.fixture
+    def expire_cursors(self, emu):
+        # an expired delta token answers 410 syncStateNotFound
+        # (https://learn.microsoft.com/en-us/graph/delta-query-overview#synchronization-reset)
+        return lambda kind: emu.expire_delta_tokens()

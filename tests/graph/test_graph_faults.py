@@ -53,7 +53,8 @@ def test_expired_delta_token_is_cursor_expired(emu, adapter):
         adapter.changes(Kind.TASK, adapter.full_scan(Kind.TASK).cursor)
 
 
-def test_an_access_token_refused_mid_run_is_renewed_through_msal(emu, adapter):
+def test_an_access_token_refused_mid_run_is_renewed_through_msal(emu, make_adapter):
+    adapter = make_adapter(auth="app")  # client credentials: a new token (the delegated case is below)
     adapter.full_scan(Kind.EVENT)
     emu.expire_tokens()
     adapter.full_scan(Kind.EVENT)
@@ -148,7 +149,7 @@ def test_app_only_sign_in_with_a_certificate_and_refusals_are_authentication_err
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     with GraphEmulator(client_secret=None, certificate_pem=cert_pem) as emu:
         options = GraphOptions(tenant=emu.tenant, client_id=emu.client_id, mailbox=emu.default_upn,
-                               graph_url=emu.url, authority_host=emu.url, verify=emu.ca_cert_path)
+                               graph_url=emu.url, authority_host=emu.url, ca_file=emu.ca_cert_path)
         adapter = GraphAdapter.connect(options, {"private_key": key_pem, "certificate": cert_pem.decode()},
                                        sleep=sleeps)
         assert adapter.full_scan(Kind.CONTACT).complete

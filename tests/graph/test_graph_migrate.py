@@ -72,10 +72,13 @@ def test_pairs_carry_over_without_re_pairing_or_duplicates(paired, emu, tmp_path
     emu.reset_log()
     report = migrate_pim_ids(state, "default", graph, "exchange", Kind, clock=sf.clock.now)
     # To Do addresses tasks by their REST id, which may read like the EWS id: such an id is kept as it is
-    assert [(r.kind, r.translated + r.kept, r.dropped) for r in report] == [
-        (Kind.EVENT, 4, ()), (Kind.CONTACT, 1, ()), (Kind.TASK, 1, ())]
+    assert [(r.kind, r.translated + r.kept, r.dropped) for r in report if not r.not_synced] == [
+        (Kind.EVENT, 4, ()), (Kind.CONTACT, 1, ()), (Kind.TASK, 1, ())][:len(graph.capabilities.kinds)]
+    if auth == "app":  # app-only sign-ins cannot write To Do: the task pair is left as it was, and said so
+        assert [(r.kind, r.not_synced) for r in report if r.not_synced] == [(Kind.TASK, 1)]
+        assert "task: not synced by the new adapter; its 1 pairs are left as they were" in report[-1].summary()
     assert report[0].translated == 4
-    for kind in Kind:
+    for kind in graph.capabilities.kinds:
         pim_ids = {pair.pim_id for pair in state.iter_pairs("default", kind)}
         assert pim_ids == {mapping[old] for old in mapping if mapping[old] in pim_ids}
         assert pim_ids <= set(mapping.values()) and state.get_cursor("default", kind, Side.PIM) is None
@@ -86,7 +89,7 @@ def test_pairs_carry_over_without_re_pairing_or_duplicates(paired, emu, tmp_path
 
     engine = SyncEngine(pim=graph, crm=crm, state=state, settings=SyncSettings(), clock=sf.clock.now)
     sf.clock.advance(60)
-    for kind in Kind:
+    for kind in graph.capabilities.kinds:
         result = engine.sync(kind)
         assert result.ok, result.errors
         assert not _writes(result), (kind, _writes(result))
@@ -100,7 +103,8 @@ def test_pairs_carry_over_without_re_pairing_or_duplicates(paired, emu, tmp_path
     assert "Outlook meeting 1 (moved)" in {row["Subject"] for row in sf.all("Event")}
     # running it again changes nothing: the ids already are Graph's
     again = migrate_pim_ids(state, "default", graph, "exchange", Kind, clock=sf.clock.now)
-    assert [(r.translated, r.kept, r.dropped) for r in again] == [(0, 4, ()), (0, 1, ()), (0, 1, ())]
+    assert [(r.translated, r.kept, r.dropped) for r in again if not r.not_synced] == [
+        (0, 4, ()), (0, 1, ()), (0, 1, ())][:len(graph.capabilities.kinds)]
 
 
 def test_migration_refuses_a_profile_with_a_sync_left_half_done(paired, emu, sleeps):
@@ -129,7 +133,7 @@ client_id = "{emu.client_id}"
 sign_in_cache = "{cache}"
 graph_url = "{emu.url}"
 authority_host = "{emu.url}"
-verify = "{emu.ca_cert_path}"
+ca_file = "{emu.ca_cert_path}"
 
 [adapters.crm]
 type = "memory"

@@ -139,7 +139,7 @@ def graph(out: Path, found: dict[str, list[str]]) -> None:
         delegated = GraphAdapter.for_emulator(emu, auth="device_code", token_cache=str(cache))
         _sync("graph-device-code", MemoryAdapter(name="crm"), out, pim=delegated, expire=emu.expire_tokens)
         options = GraphOptions(tenant=emu.tenant, client_id=emu.client_id, mailbox=emu.default_upn,
-                               graph_url=emu.url, authority_host=emu.url, verify=emu.ca_cert_path)
+                               graph_url=emu.url, authority_host=emu.url, ca_file=emu.ca_cert_path)
         _fails("wrong Graph client secret", lambda: GraphAdapter.connect(
             options, {"client_secret": secret + "x"}).full_scan(Kind.EVENT))
         found["graph"] = [secret, secret + "x", *emu.identity.issued]

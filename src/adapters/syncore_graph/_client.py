@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -97,6 +99,8 @@ class GraphClient:
         self.max_attempts = max_attempts
         self.max_total_wait = max_total_wait
         self.waits: list[float] = []
+        #: the ``Date`` of the last answer: the server's clock (``syncore doctor`` compares it with this one's)
+        self.server_date: datetime | None = None
         # /me names whoever signed in: a sign-in's token cache (or the token provider) stands for that user
         user = getattr(tokens, "cache_path", None) or id(tokens)
         self._slots = mailbox_slots(f"{base_url}|{root}" if root != "/me" else f"{base_url}|me|{user}")
@@ -127,11 +131,13 @@ class GraphClient:
             request_headers["Content-Type"] = "application/json"
         with self._slots:
             try:
-                return self._http.request(method, url, content=content, headers=request_headers)
+                response = self._http.request(method, url, content=content, headers=request_headers)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 raise TransientError(f"graph: {method} {_path(url)}: no connection ({type(exc).__name__})") from exc
             except httpx.TransportError as exc:
                 raise LostReply(f"graph: {method} {_path(url)}: no answer ({type(exc).__name__})") from exc
+        self.server_date = _date_of(response) or self.server_date
+        return response
 
     def request(self, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None,
                 page: bool = False, idempotent: bool = True, operation: str = "") -> Any:
@@ -283,6 +289,13 @@ def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
+        return None
+
+
+def _date_of(response: httpx.Response) -> datetime | None:
+    try:
+        return parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 

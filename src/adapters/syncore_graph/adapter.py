@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from syncore.abc import Adapter
+from syncore.abc import Adapter, ConnectionCheck
 from syncore.models import Event, Kind, Record, Task, TaskStatus
 from syncore.remote import (
     Capabilities,
@@ -26,11 +26,13 @@ from syncore.remote import (
     WriteOutcome,
 )
 
+from syncore.schedule import system_zone_name
+
 from . import _read, _writes
 from ._auth import ClientCredentials, DeviceCodeSignIn, StaticToken, TokenProvider
 from ._client import GraphClient
 from ._kinds import KindPaths, to_remote
-from .options import CREDENTIAL_KEYS, GraphOptions, check_credentials, parse_options
+from .options import CREDENTIAL_NAMES, Auth, GraphOptions, check_credentials, starter_credentials
 
 #: records per adapter call: five $batch requests of 20, four of them in flight at once
 CALL_BATCH = 100
@@ -47,9 +49,11 @@ class GraphAdapter(Adapter):
     """
 
     adapter_name: ClassVar[str] = "graph"
-    #: the settings file's options and the credential names it may reference (one place: :mod:`.options`)
+    display_name = "Microsoft 365"
+    #: the settings file's options and the credential names it may reference (see :mod:`.options`)
     options_type: ClassVar[type] = GraphOptions
-    credential_names: ClassVar[frozenset[str]] = CREDENTIAL_KEYS
+    credential_names: ClassVar[frozenset[str]] = CREDENTIAL_NAMES
+    starter_credentials: ClassVar[tuple[str, ...]] = ("client_secret",)
 
     def __init__(self, client: GraphClient, *, timezone: str = "UTC", kinds: Collection[Kind] = tuple(Kind),
                  past_days: int = 60, future_days: int = 400,
@@ -70,11 +74,15 @@ class GraphAdapter(Adapter):
                 sleep: Callable[[float], None] = time.sleep, tokens: TokenProvider | None = None,
                 **adapter_options: Any) -> GraphAdapter:
         """An adapter from :class:`~.options.GraphOptions` and credentials (``client_secret``, or ``private_key``
-        and ``certificate``); the token cache of a device code sign-in must exist already."""
+        and ``certificate``). Nothing is sent yet: the first call signs in (a device code sign-in must have been
+        made already, ``syncore sign-in``).
+
+        :raises ConfigurationError: when the credentials do not fit ``options.auth``
+        """
         credentials = dict(credentials or {})
         if tokens is None:
             check_credentials(credentials, options.auth)
-            if options.auth == "app":
+            if options.auth is Auth.APP:
                 tokens = ClientCredentials(tenant=options.tenant, client_id=options.client_id,
                                            client_secret=credentials.get("client_secret"),
                                            private_key=credentials.get("private_key"),
@@ -82,18 +90,49 @@ class GraphAdapter(Adapter):
                                            authority_host=options.authority_host, verify=options.verify)
             else:
                 tokens = DeviceCodeSignIn(tenant=options.tenant, client_id=options.client_id,
-                                          cache_path=options.sign_in_cache, authority_host=options.authority_host,  # type: ignore[arg-type]
+                                          cache_path=options.sign_in_cache, authority_host=options.authority_host,
                                           verify=options.verify, username=options.mailbox)
-        root = f"/users/{options.mailbox}" if options.auth == "app" else "/me"
+        root = f"/users/{options.mailbox}" if options.auth is Auth.APP else "/me"
         client = GraphClient(options.graph_url, tokens, root, verify=options.verify, sleep=sleep,
                              page_size=options.page_size)
-        return cls(client, timezone=options.timezone, kinds=options.kinds, past_days=options.past_days,
-                   future_days=options.future_days, **adapter_options)
+        adapter = cls(client, timezone=options.timezone or system_zone_name(), kinds=options.kinds,
+                      past_days=options.past_days, future_days=options.future_days, **adapter_options)
+        adapter.display_name = f"Microsoft 365 ({options.mailbox})" if options.mailbox else "Microsoft 365"
+        return adapter
 
     @classmethod
-    def from_config(cls, options: Mapping[str, Any], credentials: Mapping[str, str]) -> GraphAdapter:
-        """Build from a settings file's ``options`` (see :class:`~.options.GraphOptions`) and ``credentials``."""
-        return cls.connect(parse_options(options), credentials)
+    def from_config(cls, options: Any, credentials: Mapping[str, str]) -> GraphAdapter:
+        """Build from a settings file: ``options`` (:class:`~.options.GraphOptions`, checked before anything is
+        sent) and resolved ``credentials`` (``client_secret``, or ``private_key`` and ``certificate``).
+
+        :raises ConfigurationError: naming a bad option or credential
+        """
+        parsed: GraphOptions = cls.parse_options(options)
+        cls.check_credential_names(credentials)
+        return cls.connect(parsed, credentials)
+
+    @classmethod
+    def starter_credentials_for(cls, options: Mapping[str, Any]) -> tuple[str, ...]:
+        """A client secret for an app-only sign-in; nothing for a device code sign-in (its tokens are cached)."""
+        return starter_credentials(options)
+
+    def check_connection(self) -> ConnectionCheck:
+        """One read per synced kind (an event, the contact folder, the To Do lists): the sign-in works and holds
+        each permission the sync needs. The server's clock is the last answer's ``Date``."""
+        kinds = sorted(self._kinds, key=list(Kind).index)
+        for kind in kinds:
+            if kind is Kind.EVENT:
+                self.client.request("GET", "/events?$top=1&$select=id", operation="check events")
+            elif kind is Kind.CONTACT:
+                self.client.request("GET", "/contactFolders/contacts", operation="check contacts")
+            else:
+                self._paths.pop(kind, None)
+                self.paths(kind)  # GET /todo/lists: the default list
+        who = "app-only sign-in" if self.client.root != "/me" else "signed-in user"
+        mailbox = self.client.root.removeprefix("/users/") if self.client.root != "/me" else "of the signed-in user"
+        return ConnectionCheck(details=f"mailbox {mailbox} at {self.client.base} ({who}; "
+                                       f"{', '.join(k.value + 's' for k in kinds)} readable)",
+                               server_time=self.client.server_date)
 
     @classmethod
     def for_emulator(cls, emulator: Any, *, auth: str = "app", upn: str | None = None,
@@ -101,25 +140,31 @@ class GraphAdapter(Adapter):
                      clock: Callable[[], datetime] | None = None, **options: Any) -> GraphAdapter:
         """An adapter on a running :class:`~syncore_graph.emulator.GraphEmulator` through the real msal flows.
 
-        :param auth: "app" (client credentials, ``/users/{upn}``), "device_code" (a device code sign-in into
-            ``token_cache``, ``/me``) or "token" (the emulator's :meth:`issue_token`, ``/users/{upn}``)
+        :param auth: "app" (client credentials, ``/users/{upn}``; events and contacts, as To Do takes no
+            application permissions), "device_code" (a device code sign-in into ``token_cache``, ``/me``) or
+            "token" (the emulator's delegated :meth:`issue_token` for ``upn``, ``/users/{upn}``)
         :param options: further :class:`~.options.GraphOptions` fields (``timezone``, ``page_size`` ...)
         """
         common = {"tenant": emulator.tenant, "client_id": emulator.client_id, "graph_url": emulator.url,
-                  "authority_host": emulator.url, "verify": emulator.ca_cert_path, **options}
+                  "authority_host": emulator.url, "ca_file": emulator.ca_cert_path, **options}
         extra = {"clock": clock} if clock is not None else {}
         if auth == "device_code":
-            settings = GraphOptions(auth="device_code", sign_in_cache=token_cache, mailbox=upn, **common)
+            if token_cache is None:
+                raise ValueError("for_emulator(auth='device_code') needs token_cache (a file path)")
+            settings = GraphOptions(auth=Auth.DEVICE_CODE, sign_in_cache=token_cache, mailbox=upn, **common)
             signer = DeviceCodeSignIn(tenant=emulator.tenant, client_id=emulator.client_id,
-                                      cache_path=token_cache, authority_host=emulator.url,  # type: ignore[arg-type]
+                                      cache_path=token_cache, authority_host=emulator.url,
                                       verify=emulator.ca_cert_path, username=upn)
             if not signer.cache_path.exists():
                 signer.sign_in(show=lambda message: None)
             return cls.connect(settings, tokens=signer, sleep=sleep, **extra)
-        settings = GraphOptions(auth="app", mailbox=upn or emulator.default_upn, **common)
         if auth == "token":
+            # a delegated token may reach To Do, which an app-only one may not: every kind by default
+            settings = GraphOptions(auth=Auth.APP, mailbox=upn or emulator.default_upn,
+                                    **{"kinds": tuple(Kind), **common})
             token = StaticToken(emulator.issue_token(upn or emulator.default_upn))
             return cls.connect(settings, tokens=token, sleep=sleep, **extra)
+        settings = GraphOptions(auth=Auth.APP, mailbox=upn or emulator.default_upn, **common)
         return cls.connect(settings, {"client_secret": emulator.client_secret}, sleep=sleep, **extra)
 
     # -- plumbing ------------------------------------------------------------------------------------------
