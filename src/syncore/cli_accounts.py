@@ -1,7 +1,7 @@
 """Commands about the accounts behind a profile: ``sign-in`` and ``migrate-profile`` (see :mod:`syncore.cli`).
 
-``syncore sign-in [pim|crm]`` runs a side's interactive sign-in (a Microsoft Graph device code sign-in, say) and
-keeps what it needs for later runs (:meth:`~syncore.abc.Adapter.sign_in`).
+``syncore sign-in [pim|crm]`` runs a side's interactive sign-in (a Microsoft Graph device code sign-in, say)
+and keeps what it needs for later runs (:meth:`~syncore.abc.Adapter.sign_in`).
 
 ``syncore migrate-profile --from exchange --to graph`` moves a profile's PIM side to another adapter of the
 same mailbox, keeping every pair (see :mod:`syncore.migrate`).
@@ -30,18 +30,19 @@ if TYPE_CHECKING:
 def add_commands(command: Any) -> None:
     """Add the commands to the parser (``command(name, summary, description, func)`` makes one)."""
     p = command("sign-in", "sign in to a side interactively (e.g. Microsoft Graph's device code) and keep it",
-                "Run a side's interactive sign-in and keep what later runs need: for a Microsoft Graph side with "
-                "auth = \"device_code\", a code to enter at https://microsoft.com/devicelogin; the tokens are kept "
-                "(owner-only) in the file its sign_in_cache option names. Sides that need no interactive sign-in "
-                "say so.", cmd_sign_in)
+                "Run a side's interactive sign-in and keep what later runs need: for a Microsoft Graph side "
+                "with auth = \"device_code\", a code to enter at https://microsoft.com/devicelogin; the "
+                "tokens are kept (owner-only) in the file its sign_in_cache option names. Sides that need "
+                "no interactive sign-in say so.", cmd_sign_in)
     p.add_argument("side", nargs="?", choices=["pim", "crm"], default="pim")
 
-    p = command("migrate-profile", "move the PIM side to another adapter of the same mailbox without re-pairing",
-                "Move a profile's PIM side to another adapter that reaches the same mailbox (EWS to Microsoft "
-                "Graph): the stored ids are translated, every pair keeps its base and its CRM side. Point "
+    p = command("migrate-profile",
+                "move the PIM side to another adapter of the same mailbox without re-pairing",
+                "Move a profile's PIM side to another adapter that reaches the same mailbox (EWS to "
+                "Microsoft Graph): the stored ids are translated, every pair keeps its base and its CRM side. Point "
                 "[adapters.pim] at the new adapter first (and sign in); nothing is written to either side. "
-                "Exit 1 when some pairs could not be carried over (their records are matched again at the next "
-                "sync).", cmd_migrate_profile)
+                "Exit 1 when some pairs could not be carried over (their records are matched again at the "
+                "next sync).", cmd_migrate_profile)
     p.add_argument("--from", dest="source", required=True, metavar="ADAPTER",
                    help="the adapter the profile's pairs were made with (exchange)")
     p.add_argument("--to", dest="target", required=True, metavar="ADAPTER",
@@ -76,8 +77,8 @@ def cmd_migrate_profile(run: Run) -> int:
     if configured != args.target:
         raise ConfigurationError(
             f"adapters.pim.type is {configured!r}: first point [adapters.pim] at the new adapter (type = "
-            f"{args.target!r} and its options, see docs/graph.md), then run migrate-profile", key="adapters.pim.type",
-            value=configured)
+            f"{args.target!r} and its options, see docs/graph.md), then run migrate-profile",
+            key="adapters.pim.type", value=configured)
     adapter = build_adapter("pim", config.adapters.pim, base_dir)
     state = SqliteStateStore(relative_to(base_dir, config.state))
     kinds = [Kind(k) for k in args.kinds] if args.kinds else list(Kind)

@@ -53,7 +53,8 @@ def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefe
 
     :param prefer_emulators: try the installed emulators first (falls back to memory sides, saying why)
     :param pim: the emulator that plays the Outlook side (``"graph"``); default: the first installed one
-    :raises ConfigurationError: when ``pim`` names no installed emulator (a typo is not a reason to fall back)
+    :raises ConfigurationError: when ``pim`` names no installed emulator or one of the other side (a typo is not
+        a reason to fall back)
     """
     if pim is not None and prefer_emulators and pim not in emulator_names():
         raise ConfigurationError(f"--pim {pim}: no such emulator; installed: {', '.join(emulator_names()) or 'none'}",
@@ -63,6 +64,10 @@ def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefe
     if prefer_emulators:
         try:
             backends = start_backends(chosen={Side.PIM: pim} if pim else None)
+        except ConfigurationError as exc:
+            if pim is not None and exc.value == pim:
+                raise  # the emulator asked for by name cannot play the Outlook side: a usage error, no fallback
+            reason = f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # noqa: BLE001 - any problem means: use the memory sides instead
             reason = f"{type(exc).__name__}: {exc}"
         else:

@@ -21,7 +21,7 @@ from .registry import emulator_factory, emulator_names
 
 def start_backends(*, external: bool = False,
                    chosen: Mapping[Side, str] | None = None) -> dict[Side, EmulatedBackend]:
-    """Start one emulator for each side: the one ``chosen`` for it, else the first installed one in name order.
+    """Start one emulator for each side: the one ``chosen`` for it, else the first installed one by name.
 
     :param external: other processes will reach them through a settings file
         (:meth:`~syncore.abc.EmulatedBackend.settings`)

@@ -29,8 +29,8 @@ def sleeps():
 
 @pytest.fixture
 def make_adapter(emu, sleeps, tmp_path):
-    """``make_adapter(timezone="Europe/Berlin", **options)``: the default mailbox's user, signed in with a device
-    code (a delegated sign-in reaches every kind; ``auth="app"`` for app-only, events and contacts)."""
+    """``make_adapter(timezone="Europe/Berlin", **options)``: the default mailbox's user, signed in with a
+    device code (a delegated sign-in reaches every kind; ``auth="app"`` for app-only, events and contacts)."""
 
     def build(**options):
         options.setdefault("sleep", sleeps)

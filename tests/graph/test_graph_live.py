@@ -4,7 +4,8 @@ GRAPH_TENANT (directory id or domain), GRAPH_CLIENT_ID (the app registration), G
 principal name), and either GRAPH_CLIENT_SECRET (app-only: Calendars.ReadWrite, Contacts.ReadWrite and
 Tasks.ReadWrite application permissions; To Do needs delegated access, so tasks are skipped app-only) or
 GRAPH_SIGN_IN_CACHE (the msal token cache written by ``syncore sign-in`` for a delegated device code sign-in).
-Optional GRAPH_TIMEZONE (IANA, default UTC). See docs/graph.md. The tests create, change and delete their own
+Optional GRAPH_TIMEZONE (IANA, default UTC), and for a national cloud GRAPH_URL, GRAPH_AUTHORITY_HOST and
+GRAPH_CA_FILE (the docs tests point these at the Graph emulator). See docs/graph.md. The tests create, change and delete their own
 items only (their subjects carry a random marker).
 """
 
@@ -22,7 +23,8 @@ from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
 pytestmark = pytest.mark.live_graph
 
 _ENV = {name: os.environ.get(name) for name in ("GRAPH_TENANT", "GRAPH_CLIENT_ID", "GRAPH_MAILBOX",
-                                                  "GRAPH_CLIENT_SECRET", "GRAPH_SIGN_IN_CACHE", "GRAPH_TIMEZONE")}
+                                                  "GRAPH_CLIENT_SECRET", "GRAPH_SIGN_IN_CACHE", "GRAPH_TIMEZONE",
+                                                  "GRAPH_URL", "GRAPH_AUTHORITY_HOST", "GRAPH_CA_FILE")}
 if not (_ENV["GRAPH_TENANT"] and _ENV["GRAPH_CLIENT_ID"] and (
         (_ENV["GRAPH_CLIENT_SECRET"] and _ENV["GRAPH_MAILBOX"]) or _ENV["GRAPH_SIGN_IN_CACHE"])):
     pytest.skip("set GRAPH_TENANT, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET + GRAPH_MAILBOX or GRAPH_SIGN_IN_CACHE "
@@ -35,10 +37,13 @@ APP_ONLY = bool(_ENV["GRAPH_CLIENT_SECRET"])
 def adapter():
     from syncore_graph import GraphAdapter, GraphOptions
 
+    hosts = {name: _ENV[variable] for name, variable in (("graph_url", "GRAPH_URL"),
+                                                          ("authority_host", "GRAPH_AUTHORITY_HOST"),
+                                                          ("ca_file", "GRAPH_CA_FILE")) if _ENV[variable]}
+    sign_in = {"sign_in_cache": _ENV["GRAPH_SIGN_IN_CACHE"]} if _ENV["GRAPH_SIGN_IN_CACHE"] else {}
     options = GraphOptions(auth="app" if APP_ONLY else "device_code", tenant=_ENV["GRAPH_TENANT"],
                            client_id=_ENV["GRAPH_CLIENT_ID"], mailbox=_ENV["GRAPH_MAILBOX"],
-                           sign_in_cache=_ENV["GRAPH_SIGN_IN_CACHE"], timezone=_ENV["GRAPH_TIMEZONE"] or "UTC",
-                           kinds=(Kind.EVENT, Kind.CONTACT) if APP_ONLY else tuple(Kind))
+                           timezone=_ENV["GRAPH_TIMEZONE"] or "UTC", **sign_in, **hosts)
     credentials = {"client_secret": _ENV["GRAPH_CLIENT_SECRET"]} if APP_ONLY else {}
     adapter = GraphAdapter.connect(options, credentials)
     yield adapter

@@ -22,7 +22,7 @@ import msal
 
 from syncore import redaction
 from syncore._files import write_private_text
-from syncore.errors import AuthenticationError, TransientError
+from syncore.errors import AuthenticationError, SignInRequired, TransientError
 
 GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
 #: what a delegated sign-in asks for (msal adds openid, profile and offline_access itself)
@@ -181,8 +181,8 @@ class DeviceCodeSignIn:
     def _account(self) -> Any:
         accounts = self._app.get_accounts(username=self.username) if self.username else self._app.get_accounts()
         if not accounts:
-            raise AuthenticationError("graph: not signed in (no cached account); run the device code sign-in "
-                                      "(`syncore sign-in`) first", code="not_signed_in")
+            raise SignInRequired("graph: not signed in (no account in the sign-in cache); sign in once with "
+                                 "`syncore sign-in`", code="not_signed_in")
         return accounts[0]
 
     def token(self, *, force_refresh: bool = False) -> str:
@@ -191,8 +191,11 @@ class DeviceCodeSignIn:
             result = _msal_call(lambda: self._app.acquire_token_silent(self.scopes, account=account,
                                                                         force_refresh=force_refresh), "token refresh")
             _register(result)
-            if result is None:
-                raise AuthenticationError("graph: the cached sign-in expired; sign in again", code="interaction_required")
+            # msal answers None when no refresh token is left, or the refusal when the identity platform wants
+            # the user again (a revoked or expired refresh token: invalid_grant / interaction_required)
+            if result is None or result.get("error") in ("invalid_grant", "interaction_required"):
+                raise SignInRequired("graph: the kept sign-in expired or was revoked; sign in again with "
+                                     "`syncore sign-in`", code="interaction_required")
             token = _token_of(result, "token refresh")
             self._save()
             return token

@@ -25,7 +25,6 @@ from syncore.remote import (
     UpdateRequest,
     WriteOutcome,
 )
-
 from syncore.schedule import system_zone_name
 
 from . import _read, _writes
@@ -73,9 +72,9 @@ class GraphAdapter(Adapter):
     def connect(cls, options: GraphOptions, credentials: Mapping[str, str] | None = None, *,
                 sleep: Callable[[float], None] = time.sleep, tokens: TokenProvider | None = None,
                 **adapter_options: Any) -> GraphAdapter:
-        """An adapter from :class:`~.options.GraphOptions` and credentials (``client_secret``, or ``private_key``
-        and ``certificate``). Nothing is sent yet: the first call signs in (a device code sign-in must have been
-        made already, ``syncore sign-in``).
+        """An adapter from :class:`~.options.GraphOptions` and credentials (``client_secret``, or
+        ``private_key`` and ``certificate``). Nothing is sent yet: the first call signs in (a device code
+        sign-in must have been made already, ``syncore sign-in``).
 
         :raises ConfigurationError: when the credentials do not fit ``options.auth``
         """
@@ -90,8 +89,9 @@ class GraphAdapter(Adapter):
                                            authority_host=options.authority_host, verify=options.verify)
             else:
                 tokens = DeviceCodeSignIn(tenant=options.tenant, client_id=options.client_id,
-                                          cache_path=options.sign_in_cache, authority_host=options.authority_host,
-                                          verify=options.verify, username=options.mailbox)
+                                          cache_path=options.sign_in_cache,
+                                          authority_host=options.authority_host, verify=options.verify,
+                                          username=options.mailbox)
         root = f"/users/{options.mailbox}" if options.auth is Auth.APP else "/me"
         client = GraphClient(options.graph_url, tokens, root, verify=options.verify, sleep=sleep,
                              page_size=options.page_size)
@@ -102,8 +102,8 @@ class GraphAdapter(Adapter):
 
     @classmethod
     def from_config(cls, options: Any, credentials: Mapping[str, str]) -> GraphAdapter:
-        """Build from a settings file: ``options`` (:class:`~.options.GraphOptions`, checked before anything is
-        sent) and resolved ``credentials`` (``client_secret``, or ``private_key`` and ``certificate``).
+        """Build from a settings file: ``options`` (:class:`~.options.GraphOptions`, checked before anything
+        is sent) and resolved ``credentials`` (``client_secret``, or ``private_key`` and ``certificate``).
 
         :raises ConfigurationError: naming a bad option or credential
         """
@@ -113,12 +113,12 @@ class GraphAdapter(Adapter):
 
     @classmethod
     def starter_credentials_for(cls, options: Mapping[str, Any]) -> tuple[str, ...]:
-        """A client secret for an app-only sign-in; nothing for a device code sign-in (its tokens are cached)."""
+        """A client secret for an app-only sign-in; none for a device code sign-in (its tokens are cached)."""
         return starter_credentials(options)
 
     def check_connection(self) -> ConnectionCheck:
-        """One read per synced kind (an event, the contact folder, the To Do lists): the sign-in works and holds
-        each permission the sync needs. The server's clock is the last answer's ``Date``."""
+        """One read per synced kind (an event, the contact folder, the To Do lists): the sign-in works and
+        holds each permission the sync needs. The server's clock is the last answer's ``Date``."""
         kinds = sorted(self._kinds, key=list(Kind).index)
         for kind in kinds:
             if kind is Kind.EVENT:
@@ -128,8 +128,9 @@ class GraphAdapter(Adapter):
             else:
                 self._paths.pop(kind, None)
                 self.paths(kind)  # GET /todo/lists: the default list
-        who = "app-only sign-in" if self.client.root != "/me" else "signed-in user"
-        mailbox = self.client.root.removeprefix("/users/") if self.client.root != "/me" else "of the signed-in user"
+        app_only = self.client.root != "/me"
+        who = "app-only sign-in" if app_only else "signed-in user"
+        mailbox = self.client.root.removeprefix("/users/") if app_only else "of the signed-in user"
         return ConnectionCheck(details=f"mailbox {mailbox} at {self.client.base} ({who}; "
                                        f"{', '.join(k.value + 's' for k in kinds)} readable)",
                                server_time=self.client.server_date)

@@ -1,7 +1,8 @@
 """The Graph adapter's settings-file options (``[adapters.pim] options = {…}``), checked before signing in.
 
-Structured by :func:`syncore.converters.structure_options` (through :meth:`syncore.abc.Adapter.parse_options`):
-unknown names, wrong types and bad values are refused with the dotted key before anything touches the network.
+Structured by :func:`syncore.converters.structure_options` (through
+:meth:`syncore.abc.Adapter.parse_options`): unknown names, wrong types and bad values are refused with the
+dotted key before anything touches the network.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ class Auth(str, enum.Enum):
 
     #: app-only client credentials (a client secret or a certificate): server use, ``/users/{mailbox}``
     APP = "app"
-    #: a user signs in once with a device code (``syncore sign-in``); tokens are refreshed from a cache, ``/me``
+    #: a user signs in once with a device code (``syncore sign-in``); tokens are refreshed from a cache;
+    #: ``/me``
     DEVICE_CODE = "device_code"
 
 
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
 def _guid(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
-    if not re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", value):
+    if not _GUID.fullmatch(value):
         raise Invalid('expected the application (client) id from the app registration, a GUID such as '
                       '"00000000-0000-0000-0000-000000000000"', subkey=attribute.name)
 
@@ -56,7 +61,8 @@ def _zone(instance: Any, attribute: attrs.Attribute[str | None], value: str | No
         try:
             zone(value)
         except (ValueError, ConfigurationError):
-            raise Invalid('expected an IANA zone name such as "Europe/Berlin"', subkey=attribute.name) from None
+            raise Invalid('expected an IANA zone name such as "Europe/Berlin"',
+                          subkey=attribute.name) from None
 
 
 def _page_size(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
@@ -69,29 +75,30 @@ def _page_size(instance: Any, attribute: attrs.Attribute[int], value: int) -> No
 class GraphOptions:
     """Every option of ``[adapters.pim] type = "graph"`` (see docs/graph.md).
 
-    :ivar auth: ``"app"`` (client credentials; addresses ``/users/{mailbox}``) or ``"device_code"`` (a user signs
-        in once with ``syncore sign-in``; addresses ``/me``)
+    :ivar auth: ``"app"`` (client credentials; addresses ``/users/{mailbox}``) or ``"device_code"`` (a user
+        signs in once with ``syncore sign-in``; addresses ``/me``)
     :ivar tenant: the directory (tenant) id or one of its domains (``contoso.onmicrosoft.com``)
     :ivar client_id: the application (client) id of the app registration
-    :ivar mailbox: the user principal name of the mailbox (required for ``"app"``; for ``"device_code"`` it picks
-        the account in the sign-in cache)
+    :ivar mailbox: the user principal name of the mailbox (required for ``"app"``; for ``"device_code"`` it
+        picks the account in the sign-in cache)
     :ivar sign_in_cache: the msal token cache of a device code sign-in, written owner-only (relative to the
         settings file)
     :ivar timezone: the user's IANA zone (new events and all-day dates are written in it, To Do dates read in
         it); default: this computer's
     :ivar past_days: / future_days: the calendar window read through calendarView delta
     :ivar page_size: items per page asked with ``Prefer: odata.maxpagesize``
-    :ivar kinds: the kinds to sync; default every kind with ``"device_code"``, events and contacts with ``"app"``
-        (Microsoft To Do takes no app-only writes)
+    :ivar kinds: the kinds to sync; default every kind with ``"device_code"``, events and contacts with
+        ``"app"`` (Microsoft To Do takes no app-only writes)
     :ivar graph_url: / authority_host: a national cloud (or an emulator)
     :ivar ca_file: a PEM file of certificate authorities to trust (a TLS-inspecting proxy's, an emulator's);
         relative to the settings file
     """
 
     auth: Auth = attrs.field(default=Auth.APP, converter=Auth, metadata={
-        "ask": 'sign-in: "app" (a client secret or certificate; server use) or "device_code" (you sign in once)'})
-    tenant: str = attrs.field(metadata={"ask": "Microsoft Entra tenant: a domain (contoso.onmicrosoft.com) or "
-                                               "the directory id"})
+        "ask": 'sign-in: "app" (a client secret or certificate; server use) or "device_code" (you sign in '
+               'once)'})
+    tenant: str = attrs.field(metadata={
+        "ask": "Microsoft Entra tenant: a domain (contoso.onmicrosoft.com) or the directory id"})
     client_id: str = attrs.field(validator=_guid, metadata={
         "ask": "application (client) id of the app registration"})
     mailbox: str | None = attrs.field(default=None, validator=_upn, metadata={
@@ -141,11 +148,11 @@ def check_credentials(credentials: Mapping[str, str], auth: Auth) -> None:
     :raises ConfigurationError: naming what is missing
     """
     if auth is Auth.APP and not (credentials.get("client_secret") or credentials.get("private_key")):
-        raise ConfigurationError('credentials: auth = "app" needs client_secret, or private_key and certificate '
-                                 "(see docs/graph.md)", key="credentials.client_secret")
+        raise ConfigurationError('credentials: auth = "app" needs client_secret, or private_key and '
+                                 "certificate (see docs/graph.md)", key="credentials.client_secret")
     if credentials.get("client_secret") and credentials.get("private_key"):
         raise ConfigurationError("credentials: give client_secret or private_key + certificate, not both",
                                  key="credentials.private_key")
     if credentials.get("private_key") and not credentials.get("certificate"):
-        raise ConfigurationError("credentials.certificate: missing; a private_key needs its certificate (PEM)",
-                                 key="credentials.certificate")
+        raise ConfigurationError("credentials.certificate: missing; a private_key needs its certificate "
+                                 "(PEM)", key="credentials.certificate")
