@@ -63,9 +63,11 @@ class GraphAdapter(Adapter):
         self.clock = clock
         self._kinds = frozenset(Kind(k) for k in kinds)
         self._paths: dict[Kind, KindPaths] = {}
+        # net_change_feed: a delta round reports net changes, so an item created and deleted between two reads
+        # may never be named; the engine looks up its own creates the next round does not show
         self._caps = Capabilities(kinds=self._kinds, formatted_bodies=True, link_ids=True,
                                   max_create_batch=CALL_BATCH, max_update_batch=CALL_BATCH,
-                                  max_delete_batch=CALL_BATCH, max_fetch_batch=CALL_BATCH)
+                                  max_delete_batch=CALL_BATCH, max_fetch_batch=CALL_BATCH, net_change_feed=True)
 
     # -- construction --------------------------------------------------------------------------------------
     @classmethod
