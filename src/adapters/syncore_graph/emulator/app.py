@@ -33,6 +33,8 @@ MAX_BATCH = 20
 #: concurrent requests per app and mailbox before Outlook throttles (throttling-limits#outlook-service-limits)
 MAX_CONCURRENT = 4
 DELTA_OPS = ("event_delta", "contact_delta", "task_delta")
+#: operations an app-only token may not perform (Microsoft To Do writes)
+APP_ONLY_REFUSED = frozenset({"task_create", "task_update", "task_delete", "task_link_create"})
 
 
 class GraphApp:
@@ -152,6 +154,11 @@ class GraphApp:
         mailbox = self._mailbox(principal, upn)
         record.mailbox = mailbox.upn
         op, handler = handlers.route(method, rest)
+        if principal.upn is None and op in APP_ONLY_REFUSED:
+            # Microsoft To Do takes no application permission for writes ("Application: Not supported" on
+            # https://learn.microsoft.com/en-us/graph/api/todotasklist-post-tasks, todotask-update,
+            # todotask-delete, todotask-post-linkedresources); reads take Tasks.Read.All. The 403 code is a guess.
+            raise access_denied()
         if method in ("POST", "PATCH") and isinstance(body, dict):
             written = self._as_written(mailbox, method, rest, body)
             rejected = self.faults.take(op, ("reject",), lambda f: f.params["match"](written))
