@@ -77,7 +77,7 @@ def cmd_migrate_profile(run: Run) -> int:
     if configured != args.target:
         raise ConfigurationError(
             f"adapters.pim.type is {configured!r}: first point [adapters.pim] at the new adapter (type = "
-            f"{args.target!r} and its options, see docs/graph.md), then run migrate-profile",
+            f"{args.target!r} and its options: `syncore docs graph`), then run migrate-profile",
             key="adapters.pim.type", value=configured)
     adapter = build_adapter("pim", config.adapters.pim, base_dir)
     state = SqliteStateStore(relative_to(base_dir, config.state))

@@ -149,7 +149,7 @@ def check_credentials(credentials: Mapping[str, str], auth: Auth) -> None:
     """
     if auth is Auth.APP and not (credentials.get("client_secret") or credentials.get("private_key")):
         raise ConfigurationError('credentials: auth = "app" needs client_secret, or private_key and '
-                                 "certificate (see docs/graph.md)", key="credentials.client_secret")
+                                 "certificate (see `syncore docs graph`)", key="credentials.client_secret")
     if credentials.get("client_secret") and credentials.get("private_key"):
         raise ConfigurationError("credentials: give client_secret or private_key + certificate, not both",
                                  key="credentials.private_key")
