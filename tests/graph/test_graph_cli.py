@@ -174,6 +174,10 @@ ca_file = "{emu.ca_cert_path}"
 type = "demo_file"
 options = {{ path = "crm.json", side = "crm", seed = true }}
 """, encoding="utf-8")
+        findings = diagnose(tmp_path / "syncore.toml")
+        assert exit_code(findings) == 0, [f.what for f in findings if f.level is not Level.OK]
+        checked = f"mailbox {emu.default_upn} at {emu.url}/v1.0 (app-only sign-in; events, contacts readable)"
+        assert any(checked in f.what for f in findings)
         code, out, err = run("sync", "--force", cwd=tmp_path, monkeypatch=monkeypatch)
         assert code == 0, out + err
         assert emu.items("event") and emu.items("contact") and not emu.items("task")

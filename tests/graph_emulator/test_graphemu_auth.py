@@ -130,17 +130,17 @@ def test_an_application_access_policy_limits_app_only_mailboxes():
 
 
 def test_app_only_tokens_read_to_do_but_may_not_write_it(emu):
-    # Microsoft To Do: reads take the application permission Tasks.Read.All (todo-list-lists, todotask-get), writes
-    # have none ("Application: Not supported": https://learn.microsoft.com/en-us/graph/api/todotasklist-post-tasks,
-    # todotask-update, todotask-delete)
+    # Microsoft To Do: reads take the application permission Tasks.Read.All (todo-list-lists, todotask-get),
+    # writes have none ("Application: Not supported":
+    # https://learn.microsoft.com/en-us/graph/api/todotasklist-post-tasks, todotask-update, todotask-delete)
     task = emu.create("task", {"title": "Call back"})
     list_id = emu.mailbox().default_task_list().id
     base = f"/users/{emu.default_upn}/todo/lists/{list_id}/tasks"
     with client(emu, emu.issue_token(app_only=True)) as app:
         assert app.get(f"/users/{emu.default_upn}/todo/lists").status_code == 200
         assert app.get(f"{base}/{task['id']}").status_code == 200
-        for answer in (app.post(base, json={"title": "New"}), app.patch(f"{base}/{task['id']}", json={"title": "x"}),
-                       app.delete(f"{base}/{task['id']}")):
+        for answer in (app.post(base, json={"title": "New"}),
+                       app.patch(f"{base}/{task['id']}", json={"title": "x"}), app.delete(f"{base}/{task['id']}")):
             assert answer.status_code == 403 and answer.json()["error"]["code"] == "ErrorAccessDenied"
         batch = app.post("/$batch", json={"requests": [
             {"id": "1", "method": "POST", "url": f"{base}", "body": {"title": "In a batch"},

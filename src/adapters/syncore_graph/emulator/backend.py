@@ -1,10 +1,10 @@
-"""The engine contract's Graph backend: GraphAdapter over msal + httpx on the Graph emulator, plus a user who edits
-the mailbox directly (as Outlook or OWA would), read back from the emulator's mailbox.
+"""The engine contract's Graph backend: GraphAdapter over msal + httpx on the Graph emulator, plus a user who
+edits the mailbox directly (as Outlook or OWA would), read back from the emulator's mailbox.
 
 Protocol limits: a JSON ``$batch`` holds at most 20 requests
 (https://learn.microsoft.com/en-us/graph/json-batching), so writes and reads by id travel 20 to a request;
-Outlook collections (a calendarView delta included) page 10 items unless ``Prefer: odata.maxpagesize`` asks for
-more (https://learn.microsoft.com/en-us/graph/api/user-list-events, "default page size of 10"), so 10 is the
+Outlook collections (a calendarView delta included) page 10 items unless ``Prefer: odata.maxpagesize`` asks
+for more (https://learn.microsoft.com/en-us/graph/api/user-list-events, "default page size of 10"), so 10 is the
 bound a feed read is held to whatever page size is asked. The request log's ``batch`` operation is split by
 what it carried: ``batch (writes)`` when any sub-request writes, ``batch (reads)`` otherwise.
 """
@@ -47,13 +47,14 @@ class GraphBackend(Backend):
         self.clock = ManualClock(now)
         self.emulator = GraphEmulator(mailboxes=["user@example.com"], clock=self.clock.now).start()
         self.sleeps: list[float] = []  # back-off is recorded, never waited for
-        self.adapter = GraphAdapter.for_emulator(self.emulator, auth="app", timezone=ZONE, clock=self.clock.now,
-                                                 sleep=self.sleeps.append)
+        self.adapter = GraphAdapter.for_emulator(self.emulator, auth="app", timezone=ZONE,
+                                                 clock=self.clock.now, sleep=self.sleeps.append)
 
     @staticmethod
     def _times(start: date | datetime, end: date | datetime) -> dict[str, Any]:
         if isinstance(start, datetime):
-            return {"isAllDay": False, "start": _utc_value(start), "end": _utc_value(end)}  # type: ignore[arg-type]
+            return {"isAllDay": False, "start": _utc_value(start),
+                    "end": _utc_value(end)}  # type: ignore[arg-type]
         # an all-day event runs from the user's midnight to a later midnight
         return {"isAllDay": True, "start": {"dateTime": f"{start.isoformat()}T00:00:00", "timeZone": ZONE},
                 "end": {"dateTime": f"{end.isoformat()}T00:00:00", "timeZone": ZONE}}
