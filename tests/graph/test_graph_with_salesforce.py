@@ -1,6 +1,8 @@
 """End to end with both emulators: GraphAdapter (PIM) ⇄ SalesforceAdapter (CRM) through SyncEngine.
 
-Windows zone names, a DST change, all-day dates and a formatted Outlook body that survives a Salesforce edit."""
+What is Graph's own: Windows zone names on the wire, a moved event kept in its own zone, the link property,
+contacts and To Do tasks. The shared scenarios (formatted bodies across DST, all-day round trips, deletions,
+request counts) run for Graph in tests/engine/test_engine_contract.py."""
 
 from __future__ import annotations
 
