@@ -338,6 +338,6 @@ class Observer:
         taken = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
         for found in recovered:
             taken[found.target].add(found.copy.id)
-            taken[found.target.other].add(found.source.id)
+            taken[found.target.other].add(found.source_id)
         return {side: {i: item for i, item in current[side].items() if i not in taken[side]} for side in SIDES}
 
