@@ -141,6 +141,8 @@ class Executor:
                     pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
                     fingerprint=(fingerprint(adapter.represent(op.record))
                                  if action is Action.CREATE and op.record else None),
+                    written=op.record if action is Action.UPDATE else None,
+                    fields=op.fields if action is Action.UPDATE else frozenset(),
                 )
                 for op in batch
             ]

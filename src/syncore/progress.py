@@ -158,6 +158,9 @@ class ReportingAdapter(Adapter):
     def adopt_ids(self, source: str, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
         return self.inner.adopt_ids(source, kind, ids)
 
+    def unfit_reason(self, record: Record) -> str | None:
+        return self.inner.unfit_reason(record)
+
     def close(self) -> None:
         self.inner.close()
 

@@ -140,3 +140,52 @@ def test_an_orphaned_copy_edited_since_survives_as_a_new_record():
     engine.sync(Kind.EVENT)
     assert [r.location for r in world.crm.records(Kind.EVENT).values()] == ["Room 7"]
     assert [r.location for r in world.pim.records(Kind.EVENT).values()] == ["Room 7"]
+
+
+@pytest.mark.parametrize("interruption", ["crash", "lost-reply"])
+def test_an_interrupted_update_is_not_taken_for_an_edit_that_beats_a_later_delete(interruption):
+    # Found by the real-SIGKILL test: our own update landed on the CRM, the sync died before storing it, the user
+    # deleted the record in Outlook, and the next sync took the CRM's new version for a user's edit: "edit beats
+    # delete" re-created the deleted meeting in Outlook.
+    from syncore.errors import SimulatedCrash
+
+    world = make_world()
+    engine = world.make_engine()
+    (pim_id,) = _meetings(world, 1)
+    engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, subject="Call 0 (moved)")
+    if interruption == "crash":
+        world.crm.crash_after(1)
+        with pytest.raises(SimulatedCrash):
+            engine.sync(Kind.EVENT)
+    else:
+        world.crm.lose_replies(1)
+        engine.sync(Kind.EVENT)
+    assert [r.subject for r in world.crm.records(Kind.EVENT).values()] == ["Call 0 (moved)"]
+    world.pim.remove(pim_id)
+    world.advance(hours=2)
+    engine.sync(Kind.EVENT)
+    assert world.pim.records(Kind.EVENT) == {} and world.crm.records(Kind.EVENT) == {}
+
+
+@pytest.mark.parametrize("policy", ["crm_wins", "manual"])
+def test_an_interrupted_update_does_not_turn_the_next_edit_into_a_conflict(policy):
+    # The CRM holds our own (unrecorded) write; the user edits the same field again in Outlook. That edit must
+    # travel: no conflict with our own write, and crm_wins must not let our stale write beat the user's edit.
+    from syncore.errors import SimulatedCrash
+    from syncore.settings import ConflictPolicy, SyncSettings
+
+    world = make_world()
+    engine = world.make_engine(SyncSettings(conflict_policy=ConflictPolicy(policy)))
+    (pim_id,) = _meetings(world, 1)
+    engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, subject="Second draft")
+    world.crm.crash_after(1)
+    with pytest.raises(SimulatedCrash):
+        engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, subject="Final")
+    plan = engine.plan(Kind.EVENT)
+    assert plan.conflicts == []
+    engine.apply(plan)
+    assert [r.subject for r in world.crm.records(Kind.EVENT).values()] == ["Final"]
+    assert [r.subject for r in world.pim.records(Kind.EVENT).values()] == ["Final"]

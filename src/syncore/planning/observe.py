@@ -25,7 +25,7 @@ from ..models import SIDES, Kind, Side
 from ..remote import ChangeSet, RemoteRecord, fetch_in_batches
 from ..state_types import Pair, PendingItem
 from .decisions import Skip
-from .recovery import Recovered, find_copies
+from .recovery import Recovered, adopt_landed_updates, find_copies
 
 Ids = dict[Side, set[str]]
 
@@ -165,6 +165,9 @@ class Observer:
             current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
         )
         self._confirm_recreated(recreated, pairs, current, deleted)
+        adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
+                             or echoes[side].get(native_id),
+                             {side: adapter.represent for side, adapter in self.adapters.items()})
         unpaired = self._unpaired(current, pairs, recovered)
         tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
                       for side in SIDES}

@@ -61,6 +61,11 @@ MIGRATIONS: list[list[str]] = [
             profile text NOT NULL, kind text NOT NULL, side text NOT NULL, native_id text NOT NULL,
             PRIMARY KEY (profile, kind, side, native_id))""",
     ],
+    # 3: an update's intent keeps the base it writes and the fields (Intent.written, .fields), for recovery
+    [
+        "ALTER TABLE {s}.journal ADD COLUMN written bytea",
+        "ALTER TABLE {s}.journal ADD COLUMN fields text",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -67,6 +67,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (profile, kind, side, native_id)
     ) WITHOUT ROWID;
     """,
+    # 4: an update's intent keeps the base it writes and the fields (Intent.written, .fields), for recovery
+    """
+    ALTER TABLE journal ADD COLUMN written BLOB;
+    ALTER TABLE journal ADD COLUMN fields TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

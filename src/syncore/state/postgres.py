@@ -78,13 +78,14 @@ _SQL = {
     "tombstones_remove": "DELETE FROM {s}.tombstones WHERE profile = %s AND kind = %s AND side = %s AND "
                          "native_id = ANY(%s)",
     "journal_add": "INSERT INTO {s}.journal (intent_id, profile, kind, side, action, pair_id, target_id, source_id, "
-                   "created_at, fingerprint) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                   "created_at, fingerprint, written, fields) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                    "ON CONFLICT (intent_id) DO UPDATE SET profile = EXCLUDED.profile, kind = EXCLUDED.kind, "
                    "side = EXCLUDED.side, action = EXCLUDED.action, pair_id = EXCLUDED.pair_id, "
                    "target_id = EXCLUDED.target_id, source_id = EXCLUDED.source_id, "
-                   "created_at = EXCLUDED.created_at, fingerprint = EXCLUDED.fingerprint",
+                   "created_at = EXCLUDED.created_at, fingerprint = EXCLUDED.fingerprint, written = EXCLUDED.written, "
+                   "fields = EXCLUDED.fields",
     "journal_done": "DELETE FROM {s}.journal WHERE intent_id = ANY(%s)",
-    "journal_open": "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint "
+    "journal_open": "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields "
                     "FROM {s}.journal WHERE profile = %s AND kind = %s ORDER BY created_at, intent_id",
     "pending_put": "INSERT INTO {s}.pending (profile, kind, side, native_id, category, reason, pair_id, attempts, "
                    "next_attempt_at, ignored) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -314,7 +315,9 @@ class PostgresStateStore(StateStore):
     def journal(self, intents: Iterable[Intent]) -> None:
         self._many("journal_add", (
             (i.intent_id, i.profile, i.kind.value, i.side.value, i.action.value, i.pair_id, i.target_id,
-             i.source_id, i.created_at, i.fingerprint) for i in intents))
+             i.source_id, i.created_at, i.fingerprint, None if i.written is None else encode_record(i.written),
+             ",".join(sorted(i.fields)) or None)
+            for i in intents))
 
     def complete_intents(self, intent_ids: Iterable[str]) -> None:
         wanted = list(intent_ids)
@@ -325,8 +328,10 @@ class PostgresStateStore(StateStore):
         return [
             Intent(intent_id=intent_id, profile=profile, kind=kind, side=Side(side), action=Action(action),
                    pair_id=pair_id, target_id=target_id, source_id=source_id,
-                   created_at=_utc(created_at), fingerprint=fingerprint)  # type: ignore[arg-type]
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint
+                   created_at=_utc(created_at), fingerprint=fingerprint,  # type: ignore[arg-type]
+                   written=None if written is None else decode_record(kind, bytes(written)),
+                   fields=frozenset(fields.split(",")) if fields else frozenset())
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields
             in self._run("journal_open", [profile, kind.value])
         ]
 

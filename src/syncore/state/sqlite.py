@@ -268,7 +268,7 @@ class SqliteStateStore(StateStore):
     def journal(self, intents: Iterable[Intent]) -> None:
         stamps = functools.lru_cache(maxsize=1)(_ts)  # a batch's intents share one time
         self._many(
-            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 (
                     i.intent_id,
@@ -281,6 +281,8 @@ class SqliteStateStore(StateStore):
                     i.source_id,
                     stamps(i.created_at),
                     i.fingerprint,
+                    None if i.written is None else encode_record(i.written),
+                    ",".join(sorted(i.fields)) or None,
                 )
                 for i in intents
             ),
@@ -291,8 +293,8 @@ class SqliteStateStore(StateStore):
 
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
         rows = self._run(
-            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint FROM journal "
-            "WHERE profile=? AND kind=? ORDER BY created_at",
+            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields "
+            "FROM journal WHERE profile=? AND kind=? ORDER BY created_at",
             [profile, kind.value],
         ).fetchall()
         return [
@@ -307,8 +309,11 @@ class SqliteStateStore(StateStore):
                 source_id=source_id,
                 created_at=_dt(created_at),  # type: ignore[arg-type]
                 fingerprint=fingerprint,
+                written=None if written is None else decode_record(kind, written),
+                fields=frozenset(fields.split(",")) if fields else frozenset(),
             )
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint in rows
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields
+            in rows
         ]
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------

@@ -245,6 +245,14 @@ class StateStoreContract:
         assert [i.intent_id for i in store.open_intents("other", Kind.EVENT)] == ["i4"]
         store.complete_intents(["i1", "never-journaled"])  # no error
 
+    def test_an_update_intent_keeps_the_base_and_fields_it_writes(self, store: StateStore) -> None:
+        written = Event(subject="Moved", location="Room 2", start=T0, end=T0 + timedelta(hours=1),
+                        body=Body(text="x", html="<p><b>x</b></p>"))
+        update = attrs.evolve(make_intent("u1"), action=Action.UPDATE, written=written,
+                              fields=frozenset({"subject", "location"}))
+        store.journal([update])
+        assert store.open_intents("default", Kind.EVENT) == [update]
+
     def test_open_intents_in_creation_order(self, store: StateStore) -> None:
         late = make_intent("late", at=T0 + timedelta(microseconds=500_000))
         early = make_intent("early", at=T0)
