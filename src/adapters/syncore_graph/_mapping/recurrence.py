@@ -1,12 +1,11 @@
 """Recurring events: the one place where ``patternedRecurrence`` ⇄ an RFC 5545 rule lives.
 
-The core has no series model yet (the recurrence issue: an RFC 5545 rule, an IANA zone, EXDATEs and
-overrides), so series masters, occurrences and exceptions are reported as :class:`~syncore.remote.Unsupported`,
-as the Exchange adapter does. The pattern mapping is ready for it, both ways and pure:
-:func:`rrule_from_recurrence` and :func:`recurrence_from_rrule`
-(https://learn.microsoft.com/en-us/graph/api/resources/patternedrecurrence, recurrencepattern, recurrencerange;
-RFC 5545 §3.3.10). Moved and cancelled occurrences will come from comparing ``/events/{id}/instances`` in the
-window with the master's pattern.
+The engine does not sync series yet, so the adapter declares ``Capabilities.recurrence = none`` and reports
+series masters, occurrences and exceptions as :class:`~syncore.remote.Unsupported` (docs/recurrence.md), as
+the Exchange adapter does. The pattern mapping is ready, both ways and pure: :func:`rrule_from_recurrence` and
+:func:`recurrence_from_rrule` (https://learn.microsoft.com/en-us/graph/api/resources/patternedrecurrence,
+recurrencepattern, recurrencerange; RFC 5545 §3.3.10); :mod:`.series` builds the core's
+:class:`~syncore.recurrence.Recurrence` from a master and its instances (moved and cancelled occurrences).
 """
 
 from __future__ import annotations
