@@ -336,26 +336,27 @@ def test_salesforce_relations_reach_exchange_only_when_asked_and_never_invite(em
 
 # -- interrupted writes --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "fault",
+    ("fault", "op", "link"),
     [
-        ("lose_replies", "composite_upsert"),  # the event (with its Who and What) made, no answer
-        ("drop_connections", "composite_upsert"),  # the event never made
-        ("lose_replies", "composite_create"),  # its relation rows made, no answer
-        ("drop_connections", "composite_create"),  # its relation rows never made
-        ("server_error", "composite_create"),  # 503 on the relation rows
+        ("lose_replies", "composite_upsert", True),  # the event (with its Who and What) made, no answer
+        ("drop_connections", "composite_upsert", True),  # the event never made
+        ("lose_replies", "composite_create", True),  # its relation rows made, no answer
+        ("drop_connections", "composite_create", True),  # its relation rows never made
+        ("server_error", "composite_create", True),  # 503 on the relation rows
+        ("lose_replies", "composite_create", False),  # no link field: the plain event create, no answer
     ],
 )
-def test_an_interrupted_write_loses_no_relation_and_doubles_no_event(emu, crm_world, fault):
+def test_an_interrupted_write_loses_no_relation_and_doubles_no_event(emu, crm_world, fault, op, link):
     """Whatever write of a new event got no answer, the next syncs end with one event related to every
     attendee who is a Salesforce person."""
-    crm = make_adapter(emu, link_field=LINK_FIELD)
-    emu.add_external_id("Event", LINK_FIELD)
+    crm = make_adapter(emu, link_field=LINK_FIELD if link else None)
+    if link:
+        emu.add_external_id("Event", LINK_FIELD)
     pim = memory_pim(emu)
     engine = engine_for(emu, pim, crm)
     pim.put(meeting("ann@customer.example", "bob@customer.example", "cy@customer.example"))
     crm.describe.get("Event")
-    name, op = fault
-    getattr(emu.faults, name)(1, op=op)
+    getattr(emu.faults, fault)(1, op=op)
     emu.clock.advance(2)
     engine.sync(Kind.EVENT)
     assert emu.count(op) >= 1
