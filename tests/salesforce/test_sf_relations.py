@@ -479,3 +479,20 @@ def test_a_public_mail_domain_is_never_the_own_domain_to_ignore():
     assert IgnoreList(["gmail.com"], "gmail.com").ignores("customer@gmail.com")
     assert IgnoreList(["@partner.example", "x@y.example"]).ignores("a@partner.example")
     assert not IgnoreList(["x@y.example"]).ignores("z@y.example")
+
+
+def test_without_create_accounts_a_company_with_no_account_leaves_the_old_account(emu, acme):
+    """A contact moved to a company that is no Account must not keep its old Account: read back, the old
+    name would overwrite the new company on the PIM side. It is written without one (an empty company never
+    clears the PIM's: lossy-empty)."""
+    adapter = make_adapter(emu, create_accounts=False)
+    contact = Contact(last_name="Ann", email="ann@customer.example", company="Acme")
+    (outcome,) = adapter.update(
+        Kind.CONTACT,
+        [UpdateRequest(ref="1", id=acme["ann"], record=contact.replace(company="Nowhere Ltd"),
+                       fields=frozenset({"company"}))],
+    )
+    assert outcome.ok and any("no Salesforce Account is named 'Nowhere Ltd'" in w for w in outcome.warnings)
+    assert emu.get("Contact", acme["ann"])["AccountId"] is None
+    reader = make_adapter(emu, scope="all")
+    assert reader.fetch(Kind.CONTACT, [acme["ann"]])[acme["ann"]].record.company == ""

@@ -103,6 +103,10 @@ class ContactWrites:
             choice = choices[name_key(company)]
             if choice.error is not None:
                 prepared[ref] = WriteOutcome(ref=ref, error=choice.error)
+            elif choice.account_id is None and fields is not None:
+                # a company that is no Account (create_accounts off): the old Account goes too, or its name
+                # would read back and overwrite the new company on the other side
+                _add(prepared, ref, {"AccountId": None}, [choice.warning] if choice.warning else [])
             else:
                 _add(
                     prepared,
