@@ -198,7 +198,8 @@ class ActivityRelations:
         siblings = [
             r for r in self._rows(obj.name, parent_field, rec[parent_field]) if r.get("Id") != rec.get("Id")
         ]
-        if any(r.get("RelationId") == to18(str(rec["RelationId"])) for r in siblings if kind != "Calendar"):
+        relation_id = to18(str(rec["RelationId"])) if kind != "Calendar" else None
+        if relation_id is not None and any(r.get("RelationId") == relation_id for r in siblings):
             # one row per person and activity; the code is (unverified)
             raise RecordError(
                 "DUPLICATE_VALUE",
