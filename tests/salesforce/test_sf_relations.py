@@ -496,3 +496,17 @@ def test_without_create_accounts_a_company_with_no_account_leaves_the_old_accoun
     assert emu.get("Contact", acme["ann"])["AccountId"] is None
     reader = make_adapter(emu, scope="all")
     assert reader.fetch(Kind.CONTACT, [acme["ann"]])[acme["ann"]].record.company == ""
+
+
+def test_addresses_and_company_names_are_quoted_not_spliced(emu):
+    """Values from the PIM go into SOQL through format_soql: a quote in an address or a company name is
+    data, never query text."""
+    quoted = emu.insert("Contact", {"LastName": "O'Neil", "Email": "o'neil@customer.example"})
+    adapter = make_adapter(emu)
+    (event,) = create(adapter, Kind.EVENT, meeting("o'neil@customer.example"))
+    assert emu.get("Event", event.id)["WhoId"] == quoted
+    tricky = "Smith' OR Name != 'x"
+    (contact,) = create(adapter, Kind.CONTACT, Contact(last_name="Sam", company=tricky))
+    (account,) = emu.all("Account")
+    assert account["Name"] == tricky and emu.get("Contact", contact.id)["AccountId"] == account["Id"]
+    assert emu.errors == []
