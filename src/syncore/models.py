@@ -1,8 +1,8 @@
 """The records syncore moves between sides: :class:`Contact`, :class:`Event`, :class:`Task`, and :class:`Body`.
 
 Records are frozen, keyword-only attrs classes. Building one normalizes its values (timed datetimes to UTC,
-``None`` strings to ``""``, attendees to a sorted tuple of lower-case addresses, a series' recurrence to its
-normal form) and validates them; every bad field is reported in one :class:`~syncore.errors.InvalidRecordError`,
+``None`` strings to ``""``, an event's attendees and a task's contacts to a sorted tuple of lower-case
+addresses, a series' recurrence to its normal form) and validates them; every bad field is reported in one :class:`~syncore.errors.InvalidRecordError`,
 never just the first. Recurring events and tasks carry a :class:`~syncore.recurrence.Recurrence` or
 :class:`~syncore.recurrence.TaskRecurrence` (see :mod:`syncore.recurrence`).
 """
@@ -236,6 +236,9 @@ class Task(Record):
     reminder_at: datetime | None = attrs.field(default=None, converter=_collecting(_utc_instant))
     body: Body = attrs.field(factory=Body, converter=_collecting(_body))
     private: bool = attrs.field(default=False, converter=_collecting(_flag))
+    #: the email addresses of the people the task is about (Outlook's linked contacts), normalized like an
+    #: event's ``attendees``: sorted, lower-case, without repeats
+    contacts: tuple[str, ...] = attrs.field(default=(), converter=_collecting(_attendees))
     #: set for a recurring task (``due`` is then the current occurrence's due date)
     recurrence: TaskRecurrence | None = attrs.field(default=None,
                                                     converter=_collecting(_instance_of(TaskRecurrence)))

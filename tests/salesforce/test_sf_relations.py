@@ -370,9 +370,10 @@ def test_two_hundred_events_with_three_hundred_attendees_cost_two_lookups_per_ob
 
 def test_unmatched_tasks_and_relating_off(emu):
     reasons = make_adapter(emu).unmatched(Kind.TASK, [Task(subject="Call back")])
-    assert "relates no task to Salesforce people yet" in reasons[0]
+    assert "no contacts to relate it to a Salesforce contact or lead" in reasons[0]
     off = make_adapter(emu, relate_activities=False)
     assert "relate_activities is off" in off.unmatched(Kind.EVENT, [meeting("ann@customer.example")])[0]
+    assert "relate_activities is off" in off.unmatched(Kind.TASK, [Task(subject="x", contacts=["a@b.c"])])[0]
     assert off.capabilities.write_only_fields == frozenset()
 
 

@@ -268,11 +268,18 @@ class ExchangeAdapter(Adapter):
         return self._guard(lambda: _writes.delete(self._account(kind), kind, requests, self.throttle))
 
     def represent(self, record: Record) -> Record:
-        """Exchange keeps every syncore field; a task's completion time exists only while it is completed
-        (the server sets it when the status becomes Completed and clears it otherwise)."""
-        if isinstance(record, Task) and record.completed_at is not None and record.status is not TaskStatus.COMPLETED:
-            return record.replace(completed_at=None)
-        return record
+        """Exchange keeps every syncore field but a task's contacts; a task's completion time exists only while
+        it is completed (the server sets it when the status becomes Completed and clears it otherwise)."""
+        if not isinstance(record, Task):
+            return record
+        changes: dict[str, Any] = {}
+        if record.completed_at is not None and record.status is not TaskStatus.COMPLETED:
+            changes["completed_at"] = None
+        if record.contacts:
+            # EWS Task/Contacts is a list of free-text names (ArrayOfStringsType), not addresses: nothing to
+            # relate by, so this side neither reads nor writes them
+            changes["contacts"] = ()
+        return record.replace(**changes) if changes else record
 
     def close(self) -> None:
         """Close exchangelib's HTTP sessions for this account."""

@@ -300,7 +300,7 @@ class GraphAdapter(Adapter):
 
     def represent(self, record: Record) -> Record:
         """Events hold no attendees on this side (never written: Graph would send meeting requests); To Do tasks
-        cannot be private, and keep a completion time only while completed."""
+        cannot be private, keep a completion time only while completed, and have no linked contacts."""
         if isinstance(record, Event):
             return record.replace(attendees=()) if record.attendees else record
         if isinstance(record, Task):
@@ -309,6 +309,8 @@ class GraphAdapter(Adapter):
                 changes["private"] = False
             if record.completed_at is not None and record.status is not TaskStatus.COMPLETED:
                 changes["completed_at"] = None
+            if record.contacts:
+                changes["contacts"] = ()
             return record.replace(**changes) if changes else record
         return record
 

@@ -1,6 +1,7 @@
-"""Which people an event relates to, from its attendees: the decision, before anything is written.
+"""Which people an activity relates to, from its addresses (an event's attendees, a task's contacts): the
+decision, before anything is written.
 
-For one record (attendees in the record's order; syncore keeps them sorted):
+For one record (addresses in the record's order; syncore keeps them sorted):
 
 * ignored addresses (the ignore list, the user's own domain) are dropped first: never looked up nor related;
 * every other address is a Contact, else an open Lead, else nobody (:mod:`._people`);
@@ -73,14 +74,17 @@ def addresses(emails: Iterable[str], ignore: IgnoreList) -> tuple[list[str], int
 
 
 def wanted(
-    emails: Iterable[str], *, private: bool, people: Mapping[str, Person], ignore: IgnoreList, policy: Policy
+    emails: Iterable[str], *, private: bool, people: Mapping[str, Person], ignore: IgnoreList, policy: Policy,
+    noun: str = "attendees",
 ) -> Wanted:
-    """Who a record with these attendees relates to (see the module docstring)."""
+    """Who a record with these addresses relates to (see the module docstring); ``noun`` names them in
+    warnings (the record field: ``attendees``, ``contacts``)."""
+    one = noun.removesuffix("s")
     if private:
         # private items are never related to anybody
         any_attendee = any(e.strip() for e in emails)
         return Wanted(
-            warnings=("attendees not related: private items are never related to Salesforce people",)
+            warnings=(f"{noun} not related: private items are never related to Salesforce people",)
             if any_attendee
             else ()
         )
@@ -97,24 +101,24 @@ def wanted(
         chosen = contacts[:MAX_CONTACTS]
         if len(contacts) > MAX_CONTACTS:
             warnings.append(
-                f"{len(contacts)} attendees are Salesforce contacts: the first {MAX_CONTACTS} are "
+                f"{len(contacts)} {noun} are Salesforce contacts: the first {MAX_CONTACTS} are "
                 "related (Salesforce's limit)"
             )
         if leads:
             warnings.append(
-                f"{len(leads)} attendee(s) are Salesforce leads and were not related: an activity "
+                f"{len(leads)} {one}(s) are Salesforce leads and were not related: an activity "
                 "relates to contacts or to one lead, and contacts come first"
             )
     else:
         chosen = leads[:MAX_LEADS]
         if len(leads) > MAX_LEADS:
             warnings.append(
-                f"{len(leads)} attendees are Salesforce leads: only the first is related (an "
+                f"{len(leads)} {noun} are Salesforce leads: only the first is related (an "
                 "activity relates to one lead)"
             )
     if not policy.shared_activities and len(chosen) > 1:
         warnings.append(
-            f"{len(chosen) - 1} more attendee(s) are Salesforce people but were not related: "
+            f"{len(chosen) - 1} more {one}(s) are Salesforce people but were not related: "
             "without Shared Activities an activity relates to one person"
         )
         chosen = chosen[:1]

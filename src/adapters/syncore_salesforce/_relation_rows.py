@@ -39,6 +39,9 @@ class Spec:
     row_flags: dict[str, bool] = attrs.field(factory=dict)
     #: whether rows carry IsParent / IsInvitee (EventRelation) or are all people rows (TaskRelation)
     has_flags: bool = False
+    #: whether Salesforce stores the privacy (Event.IsPrivate); Task has none, so a private task's relations
+    #: made by hand have no reason to go
+    stores_privacy: bool = False
 
 
 #: a relation create refused because the row exists (the event was upserted again): nothing is missing
@@ -53,6 +56,16 @@ SPECS: dict[Kind, Spec] = {
         people_field="attendees",
         row_flags={"IsParent": True, "IsInvitee": False},
         has_flags=True,
+        stores_privacy=True,
+    ),
+    # every TaskRelation row is a person row ("IsWhat ... false if RelationId is a contact or lead"); there
+    # are no invitees, so no flags to set
+    Kind.TASK: Spec(
+        kind=Kind.TASK,
+        sobject="Task",
+        relation="TaskRelation",
+        parent_field="TaskId",
+        people_field="contacts",
     ),
 }
 

@@ -1,4 +1,5 @@
-"""Writing who an activity relates to: ``WhoId``/``WhatId`` and the relation rows, following the attendees.
+"""Writing who an activity relates to: ``WhoId``/``WhatId`` and the relation rows, following the people
+(an event's attendees, a task's contacts; "attendees" below stands for both).
 
 **What syncore made, and only that, it may undo.** Salesforce keeps no mark of who created a relation row,
 so the memory is the pair's base: an update that changes the attendees carries the base before it
@@ -20,7 +21,8 @@ current ``WhoId``/``WhatId`` and one for their person rows, then, per activity:
 * the What follows when it was syncore's (empty, or the Account the previous attendees gave); one set by hand
   stays;
 * an activity made private loses its Who and What, even ones set by hand: Salesforce relates a private
-  activity to nobody, so the privacy could not be written otherwise.
+  event to nobody, so the privacy could not be written otherwise. A task has no privacy in Salesforce: a
+  task made private only loses what syncore related.
 
 Relation failures never fail the activity (it is written); they come back as warnings on its outcome.
 """
@@ -126,6 +128,7 @@ class Relations:
                 people=people,
                 ignore=ignore,
                 policy=self.policy,
+                noun=spec.people_field,
             )
             for group, r in zip(emails, records, strict=True)
         ]
@@ -136,10 +139,9 @@ class Relations:
         if Kind(kind) is Kind.CONTACT:
             return [None] * len(records)
         if spec is None:
-            # nothing relates this kind to anybody (tasks carry no people yet; or relating is off)
-            why = ("relate_activities is off" if not self.enabled
-                   else f"syncore relates no {Kind(kind).value} to Salesforce people yet")
-            return [f"{why}: nothing relates it to a Salesforce contact or lead (require_match)"] * len(records)
+            # relating is off: nothing relates the record to anybody
+            return ["relate_activities is off: nothing relates it to a Salesforce contact or lead "
+                    "(require_match)"] * len(records)
         return [
             unmatched_reason(w, private=bool(getattr(r, "private", False)), noun=spec.people_field)
             for w, r in zip(self.wanted(spec, records), records, strict=True)
@@ -226,7 +228,7 @@ class Relations:
             gone.add(who)  # the Who is a removed attendee (the only way to tell without Shared Activities)
         new_who = want.who.id if want.who is not None else None
         private = bool(getattr(record, "private", False))
-        if private and who is not None:
+        if private and spec.stores_privacy and who is not None:
             # Salesforce relates a private activity to nobody: the Who goes, even one set by hand
             fields["WhoId"] = None
         elif (who is None or who in gone) and new_who is not None and new_who != who:
@@ -242,7 +244,7 @@ class Relations:
             # the What was syncore's (or empty): it follows the attendees; one set by hand stays
             if want.what != what:
                 fields["WhatId"] = want.what
-        elif private:
+        elif private and spec.stores_privacy:
             fields["WhatId"] = None  # private: no What either, even one set by hand
         elif want.who is not None and want.who.is_lead and fields.get("WhoId") == want.who.id:
             fields.pop("WhoId")
@@ -268,7 +270,7 @@ class Relations:
                 reparent.append(existing["Id"])
         if len(create) > max(room, 0):
             warnings.append(
-                f"{len(create) - max(room, 0)} attendee(s) not related: the activity already relates "
+                f"{len(create) - max(room, 0)} {spec.people_field.removesuffix('s')}(s) not related: the activity already relates "
                 f"to {len(kept_people)} people (Salesforce allows {MAX_CONTACTS} contacts)"
             )
             create = create[: max(room, 0)]
@@ -307,9 +309,10 @@ class Relations:
 
     def with_attendees(self, kind: Kind, items: Sequence[RemoteRecord]) -> list[RemoteRecord]:
         """Events carrying the addresses of the people they relate to (one query per 200 events). The version
-        is left as it was: it never counts attendees (see the mapping's ``represent``)."""
+        is left as it was: it never counts attendees (see the mapping's ``represent``). Tasks are left alone:
+        no PIM side syncore writes to stores a task's contacts."""
         spec = self.spec(kind)
-        if spec is None or not items:
+        if spec is None or spec.kind is not Kind.EVENT or not items:
             return list(items)
         emails = self.related_emails(spec, [item.id for item in items])
         return [attrs.evolve(item, record=item.record.replace(**{spec.people_field: emails[to18(item.id)]}))

@@ -86,8 +86,9 @@ class SalesforceAdapter(Adapter):
     :param relogin: returns a freshly logged-in client after INVALID_SESSION_ID (set by :meth:`login`)
     :param create_accounts: a contact's company is its Account, created when none of that name exists (off:
         the contact is written without one, with a warning; see docs/relations.md)
-    :param relate_activities: relate events to the Contacts (then Leads) among their attendees: ``WhoId``,
-        ``WhatId`` and EventRelation rows that follow attendee changes (see :mod:`._relations`)
+    :param relate_activities: relate events and tasks to the Contacts (then Leads) among their attendees (a
+        task: its contacts): ``WhoId``, ``WhatId`` and EventRelation / TaskRelation rows that follow changes
+        (see :mod:`._relations`)
     :param relate_leads: look among open Leads for addresses no Contact has
     :param related_to: ``"unique"``, ``"first"`` or ``"never"``: what ``WhatId`` names (:class:`RelatedTo`)
     :param shared_activities: the org relates an activity to several people (off: the ``WhoId`` only)
@@ -160,9 +161,9 @@ class SalesforceAdapter(Adapter):
             kinds=frozenset(kinds), formatted_bodies=False, link_ids=link_field is not None,
             max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
             max_fetch_batch=MAX_RETRIEVE_IDS,
-            # attendees become relations, never read back; without create_accounts a company may find no
-            # Account
-            write_only_fields=frozenset({"attendees"}) if relate_activities else frozenset(),
+            # an event's attendees and a task's contacts become relations, never read back; without
+            # create_accounts a company may find no Account
+            write_only_fields=frozenset({"attendees", "contacts"}) if relate_activities else frozenset(),
             lossy_empty_fields=frozenset() if create_accounts else frozenset({"company"}),
         )
         self._feeds = {

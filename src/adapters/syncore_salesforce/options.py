@@ -89,7 +89,8 @@ class SalesforceOptions:
     :ivar max_api_share: stop once the org has used this share of its daily API requests
     :ivar create_accounts: a contact's company is its Account: create the Account when none of that name
         exists (off: the contact is written without an Account, with a warning)
-    :ivar relate_activities: relate events and tasks to the Contacts (then Leads) among their attendees
+    :ivar relate_activities: relate events and tasks to the Contacts (then Leads) among their attendees (a
+        task: its contacts)
     :ivar relate_leads: look among Leads (never converted ones) for addresses no Contact has
     :ivar related_to: what ``WhatId`` ("Related To") names: the related contacts' Account when they all share
         one (``unique``), the first one's (``first``), or nothing (``never``)

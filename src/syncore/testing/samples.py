@@ -39,7 +39,7 @@ def sample_record(kind: Kind, n: int = 0, *, now: datetime) -> Record:
 
 def awkward_records(kind: Kind, *, now: datetime) -> list[Record]:
     """Records with values a side may not hold as given (for ``represent``): tentative and private events,
-    attendees, formatted bodies, all-day spans, contacts without a last name, completion times on open
+    attendees, a task's contacts, formatted bodies, all-day spans, contacts without a last name, completion times on open
     tasks."""
     day = now.date() + timedelta(days=3)
     html = "<html><body><p><b>Bold</b> and <i>italic</i></p><ul><li>one</li></ul></body></html>"
@@ -68,7 +68,7 @@ def awkward_records(kind: Kind, *, now: datetime) -> list[Record]:
         Task(subject="Done", due=day, status=TaskStatus.COMPLETED, completed_at=done, body=Body(html=html)),
         Task(subject="Waiting", status=TaskStatus.WAITING, priority=TaskPriority.LOW, reminder_at=done,
              private=True),
-        Task(subject="Deferred", status=TaskStatus.DEFERRED, due=day),
+        Task(subject="Deferred", status=TaskStatus.DEFERRED, due=day, contacts=("c@example.com",)),
     ]
 
 

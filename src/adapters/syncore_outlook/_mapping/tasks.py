@@ -70,9 +70,12 @@ def write(item: TaskItem, record: Record, fields: frozenset[str], clock: Outlook
 
 def represent(record: Record, clock: OutlookClock) -> Record:
     """Completion times become the local midnight of their day; a reminder is local wall time, so one in the
-    repeated hour of a fall-back night comes back as the first of the two instants."""
+    repeated hour of a fall-back night comes back as the first of the two instants. Linked contacts
+    (``TaskItem.Links``) are not read or written yet, so a task's ``contacts`` are not kept."""
     assert isinstance(record, Task)
-    changes = {}
+    changes: dict[str, object] = {}
+    if record.contacts:
+        changes["contacts"] = ()
     if record.completed_at is not None:
         changes["completed_at"] = clock.local_midnight(clock.local_date(record.completed_at))
     if record.reminder_at is not None:

@@ -9,6 +9,8 @@
   open one, so it is read but never written.
 * Reminders: ``IsReminderSet`` + ``ReminderDateTime`` <-> ``reminder_at``.
 * Task has no ``IsPrivate``: :func:`represent` makes every task non-private.
+* ``contacts`` (the people the task is about) are not a Task field: they become its ``WhoId``, ``WhatId`` and
+  ``TaskRelation`` rows (:mod:`.._relations`), so :func:`represent` drops them like an event's attendees.
 * Recurring task series (``IsRecurrence``) are reported as unsupported.
 """
 
@@ -63,7 +65,8 @@ def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
 
 
 def represent(record: Record) -> Record:
-    """As Salesforce stores it: plain-text body, never private, no completion time on an open task."""
+    """As Salesforce stores it: plain-text body, never private, no completion time on an open task, no
+    contacts (they are relations, not fields)."""
     assert isinstance(record, Task)
     changes: dict[str, Any] = {}
     if record.body.html is not None or record.body.rtf is not None:
@@ -72,6 +75,8 @@ def represent(record: Record) -> Record:
         changes["private"] = False
     if record.status is not TaskStatus.COMPLETED and record.completed_at is not None:
         changes["completed_at"] = None
+    if record.contacts:
+        changes["contacts"] = ()
     return record.replace(**changes) if changes else record
 
 
