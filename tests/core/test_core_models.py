@@ -224,6 +224,18 @@ def test_attendees_normalization_property(addresses):
     assert event.attendees == tuple(sorted({a.lower() for a in addresses}))
 
 
+def test_a_tasks_contacts_are_normalized_like_attendees():
+    task = Task(subject="Offer", contacts=["Bob@Example.com", " alice@example.com", "bob@example.com"])
+    assert task.contacts == ("alice@example.com", "bob@example.com")
+    assert Task(subject="Offer").contacts == ()
+    with pytest.raises(InvalidRecordError) as info:
+        Task(subject="Offer", contacts="alice@example.com")  # a single string, not a list
+    assert _problem_fields(info.value) == {"contacts"}
+    with pytest.raises(InvalidRecordError) as info:
+        Task(subject="Offer", contacts=["Alice <alice@example.com>"])
+    assert _problem_fields(info.value) == {"contacts"}
+
+
 def test_attendee_must_be_an_email():
     with pytest.raises(InvalidRecordError) as info:
         _event(attendees=["alice@example.com", "not an address"])

@@ -10,7 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import syncore
-from syncore import Body, ConfigurationError, Contact, Event, Kind, Plan, Side, SqliteStateStore, SyncEngine
+from syncore import (
+    Body,
+    ConfigurationError,
+    Contact,
+    Event,
+    Kind,
+    Plan,
+    Side,
+    SqliteStateStore,
+    SyncEngine,
+    Task,
+)
 from syncore.merge import MergeInput
 from syncore.plan import Conflict, FieldChange, Operation, PairPlan
 from syncore.state_types import Action
@@ -153,6 +164,19 @@ def test_resolve(setup):
 def test_from_json_rejects_non_plans_with_configuration_error(text):
     with pytest.raises(ConfigurationError):
         Plan.from_json(text)
+
+
+def test_task_plan_carrying_contacts_round_trips(setup):
+    engine, pim, crm = setup
+    pid = pim.put(Task(subject="Offer", due=date(2026, 6, 3), contacts=["ann@example.com"]))
+    engine.sync(Kind.TASK)
+    pim.edit(pid, contacts=("ann@example.com", "bob@example.com"))
+    plan = engine.plan(Kind.TASK)
+    [operation] = plan.operations
+    assert operation.record.contacts == ("ann@example.com", "bob@example.com")
+    loaded = Plan.from_json(plan.to_json())
+    assert loaded == plan
+    assert loaded.operations[0].record.contacts == ("ann@example.com", "bob@example.com")
 
 
 def test_empty_plan_round_trip():

@@ -80,6 +80,7 @@ def tasks(draw: st.DrawFn, *, around: datetime | None = None) -> Task:
         subject=draw(short_words), due=due, status=status, priority=draw(st.sampled_from(list(TaskPriority))),
         body=draw(bodies()),
         completed_at=draw(instants(around=around, days=5)).replace(microsecond=0) if status is TaskStatus.COMPLETED else None,
+        contacts=draw(st.lists(st.sampled_from(["a@example.com", "b@example.com"]), max_size=2)),
     )
 
 

@@ -1,0 +1,137 @@
+"""End to end through SyncEngine: a PIM (MemoryAdapter, which keeps a task's contacts as Outlook's linked
+contacts would) against the Salesforce emulator, relating tasks to the Salesforce people they are about.
+
+Customers live at ``customer.example`` (the Salesforce user is ``syncore@example.com``: ``example.com`` is the
+own domain, ignored automatically).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sfadapter_support import T0, make_adapter
+from test_sf_relations_engine import engine_for, memory_pim, sync
+
+from syncore.models import Kind, Task
+from syncore.settings import KindSettings
+
+
+def todo(*contacts: str, subject: str = "Send the offer", day: int = 2) -> Task:
+    return Task(subject=subject, due=(T0 + timedelta(days=day)).date(), contacts=contacts)
+
+
+def people_of(emu, task_id: str) -> set[str]:
+    return {row["RelationId"] for row in emu.all("TaskRelation") if row["TaskId"] == task_id and not row["IsWhat"]}
+
+
+@pytest.fixture
+def crm_world(emu):
+    acme = emu.insert("Account", {"Name": "Acme"})
+    return {
+        "acme": acme,
+        "ann": emu.insert(
+            "Contact",
+            {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
+        ),
+        "bob": emu.insert(
+            "Contact",
+            {"LastName": "Bob", "Email": "bob@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
+        ),
+        "cy": emu.insert("Contact", {"LastName": "Cy", "Email": "cy@customer.example", "OwnerId": emu.user_id}),
+    }
+
+
+def test_a_task_relates_and_its_relations_follow_its_contacts(emu, crm_world):
+    crm = make_adapter(emu)
+    pim = memory_pim(emu)
+    engine = engine_for(emu, pim, crm)
+    pim_id = pim.put(todo("ann@customer.example", "bob@customer.example", "stranger@elsewhere.example"))
+    sync(emu, engine, Kind.TASK)
+    (row,) = emu.all("Task")
+    task_id = row["Id"]
+    assert (row["WhoId"], row["WhatId"], row["AccountId"]) == (crm_world["ann"], crm_world["acme"], crm_world["acme"])
+    assert people_of(emu, task_id) == {crm_world["ann"], crm_world["bob"]}
+    # Bob is unlinked, Cy linked in the PIM
+    pim.edit(pim_id, contacts=("ann@customer.example", "cy@customer.example"))
+    sync(emu, engine, Kind.TASK)
+    assert people_of(emu, task_id) == {crm_world["ann"], crm_world["cy"]}
+    # Cy has no Account: the contacts no longer share one, so syncore's What goes
+    assert emu.get("Task", task_id)["WhatId"] is None
+    # Ann is unlinked: Cy becomes the Who
+    pim.edit(pim_id, contacts=("cy@customer.example",))
+    sync(emu, engine, Kind.TASK)
+    assert people_of(emu, task_id) == {crm_world["cy"]}
+    assert emu.get("Task", task_id)["WhoId"] == crm_world["cy"]
+    # Salesforce's reads never touch the PIM's contacts
+    assert pim.records(Kind.TASK)[pim_id].contacts == ("cy@customer.example",)
+    assert emu.errors == []
+
+
+def test_a_hand_made_relation_survives_every_contact_change(emu, crm_world):
+    crm = make_adapter(emu)
+    pim = memory_pim(emu)
+    engine = engine_for(emu, pim, crm)
+    pim_id = pim.put(todo("ann@customer.example"))
+    sync(emu, engine, Kind.TASK)
+    (row,) = emu.all("Task")
+    emu.insert("TaskRelation", {"TaskId": row["Id"], "RelationId": crm_world["cy"]})
+    pim.edit(pim_id, contacts=("ann@customer.example", "bob@customer.example"))
+    sync(emu, engine, Kind.TASK)
+    pim.edit(pim_id, contacts=())
+    sync(emu, engine, Kind.TASK)
+    assert people_of(emu, row["Id"]) == {crm_world["cy"]}
+    # an edit in Salesforce comes back without touching the PIM's contacts
+    emu.update("Task", row["Id"], {"Subject": "Send the revised offer"})
+    pim.edit(pim_id, contacts=("ann@customer.example",))
+    sync(emu, engine, Kind.TASK)
+    record = pim.records(Kind.TASK)[pim_id]
+    assert record.subject == "Send the revised offer" and record.contacts == ("ann@customer.example",)
+    assert people_of(emu, row["Id"]) == {crm_world["cy"], crm_world["ann"]}
+
+
+def test_ignore_list_and_require_match_on_tasks(emu, crm_world):
+    crm = make_adapter(emu, ignore=["bob@customer.example"])
+    pim = memory_pim(emu)
+    engine = engine_for(emu, pim, crm, kinds={Kind.TASK: KindSettings(require_match=True)})
+    pim.put(todo("ann@customer.example", "bob@customer.example", subject="Customer offer"))
+    internal = pim.put(todo("colleague@example.com", subject="Expense report", day=3))
+    only_bob = pim.put(todo("bob@customer.example", subject="Bob only", day=4))
+    nobody = pim.put(todo(subject="Water the plants", day=5))
+    result = sync(emu, engine, Kind.TASK)
+    assert [row["Subject"] for row in emu.all("Task")] == ["Customer offer"]
+    (row,) = emu.all("Task")
+    assert people_of(emu, row["Id"]) == {crm_world["ann"]}
+    skipped = "\n".join(result.skipped)
+    assert f"pim {internal}: all its contacts are ignored" in skipped
+    assert f"pim {only_bob}: all its contacts are ignored" in skipped
+    assert f"pim {nobody}: no contacts to relate it to a Salesforce contact or lead" in skipped
+    assert result.errors == []
+    # once it relates to a customer, it is written
+    pim.edit(internal, contacts=("colleague@example.com", "cy@customer.example"))
+    sync(emu, engine, Kind.TASK)
+    assert sorted(row["Subject"] for row in emu.all("Task")) == ["Customer offer", "Expense report"]
+
+
+def test_request_counts_of_a_first_sync_with_task_contacts(emu):
+    """200 tasks, 300 distinct contacts' addresses (100 Salesforce contacts, 100 leads, 100 strangers): the
+    lookups are batched once per sync, 2 Contact queries and 1 Lead query (for the 200 no Contact has)."""
+    for i in range(0, 300, 3):
+        emu.insert("Contact", {"LastName": f"C{i}", "Email": f"p{i}@customer.example"})
+    for i in range(1, 300, 3):
+        emu.insert("Lead", {"LastName": f"L{i}", "Company": "P", "Email": f"p{i}@customer.example"})
+    crm = make_adapter(emu)
+    pim = memory_pim(emu)
+    for n in range(200):
+        # two Salesforce contacts per task (p3k and p3k+3), a lead and a stranger
+        pim.put(todo(*(f"p{(n * 3 + k) % 300}@customer.example" for k in range(5)), subject=f"T{n}", day=1 + n % 20))
+    engine = engine_for(emu, pim, crm, kinds={Kind.TASK: KindSettings(require_match=True)})
+    emu.reset_log()
+    sync(emu, engine, Kind.TASK)
+    assert len(emu.all("Task")) == 200
+    assert emu.count("query", sobject="Contact") == 2
+    assert emu.count("query", sobject="Lead") == 1
+    # 200 tasks in one collections create, then their 200 TaskRelation rows (the second contact) in one more
+    assert emu.count("composite_create") == 2
+    assert len(emu.all("TaskRelation")) == 400  # each task's Who has its row too
+    assert emu.errors == []
