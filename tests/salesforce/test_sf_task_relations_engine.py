@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sfadapter_support import T0, make_adapter
+from sfadapter_support import LINK_FIELD, T0, make_adapter
 from test_sf_relations_engine import engine_for, memory_pim, sync
 
 from syncore.models import Kind, Task
@@ -135,3 +135,34 @@ def test_request_counts_of_a_first_sync_with_task_contacts(emu):
     assert emu.count("composite_create") == 2
     assert len(emu.all("TaskRelation")) == 400  # each task's Who has its row too
     assert emu.errors == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "op", "link"),
+    [
+        ("lose_replies", "composite_upsert", True),  # the task (with its Who and What) made, no answer
+        ("drop_connections", "composite_upsert", True),  # the task never made
+        ("lose_replies", "composite_create", True),  # its TaskRelation rows made, no answer
+        ("server_error", "composite_create", True),  # 503 on the TaskRelation rows
+        ("lose_replies", "composite_create", False),  # no link field: the plain task create, no answer
+    ],
+)
+def test_an_interrupted_write_loses_no_relation_and_doubles_no_task(emu, crm_world, fault, op, link):
+    """Whatever write of a new task got no answer, the next syncs end with one task related to every contact
+    of it who is a Salesforce person."""
+    crm = make_adapter(emu, link_field=LINK_FIELD if link else None)
+    if link:
+        emu.add_external_id("Task", LINK_FIELD)
+    pim = memory_pim(emu)
+    engine = engine_for(emu, pim, crm)
+    pim.put(todo("ann@customer.example", "bob@customer.example", "cy@customer.example"))
+    crm.describe.get("Task")
+    getattr(emu.faults, fault)(1, op=op)
+    emu.clock.advance(2)
+    engine.sync(Kind.TASK)
+    assert emu.count(op) >= 1
+    for _ in range(2):
+        sync(emu, engine, Kind.TASK)
+    (row,) = emu.all("Task")
+    assert row["WhoId"] == crm_world["ann"]
+    assert people_of(emu, row["Id"]) == {crm_world["ann"], crm_world["bob"], crm_world["cy"]}

@@ -152,7 +152,7 @@ class ActivityWrites:
     def before_update(
         self, kind: Kind, requests: Sequence[UpdateRequest], prepared: Prepared
     ) -> UpdatePlan | None:
-        """Reconcile the relations of events whose attendees (or privacy) changed; their Who/What go into the
+        """Reconcile the relations of activities whose people (or privacy) changed; their Who/What go into the
         payload, the row changes wait for :meth:`after_update`."""
         spec = self.relations.spec(kind)
         if spec is None:

@@ -300,7 +300,7 @@ class SalesforceAdapter(Adapter):
                          cursor=cursor, complete=True)
 
     def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
-        """For ``require_match``: why each event relates to no Salesforce contact or lead (see
+        """For ``require_match``: why each event or task relates to no Salesforce contact or lead (see
         :meth:`syncore.abc.Adapter.unmatched`); the lookups are kept for the creates that follow."""
         return self.relations.unmatched(self._kind(kind), records)
 
