@@ -167,7 +167,7 @@ def test_from_json_rejects_non_plans_with_configuration_error(text):
 
 
 def test_task_plan_carrying_contacts_round_trips(setup):
-    engine, pim, crm = setup
+    engine, pim, _ = setup
     pid = pim.put(Task(subject="Offer", due=date(2026, 6, 3), contacts=["ann@example.com"]))
     engine.sync(Kind.TASK)
     pim.edit(pid, contacts=("ann@example.com", "bob@example.com"))
