@@ -10,11 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from exchangelib import EWSTimeZone
 from sfadapter_support import LINK_FIELD, T0, make_adapter
 from test_sf_relations_engine import engine_for, memory_pim, sync
 
 from syncore.models import Kind, Task
 from syncore.settings import KindSettings
+from syncore_exchange import ExchangeAdapter
+from syncore_exchange.emulator import EwsEmulator, clear_protocol_cache
 
 
 def todo(*contacts: str, subject: str = "Send the offer", day: int = 2) -> Task:
@@ -166,3 +169,23 @@ def test_an_interrupted_write_loses_no_relation_and_doubles_no_task(emu, crm_wor
     (row,) = emu.all("Task")
     assert row["WhoId"] == crm_world["ann"]
     assert people_of(emu, row["Id"]) == {crm_world["ann"], crm_world["bob"], crm_world["cy"]}
+
+
+def test_exchange_tasks_bring_no_contacts_so_require_match_skips_them(emu, crm_world):
+    """EWS ``Task/Contacts`` holds names, not addresses (its String child "Represents a comma-separated list of
+    contact names"; https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/
+    contacts-ex15websvcsotherref): an Exchange task relates to nobody, and require_match skips it."""
+    ews = EwsEmulator(mailboxes=["user@mycompany.example"])
+    with ews:
+        try:
+            pim = ExchangeAdapter(ews.account(default_timezone=EWSTimeZone("Europe/Berlin")), sleep=lambda s: None)
+            engine = engine_for(emu, pim, make_adapter(emu), kinds={Kind.TASK: KindSettings(require_match=True)})
+            ews.create_item(folder="tasks", kind="Task",
+                            fields={"Subject": "Call Ann", "Status": "NotStarted", "Contacts": ["Ann"]})
+            result = sync(emu, engine, Kind.TASK)
+            assert emu.all("Task") == []
+            assert len(result.skipped) == 1 and "no contacts to relate it" in result.skipped[0]
+            (task,) = pim.full_scan(Kind.TASK).upserts
+            assert task.record.contacts == ()
+        finally:
+            clear_protocol_cache()
