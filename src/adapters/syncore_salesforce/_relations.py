@@ -269,8 +269,9 @@ class Relations:
             elif spec.has_flags and not existing.get("IsParent"):
                 reparent.append(existing["Id"])
         if len(create) > max(room, 0):
+            one = spec.people_field.removesuffix("s")
             warnings.append(
-                f"{len(create) - max(room, 0)} {spec.people_field.removesuffix('s')}(s) not related: the activity already relates "
+                f"{len(create) - max(room, 0)} {one}(s) not related: the activity already relates "
                 f"to {len(kept_people)} people (Salesforce allows {MAX_CONTACTS} contacts)"
             )
             create = create[: max(room, 0)]
