@@ -333,8 +333,8 @@ def validate_config(config: Config) -> Config:
                 "such as \"Europe/Berlin\"", key="auto_sync.timezone", value=config.auto_sync.timezone,
             ) from None
     _check(not config.jobs.contact.require_match, "jobs.contact.require_match", True,
-           "require_match applies to events and tasks (their attendees or contacts relate them to people), not "
-           "contacts")
+           "require_match applies to events and tasks (their attendees or contacts relate them to people), "
+           "not contacts")
     ratio = config.other.max_delete_ratio
     _check(0 < ratio <= 1, "other.max_delete_ratio", ratio, "expected a number greater than 0 and at most 1")
     for side in ("pim", "crm"):

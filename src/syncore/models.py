@@ -2,9 +2,10 @@
 
 Records are frozen, keyword-only attrs classes. Building one normalizes its values (timed datetimes to UTC,
 ``None`` strings to ``""``, an event's attendees and a task's contacts to a sorted tuple of lower-case
-addresses, a series' recurrence to its normal form) and validates them; every bad field is reported in one :class:`~syncore.errors.InvalidRecordError`,
-never just the first. Recurring events and tasks carry a :class:`~syncore.recurrence.Recurrence` or
-:class:`~syncore.recurrence.TaskRecurrence` (see :mod:`syncore.recurrence`).
+addresses, a series' recurrence to its normal form) and validates them; every bad field is reported in one
+:class:`~syncore.errors.InvalidRecordError`, never just the first. Recurring events and tasks carry a
+:class:`~syncore.recurrence.Recurrence` or :class:`~syncore.recurrence.TaskRecurrence` (see
+:mod:`syncore.recurrence`).
 """
 
 from __future__ import annotations

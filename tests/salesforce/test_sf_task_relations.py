@@ -42,7 +42,9 @@ def update(adapter, task_id: str, record: Task, previous: Task, fields=frozenset
 
 def relations(emu, task_id: str) -> set[str]:
     """The people the task relates to (its TaskRelation person rows, the Who's among them)."""
-    return {row["RelationId"] for row in emu.all("TaskRelation") if row["TaskId"] == task_id and not row["IsWhat"]}
+    return {
+        row["RelationId"] for row in emu.all("TaskRelation") if row["TaskId"] == task_id and not row["IsWhat"]
+    }
 
 
 @pytest.fixture
@@ -51,10 +53,16 @@ def acme(emu):
     account = emu.insert("Account", {"Name": "Acme"})
     return {
         "account": account,
-        "ann": emu.insert("Contact", {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": account}),
-        "bob": emu.insert("Contact", {"LastName": "Bob", "Email": "Bob@Customer.example", "AccountId": account}),
+        "ann": emu.insert(
+            "Contact", {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": account}
+        ),
+        "bob": emu.insert(
+            "Contact", {"LastName": "Bob", "Email": "Bob@Customer.example", "AccountId": account}
+        ),
         "cy": emu.insert("Contact", {"LastName": "Cy", "Email": "cy@customer.example"}),
-        "lea": emu.insert("Lead", {"LastName": "Lea", "Company": "Prospect", "Email": "lea@prospect.example"}),
+        "lea": emu.insert(
+            "Lead", {"LastName": "Lea", "Company": "Prospect", "Email": "lea@prospect.example"}
+        ),
         "old": emu.insert(
             "Lead",
             {"LastName": "Old", "Company": "Prospect", "Email": "old@prospect.example", "IsConverted": True},
@@ -64,7 +72,9 @@ def acme(emu):
 
 def test_a_task_relates_to_its_contacts_and_their_account(emu, acme):
     adapter = make_adapter(emu)
-    (outcome,) = create(adapter, task("stranger@elsewhere.example", "bob@customer.example", "ann@customer.example"))
+    (outcome,) = create(
+        adapter, task("stranger@elsewhere.example", "bob@customer.example", "ann@customer.example")
+    )
     row = emu.get("Task", outcome.id)
     # contacts are kept sorted: ann comes first, so she is the Who
     assert (row["WhoId"], row["WhatId"], row["AccountId"]) == (acme["ann"], acme["account"], acme["account"])
@@ -80,7 +90,10 @@ def test_a_lead_when_no_contact_matches_never_a_converted_one(emu, acme):
         task("old@prospect.example", subject="B"),
         task("lea@prospect.example", "ann@customer.example", subject="C"),
     )
-    assert (emu.get("Task", lead_task.id)["WhoId"], emu.get("Task", lead_task.id)["WhatId"]) == (acme["lea"], None)
+    assert (emu.get("Task", lead_task.id)["WhoId"], emu.get("Task", lead_task.id)["WhatId"]) == (
+        acme["lea"],
+        None,
+    )
     assert emu.get("Task", converted_task.id)["WhoId"] is None
     assert emu.get("Task", both.id)["WhoId"] == acme["ann"]
     assert relations(emu, both.id) == {acme["ann"]}
@@ -146,8 +159,13 @@ def test_ignored_addresses_are_never_looked_up_nor_related(emu, acme):
 def test_unmatched_tasks_give_reasons(emu, acme):
     reasons = make_adapter(emu).unmatched(
         Kind.TASK,
-        [task("ann@customer.example"), task("nobody@elsewhere.example"), task("me@example.com"), task(),
-         task("ann@customer.example", private=True)],
+        [
+            task("ann@customer.example"),
+            task("nobody@elsewhere.example"),
+            task("me@example.com"),
+            task(),
+            task("ann@customer.example", private=True),
+        ],
     )
     assert reasons[0] is None
     assert "none of its contacts is a Salesforce contact or lead" in reasons[1]
@@ -163,8 +181,10 @@ def test_two_hundred_tasks_with_three_hundred_contacts_cost_two_lookups_per_obje
         emu.insert("Contact", {"LastName": f"C{i}", "Email": f"person{i}@customer.example"})
     for i in range(1, 300, 3):
         emu.insert("Lead", {"LastName": f"L{i}", "Company": "P", "Email": f"person{i}@customer.example"})
-    tasks = [task(*(f"person{(n * 3 + k) % 300}@customer.example" for k in range(3)), subject=f"T{n}")
-             for n in range(200)]
+    tasks = [
+        task(*(f"person{(n * 3 + k) % 300}@customer.example" for k in range(3)), subject=f"T{n}")
+        for n in range(200)
+    ]
     adapter = make_adapter(emu)
     adapter.describe.get("Task")
     emu.reset_log()

@@ -25,7 +25,9 @@ def todo(*contacts: str, subject: str = "Send the offer", day: int = 2) -> Task:
 
 
 def people_of(emu, task_id: str) -> set[str]:
-    return {row["RelationId"] for row in emu.all("TaskRelation") if row["TaskId"] == task_id and not row["IsWhat"]}
+    return {
+        row["RelationId"] for row in emu.all("TaskRelation") if row["TaskId"] == task_id and not row["IsWhat"]
+    }
 
 
 @pytest.fixture
@@ -41,7 +43,9 @@ def crm_world(emu):
             "Contact",
             {"LastName": "Bob", "Email": "bob@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
         ),
-        "cy": emu.insert("Contact", {"LastName": "Cy", "Email": "cy@customer.example", "OwnerId": emu.user_id}),
+        "cy": emu.insert(
+            "Contact", {"LastName": "Cy", "Email": "cy@customer.example", "OwnerId": emu.user_id}
+        ),
     }
 
 
@@ -53,7 +57,11 @@ def test_a_task_relates_and_its_relations_follow_its_contacts(emu, crm_world):
     sync(emu, engine, Kind.TASK)
     (row,) = emu.all("Task")
     task_id = row["Id"]
-    assert (row["WhoId"], row["WhatId"], row["AccountId"]) == (crm_world["ann"], crm_world["acme"], crm_world["acme"])
+    assert (row["WhoId"], row["WhatId"], row["AccountId"]) == (
+        crm_world["ann"],
+        crm_world["acme"],
+        crm_world["acme"],
+    )
     assert people_of(emu, task_id) == {crm_world["ann"], crm_world["bob"]}
     # Bob is unlinked, Cy linked in the PIM
     pim.edit(pim_id, contacts=("ann@customer.example", "cy@customer.example"))
@@ -127,7 +135,11 @@ def test_request_counts_of_a_first_sync_with_task_contacts(emu):
     pim = memory_pim(emu)
     for n in range(200):
         # two Salesforce contacts per task (p3k and p3k+3), a lead and a stranger
-        pim.put(todo(*(f"p{(n * 3 + k) % 300}@customer.example" for k in range(5)), subject=f"T{n}", day=1 + n % 20))
+        pim.put(
+            todo(
+                *(f"p{(n * 3 + k) % 300}@customer.example" for k in range(5)), subject=f"T{n}", day=1 + n % 20
+            )
+        )
     engine = engine_for(emu, pim, crm, kinds={Kind.TASK: KindSettings(require_match=True)})
     emu.reset_log()
     sync(emu, engine, Kind.TASK)
@@ -178,10 +190,17 @@ def test_exchange_tasks_bring_no_contacts_so_require_match_skips_them(emu, crm_w
     ews = EwsEmulator(mailboxes=["user@mycompany.example"])
     with ews:
         try:
-            pim = ExchangeAdapter(ews.account(default_timezone=EWSTimeZone("Europe/Berlin")), sleep=lambda s: None)
-            engine = engine_for(emu, pim, make_adapter(emu), kinds={Kind.TASK: KindSettings(require_match=True)})
-            ews.create_item(folder="tasks", kind="Task",
-                            fields={"Subject": "Call Ann", "Status": "NotStarted", "Contacts": ["Ann"]})
+            pim = ExchangeAdapter(
+                ews.account(default_timezone=EWSTimeZone("Europe/Berlin")), sleep=lambda s: None
+            )
+            engine = engine_for(
+                emu, pim, make_adapter(emu), kinds={Kind.TASK: KindSettings(require_match=True)}
+            )
+            ews.create_item(
+                folder="tasks",
+                kind="Task",
+                fields={"Subject": "Call Ann", "Status": "NotStarted", "Contacts": ["Ann"]},
+            )
             result = sync(emu, engine, Kind.TASK)
             assert emu.all("Task") == []
             assert len(result.skipped) == 1 and "no contacts to relate it" in result.skipped[0]

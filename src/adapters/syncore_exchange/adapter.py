@@ -268,8 +268,9 @@ class ExchangeAdapter(Adapter):
         return self._guard(lambda: _writes.delete(self._account(kind), kind, requests, self.throttle))
 
     def represent(self, record: Record) -> Record:
-        """Exchange keeps every syncore field but a task's contacts; a task's completion time exists only while
-        it is completed (the server sets it when the status becomes Completed and clears it otherwise)."""
+        """Exchange keeps every syncore field but a task's contacts; a task's completion time exists only
+        while it is completed (the server sets it when the status becomes Completed and clears it
+        otherwise)."""
         if not isinstance(record, Task):
             return record
         changes: dict[str, Any] = {}

@@ -140,8 +140,8 @@ class Relations:
             return [None] * len(records)
         if spec is None:
             # relating is off: nothing relates the record to anybody
-            off = "relate_activities is off: nothing relates it to a Salesforce contact or lead (require_match)"
-            return [off] * len(records)
+            off = "relate_activities is off: nothing relates it to a Salesforce contact or lead"
+            return [f"{off} (require_match)"] * len(records)
         return [
             unmatched_reason(w, private=bool(getattr(r, "private", False)), noun=spec.people_field)
             for w, r in zip(self.wanted(spec, records), records, strict=True)

@@ -39,8 +39,8 @@ def sample_record(kind: Kind, n: int = 0, *, now: datetime) -> Record:
 
 def awkward_records(kind: Kind, *, now: datetime) -> list[Record]:
     """Records with values a side may not hold as given (for ``represent``): tentative and private events,
-    attendees, a task's contacts, formatted bodies, all-day spans, contacts without a last name, completion times on open
-    tasks."""
+    attendees, a task's contacts, formatted bodies, all-day spans, contacts without a last name, completion
+    times on open tasks."""
     day = now.date() + timedelta(days=3)
     html = "<html><body><p><b>Bold</b> and <i>italic</i></p><ul><li>one</li></ul></body></html>"
     if kind is Kind.EVENT:
