@@ -25,8 +25,8 @@ from bench._common import use_source_adapters
 
 use_source_adapters()
 
-from syncore_exchange.emulator import EwsEmulator  # noqa: E402
-from syncore_salesforce.emulator import SalesforceEmulator  # noqa: E402
+from syncore_exchange.emulator import EwsEmulator
+from syncore_salesforce.emulator import SalesforceEmulator
 
 MAILBOX = "user@example.com"
 

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-
 from syncore.models import Kind, Record
 from syncore.remote import RemoteRecord, Unsupported
 
