@@ -67,6 +67,8 @@ class Target:
     limit: str
     measured: str
     passed: bool | None  # None: not run / informational
+    #: the issue-18 target this is (``"T1"`` …), listed in report.json's ``targets``; None for the others
+    key: str | None = None
 
     @property
     def verdict(self) -> str:

@@ -1,6 +1,6 @@
 """The syncore side of the end-to-end benchmark: one process running one tree's syncore against the emulators.
 
-    python bench/_e2e_client.py --tree DIR --state FILE --conn JSON [--kind contact --kind event] [--repeat-echo]
+    python bench/_e2e_client.py --tree DIR --state FILE --conn JSON
 
 Standalone on purpose (it imports nothing from ``bench``): ``bench/e2e.py`` runs it once with this tree and
 once with an older commit checked out in a temporary worktree, so the two are measured by the same code. The
@@ -9,8 +9,13 @@ build them: an exchangelib ``Account`` on the EWS endpoint (Basic auth and the s
 detection requests) and a simple-salesforce client with a session id (its https URLs routed to the emulator's
 loopback port by a transport adapter), the state in a SQLite file, the wall clock everywhere.
 
-Prints one JSON line: the CPU seconds of this process spent in the syncs (``time.process_time``), wall
-seconds, and each sync's counts.
+Once ready it prints ``{"ready": ...}`` and answers commands read from stdin, one JSON line each:
+
+* ``sync KIND`` — one ``engine.sync(KIND)``: the CPU seconds of this process it took (``time.process_time``),
+  wall seconds, its counts and errors;
+* ``profile FILE`` — profile the next ``sync`` into FILE (cProfile stats with a CPU clock for ``*.pstats``,
+  else pyinstrument's text);
+* ``quit``.
 """
 
 from __future__ import annotations
@@ -56,14 +61,34 @@ def _adapters(conn: dict):
     return ExchangeAdapter(account), SalesforceAdapter(sf)
 
 
+class _Profile:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path.endswith(".pstats"):
+            import cProfile
+
+            self.profiler = cProfile.Profile(time.process_time)  # CPU only: waits on the emulators are not ours
+            self.profiler.enable()
+        else:
+            from pyinstrument import Profiler
+
+            self.profiler = Profiler(interval=0.002)
+            self.profiler.start()
+
+    def stop(self) -> None:
+        if self.path.endswith(".pstats"):
+            self.profiler.disable()
+            self.profiler.dump_stats(self.path)
+        else:
+            self.profiler.stop()
+            Path(self.path).write_text(self.profiler.output_text(unicode=True, show_all=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tree", type=Path, required=True)
     parser.add_argument("--state", required=True)
     parser.add_argument("--conn", required=True, help="the emulator process's JSON line")
-    parser.add_argument("--kind", action="append", default=[])
-    parser.add_argument("--echo", action="store_true", help="also run (and time) the next sync of each kind")
-    parser.add_argument("--profile", metavar="FILE", help="profile the syncs into FILE: cProfile stats for *.pstats, else pyinstrument text")
     args = parser.parse_args()
     _paths(args.tree.resolve())
     from syncore import Kind, SqliteStateStore, SyncEngine, SyncSettings
@@ -71,38 +96,29 @@ def main() -> None:
     pim, crm = _adapters(json.loads(args.conn))
     engine = SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(args.state),
                         settings=SyncSettings(max_delete_ratio=1.0))
-    out: dict = {"syncore": str(Path(sys.modules["syncore"].__file__).parent), "syncs": []}
-    phases = ["first"] + (["echo"] if args.echo else [])
-    profiler = None
-    if args.profile and args.profile.endswith(".pstats"):
-        import cProfile
-
-        profiler = cProfile.Profile(time.process_time)  # CPU only: waits on the emulators are not our cost
-        profiler.enable()
-    elif args.profile:
-        from pyinstrument import Profiler
-
-        profiler = Profiler(interval=0.002)
-        profiler.start()
-    for phase in phases:
-        cpu, wall = time.process_time(), time.perf_counter()
-        for name in args.kind or ["contact", "event"]:
-            result = engine.sync(Kind(name))
-            errors = [e.message for e in result.errors[:3]]
-            out["syncs"].append({"phase": phase, "kind": name, "ok": result.ok, "errors": errors,
-                                 "counts": result.summary.as_dict()["counts"]})
-        out[f"{phase}_cpu"] = time.process_time() - cpu
-        out[f"{phase}_wall"] = time.perf_counter() - wall
-    if profiler is not None and args.profile.endswith(".pstats"):
-        profiler.disable()
-        profiler.dump_stats(args.profile)
-    elif profiler is not None:
-        profiler.stop()
-        Path(args.profile).write_text(profiler.output_text(unicode=True, show_all=False))
+    print(json.dumps({"ready": str(Path(sys.modules["syncore"].__file__).parent)}), flush=True)
+    profile_to = None
+    for line in sys.stdin:
+        command, _, argument = line.strip().partition(" ")
+        if command == "profile":
+            profile_to = argument
+            print(json.dumps({"profile": argument}), flush=True)
+        elif command == "sync":
+            profile = _Profile(profile_to) if profile_to else None
+            cpu, wall = time.process_time(), time.perf_counter()
+            result = engine.sync(Kind(argument))
+            out = {"kind": argument, "cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
+                   "ok": result.ok, "errors": [e.message for e in result.errors[:3]],
+                   "counts": result.summary.as_dict()["counts"]}
+            if profile is not None:
+                profile.stop()
+                profile_to = None
+            print(json.dumps(out), flush=True)
+        elif command == "quit":
+            break
     engine.state.close()
     pim.close()
     crm.close()
-    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ def run_vdirsyncer(n: int) -> dict[str, float]:
 
 def run_syncore(n: int) -> dict[str, float]:
     from syncore import ConflictPolicy, Kind, SqliteStateStore, SyncEngine, SyncSettings
+    from syncore.settings import KindSettings
     from syncore.testing import MemoryAdapter
 
     clock = lambda: T0
@@ -96,7 +97,9 @@ def run_syncore(n: int) -> dict[str, float]:
     b = MemoryAdapter(name="b", batch_size=200, clock=clock)
     ids = {i: a.put(contact(i)) for i in range(n)}
     engine = SyncEngine(pim=a, crm=b, state=SqliteStateStore(":memory:"), clock=clock,
-                        settings=SyncSettings(conflict_policy=ConflictPolicy.PIM_WINS, max_delete_ratio=1.0))
+                        # deletions travel both ways, as in vdirsyncer (contacts default to PIM-side deletes only)
+                        settings=SyncSettings(conflict_policy=ConflictPolicy.PIM_WINS, max_delete_ratio=1.0,
+                                              kinds={Kind.CONTACT: KindSettings()}))
     times = {}
     for phase in PHASES:
         if phase == "edits":
