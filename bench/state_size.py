@@ -61,7 +61,7 @@ def child(n: int, traced: bool) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "state.db")
-        engine, _pim, _crm = memory_world(n, state_path=path)
+        engine, _pim, _crm = memory_world(n, state_path=path, real_ids=True)
         out: dict = {"n": n, "rss_populated_mb": _rss_mb()}
         if traced:
             tracemalloc.start()
