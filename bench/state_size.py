@@ -98,8 +98,10 @@ def child(n: int, traced: bool) -> dict:
             strict=True,
         ))
         out["sample_base"] = db.execute("SELECT base FROM pairs LIMIT 1").fetchone()[0].decode()
-        out["sample_ids"] = db.execute("SELECT pair_id, pim_id, crm_id, pim_version, crm_version FROM pairs "
-                                       "LIMIT 1").fetchone()
+        out["sample_ids"] = [repr(v) for v in db.execute(
+            "SELECT pair_id, pim_id, crm_id, pim_version, crm_version FROM pairs LIMIT 1").fetchone()]
+        out["sample_pair"] = next(engine.state.iter_pairs("default", Kind.CONTACT)).pim_id
+        out["id_prefixes"] = db.execute("SELECT col, prefix FROM id_prefixes").fetchall()
         engine.state.close()
         import sqlite3
 

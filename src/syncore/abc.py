@@ -210,7 +210,7 @@ class Adapter(metaclass=EnforcedCapabilities):
         """
         return record
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release connections. The default does nothing."""
 
 
@@ -280,6 +280,16 @@ class StateStore(ABC):
     @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """A context in which all writes commit atomically (re-entrant: inner contexts join the outer one)."""
+
+    def durable_transaction(self) -> AbstractContextManager[None]:
+        """An outermost :meth:`transaction` whose commit is on disk when it returns, power loss included.
+
+        The executor journals write intents in one before sending the writes: a journal entry lost after its
+        write was made would let the next sync make the write again. The default is :meth:`transaction`, right
+        for a store whose every commit is durable (PostgreSQL's default); a store that relaxes durability for
+        speed overrides it (SQLite in WAL mode).
+        """
+        return self.transaction()
 
     # -- pairs ---------------------------------------------------------------------------------------------
     @abstractmethod
@@ -451,7 +461,7 @@ class StateStore(ABC):
         The generation is bumped, not forgotten: a plan made before the reset no longer fits.
         """
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release the underlying storage."""
 
 

@@ -145,7 +145,8 @@ class Executor:
                 for op in batch
             ]
             self.heartbeat()
-            with self.state.transaction():
+            # durable: an intent lost after its write went out (a power cut) would let the next sync repeat it
+            with self.state.durable_transaction():
                 if not self._generation_bumped:
                     # From its first write on, this apply changes what other plans were made from: they are stale
                     # whether it finishes, stops part-way or dies.

@@ -67,6 +67,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (profile, kind, side, native_id)
     ) WITHOUT ROWID;
     """,
+    # 4: smaller pairs (see syncore.state._sqlite_pairs): the id prefixes learned per column; pair ids as bytes
+    """
+    CREATE TABLE id_prefixes (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, col TEXT NOT NULL, prefix TEXT NOT NULL,
+        PRIMARY KEY (profile, kind, col)
+    ) WITHOUT ROWID;
+    UPDATE pairs SET pair_id = syncore_pair_id(pair_id) WHERE typeof(pair_id) = 'text';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
