@@ -310,7 +310,14 @@ class StateStore(ABC):
 
     @abstractmethod
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
-        """Every pair of ``kind`` (used by full scans and rebuilds, never by an incremental sync)."""
+        """Every pair of ``kind`` (used by rebuilds, never by an incremental sync)."""
+
+    def paired_ids(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        """Every native id of ``side`` that a pair of ``kind`` holds (a full scan looks for those it did not list).
+
+        The default goes through :meth:`iter_pairs`; a store should answer from its id column alone.
+        """
+        return {pair.id_on(side) for pair in self.iter_pairs(profile, kind)}
 
     @abstractmethod
     def count_pairs(self, profile: str, kind: Kind) -> int:

@@ -135,7 +135,7 @@ class Observer:
         pairs = self._touched_pairs(current, deleted, due_keys, unshown)
         for side in SIDES:
             if feeds[side].complete:
-                self._confirm_absences(side, current, deleted, pairs, unsupported[side])
+                self._confirm_absences(side, current, echoes, deleted, pairs, unsupported[side])
         # A paired record that its side can no longer map (it became a recurring series, say) is left alone on
         # both sides: neither deleted nor overwritten.
         pairs = {pair_id: pair for pair_id, pair in pairs.items()
@@ -189,10 +189,12 @@ class Observer:
         Their versions match the stored ones, so nothing changed: checking that from the version column alone
         spares loading and decoding each pair, and, for ``unread`` entries, reading the record at all. A pair
         is still loaded when its other record changed, and then sees the set-aside record (None when it was
-        never read: unchanged since the base). Full scans keep everything: absence from them means something.
-        An unread entry gone by the time it is fetched is left out (the next feed reports its deletion).
+        never read: unchanged since the base). A full scan (a cursor expired) lists every record, and most are
+        unchanged: they are set aside the same way, and count as listed when absences are confirmed. An unread
+        entry gone by the time it is fetched is left out (the next feed reports its deletion; after a full scan,
+        the absence is confirmed by id).
         """
-        if feed.complete or not (feed.upserts or feed.unread):
+        if not (feed.upserts or feed.unread):
             return feed, {}
         listed = {item.id: item.version for item in feed.upserts}
         listed.update(feed.unread)
@@ -226,14 +228,19 @@ class Observer:
                 pairs.setdefault(pair.pair_id, pair)
 
     def _confirm_absences(
-        self, side: Side, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
+        self, side: Side, current: dict[Side, dict[str, RemoteRecord]],
+        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Ids, pairs: dict[str, Pair],
         unsupported: set[str],
     ) -> None:
-        # A full scan lists everything that exists, but absence alone is not proof: confirm by id first.
-        missing = {pair.id_on(side): pair for pair in self.state.iter_pairs(self.profile, self.kind)
-                   if pair.id_on(side) not in current[side] and pair.id_on(side) not in unsupported}
-        if not missing:
+        # A full scan lists everything that exists, but absence alone is not proof: confirm by id first. Only
+        # the ids are compared; the pairs of the few ids not listed are loaded.
+        listed = current[side].keys() | echoes[side].keys()
+        absent = [native_id for native_id in self.state.paired_ids(self.profile, self.kind, side)
+                  if native_id not in listed and native_id not in unsupported]
+        if not absent:
             return
+        missing = {pair.id_on(side): pair for pair in
+                   self.state.pairs_for(self.profile, self.kind, **{f"{side.value}_ids": absent})}
         found = self._fetch(side, missing)
         for native_id, pair in missing.items():
             if native_id in found:

@@ -155,6 +155,7 @@ class PairRows:
     ) -> list[Pair]:
         prefixes = self._prefixes_of(profile, kind.value)
         found: dict[str, Pair] = {}
+        seen: set[str | bytes] = set()
         for column, ids in (("pim_id", pim_ids), ("crm_id", crm_ids)):
             prefix = prefixes.get(column, "")
             for chunk in _chunks([pack(native_id, prefix) for native_id in ids]):
@@ -165,8 +166,10 @@ class PairRows:
                     f"{column} IN ({marks})", [profile, kind.value, *chunk],
                 ).fetchall()
                 for row in rows:
-                    pair = self._pair(row)
-                    found[pair.pair_id] = pair
+                    if row[2] not in seen:  # (a pair found by both its ids is decoded once)
+                        seen.add(row[2])
+                        pair = self._pair(row)
+                        found[pair.pair_id] = pair
         return list(found.values())
 
     def pair_versions(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> dict[str, str | None]:
@@ -188,6 +191,12 @@ class PairRows:
             f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]
         ).fetchall()
         return (self._pair(row) for row in rows)
+
+    def paired_ids(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two
+        prefix = self._prefixes_of(profile, kind.value).get(column, "")
+        rows = self._run(f"SELECT {column} FROM pairs WHERE profile=? AND kind=?", [profile, kind.value])
+        return {unpack(stored, prefix) for (stored,) in rows.fetchall()}  # type: ignore[misc]
 
     def count_pairs(self, profile: str, kind: Kind) -> int:
         return self._run("SELECT COUNT(*) FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]).fetchone()[0]
