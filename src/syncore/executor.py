@@ -79,8 +79,10 @@ class Executor:
         self.done: dict[str, WriteOutcome] = {}
         self.failed_pairs: set[str] = set()
         self._pending: dict[tuple[Side, str], PendingItem] | None = None
-        #: pairs committed in the current transaction, stored together when it ends (see _storing)
+        #: pairs committed in the current transaction, stored together when it ends (see _storing), and the
+        #: tombstones of those removed (one statement per side instead of one per record)
         self._unsaved: list[Pair] = []
+        self._tombstones: list[tuple[Side, str]] = []
         #: creates on net-change sides in the current transaction, remembered together when it ends
         self._unseen: list[tuple[Side, str]] = []
 
@@ -209,6 +211,12 @@ class Executor:
                 yield
                 if self._unsaved:
                     self.state.save_pairs(self._unsaved)
+                if self._tombstones:
+                    now = self.now()
+                    for side in SIDES:
+                        ids = [native_id for s, native_id in self._tombstones if s is side]
+                        if ids:
+                            self.state.add_tombstones(self.profile, self.kind, side, ids, now)
                 for side in SIDES:
                     created = [native_id for s, native_id in self._unseen if s is side]
                     if created:
@@ -216,6 +224,7 @@ class Executor:
         finally:
             self._unsaved = []
             self._unseen = []
+            self._tombstones = []
 
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:
         if not outcome.ok:
@@ -297,10 +306,8 @@ class Executor:
                 ids[op.target] = outcome.id
             if op.action is not Action.DELETE:
                 versions[op.target] = outcome.version
-        # always called inside _storing's transaction
-        now = self.now()
-        for side, native_id in pair_plan.tombstones:
-            self.state.add_tombstones(self.profile, self.kind, side, [native_id], now)
+        # always called inside _storing's transaction (which stores the tombstones with the pairs)
+        self._tombstones.extend(pair_plan.tombstones)
         if pair_plan.remove:
             self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
         else:

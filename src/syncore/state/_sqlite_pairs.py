@@ -33,6 +33,8 @@ from ..snapshots import decode_record, encode_base
 from ..state_types import Pair
 
 _converter = make_converter()
+_KINDS = {kind.value: kind for kind in Kind}
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
 _IN_CHUNK = 900
 #: prefix-compressed columns (never interpolate anything else into SQL)
@@ -132,19 +134,20 @@ class PairRows:
     # -- reading -------------------------------------------------------------------------------------------
     def _pair(self, row: tuple[Any, ...]) -> Pair:
         profile, kind_value, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body, conflicts = row
-        kind = Kind(kind_value)
+        kind = _KINDS[kind_value]
         prefixes = self._prefixes_of(profile, kind_value)
         body = None
         if pim_body is not None:
             body = _converter.structure(json.loads(pim_body), Body)
+        get = prefixes.get
         return Pair(
             profile=profile,
             kind=kind,
-            pair_id=unpack_pair_id(pair_id),
-            pim_id=unpack(pim_id, prefixes.get("pim_id", "")),
-            crm_id=unpack(crm_id, prefixes.get("crm_id", "")),
-            pim_version=unpack(pim_version, prefixes.get("pim_version", "")),
-            crm_version=unpack(crm_version, prefixes.get("crm_version", "")),
+            pair_id=pair_id.hex() if isinstance(pair_id, bytes) else pair_id,
+            pim_id=pim_id if isinstance(pim_id, str) else get("pim_id", "") + pim_id.decode(),
+            crm_id=crm_id if isinstance(crm_id, str) else get("crm_id", "") + crm_id.decode(),
+            pim_version=unpack(pim_version, get("pim_version", "")),
+            crm_version=unpack(crm_version, get("crm_version", "")),
             base=decode_record(kind, base),
             pim_body=body,
             conflicts=frozenset(conflicts.split(",")) if conflicts else frozenset(),
@@ -205,7 +208,7 @@ class PairRows:
     def _pair_row(self, pair: Pair, prefixes: dict[str, str]) -> tuple[Any, ...]:
         body = None
         if pair.pim_body is not None:
-            body = json.dumps(_converter.unstructure(pair.pim_body), separators=(",", ":")).encode()
+            body = _COMPACT.encode(_converter.unstructure(pair.pim_body)).encode()
         return (pair.profile, pair.kind.value, pack_pair_id(pair.pair_id),
                 pack(pair.pim_id, prefixes.get("pim_id", "")), pack(pair.crm_id, prefixes.get("crm_id", "")),
                 pack(pair.pim_version, prefixes.get("pim_version", "")),
