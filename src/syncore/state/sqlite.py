@@ -42,6 +42,24 @@ def _dt(value: str | None) -> datetime | None:
     return None if value is None else _converter.structure(value, datetime)
 
 
+class _TranslatedErrors:
+    """The context of every statement: SQLite's errors raised as syncore's (a class, not a generator-based
+    context manager: it wraps each of the many statements a sync runs)."""
+
+    def __init__(self, store: SqliteStateStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if not isinstance(exc, sqlite3.DatabaseError):
+            return False
+        if isinstance(exc, sqlite3.OperationalError) or "malformed" not in str(exc):
+            raise StateStoreError(f"state file {self.store.path}: {exc}") from exc
+        raise self.store._corrupt(str(exc)) from exc
+
+
 class SqliteStateStore(PairRows, StateStore):
     """A :class:`~syncore.abc.StateStore` in one SQLite file (or ``":memory:"``).
 
@@ -67,6 +85,7 @@ class SqliteStateStore(PairRows, StateStore):
             self._create_owner_only(Path(self.path))
         self._lock = threading.RLock()
         self._depth = 0
+        self._translated = _TranslatedErrors(self)
         self._init_pairs()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -172,19 +191,13 @@ class SqliteStateStore(PairRows, StateStore):
         with self._lock, self._errors():
             return self._db.execute(sql, tuple(params))
 
-    def _many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.transaction(), self._errors():
-            self._db.executemany(sql, [tuple(row) for row in rows])
+            self._db.executemany(sql, rows)
 
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
+    def _errors(self) -> _TranslatedErrors:
         """SQLite's errors as syncore's: the message names the file (a corrupt page, a full disk, a lock)."""
-        try:
-            yield
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) or "malformed" not in str(exc):
-                raise StateStoreError(f"state file {self.path}: {exc}") from exc
-            raise self._corrupt(str(exc)) from exc
+        return self._translated
 
     # -- cursors -------------------------------------------------------------------------------------------
     def get_cursor(self, profile: str, kind: Kind, side: Side) -> str | None:
