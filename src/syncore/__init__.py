@@ -24,6 +24,10 @@ from .models import Task as Task
 from .models import TaskPriority as TaskPriority
 from .models import TaskStatus as TaskStatus
 from .plan import Plan as Plan
+from .recurrence import Override as Override
+from .recurrence import Recurrence as Recurrence
+from .recurrence import Regeneration as Regeneration
+from .recurrence import TaskRecurrence as TaskRecurrence
 from .results import SyncEvent as SyncEvent
 from .results import SyncResult as SyncResult
 from .settings import ConflictPolicy as ConflictPolicy
@@ -37,6 +41,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Action", "Body", "ConfigurationError", "ConflictPolicy", "Contact", "Direction", "Event", "Kind", "KindSettings",
-    "Plan", "ShowAs", "Side", "SqliteStateStore", "SyncEngine", "SyncEvent", "SyncResult", "SyncSettings",
-    "SyncoreError", "Task", "TaskPriority", "TaskStatus",
+    "Override", "Plan", "Recurrence", "Regeneration", "ShowAs", "Side", "SqliteStateStore", "SyncEngine",
+    "SyncEvent", "SyncResult", "SyncSettings", "SyncoreError", "Task", "TaskPriority", "TaskRecurrence", "TaskStatus",
 ]

@@ -16,6 +16,12 @@ LINK
 PAIR
     Two native ids, one per side, known to be the same contact, event or task, plus the *base*: the record as
     it was when both sides last agreed. Field-level merge compares each side against the base.
+SERIES
+    A recurring event: one :class:`~syncore.models.Event` whose ``recurrence`` holds the rule, the zone and the
+    cancelled and modified occurrences, keyed by original start (:mod:`syncore.recurrence`). What a side can hold
+    is declared in ``capabilities.recurrence`` (:class:`~syncore.remote.RecurrenceSupport`); a side that holds
+    occurrences only gets the occurrences inside the sync window, each paired by series and original start
+    (:mod:`syncore.occurrences`).
 
 The engine (:class:`syncore.SyncEngine`) imports these interfaces only, never an adapter.
 """
@@ -61,6 +67,16 @@ class Adapter(metaclass=EnforcedCapabilities):
     (:class:`~syncore.capabilities.EnforcedCapabilities`): unsupported kinds, writes to a read-only side and
     oversized batches are refused before the adapter runs, a write must answer one outcome per request, and a
     delete's ``NotFound`` outcome counts as success.
+
+    Recurring series (``capabilities.recurrence``): an adapter that declares ``NONE`` reports its series as
+    :class:`~syncore.remote.Unsupported` and is never sent one. One that declares ``RULES`` reports a series as one
+    record (never its occurrences one by one), creates series, updates ``recurrence`` as a whole (the rule, the
+    zone, cancelled and modified occurrences: the adapter works out what changed), says in :meth:`unfit_reason`
+    which series it cannot hold, and takes ``update``/``delete`` requests naming one occurrence by its occurrence
+    id (an override; a cancellation). One that declares ``OCCURRENCES`` never receives a series: it stores the
+    occurrences the engine writes as single events, with their link (the occurrence id on the other side).
+    Recurring tasks are held when ``capabilities.task_recurrence`` is true. A value a side cannot hold is reported
+    per record (an :class:`~syncore.remote.Unsupported` entry, or a write outcome's error), never flattened.
 
     A settings file builds an adapter through :meth:`from_config`: the adapter declares its options as an attrs
     class (:attr:`options_type`), the secrets it takes (:attr:`credential_names`), how it is named to people
@@ -201,6 +217,17 @@ class Adapter(metaclass=EnforcedCapabilities):
         non-empty string.
         """
         return bool(value)
+
+    def unfit_reason(self, record: Record) -> str | None:
+        """Why this side cannot hold ``record`` as it is, or None when it can.
+
+        For limits that depend on the record rather than on its kind: a series whose rule this side cannot
+        express (Salesforce's classic series end after 100 daily occurrences; Recurrence2 takes at most 512
+        characters), a recurring task of a kind it has no field for. The engine asks before it writes a series or a
+        recurring task; a series that does not fit is written as its occurrences or reported, as the settings say.
+        The default accepts everything ``capabilities`` declares.
+        """
+        return None
 
     def represent(self, record: Record) -> Record:
         """Return ``record`` as this side would store it (e.g. a tentative event becomes busy in Salesforce).
@@ -377,7 +404,7 @@ class StateStore(ABC):
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
     @abstractmethod
-    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         """Remember records the engine created on a side whose feed reports net changes only.
 
         Such a feed never reports a record created and deleted between two reads, so until the feed has shown
@@ -385,11 +412,11 @@ class StateStore(ABC):
         """
 
     @abstractmethod
-    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        """The records :meth:`add_unseen_creates` remembered and no applied plan has accounted for yet."""
+    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        """The records :meth:`add_unconfirmed` remembered and no applied plan has accounted for yet."""
 
     @abstractmethod
-    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         """Drop records the feed (or a lookup) has accounted for."""
 
     # -- pending items: failures, conflicts left for review, excluded operations ---------------------------

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
+
+import attrs
 
 # Tags that carry no formatting of their own: a body made only of these is plain text in HTML clothing.
 _PLAIN_TAGS = frozenset({"html", "head", "body", "meta", "title", "p", "div", "br", "span", "pre", "o:p"})
@@ -98,3 +101,63 @@ def rtf_is_formatted(source: bytes | str) -> bool:
         html_parts = re.findall(rb"\{\\\*\\htmltag\d*\s?([^}]*)\}", raw)
         return html_is_formatted(b"".join(html_parts).decode("latin-1"))
     return _RTF_FORMATTING.search(raw) is not None
+
+
+def _body_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return value
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Body:
+    """A record's free text: plain ``text`` plus, optionally, the formatted source it came from.
+
+    Bodies compare and hash by their normalized plain text, so a formatted Outlook body equals its plain-text
+    Salesforce copy when the words match. ``text`` is derived from ``html`` when only the HTML is given.
+    """
+
+    text: str = attrs.field(default="", converter=_body_text)
+    #: the HTML source, when the backend keeps HTML
+    html: str | None = None
+    #: the RTF source (as text, RTF is 7-bit), when the backend keeps RTF
+    rtf: str | None = None
+    # ``normalized``, computed on first use: bodies are compared several times per merged record.
+    _normalized: str | None = attrs.field(default=None, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.text and self.html:
+            object.__setattr__(self, "text", html_to_text(self.html))
+
+    @property
+    def normalized(self) -> str:
+        """The plain text used for comparison."""
+        if self._normalized is None:
+            object.__setattr__(self, "_normalized", normalize_text(self.text))
+        return self._normalized  # type: ignore[return-value]
+
+    @property
+    def is_formatted(self) -> bool:
+        """True when the body carries formatting beyond plain text (bold, links, colours, tables…)."""
+        if self.html is not None:
+            return html_is_formatted(self.html)
+        if self.rtf is not None:
+            return rtf_is_formatted(self.rtf)
+        return False
+
+    def plain(self) -> Body:
+        """This body without its formatted source."""
+        return Body(text=self.text)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Body):
+            return NotImplemented
+        return self.normalized == other.normalized
+
+    def __hash__(self) -> int:
+        return hash(self.normalized)
+
+    def __bool__(self) -> bool:
+        return bool(self.normalized)

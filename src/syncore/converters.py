@@ -9,6 +9,8 @@ hooks without changing anyone else's.
 * dates are ``YYYY-MM-DD``; an event's ``start``/``end`` is a date when the string has no ``T``
 * enums are their plain values; tuples are lists
 * a :class:`~syncore.models.Body` is ``{"text": ...}`` plus ``html``/``rtf`` only when present
+* a series' :class:`~syncore.recurrence.Recurrence` is ``{"rule", "zone", "exdates", "overrides"}``; an
+  :class:`~syncore.recurrence.Override` lists only the fields it changes (with its ``original_start``)
 * records carry no kind tag themselves; :func:`unstructure_tagged` / :func:`structure_tagged` add one
 
 **Settings** (:func:`make_settings_converter`, :func:`structure_options`), for the settings file and each
@@ -30,9 +32,11 @@ from typing import Any
 import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, ClassValidationError, ForbiddenExtraKeysError
+from cattrs.gen import make_dict_unstructure_fn
 
 from .errors import ConfigurationError
 from .models import Body, Kind, Record
+from .recurrence import Override
 from .timezones import UTC, to_utc
 
 
@@ -52,6 +56,10 @@ def _day_or_instant_from_str(value: Any, _: Any = None) -> date | datetime:
     if isinstance(value, (date, datetime)):
         return value
     return _str_to_datetime(value) if "T" in value else date.fromisoformat(value)
+
+
+def _optional_day_or_instant(value: Any, _: Any = None) -> date | datetime | None:
+    return None if value is None else _day_or_instant_from_str(value)
 
 
 def _unstructure_body(body: Body) -> dict[str, str]:
@@ -76,10 +84,16 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(datetime, _str_to_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
-    converter.register_structure_hook(date | datetime, _day_or_instant_from_str)
+    # (a union spelled date | datetime and one resolved from an annotation are different objects to cattrs)
+    converter.register_structure_hook_func(lambda cls: set(typing.get_args(cls)) - {type(None)} == {date, datetime},
+                                           _optional_day_or_instant)
     converter.register_unstructure_hook(Body, _unstructure_body)
     converter.register_structure_hook(Body, _structure_body)
     converter.register_unstructure_hook(tuple, list)
+    # an override names only what it changes: its unset fields are left out
+    override_fields = make_dict_unstructure_fn(Override, converter)
+    converter.register_unstructure_hook(
+        Override, lambda item: {k: v for k, v in override_fields(item).items() if v is not None})
     converter.register_unstructure_hook_func(lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum),
                                              lambda member: member.value)
     return converter

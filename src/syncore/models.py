@@ -1,24 +1,46 @@
 """The records syncore moves between sides: :class:`Contact`, :class:`Event`, :class:`Task`, and :class:`Body`.
 
 Records are frozen, keyword-only attrs classes. Building one normalizes its values (timed datetimes to UTC,
-``None`` strings to ``""``, attendees to a sorted tuple of lower-case addresses) and validates them; every bad
-field is reported in one :class:`~syncore.errors.InvalidRecordError`, never just the first.
+``None`` strings to ``""``, attendees to a sorted tuple of lower-case addresses, a series' recurrence to its
+normal form) and validates them; every bad field is reported in one :class:`~syncore.errors.InvalidRecordError`,
+never just the first. Recurring events and tasks carry a :class:`~syncore.recurrence.Recurrence` or
+:class:`~syncore.recurrence.TaskRecurrence` (see :mod:`syncore.recurrence`).
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import attrs
 
-from .bodies import html_is_formatted, html_to_text, normalize_text, rtf_is_formatted
+from . import series as _series
+from ._values import (
+    ShowAs,
+    TaskPriority,
+    TaskStatus,
+    _attendees,
+    _body,
+    _collecting,
+    _day,
+    _day_or_instant,
+    _email,
+    _enum,
+    _flag,
+    _Invalid,
+    _minutes,
+    _text,
+    _utc_instant,
+)
+from .bodies import Body
 from .errors import InvalidRecordError
-from .timezones import to_utc
+from .recurrence import Recurrence, TaskRecurrence
+
+__all__ = ["SIDES", "Body", "Contact", "Event", "Kind", "Record", "ShowAs", "Side", "Task", "TaskPriority",
+           "TaskStatus"]
 
 
 class Kind(str, enum.Enum):
@@ -50,194 +72,13 @@ class Side(str, enum.Enum):
 SIDES: tuple[Side, Side] = (Side.PIM, Side.CRM)
 
 
-class ShowAs(str, enum.Enum):
-    """How an event shows in free/busy."""
-
-    BUSY = "busy"
-    TENTATIVE = "tentative"
-    FREE = "free"
-    OUT_OF_OFFICE = "out_of_office"
-
-
-class TaskStatus(str, enum.Enum):
-    """Task progress, the union of Outlook's and Salesforce's default picklist."""
-
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    WAITING = "waiting"
-    DEFERRED = "deferred"
-
-
-class TaskPriority(str, enum.Enum):
-    """Task importance."""
-
-    LOW = "low"
-    NORMAL = "normal"
-    HIGH = "high"
-
-
-@attrs.frozen
-class _Invalid:
-    """Placeholder a converter leaves instead of raising, so validation can collect every bad field."""
-
-    value: Any
-    reason: str
-
-
-_T = TypeVar("_T")
-
-
-def _collecting(convert: Callable[[Any], _T]) -> Callable[[Any], _T | _Invalid]:
-    def wrapper(value: Any) -> _T | _Invalid:
-        try:
-            return convert(value)
-        except (TypeError, ValueError) as exc:
-            return _Invalid(value, str(exc))
-
-    return wrapper
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, got {type(value).__name__}")
-    return value
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected True or False, got {value!r}")
-    return value
-
-
-def _enum(enum_type: type[enum.Enum]) -> Callable[[Any], Any]:
+def _instance_of(value_type: type) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
-        try:
-            return enum_type(value)
-        except ValueError:
-            allowed = ", ".join(member.value for member in enum_type)
-            raise ValueError(f"{value!r} is not one of: {allowed}") from None
+        if value is not None and not isinstance(value, value_type):
+            raise TypeError(f"expected a {value_type.__name__} or None, got {type(value).__name__}")
+        return value
 
     return convert
-
-
-def _day(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise TypeError(f"expected a date (no time of day), got {value!r}")
-    return value
-
-
-def _utc_instant(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected an aware datetime, got {value!r}")
-    return to_utc(value)
-
-
-def _day_or_instant(value: Any) -> date | datetime:
-    # An all-day event is made of dates and stays dates: no zone ever shifts it.
-    if value is None:
-        raise ValueError("required: a date (all-day) or an aware datetime")
-    if isinstance(value, datetime):
-        return to_utc(value)
-    if isinstance(value, date):
-        return value
-    raise TypeError(f"expected a date (all-day) or an aware datetime, got {value!r}")
-
-
-def _minutes(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"expected a whole number of minutes >= 0 or None, got {value!r}")
-    return value
-
-
-_WHITESPACE = re.compile(r"\s")
-
-
-def _email(value: Any) -> str:
-    text = _text(value).strip()
-    if text and ("@" not in text or _WHITESPACE.search(text)):
-        raise ValueError(f"{text!r} is not an email address")
-    return text
-
-
-def _attendees(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        raise TypeError("expected a list of email addresses, got a single string")
-    addresses = {_email(item).lower() for item in value}
-    addresses.discard("")
-    return tuple(sorted(addresses))
-
-
-def _body(value: Any) -> Body:
-    if value is None:
-        return Body()
-    if isinstance(value, str):
-        return Body(text=value)
-    if not isinstance(value, Body):
-        raise TypeError(f"expected a Body or text, got {type(value).__name__}")
-    return value
-
-
-@attrs.frozen(kw_only=True, eq=False)
-class Body:
-    """A record's free text: plain ``text`` plus, optionally, the formatted source it came from.
-
-    Bodies compare and hash by their normalized plain text, so a formatted Outlook body equals its plain-text
-    Salesforce copy when the words match. ``text`` is derived from ``html`` when only the HTML is given.
-    """
-
-    text: str = attrs.field(default="", converter=_text)
-    #: the HTML source, when the backend keeps HTML
-    html: str | None = None
-    #: the RTF source (as text, RTF is 7-bit), when the backend keeps RTF
-    rtf: str | None = None
-    # ``normalized``, computed on first use: bodies are compared several times per merged record.
-    _normalized: str | None = attrs.field(default=None, init=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        if not self.text and self.html:
-            object.__setattr__(self, "text", html_to_text(self.html))
-
-    @property
-    def normalized(self) -> str:
-        """The plain text used for comparison."""
-        if self._normalized is None:
-            object.__setattr__(self, "_normalized", normalize_text(self.text))
-        return self._normalized  # type: ignore[return-value]
-
-    @property
-    def is_formatted(self) -> bool:
-        """True when the body carries formatting beyond plain text (bold, links, colours, tables…)."""
-        if self.html is not None:
-            return html_is_formatted(self.html)
-        if self.rtf is not None:
-            return rtf_is_formatted(self.rtf)
-        return False
-
-    def plain(self) -> Body:
-        """This body without its formatted source."""
-        return Body(text=self.text)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Body):
-            return NotImplemented
-        return self.normalized == other.normalized
-
-    def __hash__(self) -> int:
-        return hash(self.normalized)
-
-    def __bool__(self) -> bool:
-        return bool(self.normalized)
 
 
 def _validate(record: Record, names: Iterable[str] | None = None) -> None:
@@ -355,6 +196,8 @@ class Event(Record):
     private: bool = attrs.field(default=False, converter=_collecting(_flag))
     reminder_minutes: int | None = attrs.field(default=None, converter=_collecting(_minutes))
     attendees: tuple[str, ...] = attrs.field(default=(), converter=_collecting(_attendees))
+    #: set for a recurring series: ``start``/``end`` are then its first occurrence
+    recurrence: Recurrence | None = attrs.field(default=None, converter=_collecting(_instance_of(Recurrence)))
 
     @property
     def all_day(self) -> bool:
@@ -370,7 +213,13 @@ class Event(Record):
             return [("end", f"end {self.end.isoformat()} is before start {self.start.isoformat()}")]
         if self.all_day and self.end == self.start:
             return [("end", "an all-day event's end is exclusive and must be after its start")]
-        return []
+        if self.recurrence is None or "recurrence" in bad:
+            return []
+        found = _series.problems(self)
+        if not found:
+            # only a series that fits its start is brought to normal form (settling reads the keys)
+            object.__setattr__(self, "recurrence", _series.settle(self))
+        return found
 
 
 @attrs.frozen(kw_only=True)
@@ -387,6 +236,9 @@ class Task(Record):
     reminder_at: datetime | None = attrs.field(default=None, converter=_collecting(_utc_instant))
     body: Body = attrs.field(factory=Body, converter=_collecting(_body))
     private: bool = attrs.field(default=False, converter=_collecting(_flag))
+    #: set for a recurring task (``due`` is then the current occurrence's due date)
+    recurrence: TaskRecurrence | None = attrs.field(default=None,
+                                                    converter=_collecting(_instance_of(TaskRecurrence)))
 
 
 _RECORD_TYPES: dict[Kind, type[Record]] = {Kind.EVENT: Event, Kind.CONTACT: Contact, Kind.TASK: Task}

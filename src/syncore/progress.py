@@ -152,6 +152,9 @@ class ReportingAdapter(Adapter):
     def represent(self, record: Record) -> Record:
         return self.inner.represent(record)
 
+    def unfit_reason(self, record: Record) -> str | None:
+        return self.inner.unfit_reason(record)
+
     def close(self) -> None:
         self.inner.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,22 @@ class ChangeSet:
     unread: tuple[tuple[str, str | None], ...] = ()
 
 
+class RecurrenceSupport(str, enum.Enum):
+    """What a side can hold of a recurring event series (see docs/recurrence.md)."""
+
+    #: nothing: the adapter reports its series as :class:`Unsupported` and is never sent one; series on the
+    #: other side are reported and left alone
+    NONE = "none"
+    #: a series as one record with its rule, cancelled and modified occurrences
+    #: (:class:`~syncore.recurrence.Recurrence`), within limits the adapter states per record
+    #: (:meth:`~syncore.abc.Adapter.unfit_reason`); it also takes writes to one occurrence by its occurrence id
+    #: (:func:`~syncore.occurrences.occurrence_id`)
+    RULES = "rules"
+    #: single events only: the engine writes a series from the other side as the occurrences inside the sync
+    #: window, each linked to the series and its original start
+    OCCURRENCES = "occurrences"
+
+
 @attrs.frozen(kw_only=True)
 class Capabilities:
     """What an adapter can do; the engine plans around these instead of trying and failing."""
@@ -79,6 +96,11 @@ class Capabilities:
     max_update_batch: int = 100
     max_delete_batch: int = 100
     max_fetch_batch: int = 100
+    #: what the side holds of recurring event series
+    recurrence: RecurrenceSupport = RecurrenceSupport.NONE
+    #: holds recurring tasks (:class:`~syncore.recurrence.TaskRecurrence`); when False a recurring task from the
+    #: other side is reported and left alone, never flattened into one task
+    task_recurrence: bool = False
 
 
 @attrs.frozen(kw_only=True)

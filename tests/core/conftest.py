@@ -14,6 +14,7 @@ import pytest
 from hypothesis import strategies as st
 
 from syncore import Body, Contact, Event, ShowAs, Task, TaskPriority, TaskStatus
+from syncore.testing.strategies import series_records
 
 UTC = timezone.utc
 
@@ -85,7 +86,8 @@ def tasks(draw: st.DrawFn) -> Task:
     )
 
 
-records = st.one_of(contacts(), events(), tasks())
+# (series: recurring events in awkward zones with cancelled and moved occurrences, recurring tasks)
+records = st.one_of(contacts(), events(), tasks(), series_records())
 
 
 def exact(record: object) -> tuple:
@@ -108,5 +110,5 @@ def exact(record: object) -> tuple:
 def core() -> types.SimpleNamespace:
     return types.SimpleNamespace(
         texts=texts, emails=emails, days=days, instants=instants, bodies=bodies,
-        contacts=contacts(), events=events(), tasks=tasks(), records=records, exact=exact,
+        contacts=contacts(), events=events(), tasks=tasks(), records=records, exact=exact, series=series_records(),
     )

@@ -19,6 +19,7 @@ from syncore.converters import (
     unstructure_record,
     unstructure_tagged,
 )
+from syncore.recurrence import Override, Recurrence, TaskRecurrence
 
 UTC = timezone.utc
 C = make_converter()
@@ -67,6 +68,42 @@ def test_event_json_form():
     assert raw["attendees"] == ["a@example.com", "b@example.com"]
     assert raw["body"] == {"text": "Hi", "html": "<b>Hi</b>"}
     assert raw["private"] is False
+
+
+def test_series_json_form():
+    start = datetime(2026, 3, 16, 8, tzinfo=UTC)
+    event = Event(subject="1:1", start=start, end=start + timedelta(hours=1), recurrence=Recurrence(
+        rule="RRULE:FREQ=WEEKLY;COUNT=5", zone="Europe/Berlin", exdates=[datetime(2026, 3, 30, 7, tzinfo=UTC)],
+        overrides=[Override(original_start=start + timedelta(days=7), subject="Moved")]))
+    assert unstructure_record(event, C)["recurrence"] == {
+        "rule": "FREQ=WEEKLY;BYDAY=MO;COUNT=5", "zone": "Europe/Berlin",
+        "exdates": ["2026-03-30T07:00:00.000000Z"],  # 09:00 in Berlin (CEST)
+        "overrides": [{"original_start": "2026-03-23T08:00:00.000000Z", "subject": "Moved"}],  # its own changes only
+    }
+    all_day = Event(start=date(2026, 1, 1), end=date(2026, 1, 2),
+                    recurrence=Recurrence(rule="FREQ=YEARLY", zone="UTC", exdates=[date(2027, 1, 1)]))
+    raw = json.loads(json.dumps(unstructure_record(all_day, C)))
+    assert raw["recurrence"]["exdates"] == ["2027-01-01"]
+    assert structure_record(Kind.EVENT, raw, C) == all_day
+    task = Task(subject="Report", recurrence=TaskRecurrence(rule="FREQ=DAILY;INTERVAL=3", start=date(2026, 1, 5),
+                                                          regenerate="after_completion"))
+    assert unstructure_record(task, C)["recurrence"] == {"rule": "FREQ=DAILY;INTERVAL=3", "start": "2026-01-05",
+                                                         "regenerate": "after_completion"}
+
+
+def test_structuring_a_bad_recurrence_names_the_field():
+    raw = unstructure_record(Event(start=date(2026, 1, 1), end=date(2026, 1, 2)), C)
+    raw["recurrence"] = {"rule": "FREQ=HOURLY", "zone": "UTC"}
+    with pytest.raises(ClassValidationError) as caught:
+        structure_record(Kind.EVENT, raw, C)
+    assert transform_error(caught.value) == ["invalid value @ $.recurrence"]
+
+    def leaves(error):
+        return [leaf for inner in error.exceptions for leaf in leaves(inner)] if hasattr(error, "exceptions") else [error]
+
+    assert [str(leaf) for leaf in leaves(caught.value)] == [
+        "invalid Recurrence: rule: FREQ=HOURLY is not supported; syncore syncs calendar rules: DAILY, WEEKLY, "
+        "MONTHLY, YEARLY"]
 
 
 def test_datetimes_are_written_with_full_microsecond_precision():

@@ -6,11 +6,16 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import syncore
 from syncore import Body, ConfigurationError, Contact, Event, Kind, Plan, Side, SqliteStateStore, SyncEngine
+from syncore.merge import MergeInput
+from syncore.plan import Conflict, FieldChange, Operation, PairPlan
 from syncore.state_types import Action
 from syncore.testing import MemoryAdapter
+from syncore.testing.strategies import recurring_tasks, series_events
 
 UTC = timezone.utc
 NOW = datetime(2026, 6, 1, 9, 0, 0, 250000, tzinfo=UTC)
@@ -159,3 +164,33 @@ def test_empty_plan_round_trip():
 def test_public_api_exports():
     for name in syncore.__all__:
         assert hasattr(syncore, name), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_plans_carrying_series_round_trip_exactly(data):
+    """Creates, field changes, conflicts, pair bases and kept merge inputs that hold recurrences (the plan's
+    values typed Any are structured as the field they stand for)."""
+    kind = data.draw(st.sampled_from([Kind.EVENT, Kind.TASK]))
+    strategy = series_events() if kind is Kind.EVENT else recurring_tasks()
+    base, pim_side, crm_side = (data.draw(strategy) for _ in range(3))
+    new = pim_side.recurrence
+    plan = Plan(plan_id="p", profile="default", kind=kind, created_at=NOW)
+    plan.operations.append(Operation(op_id="c", target=Side.CRM, action=Action.CREATE, pair_id="1", target_id=None,
+                                     base_version=None, source_side=Side.PIM, source_id="pim-1", source_version="v",
+                                     record=pim_side, reason="new in PIM", link="pim-1"))
+    plan.operations.append(Operation(op_id="u", target=Side.PIM, action=Action.UPDATE, pair_id="2", target_id="pim-2",
+                                     base_version="1", source_side=Side.CRM, source_id="crm-2", source_version="2",
+                                     record=crm_side, fields=frozenset({"recurrence"}), reason="changed in CRM",
+                                     changes=(FieldChange(field="recurrence", old=base.recurrence,
+                                                          new=crm_side.recurrence),)))
+    plan.conflicts.append(Conflict(conflict_id="k", pair_id="2", field="recurrence", pim_value=new,
+                                   crm_value=crm_side.recurrence, resolution=None, reason="manual"))
+    plan.pairs.append(PairPlan(pair_id="2", pim_id="pim-2", crm_id="crm-2", pim_version="1", crm_version="2",
+                               base=base, merge_input=MergeInput(base=base, pim=pim_side, crm=crm_side)))
+    text = plan.to_json()
+    loaded = Plan.from_json(text)
+    assert loaded == plan and loaded.to_json() == text
+    change = loaded.operations[1].changes[0]
+    assert type(change.old) is type(base.recurrence) and change.new == crm_side.recurrence
+    assert loaded.conflicts[0].pim_value == new and loaded.pairs[0].merge_input.crm == crm_side

@@ -9,7 +9,7 @@ from hypothesis import given
 from syncore import Body, Contact, Kind
 from syncore.converters import make_converter
 from syncore.snapshots import decode_record, encode_record, fingerprint
-from syncore.testing.strategies import any_record
+from syncore.testing.strategies import any_record, series_records
 
 _converter = make_converter()
 
@@ -33,6 +33,15 @@ def test_decoded_record_behaves_like_a_built_one(record):
     assert _converter.unstructure(rebuilt) == _converter.unstructure(record)
     assert hash(decoded) == hash(record)
     assert not decoded.changed_fields(record)
+
+
+@given(series_records())
+def test_series_survive_a_snapshot_exactly(record):
+    decoded = decode_record(record.kind, encode_record(record))
+    assert decoded == record and decoded.recurrence == record.recurrence
+    assert _converter.unstructure(decoded) == _converter.unstructure(record)
+    assert fingerprint(decoded) == fingerprint(record)
+    assert type(record)(**decoded.values()) == record  # still a valid series, already in normal form
 
 
 def test_default_fields_are_left_out():

@@ -7,17 +7,21 @@ form, one native id still belongs to one pair, and a file of the previous schema
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from datetime import date
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from syncore import Contact, Kind, Side, SqliteStateStore
 from syncore.state import _sqlite_pairs as rows
 from syncore.state._schema import MIGRATIONS
-from syncore.state_types import Pair
+from syncore.state_types import Action, Pair
 
+OLD_FILE = Path(__file__).parent / "data" / "state_schema4.db"
 PREFIX = "AAMkADdkNWUyYzMxLTlhNGItNGYwZS04YzIxLTViNmEwZTlkNGYxNwBGAAAAAACwxaLYTz4R0KjiAKoAbA6bBwBKjy6cG31MPp"
 
 
@@ -100,23 +104,58 @@ def test_lookups_by_native_id_use_the_index_not_a_scan():
     assert len(steps) * 100 < 2_000
 
 
-def test_a_file_of_schema_3_is_migrated_and_its_pairs_still_read(tmp_path):
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
+def test_a_file_of_every_earlier_schema_is_migrated_and_its_pairs_still_read(tmp_path, version):
     path = tmp_path / "state.db"
     db = sqlite3.connect(path)
-    for step in MIGRATIONS[:3]:
+    for step in MIGRATIONS[:version]:
         db.executescript(step)
-    db.execute("PRAGMA user_version = 3")
+    db.execute(f"PRAGMA user_version = {version}")
     db.execute("INSERT INTO pairs VALUES ('default','contact','65a1b2c3d4e5f6a7b8c9','pim-1','crm-1','v1','w1',"
                "?,NULL,NULL)", [b'{"last_name":"Old","birthday":"1990-01-01"}'])
     db.commit()
     db.close()
     store = SqliteStateStore(path)
+    assert store.schema_version == 5
     [old] = store.pairs_for("default", Kind.CONTACT, pim_ids=["pim-1"])
     assert (old.pair_id, old.crm_id, old.base) == ("65a1b2c3d4e5f6a7b8c9", "crm-1",
                                                      Contact(last_name="Old", birthday=date(1990, 1, 1)))
     assert raw(store, "SELECT typeof(pair_id) FROM pairs") == [("blob",)]
     store.delete_pair("default", Kind.CONTACT, "65a1b2c3d4e5f6a7b8c9")
     assert store.count_pairs("default", Kind.CONTACT) == 0
+    store.close()
+
+
+def test_a_schema_4_file_written_by_the_previous_release_is_migrated_whole(tmp_path):
+    """data/state_schema4.db was written by main's code at 14c3da7 (data/make_state_schema4.py): pairs with
+    whole text ids and named base keys, (40: enough to learn id prefixes from), a cursor, a tombstone, an unconfirmed id and an open update intent."""
+    path = tmp_path / "state.db"
+    shutil.copyfile(OLD_FILE, path)
+    path.chmod(0o600)
+    store = SqliteStateStore(path)
+    assert store.schema_version == 5
+    read = {p.pair_id: p for p in store.iter_pairs("default", Kind.CONTACT)}
+    assert len(read) == 40
+    seven = read["0000000000070badc0de"]
+    assert (seven.pim_id, seven.crm_id, seven.pim_version, seven.crm_version) == (
+        f"{PREFIX}8Ka000007AAA=", "003Dn0000000007IAA", "CQAAABYAAAB/007", f"c{7:024x}")
+    assert seven.base == Contact(last_name="Lee 7", email="lee7@example.com", birthday=date(1990, 8, 8))
+    assert store.pairs_for("default", Kind.CONTACT, crm_ids=["003Dn0000000012IAA"])[0].pim_id == (
+        f"{PREFIX}8Ka000012AAA=")
+    assert store.pair_versions("default", Kind.CONTACT, Side.PIM, [f"{PREFIX}8Ka000029AAA="]) == {
+        f"{PREFIX}8Ka000029AAA=": "CQAAABYAAAB/029"}
+    assert store.get_cursor("default", Kind.CONTACT, Side.PIM) == "H4sIAAAAAAAEAO29B2AcSZYlJi9tynt"
+    assert store.tombstoned("default", Kind.CONTACT, Side.CRM, ["003Dn0000000999IAA", "x"]) == {
+        "003Dn0000000999IAA"}
+    assert store.unconfirmed("default", Kind.CONTACT, Side.PIM) == {f"{PREFIX}8Ka000007AAA="}
+    [intent] = store.open_intents("default", Kind.CONTACT)
+    assert (intent.intent_id, intent.action, intent.target_id, intent.fields) == (
+        "intent-update-7", Action.UPDATE, "003Dn0000000007IAA", frozenset({"email"}))
+    assert intent.written == Contact(last_name="Lee 7", email="new7@example.com", birthday=date(1990, 8, 8))
+    # and it goes on working in the new form: saving the pairs again learns the prefix and shrinks them
+    store.save_pairs(list(read.values()))
+    assert {row[0] for row in raw(store, "SELECT typeof(pim_id) FROM pairs")} == {"blob"}
+    assert {p.pair_id: p for p in store.iter_pairs("default", Kind.CONTACT)} == read
     store.close()
 
 

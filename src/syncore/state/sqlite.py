@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from ..abc import StateStore
 from ..converters import datetime_to_str, make_converter
 from ..errors import ConfigurationError, StateCorrupt, StateStoreError
 from ..models import Kind, Side
+from ..snapshots import decode_record, encode_record
 from ..state_types import Action, HistoryEntry, Intent, LockHolder, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 from ._sqlite_pairs import PairRows, pack_pair_id
@@ -76,7 +77,7 @@ class SqliteStateStore(PairRows, StateStore):
     journals in, commits with ``synchronous=FULL`` (the log is fsynced before COMMIT returns; that also makes
     every earlier commit durable, the log being sequential). What a power cut can undo afterwards (pairs
     stored, intents marked done, cursors) is what a crash undoes, and the journal recovers it
-    (``tests/state/test_sqlite_durability.py``).
+    (``tests/core/test_core_state_durability.py``; docs/concepts.md, "Interrupted syncs").
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -94,7 +95,7 @@ class SqliteStateStore(PairRows, StateStore):
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.create_function("syncore_pair_id", 1, pack_pair_id, deterministic=True)  # (migration 4)
+            self._db.create_function("syncore_pair_id", 1, pack_pair_id, deterministic=True)  # (migration 5)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise self._corrupt(str(exc)) from exc
@@ -146,8 +147,8 @@ class SqliteStateStore(PairRows, StateStore):
     def durable_transaction(self) -> Iterator[None]:
         """A transaction whose COMMIT returns only once it is on disk (``synchronous=FULL``; see the class).
 
-        SQLite fixes a commit's sync level when the transaction begins, so this must be the outermost
-        transaction; inside another one it would silently be only as durable as that one, and is refused.
+        SQLite refuses to change the sync level inside a transaction ("Safety level may not be changed inside
+        a transaction"), so this must be the outermost transaction, and nesting it is refused.
         """
         with self._lock:
             if self._depth:
@@ -244,7 +245,7 @@ class SqliteStateStore(PairRows, StateStore):
             return
         stamps = functools.lru_cache(maxsize=1)(_ts)  # a batch's intents share one time
         self._many(
-            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 (
                     i.intent_id,
@@ -257,6 +258,8 @@ class SqliteStateStore(PairRows, StateStore):
                     i.source_id,
                     stamps(i.created_at),
                     i.fingerprint,
+                    None if i.written is None else encode_record(i.written),
+                    ",".join(sorted(i.fields)) or None,
                 )
                 for i in intents
             ),
@@ -267,8 +270,8 @@ class SqliteStateStore(PairRows, StateStore):
 
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
         rows = self._run(
-            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint FROM journal "
-            "WHERE profile=? AND kind=? ORDER BY created_at",
+            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields "
+            "FROM journal WHERE profile=? AND kind=? ORDER BY created_at",
             [profile, kind.value],
         ).fetchall()
         return [
@@ -283,22 +286,25 @@ class SqliteStateStore(PairRows, StateStore):
                 source_id=source_id,
                 created_at=_dt(created_at),  # type: ignore[arg-type]
                 fingerprint=fingerprint,
+                written=None if written is None else decode_record(kind, written),
+                fields=frozenset(fields.split(",")) if fields else frozenset(),
             )
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint in rows
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields
+            in rows
         ]
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
-    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
-        self._many("INSERT OR IGNORE INTO unseen_creates VALUES (?,?,?,?)",
+    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        self._many("INSERT OR IGNORE INTO unconfirmed VALUES (?,?,?,?)",
                    ((profile, kind.value, side.value, native_id) for native_id in ids))
 
-    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        rows = self._run("SELECT native_id FROM unseen_creates WHERE profile=? AND kind=? AND side=?",
+    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        rows = self._run("SELECT native_id FROM unconfirmed WHERE profile=? AND kind=? AND side=?",
                          [profile, kind.value, side.value])
         return {row[0] for row in rows}
 
-    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
-        self._many("DELETE FROM unseen_creates WHERE profile=? AND kind=? AND side=? AND native_id=?",
+    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        self._many("DELETE FROM unconfirmed WHERE profile=? AND kind=? AND side=? AND native_id=?",
                    ((profile, kind.value, side.value, native_id) for native_id in ids))
 
     # -- pending -------------------------------------------------------------------------------------------
@@ -435,7 +441,7 @@ class SqliteStateStore(PairRows, StateStore):
 
     def reset_kind(self, profile: str, kind: Kind) -> None:
         with self.transaction():
-            for table in ("pairs", "cursors", "tombstones", "journal", "pending", "unseen_creates"):
+            for table in ("pairs", "cursors", "tombstones", "journal", "pending", "unconfirmed"):
                 self._run(f"DELETE FROM {table} WHERE profile=? AND kind=?", [profile, kind.value])
             self.bump_generation(profile, kind)
 
