@@ -224,7 +224,8 @@ class Observer:
         return {pair.pair_id: pair for pair in found}
 
     def _add_pairs_of(self, pairs: dict[str, Pair], ids: Mapping[Side, set[str]]) -> None:
-        unknown = {side: [i for i in ids[side] if i not in {p.id_on(side) for p in pairs.values()}] for side in SIDES}
+        known = {side: {p.id_on(side) for p in pairs.values()} for side in SIDES}
+        unknown = {side: [i for i in ids[side] if i not in known[side]] for side in SIDES}
         if unknown[Side.PIM] or unknown[Side.CRM]:
             for pair in self.state.pairs_for(self.profile, self.kind, pim_ids=unknown[Side.PIM],
                                              crm_ids=unknown[Side.CRM]):
@@ -261,8 +262,10 @@ class Observer:
         forced: Ids = {side: {i for s, i in due if s is side} for side in SIDES}
         need: Ids = {side: {i for i in forced[side] if i not in current[side] and i not in deleted[side]}
                      for side in SIDES}
+        if not due:  # (the usual case: no pair to widen)
+            return forced, need
         for pair in pairs.values():
-            if not any(pair.id_on(side) in forced[side] for side in SIDES):
+            if pair.pim_id not in forced[Side.PIM] and pair.crm_id not in forced[Side.CRM]:
                 continue
             for side in SIDES:
                 native_id = pair.id_on(side)
