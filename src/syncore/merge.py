@@ -18,11 +18,19 @@ value, so the field is never copied backwards later. The body has one more rule 
 a formatted PIM body is not overwritten by the CRM's plain text; the PIM body is remembered (``pim_body``) so the
 divergence is not seen as an edit next time. Fields merged from different sides that do not fit together (a
 start from one side, an end from the other) make the whole record one conflict.
+
+Two traits of a side (declared in its :class:`~syncore.remote.Capabilities`) adjust what counts as its edit:
+
+* a **write-only** field (Salesforce acts on an event's attendees by relating people, and never reads them
+  back) is never an edit of that side, and is written there whenever its merged value differs from the base,
+  even though the side's representation drops it;
+* a **lossy-empty** field (a company Salesforce could not put under an Account) read empty from that side is
+  not an edit: the other side's value stays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -119,10 +127,14 @@ def merge(
     preserve_formatted_bodies: bool,
     pim_keeps_formatting: bool,
     resolutions: dict[str, Side] | None = None,
+    write_only: Mapping[Side, frozenset[str]] | None = None,
+    lossy_empty: Mapping[Side, frozenset[str]] | None = None,
 ) -> MergeResult:
-    """Merge one pair field by field. ``resolutions`` forces a winner per field (from review)."""
+    """Merge one pair field by field. ``resolutions`` forces a winner per field (from review); ``write_only``
+    and ``lossy_empty`` name each side's fields with those traits (see the module docstring)."""
     represent = {Side.PIM: represent_pim, Side.CRM: represent_crm}
     resolutions = resolutions or {}
+    write_only = write_only or {}
     base = inp.base
     # each side's view of the base, and the read records (bound once: the field loop below runs for every
     # field of every merged pair, and most fields differ on neither side)
@@ -131,7 +143,13 @@ def merge(
         # The PIM kept its own body last time: that, not the base, is what an unchanged PIM holds.
         pim_unchanged = pim_unchanged.replace(**{f: inp.pim_body for f in BODY_FIELDS if f in base.field_names()})
     pim_read, crm_read = inp.pim, inp.crm
-    now = {Side.PIM: pim_read or pim_unchanged, Side.CRM: crm_read or crm_unchanged}
+    lossy_empty = lossy_empty or {}
+    # each side as the merge compares it (a write-only field, an empty lossy-empty one: no edit of that side)
+    pim_now = as_edited(pim_read, pim_unchanged, write_only.get(Side.PIM, frozenset()),
+                        lossy_empty.get(Side.PIM, frozenset()))
+    crm_now = as_edited(crm_read, crm_unchanged, write_only.get(Side.CRM, frozenset()),
+                        lossy_empty.get(Side.CRM, frozenset()))
+    now = {Side.PIM: pim_now, Side.CRM: crm_now}
     new_values: dict[str, Any] = {}
     writes: dict[Side, set[str]] = {Side.PIM: set(), Side.CRM: set()}
     conflicts: list[FieldConflict] = []
@@ -140,8 +158,8 @@ def merge(
     body_kept = False
 
     for name in base.field_names():
-        pim_changed = pim_read is not None and getattr(pim_read, name) != getattr(pim_unchanged, name)
-        crm_changed = crm_read is not None and getattr(crm_read, name) != getattr(crm_unchanged, name)
+        pim_changed = pim_read is not None and getattr(pim_now, name) != getattr(pim_unchanged, name)
+        crm_changed = crm_read is not None and getattr(crm_now, name) != getattr(crm_unchanged, name)
         two_way = name in inp.two_way
         if not (pim_changed or crm_changed or two_way):
             continue  # untouched on both sides: the base stands
@@ -197,15 +215,35 @@ def merge(
         # fields merged from different sides don't fit together: the whole record is one conflict
         return _whole_record(inp, settings, policy, now, resolutions)
 
+    for side in SIDES:
+        for name in write_only.get(side, frozenset()) & set(base.field_names()):
+            if getattr(new_base, name) != getattr(base, name) and settings.may("update", side):
+                # the side acts on this field without holding it: every change since the base goes there
+                writes[side].add(name)
     # Writing a value the target already holds would only bump its version.
     for side in SIDES:
         if writes[side]:
             new_as_side = represent[side](new_base)
-            writes[side] = {name for name in writes[side] if getattr(new_as_side, name) != getattr(now[side], name)}
+            writes[side] = {name for name in writes[side] if name in write_only.get(side, frozenset())
+                            or getattr(new_as_side, name) != getattr(now[side], name)}
     return MergeResult(
         to_pim=frozenset(writes[Side.PIM]), to_crm=frozenset(writes[Side.CRM]), base=new_base, pim_body=pim_body,
         conflicts=tuple(conflicts), body_kept=body_kept, open_conflicts=frozenset(open_conflicts),
     )
+
+
+def as_edited(read: Record | None, unchanged: Record, write_only: frozenset[str],
+               lossy_empty: frozenset[str]) -> Record:
+    """A side's record as the merge compares it: what it read, with the values that are no edit of it put back
+    to the base's (a write-only field; an empty lossy-empty field)."""
+    if read is None:
+        return unchanged
+    names = set(read.field_names())
+    keep = {name: getattr(unchanged, name) for name in write_only & names
+            if getattr(read, name) != getattr(unchanged, name)}
+    keep.update({name: getattr(unchanged, name) for name in lossy_empty & names
+                 if _is_empty(getattr(read, name)) and not _is_empty(getattr(unchanged, name))})
+    return read.replace(**keep) if keep else read
 
 
 def _whole_record(
