@@ -191,7 +191,7 @@ def settle(event: Event) -> Recurrence:
         own = {name: value for name, value in item.changes().items() if value != original[name]}
         if own:
             overrides.append(Override(original_start=item.original_start, **own))
-    if text == recurrence.rule and len(overrides) == len(recurrence.overrides):
+    if text == recurrence.rule and tuple(overrides) == recurrence.overrides:
         return recurrence
     return Recurrence(rule=text, zone=tz_name, exdates=recurrence.exdates, overrides=overrides)
 
