@@ -393,6 +393,23 @@ class StateStore(ABC):
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
         """Intents journaled but never completed: writes a crash may have left half-done."""
 
+    # -- creates not yet seen in a net-change feed --------------------------------------------------------
+    @abstractmethod
+    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        """Remember records the engine created on a side whose feed reports net changes only.
+
+        Such a feed never reports a record created and deleted between two reads, so until the feed has shown
+        it, the next sync looks each one up (see :attr:`~syncore.remote.Capabilities.net_change_feed`).
+        """
+
+    @abstractmethod
+    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        """The records :meth:`add_unseen_creates` remembered and no applied plan has accounted for yet."""
+
+    @abstractmethod
+    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        """Drop records the feed (or a lookup) has accounted for."""
+
     # -- pending items: failures, conflicts left for review, excluded operations ---------------------------
     @abstractmethod
     def put_pending(self, item: PendingItem) -> None:

@@ -81,6 +81,8 @@ class Executor:
         self._pending: dict[tuple[Side, str], PendingItem] | None = None
         #: pairs committed in the current transaction, stored together when it ends (see _storing)
         self._unsaved: list[Pair] = []
+        #: creates on net-change sides in the current transaction, remembered together when it ends
+        self._unseen: list[tuple[Side, str]] = []
 
     # -- entry point ---------------------------------------------------------------------------------------
     def run(self, operations: list[Operation], skipped_ops: list[tuple[Operation, str, PendingCategory]]) -> None:
@@ -119,6 +121,10 @@ class Executor:
                         category=skip.pending, reason=skip.reason,
                     ))
             self.state.complete_intents(self.plan.intents_done)
+            for side in SIDES:
+                seen = [native_id for s, native_id in self.plan.seen_creates if s is side]
+                if seen:
+                    self.state.forget_unseen_creates(self.profile, self.kind, side, seen)
 
     # -- one action on one side ----------------------------------------------------------------------------
     def _run_action(self, target: Side, action: Action, ops: list[Operation]) -> None:
@@ -202,8 +208,13 @@ class Executor:
                 yield
                 if self._unsaved:
                     self.state.save_pairs(self._unsaved)
+                for side in SIDES:
+                    created = [native_id for s, native_id in self._unseen if s is side]
+                    if created:
+                        self.state.add_unseen_creates(self.profile, self.kind, side, created)
         finally:
             self._unsaved = []
+            self._unseen = []
 
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:
         if not outcome.ok:
@@ -277,6 +288,9 @@ class Executor:
         base = pair_plan.base
         for op in ops:
             outcome = self.done[op.op_id]
+            if op.action is Action.CREATE and outcome.id and self.adapters[op.target].capabilities.net_change_feed:
+                # a feed of net changes would never show this create if the user deletes it before the next read
+                self._unseen.append((op.target, outcome.id))
             if op.action is not Action.DELETE and outcome.id:
                 # a create's new id; some backends (EWS tasks) also give an item a new id on update
                 ids[op.target] = outcome.id

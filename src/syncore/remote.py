@@ -88,6 +88,10 @@ class Capabilities:
     #: can store the counterpart's id on a record and find records by it (idempotent creates)
     link_ids: bool = False
     read_only: bool = False
+    #: the change feed reports net changes (EWS SyncFolderItems, Outlook's table diff, Graph delta): a record
+    #: created after the cursor and deleted again before the next read is not reported at all, so the engine
+    #: checks its own creates there until the feed has shown them
+    net_change_feed: bool = False
     max_create_batch: int = 100
     max_update_batch: int = 100
     max_delete_batch: int = 100

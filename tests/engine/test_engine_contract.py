@@ -27,20 +27,13 @@ CRMS = {
 }
 
 
-_ECHO_DELETE = ("a net-change feed (EWS SyncFolderItems, Outlook's table diff, "
-                "MemoryAdapter(net_changes=True)) never reports a copy the engine created after the feed's "
-                "position and the user deleted before the next read; the engine trusts the echo that never "
-                "comes, keeps the pair and never deletes the original on the other side")
 _OUTLOOK_ECHO = ("the Outlook adapter's change feed opens every changed item (upserts) although its table "
                  "scan already has each row's version: the echo of our own writes costs one GetItemFromID "
                  "per item; listing changed rows as `unread` (id, version) would let the engine skip them")
-_ECHO_DELETE_TEST = "test_a_copy_deleted_before_the_echo_of_its_create_was_read_is_deleted_on_the_other_side"
 
 
 class TestEngineContract(EngineContract):
     known_failures = {
-        **{f"{_ECHO_DELETE_TEST}[{pim}-{crm}]": _ECHO_DELETE
-           for pim in ("exchange", "outlook", "memory_net") for crm in CRMS},
         **{f"test_the_echo_of_our_own_writes_is_never_read_back[outlook-{crm}]": _OUTLOOK_ECHO
            for crm in CRMS},
     }

@@ -93,3 +93,50 @@ def test_a_failed_record_is_named_by_its_subject_in_the_result_and_the_summary()
     assert error.label == "event 'Call 1'"
     assert "event 'Call 1'" in result.summary.render()
     assert any("event 'Call 1'" in line for line in result.summary.as_dict()["error_lines"])
+
+
+@pytest.mark.parametrize("crm_links", [False, True], ids=["crm-without-links", "crm-with-links"])
+@pytest.mark.parametrize("interruption", ["crash", "lost-reply"])
+def test_a_copy_whose_source_was_deleted_before_recovery_is_deleted_not_copied_back(crm_links, interruption):
+    # Found by the real-SIGKILL test (40 kills): the create landed, the sync died, the user deleted the original,
+    # and the next sync copied the orphaned copy back: the deleted meeting reappeared.
+    from syncore.errors import SimulatedCrash
+
+    world = make_world()
+    world.crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, clock=world.clock)
+    engine = world.make_engine()
+    (pim_id,) = _meetings(world, 1)
+    if interruption == "crash":
+        world.crm.crash_after(1)
+        with pytest.raises(SimulatedCrash):
+            engine.sync(Kind.EVENT)
+    else:
+        world.crm.lose_replies(1)
+        engine.sync(Kind.EVENT)
+    assert len(world.crm.records(Kind.EVENT)) == 1  # the copy exists
+    world.pim.remove(pim_id)  # the user deletes the original before the next sync
+    world.advance(hours=2)
+    engine.sync(Kind.EVENT)
+    engine.sync(Kind.EVENT)
+    assert world.pim.records(Kind.EVENT) == {}
+    assert world.crm.records(Kind.EVENT) == {}
+    assert engine.plan(Kind.EVENT).is_empty
+
+
+def test_an_orphaned_copy_edited_since_survives_as_a_new_record():
+    # an edit beats a delete: the copy someone worked on is kept and copied back
+    from syncore.errors import SimulatedCrash
+
+    world = make_world()
+    world.crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=True, clock=world.clock)
+    engine = world.make_engine()
+    (pim_id,) = _meetings(world, 1)
+    world.crm.crash_after(1)
+    with pytest.raises(SimulatedCrash):
+        engine.sync(Kind.EVENT)
+    (copy_id,) = world.crm.records(Kind.EVENT)
+    world.pim.remove(pim_id)
+    world.crm.edit(copy_id, location="Room 7")
+    engine.sync(Kind.EVENT)
+    assert [r.location for r in world.crm.records(Kind.EVENT).values()] == ["Room 7"]
+    assert [r.location for r in world.pim.records(Kind.EVENT).values()] == ["Room 7"]

@@ -86,6 +86,7 @@ class ExchangeAdapter(Adapter):
         self._caps = Capabilities(
             kinds=self._kinds, formatted_bodies=True, link_ids=True, max_create_batch=WRITE_BATCH,
             max_update_batch=WRITE_BATCH, max_delete_batch=WRITE_BATCH, max_fetch_batch=FETCH_BATCH,
+            net_change_feed=True,  # SyncFolderItems reports net changes since its sync state
         )
 
     @classmethod

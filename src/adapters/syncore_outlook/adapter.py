@@ -127,6 +127,7 @@ class OutlookComAdapter(Adapter):
         self._converter = make_converter()
         self._caps = Capabilities(
             kinds=self._kinds, formatted_bodies=True, link_ids=True, max_create_batch=MAX_BATCH,
+            net_change_feed=True,  # the table diff against the cursor's snapshot reports net changes
             max_update_batch=MAX_BATCH, max_delete_batch=MAX_BATCH, max_fetch_batch=MAX_BATCH,
         )
 

@@ -126,7 +126,11 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
         pair.id_on(side) in view.forced[side] or items[side].version is None  # type: ignore[union-attr]
         or items[side].version != pair.version_on(side)) for side in SIDES}  # type: ignore[union-attr]
 
-    if recreated is not None and gone[recreated.target]:
+    if recreated is not None and gone[recreated.target] and recreated.source is None:
+        # an earlier sync re-created this pair's deleted record, and the survivor it copied is gone too now:
+        # everything is deleted but that copy, which goes the same way
+        yield from _orphaned_copy(rules, recreated, pair_id=pair.pair_id, also_gone=ids)
+    elif recreated is not None and gone[recreated.target]:
         # an earlier sync re-created this pair's deleted record and stopped before storing the pair: pair the
         # survivor with that copy instead of creating it again; the copy is what was written, so it is the base
         target = recreated.target
@@ -215,11 +219,16 @@ def _checked(rules: Rules, update: Update) -> Iterator[Decision]:
 def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
     unpaired = {side: dict(view.unpaired[side]) for side in SIDES}
     for found in view.recovered:
-        if found.pair_id is None:
+        if found.pair_id is None and found.source is None:
+            # a create an earlier sync sent but never stored, whose source the user has deleted since: the copy
+            # is all that is left of a deleted record, so it is deleted too (never copied back)
+            yield from _orphaned_copy(rules, found, pair_id=new_id(), also_gone=())
+        elif found.pair_id is None:
             # a create an earlier sync sent but never stored: pair the source with its copy; the copy is what was
             # written, so it is the base and an edit of the source since still travels
             yield from _checked(rules, _found(rules, view, {found.target: found.copy,
-                                                            found.target.other: found.source}, found.copy.record))
+                                                            found.target.other: found.source},  # type: ignore[dict-item]
+                                              found.copy.record))
     for side in SIDES:
         for item in list(unpaired[side].values()):
             partner = unpaired[side.other].get(item.link) if item.link and item.id in unpaired[side] else None
@@ -247,6 +256,21 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
         if native_id not in paired[side] and native_id not in view.current[side]:
             # a record due for a retry is gone: nothing is left to retry
             yield Settle(side=side, native_id=native_id)
+
+
+def _orphaned_copy(rules: Rules, found: Recovered, *, pair_id: str, also_gone: Keys) -> Iterator[Decision]:
+    target, source = found.target, found.target.other
+    ids = {target: found.copy.id, source: found.source_id}
+    versions = {target: found.copy.version, source: None}
+    pair = Pair(profile=rules.profile, kind=rules.kind, pair_id=pair_id, pim_id=ids[Side.PIM], crm_id=ids[Side.CRM],
+                pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=found.copy.record)
+    if rules.may("delete", target):
+        yield Delete(pair=pair, target=target, also_gone=also_gone)
+    else:
+        yield Skip(side=target, native_id=found.copy.id, record=found.copy.record,
+                   reason=f"copied from a {source.value.upper()} record that was deleted since; deleting it is not "
+                          "allowed, so it is left alone")
+        yield Forget(pair=pair, tombstones=((target, found.copy.id), (source, found.source_id), *also_gone))
 
 
 def _pair_new(rules: Rules, view: Observation, items: dict[Side, RemoteRecord]) -> Iterator[Decision]:

@@ -49,11 +49,15 @@ class Forget:
 
 @attrs.frozen(kw_only=True)
 class Delete:
-    """Delete the pair's record on ``target``: its partner was deleted and it was not edited since."""
+    """Delete the pair's record on ``target``: its partner was deleted and it was not edited since.
+
+    :ivar also_gone: more ids to tombstone with the pair's two (a re-created pair's earlier records)
+    """
 
     pair: Pair
     target: Side
     settles: Keys = ()
+    also_gone: Keys = ()
 
 
 @attrs.frozen(kw_only=True)

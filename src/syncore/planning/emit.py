@@ -55,7 +55,7 @@ class PlanWriter:
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
                                          tombstones=tombstones, settles=settles))
-            case Delete(pair=pair, target=target, settles=settles):
+            case Delete(pair=pair, target=target, settles=settles, also_gone=also_gone):
                 source = target.other
                 self._operation(target, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(target),
                                 base_version=pair.version_on(target), source_side=source,
@@ -63,7 +63,8 @@ class PlanWriter:
                                 reason=f"deleted in {source.value.upper()}")
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
-                                         tombstones=((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id)),
+                                         tombstones=((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id),
+                                                     *also_gone),
                                          settles=settles))
             case Keep(pair=pair, items=items, settles=settles):
                 versions = {side: items[side].version if items[side] else pair.version_on(side) for side in SIDES}

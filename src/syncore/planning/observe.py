@@ -48,6 +48,8 @@ class Observation:
     :ivar unpaired: records no pair holds (recovered sources and copies excluded)
     :ivar tombstoned: unpaired ids deleted on purpose earlier (never copied back)
     :ivar skips: records left alone while reading (unsupported, ignored, malformed links)
+    :ivar unseen_creates: our creates on a net-change side that this sync accounted for (the feed showed them,
+        or a lookup did)
     :ivar series: the series expanded into their occurrences this sync (their occurrences are in ``current``)
     """
 
@@ -67,6 +69,7 @@ class Observation:
     totals: Mapping[Side, int]
     warnings: tuple[str, ...]
     open_intents: tuple[str, ...]
+    unseen_creates: Mapping[Side, frozenset[str]]
     series: tuple[SeriesRead, ...] = ()
 
     def item(self, side: Side, native_id: str) -> RemoteRecord | None:
@@ -130,8 +133,15 @@ class Observer:
                 current[side].pop(native_id, None)
                 deleted[side].discard(native_id)
         totals = {side: len(current[side]) + len(echoes[side]) for side in SIDES}
+        # Our own creates on a side whose feed reports net changes: one the user deleted again before this read
+        # is not in the feed at all, so those the feed did not show are looked up (a missing one is deleted).
+        unseen = {side: frozenset(self.state.unseen_creates(self.profile, self.kind, side))
+                  if self.adapters[side].capabilities.net_change_feed else frozenset() for side in SIDES}
+        unshown: Ids = {side: {i for i in unseen[side]
+                               if i not in current[side] and i not in deleted[side] and i not in echoes[side]}
+                        for side in SIDES}
 
-        pairs = self._touched_pairs(current, deleted, due_keys)
+        pairs = self._touched_pairs(current, deleted, due_keys, unshown)
         for side in SIDES:
             if feeds[side].complete:
                 self._confirm_absences(side, current, deleted, pairs, unsupported[side])
@@ -142,6 +152,8 @@ class Observer:
         series = self._expand_series(current, deleted, pairs, echoes)
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
+        for side in SIDES:
+            need[side] |= unshown[side]
         need[Side.PIM] |= self._outlook_bodies(pairs, current, echoes, forced)
         bad_links = self._check_links(pairs, current, skips)
         self._add_link_targets(pairs, current, echoes, bad_links, need)
@@ -173,7 +185,7 @@ class Observer:
             pairs=tuple(pairs.values()), recovered=tuple(recovered), unpaired=unpaired, tombstoned=tombstoned,
             skips=tuple(skips), cursors={side: feeds[side].cursor for side in SIDES},
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
-            open_intents=tuple(i.intent_id for i in intents), series=tuple(series),
+            open_intents=tuple(i.intent_id for i in intents), unseen_creates=unseen, series=tuple(series),
         )
 
     # -- steps -------------------------------------------------------------------------------------------------
@@ -224,8 +236,9 @@ class Observer:
         return attrs.evolve(feed, upserts=upserts, unread=()), echoes
 
     def _touched_pairs(self, current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids,
-                       due: frozenset[tuple[Side, str]]) -> dict[str, Pair]:
-        ids = {side: set(current[side]) | deleted[side] | {i for s, i in due if s is side} for side in SIDES}
+                       due: frozenset[tuple[Side, str]], unshown: Ids) -> dict[str, Pair]:
+        ids = {side: set(current[side]) | deleted[side] | {i for s, i in due if s is side} | unshown[side]
+               for side in SIDES}
         if not ids[Side.PIM] and not ids[Side.CRM]:
             return {}
         found = self.state.pairs_for(self.profile, self.kind, pim_ids=ids[Side.PIM], crm_ids=ids[Side.CRM])
@@ -352,6 +365,6 @@ class Observer:
         taken = {side: {pair.id_on(side) for pair in pairs.values()} for side in SIDES}
         for found in recovered:
             taken[found.target].add(found.copy.id)
-            taken[found.target.other].add(found.source.id)
+            taken[found.target.other].add(found.source_id)
         return {side: {i: item for i, item in current[side].items() if i not in taken[side]} for side in SIDES}
 

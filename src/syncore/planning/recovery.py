@@ -28,11 +28,15 @@ Fetch = Callable[[Side, Iterable[str]], dict[str, RemoteRecord]]
 class Recovered:
     """A copy of ``source`` that an interrupted create wrote on ``target``.
 
+    :ivar source: the record it was copied from; None when that record is gone (deleted after the create was
+        sent): the copy is then the last trace of a deleted record, and is deleted in turn, never copied back
+    :ivar source_id: the source's native id (also when it is gone)
     :ivar pair_id: the stored pair whose deleted record the copy re-creates; None for a new record's copy
     """
 
     target: Side
-    source: RemoteRecord
+    source: RemoteRecord | None
+    source_id: str
     copy: RemoteRecord
     pair_id: str | None
 
@@ -83,12 +87,14 @@ def find_copies(
         source_side = intent.side.other
         source = sources[source_side].get(intent.source_id)  # type: ignore[arg-type]
         owner = holder.get((source_side, intent.source_id))  # type: ignore[arg-type]
-        if (source is None or (intent.side, copy.id) in holder or (intent.side, copy.id) in taken
+        if ((intent.side, copy.id) in holder or (intent.side, copy.id) in taken
                 or (owner is not None and owner.pair_id != intent.pair_id)):
-            continue  # gone, stored already, or claimed: nothing to recover
+            continue  # stored already, or claimed: nothing to recover
+        if source is None and fingerprint(copy.record) != intent.fingerprint:
+            continue  # the source is gone but the copy was edited since: an edit beats a delete, it stays new
         taken.add((intent.side, copy.id))
-        recovered.append(Recovered(target=intent.side, source=source, copy=copy,
-                                   pair_id=owner.pair_id if owner is not None else None))
+        recovered.append(Recovered(target=intent.side, source=source, source_id=intent.source_id,  # type: ignore[arg-type]
+                                   copy=copy, pair_id=owner.pair_id if owner is not None else None))
         if owner is not None:
             recreated[owner.pair_id] = owner
     return recovered, recreated

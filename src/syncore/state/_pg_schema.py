@@ -55,6 +55,12 @@ MIGRATIONS: list[list[str]] = [
             profile text PRIMARY KEY, owner text NOT NULL, host text NOT NULL, pid integer NOT NULL,
             acquired_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)""",
     ],
+    # 2: creates on a net-change side that its feed has not shown yet (see StateStore.add_unseen_creates)
+    [
+        """CREATE TABLE {s}.unseen_creates (
+            profile text NOT NULL, kind text NOT NULL, side text NOT NULL, native_id text NOT NULL,
+            PRIMARY KEY (profile, kind, side, native_id))""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -137,7 +137,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
         self.net_changes = net_changes
         self._caps = Capabilities(
             kinds=frozenset(Kind(kind) for kind in kinds), formatted_bodies=formatted_bodies,
-            link_ids=link_ids, read_only=read_only,
+            link_ids=link_ids, read_only=read_only, net_change_feed=net_changes,
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
             max_fetch_batch=batch_size, recurrence=RecurrenceSupport(recurrence), task_recurrence=task_recurrence,
         )
