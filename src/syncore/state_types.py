@@ -64,6 +64,11 @@ class Intent:
     created_at: datetime
     #: for a create: the content hash of the record as the target stores it
     fingerprint: str | None = None
+    #: for an update: the pair's new base and the fields written from it. A later sync that finds the target
+    #: holding exactly those values adopts them into the pair's base, so our own write, interrupted before its
+    #: outcome was stored, is never mistaken for a user's edit
+    written: Record | None = None
+    fields: frozenset[str] = frozenset()
 
 
 class PendingCategory(str, enum.Enum):

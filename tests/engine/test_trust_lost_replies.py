@@ -140,3 +140,87 @@ def test_an_orphaned_copy_edited_since_survives_as_a_new_record():
     engine.sync(Kind.EVENT)
     assert [r.location for r in world.crm.records(Kind.EVENT).values()] == ["Room 7"]
     assert [r.location for r in world.pim.records(Kind.EVENT).values()] == ["Room 7"]
+
+
+@pytest.mark.parametrize("interruption", ["crash", "lost-reply"])
+def test_an_interrupted_update_is_not_taken_for_an_edit_that_beats_a_later_delete(interruption):
+    # Found by the real-SIGKILL test: our own update landed on the CRM, the sync died before storing it, the user
+    # deleted the record in Outlook, and the next sync took the CRM's new version for a user's edit: "edit beats
+    # delete" re-created the deleted meeting in Outlook.
+    from syncore.errors import SimulatedCrash
+
+    world = make_world()
+    engine = world.make_engine()
+    (pim_id,) = _meetings(world, 1)
+    engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, subject="Call 0 (moved)")
+    if interruption == "crash":
+        world.crm.crash_after(1)
+        with pytest.raises(SimulatedCrash):
+            engine.sync(Kind.EVENT)
+    else:
+        world.crm.lose_replies(1)
+        engine.sync(Kind.EVENT)
+    assert [r.subject for r in world.crm.records(Kind.EVENT).values()] == ["Call 0 (moved)"]
+    world.pim.remove(pim_id)
+    world.advance(hours=2)
+    engine.sync(Kind.EVENT)
+    assert world.pim.records(Kind.EVENT) == {} and world.crm.records(Kind.EVENT) == {}
+
+
+@pytest.mark.parametrize("policy", ["crm_wins", "manual"])
+def test_an_interrupted_update_does_not_turn_the_next_edit_into_a_conflict(policy):
+    # The CRM holds our own (unrecorded) write; the user edits the same field again in Outlook. That edit must
+    # travel: no conflict with our own write, and crm_wins must not let our stale write beat the user's edit.
+    from syncore.errors import SimulatedCrash
+    from syncore.settings import ConflictPolicy, SyncSettings
+
+    world = make_world()
+    engine = world.make_engine(SyncSettings(conflict_policy=ConflictPolicy(policy)))
+    (pim_id,) = _meetings(world, 1)
+    engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, subject="Second draft")
+    world.crm.crash_after(1)
+    with pytest.raises(SimulatedCrash):
+        engine.sync(Kind.EVENT)
+    world.pim.edit(pim_id, subject="Final")
+    plan = engine.plan(Kind.EVENT)
+    assert plan.conflicts == []
+    engine.apply(plan)
+    assert [r.subject for r in world.crm.records(Kind.EVENT).values()] == ["Final"]
+    assert [r.subject for r in world.pim.records(Kind.EVENT).values()] == ["Final"]
+
+
+@pytest.mark.parametrize("stop", ["crash", "quota"])
+def test_a_new_record_paired_by_an_apply_that_stopped_then_deleted_is_deleted_on_the_other_side(stop):
+    # Found by real SIGKILLs: on a side whose feed reports net changes, the user's new record was paired by an
+    # apply that stopped before storing its cursors; deleted before the next read, it netted out of the next
+    # feed entirely, so its copy on the other side was never deleted.
+    from syncore.errors import QuotaExhausted, SimulatedCrash
+
+    world = make_world()
+    world.pim = MemoryAdapter(name="pim", formatted_bodies=True, link_ids=True, net_changes=True,
+                              clock=world.clock)
+    world.crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=False, batch_size=1, clock=world.clock)
+    engine = world.make_engine()
+    (kept,) = _meetings(world, 1)
+    engine.sync(Kind.EVENT)  # the PIM cursor is stored here, before the two new records exist
+    start = world.now.replace(hour=14, minute=0) + timedelta(days=2)
+    first, second = (world.pim.put(Event(subject=f"New {i}", start=start + timedelta(hours=i),
+                                         end=start + timedelta(hours=i, minutes=30))) for i in range(2))
+    if stop == "crash":
+        world.crm.crash_after(2)  # the first copy and its pair are stored; the process dies after the second copy
+        with pytest.raises(SimulatedCrash):
+            engine.sync(Kind.EVENT)
+    else:
+        world.crm.fail_next("create", error=QuotaExhausted("daily limit"), after=1)
+        assert engine.sync(Kind.EVENT).stopped
+    assert world.state.count_pairs("default", Kind.EVENT) == 2
+    for native_id in (first, second):
+        world.pim.remove(native_id)
+    world.advance(hours=2)
+    engine.sync(Kind.EVENT)
+    engine.sync(Kind.EVENT)
+    assert [r.subject for r in world.crm.records(Kind.EVENT).values()] == ["Call 0"]
+    assert list(world.pim.records(Kind.EVENT)) == [kept]
+    assert engine.plan(Kind.EVENT).is_empty

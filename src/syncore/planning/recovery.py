@@ -6,7 +6,8 @@ copy of that source may exist over there". It is found by link where the target 
 fingerprint among the target's unpaired records, and paired instead of being created a second time.
 
 One lookup serves both kinds of create: a new record's (its intent names a pair that was never stored) and a
-re-create's (an edit beat a deletion; its intent names the stored pair whose record was deleted).
+re-create's (an edit beat a deletion; its intent names the stored pair whose record was deleted). Updates are
+recovered too (:func:`adopt_landed_updates`): the values an interrupted update wrote become the pair's base.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 
 from ..abc import Adapter, StateStore
-from ..models import SIDES, Kind, Side
+from ..errors import InvalidRecordError
+from ..merge import BODY_FIELDS
+from ..models import SIDES, Kind, Record, Side
 from ..remote import RemoteRecord
 from ..snapshots import fingerprint
 from ..state_types import Action, Intent, Pair
@@ -117,3 +120,34 @@ def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord]) 
         if candidates:
             found.append((intent, candidates.pop(0)))
     return found
+
+
+def adopt_landed_updates(
+    pairs: dict[str, Pair], intents: Iterable[Intent], item: Callable[[Side, str], RemoteRecord | None],
+    represent: Mapping[Side, Callable[[Record], Record]],
+) -> None:
+    """Take into each pair's base the fields an interrupted update of ours wrote, where they landed.
+
+    An update journaled but never recorded may have been made. When the target now holds exactly the values it
+    wrote (as that side stores them), those values are ours, not a user's: from now on they are the pair's base,
+    so they are neither copied back as an edit nor let a deletion on the other side lose. Anything else (the
+    write did not land, or the user changed those fields since) leaves the pair as it was: an ordinary merge.
+    """
+    for intent in sorted((i for i in intents if i.action is Action.UPDATE and i.written is not None and i.fields),
+                         key=lambda i: (i.created_at, i.intent_id)):
+        pair = pairs.get(intent.pair_id or "")
+        if pair is None:
+            continue
+        target = intent.side
+        current = item(target, pair.id_on(target))
+        if current is None or current.version == pair.version_on(target):
+            continue  # gone, or unchanged since the pair was stored: the write did not land
+        as_target = represent[target](intent.written)  # type: ignore[arg-type]
+        if any(getattr(current.record, f) != getattr(as_target, f) for f in intent.fields):
+            continue  # not what we wrote: not landed, or edited since
+        try:
+            base = pair.base.replace(**{f: getattr(intent.written, f) for f in intent.fields})
+        except InvalidRecordError:
+            continue  # the written fields don't fit the stored base: leave it to the merge
+        kept_body = None if target is Side.PIM and intent.fields & BODY_FIELDS else pair.pim_body
+        pairs[pair.pair_id] = attrs.evolve(pair, base=base, pim_body=kept_body)

@@ -78,23 +78,24 @@ _SQL = {
     "tombstones_remove": "DELETE FROM {s}.tombstones WHERE profile = %s AND kind = %s AND side = %s AND "
                          "native_id = ANY(%s)",
     "journal_add": "INSERT INTO {s}.journal (intent_id, profile, kind, side, action, pair_id, target_id, source_id, "
-                   "created_at, fingerprint) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                   "created_at, fingerprint, written, fields) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                    "ON CONFLICT (intent_id) DO UPDATE SET profile = EXCLUDED.profile, kind = EXCLUDED.kind, "
                    "side = EXCLUDED.side, action = EXCLUDED.action, pair_id = EXCLUDED.pair_id, "
                    "target_id = EXCLUDED.target_id, source_id = EXCLUDED.source_id, "
-                   "created_at = EXCLUDED.created_at, fingerprint = EXCLUDED.fingerprint",
+                   "created_at = EXCLUDED.created_at, fingerprint = EXCLUDED.fingerprint, written = EXCLUDED.written, "
+                   "fields = EXCLUDED.fields",
     "journal_done": "DELETE FROM {s}.journal WHERE intent_id = ANY(%s)",
-    "journal_open": "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint "
+    "journal_open": "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields "
                     "FROM {s}.journal WHERE profile = %s AND kind = %s ORDER BY created_at, intent_id",
     "pending_put": "INSERT INTO {s}.pending (profile, kind, side, native_id, category, reason, pair_id, attempts, "
                    "next_attempt_at, ignored) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                    "ON CONFLICT (profile, kind, side, native_id) DO UPDATE SET category = EXCLUDED.category, "
                    "reason = EXCLUDED.reason, pair_id = EXCLUDED.pair_id, attempts = EXCLUDED.attempts, "
                    "next_attempt_at = EXCLUDED.next_attempt_at, ignored = EXCLUDED.ignored",
-    "unseen_add": "INSERT INTO {s}.unseen_creates (profile, kind, side, native_id) "
+    "unconfirmed_add": "INSERT INTO {s}.unconfirmed (profile, kind, side, native_id) "
                   "SELECT %s, %s, %s, unnest(%s::text[]) ON CONFLICT DO NOTHING",
-    "unseen_list": "SELECT native_id FROM {s}.unseen_creates WHERE profile = %s AND kind = %s AND side = %s",
-    "unseen_forget": "DELETE FROM {s}.unseen_creates WHERE profile = %s AND kind = %s AND side = %s "
+    "unconfirmed_list": "SELECT native_id FROM {s}.unconfirmed WHERE profile = %s AND kind = %s AND side = %s",
+    "unconfirmed_forget": "DELETE FROM {s}.unconfirmed WHERE profile = %s AND kind = %s AND side = %s "
                      "AND native_id = ANY(%s)",
     "pending_remove": "DELETE FROM {s}.pending WHERE profile = %s AND kind = %s AND side = %s AND native_id = ANY(%s)",
     "pending_list": "SELECT side, native_id, category, reason, pair_id, attempts, next_attempt_at, ignored "
@@ -125,7 +126,7 @@ _SQL = {
     "lock_release": "DELETE FROM {s}.locks WHERE profile = %s AND owner = %s",
     "lock_any": "SELECT 1 FROM {s}.locks WHERE profile = %s",
 }
-_RESET_TABLES = ("pairs", "cursors", "tombstones", "journal", "pending", "unseen_creates")
+_RESET_TABLES = ("pairs", "cursors", "tombstones", "journal", "pending", "unconfirmed")
 
 
 def hold_session_keepalives(conn: psycopg.Connection[Any]) -> None:
@@ -314,7 +315,9 @@ class PostgresStateStore(StateStore):
     def journal(self, intents: Iterable[Intent]) -> None:
         self._many("journal_add", (
             (i.intent_id, i.profile, i.kind.value, i.side.value, i.action.value, i.pair_id, i.target_id,
-             i.source_id, i.created_at, i.fingerprint) for i in intents))
+             i.source_id, i.created_at, i.fingerprint, None if i.written is None else encode_record(i.written),
+             ",".join(sorted(i.fields)) or None)
+            for i in intents))
 
     def complete_intents(self, intent_ids: Iterable[str]) -> None:
         wanted = list(intent_ids)
@@ -325,24 +328,26 @@ class PostgresStateStore(StateStore):
         return [
             Intent(intent_id=intent_id, profile=profile, kind=kind, side=Side(side), action=Action(action),
                    pair_id=pair_id, target_id=target_id, source_id=source_id,
-                   created_at=_utc(created_at), fingerprint=fingerprint)  # type: ignore[arg-type]
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint
+                   created_at=_utc(created_at), fingerprint=fingerprint,  # type: ignore[arg-type]
+                   written=None if written is None else decode_record(kind, bytes(written)),
+                   fields=frozenset(fields.split(",")) if fields else frozenset())
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields
             in self._run("journal_open", [profile, kind.value])
         ]
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
-    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         wanted = list(ids)
         if wanted:
-            self._run("unseen_add", [profile, kind.value, side.value, wanted])
+            self._run("unconfirmed_add", [profile, kind.value, side.value, wanted])
 
-    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        return {row[0] for row in self._run("unseen_list", [profile, kind.value, side.value])}
+    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        return {row[0] for row in self._run("unconfirmed_list", [profile, kind.value, side.value])}
 
-    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         wanted = list(ids)
         if wanted:
-            self._run("unseen_forget", [profile, kind.value, side.value, wanted])
+            self._run("unconfirmed_forget", [profile, kind.value, side.value, wanted])
 
     # -- pending -------------------------------------------------------------------------------------------
     def put_pending(self, item: PendingItem) -> None:

@@ -278,7 +278,7 @@ class SqliteStateStore(StateStore):
     def journal(self, intents: Iterable[Intent]) -> None:
         stamps = functools.lru_cache(maxsize=1)(_ts)  # a batch's intents share one time
         self._many(
-            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 (
                     i.intent_id,
@@ -291,6 +291,8 @@ class SqliteStateStore(StateStore):
                     i.source_id,
                     stamps(i.created_at),
                     i.fingerprint,
+                    None if i.written is None else encode_record(i.written),
+                    ",".join(sorted(i.fields)) or None,
                 )
                 for i in intents
             ),
@@ -301,8 +303,8 @@ class SqliteStateStore(StateStore):
 
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
         rows = self._run(
-            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint FROM journal "
-            "WHERE profile=? AND kind=? ORDER BY created_at",
+            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields "
+            "FROM journal WHERE profile=? AND kind=? ORDER BY created_at",
             [profile, kind.value],
         ).fetchall()
         return [
@@ -317,22 +319,25 @@ class SqliteStateStore(StateStore):
                 source_id=source_id,
                 created_at=_dt(created_at),  # type: ignore[arg-type]
                 fingerprint=fingerprint,
+                written=None if written is None else decode_record(kind, written),
+                fields=frozenset(fields.split(",")) if fields else frozenset(),
             )
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint in rows
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields
+            in rows
         ]
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
-    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
-        self._many("INSERT OR IGNORE INTO unseen_creates VALUES (?,?,?,?)",
+    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        self._many("INSERT OR IGNORE INTO unconfirmed VALUES (?,?,?,?)",
                    ((profile, kind.value, side.value, native_id) for native_id in ids))
 
-    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        rows = self._run("SELECT native_id FROM unseen_creates WHERE profile=? AND kind=? AND side=?",
+    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        rows = self._run("SELECT native_id FROM unconfirmed WHERE profile=? AND kind=? AND side=?",
                          [profile, kind.value, side.value])
         return {row[0] for row in rows}
 
-    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
-        self._many("DELETE FROM unseen_creates WHERE profile=? AND kind=? AND side=? AND native_id=?",
+    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        self._many("DELETE FROM unconfirmed WHERE profile=? AND kind=? AND side=? AND native_id=?",
                    ((profile, kind.value, side.value, native_id) for native_id in ids))
 
     # -- pending -------------------------------------------------------------------------------------------
@@ -469,7 +474,7 @@ class SqliteStateStore(StateStore):
 
     def reset_kind(self, profile: str, kind: Kind) -> None:
         with self.transaction():
-            for table in ("pairs", "cursors", "tombstones", "journal", "pending", "unseen_creates"):
+            for table in ("pairs", "cursors", "tombstones", "journal", "pending", "unconfirmed"):
                 self._run(f"DELETE FROM {table} WHERE profile=? AND kind=?", [profile, kind.value])
             self.bump_generation(profile, kind)
 

@@ -256,6 +256,14 @@ class StateStoreContract:
         assert [i.intent_id for i in store.open_intents("other", Kind.EVENT)] == ["i4"]
         store.complete_intents(["i1", "never-journaled"])  # no error
 
+    def test_an_update_intent_keeps_the_base_and_fields_it_writes(self, store: StateStore) -> None:
+        written = Event(subject="Moved", location="Room 2", start=T0, end=T0 + timedelta(hours=1),
+                        body=Body(text="x", html="<p><b>x</b></p>"))
+        update = attrs.evolve(make_intent("u1"), action=Action.UPDATE, written=written,
+                              fields=frozenset({"subject", "location"}))
+        store.journal([update])
+        assert store.open_intents("default", Kind.EVENT) == [update]
+
     def test_open_intents_in_creation_order(self, store: StateStore) -> None:
         late = make_intent("late", at=T0 + timedelta(microseconds=500_000))
         early = make_intent("early", at=T0)
@@ -395,19 +403,19 @@ class StateStoreContract:
                 and len(store.open_intents(profile, kind)) == 1 and len(store.pending(profile, kind)) == 1)
 
     # -- creates a net-change feed has not shown yet ------------------------------------------------------
-    def test_unseen_creates_are_kept_per_profile_kind_and_side_until_forgotten(self, store: StateStore) -> None:
-        store.add_unseen_creates("default", Kind.EVENT, Side.PIM, ["a", "b"])
-        store.add_unseen_creates("default", Kind.EVENT, Side.PIM, ["b", "c"])  # remembering twice is harmless
-        store.add_unseen_creates("default", Kind.TASK, Side.PIM, ["t"])
-        store.add_unseen_creates("other", Kind.EVENT, Side.PIM, ["o"])
-        assert store.unseen_creates("default", Kind.EVENT, Side.PIM) == {"a", "b", "c"}
-        assert store.unseen_creates("default", Kind.EVENT, Side.CRM) == set()
-        store.forget_unseen_creates("default", Kind.EVENT, Side.PIM, ["a", "c", "never-seen"])
-        assert store.unseen_creates("default", Kind.EVENT, Side.PIM) == {"b"}
+    def test_unconfirmed_are_kept_per_profile_kind_and_side_until_forgotten(self, store: StateStore) -> None:
+        store.add_unconfirmed("default", Kind.EVENT, Side.PIM, ["a", "b"])
+        store.add_unconfirmed("default", Kind.EVENT, Side.PIM, ["b", "c"])  # remembering twice is harmless
+        store.add_unconfirmed("default", Kind.TASK, Side.PIM, ["t"])
+        store.add_unconfirmed("other", Kind.EVENT, Side.PIM, ["o"])
+        assert store.unconfirmed("default", Kind.EVENT, Side.PIM) == {"a", "b", "c"}
+        assert store.unconfirmed("default", Kind.EVENT, Side.CRM) == set()
+        store.forget_unconfirmed("default", Kind.EVENT, Side.PIM, ["a", "c", "never-seen"])
+        assert store.unconfirmed("default", Kind.EVENT, Side.PIM) == {"b"}
         store.reset_kind("default", Kind.EVENT)
-        assert store.unseen_creates("default", Kind.EVENT, Side.PIM) == set()
-        assert store.unseen_creates("default", Kind.TASK, Side.PIM) == {"t"}
-        assert store.unseen_creates("other", Kind.EVENT, Side.PIM) == {"o"}
+        assert store.unconfirmed("default", Kind.EVENT, Side.PIM) == set()
+        assert store.unconfirmed("default", Kind.TASK, Side.PIM) == {"t"}
+        assert store.unconfirmed("other", Kind.EVENT, Side.PIM) == {"o"}
 
     def test_reset_kind_only_touches_that_kind_and_profile(self, store: StateStore) -> None:
         for profile in ("default", "other"):
