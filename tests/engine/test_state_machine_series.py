@@ -186,6 +186,9 @@ class SeriesSyncMachine(base.SyncMachine):
                 if record.recurrence is None or (side, series_id) in self.prevented:
                     continue
                 wanted = {occurrence_id(series_id, o.original_start) for o in Series(record).expand(window)}
+                # (an occurrence whose copy was deleted while this side was read-only is unpaired and tombstoned,
+                # as any record whose deletion was not allowed: it is not copied back)
+                wanted -= self.state.tombstoned(profile, Kind.EVENT, side, wanted)
                 paired = {pair.id_on(side) for pair in self.state.pairs_by_prefix(profile, Kind.EVENT, side,
                                                                                    series_id + "#")}
                 assert paired == wanted, f"{series_id}: missing {wanted - paired}, extra {paired - wanted}"
