@@ -1,5 +1,6 @@
 """The engine state machine (test_state_machine.py) with recurring series on top: every rule, fault and check of
-:class:`SyncMachine`, with the sides holding rules or occurrences only (or no series at all), users creating
+:class:`SyncMachine`, with the sides holding rules, rules within limits (series past them are expanded there, as
+Salesforce's classic series), or occurrences only (or no series at all), users creating
 series, moving, changing and cancelling their occurrences, and recurring tasks.
 
 After every clean sync the base machine's checks hold for series too: each pair holds equal records (a series
@@ -25,8 +26,21 @@ from syncore.series import Series, Window
 from syncore.testing.strategies import recurring_tasks, series_events
 
 RULES, OCCURRENCES, NONE = RecurrenceSupport.RULES, RecurrenceSupport.OCCURRENCES, RecurrenceSupport.NONE
+#: a side that holds rules within limits, as Salesforce's classic series (the series past them are expanded there)
+LIMITED = "rules with limits"
 #: (PIM, CRM): what each side holds of series
-MODES = [(RULES, RULES), (RULES, OCCURRENCES), (OCCURRENCES, RULES), (RULES, NONE)]
+MODES = [(RULES, RULES), (RULES, OCCURRENCES), (OCCURRENCES, RULES), (RULES, NONE), (RULES, LIMITED)]
+
+
+def past_the_limits(record) -> str | None:
+    """The limited side's refusal: a series of more than 8 occurrences, or without an end."""
+    recurrence = getattr(record, "recurrence", None)
+    if record.kind is not Kind.EVENT or recurrence is None:
+        return None
+    parts = recurrence.parts
+    if parts.count is None and parts.until is None or (parts.count or 0) > 8:
+        return "more than 8 occurrences"
+    return None
 #: a series from this zone list keeps the runs short; the awkward zones have their own properties
 ZONES = ("Europe/Berlin", "Australia/Lord_Howe", "America/Santiago")
 
@@ -38,11 +52,13 @@ class SeriesSyncMachine(base.SyncMachine):
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(),
                 modes=st.sampled_from(MODES))
     def setup(self, policy, pim_links, crm_links, pim_unread, modes) -> None:
+        self.unfit = {Side.PIM: None, Side.CRM: past_the_limits if modes[1] == LIMITED else None}
+        modes = tuple(RULES if mode == LIMITED else mode for mode in modes)
         self.modes = dict(zip((Side.PIM, Side.CRM), modes, strict=True))
         self.pim = base.PausingAdapter(name="pim", formatted_bodies=True, link_ids=pim_links, batch_size=3,
                                        clock=self.now, unread_changes=pim_unread, recurrence=modes[0])
         self.crm = base.PausingAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, batch_size=4,
-                                       clock=self.now, recurrence=modes[1])
+                                       clock=self.now, recurrence=modes[1], unfit=self.unfit[Side.CRM])
         self.sides = {Side.PIM: self.pim, Side.CRM: self.crm}
         self.state = SqliteStateStore(":memory:")
         self.settings = SyncSettings(conflict_policy=policy, min_delete_count=10**6,
@@ -60,7 +76,11 @@ class SeriesSyncMachine(base.SyncMachine):
         if self.modes[side] is not RULES:
             return side, self.sides[side].put(self.unique(data.draw(base.records(Kind.EVENT, around=base.START))))
         self.tick()
-        event = data.draw(series_events(zones=ZONES, around=base.START, days=25, max_changes=2))
+        events = series_events(zones=ZONES, around=base.START, days=25, max_changes=2)
+        if self.unfit[side] is not None:
+            # (a user cannot make a series their own side refuses, as Salesforce refuses a classic one past its limits)
+            events = events.filter(lambda e: self.unfit[side](e) is None)
+        event = data.draw(events)
         return side, self.sides[side].put(self.unique(event))
 
     @rule(data=st.data())
@@ -180,11 +200,14 @@ class SeriesSyncMachine(base.SyncMachine):
         window = Window.around(self.clock.date(), job.past_days, job.future_days)
         profile = self.settings.profile
         for side in Side:
-            if self.modes[side] is not RULES or self.modes[side.other] is not OCCURRENCES:
+            if self.modes[side] is not RULES or self.modes[side.other] is NONE:
                 continue
+            unfit = self.unfit[side.other]
             for series_id, record in self.sides[side].records(Kind.EVENT).items():
                 if record.recurrence is None or (side, series_id) in self.prevented:
                     continue
+                if self.modes[side.other] is RULES and (unfit is None or unfit(record) is None):
+                    continue  # the other side holds it as a rule
                 wanted = {occurrence_id(series_id, o.original_start) for o in Series(record).expand(window)}
                 # (an occurrence whose copy was deleted while this side was read-only is unpaired and tombstoned,
                 # as any record whose deletion was not allowed: it is not copied back)
