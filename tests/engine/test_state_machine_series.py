@@ -1,7 +1,7 @@
 """The engine state machine (test_state_machine.py) with recurring series on top: every rule, fault and check of
 :class:`SyncMachine`, with the sides holding rules, rules within limits (series past them are expanded there, as
 Salesforce's classic series), or occurrences only (or no series at all), users creating
-series, moving, changing and cancelling their occurrences, and recurring tasks.
+series, changing their rules, moving, changing and cancelling their occurrences, and recurring tasks.
 
 After every clean sync the base machine's checks hold for series too: each pair holds equal records (a series
 whose occurrences the other side holds is compared occurrence by occurrence, :func:`assert_in_step`), nothing is
@@ -14,6 +14,7 @@ import itertools
 import os
 from datetime import timedelta
 
+import attrs
 import test_state_machine as base
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -21,6 +22,7 @@ from hypothesis.stateful import initialize, rule
 
 from syncore import ConflictPolicy, Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.occurrences import occurrence_id
+from syncore.recurrence import Recurrence
 from syncore.remote import RecurrenceSupport
 from syncore.series import Series, Window
 from syncore.testing.strategies import recurring_tasks, series_events
@@ -122,6 +124,24 @@ class SeriesSyncMachine(base.SyncMachine):
         if change:
             self.prevented.discard((side, series_id))  # an edit puts it in the next feed: now it is expanded
             self.sides[side].edit_occurrence(series_id, key, **change)
+
+    @rule(side=st.sampled_from(Side), data=st.data(), count=st.integers(1, 8))
+    def change_the_rule(self, side, data, count):
+        """The user shortens or lengthens a series (within any side's limits); cancelled and moved occurrences the
+        new rule still has stay."""
+        series_id, _ = self._a_series(side, data)
+        if series_id is None:
+            return
+        record = self.sides[side].records(Kind.EVENT)[series_id]
+        recurrence = record.recurrence
+        rule = attrs.evolve(recurrence.parts, count=count, until=None).text()
+        kept = set(itertools.islice(Series(record.replace(recurrence=Recurrence(rule=rule, zone=recurrence.zone)))
+                                    .starts(), count))
+        self.tick()
+        self.prevented.discard((side, series_id))
+        self.sides[side].edit(series_id, recurrence=Recurrence(
+            rule=rule, zone=recurrence.zone, exdates=[k for k in recurrence.exdates if k in kept],
+            overrides=[o for o in recurrence.overrides if o.original_start in kept]))
 
     @rule(side=st.sampled_from(Side), data=st.data())
     def cancel_an_occurrence(self, side, data):
