@@ -77,6 +77,8 @@ def test_occurrence_side_holds_the_same_instants_and_its_edits_come_back(series,
         series_id = rule_side.put(series)
         world.sync()
         assert singles(occurrence_side.records(Kind.EVENT).values()) == occurrences_of(series, world.window)
+        # the round trip: the occurrences read back from the other side change nothing on the series
+        assert rule_side.records(Kind.EVENT)[series_id] == series and rule_side.calls["update"] == 0
         world.calm()
 
         # the user moves, renames and deletes some occurrences where they are single events
