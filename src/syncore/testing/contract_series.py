@@ -36,11 +36,13 @@ class SeriesContract(ContractBase):
     """Series and recurring-task tests of the adapter contract."""
 
     def weekly_series(self, count: int = 8) -> Event:
-        """A weekly 09:00 Berlin series over the spring DST change of the year after :attr:`now`, with its third
-        occurrence cancelled and its second moved by two hours."""
+        """A weekly 09:00 Berlin series over the next spring DST change after :attr:`now` (starting within a year,
+        so that adapters reading a sync window see it), with its third occurrence cancelled and its second moved
+        by two hours."""
         berlin = ZoneInfo("Europe/Berlin")
-        first = datetime.combine(_first_monday(date(self.now.year + 1, 3, 10)), datetime.min.time()).replace(
-            hour=9, tzinfo=berlin)
+        march = date(self.now.year, 3, 10)
+        march = march if self.now.date() < march else march.replace(year=march.year + 1)
+        first = datetime.combine(_first_monday(march), datetime.min.time()).replace(hour=9, tzinfo=berlin)
         keys = [first + timedelta(days=7 * n) for n in range(count)]
         return Event(subject="Weekly 1:1", location="Room 1", start=first, end=first + timedelta(hours=1),
                      recurrence=Recurrence(rule=f"FREQ=WEEKLY;COUNT={count}", zone="Europe/Berlin", exdates=[keys[2]],
