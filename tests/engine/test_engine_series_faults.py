@@ -126,12 +126,18 @@ def crash_then_sync(w: World, adapter, writes: int) -> None:
 
 
 @pytest.mark.parametrize("links", [True, False])
-def test_a_crash_while_creating_the_new_occurrences_of_a_lengthened_series_loses_none(links):
+@pytest.mark.parametrize("fault", ["crash after 1 write", "lost reply"])
+def test_a_fault_while_creating_the_new_occurrences_of_a_lengthened_series_loses_none(links, fault):
     w = World(crm_links=links)
     pim_id = w.pim.put(weekly(count=3))
     w.sync()
     w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=6", zone="Europe/Berlin"))
-    crash_then_sync(w, w.crm, 1)
+    if fault == "lost reply":
+        w.crm.lose_replies(1)
+        faulty_sync(w)
+        w.sync()
+    else:
+        crash_then_sync(w, w.crm, 1)
     assert sorted(e.start for e in w.crm_events().values()) == keys(6)
     w.calm()
 
