@@ -207,7 +207,7 @@ class Executor:
                 self.kind,
                 [
                     UpdateRequest(ref=op.op_id, id=op.target_id, record=op.record, fields=op.fields,  # type: ignore[arg-type]
-                                  base_version=op.base_version)
+                                  base_version=op.base_version, previous=op.previous)
                     for op in batch
                 ],
             )
