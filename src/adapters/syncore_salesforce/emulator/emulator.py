@@ -48,6 +48,8 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
     :param accept_password_without_token: accept a login without the security token (trusted IP range).
     :param time_zone: the ``TimeZoneSidKey`` of the *users* (an IANA id or ``GMT``): the zone Salesforce derives
         their dates in (date literals, the date of a timed event, an all-day event given by its start instant).
+    :param lightning_series: whether the API may create Lightning event series (``Recurrence2PatternText``
+        createable; from API v52.0): off, the describe says so and only classic series can be created.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         closed_task_statuses: tuple[str, ...] = ("Completed",),
         accept_password_without_token: bool = False,
         time_zone: str = "GMT",
+        lightning_series: bool = True,
     ) -> None:
         if upsert_update_status not in (200, 204):
             raise ValueError("upsert_update_status must be 200 or 204")
@@ -84,6 +87,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
             accept_password_without_token=accept_password_without_token,
             faults=self.faults,
             time_zone=time_zone,
+            lightning_series=lightning_series,
         )
         self.faults.bind(self.expire_sessions, self.exhaust_quota, self.purge)
         #: Tracebacks of unexpected handler exceptions (a test asserts it stays empty).

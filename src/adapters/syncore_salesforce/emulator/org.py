@@ -110,6 +110,7 @@ class Org:
         accept_password_without_token: bool,
         faults: Faults,
         time_zone: str = "GMT",
+        lightning_series: bool = True,
     ) -> None:
         self.api_version = api_version
         self.min_batch_size = max(1, min_batch_size)
@@ -117,7 +118,7 @@ class Org:
         self.replication_id_limit = replication_id_limit
         self.clock = Clock(start_time)
         self.faults = faults
-        self.schema = Schema(api_version)
+        self.schema = Schema(api_version, lightning_series=lightning_series)
         self.store = Store(self.schema)
         self.settings = RuleSettings(
             multiday_events=multiday_events,
