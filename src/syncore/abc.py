@@ -395,7 +395,7 @@ class StateStore(ABC):
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
     @abstractmethod
-    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         """Remember records the engine created on a side whose feed reports net changes only.
 
         Such a feed never reports a record created and deleted between two reads, so until the feed has shown
@@ -403,11 +403,11 @@ class StateStore(ABC):
         """
 
     @abstractmethod
-    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        """The records :meth:`add_unseen_creates` remembered and no applied plan has accounted for yet."""
+    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        """The records :meth:`add_unconfirmed` remembered and no applied plan has accounted for yet."""
 
     @abstractmethod
-    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         """Drop records the feed (or a lookup) has accounted for."""
 
     # -- pending items: failures, conflicts left for review, excluded operations ---------------------------
