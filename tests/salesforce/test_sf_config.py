@@ -20,6 +20,10 @@ def test_from_config_splits_options_and_credentials(tmp_path):
         assert adapter.capabilities.kinds == frozenset({Kind.EVENT, Kind.TASK})
         assert adapter.transport.budget.max_share == 0.5
         assert adapter.full_scan(Kind.EVENT).complete
+        assert adapter.capabilities.recurrence.value == "none"  # series stay off unless asked for
+        on = SalesforceAdapter.from_config({**options, "series": True, "series_form": "classic"},
+                                           {"session_id": emu.issue_token()})
+        assert on.capabilities.recurrence.value == "rules" and on.series_writer.form() == "classic"
         assert emu.count("login") == 0 and emu.errors == []
 
 
@@ -35,6 +39,8 @@ BAD_OPTIONS = [
     ({"link_field": "Link-Field"}, "options.link_field", ["field name"]),
     ({"instance_url": "acme.my.salesforce.com"}, "options.instance_url", ["https://"]),
     ({"username": True}, "options.username", ["string"]),
+    ({"series_form": "modern"}, "options.series_form", ["'modern'", '"auto"', '"lightning"', '"classic"']),
+    ({"series": "yes"}, "options.series", ["'yes'"]),
 ]
 
 

@@ -15,12 +15,14 @@ from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
 from syncore.errors import AdapterError, ConfigurationError, RecordRejected, UnsupportedRecord
-from syncore.models import Kind, Record
+from syncore.models import Event, Kind, Record, Task
+from syncore.occurrences import split_occurrence_id
 from syncore.remote import (
     Capabilities,
     ChangeSet,
     CreateRequest,
     DeleteRequest,
+    RecurrenceSupport,
     RemoteRecord,
     Unsupported,
     UpdateRequest,
@@ -33,8 +35,12 @@ from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
 from ._describe import DescribeCache
 from ._limits import ApiBudget
 from ._mapping import Mapping, WriteContext, contacts, content_version, events, tasks
+from ._mapping import series as series_mapping
+from ._mapping.series import SERIES_VERSION
 from ._query import DEFAULT_OVERLAP, ChangeFeed
 from ._scope import Scope
+from ._series_read import SeriesReader
+from ._series_write import SeriesWriter
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
 from .converter import is_record_id, to18
 from .options import CREDENTIAL_NAMES, SalesforceOptions, http_session
@@ -74,6 +80,11 @@ class SalesforceAdapter(Adapter):
         It is **trusted input** from the configuration and is sent as written, never built from record data.
     :param link_field: an External ID text field present on Event, Task and Contact (e.g.
         ``"Syncore_Link__c"``): creates become upserts on it (idempotent) and ``capabilities.link_ids`` is true
+    :param series_form: how new event series are written: ``"auto"`` (default: Lightning where the org lets the
+        API create one, classic otherwise), ``"lightning"`` or ``"classic"`` (see docs/recurrence.md)
+    :param series: sync recurring event series as series (``capabilities.recurrence`` = RULES). Off by default
+        until the series paths are complete (docs/recurrence.md): off, every row of a series is reported as
+        unsupported and left alone, as before.
     :param overlap: how far before the watermark the feed re-reads, for rows committed late
     :param max_api_share: stop with QuotaExhausted once the org has used this share of its daily API requests
     :param clock: returns the current aware UTC time (for cursor ages)
@@ -107,7 +118,12 @@ class SalesforceAdapter(Adapter):
         max_retries: int = MAX_RETRIES,
         backoff: float = BACKOFF_SECONDS,
         relogin: ClientFactory | None = None,
+        series_form: str = "auto",
+        series: bool = False,
     ) -> None:
+        if series_form not in ("auto", "lightning", "classic"):
+            raise ConfigurationError(f"series_form: expected \"auto\", \"lightning\" or \"classic\", got "
+                                     f"{series_form!r}", key="series_form", value=series_form)
         if link_field is not None and not link_field.replace("_", "").isalnum():
             raise ConfigurationError(f"link_field: {link_field!r} is not a field name", key="link_field")
         if sf is None and relogin is None:
@@ -125,7 +141,11 @@ class SalesforceAdapter(Adapter):
             kinds=frozenset(kinds), formatted_bodies=False, link_ids=link_field is not None,
             max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
             max_fetch_batch=MAX_RETRIEVE_IDS,
+            recurrence=RecurrenceSupport.RULES if series else RecurrenceSupport.NONE,
         )
+        self._series = series
+        self.series_reader = SeriesReader(self.transport, self.scope, self.event_select, self._with_link)
+        self.series_writer = SeriesWriter(self, series_form)
         self._feeds = {
             kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
                              overlap=overlap, clock=self._clock)
@@ -194,7 +214,7 @@ class SalesforceAdapter(Adapter):
             consumer_key=opts.consumer_key, jwt_key_file=opts.jwt_key_file, session=http_session(opts),
             kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id, extra_filter=opts.extra_filter,
             link_field=opts.link_field, overlap=timedelta(minutes=opts.overlap_minutes),
-            max_api_share=opts.max_api_share, lazy=True, **credentials,
+            max_api_share=opts.max_api_share, series=opts.series, series_form=opts.series_form.value, lazy=True, **credentials,
         )
 
     @classmethod
@@ -212,6 +232,14 @@ class SalesforceAdapter(Adapter):
 
     def represent(self, record: Record) -> Record:
         return MAPPINGS[record.kind].represent(record)
+
+    def unfit_reason(self, record: Record) -> str | None:
+        """What Salesforce cannot hold of a series or recurring task (see docs/recurrence.md)."""
+        if isinstance(record, Event) and record.recurrence is not None:
+            return self.series_writer.unfit(record)
+        if isinstance(record, Task) and record.recurrence is not None:
+            return tasks.recurrence_unfit(record)
+        return None
 
     def check_connection(self) -> ConnectionCheck:
         """One call (the REST resource list, after signing in); the server's clock from the reply's ``Date``."""
@@ -271,11 +299,9 @@ class SalesforceAdapter(Adapter):
                     for row in _collections.retrieve(self.transport, mapping.sobject,
                                                      keys[start : start + MAX_RETRIEVE_IDS], self._select(mapping)))
         found: dict[str, RemoteRecord] = {}
-        for row in rows:
-            if row is None or not self.scope.owns(row):
-                continue
-            item = mapping.from_sf(self._with_link(row))
-            if isinstance(item, RemoteRecord) and to18(item.id) in wanted:
+        owned = [row for row in rows if row is not None and self.scope.owns(row)]
+        for item in self._map_rows(kind, owned):
+            if to18(item.id) in wanted:
                 found[wanted[to18(item.id)]] = item
         return found
 
@@ -287,15 +313,18 @@ class SalesforceAdapter(Adapter):
         # External id matching is case-insensitive in Salesforce (reference §3.6).
         by_key = {link.lower(): link for link in links}
         found: dict[str, RemoteRecord] = {}
-        for row in self.scope.query(mapping.sobject, self._select(mapping), self.link_field, list(by_key.values()),
-                                    "link lookup"):
-            item = mapping.from_sf(self._with_link(row))
-            link = by_key.get(str(row.get(self.link_field) or "").lower())
-            if isinstance(item, RemoteRecord) and link is not None and self.scope.owns(row):
+        rows = [row for row in self.scope.query(mapping.sobject, self._select(mapping), self.link_field,
+                                                list(by_key.values()), "link lookup") if self.scope.owns(row)]
+        for item in self._map_rows(kind, rows):
+            link = by_key.get(str(item.link or "").lower())
+            if link is not None:
                 found[link] = item
         return found
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
+        if Kind(kind) is Kind.EVENT and self._series and any(_is_series(r.record) for r in requests):
+            return self._split_writes(requests, lambda r: _is_series(r.record), self.series_writer.create,
+                                      lambda rest: self.create(kind, rest))
         mapping = MAPPINGS[self._kind(kind)]
         prepared = self._prepare(mapping, [(r.ref, r.record, None, r.link) for r in requests])
         outcomes: dict[str, WriteOutcome] = {ref: item for ref, item in prepared.items() if isinstance(item, WriteOutcome)}
@@ -317,6 +346,9 @@ class SalesforceAdapter(Adapter):
         return [outcomes[r.ref] for r in requests]
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
+        if Kind(kind) is Kind.EVENT and self._series and any(_names_series(r.id, r.record) for r in requests):
+            return self._split_writes(requests, lambda r: _names_series(r.id, r.record), self.series_writer.update,
+                                      lambda rest: self.update(kind, rest))
         mapping = MAPPINGS[self._kind(kind)]
         prepared = self._prepare(mapping, [(r.ref, r.record, r.fields, r.link) for r in requests])
         outcomes: dict[str, WriteOutcome] = {}
@@ -340,6 +372,9 @@ class SalesforceAdapter(Adapter):
         return [outcomes[r.ref] for r in requests]
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
+        if Kind(kind) is Kind.EVENT and self._series and any(_deletes_series(r) for r in requests):
+            return self._split_writes(requests, _deletes_series, self.series_writer.delete,
+                                      lambda rest: self.delete(kind, rest))
         mapping = MAPPINGS[self._kind(kind)]
         outcomes: dict[str, WriteOutcome] = {}
         ids = [to18(r.id) for r in requests]
@@ -381,6 +416,33 @@ class SalesforceAdapter(Adapter):
     def _select(self, mapping: Mapping) -> tuple[str, ...]:
         return mapping.select + ((self.link_field,) if self.link_field else ())
 
+    def event_select(self) -> tuple[str, ...]:
+        """The Event fields a series' rows are read with (the feed's, and the pattern text)."""
+        return self._select(MAPPINGS[Kind.EVENT]) + series_mapping.SELECT
+
+    def is_native_id_of_event(self, value: str) -> bool:
+        return is_record_id(value, KEY_PREFIXES[Kind.EVENT])
+
+    @staticmethod
+    def _split_writes(requests: Sequence[Any], is_series: Callable[[Any], bool],
+                      series: Callable[[list[Any]], list[WriteOutcome]],
+                      rest: Callable[[list[Any]], list[WriteOutcome]]) -> list[WriteOutcome]:
+        """Series requests to the series writer, the others to the single-record path; outcomes in order."""
+        mine = [r for r in requests if is_series(r)]
+        others = [r for r in requests if not is_series(r)]
+        outcomes = {o.ref: o for o in series(mine)}
+        if others:
+            outcomes.update({o.ref: o for o in rest(others)})
+        return [outcomes[r.ref] for r in requests]
+
+    def _map_rows(self, kind: Kind, rows: list[dict[str, Any]]) -> list[RemoteRecord]:
+        """Rows read by id or link as records (an event series read with its occurrences)."""
+        if Kind(kind) is Kind.EVENT and self._series:
+            return list(self.series_reader.expand(rows).upserts)
+        mapping = MAPPINGS[Kind(kind)]
+        items = [mapping.from_sf(self._with_link(row)) for row in rows]
+        return [item for item in items if isinstance(item, RemoteRecord)]
+
     def _with_link(self, row: dict[str, Any]) -> dict[str, Any]:
         return {**row, "_link": row.get(self.link_field)} if self.link_field else row
 
@@ -391,6 +453,9 @@ class SalesforceAdapter(Adapter):
 
     def _split(self, kind: Kind, rows: Iterable[dict[str, Any]]) -> tuple[
             tuple[RemoteRecord, ...], tuple[str, ...], tuple[Unsupported, ...]]:
+        if Kind(kind) is Kind.EVENT and self._series:
+            resolved = self.series_reader.resolve(rows)
+            return resolved.upserts, resolved.deletions, resolved.unsupported
         mapping = MAPPINGS[kind]
         upserts: list[RemoteRecord] = []
         deletions: list[str] = []
@@ -430,3 +495,19 @@ class SalesforceAdapter(Adapter):
             except (RecordRejected, UnsupportedRecord) as exc:
                 prepared[ref] = WriteOutcome(ref=ref, error=exc)
         return prepared
+
+
+def _is_series(record: Record) -> bool:
+    return isinstance(record, Event) and record.recurrence is not None
+
+
+def _names_series(native_id: str, record: Record) -> bool:
+    """An update of a series, or of one occurrence of one (an occurrence id)."""
+    return _is_series(record) or split_occurrence_id(native_id) is not None
+
+
+def _deletes_series(request: DeleteRequest) -> bool:
+    """A delete of one occurrence, or of a whole series (its version says so; without one, it is looked up)."""
+    if split_occurrence_id(request.id) is not None:
+        return True
+    return request.base_version is None or request.base_version.startswith(SERIES_VERSION)

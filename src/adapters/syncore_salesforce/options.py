@@ -27,6 +27,17 @@ class Scope(str, enum.Enum):
     ALL = "all"
 
 
+class SeriesForm(str, enum.Enum):
+    """How new recurring event series are written (see docs/recurrence.md)."""
+
+    #: a Lightning series where the org lets the API create one (API v52.0+, the describe says so), else classic
+    AUTO = "auto"
+    #: always a Lightning series (``Recurrence2PatternText``); series it cannot hold follow ``unfit_series``
+    LIGHTNING = "lightning"
+    #: always a classic series (``IsRecurrence`` and the ``Recurrence*`` fields)
+    CLASSIC = "classic"
+
+
 def _field_name(instance: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
     if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
         raise Invalid("expected an API field name such as \"Syncore_Link__c\"", subkey=attribute.name)
@@ -63,6 +74,9 @@ class SalesforceOptions:
         relative to the settings file
     :ivar overlap_minutes: how far before the previous read the change feed re-reads (late commits, clock skew)
     :ivar max_api_share: stop once the org has used this share of its daily API requests
+    :ivar series: sync recurring event series as series (off by default while this path is new; see
+        docs/recurrence.md): off, a series' rows are reported as unsupported and left alone
+    :ivar series_form: how new recurring event series are written: ``auto``, ``lightning`` or ``classic``
     """
 
     username: str | None = attrs.field(default=None, metadata={"ask": "Salesforce user name"})
@@ -80,6 +94,8 @@ class SalesforceOptions:
     link_field: str | None = attrs.field(default=None, validator=_field_name)
     overlap_minutes: float = attrs.field(default=5.0, validator=_non_negative)
     max_api_share: float = attrs.field(default=1.0, validator=_share)
+    series: bool = False
+    series_form: SeriesForm = SeriesForm.AUTO
 
 
 class _TrustingAdapter(HTTPAdapter):
