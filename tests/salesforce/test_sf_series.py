@@ -64,6 +64,11 @@ def classic(emu, end="2026-04-20") -> str:
                                 "RecurrenceTimeZoneSidKey": "Europe/Berlin"})
 
 
+def local(value: str) -> datetime:
+    """A wire datetime in Berlin time."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(BERLIN)
+
+
 def local_starts(event: Event) -> list[str]:
     """Local starts of the occurrences that take place (cancelled ones left out)."""
     return [key.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M") for key in Series(event).starts()
@@ -315,3 +320,57 @@ def test_auto_writes_classic_where_the_org_cannot_create_lightning_series():
         assert [r["IsRecurrence"] for r in emu.all("Event")].count(True) == 1
         assert {r["GroupEventType"] for r in emu.all("Event")} != {"3"}
         assert emu.errors == []
+
+
+def test_a_new_lightning_rule_replaces_the_series_without_duplicates(emu):
+    """Recurrence2PatternText is create-only: a rule change other than an earlier end makes a new series and
+    deletes the old one."""
+    w = World(emu)
+    series_id = w.pim.put(weekly())
+    w.sync()
+    w.pim.edit(series_id, recurrence=Recurrence(rule="FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6", zone="Europe/Berlin"))
+    emu.reset_log()
+    w.sync()
+    assert len(w.writes()) <= 4, w.writes()
+    assert len([r for r in emu.all("Event") if r["GroupEventType"] == "3"]) == 1
+    starts = [local(r["StartDateTime"]) for r in sf_occurrences(emu)]
+    assert [s.strftime("%a %H:%M") for s in starts] == ["Mon 09:00", "Wed 09:00"] * 3
+    w.calm()
+
+
+def test_a_series_classic_cannot_hold_is_written_as_the_windows_occurrences(emu):
+    """unfit_series = expand (the default): 60 weekly occurrences are past classic's 53."""
+    w = World(emu, series_form="classic")
+    w.pim.put(weekly(count=60))
+    w.sync()
+    rows = emu.all("Event")
+    assert rows and not any(r["IsRecurrence"] or r["RecurrenceActivityId"] for r in rows)
+    assert {local(r["StartDateTime"]).strftime("%a %H:%M") for r in rows} == {"Mon 09:00"}
+    assert len(rows) < 60  # only the sync window's
+    w.calm()
+
+
+def test_a_lost_reply_to_a_series_create_does_not_duplicate_it(emu):
+    w = World(emu)
+    w.pim.put(weekly())
+    emu.faults.lose_replies(1, op="composite_create")
+    emu.clock.advance(1)
+    w.engine.sync(Kind.EVENT)
+    w.sync()
+    assert len([r for r in emu.all("Event") if r["GroupEventType"] == "3"]) == 1
+    assert len(sf_occurrences(emu)) == 6
+    w.calm()
+
+
+def test_an_occurrence_edited_in_salesforce_reaches_the_pim_as_an_override(emu):
+    lightning(emu)
+    w = World(emu)
+    w.sync()
+    row = sf_occurrences(emu)[2]
+    emu.update("Event", row["Id"], {"Subject": "1:1 at the customer", "Location": "Customer HQ"})
+    w.sync()
+    [event] = w.pim.records(Kind.EVENT).values()
+    [override] = event.recurrence.overrides
+    assert override.original_start == key(2) and override.subject == "1:1 at the customer"
+    w.calm()
+
