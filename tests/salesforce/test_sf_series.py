@@ -1,4 +1,4 @@
-"""Recurring event series through the Salesforce adapter (``series=True``) against the emulator.
+"""Recurring event series through the Salesforce adapter (option ``series``, on by default) against the emulator.
 
 Reading: a Lightning series (series record + occurrences) and a classic series (main record + children) are each
 one syncore Event with its rule, zone, cancelled and modified occurrences, read with O(1) queries. End to end:
@@ -82,9 +82,13 @@ MONDAYS = ["2026-03-16 09:00", "2026-03-23 09:00", "2026-03-30 09:00", "2026-04-
 # -- reading -------------------------------------------------------------------------------------------------
 
 
-def test_capabilities_stay_off_unless_asked(emu):
-    assert SalesforceAdapter(emu.client(), clock=emu.clock.now).capabilities.recurrence is RecurrenceSupport.NONE
-    assert adapter(emu).capabilities.recurrence is RecurrenceSupport.RULES
+def test_series_are_on_by_default_and_can_be_turned_off(emu):
+    assert SalesforceAdapter(emu.client(), clock=emu.clock.now).capabilities.recurrence is RecurrenceSupport.RULES
+    off = SalesforceAdapter(emu.client(), clock=emu.clock.now, series=False)
+    assert off.capabilities.recurrence is RecurrenceSupport.NONE
+    lightning(emu)
+    scan = off.full_scan(Kind.EVENT)
+    assert scan.upserts == () and len(scan.unsupported) == 7  # every row reported, as before
 
 
 def test_a_lightning_series_reads_as_one_event_with_its_rule(emu):
@@ -374,3 +378,18 @@ def test_an_occurrence_edited_in_salesforce_reaches_the_pim_as_an_override(emu):
     assert override.original_start == key(2) and override.subject == "1:1 at the customer"
     w.calm()
 
+
+
+@pytest.mark.parametrize("form", ["lightning", "classic"])
+def test_with_a_link_field_a_series_create_is_an_upsert_and_a_lost_reply_is_found_again(emu, form):
+    emu.add_external_id("Event", "Syncore_Link__c")
+    w = World(emu, series_form=form, link_field="Syncore_Link__c")
+    w.pim.put(weekly())
+    emu.faults.lose_replies(1)
+    emu.clock.advance(1)
+    w.engine.sync(Kind.EVENT)
+    w.sync()
+    patterns = [r for r in emu.all("Event") if r["GroupEventType"] == "3" or r["IsRecurrence"]]
+    assert len(patterns) == 1 and patterns[0]["Syncore_Link__c"]
+    assert len(sf_occurrences(emu)) == 6
+    w.calm()

@@ -82,9 +82,8 @@ class SalesforceAdapter(Adapter):
         ``"Syncore_Link__c"``): creates become upserts on it (idempotent) and ``capabilities.link_ids`` is true
     :param series_form: how new event series are written: ``"auto"`` (default: Lightning where the org lets the
         API create one, classic otherwise), ``"lightning"`` or ``"classic"`` (see docs/recurrence.md)
-    :param series: sync recurring event series as series (``capabilities.recurrence`` = RULES). Off by default
-        until the series paths are complete (docs/recurrence.md): off, every row of a series is reported as
-        unsupported and left alone, as before.
+    :param series: sync recurring event series as series (``capabilities.recurrence`` = RULES; the default).
+        Off: every row of a series is reported as unsupported and left alone (docs/recurrence.md).
     :param overlap: how far before the watermark the feed re-reads, for rows committed late
     :param max_api_share: stop with QuotaExhausted once the org has used this share of its daily API requests
     :param clock: returns the current aware UTC time (for cursor ages)
@@ -119,7 +118,7 @@ class SalesforceAdapter(Adapter):
         backoff: float = BACKOFF_SECONDS,
         relogin: ClientFactory | None = None,
         series_form: str = "auto",
-        series: bool = False,
+        series: bool = True,
     ) -> None:
         if series_form not in ("auto", "lightning", "classic"):
             raise ConfigurationError(f"series_form: expected \"auto\", \"lightning\" or \"classic\", got "

@@ -74,8 +74,8 @@ class SalesforceOptions:
         relative to the settings file
     :ivar overlap_minutes: how far before the previous read the change feed re-reads (late commits, clock skew)
     :ivar max_api_share: stop once the org has used this share of its daily API requests
-    :ivar series: sync recurring event series as series (off by default while this path is new; see
-        docs/recurrence.md): off, a series' rows are reported as unsupported and left alone
+    :ivar series: sync recurring event series as series (the default; see docs/recurrence.md); off, a series'
+        rows are reported as unsupported and left alone
     :ivar series_form: how new recurring event series are written: ``auto``, ``lightning`` or ``classic``
     """
 
@@ -94,7 +94,7 @@ class SalesforceOptions:
     link_field: str | None = attrs.field(default=None, validator=_field_name)
     overlap_minutes: float = attrs.field(default=5.0, validator=_non_negative)
     max_api_share: float = attrs.field(default=1.0, validator=_share)
-    series: bool = False
+    series: bool = True
     series_form: SeriesForm = SeriesForm.AUTO
 
 
