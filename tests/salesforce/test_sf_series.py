@@ -393,3 +393,23 @@ def test_with_a_link_field_a_series_create_is_an_upsert_and_a_lost_reply_is_foun
     assert len(patterns) == 1 and patterns[0]["Syncore_Link__c"]
     assert len(sf_occurrences(emu)) == 6
     w.calm()
+
+
+@pytest.mark.parametrize("form", ["lightning", "classic"])
+@pytest.mark.parametrize("count", [2, 50])
+def test_request_counts_of_a_series_do_not_grow_with_its_occurrences(emu, form, count):
+    """A series of 2 or of 50 occurrences: one collections create, and the same few reads (sign-in resource
+    list, the feed, the Event describe, one query for the series' rows)."""
+    w = World(emu, series_form=form)
+    w.pim.put(weekly(count=count))
+    emu.reset_log()
+    w.sync()
+    assert w.writes() == ["composite_create"]
+    assert len(emu.requests) == 5, [e.operation for e in emu.requests]
+    series_id = next(iter(w.pim.records(Kind.EVENT)))
+    w.pim.edit_occurrence(series_id, key(0), subject="moved")
+    w.pim.cancel_occurrence(series_id, key(1))
+    emu.reset_log()
+    w.sync()
+    # one update (the moved occurrence) and one delete (the cancelled one) in collections calls
+    assert sorted(w.writes()) == ["composite_delete", "composite_update"], w.writes()
