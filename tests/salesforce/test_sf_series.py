@@ -413,3 +413,18 @@ def test_request_counts_of_a_series_do_not_grow_with_its_occurrences(emu, form, 
     w.sync()
     # one update (the moved occurrence) and one delete (the cancelled one) in collections calls
     assert sorted(w.writes()) == ["composite_delete", "composite_update"], w.writes()
+
+
+def test_a_classic_salesforce_series_reaches_the_pim_as_one_series_and_follows_a_new_pattern(emu):
+    main_id = classic(emu)
+    w = World(emu)
+    w.sync()
+    [event] = w.pim.records(Kind.EVENT).values()
+    assert local_starts(event) == MONDAYS
+    # a new time of day re-creates the children (new ids); the PIM series moves, still one series
+    later = FIRST + timedelta(hours=1)
+    emu.update("Event", main_id, {"StartDateTime": wire(later), "RecurrenceStartDateTime": wire(later)})
+    w.sync()
+    [event] = w.pim.records(Kind.EVENT).values()
+    assert local_starts(event) == [s.replace("09:00", "10:00") for s in MONDAYS]
+    w.calm()
