@@ -20,6 +20,9 @@ from .rules import RuleSettings
 from .schema import Schema, SObjectDef
 from .store import Store, render_record
 
+#: EventRelation fields only visible with Shared Activities (Object Reference, EventRelation)
+SHARED_ACTIVITIES_FIELDS = ("IsParent", "IsWhat", "IsInvitee", "AccountId")
+
 
 @dataclass
 class Cursor:
@@ -111,6 +114,7 @@ class Org:
         faults: Faults,
         time_zone: str = "GMT",
         lightning_series: bool = True,
+        shared_activities: bool = True,
     ) -> None:
         self.api_version = api_version
         self.min_batch_size = max(1, min_batch_size)
@@ -119,11 +123,19 @@ class Org:
         self.clock = Clock(start_time)
         self.faults = faults
         self.schema = Schema(api_version, lightning_series=lightning_series)
+        if not shared_activities:
+            # "TaskRelation is only available if you've enabled Shared Activities in your organization."
+            del self.schema.objects["taskrelation"]
+            # EventRelation: "IsParent is visible when Shared Activities is enabled", as are IsWhat and
+            # AccountId; IsInvitee only while it is enabled or being enabled/disabled (Object Reference,
+            # EventRelation fields). Rows are invitees, so the emulator keeps those flags internally only.
+            self.schema.objects["eventrelation"].drop_fields(SHARED_ACTIVITIES_FIELDS)
         self.store = Store(self.schema)
         self.settings = RuleSettings(
             multiday_events=multiday_events,
             api_version=float(api_version),
             closed_task_statuses=set(closed_task_statuses),
+            shared_activities=shared_activities,
         )
         self.writer = RecordWriter(self.store, self.clock, faults, self.settings)
         self.org_id = make_id("00D", 1)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .activities import ActivityRelations
 from .clock import Clock
 from .errors import RecordError, entity_is_deleted
 from .faults import Faults
@@ -37,6 +38,10 @@ class RecordWriter:
         self.zone_of: Callable[[str], str] = lambda user_id: "GMT"
         #: the occurrence rows of recurring series
         self.series = SeriesKeeper(store, lambda user_id: self.zone_of(user_id))
+        #: the rules that read or write other records (activities and their relations, leads)
+        self.relations = ActivityRelations(store, store.schema, settings,
+                                           lambda obj, payload, user_id: self.create(obj, payload, user_id,
+                                                                                    trusted=True))
 
     # -- lookups ----------------------------------------------------------------------------------
     def find(self, obj: SObjectDef, raw_id: str, *, allow_deleted: bool = False) -> dict[str, Any]:
@@ -73,7 +78,10 @@ class RecordWriter:
         stamp: datetime | None = None,
     ) -> str:
         """Insert one record; returns its 18-character id (a new Lightning series: its first occurrence's).
-        Raises :class:`RecordError`."""
+        Raises :class:`RecordError`.
+
+        The record and what its save changes elsewhere (relation rows, a series' occurrences) are stored together
+        or not at all."""
         with self.store.lock, self.store.transaction():
             self._check_object(obj, "createable", "inserted", trusted)
             if not trusted and self.faults.take_row_lock():
@@ -88,6 +96,7 @@ class RecordWriter:
             now = stamp or self._stamp()
             self._rules(obj, rec, set(values), None, now, user_id)
             self.series.prepare_create(obj, rec, set(values), user_id)
+            self.relations.check(obj, rec, None, set(values))
             self._custom_validation(obj, rec, trusted)
             rid = to18(values["Id"]) if trusted and values.get("Id") else self.store.new_id(obj)
             rec["Id"] = rid
@@ -100,6 +109,7 @@ class RecordWriter:
                     rec[name] = user_id
             rec["IsDeleted"] = bool(rec.get("IsDeleted"))
             self.store.put(obj, rec)
+            self.relations.after_save(obj, rec, None, user_id)
             return self.series.after_create(obj, rec, now, user_id)
 
     def update(
@@ -125,6 +135,7 @@ class RecordWriter:
             now = stamp or self._stamp()
             self._rules(obj, rec, set(values), old, now, user_id)
             self.series.prepare_update(obj, rec, old, set(values))
+            self.relations.check(obj, rec, old, set(values))
             self._custom_validation(obj, rec, trusted)
             self._unique(obj, rec)
             for name in ("LastModifiedDate", "SystemModstamp"):
@@ -133,6 +144,7 @@ class RecordWriter:
             rec["LastModifiedById"] = user_id
             self.store.put(obj, rec)
             self.series.after_update(obj, rec, old, set(values), now, user_id)
+            self.relations.after_save(obj, rec, old, user_id)
             return rec["Id"]
 
     def _check_row_lock(self, record_id: str, trusted: bool) -> None:
@@ -184,6 +196,7 @@ class RecordWriter:
         rec["LastModifiedById"] = user_id
         self.store.put(obj, rec)
         self.store.log_delete(obj, rec["Id"], now)
+        self.relations.after_delete(obj, rec, now, user_id)
 
     # -- helpers ----------------------------------------------------------------------------------
     @staticmethod
