@@ -329,6 +329,14 @@ class StateStore(ABC):
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
         """Every pair of ``kind`` (used by full scans and rebuilds, never by an incremental sync)."""
 
+    def pairs_by_prefix(self, profile: str, kind: Kind, side: Side, prefix: str) -> list[Pair]:
+        """The pairs whose native id on ``side`` starts with ``prefix`` (a non-empty string).
+
+        The planner finds a series' occurrence pairs (``"<series id>#"``) and the series whose occurrences the
+        other side holds (``"series:"``) this way. The default scans every pair; a store should use its index.
+        """
+        return [pair for pair in self.iter_pairs(profile, kind) if pair.id_on(side).startswith(prefix)]
+
     @abstractmethod
     def count_pairs(self, profile: str, kind: Kind) -> int:
         """How many pairs ``kind`` has."""

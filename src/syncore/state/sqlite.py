@@ -204,6 +204,16 @@ class SqliteStateStore(StateStore):
         ).fetchall()
         return (self._pair(row) for row in rows)
 
+    def pairs_by_prefix(self, profile: str, kind: Kind, side: Side, prefix: str) -> list[Pair]:
+        column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two names
+        # a range on the unique index: every text starting with the prefix sorts below the prefix's successor
+        above = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = self._run(
+            f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=? AND {column} >= ? AND {column} < ?",
+            [profile, kind.value, prefix, above],
+        ).fetchall()
+        return [self._pair(row) for row in rows]
+
     def count_pairs(self, profile: str, kind: Kind) -> int:
         return self._run("SELECT COUNT(*) FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]).fetchone()[0]
 
