@@ -227,7 +227,7 @@ def test_an_occurrence_cannot_be_moved_past_its_neighbours(soap):
     # …/responsecode ErrorOccurrenceCrossingBoundary: "the Start or End time of an occurrence is updated so that the
     # occurrence is scheduled to happen earlier or later than the corresponding previous or next occurrence"
     master = _create(soap, SWIM_TEAM)
-    reply, root = soap.post(
+    _reply, root = soap.post(
         '<m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToNone">'
         f'<m:ItemChanges><t:ItemChange><t:OccurrenceItemId RecurringMasterId="{master}" InstanceIndex="2" />'
         '<t:Updates><t:SetItemField><t:FieldURI FieldURI="calendar:Start" /><t:CalendarItem>'
@@ -248,16 +248,16 @@ def test_an_occurrence_cannot_be_moved_past_its_neighbours(soap):
     # …/responsecode ErrorRecurrenceHasNoOccurrence: "the specified recurrence does not have any occurrence
     # instances in the specified range"
     ("<t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence>",
-     "<t:EndDateRecurrence><t:StartDate>2014-07-02</t:StartDate><t:EndDate>2014-07-01</t:EndDate>"
-     "</t:EndDateRecurrence>", "ErrorRecurrenceHasNoOccurrence"),
+     ("<t:EndDateRecurrence><t:StartDate>2014-07-02</t:StartDate><t:EndDate>2014-07-01</t:EndDate>"
+     "</t:EndDateRecurrence>"), "ErrorRecurrenceHasNoOccurrence"),
     # …/responsecode ErrorCalendarOutOfRange: "when the property value is out of range"
-    ("<t:AbsoluteMonthlyRecurrence><t:Interval>1</t:Interval><t:DayOfMonth>32</t:DayOfMonth>"
-     "</t:AbsoluteMonthlyRecurrence>", "<t:NoEndRecurrence><t:StartDate>2014-07-02</t:StartDate></t:NoEndRecurrence>",
+    (("<t:AbsoluteMonthlyRecurrence><t:Interval>1</t:Interval><t:DayOfMonth>32</t:DayOfMonth>"
+     "</t:AbsoluteMonthlyRecurrence>"), "<t:NoEndRecurrence><t:StartDate>2014-07-02</t:StartDate></t:NoEndRecurrence>",
      "ErrorCalendarOutOfRange"),
     # …/responsecode ErrorRecurrenceEndDateTooBig: "the end date for the recurrence is after 9/1/4500"
     ("<t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence>",
-     "<t:EndDateRecurrence><t:StartDate>2014-07-02</t:StartDate><t:EndDate>4600-01-01</t:EndDate>"
-     "</t:EndDateRecurrence>", "ErrorRecurrenceEndDateTooBig"),
+     ("<t:EndDateRecurrence><t:StartDate>2014-07-02</t:StartDate><t:EndDate>4600-01-01</t:EndDate>"
+     "</t:EndDateRecurrence>"), "ErrorRecurrenceEndDateTooBig"),
 ])
 def test_recurrences_exchange_refuses(soap, pattern, range_, code):
     reply, root = soap.post('<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem>'
@@ -271,25 +271,25 @@ def test_recurrences_exchange_refuses(soap, pattern, range_, code):
 @pytest.mark.parametrize("pattern, start, expected", [
     # …/web-service-reference/dayofmonth: "If for a particular month this value is larger than the number of days in
     # the month, the last day of the month is assumed"
-    ("<t:AbsoluteMonthlyRecurrence><t:Interval>1</t:Interval><t:DayOfMonth>31</t:DayOfMonth>"
-     "</t:AbsoluteMonthlyRecurrence>", "2014-01-31", ["2014-01-31", "2014-02-28", "2014-03-31", "2014-04-30"]),
+    (("<t:AbsoluteMonthlyRecurrence><t:Interval>1</t:Interval><t:DayOfMonth>31</t:DayOfMonth>"
+     "</t:AbsoluteMonthlyRecurrence>"), "2014-01-31", ["2014-01-31", "2014-02-28", "2014-03-31", "2014-04-30"]),
     # …/web-service-reference/relativemonthlyrecurrence, DaysOfWeek "Weekday" and DayOfWeekIndex "First"
-    ("<t:RelativeMonthlyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Weekday</t:DaysOfWeek>"
-     "<t:DayOfWeekIndex>First</t:DayOfWeekIndex></t:RelativeMonthlyRecurrence>", "2014-02-01",
+    (("<t:RelativeMonthlyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Weekday</t:DaysOfWeek>"
+     "<t:DayOfWeekIndex>First</t:DayOfWeekIndex></t:RelativeMonthlyRecurrence>"), "2014-02-01",
      ["2014-02-03", "2014-03-03", "2014-04-01", "2014-05-01"]),
     # DayOfWeekIndex "Last" Friday, every other month
-    ("<t:RelativeMonthlyRecurrence><t:Interval>2</t:Interval><t:DaysOfWeek>Friday</t:DaysOfWeek>"
-     "<t:DayOfWeekIndex>Last</t:DayOfWeekIndex></t:RelativeMonthlyRecurrence>", "2014-01-01",
+    (("<t:RelativeMonthlyRecurrence><t:Interval>2</t:Interval><t:DaysOfWeek>Friday</t:DaysOfWeek>"
+     "<t:DayOfWeekIndex>Last</t:DayOfWeekIndex></t:RelativeMonthlyRecurrence>"), "2014-01-01",
      ["2014-01-31", "2014-03-28", "2014-05-30", "2014-07-25"]),
     # …/web-service-reference/absoluteyearlyrecurrence and relativeyearlyrecurrence
-    ("<t:AbsoluteYearlyRecurrence><t:DayOfMonth>29</t:DayOfMonth><t:Month>February</t:Month>"
-     "</t:AbsoluteYearlyRecurrence>", "2015-01-01", ["2015-02-28", "2016-02-29", "2017-02-28", "2018-02-28"]),
-    ("<t:RelativeYearlyRecurrence><t:DaysOfWeek>Monday</t:DaysOfWeek><t:DayOfWeekIndex>First</t:DayOfWeekIndex>"
-     "<t:Month>August</t:Month></t:RelativeYearlyRecurrence>", "2014-01-01",
+    (("<t:AbsoluteYearlyRecurrence><t:DayOfMonth>29</t:DayOfMonth><t:Month>February</t:Month>"
+     "</t:AbsoluteYearlyRecurrence>"), "2015-01-01", ["2015-02-28", "2016-02-29", "2017-02-28", "2018-02-28"]),
+    (("<t:RelativeYearlyRecurrence><t:DaysOfWeek>Monday</t:DaysOfWeek><t:DayOfWeekIndex>First</t:DayOfWeekIndex>"
+     "<t:Month>August</t:Month></t:RelativeYearlyRecurrence>"), "2014-01-01",
      ["2014-08-04", "2015-08-03", "2016-08-01", "2017-08-07"]),
     # …/web-service-reference/weeklyrecurrence: several days, every other week, weeks starting on Monday
-    ("<t:WeeklyRecurrence><t:Interval>2</t:Interval><t:DaysOfWeek>Tuesday Thursday</t:DaysOfWeek>"
-     "<t:FirstDayOfWeek>Monday</t:FirstDayOfWeek></t:WeeklyRecurrence>", "2014-07-03",
+    (("<t:WeeklyRecurrence><t:Interval>2</t:Interval><t:DaysOfWeek>Tuesday Thursday</t:DaysOfWeek>"
+     "<t:FirstDayOfWeek>Monday</t:FirstDayOfWeek></t:WeeklyRecurrence>"), "2014-07-03",
      ["2014-07-03", "2014-07-15", "2014-07-17", "2014-07-29"]),
 ])
 def test_patterns_give_the_documented_dates(soap, pattern, start, expected):
