@@ -1,0 +1,190 @@
+"""End to end: recurring series written with exchangelib in Exchange (the emulator) ⇄ MemoryAdapter (CRM).
+
+Issue 14's acceptance for Exchange: a weekly series in Europe/Berlin across the spring DST change (2031-03-30)
+reaches the CRM with every occurrence at 09:00 Berlin time; moving one occurrence and cancelling another in Exchange
+follows; a second sync writes nothing. Request counts are the emulator's log, as literals.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from exchangelib import EWSDate, EWSDateTime, EWSTimeZone
+from exchangelib.items import CalendarItem
+from exchangelib.recurrence import Recurrence, WeeklyPattern
+
+from syncore import SqliteStateStore, SyncEngine, SyncSettings
+from syncore.models import Kind, Side
+from syncore.remote import RecurrenceSupport
+from syncore.series import Series
+from syncore.state_types import Action
+from syncore.testing import MemoryAdapter
+
+NOW = datetime(2031, 3, 3, 8, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _writes(result):
+    return {key: n for key, n in result.counts.items() if n}
+
+
+def _engine(pim, crm):
+    return SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(":memory:"), settings=SyncSettings(),
+                      clock=lambda: NOW)
+
+
+def _weekly_berlin(account, weeks=8):
+    """Tuesdays 09:00-10:00 Berlin from 4 March 2031: the clocks go forward on Sunday 30 March."""
+    tz = EWSTimeZone("Europe/Berlin")
+    item = CalendarItem(
+        account=account, folder=account.calendar, subject="1:1 with Anna",
+        start=EWSDateTime(2031, 3, 4, 9, tzinfo=tz), end=EWSDateTime(2031, 3, 4, 10, tzinfo=tz),
+        recurrence=Recurrence(pattern=WeeklyPattern(interval=1, weekdays=[2]), start=EWSDate(2031, 3, 4), number=weeks))
+    item.save()
+    return item
+
+
+@pytest.fixture
+def account(emu):
+    return emu.account(default_timezone=EWSTimeZone("Europe/Berlin"))
+
+
+@pytest.mark.parametrize("holds", [RecurrenceSupport.RULES, RecurrenceSupport.OCCURRENCES])
+def test_weekly_berlin_series_across_dst_reaches_the_crm_at_nine_every_week(emu, account, make_adapter, holds):
+    master = _weekly_berlin(account)
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=False, clock=lambda: NOW, recurrence=holds)
+    engine = _engine(make_adapter(), crm)
+
+    first = engine.sync(Kind.EVENT)
+    assert first.ok, first.errors
+    assert not first.skipped, first.skipped
+    starts = _crm_starts(crm, holds)
+    # every Tuesday at 09:00 Berlin: 08:00Z while CET (UTC+1), 07:00Z from 1 April on (CEST, UTC+2)
+    assert starts == [datetime(2031, 3, 4, 8, tzinfo=UTC), datetime(2031, 3, 11, 8, tzinfo=UTC),
+                      datetime(2031, 3, 18, 8, tzinfo=UTC), datetime(2031, 3, 25, 8, tzinfo=UTC),
+                      datetime(2031, 4, 1, 7, tzinfo=UTC), datetime(2031, 4, 8, 7, tzinfo=UTC),
+                      datetime(2031, 4, 15, 7, tzinfo=UTC), datetime(2031, 4, 22, 7, tzinfo=UTC)]
+    assert {s.astimezone(BERLIN).hour for s in starts} == {9}
+    assert not _writes(engine.sync(Kind.EVENT)), "a second sync writes nothing"
+
+    # the user moves the 18 March meeting to 14:00 and cancels the 8 April one, in Exchange
+    master.refresh()
+    moved = master.occurrence(3)
+    moved.refresh()
+    tz = EWSTimeZone("Europe/Berlin")
+    moved.start, moved.end = EWSDateTime(2031, 3, 18, 14, tzinfo=tz), EWSDateTime(2031, 3, 18, 15, tzinfo=tz)
+    moved.subject = "1:1 with Anna (afternoon)"
+    moved.save(update_fields=["start", "end", "subject"])
+    cancelled = master.occurrence(6)
+    cancelled.refresh()
+    cancelled.delete()
+
+    followed = engine.sync(Kind.EVENT)
+    assert followed.ok, followed.errors
+    starts = _crm_starts(crm, holds)
+    assert datetime(2031, 4, 8, 7, tzinfo=UTC) not in starts
+    assert datetime(2031, 3, 18, 13, tzinfo=UTC) in starts and datetime(2031, 3, 18, 8, tzinfo=UTC) not in starts
+    assert len(starts) == 7
+    subjects = {e.start: e.subject for e in _crm_occurrences(crm, holds)}
+    assert subjects[datetime(2031, 3, 18, 13, tzinfo=UTC)] == "1:1 with Anna (afternoon)"
+    if holds is RecurrenceSupport.RULES:
+        assert _writes(followed) == {(Side.CRM, Action.UPDATE): 1}
+    else:
+        assert _writes(followed) == {(Side.CRM, Action.UPDATE): 1, (Side.CRM, Action.DELETE): 1}
+    assert not _writes(engine.sync(Kind.EVENT)), "a second sync writes nothing"
+    assert len(emu.items("calendar")) == 1, "Exchange still holds one master"
+
+
+def _crm_occurrences(crm, holds):
+    events = list(crm.records(Kind.EVENT).values())
+    if holds is RecurrenceSupport.OCCURRENCES:
+        return sorted(events, key=lambda e: e.start)
+    (series,) = events
+    assert series.recurrence is not None and series.recurrence.zone == "Europe/Berlin"
+    expanded = Series(series)
+    return [expanded.occurrence(key) for key in expanded.starts() if not expanded.is_cancelled(key)]
+
+
+def _crm_starts(crm, holds):
+    return sorted(e.start for e in _crm_occurrences(crm, holds))
+
+
+# -- CRM → Exchange ---------------------------------------------------------------------------------------------------
+def _view(account):
+    """What Outlook shows: the calendar's occurrences through CalendarView, read with exchangelib."""
+    tz = EWSTimeZone("UTC")
+    items = account.calendar.view(start=EWSDateTime(2031, 3, 1, tzinfo=tz), end=EWSDateTime(2031, 6, 1, tzinfo=tz))
+    return sorted((_utc(i.start), i.subject, i.type) for i in items)
+
+
+def _utc(value):
+    return datetime.fromtimestamp(value.timestamp(), UTC)
+
+
+def _crm_series(weeks=8, exdates=(), overrides=()):
+    from syncore.models import Event
+    from syncore.recurrence import Recurrence as Rule
+
+    start = datetime(2031, 3, 4, 8, tzinfo=UTC)  # 09:00 Berlin
+    return Event(subject="Pipeline review", start=start, end=start + timedelta(hours=1),
+                 recurrence=Rule(rule=f"FREQ=WEEKLY;BYDAY=TU;COUNT={weeks}", zone="Europe/Berlin",
+                                 exdates=exdates, overrides=overrides))
+
+
+def test_crm_series_reaches_exchange_as_one_master_at_nine_berlin(emu, account, make_adapter):
+    from syncore.recurrence import Override
+
+    moved = Override(original_start=datetime(2031, 3, 18, 8, tzinfo=UTC), start=datetime(2031, 3, 18, 13, tzinfo=UTC),
+                     end=datetime(2031, 3, 18, 14, tzinfo=UTC), subject="Pipeline review (late)")
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=False, clock=lambda: NOW)
+    crm_id = crm.put(_crm_series(exdates=[datetime(2031, 4, 8, 7, tzinfo=UTC)], overrides=[moved]))
+    engine = _engine(make_adapter(), crm)
+    emu.reset_log()
+
+    first = engine.sync(Kind.EVENT)
+    assert first.ok, first.errors
+    assert _writes(first) == {(Side.PIM, Action.CREATE): 1}
+    # the master (CreateItem), the cancelled occurrence (DeleteItem), the moved one (UpdateItem), and one GetItem for
+    # the master's final change key; plus the sync's own reads (GetFolder, SyncFolderItems)
+    assert emu.request_counts() == {"GetFolder": 2, "SyncFolderItems": 1, "CreateItem": 1, "DeleteItem": 1,
+                                    "UpdateItem": 1, "GetItem": 1}
+    (master,) = emu.items("calendar")
+    assert "Recurrence" in master["fields"] and master["fields"]["StartTimeZone"]
+    assert _view(account) == [
+        (datetime(2031, 3, 4, 8, tzinfo=UTC), "Pipeline review", "Occurrence"),
+        (datetime(2031, 3, 11, 8, tzinfo=UTC), "Pipeline review", "Occurrence"),
+        (datetime(2031, 3, 18, 13, tzinfo=UTC), "Pipeline review (late)", "Exception"),
+        (datetime(2031, 3, 25, 8, tzinfo=UTC), "Pipeline review", "Occurrence"),
+        (datetime(2031, 4, 1, 7, tzinfo=UTC), "Pipeline review", "Occurrence"),
+        (datetime(2031, 4, 15, 7, tzinfo=UTC), "Pipeline review", "Occurrence"),
+        (datetime(2031, 4, 22, 7, tzinfo=UTC), "Pipeline review", "Occurrence"),
+    ]
+    emu.reset_log()
+    assert not _writes(engine.sync(Kind.EVENT)), "a second sync writes nothing"
+    assert emu.request_counts() == {"SyncFolderItems": 1}
+
+    # one occurrence edited and one cancelled in the CRM: written to those occurrences, the master stays
+    series = crm.records(Kind.EVENT)[crm_id]
+    later = Override(original_start=datetime(2031, 4, 1, 7, tzinfo=UTC), location="Room 4")
+    crm.edit(crm_id, recurrence=Rule_with(series, exdates=[*series.recurrence.exdates,
+                                                           datetime(2031, 4, 22, 7, tzinfo=UTC)],
+                                          overrides=[*series.recurrence.overrides, later]))
+    emu.reset_log()
+    result = engine.sync(Kind.EVENT)
+    assert result.ok, result.errors
+    assert _writes(result) == {(Side.PIM, Action.UPDATE): 1}
+    # the master and its exceptions read (GetItem x2), the occurrences written (one DeleteItem, one UpdateItem) and
+    # the master's new change key (GetItem); the master itself is not rewritten
+    assert emu.request_counts() == {"SyncFolderItems": 1, "GetItem": 3, "DeleteItem": 1, "UpdateItem": 1}
+    view = _view(account)
+    assert datetime(2031, 4, 22, 7, tzinfo=UTC) not in [start for start, _, _ in view] and len(view) == 6
+    assert len(emu.items("calendar")) == 1
+    assert not _writes(engine.sync(Kind.EVENT)), "a second sync writes nothing"
+
+
+def Rule_with(series, **changes):
+    import attrs
+
+    return attrs.evolve(series.recurrence, **changes)
