@@ -17,7 +17,7 @@ from exchangelib.recurrence import Recurrence, WeeklyPattern
 
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
 from syncore.models import Kind, Side
-from syncore.remote import RecurrenceSupport
+from syncore.remote import CreateRequest, RecurrenceSupport
 from syncore.series import Series
 from syncore.state_types import Action
 from syncore.testing import MemoryAdapter
@@ -188,3 +188,55 @@ def Rule_with(series, **changes):
     import attrs
 
     return attrs.evolve(series.recurrence, **changes)
+
+
+# -- a CRM that holds single occurrences: its edits reach the occurrence by its id -------------------------------
+def test_occurrence_edits_from_a_crm_of_single_events_reach_those_occurrences(emu, account, make_adapter):
+    master = _weekly_berlin(account)
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=False, clock=lambda: NOW,
+                        recurrence=RecurrenceSupport.OCCURRENCES)
+    engine = _engine(make_adapter(), crm)
+    assert engine.sync(Kind.EVENT).ok
+    by_start = {e.start: i for i, e in crm.records(Kind.EVENT).items()}
+    assert len(by_start) == 8
+    crm.edit(by_start[datetime(2031, 4, 1, 7, tzinfo=UTC)], subject="1:1 (agenda: hiring)", location="Room 4")
+    crm.remove(by_start[datetime(2031, 4, 15, 7, tzinfo=UTC)])
+    emu.reset_log()
+
+    result = engine.sync(Kind.EVENT)
+    assert result.ok, result.errors
+    assert _writes(result) == {(Side.PIM, Action.UPDATE): 1, (Side.PIM, Action.DELETE): 1}
+    # the cancellation: the master read for the occurrence's index (GetItem), one DeleteItem on its OccurrenceItemId;
+    # the edit: the master read to check the occurrence's version (GetItem; no exceptions yet), one UpdateItem, the
+    # master and its new exception read for the new version (GetItem x2). No request per occurrence of the series.
+    assert emu.request_counts() == {"SyncFolderItems": 1, "GetItem": 4, "DeleteItem": 1, "UpdateItem": 1}
+    assert len(emu.items("calendar")) == 1
+    view = {start: (subject, kind) for start, subject, kind in _view(account)}
+    assert view[datetime(2031, 4, 1, 7, tzinfo=UTC)] == ("1:1 (agenda: hiring)", "Exception")
+    assert datetime(2031, 4, 15, 7, tzinfo=UTC) not in view and len(view) == 7
+    master.refresh()
+    assert [o.start.date() for o in master.deleted_occurrences] == [datetime(2031, 4, 15).date()]
+    assert not _writes(engine.sync(Kind.EVENT)), "a second sync writes nothing"
+
+
+@pytest.mark.parametrize("weeks", [5, 52])
+def test_a_series_costs_the_same_requests_whatever_its_length(emu, make_adapter, weeks):
+    from syncore.recurrence import Override
+
+    adapter = make_adapter()
+    exdates = [datetime(2031, 3, 11, 8, tzinfo=UTC)]
+    overrides = [Override(original_start=datetime(2031, 3, 18, 8, tzinfo=UTC), subject="moved"),
+                 Override(original_start=datetime(2031, 3, 25, 8, tzinfo=UTC), location="Room 9")]
+    records = [_crm_series(weeks=weeks, exdates=exdates, overrides=overrides).replace(subject=f"S{i}")
+               for i in range(3)]
+    adapter.folder(Kind.EVENT)
+    emu.reset_log()
+    outcomes = adapter.create(Kind.EVENT, [CreateRequest(ref=str(i), record=r) for i, r in enumerate(records)])
+    assert all(o.ok for o in outcomes), outcomes
+    # three series, six exceptions, three cancellations: one request of each kind
+    assert emu.request_counts() == {"CreateItem": 1, "DeleteItem": 1, "UpdateItem": 1, "GetItem": 1}
+    emu.reset_log()
+    fetched = adapter.fetch(Kind.EVENT, [o.id for o in outcomes])
+    assert emu.request_counts() == {"GetItem": 2}  # the masters, then their exceptions
+    assert [fetched[o.id].record.recurrence for o in outcomes] == [r.recurrence for r in records]
+    assert [fetched[o.id].version for o in outcomes] == [o.version for o in outcomes]
