@@ -1,10 +1,12 @@
 """The documentation runs: every shell command and Python snippet in README.md and docs/*.md is executed.
 
 Each block runs on its own, in a fresh folder, against freshly started emulators (the documented switch: the
-folder's ``syncore.toml`` is what ``syncore emulators`` writes, pointing at the Exchange and Salesforce
-emulators on 127.0.0.1, seeded with the demo's sample week). The live-test variables a page documents
-(``EWS_*``, ``SF_SESSION_ID``/``SF_INSTANCE_URL``) point at the same emulators, and the checkout's ``tests``,
-``examples`` and ``bench`` folders are linked in, so a command written for a checkout runs as written.
+folder's ``syncore.toml``, also reachable as ``syncore-emulators.toml``, is what ``syncore emulators`` writes,
+pointing at the Exchange and Salesforce emulators on 127.0.0.1, seeded with the demo's sample week; for the
+blocks of docs/graph.md the Microsoft Graph emulator plays the Outlook side, as ``syncore emulators --pim
+graph`` serves it). The live-test variables a page documents (``EWS_*``, ``GRAPH_*``,
+``SF_SESSION_ID``/``SF_INSTANCE_URL``) point at the same emulators, and the checkout's ``tests``, ``examples``
+and ``bench`` folders are linked in, so a command written for a checkout runs as written.
 
 Two things are checked rather than run, and say so here:
 
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from syncore.config import loads_config
+from syncore.config import load_config, loads_config
 from syncore.context import parse_side
 from syncore.emulated import running_backends, write_emulator_settings
 from syncore.models import Side
@@ -102,14 +104,20 @@ for target in args[1:]:
 '''
 
 
+#: pages whose blocks run with another emulator on a side (``syncore emulators --pim NAME``)
+EMULATORS_FOR_PAGE = {"docs/graph.md": {Side.PIM: "graph"}}
+
+
 @pytest.fixture
-def home(tmp_path):
+def home(tmp_path, request):
     """A folder with syncore.toml pointing at running, seeded emulators, and the environment for a block."""
-    with running_backends(external=True) as backends:
+    page = request.node.callspec.params.get("where", "").partition(":")[0]
+    with running_backends(external=True, chosen=EMULATORS_FOR_PAGE.get(page)) as backends:
         data = sample_data(datetime.now(UTC).date())
         seed(backends[Side.PIM].adapter(), [*data.pim_only, *data.both])
         seed(backends[Side.CRM].adapter(), [*data.crm_only, *data.both])
-        write_emulator_settings(backends, tmp_path / "syncore.toml", timezone="UTC")
+        settings = write_emulator_settings(backends, tmp_path / "syncore.toml", timezone="UTC")
+        (tmp_path / "syncore-emulators.toml").symlink_to(settings.name)
         for name in ("tests", "examples", "bench", "pyproject.toml"):
             (tmp_path / name).symlink_to(ROOT / name)
         shims = tmp_path / ".shims"
@@ -120,18 +128,29 @@ def home(tmp_path):
             shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{shims / "pip.py"}" "{ROOT}" "$@"\n',
                             encoding="utf-8")
             shim.chmod(0o755)
-        ews, salesforce = backends[Side.PIM].emulator, backends[Side.CRM].emulator
+        pim, salesforce = backends[Side.PIM], backends[Side.CRM].emulator
         env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("SYNCORE_", "SF_", "EWS_")) and key != "CI"}
+               if not key.startswith(("SYNCORE_", "SF_", "EWS_", "GRAPH_")) and key != "CI"}
         env.update({
             "PATH": os.pathsep.join([str(shims), str(Path(sys.executable).parent), env.get("PATH", "")]),
             "PYTHONUNBUFFERED": "1",
-            "EWS_EMAIL": ews.mailboxes[0], "EWS_PASSWORD": ews.password, "EWS_URL": ews.url,
-            "EWS_AUTH_TYPE": "basic",
             "SF_SESSION_ID": salesforce.issue_token(), "SF_INSTANCE_URL": salesforce.instance_url,
             "REQUESTS_CA_BUNDLE": str(salesforce.ca_cert_path),
+            **_pim_live_variables(pim, load_config(settings).adapters.pim),
         })
         yield tmp_path, env
+
+
+def _pim_live_variables(backend, settings):
+    """The live-test variables of the PIM side's page, pointing at its emulator."""
+    emulator = backend.emulator
+    if backend.adapter_name == "exchange":
+        return {"EWS_EMAIL": emulator.mailboxes[0], "EWS_PASSWORD": emulator.password, "EWS_URL": emulator.url,
+                "EWS_AUTH_TYPE": "basic"}
+    options = settings.options  # a delegated sign-in the emulated side has already made
+    return {"GRAPH_TENANT": emulator.tenant, "GRAPH_CLIENT_ID": emulator.client_id,
+            "GRAPH_MAILBOX": emulator.default_upn, "GRAPH_SIGN_IN_CACHE": options["sign_in_cache"],
+            "GRAPH_URL": emulator.url, "GRAPH_AUTHORITY_HOST": emulator.url, "GRAPH_CA_FILE": options["ca_file"]}
 
 
 @pytest.mark.parametrize("where,lang,code,directive", [b for b in BLOCKS if b[1] != "toml"],

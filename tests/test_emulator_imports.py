@@ -14,6 +14,7 @@ PACKAGES = {
     "syncore.testing.emulation": SRC / "syncore/testing/emulation",
     "syncore_salesforce.emulator": SRC / "adapters/syncore_salesforce/emulator",
     "syncore_exchange.emulator": SRC / "adapters/syncore_exchange/emulator",
+    "syncore_graph.emulator": SRC / "adapters/syncore_graph/emulator",
     "syncore_outlook.fake": SRC / "adapters/syncore_outlook/fake",
 }
 

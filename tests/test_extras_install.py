@@ -29,6 +29,15 @@ from syncore_exchange.emulator import EwsEmulator
 with EwsEmulator() as emu:
     assert emu.url.startswith("http://127.0.0.1:")
 """,
+    "graph": """
+import importlib.util
+from syncore.models import Kind
+from syncore_graph import GraphAdapter
+from syncore_graph.emulator import GraphEmulator
+assert importlib.util.find_spec("exchangelib") is None, "the graph extra must not need exchangelib"
+with GraphEmulator() as emu:   # HTTPS (cryptography) and msal's sign-in, both declared by the extra
+    assert GraphAdapter.for_emulator(emu).full_scan(Kind.CONTACT).complete
+""",
     "server": """
 import syncore_server.tasks, syncore_server.runtime      # Celery, the Redis transport, psycopg, psycopg_pool
 from syncore.state.postgres import PostgresStateStore

@@ -29,7 +29,7 @@ The engine (:class:`syncore.SyncEngine`) imports these interfaces only, never an
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, ClassVar
@@ -114,6 +114,15 @@ class Adapter(metaclass=EnforcedCapabilities):
         if isinstance(options, cls.options_type):
             return options
         return structure_options(cls.options_type, options, key=key)
+
+    @classmethod
+    def starter_credentials_for(cls, options: Mapping[str, Any]) -> tuple[str, ...]:
+        """The credentials a first settings file with these ``options`` (the table as given) references.
+
+        ``syncore init`` asks where each is kept. The default is :attr:`starter_credentials`; an adapter whose
+        secrets depend on an option (a sign-in mode that needs none) overrides it.
+        """
+        return cls.starter_credentials
 
     @classmethod
     def check_credential_names(cls, names: Iterable[str], *, key: str = "credentials") -> None:
@@ -217,6 +226,23 @@ class Adapter(metaclass=EnforcedCapabilities):
         non-empty string.
         """
         return bool(value)
+
+    def sign_in(self, show: Callable[[str], None]) -> bool:
+        """Run this side's interactive sign-in (``syncore sign-in``), telling the user what to do through
+        ``show``, and keep what later runs need. Returns False when the adapter needs none (the default)."""
+        return False
+
+    def adopt_ids(self, source: str, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
+        """Translate native ids that adapter ``source`` (an ``adapter_name``) stored for the same records into
+        this adapter's ids: ``{old id: new id}``, ids that cannot be translated left out.
+
+        Used to move a profile from one adapter to another reaching the same data (``syncore migrate-profile``,
+        e.g. EWS ItemIds to Microsoft Graph immutable ids), so existing pairs carry over without re-pairing.
+        The default translates nothing.
+
+        :raises ConfigurationError: when this adapter cannot take over ids from ``source`` at all
+        """
+        return {}
 
     def unfit_reason(self, record: Record) -> str | None:
         """Why this side cannot hold ``record`` as it is, or None when it can.
@@ -395,7 +421,7 @@ class StateStore(ABC):
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
     @abstractmethod
-    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         """Remember records the engine created on a side whose feed reports net changes only.
 
         Such a feed never reports a record created and deleted between two reads, so until the feed has shown
@@ -403,11 +429,11 @@ class StateStore(ABC):
         """
 
     @abstractmethod
-    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        """The records :meth:`add_unseen_creates` remembered and no applied plan has accounted for yet."""
+    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        """The records :meth:`add_unconfirmed` remembered and no applied plan has accounted for yet."""
 
     @abstractmethod
-    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         """Drop records the feed (or a lookup) has accounted for."""
 
     # -- pending items: failures, conflicts left for review, excluded operations ---------------------------

@@ -1,8 +1,9 @@
 """The ``syncore`` command line (also ``python -m syncore``).
 
 Commands: ``plan``, ``apply PLAN.json``, ``sync``, ``run``, ``run-due``, ``history``, ``rebuild KIND``,
-``unlock``, ``demo`` (:mod:`syncore.cli_commands`), and for getting started ``init``, ``doctor``, ``emulators`` and
-``docs`` (:mod:`syncore.cli_setup`). Exit codes are listed in :data:`EXIT_CODES` and in ``syncore --help``.
+``unlock``, ``demo`` (:mod:`syncore.cli_commands`), for getting started ``init``, ``doctor``, ``emulators`` and
+``docs`` (:mod:`syncore.cli_setup`), and about the accounts ``sign-in`` and ``migrate-profile``
+(:mod:`syncore.cli_accounts`). Exit codes are listed in :data:`EXIT_CODES` and in ``syncore --help``.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exit codes in the epilog)."""
-    from . import cli_setup
+    from . import cli_accounts, cli_setup
 
     epilog = "exit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES.items())
     parser = argparse.ArgumentParser(
@@ -153,12 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
                                    f"'syncore {name} --help' for their own help.")
 
     p = command("demo", "a manual sync on sample data against local emulators (no accounts needed)",
-                "A manual sync of a sample week against the Exchange and Salesforce emulators started on this "
-                "computer (in-memory sides when they cannot start). Nothing is kept afterwards.", cmd_demo)
+                "A manual sync of a sample week against the Exchange (or, with --pim graph, Microsoft Graph) and "
+                "Salesforce emulators started on this computer (in-memory sides when they cannot start). Nothing "
+                "is kept afterwards.", cmd_demo)
     p.add_argument("--yes", action="store_true", help="include every change without asking")
     p.add_argument("--memory", action="store_true", help="use in-memory sides even when the emulators are available")
+    p.add_argument("--pim", metavar="EMULATOR",
+                   help="the Outlook side's emulator: exchange (EWS, the default) or graph (Microsoft Graph)")
 
     cli_setup.add_commands(command)
+    cli_accounts.add_commands(command)
     return parser
 
 

@@ -28,7 +28,8 @@ def add_commands(command: Any) -> None:
                 "--pim and --crm it asks; with them it asks nothing. Secrets are never written: the file says "
                 "where each one lives (by default the environment variables SYNCORE_PIM_PASSWORD and so on). "
                 "Then it checks the connection like `syncore doctor` and prints the next command.", cmd_init)
-    p.add_argument("--pim", metavar="TYPE", help="the PIM adapter: exchange, outlook, demo_file, … (default: ask)")
+    p.add_argument("--pim", metavar="TYPE",
+                   help="the PIM adapter: exchange, graph, outlook, demo_file, … (default: ask)")
     p.add_argument("--crm", metavar="TYPE", help="the CRM adapter: salesforce, demo_file, … (default: ask)")
     p.add_argument("--set", action="append", default=[], metavar="SIDE.NAME=VALUE",
                    help="an adapter option, e.g. pim.email=me@example.com (repeatable)")
@@ -44,13 +45,16 @@ def add_commands(command: Any) -> None:
             "state file and held plans are readable by you alone. Every problem comes with its fix. Exit code 0: "
             "no problem; 2: settings, credentials or files; 5: a backend cannot be reached.", cmd_doctor)
 
-    p = command("emulators", "serve the Exchange and Salesforce emulators and write settings that use them",
+    p = command("emulators", "serve the Exchange (or Graph) and Salesforce emulators, with settings that use them",
                 "Start the emulators on 127.0.0.1 with the demo's sample week, write a settings file pointing at "
                 f"them (--config PATH, default ./{EMULATOR_SETTINGS}; secrets go to an owner-only folder next to "
-                "it), and serve until Ctrl-C. In another terminal every command works against them, e.g. "
-                f"`syncore --config {EMULATOR_SETTINGS} plan`. Each start is fresh: the previous state is removed.",
+                "it), and serve until Ctrl-C (--pim graph: Microsoft Graph instead of Exchange). In another "
+                f"terminal every command works against them, e.g. `syncore --config {EMULATOR_SETTINGS} plan`. "
+                "Each start is fresh: the previous state is removed.",
                 cmd_emulators)
     p.add_argument("--empty", action="store_true", help="start with empty mailboxes and org (no sample week)")
+    p.add_argument("--pim", metavar="EMULATOR",
+                   help="the Outlook side's emulator: exchange (EWS, the default) or graph (Microsoft Graph)")
 
     p = command("docs", "show the documentation (the topics, or one of them)",
                 "Print a documentation topic (Markdown), or list the topics. The documentation ships with syncore, "
@@ -128,7 +132,8 @@ def cmd_emulators(run: Run) -> int:
 
     target = Path(run.args.config or EMULATOR_SETTINGS)
     state = target.with_name(target.stem + ".state.db")
-    with running_backends(external=True) as backends:
+    chosen = {Side.PIM: run.args.pim} if run.args.pim else None
+    with running_backends(external=True, chosen=chosen) as backends:
         if not run.args.empty:
             data = sample_data(datetime.now(UTC).date())
             seed(backends[Side.PIM].adapter(), [*data.pim_only, *data.both])

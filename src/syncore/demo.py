@@ -2,7 +2,7 @@
 
 :func:`build_demo_sides` produces the two sides. It starts an emulator for each side through the registry's
 ``syncore.emulators`` entry points (the Exchange and Salesforce emulators, reached by the real adapters over
-127.0.0.1); when none can start it falls back to two in-memory sides (Outlook-like with formatted bodies, and
+127.0.0.1; ``pim="graph"`` puts the Microsoft Graph emulator on the Outlook side); when none can start it falls back to two in-memory sides (Outlook-like with formatted bodies, and
 Salesforce-like with plain text). Either way both are seeded with the same sample week (see
 :mod:`syncore.testing.demo_data`), some records already on both sides. Every run starts afresh: nothing is
 kept after it ends.
@@ -20,10 +20,11 @@ from .config import Config
 from .display import Display, record_title, side_labels
 from .emulated import close_all, start_backends
 from .engine import SyncEngine
-from .errors import SafetyLimitExceeded
+from .errors import ConfigurationError, SafetyLimitExceeded
 from .models import Kind, Side
 from .plan import Plan
 from .progress import Progress, reporting
+from .registry import emulator_names
 from .review import render_plan, render_plan_header, review_plan
 from .state import SqliteStateStore
 from .testing.demo_data import SampleData, sample_data, seed
@@ -46,16 +47,27 @@ class DemoSides:
     close: Callable[[], None] = lambda: None
 
 
-def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefer_emulators: bool = True) -> DemoSides:
+def build_demo_sides(*, today: date | None = None, zone_name: str = "UTC", prefer_emulators: bool = True,
+                     pim: str | None = None) -> DemoSides:
     """The demo's PIM and CRM sides, seeded with :func:`sample_data`.
 
     :param prefer_emulators: try the installed emulators first (falls back to memory sides, saying why)
+    :param pim: the emulator that plays the Outlook side (``"graph"``); default: the first installed one
+    :raises ConfigurationError: when ``pim`` names no installed emulator or one of the other side (a typo is not
+        a reason to fall back)
     """
+    if pim is not None and prefer_emulators and pim not in emulator_names():
+        raise ConfigurationError(f"--pim {pim}: no such emulator; installed: {', '.join(emulator_names()) or 'none'}",
+                                 key="pim", value=pim)
     data = sample_data(today or datetime.now(UTC).date(), zone_name)
     reason = "not asked for (--memory)"
     if prefer_emulators:
         try:
-            backends = start_backends()
+            backends = start_backends(chosen={Side.PIM: pim} if pim else None)
+        except ConfigurationError as exc:
+            if pim is not None and exc.value == pim:
+                raise  # the emulator asked for by name cannot play the Outlook side: a usage error, no fallback
+            reason = f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # noqa: BLE001 - any problem means: use the memory sides instead
             reason = f"{type(exc).__name__}: {exc}"
         else:
@@ -96,19 +108,21 @@ def run_demo(
     prefer_emulators: bool = True,
     zone_name: str | None = None,
     progress: Progress | None = None,
+    pim: str | None = None,
 ) -> int:
     """The recommended first sync on sample data: plan, review each change, apply, show the summary.
 
     :param yes: include every change without asking (non-interactive)
     :param zone_name: the zone times are shown in and the sample week is placed in (default: the system's)
     :param progress: show reads and writes on this progress line (the command line's, on a terminal)
+    :param pim: the emulator that plays the Outlook side (see :func:`build_demo_sides`)
     :returns: the exit code (0 when every kind synced)
     :raises EOFError: when the input ends at a question (the caller says so; nothing more is written)
     """
     from .schedule import system_zone_name
 
     shown_zone = _safe_zone(zone_name or system_zone_name())
-    sides = build_demo_sides(zone_name=shown_zone, prefer_emulators=prefer_emulators)
+    sides = build_demo_sides(zone_name=shown_zone, prefer_emulators=prefer_emulators, pim=pim)
     labels = side_labels(sides.pim, sides.crm)
     display = Display(labels=labels, zone=shown_zone)
     show(f"Backends: {sides.description}")

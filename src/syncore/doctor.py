@@ -20,7 +20,7 @@ from .abc import Adapter
 from .config import AdapterConfig, Config
 from .context import parse_side, read_settings, relative_to
 from .credentials import resolve_credentials
-from .errors import AdapterError, AuthenticationError, ConfigurationError, QuotaExhausted
+from .errors import AdapterError, AuthenticationError, ConfigurationError, QuotaExhausted, SignInRequired
 from .models import Side
 from .timezones import UTC
 
@@ -195,6 +195,8 @@ def _credential_fix(reference: str) -> str:
 
 
 def _connection_fix(exc: AdapterError) -> str:
+    if isinstance(exc, SignInRequired):
+        return "sign in once with `syncore sign-in` (with the same --config); later runs use the kept sign-in"
     if isinstance(exc, AuthenticationError):
         return "the server refused the credentials: check the user name, password or token (and, for Salesforce, " \
                "the security token; `syncore docs adapters`)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .abc import EmulatedBackend
@@ -19,18 +19,31 @@ from .models import Side
 from .registry import emulator_factory, emulator_names
 
 
-def start_backends(*, external: bool = False) -> dict[Side, EmulatedBackend]:
-    """Start one emulator for each side (the first installed one in name order).
+def start_backends(*, external: bool = False,
+                   chosen: Mapping[Side, str] | None = None) -> dict[Side, EmulatedBackend]:
+    """Start one emulator for each side: the one ``chosen`` for it, else the first installed one by name.
 
     :param external: other processes will reach them through a settings file
         (:meth:`~syncore.abc.EmulatedBackend.settings`)
-    :raises ConfigurationError: when a side has no installed emulator, or one cannot be imported
+    :param chosen: side → emulator name (``{Side.PIM: "graph"}``: the Graph emulator plays the Outlook side)
+    :raises ConfigurationError: when a side has no installed emulator, or one cannot be imported, or a chosen
+        emulator is unknown or plays the other side
     """
+    chosen = dict(chosen or {})
     started: dict[Side, EmulatedBackend] = {}
     try:
+        for side, name in chosen.items():
+            backend = emulator_factory(name)(external=external)  # type: ignore[call-arg]
+            if backend.side is not side:
+                backend.close()
+                raise ConfigurationError(f"emulator {name!r} plays the {backend.side.value} side, not the "
+                                         f"{side.value} side", key="emulator", value=name)
+            started[side] = backend
         for name in emulator_names():
             if len(started) == len(Side):
                 break
+            if name in chosen.values():
+                continue
             backend = emulator_factory(name)(external=external)  # type: ignore[call-arg]
             if backend.side in started:
                 backend.close()
@@ -55,9 +68,10 @@ def close_all(backends: dict[Side, EmulatedBackend]) -> None:
 
 
 @contextlib.contextmanager
-def running_backends(*, external: bool = False) -> Iterator[dict[Side, EmulatedBackend]]:
+def running_backends(*, external: bool = False,
+                     chosen: Mapping[Side, str] | None = None) -> Iterator[dict[Side, EmulatedBackend]]:
     """:func:`start_backends` as a context manager that stops them on exit."""
-    backends = start_backends(external=external)
+    backends = start_backends(external=external, chosen=chosen)
     try:
         yield backends
     finally:

@@ -12,6 +12,7 @@
     │   │   └─ OutcomeUnknown                 a write was sent but its answer never came: it may have been made
     │   ├─ QuotaExhausted                     the daily API allocation is used up; no retry today
     │   ├─ AuthenticationError                credentials refused or session expired beyond re-login
+    │   │   └─ SignInRequired                 an interactive sign-in must be made first (`syncore sign-in`)
     │   ├─ CursorExpired                      a change cursor is too old or invalid; the core does a full scan
     │   ├─ RecordRejected                     the backend refused one record (validation, size, …)
     │   ├─ UnsupportedRecord                  the record cannot be represented on this side (reported, skipped)
@@ -100,6 +101,11 @@ class QuotaExhausted(AdapterError):
 
 class AuthenticationError(AdapterError):
     """Credentials were refused. The message never contains the credential itself."""
+
+
+class SignInRequired(AuthenticationError):
+    """The side signs in interactively (a device code sign-in) and has no usable sign-in yet, or it expired:
+    ``syncore sign-in`` makes one (:meth:`syncore.abc.Adapter.sign_in`)."""
 
 
 class CursorExpired(AdapterError):

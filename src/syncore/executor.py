@@ -81,8 +81,12 @@ class Executor:
         self._pending: dict[tuple[Side, str], PendingItem] | None = None
         #: pairs committed in the current transaction, stored together when it ends (see _storing)
         self._unsaved: list[Pair] = []
-        #: creates on net-change sides in the current transaction, remembered together when it ends
+        #: ids stored in pairs on net-change sides in the current transaction, remembered together when it ends:
+        #: until this apply stores its cursors, a feed read from the old cursor might never report them again
         self._unseen: list[tuple[Side, str]] = []
+        #: those of them the plan read (not created by this apply): the cursors stored at the end cover them
+        self._covered: dict[Side, set[str]] = {side: set() for side in SIDES}
+        self._net_change = {side: adapters[side].capabilities.net_change_feed for side in SIDES}
 
     # -- entry point ---------------------------------------------------------------------------------------
     def run(self, operations: list[Operation], skipped_ops: list[tuple[Operation, str, PendingCategory]]) -> None:
@@ -121,10 +125,12 @@ class Executor:
                         category=skip.pending, reason=skip.reason,
                     ))
             self.state.complete_intents(self.plan.intents_done)
+            # The cursors stored now cover every record the plan read: the next feed reports their deletions. What
+            # stays unconfirmed is what this apply created (after the cursor's read).
             for side in SIDES:
-                seen = [native_id for s, native_id in self.plan.seen_creates if s is side]
-                if seen:
-                    self.state.forget_unseen_creates(self.profile, self.kind, side, seen)
+                covered = {native_id for s, native_id in self.plan.confirmed if s is side} | self._covered[side]
+                if covered:
+                    self.state.forget_unconfirmed(self.profile, self.kind, side, covered)
 
     # -- one action on one side ----------------------------------------------------------------------------
     def _run_action(self, target: Side, action: Action, ops: list[Operation]) -> None:
@@ -163,6 +169,7 @@ class Executor:
                 with self.state.transaction():
                     for op in batch:
                         self._fail(op, exc)
+                    self._store_unconfirmed()
                     self.state.complete_intents(i.intent_id for i in intents)
                 raise _Stop from exc
             except AdapterError as exc:
@@ -210,13 +217,16 @@ class Executor:
                 yield
                 if self._unsaved:
                     self.state.save_pairs(self._unsaved)
-                for side in SIDES:
-                    created = [native_id for s, native_id in self._unseen if s is side]
-                    if created:
-                        self.state.add_unseen_creates(self.profile, self.kind, side, created)
+                self._store_unconfirmed()
         finally:
             self._unsaved = []
-            self._unseen = []
+
+    def _store_unconfirmed(self) -> None:
+        for side in SIDES:
+            ids = [native_id for s, native_id in self._unseen if s is side]
+            if ids:
+                self.state.add_unconfirmed(self.profile, self.kind, side, ids)
+        self._unseen = []
 
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:
         if not outcome.ok:
@@ -243,6 +253,7 @@ class Executor:
                 crm_id=found.crm_id, pim_version=None, crm_version=None, base=found.found_base,
                 conflicts=found.found_two_way,
             ))
+            self._unconfirmed({Side.PIM: found.pim_id, Side.CRM: found.crm_id}, set())
         label = describe_record(op.record)
         self.result.errors.append(
             RecordError(side=op.target, native_id=op.target_id or op.source_id, action=op.action, message=str(error),
@@ -283,16 +294,27 @@ class Executor:
             self._pending[(side, native_id)] = item
             self.state.put_pending(item)
 
+    def _unconfirmed(self, ids: dict[Side, str | None], created: set[tuple[Side, str]]) -> None:
+        """Note a stored pair's ids on net-change sides: a feed of net changes never reports a record created
+        after its cursor and deleted before the next read, so each is looked up until a stored cursor covers it
+        (and our own creates until the feed has shown them)."""
+        for side in SIDES:
+            native_id = ids[side]
+            if native_id is not None and self._net_change[side]:
+                self._unseen.append((side, native_id))
+                if (side, native_id) not in created:
+                    self._covered[side].add(native_id)
+
     def _commit_pair(self, pair_plan: PairPlan) -> None:
         ops = self.ops_by_pair.get(pair_plan.pair_id, [])
         ids = {Side.PIM: pair_plan.pim_id, Side.CRM: pair_plan.crm_id}
         versions = {Side.PIM: pair_plan.pim_version, Side.CRM: pair_plan.crm_version}
         base = pair_plan.base
+        created: set[tuple[Side, str]] = set()
         for op in ops:
             outcome = self.done[op.op_id]
-            if op.action is Action.CREATE and outcome.id and self.adapters[op.target].capabilities.net_change_feed:
-                # a feed of net changes would never show this create if the user deletes it before the next read
-                self._unseen.append((op.target, outcome.id))
+            if op.action is Action.CREATE and outcome.id:
+                created.add((op.target, outcome.id))
             if op.action is not Action.DELETE and outcome.id:
                 # a create's new id; some backends (EWS tasks) also give an item a new id on update
                 ids[op.target] = outcome.id
@@ -306,6 +328,7 @@ class Executor:
             self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
         else:
             assert ids[Side.PIM] and ids[Side.CRM] and base is not None
+            self._unconfirmed(ids, created)
             self._unsaved.append(Pair(
                 profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
                 crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,

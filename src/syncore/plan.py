@@ -172,7 +172,7 @@ class Plan:
     #: journaled intents from an interrupted sync that this plan accounts for
     intents_done: list[str] = attrs.field(factory=list)
     #: our creates on net-change sides that this plan accounts for (forgotten once it is applied)
-    seen_creates: list[tuple[Side, str]] = attrs.field(factory=list)
+    confirmed: list[tuple[Side, str]] = attrs.field(factory=list)
 
     @property
     def active_operations(self) -> list[Operation]:

@@ -12,7 +12,7 @@ between two calls the engine makes anyway.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TextIO
 
 from .abc import Adapter, ConnectionCheck
@@ -151,6 +151,12 @@ class ReportingAdapter(Adapter):
 
     def represent(self, record: Record) -> Record:
         return self.inner.represent(record)
+
+    def sign_in(self, show: Callable[[str], None]) -> bool:
+        return self.inner.sign_in(show)
+
+    def adopt_ids(self, source: str, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
+        return self.inner.adopt_ids(source, kind, ids)
 
     def unfit_reason(self, record: Record) -> str | None:
         return self.inner.unfit_reason(record)

@@ -27,6 +27,7 @@ KNOWN_ADAPTERS: dict[str, tuple[str, str | None]] = {
     "demo_file": ("syncore.testing.demo_file:DemoFileAdapter", None),
     "salesforce": ("syncore_salesforce:SalesforceAdapter", "salesforce"),
     "exchange": ("syncore_exchange:ExchangeAdapter", "exchange"),
+    "graph": ("syncore_graph:GraphAdapter", "graph"),
     "outlook": ("syncore_outlook:OutlookComAdapter", "outlook"),
 }
 EMULATOR_GROUP = "syncore.emulators"

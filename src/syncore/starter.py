@@ -48,10 +48,12 @@ def parse_assignments(items: Sequence[str], what: str) -> dict[Side, dict[str, A
     return result
 
 
-def default_secrets(side: Side, adapter_type: str) -> dict[str, str]:
-    """Where the adapter's usual secrets are looked for: ``env:SYNCORE_PIM_PASSWORD`` and so on."""
+def default_secrets(side: Side, adapter_type: str, options: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Where the adapter's usual secrets (for these options) are looked for: ``env:SYNCORE_PIM_PASSWORD`` and
+    so on."""
     cls = get_adapter_class(adapter_type)
-    return {name: f"env:SYNCORE_{side.value.upper()}_{name.upper()}" for name in cls.starter_credentials}
+    names = cls.starter_credentials_for(dict(options or {}))
+    return {name: f"env:SYNCORE_{side.value.upper()}_{name.upper()}" for name in names}
 
 
 def questions(adapter_type: str) -> list[tuple[str, str, Any]]:
@@ -88,7 +90,7 @@ def starter_config(types: Mapping[Side, str], options: Mapping[Side, Mapping[str
         cls = get_adapter_class(adapter_type)
         opts = side_options(side, adapter_type, options.get(side, {}))
         cls.parse_options(opts, key=f"adapters.{side.value}.options")
-        creds = dict(secrets.get(side) or default_secrets(side, adapter_type))
+        creds = dict(secrets.get(side) or default_secrets(side, adapter_type, opts))
         cls.check_credential_names(creds, key=f"adapters.{side.value}.credentials")
         sides[side.value] = AdapterConfig(type=adapter_type, options=opts, credentials=creds)
     return validate_config(Config(adapters=Adapters(**sides), auto_sync=AutoSync(timezone=timezone)))
@@ -117,7 +119,7 @@ def interview(ask: Ask, show: Callable[[str], None], types: dict[Side, str | Non
                 options[side][name] = toml_value(answer) if answer[:1] in '[{"' or answer in ("true", "false") \
                     else answer
         if not secrets[side]:
-            for name, reference in default_secrets(side, adapter_type).items():
+            for name, reference in default_secrets(side, adapter_type, options[side]).items():
                 answer = ask(f"{side.value} {name}: where is it kept? env:VARIABLE, file:PATH or "
                              f"keyring:SERVICE/USER [{reference}]: ").strip()
                 secrets[side][name] = answer or reference

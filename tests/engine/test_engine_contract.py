@@ -12,11 +12,13 @@ import pytest
 from syncore.testing.engine_contract import EngineContract
 from syncore.testing.memory_backend import MemoryBackend
 from syncore_exchange.emulator.backend import ExchangeBackend
+from syncore_graph.emulator.backend import GraphBackend
 from syncore_outlook.fake.backend import OutlookFakeBackend
 from syncore_salesforce.emulator.backend import SalesforceBackend
 
 PIMS = {
     "exchange": ExchangeBackend,
+    "graph": GraphBackend,
     "outlook": OutlookFakeBackend,
     "memory": MemoryBackend.pim_like,
     "memory_net": MemoryBackend.pim_like_with_net_changes,

@@ -127,11 +127,13 @@ class SyncMachine(RuleBasedStateMachine):
         self.synced_edits: dict[tuple[int, Side, str, str], tuple[int, tuple[Side, str]]] = {}
 
     @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
-                pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans())
-    def setup(self, policy: ConflictPolicy, pim_links: bool, crm_links: bool, pim_unread: bool) -> None:
-        # pim_unread: the PIM's feed lists ids and versions only, as EWS does; the engine fetches what it needs
+                pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(), pim_net=st.booleans())
+    def setup(self, policy: ConflictPolicy, pim_links: bool, crm_links: bool, pim_unread: bool,
+              pim_net: bool) -> None:
+        # pim_unread: the PIM's feed lists ids and versions only, as EWS does; the engine fetches what it needs;
+        # pim_net: it reports net changes only, as EWS and Outlook do (created-then-deleted records not at all)
         self.pim = PausingAdapter(name="pim", formatted_bodies=True, link_ids=pim_links, batch_size=3,
-                                  clock=self.now, unread_changes=pim_unread)
+                                  clock=self.now, unread_changes=pim_unread, net_changes=pim_net)
         self.crm = PausingAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, batch_size=4,
                                   clock=self.now)
         self.sides = {Side.PIM: self.pim, Side.CRM: self.crm}

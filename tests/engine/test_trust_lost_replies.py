@@ -189,3 +189,38 @@ def test_an_interrupted_update_does_not_turn_the_next_edit_into_a_conflict(polic
     engine.apply(plan)
     assert [r.subject for r in world.crm.records(Kind.EVENT).values()] == ["Final"]
     assert [r.subject for r in world.pim.records(Kind.EVENT).values()] == ["Final"]
+
+
+@pytest.mark.parametrize("stop", ["crash", "quota"])
+def test_a_new_record_paired_by_an_apply_that_stopped_then_deleted_is_deleted_on_the_other_side(stop):
+    # Found by real SIGKILLs: on a side whose feed reports net changes, the user's new record was paired by an
+    # apply that stopped before storing its cursors; deleted before the next read, it netted out of the next
+    # feed entirely, so its copy on the other side was never deleted.
+    from syncore.errors import QuotaExhausted, SimulatedCrash
+
+    world = make_world()
+    world.pim = MemoryAdapter(name="pim", formatted_bodies=True, link_ids=True, net_changes=True,
+                              clock=world.clock)
+    world.crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=False, batch_size=1, clock=world.clock)
+    engine = world.make_engine()
+    (kept,) = _meetings(world, 1)
+    engine.sync(Kind.EVENT)  # the PIM cursor is stored here, before the two new records exist
+    start = world.now.replace(hour=14, minute=0) + timedelta(days=2)
+    first, second = (world.pim.put(Event(subject=f"New {i}", start=start + timedelta(hours=i),
+                                         end=start + timedelta(hours=i, minutes=30))) for i in range(2))
+    if stop == "crash":
+        world.crm.crash_after(2)  # the first copy and its pair are stored; the process dies after the second copy
+        with pytest.raises(SimulatedCrash):
+            engine.sync(Kind.EVENT)
+    else:
+        world.crm.fail_next("create", error=QuotaExhausted("daily limit"), after=1)
+        assert engine.sync(Kind.EVENT).stopped
+    assert world.state.count_pairs("default", Kind.EVENT) == 2
+    for native_id in (first, second):
+        world.pim.remove(native_id)
+    world.advance(hours=2)
+    engine.sync(Kind.EVENT)
+    engine.sync(Kind.EVENT)
+    assert [r.subject for r in world.crm.records(Kind.EVENT).values()] == ["Call 0"]
+    assert list(world.pim.records(Kind.EVENT)) == [kept]
+    assert engine.plan(Kind.EVENT).is_empty

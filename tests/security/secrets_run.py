@@ -123,12 +123,35 @@ def exchange(out: Path, found: dict[str, list[str]]) -> None:
         found["exchange"] = [EWS_PASSWORD, EWS_PASSWORD + "x", EWS_ACCESS_TOKEN, EWS_REFRESH_TOKEN]
 
 
+def graph(out: Path, found: dict[str, list[str]]) -> None:
+    """App-only (client secret), a device code sign-in with its token cache, a token expiring mid-run, and a
+    refused secret: every token the identity platform issued is searched for."""
+    import tempfile
+
+    from syncore_graph import GraphAdapter, GraphOptions
+    from syncore_graph.emulator import GraphEmulator
+
+    secret = "graph-client-secret-4e1f9a7c2b"
+    with GraphEmulator(client_secret=secret) as emu:
+        app = GraphAdapter.for_emulator(emu)
+        _sync("graph-app", MemoryAdapter(name="crm"), out, pim=app, expire=emu.expire_tokens)
+        cache = Path(tempfile.mkdtemp()) / "graph-tokens.json"  # outside OUT_DIR: it holds tokens on purpose
+        delegated = GraphAdapter.for_emulator(emu, auth="device_code", token_cache=str(cache))
+        _sync("graph-device-code", MemoryAdapter(name="crm"), out, pim=delegated, expire=emu.expire_tokens)
+        options = GraphOptions(tenant=emu.tenant, client_id=emu.client_id, mailbox=emu.default_upn,
+                               graph_url=emu.url, authority_host=emu.url, ca_file=emu.ca_cert_path)
+        _fails("wrong Graph client secret", lambda: GraphAdapter.connect(
+            options, {"client_secret": secret + "x"}).full_scan(Kind.EVENT))
+        found["graph"] = [secret, secret + "x", *emu.identity.issued]
+
+
 def main() -> None:
     logging.basicConfig(level=logging.DEBUG)  # the only logging set-up: what a user debugging a sync does
     out, secrets_file = Path(sys.argv[1]), Path(sys.argv[2])
     found: dict[str, list[str]] = {}
     salesforce(out, found)
     exchange(out, found)
+    graph(out, found)
     secrets_file.write_text(json.dumps(found), encoding="utf-8")
 
 

@@ -31,10 +31,12 @@ def test_no_secret_in_any_output_or_file_with_every_logger_at_debug(tmp_path):
     found = json.loads(secrets_file.read_text(encoding="utf-8"))
     secrets = [s for values in found.values() for s in values]
     assert len(found["salesforce"]) >= 10 and len(found["exchange"]) == 4  # issued session ids included
+    assert len(found["graph"]) >= 6  # the secrets, and every access and refresh token the emulator issued
     secrets += [base64.b64encode(f"owner@example.com:{p}".encode()).decode() for p in found["exchange"][:2]]
 
     output = run.stdout + run.stderr
     assert "DEBUG:urllib3" in output and "DEBUG:exchangelib" in output, "the dependencies did log at DEBUG"
+    assert "DEBUG:msal" in output and "DEBUG:httpcore" in output, "msal and httpx's transport logged at DEBUG"
     assert "Traceback" in output, "the failures' tracebacks are part of what is searched"
     leaks = [secret for secret in secrets if secret in output]
     assert not leaks, _context(output, leaks)

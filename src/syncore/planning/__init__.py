@@ -67,6 +67,6 @@ def build_plan(
     plan.totals = dict(view.totals)
     plan.warnings.extend(view.warnings)
     plan.intents_done.extend(view.open_intents)
-    plan.seen_creates.extend((side, native_id) for side, ids in view.unseen_creates.items() for native_id in sorted(ids))
+    plan.confirmed.extend((side, native_id) for side, ids in view.unconfirmed.items() for native_id in sorted(ids))
     plan.safety.extend(check_safety(plan, view, state, settings))
     return plan

@@ -48,7 +48,7 @@ class Observation:
     :ivar unpaired: records no pair holds (recovered sources and copies excluded)
     :ivar tombstoned: unpaired ids deleted on purpose earlier (never copied back)
     :ivar skips: records left alone while reading (unsupported, ignored, malformed links)
-    :ivar unseen_creates: our creates on a net-change side that this sync accounted for (the feed showed them,
+    :ivar unconfirmed: our creates on a net-change side that this sync accounted for (the feed showed them,
         or a lookup did)
     :ivar series: the series expanded into their occurrences this sync (their occurrences are in ``current``)
     """
@@ -69,7 +69,7 @@ class Observation:
     totals: Mapping[Side, int]
     warnings: tuple[str, ...]
     open_intents: tuple[str, ...]
-    unseen_creates: Mapping[Side, frozenset[str]]
+    unconfirmed: Mapping[Side, frozenset[str]]
     series: tuple[SeriesRead, ...] = ()
 
     def item(self, side: Side, native_id: str) -> RemoteRecord | None:
@@ -135,7 +135,7 @@ class Observer:
         totals = {side: len(current[side]) + len(echoes[side]) for side in SIDES}
         # Our own creates on a side whose feed reports net changes: one the user deleted again before this read
         # is not in the feed at all, so those the feed did not show are looked up (a missing one is deleted).
-        unseen = {side: frozenset(self.state.unseen_creates(self.profile, self.kind, side))
+        unseen = {side: frozenset(self.state.unconfirmed(self.profile, self.kind, side))
                   if self.adapters[side].capabilities.net_change_feed else frozenset() for side in SIDES}
         unshown: Ids = {side: {i for i in unseen[side]
                                if i not in current[side] and i not in deleted[side] and i not in echoes[side]}
@@ -188,7 +188,7 @@ class Observer:
             pairs=tuple(pairs.values()), recovered=tuple(recovered), unpaired=unpaired, tombstoned=tombstoned,
             skips=tuple(skips), cursors={side: feeds[side].cursor for side in SIDES},
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
-            open_intents=tuple(i.intent_id for i in intents), unseen_creates=unseen, series=tuple(series),
+            open_intents=tuple(i.intent_id for i in intents), unconfirmed=unseen, series=tuple(series),
         )
 
     # -- steps -------------------------------------------------------------------------------------------------

@@ -55,9 +55,9 @@ MIGRATIONS: list[list[str]] = [
             profile text PRIMARY KEY, owner text NOT NULL, host text NOT NULL, pid integer NOT NULL,
             acquired_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)""",
     ],
-    # 2: creates on a net-change side that its feed has not shown yet (see StateStore.add_unseen_creates)
+    # 2: creates on a net-change side that its feed has not shown yet (see StateStore.add_unconfirmed)
     [
-        """CREATE TABLE {s}.unseen_creates (
+        """CREATE TABLE {s}.unconfirmed (
             profile text NOT NULL, kind text NOT NULL, side text NOT NULL, native_id text NOT NULL,
             PRIMARY KEY (profile, kind, side, native_id))""",
     ],

@@ -60,9 +60,9 @@ MIGRATIONS: list[str] = [
         acquired_at TEXT NOT NULL, expires_at TEXT NOT NULL
     );
     """,
-    # 3: creates on a net-change side that its feed has not shown yet (see StateStore.add_unseen_creates)
+    # 3: creates on a net-change side that its feed has not shown yet (see StateStore.add_unconfirmed)
     """
-    CREATE TABLE unseen_creates (
+    CREATE TABLE unconfirmed (
         profile TEXT NOT NULL, kind TEXT NOT NULL, side TEXT NOT NULL, native_id TEXT NOT NULL,
         PRIMARY KEY (profile, kind, side, native_id)
     ) WITHOUT ROWID;

@@ -92,10 +92,10 @@ _SQL = {
                    "ON CONFLICT (profile, kind, side, native_id) DO UPDATE SET category = EXCLUDED.category, "
                    "reason = EXCLUDED.reason, pair_id = EXCLUDED.pair_id, attempts = EXCLUDED.attempts, "
                    "next_attempt_at = EXCLUDED.next_attempt_at, ignored = EXCLUDED.ignored",
-    "unseen_add": "INSERT INTO {s}.unseen_creates (profile, kind, side, native_id) "
+    "unconfirmed_add": "INSERT INTO {s}.unconfirmed (profile, kind, side, native_id) "
                   "SELECT %s, %s, %s, unnest(%s::text[]) ON CONFLICT DO NOTHING",
-    "unseen_list": "SELECT native_id FROM {s}.unseen_creates WHERE profile = %s AND kind = %s AND side = %s",
-    "unseen_forget": "DELETE FROM {s}.unseen_creates WHERE profile = %s AND kind = %s AND side = %s "
+    "unconfirmed_list": "SELECT native_id FROM {s}.unconfirmed WHERE profile = %s AND kind = %s AND side = %s",
+    "unconfirmed_forget": "DELETE FROM {s}.unconfirmed WHERE profile = %s AND kind = %s AND side = %s "
                      "AND native_id = ANY(%s)",
     "pending_remove": "DELETE FROM {s}.pending WHERE profile = %s AND kind = %s AND side = %s AND native_id = ANY(%s)",
     "pending_list": "SELECT side, native_id, category, reason, pair_id, attempts, next_attempt_at, ignored "
@@ -126,7 +126,7 @@ _SQL = {
     "lock_release": "DELETE FROM {s}.locks WHERE profile = %s AND owner = %s",
     "lock_any": "SELECT 1 FROM {s}.locks WHERE profile = %s",
 }
-_RESET_TABLES = ("pairs", "cursors", "tombstones", "journal", "pending", "unseen_creates")
+_RESET_TABLES = ("pairs", "cursors", "tombstones", "journal", "pending", "unconfirmed")
 
 
 def hold_session_keepalives(conn: psycopg.Connection[Any]) -> None:
@@ -336,18 +336,18 @@ class PostgresStateStore(StateStore):
         ]
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
-    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         wanted = list(ids)
         if wanted:
-            self._run("unseen_add", [profile, kind.value, side.value, wanted])
+            self._run("unconfirmed_add", [profile, kind.value, side.value, wanted])
 
-    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        return {row[0] for row in self._run("unseen_list", [profile, kind.value, side.value])}
+    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        return {row[0] for row in self._run("unconfirmed_list", [profile, kind.value, side.value])}
 
-    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
         wanted = list(ids)
         if wanted:
-            self._run("unseen_forget", [profile, kind.value, side.value, wanted])
+            self._run("unconfirmed_forget", [profile, kind.value, side.value, wanted])
 
     # -- pending -------------------------------------------------------------------------------------------
     def put_pending(self, item: PendingItem) -> None:

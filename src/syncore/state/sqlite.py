@@ -327,17 +327,17 @@ class SqliteStateStore(StateStore):
         ]
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
-    def add_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
-        self._many("INSERT OR IGNORE INTO unseen_creates VALUES (?,?,?,?)",
+    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        self._many("INSERT OR IGNORE INTO unconfirmed VALUES (?,?,?,?)",
                    ((profile, kind.value, side.value, native_id) for native_id in ids))
 
-    def unseen_creates(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        rows = self._run("SELECT native_id FROM unseen_creates WHERE profile=? AND kind=? AND side=?",
+    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        rows = self._run("SELECT native_id FROM unconfirmed WHERE profile=? AND kind=? AND side=?",
                          [profile, kind.value, side.value])
         return {row[0] for row in rows}
 
-    def forget_unseen_creates(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
-        self._many("DELETE FROM unseen_creates WHERE profile=? AND kind=? AND side=? AND native_id=?",
+    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        self._many("DELETE FROM unconfirmed WHERE profile=? AND kind=? AND side=? AND native_id=?",
                    ((profile, kind.value, side.value, native_id) for native_id in ids))
 
     # -- pending -------------------------------------------------------------------------------------------
@@ -474,7 +474,7 @@ class SqliteStateStore(StateStore):
 
     def reset_kind(self, profile: str, kind: Kind) -> None:
         with self.transaction():
-            for table in ("pairs", "cursors", "tombstones", "journal", "pending", "unseen_creates"):
+            for table in ("pairs", "cursors", "tombstones", "journal", "pending", "unconfirmed"):
                 self._run(f"DELETE FROM {table} WHERE profile=? AND kind=?", [profile, kind.value])
             self.bump_generation(profile, kind)
 

@@ -403,19 +403,19 @@ class StateStoreContract:
                 and len(store.open_intents(profile, kind)) == 1 and len(store.pending(profile, kind)) == 1)
 
     # -- creates a net-change feed has not shown yet ------------------------------------------------------
-    def test_unseen_creates_are_kept_per_profile_kind_and_side_until_forgotten(self, store: StateStore) -> None:
-        store.add_unseen_creates("default", Kind.EVENT, Side.PIM, ["a", "b"])
-        store.add_unseen_creates("default", Kind.EVENT, Side.PIM, ["b", "c"])  # remembering twice is harmless
-        store.add_unseen_creates("default", Kind.TASK, Side.PIM, ["t"])
-        store.add_unseen_creates("other", Kind.EVENT, Side.PIM, ["o"])
-        assert store.unseen_creates("default", Kind.EVENT, Side.PIM) == {"a", "b", "c"}
-        assert store.unseen_creates("default", Kind.EVENT, Side.CRM) == set()
-        store.forget_unseen_creates("default", Kind.EVENT, Side.PIM, ["a", "c", "never-seen"])
-        assert store.unseen_creates("default", Kind.EVENT, Side.PIM) == {"b"}
+    def test_unconfirmed_are_kept_per_profile_kind_and_side_until_forgotten(self, store: StateStore) -> None:
+        store.add_unconfirmed("default", Kind.EVENT, Side.PIM, ["a", "b"])
+        store.add_unconfirmed("default", Kind.EVENT, Side.PIM, ["b", "c"])  # remembering twice is harmless
+        store.add_unconfirmed("default", Kind.TASK, Side.PIM, ["t"])
+        store.add_unconfirmed("other", Kind.EVENT, Side.PIM, ["o"])
+        assert store.unconfirmed("default", Kind.EVENT, Side.PIM) == {"a", "b", "c"}
+        assert store.unconfirmed("default", Kind.EVENT, Side.CRM) == set()
+        store.forget_unconfirmed("default", Kind.EVENT, Side.PIM, ["a", "c", "never-seen"])
+        assert store.unconfirmed("default", Kind.EVENT, Side.PIM) == {"b"}
         store.reset_kind("default", Kind.EVENT)
-        assert store.unseen_creates("default", Kind.EVENT, Side.PIM) == set()
-        assert store.unseen_creates("default", Kind.TASK, Side.PIM) == {"t"}
-        assert store.unseen_creates("other", Kind.EVENT, Side.PIM) == {"o"}
+        assert store.unconfirmed("default", Kind.EVENT, Side.PIM) == set()
+        assert store.unconfirmed("default", Kind.TASK, Side.PIM) == {"t"}
+        assert store.unconfirmed("other", Kind.EVENT, Side.PIM) == {"o"}
 
     def test_reset_kind_only_touches_that_kind_and_profile(self, store: StateStore) -> None:
         for profile in ("default", "other"):

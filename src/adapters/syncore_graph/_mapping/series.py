@@ -1,0 +1,90 @@
+"""A Graph series ⇄ the core's series model (:class:`syncore.recurrence.Recurrence`, docs/recurrence.md).
+
+Graph shows a series as a ``seriesMaster`` (its ``recurrence``: a patternedRecurrence, and its first
+occurrence's times) and, per window, ``/events/{master}/instances``: ``occurrence`` and ``exception`` events,
+each with its ``originalStart`` (https://learn.microsoft.com/en-us/graph/api/event-list-instances,
+https://learn.microsoft.com/en-us/graph/api/resources/event). The core keeps one rule in an IANA zone plus the
+cancelled (EXDATE) and modified (override) occurrences, keyed by original start. So:
+
+* the rule is :func:`~._mapping.recurrence.rrule_from_recurrence` of the pattern, run in the range's
+  ``recurrenceTimeZone`` (a Windows or IANA name; the master's ``originalStartTimeZone`` when absent);
+* an exception is an override of its original start with its own times, subject, location, body and showAs
+  (the core keeps only what differs from the series);
+* an original start the rule gives inside the listed window with no instance was cancelled. Outside that
+  window nothing is known, so nothing is said: cancellations are read for the window the adapter lists.
+
+The way back, the core's rule to a pattern, is :func:`~._mapping.recurrence.recurrence_from_rrule`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import attrs
+
+from syncore.models import Event
+from syncore.recurrence import OVERRIDABLE, Override, Recurrence
+from syncore.series import Series
+from syncore.timezones import zone
+
+from .events import event_from_graph
+from .recurrence import recurrence_from_rrule, rrule_from_recurrence
+from .values import parse_wall, zone_info
+
+
+def series_zone(master: dict[str, Any]) -> str:
+    """The IANA zone a series runs in: its range's ``recurrenceTimeZone``, else the master's start zone
+    (either may be a Windows name)."""
+    name = ((master.get("recurrence") or {}).get("range") or {}).get("recurrenceTimeZone") \
+        or master.get("originalStartTimeZone")
+    return str(zone_info(name))
+
+
+def _original_start(instance: dict[str, Any], all_day: bool, zone_name: str) -> date | datetime:
+    # originalStart is a DateTimeOffset in UTC ("2026-03-09T08:00:00.0000000Z"); an all-day series is keyed by
+    # the date in its own zone
+    moment = parse_wall(str(instance["originalStart"]).removesuffix("Z")).replace(tzinfo=UTC)
+    return moment.astimezone(zone(zone_name)).date() if all_day else moment
+
+
+def series_from_graph(master: dict[str, Any], instances: list[dict[str, Any]],
+                      window: tuple[datetime, datetime], mailbox_zone: str) -> Event:
+    """The series ``master`` as one :class:`~syncore.models.Event` with its recurrence.
+
+    :param instances: the master's instances listed for ``window`` (occurrences and exceptions)
+    :param window: the listed span: cancellations are read inside it only
+    :param mailbox_zone: the user's IANA zone (an all-day event's dates)
+    :raises InvalidRecordError: for a pattern the core's model refuses (reported as unsupported)
+    """
+    zone_name = series_zone(master)
+    first = event_from_graph(master, mailbox_zone)
+    rule = rrule_from_recurrence(master["recurrence"], zone_name)
+    overrides = []
+    shown = set()
+    for instance in instances:
+        key = _original_start(instance, first.all_day, zone_name)
+        shown.add(key)
+        if instance.get("type") == "exception":
+            own = event_from_graph(instance, mailbox_zone)
+            # only what differs from the occurrence the rule gives (the core's model keeps no more)
+            rule_gives = {"start": key, "end": key + (first.end - first.start)}  # type: ignore[operator]
+            changed = {name: getattr(own, name) for name in OVERRIDABLE
+                       if getattr(own, name) != rule_gives.get(name, getattr(first, name))}
+            if changed:
+                overrides.append(Override(original_start=key, **changed))
+    plain = first.replace(recurrence=Recurrence(rule=rule, zone=zone_name))
+    tz = zone(zone_name)
+    since, before = ((window[0].astimezone(tz).date(), window[1].astimezone(tz).date()) if first.all_day
+                     else window)
+    cancelled = [key for key in Series(plain).starts(since, before) if key not in shown]
+    return first.replace(recurrence=attrs.evolve(plain.recurrence, exdates=cancelled, overrides=overrides))
+
+
+def recurrence_to_graph(event: Event) -> dict[str, Any]:
+    """The patternedRecurrence of the series ``event`` (its rule in its zone, from its first occurrence)."""
+    assert event.recurrence is not None
+    zone_name = event.recurrence.zone
+    first = event.start if isinstance(event.start, date) and not isinstance(event.start, datetime) else \
+        event.start.astimezone(zone(zone_name)).date()  # type: ignore[union-attr]
+    return recurrence_from_rrule(event.recurrence.rule, first, zone_name)

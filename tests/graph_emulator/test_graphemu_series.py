@@ -1,0 +1,60 @@
+"""Recurring series: calendarView expansion, /instances, exceptions and cancelled occurrences.
+
+* https://learn.microsoft.com/en-us/graph/api/user-list-calendarview (occurrences and exceptions, not masters)
+* https://learn.microsoft.com/en-us/graph/api/event-list-instances
+* https://learn.microsoft.com/en-us/graph/api/resources/patternedrecurrence (sample: weekly on Monday, endDate)
+* https://learn.microsoft.com/en-us/graph/api/event-delta ("occurrences and exceptions of a recurring series")
+"""
+
+from __future__ import annotations
+
+from graphemu_support import event_body
+
+WINDOW = {"startDateTime": "2026-12-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}
+WEEKLY = {"pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+          "range": {"type": "endDate", "startDate": "2026-12-07", "endDate": "2026-12-28"}}
+
+
+def _series(me):
+    body = event_body("Weekly sync", "2026-12-07T09:00:00", "2026-12-07T09:30:00", "W. Europe Standard Time",
+                      recurrence=WEEKLY)
+    created = me.post("/me/events", json=body)
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+def test_calendar_view_expands_a_series_into_occurrences_and_never_lists_the_master(me):
+    master = _series(me)
+    assert master["type"] == "seriesMaster" and master["recurrence"]["pattern"]["type"] == "weekly"
+    view = me.get("/me/calendarView", params={**WINDOW, "$top": "50"}).json()["value"]
+    assert [e["type"] for e in view] == ["occurrence"] * 4
+    assert {e["seriesMasterId"] for e in view} == {master["id"]}
+    assert [e["start"]["dateTime"][:16] for e in view] == [f"2026-12-{d}T08:00" for d in ("07", "14", "21", "28")]
+    instances = me.get(f"/me/events/{master['id']}/instances", params=WINDOW).json()["value"]
+    assert [e["id"] for e in instances] == [e["id"] for e in view]
+
+
+def test_an_edited_occurrence_becomes_an_exception_and_a_deleted_one_is_cancelled(me):
+    master = _series(me)
+    occurrences = me.get(f"/me/events/{master['id']}/instances", params=WINDOW).json()["value"]
+    edited = me.patch(f"/me/events/{occurrences[1]['id']}", json={"subject": "Weekly sync (moved room)"}).json()
+    assert edited["type"] == "exception" and edited["id"] == occurrences[1]["id"]
+    assert edited["originalStart"].startswith("2026-12-14T08:00:00")
+    assert me.delete(f"/me/events/{occurrences[2]['id']}").status_code == 204
+    view = me.get("/me/calendarView", params=WINDOW).json()["value"]
+    assert [(e["type"], e["subject"]) for e in view] == [
+        ("occurrence", "Weekly sync"), ("exception", "Weekly sync (moved room)"), ("occurrence", "Weekly sync")]
+
+
+def test_delta_over_a_view_reports_occurrences_and_removals_of_a_series(me):
+    first = me.get("/me/calendarView/delta", params=WINDOW, headers={"Prefer": "odata.maxpagesize=50"}).json()
+    assert first["value"] == []
+    master = _series(me)
+    second = me.get(first["@odata.deltaLink"]).json()
+    assert [e["type"] for e in second["value"]] == ["occurrence"] * 4
+    cancelled = second["value"][0]["id"]
+    me.delete(f"/me/events/{cancelled}")
+    third = me.get(second["@odata.deltaLink"]).json()
+    assert {"id": cancelled, "@removed": {"reason": "deleted"}} in third["value"]
+    assert all(e.get("type") != "seriesMaster" for e in third["value"])
+    assert me.get(f"/me/events/{master['id']}").json()["type"] == "seriesMaster"
