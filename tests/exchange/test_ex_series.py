@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 from exchangelib import EWSDate, EWSDateTime, EWSTimeZone
 from exchangelib.items import CalendarItem
@@ -168,7 +169,7 @@ def test_crm_series_reaches_exchange_as_one_master_at_nine_berlin(emu, account, 
     # one occurrence edited and one cancelled in the CRM: written to those occurrences, the master stays
     series = crm.records(Kind.EVENT)[crm_id]
     later = Override(original_start=datetime(2031, 4, 1, 7, tzinfo=UTC), location="Room 4")
-    crm.edit(crm_id, recurrence=Rule_with(series, exdates=[*series.recurrence.exdates,
+    crm.edit(crm_id, recurrence=attrs.evolve(series.recurrence, exdates=[*series.recurrence.exdates,
                                                            datetime(2031, 4, 22, 7, tzinfo=UTC)],
                                           overrides=[*series.recurrence.overrides, later]))
     emu.reset_log()
@@ -182,12 +183,6 @@ def test_crm_series_reaches_exchange_as_one_master_at_nine_berlin(emu, account, 
     assert datetime(2031, 4, 22, 7, tzinfo=UTC) not in [start for start, _, _ in view] and len(view) == 6
     assert len(emu.items("calendar")) == 1
     assert not _writes(engine.sync(Kind.EVENT)), "a second sync writes nothing"
-
-
-def Rule_with(series, **changes):
-    import attrs
-
-    return attrs.evolve(series.recurrence, **changes)
 
 
 # -- a CRM that holds single occurrences: its edits reach the occurrence by its id -------------------------------
@@ -240,3 +235,52 @@ def test_a_series_costs_the_same_requests_whatever_its_length(emu, make_adapter,
     assert emu.request_counts() == {"GetItem": 2}  # the masters, then their exceptions
     assert [fetched[o.id].record.recurrence for o in outcomes] == [r.recurrence for r in records]
     assert [fetched[o.id].version for o in outcomes] == [o.version for o in outcomes]
+
+
+def test_a_single_event_becomes_a_series_its_rule_changes_and_it_becomes_single_again(emu, make_adapter):
+    from syncore.models import Event
+    from syncore.recurrence import Override
+    from syncore.recurrence import Recurrence as Rule
+    from syncore.remote import UpdateRequest
+
+    adapter = make_adapter()
+    start = datetime(2031, 3, 4, 8, tzinfo=UTC)
+    single = Event(subject="Sync", start=start, end=start + timedelta(hours=1))
+    (made,) = adapter.create(Kind.EVENT, [CreateRequest(ref="c", record=single)])
+
+    def update(record, version):
+        (outcome,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=made.id, record=record, base_version=version,
+                                                               fields=frozenset({"recurrence"}))])
+        assert outcome.ok, outcome.error
+        stored = adapter.fetch(Kind.EVENT, [made.id])[made.id]
+        assert stored.version == outcome.version
+        return stored
+
+    moved = Override(original_start=start + timedelta(days=7), subject="Sync (moved)",
+                     start=start + timedelta(days=7, hours=5), end=start + timedelta(days=7, hours=6))
+    series = single.replace(recurrence=Rule(rule="FREQ=WEEKLY;BYDAY=TU;COUNT=4", zone="Europe/Berlin",
+                                            overrides=[moved]))
+    stored = update(series, made.version)
+    assert stored.record == series
+    # a new pattern drops Exchange's exceptions; the adapter writes the ones the series keeps again
+    longer = series.replace(recurrence=attrs.evolve(series.recurrence, rule="FREQ=WEEKLY;BYDAY=TU;COUNT=6"))
+    stored = update(longer, stored.version)
+    assert stored.record == longer and len(emu.items("calendar")) == 1
+    stored = update(single, stored.version)
+    assert stored.record == single and "Recurrence" not in emu.get_item(made.id)["fields"]
+
+
+def test_an_all_day_series_keeps_its_dates(emu, make_adapter):
+    from datetime import date
+
+    from syncore.models import Event
+    from syncore.recurrence import Recurrence as Rule
+
+    adapter = make_adapter(zone="America/New_York")
+    # the last day of each month in Berlin, one cancelled: dates, never shifted by the mailbox's zone
+    series = Event(subject="Month end", start=date(2031, 3, 31), end=date(2031, 4, 1),
+                   recurrence=Rule(rule="FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=3", zone="Europe/Berlin",
+                                   exdates=[date(2031, 4, 30)]))
+    (made,) = adapter.create(Kind.EVENT, [CreateRequest(ref="c", record=series)])
+    assert made.ok, made.error
+    assert adapter.fetch(Kind.EVENT, [made.id])[made.id].record == series
