@@ -91,3 +91,67 @@ def test_a_yearly_interval_of_odd_months_and_a_rule_no_pattern_gives_are_unfit()
         pattern_from_com(odd)
     with pytest.raises(Unfit):
         com_values(_event("FREQ=MONTHLY;BYMONTHDAY=15,16", date(2027, 3, 15)))
+
+
+def test_a_master_with_a_moved_and_a_deleted_occurrence_reads_as_one_series(fake):
+    from syncore.recurrence import Override
+    from syncore_outlook._mapping.series import series_from_appointment
+
+    clock = OutlookClock("Europe/Berlin")
+    namespace = fake.application.GetNamespace("MAPI")
+    calendar = namespace.GetDefaultFolder(C.olFolderCalendar)
+    # Mondays 09:00 Berlin from 22 March 2027, 4 times: the clocks go forward on 28 March
+    item = calendar.Items.Add(C.olAppointmentItem)
+    item.Subject = "Team"
+    item.Start, item.End = clock.write_wall(datetime(2027, 3, 22, 9)), clock.write_wall(datetime(2027, 3, 22, 10))
+    pattern = item.GetRecurrencePattern()
+    pattern.RecurrenceType = C.olRecursWeekly
+    pattern.DayOfWeekMask = C.olMonday
+    pattern.Occurrences = 4
+    item.Save()
+    master = namespace.GetItemFromID(item.EntryID)
+    moved = master.GetRecurrencePattern().GetOccurrence(clock.write_wall(datetime(2027, 3, 29, 9)))
+    moved.Subject = "Team (late)"
+    moved.Start, moved.End = clock.write_wall(datetime(2027, 3, 29, 15)), clock.write_wall(datetime(2027, 3, 29, 16))
+    moved.Save()
+    namespace.GetItemFromID(item.EntryID).GetRecurrencePattern().GetOccurrence(
+        clock.write_wall(datetime(2027, 4, 5, 9))).Delete()
+
+    series = series_from_appointment(namespace.GetItemFromID(item.EntryID), clock)  # a fresh reference (§8)
+    assert series.start == datetime(2027, 3, 22, 8, tzinfo=UTC)
+    assert series.recurrence == Recurrence(
+        rule="FREQ=WEEKLY;BYDAY=MO;COUNT=4", zone="Europe/Berlin", exdates=[datetime(2027, 4, 5, 7, tzinfo=UTC)],
+        overrides=[Override(original_start=datetime(2027, 3, 29, 7, tzinfo=UTC), subject="Team (late)",
+                            start=datetime(2027, 3, 29, 13, tzinfo=UTC), end=datetime(2027, 3, 29, 14, tzinfo=UTC))])
+
+
+def test_a_series_is_written_as_one_master_with_its_exceptions_through_get_occurrence(fake):
+    from syncore.recurrence import Override
+    from syncore_outlook._mapping.series import series_from_appointment, write_occurrences
+
+    clock = OutlookClock("Europe/Berlin")
+    namespace = fake.application.GetNamespace("MAPI")
+    start = datetime(2027, 3, 22, 8, tzinfo=UTC)  # Mondays 09:00 Berlin, across the 28 March change
+    # (Outlook gives a new appointment a 15-minute reminder)
+    wanted = Event(subject="Team", start=start, end=start + timedelta(hours=1), reminder_minutes=15,
+                   recurrence=Recurrence(
+        rule="FREQ=WEEKLY;BYDAY=MO;COUNT=4", zone="Europe/Berlin", exdates=[datetime(2027, 4, 12, 7, tzinfo=UTC)],
+        overrides=[Override(original_start=datetime(2027, 3, 29, 7, tzinfo=UTC), subject="Team (late)",
+                            start=datetime(2027, 3, 29, 13, tzinfo=UTC), end=datetime(2027, 3, 29, 14, tzinfo=UTC))]))
+    item = namespace.GetDefaultFolder(C.olFolderCalendar).Items.Add(C.olAppointmentItem)
+    item.Subject = wanted.subject
+    item.StartUTC, item.EndUTC = clock.write_utc(wanted.start), clock.write_utc(wanted.end)
+    apply_pattern(item.GetRecurrencePattern(), wanted, clock)
+    item.Save()
+    write_occurrences(lambda: namespace.GetItemFromID(item.EntryID), wanted, None, clock)
+
+    assert series_from_appointment(namespace.GetItemFromID(item.EntryID), clock) == wanted
+    assert _outlook_starts(fake, 10) == [datetime(2027, 3, 22, 9), datetime(2027, 3, 29, 15), datetime(2027, 4, 5, 9)]
+    # an occurrence edited later: only that one is written again
+    edited = wanted.replace(recurrence=Recurrence(rule=wanted.recurrence.rule, zone="Europe/Berlin",
+                                                  exdates=wanted.recurrence.exdates,
+                                                  overrides=[*wanted.recurrence.overrides, Override(
+                                                      original_start=datetime(2027, 4, 5, 7, tzinfo=UTC),
+                                                      location="Room 4")]))
+    write_occurrences(lambda: namespace.GetItemFromID(item.EntryID), edited, wanted, clock)
+    assert series_from_appointment(namespace.GetItemFromID(item.EntryID), clock) == edited
