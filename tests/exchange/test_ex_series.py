@@ -284,3 +284,26 @@ def test_an_all_day_series_keeps_its_dates(emu, make_adapter):
     (made,) = adapter.create(Kind.EVENT, [CreateRequest(ref="c", record=series)])
     assert made.ok, made.error
     assert adapter.fetch(Kind.EVENT, [made.id])[made.id].record == series
+
+
+@pytest.mark.parametrize("op", ["CreateItem", "DeleteItem", "UpdateItem"])
+def test_a_lost_reply_while_writing_a_series_converges_without_duplicates(emu, account, make_adapter, op):
+    from syncore.recurrence import Override
+
+    moved = Override(original_start=datetime(2031, 3, 18, 8, tzinfo=UTC), subject="Pipeline review (late)")
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, link_ids=False, clock=lambda: NOW)
+    crm_id = crm.put(_crm_series(exdates=[datetime(2031, 4, 8, 7, tzinfo=UTC)], overrides=[moved]))
+    engine = _engine(make_adapter(), crm)
+    # the server writes, then the connection closes before the answer (every retry of it too)
+    emu.faults.lose_replies(n=None, op=op)
+    interrupted = engine.sync(Kind.EVENT)
+    assert interrupted.errors and any(r.operation == op for r in emu.requests)
+    emu.faults.clear()
+    for _ in range(2):
+        engine.sync(Kind.EVENT)
+    assert len(emu.items("calendar")) == 1, "one master, never a duplicate"
+    view = _view(account)
+    assert len(view) == 7 and ("Pipeline review (late)" in {subject for _, subject, _ in view})
+    assert datetime(2031, 4, 8, 7, tzinfo=UTC) not in {start for start, _, _ in view}
+    assert crm.records(Kind.EVENT)[crm_id].recurrence.exdates == (datetime(2031, 4, 8, 7, tzinfo=UTC),)
+    assert not _writes(engine.sync(Kind.EVENT)), "in step: a further sync writes nothing"
