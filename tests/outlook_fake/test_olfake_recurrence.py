@@ -130,3 +130,19 @@ def test_a_modified_occurrence_is_an_exception_with_its_original_date(calendar, 
     assert exception.AppointmentItem.Subject == "moved"
     assert exception.AppointmentItem.Start == datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
     assert exception.AppointmentItem.RecurrenceState == C.olApptException
+
+
+def test_an_old_reference_keeps_an_out_of_date_copy_of_the_exceptions(calendar, namespace):
+    # "Release every reference to the master … before re-reading; otherwise your new reference will still point
+    # to an out-of-date copy" (outlook_com.md §8; AppointmentItem.GetRecurrencePattern, Outlook.Exception)
+    item = _series(calendar, datetime(2026, 11, 2, 9, 0, tzinfo=UTC), datetime(2026, 11, 2, 10, 0, tzinfo=UTC),
+                   RecurrenceType=C.olRecursDaily, Interval=1, Occurrences=3)
+    old = namespace.GetItemFromID(item.EntryID, calendar.StoreID)
+    old_pattern = old.GetRecurrencePattern()
+    assert old_pattern.Exceptions.Count == 0
+    other = namespace.GetItemFromID(item.EntryID, calendar.StoreID)
+    other.GetRecurrencePattern().GetOccurrence(datetime(2026, 11, 3, 9, 0, tzinfo=UTC)).Delete()
+    assert old_pattern.Exceptions.Count == 0, "the old reference does not see the deletion"
+    del old, old_pattern, other
+    fresh = namespace.GetItemFromID(item.EntryID, calendar.StoreID)
+    assert fresh.GetRecurrencePattern().Exceptions.Count == 1
