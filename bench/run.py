@@ -29,6 +29,7 @@ from bench import (
     api_calls_ews,
     api_calls_salesforce,
     no_change,
+    series_ews,
     server,
     soak,
     state_size,
@@ -39,7 +40,8 @@ from bench._common import ROOT, Config, Section, error_section
 
 BENCHMARKS = {
     m.NAME: m
-    for m in (api_calls_salesforce, api_calls_ews, no_change, vs_vdirsyncer, state_size, throughput, soak, server)
+    for m in (api_calls_salesforce, api_calls_ews, series_ews, no_change, vs_vdirsyncer, state_size, throughput, soak,
+              server)
 }
 RESULTS = ROOT / "bench" / "results"
 
