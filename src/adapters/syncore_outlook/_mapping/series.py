@@ -13,7 +13,7 @@ out-of-date copy of the pattern and its exceptions, §8). Not wired into the Out
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from syncore.models import Event
 from syncore.recurrence import Override, Recurrence
 from syncore.rrules import walls
 from syncore.series import Series
-from syncore.timezones import windows_to_iana
+from syncore.timezones import FoldPolicy, GapPolicy, local_to_utc, windows_to_iana
 
 from .._time import OutlookClock
 from .calendar import read, write
@@ -39,12 +39,15 @@ def series_from_appointment(item: Any, clock: OutlookClock) -> Event:
     tz = ZoneInfo(zone)
     pattern = item.GetRecurrencePattern()
     rule, rng = rule_from_com(pattern)
-    local_time = time() if single.all_day else single.start.astimezone(tz).time().replace(tzinfo=None)  # type: ignore[union-attr]
+    # .time() of an aware datetime is naive: the wall clock in the series' zone
+    local_time = time() if single.all_day else single.start.astimezone(tz).time()  # type: ignore[union-attr]
     wall = next(walls(rule, datetime.combine(rng.start, local_time)), None)
     if wall is None:
         raise ValueError(f"the recurrence {rule} gives no occurrence")
     duration = single.end - single.start  # type: ignore[operator]
-    start: Any = wall.date() if single.all_day else wall.replace(tzinfo=tz).astimezone(UTC)
+    # RFC 5545 §3.3.5, as syncore.series reads a rule: a skipped time moves forward, a repeated one is the first
+    start: Any = wall.date() if single.all_day else local_to_utc(wall, zone, on_gap=GapPolicy.SHIFT_FORWARD,
+                                                                   on_fold=FoldPolicy.EARLIER)
     series = single.replace(start=start, end=start + duration, recurrence=Recurrence(rule=rule, zone=zone))
     expanded = Series(series)  # type: ignore[arg-type]
     exdates, overrides = [], []
