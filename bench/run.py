@@ -29,6 +29,7 @@ from bench import (
     api_calls_ews,
     api_calls_salesforce,
     no_change,
+    series_calls,
     series_ews,
     server,
     soak,
@@ -40,8 +41,8 @@ from bench._common import ROOT, Config, Section, error_section
 
 BENCHMARKS = {
     m.NAME: m
-    for m in (api_calls_salesforce, api_calls_ews, series_ews, no_change, vs_vdirsyncer, state_size, throughput, soak,
-              server)
+    for m in (api_calls_salesforce, api_calls_ews, series_ews, no_change, series_calls, vs_vdirsyncer, state_size,
+              throughput, soak, server)
 }
 RESULTS = ROOT / "bench" / "results"
 

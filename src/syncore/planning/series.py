@@ -151,10 +151,13 @@ class SeriesExpander:
             series_pairs = {p.id_on(side): p for p in pairs.values() if marked_series(p.id_on(other)) is not None}
             for pair in series_pairs.values():
                 del pairs[pair.pair_id]  # the series step decides what happens to a series pair
+            # series the other side holds as a rule: they stay so, even when an edit takes one past the other
+            # side's limits (that edit waits, reported: decide_series.update_obstacle)
+            held_as_rules = {p.id_on(side) for p in pairs.values() if is_series(p.base)}
             for item in list(current[side].values()):
                 known = series_pairs.get(item.id)
-                if is_series(item.record) and (known is not None
-                                               or self.policy.route(item.record, side)[0] is Route.EXPAND):
+                if is_series(item.record) and (known is not None or (
+                        item.id not in held_as_rules and self.policy.route(item.record, side)[0] is Route.EXPAND)):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
                 elif known is not None:
                     # no longer a series: its occurrences go, and it syncs as a single event from now on
