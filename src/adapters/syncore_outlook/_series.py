@@ -87,6 +87,13 @@ def same_pattern(a: Event | None, b: Event) -> bool:
                                                                       b.start, b.end)
 
 
+def restores(current: Event | None, wanted: Event) -> bool:
+    """True when a cancelled occurrence of ``current`` is wanted back."""
+    if current is None or current.recurrence is None or wanted.recurrence is None:
+        return False
+    return bool(set(current.recurrence.exdates) - set(wanted.recurrence.exdates))
+
+
 def finish(reopen: Any, wanted: Event, current: Event | None, clock: OutlookClock) -> None:
     """Write the occurrences ``wanted`` has and ``current`` (None: a master without exceptions) has not."""
     if wanted.recurrence is not None and (wanted.recurrence.exdates or wanted.recurrence.overrides

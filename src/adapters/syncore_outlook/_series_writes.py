@@ -32,16 +32,19 @@ class SeriesWrites:
         record: Event = request.record  # type: ignore[assignment]
         current = _series.read(item, self.clock) if item.IsRecurring else None
         fields = set(request.fields)
-        if record.recurrence is None:
+        # the pattern stands unless it changes, or a cancelled occurrence comes back: Outlook cannot undo a
+        # deletion but by setting the pattern anew (which drops every exception; the wanted ones are written after)
+        keep = _series.same_pattern(current, record) and not _series.restores(current, record)
+        if current is not None and (record.recurrence is None or not keep):
             item.ClearRecurrencePattern()
-            fields |= {"start", "end"}
-        elif _series.same_pattern(current, record):
+        if keep:
             fields -= {"recurrence", "start", "end"}
         else:
-            _series.set_zone(self._app, item, record)
+            if record.recurrence is not None:
+                _series.set_zone(self._app, item, record)
             fields |= {"start", "end"}
         warnings = self._mapping(kind).write(item, record, frozenset(fields - {"recurrence"}), self.clock)
-        if record.recurrence is not None and not _series.same_pattern(current, record):
+        if record.recurrence is not None and not keep:
             _series.write_pattern(item, record, self.clock)
         if request.link is not None:
             write_link(item, self.link_property, request.link)
