@@ -106,3 +106,28 @@ def test_a_yearly_interval_is_written_as_months(emu, account, adapter):
     assert read.recurrence.rule == "FREQ=MONTHLY;INTERVAL=24;BYMONTHDAY=1;COUNT=3"
     assert list(Series(read).starts()) == [start, start.replace(year=2033), start.replace(year=2035)]
     assert adapter.represent(event).recurrence.rule == read.recurrence.rule
+
+
+@pytest.mark.parametrize(("rule", "why"), [
+    ("FREQ=WEEKLY;INTERVAL=100;BYDAY=TU", "at most every 99 weeks"),
+    ("FREQ=DAILY;COUNT=1000", "at most 999 occurrences"),
+    ("FREQ=MONTHLY;BYMONTHDAY=4,5", ""),  # no Microsoft pattern gives two days a month
+])
+def test_what_exchange_cannot_hold_is_named_per_record(adapter, rule, why):
+    start = datetime(2031, 3, 4, 8, tzinfo=UTC)
+    event = Event(subject="s", start=start, end=start.replace(hour=9), recurrence=Rule(rule=rule, zone="Europe/Berlin"))
+    reason = adapter.unfit_reason(event)
+    assert reason and why in reason
+    (outcome,) = adapter.create(Kind.EVENT, [CreateRequest(ref="r", record=event)])
+    assert type(outcome.error).__name__ == "UnsupportedRecord"
+
+
+def test_an_occurrence_moved_past_its_neighbour_is_named(adapter):
+    from syncore.recurrence import Override
+
+    start = datetime(2031, 3, 4, 8, tzinfo=UTC)
+    event = Event(subject="s", start=start, end=start.replace(hour=9), recurrence=Rule(
+        rule="FREQ=DAILY;COUNT=3", zone="Europe/Berlin",
+        overrides=[Override(original_start=start, start=start.replace(day=6, hour=10),
+                            end=start.replace(day=6, hour=11))]))
+    assert "neighbour" in adapter.unfit_reason(event)

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from exchangelib import EWSTimeZone
-from exchangelib.errors import UnknownTimeZone
-from exchangelib.winzone import MS_TIMEZONE_TO_IANA_MAP
-
+from syncore.errors import ConfigurationError
 from syncore.models import Event, Record
 from syncore.occurrences import split_occurrence_id, with_occurrence, without_occurrence
 from syncore.patterns import Unfit, pattern_for, rule_for
 from syncore.recurrence import Recurrence
+from syncore.timezones import iana_to_windows, windows_to_iana
 
 from ._mapping.recurrence import apply_pattern, com_values
 from ._mapping.series import series_from_appointment, write_occurrences
@@ -27,10 +25,10 @@ from ._time import OutlookClock
 
 
 def windows_zone(name: str) -> str | None:
-    """The Windows zone id for IANA zone ``name`` (None: it has none)."""
+    """The Windows zone id for IANA zone ``name`` (None: it has none), by the CLDR table."""
     try:
-        return EWSTimeZone(name).ms_id
-    except (UnknownTimeZone, ValueError):
+        return iana_to_windows(name)
+    except ConfigurationError:
         return None
 
 
@@ -52,7 +50,8 @@ def stored_series(event: Event) -> Event:
     pattern reads back as."""
     recurrence = event.recurrence
     assert recurrence is not None
-    zone = MS_TIMEZONE_TO_IANA_MAP.get(windows_zone(recurrence.zone) or "", recurrence.zone)
+    windows_id = windows_zone(recurrence.zone)
+    zone = windows_to_iana(windows_id) if windows_id is not None else recurrence.zone
     pattern, rng = pattern_for(event)
     rule = rule_for(pattern, until=rng.end, count=rng.count)
     if (rule, zone) == (recurrence.rule, recurrence.zone):
