@@ -116,3 +116,52 @@ def test_a_series_edited_past_the_other_sides_limits_waits_reported_and_nothing_
     w.sync()
     assert w.crm_events()[crm_id] == weekly(count=8)
     w.calm()
+
+
+def crash_then_sync(w: World, adapter, writes: int) -> None:
+    adapter.crash_after(writes)
+    with pytest.raises(SimulatedCrash):
+        w.engine.sync(Kind.EVENT)
+    w.sync()
+
+
+@pytest.mark.parametrize("links", [True, False])
+@pytest.mark.parametrize("fault", ["crash after 1 write", "lost reply"])
+def test_a_fault_while_creating_the_new_occurrences_of_a_lengthened_series_loses_none(links, fault):
+    w = World(crm_links=links)
+    pim_id = w.pim.put(weekly(count=3))
+    w.sync()
+    w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=6", zone="Europe/Berlin"))
+    if fault == "lost reply":
+        w.crm.lose_replies(1)
+        faulty_sync(w)
+        w.sync()
+    else:
+        crash_then_sync(w, w.crm, 1)
+    assert sorted(e.start for e in w.crm_events().values()) == keys(6)
+    w.calm()
+
+
+def test_a_crash_after_a_read_only_sync_of_a_series_loses_none_of_its_occurrences():
+    """(found by the series state machine: the series was remembered as expanded before its occurrences existed)"""
+    w = World(crm_links=False)
+    pim_id = w.pim.put(weekly())
+    w.crm.set_read_only(True)
+    assert w.engine.sync(Kind.EVENT).ok
+    w.crm.set_read_only(False)
+    w.pim.edit_occurrence(pim_id, keys()[1], subject="Moved")
+    crash_then_sync(w, w.crm, 1)
+    assert sorted(e.start for e in w.crm_events().values()) == keys(6)
+    w.calm()
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_a_crash_while_deleting_a_series_occurrences_leaves_none_behind(links):
+    w = World(crm_links=links)
+    pim_id = w.pim.put(weekly())
+    w.sync()
+    w.pim.remove(pim_id)
+    crash_then_sync(w, w.crm, 2)
+    assert w.crm_events() == {}
+    assert list(w.state.iter_pairs("default", Kind.EVENT)) == []
+    w.calm()
