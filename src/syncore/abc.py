@@ -227,6 +227,17 @@ class Adapter(metaclass=EnforcedCapabilities):
         """
         return bool(value)
 
+    def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
+        """For a job's ``require_match``: why each of ``records``, about to be created on this side,
+        relates to none of this side's people (None: it does, e.g. an attendee is a Salesforce contact or
+        lead).
+
+        The planner asks once per sync, with every such record of the kind, and reports the ones with a reason
+        as skipped (not as errors); they are looked at again when they change. Called only when the job sets
+        ``require_match``. The default relates every record: a side without people never holds one back.
+        """
+        return [None] * len(records)
+
     def sign_in(self, show: Callable[[str], None]) -> bool:
         """Run this side's interactive sign-in (``syncore sign-in``), telling the user what to do through
         ``show``, and keep what later runs need. Returns False when the adapter needs none (the default)."""

@@ -110,6 +110,7 @@ class Job:
     past_days: int = 30
     future_days: int = 365
     include_private: bool = False
+    require_match: bool = False
 
     @classmethod
     def default_for(cls, kind: Kind) -> Job:
@@ -122,7 +123,7 @@ class Job:
         return KindSettings(
             enabled=self.enabled, direction=self.direction, create_on=self.create_on, update_on=self.update_on,
             delete_on=self.delete_on, past_days=self.past_days, future_days=self.future_days,
-            include_private=self.include_private,
+            include_private=self.include_private, require_match=self.require_match,
         )
 
 
@@ -333,6 +334,8 @@ def validate_config(config: Config) -> Config:
                 f"auto_sync.timezone = {config.auto_sync.timezone!r}: expected \"system\" or an IANA zone name "
                 "such as \"Europe/Berlin\"", key="auto_sync.timezone", value=config.auto_sync.timezone,
             ) from None
+    _check(not config.jobs.contact.require_match, "jobs.contact.require_match", True,
+           "require_match applies to events and tasks (their attendees relate them to people), not contacts")
     ratio = config.other.max_delete_ratio
     _check(0 < ratio <= 1, "other.max_delete_ratio", ratio, "expected a number greater than 0 and at most 1")
     for side in ("pim", "crm"):

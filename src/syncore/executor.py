@@ -96,9 +96,9 @@ class Executor:
             self.ops_by_pair[op.pair_id].append(op)
         for op, _, _ in skipped_ops:
             self.failed_pairs.add(op.pair_id)
-        # A series pair (a series whose occurrences the other side holds) says the series was expanded as read:
-        # stored before its occurrences' writes, a crash among them would leave the series looking done, and the
-        # rest of its occurrences would never be written (or deleted). It is stored after them, before the cursors.
+        # A series pair (a series whose occurrences the other side holds) says the series was expanded as
+        # read: stored before its occurrences' writes, a crash among them would leave the series looking done,
+        # and the rest of its occurrences would never be written (or deleted). So it is stored after them.
         last = {pair_id: pair_plan for pair_id, pair_plan in self.pair_plans.items()
                 if any(marked_series(pair_plan.id_on(side) or "") for side in SIDES)}
         with self._storing():
@@ -106,7 +106,8 @@ class Executor:
                 self._park(op, reason, category, count_attempt=False)
             # Pairs without operations (echoes, matches that agree, both deleted) are stored right away.
             for pair_id, pair_plan in self.pair_plans.items():
-                if pair_id not in self.ops_by_pair and pair_id not in self.failed_pairs and pair_id not in last:
+                waits = pair_id in self.ops_by_pair or pair_id in self.failed_pairs or pair_id in last
+                if not waits:
                     self._commit_pair(pair_plan)
         try:
             for target in (Side.CRM, Side.PIM):
@@ -206,7 +207,7 @@ class Executor:
                 self.kind,
                 [
                     UpdateRequest(ref=op.op_id, id=op.target_id, record=op.record, fields=op.fields,  # type: ignore[arg-type]
-                                  base_version=op.base_version)
+                                  base_version=op.base_version, previous=op.previous)
                     for op in batch
                 ],
             )

@@ -22,11 +22,19 @@ start from one side, an end from the other) make the whole record one conflict.
 A series' ``recurrence`` is compared by its occurrences, never as text (:func:`syncore.series.same_series`), and
 when both sides changed it, its rule, cancelled occurrences and each modified occurrence are merged on their own
 (:mod:`syncore.series_merge`); only what does not combine is a conflict.
+
+Two traits of a side (declared in its :class:`~syncore.remote.Capabilities`) adjust what counts as its edit:
+
+* a **write-only** field (Salesforce acts on an event's attendees by relating people, and never reads them
+  back) is never an edit of that side, and is written there whenever its merged value differs from the base,
+  even though the side's representation drops it;
+* a **lossy-empty** field (a company Salesforce could not put under an Account) read empty from that side is
+  not an edit: the other side's value stays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -133,17 +141,22 @@ def merge(
     preserve_formatted_bodies: bool,
     pim_keeps_formatting: bool,
     resolutions: dict[str, Side] | None = None,
+    write_only: Mapping[Side, frozenset[str]] | None = None,
+    lossy_empty: Mapping[Side, frozenset[str]] | None = None,
 ) -> MergeResult:
-    """Merge one pair field by field. ``resolutions`` forces a winner per field (from review)."""
+    """Merge one pair field by field. ``resolutions`` forces a winner per field (from review); ``write_only``
+    and ``lossy_empty`` name each side's fields with those traits (see the module docstring)."""
     represent = {Side.PIM: represent_pim, Side.CRM: represent_crm}
     resolutions = resolutions or {}
+    write_only = write_only or {}
     base = inp.base
     unchanged = {side: represent[side](base) for side in SIDES}  # each side's view of the base
     if inp.pim_body is not None:
         # The PIM kept its own body last time: that, not the base, is what an unchanged PIM holds.
         unchanged[Side.PIM] = unchanged[Side.PIM].replace(
             **{f: inp.pim_body for f in BODY_FIELDS if f in base.field_names()})
-    now = {side: inp.read(side) or unchanged[side] for side in SIDES}
+    now = {side: as_edited(inp.read(side), unchanged[side], write_only.get(side, frozenset()),
+                            (lossy_empty or {}).get(side, frozenset())) for side in SIDES}
     new_values: dict[str, Any] = {}
     writes: dict[Side, set[str]] = {side: set() for side in SIDES}
     conflicts: list[FieldConflict] = []
@@ -221,15 +234,35 @@ def merge(
         # fields merged from different sides don't fit together: the whole record is one conflict
         return _whole_record(inp, settings, policy, now, resolutions)
 
+    for side in SIDES:
+        for name in write_only.get(side, frozenset()) & set(base.field_names()):
+            if getattr(new_base, name) != getattr(base, name) and settings.may("update", side):
+                # the side acts on this field without holding it: every change since the base goes there
+                writes[side].add(name)
     # Writing a value the target already holds would only bump its version.
     for side in SIDES:
         if writes[side]:
             new_as_side = represent[side](new_base)
-            writes[side] = {name for name in writes[side] if differs(name, new_as_side, now[side])}
+            writes[side] = {name for name in writes[side] if name in write_only.get(side, frozenset())
+                            or differs(name, new_as_side, now[side])}
     return MergeResult(
         to_pim=frozenset(writes[Side.PIM]), to_crm=frozenset(writes[Side.CRM]), base=new_base, pim_body=pim_body,
         conflicts=tuple(conflicts), body_kept=body_kept, open_conflicts=frozenset(open_conflicts),
     )
+
+
+def as_edited(read: Record | None, unchanged: Record, write_only: frozenset[str],
+               lossy_empty: frozenset[str]) -> Record:
+    """A side's record as the merge compares it: what it read, with the values that are no edit of it put back
+    to the base's (a write-only field; an empty lossy-empty field)."""
+    if read is None:
+        return unchanged
+    names = set(read.field_names())
+    keep = {name: getattr(unchanged, name) for name in write_only & names
+            if getattr(read, name) != getattr(unchanged, name)}
+    keep.update({name: getattr(unchanged, name) for name in lossy_empty & names
+                 if _is_empty(getattr(read, name)) and not _is_empty(getattr(unchanged, name))})
+    return read.replace(**keep) if keep else read
 
 
 def _whole_record(

@@ -44,6 +44,8 @@ class Operation:
     :ivar op_id: stable id, used to exclude the operation at review
     :ivar source_id: / source_version: the record the change comes from, re-checked at apply time
     :ivar fields: for updates, the fields to write; the rest of the target record is left alone
+    :ivar previous: for an update writing one of the target's write-only fields, the pair's base before it
+        (passed on as :attr:`~syncore.remote.UpdateRequest.previous`)
     """
 
     op_id: str
@@ -61,6 +63,7 @@ class Operation:
     reason: str = ""
     link: str | None = None
     excluded: bool = False
+    previous: Record | None = None
 
     @property
     def changes(self) -> tuple[FieldChange, ...]:

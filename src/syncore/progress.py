@@ -152,6 +152,9 @@ class ReportingAdapter(Adapter):
     def represent(self, record: Record) -> Record:
         return self.inner.represent(record)
 
+    def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
+        return self.inner.unmatched(kind, records)
+
     def sign_in(self, show: Callable[[str], None]) -> bool:
         return self.inner.sign_in(show)
 

@@ -96,6 +96,15 @@ class Capabilities:
     max_update_batch: int = 100
     max_delete_batch: int = 100
     max_fetch_batch: int = 100
+    #: fields this side acts on when they are written but never reports on a read (Salesforce relates an
+    #: event to the people among its ``attendees``): a value read from this side is never an edit, the merge
+    #: writes the field here whenever its merged value differs from the pair's base, and the update carries
+    #: that base (:attr:`UpdateRequest.previous`) so the side can tell what it made from what it did not
+    write_only_fields: frozenset[str] = frozenset()
+    #: fields this side may have to leave empty where the record has a value (Salesforce with
+    #: ``create_accounts`` off: a company that is no Account): an empty value read from this side never
+    #: clears the field on the other side
+    lossy_empty_fields: frozenset[str] = frozenset()
     #: what the side holds of recurring event series
     recurrence: RecurrenceSupport = RecurrenceSupport.NONE
     #: holds recurring tasks (:class:`~syncore.recurrence.TaskRecurrence`); when False a recurring task from the
@@ -119,6 +128,10 @@ class UpdateRequest:
     Only the named fields change; the rest of the native record (including a body the engine decided to
     keep) is left as it is. ``base_version`` is the version the change was planned against; adapters that can
     do conditional writes refuse with :class:`~syncore.errors.VersionMismatch` when it no longer matches.
+
+    ``previous`` is the pair's base before this merge (what both sides last agreed on), given when ``fields``
+    names one of the side's :attr:`~Capabilities.write_only_fields`: the side compares the two to undo only
+    what it made from the earlier value.
     """
 
     ref: str
@@ -127,6 +140,7 @@ class UpdateRequest:
     fields: frozenset[str]
     base_version: str | None = None
     link: str | None = None
+    previous: Record | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -109,6 +109,9 @@ class KindSettings:
     past_days: int = attrs.field(default=30, validator=_non_negative_days)
     future_days: int = attrs.field(default=365, validator=_non_negative_days)
     include_private: bool = False
+    #: only events and tasks that relate to at least one of the CRM's people (a Salesforce contact or lead
+    #: among the attendees) are created there; the others are reported as skipped
+    require_match: bool = False
 
     def may(self, action: str, target: Side) -> bool:
         """True when ``action`` ("create", "update", "delete") may be written to ``target``."""

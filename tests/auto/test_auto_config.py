@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import time, timedelta
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -36,7 +37,8 @@ clock_times = st.builds(time, st.integers(0, 23), st.integers(0, 59))
 side_sets = st.sets(st.sampled_from(list(Side))).map(frozenset)
 jobs = st.builds(Job, enabled=st.booleans(), background=st.booleans(), direction=st.sampled_from(list(Direction)),
                  create_on=side_sets, update_on=side_sets, delete_on=side_sets, past_days=st.integers(0, 3650),
-                 future_days=st.integers(0, 3650), include_private=st.booleans())
+                 future_days=st.integers(0, 3650), include_private=st.booleans(), require_match=st.booleans())
+contact_jobs = jobs.map(lambda job: attrs.evolve(job, require_match=False))  # events and tasks only
 names = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12).filter(
     lambda n: not any(w in n for w in ("password", "secret", "token", "apikey", "api_key", "private_key")))
 adapters = st.builds(
@@ -55,7 +57,7 @@ configs = st.builds(
             lambda p: Window(start=p[0], end=p[1]))),
         timezone=st.sampled_from(["system", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"]),
     ),
-    jobs=st.builds(Jobs, event=jobs, contact=jobs, task=jobs),
+    jobs=st.builds(Jobs, event=jobs, contact=contact_jobs, task=jobs),
     notifications=st.builds(Notifications, started=st.booleans(), completed=st.booleans(), created=st.booleans(),
                             updated=st.booleans(), deleted=st.booleans(), conflict=st.booleans(), error=st.booleans()),
     other=st.builds(Other, preserve_formatted_bodies=st.booleans(), conflict_policy=st.sampled_from(list(ConflictPolicy)),
@@ -90,6 +92,7 @@ def test_the_file_structures_into_engine_settings():
         delete_on = []
         past_days = 7
         include_private = true
+        require_match = true
         [other]
         preserve_formatted_bodies = false
         conflict_policy = "crm_wins"
@@ -103,7 +106,8 @@ def test_the_file_structures_into_engine_settings():
     assert (engine_settings.max_delete_ratio, engine_settings.min_delete_count) == (0.25, 20)
     event = engine_settings.for_kind(Kind.EVENT)
     assert event.direction is Direction.CRM_TO_PIM and event.delete_on == frozenset()
-    assert event.past_days == 7 and event.include_private
+    assert event.past_days == 7 and event.include_private and event.require_match
+    assert not engine_settings.for_kind(Kind.TASK).require_match
     assert engine_settings.for_kind(Kind.TASK).enabled is False
     assert config.background_kinds() == {Kind.EVENT, Kind.CONTACT}
 
@@ -142,6 +146,8 @@ BAD = [
     ('[jobs.task]\npast_days = -3', "jobs.task.past_days", -3, [">= 0"]),
     ('[jobs.event]\nfuture_days = 1.5', "jobs.event.future_days", 1.5, ["whole number"]),
     ('[jobs.event]\ninclude_private = "no"', "jobs.event.include_private", "no", ["true", "false"]),
+    ('[jobs.event]\nrequire_match = "yes"', "jobs.event.require_match", "yes", ["true", "false"]),
+    ('[jobs.contact]\nrequire_match = true', "jobs.contact.require_match", True, ["events and tasks"]),
     ('[jobs.note]\nenabled = true', "jobs.note", {"enabled": True}, ["event", "contact", "task"]),
     ('[notifications]\nerror = "on"', "notifications.error", "on", ["true", "false"]),
     ('[notifications]\nwarning = true', "notifications.warning", True, ["started", "completed", "conflict", "error"]),

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_engine_series import World, keys, weekly
+from test_engine_series import FIRST, World, keys, weekly
 
-from syncore import Kind, Override, Recurrence
+from syncore import Event, Kind, Override, Recurrence
 from syncore.errors import SimulatedCrash
 from syncore.occurrences import occurrence_id
 from syncore.remote import RecurrenceSupport
@@ -164,4 +164,28 @@ def test_a_crash_while_deleting_a_series_occurrences_leaves_none_behind(links):
     crash_then_sync(w, w.crm, 2)
     assert w.crm_events() == {}
     assert list(w.state.iter_pairs("default", Kind.EVENT)) == []
+    w.calm()
+
+
+def test_a_series_is_never_matched_with_a_single_event_or_an_occurrence_of_the_same_time():
+    """(found by the series state machine: with no link ids, first-sync matching paired a CRM series with the
+    PIM series' occurrence of the same subject and times; the CRM series never reached the PIM and was overwritten
+    with the occurrence)"""
+    def unfit(record):
+        rule = getattr(record, "recurrence", None)
+        return "more than 4 occurrences" if rule is not None and (rule.parts.count or 99) > 4 else None
+
+    w = World(crm_holds=RULES, crm_unfit=unfit, crm_links=False)
+    daily = Event(subject="Stand-up", start=FIRST, end=FIRST + timedelta(minutes=15),
+                  recurrence=Recurrence(rule="FREQ=DAILY;COUNT=6", zone="Europe/Berlin"))
+    third = FIRST + timedelta(days=2)
+    weekly_there = Event(subject="Stand-up", start=third, end=third + timedelta(minutes=15),
+                         recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=3", zone="Europe/Berlin"))
+    w.pim.put(daily)
+    crm_id = w.crm.put(weekly_there)
+    w.sync()
+    assert w.crm_events()[crm_id] == weekly_there, "the CRM's series is left as it was"
+    assert sorted(e.recurrence.rule for e in w.pim.records(Kind.EVENT).values()) == [
+        "FREQ=DAILY;COUNT=6", "FREQ=WEEKLY;BYDAY=WE;COUNT=3"], "the CRM's series reached the PIM"
+    assert sum(e.recurrence is None for e in w.crm_events().values()) == 6, "the PIM's six occurrences"
     w.calm()

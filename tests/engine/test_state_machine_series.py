@@ -107,6 +107,14 @@ class SeriesSyncMachine(base.SyncMachine):
         keys = list(itertools.islice(Series(series[series_id]).starts(), 8))
         return series_id, [k for k in keys if k not in series[series_id].recurrence.exdates]
 
+    def touched(self, side, native_id):
+        """A user edits ``native_id``: it is in the next feed (no longer prevented); a copy a crash left unpaired
+        that the user edits is no longer recognisable by its content (its duplicate is tolerated, as in
+        :meth:`SyncMachine.edit`)."""
+        self.prevented.discard((side, native_id))
+        if (side, native_id) in self.orphans:
+            self.tolerated.add(self.origin(side, native_id))
+
     @rule(side=st.sampled_from(Side), data=st.data(), hours=st.sampled_from([1, 2, -1]),
           subject=st.sampled_from([None, "Moved", "Sync"]))
     def edit_an_occurrence(self, side, data, hours, subject):
@@ -122,7 +130,7 @@ class SeriesSyncMachine(base.SyncMachine):
             occurrence = Series(record).occurrence(key)
             change.update(start=occurrence.start + shift, end=occurrence.end + shift)
         if change:
-            self.prevented.discard((side, series_id))  # an edit puts it in the next feed: now it is expanded
+            self.touched(side, series_id)
             self.sides[side].edit_occurrence(series_id, key, **change)
 
     @rule(side=st.sampled_from(Side), data=st.data(), count=st.integers(1, 8))
@@ -138,7 +146,7 @@ class SeriesSyncMachine(base.SyncMachine):
         kept = set(itertools.islice(Series(record.replace(recurrence=Recurrence(rule=rule, zone=recurrence.zone)))
                                     .starts(), count))
         self.tick()
-        self.prevented.discard((side, series_id))
+        self.touched(side, series_id)
         self.sides[side].edit(series_id, recurrence=Recurrence(
             rule=rule, zone=recurrence.zone, exdates=[k for k in recurrence.exdates if k in kept],
             overrides=[o for o in recurrence.overrides if o.original_start in kept]))
@@ -150,7 +158,7 @@ class SeriesSyncMachine(base.SyncMachine):
             return
         key = data.draw(st.sampled_from(keys))
         self.deleted[(side, occurrence_id(series_id, key))] = self.tick()
-        self.prevented.discard((side, series_id))
+        self.touched(side, series_id)
         self.sides[side].cancel_occurrence(series_id, key)
 
     def _a_copy(self, side, data):
@@ -165,6 +173,7 @@ class SeriesSyncMachine(base.SyncMachine):
         if native_id is None:
             return
         self.tick()
+        self.touched(side, native_id)
         event = self.sides[side].records(Kind.EVENT)[native_id]
         shift = timedelta(days=hours) if event.all_day else timedelta(hours=hours)
         self.sides[side].edit(native_id, start=event.start + shift, end=event.end + shift)

@@ -35,6 +35,10 @@ BAD_OPTIONS = [
     ({"link_field": "Link-Field"}, "options.link_field", ["field name"]),
     ({"instance_url": "acme.my.salesforce.com"}, "options.instance_url", ["https://"]),
     ({"username": True}, "options.username", ["string"]),
+    ({"related_to": "always"}, "options.related_to", ['"never"', '"unique"', '"first"']),
+    ({"ignore": ["partner.example", "not an address"]}, "options.ignore[1]", ["addresses or domains"]),
+    ({"ignore": "partner.example"}, "options.ignore", ["list"]),
+    ({"create_accounts": "no"}, "options.create_accounts", ["true", "false"]),
 ]
 
 

@@ -98,16 +98,15 @@ def test_a_lost_reply_on_a_delete_is_retried_and_counts_as_deleted(emu):
 
 
 def test_a_lost_reply_on_the_retry_of_locked_rows_is_that_records_outcome(emu):
-    adapter = make_adapter(emu)
-    _warm(adapter)
-    emu.faults.lock_rows(1)  # the first call answers: record 0 locked, record 1 written
     first_call_answered = []
 
     def sleep(_seconds: float) -> None:  # runs between the first call and the retry of record 0 alone
         first_call_answered.append(True)
         emu.faults.lose_replies(1, op="composite_create")
 
-    adapter._sleep = sleep
+    adapter = make_adapter(emu, sleep=sleep)
+    _warm(adapter)
+    emu.faults.lock_rows(1)  # the first call answers: record 0 locked, record 1 written
     outcomes = adapter.create(Kind.EVENT, [CreateRequest(ref=str(i), record=e) for i, e in enumerate(_events(2))])
     assert first_call_answered
     assert isinstance(outcomes[0].error, OutcomeUnknown)

@@ -41,12 +41,15 @@ def _check(size: int, limit: int) -> None:
         raise ValueError(f"{size} records in one call; sObject Collections allow {limit}")
 
 
-def create(transport: Transport, sobject: str, records: Sequence[dict[str, Any]]) -> list[Result]:
-    """Create records; not idempotent, so a call without an answer is not sent again (see :mod:`._transport`)."""
+def create(transport: Transport, sobject: str, records: Sequence[dict[str, Any]], *,
+           idempotent: bool = False) -> list[Result]:
+    """Create records; not idempotent, so a call without an answer is not sent again (see :mod:`._transport`),
+    unless the caller says a second create of the same records is harmless (``idempotent``: the object refuses
+    a duplicate and the caller counts that refusal as done)."""
     _check(len(records), MAX_WRITE_BATCH)
     body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
     return transport.call(f"{sobject} create", lambda sf: sf.restful("composite/sobjects", method="POST", json=body),
-                          write=True, idempotent=False)
+                          write=True, idempotent=idempotent)
 
 
 def upsert(transport: Transport, sobject: str, field: str, records: Sequence[dict[str, Any]]) -> list[Result]:

@@ -16,6 +16,11 @@ The cursor is a JSON string::
      "at": "<server time of the read, or null>", "read": "<local time of the read>",
      "seen": {"<id>": "<SystemModstamp>", …}}
 
+A feed may also follow parents' stamps (``also_changed``): the contacts' feed reads ``(SystemModstamp >= :t OR
+Account.SystemModstamp >= :t)``, so a renamed Account brings its contacts (and their new company) in the same
+query, at no extra request. A row's stamp is then all of its stamps (``"<own>|<Account's>"`` in ``seen``),
+so a contact already reported comes again when its Account changes, and the watermark is the largest of them.
+
 ``seen`` holds the rows already reported at or past the next read's start, so a re-read row with the same
 ``SystemModstamp`` is not reported again (a row whose stamp changed is). Datetimes go into SOQL with their
 milliseconds: SOQL dateTime values follow the XML Schema ``dateTime`` the SOQL reference points to
@@ -54,6 +59,11 @@ def soql_datetime(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond // 1000:03d}Z"
 
 
+def _latest(stamp: str) -> datetime:
+    """The latest instant of a ``seen`` entry (one stamp, or several joined by ``|``)."""
+    return max(parse_datetime(part) for part in stamp.split("|") if part)
+
+
 class ChangeFeed:
     """Builds and runs the feed and full-scan queries of one sObject, and reads/writes cursors."""
 
@@ -66,10 +76,14 @@ class ChangeFeed:
         scope: Callable[[], tuple[str, str]],
         overlap: timedelta,
         clock: Callable[[], datetime],
+        also_changed: tuple[str, ...] = (),
     ) -> None:
         self.transport = transport
         self.sobject = sobject
         self.select = select
+        #: parents' stamps whose change also reports a row (``Account.SystemModstamp`` for contacts: their
+        #: company is the Account's name, and renaming an Account leaves its contacts' own stamps alone)
+        self.also_changed = also_changed
         self.scope = scope  # () -> (SOQL condition or "", scope key)
         self.overlap = overlap
         self.clock = clock  # local clock: dates the cursor for its expiry only
@@ -79,7 +93,8 @@ class ChangeFeed:
         scope, _ = self.scope()
         where = " AND ".join(part for part in (condition, scope) if part)
         # Field and object names come from the adapter's own constants, never from input.
-        text = f"SELECT {', '.join(self.select)} FROM {self.sobject}"
+        select = list(dict.fromkeys((*self.select, *self.also_changed)))
+        text = f"SELECT {', '.join(select)} FROM {self.sobject}"
         if where:
             text += f" WHERE {where}"
         return text + " ORDER BY SystemModstamp, Id"
@@ -110,11 +125,27 @@ class ChangeFeed:
         floor, inclusive = self._floor(watermark, last_read)
         condition = ""
         if floor is not None:
-            condition = format_soql(f"SystemModstamp {'>=' if inclusive else '>'} {{:literal}}", soql_datetime(floor))
+            compare = ">=" if inclusive else ">"
+            stamps = ("SystemModstamp", *self.also_changed)
+            # field names are the adapter's constants; the instant is rendered here (see the module docstring)
+            condition = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", soql_datetime(floor))
+                                    for name in stamps)
+            if self.also_changed:
+                condition = f"({condition})"
         rows, server_read = self._read(self._soql(condition), f"{self.sobject} changes")
         seen = state.get("seen", {})
-        fresh = [row for row in rows if seen.get(row["Id"]) != row.get("SystemModstamp")]
+        fresh = [row for row in rows if seen.get(row["Id"]) != self._stamp(row)]
         return fresh, self._cursor(rows, watermark, seen, server_read, read)
+
+    def _stamp(self, row: dict[str, Any]) -> str:
+        """The row's own ``SystemModstamp``, then its parents' (``also_changed``), joined by ``|``."""
+        parts = [str(row.get("SystemModstamp") or "")]
+        for dotted in self.also_changed:
+            value: Any = row
+            for name in dotted.split("."):
+                value = value.get(name) if isinstance(value, dict) else None
+            parts.append(str(value or ""))
+        return "|".join(parts).rstrip("|")
 
     def _floor(self, watermark: datetime | None, last_read: datetime | None) -> tuple[datetime | None, bool]:
         """Where the next read starts (``None``: from the beginning), and whether the start itself is included.
@@ -160,16 +191,16 @@ class ChangeFeed:
 
     def _cursor(self, rows: list[dict[str, Any]], watermark: datetime | None, seen: dict[str, str],
                 server_read: datetime | None, read: datetime) -> str:
-        stamps = [parse_datetime(row["SystemModstamp"]) for row in rows if row.get("SystemModstamp")]
+        stamps = [parse_datetime(part) for row in rows for part in self._stamp(row).split("|") if part]
         if stamps:
             watermark = max([*stamps, *([watermark] if watermark else [])])
         merged = dict(seen)
-        merged.update({row["Id"]: row["SystemModstamp"] for row in rows if row.get("SystemModstamp")})
+        merged.update({row["Id"]: self._stamp(row) for row in rows if row.get("SystemModstamp")})
         # Only rows the next read can return again are worth remembering.
         start, inclusive = self._floor(watermark, server_read)
         if start is not None:
             merged = {i: s for i, s in merged.items()
-                      if (parse_datetime(s) >= start if inclusive else parse_datetime(s) > start)}
+                      if (_latest(s) >= start if inclusive else _latest(s) > start)}
         state = {
             "v": CURSOR_VERSION, "sobject": self.sobject, "scope": self.scope()[1],
             "wm": format_datetime(watermark) if watermark else None,

@@ -14,7 +14,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.errors import AdapterError, ConfigurationError, RecordRejected, UnsupportedRecord
+from syncore.errors import ConfigurationError
 from syncore.models import Kind, Record
 from syncore.remote import (
     Capabilities,
@@ -28,16 +28,21 @@ from syncore.remote import (
 )
 
 from . import _collections
+from ._accounts import AccountDirectory
 from ._auth import ClientFactory, session_factory
+from ._batches import BatchWrites
 from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
 from ._describe import DescribeCache
 from ._limits import ApiBudget
-from ._mapping import Mapping, WriteContext, contacts, content_version, events, tasks
+from ._mapping import Mapping, contacts, events, tasks
 from ._query import DEFAULT_OVERLAP, ChangeFeed
+from ._relate import Policy
+from ._relations import Relations
 from ._scope import Scope
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
+from ._writes import ActivityWrites, ContactWrites
 from .converter import is_record_id, to18
-from .options import CREDENTIAL_NAMES, SalesforceOptions, http_session
+from .options import CREDENTIAL_NAMES, RelatedTo, SalesforceOptions, http_session
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +84,18 @@ class SalesforceAdapter(Adapter):
     :param clock: returns the current aware UTC time (for cursor ages)
     :param sleep: used for back-off between retries (inject a no-op in tests)
     :param relogin: returns a freshly logged-in client after INVALID_SESSION_ID (set by :meth:`login`)
+    :param create_accounts: a contact's company is its Account, created when none of that name exists (off:
+        the contact is written without one, with a warning; see docs/relations.md)
+    :param relate_activities: relate events to the Contacts (then Leads) among their attendees: ``WhoId``,
+        ``WhatId`` and EventRelation rows that follow attendee changes (see :mod:`._relations`)
+    :param relate_leads: look among open Leads for addresses no Contact has
+    :param related_to: ``"unique"``, ``"first"`` or ``"never"``: what ``WhatId`` names (:class:`RelatedTo`)
+    :param shared_activities: the org relates an activity to several people (off: the ``WhoId`` only)
+    :param ignore: addresses and domains never looked up nor related
+    :param ignore_own_domain: also ignore the domain of the running user's email address
+    :param attendees_from_relations: events read from Salesforce carry their related people's addresses as
+        attendees, so an event made in Salesforce reaches Outlook/Exchange with them (written without sending
+        an invitation); off by default: adding attendees turns an appointment into a meeting
     """
 
     adapter_name: ClassVar[str] = "salesforce"
@@ -107,6 +124,14 @@ class SalesforceAdapter(Adapter):
         max_retries: int = MAX_RETRIES,
         backoff: float = BACKOFF_SECONDS,
         relogin: ClientFactory | None = None,
+        create_accounts: bool = True,
+        relate_activities: bool = True,
+        relate_leads: bool = True,
+        related_to: str | RelatedTo = RelatedTo.UNIQUE,
+        shared_activities: bool = True,
+        ignore: Collection[str] = (),
+        ignore_own_domain: bool = True,
+        attendees_from_relations: bool = False,
     ) -> None:
         if link_field is not None and not link_field.replace("_", "").isalnum():
             raise ConfigurationError(f"link_field: {link_field!r} is not a field name", key="link_field")
@@ -121,16 +146,35 @@ class SalesforceAdapter(Adapter):
         self._clock = clock or _utcnow
         self._sleep = sleep
         self._backoff = backoff
+        try:
+            policy = Policy(related_to=RelatedTo(related_to), shared_activities=shared_activities)
+        except ValueError:
+            raise ConfigurationError(f"related_to: {related_to!r} is not one of: never, unique, first",
+                                     key="related_to", value=related_to) from None
+        self.relations = Relations(self.transport, self.scope, enabled=relate_activities, leads=relate_leads,
+                                   policy=policy, ignore=tuple(ignore), ignore_own_domain=ignore_own_domain,
+                                   sleep=sleep, backoff=backoff)
+        self.accounts = AccountDirectory(self.transport, create=create_accounts)
+        self.attendees_from_relations = attendees_from_relations
         self._caps = Capabilities(
             kinds=frozenset(kinds), formatted_bodies=False, link_ids=link_field is not None,
             max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
             max_fetch_batch=MAX_RETRIEVE_IDS,
+            # attendees become relations, never read back; without create_accounts a company may find no
+            # Account
+            write_only_fields=frozenset({"attendees"}) if relate_activities else frozenset(),
+            lossy_empty_fields=frozenset() if create_accounts else frozenset({"company"}),
         )
         self._feeds = {
             kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
-                             overlap=overlap, clock=self._clock)
+                             overlap=overlap, clock=self._clock,
+                             # a renamed Account changes its contacts' company without touching them
+                             also_changed=("Account.SystemModstamp",) if kind is Kind.CONTACT else ())
             for kind, m in MAPPINGS.items()
         }
+        self._writes = BatchWrites(self.transport, self.describe, MAPPINGS, link_field=link_field,
+                                   contacts=ContactWrites(self.accounts), activities=ActivityWrites(self.relations),
+                                   sleep=sleep, backoff=backoff)
 
     # -- construction ----------------------------------------------------------------------------------
     @classmethod
@@ -194,7 +238,11 @@ class SalesforceAdapter(Adapter):
             consumer_key=opts.consumer_key, jwt_key_file=opts.jwt_key_file, session=http_session(opts),
             kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id, extra_filter=opts.extra_filter,
             link_field=opts.link_field, overlap=timedelta(minutes=opts.overlap_minutes),
-            max_api_share=opts.max_api_share, lazy=True, **credentials,
+            max_api_share=opts.max_api_share, create_accounts=opts.create_accounts,
+            relate_activities=opts.relate_activities, relate_leads=opts.relate_leads,
+            related_to=opts.related_to, shared_activities=opts.shared_activities, ignore=opts.ignore,
+            ignore_own_domain=opts.ignore_own_domain,
+            attendees_from_relations=opts.attendees_from_relations, lazy=True, **credentials,
         )
 
     @classmethod
@@ -236,15 +284,24 @@ class SalesforceAdapter(Adapter):
                                server_time=parsedate_to_datetime(dates[-1]) if dates else None)
 
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
-        rows, new_cursor = self._feeds[self._kind(kind)].changes(cursor)
+        self._begin(kind)
+        rows, new_cursor = self._feed(kind).changes(cursor)
         upserts, deletions, unsupported = self._split(kind, rows)
+        upserts = tuple(self._with_attendees(kind, upserts))
         log.debug("%s changes: %d upserts, %d deletions", kind.value, len(upserts), len(deletions))
         return ChangeSet(upserts=upserts, deletions=deletions, unsupported=unsupported, cursor=new_cursor)
 
     def full_scan(self, kind: Kind) -> ChangeSet:
-        rows, cursor = self._feeds[self._kind(kind)].full_scan()
+        self._begin(kind)
+        rows, cursor = self._feed(kind).full_scan()
         upserts, _, unsupported = self._split(kind, rows)
-        return ChangeSet(upserts=upserts, unsupported=unsupported, cursor=cursor, complete=True)
+        return ChangeSet(upserts=tuple(self._with_attendees(kind, upserts)), unsupported=unsupported,
+                         cursor=cursor, complete=True)
+
+    def unmatched(self, kind: Kind, records: Sequence[Record]) -> list[str | None]:
+        """For ``require_match``: why each event relates to no Salesforce contact or lead (see
+        :meth:`syncore.abc.Adapter.unmatched`); the lookups are kept for the creates that follow."""
+        return self.relations.unmatched(self._kind(kind), records)
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
         """A 15- or 18-character id (18: checksum matching) with the kind's key prefix (Event 00U, Task 00T,
@@ -263,7 +320,8 @@ class SalesforceAdapter(Adapter):
         # ids of another object or malformed ones are not this adapter's records: nothing to look up
         wanted = {to18(i): i for i in ids if self.is_native_id(kind, i)}
         keys = list(wanted)
-        if self.scope.extra_filter:
+        if self.scope.extra_filter or any("." in name for name in mapping.select):
+            # (the collections retrieve takes the object's own fields only, not Account.Name)
             rows: Iterable[dict[str, Any] | None] = self.scope.query(mapping.sobject, self._select(mapping), "Id",
                                                                       keys, "fetch")
         else:
@@ -277,7 +335,7 @@ class SalesforceAdapter(Adapter):
             item = mapping.from_sf(self._with_link(row))
             if isinstance(item, RemoteRecord) and to18(item.id) in wanted:
                 found[wanted[to18(item.id)]] = item
-        return found
+        return dict(zip(found, self._with_attendees(kind, list(found.values())), strict=True))
 
     def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
         """Records in scope whose ``link_field`` holds one of ``links`` (case-insensitive, like Salesforce)."""
@@ -293,78 +351,20 @@ class SalesforceAdapter(Adapter):
             link = by_key.get(str(row.get(self.link_field) or "").lower())
             if isinstance(item, RemoteRecord) and link is not None and self.scope.owns(row):
                 found[link] = item
-        return found
+        return dict(zip(found, self._with_attendees(kind, list(found.values())), strict=True))
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
-        mapping = MAPPINGS[self._kind(kind)]
-        prepared = self._prepare(mapping, [(r.ref, r.record, None, r.link) for r in requests])
-        outcomes: dict[str, WriteOutcome] = {ref: item for ref, item in prepared.items() if isinstance(item, WriteOutcome)}
-        versions = {r.ref: content_version(mapping.represent(r.record)) for r in requests}
-        ready = [(ref, item) for ref, item in prepared.items() if not isinstance(item, WriteOutcome)]
-        upserts = [(ref, item) for ref, item in ready if self.link_field and item[0].get(self.link_field)]
-        plain = [(ref, item) for ref, item in ready if not (self.link_field and item[0].get(self.link_field))]
-        answered = False
-        if upserts:
-            answered = _collections.send_in_batches(
-                mapping.sobject, upserts, outcomes, versions,
-                lambda batch: _collections.upsert(self.transport, mapping.sobject, self.link_field, batch),  # type: ignore[arg-type]
-                sleep=self._sleep, backoff=self._backoff)
-        if plain:
-            _collections.send_in_batches(
-                mapping.sobject, plain, outcomes, versions,
-                lambda batch: _collections.create(self.transport, mapping.sobject, batch),
-                sleep=self._sleep, backoff=self._backoff, answered=answered)
-        return [outcomes[r.ref] for r in requests]
+        """Create records (upserts on ``link_field`` when set); events come with their Who, What and
+        relations, contacts with their Account (see :mod:`._batches`)."""
+        return self._writes.create(self._kind(kind), requests)
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
-        mapping = MAPPINGS[self._kind(kind)]
-        prepared = self._prepare(mapping, [(r.ref, r.record, r.fields, r.link) for r in requests])
-        outcomes: dict[str, WriteOutcome] = {}
-        ready = []
-        ids = {r.ref: to18(r.id) for r in requests}
-        # The record after the write is the engine's record (its unnamed fields are what Salesforce has); when
-        # that guess is wrong, the echo differs in version only and the engine compares contents.
-        versions = {r.ref: content_version(mapping.represent(r.record)) for r in requests}
-        for ref, item in prepared.items():
-            if isinstance(item, WriteOutcome):
-                outcomes[ref] = item
-            elif not item[0]:
-                # Nothing Salesforce stores changed (e.g. only attendees): no call needed.
-                outcomes[ref] = WriteOutcome(ref=ref, id=ids[ref], version=versions[ref], warnings=item[1])
-            else:
-                ready.append((ref, ({"Id": ids[ref], **item[0]}, item[1])))
-        if ready:
-            _collections.send_in_batches(mapping.sobject, ready, outcomes, versions,
-                                         lambda batch: _collections.update(self.transport, mapping.sobject, batch),
-                                         sleep=self._sleep, backoff=self._backoff)
-        return [outcomes[r.ref] for r in requests]
+        """Write the named fields; an attendee change re-relates the event (only what syncore made is undone:
+        the request's ``previous`` base says what that was), a company change moves the contact's Account."""
+        return self._writes.update(self._kind(kind), requests)
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
-        mapping = MAPPINGS[self._kind(kind)]
-        outcomes: dict[str, WriteOutcome] = {}
-        ids = [to18(r.id) for r in requests]
-        for start in range(0, len(requests), MAX_WRITE_BATCH):
-            chunk = list(range(start, min(start + MAX_WRITE_BATCH, len(requests))))
-            try:
-                results = _collections.with_lock_retries(
-                    lambda idx, chunk=chunk: _collections.delete(self.transport, mapping.sobject,
-                                                                 [ids[chunk[i]] for i in idx]),
-                    len(chunk), sleep=self._sleep, backoff=self._backoff,
-                )
-            except AdapterError as exc:
-                if start == 0:
-                    raise  # nothing deleted yet: the whole call failed
-                _collections.fail_rest([r.ref for r in requests[start:]], len(chunk), exc, outcomes)
-                break
-            for i, result in zip(chunk, results, strict=True):
-                ref = requests[i].ref
-                codes = {e.get("statusCode") for e in result.get("errors") or []}
-                if result.get("success") or codes & {"ENTITY_IS_DELETED"}:
-                    # Already in the Recycle Bin counts as deleted.
-                    outcomes[ref] = WriteOutcome(ref=ref, id=ids[i])
-                else:
-                    outcomes[ref] = WriteOutcome(ref=ref, error=_collections.error_of(result, mapping.sobject))
-        return [outcomes[r.ref] for r in requests]
+        return self._writes.delete(self._kind(kind), requests)
 
     def close(self) -> None:
         session = getattr(self.transport.sf, "session", None)
@@ -372,6 +372,18 @@ class SalesforceAdapter(Adapter):
             session.close()
 
     # -- helpers --------------------------------------------------------------------------------------
+    def _begin(self, kind: Kind) -> None:
+        """A sync starts reading ``kind``: people are looked up afresh for what follows."""
+        if self.relations.spec(self._kind(kind)) is not None:
+            self.relations.forget()
+
+    def _feed(self, kind: Kind) -> ChangeFeed:
+        return self._feeds[self._kind(kind)]
+
+    def _with_attendees(self, kind: Kind, items: Sequence[RemoteRecord]) -> list[RemoteRecord]:
+        """With ``attendees_from_relations``: events carry their related people's addresses."""
+        return self.relations.with_attendees(kind, items) if self.attendees_from_relations else list(items)
+
     def _kind(self, kind: Kind) -> Kind:
         kind = Kind(kind)
         if kind not in self._caps.kinds:
@@ -403,30 +415,3 @@ class SalesforceAdapter(Adapter):
             item = mapping.from_sf(self._with_link(row))
             (upserts if isinstance(item, RemoteRecord) else unsupported).append(item)  # type: ignore[arg-type]
         return tuple(upserts), tuple(deletions), tuple(unsupported)
-
-    def _prepare(
-        self, mapping: Mapping, items: list[tuple[str, Record, frozenset[str] | None, str | None]]
-    ) -> dict[str, WriteOutcome | tuple[dict[str, Any], tuple[str, ...]]]:
-        """Payloads, or an error outcome for records Salesforce cannot take (checked before sending)."""
-        prepared: dict[str, WriteOutcome | tuple[dict[str, Any], tuple[str, ...]]] = {}
-        info = None
-        for ref, record, fields, link in items:
-            try:
-                if info is None:
-                    info = self.describe.get(mapping.sobject)
-                ctx = WriteContext(info=info, task_statuses=self.describe.task_statuses)
-                payload = mapping.to_sf(record, fields, ctx)
-                data = dict(payload.fields)
-                if link is not None and self.link_field:
-                    data[self.link_field] = link
-                too_long = info.too_long(data)
-                if too_long:
-                    raise RecordRejected(
-                        "; ".join(f"{mapping.sobject}.{name} is {size} characters, Salesforce allows {limit}"
-                                  for name, size, limit in too_long) + " (not truncated)",
-                        code="STRING_TOO_LONG",
-                    )
-                prepared[ref] = (data, payload.warnings)
-            except (RecordRejected, UnsupportedRecord) as exc:
-                prepared[ref] = WriteOutcome(ref=ref, error=exc)
-        return prepared

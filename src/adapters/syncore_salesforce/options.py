@@ -27,6 +27,30 @@ class Scope(str, enum.Enum):
     ALL = "all"
 
 
+class RelatedTo(str, enum.Enum):
+    """Which record an event's or task's ``WhatId`` ("Related To") names, from the people it relates to."""
+
+    #: never set by syncore
+    NEVER = "never"
+    #: the Account of the related contacts, when they all belong to one
+    UNIQUE = "unique"
+    #: the Account of the first related contact that has one
+    FIRST = "first"
+
+
+#: an address ("me@example.com") or a domain ("example.com", "@example.com")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_IGNORE_ENTRY = re.compile(rf"(?:[^@\s]+@|@)?{_LABEL}(?:\.{_LABEL})+")
+
+
+def _ignore_entries(instance: Any, attribute: attrs.Attribute[tuple[str, ...]],
+                    value: tuple[str, ...]) -> None:
+    for index, entry in enumerate(value):
+        if not isinstance(entry, str) or not _IGNORE_ENTRY.fullmatch(entry.strip()):
+            raise Invalid(f"expected email addresses or domains such as \"noreply@example.com\" or "
+                          f"\"example.com\", got {entry!r}", subkey=f"{attribute.name}[{index}]")
+
+
 def _field_name(instance: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
     if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
         raise Invalid("expected an API field name such as \"Syncore_Link__c\"", subkey=attribute.name)
@@ -63,6 +87,19 @@ class SalesforceOptions:
         relative to the settings file
     :ivar overlap_minutes: how far before the previous read the change feed re-reads (late commits, clock skew)
     :ivar max_api_share: stop once the org has used this share of its daily API requests
+    :ivar create_accounts: a contact's company is its Account: create the Account when none of that name
+        exists (off: the contact is written without an Account, with a warning)
+    :ivar relate_activities: relate events and tasks to the Contacts (then Leads) among their attendees
+    :ivar relate_leads: look among Leads (never converted ones) for addresses no Contact has
+    :ivar related_to: what ``WhatId`` ("Related To") names: the related contacts' Account when they all share
+        one (``unique``), the first one's (``first``), or nothing (``never``)
+    :ivar shared_activities: the org relates an activity to several people (Setup, Activity Settings); off,
+        only the first matched person is related (``WhoId``)
+    :ivar ignore: addresses and domains never looked up nor related (besides the user's own domain)
+    :ivar ignore_own_domain: also ignore the domain of the Salesforce user's own email address (internal
+        meetings are not customer activity); public mail domains (gmail.com …) are never ignored this way
+    :ivar attendees_from_relations: an event made in Salesforce reaches Outlook/Exchange with its related
+        people as attendees (no invitation is sent); off by default
     """
 
     username: str | None = attrs.field(default=None, metadata={"ask": "Salesforce user name"})
@@ -80,6 +117,14 @@ class SalesforceOptions:
     link_field: str | None = attrs.field(default=None, validator=_field_name)
     overlap_minutes: float = attrs.field(default=5.0, validator=_non_negative)
     max_api_share: float = attrs.field(default=1.0, validator=_share)
+    create_accounts: bool = True
+    relate_activities: bool = True
+    relate_leads: bool = True
+    related_to: RelatedTo = RelatedTo.UNIQUE
+    shared_activities: bool = True
+    ignore: tuple[str, ...] = attrs.field(default=(), validator=_ignore_entries)
+    ignore_own_domain: bool = True
+    attendees_from_relations: bool = False
 
 
 class _TrustingAdapter(HTTPAdapter):

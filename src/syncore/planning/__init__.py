@@ -4,6 +4,7 @@
   (feeds, echoes of our own writes, due retries, confirmed deletions, link targets, and the copies interrupted
   creates left, found by :mod:`.recovery`);
 * :mod:`.decide` walks it as one decision table and yields small typed decisions (:mod:`.decisions`);
+* :mod:`.screen` turns the creates a job's ``require_match`` holds back from the CRM into skips;
 * :mod:`.emit` turns the decisions into the plan's operations, pair plans, conflicts and skips;
 * :mod:`.safety` flags plans that delete too much or follow a side that looks emptied.
 """
@@ -26,6 +27,7 @@ from .decide import Rules, decide
 from .emit import PlanWriter
 from .observe import Observer
 from .safety import check_safety
+from .screen import screen
 from .series import SeriesPolicy
 
 __all__ = ["PlanWriter", "Rules", "build_plan", "rules_for"]
@@ -44,6 +46,8 @@ def rules_for(kind: Kind, adapters: Mapping[Side, Adapter], settings: SyncSettin
         represent={side: adapter.represent for side, adapter in adapters.items()}, today=now.date(),
         series=SeriesPolicy.of(adapters, settings.unfit_series,
                                Window.around(now.date(), job.past_days, job.future_days)),
+        write_only={side: adapter.capabilities.write_only_fields for side, adapter in adapters.items()},
+        lossy_empty={side: adapter.capabilities.lossy_empty_fields for side, adapter in adapters.items()},
     )
 
 
@@ -61,7 +65,7 @@ def build_plan(
                     series=rules.series, past_days=rules.job.past_days,
                     future_days=rules.job.future_days).observe(state.pending(profile, kind), now)
     writer = PlanWriter(plan, rules, emit)
-    for decision in decide(view, rules):
+    for decision in screen(decide(view, rules), adapters[Side.CRM], rules):
         writer.add(decision)
     plan.cursors = dict(view.cursors)
     plan.totals = dict(view.totals)

@@ -15,7 +15,7 @@ import attrs
 from .._ids import new_id
 from ..errors import SyncoreError
 from ..matching import match
-from ..merge import BODY_FIELDS, MergeInput, MergeResult, merge
+from ..merge import BODY_FIELDS, MergeInput, MergeResult, as_edited, merge
 from ..models import SIDES, Event, Kind, Record, Side, Task
 from ..remote import RemoteRecord
 from ..settings import ConflictPolicy, KindSettings
@@ -44,6 +44,9 @@ class Rules:
     today: date
     #: where series go and what each side holds of them
     series: SeriesPolicy
+    #: each side's write-only and lossy-empty fields (see :mod:`syncore.merge`)
+    write_only: dict[Side, frozenset[str]] = attrs.field(factory=dict)
+    lossy_empty: dict[Side, frozenset[str]] = attrs.field(factory=dict)
 
     def may(self, action: str, target: Side) -> bool:
         """True when ``action`` may be written to ``target``."""
@@ -53,7 +56,8 @@ class Rules:
         """The field-level merge of one pair under these rules."""
         return merge(inp, represent_pim=self.represent[Side.PIM], represent_crm=self.represent[Side.CRM],
                      settings=self.job, policy=self.policy, preserve_formatted_bodies=self.preserve_formatted_bodies,
-                     pim_keeps_formatting=self.pim_keeps_formatting, resolutions=resolutions)
+                     pim_keeps_formatting=self.pim_keeps_formatting, resolutions=resolutions,
+                     write_only=self.write_only, lossy_empty=self.lossy_empty)
 
     def as_stored(self, side: Side, pair: Pair) -> Record:
         """The pair's base as ``side`` holds it when unchanged (a kept Outlook body included)."""
@@ -61,6 +65,14 @@ class Rules:
         if side is Side.PIM and pair.pim_body is not None:
             record = record.replace(**{f: pair.pim_body for f in BODY_FIELDS if f in record.field_names()})
         return record
+
+    def edited_fields(self, side: Side, record: Record, pair: Pair) -> frozenset[str]:
+        """The fields of ``record`` (read on ``side``) that differ from the pair's base as that side holds it,
+        leaving out what is no edit of that side (write-only fields, lossy-empty fields read empty)."""
+        stored = self.as_stored(side, pair)
+        read = as_edited(record, stored, self.write_only.get(side, frozenset()),
+                         self.lossy_empty.get(side, frozenset()))
+        return read.changed_fields(stored)
 
     def private(self, record: Record) -> bool:
         """True for a private item while private items are not synced."""
@@ -145,7 +157,7 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
         survivor = deleted_side.other
         survivor_item = items[survivor]
         edited = changed[survivor] and survivor_item is not None and bool(
-            survivor_item.record.changed_fields(rules.as_stored(survivor, pair)))
+            rules.edited_fields(survivor, survivor_item.record, pair))
         blocked = create_obstacle(rules.series, survivor, survivor_item.record, pair.id_on(survivor)) \
             if edited and survivor_item is not None else None
         if edited and blocked is not None and rules.may("create", deleted_side):

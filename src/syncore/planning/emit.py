@@ -161,13 +161,17 @@ class PlanWriter:
             if not fields:
                 continue
             source = target.other
+            write_only = fields & self.rules.write_only.get(target, frozenset())
             self._operation(
                 target, Action.UPDATE, pair_id=pair_plan.pair_id, fields=fields, record=result.base,
                 target_id=pair_plan.id_on(target), base_version=pair_plan.version_on(target), source_side=source,
                 source_id=pair_plan.id_on(source), source_version=pair_plan.version_on(source),
                 reason=f"changed in {source.value.upper()}",
-                changes=tuple(FieldChange(field=f, old=getattr(now[target], f), new=getattr(result.base, f))
+                # a write-only field's value on the target is what was last written there: the base's
+                changes=tuple(FieldChange(field=f, new=getattr(result.base, f),
+                                          old=getattr(inp.base if f in write_only else now[target], f))
                               for f in sorted(fields)),
+                previous=inp.base if write_only else None,
             )
         for conflict in result.conflicts:
             whole = conflict.field == "*"

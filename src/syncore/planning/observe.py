@@ -177,7 +177,8 @@ class Observer:
         self._confirm_recreated(recreated, pairs, current, deleted)
         adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
                              or echoes[side].get(native_id),
-                             {side: adapter.represent for side, adapter in self.adapters.items()})
+                             {side: adapter.represent for side, adapter in self.adapters.items()},
+                             {side: a.capabilities.write_only_fields for side, a in self.adapters.items()})
         unpaired = self._unpaired(current, pairs, recovered)
         tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
                       for side in SIDES}

@@ -69,7 +69,7 @@ def find_copies(
             by_link = adapter.find_by_link(kind, [i.source_id for i in mine])  # type: ignore[misc]
             found += [(i, by_link[i.source_id]) for i in mine if i.source_id in by_link]  # type: ignore[index]
         else:
-            found += _by_fingerprint(mine, unpaired[target])
+            found += _by_fingerprint(mine, unpaired[target], adapter.represent)
     if not found:
         return [], {}
     stored = state.pairs_for(
@@ -93,7 +93,7 @@ def find_copies(
         if ((intent.side, copy.id) in holder or (intent.side, copy.id) in taken
                 or (owner is not None and owner.pair_id != intent.pair_id)):
             continue  # stored already, or claimed: nothing to recover
-        if source is None and fingerprint(copy.record) != intent.fingerprint:
+        if source is None and fingerprint(adapters[intent.side].represent(copy.record)) != intent.fingerprint:
             continue  # the source is gone but the copy was edited since: an edit beats a delete, it stays new
         taken.add((intent.side, copy.id))
         recovered.append(Recovered(target=intent.side, source=source, source_id=intent.source_id,  # type: ignore[arg-type]
@@ -103,7 +103,8 @@ def find_copies(
     return recovered, recreated
 
 
-def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord]) -> list[tuple[Intent, RemoteRecord]]:
+def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord],
+                    represent: Callable[[Record], Record]) -> list[tuple[Intent, RemoteRecord]]:
     """Without links, the copy is recognised by content: it equals what was journaled.
 
     The fingerprint is of the record as written, so the copy is found even when its source was edited since (the
@@ -113,7 +114,9 @@ def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord]) 
     """
     by_print: dict[str, list[RemoteRecord]] = {}
     for item in sorted(records.values(), key=lambda item: item.id):
-        by_print.setdefault(fingerprint(item.record), []).append(item)
+        # as the target stores it, like the journaled print: a field it reports but does not hold (attendees a
+        # CRM reads from its relations) is no difference
+        by_print.setdefault(fingerprint(represent(item.record)), []).append(item)
     found = []
     for intent in intents:
         candidates = by_print.get(intent.fingerprint or "")
@@ -125,6 +128,7 @@ def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord]) 
 def adopt_landed_updates(
     pairs: dict[str, Pair], intents: Iterable[Intent], item: Callable[[Side, str], RemoteRecord | None],
     represent: Mapping[Side, Callable[[Record], Record]],
+    write_only: Mapping[Side, frozenset[str]] | None = None,
 ) -> None:
     """Take into each pair's base the fields an interrupted update of ours wrote, where they landed.
 
@@ -132,6 +136,8 @@ def adopt_landed_updates(
     wrote (as that side stores them), those values are ours, not a user's: from now on they are the pair's base,
     so they are neither copied back as an edit nor let a deletion on the other side lose. Anything else (the
     write did not land, or the user changed those fields since) leaves the pair as it was: an ordinary merge.
+    A write-only field of the target (Salesforce's attendees, acted on as relations) cannot be seen to have
+    landed: it is never adopted, so the merge writes it again (the side's write is idempotent).
     """
     for intent in sorted((i for i in intents if i.action is Action.UPDATE and i.written is not None and i.fields),
                          key=lambda i: (i.created_at, i.intent_id)):
@@ -142,12 +148,13 @@ def adopt_landed_updates(
         current = item(target, pair.id_on(target))
         if current is None or current.version == pair.version_on(target):
             continue  # gone, or unchanged since the pair was stored: the write did not land
+        fields = intent.fields - (write_only or {}).get(target, frozenset())
         as_target = represent[target](intent.written)  # type: ignore[arg-type]
-        if any(getattr(current.record, f) != getattr(as_target, f) for f in intent.fields):
+        if not fields or any(getattr(current.record, f) != getattr(as_target, f) for f in fields):
             continue  # not what we wrote: not landed, or edited since
         try:
-            base = pair.base.replace(**{f: getattr(intent.written, f) for f in intent.fields})
+            base = pair.base.replace(**{f: getattr(intent.written, f) for f in fields})
         except InvalidRecordError:
             continue  # the written fields don't fit the stored base: leave it to the merge
-        kept_body = None if target is Side.PIM and intent.fields & BODY_FIELDS else pair.pim_body
+        kept_body = None if target is Side.PIM and fields & BODY_FIELDS else pair.pim_body
         pairs[pair.pair_id] = attrs.evolve(pair, base=base, pim_body=kept_body)

@@ -3,8 +3,9 @@
 * ``LastName`` is required. A record without one is written with a fallback last name, the company, else the
   local part of the email address, and a warning; with neither, it is rejected. :func:`represent` applies
   the same fallback, so the stored name is not mistaken for an edit.
-* Salesforce contacts have no company text (the company is the related Account, out of scope):
-  :func:`represent` empties ``company``.
+* The company is the contact's Account: read as ``Account.Name``; written as ``AccountId`` by the adapter,
+  which finds (or creates) the Account of that name (:mod:`.._accounts`), so the payload built here leaves it
+  out.
 * Field lengths come from the org's describe; too-long values are rejected per record, never truncated.
 """
 
@@ -34,7 +35,7 @@ FIELDS = {
     "mailing_country": "MailingCountry",
 }
 SELECT = ("Id", *FIELDS.values(), "Birthdate", "Description", "IsDeleted", "SystemModstamp", "LastModifiedDate",
-          "OwnerId")
+          "OwnerId", "AccountId", "Account.Name")
 
 
 def fallback_last_name(record: Contact) -> str | None:
@@ -51,8 +52,10 @@ def fallback_last_name(record: Contact) -> str | None:
 def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
     """A wire row as a syncore Contact."""
     values = {name: text(row, sf_name) for name, sf_name in FIELDS.items()}
+    account = row.get("Account")
     contact = Contact(
         **values,
+        company=text(account, "Name") if isinstance(account, dict) else "",
         birthday=CONVERTER.structure(row["Birthdate"], date) if row.get("Birthdate") else None,
         notes=body(row),
     )
@@ -60,13 +63,13 @@ def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
 
 
 def represent(record: Record) -> Record:
-    """As Salesforce stores it: fallback last name, no company, plain-text notes."""
+    """As Salesforce stores it: fallback last name, plain-text notes (the company is its Account's name)."""
     assert isinstance(record, Contact)
     changes: dict[str, Any] = {}
     if (name := fallback_last_name(record)) is not None:
         changes["last_name"] = name
-    if record.company:
-        changes["company"] = ""
+    if record.company != record.company.strip():
+        changes["company"] = record.company.strip()  # Account names are trimmed
     if record.notes.html is not None or record.notes.rtf is not None:
         changes["notes"] = record.notes.plain()
     return record.replace(**changes) if changes else record
@@ -95,8 +98,6 @@ def to_sf(record: Record, fields: frozenset[str] | None, ctx: WriteContext) -> P
         payload["Birthdate"] = CONVERTER.unstructure(record.birthday, date) if record.birthday else None
     if "notes" in wanted:
         payload["Description"] = record.notes.text
-    if "company" in wanted and record.company and fields is not None:
-        warnings.append("company not stored: a Salesforce contact's company is its Account (out of scope)")
     return Payload(fields=payload, warnings=tuple(warnings))
 
 

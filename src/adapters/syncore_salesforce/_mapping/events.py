@@ -6,8 +6,9 @@
 * ``ShowAs`` has Busy, Free and OutOfOffice only: tentative is written as Busy, with a warning.
 * Reminders: ``IsReminderSet`` + ``ReminderDateTime`` <-> ``reminder_minutes`` before the start.
 * Description is plain text: a formatted body is written as its text.
-* Attendees are out of scope (EventRelation is not written): :func:`represent` drops them, so they are
-  never seen as edits.
+* Attendees are not a field of the Event: the adapter relates the event to the Salesforce people among them
+  (``WhoId``, ``WhatId``, EventRelation; :mod:`.._relations`). :func:`represent` drops them and reads never
+  report them, so they are never seen as edits (the adapter declares them write-only).
 * Not mapped (reported as unsupported, never written): child events (invitee copies), series records and
   occurrences of recurring events, and events longer than 14 days.
 """
@@ -158,8 +159,6 @@ def to_sf(record: Record, fields: frozenset[str] | None, ctx: WriteContext) -> P
             anchor = _midnight(record.start) if record.all_day else record.start  # type: ignore[arg-type]
             payload.update(IsReminderSet=True, ReminderDateTime=CONVERTER.unstructure(
                 anchor - timedelta(minutes=record.reminder_minutes), datetime))
-    if record.attendees and (fields is None or "attendees" in fields):
-        warnings.append("attendees not written: Salesforce invitees (EventRelation) are out of scope")
     return Payload(fields=payload, warnings=tuple(warnings))
 
 

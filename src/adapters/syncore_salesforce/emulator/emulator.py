@@ -46,6 +46,9 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
     :param replication_id_limit: ``EXCEEDED_ID_LIMIT`` threshold of ``updated/`` and ``deleted/``.
     :param closed_task_statuses: Task ``Status`` values with ``IsClosed = true`` (TaskStatus).
     :param accept_password_without_token: accept a login without the security token (trusted IP range).
+    :param shared_activities: org setting "Allow Users to Relate Multiple Contacts to Tasks and Events": on,
+        an activity relates to up to 50 contacts or one lead (EventRelation ``IsParent``, TaskRelation); off,
+        EventRelation rows are invitees only and TaskRelation does not exist.
     :param time_zone: the ``TimeZoneSidKey`` of the *users* (an IANA id or ``GMT``): the zone Salesforce derives
         their dates in (date literals, the date of a timed event, an all-day event given by its start instant).
     """
@@ -65,6 +68,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         closed_task_statuses: tuple[str, ...] = ("Completed",),
         accept_password_without_token: bool = False,
         time_zone: str = "GMT",
+        shared_activities: bool = True,
     ) -> None:
         if upsert_update_status not in (200, 204):
             raise ValueError("upsert_update_status must be 200 or 204")
@@ -84,6 +88,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
             accept_password_without_token=accept_password_without_token,
             faults=self.faults,
             time_zone=time_zone,
+            shared_activities=shared_activities,
         )
         self.faults.bind(self.expire_sessions, self.exhaust_quota, self.purge)
         #: Tracebacks of unexpected handler exceptions (a test asserts it stays empty).

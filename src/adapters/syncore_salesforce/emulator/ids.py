@@ -17,6 +17,7 @@ KEY_PREFIXES = {
     "Campaign": "701",
     "Contract": "800",
     "EventRelation": "0RE",
+    "TaskRelation": "0RT",  # (unverified)
     "TaskStatus": "01J",
     "Group": "00G",
     "Organization": "00D",

@@ -20,6 +20,9 @@ from .rules import RuleSettings
 from .schema import Schema, SObjectDef
 from .store import Store, render_record
 
+#: EventRelation fields only visible with Shared Activities (Object Reference, EventRelation)
+SHARED_ACTIVITIES_FIELDS = ("IsParent", "IsWhat", "IsInvitee", "AccountId")
+
 
 @dataclass
 class Cursor:
@@ -110,6 +113,7 @@ class Org:
         accept_password_without_token: bool,
         faults: Faults,
         time_zone: str = "GMT",
+        shared_activities: bool = True,
     ) -> None:
         self.api_version = api_version
         self.min_batch_size = max(1, min_batch_size)
@@ -118,11 +122,19 @@ class Org:
         self.clock = Clock(start_time)
         self.faults = faults
         self.schema = Schema(api_version)
+        if not shared_activities:
+            # "TaskRelation is only available if you've enabled Shared Activities in your organization."
+            del self.schema.objects["taskrelation"]
+            # EventRelation: "IsParent is visible when Shared Activities is enabled", as are IsWhat and
+            # AccountId; IsInvitee only while it is enabled or being enabled/disabled (Object Reference,
+            # EventRelation fields). Rows are invitees, so the emulator keeps those flags internally only.
+            self.schema.objects["eventrelation"].drop_fields(SHARED_ACTIVITIES_FIELDS)
         self.store = Store(self.schema)
         self.settings = RuleSettings(
             multiday_events=multiday_events,
             api_version=float(api_version),
             closed_task_statuses=set(closed_task_statuses),
+            shared_activities=shared_activities,
         )
         self.writer = RecordWriter(self.store, self.clock, faults, self.settings)
         self.org_id = make_id("00D", 1)

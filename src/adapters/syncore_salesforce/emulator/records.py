@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .activities import ActivityRelations
 from .clock import Clock
 from .errors import RecordError, entity_is_deleted
 from .faults import Faults
@@ -34,6 +35,10 @@ class RecordWriter:
         self.settings = settings
         #: user id -> the user's TimeZoneSidKey (dates Salesforce derives are the writing user's dates)
         self.zone_of: Callable[[str], str] = lambda user_id: "GMT"
+        #: the rules that read or write other records (activities and their relations, leads)
+        self.relations = ActivityRelations(store, store.schema, settings,
+                                           lambda obj, payload, user_id: self.create(obj, payload, user_id,
+                                                                                    trusted=True))
 
     # -- lookups ----------------------------------------------------------------------------------
     def find(self, obj: SObjectDef, raw_id: str, *, allow_deleted: bool = False) -> dict[str, Any]:
@@ -69,8 +74,10 @@ class RecordWriter:
         trusted: bool = False,
         stamp: datetime | None = None,
     ) -> str:
-        """Insert one record; returns its 18-character id. Raises :class:`RecordError`."""
-        with self.store.lock:
+        """Insert one record; returns its 18-character id. Raises :class:`RecordError`.
+
+        The record and what its save changes elsewhere (relation rows) are stored together or not at all."""
+        with self.store.lock, self.store.transaction():
             self._check_object(obj, "createable", "inserted", trusted)
             if not trusted and self.faults.take_row_lock():
                 raise RecordError(
@@ -83,6 +90,7 @@ class RecordWriter:
             check_required(obj, rec)
             now = stamp or self._stamp()
             self._rules(obj, rec, set(values), None, now, user_id)
+            self.relations.check(obj, rec, None, set(values))
             self._custom_validation(obj, rec, trusted)
             rid = to18(values["Id"]) if trusted and values.get("Id") else self.store.new_id(obj)
             rec["Id"] = rid
@@ -95,6 +103,7 @@ class RecordWriter:
                     rec[name] = user_id
             rec["IsDeleted"] = bool(rec.get("IsDeleted"))
             self.store.put(obj, rec)
+            self.relations.after_save(obj, rec, None, user_id)
             return rid
 
     def update(
@@ -108,7 +117,7 @@ class RecordWriter:
         stamp: datetime | None = None,
     ) -> str:
         """Update one record; returns its id. Raises :class:`RecordError`."""
-        with self.store.lock:
+        with self.store.lock, self.store.transaction():
             old = self.find(obj, raw_id)
             self._check_object(obj, "updateable", "updated", trusted)
             self._check_row_lock(old["Id"], trusted)
@@ -119,6 +128,7 @@ class RecordWriter:
             check_required(obj, rec)
             now = stamp or self._stamp()
             self._rules(obj, rec, set(values), old, now, user_id)
+            self.relations.check(obj, rec, old, set(values))
             self._custom_validation(obj, rec, trusted)
             self._unique(obj, rec)
             for name in ("LastModifiedDate", "SystemModstamp"):
@@ -126,6 +136,7 @@ class RecordWriter:
                     rec[name] = now
             rec["LastModifiedById"] = user_id
             self.store.put(obj, rec)
+            self.relations.after_save(obj, rec, old, user_id)
             return rec["Id"]
 
     def _check_row_lock(self, record_id: str, trusted: bool) -> None:
@@ -147,7 +158,7 @@ class RecordWriter:
         stamp: datetime | None = None,
     ) -> str:
         """Soft-delete one record (Recycle Bin); returns its id. Raises :class:`RecordError`."""
-        with self.store.lock:
+        with self.store.lock, self.store.transaction():
             old = self.find(obj, raw_id)
             self._check_object(obj, "deletable", "deleted", trusted)
             self._check_row_lock(old["Id"], trusted)
@@ -161,6 +172,7 @@ class RecordWriter:
             rec["LastModifiedById"] = user_id
             self.store.put(obj, rec)
             self.store.log_delete(obj, rec["Id"], now)
+            self.relations.after_delete(obj, rec, now, user_id)
             return rec["Id"]
 
     # -- helpers ----------------------------------------------------------------------------------

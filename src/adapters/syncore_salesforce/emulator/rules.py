@@ -27,6 +27,7 @@ class RuleSettings:
     """Org settings that change save behaviour."""
 
     multiday_events: bool = True  # Setup -> Activity Settings -> "Enable multiday events"
+    shared_activities: bool = True  # Activity Settings -> "Allow Users to Relate Multiple Contacts..."
     api_version: float = 59.0
     closed_task_statuses: set[str] = field(default_factory=lambda: {"Completed"})
 

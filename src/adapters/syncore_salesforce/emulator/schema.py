@@ -10,7 +10,9 @@ from typing import Any
 
 from .ids import KEY_PREFIXES
 
-FIXTURE_OBJECTS = ("Event", "Task", "Contact", "TaskStatus", "Account", "User")
+FIXTURE_OBJECTS = (
+    "Event", "Task", "Contact", "TaskStatus", "Account", "User", "Lead", "EventRelation", "TaskRelation",
+)
 
 # Field types whose values are text and therefore subject to `length`.
 TEXT_TYPES = frozenset(
@@ -95,6 +97,13 @@ class SObjectDef:
         self.fields[fdef.name.lower()] = fdef
         self.describe["fields"].append(raw)
         return fdef
+
+    def drop_fields(self, names: tuple[str, ...]) -> None:
+        """Hide fields an org setting makes invisible: unknown to describe, queries and writes."""
+        hidden = {n.lower() for n in names}
+        for name in hidden:
+            self.fields.pop(name, None)
+        self.describe["fields"] = [f for f in self.describe["fields"] if f["name"].lower() not in hidden]
 
 
 def load_fixture(name: str) -> dict[str, Any]:

@@ -81,6 +81,14 @@ class Store:
                 self._journal.append((obj.name, rid, copy.copy(prev) if prev is not None else None))
             table[rid] = record
 
+    def remove(self, obj: SObjectDef, rid: str) -> None:
+        """Drop a record outright (no Recycle Bin), journalling it like :meth:`put`."""
+        with self.lock:
+            table = self.table(obj)
+            prev = table.pop(rid, None)
+            if self._journal is not None and prev is not None:
+                self._journal.append((obj.name, rid, copy.copy(prev)))
+
     def log_delete(self, obj: SObjectDef, rid: str, when: datetime) -> None:
         """Append to the delete log (journalled via its length)."""
         self.deleted_log.append(DeletedEntry(obj.name, rid, when))
