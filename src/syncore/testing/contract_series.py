@@ -80,7 +80,9 @@ class SeriesContract(ContractBase):
                                                        exdates=[keys[4]]))
         outcome = self.update(adapter, Kind.EVENT, native_id, changed, {"recurrence"})
         assert outcome.ok, outcome.error
-        self.assert_same(adapter, changed, self.read(adapter, Kind.EVENT, native_id).record)
+        # (a backend may answer a new id for an update: WriteOutcome.id; Salesforce replaces a Lightning series
+        # whose rule the API cannot change, here to bring back a cancelled occurrence)
+        self.assert_same(adapter, changed, self.read(adapter, Kind.EVENT, outcome.id or native_id).record)
 
     def test_one_occurrence_is_updated_and_cancelled_by_its_occurrence_id(self, adapter: Adapter) -> None:
         self.require_rules(adapter)

@@ -104,6 +104,8 @@ class MemoryAdapter(SeriesMemory, Adapter):
         here (by :meth:`put`) is reported as unsupported and writing one is refused
     :param task_recurrence: holds recurring tasks
     :param unfit: a side with limits: says why it cannot hold a record (a series past its limits), or None
+    :param id_format: / version_format: how the n-th id and version are spelled (default ``NAME-n`` and ``n``),
+        e.g. to give the records a real backend's id shapes and lengths (benchmarks measure state bytes)
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`,
     :meth:`edit_occurrence`, :meth:`cancel_occurrence`.
@@ -130,8 +132,13 @@ class MemoryAdapter(SeriesMemory, Adapter):
         recurrence: RecurrenceSupport = RecurrenceSupport.RULES,
         task_recurrence: bool = True,
         unfit: Callable[[Record], str | None] | None = None,
+        id_format: Callable[[int], str] | None = None,
+        version_format: Callable[[int], str] | None = None,
     ) -> None:
         self.name = name
+        self._id_format = id_format or (lambda n: f"{name}-{n}")
+        self._custom_ids = id_format is not None
+        self._version_format = version_format or str
         self.display_name = display_name or f"memory ({name})"
         self.unread_changes = unread_changes
         self.net_changes = net_changes
@@ -168,6 +175,8 @@ class MemoryAdapter(SeriesMemory, Adapter):
         return record if self._caps.formatted_bodies else _plain_bodies(record)
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
+        if self._custom_ids:
+            return any(value in store.items or value in store.created for store in self._stores.values())
         # the shape of this adapter's ids: "<name>-<number>"
         prefix, _, number = value.rpartition("-")
         return prefix == self.name and number.isdigit() and number.isascii()
@@ -263,7 +272,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
 
     def _write(self, kind: Kind, native_id: str, record: Record, link: str | None) -> str:
         store = self._stores[kind]
-        version = str(next(self._versions))
+        version = self._version_format(next(self._versions))
         store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
         seq = next(self._seq)
         store.log.append((seq, native_id))
@@ -278,7 +287,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
             if (error := self._record_fault(request.record) or self._refusal(request.record)) is not None:
                 outcomes.append(WriteOutcome(ref=request.ref, error=error))
                 continue
-            native_id = f"{self.name}-{next(self._ids)}"
+            native_id = self._id_format(next(self._ids))
             self.created_from[native_id] = request.link
             version = self._write(kind, native_id, request.record,
                                   request.link if self._caps.link_ids else None)
@@ -348,7 +357,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
     # -- user-side API (what a person does in Outlook or Salesforce) ---------------------------------------
     def put(self, record: Record, *, link: str | None = None) -> str:
         """Create ``record`` as a user would; returns its new id."""
-        native_id = f"{self.name}-{next(self._ids)}"
+        native_id = self._id_format(next(self._ids))
         self._write(record.kind, native_id, record, link)
         return native_id
 
