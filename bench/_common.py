@@ -67,6 +67,8 @@ class Target:
     limit: str
     measured: str
     passed: bool | None  # None: not run / informational
+    #: the issue-18 target this is (``"T1"`` …), listed in report.json's ``targets``; None for the others
+    key: str | None = None
 
     @property
     def verdict(self) -> str:
@@ -160,11 +162,20 @@ def contact(i: int, *, tag: str = "") -> Contact:
 
 
 def memory_world(n: int, *, batch_size: int = 200, state_path: str = ":memory:",
-                 settings: SyncSettings | None = None) -> tuple[SyncEngine, MemoryAdapter, MemoryAdapter]:
-    """A PIM MemoryAdapter holding ``n`` contacts, an empty CRM MemoryAdapter, and an engine between them."""
+                 settings: SyncSettings | None = None,
+                 real_ids: bool = False) -> tuple[SyncEngine, MemoryAdapter, MemoryAdapter]:
+    """A PIM MemoryAdapter holding ``n`` contacts, an empty CRM MemoryAdapter, and an engine between them.
+
+    ``real_ids``: the PIM's ids and versions are shaped like EWS ItemIds and change keys, the CRM's like
+    Salesforce Ids and the Salesforce adapter's versions (:mod:`bench._realids`).
+    """
+    from ._realids import ews_change_key, ews_item_id, salesforce_id, salesforce_version
+
     clock = lambda: T0
-    pim = MemoryAdapter(name="pim", formatted_bodies=True, batch_size=batch_size, clock=clock)
-    crm = MemoryAdapter(name="crm", formatted_bodies=False, batch_size=batch_size, clock=clock)
+    pim_ids = {"id_format": ews_item_id, "version_format": ews_change_key} if real_ids else {}
+    crm_ids = {"id_format": salesforce_id, "version_format": salesforce_version} if real_ids else {}
+    pim = MemoryAdapter(name="pim", formatted_bodies=True, batch_size=batch_size, clock=clock, **pim_ids)
+    crm = MemoryAdapter(name="crm", formatted_bodies=False, batch_size=batch_size, clock=clock, **crm_ids)
     for i in range(n):
         pim.put(contact(i))
     engine = SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(state_path),

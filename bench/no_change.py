@@ -1,6 +1,7 @@
 """No-change sync: calls per kind and side, and CPU time, at 10k and 100k pairs (MemoryAdapter sides).
 
 Target: one change-feed call per kind and side (no fetch, no write), and <= 0.2 s CPU at 100k pairs.
+Issue 18, T2: the echo sync (the first after a load) grows linearly: at 100k pairs <= 12x its 10k time.
 The Salesforce/EWS call counts of a no-change sync are measured over the emulators in
 ``api_calls_salesforce`` and ``api_calls_ews``.
 """
@@ -19,6 +20,8 @@ from ._common import Config, Section, Table, Target, cpu_timer, fmt_s, memory_wo
 NAME = "no_change"
 TITLE = "No-change sync (core, MemoryAdapter sides, SQLite state file)"
 CPU_LIMIT = 0.2
+#: T2: the echo sync at 10× the pairs may take at most 12× the time (linear, with slack)
+ECHO_GROWTH_LIMIT = 12
 
 
 def measure(n: int, repeat: int) -> dict:
@@ -84,6 +87,15 @@ def run(cfg: Config) -> Section:
     label = "100k" if full else f"{sizes[-1]:,} (quick)"
     section.targets.append(Target(f"no-change sync CPU at {label} pairs", f"≤ {CPU_LIMIT} s", fmt_s(big["cpu"]),
                                   big["cpu"] <= CPU_LIMIT if full else None))
+    small, big_echo = results[0], results[-1]
+    growth = big_echo["echo_cpu"] / small["echo_cpu"]
+    size_ratio = big_echo["n"] // small["n"]
+    section.targets.append(Target(
+        f"T2 echo sync at {big_echo['n']:,} pairs vs {small['n']:,}, state in a file"
+        + ("" if full else " (quick: reduced sizes)"),
+        f"≤ {ECHO_GROWTH_LIMIT * size_ratio // 10}× (linear)",
+        f"{fmt_s(small['echo_cpu'])} → {fmt_s(big_echo['echo_cpu'])}: {growth:.1f}×",
+        growth <= ECHO_GROWTH_LIMIT * size_ratio / 10, key="T2"))
     section.notes.append(
         "The *echo sync* is the first sync after an initial load: the CRM feed reports the records the engine "
         "just created; their versions are compared with the stored ones from the state's version column, "

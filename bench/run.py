@@ -28,6 +28,7 @@ import attrs
 from bench import (
     api_calls_ews,
     api_calls_salesforce,
+    e2e,
     no_change,
     server,
     soak,
@@ -39,7 +40,8 @@ from bench._common import ROOT, Config, Section, error_section
 
 BENCHMARKS = {
     m.NAME: m
-    for m in (api_calls_salesforce, api_calls_ews, no_change, vs_vdirsyncer, state_size, throughput, soak, server)
+    for m in (e2e, api_calls_salesforce, api_calls_ews, no_change, vs_vdirsyncer, state_size, throughput, soak,
+              server)
 }
 RESULTS = ROOT / "bench" / "results"
 
@@ -57,6 +59,12 @@ def render(sections: list[Section], meta: dict) -> str:
     out.append("")
     out.append("Times are CPU seconds of the benchmark process (`time.process_time`), not wall-clock: the machine "
                "is shared. Ratios compare runs made in the same process, interleaved.")
+    numbered = issue_targets(sections)
+    if numbered:
+        out += ["", "## Issue 18 targets", "", "| target | goal | measured | verdict |", "|---|---|---|---|"]
+        for t in numbered:
+            verdict = "not run" if t["pass"] is None else "PASS" if t["pass"] else "MISS"
+            out.append(f"| {_cell(t['name'])} | {_cell(t['goal'])} | {_cell(t['measured'])} | **{verdict}** |")
     out += ["", "## Targets", "", "| benchmark | target | limit | measured | verdict |", "|---|---|---|---|---|"]
     for s in sections:
         if not s.targets and s.status != "ok":
@@ -73,6 +81,14 @@ def render(sections: list[Section], meta: dict) -> str:
         for note in s.notes:
             out += ["", note]
     return "\n".join(out) + "\n"
+
+
+def issue_targets(sections: list[Section]) -> list[dict]:
+    """The issue's numbered targets (T1 …), in order: ``{name, measured, goal, pass}`` each (pass is None when
+    the target could not be measured)."""
+    found = [t for s in sections for t in s.targets if t.key]
+    found.sort(key=lambda t: int(t.key[1:]))  # type: ignore[index]
+    return [{"name": t.name, "measured": t.measured, "goal": t.limit, "pass": t.passed} for t in found]
 
 
 def _git() -> str:
@@ -122,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     markdown = render(sections, meta)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.md").write_text(markdown, encoding="utf-8")
-    report = {"meta": meta, "sections": [attrs.asdict(s) for s in sections]}
+    report = {"meta": meta, "targets": issue_targets(sections), "sections": [attrs.asdict(s) for s in sections]}
     (args.out / "report.json").write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     print(markdown)
     print(f"[bench] wrote {args.out / 'report.md'} and {args.out / 'report.json'}", file=sys.stderr)

@@ -11,7 +11,7 @@ SQLite state file, runs the echo sync, and reports:
   added above the populated backends; and, in a second run under ``tracemalloc``, the peak Python heap the
   sync allocated above the populated backends (this includes the N records the CRM MemoryAdapter creates).
 
-Targets: <= 500 B per pair; <= 300 MB peak.
+Targets: <= 500 B per pair; <= 300 MB peak (issue 7); issue 18: T5 <= 450 B per pair, T6 <= 200 MB peak.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ NAME = "state_size"
 TITLE = "State bytes per pair and peak memory"
 BYTES_LIMIT = 500
 MEMORY_LIMIT_MB = 300
+#: issue 18: T5 with real-format ids (18-character Salesforce ids, long EWS ItemIds), T6
+T5_BYTES_LIMIT = 450
+T6_MEMORY_LIMIT_MB = 200
 
 
 def _rss_mb() -> float:
@@ -61,7 +64,7 @@ def child(n: int, traced: bool) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "state.db")
-        engine, _pim, _crm = memory_world(n, state_path=path)
+        engine, _pim, _crm = memory_world(n, state_path=path, real_ids=True)
         out: dict = {"n": n, "rss_populated_mb": _rss_mb()}
         if traced:
             tracemalloc.start()
@@ -98,8 +101,10 @@ def child(n: int, traced: bool) -> dict:
             strict=True,
         ))
         out["sample_base"] = db.execute("SELECT base FROM pairs LIMIT 1").fetchone()[0].decode()
-        out["sample_ids"] = db.execute("SELECT pair_id, pim_id, crm_id, pim_version, crm_version FROM pairs "
-                                       "LIMIT 1").fetchone()
+        out["sample_ids"] = [repr(v) for v in db.execute(
+            "SELECT pair_id, pim_id, crm_id, pim_version, crm_version FROM pairs LIMIT 1").fetchone()]
+        out["sample_pair"] = next(engine.state.iter_pairs("default", Kind.CONTACT)).pim_id
+        out["id_prefixes"] = db.execute("SELECT col, prefix FROM id_prefixes").fetchall()
         engine.state.close()
         import sqlite3
 
@@ -159,6 +164,13 @@ def run(cfg: Config) -> Section:
     section.targets.append(Target(f"peak memory at {label} pairs, process peak RSS with both backends",
                                   f"≤ {MEMORY_LIMIT_MB} MB", f"{big['rss_peak_mb']:.0f} MB",
                                   big["rss_peak_mb"] <= MEMORY_LIMIT_MB if full else None))
+    section.targets.append(Target(
+        f"T5 state bytes per pair at {label}, real-format ids, whole state file", f"≤ {T5_BYTES_LIMIT} B",
+        f"{per_pair:.0f} B", per_pair <= T5_BYTES_LIMIT if full else None, key="T5"))
+    section.targets.append(Target(
+        f"T6 peak RSS at {label} pairs (whole process: the core and both in-memory backends)",
+        f"≤ {T6_MEMORY_LIMIT_MB} MB", f"{big['rss_peak_mb']:.0f} MB",
+        big["rss_peak_mb"] <= T6_MEMORY_LIMIT_MB if full else None, key="T6"))
     section.notes.append(f"Sample base record: `{big['sample_base']}`; ids/versions: `{big['sample_ids']}`.")
     section.notes.append(
         "Peak RSS counts the whole process: the two MemoryAdapters holding N records each, plus the plan "

@@ -274,7 +274,7 @@ class Adapter(metaclass=EnforcedCapabilities):
         """
         return record
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release connections. The default does nothing."""
 
 
@@ -345,6 +345,16 @@ class StateStore(ABC):
     def transaction(self) -> AbstractContextManager[None]:
         """A context in which all writes commit atomically (re-entrant: inner contexts join the outer one)."""
 
+    def durable_transaction(self) -> AbstractContextManager[None]:
+        """An outermost :meth:`transaction` whose commit is on disk when it returns, power loss included.
+
+        The executor journals write intents in one before sending the writes: a journal entry lost after its
+        write was made would let the next sync make the write again. The default is :meth:`transaction`, right
+        for a store whose every commit is durable (PostgreSQL's default); a store that relaxes durability for
+        speed overrides it (SQLite in WAL mode).
+        """
+        return self.transaction()
+
     # -- pairs ---------------------------------------------------------------------------------------------
     @abstractmethod
     def pairs_for(
@@ -364,7 +374,14 @@ class StateStore(ABC):
 
     @abstractmethod
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
-        """Every pair of ``kind`` (used by full scans and rebuilds, never by an incremental sync)."""
+        """Every pair of ``kind`` (used by rebuilds, never by an incremental sync)."""
+
+    def paired_ids(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        """Every native id of ``side`` that a pair of ``kind`` holds (a full scan looks for those it did not list).
+
+        The default goes through :meth:`iter_pairs`; a store should answer from its id column alone.
+        """
+        return {pair.id_on(side) for pair in self.iter_pairs(profile, kind)}
 
     @abstractmethod
     def count_pairs(self, profile: str, kind: Kind) -> int:
@@ -515,7 +532,7 @@ class StateStore(ABC):
         The generation is bumped, not forgotten: a plan made before the reset no longer fits.
         """
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release the underlying storage."""
 
 

@@ -20,8 +20,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-import attrs
-
 from ._ids import new_id
 from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
@@ -77,11 +75,14 @@ class Executor:
         self._generation_bumped = False
         self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
         self.ops_by_pair: dict[str, list[Operation]] = defaultdict(list)
+        #: outcomes of the writes made, until their pair is committed (see _commit_pair)
         self.done: dict[str, WriteOutcome] = {}
         self.failed_pairs: set[str] = set()
         self._pending: dict[tuple[Side, str], PendingItem] | None = None
-        #: pairs committed in the current transaction, stored together when it ends (see _storing)
+        #: pairs committed in the current transaction, stored together when it ends (see _storing), and the
+        #: tombstones of those removed (one statement per side instead of one per record)
         self._unsaved: list[Pair] = []
+        self._tombstones: list[tuple[Side, str]] = []
         #: ids stored in pairs on net-change sides in the current transaction, remembered together when it ends:
         #: until this apply stores its cursors, a feed read from the old cursor might never report them again
         self._unseen: list[tuple[Side, str]] = []
@@ -154,7 +155,8 @@ class Executor:
                 for op in batch
             ]
             self.heartbeat()
-            with self.state.transaction():
+            # durable: an intent lost after its write went out (a power cut) would let the next sync repeat it
+            with self.state.durable_transaction():
                 if not self._generation_bumped:
                     # From its first write on, this apply changes what other plans were made from: they are stale
                     # whether it finishes, stops part-way or dies.
@@ -218,9 +220,16 @@ class Executor:
                 yield
                 if self._unsaved:
                     self.state.save_pairs(self._unsaved)
+                if self._tombstones:
+                    now = self.now()
+                    for side in SIDES:
+                        ids = [native_id for s, native_id in self._tombstones if s is side]
+                        if ids:
+                            self.state.add_tombstones(self.profile, self.kind, side, ids, now)
                 self._store_unconfirmed()
         finally:
             self._unsaved = []
+            self._tombstones = []
 
     def _store_unconfirmed(self) -> None:
         for side in SIDES:
@@ -313,7 +322,9 @@ class Executor:
         base = pair_plan.base
         created: set[tuple[Side, str]] = set()
         for op in ops:
-            outcome = self.done[op.op_id]
+            # (dropped once used: an initial load holds one outcome per record, its ids included, and this is
+            # the last reader; at 100k records they were tens of MB of the apply's memory peak)
+            outcome = self.done.pop(op.op_id)
             if op.action is Action.CREATE and outcome.id:
                 created.add((op.target, outcome.id))
             if op.action is not Action.DELETE and outcome.id:
@@ -321,10 +332,8 @@ class Executor:
                 ids[op.target] = outcome.id
             if op.action is not Action.DELETE:
                 versions[op.target] = outcome.version
-        # always called inside _storing's transaction
-        now = self.now()
-        for side, native_id in pair_plan.tombstones:
-            self.state.add_tombstones(self.profile, self.kind, side, [native_id], now)
+        # always called inside _storing's transaction (which stores the tombstones with the pairs)
+        self._tombstones.extend(pair_plan.tombstones)
         if pair_plan.remove:
             self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
         else:

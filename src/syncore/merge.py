@@ -141,27 +141,34 @@ def merge(
     write_only = write_only or {}
     read_only = read_only or {}
     base = inp.base
-    unchanged = {side: represent[side](base) for side in SIDES}  # each side's view of the base
+    # each side's view of the base, and the read records (bound once: the field loop below runs for every
+    # field of every merged pair, and most fields differ on neither side)
+    pim_unchanged, crm_unchanged = represent_pim(base), represent_crm(base)
     if inp.pim_body is not None:
         # The PIM kept its own body last time: that, not the base, is what an unchanged PIM holds.
-        unchanged[Side.PIM] = unchanged[Side.PIM].replace(
-            **{f: inp.pim_body for f in BODY_FIELDS if f in base.field_names()})
-    now = {side: as_edited(inp.read(side), unchanged[side], write_only.get(side, frozenset()),
-                            (lossy_empty or {}).get(side, frozenset())) for side in SIDES}
+        pim_unchanged = pim_unchanged.replace(**{f: inp.pim_body for f in BODY_FIELDS if f in base.field_names()})
+    pim_read, crm_read = inp.pim, inp.crm
+    lossy_empty = lossy_empty or {}
+    # each side as the merge compares it (a write-only field, an empty lossy-empty one: no edit of that side)
+    pim_now = as_edited(pim_read, pim_unchanged, write_only.get(Side.PIM, frozenset()),
+                        lossy_empty.get(Side.PIM, frozenset()))
+    crm_now = as_edited(crm_read, crm_unchanged, write_only.get(Side.CRM, frozenset()),
+                        lossy_empty.get(Side.CRM, frozenset()))
+    now = {Side.PIM: pim_now, Side.CRM: crm_now}
     new_values: dict[str, Any] = {}
-    writes: dict[Side, set[str]] = {side: set() for side in SIDES}
+    writes: dict[Side, set[str]] = {Side.PIM: set(), Side.CRM: set()}
     conflicts: list[FieldConflict] = []
     open_conflicts: set[str] = set()
     pim_body = inp.pim_body
     body_kept = False
 
     for name in base.field_names():
-        # (values are only read once a field turns out to differ: most fields don't)
-        changed = {side: inp.read(side) is not None and getattr(now[side], name) != getattr(unchanged[side], name)
-                   for side in SIDES}
+        pim_changed = pim_read is not None and getattr(pim_now, name) != getattr(pim_unchanged, name)
+        crm_changed = crm_read is not None and getattr(crm_now, name) != getattr(crm_unchanged, name)
         two_way = name in inp.two_way
-        if not (changed[Side.PIM] or changed[Side.CRM] or two_way):
+        if not (pim_changed or crm_changed or two_way):
             continue  # untouched on both sides: the base stands
+        changed = {Side.PIM: pim_changed, Side.CRM: crm_changed}
         value = {side: getattr(now[side], name) for side in SIDES}
         if two_way:
             if getattr(represent_crm(now[Side.PIM]), name) == value[Side.CRM]:

@@ -10,12 +10,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from exchangelib.properties import ItemId
-
 from syncore.models import Kind, Record
 from syncore.remote import RemoteRecord, Unsupported
 
 from ._ews import READ_FIELDS
+from ._lean import get_models, get_views
 from ._link import LINK_FIELD, is_item_id, read_link
 from ._mapping import contact_from_item, event_from_item, recurring_reason, task_from_item
 from ._mapping.values import plain_utc
@@ -55,22 +54,36 @@ def to_remote(kind: Kind, item: Any) -> RemoteRecord:
     )
 
 
-def get_items(account: Any, folder: Any, kind: Kind, ids: Sequence[str], throttle: Throttle) -> list[Any]:
-    """Full items for ``ids`` that are items of ``folder`` (others left out), in batches of FETCH_BATCH.
+def _valid_ids(ids: Sequence[str]) -> list[str]:
+    return [i for i in ids if is_item_id(i)]
+
+
+def read_items(account: Any, folder: Any, kind: Kind, ids: Sequence[str], throttle: Throttle) -> list[Any]:
+    """What syncore reads of the items ``ids`` that are items of ``folder`` (others left out), in batches of
+    FETCH_BATCH, as :class:`~._lean.ItemView` objects (the reading path: feeds, fetches, link lookups).
 
     An id is a claim (it may come from the other side's link): one that is not shaped like an ItemId is
     not sent (it could not even be written into the request), one the server calls malformed or missing is
-    left out, and an item of another folder or mailbox is not ours to return. Ids go in as ``ItemId``
-    objects: exchangelib would split a plain string id into characters.
+    left out, and an item of another folder or mailbox is not ours to return. All-day ends are exact
+    (:func:`~._lean.read_item`), so no second read is needed near a DST change.
     """
-    ids = [i for i in ids if is_item_id(i)]
+    ids = _valid_ids(ids)
     items: list[Any] = []
     for start in range(0, len(ids), FETCH_BATCH):
-        chunk = [ItemId(id=i) for i in ids[start : start + FETCH_BATCH]]
-        results = throttle.call(
-            "GetItem", lambda chunk=chunk: list(account.fetch(chunk, folder=folder, only_fields=READ_FIELDS[kind]))
-        )
+        chunk = ids[start : start + FETCH_BATCH]
+        results = throttle.call("GetItem", lambda chunk=chunk: get_views(account, folder, chunk, READ_FIELDS[kind]))
         # ErrorItemNotFound and friends come back as exception instances: the id is simply absent
+        items.extend(item for item in results if not isinstance(item, Exception) and _in_folder(item, folder))
+    return items
+
+
+def get_items(account: Any, folder: Any, kind: Kind, ids: Sequence[str], throttle: Throttle) -> list[Any]:
+    """Like :func:`read_items`, as exchangelib models (the write path modifies and saves them)."""
+    ids = _valid_ids(ids)
+    items: list[Any] = []
+    for start in range(0, len(ids), FETCH_BATCH):
+        chunk = ids[start : start + FETCH_BATCH]
+        results = throttle.call("GetItem", lambda chunk=chunk: get_models(account, folder, chunk, READ_FIELDS[kind]))
         items.extend(item for item in results if not isinstance(item, Exception) and _in_folder(item, folder))
     if kind is Kind.EVENT:
         _fix_all_day_ends(account, folder, items, throttle)
@@ -108,8 +121,8 @@ def _fix_all_day_ends(account: Any, folder: Any, items: list[Any], throttle: Thr
     suspects = [item for item in items if _inclusive_end_is_ambiguous(item)]
     if not suspects:
         return
-    ids = [ItemId(id=item.id) for item in suspects]
-    raw = throttle.call("GetItem", lambda: list(account.fetch(ids, folder=folder, only_fields=["end"])))
+    ids = [item.id for item in suspects]
+    raw = throttle.call("GetItem", lambda: get_models(account, folder, ids, ["end"]))
     for item, bare in zip(suspects, raw, strict=True):
         if isinstance(bare, Exception) or bare.end is None:
             continue

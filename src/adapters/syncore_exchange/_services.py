@@ -17,6 +17,8 @@ from exchangelib import errors as ews
 from exchangelib.items import SAVE_ONLY, SEND_TO_NONE
 from exchangelib.services import CreateItem, DeleteItem
 
+from ._lean import WholeResponse
+
 
 class UnknownResponseCode(ews.ResponseMessageError):
     """A response code exchangelib has no class for; ``code`` names it."""
@@ -26,8 +28,9 @@ class UnknownResponseCode(ews.ResponseMessageError):
         self.code = code
 
 
-class PerItemAnswers:
-    """Mixin for an exchangelib service: every error in a response message is returned for its item."""
+class PerItemAnswers(WholeResponse):
+    """Mixin for an exchangelib service: every error in a response message is returned for its item (and the
+    answer is parsed whole, see :class:`~._lean.WholeResponse`)."""
 
     ERRORS_TO_CATCH_IN_RESPONSE = (ews.EWSError,)
 

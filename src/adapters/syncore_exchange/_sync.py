@@ -16,7 +16,8 @@ from syncore.models import Kind
 from syncore.remote import ChangeSet, Unsupported
 
 from ._ews import SYNC_FIELDS
-from ._read import get_items, map_items, unsupported_reason
+from ._lean import sync_changes
+from ._read import map_items, read_items, unsupported_reason
 from ._throttle import Throttle
 
 #: EWS accepts 1..512 changes per SyncFolderItems page; exchangelib's default is only 100, which would
@@ -42,21 +43,17 @@ def decode_cursor(cursor: str, folder_key: str) -> str:
     return data["state"]
 
 
-def _drain(folder: Any, kind: Kind, state: str | None) -> tuple[list[tuple[str, Any]], str]:
-    # sync_items(sync_state=None) would fall back to the state cached on the folder object: set it explicitly.
-    folder.item_sync_state = state
-    changes = list(folder.sync_items(sync_state=state, only_fields=SYNC_FIELDS[kind],
-                                     max_changes_returned=MAX_CHANGES_RETURNED))
-    # exchangelib updates item_sync_state only once every page has been read (IncludesLastItemInRange), so
-    # the state below covers exactly the changes listed: an interrupted feed raises and returns no cursor.
-    return changes, folder.item_sync_state
+def _drain(account: Any, folder: Any, kind: Kind, state: str | None) -> tuple[list[tuple[str, Any]], str]:
+    # every page is read before the new state is returned (IncludesLastItemInRange), so the state covers exactly
+    # the changes listed: an interrupted feed raises and returns no cursor
+    return sync_changes(account, folder, SYNC_FIELDS[kind], state, MAX_CHANGES_RETURNED)
 
 
 def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: str | None,
                  throttle: Throttle) -> ChangeSet:
     """Every change after ``state`` (all items when None), with full records fetched by id."""
     # ErrorInvalidSyncStateData becomes CursorExpired (errors.call_error); the engine then calls full_scan
-    changes, new_state = throttle.call("SyncFolderItems", lambda: _drain(folder, kind, state))
+    changes, new_state = throttle.call("SyncFolderItems", lambda: _drain(account, folder, kind, state))
     upsert_ids: dict[str, None] = {}
     changekeys: dict[str, str | None] = {}
     deletions: dict[str, None] = {}
@@ -83,7 +80,7 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
             unsupported=tuple(unsupported),
             cursor=encode_cursor(folder_key, new_state),
         )
-    items = get_items(account, folder, kind, list(upsert_ids), throttle) if upsert_ids else []
+    items = read_items(account, folder, kind, list(upsert_ids), throttle) if upsert_ids else []
     upserts, unreadable = map_items(kind, items)
     return ChangeSet(
         upserts=tuple(upserts),

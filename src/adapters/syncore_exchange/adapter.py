@@ -223,7 +223,7 @@ class ExchangeAdapter(Adapter):
     def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
         """GetItem by id; missing ids and recurring series are left out."""
         def run() -> dict[str, RemoteRecord]:
-            items = _read.get_items(self._account(kind), self.folder(kind), kind, list(ids), self.throttle)
+            items = _read.read_items(self._account(kind), self.folder(kind), kind, list(ids), self.throttle)
             records, _ = _read.map_items(kind, items)
             return {record.id: record for record in records}
 
@@ -236,7 +236,7 @@ class ExchangeAdapter(Adapter):
             # a link value that cannot be an id names nothing (and could not be written into a restriction)
             wanted = sorted({link for link in links if _link.looks_like_link(link)})
             ids = _read.find_ids_by_link(folder, wanted, self.throttle) if wanted else []
-            records, _ = _read.map_items(kind, _read.get_items(self._account(kind), folder, kind, ids, self.throttle))
+            records, _ = _read.map_items(kind, _read.read_items(self._account(kind), folder, kind, ids, self.throttle))
             return {record.link: record for record in records if record.link}  # type: ignore[misc]
 
         return self._guard(run) if links else {}

@@ -135,7 +135,7 @@ class Observer:
         pairs = self._touched_pairs(current, deleted, due_keys, unshown)
         for side in SIDES:
             if feeds[side].complete:
-                self._confirm_absences(side, current, deleted, pairs, unsupported[side])
+                self._confirm_absences(side, current, echoes, deleted, pairs, unsupported[side])
         # A paired record that its side can no longer map (it became a recurring series, say) is left alone on
         # both sides: neither deleted nor overwritten.
         pairs = {pair_id: pair for pair_id, pair in pairs.items()
@@ -193,10 +193,12 @@ class Observer:
         Their versions match the stored ones, so nothing changed: checking that from the version column alone
         spares loading and decoding each pair, and, for ``unread`` entries, reading the record at all. A pair
         is still loaded when its other record changed, and then sees the set-aside record (None when it was
-        never read: unchanged since the base). Full scans keep everything: absence from them means something.
-        An unread entry gone by the time it is fetched is left out (the next feed reports its deletion).
+        never read: unchanged since the base). A full scan (a cursor expired) lists every record, and most are
+        unchanged: they are set aside the same way, and count as listed when absences are confirmed. An unread
+        entry gone by the time it is fetched is left out (the next feed reports its deletion; after a full scan,
+        the absence is confirmed by id).
         """
-        if feed.complete or not (feed.upserts or feed.unread):
+        if not (feed.upserts or feed.unread):
             return feed, {}
         listed = {item.id: item.version for item in feed.upserts}
         listed.update(feed.unread)
@@ -223,21 +225,27 @@ class Observer:
         return {pair.pair_id: pair for pair in found}
 
     def _add_pairs_of(self, pairs: dict[str, Pair], ids: Mapping[Side, set[str]]) -> None:
-        unknown = {side: [i for i in ids[side] if i not in {p.id_on(side) for p in pairs.values()}] for side in SIDES}
+        known = {side: {p.id_on(side) for p in pairs.values()} for side in SIDES}
+        unknown = {side: [i for i in ids[side] if i not in known[side]] for side in SIDES}
         if unknown[Side.PIM] or unknown[Side.CRM]:
             for pair in self.state.pairs_for(self.profile, self.kind, pim_ids=unknown[Side.PIM],
                                              crm_ids=unknown[Side.CRM]):
                 pairs.setdefault(pair.pair_id, pair)
 
     def _confirm_absences(
-        self, side: Side, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
+        self, side: Side, current: dict[Side, dict[str, RemoteRecord]],
+        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Ids, pairs: dict[str, Pair],
         unsupported: set[str],
     ) -> None:
-        # A full scan lists everything that exists, but absence alone is not proof: confirm by id first.
-        missing = {pair.id_on(side): pair for pair in self.state.iter_pairs(self.profile, self.kind)
-                   if pair.id_on(side) not in current[side] and pair.id_on(side) not in unsupported}
-        if not missing:
+        # A full scan lists everything that exists, but absence alone is not proof: confirm by id first. Only
+        # the ids are compared; the pairs of the few ids not listed are loaded.
+        listed = current[side].keys() | echoes[side].keys()
+        absent = [native_id for native_id in self.state.paired_ids(self.profile, self.kind, side)
+                  if native_id not in listed and native_id not in unsupported]
+        if not absent:
             return
+        missing = {pair.id_on(side): pair for pair in
+                   self.state.pairs_for(self.profile, self.kind, **{f"{side.value}_ids": absent})}
         found = self._fetch(side, missing)
         for native_id, pair in missing.items():
             if native_id in found:
@@ -255,8 +263,10 @@ class Observer:
         forced: Ids = {side: {i for s, i in due if s is side} for side in SIDES}
         need: Ids = {side: {i for i in forced[side] if i not in current[side] and i not in deleted[side]}
                      for side in SIDES}
+        if not due:  # (the usual case: no pair to widen)
+            return forced, need
         for pair in pairs.values():
-            if not any(pair.id_on(side) in forced[side] for side in SIDES):
+            if pair.pim_id not in forced[Side.PIM] and pair.crm_id not in forced[Side.CRM]:
                 continue
             for side in SIDES:
                 native_id = pair.id_on(side)

@@ -17,7 +17,7 @@ def check_safety(plan: Plan, view: Observation, state: StateStore, settings: Syn
     known: int | None = None  # the pairs stored so far, counted only when a rule needs them
     for side in SIDES:
         source = side.other
-        if view.complete[source] and not view.current[source]:
+        if view.complete[source] and not view.totals[source]:  # (totals: read and set-aside records alike)
             known = state.count_pairs(plan.profile, kind) if known is None else known
             if known:
                 # a full scan that finds nothing, where records were synced before, is more likely a broken

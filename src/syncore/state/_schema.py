@@ -72,6 +72,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE journal ADD COLUMN written BLOB;
     ALTER TABLE journal ADD COLUMN fields TEXT;
     """,
+    # 5: smaller pairs (see syncore.state._sqlite_pairs): the id prefixes learned per column; pair ids as bytes
+    """
+    CREATE TABLE id_prefixes (
+        profile TEXT NOT NULL, kind TEXT NOT NULL, col TEXT NOT NULL, prefix TEXT NOT NULL,
+        PRIMARY KEY (profile, kind, col)
+    ) WITHOUT ROWID;
+    UPDATE pairs SET pair_id = syncore_pair_id(pair_id) WHERE typeof(pair_id) = 'text';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

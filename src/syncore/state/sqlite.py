@@ -19,10 +19,11 @@ from .._files import make_private_dirs
 from ..abc import StateStore
 from ..converters import datetime_to_str, make_converter
 from ..errors import ConfigurationError, StateCorrupt, StateStoreError
-from ..models import Body, Kind, Side
+from ..models import Kind, Side
 from ..snapshots import decode_record, encode_record
-from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
+from ..state_types import Action, HistoryEntry, Intent, LockHolder, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
+from ._sqlite_pairs import PairRows, pack_pair_id
 
 _converter = make_converter()
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
@@ -42,11 +43,41 @@ def _dt(value: str | None) -> datetime | None:
     return None if value is None else _converter.structure(value, datetime)
 
 
-class SqliteStateStore(StateStore):
+class _TranslatedErrors:
+    """The context of every statement: SQLite's errors raised as syncore's (a class, not a generator-based
+    context manager: it wraps each of the many statements a sync runs)."""
+
+    def __init__(self, store: SqliteStateStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if not isinstance(exc, sqlite3.DatabaseError):
+            return False
+        if isinstance(exc, sqlite3.OperationalError) or "malformed" not in str(exc):
+            raise StateStoreError(f"state file {self.store.path}: {exc}") from exc
+        raise self.store._corrupt(str(exc)) from exc
+
+
+class SqliteStateStore(PairRows, StateStore):
     """A :class:`~syncore.abc.StateStore` in one SQLite file (or ``":memory:"``).
 
     The file is created with mode 0600 (owner only) before SQLite opens it. Opening an older file migrates it
-    in one transaction; opening a file written by a newer syncore is refused with a clear error.
+    in one transaction; opening a file written by a newer syncore is refused with a clear error. The pairs
+    table is kept small (:mod:`._sqlite_pairs`).
+
+    **Durability.** A file is kept in WAL mode with ``synchronous=NORMAL``: a commit appends to the
+    write-ahead log and returns without waiting for the disk, so a power cut may undo the last few commits —
+    always a consistent earlier state, since SQLite replays the log only up to its last complete commit. That
+    is safe for everything the engine stores except the write-intent journal: an intent must be on disk
+    *before* its remote write is sent, or a power cut between the two loses the record of a write that was
+    made, and the next sync makes it again (a duplicate). So :meth:`durable_transaction`, which the executor
+    journals in, commits with ``synchronous=FULL`` (the log is fsynced before COMMIT returns; that also makes
+    every earlier commit durable, the log being sequential). What a power cut can undo afterwards (pairs
+    stored, intents marked done, cursors) is what a crash undoes, and the journal recovers it
+    (``tests/core/test_core_state_durability.py``; docs/concepts.md, "Interrupted syncs").
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -55,10 +86,16 @@ class SqliteStateStore(StateStore):
             self._create_owner_only(Path(self.path))
         self._lock = threading.RLock()
         self._depth = 0
+        self._translated = _TranslatedErrors(self)
+        self._init_pairs()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._check_integrity()
             self._db.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.create_function("syncore_pair_id", 1, pack_pair_id, deterministic=True)  # (migration 5)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise self._corrupt(str(exc)) from exc
@@ -107,6 +144,26 @@ class SqliteStateStore(StateStore):
         return self._db.execute("PRAGMA user_version").fetchone()[0]
 
     @contextlib.contextmanager
+    def durable_transaction(self) -> Iterator[None]:
+        """A transaction whose COMMIT returns only once it is on disk (``synchronous=FULL``; see the class).
+
+        SQLite refuses to change the sync level inside a transaction ("Safety level may not be changed inside
+        a transaction"), so this must be the outermost transaction, and nesting it is refused.
+        """
+        with self._lock:
+            if self._depth:
+                raise RuntimeError("durable_transaction() must not be nested in another transaction")
+            with self._errors():
+                self._db.execute("PRAGMA synchronous = FULL")
+            try:
+                with self.transaction():
+                    yield
+            finally:
+                with self._errors():
+                    self._db.execute("PRAGMA synchronous = NORMAL" if self.path != ":memory:"
+                                     else "PRAGMA synchronous = FULL")
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         with self._lock:
             outer = self._depth == 0
@@ -135,97 +192,13 @@ class SqliteStateStore(StateStore):
         with self._lock, self._errors():
             return self._db.execute(sql, tuple(params))
 
-    def _many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.transaction(), self._errors():
-            self._db.executemany(sql, [tuple(row) for row in rows])
+            self._db.executemany(sql, rows)
 
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
+    def _errors(self) -> _TranslatedErrors:
         """SQLite's errors as syncore's: the message names the file (a corrupt page, a full disk, a lock)."""
-        try:
-            yield
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) or "malformed" not in str(exc):
-                raise StateStoreError(f"state file {self.path}: {exc}") from exc
-            raise self._corrupt(str(exc)) from exc
-
-    # -- pairs ---------------------------------------------------------------------------------------------
-    def _pair(self, row: tuple[Any, ...]) -> Pair:
-        profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body, conflicts = row
-        kind = Kind(kind)
-        body = None
-        if pim_body is not None:
-            body = _converter.structure(json.loads(pim_body), Body)
-        return Pair(
-            profile=profile,
-            kind=kind,
-            pair_id=pair_id,
-            pim_id=pim_id,
-            crm_id=crm_id,
-            pim_version=pim_version,
-            crm_version=crm_version,
-            base=decode_record(kind, base),
-            pim_body=body,
-            conflicts=frozenset(conflicts.split(",")) if conflicts else frozenset(),
-        )
-
-    _PAIR_COLUMNS = "profile, kind, pair_id, pim_id, crm_id, pim_version, crm_version, base, pim_body, conflicts"
-
-    def pairs_for(
-        self, profile: str, kind: Kind, *, pim_ids: Iterable[str] = (), crm_ids: Iterable[str] = ()
-    ) -> list[Pair]:
-        found: dict[str, Pair] = {}
-        for column, ids in (("pim_id", list(pim_ids)), ("crm_id", list(crm_ids))):
-            for chunk in _chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                rows = self._run(
-                    f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=? AND {column} IN ({marks})",
-                    [profile, kind.value, *chunk],
-                ).fetchall()
-                for row in rows:
-                    pair = self._pair(row)
-                    found[pair.pair_id] = pair
-        return list(found.values())
-
-    def pair_versions(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> dict[str, str | None]:
-        column = {Side.PIM: "pim", Side.CRM: "crm"}[side]  # never interpolate anything but these two names
-        versions: dict[str, str | None] = {}
-        for chunk in _chunks(list(ids)):
-            marks = ",".join("?" * len(chunk))
-            versions.update(self._run(
-                f"SELECT {column}_id, {column}_version FROM pairs WHERE profile=? AND kind=? AND {column}_id IN "
-                f"({marks})", [profile, kind.value, *chunk],
-            ).fetchall())
-        return versions
-
-    def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
-        rows = self._run(
-            f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]
-        ).fetchall()
-        return (self._pair(row) for row in rows)
-
-    def count_pairs(self, profile: str, kind: Kind) -> int:
-        return self._run("SELECT COUNT(*) FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]).fetchone()[0]
-
-    def _pair_row(self, pair: Pair) -> tuple[Any, ...]:
-        body = None
-        if pair.pim_body is not None:
-            body = json.dumps(_converter.unstructure(pair.pim_body), separators=(",", ":")).encode()
-        return (pair.profile, pair.kind.value, pair.pair_id, pair.pim_id, pair.crm_id, pair.pim_version,
-                pair.crm_version, encode_record(pair.base), body, ",".join(sorted(pair.conflicts)) or None)
-
-    # INSERT OR REPLACE also removes any other pair holding one of these native ids (unique indexes): a native
-    # id can move to a new pair when it is re-created after a delete.
-    _SAVE_PAIR = f"INSERT OR REPLACE INTO pairs ({_PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
-
-    def save_pair(self, pair: Pair) -> None:
-        self._run(self._SAVE_PAIR, self._pair_row(pair))
-
-    def save_pairs(self, pairs: Sequence[Pair]) -> None:
-        self._many(self._SAVE_PAIR, [self._pair_row(pair) for pair in pairs])
-
-    def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:
-        self._run("DELETE FROM pairs WHERE profile=? AND kind=? AND pair_id=?", [profile, kind.value, pair_id])
+        return self._translated
 
     # -- cursors -------------------------------------------------------------------------------------------
     def get_cursor(self, profile: str, kind: Kind, side: Side) -> str | None:
@@ -266,6 +239,10 @@ class SqliteStateStore(StateStore):
 
     # -- journal -------------------------------------------------------------------------------------------
     def journal(self, intents: Iterable[Intent]) -> None:
+        if self._depth == 0:  # on its own: durable (inside a transaction, that transaction decides)
+            with self.durable_transaction():
+                self.journal(intents)
+            return
         stamps = functools.lru_cache(maxsize=1)(_ts)  # a batch's intents share one time
         self._many(
             "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",

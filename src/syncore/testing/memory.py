@@ -95,6 +95,8 @@ class MemoryAdapter(Adapter):
     :param display_name: how plans and summaries name this side (default: ``memory (NAME)``)
     :param net_changes: the change feed reports net changes since the cursor, as EWS SyncFolderItems and
         Outlook's table diff do: a record created and deleted since the cursor is not reported at all
+    :param id_format: / version_format: how the n-th id and version are spelled (default ``NAME-n`` and ``n``),
+        e.g. to give the records a real backend's id shapes and lengths (benchmarks measure state bytes)
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`.
     Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`lose_replies`,
@@ -117,8 +119,13 @@ class MemoryAdapter(Adapter):
         unread_changes: bool = False,
         display_name: str | None = None,
         net_changes: bool = False,
+        id_format: Callable[[int], str] | None = None,
+        version_format: Callable[[int], str] | None = None,
     ) -> None:
         self.name = name
+        self._id_format = id_format or (lambda n: f"{name}-{n}")
+        self._custom_ids = id_format is not None
+        self._version_format = version_format or str
         self.display_name = display_name or f"memory ({name})"
         self.unread_changes = unread_changes
         self.net_changes = net_changes
@@ -154,6 +161,8 @@ class MemoryAdapter(Adapter):
         return record if self._caps.formatted_bodies else _plain_bodies(record)
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
+        if self._custom_ids:
+            return any(value in store.items or value in store.created for store in self._stores.values())
         # the shape of this adapter's ids: "<name>-<number>"
         prefix, _, number = value.rpartition("-")
         return prefix == self.name and number.isdigit() and number.isascii()
@@ -242,7 +251,7 @@ class MemoryAdapter(Adapter):
 
     def _write(self, kind: Kind, native_id: str, record: Record, link: str | None) -> str:
         store = self._stores[kind]
-        version = str(next(self._versions))
+        version = self._version_format(next(self._versions))
         store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
         seq = next(self._seq)
         store.log.append((seq, native_id))
@@ -257,7 +266,7 @@ class MemoryAdapter(Adapter):
             if (error := self._record_fault(request.record)) is not None:
                 outcomes.append(WriteOutcome(ref=request.ref, error=error))
                 continue
-            native_id = f"{self.name}-{next(self._ids)}"
+            native_id = self._id_format(next(self._ids))
             self.created_from[native_id] = request.link
             version = self._write(kind, native_id, request.record,
                                   request.link if self._caps.link_ids else None)
@@ -315,7 +324,7 @@ class MemoryAdapter(Adapter):
     # -- user-side API (what a person does in Outlook or Salesforce) ---------------------------------------
     def put(self, record: Record, *, link: str | None = None) -> str:
         """Create ``record`` as a user would; returns its new id."""
-        native_id = f"{self.name}-{next(self._ids)}"
+        native_id = self._id_format(next(self._ids))
         self._write(record.kind, native_id, record, link)
         return native_id
 

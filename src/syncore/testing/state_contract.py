@@ -147,6 +147,14 @@ class StateStoreContract:
             "crm-1": None, "crm-2": "w2"}
         assert store.pair_versions("default", Kind.TASK, Side.PIM, ["pim-1"]) == {}
 
+    def test_paired_ids_lists_one_side_of_one_kind(self, store: StateStore) -> None:
+        store.save_pairs([make_pair("p1", "pim-1", "crm-1"), make_pair("p2", "pim-2", "crm-2"),
+                          make_pair("p3", "pim-3", "crm-3", kind=Kind.TASK),
+                          make_pair("p4", "pim-4", "crm-4", profile="other")])
+        assert store.paired_ids("default", Kind.CONTACT, Side.PIM) == {"pim-1", "pim-2"}
+        assert store.paired_ids("default", Kind.CONTACT, Side.CRM) == {"crm-1", "crm-2"}
+        assert store.paired_ids("default", Kind.EVENT, Side.PIM) == set()
+
     def test_pairs_are_keyed_per_profile_and_kind(self, store: StateStore) -> None:
         store.save_pair(make_pair("p1", "same", "same-crm", profile="alice"))
         store.save_pair(make_pair("p2", "same", "same-crm", profile="bob"))
