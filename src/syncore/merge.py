@@ -285,6 +285,8 @@ def _whole_record(
 def without_fields(record: Record, names: frozenset[str]) -> Record:
     """``record`` with the fields ``names`` at their defaults: what a side holds of a record it created without
     taking those fields (its read-only fields, which are optional fields: their defaults are valid values)."""
+    if not names:
+        return record  # most sides have none: no work per written record
     declared = attrs.fields_dict(type(record))
     changes: dict[str, Any] = {}
     for name in names & set(record.field_names()):
