@@ -19,6 +19,10 @@ a formatted PIM body is not overwritten by the CRM's plain text; the PIM body is
 divergence is not seen as an edit next time. Fields merged from different sides that do not fit together (a
 start from one side, an end from the other) make the whole record one conflict.
 
+A series' ``recurrence`` is compared by its occurrences, never as text (:func:`syncore.series.same_series`), and
+when both sides changed it, its rule, cancelled occurrences and each modified occurrence are merged on their own
+(:mod:`syncore.series_merge`); only what does not combine is a conflict.
+
 Two traits of a side (declared in its :class:`~syncore.remote.Capabilities`) adjust what counts as its edit:
 
 * a **write-only** field (Salesforce acts on an event's attendees by relating people, and never reads them
@@ -40,7 +44,9 @@ from typing import Any
 import attrs
 
 from .errors import InvalidRecordError
-from .models import SIDES, Body, Record, Side
+from .models import SIDES, Body, Event, Record, Side
+from .series import same_series
+from .series_merge import merge_recurrence
 from .settings import ConflictPolicy, KindSettings
 
 BODY_FIELDS = frozenset({"body", "notes"})
@@ -96,6 +102,14 @@ class MergeInput:
     def modified(self, side: Side) -> datetime | None:
         """When ``side`` last modified its record."""
         return self.pim_modified if side is Side.PIM else self.crm_modified
+
+
+def differs(name: str, a: Record, b: Record) -> bool:
+    """True when field ``name`` holds different values in ``a`` and ``b`` (a series' recurrence: different
+    occurrences, however its rule is spelled)."""
+    if name == "recurrence" and isinstance(a, Event) and isinstance(b, Event):
+        return not same_series(a, b)
+    return bool(getattr(a, name) != getattr(b, name))
 
 
 def _is_empty(value: Any) -> bool:
@@ -163,32 +177,45 @@ def merge(
     body_kept = False
 
     for name in base.field_names():
-        pim_changed = pim_read is not None and getattr(pim_now, name) != getattr(pim_unchanged, name)
-        crm_changed = crm_read is not None and getattr(crm_now, name) != getattr(crm_unchanged, name)
+        pim_changed = pim_read is not None and differs(name, pim_now, pim_unchanged)
+        crm_changed = crm_read is not None and differs(name, crm_now, crm_unchanged)
         two_way = name in inp.two_way
         if not (pim_changed or crm_changed or two_way):
             continue  # untouched on both sides: the base stands
         changed = {Side.PIM: pim_changed, Side.CRM: crm_changed}
         value = {side: getattr(now[side], name) for side in SIDES}
         if two_way:
-            if getattr(represent_crm(now[Side.PIM]), name) == value[Side.CRM]:
+            if not differs(name, represent_crm(now[Side.PIM]), now[Side.CRM]):
                 new_values[name] = value[Side.PIM]  # no common ancestor, but they agree: that is the base now
                 continue
             # no common ancestor: a filled value counts as an edit, an empty one yields to it
             changed = {side: not _is_empty(value[side]) for side in SIDES}
             if not any(changed.values()):
                 continue
-        if all(changed.values()) and value[Side.PIM] == value[Side.CRM]:
+        if all(changed.values()) and not differs(name, now[Side.PIM], now[Side.CRM]):
             # both sides made the same edit: nothing to write, the base catches up
             new_values[name] = value[Side.PIM]
             pim_body = None if name in BODY_FIELDS else pim_body
             continue
+        combined = None
+        if all(changed.values()) and name == "recurrence" and not two_way and name not in resolutions:
+            combined = merge_recurrence(base, now[Side.PIM], now[Side.CRM],  # type: ignore[arg-type]
+                                        start=new_values.get("start", base.start),  # type: ignore[attr-defined]
+                                        end=new_values.get("end", base.end))  # type: ignore[attr-defined]
+            if combined.value is not None and all(settings.may("update", side) for side in SIDES):
+                # both changed the series in ways that fit together (the rule here, an occurrence there): both kept
+                new_values[name] = combined.value
+                writes[Side.PIM].add(name)
+                writes[Side.CRM].add(name)
+                continue
         if all(changed.values()):
             # both changed differently: a conflict for the policy, a reviewer's resolution, or the review
             if name in resolutions:
                 winner, reason = resolutions[name], "resolved at review"
             else:
                 winner, reason = _winner(policy, settings, inp)
+            if combined is not None and combined.conflicts:
+                reason = f"{'; '.join(combined.conflicts)}; {reason}"
             conflicts.append(FieldConflict(field=name, pim_value=value[Side.PIM], crm_value=value[Side.CRM],
                                            winner=winner, reason=reason))
             if winner is None:
@@ -231,7 +258,7 @@ def merge(
         if writes[side]:
             new_as_side = represent[side](new_base)
             writes[side] = {name for name in writes[side] if name in write_only.get(side, frozenset())
-                            or getattr(new_as_side, name) != getattr(now[side], name)}
+                            or differs(name, new_as_side, now[side])}
     return MergeResult(
         to_pim=frozenset(writes[Side.PIM]), to_crm=frozenset(writes[Side.CRM]), base=new_base, pim_body=pim_body,
         conflicts=tuple(conflicts), body_kept=body_kept, open_conflicts=frozenset(open_conflicts),

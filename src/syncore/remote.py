@@ -193,10 +193,30 @@ def read_unread(adapter: Any, kind: Kind, changes: ChangeSet) -> ChangeSet:
 
 
 def fetch_in_batches(adapter: Any, kind: Kind, ids: Iterable[str]) -> dict[str, RemoteRecord]:
-    """Read ``ids`` through ``adapter.fetch`` in batches of its ``max_fetch_batch``; missing ids are absent."""
+    """Read ``ids`` through ``adapter.fetch`` in batches of its ``max_fetch_batch``; missing ids are absent.
+
+    On a side that holds series, an occurrence id (:mod:`syncore.occurrences`) is answered by reading its series
+    and expanding it: adapters never have to read one occurrence.
+    """
     wanted = sorted(set(ids))
+    occurrences: dict[str, tuple[str, Any]] = {}
+    if kind is Kind.EVENT and adapter.capabilities.recurrence is RecurrenceSupport.RULES:
+        from .occurrences import split_occurrence_id
+
+        occurrences = {i: found for i in wanted if (found := split_occurrence_id(i)) is not None}
+        wanted = sorted({i for i in wanted if i not in occurrences} | {s for s, _ in occurrences.values()})
     batch = max(1, adapter.capabilities.max_fetch_batch)
     found: dict[str, RemoteRecord] = {}
     for start in range(0, len(wanted), batch):
         found.update(adapter.fetch(kind, wanted[start : start + batch]))
+    if occurrences:
+        from .occurrences import occurrence_record
+
+        asked = set(ids)
+        for occurrence, (series_id, original_start) in occurrences.items():
+            series = found.get(series_id)
+            record = occurrence_record(series, occurrence, original_start) if series is not None else None
+            if record is not None:
+                found[occurrence] = record
+        found = {i: item for i, item in found.items() if i in asked}
     return found

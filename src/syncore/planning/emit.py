@@ -16,7 +16,22 @@ from ..plan import Skip as PlanSkip
 from ..results import EventType, SyncEvent, describe_record
 from ..state_types import Action
 from .decide import Rules
-from .decisions import Create, Decision, Delete, Forget, Keep, Keys, Recreate, Settle, Skip, Update
+from ..occurrences import series_marker
+from .decisions import (
+    Create,
+    Decision,
+    Delete,
+    Forget,
+    ForgetSeries,
+    Keep,
+    Keys,
+    KeepSeries,
+    Recreate,
+    Settle,
+    Skip,
+    Unheld,
+    Update,
+)
 
 Emit = Callable[[SyncEvent], None]
 
@@ -74,6 +89,16 @@ class PlanWriter:
                 self._operation(source.other, Action.CREATE, pair_id=pair_id, target_id=None, base_version=None,
                                 source_side=source, source_id=item.id, source_version=item.version,
                                 record=item.record, reason=f"new in {source.value.upper()}", link=item.id)
+            case KeepSeries(side=side, item=item, pair_id=pair_id):
+                # the series pair: the series as read on its side, its mark on the side holding its occurrences
+                ids = {f"{side.value}_id": item.id, f"{side.other.value}_id": series_marker(item.id),
+                       f"{side.value}_version": item.version, f"{side.other.value}_version": None}
+                self._pair_plan(PairPlan(pair_id=pair_id, base=item.record, **ids))  # type: ignore[arg-type]
+            case ForgetSeries(pair=pair):
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+                                         pim_version=None, crm_version=None, base=pair.base, remove=True))
+            case Unheld(side=side, native_id=native_id, reason=reason, record=record):
+                self._skip(Skip(side=side, native_id=native_id, reason=f"not written: {reason}", record=record))
             case Recreate(pair=pair, survivor=survivor, deleted_side=deleted_side, settles=settles):
                 source = deleted_side.other
                 self._pair_plan(PairPlan(pair_id=pair.pair_id,
