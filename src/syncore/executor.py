@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from ._ids import new_id
 from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
+from .merge import without_fields
 from .models import SIDES, Kind, Side
 from .occurrences import marked_series
 from .plan import Operation, PairPlan, Plan
@@ -156,7 +157,7 @@ class Executor:
                 Intent(
                     intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
                     pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
-                    fingerprint=(fingerprint(adapter.represent(op.record))
+                    fingerprint=(fingerprint(without_fields(adapter.represent(op.record), caps.read_only_fields))
                                  if action is Action.CREATE and op.record else None),
                     written=op.record if action is Action.UPDATE else None,
                     fields=op.fields if action is Action.UPDATE else frozenset(),

@@ -29,7 +29,10 @@ Two traits of a side (declared in its :class:`~syncore.remote.Capabilities`) adj
   back) is never an edit of that side, and is written there whenever its merged value differs from the base,
   even though the side's representation drops it;
 * a **lossy-empty** field (a company Salesforce could not put under an Account) read empty from that side is
-  not an edit: the other side's value stays.
+  not an edit: the other side's value stays;
+* a **read-only** field (Graph reports an event's attendees but never writes them, as writing them would send
+  meeting requests) is never written to that side: a change from the other side stays there, and the base keeps
+  the read-only side's value, as for a side the job may not update, so it is never copied backwards.
 """
 
 from __future__ import annotations
@@ -143,12 +146,14 @@ def merge(
     resolutions: dict[str, Side] | None = None,
     write_only: Mapping[Side, frozenset[str]] | None = None,
     lossy_empty: Mapping[Side, frozenset[str]] | None = None,
+    read_only: Mapping[Side, frozenset[str]] | None = None,
 ) -> MergeResult:
-    """Merge one pair field by field. ``resolutions`` forces a winner per field (from review); ``write_only``
-    and ``lossy_empty`` name each side's fields with those traits (see the module docstring)."""
+    """Merge one pair field by field. ``resolutions`` forces a winner per field (from review); ``write_only``,
+    ``lossy_empty`` and ``read_only`` name each side's fields with those traits (see the module docstring)."""
     represent = {Side.PIM: represent_pim, Side.CRM: represent_crm}
     resolutions = resolutions or {}
     write_only = write_only or {}
+    read_only = read_only or {}
     base = inp.base
     # each side's view of the base, and the read records (bound once: the field loop below runs for every
     # field of every merged pair, and most fields differ on neither side)
@@ -228,19 +233,20 @@ def merge(
             body_kept = True
             continue
         pim_body = None if name in BODY_FIELDS else pim_body
-        if settings.may("update", loser):
+        if settings.may("update", loser) and name not in read_only.get(loser, frozenset()):
             new_values[name] = value[winner]
             writes[loser].add(name)
         else:
-            # not allowed to write the loser: the base keeps the loser's value (the old base if it was not
-            # read), so the field stays "changed on the winner" and is never copied backwards
+            # not allowed to write the loser (the job forbids it, or the loser never takes this field): the base
+            # keeps the loser's value (the old base if it was not read), so the field stays "changed on the
+            # winner" and is never copied backwards
             new_values[name] = value[loser] if inp.read(loser) is not None else getattr(base, name)
 
     try:
         new_base = base.replace(**new_values) if new_values else base
     except InvalidRecordError:
         # fields merged from different sides don't fit together: the whole record is one conflict
-        return _whole_record(inp, settings, policy, now, resolutions)
+        return _whole_record(inp, settings, policy, now, resolutions, read_only)
 
     for side in SIDES:
         for name in write_only.get(side, frozenset()) & set(base.field_names()):
@@ -275,7 +281,7 @@ def as_edited(read: Record | None, unchanged: Record, write_only: frozenset[str]
 
 def _whole_record(
     inp: MergeInput, settings: KindSettings, policy: ConflictPolicy, now: dict[Side, Record],
-    resolutions: dict[str, Side],
+    resolutions: dict[str, Side], read_only: Mapping[Side, frozenset[str]],
 ) -> MergeResult:
     if "*" in resolutions:
         winner, reason = resolutions["*"], "resolved at review"
@@ -288,13 +294,33 @@ def _whole_record(
         return MergeResult(to_pim=frozenset(), to_crm=frozenset(), base=inp.base, pim_body=inp.pim_body,
                            conflicts=(conflict,), open_conflicts=frozenset(now[Side.PIM].changed_fields(now[Side.CRM])))
     loser = winner.other
-    fields = frozenset(now[winner].changed_fields(now[loser]))
+    kept = read_only.get(loser, frozenset()) & set(inp.base.field_names())
+    fields = frozenset(now[winner].changed_fields(now[loser])) - kept
     allowed = settings.may("update", loser)
     writes = fields if allowed else frozenset()
+    # the loser never takes its read-only fields: the base keeps its values of them
+    winner_base = now[winner].replace(**{name: getattr(now[loser], name) for name in kept})
     return MergeResult(
         to_pim=writes if loser is Side.PIM else frozenset(),
         to_crm=writes if loser is Side.CRM else frozenset(),
-        base=now[winner] if allowed else inp.base,
+        base=winner_base if allowed else inp.base,
         pim_body=None,
         conflicts=(conflict,),
     )
+
+
+def without_fields(record: Record, names: frozenset[str]) -> Record:
+    """``record`` with the fields ``names`` at their defaults: what a side holds of a record it created without
+    taking those fields (its read-only fields, which are optional fields: their defaults are valid values)."""
+    if not names:
+        return record  # most sides have none: no work per written record
+    declared = attrs.fields_dict(type(record))
+    changes: dict[str, Any] = {}
+    for name in names & set(record.field_names()):
+        default = declared[name].default
+        if default is attrs.NOTHING:
+            continue  # a required field is always written
+        value = default.factory() if isinstance(default, attrs.Factory) else default  # type: ignore[attr-defined]
+        if getattr(record, name) != value:
+            changes[name] = value
+    return record.replace(**changes) if changes else record

@@ -101,6 +101,11 @@ class Capabilities:
     #: writes the field here whenever its merged value differs from the pair's base, and the update carries
     #: that base (:attr:`UpdateRequest.previous`) so the side can tell what it made from what it did not
     write_only_fields: frozenset[str] = frozenset()
+    #: fields this side reports on a read but never takes on a write (Graph reads an event's attendees but
+    #: never writes them: Graph would send meeting requests): the merge never writes them here; a value
+    #: changed on the other side stays there while the pair's base keeps this side's value, so it is never
+    #: copied back; a record created here holds them empty
+    read_only_fields: frozenset[str] = frozenset()
     #: fields this side may have to leave empty where the record has a value (Salesforce with
     #: ``create_accounts`` off: a company that is no Account): an empty value read from this side never
     #: clears the field on the other side

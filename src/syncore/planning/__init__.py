@@ -48,6 +48,7 @@ def rules_for(kind: Kind, adapters: Mapping[Side, Adapter], settings: SyncSettin
                                Window.around(now.date(), job.past_days, job.future_days)),
         write_only={side: adapter.capabilities.write_only_fields for side, adapter in adapters.items()},
         lossy_empty={side: adapter.capabilities.lossy_empty_fields for side, adapter in adapters.items()},
+        read_only={side: adapter.capabilities.read_only_fields for side, adapter in adapters.items()},
     )
 
 

@@ -47,6 +47,8 @@ class Rules:
     #: each side's write-only and lossy-empty fields (see :mod:`syncore.merge`)
     write_only: dict[Side, frozenset[str]] = attrs.field(factory=dict)
     lossy_empty: dict[Side, frozenset[str]] = attrs.field(factory=dict)
+    #: each side's read-only fields (see :mod:`syncore.merge`)
+    read_only: dict[Side, frozenset[str]] = attrs.field(factory=dict)
 
     def may(self, action: str, target: Side) -> bool:
         """True when ``action`` may be written to ``target``."""
@@ -57,7 +59,7 @@ class Rules:
         return merge(inp, represent_pim=self.represent[Side.PIM], represent_crm=self.represent[Side.CRM],
                      settings=self.job, policy=self.policy, preserve_formatted_bodies=self.preserve_formatted_bodies,
                      pim_keeps_formatting=self.pim_keeps_formatting, resolutions=resolutions,
-                     write_only=self.write_only, lossy_empty=self.lossy_empty)
+                     write_only=self.write_only, lossy_empty=self.lossy_empty, read_only=self.read_only)
 
     def as_stored(self, side: Side, pair: Pair) -> Record:
         """The pair's base as ``side`` holds it when unchanged (a kept Outlook body included)."""
