@@ -30,6 +30,8 @@ from bench import (
     api_calls_salesforce,
     e2e,
     no_change,
+    series_calls,
+    series_ews,
     server,
     soak,
     state_size,
@@ -40,8 +42,8 @@ from bench._common import ROOT, Config, Section, error_section
 
 BENCHMARKS = {
     m.NAME: m
-    for m in (e2e, api_calls_salesforce, api_calls_ews, no_change, vs_vdirsyncer, state_size, throughput, soak,
-              server)
+    for m in (e2e, api_calls_salesforce, api_calls_ews, series_ews, no_change, series_calls, vs_vdirsyncer,
+              state_size, throughput, soak, server)
 }
 RESULTS = ROOT / "bench" / "results"
 

@@ -383,6 +383,14 @@ class StateStore(ABC):
         """
         return {pair.id_on(side) for pair in self.iter_pairs(profile, kind)}
 
+    def pairs_by_prefix(self, profile: str, kind: Kind, side: Side, prefix: str) -> list[Pair]:
+        """The pairs whose native id on ``side`` starts with ``prefix`` (a non-empty string).
+
+        The planner finds a series' occurrence pairs (``"<series id>#"``) and the series whose occurrences the
+        other side holds (``"series:"``) this way. The default scans every pair; a store should use its index.
+        """
+        return [pair for pair in self.iter_pairs(profile, kind) if pair.id_on(side).startswith(prefix)]
+
     @abstractmethod
     def count_pairs(self, profile: str, kind: Kind) -> int:
         """How many pairs ``kind`` has."""

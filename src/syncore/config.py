@@ -35,7 +35,7 @@ from .credentials import REFERENCE_FORMS, check_reference
 from .errors import ConfigurationError
 from .models import Kind, Side
 from .notify import Notifications, SummaryPolicy
-from .settings import DEFAULT_KIND_SETTINGS, ConflictPolicy, Direction, KindSettings, SyncSettings
+from .settings import DEFAULT_KIND_SETTINGS, ConflictPolicy, Direction, KindSettings, SyncSettings, UnfitSeries
 from .timezones import zone
 
 MIN_FREQUENCY = timedelta(minutes=1)
@@ -157,6 +157,7 @@ class Other:
     conflict_policy: ConflictPolicy = _engine_default("conflict_policy")
     max_delete_ratio: float = _engine_default("max_delete_ratio")
     min_delete_count: int = _engine_default("min_delete_count")
+    unfit_series: UnfitSeries = _engine_default("unfit_series")
 
 
 @attrs.frozen(kw_only=True)
@@ -206,6 +207,7 @@ class Config:
             preserve_formatted_bodies=self.other.preserve_formatted_bodies,
             max_delete_ratio=self.other.max_delete_ratio,
             min_delete_count=self.other.min_delete_count,
+            unfit_series=self.other.unfit_series,
             kinds={kind: self.jobs.for_kind(kind).kind_settings() for kind in Kind},
         )
 

@@ -23,7 +23,9 @@ from datetime import datetime, timedelta
 from ._ids import new_id
 from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
+from .merge import without_fields
 from .models import SIDES, Kind, Side
+from .occurrences import marked_series
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
@@ -96,12 +98,18 @@ class Executor:
             self.ops_by_pair[op.pair_id].append(op)
         for op, _, _ in skipped_ops:
             self.failed_pairs.add(op.pair_id)
+        # A series pair (a series whose occurrences the other side holds) says the series was expanded as
+        # read: stored before its occurrences' writes, a crash among them would leave the series looking done,
+        # and the rest of its occurrences would never be written (or deleted). So it is stored after them.
+        last = {pair_id: pair_plan for pair_id, pair_plan in self.pair_plans.items()
+                if any(marked_series(pair_plan.id_on(side) or "") for side in SIDES)}
         with self._storing():
             for op, reason, category in skipped_ops:
                 self._park(op, reason, category, count_attempt=False)
             # Pairs without operations (echoes, matches that agree, both deleted) are stored right away.
             for pair_id, pair_plan in self.pair_plans.items():
-                if pair_id not in self.ops_by_pair and pair_id not in self.failed_pairs:
+                waits = pair_id in self.ops_by_pair or pair_id in self.failed_pairs or pair_id in last
+                if not waits:
                     self._commit_pair(pair_plan)
         try:
             for target in (Side.CRM, Side.PIM):
@@ -111,6 +119,9 @@ class Executor:
                         self._run_action(target, action, batch_ops)
         except _Stop:
             return
+        with self._storing():
+            for pair_plan in last.values():
+                self._commit_pair(pair_plan)
         with self.state.transaction():
             for side, cursor in self.plan.cursors.items():
                 if cursor is not None:
@@ -146,7 +157,7 @@ class Executor:
                 Intent(
                     intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
                     pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
-                    fingerprint=(fingerprint(adapter.represent(op.record))
+                    fingerprint=(fingerprint(without_fields(adapter.represent(op.record), caps.read_only_fields))
                                  if action is Action.CREATE and op.record else None),
                     written=op.record if action is Action.UPDATE else None,
                     fields=op.fields if action is Action.UPDATE else frozenset(),

@@ -5,7 +5,8 @@ Keys, tried in order per kind (values compared case-insensitively, surrounding s
 * contacts: email; then first name + last name + company, but only between two records of which at least one
   has no email — when both sides have an email, the email decides ("John Smith <john@a>" and
   "John Smith <john.smith@b>" are two people)
-* events: subject + start + end
+* events: subject + start + end, a series only with a series (a series' start is its first occurrence, which a
+  single event or another series' occurrence of the same subject and times is not)
 * tasks: subject + due date (subject alone when there is no due date)
 
 A record whose key fits more than one possible partner (or whose partner has several) is ambiguous: those
@@ -49,6 +50,10 @@ def _always(pim: Record, crm: Record) -> bool:
     return True
 
 
+def _same_shape(pim: Record, crm: Record) -> bool:
+    return (getattr(pim, "recurrence", None) is None) == (getattr(crm, "recurrence", None) is None)
+
+
 def _event_key(record: Record) -> Hashable | None:
     assert isinstance(record, Event)
     return (_fold(record.subject), record.start, record.end)
@@ -65,7 +70,7 @@ Compatible = Callable[[Record, Record], bool]
 
 MATCH_KEYS: dict[Kind, tuple[tuple[KeyFunction, Compatible], ...]] = {
     Kind.CONTACT: ((_contact_email, _always), (_contact_name, _not_both_emails)),
-    Kind.EVENT: ((_event_key, _always),),
+    Kind.EVENT: ((_event_key, _same_shape),),
     Kind.TASK: ((_task_key, _always),),
 }
 

@@ -19,13 +19,20 @@ a formatted PIM body is not overwritten by the CRM's plain text; the PIM body is
 divergence is not seen as an edit next time. Fields merged from different sides that do not fit together (a
 start from one side, an end from the other) make the whole record one conflict.
 
+A series' ``recurrence`` is compared by its occurrences, never as text (:func:`syncore.series.same_series`), and
+when both sides changed it, its rule, cancelled occurrences and each modified occurrence are merged on their own
+(:mod:`syncore.series_merge`); only what does not combine is a conflict.
+
 Two traits of a side (declared in its :class:`~syncore.remote.Capabilities`) adjust what counts as its edit:
 
 * a **write-only** field (Salesforce acts on an event's attendees by relating people, and never reads them
   back) is never an edit of that side, and is written there whenever its merged value differs from the base,
   even though the side's representation drops it;
 * a **lossy-empty** field (a company Salesforce could not put under an Account) read empty from that side is
-  not an edit: the other side's value stays.
+  not an edit: the other side's value stays;
+* a **read-only** field (Graph reports an event's attendees but never writes them, as writing them would send
+  meeting requests) is never written to that side: a change from the other side stays there, and the base keeps
+  the read-only side's value, as for a side the job may not update, so it is never copied backwards.
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ from typing import Any
 import attrs
 
 from .errors import InvalidRecordError
-from .models import SIDES, Body, Record, Side
+from .models import SIDES, Body, Event, Record, Side
+from .series import same_series
+from .series_merge import merge_recurrence
 from .settings import ConflictPolicy, KindSettings
 
 BODY_FIELDS = frozenset({"body", "notes"})
@@ -95,6 +104,14 @@ class MergeInput:
         return self.pim_modified if side is Side.PIM else self.crm_modified
 
 
+def differs(name: str, a: Record, b: Record) -> bool:
+    """True when field ``name`` holds different values in ``a`` and ``b`` (a series' recurrence: different
+    occurrences, however its rule is spelled)."""
+    if name == "recurrence" and isinstance(a, Event) and isinstance(b, Event):
+        return not same_series(a, b)
+    return bool(getattr(a, name) != getattr(b, name))
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == () or (isinstance(value, Body) and not value)
 
@@ -129,12 +146,14 @@ def merge(
     resolutions: dict[str, Side] | None = None,
     write_only: Mapping[Side, frozenset[str]] | None = None,
     lossy_empty: Mapping[Side, frozenset[str]] | None = None,
+    read_only: Mapping[Side, frozenset[str]] | None = None,
 ) -> MergeResult:
-    """Merge one pair field by field. ``resolutions`` forces a winner per field (from review); ``write_only``
-    and ``lossy_empty`` name each side's fields with those traits (see the module docstring)."""
+    """Merge one pair field by field. ``resolutions`` forces a winner per field (from review); ``write_only``,
+    ``lossy_empty`` and ``read_only`` name each side's fields with those traits (see the module docstring)."""
     represent = {Side.PIM: represent_pim, Side.CRM: represent_crm}
     resolutions = resolutions or {}
     write_only = write_only or {}
+    read_only = read_only or {}
     base = inp.base
     # each side's view of the base, and the read records (bound once: the field loop below runs for every
     # field of every merged pair, and most fields differ on neither side)
@@ -158,32 +177,45 @@ def merge(
     body_kept = False
 
     for name in base.field_names():
-        pim_changed = pim_read is not None and getattr(pim_now, name) != getattr(pim_unchanged, name)
-        crm_changed = crm_read is not None and getattr(crm_now, name) != getattr(crm_unchanged, name)
+        pim_changed = pim_read is not None and differs(name, pim_now, pim_unchanged)
+        crm_changed = crm_read is not None and differs(name, crm_now, crm_unchanged)
         two_way = name in inp.two_way
         if not (pim_changed or crm_changed or two_way):
             continue  # untouched on both sides: the base stands
         changed = {Side.PIM: pim_changed, Side.CRM: crm_changed}
         value = {side: getattr(now[side], name) for side in SIDES}
         if two_way:
-            if getattr(represent_crm(now[Side.PIM]), name) == value[Side.CRM]:
+            if not differs(name, represent_crm(now[Side.PIM]), now[Side.CRM]):
                 new_values[name] = value[Side.PIM]  # no common ancestor, but they agree: that is the base now
                 continue
             # no common ancestor: a filled value counts as an edit, an empty one yields to it
             changed = {side: not _is_empty(value[side]) for side in SIDES}
             if not any(changed.values()):
                 continue
-        if all(changed.values()) and value[Side.PIM] == value[Side.CRM]:
+        if all(changed.values()) and not differs(name, now[Side.PIM], now[Side.CRM]):
             # both sides made the same edit: nothing to write, the base catches up
             new_values[name] = value[Side.PIM]
             pim_body = None if name in BODY_FIELDS else pim_body
             continue
+        combined = None
+        if all(changed.values()) and name == "recurrence" and not two_way and name not in resolutions:
+            combined = merge_recurrence(base, now[Side.PIM], now[Side.CRM],  # type: ignore[arg-type]
+                                        start=new_values.get("start", base.start),  # type: ignore[attr-defined]
+                                        end=new_values.get("end", base.end))  # type: ignore[attr-defined]
+            if combined.value is not None and all(settings.may("update", side) for side in SIDES):
+                # both changed the series in ways that fit together (the rule here, an occurrence there): both kept
+                new_values[name] = combined.value
+                writes[Side.PIM].add(name)
+                writes[Side.CRM].add(name)
+                continue
         if all(changed.values()):
             # both changed differently: a conflict for the policy, a reviewer's resolution, or the review
             if name in resolutions:
                 winner, reason = resolutions[name], "resolved at review"
             else:
                 winner, reason = _winner(policy, settings, inp)
+            if combined is not None and combined.conflicts:
+                reason = f"{'; '.join(combined.conflicts)}; {reason}"
             conflicts.append(FieldConflict(field=name, pim_value=value[Side.PIM], crm_value=value[Side.CRM],
                                            winner=winner, reason=reason))
             if winner is None:
@@ -201,19 +233,20 @@ def merge(
             body_kept = True
             continue
         pim_body = None if name in BODY_FIELDS else pim_body
-        if settings.may("update", loser):
+        if settings.may("update", loser) and name not in read_only.get(loser, frozenset()):
             new_values[name] = value[winner]
             writes[loser].add(name)
         else:
-            # not allowed to write the loser: the base keeps the loser's value (the old base if it was not
-            # read), so the field stays "changed on the winner" and is never copied backwards
+            # not allowed to write the loser (the job forbids it, or the loser never takes this field): the base
+            # keeps the loser's value (the old base if it was not read), so the field stays "changed on the
+            # winner" and is never copied backwards
             new_values[name] = value[loser] if inp.read(loser) is not None else getattr(base, name)
 
     try:
         new_base = base.replace(**new_values) if new_values else base
     except InvalidRecordError:
         # fields merged from different sides don't fit together: the whole record is one conflict
-        return _whole_record(inp, settings, policy, now, resolutions)
+        return _whole_record(inp, settings, policy, now, resolutions, read_only)
 
     for side in SIDES:
         for name in write_only.get(side, frozenset()) & set(base.field_names()):
@@ -225,7 +258,7 @@ def merge(
         if writes[side]:
             new_as_side = represent[side](new_base)
             writes[side] = {name for name in writes[side] if name in write_only.get(side, frozenset())
-                            or getattr(new_as_side, name) != getattr(now[side], name)}
+                            or differs(name, new_as_side, now[side])}
     return MergeResult(
         to_pim=frozenset(writes[Side.PIM]), to_crm=frozenset(writes[Side.CRM]), base=new_base, pim_body=pim_body,
         conflicts=tuple(conflicts), body_kept=body_kept, open_conflicts=frozenset(open_conflicts),
@@ -248,7 +281,7 @@ def as_edited(read: Record | None, unchanged: Record, write_only: frozenset[str]
 
 def _whole_record(
     inp: MergeInput, settings: KindSettings, policy: ConflictPolicy, now: dict[Side, Record],
-    resolutions: dict[str, Side],
+    resolutions: dict[str, Side], read_only: Mapping[Side, frozenset[str]],
 ) -> MergeResult:
     if "*" in resolutions:
         winner, reason = resolutions["*"], "resolved at review"
@@ -261,13 +294,33 @@ def _whole_record(
         return MergeResult(to_pim=frozenset(), to_crm=frozenset(), base=inp.base, pim_body=inp.pim_body,
                            conflicts=(conflict,), open_conflicts=frozenset(now[Side.PIM].changed_fields(now[Side.CRM])))
     loser = winner.other
-    fields = frozenset(now[winner].changed_fields(now[loser]))
+    kept = read_only.get(loser, frozenset()) & set(inp.base.field_names())
+    fields = frozenset(now[winner].changed_fields(now[loser])) - kept
     allowed = settings.may("update", loser)
     writes = fields if allowed else frozenset()
+    # the loser never takes its read-only fields: the base keeps its values of them
+    winner_base = now[winner].replace(**{name: getattr(now[loser], name) for name in kept})
     return MergeResult(
         to_pim=writes if loser is Side.PIM else frozenset(),
         to_crm=writes if loser is Side.CRM else frozenset(),
-        base=now[winner] if allowed else inp.base,
+        base=winner_base if allowed else inp.base,
         pim_body=None,
         conflicts=(conflict,),
     )
+
+
+def without_fields(record: Record, names: frozenset[str]) -> Record:
+    """``record`` with the fields ``names`` at their defaults: what a side holds of a record it created without
+    taking those fields (its read-only fields, which are optional fields: their defaults are valid values)."""
+    if not names:
+        return record  # most sides have none: no work per written record
+    declared = attrs.fields_dict(type(record))
+    changes: dict[str, Any] = {}
+    for name in names & set(record.field_names()):
+        default = declared[name].default
+        if default is attrs.NOTHING:
+            continue  # a required field is always written
+        value = default.factory() if isinstance(default, attrs.Factory) else default  # type: ignore[attr-defined]
+        if getattr(record, name) != value:
+            changes[name] = value
+    return record.replace(**changes) if changes else record

@@ -13,11 +13,19 @@ cancelled). It never has to read one: the engine reads the series and expands it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from .recurrence import Key
+from .errors import NotFound, UnsupportedRecord
+from .recurrence import OVERRIDABLE, Key, Override, Recurrence
+from .remote import RemoteRecord
+from .series import Series
 from .snapshots import fingerprint
 from .timezones import UTC
+
+if TYPE_CHECKING:
+    from .models import Event
 
 SEPARATOR = "#"
 #: the prefix of the id a series gets on the side that holds its occurrences (no record there has it)
@@ -62,3 +70,54 @@ def occurrence_version(record: object) -> str:
     """The version of an occurrence: a digest of its content as the side stores it (it changes when the
     occurrence does, not when another occurrence of the series does)."""
     return "occ:" + fingerprint(record)  # type: ignore[arg-type]
+
+
+def occurrence_record(series: RemoteRecord, occurrence: str, original_start: Key) -> RemoteRecord | None:
+    """The occurrence ``original_start`` of the series read as ``series``, as a record of its own (None when
+    the rule gives no such occurrence or it was cancelled). Its id is ``occurrence``, its version
+    :func:`occurrence_version`."""
+    event = series.record
+    if getattr(event, "recurrence", None) is None:
+        return None
+    expanded = Series(event)  # type: ignore[arg-type]
+    if expanded.is_cancelled(original_start) or expanded.not_occurrences([original_start]):
+        return None
+    record = expanded.occurrence(original_start)
+    return RemoteRecord(id=occurrence, version=occurrence_version(record), record=record,
+                        modified_at=series.modified_at)
+
+
+def with_occurrence(series: Event, original_start: Key, occurrence: Event, fields: Iterable[str]) -> Event:
+    """``series`` with the named ``fields`` of its occurrence ``original_start`` set as in ``occurrence``: what a
+    side that holds rules stores for an update request naming one occurrence.
+
+    :raises UnsupportedRecord: for a field one occurrence cannot hold on its own (see
+        :data:`~syncore.recurrence.OVERRIDABLE`)
+    :raises NotFound: when the series has no such occurrence (any more)
+    :raises InvalidRecordError: when the values do not fit the series (a timed start in an all-day series)
+    """
+    unheld = sorted(set(fields) - set(OVERRIDABLE))
+    if unheld:
+        raise UnsupportedRecord(f"one occurrence cannot have its own {', '.join(unheld)}; only "
+                                f"{', '.join(OVERRIDABLE)} can differ from the series")
+    recurrence = series.recurrence
+    expanded = Series(series)
+    if recurrence is None or expanded.is_cancelled(original_start) or expanded.not_occurrences([original_start]):
+        raise NotFound(f"the series has no occurrence starting {original_start.isoformat()}")
+    now = expanded.occurrence(original_start)
+    values = {name: getattr(now, name) for name in OVERRIDABLE}
+    values.update({name: getattr(occurrence, name) for name in fields})
+    others = [item for item in recurrence.overrides if item.original_start != original_start]
+    changed = Recurrence(rule=recurrence.rule, zone=recurrence.zone, exdates=recurrence.exdates,
+                         overrides=[*others, Override(original_start=original_start, **values)])
+    return series.replace(recurrence=changed)  # type: ignore[return-value]
+
+
+def without_occurrence(series: Event, original_start: Key) -> Event:
+    """``series`` with its occurrence ``original_start`` cancelled (unchanged when there is no such one)."""
+    recurrence = series.recurrence
+    if recurrence is None or original_start in recurrence.exdates or Series(series).not_occurrences([original_start]):
+        return series
+    changed = Recurrence(rule=recurrence.rule, zone=recurrence.zone, exdates=[*recurrence.exdates, original_start],
+                         overrides=recurrence.overrides)
+    return series.replace(recurrence=changed)  # type: ignore[return-value]

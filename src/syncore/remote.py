@@ -101,6 +101,11 @@ class Capabilities:
     #: writes the field here whenever its merged value differs from the pair's base, and the update carries
     #: that base (:attr:`UpdateRequest.previous`) so the side can tell what it made from what it did not
     write_only_fields: frozenset[str] = frozenset()
+    #: fields this side reports on a read but never takes on a write (Graph reads an event's attendees but
+    #: never writes them: Graph would send meeting requests): the merge never writes them here; a value
+    #: changed on the other side stays there while the pair's base keeps this side's value, so it is never
+    #: copied back; a record created here holds them empty
+    read_only_fields: frozenset[str] = frozenset()
     #: fields this side may have to leave empty where the record has a value (Salesforce with
     #: ``create_accounts`` off: a company that is no Account): an empty value read from this side never
     #: clears the field on the other side
@@ -188,10 +193,30 @@ def read_unread(adapter: Any, kind: Kind, changes: ChangeSet) -> ChangeSet:
 
 
 def fetch_in_batches(adapter: Any, kind: Kind, ids: Iterable[str]) -> dict[str, RemoteRecord]:
-    """Read ``ids`` through ``adapter.fetch`` in batches of its ``max_fetch_batch``; missing ids are absent."""
+    """Read ``ids`` through ``adapter.fetch`` in batches of its ``max_fetch_batch``; missing ids are absent.
+
+    On a side that holds series, an occurrence id (:mod:`syncore.occurrences`) is answered by reading its series
+    and expanding it: adapters never have to read one occurrence.
+    """
     wanted = sorted(set(ids))
+    occurrences: dict[str, tuple[str, Any]] = {}
+    if kind is Kind.EVENT and adapter.capabilities.recurrence is RecurrenceSupport.RULES:
+        from .occurrences import split_occurrence_id
+
+        occurrences = {i: found for i in wanted if (found := split_occurrence_id(i)) is not None}
+        wanted = sorted({i for i in wanted if i not in occurrences} | {s for s, _ in occurrences.values()})
     batch = max(1, adapter.capabilities.max_fetch_batch)
     found: dict[str, RemoteRecord] = {}
     for start in range(0, len(wanted), batch):
         found.update(adapter.fetch(kind, wanted[start : start + batch]))
+    if occurrences:
+        from .occurrences import occurrence_record
+
+        asked = set(ids)
+        for occurrence, (series_id, original_start) in occurrences.items():
+            series = found.get(series_id)
+            record = occurrence_record(series, occurrence, original_start) if series is not None else None
+            if record is not None:
+                found[occurrence] = record
+        found = {i: item for i, item in found.items() if i in asked}
     return found

@@ -191,7 +191,7 @@ def settle(event: Event) -> Recurrence:
         own = {name: value for name, value in item.changes().items() if value != original[name]}
         if own:
             overrides.append(Override(original_start=item.original_start, **own))
-    if text == recurrence.rule and len(overrides) == len(recurrence.overrides):
+    if text == recurrence.rule and tuple(overrides) == recurrence.overrides:
         return recurrence
     return Recurrence(rule=text, zone=tz_name, exdates=recurrence.exdates, overrides=overrides)
 
@@ -228,13 +228,23 @@ def problems(event: Event) -> list[tuple[str, str]]:
 
 def same_series(a: Event, b: Event) -> bool:
     """True when two events' recurrences give the same occurrences: compared as values first, by expanding both
-    rules when they are spelled differently (all occurrences of rules with an end, the first
-    :data:`COMPARED_OCCURRENCES` of endless ones)."""
+    rules when they are spelled differently (see :func:`same_rule`)."""
     ra, rb = a.recurrence, b.recurrence
     if ra == rb:
         return True
     if ra is None or rb is None or ra.exdates != rb.exdates or ra.overrides != rb.overrides:
         return False
+    return same_rule(a, b)
+
+
+def same_rule(a: Event, b: Event) -> bool:
+    """True when two series' rules give the same original starts (cancelled and modified occurrences aside):
+    all of them for rules with an end, the first :data:`COMPARED_OCCURRENCES` for rules without."""
+    ra, rb = a.recurrence, b.recurrence
+    if ra is None or rb is None:
+        return ra is rb
+    if (ra.rule, ra.zone, a.start) == (rb.rule, rb.zone, b.start):
+        return True
     if a.all_day != b.all_day or ra.parts.ends != rb.parts.ends:
         return False
     limit = None if ra.parts.ends else COMPARED_OCCURRENCES

@@ -37,6 +37,15 @@ class ConflictPolicy(str, enum.Enum):
     MANUAL = "manual"
 
 
+class UnfitSeries(str, enum.Enum):
+    """What happens to a series the other side cannot hold as a rule (past its limits, see docs/recurrence.md)."""
+
+    #: write the occurrences inside the sync window as single events tied to the series, so later edits follow
+    EXPAND = "expand"
+    #: leave it alone and report it
+    SKIP = "skip"
+
+
 def _sides(name: str) -> Any:
     def convert(value: Any) -> frozenset[Side]:
         try:
@@ -150,6 +159,7 @@ class SyncSettings:
     :ivar preserve_formatted_bodies: keep a formatted Outlook body when Salesforce's plain copy changes
     :ivar max_delete_ratio: refuse a plan that deletes more than this share of a side's records…
     :ivar min_delete_count: …once it deletes more than this many (small syncs are never blocked)
+    :ivar unfit_series: what happens to a recurring series the other side cannot hold as a rule
     """
 
     profile: str = "default"
@@ -159,6 +169,7 @@ class SyncSettings:
     preserve_formatted_bodies: bool = True
     max_delete_ratio: float = attrs.field(default=0.5, validator=_ratio)
     min_delete_count: int = attrs.field(default=5, validator=_count)
+    unfit_series: UnfitSeries = attrs.field(default=UnfitSeries.EXPAND, converter=_choice("unfit_series", UnfitSeries))
     kinds: dict[Kind, KindSettings] = attrs.field(factory=dict, converter=_kinds)
     #: first retry of a failed record after this long, doubling per attempt up to ``retry_max``
     retry_base: timedelta = timedelta(minutes=5)

@@ -29,13 +29,13 @@ def crm_like(record):
 
 def run(base, pim=None, crm=None, *, policy=ConflictPolicy.MANUAL, settings=None, pim_modified=None,
         crm_modified=None, pim_body=None, preserve=True, pim_keeps_formatting=True, represent_pim=same,
-        represent_crm=same, resolutions=None) -> MergeResult:
+        represent_crm=same, resolutions=None, read_only=None) -> MergeResult:
     return merge(
         MergeInput(base=base, pim=pim, crm=crm, pim_modified=pim_modified, crm_modified=crm_modified,
                    pim_body=pim_body),
         represent_pim=represent_pim, represent_crm=represent_crm, settings=settings or KindSettings(),
         policy=policy, preserve_formatted_bodies=preserve, pim_keeps_formatting=pim_keeps_formatting,
-        resolutions=resolutions,
+        resolutions=resolutions, read_only=read_only,
     )
 
 
@@ -264,6 +264,36 @@ def test_whole_record_conflict_by_policy(policy, winner):
     else:
         assert result.to_pim == {"start", "end"} and result.to_crm == frozenset() and result.base == CRM_START
     assert result.base.end >= result.base.start
+
+
+# -- read-only fields (Graph's attendees) ------------------------------------------------------------------------
+PIM_READS_ONLY = {Side.PIM: frozenset({"attendees"})}
+MEETING = TIMED.replace(attendees=("ann@customer.example",))
+
+
+def test_a_read_only_field_changed_on_the_other_side_is_not_written_and_the_base_keeps_the_sides_value():
+    crm = MEETING.replace(attendees=("bob@customer.example",), location="Room 2")
+    result = run(MEETING, MEETING, crm, read_only=PIM_READS_ONLY)
+    assert result.to_pim == {"location"} and result.to_crm == frozenset()
+    # the base keeps the PIM's attendees: not copied back to the CRM later, and not written to the PIM
+    assert result.base.attendees == ("ann@customer.example",) and result.base.location == "Room 2"
+    again = run(result.base, result.base, crm, read_only=PIM_READS_ONLY)
+    assert again.to_pim == again.to_crm == frozenset()
+
+
+def test_a_read_only_field_changed_on_its_own_side_travels():
+    pim = MEETING.replace(attendees=("ann@customer.example", "cy@customer.example"))
+    result = run(MEETING, pim, MEETING, read_only=PIM_READS_ONLY)
+    assert result.to_crm == {"attendees"} and result.base == pim
+
+
+def test_a_whole_record_conflict_won_by_the_other_side_leaves_the_read_only_field_alone():
+    pim = PIM_END.replace(attendees=("ann@customer.example",))
+    crm = CRM_START.replace(attendees=("bob@customer.example",))
+    result = run(TIMED, pim, crm, policy=ConflictPolicy.CRM_WINS, read_only=PIM_READS_ONLY)
+    assert result.conflicts[0].field == "*"
+    assert result.to_pim == {"start", "end"}
+    assert result.base == CRM_START.replace(attendees=("ann@customer.example",))
 
 
 # -- properties -----------------------------------------------------------------------------------------------

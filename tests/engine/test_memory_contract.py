@@ -47,6 +47,20 @@ class TestMemoryAdapterNetChanges(_MemoryContract):
     options = {"name": "pim", "formatted_bodies": True, "link_ids": True, "net_changes": True}
 
 
+class TestMemoryAdapterOccurrencesOnly(_MemoryContract):
+    """Holds single occurrences only and no recurring tasks: series and recurring tasks are refused per record."""
+
+    options = {"name": "crm", "formatted_bodies": False, "recurrence": "occurrences", "task_recurrence": False}
+
+
+class TestMemoryAdapterSeriesWithLimits(_MemoryContract):
+    """Holds rules, but not long ones (as Salesforce's classic series): those are refused per record."""
+
+    options = {"name": "crm", "formatted_bodies": False,
+               "unfit": lambda r: "at most 100 occurrences" if getattr(r, "recurrence", None) is not None
+               and r.kind.value == "event" and (r.recurrence.parts.count or 0) > 100 else None}
+
+
 class TestMemoryAdapterEventsOnly(_MemoryContract):
     """One kind only: the other kinds' tests are skipped with the reason, not passed silently."""
 

@@ -75,8 +75,9 @@ def test_event_enums_reminders_privacy_attendees_and_body():
     assert event_fields(event.replace(body=Body(text="plain")), frozenset({"body"})) == {"body": BodyValue("plain")}
 
 
-def test_recurring_items_are_recognised():
-    assert recurring_reason(_calendar_item(type="RecurringMaster")) is not None
+def test_occurrences_are_left_to_their_series():
+    # a master is read as a series; its occurrences and exceptions never as records of their own
+    assert recurring_reason(_calendar_item(type="RecurringMaster")) is None
     assert recurring_reason(_calendar_item(type="Occurrence")) is not None
     assert recurring_reason(_calendar_item(type="Exception")) is not None
     assert recurring_reason(_calendar_item()) is None

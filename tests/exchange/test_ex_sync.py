@@ -107,15 +107,16 @@ def test_unreadable_or_foreign_cursors_expire(adapter, cursor):
         adapter.changes(Kind.CONTACT, cursor)
 
 
-def test_recurring_series_are_reported_unsupported_and_left_alone(emu, adapter):
+def test_a_recurring_master_is_read_as_one_series_record(emu, adapter):
     master = emu.create_item(folder="calendar", fields=_event_fields(1, Subject="Weekly", Recurrence=Recurrence(
         pattern=WeeklyPattern(interval=1, weekdays=[2]), start=EWSDate(2031, 3, 4), number=5)))
     single = emu.create_item(folder="calendar", fields=_event_fields(2))
     before = emu.get_item(master)
     scan = adapter.full_scan(Kind.EVENT)
-    assert [u.id for u in scan.upserts] == [single]
-    assert [u.id for u in scan.unsupported] == [master] and "recurring" in scan.unsupported[0].reason
-    assert master not in adapter.fetch(Kind.EVENT, [master])
+    assert sorted(u.id for u in scan.upserts) == sorted([master, single]) and not scan.unsupported
+    series = {u.id: u.record for u in scan.upserts}[master]
+    assert series.recurrence is not None and series.recurrence.rule.startswith("FREQ=WEEKLY")
+    assert adapter.fetch(Kind.EVENT, [master])[master].record == series
     assert emu.get_item(master) == before
 
 

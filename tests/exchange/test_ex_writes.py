@@ -9,7 +9,7 @@ from exchangelib import EWSDate, EWSTimeZone
 from exchangelib.recurrence import Recurrence, WeeklyPattern
 from lxml import etree
 
-from syncore.errors import NotFound, RecordRejected, UnsupportedRecord, VersionMismatch
+from syncore.errors import NotFound, RecordRejected, VersionMismatch
 from syncore.models import Kind
 from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
 from syncore.testing.samples import sample_record
@@ -240,14 +240,15 @@ def test_another_per_item_update_error_fails_only_that_record(emu, adapter, code
     assert [u.item_count for u in emu.requests if u.operation == "UpdateItem"] == [3]
 
 
-def test_item_that_became_a_recurring_series_is_refused_per_item(emu, adapter):
+def test_item_that_became_a_recurring_series_meanwhile_is_a_conflict_per_item(emu, adapter):
     outcomes = _create(adapter, Kind.EVENT)
     requests = _renamed(adapter, Kind.EVENT, outcomes)
     emu.update_item(outcomes[0].id, {"Recurrence": Recurrence(pattern=WeeklyPattern(interval=1, weekdays=[2]),
                                                               start=EWSDate(2031, 3, 4), number=5)})
     results = adapter.update(Kind.EVENT, requests)
     assert [r.ok for r in results] == [False, True, True]
-    assert isinstance(results[0].error, UnsupportedRecord) and "recurring" in str(results[0].error)
+    # the change key moved with the user's edit: the engine reads the series and plans again
+    assert isinstance(results[0].error, VersionMismatch)
     assert emu.get_item(outcomes[0].id)["fields"]["Subject"] == "Meeting 0"  # the series is left alone
     # the same through the pre-read path (a move reads the item's zones first)
     current = adapter.fetch(Kind.EVENT, [outcomes[1].id])[outcomes[1].id]
@@ -258,7 +259,8 @@ def test_item_that_became_a_recurring_series_is_refused_per_item(emu, adapter):
     (result,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="m", id=current.id, record=moved,
                                                           fields=frozenset({"start", "end"}),
                                                           base_version=current.version)])
-    assert isinstance(result.error, UnsupportedRecord)
+    assert isinstance(result.error, VersionMismatch)
+    assert emu.get_item(current.id)["fields"]["Recurrence"] is not None
 
 
 def test_update_without_a_change_key_reads_the_item_first(emu, adapter):

@@ -66,7 +66,34 @@ def test_formatted_bodies_are_kept_and_plain_ones_are_plain(emu, adapter):
     assert not records[plain["id"]].record.body.is_formatted
 
 
-def test_attendees_are_never_written_nor_read(emu, adapter):
+def test_attendees_are_read_like_exchanges_required_attendees(emu, adapter):
+    """Required attendees' addresses, as the Exchange adapter reads RequiredAttendees: optional ones and
+    resources are left out, the organizer (Graph's ``organizer``) is not added, blanks are skipped."""
+    meeting = emu.create("event", {
+        "subject": "Pricing", "start": {"dateTime": _wall(SOON, 9), "timeZone": "UTC"},
+        "end": {"dateTime": _wall(SOON, 10), "timeZone": "UTC"},
+        "attendees": [
+            {"emailAddress": {"address": "Zed@Customer.example", "name": "Zed"}, "type": "required"},
+            {"emailAddress": {"address": "ann@customer.example"}, "type": "required"},
+            {"emailAddress": {"address": "maybe@customer.example"}, "type": "optional"},
+            {"emailAddress": {"address": "room4@example.com", "name": "Room 4"}, "type": "resource"},
+            {"emailAddress": {"address": "  "}, "type": "required"},
+        ]})
+    assert meeting["organizer"]["emailAddress"]["address"] == "user@example.com"
+    record = adapter.fetch(Kind.EVENT, [meeting["id"]])[meeting["id"]].record
+    assert record.attendees == ("ann@customer.example", "zed@customer.example")
+    # the delta round reads them the same way
+    (found,) = [u.record for u in adapter.full_scan(Kind.EVENT).upserts if u.id == meeting["id"]]
+    assert found.attendees == ("ann@customer.example", "zed@customer.example")
+    # held as read: the engine compares this side's attendees as they are
+    assert adapter.represent(record) == record
+
+
+def test_attendees_are_a_read_only_field_and_never_written(emu, adapter):
+    """Graph sends meeting requests for an event written with attendees: the adapter declares them read-only
+    (the engine never asks for them) and leaves them out of any write it is asked for, with a warning."""
+    assert adapter.capabilities.read_only_fields == frozenset({"attendees"})
+    assert "attendees" not in adapter.capabilities.write_only_fields
     start = NOW + timedelta(days=2)
     event = Event(subject="Customer meeting", start=start, end=start + timedelta(hours=1),
                   attendees=("customer@example.org",))
@@ -77,12 +104,9 @@ def test_attendees_are_never_written_nor_read(emu, adapter):
         base_version=outcome.version)])
     assert update.ok and update.warnings
     assert emu.invitations() == [] and emu.get(outcome.id)["attendees"] == []
-    # this side holds no attendees: the engine compares records without them (the base keeps the CRM's)
-    assert adapter.represent(event).attendees == ()
-    invited = emu.create("event", {"subject": "theirs", "start": {"dateTime": _wall(SOON, 9), "timeZone": "UTC"},
-                                   "end": {"dateTime": _wall(SOON, 10), "timeZone": "UTC"},
-                                   "attendees": [{"emailAddress": {"address": "Dana@Example.com"}, "type": "required"}]})
-    assert adapter.fetch(Kind.EVENT, [invited["id"]])[invited["id"]].record.attendees == ()
+    sent = [r.body for r in emu.requests + emu.subrequests if isinstance(r.body, dict)]
+    assert sent and not any("attendees" in body for body in sent)
+    assert not any("attendees" in str(r.body) for r in emu.requests + emu.subrequests)
 
 
 def test_recurring_series_are_reported_unsupported_and_left_out_of_fetch(emu, adapter):

@@ -2,7 +2,8 @@
 
 * event: https://learn.microsoft.com/en-us/graph/api/resources/event (transactionId, originalStartTimeZone,
   changeKey); https://learn.microsoft.com/en-us/graph/api/user-post-events (sample body with Pacific Standard
-  Time); https://learn.microsoft.com/en-us/graph/api/event-get (Prefer outlook.timezone and
+  Time; its sample response's attendees); https://learn.microsoft.com/en-us/graph/api/resources/attendee;
+  https://learn.microsoft.com/en-us/graph/api/event-get (Prefer outlook.timezone and
   outlook.body-content-type: HTML without it)
 * extended properties: https://learn.microsoft.com/en-us/graph/api/singlevaluelegacyextendedproperty-post-singlevalueextendedproperties,
   https://learn.microsoft.com/en-us/graph/api/singlevaluelegacyextendedproperty-get
@@ -120,6 +121,24 @@ def test_attendees_written_by_the_organizer_send_meeting_requests(me, emu):
     me.post("/me/events", json=event_body(attendees=[{"emailAddress": {"address": "customer@example.org"},
                                                       "type": "required"}]))
     assert emu.invitations() and emu.invitations()[0][1] == ["customer@example.org"]
+
+
+def test_attendees_read_back_as_documented_with_type_status_and_email_address(me):
+    """The attendee resource (https://learn.microsoft.com/en-us/graph/api/resources/attendee: emailAddress,
+    status, type) as the sample response of https://learn.microsoft.com/en-us/graph/api/user-post-events shows
+    it for the organizer: ``status`` {response none, time 0001-01-01T00:00:00Z}, in the order written."""
+    created = me.post("/me/events", json=event_body(subject="Let's go for lunch", attendees=[
+        {"emailAddress": {"address": "samanthab@contoso.com", "name": "Samantha Booth"}, "type": "required"},
+        {"emailAddress": {"address": "adelev@contoso.com", "name": "Adele Vance"}, "type": "optional"}]))
+    assert created.status_code == 201
+    expected = [
+        {"type": "required", "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
+         "emailAddress": {"name": "Samantha Booth", "address": "samanthab@contoso.com"}},
+        {"type": "optional", "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
+         "emailAddress": {"name": "Adele Vance", "address": "adelev@contoso.com"}}]
+    assert created.json()["attendees"] == expected
+    assert created.json()["organizer"]["emailAddress"]["address"] == "user@example.com"
+    assert me.get(f"/me/events/{created.json()['id']}").json()["attendees"] == expected
 
 
 def test_documented_todo_task_with_linked_resource(me):

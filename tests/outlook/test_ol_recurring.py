@@ -1,4 +1,5 @@
-"""Recurring series are not expanded yet: reported as unsupported, never opened, written, duplicated or deleted."""
+"""Recurring appointments in the Outlook adapter: a master is read as one series, occurrences are never records
+of their own, and a single event that became a series is never overwritten or deleted on an out-of-date plan."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from syncore.models import Event, Kind
 from syncore.remote import DeleteRequest, UpdateRequest
 from syncore_outlook import constants as C
 
-START = datetime(2026, 11, 2, 9, tzinfo=UTC)
+START = datetime(2026, 11, 2, 9, tzinfo=UTC)  # the fake's helper takes Berlin wall times labelled UTC
 
 
 def _series(fake) -> str:
@@ -20,37 +21,38 @@ def _series(fake) -> str:
                                         "Occurrences": 10})
 
 
-def test_series_is_unsupported_with_a_reason_and_never_opened(fake, outlook):
+def test_a_master_is_read_as_one_series(fake, outlook):
     series = _series(fake)
     single = fake.user_create("calendar", Subject="Once", Start=START, End=START + timedelta(hours=1))
-    fake.reset_counters()
     scan = outlook.full_scan(Kind.EVENT)
-    assert [item.id for item in scan.upserts] == [gid(fake, single)]
-    assert [(u.id, "recurring" in u.reason) for u in scan.unsupported] == [(gid(fake, series), True)]
-    assert fake.access_count(entry_id=series) == 0
-    assert fake.item_opens == 1
+    records = {item.id: item.record for item in scan.upserts}
+    assert set(records) == {gid(fake, series), gid(fake, single)} and scan.unsupported == ()
+    weekly = records[gid(fake, series)]
+    assert weekly.recurrence.rule == "FREQ=WEEKLY;BYDAY=MO;COUNT=10" and weekly.recurrence.zone == "Europe/Berlin"
+    assert records[gid(fake, single)].recurrence is None
 
 
 def test_unchanged_series_is_not_reported_again_but_an_edited_one_is(fake, outlook):
     series = _series(fake)
     cursor = outlook.full_scan(Kind.EVENT).cursor
     feed = outlook.changes(Kind.EVENT, cursor)
-    assert feed.unsupported == () and feed.deletions == ()
+    assert feed.upserts == () and feed.deletions == ()
     fake.user_edit(series, Subject="Weekly (renamed)")
     feed = outlook.changes(Kind.EVENT, feed.cursor)
-    assert [u.id for u in feed.unsupported] == [gid(fake, series)] and feed.upserts == ()
+    assert [(u.id, u.record.subject) for u in feed.upserts] == [(gid(fake, series), "Weekly (renamed)")]
 
 
-def test_single_event_that_became_a_series_is_never_written(fake, outlook):
+def test_single_event_that_became_a_series_is_never_written_on_an_old_plan(fake, outlook):
     eid = fake.user_create("calendar", Subject="Once", Start=START, End=START + timedelta(hours=1))
-    record = outlook.fetch(Kind.EVENT, [gid(fake, eid)])[gid(fake, eid)].record
+    read = outlook.fetch(Kind.EVENT, [gid(fake, eid)])[gid(fake, eid)]
     fake.user_edit(eid, Recurrence={"RecurrenceType": C.olRecursDaily, "Occurrences": 3})
     before = copy.deepcopy(fake.record(eid))
-    assert isinstance(record, Event)
-    (upd,) = outlook.update(Kind.EVENT, [UpdateRequest(ref="u", id=gid(fake, eid), record=record.replace(subject="CRM"),
-                                                       fields=frozenset({"subject"}))])
-    (dele,) = outlook.delete(Kind.EVENT, [DeleteRequest(ref="d", id=gid(fake, eid))])
-    assert type(upd.error).__name__ == "UnsupportedRecord" and "recurring" in str(upd.error)
-    assert type(dele.error).__name__ == "UnsupportedRecord"
+    assert isinstance(read.record, Event)
+    (upd,) = outlook.update(Kind.EVENT, [UpdateRequest(ref="u", id=gid(fake, eid), fields=frozenset({"subject"}),
+                                                       record=read.record.replace(subject="CRM"),
+                                                       base_version=read.version)])
+    (dele,) = outlook.delete(Kind.EVENT, [DeleteRequest(ref="d", id=gid(fake, eid), base_version=read.version)])
+    assert type(upd.error).__name__ == "VersionMismatch"
+    assert type(dele.error).__name__ == "VersionMismatch"
     assert fake.record(eid) == before
     assert fake.saves == 0

@@ -20,6 +20,11 @@ def test_from_config_splits_options_and_credentials(tmp_path):
         assert adapter.capabilities.kinds == frozenset({Kind.EVENT, Kind.TASK})
         assert adapter.transport.budget.max_share == 0.5
         assert adapter.full_scan(Kind.EVENT).complete
+        assert adapter.capabilities.recurrence.value == "rules"  # series are synced unless turned off
+        off = SalesforceAdapter.from_config({**options, "series": False}, {"session_id": emu.issue_token()})
+        assert off.capabilities.recurrence.value == "none"
+        classic = SalesforceAdapter.from_config({**options, "series_form": "classic"}, {"session_id": emu.issue_token()})
+        assert classic.series_writer.form() == "classic"
         assert emu.count("login") == 0 and emu.errors == []
 
 
@@ -39,6 +44,8 @@ BAD_OPTIONS = [
     ({"ignore": ["partner.example", "not an address"]}, "options.ignore[1]", ["addresses or domains"]),
     ({"ignore": "partner.example"}, "options.ignore", ["list"]),
     ({"create_accounts": "no"}, "options.create_accounts", ["true", "false"]),
+    ({"series_form": "modern"}, "options.series_form", ["'modern'", '"auto"', '"lightning"', '"classic"']),
+    ({"series": "yes"}, "options.series", ["'yes'"]),
 ]
 
 

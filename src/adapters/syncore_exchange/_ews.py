@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from exchangelib import UTC, Body, EWSDate, EWSDateTime, HTMLBody
+from exchangelib import recurrence as recurrence_module
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.items import CalendarItem, Contact, Task
 from exchangelib.properties import Attendee, Mailbox
@@ -15,6 +16,7 @@ from syncore.models import Kind
 
 from ._link import LINK_FIELD
 from ._mapping import BodyValue
+from ._mapping.recurrence import EwsPattern
 from ._update import entry_name
 
 ITEM_CLASS = {Kind.EVENT: CalendarItem, Kind.CONTACT: Contact, Kind.TASK: Task}
@@ -27,6 +29,7 @@ READ_FIELDS: dict[Kind, list[str]] = {
         "subject", "start", "end", "is_all_day", "location", "body", "text_body", "legacy_free_busy_status",
         "sensitivity", "reminder_is_set", "reminder_minutes_before_start", "required_attendees", "type",
         "is_recurring", "_start_timezone", "_end_timezone", "last_modified_time", LINK_FIELD,
+        "recurrence", "modified_occurrences", "deleted_occurrences",
     ],
     Kind.CONTACT: [
         "parent_folder_id", "given_name", "surname", "display_name", "company_name", "job_title", "department", "email_addresses",
@@ -36,9 +39,13 @@ READ_FIELDS: dict[Kind, list[str]] = {
     Kind.TASK: [
         "parent_folder_id", "subject", "due_date", "status", "percent_complete", "complete_date", "importance", "reminder_is_set",
         "reminder_due_by", "sensitivity", "body", "text_body", "is_recurring", "last_modified_time",
-        LINK_FIELD,
+        LINK_FIELD, "recurrence",
     ],
 }
+#: fields read of a series' exceptions: what an occurrence may have of its own (syncore.recurrence.OVERRIDABLE)
+EXCEPTION_FIELDS = ["parent_folder_id", "subject", "start", "end", "is_all_day", "location", "body", "text_body",
+                    "legacy_free_busy_status", "sensitivity", "reminder_is_set", "reminder_minutes_before_start",
+                    "required_attendees", "_start_timezone", "_end_timezone", "original_start", "type"]
 #: fields asked of SyncFolderItems: cheap ones only (it never returns bodies anyway)
 SYNC_FIELDS: dict[Kind, list[str]] = {
     Kind.EVENT: ["type", "is_recurring", "last_modified_time"],
@@ -59,6 +66,8 @@ def ews_datetime(value: datetime) -> EWSDateTime:
 def _convert(name: str, value: Any) -> Any:
     if isinstance(value, BodyValue):
         return HTMLBody(value.html) if value.html is not None else Body(value.text)
+    if isinstance(value, EwsPattern):
+        return ews_recurrence(value)
     if isinstance(value, datetime):
         return ews_datetime(value)
     if isinstance(value, date):
@@ -86,6 +95,21 @@ def _entries(name: str, wanted: dict[str, Any]) -> list[Any]:
         else:
             entries.append(value_cls(label=label, phone_number=value))
     return entries
+
+
+def ews_recurrence(value: EwsPattern) -> Any:
+    """An exchangelib ``Recurrence`` (a ``TaskRecurrence`` for a task) for a neutral pattern and range."""
+    pattern = getattr(recurrence_module, value.pattern)(**value.fields)
+    rng = value.range
+    start = EWSDate(rng.start.year, rng.start.month, rng.start.day)
+    if rng.count is not None:
+        boundary = recurrence_module.NumberedPattern(start=start, number=rng.count)
+    elif rng.end is not None:
+        boundary = recurrence_module.EndDatePattern(start=start, end=EWSDate(rng.end.year, rng.end.month, rng.end.day))
+    else:
+        boundary = recurrence_module.NoEndPattern(start=start)
+    cls = recurrence_module.TaskRecurrence if value.task else recurrence_module.Recurrence
+    return cls(pattern=pattern, boundary=boundary)
 
 
 def apply_values(item: Any, values: dict[str, Any]) -> list[str]:

@@ -11,8 +11,9 @@ generic response path, neither of which is about what syncore reads:
   of the model (whatever was asked), each searching the item's children, then the model's ``__init__`` and
   ``__setattr__`` validation per field. :func:`read_item` walks an item's children once and reads the fields
   syncore asked for alone, each the way exchangelib's parser of that field type reads it (values of an
-  unusual form, and extended properties, by exchangelib's parser itself), into an :class:`ItemView` with
-  exchangelib's attribute names, which the mapping already reads by duck typing (:mod:`._mapping`).
+  unusual form, extended properties, and a series' ``Recurrence``, ``ModifiedOccurrences`` and
+  ``DeletedOccurrences``, by exchangelib's parser itself), into an :class:`ItemView` with exchangelib's
+  attribute names, which the mapping already reads by duck typing (:mod:`._mapping`).
 
 Writes keep exchangelib's models end to end (an item to update is a real ``CalendarItem``); only their answers
 are read whole (:class:`WholeResponse` on the write services).
@@ -245,6 +246,8 @@ def _reader_for(field: Any) -> Any:
     if type(field).from_xml is FieldURIField.from_xml and not field.is_attribute and not field.is_list:
         plain = {str: _text, bool: _boolean, int: _number(int), Decimal: _number(Decimal)}
         return plain.get(field.value_cls)
+    # nested elements (Recurrence, TaskRecurrence, Modified/DeletedOccurrences, extended properties): exchangelib's
+    # parser builds its own classes, which the mapping reads as they are
     return None
 
 
@@ -269,7 +272,8 @@ def read_item(elem: Any, names: tuple[str, ...], account: Any) -> ItemView:
     """An item element as an :class:`ItemView` of ``names``, each value as exchangelib's field parser returns it.
 
     The item's children are walked once; each asked field's element is read by a small reader of its type, and
-    the few fields without one (extended properties) by exchangelib's own parser. An all-day calendar item's
+    the few fields without one (extended properties; a master's recurrence and occurrence lists and a task's
+    recurrence, whose nested patterns are exchangelib's own classes) by exchangelib's own parser. An all-day calendar item's
     start and end become dates as exchangelib hands them out (an inclusive end), but the end is taken in the
     item's end zone *before* stepping back a day: exchangelib steps back 24 hours first, which lands on the wrong
     date when the last day is 23 hours long (spring forward).

@@ -6,17 +6,24 @@ FindItem: https://learn.microsoft.com/en-us/exchange/client-developer/web-servic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from syncore.models import Kind, Record
 from syncore.remote import RemoteRecord, Unsupported
 
-from ._ews import READ_FIELDS
+from ._ews import EXCEPTION_FIELDS, READ_FIELDS
 from ._lean import get_models, get_views
 from ._link import LINK_FIELD, is_item_id, read_link
-from ._mapping import contact_from_item, event_from_item, recurring_reason, task_from_item
+from ._mapping import (
+    contact_from_item,
+    event_from_item,
+    is_master,
+    recurring_reason,
+    series_from_item,
+    task_from_item,
+)
 from ._mapping.values import plain_utc
 from ._throttle import Throttle
 
@@ -34,21 +41,24 @@ _FROM_ITEM: dict[Kind, Callable[[Any], Record]] = {
 
 
 def unsupported_reason(kind: Kind, item: Any) -> str | None:
-    """Why an item is reported as unsupported instead of synced (recurring series), or None."""
+    """Why an item is reported as unsupported instead of synced (an occurrence: its series syncs), or None."""
     if kind is Kind.EVENT:
         return recurring_reason(item)
-    if kind is Kind.TASK and getattr(item, "is_recurring", False):
-        return "recurring task not supported yet"
     return None
 
 
-def to_remote(kind: Kind, item: Any) -> RemoteRecord:
-    """An exchangelib item as a RemoteRecord: version = change key, link = the SyncoreLink property."""
+def to_remote(kind: Kind, item: Any, exceptions: Mapping[str, Any] | None = None) -> RemoteRecord:
+    """An exchangelib item as a RemoteRecord: version = change key, link = the SyncoreLink property. A recurring
+    master is a series; ``exceptions`` holds its modified occurrences by id (:func:`read_exceptions`)."""
     modified = getattr(item, "last_modified_time", None)
+    if kind is Kind.EVENT and is_master(item):
+        record: Record = series_from_item(item, exceptions or {})
+    else:
+        record = _FROM_ITEM[kind](item)
     return RemoteRecord(
         id=item.id,
         version=item.changekey,
-        record=_FROM_ITEM[kind](item),
+        record=record,
         link=read_link(item),
         modified_at=plain_utc(modified) if modified is not None else None,
     )
@@ -56,6 +66,27 @@ def to_remote(kind: Kind, item: Any) -> RemoteRecord:
 
 def _valid_ids(ids: Sequence[str]) -> list[str]:
     return [i for i in ids if is_item_id(i)]
+
+
+def read_exceptions(account: Any, folder: Any, items: Sequence[Any], throttle: Throttle) -> dict[str, Any]:
+    """The modified occurrences of the recurring masters among ``items``, by id, as :class:`~._lean.ItemView`
+    objects: one GetItem per FETCH_BATCH of them (a master lists only their ids and times; their subject,
+    location, body … are on the exceptions)."""
+    ids = [occurrence.id for item in items if is_master(item) for occurrence in item.modified_occurrences or ()]
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), FETCH_BATCH):
+        chunk = ids[start : start + FETCH_BATCH]
+        results = throttle.call("GetItem", lambda chunk=chunk: get_views(account, folder, chunk, EXCEPTION_FIELDS))
+        found.update({item.id: item for item in results if not isinstance(item, Exception)})
+    return found
+
+
+def read_records(account: Any, folder: Any, kind: Kind, ids: Sequence[str],
+                 throttle: Throttle) -> tuple[list[RemoteRecord], list[Unsupported]]:
+    """The records of ``ids`` (GetItem, and one more GetItem for the exceptions of recurring series)."""
+    items = read_items(account, folder, kind, ids, throttle)
+    exceptions = read_exceptions(account, folder, items, throttle) if kind is Kind.EVENT else {}
+    return map_items(kind, items, exceptions)
 
 
 def read_items(account: Any, folder: Any, kind: Kind, ids: Sequence[str], throttle: Throttle) -> list[Any]:
@@ -131,14 +162,15 @@ def _fix_all_day_ends(account: Any, folder: Any, items: list[Any], throttle: Thr
         item.end = exclusive - timedelta(days=1)
 
 
-def map_items(kind: Kind, items: Iterable[Any]) -> tuple[list[RemoteRecord], list[Unsupported]]:
-    """Split items into mapped records and unsupported ones (recurring series)."""
+def map_items(kind: Kind, items: Iterable[Any],
+              exceptions: Mapping[str, Any] | None = None) -> tuple[list[RemoteRecord], list[Unsupported]]:
+    """Split items into mapped records and unsupported ones (occurrences, items that cannot be read)."""
     records, unsupported = [], []
     for item in items:
         reason = unsupported_reason(kind, item)
         if reason is None:
             try:
-                records.append(to_remote(kind, item))
+                records.append(to_remote(kind, item, exceptions))
                 continue
             except (ValueError, TypeError) as exc:  # InvalidRecordError is a ValueError
                 # one odd item (no start, end before start…) is reported, never allowed to stop the feed

@@ -17,7 +17,7 @@ from syncore.remote import ChangeSet, Unsupported
 
 from ._ews import SYNC_FIELDS
 from ._lean import sync_changes
-from ._read import map_items, read_items, unsupported_reason
+from ._read import read_records, unsupported_reason
 from ._throttle import Throttle
 
 #: EWS accepts 1..512 changes per SyncFolderItems page; exchangelib's default is only 100, which would
@@ -80,8 +80,7 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
             unsupported=tuple(unsupported),
             cursor=encode_cursor(folder_key, new_state),
         )
-    items = read_items(account, folder, kind, list(upsert_ids), throttle) if upsert_ids else []
-    upserts, unreadable = map_items(kind, items)
+    upserts, unreadable = read_records(account, folder, kind, list(upsert_ids), throttle) if upsert_ids else ([], [])
     return ChangeSet(
         upserts=tuple(upserts),
         deletions=tuple(deletions),

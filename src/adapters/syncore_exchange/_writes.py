@@ -25,11 +25,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from exchangelib import EWSTimeZone
 from exchangelib import errors as ews
 from exchangelib.properties import ItemId
 
 from syncore.errors import AdapterError, NotFound, UnsupportedRecord, VersionMismatch
 from syncore.models import Kind, Record
+from syncore.patterns import Unfit
 from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 
 from ._ews import ITEM_CLASS, apply_values
@@ -37,6 +39,14 @@ from ._link import LINK_FIELD
 from ._mapping import contact_fields, event_fields, task_fields
 from ._mapping.tasks import percent_depends_on_item
 from ._read import get_items, to_remote, unsupported_reason
+from ._series import (
+    delete_occurrences,
+    finish_creates,
+    is_occurrence_id,
+    is_series_write,
+    update_occurrences,
+    update_series,
+)
 from ._services import bulk_create, bulk_delete
 from ._throttle import Throttle
 from ._update import CONFLICT_TYPES, bulk_update
@@ -62,20 +72,32 @@ def _bulk(throttle: Throttle, operation: str, call: Callable[[], Any], *, idempo
 # -- create -------------------------------------------------------------------------------------------------
 def create(account: Any, folder: Any, kind: Kind, requests: Sequence[CreateRequest], throttle: Throttle,
            event_zone: Any) -> list[WriteOutcome]:
-    """Create the records in ``folder``; the link goes into the SyncoreLink property."""
-    items = []
-    for request in requests:
+    """Create the records in ``folder``; the link goes into the SyncoreLink property. A series is one recurring
+    master in its own zone; its cancelled and modified occurrences follow (:func:`._series.finish_creates`)."""
+    items, outcomes, sent = [], {}, []
+    for position, request in enumerate(requests):
         item = ITEM_CLASS[kind](account=account, folder=folder)
         if kind is Kind.EVENT:
-            # new meetings live in the user's zone (what Outlook shows as the meeting's time zone)
-            item._start_timezone = item._end_timezone = event_zone
-        apply_values(item, values_for(kind, request.record, None))
+            # new meetings live in the user's zone (what Outlook shows as the meeting's time zone); a series in its own
+            recurrence = request.record.recurrence  # type: ignore[attr-defined]
+            item._start_timezone = item._end_timezone = EWSTimeZone(recurrence.zone) if recurrence else event_zone
+        try:
+            apply_values(item, values_for(kind, request.record, None))
+        except Unfit as exc:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(
+                f"exchange: create {kind.value} {_name(request.record)}: {exc}"))
+            continue
         if request.link:
             setattr(item, LINK_FIELD, request.link)
         items.append(item)
-    # Not repeated after a lost reply: the server may have created the items (the engine's links recover them)
-    results = _bulk(throttle, "CreateItem", lambda: bulk_create(account, folder, items), idempotent=False)
-    return [_create_outcome(kind, request, result) for request, result in zip(requests, results, strict=True)]
+        sent.append(position)
+    if items:
+        # Not repeated after a lost reply: the server may have created the items (the engine's links recover them)
+        results = _bulk(throttle, "CreateItem", lambda: bulk_create(account, folder, items), idempotent=False)
+        for position, result in zip(sent, results, strict=True):
+            outcomes[position] = _create_outcome(kind, requests[position], result)
+    created = [outcomes[i] for i in range(len(requests))]
+    return finish_creates(account, folder, requests, created, throttle) if kind is Kind.EVENT else created
 
 
 def _create_outcome(kind: Kind, request: CreateRequest, result: Any) -> WriteOutcome:
@@ -104,7 +126,21 @@ def update(account: Any, folder: Any, kind: Kind, requests: Sequence[UpdateReque
 
     Most updates are sent blind: a bare item with the id and ``base_version`` as change key, and only the
     fields to write. The few that need the stored item (:func:`_needs_current`) are read first in one GetItem.
+    Writes naming one occurrence of a series, and writes of a series' times or recurrence, take the series path
+    (:mod:`._series`).
     """
+    if kind is Kind.EVENT:
+        routes = _by_route(requests)
+        if len(routes) > 1 or "plain" not in routes:
+            outcomes: dict[int, WriteOutcome] = {}
+            handlers = {"occurrence": update_occurrences, "series": update_series,
+                        "plain": lambda *a: update(*a[:2], kind, a[2], a[3])}
+            for route, positions in routes.items():
+                chosen = [requests[p] for p in positions]
+                for position, outcome in zip(positions, handlers[route](account, folder, chosen, throttle),
+                                             strict=True):
+                    outcomes[position] = outcome
+            return [outcomes[i] for i in range(len(requests))]
     reads = [r.id for r in requests if _needs_current(kind, r)]
     current = {item.id: item for item in get_items(account, folder, kind, reads, throttle)}
     outcomes: dict[int, WriteOutcome] = {}
@@ -117,7 +153,12 @@ def update(account: Any, folder: Any, kind: Kind, requests: Sequence[UpdateReque
                 outcomes[index] = WriteOutcome(ref=request.ref, error=error)
                 continue
         item = _target(account, folder, kind, request, stored)
-        names = apply_values(item, values_for(kind, request.record, request.fields, stored))
+        try:
+            names = apply_values(item, values_for(kind, request.record, request.fields, stored))
+        except Unfit as exc:
+            outcomes[index] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(
+                f"exchange: update {kind.value} {request.id}: {exc}"))
+            continue
         if request.link is not None:
             setattr(item, LINK_FIELD, request.link)
             names.append(LINK_FIELD)
@@ -130,6 +171,14 @@ def update(account: Any, folder: Any, kind: Kind, requests: Sequence[UpdateReque
                                         strict=True):
             outcomes[index] = outcome
     return [outcomes[i] for i in range(len(requests))]
+
+
+def _by_route(requests: Sequence[UpdateRequest]) -> dict[str, list[int]]:
+    routes: dict[str, list[int]] = {}
+    for position, request in enumerate(requests):
+        route = "occurrence" if is_occurrence_id(request.id) else "series" if is_series_write(request) else "plain"
+        routes.setdefault(route, []).append(position)
+    return routes
 
 
 def _needs_current(kind: Kind, request: UpdateRequest) -> bool:
@@ -243,8 +292,19 @@ def _update_outcome(kind: Kind, request: UpdateRequest, result: Any) -> WriteOut
 
 
 # -- delete -------------------------------------------------------------------------------------------------
-def delete(account: Any, kind: Kind, requests: Sequence[DeleteRequest], throttle: Throttle) -> list[WriteOutcome]:
-    """Hard-delete items; one already gone (ErrorItemNotFound) is a success."""
+def delete(account: Any, folder: Any, kind: Kind, requests: Sequence[DeleteRequest],
+           throttle: Throttle) -> list[WriteOutcome]:
+    """Hard-delete items; one already gone (ErrorItemNotFound) is a success. A request naming one occurrence of a
+    series cancels that occurrence (:func:`._series.delete_occurrences`)."""
+    occurrences = [p for p, r in enumerate(requests) if kind is Kind.EVENT and is_occurrence_id(r.id)]
+    if occurrences:
+        outcomes = dict(zip(occurrences, delete_occurrences(account, folder, [requests[p] for p in occurrences],
+                                                            throttle), strict=True))
+        rest = [p for p in range(len(requests)) if p not in outcomes]
+        outcomes.update(zip(rest, delete(account, folder, kind, [requests[p] for p in rest], throttle), strict=True))
+        return [outcomes[i] for i in range(len(requests))]
+    if not requests:
+        return []
     ids = [ItemId(id=r.id, changekey=r.base_version) for r in requests]
     # Deleting twice is harmless (the second attempt finds nothing), so lost replies are retried.
     results = _bulk(throttle, "DeleteItem", lambda: bulk_delete(account, ids), idempotent=True)

@@ -14,18 +14,19 @@ from typing import Any, ClassVar
 from exchangelib import Account, EWSTimeZone
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.models import Kind, Record, Task, TaskStatus
+from syncore.models import Event, Kind, Record, Task, TaskStatus
 from syncore.remote import (
     Capabilities,
     ChangeSet,
     CreateRequest,
     DeleteRequest,
+    RecurrenceSupport,
     RemoteRecord,
     UpdateRequest,
     WriteOutcome,
 )
 
-from . import _link, _logfilter, _read, _sync, _writes
+from . import _link, _logfilter, _read, _recurring, _sync, _writes
 from ._connect import build_account, build_credentials, redact
 from ._link import is_item_id
 from ._policy import keep_back_off_hints
@@ -87,6 +88,8 @@ class ExchangeAdapter(Adapter):
             kinds=self._kinds, formatted_bodies=True, link_ids=True, max_create_batch=WRITE_BATCH,
             max_update_batch=WRITE_BATCH, max_delete_batch=WRITE_BATCH, max_fetch_batch=FETCH_BATCH,
             net_change_feed=True,  # SyncFolderItems reports net changes since its sync state
+            # a series is one recurring master; tasks recur with a pattern or a regeneration
+            recurrence=RecurrenceSupport.RULES, task_recurrence=True,
         )
 
     @classmethod
@@ -223,8 +226,7 @@ class ExchangeAdapter(Adapter):
     def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
         """GetItem by id; missing ids and recurring series are left out."""
         def run() -> dict[str, RemoteRecord]:
-            items = _read.read_items(self._account(kind), self.folder(kind), kind, list(ids), self.throttle)
-            records, _ = _read.map_items(kind, items)
+            records, _ = _read.read_records(self._account(kind), self.folder(kind), kind, list(ids), self.throttle)
             return {record.id: record for record in records}
 
         return self._guard(run)
@@ -236,7 +238,7 @@ class ExchangeAdapter(Adapter):
             # a link value that cannot be an id names nothing (and could not be written into a restriction)
             wanted = sorted({link for link in links if _link.looks_like_link(link)})
             ids = _read.find_ids_by_link(folder, wanted, self.throttle) if wanted else []
-            records, _ = _read.map_items(kind, _read.read_items(self._account(kind), folder, kind, ids, self.throttle))
+            records, _ = _read.read_records(self._account(kind), folder, kind, ids, self.throttle)
             return {record.link: record for record in records if record.link}  # type: ignore[misc]
 
         return self._guard(run) if links else {}
@@ -265,22 +267,32 @@ class ExchangeAdapter(Adapter):
         """DeleteItem (HardDelete); an item already gone is a success."""
         if not requests:
             return []
-        return self._guard(lambda: _writes.delete(self._account(kind), kind, requests, self.throttle))
+        return self._guard(lambda: _writes.delete(self._account(kind), self.folder(kind), kind, requests,
+                                                  self.throttle))
 
     def represent(self, record: Record) -> Record:
         """Exchange keeps every syncore field but a task's contacts; a task's completion time exists only
         while it is completed (the server sets it when the status becomes Completed and clears it
-        otherwise)."""
-        if not isinstance(record, Task):
-            return record
-        changes: dict[str, Any] = {}
-        if record.completed_at is not None and record.status is not TaskStatus.COMPLETED:
-            changes["completed_at"] = None
-        if record.contacts:
-            # EWS Task/Contacts is a list of free-text names (ArrayOfStringsType), not addresses: nothing to
-            # relate by, so this side neither reads nor writes them
-            changes["contacts"] = ()
-        return record.replace(**changes) if changes else record
+        otherwise); a series comes back in the IANA zone its Windows zone maps to, with its rule as the
+        pattern reads back."""
+        if isinstance(record, Task):
+            changes: dict[str, Any] = {}
+            if record.completed_at is not None and record.status is not TaskStatus.COMPLETED:
+                changes["completed_at"] = None
+            if record.contacts:
+                # EWS Task/Contacts is a list of free-text names (ArrayOfStringsType), not addresses:
+                # nothing to relate by, so this side neither reads nor writes them
+                changes["contacts"] = ()
+            return record.replace(**changes) if changes else record
+        if isinstance(record, Event) and record.recurrence is not None and self.unfit_reason(record) is None:
+            return _recurring.stored_series(record)
+        return record
+
+    def unfit_reason(self, record: Record) -> str | None:
+        """Why Exchange cannot hold a series or recurring task (see :mod:`._mapping.recurrence`): a rule no EWS
+        pattern gives, limits (intervals, 999 occurrences), a zone without a Windows id, an occurrence moved past
+        its neighbour, a task regenerating after its due date."""
+        return _recurring.unfit_reason(record)
 
     def close(self) -> None:
         """Close exchangelib's HTTP sessions for this account."""

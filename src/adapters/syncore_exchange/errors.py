@@ -28,7 +28,19 @@ from syncore.errors import (
 from ._policy import BusyMessages, HttpStatusError
 
 #: per-item codes that mean "the item is gone"
-NOT_FOUND_CODES = frozenset({"ErrorItemNotFound", "ErrorFolderNotFound", "ErrorSyncFolderNotFound"})
+NOT_FOUND_CODES = frozenset({"ErrorItemNotFound", "ErrorFolderNotFound", "ErrorSyncFolderNotFound",
+                             # an occurrence the series no longer has (…/web-service-reference/responsecode)
+                             "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+                             "ErrorCalendarOccurrenceIsDeletedFromRecurrence"})
+#: per-item codes for a series or occurrence Exchange cannot hold as asked
+SERIES_CODES = {
+    "ErrorOccurrenceCrossingBoundary": "an occurrence cannot be moved to or past its neighbouring occurrence",
+    "ErrorOccurrenceTimeSpanTooBig": "an occurrence would overlap the next one",
+    "ErrorCalendarInvalidRecurrence": "the recurrence cannot be created",
+    "ErrorRecurrenceHasNoOccurrence": "the recurrence has no occurrence",
+    "ErrorCalendarOutOfRange": "a recurrence value is out of range",
+    "ErrorRecurrenceEndDateTooBig": "the recurrence ends after 1 September 4500",
+}
 #: per-item codes that mean "someone else changed it" (optimistic concurrency)
 CONFLICT_CODES = frozenset({"ErrorIrresolvableConflict", "ErrorStaleObject"})
 #: whole-request codes worth retrying after a pause
@@ -152,8 +164,8 @@ def item_error(exc: BaseException, what: str) -> AdapterError:
         return NotFound(f"exchange: {what}: the item does not exist ({code})", code=code)
     if code in CONFLICT_CODES:
         return VersionMismatch(f"exchange: {what}: the item changed since it was read ({code})", code=code)
-    if code == "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange":
-        return UnsupportedRecord(f"exchange: {what}: recurring series are not supported ({code})", code=code)
+    if code in SERIES_CODES:
+        return UnsupportedRecord(f"exchange: {what}: {SERIES_CODES[code]} ({code})", code=code)
     if isinstance(exc, ews.ErrorServerBusy):
         # this item was not processed; the others of its request were
         return RateLimited(f"exchange: {what}: server busy, not processed ({code})", code=code,

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import attrs
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.models import Event, Kind, Record, Task, TaskStatus
+from syncore.models import Kind, Record, Task, TaskStatus
 from syncore.remote import (
     Capabilities,
     ChangeSet,
@@ -67,7 +67,10 @@ class GraphAdapter(Adapter):
         # may never be named; the engine looks up its own creates the next round does not show
         self._caps = Capabilities(kinds=self._kinds, formatted_bodies=True, link_ids=True,
                                   max_create_batch=CALL_BATCH, max_update_batch=CALL_BATCH,
-                                  max_delete_batch=CALL_BATCH, max_fetch_batch=CALL_BATCH, net_change_feed=True)
+                                  max_delete_batch=CALL_BATCH, max_fetch_batch=CALL_BATCH, net_change_feed=True,
+                                  # read, never written: Graph would send meeting requests (docs/graph.md)
+                                  read_only_fields=frozenset({"attendees"}) if Kind.EVENT in self._kinds
+                                  else frozenset())
 
     # -- construction --------------------------------------------------------------------------------------
     @classmethod
@@ -299,10 +302,8 @@ class GraphAdapter(Adapter):
         return _writes.delete(self.client, self.paths(kind), requests) if requests else []
 
     def represent(self, record: Record) -> Record:
-        """Events hold no attendees on this side (never written: Graph would send meeting requests); To Do tasks
-        cannot be private, keep a completion time only while completed, and have no linked contacts."""
-        if isinstance(record, Event):
-            return record.replace(attendees=()) if record.attendees else record
+        """Events are held as they are (their attendees are read, never written: a read-only field); To Do
+        tasks cannot be private, keep a completion time only while completed, and have no linked contacts."""
         if isinstance(record, Task):
             changes: dict[str, Any] = {}
             if record.private:

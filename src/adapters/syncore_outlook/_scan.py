@@ -120,14 +120,15 @@ def unique_keys(rows: list[ScanRow]) -> list[ScanRow]:
     return result
 
 
-def diff(rows: list[ScanRow], snapshot: Snapshot | None) -> Diff:
-    """Compare a scan with the snapshot; ``None`` (a full scan) treats every row as changed."""
+def diff(rows: list[ScanRow], snapshot: Snapshot | None, *, recurring_ok: bool = False) -> Diff:
+    """Compare a scan with the snapshot; ``None`` (a full scan) treats every row as changed. Recurring rows are
+    unsupported unless ``recurring_ok`` (appointments: a master is read as a series)."""
     old = snapshot.versions if snapshot is not None else {}
     changed, unsupported = [], []
     for row in rows:
         if snapshot is not None and old.get(row.key) == row.version:
             continue
-        (unsupported if row.recurring else changed).append(row)
+        (unsupported if row.recurring and not recurring_ok else changed).append(row)
     present = {row.key for row in rows}
     deleted = tuple(key for key in old if key not in present)
     return Diff(changed=tuple(changed), unsupported=tuple(unsupported), deleted=deleted)

@@ -30,12 +30,14 @@ from syncore.errors import (
     UnsupportedRecord,
     VersionMismatch,
 )
-from syncore.models import Kind, Record
+from syncore.models import Event, Kind, Record
+from syncore.occurrences import split_occurrence_id
 from syncore.remote import (
     Capabilities,
     ChangeSet,
     CreateRequest,
     DeleteRequest,
+    RecurrenceSupport,
     RemoteRecord,
     Unsupported,
     UpdateRequest,
@@ -43,11 +45,13 @@ from syncore.remote import (
 )
 from syncore.timezones import UTC
 
+from . import _series
 from . import constants as C
 from ._ids import is_item_id
 from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
 from ._mapping import MAPPINGS, KindMapping
 from ._scan import ScanRow, diff, scan, snapshot_of, unique_keys
+from ._series_writes import SeriesWrites
 from ._time import OutlookClock
 from .converter import decode_cursor, encode_cursor, make_converter, version_of, version_text
 from .errors import ObjectModelGuardError, OutlookUnavailable, is_com_error, translate
@@ -61,7 +65,7 @@ T = TypeVar("T")
 #: one Save on Outlook's single STA thread, so batches are sized to keep one call's journal small.
 MAX_BATCH = 100
 
-RECURRING_REASON = "recurring series: Outlook recurrences are not synced yet (left untouched)"
+RECURRING_REASON = "recurring task: Outlook task recurrences are not synced yet (left untouched)"
 
 
 def _modified_at(version: int) -> datetime:
@@ -88,7 +92,7 @@ class OutlookOptions:
     link_property: str = attrs.field(default=DEFAULT_LINK_PROPERTY, validator=_link_name)
 
 
-class OutlookComAdapter(Adapter):
+class OutlookComAdapter(SeriesWrites, Adapter):
     """Outlook desktop calendar, contacts and tasks through the Outlook object model.
 
     :param application: an ``Outlook.Application`` (real, from :meth:`connect`, or the fake's)
@@ -129,6 +133,7 @@ class OutlookComAdapter(Adapter):
             kinds=self._kinds, formatted_bodies=True, link_ids=True, max_create_batch=MAX_BATCH,
             net_change_feed=True,  # the table diff against the cursor's snapshot reports net changes
             max_update_batch=MAX_BATCH, max_delete_batch=MAX_BATCH, max_fetch_batch=MAX_BATCH,
+            recurrence=RecurrenceSupport.RULES,  # a series is one master (_series.py); recurring tasks are not synced
         )
 
     @classmethod
@@ -247,7 +252,9 @@ class OutlookComAdapter(Adapter):
         return version_of(self.clock.read_utc(item.PropertyAccessor.GetProperty(C.PR_LAST_MODIFICATION_TIME)))
 
     def _remote(self, kind: Kind, native_id: str, item: Any, version: int) -> RemoteRecord:
-        record = self._mapping(kind).read(item, self.clock)
+        calendar = self._mapping(kind).calendar
+        record = _series.read(item, self.clock) if calendar and item.IsRecurring else \
+            self._mapping(kind).read(item, self.clock)
         return RemoteRecord(id=native_id, version=version_text(version), record=record,
                             link=read_link(item, self.link_property), modified_at=_modified_at(version))
 
@@ -276,7 +283,7 @@ class OutlookComAdapter(Adapter):
         folder_id = self._folder(kind).EntryID
         snapshot = decode_cursor(cursor, folder_id, self._converter) if cursor is not None else None
         rows = self._rows(kind)
-        found = diff(rows, snapshot)
+        found = diff(rows, snapshot, recurring_ok=self._mapping(kind).calendar)
         upserts: list[RemoteRecord] = []
         unsupported = [Unsupported(id=row.key, reason=RECURRING_REASON) for row in found.unsupported]
         deletions = list(found.deleted)
@@ -290,7 +297,7 @@ class OutlookComAdapter(Adapter):
                 continue
             try:
                 upserts.append(self._remote(kind, row.key, item, row.version))
-            except InvalidRecordError as exc:
+            except ValueError as exc:  # InvalidRecordError, or a series syncore cannot read (Unfit)
                 unsupported.append(Unsupported(id=row.key, reason=f"cannot be mapped: {exc}"))
             del item  # release the COM reference promptly (reference §9.4)
         kept = [row for row in rows if row.key not in vanished]
@@ -308,7 +315,10 @@ class OutlookComAdapter(Adapter):
         for native_id in ids:
             item = self._open(kind, native_id)
             if item is not None:
-                found[native_id] = self._remote(kind, native_id, item, self._version(item))
+                try:
+                    found[native_id] = self._remote(kind, native_id, item, self._version(item))
+                except ValueError:
+                    continue  # a series syncore cannot read: the feed reports it
         return found
 
     def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
@@ -318,7 +328,7 @@ class OutlookComAdapter(Adapter):
     def _find_by_link(self, kind: Kind, links: set[str]) -> dict[str, RemoteRecord]:
         found = {}
         for row in self._rows(kind):
-            if row.link in links and not row.recurring:
+            if row.link in links and (not row.recurring or self._mapping(kind).calendar):
                 item = self._open_entry(kind, row.entry_id)
                 if item is not None:
                     remote = self._remote(kind, row.key, item, row.version)
@@ -327,8 +337,16 @@ class OutlookComAdapter(Adapter):
         return found
 
     def represent(self, record: Record) -> Record:
-        """``record`` as Outlook keeps it (attendees are not written; task completion is a date)."""
-        return self._mapping(record.kind).represent(record, self.clock)
+        """``record`` as Outlook keeps it (attendees are not written; task completion is a date; a series in the
+        zone its Windows zone maps back to, with the rule its pattern reads back as)."""
+        kept = self._mapping(record.kind).represent(record, self.clock)
+        if isinstance(kept, Event) and kept.recurrence is not None and _series.unfit_reason(kept) is None:
+            return _series.stored_series(kept)
+        return kept
+
+    def unfit_reason(self, record: Record) -> str | None:
+        """Why Outlook cannot hold a series (a rule no Outlook pattern gives, a zone without a Windows id)."""
+        return _series.unfit_reason(record)
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
         """An EntryID or (appointments) a GlobalAppointmentID: 21 to 1024 bytes as hex text."""
@@ -378,22 +396,38 @@ class OutlookComAdapter(Adapter):
 
     def _create_one(self, kind: Kind, request: CreateRequest) -> WriteOutcome:
         mapping = self._mapping(kind)
+        record = request.record
+        series = isinstance(record, Event) and record.recurrence is not None
         item = self._folder(kind).Items.Add(mapping.item_type)
-        warnings = mapping.write(item, request.record, frozenset(request.record.field_names()), self.clock)
+        if series:
+            _series.set_zone(self._app, item, record)  # type: ignore[arg-type]
+        warnings = mapping.write(item, record, frozenset(record.field_names()), self.clock)
+        if series:
+            _series.write_pattern(item, record, self.clock)  # type: ignore[arg-type]
         if request.link is not None:
             write_link(item, self.link_property, request.link)
         native_id, version = self._save(kind, item)
+        if series:
+            entry_id = str(item.EntryID)
+            del item
+            _series.finish(lambda: self._open_entry(kind, entry_id), record, None, self.clock)  # type: ignore[arg-type]
+            version = self._version(self._open_entry(kind, entry_id))
         return WriteOutcome(ref=request.ref, id=native_id, version=version_text(version), warnings=tuple(warnings))
 
     def _existing(self, kind: Kind, native_id: str) -> Any:
         item = self._open(kind, native_id)
         if item is None:
             raise NotFound(f"Outlook: no {kind.value} {native_id} in the synced folder")
-        if self._mapping(kind).has_recurrence and item.IsRecurring:
+        if self._mapping(kind).has_recurrence and not self._mapping(kind).calendar and item.IsRecurring:
             raise UnsupportedRecord(f"Outlook: {native_id} is a {RECURRING_REASON}")
         return item
 
     def _update_one(self, kind: Kind, request: UpdateRequest) -> WriteOutcome:
+        if self._mapping(kind).calendar and split_occurrence_id(request.id) is not None:
+            return self._occurrence_write(kind, request, request.record)  # type: ignore[arg-type]
+        if self._mapping(kind).calendar and (request.record.recurrence is not None  # type: ignore[attr-defined]
+                                             or "recurrence" in request.fields):
+            return self._series_update(kind, request)
         item = self._existing(kind, request.id)
         if request.base_version is not None and version_text(self._version(item)) != request.base_version:
             raise VersionMismatch(f"Outlook: {request.id} changed since version {request.base_version}")
@@ -404,10 +438,16 @@ class OutlookComAdapter(Adapter):
         return WriteOutcome(ref=request.ref, id=native_id, version=version_text(version), warnings=tuple(warnings))
 
     def _delete_one(self, kind: Kind, request: DeleteRequest) -> WriteOutcome:
+        if self._mapping(kind).calendar and split_occurrence_id(request.id) is not None:
+            return self._occurrence_write(kind, request, None)
         try:
             item = self._existing(kind, request.id)
         except NotFound:
             return WriteOutcome(ref=request.ref, id=request.id)  # already gone: the goal is reached
+        if self._mapping(kind).calendar and item.IsRecurring and request.base_version is not None \
+                and version_text(self._version(item)) != request.base_version:
+            # a whole series is never deleted on an out-of-date plan (a single event may have become one)
+            raise VersionMismatch(f"Outlook: {request.id} changed since version {request.base_version}")
         item.Delete()
         return WriteOutcome(ref=request.ref, id=request.id)
 

@@ -27,6 +27,8 @@ class ObjectInfo:
     picklists: dict[str, tuple[str, ...]]
     defaults: dict[str, str]
     fields: frozenset[str]
+    #: fields the API may set on create (the describe's ``createable``)
+    createable: frozenset[str] = frozenset()
 
     @classmethod
     def from_describe(cls, name: str, describe: dict[str, Any]) -> ObjectInfo:
@@ -41,7 +43,8 @@ class ObjectInfo:
                 if default is not None:
                     defaults[field["name"]] = default
         return cls(name=name, lengths=lengths, picklists=picklists, defaults=defaults,
-                   fields=frozenset(f["name"] for f in describe.get("fields", [])))
+                   fields=frozenset(f["name"] for f in describe.get("fields", [])),
+                   createable=frozenset(f["name"] for f in describe.get("fields", []) if f.get("createable")))
 
     def too_long(self, payload: dict[str, Any]) -> list[tuple[str, int, int]]:
         """``(field, length, limit)`` for every text value in ``payload`` longer than its field allows."""

@@ -15,12 +15,14 @@ from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
 from syncore.errors import ConfigurationError
-from syncore.models import Kind, Record
+from syncore.models import Event, Kind, Record, Task
+from syncore.occurrences import split_occurrence_id
 from syncore.remote import (
     Capabilities,
     ChangeSet,
     CreateRequest,
     DeleteRequest,
+    RecurrenceSupport,
     RemoteRecord,
     Unsupported,
     UpdateRequest,
@@ -35,10 +37,14 @@ from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
 from ._describe import DescribeCache
 from ._limits import ApiBudget
 from ._mapping import Mapping, contacts, events, tasks
+from ._mapping import series as series_mapping
+from ._mapping.series import SERIES_VERSION
 from ._query import DEFAULT_OVERLAP, ChangeFeed
 from ._relate import Policy
 from ._relations import Relations
 from ._scope import Scope
+from ._series_read import SeriesReader
+from ._series_write import SeriesWriter
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
 from ._writes import ActivityWrites, ContactWrites
 from .converter import is_record_id, to18
@@ -79,6 +85,10 @@ class SalesforceAdapter(Adapter):
         It is **trusted input** from the configuration and is sent as written, never built from record data.
     :param link_field: an External ID text field present on Event, Task and Contact (e.g.
         ``"Syncore_Link__c"``): creates become upserts on it (idempotent) and ``capabilities.link_ids`` is true
+    :param series_form: how new event series are written: ``"auto"`` (default: Lightning where the org lets the
+        API create one, classic otherwise), ``"lightning"`` or ``"classic"`` (see docs/recurrence.md)
+    :param series: sync recurring event series as series (``capabilities.recurrence`` = RULES; the default).
+        Off: every row of a series is reported as unsupported and left alone (docs/recurrence.md).
     :param overlap: how far before the watermark the feed re-reads, for rows committed late
     :param max_api_share: stop with QuotaExhausted once the org has used this share of its daily API requests
     :param clock: returns the current aware UTC time (for cursor ages)
@@ -133,7 +143,12 @@ class SalesforceAdapter(Adapter):
         ignore: Collection[str] = (),
         ignore_own_domain: bool = True,
         attendees_from_relations: bool = False,
+        series_form: str = "auto",
+        series: bool = True,
     ) -> None:
+        if series_form not in ("auto", "lightning", "classic"):
+            raise ConfigurationError(f"series_form: expected \"auto\", \"lightning\" or \"classic\", got "
+                                     f"{series_form!r}", key="series_form", value=series_form)
         if link_field is not None and not link_field.replace("_", "").isalnum():
             raise ConfigurationError(f"link_field: {link_field!r} is not a field name", key="link_field")
         if sf is None and relogin is None:
@@ -161,11 +176,15 @@ class SalesforceAdapter(Adapter):
             kinds=frozenset(kinds), formatted_bodies=False, link_ids=link_field is not None,
             max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
             max_fetch_batch=MAX_RETRIEVE_IDS,
+            recurrence=RecurrenceSupport.RULES if series else RecurrenceSupport.NONE,
             # an event's attendees and a task's contacts become relations, never read back; without
             # create_accounts a company may find no Account
             write_only_fields=frozenset({"attendees", "contacts"}) if relate_activities else frozenset(),
             lossy_empty_fields=frozenset() if create_accounts else frozenset({"company"}),
         )
+        self._series = series
+        self.series_reader = SeriesReader(self.transport, self.scope, self.event_select, self._with_link)
+        self.series_writer = SeriesWriter(self, series_form)
         self._feeds = {
             kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
                              overlap=overlap, clock=self._clock,
@@ -242,8 +261,8 @@ class SalesforceAdapter(Adapter):
             max_api_share=opts.max_api_share, create_accounts=opts.create_accounts,
             relate_activities=opts.relate_activities, relate_leads=opts.relate_leads,
             related_to=opts.related_to, shared_activities=opts.shared_activities, ignore=opts.ignore,
-            ignore_own_domain=opts.ignore_own_domain,
-            attendees_from_relations=opts.attendees_from_relations, lazy=True, **credentials,
+            ignore_own_domain=opts.ignore_own_domain, attendees_from_relations=opts.attendees_from_relations,
+            series=opts.series, series_form=opts.series_form.value, lazy=True, **credentials,
         )
 
     @classmethod
@@ -261,6 +280,14 @@ class SalesforceAdapter(Adapter):
 
     def represent(self, record: Record) -> Record:
         return MAPPINGS[record.kind].represent(record)
+
+    def unfit_reason(self, record: Record) -> str | None:
+        """What Salesforce cannot hold of a series or recurring task (see docs/recurrence.md)."""
+        if isinstance(record, Event) and record.recurrence is not None:
+            return self.series_writer.unfit(record)
+        if isinstance(record, Task) and record.recurrence is not None:
+            return tasks.recurrence_unfit(record)
+        return None
 
     def check_connection(self) -> ConnectionCheck:
         """One call (the REST resource list, after signing in); the server's clock from the reply's ``Date``."""
@@ -330,11 +357,9 @@ class SalesforceAdapter(Adapter):
                     for row in _collections.retrieve(self.transport, mapping.sobject,
                                                      keys[start : start + MAX_RETRIEVE_IDS], self._select(mapping)))
         found: dict[str, RemoteRecord] = {}
-        for row in rows:
-            if row is None or not self.scope.owns(row):
-                continue
-            item = mapping.from_sf(self._with_link(row))
-            if isinstance(item, RemoteRecord) and to18(item.id) in wanted:
+        owned = [row for row in rows if row is not None and self.scope.owns(row)]
+        for item in self._map_rows(kind, owned):
+            if to18(item.id) in wanted:
                 found[wanted[to18(item.id)]] = item
         return dict(zip(found, self._with_attendees(kind, list(found.values())), strict=True))
 
@@ -346,25 +371,35 @@ class SalesforceAdapter(Adapter):
         # External id matching is case-insensitive in Salesforce (reference §3.6).
         by_key = {link.lower(): link for link in links}
         found: dict[str, RemoteRecord] = {}
-        for row in self.scope.query(mapping.sobject, self._select(mapping), self.link_field, list(by_key.values()),
-                                    "link lookup"):
-            item = mapping.from_sf(self._with_link(row))
-            link = by_key.get(str(row.get(self.link_field) or "").lower())
-            if isinstance(item, RemoteRecord) and link is not None and self.scope.owns(row):
+        rows = [row for row in self.scope.query(mapping.sobject, self._select(mapping), self.link_field,
+                                                list(by_key.values()), "link lookup") if self.scope.owns(row)]
+        for item in self._map_rows(kind, rows):
+            link = by_key.get(str(item.link or "").lower())
+            if link is not None:
                 found[link] = item
         return dict(zip(found, self._with_attendees(kind, list(found.values())), strict=True))
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         """Create records (upserts on ``link_field`` when set); events come with their Who, What and
-        relations, contacts with their Account (see :mod:`._batches`)."""
+        relations, contacts with their Account (see :mod:`._batches`); event series go to the series writer."""
+        if Kind(kind) is Kind.EVENT and self._series and any(_is_series(r.record) for r in requests):
+            return self._split_writes(requests, lambda r: _is_series(r.record), self.series_writer.create,
+                                      lambda rest: self.create(kind, rest))
         return self._writes.create(self._kind(kind), requests)
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         """Write the named fields; an attendee change re-relates the event (only what syncore made is undone:
-        the request's ``previous`` base says what that was), a company change moves the contact's Account."""
+        the request's ``previous`` base says what that was), a company change moves the contact's Account. A
+        series, or one occurrence named by its occurrence id, goes to the series writer."""
+        if Kind(kind) is Kind.EVENT and self._series and any(_names_series(r.id, r.record) for r in requests):
+            return self._split_writes(requests, lambda r: _names_series(r.id, r.record), self.series_writer.update,
+                                      lambda rest: self.update(kind, rest))
         return self._writes.update(self._kind(kind), requests)
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
+        if Kind(kind) is Kind.EVENT and self._series and any(_deletes_series(r) for r in requests):
+            return self._split_writes(requests, _deletes_series, self.series_writer.delete,
+                                      lambda rest: self.delete(kind, rest))
         return self._writes.delete(self._kind(kind), requests)
 
     def close(self) -> None:
@@ -394,6 +429,33 @@ class SalesforceAdapter(Adapter):
     def _select(self, mapping: Mapping) -> tuple[str, ...]:
         return mapping.select + ((self.link_field,) if self.link_field else ())
 
+    def event_select(self) -> tuple[str, ...]:
+        """The Event fields a series' rows are read with (the feed's, and the pattern text)."""
+        return self._select(MAPPINGS[Kind.EVENT]) + series_mapping.SELECT
+
+    def is_native_id_of_event(self, value: str) -> bool:
+        return is_record_id(value, KEY_PREFIXES[Kind.EVENT])
+
+    @staticmethod
+    def _split_writes(requests: Sequence[Any], is_series: Callable[[Any], bool],
+                      series: Callable[[list[Any]], list[WriteOutcome]],
+                      rest: Callable[[list[Any]], list[WriteOutcome]]) -> list[WriteOutcome]:
+        """Series requests to the series writer, the others to the single-record path; outcomes in order."""
+        mine = [r for r in requests if is_series(r)]
+        others = [r for r in requests if not is_series(r)]
+        outcomes = {o.ref: o for o in series(mine)}
+        if others:
+            outcomes.update({o.ref: o for o in rest(others)})
+        return [outcomes[r.ref] for r in requests]
+
+    def _map_rows(self, kind: Kind, rows: list[dict[str, Any]]) -> list[RemoteRecord]:
+        """Rows read by id or link as records (an event series read with its occurrences)."""
+        if Kind(kind) is Kind.EVENT and self._series:
+            return list(self.series_reader.expand(rows).upserts)
+        mapping = MAPPINGS[Kind(kind)]
+        items = [mapping.from_sf(self._with_link(row)) for row in rows]
+        return [item for item in items if isinstance(item, RemoteRecord)]
+
     def _with_link(self, row: dict[str, Any]) -> dict[str, Any]:
         return {**row, "_link": row.get(self.link_field)} if self.link_field else row
 
@@ -404,6 +466,9 @@ class SalesforceAdapter(Adapter):
 
     def _split(self, kind: Kind, rows: Iterable[dict[str, Any]]) -> tuple[
             tuple[RemoteRecord, ...], tuple[str, ...], tuple[Unsupported, ...]]:
+        if Kind(kind) is Kind.EVENT and self._series:
+            resolved = self.series_reader.resolve(rows)
+            return resolved.upserts, resolved.deletions, resolved.unsupported
         mapping = MAPPINGS[kind]
         upserts: list[RemoteRecord] = []
         deletions: list[str] = []
@@ -416,3 +481,19 @@ class SalesforceAdapter(Adapter):
             item = mapping.from_sf(self._with_link(row))
             (upserts if isinstance(item, RemoteRecord) else unsupported).append(item)  # type: ignore[arg-type]
         return tuple(upserts), tuple(deletions), tuple(unsupported)
+
+
+def _is_series(record: Record) -> bool:
+    return isinstance(record, Event) and record.recurrence is not None
+
+
+def _names_series(native_id: str, record: Record) -> bool:
+    """An update of a series, or of one occurrence of one (an occurrence id)."""
+    return _is_series(record) or split_occurrence_id(native_id) is not None
+
+
+def _deletes_series(request: DeleteRequest) -> bool:
+    """A delete of one occurrence, or of a whole series (its version says so; without one, it is looked up)."""
+    if split_occurrence_id(request.id) is not None:
+        return True
+    return request.base_version is None or request.base_version.startswith(SERIES_VERSION)

@@ -27,6 +27,17 @@ class Scope(str, enum.Enum):
     ALL = "all"
 
 
+class SeriesForm(str, enum.Enum):
+    """How new recurring event series are written (see docs/recurrence.md)."""
+
+    #: a Lightning series where the org lets the API create one (API v52.0+, the describe says so), else classic
+    AUTO = "auto"
+    #: always a Lightning series (``Recurrence2PatternText``); series it cannot hold follow ``unfit_series``
+    LIGHTNING = "lightning"
+    #: always a classic series (``IsRecurrence`` and the ``Recurrence*`` fields)
+    CLASSIC = "classic"
+
+
 class RelatedTo(str, enum.Enum):
     """Which record an event's or task's ``WhatId`` ("Related To") names, from the people it relates to."""
 
@@ -101,6 +112,9 @@ class SalesforceOptions:
         meetings are not customer activity); public mail domains (gmail.com …) are never ignored this way
     :ivar attendees_from_relations: an event made in Salesforce reaches Outlook/Exchange with its related
         people as attendees (no invitation is sent); off by default
+    :ivar series: sync recurring event series as series (the default; see docs/recurrence.md); off, a series'
+        rows are reported as unsupported and left alone
+    :ivar series_form: how new recurring event series are written: ``auto``, ``lightning`` or ``classic``
     """
 
     username: str | None = attrs.field(default=None, metadata={"ask": "Salesforce user name"})
@@ -126,6 +140,8 @@ class SalesforceOptions:
     ignore: tuple[str, ...] = attrs.field(default=(), validator=_ignore_entries)
     ignore_own_domain: bool = True
     attendees_from_relations: bool = False
+    series: bool = True
+    series_form: SeriesForm = SeriesForm.AUTO
 
 
 class _TrustingAdapter(HTTPAdapter):

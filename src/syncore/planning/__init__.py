@@ -22,11 +22,13 @@ from ..models import Kind, Side
 from ..plan import Plan
 from ..results import SyncEvent
 from ..settings import SyncSettings
+from ..series import Window
 from .decide import Rules, decide
 from .emit import PlanWriter
 from .observe import Observer
 from .safety import check_safety
 from .screen import screen
+from .series import SeriesPolicy
 
 __all__ = ["PlanWriter", "Rules", "build_plan", "rules_for"]
 
@@ -42,8 +44,11 @@ def rules_for(kind: Kind, adapters: Mapping[Side, Adapter], settings: SyncSettin
         preserve_formatted_bodies=settings.preserve_formatted_bodies,
         pim_keeps_formatting=adapters[Side.PIM].capabilities.formatted_bodies,
         represent={side: adapter.represent for side, adapter in adapters.items()}, today=now.date(),
+        series=SeriesPolicy.of(adapters, settings.unfit_series,
+                               Window.around(now.date(), job.past_days, job.future_days)),
         write_only={side: adapter.capabilities.write_only_fields for side, adapter in adapters.items()},
         lossy_empty={side: adapter.capabilities.lossy_empty_fields for side, adapter in adapters.items()},
+        read_only={side: adapter.capabilities.read_only_fields for side, adapter in adapters.items()},
     )
 
 
@@ -55,10 +60,11 @@ def build_plan(
     profile = settings.profile
     plan = Plan(plan_id=new_id(), profile=profile, kind=kind, created_at=now,
                 from_generation=state.generation(profile, kind))
-    view = Observer(kind=kind, profile=profile, adapters=adapters, state=state,
-                    preserve_formatted_bodies=settings.preserve_formatted_bodies,
-                    heartbeat=heartbeat).observe(state.pending(profile, kind), now)
     rules = rules_for(kind, adapters, settings, now)
+    view = Observer(kind=kind, profile=profile, adapters=adapters, state=state,
+                    preserve_formatted_bodies=settings.preserve_formatted_bodies, heartbeat=heartbeat,
+                    series=rules.series, past_days=rules.job.past_days,
+                    future_days=rules.job.future_days).observe(state.pending(profile, kind), now)
     writer = PlanWriter(plan, rules, emit)
     for decision in screen(decide(view, rules), adapters[Side.CRM], rules):
         writer.add(decision)

@@ -20,9 +20,11 @@ from ..models import SIDES, Event, Kind, Record, Side, Task
 from ..remote import RemoteRecord
 from ..settings import ConflictPolicy, KindSettings
 from ..state_types import Pair, PendingCategory
+from .decide_series import create_obstacle, series_decisions, unheld_occurrence_fields, update_obstacle
 from .decisions import Create, Decision, Delete, Forget, Keep, Keys, Recreate, Settle, Skip, Update
 from .observe import Observation
 from .recovery import Recovered
+from .series import SeriesPolicy, is_series
 
 
 @attrs.frozen(kw_only=True)
@@ -40,9 +42,13 @@ class Rules:
     pim_keeps_formatting: bool
     represent: dict[Side, Callable[[Record], Record]]
     today: date
+    #: where series go and what each side holds of them
+    series: SeriesPolicy
     #: each side's write-only and lossy-empty fields (see :mod:`syncore.merge`)
     write_only: dict[Side, frozenset[str]] = attrs.field(factory=dict)
     lossy_empty: dict[Side, frozenset[str]] = attrs.field(factory=dict)
+    #: each side's read-only fields (see :mod:`syncore.merge`)
+    read_only: dict[Side, frozenset[str]] = attrs.field(factory=dict)
 
     def may(self, action: str, target: Side) -> bool:
         """True when ``action`` may be written to ``target``."""
@@ -53,7 +59,7 @@ class Rules:
         return merge(inp, represent_pim=self.represent[Side.PIM], represent_crm=self.represent[Side.CRM],
                      settings=self.job, policy=self.policy, preserve_formatted_bodies=self.preserve_formatted_bodies,
                      pim_keeps_formatting=self.pim_keeps_formatting, resolutions=resolutions,
-                     write_only=self.write_only, lossy_empty=self.lossy_empty)
+                     write_only=self.write_only, lossy_empty=self.lossy_empty, read_only=self.read_only)
 
     def as_stored(self, side: Side, pair: Pair) -> Record:
         """The pair's base as ``side`` holds it when unchanged (a kept Outlook body included)."""
@@ -75,7 +81,9 @@ class Rules:
         return not self.job.include_private and bool(getattr(record, "private", False))
 
     def in_range(self, record: Record) -> bool:
-        """True when a new event or task falls inside the job's date window."""
+        """True when a new event or task falls inside the job's date window (a series: one of its occurrences)."""
+        if is_series(record):
+            return self.series.in_window(record)
         first = self.today - timedelta(days=self.job.past_days)
         last = self.today + timedelta(days=self.job.future_days)
         if isinstance(record, Event):
@@ -100,6 +108,7 @@ def blank_like(record: Record) -> Record:
 def decide(view: Observation, rules: Rules) -> Iterator[Decision]:
     """Every decision of this sync, paired records first."""
     yield from view.skips
+    yield from series_decisions(view)
     recreated = {found.pair_id: found for found in view.recovered if found.pair_id is not None}
     for pair in view.pairs:
         yield from _guarded(Side.PIM, pair.pim_id,
@@ -139,8 +148,9 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
         # an earlier sync re-created this pair's deleted record and stopped before storing the pair: pair the
         # survivor with that copy instead of creating it again; the copy is what was written, so it is the base
         target = recreated.target
-        yield _found(rules, view, {target: recreated.copy, target.other: recreated.source}, recreated.copy.record,
-                     pair_id=pair.pair_id, tombstones=((target, pair.id_on(target)),), settles=settles)
+        yield from _checked(rules, _found(rules, view, {target: recreated.copy, target.other: recreated.source},
+                                          recreated.copy.record, pair_id=pair.pair_id,
+                                          tombstones=((target, pair.id_on(target)),), settles=settles))
     elif gone[Side.PIM] and gone[Side.CRM]:
         # deleted on both sides: only the pair is left to forget
         yield Forget(pair=pair, tombstones=ids, settles=settles)
@@ -150,7 +160,12 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
         survivor_item = items[survivor]
         edited = changed[survivor] and survivor_item is not None and bool(
             rules.edited_fields(survivor, survivor_item.record, pair))
-        if edited and rules.may("create", deleted_side):
+        blocked = create_obstacle(rules.series, survivor, survivor_item.record, pair.id_on(survivor)) \
+            if edited and survivor_item is not None else None
+        if edited and blocked is not None and rules.may("create", deleted_side):
+            # the edit would win, but the other side cannot hold it (a series it has no room for): reported
+            yield attrs.evolve(blocked, pending=PendingCategory.FAILED)
+        elif edited and rules.may("create", deleted_side):
             # deleted on one side but edited on the other: the edit wins, re-create it there
             yield Recreate(pair=pair, survivor=survivor_item, deleted_side=deleted_side,  # type: ignore[arg-type]
                            settles=settles)
@@ -182,7 +197,8 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
             crm_modified=items[Side.CRM].modified_at if items[Side.CRM] else None,
             pim_body=pair.pim_body, two_way=pair.conflicts,
         )
-        yield Update(pair=pair, items=items, result=rules.merge(inp), merge_input=inp, settles=settles)
+        yield from _checked(rules, Update(pair=pair, items=items, result=rules.merge(inp), merge_input=inp,
+                                          settles=settles))
 
 
 def _found(
@@ -201,6 +217,18 @@ def _found(
                   tombstones=tombstones)
 
 
+def _checked(rules: Rules, update: Update) -> Iterator[Decision]:
+    """``update`` less what a side cannot hold: fields one occurrence cannot have on its own are noted and left
+    out; a series (or rule) a side cannot hold holds the whole update back, reported."""
+    result, notes = unheld_occurrence_fields(rules.series, update.pair, update.result)
+    yield from notes
+    blocked = update_obstacle(rules.series, update.pair, result)
+    if blocked is not None:
+        yield blocked
+        return
+    yield attrs.evolve(update, result=result) if result is not update.result else update
+
+
 # -- unpaired records ------------------------------------------------------------------------------------------------
 def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
     unpaired = {side: dict(view.unpaired[side]) for side in SIDES}
@@ -212,8 +240,9 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
         elif found.pair_id is None:
             # a create an earlier sync sent but never stored: pair the source with its copy; the copy is what was
             # written, so it is the base and an edit of the source since still travels
-            yield _found(rules, view, {found.target: found.copy, found.target.other: found.source},  # type: ignore[dict-item]
-                         found.copy.record)
+            yield from _checked(rules, _found(rules, view, {found.target: found.copy,
+                                                            found.target.other: found.source},  # type: ignore[dict-item]
+                                              found.copy.record))
     for side in SIDES:
         for item in list(unpaired[side].values()):
             partner = unpaired[side.other].get(item.link) if item.link and item.id in unpaired[side] else None
@@ -269,7 +298,7 @@ def _pair_new(rules: Rules, view: Observation, items: dict[Side, RemoteRecord]) 
         return
     # records that never agreed before have no common ancestor: every field is compared side against side
     base = blank_like(items[Side.PIM].record)
-    yield _found(rules, view, items, base, two_way=frozenset(base.field_names()))
+    yield from _checked(rules, _found(rules, view, items, base, two_way=frozenset(base.field_names())))
 
 
 def _decide_new(view: Observation, rules: Rules, side: Side, item: RemoteRecord) -> Iterator[Decision]:
@@ -290,6 +319,9 @@ def _decide_new(view: Observation, rules: Rules, side: Side, item: RemoteRecord)
         # one-way, or creating prevented on that side: nothing to do, nothing to report per record
         if (side, item.id) in view.due:
             yield Settle(side=side, native_id=item.id)
+    elif (blocked := create_obstacle(rules.series, side, item.record, item.id)) is not None:
+        # a series or recurring task the other side cannot hold: reported and left alone, never flattened
+        yield blocked
     else:
         # new on one side: copy it to the other
         yield Create(source=side, item=item, settles=_settles(view, (side, item.id)))

@@ -109,4 +109,32 @@ class Recreate:
     settles: Keys = ()
 
 
-Decision = Skip | Settle | Forget | Delete | Keep | Update | Create | Recreate
+@attrs.frozen(kw_only=True)
+class KeepSeries:
+    """Store the pair of a series whose occurrences the other side holds: the series as read (its version, so an
+    unchanged series is not expanded again; its record, to know which occurrences enter the window later)."""
+
+    side: Side
+    item: RemoteRecord
+    pair_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ForgetSeries:
+    """Drop the pair of an expanded series that is gone or no longer a series (its occurrences go on their own)."""
+
+    pair: Pair
+
+
+@attrs.frozen(kw_only=True)
+class Unheld:
+    """Fields of a pair's change that ``side`` cannot hold and that are not written there, and why."""
+
+    side: Side
+    native_id: str
+    fields: frozenset[str]
+    reason: str
+    record: Record | None = None
+
+
+Decision = Skip | Settle | Forget | Delete | Keep | Update | Create | Recreate | KeepSeries | ForgetSeries | Unheld

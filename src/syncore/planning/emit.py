@@ -9,14 +9,29 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._ids import new_id
-from ..merge import BODY_FIELDS, MergeInput, MergeResult
+from ..merge import BODY_FIELDS, MergeInput, MergeResult, without_fields
 from ..models import SIDES, Record, Side
 from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
 from ..plan import Skip as PlanSkip
 from ..results import EventType, SyncEvent, describe_record
 from ..state_types import Action
 from .decide import Rules
-from .decisions import Create, Decision, Delete, Forget, Keep, Keys, Recreate, Settle, Skip, Update
+from ..occurrences import series_marker
+from .decisions import (
+    Create,
+    Decision,
+    Delete,
+    Forget,
+    ForgetSeries,
+    Keep,
+    Keys,
+    KeepSeries,
+    Recreate,
+    Settle,
+    Skip,
+    Unheld,
+    Update,
+)
 
 Emit = Callable[[SyncEvent], None]
 
@@ -68,14 +83,26 @@ class PlanWriter:
                 self._merged(pair_plan, inp, result)
             case Create(source=source, item=item, settles=settles):
                 pair_id = new_id()
-                self._pair_plan(PairPlan(pair_id=pair_id, base=item.record, settles=settles,
+                self._pair_plan(PairPlan(pair_id=pair_id, base=self._created_base(item.record, source.other),
+                                         settles=settles,
                                          **_one_side(source, item.id, item.version)))
                 self._operation(source.other, Action.CREATE, pair_id=pair_id, target_id=None, base_version=None,
                                 source_side=source, source_id=item.id, source_version=item.version,
                                 record=item.record, reason=f"new in {source.value.upper()}", link=item.id)
+            case KeepSeries(side=side, item=item, pair_id=pair_id):
+                # the series pair: the series as read on its side, its mark on the side holding its occurrences
+                ids = {f"{side.value}_id": item.id, f"{side.other.value}_id": series_marker(item.id),
+                       f"{side.value}_version": item.version, f"{side.other.value}_version": None}
+                self._pair_plan(PairPlan(pair_id=pair_id, base=item.record, **ids))  # type: ignore[arg-type]
+            case ForgetSeries(pair=pair):
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+                                         pim_version=None, crm_version=None, base=pair.base, remove=True))
+            case Unheld(side=side, native_id=native_id, reason=reason, record=record):
+                self._skip(Skip(side=side, native_id=native_id, reason=f"not written: {reason}", record=record))
             case Recreate(pair=pair, survivor=survivor, deleted_side=deleted_side, settles=settles):
                 source = deleted_side.other
-                self._pair_plan(PairPlan(pair_id=pair.pair_id, base=survivor.record, settles=settles,
+                self._pair_plan(PairPlan(pair_id=pair.pair_id,
+                                         base=self._created_base(survivor.record, deleted_side), settles=settles,
                                          tombstones=((deleted_side, pair.id_on(deleted_side)),),
                                          **_one_side(source, survivor.id, survivor.version)))
                 self._operation(deleted_side, Action.CREATE, pair_id=pair.pair_id, target_id=None, base_version=None,
@@ -162,6 +189,11 @@ class PlanWriter:
             self.emit(SyncEvent(type=EventType.BODY_KEPT, kind=self.rules.kind, profile=self.rules.profile,
                                 side=Side.PIM, record_id=pair_plan.pim_id,
                                 message="formatted Outlook body kept; other fields updated"))
+
+    def _created_base(self, record: Record, target: Side) -> Record:
+        """The base of a pair whose copy is being created on ``target``: the copy holds the target's read-only
+        fields empty (Graph creates events without attendees), and the base is what both sides hold."""
+        return without_fields(record, self.rules.read_only.get(target, frozenset()))
 
     def _as_read(self, inp: MergeInput, side: Side) -> Record:
         """A side's record as the merge saw it (the base as that side stores it when it did not change)."""

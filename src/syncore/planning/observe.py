@@ -7,14 +7,16 @@ ids belong to. A sync whose feeds are empty loads no pair at all. Reads, in orde
    stored versions alone;
 2. pending items: due retries are looked at whatever their version says, ignored records not at all;
 3. the pairs of every id read, and on a full scan the pairs whose records it did not list (confirmed by id);
-4. in one batched fetch per side: the records of pairs due for a retry, Outlook bodies the CRM's new text may
+4. series whose occurrences the other side holds are replaced by those occurrences (:mod:`.series`);
+5. in one batched fetch per side: the records of pairs due for a retry, Outlook bodies the CRM's new text may
    replace, and the targets of links (after checking each link's shape);
-5. the copies interrupted creates left (:mod:`.recovery`).
+6. the copies interrupted creates left (:mod:`.recovery`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 
 import attrs
 
@@ -22,10 +24,12 @@ from ..abc import Adapter, StateStore
 from ..errors import CursorExpired
 from ..merge import BODY_FIELDS
 from ..models import SIDES, Kind, Side
-from ..remote import ChangeSet, RemoteRecord, fetch_in_batches
+from ..occurrences import marked_series, split_occurrence_id
+from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batches
 from ..state_types import Pair, PendingItem
 from .decisions import Skip
 from .recovery import Recovered, adopt_landed_updates, find_copies
+from .series import SeriesExpander, SeriesPolicy, SeriesRead
 
 Ids = dict[Side, set[str]]
 
@@ -46,6 +50,7 @@ class Observation:
     :ivar skips: records left alone while reading (unsupported, ignored, malformed links)
     :ivar unconfirmed: our creates on a net-change side that this sync accounted for (the feed showed them,
         or a lookup did)
+    :ivar series: the series expanded into their occurrences this sync (their occurrences are in ``current``)
     """
 
     kind: Kind
@@ -65,6 +70,7 @@ class Observation:
     warnings: tuple[str, ...]
     open_intents: tuple[str, ...]
     unconfirmed: Mapping[Side, frozenset[str]]
+    series: tuple[SeriesRead, ...] = ()
 
     def item(self, side: Side, native_id: str) -> RemoteRecord | None:
         """The record this sync knows for ``native_id`` (changed, fetched or set aside as unchanged)."""
@@ -76,7 +82,8 @@ class Observer:
 
     def __init__(
         self, *, kind: Kind, profile: str, adapters: Mapping[Side, Adapter], state: StateStore,
-        preserve_formatted_bodies: bool, heartbeat: Callable[[], None],
+        preserve_formatted_bodies: bool, heartbeat: Callable[[], None], series: SeriesPolicy | None = None,
+        past_days: int = 0, future_days: int = 0,
     ) -> None:
         self.kind = kind
         self.profile = profile
@@ -84,6 +91,8 @@ class Observer:
         self.state = state
         self.preserve_formatted_bodies = preserve_formatted_bodies
         self.heartbeat = heartbeat
+        self.series = series
+        self.days = (past_days, future_days)
 
     def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
         self.heartbeat()
@@ -140,6 +149,7 @@ class Observer:
         # both sides: neither deleted nor overwritten.
         pairs = {pair_id: pair for pair_id, pair in pairs.items()
                  if not any(pair.id_on(side) in unsupported[side] for side in SIDES)}
+        series = self._expand_series(current, deleted, pairs, echoes)
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
         for side in SIDES:
@@ -179,10 +189,26 @@ class Observer:
             pairs=tuple(pairs.values()), recovered=tuple(recovered), unpaired=unpaired, tombstoned=tombstoned,
             skips=tuple(skips), cursors={side: feeds[side].cursor for side in SIDES},
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
-            open_intents=tuple(i.intent_id for i in intents), unconfirmed=unseen,
+            open_intents=tuple(i.intent_id for i in intents), unconfirmed=unseen, series=tuple(series),
         )
 
     # -- steps -------------------------------------------------------------------------------------------------
+    def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
+                       echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> list[SeriesRead]:
+        if self.series is None:
+            return []
+        last_run: datetime | None = self.state.last_run(self.profile, self.kind)
+        return SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
+                              fetch=self._fetch, last_run=last_run, past_days=self.days[0],
+                              future_days=self.days[1]).run(current, deleted, pairs, echoes)
+
+    def _names_a_record(self, side: Side, value: str) -> bool:
+        """True when ``value`` is shaped like an id on ``side``: a native id, or an occurrence id of a series
+        there (a link the other side's occurrence carries)."""
+        adapter = self.adapters[side]
+        split = split_occurrence_id(value) if adapter.capabilities.recurrence is RecurrenceSupport.RULES else None
+        return adapter.is_native_id(self.kind, split[0] if split is not None else value)
+
     def _set_aside_echoes(
         self, side: Side, feed: ChangeSet, looked_at: frozenset[tuple[Side, str]] | set[tuple[Side, str]]
     ) -> tuple[ChangeSet, dict[str, RemoteRecord | None]]:
@@ -238,10 +264,12 @@ class Observer:
         unsupported: set[str],
     ) -> None:
         # A full scan lists everything that exists, but absence alone is not proof: confirm by id first. Only
-        # the ids are compared; the pairs of the few ids not listed are loaded.
+        # the ids are compared; the pairs of the few ids not listed are loaded. (The mark a series has on the
+        # side that holds its occurrences names no record there.)
         listed = current[side].keys() | echoes[side].keys()
         absent = [native_id for native_id in self.state.paired_ids(self.profile, self.kind, side)
-                  if native_id not in listed and native_id not in unsupported]
+                  if native_id not in listed and native_id not in unsupported
+                  and marked_series(native_id) is None]
         if not absent:
             return
         missing = {pair.id_on(side): pair for pair in
@@ -307,9 +335,8 @@ class Observer:
         bad: Ids = {side: set() for side in SIDES}
         for side in SIDES:
             paired = {pair.id_on(side) for pair in pairs.values()}
-            other = self.adapters[side.other]
             for item in list(current[side].values()):
-                if item.link and item.id not in paired and not other.is_native_id(self.kind, item.link):
+                if item.link and item.id not in paired and not self._names_a_record(side.other, item.link):
                     skips.append(Skip(side=side, native_id=item.id, record=item.record,
                                       reason=f"its link {item.link[:60]!r} is not a {side.other.value.upper()} "
                                              f"{self.kind.value} id; clear it to sync this record"))

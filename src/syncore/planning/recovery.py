@@ -18,7 +18,7 @@ import attrs
 
 from ..abc import Adapter, StateStore
 from ..errors import InvalidRecordError
-from ..merge import BODY_FIELDS
+from ..merge import BODY_FIELDS, without_fields
 from ..models import SIDES, Kind, Record, Side
 from ..remote import RemoteRecord
 from ..snapshots import fingerprint
@@ -69,7 +69,8 @@ def find_copies(
             by_link = adapter.find_by_link(kind, [i.source_id for i in mine])  # type: ignore[misc]
             found += [(i, by_link[i.source_id]) for i in mine if i.source_id in by_link]  # type: ignore[index]
         else:
-            found += _by_fingerprint(mine, unpaired[target], adapter.represent)
+            found += _by_fingerprint(mine, unpaired[target], lambda record, adapter=adapter: without_fields(
+                adapter.represent(record), adapter.capabilities.read_only_fields))
     if not found:
         return [], {}
     stored = state.pairs_for(
@@ -93,7 +94,9 @@ def find_copies(
         if ((intent.side, copy.id) in holder or (intent.side, copy.id) in taken
                 or (owner is not None and owner.pair_id != intent.pair_id)):
             continue  # stored already, or claimed: nothing to recover
-        if source is None and fingerprint(adapters[intent.side].represent(copy.record)) != intent.fingerprint:
+        target = adapters[intent.side]
+        as_created = without_fields(target.represent(copy.record), target.capabilities.read_only_fields)
+        if source is None and fingerprint(as_created) != intent.fingerprint:
             continue  # the source is gone but the copy was edited since: an edit beats a delete, it stays new
         taken.add((intent.side, copy.id))
         recovered.append(Recovered(target=intent.side, source=source, source_id=intent.source_id,  # type: ignore[arg-type]

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from ..abc import StateStore
-from ..models import SIDES
+from ..models import SIDES, Side
+from ..occurrences import split_occurrence_id
 from ..plan import Plan
 from ..settings import SyncSettings
 from ..state_types import Action
 from .observe import Observation
+
+
+def _deletions(plan: Plan, side: Side) -> int:
+    """How many records the plan deletes on ``side``: the occurrences of one series count once (deleting or
+    shortening a series is one thing a user did, however many occurrences the other side held)."""
+    counted: set[str] = set()
+    for op in plan.active_operations:
+        if op.target is side and op.action is Action.DELETE:
+            split = split_occurrence_id(op.source_id or "")
+            counted.add(f"series:{split[0]}" if split is not None else op.op_id)
+    return len(counted)
 
 
 def check_safety(plan: Plan, view: Observation, state: StateStore, settings: SyncSettings) -> list[str]:
@@ -26,7 +38,7 @@ def check_safety(plan: Plan, view: Observation, state: StateStore, settings: Syn
                     f"the {source.value.upper()} side reports no {kind.value}s at all while {known} were synced "
                     "before; refusing to mirror an emptied side"
                 )
-        deletes = plan.count(side, Action.DELETE)
+        deletes = _deletions(plan, side)
         if deletes <= settings.min_delete_count:
             continue  # small syncs are never held
         known = state.count_pairs(plan.profile, kind) if known is None else known

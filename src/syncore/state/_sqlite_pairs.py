@@ -195,6 +195,26 @@ class PairRows:
         ).fetchall()
         return (self._pair(row) for row in rows)
 
+    def pairs_by_prefix(self, profile: str, kind: Kind, side: Side, prefix: str) -> list[Pair]:
+        column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two
+        learned = self._prefixes_of(profile, kind.value).get(column, "")
+        # ids stored whole (text): a range on the index; every text that starts with the prefix sorts below the
+        # prefix's successor
+        conditions, params = [f"({column} >= ? AND {column} < ?)"], [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+        if learned and prefix.startswith(learned) and len(prefix) > len(learned):
+            # ids stored as the rest after the learned prefix (BLOB): the same range over the rest's bytes
+            rest = prefix[len(learned):].encode()
+            conditions.append(f"({column} >= ? AND {column} < ?)")
+            params += [rest, rest[:-1] + bytes([rest[-1] + 1])]
+        elif learned.startswith(prefix):
+            conditions.append(f"typeof({column}) = 'blob'")  # every id stored without the learned prefix
+        rows = self._run(
+            f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=? AND ({' OR '.join(conditions)})",
+            [profile, kind.value, *params],
+        ).fetchall()
+        pairs = (self._pair(row) for row in rows)
+        return [pair for pair in pairs if pair.id_on(side).startswith(prefix)]
+
     def paired_ids(self, profile: str, kind: Kind, side: Side) -> set[str]:
         column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two
         prefix = self._prefixes_of(profile, kind.value).get(column, "")

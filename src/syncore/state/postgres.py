@@ -167,11 +167,15 @@ class PostgresStateStore(StateStore):
         self._lock_mutex = threading.Lock()
         self._lock_conn: psycopg.Connection[Any] | None = None
         self._advisory: set[str] = set()  # profiles whose advisory lock this store's lock connection holds
-        with self.pool.connection() as conn:
-            self._sql = {name: render(template, schema, conn) for name, template in _SQL.items()}
-            self._reset = [render(f"DELETE FROM {{s}}.{table} WHERE profile = %s AND kind = %s", schema, conn)
-                           for table in _RESET_TABLES]
-            migrate(conn, schema, COMPONENT, MIGRATIONS)
+        try:
+            with self.pool.connection() as conn:
+                self._sql = {name: render(template, schema, conn) for name, template in _SQL.items()}
+                self._reset = [render(f"DELETE FROM {{s}}.{table} WHERE profile = %s AND kind = %s", schema, conn)
+                               for table in _RESET_TABLES]
+                migrate(conn, schema, COMPONENT, MIGRATIONS)
+        except BaseException:
+            self.pool.close()  # a store that failed to open (e.g. a newer schema) leaves no pool threads behind
+            raise
 
     @property
     def schema_version(self) -> int:

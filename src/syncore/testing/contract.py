@@ -35,6 +35,7 @@ from ..errors import CursorExpired, NotFound, VersionMismatch
 from ..models import Body, Event, Kind
 from ..remote import DeleteRequest, UpdateRequest, read_unread
 from .contract_base import KINDS, STEP, ContractBase, ExpireCursors, RejectRecords, text_of
+from .contract_series import SeriesContract
 from .samples import (
     OTHER_TEXT_FIELD,
     TEXT_FIELD,
@@ -49,8 +50,9 @@ from .samples import (
 __all__ = ["AdapterContract", "ExpireCursors", "RejectRecords"]
 
 
-class AdapterContract(ContractBase):
-    """Conformance tests; see the module docstring for what a subclass provides."""
+class AdapterContract(SeriesContract, ContractBase):
+    """Conformance tests; see the module docstring for what a subclass provides (series:
+    :mod:`syncore.testing.contract_series`, switched by ``capabilities.recurrence``)."""
 
     # -- reading and writing -------------------------------------------------------------------------------
     def test_capabilities_are_declared(self, adapter: Adapter) -> None:

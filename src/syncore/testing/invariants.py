@@ -7,6 +7,8 @@ from collections.abc import Callable, Collection
 from ..abc import StateStore
 from ..merge import BODY_FIELDS
 from ..models import SIDES, Kind, Record, Side
+from ..occurrences import marked_series, occurrence_record, split_occurrence_id
+from ..remote import RemoteRecord
 from ..state_types import Pair, PendingCategory
 
 
@@ -18,8 +20,14 @@ def assert_in_step(
     because deleting it was not allowed: tombstoned, or ``excused`` by the caller — e.g. a record whose create
     was not allowed when it was new), every pair points at two existing records, and the two hold the same values
     as the CRM represents them (a kept formatted Outlook body excepted, and pairs holding an ``excused`` record,
-    whose update was not allowed). Returns the pairs."""
+    whose update was not allowed). Returns the pairs.
+
+    Series whose occurrences the other side holds are paired through their occurrences: an occurrence id in a pair
+    names the occurrence the series in ``records`` has (it must have it), and the series' own pair (its mark on
+    the other side) only says it is expanded."""
     pairs = list(state.iter_pairs(profile, kind))
+    records = with_occurrences(pairs, records)
+    series_pairs = {pair.pair_id for pair in pairs if any(marked_series(pair.id_on(side)) for side in SIDES)}
     ambiguous = {(p.side, p.native_id) for p in state.pending(profile, kind) if p.category is PendingCategory.AMBIGUOUS}
     for side in SIDES:
         paired = [p.id_on(side) for p in pairs]
@@ -30,7 +38,7 @@ def assert_in_step(
         assert not unpaired, f"{side.value} records never synced: {[records[side][i] for i in unpaired]}"
         assert set(paired) <= set(records[side]), "a pair points at a record that is gone"
     for pair in pairs:
-        if (Side.PIM, pair.pim_id) in excused or (Side.CRM, pair.crm_id) in excused:
+        if (Side.PIM, pair.pim_id) in excused or (Side.CRM, pair.crm_id) in excused or pair.pair_id in series_pairs:
             continue
         pim_record, crm_record = records[Side.PIM][pair.pim_id], records[Side.CRM][pair.crm_id]
         differing = represent_crm(pim_record).changed_fields(crm_record)
@@ -38,3 +46,21 @@ def assert_in_step(
             differing -= BODY_FIELDS  # the documented outcome: a formatted Outlook body kept
         assert not differing, f"pair differs in {sorted(differing)}: {pim_record} vs {crm_record}"
     return pairs
+
+
+def with_occurrences(pairs: list[Pair], records: dict[Side, dict[str, Record]]) -> dict[Side, dict[str, Record]]:
+    """``records`` plus the occurrences and series marks the pairs name (as far as the series hold them)."""
+    found = {side: dict(records[side]) for side in SIDES}
+    for pair in pairs:
+        for side in SIDES:
+            native_id = pair.id_on(side)
+            series_id = marked_series(native_id)
+            if series_id is not None and series_id in records[side.other]:
+                found[side][native_id] = records[side.other][series_id]
+            split = split_occurrence_id(native_id)
+            if split is not None and native_id not in found[side] and split[0] in records[side]:
+                series = RemoteRecord(id=split[0], version=None, record=records[side][split[0]])
+                occurrence = occurrence_record(series, native_id, split[1])
+                if occurrence is not None:
+                    found[side][native_id] = occurrence.record
+    return found

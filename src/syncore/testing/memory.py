@@ -30,10 +30,13 @@ from ..remote import (
     ChangeSet,
     CreateRequest,
     DeleteRequest,
+    RecurrenceSupport,
     RemoteRecord,
+    Unsupported,
     UpdateRequest,
     WriteOutcome,
 )
+from .memory_series import SeriesMemory
 
 OPERATIONS = ("changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link")
 
@@ -81,9 +84,11 @@ class MemoryOptions:
     read_only: bool = False
     batch_size: int = attrs.field(default=50, validator=_positive)
     unread_changes: bool = False
+    recurrence: RecurrenceSupport = RecurrenceSupport.RULES
+    task_recurrence: bool = True
 
 
-class MemoryAdapter(Adapter):
+class MemoryAdapter(SeriesMemory, Adapter):
     """Keeps records in dicts. Every id, version and cursor behaves like a real backend's.
 
     :param formatted_bodies: keep HTML/RTF bodies (a PIM-like side); when False bodies are stored as plain text
@@ -95,10 +100,15 @@ class MemoryAdapter(Adapter):
     :param display_name: how plans and summaries name this side (default: ``memory (NAME)``)
     :param net_changes: the change feed reports net changes since the cursor, as EWS SyncFolderItems and
         Outlook's table diff do: a record created and deleted since the cursor is not reported at all
+    :param recurrence: what the side holds of event series (default: rules); in the other modes a series stored
+        here (by :meth:`put`) is reported as unsupported and writing one is refused
+    :param task_recurrence: holds recurring tasks
+    :param unfit: a side with limits: says why it cannot hold a record (a series past its limits), or None
     :param id_format: / version_format: how the n-th id and version are spelled (default ``NAME-n`` and ``n``),
         e.g. to give the records a real backend's id shapes and lengths (benchmarks measure state bytes)
 
-    User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`.
+    User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`,
+    :meth:`edit_occurrence`, :meth:`cancel_occurrence`.
     Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`lose_replies`,
     :meth:`expire_cursors`.
     """
@@ -119,6 +129,9 @@ class MemoryAdapter(Adapter):
         unread_changes: bool = False,
         display_name: str | None = None,
         net_changes: bool = False,
+        recurrence: RecurrenceSupport = RecurrenceSupport.RULES,
+        task_recurrence: bool = True,
+        unfit: Callable[[Record], str | None] | None = None,
         id_format: Callable[[int], str] | None = None,
         version_format: Callable[[int], str] | None = None,
     ) -> None:
@@ -133,8 +146,9 @@ class MemoryAdapter(Adapter):
             kinds=frozenset(Kind(kind) for kind in kinds), formatted_bodies=formatted_bodies,
             link_ids=link_ids, read_only=read_only, net_change_feed=net_changes,
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
-            max_fetch_batch=batch_size,
+            max_fetch_batch=batch_size, recurrence=RecurrenceSupport(recurrence), task_recurrence=task_recurrence,
         )
+        self._unfit = unfit
         self._stores = {kind: _Store() for kind in Kind}
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
@@ -203,17 +217,23 @@ class MemoryAdapter(Adapter):
         deletions = tuple(i for i in touched if i not in store.items
                           # a net-change feed reports only what the reader may know: not what came and went
                           and not (self.net_changes and store.created.get(i, 0) > seq))
+        unsupported = tuple(Unsupported(id=i, reason=reason) for i in touched if i in store.items
+                            if (reason := self._unsupported_reason(store.items[i].record)))
+        held = [i for i in touched if i in store.items and not self._unsupported_reason(store.items[i].record)]
         if self.unread_changes:
-            unread = tuple((i, store.items[i].version) for i in touched if i in store.items)
-            return ChangeSet(unread=unread, deletions=deletions, cursor=self._cursor(kind))
-        upserts = tuple(self._remote(i, store.items[i]) for i in touched if i in store.items)
-        return ChangeSet(upserts=upserts, deletions=deletions, cursor=self._cursor(kind))
+            unread = tuple((i, store.items[i].version) for i in held)
+            return ChangeSet(unread=unread, deletions=deletions, unsupported=unsupported, cursor=self._cursor(kind))
+        upserts = tuple(self._remote(i, store.items[i]) for i in held)
+        return ChangeSet(upserts=upserts, deletions=deletions, unsupported=unsupported, cursor=self._cursor(kind))
 
     def full_scan(self, kind: Kind) -> ChangeSet:
         self._enter("full_scan")
         store = self._stores[kind]
-        return ChangeSet(upserts=tuple(self._remote(i, item) for i, item in store.items.items()),
-                         cursor=self._cursor(kind), complete=True)
+        unsupported = tuple(Unsupported(id=i, reason=reason) for i, item in store.items.items()
+                            if (reason := self._unsupported_reason(item.record)))
+        return ChangeSet(upserts=tuple(self._remote(i, item) for i, item in store.items.items()
+                                       if not self._unsupported_reason(item.record)),
+                         unsupported=unsupported, cursor=self._cursor(kind), complete=True)
 
     def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
         self._enter("fetch")
@@ -222,7 +242,8 @@ class MemoryAdapter(Adapter):
             # as a real backend answers a batched read naming a malformed id (Salesforce: MALFORMED_ID)
             raise RecordRejected(f"{self.name}: malformed id {malformed[0]!r} in a batched read", code="MALFORMED_ID")
         store = self._stores[kind]
-        return {i: self._remote(i, store.items[i]) for i in ids if i in store.items}
+        return {i: self._remote(i, store.items[i]) for i in ids
+                if i in store.items and not self._unsupported_reason(store.items[i].record)}
 
     def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
         self._enter("find_by_link")
@@ -263,7 +284,7 @@ class MemoryAdapter(Adapter):
         outcomes = []
         for request in requests:
             self._count_write()
-            if (error := self._record_fault(request.record)) is not None:
+            if (error := self._record_fault(request.record) or self._refusal(request.record)) is not None:
                 outcomes.append(WriteOutcome(ref=request.ref, error=error))
                 continue
             native_id = self._id_format(next(self._ids))
@@ -280,6 +301,11 @@ class MemoryAdapter(Adapter):
         store = self._stores[kind]
         for request in requests:
             self._count_write()
+            if (occurrence := self._occurrence_update(kind, request)) is not None:
+                outcomes.append(occurrence)
+                if occurrence.ok:
+                    self._written()
+                continue
             item = store.items.get(request.id)
             if item is None:
                 outcomes.append(WriteOutcome(ref=request.ref, error=NotFound(f"{self.name}: no record {request.id}")))
@@ -299,6 +325,9 @@ class MemoryAdapter(Adapter):
             except ValueError as exc:
                 outcomes.append(WriteOutcome(ref=request.ref, error=RecordRejected(str(exc))))
                 continue
+            if (error := self._refusal(updated)) is not None:
+                outcomes.append(WriteOutcome(ref=request.ref, error=error))
+                continue
             link = request.link if request.link is not None and self._caps.link_ids else item.link
             version = self._write(kind, request.id, updated, link)
             self._written()
@@ -311,6 +340,10 @@ class MemoryAdapter(Adapter):
         store = self._stores[kind]
         for request in requests:
             self._count_write()
+            if self._occurrence_delete(kind, request.id):
+                self._written()
+                outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
+                continue
             if request.id not in store.items:
                 # already gone is what a delete asks for (syncore.abc.Adapter.delete)
                 outcomes.append(WriteOutcome(ref=request.ref, id=request.id))

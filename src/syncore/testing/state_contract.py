@@ -209,6 +209,17 @@ class StateStoreContract:
         [got] = store.pairs_for("default", record.kind, pim_ids=[f"a{key}"])
         assert_same_pair(got, p)
 
+    def test_pairs_by_prefix_find_a_series_and_its_occurrences_only(self, store: StateStore) -> None:
+        store.save_pairs([
+            make_pair("o1", "S#2026-03-02T08:00:00.000000Z", "crm-1"), make_pair("o2", "S#2026-03-09", "crm-2"),
+            make_pair("s", "S", "series:S"), make_pair("t", "S$", "crm-3"), make_pair("u", "SS#x", "crm-4"),
+            make_pair("v", "S#elsewhere", "crm-5", profile="other"), make_pair("w", "S#x", "crm-6", kind=Kind.TASK),
+        ])
+        found = store.pairs_by_prefix("default", Kind.CONTACT, Side.PIM, "S#")
+        assert sorted(p.pair_id for p in found) == ["o1", "o2"]
+        assert [p.pair_id for p in store.pairs_by_prefix("default", Kind.CONTACT, Side.CRM, "series:")] == ["s"]
+        assert store.pairs_by_prefix("default", Kind.CONTACT, Side.CRM, "zzz") == []
+
     def test_pairs_for_many_ids(self, store: StateStore) -> None:
         store.save_pairs([make_pair(f"p{i}", f"pim-{i}", f"crm-{i}") for i in range(1200)])
         found = store.pairs_for("default", Kind.CONTACT, pim_ids=[f"pim-{i}" for i in range(1200)])

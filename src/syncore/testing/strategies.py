@@ -147,8 +147,10 @@ def rules(draw: st.DrawFn, *, all_day: bool = False) -> str:
 
 
 @st.composite
-def series_events(draw: st.DrawFn, *, zones: tuple[str, ...] = SERIES_ZONES, max_changes: int = 4) -> Event:
-    """Recurring events (timed and all-day) in awkward zones, with cancelled and moved or edited occurrences."""
+def series_events(draw: st.DrawFn, *, zones: tuple[str, ...] = SERIES_ZONES, max_changes: int = 4,
+                  around: datetime | None = None, days: int = 180) -> Event:
+    """Recurring events (timed and all-day) in awkward zones starting within ``days`` of ``around`` (default:
+    mid-2026), with cancelled and moved or edited occurrences among their first twelve."""
     from ..recurrence import Override, Recurrence
     from ..rrules import RuleParts, walls
     from ..series import Series
@@ -156,12 +158,14 @@ def series_events(draw: st.DrawFn, *, zones: tuple[str, ...] = SERIES_ZONES, max
     zone_name = draw(st.sampled_from(zones))
     all_day = draw(st.booleans())
     rule = draw(rules(all_day=all_day))
-    day = draw(st.dates(date(2026, 1, 1), date(2026, 12, 31)))
+    centre = (around or datetime(2026, 7, 1, tzinfo=UTC)).date()
+    day = draw(st.dates(centre - timedelta(days=days), centre + timedelta(days=days)))
     wall = datetime.combine(day, time()) if all_day else datetime.combine(day, draw(st.sampled_from(SERIES_TIMES)))
     first = next(walls(rule, wall), None)
     until = RuleParts.parse(rule).until
     # (an UNTIL before the first occurrence is a rule without occurrences: refused, see test_core_recurrence)
     assume(first is not None and (until is None or first.date() < getattr(until, "date", lambda: until)()))
+    assume(first - wall <= timedelta(days=62))  # (the first occurrence near the drawn day, so ``around`` holds)
     if all_day:
         start: date | datetime = first.date()  # type: ignore[union-attr]
         end: date | datetime = start + timedelta(days=draw(st.integers(1, 3)))
@@ -185,18 +189,20 @@ def series_events(draw: st.DrawFn, *, zones: tuple[str, ...] = SERIES_ZONES, max
 
 
 @st.composite
-def recurring_tasks(draw: st.DrawFn) -> Task:
-    """Tasks on a fixed or a regenerating schedule."""
+def recurring_tasks(draw: st.DrawFn, *, around: datetime | None = None, days: int = 180) -> Task:
+    """Tasks on a fixed or a regenerating schedule, starting within ``days`` of ``around`` (default: mid-2026)."""
     from ..recurrence import Regeneration, TaskRecurrence
     from ..rrules import RuleParts
 
     regenerate = draw(st.sampled_from(list(Regeneration)))
-    start = draw(st.dates(date(2026, 1, 1), date(2026, 12, 31)))
+    centre = (around or datetime(2026, 7, 1, tzinfo=UTC)).date()
+    start = draw(st.dates(centre - timedelta(days=days), centre + timedelta(days=days)))
     if regenerate is Regeneration.NONE:
         rule = draw(rules(all_day=True))
         first = next(walls_of(rule, start), None)
         until = RuleParts.parse(rule).until
-        assume(first is not None and (until is None or first <= until))
+        # (the first due date near the drawn day, so ``around`` means something)
+        assume(first is not None and (until is None or first <= until) and first - start <= timedelta(days=62))
         start = first  # type: ignore[assignment]
     else:
         rule = f"FREQ={draw(st.sampled_from(['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY']))};INTERVAL={draw(st.integers(1, 9))}"

@@ -8,7 +8,7 @@ exchangelib objects.
 
 from __future__ import annotations
 
-from .calendar import event_fields, event_from_item, recurring_reason
+from .calendar import event_fields, event_from_item, is_master, recurring_reason, series_from_item, zone_name
 from .contacts import contact_fields, contact_from_item
 from .tasks import task_fields, task_from_item
 from .values import BodyValue
@@ -19,7 +19,10 @@ __all__ = [
     "contact_from_item",
     "event_fields",
     "event_from_item",
+    "is_master",
     "recurring_reason",
+    "series_from_item",
     "task_fields",
     "task_from_item",
+    "zone_name",
 ]

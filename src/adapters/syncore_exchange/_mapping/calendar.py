@@ -12,11 +12,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from syncore.models import Event, ShowAs
+from syncore.recurrence import Override, Recurrence
+from syncore.series import Series
 
+from .recurrence import ews_pattern, first_wall, series_rule
 from .values import body_from_item, body_value, plain_date, plain_utc, text
 
 _SHOW_AS_FROM_EWS = {
@@ -39,19 +44,79 @@ FIELD_MAP: dict[str, tuple[str, ...]] = {
     "private": ("sensitivity",),
     "reminder_minutes": ("reminder_is_set", "reminder_minutes_before_start"),
     "attendees": ("required_attendees",),
+    "recurrence": ("recurrence",),
 }
 
-_RECURRING_TYPES = {"RecurringMaster", "Occurrence", "Exception"}
+_OCCURRENCE_TYPES = {"Occurrence", "Exception"}
 
 
 def recurring_reason(item: Any) -> str | None:
-    """Why the item cannot be synced yet (a recurring series or part of one), or None for a single item."""
+    """Why the item is not synced on its own, or None: an occurrence or exception belongs to its series, which is
+    synced through its recurring master (neither SyncFolderItems nor a paged FindItem lists occurrences)."""
     kind = getattr(item, "type", None)
-    if kind in _RECURRING_TYPES:
-        return f"recurring series not supported yet (EWS CalendarItemType {kind})"
-    if getattr(item, "is_recurring", False) or getattr(item, "recurrence", None) is not None:
-        return "recurring series not supported yet (the item has a recurrence)"
+    if kind in _OCCURRENCE_TYPES:
+        return f"an occurrence of a recurring series (EWS CalendarItemType {kind}); the series syncs as one record"
     return None
+
+
+def is_master(item: Any) -> bool:
+    """True for a recurring master (read with its recurrence)."""
+    return getattr(item, "type", None) == "RecurringMaster" or getattr(item, "recurrence", None) is not None
+
+
+def zone_name(item: Any) -> str:
+    """The IANA zone of an item's StartTimeZone (exchangelib maps the Windows id with the CLDR table)."""
+    tz = getattr(item, "_start_timezone", None)
+    return getattr(tz, "key", None) or "UTC"
+
+
+def series_from_item(item: Any, exceptions: Mapping[str, Any]) -> Event:
+    """A recurring master as a series: its pattern and range as a rule in its StartTimeZone, starting on the first
+    occurrence; DeletedOccurrences as EXDATEs and ModifiedOccurrences (``exceptions``: each exception item by its
+    id) as overrides, each keyed by the original start the rule gives on its local date.
+
+    :raises ValueError: for a series syncore cannot read (an unknown pattern, no occurrence, an exception the rule
+        does not give), naming why
+    """
+    single = event_from_item(item)
+    zone = zone_name(item)
+    tz = ZoneInfo(zone)
+    rule, rng = series_rule(item.recurrence)
+    if single.all_day:
+        wall = first_wall(rule, rng, time())
+        if wall is None:
+            raise ValueError(f"the recurrence {rule} gives no occurrence")
+        start: Any = wall.date()
+        end: Any = start + (single.end - single.start)  # type: ignore[operator]
+    else:
+        # occurrences start at the master's local time in whole minutes (EWS's FirstOccurrence does too)
+        local = single.start.astimezone(tz).time().replace(second=0, microsecond=0)  # type: ignore[union-attr]
+        wall = first_wall(rule, rng, local)
+        if wall is None:
+            raise ValueError(f"the recurrence {rule} gives no occurrence")
+        start = wall.replace(tzinfo=tz).astimezone(UTC)
+        end = start + (single.end - single.start)  # type: ignore[operator]
+    series = single.replace(start=start, end=end, recurrence=Recurrence(rule=rule, zone=zone))
+    expanded = Series(series)  # type: ignore[arg-type]
+
+    def key(instant: Any) -> Any:
+        day = plain_utc(instant).astimezone(tz).date()
+        found = expanded.occurrence_on(day)
+        if found is None:
+            raise ValueError(f"an occurrence on {day.isoformat()} that {rule} in {zone} does not give")
+        return found
+
+    exdates = [key(deleted.start) for deleted in item.deleted_occurrences or ()]
+    overrides = []
+    for occurrence in item.modified_occurrences or ():
+        exception = exceptions.get(occurrence.id)
+        if exception is None:
+            raise ValueError(f"its modified occurrence of {occurrence.original_start} could not be read")
+        own = event_from_item(exception)
+        overrides.append(Override(original_start=key(occurrence.original_start), start=own.start, end=own.end,
+                                  subject=own.subject, location=own.location, body=own.body, show_as=own.show_as))
+    return series.replace(recurrence=Recurrence(rule=rule, zone=zone, exdates=exdates,  # type: ignore[return-value]
+                                                overrides=overrides))
 
 
 def _attendee_address(attendee: Any) -> str:
@@ -109,6 +174,8 @@ def event_fields(event: Event, fields: frozenset[str] | None = None) -> dict[str
         out["reminder_minutes_before_start"] = event.reminder_minutes or 0
     if "attendees" in names:
         out["required_attendees"] = tuple(event.attendees)
+    if "recurrence" in names:
+        out["recurrence"] = ews_pattern(event) if event.recurrence is not None else None
     return out
 
 

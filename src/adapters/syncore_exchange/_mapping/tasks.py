@@ -15,6 +15,7 @@ from typing import Any
 
 from syncore.models import Task, TaskPriority, TaskStatus
 
+from .recurrence import ews_task_pattern, task_recurrence_from_ews
 from .values import body_from_item, body_value, plain_date, plain_utc, text
 
 _STATUS_FROM_EWS = {
@@ -30,8 +31,9 @@ _PRIORITY_TO_EWS = {value: key for key, value in _PRIORITY_FROM_EWS.items()}
 
 
 def task_from_item(item: Any) -> Task:
-    """Map an exchangelib ``Task`` to a syncore Task."""
+    """Map an exchangelib ``Task`` to a syncore Task (a recurring one with its :class:`TaskRecurrence`)."""
     completed = item.complete_date if item.status == "Completed" else None
+    recurrence = getattr(item, "recurrence", None)
     return Task(
         subject=text(item.subject),
         due=plain_date(item.due_date),
@@ -41,6 +43,7 @@ def task_from_item(item: Any) -> Task:
         reminder_at=plain_utc(item.reminder_due_by) if item.reminder_is_set and item.reminder_due_by else None,
         body=body_from_item(item.body, getattr(item, "text_body", None)),
         private=item.sensitivity in ("Private", "Confidential"),
+        recurrence=task_recurrence_from_ews(recurrence) if recurrence is not None else None,
     )
 
 
@@ -80,4 +83,6 @@ def task_fields(task: Task, fields: frozenset[str] | None = None, current_percen
         out["body"] = body_value(task.body)
     if "private" in names:
         out["sensitivity"] = "Private" if task.private else "Normal"
+    if "recurrence" in names:
+        out["recurrence"] = ews_task_pattern(task) if task.recurrence is not None else None
     return out

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Self
 
 from syncore.testing.emulation import LoopbackServer, RequestLog, RequestLogAccess
 
+from . import occurrences
 from .faults import Faults
 from .itemxml import build_item, set_property
 from .schema import FOLDERS
 from .server import EwsApp
 from .store import Store, StoredItem
+from .store import occurrence_id as store_occurrence_id
 from .values import snapshot, tag_for, to_elements
 from .xmlns import el
 
@@ -212,6 +215,36 @@ class EwsEmulator(RequestLogAccess):
                     set_property(item, elem)
             self.store.touch(item)
             return item.changekey
+
+    def occurrence_id(self, master_id: str, original_start: datetime) -> str:
+        """The ItemId of the occurrence of ``master_id`` whose original start is ``original_start`` (aware)."""
+        return store_occurrence_id(master_id, original_start)
+
+    def update_occurrence(self, master_id: str, original_start: datetime, fields: dict) -> str:
+        """Change one occurrence of a series as another client would (it becomes an exception); returns the
+        master's new change key. ``fields`` as for :meth:`create_item`."""
+        with self.store.lock:
+            master = self._occurrence_master(master_id, original_start)
+            occurrence = occurrences.view(master, original_start.astimezone(UTC))
+            for key, value in fields.items():
+                for elem in to_elements(occurrence.kind, key, value):
+                    set_property(occurrence, elem)
+            occurrences.store_exception(occurrence)
+            self.store.touch(master)
+            return master.changekey
+
+    def delete_occurrence(self, master_id: str, original_start: datetime) -> None:
+        """Delete one occurrence of a series as another client would (DeletedOccurrences lists it)."""
+        with self.store.lock:
+            master = self._occurrence_master(master_id, original_start)
+            occurrences.delete(occurrences.view(master, original_start.astimezone(UTC)))
+            self.store.touch(master)
+
+    def _occurrence_master(self, master_id: str, original_start: datetime) -> StoredItem:
+        master = self._item(master_id)
+        if not occurrences.is_master(master) or not occurrences.has_occurrence(master, original_start.astimezone(UTC)):
+            raise KeyError(f"{master_id!r} has no occurrence starting {original_start.isoformat()}")
+        return master
 
     def delete_item(self, item_id: str) -> None:
         """Hard-delete an item (logged as a Delete for SyncFolderItems)."""

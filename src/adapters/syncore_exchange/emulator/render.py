@@ -9,6 +9,7 @@ from lxml import etree
 
 from .itemxml import ext_key, full_name, html_to_text
 from .schema import HEAVY_TAGS, INDEXED_CONTAINERS, ITEM_CLASS, kind_schema
+from .series_xml import SERIES_COMPUTED, recurrence_value, series_value
 from .store import StoredItem, folder_id
 from .timezones import UnknownTimeZone, definition, display_name, duration_text
 from .xmlns import bool_text, child, child_text, el, local, parse_datetime, sub, utc_text
@@ -95,10 +96,16 @@ def _computed(item: StoredItem, tag: str, body_type: str) -> etree._Element | No
             return el("t:IsMeeting", bool_text(meeting))
         return el("t:MyResponseType", "Organizer" if meeting else "NoResponseReceived")
     if item.kind == "CalendarItem" and tag in {"IsRecurring", "CalendarItemType"}:
-        recurring = "Recurrence" in props
+        recurring = "Recurrence" in props or item.master is not None
         if tag == "IsRecurring":
             return el("t:IsRecurring", bool_text(recurring))
+        if item.master is not None:
+            return el("t:CalendarItemType", "Exception" if item.is_exception else "Occurrence")
         return el("t:CalendarItemType", "RecurringMaster" if recurring else "Single")
+    if item.kind == "CalendarItem" and tag in SERIES_COMPUTED:
+        return series_value(item, tag)
+    if tag == "Recurrence":
+        return recurrence_value(item)
     if item.kind == "CalendarItem" and tag in _APPOINTMENT_COMPUTED:
         return _appointment_value(item, tag)
     if item.kind == "Contact" and tag == "CompleteName":
@@ -197,6 +204,7 @@ def _wanted_tags(item: StoredItem, shape: Shape, light: bool) -> list[str]:
         }
         if item.kind == "CalendarItem":
             tags |= {"IsRecurring", "CalendarItemType", "IsMeeting", "MyResponseType"} | _APPOINTMENT_COMPUTED
+            tags |= SERIES_COMPUTED
         if item.kind == "Contact":
             tags |= {"CompleteName"}
         if item.kind == "Task":

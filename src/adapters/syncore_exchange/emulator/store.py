@@ -40,11 +40,26 @@ class StoredItem:
     version: int = 1
     created: dt.datetime = field(default_factory=now_utc)
     modified: dt.datetime = field(default_factory=now_utc)
+    #: a recurring master's modified occurrences: original start (UTC text) -> the properties that differ
+    exceptions: dict[str, dict[str, etree._Element]] = field(default_factory=dict)
+    #: a recurring master's deleted occurrences, by original start (UTC text)
+    deleted: set[str] = field(default_factory=set)
+    #: for an occurrence (never stored, made on demand from its master): the master and the original start
+    master: StoredItem | None = None
+    original_start: dt.datetime | None = None
 
     @property
     def changekey(self) -> str:
+        # "The ChangeKey is the same for the recurring master and all occurrences" (.../occurrenceitemid)
+        if self.master is not None:
+            return self.master.changekey
         # Per-item and per-version, so a key from another item or an older version is always stale.
         return _b64(f"CK{self.version}:{self.id[-12:]}")
+
+    @property
+    def is_exception(self) -> bool:
+        """True for an occurrence that was modified."""
+        return self.master is not None and _stamp(self.original_start) in self.master.exceptions  # type: ignore[arg-type]
 
     def clone(self) -> StoredItem:
         """Deep copy, for snapshots handed out to tests."""
@@ -58,6 +73,10 @@ class StoredItem:
             self.version,
             self.created,
             self.modified,
+            {key: {k: copy.deepcopy(v) for k, v in props.items()} for key, props in self.exceptions.items()},
+            set(self.deleted),
+            self.master,
+            self.original_start,
         )
 
 
@@ -164,7 +183,8 @@ class Store:
 
 
 def is_item_id(value: str | None) -> bool:
-    """True when ``value`` has the shape of an item id this server issues (known or not).
+    """True when ``value`` has the shape of an item id this server issues (known or not): an item's, or an
+    occurrence's (its master's id plus the original start).
 
     Exchange tells a malformed id (ErrorInvalidIdMalformed) from a well-formed one that names nothing
     (ErrorItemNotFound): https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
@@ -173,4 +193,36 @@ def is_item_id(value: str | None) -> bool:
     if not text or not text.startswith("EMU:"):
         return False
     parts = text.split(":")
-    return len(parts) == 4 and parts[2].isdigit() and len(parts[3]) == 8
+    if len(parts) == 5 and _unstamp(parts[4]) is None:
+        return False
+    return len(parts) in (4, 5) and parts[2].isdigit() and len(parts[3]) == 8
+
+
+def _stamp(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _unstamp(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def stamp(instant: dt.datetime) -> str:
+    """The key of an occurrence on its master (``exceptions``, ``deleted``): its original start as UTC text."""
+    return _stamp(instant)
+
+
+def occurrence_id(master_id: str, original_start: dt.datetime) -> str:
+    """The ItemId of one occurrence of a master: stable, and the same once the occurrence is an exception."""
+    return _b64(f"{_unb64(master_id)}:{_stamp(original_start)}")
+
+
+def parse_occurrence_id(value: str) -> tuple[str, dt.datetime] | None:
+    """(master id, original start) of an occurrence id, or None for any other id."""
+    text = _unb64(value or "")
+    if not text or not is_item_id(value) or text.count(":") != 4:
+        return None
+    master, _, when = text.rpartition(":")
+    return _b64(master), _unstamp(when)  # type: ignore[return-value]

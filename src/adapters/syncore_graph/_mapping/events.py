@@ -6,10 +6,13 @@
   (``originalStartTimeZone``; the mailbox's zone for a new event).
 * ``showAs`` ⇄ ``show_as`` (workingElsewhere and unknown read as busy); ``sensitivity`` private/confidential ⇄
   ``private``; ``isReminderOn`` + ``reminderMinutesBeforeStart`` ⇄ ``reminder_minutes``.
-* ``attendees`` are neither written nor read: Graph sends meeting requests for an organizer's event with
-  attendees and has no switch to prevent it, so this side cannot hold them; reporting Outlook's attendees
-  while never writing them would make every Outlook edit look like an attendee change. The pair's base keeps
-  the attendees the CRM side has.
+* ``attendees`` are read, never written. Read as the Exchange adapter reads ``RequiredAttendees``: the
+  ``emailAddress.address`` of each attendee of ``type`` required (optional attendees and resources are left
+  alone; the organizer is not added, Graph lists it apart in ``organizer``), blanks skipped; the core's Event
+  keeps them as lower-case addresses. Never written because Graph sends meeting requests for an organizer's
+  event written with attendees and has no switch to prevent it: the adapter declares ``attendees`` a
+  read-only field (``Capabilities.read_only_fields``), so the engine never asks for it, and an explicit request
+  is refused for that field with a warning (:data:`ATTENDEES_NOT_WRITTEN`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,19 @@ ATTENDEES_NOT_WRITTEN = ("attendees are not written to Outlook through Graph (it
                          "them)")
 
 
+def attendees_from_graph(attendees: Any) -> list[str]:
+    """The required attendees' addresses, in Graph's order (https://learn.microsoft.com/en-us/graph/api/resources/
+    attendee: ``type`` is required, optional or resource)."""
+    found = []
+    for attendee in attendees or ():
+        if not isinstance(attendee, dict) or attendee.get("type", "required") != "required":
+            continue  # like EWS's OptionalAttendees and Resources, which the Exchange adapter leaves alone
+        address = text((attendee.get("emailAddress") or {}).get("address")).strip()
+        if address:
+            found.append(address)
+    return found
+
+
 def event_from_graph(event: dict[str, Any], mailbox_zone: str) -> Event:
     if event.get("isAllDay"):
         start, end = local_date(event.get("start"), mailbox_zone), local_date(event.get("end"), mailbox_zone)
@@ -46,6 +62,7 @@ def event_from_graph(event: dict[str, Any], mailbox_zone: str) -> Event:
         show_as=_SHOW_AS_FROM.get(event.get("showAs") or "busy", ShowAs.BUSY),
         private=(event.get("sensitivity") or "normal") in _PRIVATE,
         reminder_minutes=int(event.get("reminderMinutesBeforeStart") or 0) if event.get("isReminderOn") else None,
+        attendees=attendees_from_graph(event.get("attendees")),
     )
 
 

@@ -198,6 +198,22 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
     return 200, render(ctx, target)
 
 
+#: an attendee's status before any answer, as the organizer sees it (the sample responses of
+#: https://learn.microsoft.com/en-us/graph/api/user-post-events: ``"status": {"response": "none", "time":
+#: "0001-01-01T00:00:00Z"}``)
+NO_RESPONSE = {"response": "none", "time": "0001-01-01T00:00:00Z"}
+
+
+def render_attendee(attendee: dict[str, Any]) -> dict[str, Any]:
+    """An attendee as Graph answers it (https://learn.microsoft.com/en-us/graph/api/resources/attendee):
+    ``type``, ``status`` and ``emailAddress`` {``name``, ``address``}. A written attendee without a ``type``
+    is required and one without a ``name`` is named by its address (guesses: the pages show neither case)."""
+    address = dict(attendee.get("emailAddress") or {})
+    return {"type": attendee.get("type") or "required", "status": dict(attendee.get("status") or NO_RESPONSE),
+            "emailAddress": {"name": address.get("name") or address.get("address", ""),
+                             "address": address.get("address", "")}}
+
+
 def _make_exception(mailbox: Mailbox, occurrence: Occurrence) -> Item:
     master = occurrence.master
     duration = _duration(master)
@@ -317,7 +333,7 @@ def render(ctx: Ctx, item: Item, occurrence_start: datetime | None = None) -> di
         "location": {"displayName": location.get("displayName", ""), "locationType": "default",
                      "uniqueIdType": "unknown", "address": {}, "coordinates": {}},
         "recurrence": data.get("recurrence") if kind == "seriesMaster" else None,
-        "attendees": data.get("attendees", []),
+        "attendees": [render_attendee(a) for a in data.get("attendees") or () if isinstance(a, dict)],
         "organizer": {"emailAddress": {"name": ctx.mailbox.display_name, "address": ctx.mailbox.upn}},
     }
     if kind in ("occurrence", "exception"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree
 
 from . import ids
 from .mailbox import Item, Mailbox
@@ -18,6 +19,9 @@ from .mailbox import Item, Mailbox
 PUBLIC_STRINGS = "{00020329-0000-0000-C000-000000000046}"
 _SHOW_AS = {"Free": "free", "Tentative": "tentative", "Busy": "busy", "OOF": "oof",
             "WorkingElsewhere": "workingElsewhere", "NoData": "unknown"}
+#: EWS attendee lists and the Graph attendee type of their members
+_ATTENDEE_TYPES = {"RequiredAttendees": "required", "OptionalAttendees": "optional", "Resources": "resource"}
+_T = "{http://schemas.microsoft.com/exchange/services/2006/types}"
 _STATUS = {"NotStarted": "notStarted", "InProgress": "inProgress", "Completed": "completed",
            "WaitingOnOthers": "waitingOnOthers", "Deferred": "deferred"}
 
@@ -31,6 +35,20 @@ def _body(fields: dict[str, Any]) -> dict[str, str]:
     return {"contentType": kind, "content": fields.get("Body") or ""}
 
 
+def _attendees(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """The meeting's attendees as Graph lists them: one list of every EWS attendee, typed by the EWS list it was
+    in (the EWS emulator's snapshots hold each list as its XML)."""
+    found = []
+    for tag, kind in _ATTENDEE_TYPES.items():
+        if not fields.get(tag):
+            continue
+        for attendee in ElementTree.fromstring(fields[tag]).iter(f"{_T}Attendee"):
+            address = attendee.findtext(f"{_T}Mailbox/{_T}EmailAddress") or ""
+            name = attendee.findtext(f"{_T}Mailbox/{_T}Name") or address
+            found.append({"type": kind, "emailAddress": {"name": name, "address": address}})
+    return found
+
+
 def _event(fields: dict[str, Any]) -> dict[str, Any]:
     all_day = fields.get("IsAllDayEvent") == "true"
     start, end = _utc(fields["Start"]), _utc(fields["End"])
@@ -40,7 +58,7 @@ def _event(fields: dict[str, Any]) -> dict[str, Any]:
             "sensitivity": (fields.get("Sensitivity") or "Normal").lower(),
             "isReminderOn": fields.get("ReminderIsSet") == "true",
             "reminderMinutesBeforeStart": int(fields.get("ReminderMinutesBeforeStart") or 0),
-            "location": {"displayName": fields.get("Location") or ""},
+            "location": {"displayName": fields.get("Location") or ""}, "attendees": _attendees(fields),
             "_span": (start, end, zone, fields.get("EndTimeZone") or zone)}
 
 

@@ -50,6 +50,16 @@ def default_pattern(fake: FakeOutlook, rec: Record) -> PatternData:
                        NoEndDate=True)
 
 
+def _day_of_month(day: int) -> dict[str, Any]:
+    """A DayOfMonth past a month's end is that month's last day: "The last day of every month can be represented
+    by the value 31 in monthly recurrences … Outlook and CDO generate recurrences on February 28 for years other
+    than leap years" (CDO RecurrencePattern.DayOfMonth, https://msdn2.microsoft.com/en-us/library/ms528295;
+    MS-OXCICAL imports BYMONTHDAY=-1 as day 31). dateutil would skip those months, as RFC 5545 does."""
+    if not day or day <= 28:
+        return {"bymonthday": day or None}
+    return {"bymonthday": tuple(range(28, day + 1)), "bysetpos": -1}
+
+
 def _rule(p: PatternData, dtstart: datetime) -> rrule.rrule:
     days = [wd for bit, wd in _DAYS if p.DayOfWeekMask & bit]
     kwargs: dict[str, Any] = {"dtstart": dtstart, "wkst": rrule.SU}
@@ -65,15 +75,13 @@ def _rule(p: PatternData, dtstart: datetime) -> rrule.rrule:
     if t == C.olRecursWeekly:
         return rrule.rrule(rrule.WEEKLY, interval=max(p.Interval, 1), byweekday=days or None, **kwargs)
     if t == C.olRecursMonthly:
-        return rrule.rrule(rrule.MONTHLY, interval=max(p.Interval, 1), bymonthday=p.DayOfMonth or None,
-                           **kwargs)
+        return rrule.rrule(rrule.MONTHLY, interval=max(p.Interval, 1), **_day_of_month(p.DayOfMonth), **kwargs)
     if t == C.olRecursMonthNth:
         return rrule.rrule(rrule.MONTHLY, interval=max(p.Interval, 1), byweekday=days, bysetpos=setpos,
                            **kwargs)
     # Yearly kinds: Interval counts months (12 = every year), reference §8.
     if t == C.olRecursYearly:
-        return rrule.rrule(rrule.MONTHLY, interval=max(p.Interval, 12), bymonthday=p.DayOfMonth or None,
-                           **kwargs)
+        return rrule.rrule(rrule.MONTHLY, interval=max(p.Interval, 12), **_day_of_month(p.DayOfMonth), **kwargs)
     if t == C.olRecursYearNth:
         return rrule.rrule(rrule.MONTHLY, interval=max(p.Interval, 12), byweekday=days, bysetpos=setpos,
                            **kwargs)

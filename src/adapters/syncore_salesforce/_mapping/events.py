@@ -18,6 +18,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import attrs
+
 from syncore.errors import UnsupportedRecord
 from syncore.models import Event, Kind, Record, ShowAs
 from syncore.remote import RemoteRecord, Unsupported
@@ -32,6 +34,12 @@ SELECT = (
     "DurationInMinutes", "ShowAs", "IsPrivate", "IsReminderSet", "ReminderDateTime", "IsChild", "GroupEventType",
     "IsRecurrence", "IsRecurrence2", "RecurrenceActivityId", "IsDeleted", "IsArchived", "SystemModstamp",
     "LastModifiedDate", "OwnerId",
+    # series (see .series; Recurrence2PatternText is a long text field, read only with a series' rows, since a
+    # query selecting two of those is paged 200 rows at a time instead of 2,000: reference §4)
+    "Recurrence2PatternTimeZone", "Recurrence2PatternStartDate", "IsRecurrence2Exception",
+    "IsRecurrence2Exclusion", "RecurrenceStartDateTime", "RecurrenceEndDateOnly", "RecurrenceTimeZoneSidKey",
+    "RecurrenceType", "RecurrenceInterval", "RecurrenceDayOfWeekMask", "RecurrenceDayOfMonth", "RecurrenceInstance",
+    "RecurrenceMonthOfYear",
 )
 
 _SHOW_AS_TO_SF = {ShowAs.BUSY: "Busy", ShowAs.FREE: "Free", ShowAs.OUT_OF_OFFICE: "OutOfOffice",
@@ -44,6 +52,7 @@ def _midnight(day: date) -> datetime:
 
 
 def _unsupported_reason(row: dict[str, Any]) -> str | None:
+    # (series rows are read as a whole by .series; these reasons are for one reaching here on its own)
     if row.get("IsChild"):
         return "child event (an invitee's copy of a group event); only its owner's event is synced"
     if str(row.get("GroupEventType") or "") == "3":
@@ -54,10 +63,19 @@ def _unsupported_reason(row: dict[str, Any]) -> str | None:
 
 
 def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
-    """A wire row as a syncore Event (or why it cannot be one)."""
+    """A wire row as a syncore Event (or why it cannot be one). Rows of a series are read as a whole by
+    :mod:`.series`; one that reaches here alone is reported."""
     reason = _unsupported_reason(row)
     if reason:
         return Unsupported(id=row["Id"], reason=reason)
+    event = event_of(row)
+    if event.end - event.start > timedelta(days=MAX_EVENT_DAYS):  # type: ignore[operator]
+        return Unsupported(id=row["Id"], reason=f"event longer than {MAX_EVENT_DAYS} days")
+    return remote(row, event)
+
+
+def event_of(row: dict[str, Any]) -> Event:
+    """The fields of one Event row as a syncore Event (no recurrence), whatever the row is."""
     start: date | datetime
     end: date | datetime
     if row.get("IsAllDayEvent"):
@@ -70,22 +88,20 @@ def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
         end = CONVERTER.structure(row["EndDateTime"], datetime) if row.get("EndDateTime") else start + timedelta(
             minutes=int(row.get("DurationInMinutes") or 0))
         anchor = start
-    if end - start > timedelta(days=MAX_EVENT_DAYS):
-        return Unsupported(id=row["Id"], reason=f"event longer than {MAX_EVENT_DAYS} days")
     reminder = None
     if row.get("IsReminderSet") and row.get("ReminderDateTime"):
         before = anchor - CONVERTER.structure(row["ReminderDateTime"], datetime)
         reminder = max(0, int(before.total_seconds() // 60))
-    event = Event(
+    return Event(
         subject=text(row, "Subject"), start=start, end=end, location=text(row, "Location"), body=body(row),
         show_as=_SHOW_AS_FROM_SF.get(row.get("ShowAs") or "Busy", ShowAs.BUSY), private=bool(row.get("IsPrivate")),
         reminder_minutes=reminder,
     )
-    return remote(row, event)
 
 
 def represent(record: Record) -> Record:
-    """As Salesforce stores it: tentative -> busy, plain-text body, no attendees."""
+    """As Salesforce stores it: tentative -> busy, plain-text body, no attendees (in a series' modified
+    occurrences too)."""
     assert isinstance(record, Event)
     changes: dict[str, Any] = {}
     if record.show_as is ShowAs.TENTATIVE:
@@ -94,6 +110,13 @@ def represent(record: Record) -> Record:
         changes["body"] = record.body.plain()
     if record.attendees:
         changes["attendees"] = ()
+    recurrence = record.recurrence
+    if recurrence is not None and any(item.show_as is ShowAs.TENTATIVE or (item.body is not None and (
+            item.body.html is not None or item.body.rtf is not None)) for item in recurrence.overrides):
+        overrides = [attrs.evolve(item, show_as=ShowAs.BUSY if item.show_as is ShowAs.TENTATIVE else item.show_as,
+                                  body=item.body.plain() if item.body is not None else None)
+                     for item in recurrence.overrides]
+        changes["recurrence"] = attrs.evolve(recurrence, overrides=overrides)
     return record.replace(**changes) if changes else record
 
 

@@ -124,3 +124,15 @@ def to_sf(record: Record, fields: frozenset[str] | None, ctx: WriteContext) -> P
 
 MAPPING = Mapping(kind=Kind.TASK, sobject="Task", select=SELECT, from_sf=from_sf, to_sf=to_sf,
                   represent=represent)
+
+
+def recurrence_unfit(record: Record) -> str | None:
+    """Why a Salesforce task series cannot hold this recurring task (None: it can)."""
+    from .. import _recurrence
+
+    assert isinstance(record, Task) and record.recurrence is not None
+    try:
+        _recurrence.task_fields(record.recurrence)
+    except _recurrence.Unfit as exc:
+        return str(exc)
+    return None

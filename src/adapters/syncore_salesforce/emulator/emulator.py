@@ -51,6 +51,8 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         EventRelation rows are invitees only and TaskRelation does not exist.
     :param time_zone: the ``TimeZoneSidKey`` of the *users* (an IANA id or ``GMT``): the zone Salesforce derives
         their dates in (date literals, the date of a timed event, an all-day event given by its start instant).
+    :param lightning_series: whether the API may create Lightning event series (``Recurrence2PatternText``
+        createable; from API v52.0): off, the describe says so and only classic series can be created.
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         closed_task_statuses: tuple[str, ...] = ("Completed",),
         accept_password_without_token: bool = False,
         time_zone: str = "GMT",
+        lightning_series: bool = True,
         shared_activities: bool = True,
     ) -> None:
         if upsert_update_status not in (200, 204):
@@ -88,6 +91,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
             accept_password_without_token=accept_password_without_token,
             faults=self.faults,
             time_zone=time_zone,
+            lightning_series=lightning_series,
             shared_activities=shared_activities,
         )
         self.faults.bind(self.expire_sessions, self.exhaust_quota, self.purge)

@@ -113,6 +113,7 @@ class Org:
         accept_password_without_token: bool,
         faults: Faults,
         time_zone: str = "GMT",
+        lightning_series: bool = True,
         shared_activities: bool = True,
     ) -> None:
         self.api_version = api_version
@@ -121,7 +122,7 @@ class Org:
         self.replication_id_limit = replication_id_limit
         self.clock = Clock(start_time)
         self.faults = faults
-        self.schema = Schema(api_version)
+        self.schema = Schema(api_version, lightning_series=lightning_series)
         if not shared_activities:
             # "TaskRelation is only available if you've enabled Shared Activities in your organization."
             del self.schema.objects["taskrelation"]

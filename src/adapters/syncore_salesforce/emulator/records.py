@@ -19,6 +19,7 @@ from .faults import Faults
 from .ids import MalformedId, to18
 from .rules import RULES, RuleSettings
 from .schema import SObjectDef
+from .series import SeriesKeeper
 from .store import Store
 from .validation import check_required, check_values, decode_payload, defaults
 
@@ -35,6 +36,8 @@ class RecordWriter:
         self.settings = settings
         #: user id -> the user's TimeZoneSidKey (dates Salesforce derives are the writing user's dates)
         self.zone_of: Callable[[str], str] = lambda user_id: "GMT"
+        #: the occurrence rows of recurring series
+        self.series = SeriesKeeper(store, lambda user_id: self.zone_of(user_id))
         #: the rules that read or write other records (activities and their relations, leads)
         self.relations = ActivityRelations(store, store.schema, settings,
                                            lambda obj, payload, user_id: self.create(obj, payload, user_id,
@@ -74,9 +77,11 @@ class RecordWriter:
         trusted: bool = False,
         stamp: datetime | None = None,
     ) -> str:
-        """Insert one record; returns its 18-character id. Raises :class:`RecordError`.
+        """Insert one record; returns its 18-character id (a new Lightning series: its first occurrence's).
+        Raises :class:`RecordError`.
 
-        The record and what its save changes elsewhere (relation rows) are stored together or not at all."""
+        The record and what its save changes elsewhere (relation rows, a series' occurrences) are stored together
+        or not at all."""
         with self.store.lock, self.store.transaction():
             self._check_object(obj, "createable", "inserted", trusted)
             if not trusted and self.faults.take_row_lock():
@@ -90,6 +95,7 @@ class RecordWriter:
             check_required(obj, rec)
             now = stamp or self._stamp()
             self._rules(obj, rec, set(values), None, now, user_id)
+            self.series.prepare_create(obj, rec, set(values), user_id)
             self.relations.check(obj, rec, None, set(values))
             self._custom_validation(obj, rec, trusted)
             rid = to18(values["Id"]) if trusted and values.get("Id") else self.store.new_id(obj)
@@ -104,7 +110,7 @@ class RecordWriter:
             rec["IsDeleted"] = bool(rec.get("IsDeleted"))
             self.store.put(obj, rec)
             self.relations.after_save(obj, rec, None, user_id)
-            return rid
+            return self.series.after_create(obj, rec, now, user_id)
 
     def update(
         self,
@@ -128,6 +134,7 @@ class RecordWriter:
             check_required(obj, rec)
             now = stamp or self._stamp()
             self._rules(obj, rec, set(values), old, now, user_id)
+            self.series.prepare_update(obj, rec, old, set(values))
             self.relations.check(obj, rec, old, set(values))
             self._custom_validation(obj, rec, trusted)
             self._unique(obj, rec)
@@ -136,6 +143,7 @@ class RecordWriter:
                     rec[name] = now
             rec["LastModifiedById"] = user_id
             self.store.put(obj, rec)
+            self.series.after_update(obj, rec, old, set(values), now, user_id)
             self.relations.after_save(obj, rec, old, user_id)
             return rec["Id"]
 
@@ -157,23 +165,38 @@ class RecordWriter:
         trusted: bool = False,
         stamp: datetime | None = None,
     ) -> str:
-        """Soft-delete one record (Recycle Bin); returns its id. Raises :class:`RecordError`."""
+        """Soft-delete one record (Recycle Bin); returns its id. Raises :class:`RecordError`.
+
+        A series' main record, or the first occurrence of a Lightning series, takes the whole series with it.
+        """
         with self.store.lock, self.store.transaction():
             old = self.find(obj, raw_id)
             self._check_object(obj, "deletable", "deleted", trusted)
             self._check_row_lock(old["Id"], trusted)
             now = stamp or self._stamp()
-            rec = copy.copy(old)
-            rec["IsDeleted"] = True
-            # (unverified) Salesforce is assumed to bump SystemModstamp on delete; replication tools rely
-            # on it (reference §2, strategy step 3).
-            rec["SystemModstamp"] = now
-            rec["LastModifiedDate"] = now
-            rec["LastModifiedById"] = user_id
-            self.store.put(obj, rec)
-            self.store.log_delete(obj, rec["Id"], now)
-            self.relations.after_delete(obj, rec, now, user_id)
-            return rec["Id"]
+            for row in [old, *self.series.rows_deleted_with(obj, old)]:
+                self._soft_delete(obj, row, now, user_id)
+            return old["Id"]
+
+    def delete_onwards(self, obj: SObjectDef, raw_id: str, user_id: str, *, trusted: bool = False) -> list[str]:
+        """``DELETE sobjects/Event/{id}/fromThisEventOnwards``: returns the ids deleted."""
+        with self.store.lock, self.store.transaction():
+            old = self.find(obj, raw_id)
+            self._check_object(obj, "deletable", "deleted", trusted)
+            self._check_row_lock(old["Id"], trusted)
+            return self.series.delete_onwards(obj, old, self._stamp(), user_id)
+
+    def _soft_delete(self, obj: SObjectDef, old: dict[str, Any], now: datetime, user_id: str) -> None:
+        rec = copy.copy(old)
+        rec["IsDeleted"] = True
+        # (unverified) Salesforce is assumed to bump SystemModstamp on delete; replication tools rely
+        # on it (reference §2, strategy step 3).
+        rec["SystemModstamp"] = now
+        rec["LastModifiedDate"] = now
+        rec["LastModifiedById"] = user_id
+        self.store.put(obj, rec)
+        self.store.log_delete(obj, rec["Id"], now)
+        self.relations.after_delete(obj, rec, now, user_id)
 
     # -- helpers ----------------------------------------------------------------------------------
     @staticmethod

@@ -76,6 +76,9 @@ def _route_sobjects(org: Org, method: str, segs: list[str]) -> Route:
         return Route(op, partial(handler, org), name)
     if n == 3:
         return Route("get_by_external_id", partial(sobjects.by_external_id, org), name)
+    if n == 4 and is_id(third) and segs[3] == "fromThisEventOnwards":
+        return only(method, "DELETE", Route("delete_from_this_event_onwards", partial(sobjects.delete_onwards, org),
+                                            name))
     if n == 4 and not is_id(third):
         names = {"GET": "get_by_external_id", "PATCH": "upsert", "DELETE": "delete_by_external_id"}
         if method not in names:

@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import RecordError
+from .patterns import normalize_rrule  # noqa: F401  (series patterns live in patterns.py; kept importable here)
 
 MINUTES_PER_DAY = 1440
 MAX_EVENT_DAYS = 14
 CHILD_WRITABLE = frozenset({"IsReminderSet", "ReminderDateTime"})
-RRULE_ORDER = ("FREQ", "BYMONTH", "BYMONTHDAY", "BYDAY", "WKST", "BYSETPOS", "INTERVAL", "UNTIL", "COUNT")
 
 
 @dataclass
@@ -65,12 +65,6 @@ def apply_event(
             "leads, or contacts.",
             ["WhoId" if rec.get("WhoId") else "WhatId"],
         )
-    if "Recurrence2PatternText" in written and rec.get("Recurrence2PatternText"):
-        if rec.get("IsRecurrence"):
-            raise _integrity("IsRecurrence2 can't be combined with IsRecurrence.", ["Recurrence2PatternText"])
-        rec["Recurrence2PatternText"] = normalize_rrule(rec["Recurrence2PatternText"])
-        rec["IsRecurrence2"] = True
-        rec["Recurrence2PatternVersion"] = rec.get("Recurrence2PatternVersion") or "1"
 
 
 def local_date(instant: datetime, zone: str) -> date:
@@ -185,45 +179,6 @@ def _event_duration(
     rec["EndDateTime"] = end
     # All-day ends are midnight UTC of the last day; a timed end's date is the user's (unverified, as above).
     rec["EndDate"] = end.date() if all_day else local_date(end, zone)
-
-
-def normalize_rrule(text: str) -> str:
-    """Rewrite an RRULE the way Salesforce stores ``Recurrence2PatternText`` (reference §1.4).
-
-    Parts are reordered to ``FREQ, BYMONTH, BYMONTHDAY, BYDAY, WKST, BYSETPOS, INTERVAL, UNTIL, COUNT``,
-    ``INTERVAL=1`` is inserted when missing and ``RRULE:`` is prefixed. Whether Salesforce also inserts a
-    default ``WKST`` is (unverified); the emulator does not. Error code and messages are (unverified).
-    """
-    body = text.strip()
-    if body.upper().startswith("RRULE:"):
-        body = body[6:]
-    parts: dict[str, str] = {}
-    for chunk in filter(None, body.split(";")):
-        key, sep, value = chunk.partition("=")
-        key = key.strip().upper()
-        if not sep or key not in RRULE_ORDER or key in parts:
-            raise _integrity(f"Invalid recurrence pattern: {text}", ["Recurrence2PatternText"])
-        parts[key] = value.strip().upper()
-    freq = parts.get("FREQ")
-    if freq not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
-        raise _integrity(f"Invalid recurrence pattern: {text}", ["Recurrence2PatternText"])
-    parts.setdefault("INTERVAL", "1")
-    limit = {"DAILY": 999, "WEEKLY": 99, "MONTHLY": 99, "YEARLY": 1}[freq]
-    if not parts["INTERVAL"].isdigit() or not 1 <= int(parts["INTERVAL"]) <= limit:
-        raise _integrity(
-            f"Invalid recurrence pattern: INTERVAL out of range in {text}", ["Recurrence2PatternText"]
-        )
-    if freq == "WEEKLY" and "BYDAY" not in parts:
-        raise _integrity(
-            f"Invalid recurrence pattern: WEEKLY needs BYDAY in {text}", ["Recurrence2PatternText"]
-        )
-    if "COUNT" in parts and "UNTIL" in parts:
-        raise _integrity(f"Invalid recurrence pattern: COUNT and UNTIL in {text}", ["Recurrence2PatternText"])
-    if "COUNT" in parts and not (parts["COUNT"].isdigit() and 1 <= int(parts["COUNT"]) <= 999):
-        raise _integrity(
-            f"Invalid recurrence pattern: COUNT out of range in {text}", ["Recurrence2PatternText"]
-        )
-    return "RRULE:" + ";".join(f"{k}={parts[k]}" for k in RRULE_ORDER if k in parts)
 
 
 def apply_task(

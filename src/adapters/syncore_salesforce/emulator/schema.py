@@ -112,15 +112,29 @@ def load_fixture(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+#: Recurrence2PatternText and its companions are createable from API v52.0 (reference §1.4; read-only v44-v51)
+LIGHTNING_SERIES_API = 52.0
+LIGHTNING_PATTERN_FIELDS = ("Recurrence2PatternText", "Recurrence2PatternVersion", "Recurrence2PatternTimeZone",
+                            "Recurrence2PatternStartDate")
+
+
+def _read_only(describe: dict[str, Any], names: tuple[str, ...]) -> None:
+    for fdef in describe["fields"]:
+        if fdef["name"] in names:
+            fdef["createable"] = False
+
+
 class Schema:
     """All sObject types the emulator serves, looked up case-insensitively."""
 
-    def __init__(self, api_version: str) -> None:
+    def __init__(self, api_version: str, *, lightning_series: bool = True) -> None:
         self.api_version = api_version
         self.objects: dict[str, SObjectDef] = {}
         for name in FIXTURE_OBJECTS:
             describe = load_fixture(name)
             self._retarget_urls(describe)
+            if name == "Event" and (float(api_version) < LIGHTNING_SERIES_API or not lightning_series):
+                _read_only(describe, LIGHTNING_PATTERN_FIELDS)
             self.objects[name.lower()] = SObjectDef.from_describe(describe)
 
     def _retarget_urls(self, describe: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .. import occurrences
 from ..faults import Fault, Faults
 from ..log import RequestRecord
 from ..soap import SoapRequest, error_message
@@ -120,7 +121,8 @@ class Context:
 
 
 def find_item(ctx: Context, item_id: str | None) -> StoredItem:
-    """The stored item an ``Id`` attribute names, or OpError: empty, malformed, or not found.
+    """The item (or the occurrence, as an item made from its master) an ``Id`` attribute names, or OpError:
+    empty, malformed, or not found.
 
     https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
     (ErrorInvalidIdEmpty, ErrorInvalidIdMalformed, ErrorItemNotFound).
@@ -129,10 +131,35 @@ def find_item(ctx: Context, item_id: str | None) -> StoredItem:
         raise OpError("ErrorInvalidIdEmpty")
     if not is_item_id(item_id):
         raise OpError("ErrorInvalidIdMalformed")
-    item = ctx.store.get(item_id)
+    item = occurrences.lookup(ctx.store, item_id)
     if item is None:
         raise OpError("ErrorItemNotFound")
     return item
+
+
+def find_target(ctx: Context, ref: etree._Element) -> StoredItem:
+    """The item an ``ItemId``, ``OccurrenceItemId`` (a master and a 1-based instance index) or
+    ``RecurringMasterItemId`` (an occurrence's master) names; see :mod:`..occurrences` for the errors."""
+    tag = local(ref.tag)
+    try:
+        if tag == "OccurrenceItemId":
+            master = find_item(ctx, ref.get("RecurringMasterId"))
+            if not occurrences.is_master(master):
+                raise OpError("ErrorCalendarCannotUseIdForRecurringMasterId")
+            return occurrences.view(master, occurrences.by_index(master, int(ref.get("InstanceIndex"))))
+        if tag == "RecurringMasterItemId":
+            item = find_item(ctx, ref.get("OccurrenceId"))
+            if item.master is None:
+                raise OpError("ErrorCalendarCannotUseIdForOccurrenceId")
+            return item.master
+    except occurrences.OccurrenceError as e:
+        raise OpError(e.code, e.text) from e
+    return find_item(ctx, ref.get("Id"))
+
+
+def ref_id(ref: etree._Element) -> str | None:
+    """The id a reference element carries (for fault matching and logs)."""
+    return ref.get("Id") or ref.get("RecurringMasterId") or ref.get("OccurrenceId")
 
 
 def subject_of(item: StoredItem) -> str | None:

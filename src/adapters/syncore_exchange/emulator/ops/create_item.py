@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ..itemxml import UpdateError, build_item, check_item
+from ..occurrences import check_pattern
+from ..recurrence import RecurrenceError
 from ..render import id_only
 from ..schema import FOLDER_FOR_KIND, FOLDERS, kind_for_tag
 from ..soap import response_root
@@ -68,8 +70,9 @@ def handle(ctx: Context):
                 continue
             try:
                 check_item(item)
-            except UpdateError as e:
-                ctx.write_error(messages, e.code)
+                check_pattern(item)
+            except (UpdateError, RecurrenceError) as e:
+                ctx.write_error(messages, e.code, e.text if e.text != e.code else None)
                 continue
             ctx.store.add(item)
         msg = ctx.success(messages)

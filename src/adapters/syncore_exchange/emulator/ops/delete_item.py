@@ -1,10 +1,15 @@
-"""DeleteItem: HardDelete / SoftDelete / MoveToDeletedItems."""
+"""DeleteItem: HardDelete / SoftDelete / MoveToDeletedItems.
+
+Deleting an occurrence (its ItemId, or an OccurrenceItemId) deletes that occurrence only: its master lists it in
+DeletedOccurrences and gets a new change key (…/how-to-delete-appointments-in-a-recurring-series-by-using-ews-in-exchange).
+"""
 
 from __future__ import annotations
 
+from .. import occurrences
 from ..soap import response_root
 from ..xmlns import child
-from .common import Context, OpError, find_item, item_refs
+from .common import Context, OpError, find_target, item_refs, ref_id
 
 # Optional in the schema, required by the operation for these item types:
 # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
@@ -26,10 +31,10 @@ def handle(ctx: Context):
     for ref in refs:
         with ctx.store.lock:
             try:
-                item = find_item(ctx, ref.get("Id"))
+                item = find_target(ctx, ref)
             except OpError as e:
                 item, missing = None, e
-            fault = ctx.error_for(item) if item is not None else ctx.error_for(item_id=ref.get("Id"))
+            fault = ctx.error_for(item) if item is not None else ctx.error_for(item_id=ref_id(ref))
             if fault is not None:
                 ctx.write_fault(messages, fault)
                 continue
@@ -42,6 +47,12 @@ def handle(ctx: Context):
                 continue
             ctx.record.mailbox = ctx.record.mailbox or item.mailbox
             ctx.record.folder = ctx.record.folder or item.folder
+            if item.master is not None:
+                occurrences.delete(item)
+                ctx.store.touch(item.master)
+                ctx.success(messages)
+                ctx.record.returned += 1
+                continue
             # A stale but well-formed change key is ignored on delete (as far as is known for Exchange).
             to_folder = {"MoveToDeletedItems": "deleteditems", "SoftDelete": "recoverableitemsdeletions"}.get(
                 delete_type

@@ -1,14 +1,18 @@
 """FindItem: shallow, paged listing (IndexedPageItemView) or a simple CalendarView.
 
 Restriction and SortOrder are evaluated by :mod:`..restriction` (unsupported filters fail with
-ErrorUnsupportedQueryFilter). CalendarView returns single items overlapping the window and does not expand
-recurring series.
+ErrorUnsupportedQueryFilter). A CalendarView expands recurring series: it "hides recurring master appointments from
+the result set", which holds "Non-recurring appointments, single occurrences of recurring series, and exceptions to
+recurring series" overlapping the window; a paged view lists masters and single items, never occurrences
+(https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/recurrence-patterns-and-ews,
+table 3).
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
+from .. import occurrences
 from ..render import Shape, render_item
 from ..restriction import UnsupportedRestrictionError, matches, sort_items
 from ..soap import response_root
@@ -21,6 +25,13 @@ def _overlaps(item, start, end) -> bool:
     if s is None or e is None or "Recurrence" in item.props:
         return False
     return parse_datetime(s.text) < end and parse_datetime(e.text) > start
+
+
+def _expanded(items, start, end) -> list:
+    found = [i for i in items if _overlaps(i, start, end)]
+    for master in (i for i in items if occurrences.is_master(i)):
+        found.extend(occurrences.in_window(master, start, end))
+    return sorted(found, key=lambda i: i.props["Start"].text)
 
 
 def handle(ctx: Context):
@@ -55,9 +66,7 @@ def handle(ctx: Context):
         rootfolder = sub(msg, "m:RootFolder")
         if calview is not None:
             start, end = parse_datetime(calview.get("StartDate")), parse_datetime(calview.get("EndDate"))
-            items = sorted(
-                (i for i in items if _overlaps(i, start, end)), key=lambda i: i.props["Start"].text
-            )
+            items = _expanded(items, start, end)
             limit = int(calview.get("MaxEntriesReturned") or len(items) or 1)
             page, last = items[:limit], len(items) <= limit
         else:

@@ -1,27 +1,16 @@
-"""GetItem: full items by id, with the requested shape (Body, TextBody, extended properties ...)."""
+"""GetItem: full items by id, with the requested shape (Body, TextBody, extended properties ...).
+
+An id may name an occurrence of a recurring series (its ItemId, or an OccurrenceItemId: the master and an index),
+or ask for the master of an occurrence (RecurringMasterItemId):
+https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-access-a-recurring-series-by-using-ews-in-exchange
+"""
 
 from __future__ import annotations
 
 from ..render import Shape, render_item
 from ..soap import response_root
-from ..xmlns import child, local, sub
-from .common import Context, OpError, find_item, item_refs
-
-
-def lookup(ctx: Context, ref):
-    """Stored item for an ``ItemId``/``RecurringMasterItemId`` reference, else OpError."""
-    tag = local(ref.tag)
-    if tag == "ItemId":
-        item_id = ref.get("Id")
-    elif tag == "RecurringMasterItemId":
-        # Occurrences are not modelled separately; the master is what we have.
-        item_id = ref.get("OccurrenceId")
-    else:
-        raise OpError(
-            "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
-            "The emulator does not expand recurring series into occurrences.",
-        )
-    return find_item(ctx, item_id)
+from ..xmlns import child, sub
+from .common import Context, OpError, find_target, item_refs, ref_id
 
 
 def handle(ctx: Context):
@@ -31,9 +20,9 @@ def handle(ctx: Context):
     ctx.record.item_count = len(refs)
     for ref in refs:
         try:
-            item = lookup(ctx, ref)
+            item = find_target(ctx, ref)
         except OpError as e:
-            fault = ctx.error_for(item_id=ref.get("Id"))
+            fault = ctx.error_for(item_id=ref_id(ref))
             if fault is not None:
                 ctx.write_fault(messages, fault)
             else:

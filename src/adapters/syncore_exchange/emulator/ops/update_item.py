@@ -1,16 +1,26 @@
-"""UpdateItem: Set/Append/DeleteItemField with change-key conflict detection."""
+"""UpdateItem: Set/Append/DeleteItemField with change-key conflict detection.
+
+The target is an ItemId, an OccurrenceItemId or a RecurringMasterItemId. Writing an occurrence makes it an exception
+of its master ("that occurrence is added to an array of modified appointments associated with the recurring master",
+…/how-to-update-a-recurring-series-by-using-ews); the master gets a new change key, which is every occurrence's
+(…/occurrenceitemid). A new pattern on a master drops its exceptions (see :func:`..occurrences.prune`).
+"""
 
 from __future__ import annotations
 
 import base64
 import copy
 
+from lxml import etree
+
+from .. import occurrences
 from ..itemxml import UpdateError, check_item, delete_property, set_from_update
+from ..recurrence import RecurrenceError
 from ..render import id_only
 from ..soap import response_root
 from ..timezones import UnknownTimeZone, localize_values, zones_for
 from ..xmlns import child, local, sub
-from .common import Context, OpError, find_item, item_refs
+from .common import Context, OpError, find_target, item_refs
 
 _PATH_TAGS = {"FieldURI", "IndexedFieldURI", "ExtendedFieldURI"}
 
@@ -82,6 +92,20 @@ def _append(item, container) -> None:
                 new.insert(index, copy.deepcopy(entry))
 
 
+def _settle_series(item, work) -> None:
+    """Check a written occurrence's move, or a master's new pattern, and drop what the new pattern invalidates."""
+    if item.master is not None:
+        if work.props.get("Start") is not None and work.props["Start"].text != item.props["Start"].text:
+            occurrences.check_move(work)
+        return
+    before, after = item.props.get("Recurrence"), work.props.get("Recurrence")
+    changed = (before is None) != (after is None) or (
+        before is not None and etree.tostring(before) != etree.tostring(after))
+    if before is not None or after is not None:
+        occurrences.prune(work, recurrence_changed=changed)
+        occurrences.check_pattern(work)
+
+
 def handle(ctx: Context):
     root, messages = response_root("UpdateItem")
     op = ctx.op
@@ -95,10 +119,10 @@ def handle(ctx: Context):
     for change in changes:
         ref = next((c for c in change if isinstance(c.tag, str) and local(c.tag) != "Updates"), None)
         try:
-            if ref is None or local(ref.tag) != "ItemId":
-                raise OpError("ErrorInvalidOperation", "Only ItemId targets are supported by the emulator")
+            if ref is None:
+                raise OpError("ErrorInvalidOperation", "an ItemChange names no item")
             with ctx.store.lock:
-                item = find_item(ctx, ref.get("Id"))
+                item = find_target(ctx, ref)
                 if item.kind == "CalendarItem" and op.get("SendMeetingInvitationsOrCancellations") is None:
                     raise OpError("ErrorSendMeetingInvitationsOrCancellationsRequired")
                 ctx.record.mailbox = ctx.record.mailbox or item.mailbox
@@ -116,12 +140,18 @@ def handle(ctx: Context):
                         context,
                     )
                     check_item(work)
-                except UpdateError as e:
+                    _settle_series(item, work)
+                except (UpdateError, RecurrenceError, occurrences.OccurrenceError) as e:
                     raise OpError(e.code, e.text) from e
                 except UnknownTimeZone as e:
                     raise OpError("ErrorTimeZone", f"Unknown time zone: {e}") from e
-                item.props, item.extended = work.props, work.extended
-                ctx.store.touch(item)
+                if item.master is not None:
+                    occurrences.store_exception(work)
+                    ctx.store.touch(item.master)
+                else:
+                    item.props, item.extended = work.props, work.extended
+                    item.exceptions, item.deleted = work.exceptions, work.deleted
+                    ctx.store.touch(item)
         except OpError as e:
             ctx.write_error(messages, e.code, e.text)
             continue

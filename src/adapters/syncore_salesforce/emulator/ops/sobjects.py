@@ -61,6 +61,25 @@ def delete(org: Org, req: Request) -> Response:
     return Response(204)
 
 
+def delete_onwards(org: Org, req: Request) -> Response:
+    """``DELETE sobjects/Event/{id}/fromThisEventOnwards``: this occurrence of a Lightning series and the later ones.
+
+    https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_event_series_delete.htm shows
+    the answer as ``{success: We're deleting the selected events from the series. Wait for all events to be
+    removed.}`` (not valid JSON as printed); the emulator answers that text as a JSON string under ``success``
+    with HTTP 200 (unverified), and deletes at once (Salesforce may finish later: "Wait for all events").
+    """
+    obj = org.sobject(req.segments[1])
+    if obj.name != "Event":
+        raise not_found()
+    try:
+        org.writer.delete_onwards(obj, req.segments[2], req.user_id)
+    except RecordError as exc:
+        raise single(exc) from None
+    return Response(200, {"success": "We’re deleting the selected events from the series. Wait for all events "
+                                     "to be removed."})
+
+
 def by_external_id(org: Org, req: Request) -> Response:
     """GET / PATCH (upsert) / DELETE ``sobjects/{T}/{Field}/{value}``."""
     obj = org.sobject(req.segments[1])

@@ -1,0 +1,191 @@
+"""Reading Events when some of them are series (reference §1.4, :mod:`._mapping.series`).
+
+A change feed, a scan or a lookup returns rows; a series is many rows (its pattern row and one per occurrence)
+and usually only some of them changed. Every series a row belongs to is read whole with one query per kind of
+series and batch (classic: ``RecurrenceActivityId IN (…)``; Lightning: ``Recurrence2PatternStartDate IN (…)``,
+grouped by owner and pattern), so a series of N occurrences costs O(1) reads, never N.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+from simple_salesforce import format_soql
+
+from syncore.remote import RemoteRecord, Unsupported
+
+from ._mapping import CONVERTER, events
+from ._mapping import series as series_rows
+from ._mapping.series import CLASSIC, LIGHTNING, ReadSeries, SeriesRows
+from ._query import soql_datetime
+from ._scope import IN_QUERY_CHUNK, Scope
+from ._transport import Transport
+from .converter import to18
+
+Row = dict[str, Any]
+
+
+@attrs.frozen(kw_only=True)
+class Resolved:
+    """What a batch of Event rows holds: records (singles and whole series), deletions, what cannot be synced,
+    and the series read (for writers, by series id)."""
+
+    upserts: tuple[RemoteRecord, ...] = ()
+    deletions: tuple[str, ...] = ()
+    unsupported: tuple[Unsupported, ...] = ()
+    series: dict[str, ReadSeries] = attrs.field(factory=dict)
+
+
+class SeriesReader:
+    """Groups Event rows into single events and whole series."""
+
+    def __init__(self, transport: Transport, scope: Scope, select: Callable[[], tuple[str, ...]],
+                 with_link: Callable[[Row], Row]) -> None:
+        """``select``: the fields a series' rows are read with (the feed's and the pattern text)."""
+        self.transport = transport
+        self.scope = scope
+        self.select = select
+        self.with_link = with_link
+
+    # -- grouping -------------------------------------------------------------------------------------------
+    def resolve(self, rows: Iterable[Row]) -> Resolved:
+        """Map ``rows`` (deleted ones included): each series a row belongs to is read whole (the feed does not
+        select the pattern text; see :data:`._mapping.events.SELECT`)."""
+        upserts: list[RemoteRecord] = []
+        deletions: list[str] = []
+        unsupported: list[Unsupported] = []
+        classic: set[str] = set()
+        lightning: set[tuple[str, str, str]] = set()
+        #: live series rows this batch holds: each must end up in a series read, or be reported
+        seen: set[str] = set()
+        for row in rows:
+            kind = series_rows.form(row)
+            if row.get("IsDeleted"):
+                if kind is None or series_rows.is_pattern_row(row):
+                    deletions.append(row["Id"])  # a single event, or a whole series, in the Recycle Bin
+                elif kind == CLASSIC:
+                    classic.add(to18(row["RecurrenceActivityId"]))  # one occurrence gone: its series changed
+                else:
+                    lightning.add(series_rows.lightning_anchor(row))
+                continue
+            if kind is None or row.get("IsChild"):
+                item = events.from_sf(self.with_link(row))
+                (upserts if isinstance(item, RemoteRecord) else unsupported).append(item)  # type: ignore[arg-type]
+                continue
+            seen.add(to18(row["Id"]))
+            if kind == CLASSIC:
+                classic.add(to18(row.get("RecurrenceActivityId") or row["Id"]))
+            else:
+                lightning.add(series_rows.lightning_anchor(row))
+        found, orphans = self.load(classic_ids=classic, lightning_anchors=lightning)
+        placed = {to18(r["Id"]) for item in found.values() for r in (item.pattern, *item.occurrences)}
+        # A row the series queries did not bring back with its series (a Lightning row without a pattern start,
+        # an occurrence whose series record is out of scope) is reported, never dropped unseen.
+        orphans = sorted(set(orphans) | {rid for rid in seen - placed if rid not in {to18(o) for o in orphans}})
+        read: dict[str, ReadSeries] = {}
+        for rows_of in found.values():
+            item = series_rows.read(rows_of, self.with_link(rows_of.pattern).get("_link"))
+            if isinstance(item, ReadSeries):
+                upserts.append(item.item)
+                read[rows_of.id] = item
+            else:
+                unsupported.append(item)
+        for orphan in orphans:
+            unsupported.append(Unsupported(id=orphan, reason="recurring series occurrence whose series record "
+                                                             "syncore cannot read; left alone"))
+        return Resolved(upserts=tuple(upserts), deletions=tuple(deletions), unsupported=tuple(unsupported),
+                        series=read)
+
+    def group(self, rows: Iterable[Row]) -> tuple[dict[str, SeriesRows], list[str]]:
+        """Live series rows -> their series (by series id), and occurrences whose pattern row is not among them."""
+        patterns: dict[str, Row] = {}
+        by_series: dict[str, list[Row]] = defaultdict(list)
+        lightning_id: dict[tuple[str, str, str, str], str] = {}
+        unplaced: list[Row] = []
+        for row in rows:
+            if str(row.get("GroupEventType") or "") == "3":
+                patterns[row["Id"]] = row
+                lightning_id[series_rows.lightning_key(row)] = row["Id"]
+            elif row.get("IsRecurrence"):
+                patterns[row["Id"]] = row
+            else:
+                unplaced.append(row)
+        orphans: dict[object, str] = {}
+        for row in unplaced:
+            if series_rows.form(row) == CLASSIC:
+                owner: str | None = to18(row["RecurrenceActivityId"])
+                group_key: object = owner
+            else:
+                group_key = series_rows.lightning_key(row)
+                owner = lightning_id.get(group_key)  # type: ignore[arg-type]
+            if owner is None or owner not in patterns:
+                orphans.setdefault(group_key, row["Id"])
+                continue
+            by_series[owner].append(row)
+        found = {sid: SeriesRows(pattern=row, occurrences=tuple(by_series.get(sid, ()))) for sid, row in patterns.items()}
+        return found, sorted(orphans.values())
+
+    # -- reads ----------------------------------------------------------------------------------------------
+    def load(self, *, classic_ids: Iterable[str] = (), lightning_anchors: Iterable[tuple[str, str, str]] = (),
+             lightning_starts: Iterable[datetime] = ()) -> tuple[dict[str, SeriesRows], list[str]]:
+        """Every live row of the named series (classic by main record id, Lightning by owner, start and zone, or by
+        start alone) and the occurrences found without their series record."""
+        rows: dict[str, Row] = {}
+        ids = sorted(set(classic_ids))
+        if ids:
+            for row in self.scope.query("Event", self.select(), "RecurrenceActivityId", ids, "series rows"):
+                rows[row["Id"]] = row
+        anchors = set(lightning_anchors)
+        starts = sorted({CONVERTER.structure(key[1], datetime) for key in anchors if key[1]} | set(lightning_starts))
+        for row in self._by_pattern_start(starts):
+            rows[row["Id"]] = row
+        found, orphans = self.group(rows.values())
+        if anchors and not lightning_starts:
+            # other series that happen to start at the same instant are not this call's business
+            found = {sid: item for sid, item in found.items()
+                     if sid in ids or series_rows.lightning_anchor(item.pattern) in anchors}
+        return found, orphans
+
+    def _by_pattern_start(self, starts: Sequence[datetime]) -> Iterable[Row]:
+        condition, _ = self.scope.condition()
+        for begin in range(0, len(starts), IN_QUERY_CHUNK):
+            # instants rendered here (never from user input), passed through format_soql's literal spec
+            literals = ", ".join(soql_datetime(value) for value in starts[begin : begin + IN_QUERY_CHUNK])
+            soql = format_soql(f"SELECT {', '.join(self.select())} FROM Event "
+                               "WHERE Recurrence2PatternStartDate IN ({:literal})", literals)
+            if condition:
+                soql += f" AND {condition}"
+            yield from self.transport.query_pages(soql, include_deleted=False, what="Event series rows")
+
+    def expand(self, rows: Iterable[Row]) -> Resolved:
+        """Rows read by id (a fetch or a link lookup): pattern rows are read with their occurrences; a lone
+        occurrence row is not a record of this adapter (its series is)."""
+        classic: set[str] = set()
+        lightning: set[tuple[str, str, str]] = set()
+        singles: list[Row] = []
+        for row in rows:
+            kind = series_rows.form(row)
+            if kind is None or row.get("IsChild"):
+                singles.append(row)
+            elif series_rows.is_pattern_row(row):
+                if kind == LIGHTNING:
+                    lightning.add(series_rows.lightning_anchor(row))
+                else:
+                    classic.add(to18(row["Id"]))
+        resolved = self.resolve(singles)
+        found, _ = self.load(classic_ids=classic, lightning_anchors=lightning)
+        upserts = list(resolved.upserts)
+        unsupported = list(resolved.unsupported)
+        read: dict[str, ReadSeries] = {}
+        for rows_of in found.values():
+            item = series_rows.read(rows_of, self.with_link(rows_of.pattern).get("_link"))
+            if isinstance(item, ReadSeries):
+                upserts.append(item.item)
+                read[rows_of.id] = item
+            else:
+                unsupported.append(item)
+        return Resolved(upserts=tuple(upserts), unsupported=tuple(unsupported), series=read)

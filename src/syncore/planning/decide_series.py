@@ -1,0 +1,85 @@
+"""The decide step's part for series: the pairs of expanded series, and what a side cannot hold of a series.
+
+Each check is one row of a small decision table, read top-down, with its reason; :mod:`.decide` calls them where
+it creates, re-creates or updates a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+
+from .._ids import new_id
+from ..merge import MergeResult
+from ..models import SIDES, Record, Side
+from ..occurrences import split_occurrence_id
+from ..recurrence import OVERRIDABLE
+from ..remote import RecurrenceSupport
+from ..state_types import Pair, PendingCategory
+from .decisions import Decision, ForgetSeries, KeepSeries, Skip, Unheld
+from .observe import Observation
+from .series import Route, SeriesPolicy
+
+
+def series_decisions(view: Observation) -> Iterator[Decision]:
+    """The series pairs of the expanded series this sync looked at."""
+    for read in view.series:
+        if read.item is not None:
+            # read (changed, new, or its window moved): remember it as read; its occurrences are decided on their own
+            yield KeepSeries(side=read.side, item=read.item, pair_id=read.pair.pair_id if read.pair else new_id())
+        elif read.pair is not None:
+            # gone, or no longer a series: its occurrences go (decided on their own), the series pair with them
+            yield ForgetSeries(pair=read.pair)
+
+
+def create_obstacle(policy: SeriesPolicy, source: Side, record: Record, native_id: str) -> Skip | None:
+    """A Skip when ``record`` (new on ``source``) cannot go to the other side as it is."""
+    route, reason = policy.route(record, source)
+    if route is Route.AS_IS:
+        return None
+    # (an expanded series never gets here: the observe step replaced it by its occurrences)
+    return Skip(side=source, native_id=native_id, record=record, reason=f"left alone: {reason}")
+
+
+def update_obstacle(policy: SeriesPolicy, pair: Pair, result: MergeResult) -> Skip | None:
+    """A Skip (retried later) when a merged change would give one side a series or a rule it cannot hold.
+
+    The whole update waits, so the base does not move past what a side holds; it is reported at every retry.
+    """
+    for target in SIDES:
+        writes = result.writes(target)
+        if not writes or ("recurrence" not in writes and not _series_to_a_side_without_rules(policy, target,
+                                                                                            result.base)):
+            continue
+        route, reason = policy.route(result.base, target.other)
+        if route is not Route.AS_IS:
+            source = target.other
+            return Skip(side=source, native_id=pair.id_on(source), record=result.base,
+                        reason=f"not written to the {policy.names[target]}: {reason}", pending=PendingCategory.FAILED)
+    return None
+
+
+def _series_to_a_side_without_rules(policy: SeriesPolicy, target: Side, record: Record) -> bool:
+    return getattr(record, "recurrence", None) is not None and policy.holds[target] is not RecurrenceSupport.RULES \
+        and record.kind.value == "event"
+
+
+def unheld_occurrence_fields(policy: SeriesPolicy, pair: Pair, result: MergeResult) -> tuple[MergeResult, list[Unheld]]:
+    """``result`` without the fields one occurrence of a series cannot hold on its own (only those in
+    :data:`~syncore.recurrence.OVERRIDABLE` can differ from the series), and a note for each side they stay off."""
+    notes = []
+    for target in SIDES:
+        native_id = pair.id_on(target)
+        if policy.holds[target] is not RecurrenceSupport.RULES or split_occurrence_id(native_id) is None:
+            continue
+        unheld = result.writes(target) - set(OVERRIDABLE)
+        if not unheld:
+            continue
+        # the series keeps its own value for these; the other side's occurrence keeps its own (and the base)
+        kept = result.writes(target) - unheld
+        result = attrs.evolve(result, **{f"to_{target.value}": frozenset(kept)})
+        notes.append(Unheld(side=target, native_id=native_id, fields=frozenset(unheld), record=result.base,
+                            reason=f"one occurrence of a {policy.names[target]} series cannot have its own "
+                                   f"{', '.join(sorted(unheld))}; the series keeps its value"))
+    return result, notes

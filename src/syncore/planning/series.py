@@ -1,0 +1,247 @@
+"""Series in the planner: where each one goes (:class:`SeriesPolicy`), and the occurrences a side that cannot hold
+rules gets (:class:`SeriesExpander`).
+
+A series travels as one record to a side that holds rules (``Capabilities.recurrence`` ``RULES``) and can hold it
+(:meth:`~syncore.abc.Adapter.unfit_reason`). Otherwise it is *expanded*: the observe step replaces the series by
+its occurrences inside the sync window, each a record of its own named by its occurrence id (series id and
+original start, :mod:`syncore.occurrences`), and from there on they are paired, merged, created and deleted like
+any record. A write to such an occurrence reaches the series as an override (update) or a cancellation (delete).
+The series itself keeps one pair with a marker on the other side (:func:`~syncore.occurrences.series_marker`): it
+remembers that the series is expanded (it stays so), and its version, so an unchanged series is not expanded again.
+
+Outside the window nothing is materialised, and occurrences paired earlier are left as they are (history), unless
+the series is deleted or stops being a series: then all its occurrences go. Each day the window moves forward, the
+series whose next occurrences enter it are read again.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+import attrs
+
+from ..abc import Adapter, StateStore
+from ..models import SIDES, Event, Kind, Record, Side, Task
+from ..occurrences import (
+    SEPARATOR,
+    SERIES_PREFIX,
+    marked_series,
+    occurrence_id,
+    occurrence_version,
+    split_occurrence_id,
+)
+from ..remote import RecurrenceSupport, RemoteRecord
+from ..series import Series, Window
+from ..settings import UnfitSeries
+from ..state_types import Pair
+
+Ids = dict[Side, set[str]]
+
+
+class Route(enum.Enum):
+    """How a record from one side reaches the other."""
+
+    #: as it is (a single record, or a series the other side holds as a rule)
+    AS_IS = "as_is"
+    #: as the occurrences inside the window
+    EXPAND = "expand"
+    #: not at all: reported and left alone
+    SKIP = "skip"
+
+
+def is_series(record: Record) -> bool:
+    """True for a recurring event."""
+    return isinstance(record, Event) and record.recurrence is not None
+
+
+@attrs.frozen(kw_only=True)
+class SeriesPolicy:
+    """What each side holds of series, and what happens to a series a side cannot hold (the settings)."""
+
+    holds: Mapping[Side, RecurrenceSupport]
+    task_series: Mapping[Side, bool]
+    unfit: Mapping[Side, Callable[[Record], str | None]]
+    names: Mapping[Side, str]
+    unfit_series: UnfitSeries
+    window: Window
+
+    @classmethod
+    def of(cls, adapters: Mapping[Side, Adapter], unfit_series: UnfitSeries, window: Window) -> SeriesPolicy:
+        """The policy for these adapters and settings."""
+        return cls(holds={side: adapters[side].capabilities.recurrence for side in SIDES},
+                   task_series={side: adapters[side].capabilities.task_recurrence for side in SIDES},
+                   unfit={side: adapters[side].unfit_reason for side in SIDES},
+                   names={side: side.value.upper() for side in SIDES}, unfit_series=unfit_series, window=window)
+
+    def route(self, record: Record, source: Side) -> tuple[Route, str]:
+        """How ``record`` from ``source`` reaches the other side, and why when it does not go as it is."""
+        target = source.other
+        name = self.names[target]
+        if isinstance(record, Task) and record.recurrence is not None:
+            if not self.task_series[target]:
+                # never flattened into one task: reported and left alone
+                return Route.SKIP, f"a recurring task; the {name} side syncs no recurring tasks"
+            reason = self.unfit[target](record)
+            return (Route.SKIP, f"the {name} side cannot hold this recurring task: {reason}") if reason \
+                else (Route.AS_IS, "")
+        if not is_series(record):
+            return Route.AS_IS, ""
+        holds = self.holds[target]
+        if holds is RecurrenceSupport.NONE:
+            # today's behaviour for sides that have not learnt series: reported and left alone
+            return Route.SKIP, f"a recurring series; the {name} side syncs no recurring series"
+        if holds is RecurrenceSupport.OCCURRENCES:
+            # the other side holds single events: the window's occurrences go
+            return Route.EXPAND, f"the {name} side holds single occurrences"
+        reason = self.unfit[target](record)
+        if reason is None:
+            return Route.AS_IS, ""
+        if self.unfit_series is UnfitSeries.EXPAND:
+            # past the other side's limits: its occurrences go, tied to the series, so later edits follow
+            return Route.EXPAND, f"the {name} side cannot hold the rule ({reason})"
+        return Route.SKIP, f"the {name} side cannot hold this series ({reason}); unfit_series = \"skip\""
+
+    def in_window(self, record: Record) -> bool:
+        """True when a series has an occurrence inside the window."""
+        series = Series(record)  # type: ignore[arg-type]
+        low, high = self.window.bounds(series.all_day)
+        return next(series.starts(low, high), None) is not None
+
+
+@attrs.frozen(kw_only=True)
+class SeriesRead:
+    """An expanded series this sync looked at: read (``item``), or gone or no longer a series (``item`` None).
+
+    :ivar pair: its series pair, None for a series expanded for the first time
+    """
+
+    side: Side
+    series_id: str
+    item: RemoteRecord | None
+    pair: Pair | None
+
+
+class SeriesExpander:
+    """The observe step's part for series (see the module docstring). Changes the observer's working dicts."""
+
+    def __init__(self, *, kind: Kind, profile: str, state: StateStore, policy: SeriesPolicy,
+                 fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]], last_run: datetime | None,
+                 past_days: int, future_days: int) -> None:
+        self.kind = kind
+        self.profile = profile
+        self.state = state
+        self.policy = policy
+        self.fetch = fetch
+        self.last_run = last_run
+        self.past_days = past_days
+        self.future_days = future_days
+
+    def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
+            echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> list[SeriesRead]:
+        """Replace expanded series by their occurrences in ``current``/``deleted``/``pairs``."""
+        if self.kind is not Kind.EVENT:
+            return []
+        reads: list[SeriesRead] = []
+        for side in SIDES:
+            if self.policy.holds[side] is not RecurrenceSupport.RULES:
+                continue
+            other = side.other
+            series_pairs = {p.id_on(side): p for p in pairs.values() if marked_series(p.id_on(other)) is not None}
+            for pair in series_pairs.values():
+                del pairs[pair.pair_id]  # the series step decides what happens to a series pair
+            # series the other side holds as a rule: they stay so, even when an edit takes one past the other
+            # side's limits (that edit waits, reported: decide_series.update_obstacle)
+            held_as_rules = {p.id_on(side) for p in pairs.values() if is_series(p.base)}
+            for item in list(current[side].values()):
+                known = series_pairs.get(item.id)
+                if is_series(item.record) and (known is not None or (
+                        item.id not in held_as_rules and self.policy.route(item.record, side)[0] is Route.EXPAND)):
+                    reads.append(self._expand(side, item, known, current, deleted, pairs))
+                elif known is not None:
+                    # no longer a series: its occurrences go, and it syncs as a single event from now on
+                    reads.append(self._dissolve(side, item.id, known, deleted, pairs))
+            for native_id in sorted(deleted[side] & set(series_pairs)):
+                reads.append(self._dissolve(side, native_id, series_pairs[native_id], deleted, pairs))
+            done = {read.series_id for read in reads if read.side is side}
+            reads += self._advance(side, done, current, deleted, pairs, echoes)
+        return reads
+
+    def _known(self, side: Side, series_id: str) -> dict[str, Pair]:
+        found = self.state.pairs_by_prefix(self.profile, self.kind, side, series_id + SEPARATOR)
+        return {pair.id_on(side): pair for pair in found
+                if (split := split_occurrence_id(pair.id_on(side))) is not None and split[0] == series_id}
+
+    def _expand(self, side: Side, item: RemoteRecord, known_pair: Pair | None,
+                current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
+        series_id = item.id
+        series = Series(item.record)  # type: ignore[arg-type]
+        window = self.policy.window
+        virtual = {}
+        for occurrence in series.expand(window):
+            native_id = occurrence_id(series_id, occurrence.original_start)
+            virtual[native_id] = RemoteRecord(id=native_id, version=occurrence_version(occurrence.event),
+                                              record=occurrence.event, modified_at=item.modified_at)
+        single = next((p for p in pairs.values() if p.id_on(side) == series_id), None)
+        if single is not None:
+            # a single event that became this series: its partner is the first occurrence from now on
+            first = series.first()
+            first_id = occurrence_id(series_id, first)  # type: ignore[arg-type]
+            pairs[single.pair_id] = attrs.evolve(single, **{f"{side.value}_id": first_id})
+            if first_id not in virtual and not series.is_cancelled(first):  # type: ignore[arg-type]
+                virtual[first_id] = RemoteRecord(id=first_id, version=None, record=series.occurrence(first),  # type: ignore[arg-type]
+                                                 modified_at=item.modified_at)
+            elif first_id not in virtual:
+                deleted[side].add(first_id)
+        for native_id, pair in self._known(side, series_id).items():
+            key = split_occurrence_id(native_id)[1]  # type: ignore[index]
+            if not window.contains(key):
+                continue  # outside the window: left as it is
+            pairs.setdefault(pair.pair_id, pair)
+            if native_id not in virtual:
+                deleted[side].add(native_id)  # cancelled, or the rule no longer has it
+        current[side].pop(series_id, None)
+        current[side].update(virtual)
+        return SeriesRead(side=side, series_id=series_id, item=item, pair=known_pair)
+
+    def _dissolve(self, side: Side, series_id: str, known_pair: Pair, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
+        for native_id, pair in self._known(side, series_id).items():
+            pairs.setdefault(pair.pair_id, pair)
+            deleted[side].add(native_id)
+        return SeriesRead(side=side, series_id=series_id, item=None, pair=known_pair)
+
+    def _advance(self, side: Side, done: set[str], current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
+                 pairs: dict[str, Pair], echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> list[SeriesRead]:
+        """Read again the series whose next occurrences entered the window since the last sync."""
+        window = self.policy.window
+        if self.last_run is None:
+            return []
+        before = Window.around(self.last_run.date(), self.past_days, self.future_days)
+        entered = Window(max(before.end, window.first), window.end)
+        if entered.first >= entered.end:
+            return []
+        wanted: dict[str, Pair] = {}
+        for pair in self.state.pairs_by_prefix(self.profile, self.kind, side.other, SERIES_PREFIX):
+            series_id = pair.id_on(side)
+            if series_id in done or series_id in current[side] or series_id in deleted[side] \
+                    or not is_series(pair.base):
+                continue
+            series = Series(pair.base)  # type: ignore[arg-type]
+            low, high = entered.bounds(series.all_day)
+            if next(series.starts(low, high), None) is not None:
+                wanted[series_id] = pair
+        if not wanted:
+            return []
+        read = {i: item for i in wanted if (item := echoes[side].get(i)) is not None}
+        read.update(self.fetch(side, set(wanted) - set(read)))
+        reads = []
+        for series_id, pair in sorted(wanted.items()):
+            item = read.get(series_id)
+            if item is not None and is_series(item.record):
+                reads.append(self._expand(side, item, pair, current, deleted, pairs))
+                continue
+            if item is not None:
+                current[side][series_id] = item  # no longer a series: it syncs as a single event from now on
+            reads.append(self._dissolve(side, series_id, pair, deleted, pairs))
+        return reads
