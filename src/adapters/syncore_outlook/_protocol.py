@@ -177,6 +177,42 @@ class RecurrencePattern(Protocol):
     def GetOccurrence(self, StartDate: datetime) -> AppointmentItem: ...
 
 
+class ExchangeUser(Protocol):
+    """``Outlook.ExchangeUser`` (only what syncore reads)."""
+
+    @property
+    def PrimarySmtpAddress(self) -> str: ...
+
+
+class AddressEntry(Protocol):
+    """``Outlook.AddressEntry``: ``AddressEntryUserType`` is an ``OlAddressEntryUserType``."""
+
+    @property
+    def AddressEntryUserType(self) -> int: ...
+    def GetExchangeUser(self) -> ExchangeUser | None: ...
+
+
+class Recipient(Protocol):
+    """``Outlook.Recipient`` (guard-protected); on an appointment ``Type`` is an ``OlMeetingRecipientType``."""
+
+    @property
+    def Name(self) -> str: ...
+    @property
+    def Address(self) -> str: ...
+    @property
+    def Type(self) -> int: ...
+    @property
+    def AddressEntry(self) -> AddressEntry | None: ...
+
+
+class Recipients(Protocol):
+    """``Outlook.Recipients``: 1-based ``Item``. syncore never calls ``Add`` (it would make a meeting)."""
+
+    @property
+    def Count(self) -> int: ...
+    def Item(self, Index: int) -> Recipient: ...
+
+
 class AppointmentItem(_OutlookItem, Protocol):
     """``Outlook.AppointmentItem``. ``Start``/``End`` are local; ``StartUTC``/``EndUTC`` true UTC."""
 
@@ -206,6 +242,8 @@ class AppointmentItem(_OutlookItem, Protocol):
     OptionalAttendees: str
     Resources: str
     MeetingStatus: int
+    @property
+    def Recipients(self) -> Recipients: ...
     def GetRecurrencePattern(self) -> RecurrencePattern: ...
     def ClearRecurrencePattern(self) -> None: ...
 

@@ -51,6 +51,17 @@ olMeetingReceived = 3
 olMeetingCanceled = 5
 olMeetingReceivedAndCanceled = 7
 
+# OlMeetingRecipientType: https://learn.microsoft.com/en-us/office/vba/api/outlook.olmeetingrecipienttype
+olOrganizer = 0
+olRequired = 1
+olOptional = 2
+olResource = 3
+
+# OlAddressEntryUserType: https://learn.microsoft.com/en-us/office/vba/api/outlook.oladdressentryusertype
+olExchangeUserAddressEntry = 0
+olExchangeRemoteUserAddressEntry = 5
+olSmtpAddressEntry = 30
+
 # OlRecurrenceState
 olApptNotRecurring = 0
 olApptMaster = 1

@@ -16,7 +16,7 @@ What it reproduces (each from the reference, not from real-Outlook recordings):
 * Object Model Guard: ``guard="deny"`` (or a callable) makes guarded members raise ``FakeComError`` carrying
   ``MAPI_E_NOT_SUPPORTED`` in ``excepinfo[5]``.
 * Restrict (Jet / DASL subsets), GetTable (name vs DASL representation, 255 truncation), UserProperties,
-  recurrence patterns with occurrences and exceptions.
+  recurrence patterns with occurrences and exceptions, an appointment's ``Recipients`` (``_recipients.py``).
 
 Test support: counters (``item_opens``, ``saves``, ``guard_denials``, ``calls``, ``access_count()``,
 ``reset_counters()``), fault injection (``inject_error``), a controllable ``clock`` and ``user_*`` helpers
@@ -33,8 +33,11 @@ from ._errors import FakeComError as FakeComError
 from ._oom import FakeApplication as FakeApplication
 from ._oom import FakeFolder as FakeFolder
 from ._oom import FakeNameSpace as FakeNameSpace
+from ._records import RecipientData as RecipientData
+from ._records import exchange_recipient as exchange_recipient
+from ._records import smtp_recipient as smtp_recipient
 from ._time import FakeClock as FakeClock
 from ._time import FakeTimeZone as FakeTimeZone
 
 __all__ = ["FakeApplication", "FakeClock", "FakeComError", "FakeFolder", "FakeNameSpace", "FakeOutlook",
-           "FakeTimeZone"]
+           "FakeTimeZone", "RecipientData", "exchange_recipient", "smtp_recipient"]

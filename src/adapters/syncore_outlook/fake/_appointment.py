@@ -15,7 +15,7 @@ from ._items import FakeItem
 from ._recurrence import FakeRecurrencePattern
 from ._recurrence import default_pattern
 from ._time import FakeTimeZone
-from ._userprops import FakeRecipients
+from ._recipients import FakeRecipients
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook
@@ -147,7 +147,7 @@ class FakeAppointmentItem(FakeItem):
         return C.olApptMaster if self._rec.pattern is not None else C.olApptNotRecurring
 
     def _get_Recipients(self) -> Any:
-        return FakeRecipients(self._rec)
+        return FakeRecipients(self)
 
     def GetRecurrencePattern(self) -> Any:
         """Pattern bound to this item object; creates a weekly default on a non-recurring item."""

@@ -24,6 +24,32 @@ class UserPropData:
 
 
 @dataclass
+class RecipientData:
+    """One recipient of an appointment (``Recipient``): what Outlook shows for it and the address entry behind it.
+
+    ``address`` is ``Recipient.Address``: the SMTP address of an SMTP entry, the X.500 DN of an Exchange user
+    (whose SMTP address is ``ExchangeUser.PrimarySmtpAddress``, here ``smtp``).
+    """
+
+    name: str
+    address: str
+    type: int = C.olRequired
+    user_type: int = C.olSmtpAddressEntry
+    smtp: str = ""
+
+
+def smtp_recipient(name: str, address: str, rtype: int = C.olRequired) -> RecipientData:
+    """A recipient resolved to an SMTP address entry (an outside attendee)."""
+    return RecipientData(name, address, rtype)
+
+
+def exchange_recipient(name: str, smtp: str, rtype: int = C.olRequired) -> RecipientData:
+    """A recipient resolved to an Exchange user of the same forest: ``Address`` is the user's X.500 DN."""
+    dn = f"/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn={smtp.split('@')[0]}"
+    return RecipientData(name, dn, rtype, C.olExchangeUserAddressEntry, smtp)
+
+
+@dataclass
 class ExceptionData:
     """One modified or deleted occurrence of a recurring master, keyed by its original local date."""
 
@@ -58,6 +84,7 @@ class Record:
     user_props: dict[str, UserPropData] = field(default_factory=dict)  # keyed by name.lower()
     named_props: dict[str, Any] = field(default_factory=dict)  # PropertyAccessor-only PublicStrings values
     pattern: PatternData | None = None
+    recipients: list[RecipientData] = field(default_factory=list)  # appointments' Recipients, in order
     entry_id: str = ""
     global_object_id: bytes = b""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from datetime import date
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -119,6 +121,11 @@ class UserActions:
         if "Email1SmtpAddress" in props:  # helper-only: SMTP address behind an "EX" Email1Address
             rec.props["email1_smtp"] = props.pop("Email1SmtpAddress")
         recurrence = props.pop("Recurrence", None)
+        if "Recipients" in props:  # helper-only: RecipientData (see _records.smtp_recipient/exchange_recipient)
+            rec.recipients = [copy.copy(data) for data in props.pop("Recipients")]
+            for key, rtype in (("RequiredAttendees", C.olRequired), ("OptionalAttendees", C.olOptional),
+                               ("Resources", C.olResource)):
+                rec.props[key] = "; ".join(data.name for data in rec.recipients if data.type == rtype)
         all_day = props.pop("AllDayEvent", None)
         for key in ("Start", "End"):  # order matters: Start keeps the duration, End then sets it
             if key in props:

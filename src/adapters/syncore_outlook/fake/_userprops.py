@@ -1,4 +1,4 @@
-"""UserProperties, folder UserDefinedProperties, PropertyAccessor and Recipients (reference §6, §7)."""
+"""UserProperties, folder UserDefinedProperties and PropertyAccessor (reference §6, §7)."""
 
 from __future__ import annotations
 
@@ -241,31 +241,3 @@ class FakePropertyAccessor:
     @staticmethod
     def BinaryToString(Value: bytes) -> str:
         return bytes(Value).hex().upper()
-
-
-class _Recipient:
-    def __init__(self, name: str, rtype: int):
-        self.Name = name
-        self.Address = name
-        self.Type = rtype
-
-
-class FakeRecipients:
-    """Minimal ``Recipients`` built from RequiredAttendees/OptionalAttendees (``Type`` 1 / 2)."""
-
-    def __init__(self, rec: Any):
-        self._list = [
-            _Recipient(n.strip(), rtype)
-            for key, rtype in (("RequiredAttendees", 1), ("OptionalAttendees", 2))
-            for n in rec.props.get(key, "").split(";") if n.strip()
-        ]
-
-    @property
-    def Count(self) -> int:
-        return len(self._list)
-
-    def Item(self, Index: int) -> _Recipient:
-        return self._list[Index - 1]
-
-    def __iter__(self) -> Any:
-        return iter(self._list)
