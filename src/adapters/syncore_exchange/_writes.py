@@ -22,6 +22,8 @@ DeleteItem: https://learn.microsoft.com/en-us/exchange/client-developer/web-serv
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -83,6 +85,7 @@ def create(account: Any, folder: Any, kind: Kind, requests: Sequence[CreateReque
             item._start_timezone = item._end_timezone = EWSTimeZone(recurrence.zone) if recurrence else event_zone
         try:
             apply_values(item, values_for(kind, request.record, None))
+            _check(account, item)
         except Unfit as exc:
             outcomes[position] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(
                 f"exchange: create {kind.value} {_name(request.record)}: {exc}"))
@@ -100,6 +103,25 @@ def create(account: Any, folder: Any, kind: Kind, requests: Sequence[CreateReque
     return finish_creates(account, folder, requests, created, throttle) if kind is Kind.EVENT else created
 
 
+def _check(account: Any, item: Any, names: Sequence[str] | None = None) -> None:
+    """exchangelib's own field checks (e.g. a subject over 255 characters), run per item — of a create the whole
+    item, of an update the fields it sends: exchangelib runs them while serializing the request, where one bad
+    item would fail the whole CreateItem/UpdateItem call."""
+    try:
+        if names is None:
+            item.clean(version=account.version)
+        else:
+            fields = {field.name: field for field in item.FIELDS}
+            for name in names:
+                if name in fields:  # (names exchangelib has no plain field for are checked by their writer)
+                    setattr(item, name, fields[name].clean(getattr(item, name), version=account.version))
+    except (ValueError, TypeError) as exc:
+        too_long = re.match(r"'(\w+)' value .* exceeds length (\d+)$", str(exc), re.DOTALL)
+        if too_long:  # (exchangelib's message repeats the whole value)
+            raise Unfit(f"{too_long[1]} is longer than {too_long[2]} characters, the most Exchange holds") from exc
+        raise Unfit(str(exc)[:200]) from exc
+
+
 def _create_outcome(kind: Kind, request: CreateRequest, result: Any) -> WriteOutcome:
     if isinstance(result, Exception):
         return WriteOutcome(ref=request.ref, error=item_error(result, f"create {kind.value} {_name(request.record)}"))
@@ -110,6 +132,8 @@ def _name(record: Record) -> str:
     """How a record is named in an error: its subject, or a contact's name ("" when it has none)."""
     name = getattr(record, "subject", None) or " ".join(
         part for part in (getattr(record, "first_name", ""), getattr(record, "last_name", "")) if part)
+    if len(name) > 60:
+        name = name[:60] + "…"
     return repr(name) if name else "(untitled)"
 
 
@@ -155,6 +179,7 @@ def update(account: Any, folder: Any, kind: Kind, requests: Sequence[UpdateReque
         item = _target(account, folder, kind, request, stored)
         try:
             names = apply_values(item, values_for(kind, request.record, request.fields, stored))
+            _check(account, item, names)
         except Unfit as exc:
             outcomes[index] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(
                 f"exchange: update {kind.value} {request.id}: {exc}"))
