@@ -33,8 +33,8 @@ def _meeting(fake, recipients, **props):
 
 def test_required_attendees_are_read_in_order_as_smtp_addresses(fake, outlook):
     """Required attendees only, in Outlook's order; an Exchange user's SMTP address comes from its
-    ExchangeUser, not its X.500 ``Address``; the organizer, optional attendees, resources, an unresolved name and
-    a DN without an Exchange user behind are skipped."""
+    ExchangeUser, not its X.500 ``Address``; the organizer, optional attendees, resources, an unresolved name
+    and a DN without an Exchange user behind are skipped."""
     eid = _meeting(fake, [
         exchange_recipient("Me Myself", "me@mycompany.example", C.olOrganizer),
         smtp_recipient("Zed", "Zed@Customer.example"),
@@ -47,7 +47,8 @@ def test_required_attendees_are_read_in_order_as_smtp_addresses(fake, outlook):
     ])
     assert fake.record(eid).recipients[2].address.startswith("/o=ExchangeLabs/")  # a DN, not an address
     item = fake.application.Session.GetItemFromID(eid)
-    assert required_attendees(item) == ["Zed@Customer.example", "boss@mycompany.example", "ann@customer.example"]
+    assert required_attendees(item) == [
+        "Zed@Customer.example", "boss@mycompany.example", "ann@customer.example"]
     record = outlook.fetch(Kind.EVENT, [gid(fake, eid)])[gid(fake, eid)].record
     # the core's Event holds them as a set of lower-case addresses
     assert record.attendees == ("ann@customer.example", "boss@mycompany.example", "zed@customer.example")
@@ -64,7 +65,7 @@ def test_an_appointment_without_recipients_has_no_attendees(fake, outlook):
 
 
 def test_a_guard_denial_on_recipients_stops_the_call_with_the_fix(outlook, fake):
-    """Recipients are guard-protected (reference §7): a denial is the Object Model Guard error, as for bodies."""
+    """Recipients are guard-protected (reference §7): a denial is the Object Model Guard error."""
     eid = _meeting(fake, [smtp_recipient("Ann", "ann@customer.example")])
     fake.guard = lambda member: member != "Recipients"
     with pytest.raises(ObjectModelGuardError):

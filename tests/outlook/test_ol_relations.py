@@ -5,8 +5,8 @@ The Outlook version of tests/graph/test_graph_relations.py. The Outlook adapter 
 sends): every test also checks that no recipient was ever added by the sync (``Recipients.Add``) and that the
 appointments keep exactly the recipients the user gave them.
 
-Customers live at ``customer.example``; the Salesforce user is ``syncore@example.com``, so ``example.com`` (the
-user's own domain) is ignored automatically.
+Customers live at ``customer.example``; the Salesforce user is ``syncore@example.com``, so ``example.com``
+(the user's own domain) is ignored automatically.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def engine_for(sf, fake, crm, **settings) -> SyncEngine:
 
 
 def crm_for(sf, **options):
-    return salesforce.SalesforceAdapter(sf.client(), clock=sf.clock.now, sleep=lambda seconds: None, **options)
+    return salesforce.SalesforceAdapter(sf.client(), clock=sf.clock.now, sleep=lambda _: None, **options)
 
 
 def sync(sf, engine, kind=Kind.EVENT):
@@ -78,7 +78,8 @@ def people_of(sf, event_id: str) -> set[str]:
 
 def required(*addresses: str) -> list:
     """Recipients as the user's Outlook holds them: the organizer (the user, an Exchange user) first, then
-    required attendees as SMTP entries (https://learn.microsoft.com/en-us/office/vba/api/outlook.olmeetingrecipienttype)."""
+    required attendees as SMTP entries
+    (https://learn.microsoft.com/en-us/office/vba/api/outlook.olmeetingrecipienttype)."""
     return [exchange_recipient("Sales Person", "syncore@example.com", C.olOrganizer)] + [
         smtp_recipient(a.split("@")[0].title(), a) for a in addresses]
 
@@ -137,8 +138,8 @@ def test_salesforce_relations_never_become_outlook_recipients(fake, sf, crm_worl
     appointment is created and updated without recipients, and the Salesforce relations stay as they are."""
     start = T0 + timedelta(days=3)
     event_id = sf.insert("Event", {"Subject": "Made in Salesforce", "StartDateTime": sf_wire(start),
-                                   "EndDateTime": sf_wire(start + timedelta(hours=1)), "WhoId": crm_world["ann"],
-                                   "OwnerId": sf.user_id})
+                                   "EndDateTime": sf_wire(start + timedelta(hours=1)),
+                                   "WhoId": crm_world["ann"], "OwnerId": sf.user_id})
     engine = engine_for(sf, fake, crm_for(sf, attendees_from_relations=True))
     result = sync(sf, engine)
     assert {k: n for k, n in result.counts.items() if n} == {(Side.PIM, Action.CREATE): 1}

@@ -1,20 +1,22 @@
 """Contract: an appointment's Recipients (reference §2.1, §7).
 
 * ``AppointmentItem.Recipients`` "returns a Recipients collection that represents all the recipients for the
-  Outlook item. Read-only." (https://learn.microsoft.com/en-us/office/vba/api/outlook.appointmentitem.recipients)
+  Outlook item. Read-only."
+  (https://learn.microsoft.com/en-us/office/vba/api/outlook.appointmentitem.recipients)
 * ``Recipients.Add`` / ``Item`` (1-based) / ``Count``
   (https://learn.microsoft.com/en-us/office/vba/api/outlook.recipients.add,
   https://learn.microsoft.com/en-us/office/vba/api/outlook.recipients.item).
 * ``Recipient.Type`` on a meeting is an ``OlMeetingRecipientType``: olOrganizer 0, olRequired 1, olOptional 2,
   olResource 3 (https://learn.microsoft.com/en-us/office/vba/api/outlook.recipient.type,
   https://learn.microsoft.com/en-us/office/vba/api/outlook.olmeetingrecipienttype); the documented samples
-  add attendees and set their ``Type``
-  (https://learn.microsoft.com/en-us/office/client-developer/outlook/pia/how-to-specify-different-recipient-types-for-an-appointment-item).
+  add attendees and set their ``Type``:
+  https://learn.microsoft.com/en-us/office/client-developer/outlook/pia/how-to-specify-different-recipient-types-for-an-appointment-item
 * ``AddressEntry.AddressEntryUserType``: olExchangeUserAddressEntry 0, olSmtpAddressEntry 30
   (https://learn.microsoft.com/en-us/office/vba/api/outlook.oladdressentryusertype);
   ``AddressEntry.GetExchangeUser()`` gives the ExchangeUser, Nothing for an entry that is no Exchange user
   (https://learn.microsoft.com/en-us/office/vba/api/outlook.addressentry.getexchangeuser);
-  ``ExchangeUser.PrimarySmtpAddress`` (https://learn.microsoft.com/en-us/office/vba/api/outlook.exchangeuser.primarysmtpaddress).
+  ``ExchangeUser.PrimarySmtpAddress``:
+  https://learn.microsoft.com/en-us/office/vba/api/outlook.exchangeuser.primarysmtpaddress
 * Recipient(s) are guard-protected (reference §7, ``outlook/How-to/Security``).
 """
 
@@ -50,7 +52,8 @@ def test_recipients_are_added_typed_kept_in_order_and_one_based(calendar, namesp
 
 def test_recipient_types_follow_the_enumeration():
     assert (C.olOrganizer, C.olRequired, C.olOptional, C.olResource) == (0, 1, 2, 3)
-    assert (C.olExchangeUserAddressEntry, C.olExchangeRemoteUserAddressEntry, C.olSmtpAddressEntry) == (0, 5, 30)
+    assert C.olExchangeUserAddressEntry == 0 and C.olExchangeRemoteUserAddressEntry == 5
+    assert C.olSmtpAddressEntry == 30
 
 
 @pytest.fixture

@@ -193,7 +193,7 @@ class AddressEntry(Protocol):
 
 
 class Recipient(Protocol):
-    """``Outlook.Recipient`` (guard-protected); on an appointment ``Type`` is an ``OlMeetingRecipientType``."""
+    """``Outlook.Recipient`` (guard-protected); an appointment's ``Type`` is an ``OlMeetingRecipientType``."""
 
     @property
     def Name(self) -> str: ...

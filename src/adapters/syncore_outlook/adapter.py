@@ -134,7 +134,7 @@ class OutlookComAdapter(SeriesWrites, Adapter):
             net_change_feed=True,  # the table diff against the cursor's snapshot reports net changes
             max_update_batch=MAX_BATCH, max_delete_batch=MAX_BATCH, max_fetch_batch=MAX_BATCH,
             recurrence=RecurrenceSupport.RULES,  # a series is one master (_series.py); recurring tasks are not synced
-            # required attendees are read, never written: recipients would make it a meeting (_mapping/calendar)
+            # required attendees are read, never written: recipients make it a meeting (_mapping/calendar)
             read_only_fields=frozenset({"attendees"}) if Kind.EVENT in self._kinds else frozenset(),
         )
 
@@ -339,8 +339,8 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         return found
 
     def represent(self, record: Record) -> Record:
-        """``record`` as Outlook keeps it (attendees, read-only, as they are; task completion is a date; a series
-        in the zone its Windows zone maps back to, with the rule its pattern reads back as)."""
+        """``record`` as Outlook keeps it (attendees, read-only, as they are; task completion is a date; a
+        series in the zone its Windows zone maps back to, with the rule its pattern reads back as)."""
         kept = self._mapping(record.kind).represent(record, self.clock)
         if isinstance(kept, Event) and kept.recurrence is not None and _series.unfit_reason(kept) is None:
             return _series.stored_series(kept)

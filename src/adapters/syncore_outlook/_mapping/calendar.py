@@ -36,12 +36,12 @@ _BUSY_STATUS = {ShowAs.FREE: C.olFree, ShowAs.TENTATIVE: C.olTentative, ShowAs.B
 
 
 _EXCHANGE_USERS = frozenset({C.olExchangeUserAddressEntry, C.olExchangeRemoteUserAddressEntry})
-ATTENDEES_NOT_WRITTEN = ("attendees are not written to Outlook (adding recipients would make the appointment a "
-                         "meeting and send requests to them)")
+ATTENDEES_NOT_WRITTEN = ("attendees are not written to Outlook (adding recipients would make the appointment "
+                         "a meeting and send requests to them)")
 
 
 def smtp_address(recipient: Recipient) -> str:
-    """The recipient's SMTP address, or "" when it has none (an Exchange DN without an Exchange user behind)."""
+    """The recipient's SMTP address, or "" when it has none (a DN without an Exchange user behind it)."""
     entry = recipient.AddressEntry
     if entry is not None and entry.AddressEntryUserType in _EXCHANGE_USERS:
         # an Exchange user's Address is its X.500 DN; GetExchangeUser gives Nothing for other entries
@@ -126,6 +126,6 @@ def write(item: AppointmentItem, record: Record, fields: frozenset[str], clock: 
 
 
 def represent(record: Record, clock: OutlookClock) -> Record:
-    """An event is held as it is: its attendees are a read-only field, never compared with what was written."""
+    """An event is held as it is: its attendees are a read-only field, not compared with what was written."""
     assert isinstance(record, Event)
     return record

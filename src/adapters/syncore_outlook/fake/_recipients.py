@@ -1,11 +1,12 @@
 """An appointment's ``Recipients`` collection (reference §2.1, §7).
 
 * ``AppointmentItem.Recipients``: "all the recipients for the Outlook item", read-only
-  (https://learn.microsoft.com/en-us/office/vba/api/outlook.appointmentitem.recipients); guard-protected, as is
-  every member of ``Recipient(s)`` (reference §7), which the item-level guard covers.
+  (https://learn.microsoft.com/en-us/office/vba/api/outlook.appointmentitem.recipients);
+  guard-protected, as is every member of ``Recipient(s)`` (reference §7), which the item-level guard covers.
 * ``Recipients.Count`` / ``Item(Index)`` are 1-based; ``Recipients.Add(Name)`` adds a recipient
-  (https://learn.microsoft.com/en-us/office/vba/api/outlook.recipients.add); an appointment's recipient ``Type``
-  is an ``OlMeetingRecipientType``: olOrganizer 0, olRequired 1, olOptional 2, olResource 3
+  (https://learn.microsoft.com/en-us/office/vba/api/outlook.recipients.add);
+  an appointment's recipient ``Type`` is an ``OlMeetingRecipientType``: olOrganizer 0, olRequired 1,
+  olOptional 2, olResource 3
   (https://learn.microsoft.com/en-us/office/vba/api/outlook.olmeetingrecipienttype).
 * ``Recipient.Address`` is the address of the entry: the SMTP address of an SMTP entry, the X.500 DN of an
   Exchange user; ``Recipient.AddressEntry.AddressEntryUserType`` tells them apart
@@ -14,8 +15,8 @@
   address) or Nothing when the entry is no Exchange user
   (https://learn.microsoft.com/en-us/office/vba/api/outlook.addressentry.getexchangeuser,
   https://learn.microsoft.com/en-us/office/vba/api/outlook.exchangeuser.primarysmtpaddress).
-* Items saved with recipients only from the legacy ``RequiredAttendees`` / ``OptionalAttendees`` strings (names
-  separated by ";") list them as unresolved SMTP entries named and addressed by that text.
+* Items saved with recipients only from the legacy ``RequiredAttendees`` / ``OptionalAttendees`` strings
+  (names separated by ";") list them as unresolved SMTP entries named and addressed by that text.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ class FakeRecipients:
         return iter([FakeRecipient(self._item, data) for data in self._list])
 
     def Add(self, Name: str) -> FakeRecipient:
-        """Adds a required attendee (``Type`` olRequired until changed); counted as ``calls["Recipients.Add"]``."""
+        """Adds a required attendee (``Type`` olRequired until changed), counted in
+        ``calls["Recipients.Add"]`` (syncore must never call it)."""
         self._item._fake._call("Recipients.Add")
         data = RecipientData(str(Name), str(Name), C.olRequired)
         self._list.append(data)

@@ -25,7 +25,7 @@ class UserPropData:
 
 @dataclass
 class RecipientData:
-    """One recipient of an appointment (``Recipient``): what Outlook shows for it and the address entry behind it.
+    """One recipient of an appointment (``Recipient``): what Outlook shows and the address entry behind it.
 
     ``address`` is ``Recipient.Address``: the SMTP address of an SMTP entry, the X.500 DN of an Exchange user
     (whose SMTP address is ``ExchangeUser.PrimarySmtpAddress``, here ``smtp``).
@@ -45,7 +45,8 @@ def smtp_recipient(name: str, address: str, rtype: int = C.olRequired) -> Recipi
 
 def exchange_recipient(name: str, smtp: str, rtype: int = C.olRequired) -> RecipientData:
     """A recipient resolved to an Exchange user of the same forest: ``Address`` is the user's X.500 DN."""
-    dn = f"/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn={smtp.split('@')[0]}"
+    group = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+    dn = f"{group}/cn=Recipients/cn={smtp.split('@')[0]}"
     return RecipientData(name, dn, rtype, C.olExchangeUserAddressEntry, smtp)
 
 

@@ -121,7 +121,7 @@ class UserActions:
         if "Email1SmtpAddress" in props:  # helper-only: SMTP address behind an "EX" Email1Address
             rec.props["email1_smtp"] = props.pop("Email1SmtpAddress")
         recurrence = props.pop("Recurrence", None)
-        if "Recipients" in props:  # helper-only: RecipientData (see _records.smtp_recipient/exchange_recipient)
+        if "Recipients" in props:  # RecipientData (_records.smtp_recipient / exchange_recipient)
             rec.recipients = [copy.copy(data) for data in props.pop("Recipients")]
             for key, rtype in (("RequiredAttendees", C.olRequired), ("OptionalAttendees", C.olOptional),
                                ("Resources", C.olResource)):
