@@ -74,7 +74,7 @@ def test_a_guard_denial_on_recipients_stops_the_call_with_the_fix(outlook, fake)
 
 def test_attendees_are_a_read_only_field_and_never_written(fake, outlook):
     """Adding recipients makes an appointment a meeting Outlook sends requests for: no write adds any."""
-    assert outlook.capabilities.read_only_fields == frozenset({"attendees"})
+    assert "attendees" in outlook.capabilities.read_only_fields
     assert "attendees" not in outlook.capabilities.write_only_fields
     event = Event(subject="Customer meeting", start=START, end=START + timedelta(hours=1),
                   attendees=("customer@example.org",))

@@ -275,8 +275,28 @@ class ContactItem(_OutlookItem, Protocol):
     Anniversary: datetime
 
 
+class Link(Protocol):
+    """``Outlook.Link``: ``Type`` is an ``OlObjectClass``; ``Item`` the linked item (only contacts since 2000)."""
+
+    @property
+    def Type(self) -> int: ...
+    @property
+    def Item(self) -> Any: ...
+
+
+class Links(Protocol):
+    """``Outlook.Links``: 1-based ``Item``. syncore never calls ``Add``/``Remove`` (links are read-only to it)."""
+
+    @property
+    def Count(self) -> int: ...
+    def Item(self, Index: int) -> Link: ...
+
+
 class TaskItem(_OutlookItem, Protocol):
     """``Outlook.TaskItem``. Dates are local date-only values; "none" is 4501-01-01."""
+
+    @property
+    def Links(self) -> Links: ...
 
     @property
     def IsRecurring(self) -> bool: ...

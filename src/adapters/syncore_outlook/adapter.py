@@ -92,6 +92,12 @@ class OutlookOptions:
     link_property: str = attrs.field(default=DEFAULT_LINK_PROPERTY, validator=_link_name)
 
 
+def _read_only_fields(kinds: frozenset[Kind] | set[Kind]) -> frozenset[str]:
+    """The fields syncore reads from Outlook but never writes, for the kinds this adapter syncs."""
+    return frozenset({"attendees"} if Kind.EVENT in kinds else set()) | frozenset(
+        {"contacts"} if Kind.TASK in kinds else set())
+
+
 class OutlookComAdapter(SeriesWrites, Adapter):
     """Outlook desktop calendar, contacts and tasks through the Outlook object model.
 
@@ -134,8 +140,9 @@ class OutlookComAdapter(SeriesWrites, Adapter):
             net_change_feed=True,  # the table diff against the cursor's snapshot reports net changes
             max_update_batch=MAX_BATCH, max_delete_batch=MAX_BATCH, max_fetch_batch=MAX_BATCH,
             recurrence=RecurrenceSupport.RULES,  # a series is one master (_series.py); recurring tasks are not synced
-            # required attendees are read, never written: recipients make it a meeting (_mapping/calendar)
-            read_only_fields=frozenset({"attendees"}) if Kind.EVENT in self._kinds else frozenset(),
+            # required attendees and a task's linked contacts are read, never written: recipients make it a
+            # meeting (_mapping/calendar); links need contact items syncore does not create (_mapping/tasks)
+            read_only_fields=_read_only_fields(self._kinds),
         )
 
     @classmethod
@@ -339,8 +346,8 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         return found
 
     def represent(self, record: Record) -> Record:
-        """``record`` as Outlook keeps it (attendees, read-only, as they are; task completion is a date; a
-        series in the zone its Windows zone maps back to, with the rule its pattern reads back as)."""
+        """``record`` as Outlook keeps it (attendees and task contacts, read-only, as they are; task completion is
+        a date; a series in the zone its Windows zone maps back to, with the rule its pattern reads back as)."""
         kept = self._mapping(record.kind).represent(record, self.clock)
         if isinstance(kept, Event) and kept.recurrence is not None and _series.unfit_reason(kept) is None:
             return _series.stored_series(kept)

@@ -37,7 +37,7 @@ TEXT_FIELDS = {
 }
 
 
-def _email(item: ContactItem) -> str:
+def email_of(item: ContactItem) -> str:
     if (item.Email1AddressType or "").upper() != "EX":
         return item.Email1Address or ""
     try:
@@ -53,7 +53,7 @@ def read(item: ContactItem, clock: OutlookClock) -> Contact:
     values = {name: getattr(item, prop) or "" for name, prop in TEXT_FIELDS.items()}
     return Contact(
         **values,
-        email=_email(item),
+        email=email_of(item),
         birthday=clock.read_date(item.Birthday),
         notes=read_body(item),
     )

@@ -2,6 +2,17 @@
 
 ``DueDate`` and ``DateCompleted`` are date-only local values (4501-01-01 = none); ``completed_at`` therefore
 comes back as local midnight of the completion day. ``ReminderTime`` is local wall time.
+
+``contacts`` are read, never written (as attendees are, ``_mapping/calendar.py``): the e-mail addresses of the
+contacts the task is linked to, ``TaskItem.Links`` ("the contacts to which the item is linked",
+https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/bb609394(v=office.14)), each
+``Link.Item`` a ContactItem
+(https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/ff869034(v=office.14)) whose
+address is ``Email1Address`` (for an Exchange "EX" entry the SMTP address behind it, as
+:mod:`.contacts` reads it). A link that is no contact, whose contact is gone, or whose contact has no SMTP
+address is skipped. Never written: linking needs a contact item in the user's folders, which syncore does not
+create for a task; the adapter declares ``contacts`` read-only (``Capabilities.read_only_fields``), so the
+engine never asks for it; an explicit request gets a warning.
 """
 
 from __future__ import annotations
@@ -14,8 +25,13 @@ from .. import constants as C
 from .._bodies import read_body, write_body
 from .._time import OutlookClock
 
+from ..errors import is_com_error
+from .contacts import email_of
+
 if TYPE_CHECKING:
     from .._protocol import TaskItem
+
+CONTACTS_NOT_WRITTEN = "contacts are not written to Outlook (syncore never adds links to a task)"
 
 _STATUS = {C.olTaskNotStarted: TaskStatus.NOT_STARTED, C.olTaskInProgress: TaskStatus.IN_PROGRESS,
            C.olTaskComplete: TaskStatus.COMPLETED, C.olTaskWaiting: TaskStatus.WAITING,
@@ -24,6 +40,27 @@ _OL_STATUS = {value: key for key, value in _STATUS.items()}
 _PRIORITY = {C.olImportanceLow: TaskPriority.LOW, C.olImportanceNormal: TaskPriority.NORMAL,
              C.olImportanceHigh: TaskPriority.HIGH}
 _IMPORTANCE = {value: key for key, value in _PRIORITY.items()}
+
+
+def linked_contacts(item: TaskItem) -> tuple[str, ...]:
+    """The lower-case SMTP addresses of the contacts linked to the task, sorted, without duplicates."""
+    links = item.Links
+    found = set()
+    for index in range(1, links.Count + 1):
+        link = links.Item(index)
+        if link.Type != C.olContact:
+            continue  # "only contacts can be linked" since Outlook 2000; anything else is not a person
+        try:
+            contact = link.Item
+        except Exception as exc:
+            if is_com_error(exc):
+                continue  # the linked contact was deleted or moved away: nobody to relate
+            raise
+        address = (email_of(contact) or "").strip().lower()
+        # an unresolved name or a leftover DN is not an address Salesforce can match: input to verify
+        if "@" in address and not address.startswith("/"):
+            found.add(address)
+    return tuple(sorted(found))
 
 
 def read(item: TaskItem, clock: OutlookClock) -> Task:
@@ -38,6 +75,7 @@ def read(item: TaskItem, clock: OutlookClock) -> Task:
         reminder_at=clock.read_local(item.ReminderTime) if item.ReminderSet else None,
         body=read_body(item),
         private=item.Sensitivity == C.olPrivate,
+        contacts=linked_contacts(item),
     )
 
 
@@ -65,17 +103,17 @@ def write(item: TaskItem, record: Record, fields: frozenset[str], clock: Outlook
         write_body(item, record.body)
     if "private" in fields:
         item.Sensitivity = C.olPrivate if record.private else C.olNormal
+    if "contacts" in fields and record.contacts:
+        warnings.append(CONTACTS_NOT_WRITTEN)
     return warnings
 
 
 def represent(record: Record, clock: OutlookClock) -> Record:
     """Completion times become the local midnight of their day; a reminder is local wall time, so one in the
-    repeated hour of a fall-back night comes back as the first of the two instants. Linked contacts
-    (``TaskItem.Links``) are not read or written yet, so a task's ``contacts`` are not kept."""
+    repeated hour of a fall-back night comes back as the first of the two instants. ``contacts`` are a
+    read-only field: kept as they are, never compared with what was written."""
     assert isinstance(record, Task)
     changes: dict[str, object] = {}
-    if record.contacts:
-        changes["contacts"] = ()
     if record.completed_at is not None:
         changes["completed_at"] = clock.local_midnight(clock.local_date(record.completed_at))
     if record.reminder_at is not None:

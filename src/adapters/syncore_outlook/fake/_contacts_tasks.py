@@ -9,6 +9,7 @@ from ._items import COMMON_PROPS
 from ._items import COMMON_RO_PROPS
 from ._item_types import registers
 from ._items import FakeItem
+from ._links import FakeLinks
 
 
 @registers(C.olContactItem)
@@ -85,7 +86,10 @@ class FakeTaskItem(FakeItem):
     _RO_PROPS = {**COMMON_RO_PROPS, "Owner": "str", "Delegator": "str"}
     _DEFAULTS = {"Importance": C.olImportanceNormal, "Status": C.olTaskNotStarted}
     _GUARDED = FakeItem._GUARDED | {"Owner", "Delegator"}
-    _SPECIAL = FakeItem._SPECIAL | {"Complete", "IsRecurring"}
+    _SPECIAL = FakeItem._SPECIAL | {"Complete", "IsRecurring", "Links"}
+
+    def _get_Links(self) -> FakeLinks:
+        return FakeLinks(self)
 
     def _get_Complete(self) -> bool:
         return self._rec.props.get("Status") == C.olTaskComplete

@@ -86,6 +86,7 @@ class Record:
     named_props: dict[str, Any] = field(default_factory=dict)  # PropertyAccessor-only PublicStrings values
     pattern: PatternData | None = None
     recipients: list[RecipientData] = field(default_factory=list)  # appointments' Recipients, in order
+    links: list[str] = field(default_factory=list)  # tasks' Links: EntryIDs of the linked contacts, in order
     entry_id: str = ""
     global_object_id: bytes = b""
 

@@ -38,7 +38,8 @@ class UserActions:
         ``Categories`` takes a string or a list. ``Email1SmtpAddress`` (helper-only) sets the SMTP address
         behind an ``Email1AddressType="EX"`` contact, read through ``PID_EMAIL1_SMTP``. ``UserProperties={"Name": value}`` creates olText (or
         olYesNo/olNumber/olDateTime by value type) properties registered in the folder. ``Recurrence={...}``
-        takes :class:`PatternData` fields (dates as ``date``).
+        takes :class:`PatternData` fields (dates as ``date``). ``Links=[entry_id, ...]`` links a task to saved
+        contacts (``TaskItem.Links``).
         """
         folder = self.folder(folder_kind)
         item_type = props.pop("ItemType", folder.default_item_type)
@@ -126,6 +127,8 @@ class UserActions:
             for key, rtype in (("RequiredAttendees", C.olRequired), ("OptionalAttendees", C.olOptional),
                                ("Resources", C.olResource)):
                 rec.props[key] = "; ".join(data.name for data in rec.recipients if data.type == rtype)
+        if "Links" in props:  # EntryIDs of saved contacts (a task's linked contacts, _links.py)
+            rec.links = [str(entry_id) for entry_id in props.pop("Links")]
         all_day = props.pop("AllDayEvent", None)
         for key in ("Start", "End"):  # order matters: Start keeps the duration, End then sets it
             if key in props:
