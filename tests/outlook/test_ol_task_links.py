@@ -34,9 +34,11 @@ def test_linked_contacts_are_read_as_sorted_lower_case_smtp_addresses(fake, outl
     nobody = _contact(fake, "Nobody")
     unresolved = _contact(fake, "Unresolved", "Ann Unresolved")
     gone = _contact(fake, "Gone", "gone@customer.example")
-    eid = fake.user_create("tasks", Subject="Send the offer", Links=[zed, ann, boss, nobody, unresolved, gone, ann])
+    eid = fake.user_create("tasks", Subject="Send the offer",
+                           Links=[zed, ann, boss, nobody, unresolved, gone, ann])
     fake.application.Session.GetItemFromID(gone).Delete()
-    fake.application.Session.GetItemFromID(fake.entry_ids("deleted")[0]).Delete()  # emptied from Deleted Items
+    # emptied from Deleted Items: the link stays, its contact is gone
+    fake.application.Session.GetItemFromID(fake.entry_ids("deleted")[0]).Delete()
     record = outlook.fetch(Kind.TASK, [eid])[eid].record
     assert record.contacts == ("ann@customer.example", "boss@mycompany.example", "zed@customer.example")
     (found,) = [u.record for u in outlook.full_scan(Kind.TASK).upserts if u.id == eid]

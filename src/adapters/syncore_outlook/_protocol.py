@@ -276,7 +276,8 @@ class ContactItem(_OutlookItem, Protocol):
 
 
 class Link(Protocol):
-    """``Outlook.Link``: ``Type`` is an ``OlObjectClass``; ``Item`` the linked item (only contacts since 2000)."""
+    """``Outlook.Link``: ``Type`` is an ``OlObjectClass``; ``Item`` the linked item (only contacts, since
+    Outlook 2000)."""
 
     @property
     def Type(self) -> int: ...
@@ -285,7 +286,8 @@ class Link(Protocol):
 
 
 class Links(Protocol):
-    """``Outlook.Links``: 1-based ``Item``. syncore never calls ``Add``/``Remove`` (links are read-only to it)."""
+    """``Outlook.Links``: 1-based ``Item``. syncore never calls ``Add``/``Remove`` (links are read-only to
+    it)."""
 
     @property
     def Count(self) -> int: ...

@@ -7,13 +7,15 @@
   (Links collection,
   https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2003/aa210939(v=office.11)).
 * ``Link.Item`` "returns an Object corresponding to the specified Outlook item"; ``Link.Name`` is the display
-  name; ``Link.Type`` an ``OlObjectClass`` of the linked item; "For Outlook 2000 and later, only contacts can be
-  linked to other items" (Link.Item,
-  https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/ff869034(v=office.14);
-  Link members, https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/ff869180(v=office.14);
-  Link interface, https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/bb646022(v=office.14)).
-* The fake stores a link as the linked contact's EntryID. GUESS (undocumented): a link whose contact was deleted
-  stays in the collection and its ``Item`` raises MAPI_E_NOT_FOUND.
+  name; ``Link.Type`` an ``OlObjectClass`` of the linked item; "For Outlook 2000 and later, only contacts can
+  be linked to other items". Link.Item:
+  https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/ff869034(v=office.14)
+  Link members:
+  https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/ff869180(v=office.14)
+  Link interface:
+  https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/bb646022(v=office.14)
+* The fake stores a link as the linked contact's EntryID. GUESS (undocumented): a link whose contact was
+  deleted stays in the collection and its ``Item`` raises MAPI_E_NOT_FOUND.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ class FakeLink:
         if hit is None:
             return ""
         props = hit[1].props
-        return props.get("FullName") or " ".join(x for x in (props.get("FirstName"), props.get("LastName")) if x)
+        parts = (props.get("FirstName"), props.get("LastName"))
+        return props.get("FullName") or " ".join(x for x in parts if x)
 
     @property
     def Type(self) -> int:
@@ -77,7 +80,8 @@ class FakeLinks:
         return iter([FakeLink(self._item, entry_id) for entry_id in self._item._rec.links])
 
     def Add(self, Item: Any) -> FakeLink:
-        """Links a saved contact; counted as ``calls["Links.Add"]``. Other items are refused (only contacts)."""
+        """Links a saved contact; counted as ``calls["Links.Add"]``. Other items are refused (only
+        contacts can be linked)."""
         self._item._fake._call("Links.Add")
         if getattr(Item, "Class", None) != C.olContact or not Item.EntryID:
             raise outlook_error(C.E_FAIL, "Only saved contacts can be linked to an item.")
