@@ -1,9 +1,11 @@
-"""End to end: Outlook desktop (COM fake) ⇄ Salesforce (emulator) relating meetings to Salesforce people.
+"""End to end: Outlook desktop (COM fake) ⇄ Salesforce (emulator) relating meetings and tasks to Salesforce
+people.
 
 The Outlook version of tests/graph/test_graph_relations.py. The Outlook adapter reads required attendees from
 ``AppointmentItem.Recipients`` and never writes them (adding recipients makes a meeting whose requests Outlook
 sends): every test also checks that no recipient was ever added by the sync (``Recipients.Add``) and that the
-appointments keep exactly the recipients the user gave them.
+appointments keep exactly the recipients the user gave them. Tasks relate through the contacts they are linked
+to (``TaskItem.Links``), which the adapter reads and never writes (no ``Links.Add``).
 
 Customers live at ``customer.example``; the Salesforce user is ``syncore@example.com``, so ``example.com``
 (the user's own domain) is ignored automatically.
@@ -163,3 +165,45 @@ def test_salesforce_relations_never_become_outlook_recipients(fake, sf, crm_worl
     assert crm_world["cy"] in people_of(sf, event_id)
     assert sf.get("Event", event_id)["WhoId"] == crm_world["bob"]
     assert fake.calls["Recipients.Add"] == 0
+
+
+def task_people_of(sf, task_id: str) -> set[str]:
+    return {row["RelationId"] for row in sf.all("TaskRelation")
+            if row["TaskId"] == task_id and not row["IsWhat"]}
+
+
+def test_outlook_tasks_relate_through_their_linked_contacts(fake, sf, crm_world):
+    """A task linked (``TaskItem.Links``) to Ann and Bob of Acme becomes a Salesforce Task whose Who is one of
+    them, whose TaskRelation rows name both and whose What is their common Account; unlinking follows; the
+    sync never adds a link in Outlook."""
+    ann = fake.user_create("contacts", FirstName="Ann", LastName="Lee", Email1Address="Ann@Customer.example")
+    bob = fake.user_create("contacts", FirstName="Bob", LastName="Roe", Email1Address="bob@customer.example")
+    stranger = fake.user_create("contacts", LastName="Stranger", Email1Address="someone@elsewhere.example")
+    engine = engine_for(sf, fake, crm_for(sf), kinds={Kind.TASK: KindSettings()})
+    offer = fake.user_create("tasks", Subject="Send the offer", DueDate=(T0 + timedelta(days=2)).date(),
+                             Links=[bob, ann, stranger])
+    sync(sf, engine, Kind.TASK)
+    rows = [row for row in sf.all("Task") if row["Subject"] == "Send the offer"]
+    assert len(rows) == 1
+    (row,) = rows
+    # Ann's address sorts first among the contacts Outlook supplies (lower-cased), so she is the Who
+    assert (row["WhoId"], row["WhatId"]) == (crm_world["ann"], crm_world["acme"])
+    assert task_people_of(sf, row["Id"]) == {crm_world["ann"], crm_world["bob"]}
+
+    # Bob is unlinked in Outlook: his relation goes, Ann stays the Who, Acme stays the What
+    fake.user_edit(offer, Links=[ann, stranger])
+    sync(sf, engine, Kind.TASK)
+    assert task_people_of(sf, row["Id"]) == {crm_world["ann"]}
+    assert (sf.get("Task", row["Id"])["WhoId"], sf.get("Task", row["Id"])["WhatId"]) == (
+        crm_world["ann"], crm_world["acme"])
+    # an edit in Salesforce reaches Outlook without touching the task's links
+    sf.clock.advance(60)
+    sf.update("Task", row["Id"], {"Subject": "Send the signed offer"})
+    result = sync(sf, engine, Kind.TASK)
+    assert {k: n for k, n in result.counts.items() if n} == {(Side.PIM, Action.UPDATE): 1}
+    assert fake.record(offer).props["Subject"] == "Send the signed offer"
+    assert fake.record(offer).links == [ann, stranger]
+    # a sync with nothing new writes nothing (the contacts read from Outlook are no edit)
+    result = sync(sf, engine, Kind.TASK)
+    assert not {k: n for k, n in result.counts.items() if n}
+    assert fake.calls["Links.Add"] == 0 and fake.calls["Links.Remove"] == 0

@@ -7,12 +7,13 @@
   (https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2003/aa171471(v=office.11)).
 * ``Links``: ``Count``, ``Item`` (1-based), ``Add``, ``Remove``
   (https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2003/aa210939(v=office.11)).
-* ``Link.Item`` is the linked Outlook item; ``Link.Type`` an ``OlObjectClass``; ``Link.Name`` the display name;
-  "For Outlook 2000 and later, only contacts can be linked to other items"
+* ``Link.Item`` is the linked Outlook item; ``Link.Type`` an ``OlObjectClass``; ``Link.Name`` the display
+  name; "For Outlook 2000 and later, only contacts can be linked to other items"
   (https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/ff869034(v=office.14),
   https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/ff869180(v=office.14),
   https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2010/bb646022(v=office.14)).
-* ``ContactItem.Email1Address``: https://learn.microsoft.com/en-us/office/vba/api/outlook.contactitem.email1address
+* ``ContactItem.Email1Address``:
+  https://learn.microsoft.com/en-us/office/vba/api/outlook.contactitem.email1address
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def test_links_are_added_kept_in_order_one_based_and_lead_to_the_contacts(tasks,
     links = namespace.GetItemFromID(task.EntryID).Links
     assert links.Count == 2
     assert [links.Item(i).Type for i in (1, 2)] == [C.olContact, C.olContact]
-    assert [links.Item(i).Item.Email1Address for i in (1, 2)] == ["ann@customer.example", "bob@customer.example"]
+    assert [links.Item(i).Item.Email1Address for i in (1, 2)] == [
+        "ann@customer.example", "bob@customer.example"]
     assert links.Item(1).Item.EntryID == ann.EntryID
     links.Remove(1)
     assert links.Count == 1 and links.Item(1).Item.EntryID == bob.EntryID
@@ -62,8 +64,8 @@ def fake_only():
 
 
 def test_user_links_unsaved_changes_and_counted_adds(fake_only):
-    """Test support: ``user_create(..., Links=[entry_id])`` links saved contacts; ``calls["Links.Add"]`` counts
-    adds (the sync must make none); links added to a working copy are dropped unless it is saved."""
+    """Test support: ``user_create(..., Links=[entry_id])`` links saved contacts; ``calls["Links.Add"]``
+    counts adds (the sync must make none); links added to a working copy are dropped unless it is saved."""
     ann = fake_only.user_create("contacts", FirstName="Ann", LastName="Lee",
                                 Email1Address="ann@customer.example")
     eid = fake_only.user_create("tasks", Subject="t", Links=[ann])
