@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from syncore.models import Kind, Task
 from syncore.remote import CreateRequest, UpdateRequest
-from syncore_outlook import OutlookComAdapter
+from syncore_outlook import ObjectModelGuardError, OutlookComAdapter
 
 
 def _contact(fake, last: str, email: str = "", **props) -> str:
@@ -74,3 +76,23 @@ def test_contacts_are_a_read_only_field_and_never_written(fake, outlook):
     assert fake.record(eid).links == [ann]
     assert fake.record(eid).props["Subject"] == "Send the offer v2"
     assert fake.calls["Links.Add"] == 0 and fake.calls["Links.Remove"] == 0
+
+
+def test_a_guard_denial_on_a_linked_contacts_address_stops_the_call(fake, outlook):
+    """``Email1Address`` is guard-protected (reference §7): a denial is the Object Model Guard error, not a task
+    silently read without its contacts."""
+    ann = _contact(fake, "Ann", "ann@customer.example")
+    eid = fake.user_create("tasks", Subject="Send the offer", Links=[ann])
+    fake.guard = lambda member: member != "Email1Address"
+    with pytest.raises(ObjectModelGuardError):
+        outlook.fetch(Kind.TASK, [eid])
+
+
+def test_each_link_opens_its_contact_once(fake, outlook):
+    linked = [_contact(fake, name, f"{name.lower()}@customer.example") for name in ("Ann", "Bob", "Cy")]
+    eid = fake.user_create("tasks", Subject="Send the offer", Links=linked)
+    fake.reset_counters()
+    assert outlook.fetch(Kind.TASK, [eid])[eid].record.contacts == (
+        "ann@customer.example", "bob@customer.example", "cy@customer.example")
+    # the task itself and its 3 contacts
+    assert fake.item_opens == 4
