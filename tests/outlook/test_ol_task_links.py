@@ -79,8 +79,8 @@ def test_contacts_are_a_read_only_field_and_never_written(fake, outlook):
 
 
 def test_a_guard_denial_on_a_linked_contacts_address_stops_the_call(fake, outlook):
-    """``Email1Address`` is guard-protected (reference §7): a denial is the Object Model Guard error, not a task
-    silently read without its contacts."""
+    """``Email1Address`` is guard-protected (reference §7): a denial is the Object Model Guard error, not a
+    task silently read without its contacts."""
     ann = _contact(fake, "Ann", "ann@customer.example")
     eid = fake.user_create("tasks", Subject="Send the offer", Links=[ann])
     fake.guard = lambda member: member != "Email1Address"
