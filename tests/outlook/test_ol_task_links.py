@@ -16,6 +16,7 @@ from datetime import date
 
 import pytest
 
+from syncore.errors import TransientError
 from syncore.models import Kind, Task
 from syncore.remote import CreateRequest, UpdateRequest
 from syncore_outlook import ObjectModelGuardError, OutlookComAdapter
@@ -96,3 +97,13 @@ def test_each_link_opens_its_contact_once(fake, outlook):
         "ann@customer.example", "bob@customer.example", "cy@customer.example")
     # the task itself and its 3 contacts
     assert fake.item_opens == 4
+
+
+def test_outlook_busy_while_opening_a_link_is_no_missing_contact(fake, outlook):
+    """Only a contact that is gone is skipped: Outlook refusing the call (RPC_E_CALL_REJECTED) fails the read
+    as a transient error, so the task is not read without its contacts."""
+    ann = _contact(fake, "Ann", "ann@customer.example")
+    eid = fake.user_create("tasks", Subject="Send the offer", Links=[ann])
+    fake.inject_error("Link.Item")
+    with pytest.raises(TransientError):
+        outlook.fetch(Kind.TASK, [eid])

@@ -16,7 +16,8 @@ What it reproduces (each from the reference, not from real-Outlook recordings):
 * Object Model Guard: ``guard="deny"`` (or a callable) makes guarded members raise ``FakeComError`` carrying
   ``MAPI_E_NOT_SUPPORTED`` in ``excepinfo[5]``.
 * Restrict (Jet / DASL subsets), GetTable (name vs DASL representation, 255 truncation), UserProperties,
-  recurrence patterns with occurrences and exceptions, an appointment's ``Recipients`` (``_recipients.py``).
+  recurrence patterns with occurrences and exceptions, an appointment's ``Recipients`` (``_recipients.py``),
+  a task's ``Links`` to contacts (``_links.py``).
 
 Test support: counters (``item_opens``, ``saves``, ``guard_denials``, ``calls``, ``access_count()``,
 ``reset_counters()``), fault injection (``inject_error``), a controllable ``clock`` and ``user_*`` helpers

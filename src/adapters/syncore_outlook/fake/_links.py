@@ -39,7 +39,9 @@ class FakeLink:
 
     @property
     def Item(self) -> Any:
+        """The linked contact, opened (counted in ``item_opens`` and as ``calls["Link.Item"]``)."""
         fake = self._owner._fake
+        fake._call("Link.Item")
         hit = fake._locate(self._entry_id)
         if hit is None:
             raise outlook_error(C.MAPI_E_NOT_FOUND, "The operation failed. An object could not be found.")
