@@ -14,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from relations_support import acme_world
+from relations_support import event_people as people_of
+
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
 from syncore.models import Kind, Side
 from syncore.settings import KindSettings
@@ -35,15 +38,7 @@ def sf():
 
 @pytest.fixture
 def crm_world(sf):
-    acme = sf.insert("Account", {"Name": "Acme"})
-    return {
-        "acme": acme,
-        "ann": sf.insert("Contact", {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": acme,
-                                     "OwnerId": sf.user_id}),
-        "bob": sf.insert("Contact", {"LastName": "Bob", "Email": "bob@customer.example", "AccountId": acme,
-                                     "OwnerId": sf.user_id}),
-        "cy": sf.insert("Contact", {"LastName": "Cy", "Email": "cy@customer.example", "OwnerId": sf.user_id}),
-    }
+    return acme_world(sf)
 
 
 def engine_for(sf, pim, crm, **settings) -> SyncEngine:
@@ -60,11 +55,6 @@ def sync(sf, engine, kind=Kind.EVENT):
     result = engine.sync(kind)
     assert result.ok, result.errors
     return result
-
-
-def people_of(sf, event_id: str) -> set[str]:
-    return {row["RelationId"] for row in sf.all("EventRelation")
-            if row["EventId"] == event_id and row["IsParent"] and not row["IsWhat"]}
 
 
 def required(*addresses: str) -> list[dict]:

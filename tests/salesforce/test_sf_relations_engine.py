@@ -13,6 +13,9 @@ import pytest
 from exchangelib import EWSTimeZone
 from sfadapter_support import LINK_FIELD, T0, make_adapter
 
+from relations_support import acme_world
+from relations_support import event_people as people_of
+
 from syncore import SyncEngine
 from syncore.models import Contact, Event, Kind
 from syncore.settings import KindSettings, SyncSettings
@@ -50,31 +53,9 @@ def sync(emu, engine, kind):
     return result
 
 
-def people_of(emu, event_id: str) -> set[str]:
-    return {
-        row["RelationId"]
-        for row in emu.all("EventRelation")
-        if row["EventId"] == event_id and row["IsParent"] and not row["IsWhat"]
-    }
-
-
 @pytest.fixture
 def crm_world(emu):
-    acme = emu.insert("Account", {"Name": "Acme"})
-    return {
-        "acme": acme,
-        "ann": emu.insert(
-            "Contact",
-            {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
-        ),
-        "bob": emu.insert(
-            "Contact",
-            {"LastName": "Bob", "Email": "bob@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
-        ),
-        "cy": emu.insert(
-            "Contact", {"LastName": "Cy", "Email": "cy@customer.example", "OwnerId": emu.user_id}
-        ),
-    }
+    return acme_world(emu)
 
 
 # -- contacts and Accounts, both ways ------------------------------------------------------------------------

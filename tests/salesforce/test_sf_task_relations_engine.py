@@ -14,6 +14,9 @@ from exchangelib import EWSTimeZone
 from sfadapter_support import LINK_FIELD, T0, make_adapter
 from test_sf_relations_engine import engine_for, memory_pim, sync
 
+from relations_support import acme_world
+from relations_support import task_people as people_of
+
 from syncore.models import Kind, Task
 from syncore.settings import KindSettings
 from syncore_exchange import ExchangeAdapter
@@ -24,29 +27,9 @@ def todo(*contacts: str, subject: str = "Send the offer", day: int = 2) -> Task:
     return Task(subject=subject, due=(T0 + timedelta(days=day)).date(), contacts=contacts)
 
 
-def people_of(emu, task_id: str) -> set[str]:
-    return {
-        row["RelationId"] for row in emu.all("TaskRelation") if row["TaskId"] == task_id and not row["IsWhat"]
-    }
-
-
 @pytest.fixture
 def crm_world(emu):
-    acme = emu.insert("Account", {"Name": "Acme"})
-    return {
-        "acme": acme,
-        "ann": emu.insert(
-            "Contact",
-            {"LastName": "Ann", "Email": "ann@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
-        ),
-        "bob": emu.insert(
-            "Contact",
-            {"LastName": "Bob", "Email": "bob@customer.example", "AccountId": acme, "OwnerId": emu.user_id},
-        ),
-        "cy": emu.insert(
-            "Contact", {"LastName": "Cy", "Email": "cy@customer.example", "OwnerId": emu.user_id}
-        ),
-    }
+    return acme_world(emu)
 
 
 def test_a_task_relates_and_its_relations_follow_its_contacts(emu, crm_world):
