@@ -20,7 +20,13 @@ from ..models import SIDES, Event, Kind, Record, Side, Task
 from ..remote import RemoteRecord
 from ..settings import ConflictPolicy, KindSettings
 from ..state_types import Pair, PendingCategory
-from .decide_series import create_obstacle, series_decisions, unheld_occurrence_fields, update_obstacle
+from .decide_series import (
+    create_obstacle,
+    ids_to_tombstone,
+    series_decisions,
+    unheld_occurrence_fields,
+    update_obstacle,
+)
 from .decisions import Create, Decision, Delete, Forget, Keep, Keys, Recreate, Settle, Skip, Update
 from .observe import Observation
 from .recovery import Recovered
@@ -153,7 +159,7 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
                                           tombstones=((target, pair.id_on(target)),), settles=settles))
     elif gone[Side.PIM] and gone[Side.CRM]:
         # deleted on both sides: only the pair is left to forget
-        yield Forget(pair=pair, tombstones=ids, settles=settles)
+        yield Forget(pair=pair, tombstones=ids_to_tombstone(rules.series, gone=ids), settles=settles)
     elif gone[Side.PIM] or gone[Side.CRM]:
         deleted_side = Side.PIM if gone[Side.PIM] else Side.CRM
         survivor = deleted_side.other
@@ -170,10 +176,11 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
             yield Recreate(pair=pair, survivor=survivor_item, deleted_side=deleted_side,  # type: ignore[arg-type]
                            settles=settles)
         elif edited:
-            # deleted there, edited here, and re-creating is not allowed: unpair; the edited record stays
+            # deleted there, edited here, and re-creating is not allowed: unpair; the edited record stays (and
+            # the deleted id is tombstoned: an occurrence the rule gives again is not copied next to it)
             yield Skip(side=survivor, native_id=pair.id_on(survivor), record=survivor_item.record,  # type: ignore[union-attr]
                        reason=f"deleted in {deleted_side.value.upper()} but edited here; re-creating is not allowed")
-            yield Forget(pair=pair, tombstones=(), settles=settles)
+            yield Forget(pair=pair, tombstones=((deleted_side, pair.id_on(deleted_side)),), settles=settles)
         elif rules.may("delete", survivor):
             # deleted on one side, untouched on the other (a new version alone is no edit): delete it there too
             yield Delete(pair=pair, target=survivor, settles=settles)
@@ -181,7 +188,9 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
             # deleting is not allowed there: unpair, and tombstone the survivor so it is not copied back
             yield Skip(side=survivor, native_id=pair.id_on(survivor), record=pair.base,
                        reason=f"deleted in {deleted_side.value.upper()}; deletion not propagated (not allowed)")
-            yield Forget(pair=pair, tombstones=((survivor, pair.id_on(survivor)),), settles=settles)
+            gone, stays = ((deleted_side, pair.id_on(deleted_side)),), ((survivor, pair.id_on(survivor)),)
+            yield Forget(pair=pair, tombstones=ids_to_tombstone(rules.series, gone=gone, stays=stays),
+                         settles=settles)
     elif not changed[Side.PIM] and not changed[Side.CRM]:
         # nothing new on either side (a retry was due): store the pair again to settle it
         if settles:

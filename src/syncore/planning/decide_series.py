@@ -17,7 +17,7 @@ from ..occurrences import split_occurrence_id
 from ..recurrence import OVERRIDABLE
 from ..remote import RecurrenceSupport
 from ..state_types import Pair, PendingCategory
-from .decisions import Decision, ForgetSeries, KeepSeries, Skip, Unheld
+from .decisions import Decision, ForgetSeries, KeepSeries, Keys, Skip, Unheld
 from .observe import Observation
 from .series import Route, SeriesPolicy
 
@@ -31,6 +31,25 @@ def series_decisions(view: Observation) -> Iterator[Decision]:
         elif read.pair is not None:
             # gone, or no longer a series: its occurrences go (decided on their own), the series pair with them
             yield ForgetSeries(pair=read.pair)
+
+
+def is_occurrence(policy: SeriesPolicy, side: Side, native_id: str) -> bool:
+    """True when ``native_id`` names an occurrence of a series held as a rule on ``side``."""
+    return policy.holds[side] is RecurrenceSupport.RULES and split_occurrence_id(native_id) is not None
+
+
+def ids_to_tombstone(policy: SeriesPolicy, *, gone: Keys, stays: Keys = ()) -> Keys:
+    """The ids to tombstone when a pair is given up: ``gone`` records were deleted, ``stays`` are left behind on
+    purpose (never copied back).
+
+    An occurrence id names a series and a start, and the rule may give that start again (the user lengthens the
+    series back, or restores a cancelled occurrence): unlike a record's id, it can come back. So a gone occurrence
+    is tombstoned only while a copy of it stays behind (which it would otherwise be copied next to, a duplicate);
+    once its copy is gone too, a returning occurrence is new and is copied again.
+    """
+    gone = tuple((side, native_id) for side, native_id in gone
+                 if stays or not is_occurrence(policy, side, native_id))
+    return (*stays, *gone)
 
 
 def create_obstacle(policy: SeriesPolicy, source: Side, record: Record, native_id: str) -> Skip | None:

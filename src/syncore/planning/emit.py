@@ -11,12 +11,13 @@ from collections.abc import Callable
 from .._ids import new_id
 from ..merge import BODY_FIELDS, MergeInput, MergeResult, without_fields
 from ..models import SIDES, Record, Side
+from ..occurrences import series_marker
 from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
 from ..plan import Skip as PlanSkip
 from ..results import EventType, SyncEvent, describe_record
 from ..state_types import Action
 from .decide import Rules
-from ..occurrences import series_marker
+from .decide_series import ids_to_tombstone
 from .decisions import (
     Create,
     Decision,
@@ -24,7 +25,6 @@ from .decisions import (
     Forget,
     ForgetSeries,
     Keep,
-    Keys,
     KeepSeries,
     Recreate,
     Settle,
@@ -63,8 +63,8 @@ class PlanWriter:
                                 reason=f"deleted in {source.value.upper()}")
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
-                                         tombstones=((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id),
-                                                     *also_gone),
+                                         tombstones=ids_to_tombstone(self.rules.series, gone=(
+                                             (Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id), *also_gone)),
                                          settles=settles))
             case Keep(pair=pair, items=items, settles=settles):
                 versions = {side: items[side].version if items[side] else pair.version_on(side) for side in SIDES}

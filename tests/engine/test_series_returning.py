@@ -1,0 +1,64 @@
+"""Occurrences whose original start the rule gives again: an occurrence id names a series and a start, so unlike a
+record's id it can come back (the user shortens a series and lengthens it again, or restores a cancelled
+occurrence). A returning occurrence is copied once: again when its copy is gone, never a second time while its copy
+stayed behind (its deletion was not allowed when the occurrence went)."""
+
+from __future__ import annotations
+
+import pytest
+from test_engine_series import World, keys, weekly
+
+from syncore import Recurrence
+
+
+def rule(count: int) -> Recurrence:
+    return Recurrence(rule=f"FREQ=WEEKLY;COUNT={count}", zone="Europe/Berlin")
+
+
+def crm_starts(w: World) -> list:
+    return sorted(e.start for e in w.crm_events().values())
+
+
+@pytest.mark.parametrize("crm_links", [True, False])
+def test_occurrences_the_rule_gives_again_after_their_copies_were_deleted_are_copied_again(crm_links):
+    w = World(crm_links=crm_links)
+    pim_id = w.pim.put(weekly(count=8))
+    w.sync()
+    w.pim.edit(pim_id, recurrence=rule(6))
+    w.sync()
+    assert crm_starts(w) == keys(6)
+    w.pim.edit(pim_id, recurrence=rule(8))
+    result = w.sync()
+    assert crm_starts(w) == keys(8), result.skipped
+    w.calm()
+
+
+def test_a_cancelled_occurrence_restored_on_the_series_side_is_copied_again():
+    w = World()
+    pim_id = w.pim.put(weekly())
+    w.sync()
+    w.pim.cancel_occurrence(pim_id, keys()[3])
+    w.sync()
+    assert crm_starts(w) == [k for k in keys() if k != keys()[3]]
+    w.pim.edit(pim_id, recurrence=rule(6))  # the cancellation is undone
+    w.sync()
+    assert crm_starts(w) == keys(6)
+    w.calm()
+
+
+@pytest.mark.parametrize("crm_links", [True, False])
+def test_an_occurrence_whose_copy_stayed_behind_is_not_copied_a_second_time_when_it_comes_back(crm_links):
+    """The soak's duplicate (seed 41): the series was shortened while the CRM was read-only, so the copies of the
+    occurrences it lost stayed there; lengthening it again must not copy those occurrences a second time."""
+    w = World(crm_links=crm_links)
+    pim_id = w.pim.put(weekly(count=8))
+    w.sync()
+    w.pim.edit(pim_id, recurrence=rule(6))
+    w.crm.set_read_only(True)
+    w.sync()
+    w.crm.set_read_only(False)
+    assert crm_starts(w) == keys(8), "deleting was not allowed: the copies of the last two stay"
+    w.pim.edit(pim_id, recurrence=rule(7))
+    w.sync()
+    assert crm_starts(w) == keys(8), "each occurrence once"
+    w.calm()
