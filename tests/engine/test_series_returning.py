@@ -5,10 +5,13 @@ stayed behind (its deletion was not allowed when the occurrence went)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from test_engine_series import World, keys, weekly
 
-from syncore import Recurrence
+from syncore import ConflictPolicy, Kind, KindSettings, Override, Recurrence, SyncSettings
+from syncore.occurrences import occurrence_id
 
 
 def rule(count: int) -> Recurrence:
@@ -61,4 +64,24 @@ def test_an_occurrence_whose_copy_stayed_behind_is_not_copied_a_second_time_when
     w.pim.edit(pim_id, recurrence=rule(7))
     w.sync()
     assert crm_starts(w) == keys(8), "each occurrence once"
+    w.calm()
+
+
+# -- the window ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("crm_links", [True, False])
+def test_an_occurrence_an_override_moves_past_the_windows_end_is_still_copied(crm_links):
+    """The window bounds occurrences by their original start: one inside it that an override moves past its end
+    is copied at its moved time (before, it was left out as "outside the date range" while the series counted
+    it, so the sides disagreed)."""
+    w = World(crm_links=crm_links, settings=SyncSettings(
+        conflict_policy=ConflictPolicy.PIM_WINS, kinds={Kind.EVENT: KindSettings(past_days=0, future_days=13)}))
+    k = keys(3)  # 16, 23 and 30 March; the window ends on the 23rd
+    moved = Override(original_start=k[1], start=k[1] + timedelta(days=2), end=k[1] + timedelta(days=2, hours=1))
+    pim_id = w.pim.put(weekly(count=3, overrides=[moved]))
+    result = w.sync()
+    assert crm_starts(w) == [k[0], moved.start], result.skipped
+    if crm_links:
+        assert sorted(w.crm.link_of(i) for i in w.crm_events()) == [occurrence_id(pim_id, k[0]),
+                                                                   occurrence_id(pim_id, k[1])]
+    assert w.pim.records(Kind.EVENT)[pim_id] == weekly(count=3, overrides=[moved]), "the series is left as it was"
     w.calm()

@@ -23,6 +23,7 @@ from ..state_types import Pair, PendingCategory
 from .decide_series import (
     create_obstacle,
     ids_to_tombstone,
+    is_occurrence,
     series_decisions,
     unheld_occurrence_fields,
     update_obstacle,
@@ -86,8 +87,17 @@ class Rules:
         """True for a private item while private items are not synced."""
         return not self.job.include_private and bool(getattr(record, "private", False))
 
-    def in_range(self, record: Record) -> bool:
-        """True when a new event or task falls inside the job's date window (a series: one of its occurrences)."""
+    def in_range(self, side: Side, item: RemoteRecord) -> bool:
+        """True when a new event or task read on ``side`` falls inside the job's date window (a series: one of its
+        occurrences).
+
+        An occurrence of an expanded series is always inside: the expander materialised it because its original
+        start is, and that is what the window bounds (an override moving it past the window's end does not take
+        it out, or its copy would never be made while the series counts it as synced).
+        """
+        if is_occurrence(self.series, side, item.id):
+            return True
+        record = item.record
         if is_series(record):
             return self.series.in_window(record)
         first = self.today - timedelta(days=self.job.past_days)
@@ -319,7 +329,7 @@ def _decide_new(view: Observation, rules: Rules, side: Side, item: RemoteRecord)
     elif rules.private(item.record):
         # private items stay where they are unless include_private
         yield Skip(side=side, native_id=item.id, reason="private item (include_private is off)", record=item.record)
-    elif not rules.in_range(item.record):
+    elif not rules.in_range(side, item):
         # new events and tasks are only copied inside the date window (paired ones keep syncing outside it)
         yield Skip(side=side, native_id=item.id, record=item.record,
                    reason=f"outside the date range ({rules.job.past_days} days back, "
