@@ -14,7 +14,7 @@ from .models import Kind, Side
 from .plan import Operation, Plan
 from .planning import PlanWriter, build_plan, rules_for
 from .remote import fetch_in_batches
-from .results import EventType, SyncEvent, SyncResult
+from .results import EventType, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .state_types import HistoryEntry, PendingCategory, PendingItem
 from .timezones import UTC, to_utc
@@ -163,8 +163,10 @@ class SyncEngine:
             operations = [op for op in operations if op.op_id not in stale]
         result.conflicts = len(plan.conflicts)
         result.unresolved_conflicts = sum(1 for c in plan.conflicts if c.resolution is None)
-        result.skipped = [f"{s.side.value} {s.native_id}: {s.reason}" for s in plan.skipped]
-        result.skipped += [f"{op.target.value} {op.op_id}: {reason}" for op, reason, _ in skipped]
+        # named as a person knows them (subject or name), as the plan review does; the id when nothing else is known
+        result.skipped = [f"{s.side.value} {s.label or s.native_id}: {s.reason}" for s in plan.skipped]
+        result.skipped += [f"{op.target.value} {op.label or describe_record(op.record)}: {reason}"
+                           for op, reason, _ in skipped]
         Executor(plan=plan, adapters=self.adapters, state=self.state, settings=self.settings, now=self.now,
                  emit=self._emit, result=result, listening=self.on_event is not None,
                  heartbeat=self._lock.renew).run(operations, skipped)

@@ -254,11 +254,12 @@ class Executor:
             return
         self.done[op.op_id] = outcome
         self.result.bump(op.target, op.action)
+        label = op.label or describe_record(op.record)
         for warning in outcome.warnings:
-            self.result.warnings.append(f"{op.target.value} {outcome.id}: {warning}")
+            self.result.warnings.append(f"{op.target.value} {label}: {warning}")
         if self.listening:  # (one event per written record: not built when nobody listens)
             self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
-                                record_id=outcome.id or op.target_id, message=f"{describe_record(op.record)}: {op.reason}"))
+                                record_id=outcome.id or op.target_id, message=f"{label}: {op.reason}"))
         if op.pair_id not in self.failed_pairs and all(o.op_id in self.done for o in self.ops_by_pair[op.pair_id]):
             self._commit_pair(self.pair_plans[op.pair_id])
 
@@ -274,7 +275,7 @@ class Executor:
                 conflicts=found.found_two_way,
             ))
             self._unconfirmed({Side.PIM: found.pim_id, Side.CRM: found.crm_id}, set())
-        label = describe_record(op.record)
+        label = op.label or describe_record(op.record)
         self.result.errors.append(
             RecordError(side=op.target, native_id=op.target_id or op.source_id, action=op.action, message=str(error),
                         code=getattr(error, "code", None), label=label)

@@ -64,6 +64,8 @@ class Operation:
     link: str | None = None
     excluded: bool = False
     previous: Record | None = None
+    #: the record as a person knows it ("event 'Kickoff'"), for messages about this write
+    label: str = ""
 
     @property
     def changes(self) -> tuple[FieldChange, ...]:

@@ -38,6 +38,8 @@ class Unsupported:
 
     id: str
     reason: str
+    #: the item as a person knows it (``event series 'Weekly 1:1'``), for the report; the id when left empty
+    label: str = ""
 
 
 @attrs.frozen(kw_only=True)

@@ -6,21 +6,40 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 
-from .models import Contact, Kind, Record, Side
+from .models import Contact, Event, Kind, Record, Side
+from .occurrences import split_occurrence_id
 from .state_types import Action
 
 
-def describe_record(record: Record | None) -> str:
-    """A short human label for a record in messages: an item's subject, or a contact's name."""
+def describe_record(record: Record | None, native_id: str | None = None,
+                    zones: Mapping[str, str] | None = None) -> str:
+    """A short human label for a record in messages: an item's subject, or a contact's name.
+
+    A recurring series says so (``event series 'Weekly 1:1'``, ``recurring task 'Report'``). An occurrence of a series (``native_id`` is an
+    occurrence id, :mod:`syncore.occurrences`) adds its start on the wall clock of its series' zone, looked up in
+    ``zones`` by series id (``event 'Weekly 1:1' on 2026-03-23 09:00 CET``; in UTC when the zone is not known):
+    a series' occurrences share their subject, so the subject alone names none of them.
+    """
     if record is None:
         return "record"
     if isinstance(record, Contact):
         name = " ".join(part for part in (record.first_name, record.last_name) if part)
         return f"contact '{name or record.email or record.company}'"
-    return f"{record.kind.value} '{getattr(record, 'subject', '')}'"
+    subject = getattr(record, "subject", "")
+    if getattr(record, "recurrence", None) is not None:
+        return f"event series '{subject}'" if isinstance(record, Event) else f"recurring task '{subject}'"
+    split = split_occurrence_id(native_id) if native_id else None
+    if split is None or not isinstance(record, Event):
+        return f"{record.kind.value} '{subject}'"
+    series_id, start = split[0], record.start
+    if isinstance(start, datetime):
+        tz = ZoneInfo((zones or {}).get(series_id, "UTC"))  # (zones hold IANA names the core checked)
+        return f"{record.kind.value} '{subject}' on {start.astimezone(tz).strftime('%Y-%m-%d %H:%M %Z')}"
+    return f"{record.kind.value} '{subject}' on {start.isoformat()}"
 
 
 class EventType(str, enum.Enum):

@@ -156,7 +156,7 @@ def test_require_match_skips_unrelated_items_without_errors(world: World) -> Non
     result = world.engine.sync(Kind.EVENT)
     assert [r.subject for r in world.crm.records(Kind.EVENT).values()] == ["Customer call"]
     assert result.errors == []
-    assert result.skipped == [f"pim {lunch}: nobody in the CRM"]
+    assert result.skipped == ["pim event 'Team lunch': nobody in the CRM"]  # named by subject
     # once it relates to someone, it is created
     world.pim.edit(lunch, attendees=("me@mycompany.com", "bob@customer.com"))
     world.engine.sync(Kind.EVENT)

@@ -65,7 +65,7 @@ def build_plan(
                     preserve_formatted_bodies=settings.preserve_formatted_bodies, heartbeat=heartbeat,
                     series=rules.series, past_days=rules.job.past_days,
                     future_days=rules.job.future_days).observe(state.pending(profile, kind), now)
-    writer = PlanWriter(plan, rules, emit)
+    writer = PlanWriter(plan, rules, emit, view.zones)
     for decision in screen(decide(view, rules), adapters[Side.CRM], rules):
         writer.add(decision)
     plan.cursors = dict(view.cursors)

@@ -25,6 +25,8 @@ class Skip:
     reason: str
     pending: PendingCategory | None = None
     record: Record | None = None
+    #: how the report names it when there is no ``record`` (a side's item it could not map)
+    label: str = ""
 
 
 @attrs.frozen(kw_only=True)

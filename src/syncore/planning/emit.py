@@ -6,12 +6,12 @@ Also where a reviewer's conflict resolutions become writes: the pair's merge is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .._ids import new_id
 from ..merge import BODY_FIELDS, MergeInput, MergeResult, without_fields
 from ..models import SIDES, Record, Side
-from ..occurrences import series_marker
+from ..occurrences import series_marker, split_occurrence_id
 from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
 from ..plan import Skip as PlanSkip
 from ..results import EventType, SyncEvent, describe_record
@@ -39,10 +39,12 @@ Emit = Callable[[SyncEvent], None]
 class PlanWriter:
     """Adds decisions to one plan (and tells listeners about skips, conflicts and kept bodies)."""
 
-    def __init__(self, plan: Plan, rules: Rules, emit: Emit) -> None:
+    def __init__(self, plan: Plan, rules: Rules, emit: Emit, zones: Mapping[str, str] | None = None) -> None:
         self.plan = plan
         self.rules = rules
         self.emit = emit
+        #: series zones by series id, to name occurrences in messages (:attr:`.observe.Observation.zones`)
+        self.zones = zones or {}
 
     def add(self, decision: Decision) -> None:
         """Write one decision into the plan."""
@@ -60,7 +62,8 @@ class PlanWriter:
                 self._operation(target, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(target),
                                 base_version=pair.version_on(target), source_side=source,
                                 source_id=pair.id_on(source), source_version=None, record=None,
-                                reason=f"deleted in {source.value.upper()}")
+                                reason=f"deleted in {source.value.upper()}",
+                                label=self._label(pair.base, pair.pim_id, pair.crm_id))
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
                                          tombstones=ids_to_tombstone(self.rules.series, gone=(
@@ -133,8 +136,13 @@ class PlanWriter:
             self._merged(pair_plan, inp, self.rules.merge(inp, resolutions))  # type: ignore[arg-type]
 
     # -- pieces ----------------------------------------------------------------------------------------------------
+    def _label(self, record: Record | None, *ids: str | None) -> str:
+        """``record`` as a person knows it; an occurrence (one of ``ids`` names one) with its start."""
+        occurrence = next((i for i in ids if i and split_occurrence_id(i) is not None), None)
+        return describe_record(record, occurrence, self.zones)
+
     def _skip(self, skip: Skip) -> None:
-        label = describe_record(skip.record) if skip.record is not None else ""
+        label = self._label(skip.record, skip.native_id) if skip.record is not None else skip.label
         self.plan.skipped.append(PlanSkip(side=skip.side, native_id=skip.native_id, reason=skip.reason,
                                           pending=skip.pending, label=label))
         self.emit(SyncEvent(type=EventType.SKIPPED, kind=self.rules.kind, profile=self.rules.profile,
@@ -142,6 +150,9 @@ class PlanWriter:
                             message=f"{label}: {skip.reason}" if label else skip.reason))
 
     def _operation(self, target: Side, action: Action, *, pair_id: str, reason: str, **fields: object) -> None:
+        if "label" not in fields:
+            fields["label"] = self._label(fields.get("record"), fields.get("target_id"),  # type: ignore[arg-type]
+                                          fields.get("source_id"))  # type: ignore[arg-type]
         self.plan.operations.append(Operation(op_id=new_id(), target=target, action=action, pair_id=pair_id,
                                               reason=reason, **fields))  # type: ignore[arg-type]
 

@@ -29,7 +29,7 @@ from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batche
 from ..state_types import Pair, PendingItem
 from .decisions import Skip
 from .recovery import Recovered, adopt_landed_updates, find_copies
-from .series import SeriesExpander, SeriesPolicy, SeriesRead
+from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_zones
 
 Ids = dict[Side, set[str]]
 
@@ -51,6 +51,8 @@ class Observation:
     :ivar unconfirmed: our creates on a net-change side that this sync accounted for (the feed showed them,
         or a lookup did)
     :ivar series: the series expanded into their occurrences this sync (their occurrences are in ``current``)
+    :ivar zones: the zone of each series whose occurrences this sync looks at, by series id (messages name an
+        occurrence by its series' subject and its start on that zone's wall clock)
     """
 
     kind: Kind
@@ -71,6 +73,7 @@ class Observation:
     open_intents: tuple[str, ...]
     unconfirmed: Mapping[Side, frozenset[str]]
     series: tuple[SeriesRead, ...] = ()
+    zones: Mapping[str, str] = attrs.field(factory=dict)
 
     def item(self, side: Side, native_id: str) -> RemoteRecord | None:
         """The record this sync knows for ``native_id`` (changed, fetched or set aside as unchanged)."""
@@ -124,7 +127,7 @@ class Observer:
         deleted: Ids = {side: set(feeds[side].deletions) - set(current[side]) for side in SIDES}
         from_feed: Ids = {side: set(current[side]) | deleted[side] for side in SIDES}
         unsupported: Ids = {side: {item.id for item in feeds[side].unsupported} for side in SIDES}
-        skips = [Skip(side=side, native_id=item.id, reason=item.reason)
+        skips = [Skip(side=side, native_id=item.id, reason=item.reason, label=item.label)
                  for side in SIDES for item in feeds[side].unsupported]
         skips += [Skip(side=side, native_id=native_id, reason="marked ignored")
                   for side, native_id in sorted(ignored) if native_id in from_feed[side]]
@@ -190,6 +193,7 @@ class Observer:
             skips=tuple(skips), cursors={side: feeds[side].cursor for side in SIDES},
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
             open_intents=tuple(i.intent_id for i in intents), unconfirmed=unseen, series=tuple(series),
+            zones=series_zones(self.state, self.profile, self.kind, self.series, series, pairs),
         )
 
     # -- steps -------------------------------------------------------------------------------------------------

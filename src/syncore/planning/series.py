@@ -245,3 +245,27 @@ class SeriesExpander:
                 current[side][series_id] = item  # no longer a series: it syncs as a single event from now on
             reads.append(self._dissolve(side, series_id, pair, deleted, pairs))
         return reads
+
+
+def series_zones(state: StateStore, profile: str, kind: Kind, policy: SeriesPolicy | None,
+                 reads: list[SeriesRead], pairs: Mapping[str, Pair]) -> dict[str, str]:
+    """The zone of each series whose occurrences this sync looks at, by series id (messages name an occurrence by
+    its start on that zone's wall clock): of the series read this sync, and of those whose occurrences ``pairs``
+    name (from the series' own pair: one state lookup, only when such a series was not read)."""
+    zones = {read.series_id: read.item.record.recurrence.zone  # type: ignore[union-attr]
+             for read in reads if read.item is not None}
+    if policy is None:
+        return zones
+    wanted: Ids = {side: set() for side in SIDES}
+    for pair in pairs.values():
+        for side in SIDES:
+            split = split_occurrence_id(pair.id_on(side))
+            if split is not None and split[0] not in zones and policy.holds[side] is RecurrenceSupport.RULES:
+                wanted[side].add(split[0])
+    if wanted[Side.PIM] or wanted[Side.CRM]:
+        for pair in state.pairs_for(profile, kind, pim_ids=wanted[Side.PIM], crm_ids=wanted[Side.CRM]):
+            recurrence = getattr(pair.base, "recurrence", None)
+            for side in SIDES:
+                if pair.id_on(side) in wanted[side] and recurrence is not None:
+                    zones[pair.id_on(side)] = recurrence.zone
+    return zones

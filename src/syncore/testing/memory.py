@@ -36,6 +36,7 @@ from ..remote import (
     UpdateRequest,
     WriteOutcome,
 )
+from ..results import describe_record
 from .memory_series import SeriesMemory
 
 OPERATIONS = ("changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link")
@@ -217,7 +218,8 @@ class MemoryAdapter(SeriesMemory, Adapter):
         deletions = tuple(i for i in touched if i not in store.items
                           # a net-change feed reports only what the reader may know: not what came and went
                           and not (self.net_changes and store.created.get(i, 0) > seq))
-        unsupported = tuple(Unsupported(id=i, reason=reason) for i in touched if i in store.items
+        unsupported = tuple(Unsupported(id=i, reason=reason, label=describe_record(store.items[i].record))
+                            for i in touched if i in store.items
                             if (reason := self._unsupported_reason(store.items[i].record)))
         held = [i for i in touched if i in store.items and not self._unsupported_reason(store.items[i].record)]
         if self.unread_changes:
@@ -229,7 +231,8 @@ class MemoryAdapter(SeriesMemory, Adapter):
     def full_scan(self, kind: Kind) -> ChangeSet:
         self._enter("full_scan")
         store = self._stores[kind]
-        unsupported = tuple(Unsupported(id=i, reason=reason) for i, item in store.items.items()
+        unsupported = tuple(Unsupported(id=i, reason=reason, label=describe_record(item.record))
+                            for i, item in store.items.items()
                             if (reason := self._unsupported_reason(item.record)))
         return ChangeSet(upserts=tuple(self._remote(i, item) for i, item in store.items.items()
                                        if not self._unsupported_reason(item.record)),
