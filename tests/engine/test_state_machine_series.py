@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 
 from syncore import ConflictPolicy, Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
-from syncore.occurrences import occurrence_id
+from syncore.occurrences import occurrence_id, split_occurrence_id
 from syncore.recurrence import Recurrence
 from syncore.remote import RecurrenceSupport
 from syncore.series import Series, Window
@@ -145,7 +145,12 @@ class SeriesSyncMachine(base.SyncMachine):
         rule = attrs.evolve(recurrence.parts, count=count, until=None).text()
         kept = set(itertools.islice(Series(record.replace(recurrence=Recurrence(rule=rule, zone=recurrence.zone)))
                                     .starts(), count))
-        self.tick()
+        at = self.tick()
+        # the occurrences the new rule no longer has are gone, with their copies (as a cancelled occurrence is)
+        for pair in self.state.pairs_by_prefix(self.settings.profile, Kind.EVENT, side, series_id + "#"):
+            split = split_occurrence_id(pair.id_on(side))
+            if split is not None and split[0] == series_id and split[1] not in kept:
+                self.deleted[(side, pair.id_on(side))] = at
         self.touched(side, series_id)
         self.sides[side].edit(series_id, recurrence=Recurrence(
             rule=rule, zone=recurrence.zone, exdates=[k for k in recurrence.exdates if k in kept],
