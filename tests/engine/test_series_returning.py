@@ -49,22 +49,51 @@ def test_a_cancelled_occurrence_restored_on_the_series_side_is_copied_again():
     w.calm()
 
 
-@pytest.mark.parametrize("crm_links", [True, False])
-def test_an_occurrence_whose_copy_stayed_behind_is_not_copied_a_second_time_when_it_comes_back(crm_links):
-    """The soak's duplicate (seed 41): the series was shortened while the CRM was read-only, so the copies of the
-    occurrences it lost stayed there; lengthening it again must not copy those occurrences a second time."""
+def shortened_while_the_crm_was_read_only(crm_links: bool) -> tuple[World, str, dict]:
+    """A series of 8 synced, then shortened to 6 while the CRM was read-only: the copies of the last two stay."""
     w = World(crm_links=crm_links)
     pim_id = w.pim.put(weekly(count=8))
     w.sync()
+    copies = {e.start: i for i, e in w.crm_events().items()}
     w.pim.edit(pim_id, recurrence=rule(6))
     w.crm.set_read_only(True)
     w.sync()
     w.crm.set_read_only(False)
     assert crm_starts(w) == keys(8), "deleting was not allowed: the copies of the last two stay"
+    return w, pim_id, copies
+
+
+@pytest.mark.parametrize("crm_links", [True, False])
+def test_an_occurrence_whose_copy_stayed_behind_is_not_copied_a_second_time_when_it_comes_back(crm_links):
+    """The soak's duplicate (seed 41): lengthening the series again must not copy those occurrences a second
+    time."""
+    w, pim_id, _ = shortened_while_the_crm_was_read_only(crm_links)
     w.pim.edit(pim_id, recurrence=rule(7))
     w.sync()
     assert crm_starts(w) == keys(8), "each occurrence once"
     w.calm()
+
+
+def test_an_occurrence_that_comes_back_is_paired_again_with_the_copy_it_left_behind_found_by_its_link():
+    w, pim_id, copies = shortened_while_the_crm_was_read_only(crm_links=True)
+    w.pim.edit(pim_id, recurrence=rule(7))
+    w.sync()
+    [pair] = w.state.pairs_for("default", Kind.EVENT, pim_ids=[occurrence_id(pim_id, keys(7)[6])])
+    assert pair.crm_id == copies[keys(7)[6]], "the copy that stayed"
+    assert w.crm.calls["find_by_link"] == 1, "one lookup, when the occurrence came back"
+    # from now on it follows the series again
+    w.pim.edit_occurrence(pim_id, keys(7)[6], subject="Last one")
+    w.sync()
+    assert w.crm_events()[copies[keys(7)[6]]].subject == "Last one"
+    w.calm()
+
+
+def test_without_links_an_occurrence_that_comes_back_to_a_copy_left_behind_is_reported_not_copied():
+    w, pim_id, _ = shortened_while_the_crm_was_read_only(crm_links=False)
+    w.pim.edit(pim_id, recurrence=rule(7))
+    result = w.sync()
+    assert "pim event '1:1' on 2026-04-27 09:00 CEST: deleted earlier on the other side (tombstone)" in result.skipped
+    assert crm_starts(w) == keys(8)
 
 
 # -- the window ------------------------------------------------------------------------------------------------------

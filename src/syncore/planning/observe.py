@@ -29,7 +29,7 @@ from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batche
 from ..state_types import Pair, PendingItem
 from .decisions import Skip
 from .recovery import Recovered, adopt_landed_updates, find_copies
-from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_zones
+from .series import SeriesExpander, SeriesPolicy, SeriesRead, copies_left_behind, series_zones
 
 Ids = dict[Side, set[str]]
 
@@ -185,6 +185,13 @@ class Observer:
         unpaired = self._unpaired(current, pairs, recovered)
         tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
                       for side in SIDES}
+        # occurrences that come back to a copy they left behind are paired with it (by its link)
+        left_behind = copies_left_behind(self.kind, self.profile, self.state, self.adapters, self.series, unpaired,
+                                         tombstoned)
+        for side in SIDES:
+            current[side].update(left_behind[side])
+            unpaired[side].update(left_behind[side])
+            tombstoned[side] -= {copy.link for copy in left_behind[side.other].values()}
         return Observation(
             kind=self.kind, current=current, echoes=echoes,
             deleted={side: frozenset(ids) for side, ids in deleted.items()},
