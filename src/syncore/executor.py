@@ -84,6 +84,7 @@ class Executor:
         #: tombstones of those removed (one statement per side instead of one per record)
         self._unsaved: list[Pair] = []
         self._tombstones: list[tuple[Side, str]] = []
+        self._lifted: list[tuple[Side, str]] = []
         #: ids stored in pairs on net-change sides in the current transaction, remembered together when it ends:
         #: until this apply stores its cursors, a feed read from the old cursor might never report them again
         self._unseen: list[tuple[Side, str]] = []
@@ -230,6 +231,10 @@ class Executor:
                 yield
                 if self._unsaved:
                     self.state.save_pairs(self._unsaved)
+                for side in SIDES if self._lifted else ():
+                    lifted = [native_id for s, native_id in self._lifted if s is side]
+                    if lifted:
+                        self.state.remove_tombstones(self.profile, self.kind, side, lifted)
                 if self._tombstones:
                     now = self.now()
                     for side in SIDES:
@@ -240,6 +245,7 @@ class Executor:
         finally:
             self._unsaved = []
             self._tombstones = []
+            self._lifted = []
 
     def _store_unconfirmed(self) -> None:
         for side in SIDES:
@@ -345,6 +351,7 @@ class Executor:
                 versions[op.target] = outcome.version
         # always called inside _storing's transaction (which stores the tombstones with the pairs)
         self._tombstones.extend(pair_plan.tombstones)
+        self._lifted.extend(pair_plan.lifted)
         if pair_plan.remove:
             self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
         else:

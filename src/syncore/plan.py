@@ -94,6 +94,8 @@ class PairPlan:
     remove: bool = False
     #: native ids to tombstone once the pair's operations succeed
     tombstones: tuple[tuple[Side, str], ...] = ()
+    #: native ids whose tombstones are dropped then (an occurrence that may come back, see ``ids_to_tombstone``)
+    lifted: tuple[tuple[Side, str], ...] = ()
     #: pending items this pair settles (cleared on success)
     settles: tuple[tuple[Side, str], ...] = ()
     #: a manual conflict keeps the pair pending for the next sync

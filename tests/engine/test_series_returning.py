@@ -88,6 +88,21 @@ def test_an_occurrence_that_comes_back_is_paired_again_with_the_copy_it_left_beh
     w.calm()
 
 
+def test_an_occurrence_paired_again_with_its_copy_can_leave_and_come_back_again():
+    """Once paired again, the occurrence is an ordinary one: when it leaves with its copy and comes back, it is
+    copied again (no tombstone from the time its copy was left behind holds it back)."""
+    w, pim_id, copies = shortened_while_the_crm_was_read_only(crm_links=True)
+    w.pim.edit(pim_id, recurrence=rule(7))
+    w.sync()
+    w.pim.edit(pim_id, recurrence=rule(6))
+    w.sync()
+    assert copies[keys(7)[6]] not in w.crm_events(), "its copy went with it this time"
+    w.pim.edit(pim_id, recurrence=rule(7))
+    result = w.sync()
+    assert crm_starts(w) == keys(8), result.skipped
+    w.calm()
+
+
 def test_without_links_an_occurrence_that_comes_back_to_a_copy_left_behind_is_reported_not_copied():
     w, pim_id, _ = shortened_while_the_crm_was_read_only(crm_links=False)
     w.pim.edit(pim_id, recurrence=rule(7))

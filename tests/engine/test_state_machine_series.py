@@ -243,11 +243,12 @@ class SeriesSyncMachine(base.SyncMachine):
                 if self.modes[side.other] is RULES and (unfit is None or unfit(record) is None):
                     continue  # the other side holds it as a rule
                 wanted = {occurrence_id(series_id, o.original_start) for o in Series(record).expand(window)}
-                # (an occurrence whose copy was deleted while this side was read-only is unpaired and tombstoned,
-                # as any record whose deletion was not allowed: it is not copied back)
-                wanted -= self.state.tombstoned(profile, Kind.EVENT, side, wanted)
                 paired = {pair.id_on(side) for pair in self.state.pairs_by_prefix(profile, Kind.EVENT, side,
                                                                                    series_id + "#")}
+                # (an occurrence whose copy was deleted while this side was read-only is unpaired and tombstoned,
+                # as any record whose deletion was not allowed: it is not copied back; nor is one that comes back
+                # to a copy it left behind on a side without links)
+                wanted -= self.state.tombstoned(profile, Kind.EVENT, side, wanted - paired)
                 assert paired == wanted, f"{series_id}: missing {wanted - paired}, extra {paired - wanted}"
 
 

@@ -169,7 +169,8 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
                                           tombstones=((target, pair.id_on(target)),), settles=settles))
     elif gone[Side.PIM] and gone[Side.CRM]:
         # deleted on both sides: only the pair is left to forget
-        yield Forget(pair=pair, tombstones=ids_to_tombstone(rules.series, gone=ids), settles=settles)
+        tombstones, lifted = ids_to_tombstone(rules.series, gone=ids)
+        yield Forget(pair=pair, tombstones=tombstones, lifted=lifted, settles=settles)
     elif gone[Side.PIM] or gone[Side.CRM]:
         deleted_side = Side.PIM if gone[Side.PIM] else Side.CRM
         survivor = deleted_side.other
@@ -199,8 +200,8 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
             yield Skip(side=survivor, native_id=pair.id_on(survivor), record=pair.base,
                        reason=f"deleted in {deleted_side.value.upper()}; deletion not propagated (not allowed)")
             gone, stays = ((deleted_side, pair.id_on(deleted_side)),), ((survivor, pair.id_on(survivor)),)
-            yield Forget(pair=pair, tombstones=ids_to_tombstone(rules.series, gone=gone, stays=stays),
-                         settles=settles)
+            tombstones, lifted = ids_to_tombstone(rules.series, gone=gone, stays=stays)
+            yield Forget(pair=pair, tombstones=tombstones, lifted=lifted, settles=settles)
     elif not changed[Side.PIM] and not changed[Side.CRM]:
         # nothing new on either side (a retry was due): store the pair again to settle it
         if settles:

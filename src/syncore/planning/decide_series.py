@@ -38,18 +38,19 @@ def is_occurrence(policy: SeriesPolicy, side: Side, native_id: str) -> bool:
     return policy.holds[side] is RecurrenceSupport.RULES and split_occurrence_id(native_id) is not None
 
 
-def ids_to_tombstone(policy: SeriesPolicy, *, gone: Keys, stays: Keys = ()) -> Keys:
-    """The ids to tombstone when a pair is given up: ``gone`` records were deleted, ``stays`` are left behind on
-    purpose (never copied back).
+def ids_to_tombstone(policy: SeriesPolicy, *, gone: Keys, stays: Keys = ()) -> tuple[Keys, Keys]:
+    """The ids to tombstone when a pair is given up (``gone`` records were deleted, ``stays`` are left behind on
+    purpose, never copied back), and the ids whose earlier tombstone is lifted.
 
     An occurrence id names a series and a start, and the rule may give that start again (the user lengthens the
     series back, or restores a cancelled occurrence): unlike a record's id, it can come back. So a gone occurrence
     is tombstoned only while a copy of it stays behind (which it would otherwise be copied next to, a duplicate);
-    once its copy is gone too, a returning occurrence is new and is copied again.
+    once its copy is gone too, a returning occurrence is new and is copied again, whatever an earlier tombstone
+    (from a time its copy stayed behind, before they were paired again) said: that one is lifted.
     """
-    gone = tuple((side, native_id) for side, native_id in gone
-                 if stays or not is_occurrence(policy, side, native_id))
-    return (*stays, *gone)
+    lifted = () if stays else tuple((side, native_id) for side, native_id in gone
+                                     if is_occurrence(policy, side, native_id))
+    return (*stays, *(key for key in gone if key not in lifted)), lifted
 
 
 def create_obstacle(policy: SeriesPolicy, source: Side, record: Record, native_id: str) -> Skip | None:

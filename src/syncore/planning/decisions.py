@@ -42,11 +42,13 @@ class Forget:
     """Drop a pair without writing: both records are gone, or a deletion may not be carried over.
 
     :ivar tombstones: ids that must never come back as new records (deleted, or left behind on purpose)
+    :ivar lifted: ids whose earlier tombstones no longer hold (an occurrence that may come back)
     """
 
     pair: Pair
     tombstones: Keys
     settles: Keys = ()
+    lifted: Keys = ()
 
 
 @attrs.frozen(kw_only=True)

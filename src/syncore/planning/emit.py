@@ -53,12 +53,14 @@ class PlanWriter:
                 self._skip(decision)
             case Settle(side=side, native_id=native_id):
                 self.plan.clear_pending.append((side, native_id))
-            case Forget(pair=pair, tombstones=tombstones, settles=settles):
+            case Forget(pair=pair, tombstones=tombstones, settles=settles, lifted=lifted):
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
-                                         tombstones=tombstones, settles=settles))
+                                         tombstones=tombstones, lifted=lifted, settles=settles))
             case Delete(pair=pair, target=target, settles=settles, also_gone=also_gone):
                 source = target.other
+                tombstones, lifted = ids_to_tombstone(self.rules.series, gone=(
+                    (Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id), *also_gone))
                 self._operation(target, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(target),
                                 base_version=pair.version_on(target), source_side=source,
                                 source_id=pair.id_on(source), source_version=None, record=None,
@@ -66,8 +68,7 @@ class PlanWriter:
                                 label=self._label(pair.base, pair.pim_id, pair.crm_id))
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
-                                         tombstones=ids_to_tombstone(self.rules.series, gone=(
-                                             (Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id), *also_gone)),
+                                         tombstones=tombstones, lifted=lifted,
                                          settles=settles))
             case Keep(pair=pair, items=items, settles=settles):
                 versions = {side: items[side].version if items[side] else pair.version_on(side) for side in SIDES}
