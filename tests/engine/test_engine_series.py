@@ -17,6 +17,7 @@ from syncore.series import Series, Window
 from syncore.settings import UnfitSeries
 from syncore.state_types import Action
 from syncore.testing import MemoryAdapter
+from syncore.testing.invariants import assert_in_step
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -286,3 +287,16 @@ def test_series_occurrences_on_both_sides_hold_the_same_instants():
     assert len(occurrences) == 5
     assert sorted((e.start, e.end) for e in w.crm_events().values()) == sorted(
         (o.event.start, o.event.end) for o in occurrences)
+
+
+def test_a_rule_respelled_on_one_side_with_the_same_occurrences_is_no_edit_and_the_sides_are_in_step():
+    w = World(crm_holds=RecurrenceSupport.RULES)
+    pim_id = w.pim.put(weekly(count=3))
+    w.sync()
+    [crm_id] = w.crm_events()
+    last = keys(3)[2].astimezone(BERLIN)
+    w.crm.edit(crm_id, recurrence=Recurrence(rule=f"FREQ=WEEKLY;UNTIL={last:%Y%m%d}", zone="Europe/Berlin"))
+    w.calm()
+    assert w.pim.records(Kind.EVENT)[pim_id].recurrence.rule == "FREQ=WEEKLY;BYDAY=MO;COUNT=3"
+    assert_in_step(w.state, "default", Kind.EVENT, {Side.PIM: w.pim.records(Kind.EVENT),
+                                                   Side.CRM: w.crm.records(Kind.EVENT)}, w.crm.represent)
