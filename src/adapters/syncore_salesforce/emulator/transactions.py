@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from .clock import Clock
 from .records import RecordWriter
@@ -75,7 +75,7 @@ class LongTransaction:
         self._check_open()
         self._end()
 
-    def __enter__(self) -> LongTransaction:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
