@@ -89,7 +89,8 @@ class SalesforceAdapter(Adapter):
         API create one, classic otherwise), ``"lightning"`` or ``"classic"`` (see docs/recurrence.md)
     :param series: sync recurring event series as series (``capabilities.recurrence`` = RULES; the default).
         Off: every row of a series is reported as unsupported and left alone (docs/recurrence.md).
-    :param overlap: how far before the watermark the feed re-reads, for rows committed late
+    :param overlap: how far before the previous read the feed re-reads, for rows committed late, when Get Updated
+        gave it no ``latestDateCovered`` (otherwise the read starts there)
     :param max_api_share: stop with QuotaExhausted once the org has used this share of its daily API requests
     :param clock: returns the current aware UTC time (for cursor ages)
     :param sleep: used for back-off between retries (inject a no-op in tests)

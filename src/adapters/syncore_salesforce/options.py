@@ -96,7 +96,8 @@ class SalesforceOptions:
     :ivar version: the REST API version
     :ivar ca_file: a PEM file of certificate authorities to trust (a TLS-inspecting proxy's, an emulator's);
         relative to the settings file
-    :ivar overlap_minutes: how far before the previous read the change feed re-reads (late commits, clock skew)
+    :ivar overlap_minutes: how far before the previous read the change feed re-reads when Get Updated gave it no
+        ``latestDateCovered`` (late commits)
     :ivar max_api_share: stop once the org has used this share of its daily API requests
     :ivar create_accounts: a contact's company is its Account: create the Account when none of that name
         exists (off: the contact is written without an Account, with a warning)
