@@ -183,12 +183,28 @@ def test_composite_subrequest_errors_stay_in_their_own_response(emu, http):
     assert rows["httpStatusCode"] == 200 and rows["body"]["records"] == []
 
 
-def test_composite_holds_at_most_25_subrequests(emu, http):
-    """"... up to 25 subrequests in a single call" (COMPOSITE; reference §3.3)."""
-    sub = {"method": "GET", "url": f"/services/data/v{V}/limits"}
+def test_composite_holds_at_most_25_subrequests_and_5_queries(emu, http):
+    """"You can have up to 25 subrequests in a single call. Up to 5 of these subrequests can be sObject Collections
+    or query operations, including Query and QueryAll requests." (COMPOSITE; reference §3.3). Get Updated is
+    neither. The error body is the one a client recorded from a real org for 26 subrequests (secondary:
+    https://github.com/guardian/support-service-lambdas/pull/766)."""
+    sub = {"method": "GET", "url": f"/services/data/v{V}/sobjects/Contact/describe"}
     resp = http.post(url(emu, "composite"),
                      json={"compositeRequest": [{**sub, "referenceId": f"r{i}"} for i in range(26)]})
     assert resp.status_code == 400
+    assert resp.json() == {"compositeResponse": [{
+        "body": [{"errorCode": "LIMIT_EXCEEDED", "message": "The request can’t contain more than 25 operations."}],
+        "httpHeaders": {}, "httpStatusCode": 400, "referenceId": None}]}
     ok = http.post(url(emu, "composite"), json={"compositeRequest": [{**sub, "referenceId": f"r{i}"}
                                                                      for i in range(25)]})
     assert ok.status_code == 200 and len(ok.json()["compositeResponse"]) == 25
+    query = {"method": "GET", "url": f"/services/data/v{V}/queryAll/?q=SELECT+Id+FROM+Contact"}
+    updated_ = {"method": "GET",
+                "url": f"/services/data/v{V}/sobjects/Contact/updated/?start={iso(T0)}&end={iso(T0 + timedelta(1))}"}
+    five = [{**query, "referenceId": f"q{i}"} for i in range(5)] + [
+        {**updated_, "referenceId": f"u{i}"} for i in range(10)]
+    assert http.post(url(emu, "composite"), json={"compositeRequest": five}).status_code == 200
+    six = five + [{**query, "referenceId": "q5"}]
+    resp = http.post(url(emu, "composite"), json={"compositeRequest": six})
+    assert resp.status_code == 400
+    assert resp.json()["compositeResponse"][0]["body"][0]["errorCode"] == "LIMIT_EXCEEDED"
