@@ -13,10 +13,9 @@ process's own.
 * **T7** — requests per kind and side of a no-change sync right after that bulk load (after the echo sync that
   reads the engine's own creates back) and of the next, back-to-back sync, from the emulators' logs. Target: 1.
   Salesforce's feed starts each read at the ``latestDateCovered`` Get Updated answered before the previous one,
-  a whole minute (docs/salesforce.md, change feed): syncs still in the load's minute re-read it, and so does the
-  first one of a later minute. So the bench then waits, in real time, for the Salesforce clock's next minute
-  and measures three more syncs: the first of that minute, the next one and a back-to-back one (the last two are
-  the third T7 line).
+  a whole minute (docs/salesforce.md, change feed): syncs whose previous read ran in the load's minute re-read
+  it. So the bench then waits, in real time, for the Salesforce clock's next minute and measures three more
+  syncs: the first of that minute, the next one and a back-to-back one (the last two are the third T7 line).
 """
 
 from __future__ import annotations
@@ -205,6 +204,7 @@ def run(cfg: Config) -> Section:
         "be committed late, and no SOQL filter tells it from no change, so every sync whose start lies in the "
         "load's minute re-reads what was loaded in that minute (docs/salesforce.md, change feed). The bench then "
         f"waited {new.get('waited', 0)} s for the Salesforce clock's next minute: the first sync of that minute "
-        "still starts in the load's minute; the next ones cost 1 request per kind.")
+        "re-reads the load once more if the sync before it still ran in the load's minute; the next ones cost 1 "
+        "request per kind.")
     section.data = {"n": n, "new": new, "old": old, "old_commit": OLD_COMMIT}
     return section

@@ -308,7 +308,6 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
     emu = shared_emu
     emu.reset()
     emu.clock.set(T0)
-    emu.org.open_transactions.clear()
     adapter = make_adapter(emu)
     cursor = adapter.full_scan(Kind.EVENT).cursor
     reported: dict[str, str] = {}
