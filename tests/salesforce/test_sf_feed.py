@@ -312,6 +312,7 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
     cursor = adapter.full_scan(Kind.EVENT).cursor
     reported: dict[str, str] = {}
     ids: list[str] = []
+    pending: list[str] = []  # rows the open transaction created
     txn = None
 
     def read() -> None:
@@ -335,11 +336,13 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
             txn = emu.long_transaction()
         elif action == "late" and txn is not None:
             if value % 2 or not ids:
-                ids.append(txn.insert("Event", _event_fields(emu, len(ids))))
+                pending.append(txn.insert("Event", _event_fields(emu, len(ids) + len(pending))))
             else:
                 txn.update("Event", ids[value % len(ids)], {"Location": f"Late {value}"})
         elif action == "commit" and txn is not None:
             txn.commit()
+            ids.extend(pending)  # invisible (not even updatable) until now
+            pending.clear()
             txn = None
         elif action == "wait":
             emu.clock.advance(value)
