@@ -37,6 +37,10 @@ _KINDS = {kind.value: kind for kind in Kind}
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
 _IN_CHUNK = 900
+#: pair_versions reads the whole scope instead of looking ids up once it is asked for at least this many ids
+#: and at least 1 in _SCAN_SHARE of the scope's pairs (a table pass costs about a quarter of a lookup per pair)
+_SCAN_FROM = 2 * _IN_CHUNK
+_SCAN_SHARE = 3
 #: prefix-compressed columns (never interpolate anything else into SQL)
 COLUMNS = ("pim_id", "crm_id", "pim_version", "crm_version")
 #: distinct values a batch needs before a prefix is learned from it, and the shortest prefix worth keeping
@@ -180,7 +184,16 @@ class PairRows:
         prefixes = self._prefixes_of(profile, kind.value)
         id_prefix, version_prefix = prefixes.get(f"{column}_id", ""), prefixes.get(f"{column}_version", "")
         versions: dict[str, str | None] = {}
-        for chunk in _chunks([pack(native_id, id_prefix) for native_id in ids]):
+        packed = [pack(native_id, id_prefix) for native_id in ids]
+        if len(packed) >= _SCAN_FROM and len(packed) * _SCAN_SHARE >= self.count_pairs(profile, kind):
+            # Most of the scope's pairs asked for (the echo of an initial load, a full scan): one pass over the
+            # table is about 4x cheaper than the same ids looked up through the index (at 100k pairs, 75 ms
+            # instead of 270 ms of CPU, and the lookups grow faster than linearly with the table).
+            wanted = set(packed)
+            rows = self._run(f"SELECT {column}_id, {column}_version FROM pairs WHERE profile=? AND kind=?",
+                             [profile, kind.value]).fetchall()
+            return {unpack(i, id_prefix): unpack(v, version_prefix) for i, v in rows if i in wanted}  # type: ignore[misc]
+        for chunk in _chunks(packed):
             marks = ",".join("?" * len(chunk))
             rows = self._run(
                 f"SELECT {column}_id, {column}_version FROM pairs INDEXED BY pairs_{column} WHERE profile=? AND "
