@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..converters import make_converter
-from ..models import Body, Kind, Side
+from ..models import Body, Kind, Record, Side
 from ..snapshots import decode_record, encode_base
 from ..state_types import Pair
 
@@ -105,6 +105,9 @@ class PairRows:
     def _init_pairs(self) -> None:
         #: learned prefixes: (profile, kind) -> {column: prefix ("" when none is worth it)}
         self._prefixes: dict[tuple[str, str], dict[str, str]] = {}
+        #: the records the last journaled batch wrote (by identity, the record kept so that its id stays its own)
+        #: and their encodings (see _encoded_base)
+        self._journaled_bases: dict[int, tuple[Record, bytes]] = {}
 
     def _prefixes_of(self, profile: str, kind: str) -> dict[str, str]:
         found = self._prefixes.get((profile, kind))
@@ -238,15 +241,23 @@ class PairRows:
         return self._run("SELECT COUNT(*) FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]).fetchone()[0]
 
     # -- writing -------------------------------------------------------------------------------------------
-    def _pair_row(self, pair: Pair, prefixes: dict[str, str]) -> tuple[Any, ...]:
+    def _pair_row(self, pair: Pair, profile: str, kind: str, prefixes: dict[str, str]) -> tuple[Any, ...]:
         body = None
         if pair.pim_body is not None:
             body = _COMPACT.encode(_converter.unstructure(pair.pim_body)).encode()
-        return (pair.profile, pair.kind.value, pack_pair_id(pair.pair_id),
+        return (profile, kind, pack_pair_id(pair.pair_id),
                 pack(pair.pim_id, prefixes.get("pim_id", "")), pack(pair.crm_id, prefixes.get("crm_id", "")),
                 pack(pair.pim_version, prefixes.get("pim_version", "")),
                 pack(pair.crm_version, prefixes.get("crm_version", "")),
-                encode_base(pair.base), body, ",".join(sorted(pair.conflicts)) or None)
+                self._encoded_base(pair.base), body, ",".join(sorted(pair.conflicts)) if pair.conflicts else None)
+
+    def _encoded_base(self, record: Record) -> bytes:
+        """``encode_base(record)``, taken from the journal when it encoded this very record for an update's intent
+        (the update's pair stores it as its base: one encoding instead of two per updated record)."""
+        journaled = self._journaled_bases.pop(id(record), None)
+        if journaled is not None and journaled[0] is record:
+            return journaled[1]
+        return encode_base(record)
 
     def save_pair(self, pair: Pair) -> None:
         self.save_pairs([pair])
@@ -261,7 +272,7 @@ class PairRows:
             rows = []
             for (profile, kind), scoped in by_scope.items():
                 prefixes = self._learn(profile, kind, scoped)
-                rows.extend(self._pair_row(pair, prefixes) for pair in scoped)
+                rows.extend(self._pair_row(pair, profile, kind, prefixes) for pair in scoped)
             self._many(self._SAVE_PAIR, rows)
 
     def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:
