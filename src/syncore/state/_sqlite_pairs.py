@@ -187,15 +187,16 @@ class PairRows:
         prefixes = self._prefixes_of(profile, kind.value)
         id_prefix, version_prefix = prefixes.get(f"{column}_id", ""), prefixes.get(f"{column}_version", "")
         versions: dict[str, str | None] = {}
+        ids = list(ids)
         packed = [pack(native_id, id_prefix) for native_id in ids]
         if len(packed) >= _SCAN_FROM and len(packed) * _SCAN_SHARE >= self.count_pairs(profile, kind):
             # Most of the scope's pairs asked for (the echo of an initial load, a full scan): one pass over the
             # table is about 4x cheaper than the same ids looked up through the index (at 100k pairs, 75 ms
             # instead of 270 ms of CPU, and the lookups grow faster than linearly with the table).
-            wanted = set(packed)
+            wanted = dict(zip(packed, ids, strict=True))  # (stored form -> the id asked for: no unpacking)
             rows = self._run(f"SELECT {column}_id, {column}_version FROM pairs WHERE profile=? AND kind=?",
                              [profile, kind.value]).fetchall()
-            return {unpack(i, id_prefix): unpack(v, version_prefix) for i, v in rows if i in wanted}  # type: ignore[misc]
+            return {wanted[i]: unpack(v, version_prefix) for i, v in rows if i in wanted}  # type: ignore[misc]
         for chunk in _chunks(packed):
             marks = ",".join("?" * len(chunk))
             rows = self._run(
