@@ -110,7 +110,7 @@ def test_a_pattern_change_recreates_the_open_occurrences_and_keeps_the_closed_on
     """Task reference "Usage": "When you change the RecurrenceStartDateOnly field or the recurrence pattern, all
     open tasks occurrences in the series are deleted and new open task occurrences are created"."""
     main_id = http.post(url(emu, "sobjects/Task/"), json=monthly()).json()["id"]
-    first = [r for r in rows(emu, http) if not r["IsRecurrence"]][0]
+    first = next(r for r in rows(emu, http) if not r["IsRecurrence"])
     assert http.patch(url(emu, f"sobjects/Task/{first['Id']}"), json={"Status": "Completed"}).status_code == 204
     old_open = {r["Id"] for r in rows(emu, http) if not r["IsRecurrence"] and not r["IsClosed"]}
     resp = http.patch(url(emu, f"sobjects/Task/{main_id}"), json={"RecurrenceDayOfMonth": 20})
@@ -126,7 +126,7 @@ def test_deleting_the_series_through_the_api_removes_open_and_closed_occurrences
     """Task reference "Usage": "When you delete a recurring task series through the API, all open and closed task
     occurrences in the series are removed"."""
     main_id = http.post(url(emu, "sobjects/Task/"), json=monthly()).json()["id"]
-    first = [r for r in rows(emu, http) if not r["IsRecurrence"]][0]
+    first = next(r for r in rows(emu, http) if not r["IsRecurrence"])
     http.patch(url(emu, f"sobjects/Task/{first['Id']}"), json={"Status": "Completed"})
     assert http.delete(url(emu, f"sobjects/Task/{main_id}")).status_code == 204
     assert rows(emu, http) == []
