@@ -189,3 +189,31 @@ def test_with_the_option_off_recurring_and_repeating_tasks_are_reported_never_fl
     assert len(scan.unsupported) == 6, "the main record, its four occurrences and the repeating task"
     assert main_id in {u.id for u in scan.unsupported}
     assert {u.reason for u in scan.unsupported} == {"recurring task: not synced (task_recurrence is off)"}
+
+
+def test_a_batch_of_series_costs_a_constant_number_of_requests(emu):
+    """Three series of four occurrences each, due from their third: one collections create, one query for their
+    occurrences, one collections delete for the six done before the due date — not one request per occurrence
+    (the describe is read once per adapter)."""
+    sf = adapter(emu)
+    sf.full_scan(Kind.TASK)  # the running user, read once
+    tasks = [Task(subject=f"Report {n}", due=date(2027, 3, 15),
+                  recurrence=TaskRecurrence(rule="FREQ=MONTHLY;COUNT=4", start=date(2027, 1, 15))) for n in range(3)]
+    emu.reset_log()
+    outcomes = sf.create(Kind.TASK, [CreateRequest(ref=str(n), record=t) for n, t in enumerate(tasks)])
+    assert all(o.ok for o in outcomes)
+    assert [e.operation for e in emu.requests] == ["describe", "composite_create", "query", "composite_delete"]
+    assert sorted(r["ActivityDate"] for r in emu.all("Task") if r["RecurrenceActivityId"] and not r["IsRecurrence"]) \
+        == ["2027-03-15"] * 3 + ["2027-04-15"] * 3
+
+
+def test_occurrences_that_cannot_be_removed_leave_the_series_written_with_a_warning(emu):
+    sf = adapter(emu)
+    sf.full_scan(Kind.TASK)
+    emu.faults.server_error(n=5, status=503, op="query")
+    task = Task(subject="Monthly", due=date(2027, 3, 15),
+                recurrence=TaskRecurrence(rule="FREQ=MONTHLY;COUNT=4", start=date(2027, 1, 15)))
+    [outcome] = sf.create(Kind.TASK, [CreateRequest(ref="m", record=task)])
+    assert outcome.ok and outcome.id
+    assert len(outcome.warnings) == 1
+    assert outcome.warnings[0].startswith("the occurrences before the due date could not be removed")

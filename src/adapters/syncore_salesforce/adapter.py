@@ -15,7 +15,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.errors import ConfigurationError
+from syncore.errors import AdapterError, ConfigurationError
 from syncore.models import Event, Kind, Record, Task
 from syncore.occurrences import split_occurrence_id
 from syncore.remote import (
@@ -404,7 +404,12 @@ class SalesforceAdapter(Adapter):
     def _close_before_due(self, written: list[tuple[str, Any]], outcomes: list[WriteOutcome],
                           requests: Sequence[Any]) -> None:
         """A series written with a later due date: its earlier open occurrences go (see :mod:`._task_series`)."""
-        warnings = self.task_series.close_before_due(written)
+        try:
+            warnings = self.task_series.close_before_due(written)
+        except AdapterError as exc:
+            # the series themselves were written: their outcomes stand; the next read shows the earlier due date
+            warnings = {to18(sid): [f"the occurrences before the due date could not be removed: {exc}"]
+                        for sid, _ in written}
         for index, (request, outcome) in enumerate(zip(requests, outcomes, strict=True)):
             extra = warnings.get(to18(outcome.id)) if outcome.ok and outcome.id else None
             if extra:
