@@ -108,4 +108,6 @@ class FakeTaskItem(FakeItem):
             self._set_Complete(True)
 
     def _get_IsRecurring(self) -> bool:
-        return False
+        # "True if the task is a recurring task" (TaskItem.IsRecurring); the pattern itself
+        # (TaskItem.GetRecurrencePattern) is not modelled for tasks: the adapter does not sync recurring tasks
+        return self._rec.pattern is not None
