@@ -217,3 +217,31 @@ def test_occurrences_that_cannot_be_removed_leave_the_series_written_with_a_warn
     assert outcome.ok and outcome.id
     assert len(outcome.warnings) == 1
     assert outcome.warnings[0].startswith("the occurrences before the due date could not be removed")
+
+
+@pytest.mark.parametrize("link_field", [None, "Syncore_Link__c"], ids=["journal", "link field"])
+def test_a_series_whose_create_reply_was_lost_is_found_never_made_twice(emu, link_field):
+    """The create of a recurring series is sent, Salesforce makes it, the reply is lost: the next sync finds the
+    series (by its link, or by the journal's fingerprint) and pairs it; nothing is created twice."""
+    from syncore import SyncEngine
+    from syncore.settings import SyncSettings
+    from syncore.state import SqliteStateStore
+    from syncore.testing import MemoryAdapter
+
+    if link_field:
+        emu.add_external_id("Task", link_field)
+    pim = MemoryAdapter(name="pim", clock=emu.clock.now)
+    pim.put(Task(subject="Monthly report", due=date(2027, 1, 15),
+                 recurrence=TaskRecurrence(rule="FREQ=MONTHLY;COUNT=3", start=date(2027, 1, 15))))
+    engine = SyncEngine(pim=pim, crm=adapter(emu, link_field=link_field), state=SqliteStateStore(":memory:"),
+                        settings=SyncSettings(), clock=emu.clock.now)
+    emu.faults.lose_replies(1, op="composite_upsert" if link_field else "composite_create")
+    emu.clock.advance(2)
+    assert not engine.sync(Kind.TASK).ok, "the lost reply is an unknown outcome"
+    emu.clock.advance(2)
+    second = engine.sync(Kind.TASK)
+    assert second.ok, second.errors
+    mains = [r for r in emu.all("Task") if r["IsRecurrence"]]
+    assert len(mains) == 1 and len(occurrences(emu, mains[0]["Id"])) == 3
+    emu.clock.advance(2)
+    assert not {k: n for k, n in engine.sync(Kind.TASK).counts.items() if n}, "then nothing more is written"
