@@ -32,3 +32,40 @@ def test_a_recurring_task_is_reported_never_flattened(fake, outlook):
     (delete,) = outlook.delete(Kind.TASK, [DeleteRequest(ref="d", id=gid(fake, recurring))])
     assert not update.ok and not delete.ok
     assert fake.saves == saves and fake.record(recurring).props["Subject"] == "Weekly report"
+
+
+def _com_task(fake, subject, due, **pattern):
+    """A task made the way the RecurrencePattern.Regenerate page's "Oil Change" example makes one: through
+    TaskItem.GetRecurrencePattern, the type first."""
+    item = fake.application.CreateItem(C.olTaskItem)
+    item.Subject = subject
+    item.DueDate = fake.time.date_out(due)  # a date crosses COM as its local midnight
+    found = item.GetRecurrencePattern()
+    for name, value in pattern.items():
+        setattr(found, name, value)
+    item.Save()
+    return item.EntryID
+
+
+def test_with_the_option_a_recurring_task_reads_with_its_pattern_and_regeneration(fake):
+    from syncore.recurrence import TaskRecurrence
+    from syncore_outlook import OutlookComAdapter
+
+    oil = _com_task(fake, "Oil change", date(2026, 10, 23), RecurrenceType=C.olRecursMonthly, Regenerate=True,
+                    Interval=3)
+    weekly = _com_task(fake, "Weekly report", date(2026, 10, 23), RecurrenceType=C.olRecursWeekly,
+                       DayOfWeekMask=C.olFriday, Occurrences=10)
+    yearly = _com_task(fake, "Tax return", date(2027, 5, 31), RecurrenceType=C.olRecursYearly, Interval=12)
+    outlook = OutlookComAdapter(fake.application, task_recurrence=True)
+    assert outlook.capabilities.task_recurrence is True
+    read = {item.id: item.record for item in outlook.full_scan(Kind.TASK).upserts}
+    assert read[oil].recurrence == TaskRecurrence(rule="FREQ=MONTHLY;INTERVAL=3", start=date(2026, 10, 23),
+                                                  regenerate="after_completion")
+    assert read[weekly].recurrence == TaskRecurrence(rule="FREQ=WEEKLY;BYDAY=FR;COUNT=10", start=date(2026, 10, 23))
+    # the yearly Interval is in months (12 = every year)
+    assert read[yearly].recurrence == TaskRecurrence(rule="FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=31",
+                                                     start=date(2027, 5, 31))
+    after_due = Task(subject="Follow up", due=date(2026, 10, 23), recurrence=TaskRecurrence(
+        rule="FREQ=WEEKLY", start=date(2026, 10, 23), regenerate="after_due"))
+    assert outlook.unfit_reason(after_due) == ("Outlook regenerates a task only after the previous one is completed, "
+                                               "not after its due date")
