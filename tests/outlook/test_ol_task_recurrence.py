@@ -69,3 +69,32 @@ def test_with_the_option_a_recurring_task_reads_with_its_pattern_and_regeneratio
         rule="FREQ=WEEKLY", start=date(2026, 10, 23), regenerate="after_due"))
     assert outlook.unfit_reason(after_due) == ("Outlook regenerates a task only after the previous one is completed, "
                                                "not after its due date")
+
+
+def test_any_recurring_task_outlook_can_hold_reads_back_as_represented(fake):
+    """Hypothesis: a random fixed or regenerating task Outlook says it can hold is written through its
+    RecurrencePattern and read back as ``represent`` says; one it cannot hold is refused, never written."""
+    from datetime import UTC, datetime
+
+    from hypothesis import HealthCheck, given, settings
+
+    from syncore.remote import CreateRequest
+    from syncore.testing.strategies import recurring_tasks
+    from syncore_outlook import OutlookComAdapter
+
+    outlook = OutlookComAdapter(fake.application, task_recurrence=True)
+
+    @settings(max_examples=60, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.filter_too_much])
+    @given(task=recurring_tasks(around=datetime(2026, 11, 1, tzinfo=UTC)))
+    def round_trip(task):
+        fits = outlook.unfit_reason(task) is None
+        [outcome] = outlook.create(Kind.TASK, [CreateRequest(ref="t", record=task)])
+        assert outcome.ok == fits, (task.recurrence, outcome.error)
+        if fits:
+            stored = outlook.fetch(Kind.TASK, [outcome.id])[outcome.id]
+            assert stored.record == outlook.represent(task)
+            assert stored.version == outcome.version
+
+    round_trip()

@@ -34,7 +34,7 @@ from datetime import date
 from typing import Any
 
 from syncore.errors import UnsupportedRecord
-from syncore.models import Task
+from syncore.models import Task, TaskStatus
 from syncore.recurrence import Regeneration, TaskRecurrence
 from syncore.remote import CreateRequest, RemoteRecord, Unsupported, UpdateRequest, WriteOutcome
 
@@ -223,7 +223,8 @@ def unfit(task: Task) -> str | None:
 
 
 def represent(task: Task) -> Task:
-    """The recurring task as Salesforce stores it: a series ends on its last due date (``RecurrenceEndDateOnly``)
+    """The recurring task as Salesforce stores it: a series ends on its last due date (``RecurrenceEndDateOnly``,
+    whether the rule ended by a count or on a later date)
     and is due on its first occurrence from ``due`` on; a repeating task starts on its due date and counts days."""
     recurrence = task.recurrence
     if recurrence is None:
@@ -240,8 +241,11 @@ def represent(task: Task) -> Task:
     if not dates or not recurrence.parts.ends:
         return task
     parts = recurrence.parts
-    rule = parts.text() if parts.count is None else _with_until(parts, dates[-1])
-    due = next((day for day in dates if task.due is None or day >= task.due), dates[-1])
+    rule = _with_until(parts, dates[-1])  # RecurrenceEndDateOnly is written as the last due date
+    # a completed series has no open occurrence: it is due on its last one (as Exchange's is once its last
+    # occurrence is completed); an open one on its first occurrence from ``due`` on
+    due = dates[-1] if task.status is TaskStatus.COMPLETED else \
+        next((day for day in dates if task.due is None or day >= task.due), dates[-1])
     return task.replace(recurrence=TaskRecurrence(rule=rule, start=recurrence.start), due=due)
 
 
