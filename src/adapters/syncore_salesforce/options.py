@@ -116,6 +116,8 @@ class SalesforceOptions:
     :ivar series: sync recurring event series as series (the default; see docs/recurrence.md); off, a series'
         rows are reported as unsupported and left alone
     :ivar series_form: how new recurring event series are written: ``auto``, ``lightning`` or ``classic``
+    :ivar task_recurrence: sync recurring series of tasks and repeating tasks as recurring tasks (the default; see
+        docs/recurrence.md); off, they are reported as unsupported and left alone
     """
 
     username: str | None = attrs.field(default=None, metadata={"ask": "Salesforce user name"})
@@ -143,6 +145,7 @@ class SalesforceOptions:
     attendees_from_relations: bool = False
     series: bool = True
     series_form: SeriesForm = SeriesForm.AUTO
+    task_recurrence: bool = True
 
 
 class _TrustingAdapter(HTTPAdapter):
