@@ -64,7 +64,8 @@ class Operation:
     link: str | None = None
     excluded: bool = False
     previous: Record | None = None
-    #: the record as a person knows it ("event 'Kickoff'"), for messages about this write
+    #: how messages about this write name its record when ``record`` alone cannot (an occurrence of a series:
+    #: "event '1:1' on 2026-03-23 09:00 CET"); empty otherwise
     label: str = ""
 
     @property
