@@ -99,9 +99,9 @@ def test_exchange_recurring_tasks_reach_salesforce_and_what_it_cannot_hold_is_re
     sf.clock.advance(2)
     plan = engine.plan(Kind.TASK)
     assert sorted((s.label, s.reason) for s in plan.skipped) == [
-        ("task 'Haircut'", ("left alone: the CRM side cannot hold this recurring task: Salesforce repeats a task a "
+        ("recurring task 'Haircut'", ("left alone: the CRM side cannot hold this recurring task: Salesforce repeats a task a "
                            "number of days later; this one repeats monthly")),
-        ("task 'Stand-up notes'", ("left alone: the CRM side cannot hold this recurring task: a Salesforce task "
+        ("recurring task 'Stand-up notes'", ("left alone: the CRM side cannot hold this recurring task: a Salesforce task "
                                   "series needs an end date")),
     ]
     first = engine.apply(plan)

@@ -59,10 +59,10 @@ def test_outlook_recurring_tasks_and_salesforce_series_meet():
         # Salesforce cannot count months from a completion; Outlook's day 30 is February's last day, where the
         # Salesforce series (as an RFC 5545 rule) skips February: each is reported for that task alone
         assert sorted((s.label, s.reason) for s in plan.skipped) == [
-            ("task 'Month-end close'", ("left alone: the PIM side cannot hold this recurring task: "
+            ("recurring task 'Month-end close'", ("left alone: the PIM side cannot hold this recurring task: "
                                        "FREQ=MONTHLY;BYMONTHDAY=30 has no Microsoft pattern: BYMONTHDAY=30 skips "
                                        "shorter months; Microsoft's day of month falls on the last day instead")),
-            ("task 'Oil change'", ("left alone: the CRM side cannot hold this recurring task: Salesforce repeats a "
+            ("recurring task 'Oil change'", ("left alone: the CRM side cannot hold this recurring task: Salesforce repeats a "
                                   "task a number of days later; this one repeats monthly"))]
         result = engine.apply(plan)
         assert result.ok, result.errors
