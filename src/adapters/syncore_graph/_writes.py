@@ -69,9 +69,13 @@ def _outcome(kind: Kind, ref: str, result: Any, what: str, warnings: tuple[str, 
 
 
 def create(client: GraphClient, paths: KindPaths, requests: Sequence[CreateRequest], zone: str) -> list[WriteOutcome]:
+    from ._series_write import finish_creates, series_body
+
     subs = []
     for request in requests:
-        body = properties(paths.kind, request.record, None, zone)
+        record = request.record
+        recurring = isinstance(record, Event) and record.recurrence is not None
+        body = series_body(record) if recurring else properties(paths.kind, record, None, zone)  # type: ignore[arg-type]
         if paths.kind is Kind.TASK:
             body["linkedResources"] = [_link.linked_resource(request.link)] if request.link else []
             subs.append(Sub("POST", paths.collection, body, idempotent=False))
@@ -84,8 +88,12 @@ def create(client: GraphClient, paths: KindPaths, requests: Sequence[CreateReque
         else:
             subs.append(Sub("POST", "/contacts", body, idempotent=False))
     results = client.batch(subs, operation=f"create {paths.kind.value}s")
-    return [_outcome(paths.kind, r.ref, result, f"create {paths.kind.value}", warnings_for(paths.kind, r.record, None))
-            for r, result in zip(requests, results, strict=True)]
+    outcomes = [_outcome(paths.kind, r.ref, result, f"create {paths.kind.value}",
+                         warnings_for(paths.kind, r.record, None)) for r, result in zip(requests, results, strict=True)]
+    if paths.kind is Kind.EVENT:
+        # a series' cancelled and modified occurrences are written on its instances (_series_write)
+        outcomes = finish_creates(client, [r.record for r in requests], outcomes)
+    return outcomes
 
 
 def _if_match(version: str | None) -> dict[str, str]:

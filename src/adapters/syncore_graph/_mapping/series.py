@@ -18,6 +18,7 @@ The way back, the core's rule to a pattern, is :func:`~._mapping.recurrence.recu
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ import attrs
 from syncore.models import Event
 from syncore.recurrence import OVERRIDABLE, Override, Recurrence
 from syncore.series import Series
-from syncore.timezones import zone
+from syncore.timezones import iana_to_windows, windows_to_iana, zone
 
 from .events import event_from_graph
 from .recurrence import recurrence_from_rrule, rrule_from_recurrence
@@ -41,7 +42,7 @@ def series_zone(master: dict[str, Any]) -> str:
     return str(zone_info(name))
 
 
-def _original_start(instance: dict[str, Any], all_day: bool, zone_name: str) -> date | datetime:
+def original_start(instance: dict[str, Any], all_day: bool, zone_name: str) -> date | datetime:
     # originalStart is a DateTimeOffset in UTC ("2026-03-09T08:00:00.0000000Z"); an all-day series is keyed by
     # the date in its own zone
     moment = parse_wall(str(instance["originalStart"]).removesuffix("Z")).replace(tzinfo=UTC)
@@ -63,7 +64,7 @@ def series_from_graph(master: dict[str, Any], instances: list[dict[str, Any]],
     overrides = []
     shown = set()
     for instance in instances:
-        key = _original_start(instance, first.all_day, zone_name)
+        key = original_start(instance, first.all_day, zone_name)
         shown.add(key)
         if instance.get("type") == "exception":
             own = event_from_graph(instance, mailbox_zone)
@@ -88,3 +89,48 @@ def recurrence_to_graph(event: Event) -> dict[str, Any]:
     first = event.start if isinstance(event.start, date) and not isinstance(event.start, datetime) else \
         event.start.astimezone(zone(zone_name)).date()  # type: ignore[union-attr]
     return recurrence_from_rrule(event.recurrence.rule, first, zone_name)
+
+
+#: occurrences compared when checking that a pattern gives what the rule gives (an endless rule is not expanded
+#: to its end)
+CHECKED_OCCURRENCES = 500
+
+
+def stored_zone(iana: str) -> str:
+    """The IANA zone a series written in ``iana`` reads back in: the one of its Windows name (what Outlook
+    stores), or ``iana`` itself when it has none."""
+    try:
+        return windows_to_iana(iana_to_windows(iana))
+    except ValueError:
+        return iana
+
+
+def stored_series(event: Event) -> Event:
+    """``event`` (a series Outlook can hold) as Graph gives it back: in the zone of its Windows zone, with the
+    rule its pattern reads back as."""
+    recurrence = event.recurrence
+    assert recurrence is not None
+    zone_name = stored_zone(recurrence.zone)
+    rule = rrule_from_recurrence(recurrence_to_graph(event), zone_name)
+    if (rule, zone_name) == (recurrence.rule, recurrence.zone):
+        return event
+    return event.replace(recurrence=Recurrence(rule=rule, zone=zone_name, exdates=recurrence.exdates,  # type: ignore[return-value]
+                                               overrides=recurrence.overrides))
+
+
+def unfit_reason(record: object) -> str | None:
+    """Why Outlook cannot hold ``record``'s recurrence as it is (no patternedRecurrence gives its rule), or None."""
+    if not isinstance(record, Event) or record.recurrence is None:
+        return None
+    try:
+        stored = stored_series(record)
+    except (ValueError, KeyError) as exc:
+        return f"Outlook cannot hold this recurrence: {exc}"
+    bare = lambda event: event.replace(recurrence=Recurrence(rule=event.recurrence.rule,  # type: ignore[union-attr]
+                                                             zone=event.recurrence.zone))  # type: ignore[union-attr]
+    wanted = list(itertools.islice(Series(bare(record)).starts(), CHECKED_OCCURRENCES))
+    given = list(itertools.islice(Series(bare(stored)).starts(), CHECKED_OCCURRENCES))
+    if wanted != given:
+        return (f"Outlook cannot hold the rule {record.recurrence.rule!r}: the nearest pattern gives other "
+                "occurrences")
+    return None

@@ -10,6 +10,13 @@ Resource: https://learn.microsoft.com/en-us/graph/api/resources/event. Server-fi
   :attr:`Mailbox.invitations` (Graph has no switch to suppress them).
 * A series master's occurrences are virtual (``type: occurrence``); writing to one makes an ``exception``,
   deleting one cancels it (https://learn.microsoft.com/en-us/graph/api/event-list-instances).
+* A master written with a ``recurrence`` loses its exceptions and cancellations; a master whose times change
+  keeps those the pattern still gives (unverified, as the EWS emulator: Outlook warns "any exceptions associated
+  with this recurring appointment will be lost" when the pattern changes).
+* Deleting a meeting (an event with attendees) in the organizer's calendar sends the attendees a cancellation
+  ("If the event is a meeting, deleting the event on the organizer's calendar sends a cancellation message to
+  the meeting attendees", https://learn.microsoft.com/en-us/graph/api/event-delete); the emulator records them in
+  :attr:`Mailbox.cancellations`. An occurrence is a meeting when its series is.
 """
 
 from __future__ import annotations
@@ -188,6 +195,8 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
         _store(target, data)
     else:
         target.data = data
+    if target.master is None and (target.exceptions or target.cancelled):
+        _prune(mailbox, target, "recurrence" in body)
     if EXTENDED in body:
         set_extended(target, body[EXTENDED])
     mailbox.bump(target)
@@ -234,13 +243,36 @@ def _make_exception(mailbox: Mailbox, occurrence: Occurrence) -> Item:
     return exception
 
 
+def _prune(mailbox: Mailbox, master: Item, recurrence_written: bool) -> None:
+    """After a master was written: a new pattern drops every exception and cancellation (see the module
+    docstring); otherwise those whose original start the pattern no longer gives go (a moved series start)."""
+    if recurrence_written or event_type(master) != "seriesMaster":
+        keep: set[datetime] = set()
+    else:
+        last = max([*master.exceptions, *master.cancelled])
+        keep = set(occurrence_starts(master, last + timedelta(seconds=1)))
+    for start in [s for s in master.exceptions if s not in keep]:
+        mailbox.remove(mailbox.items[master.exceptions.pop(start)])
+    master.cancelled &= keep
+
+
+def _cancel_meeting(mailbox: Mailbox, item: Item, event_id: str) -> None:
+    addresses = [a.get("emailAddress", {}).get("address", "") for a in item.data.get("attendees") or ()
+                 if isinstance(a, dict)]
+    if addresses:
+        mailbox.cancellations.append((event_id, addresses))
+
+
 def delete(ctx: Ctx, target: Item | Occurrence) -> int:
-    """DELETE: 204; deleting an occurrence or exception cancels it in its series."""
+    """DELETE: 204; deleting an occurrence or exception cancels it in its series; a meeting's attendees are
+    sent a cancellation."""
     mailbox = ctx.mailbox
     if isinstance(target, Occurrence):
+        _cancel_meeting(mailbox, target.master, occurrence_ids(target.master, target.start)[1])
         target.master.cancelled.add(target.start)
         mailbox.bump(target.master)
         return 204
+    _cancel_meeting(mailbox, target, target.immutable_id)
     if target.master is not None:
         master = mailbox.items[target.master]
         master.cancelled.add(target.original_start)  # type: ignore[arg-type]

@@ -91,6 +91,8 @@ class Mailbox:
         self.occurrences: dict[str, tuple[str, datetime]] = {}
         #: meeting requests Exchange would have sent: (event id, attendee addresses)
         self.invitations: list[tuple[str, list[str]]] = []
+        #: meeting cancellations Exchange would have sent (event-delete): (event id, attendee addresses)
+        self.cancellations: list[tuple[str, list[str]]] = []
 
     # -- change log --------------------------------------------------------------------------------------
     def bump(self, item: Item) -> None:

@@ -1,0 +1,370 @@
+"""Writing recurring series and single occurrences through Graph.
+
+A series is one master created with a ``patternedRecurrence`` (https://learn.microsoft.com/en-us/graph/api/
+user-post-events, "Create a recurring event"): its start and end in the series' zone and the range's
+``recurrenceTimeZone`` the same zone, by its Windows name where it has one (what Outlook stores; Graph takes Windows
+and IANA names, https://learn.microsoft.com/en-us/graph/api/resources/datetimetimezone). Its cancelled and modified
+occurrences are written the way Graph keeps them: on the occurrence's own id, found among the master's
+``/instances`` (https://learn.microsoft.com/en-us/graph/api/event-list-instances) by ``originalStart``. A PATCH
+of an occurrence makes it an exception; a DELETE cancels it. ``POST /events/{id}/cancel`` is never used: it is
+the organizer's way to *send* a cancellation (https://learn.microsoft.com/en-us/graph/api/event-cancel). DELETE
+sends one too when the event is a meeting ("If the event is a meeting, deleting the event on the organizer's
+calendar sends a cancellation message to the meeting attendees", https://learn.microsoft.com/en-us/graph/api/
+event-delete), so one occurrence of a series with attendees is never cancelled by syncore: that request is refused
+for that record, and says why.
+
+Every step is one ``$batch`` round for all the series of a call, so a series costs the same number of requests
+whatever its number of occurrences:
+
+=========================  ===================================================================================
+create                     POST; for series with cancelled or modified occurrences: the instances at those
+                           starts, DELETE/PATCH of those instances, and a GET of the masters' change keys
+update of a series         read the series (master + instances in the window), PATCH the masters (a new pattern
+                           or times drop every exception: the pattern is written whole and the occurrences
+                           again), then the occurrence steps as for a create
+update of one occurrence   read the series, find the instance, PATCH it, read the series again (its version)
+cancel one occurrence      read the series, find the instance, DELETE it
+=========================  ===================================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from syncore.errors import (
+    AdapterError,
+    InvalidRecordError,
+    NotFound,
+    OutcomeUnknown,
+    RecordRejected,
+    UnsupportedRecord,
+    VersionMismatch,
+)
+from syncore.models import Event, Kind
+from syncore.occurrences import occurrence_record, split_occurrence_id, with_occurrence
+from syncore.recurrence import OVERRIDABLE, Key, Recurrence
+from syncore.remote import DeleteRequest, UpdateRequest, WriteOutcome
+from syncore.series import Series
+from syncore.timezones import zone as iana_zone
+
+from . import _link
+from ._client import GraphClient, LostReply, Sub
+from ._kinds import version_of
+from ._mapping.events import event_to_graph
+from ._mapping.series import original_start, recurrence_to_graph
+from ._mapping.values import graph_zone_name
+from ._series_read import SeriesRead, read_series
+from .errors import record_error
+
+ONE_SECOND = timedelta(seconds=1)
+
+
+def is_occurrence_id(native_id: str) -> bool:
+    return split_occurrence_id(native_id) is not None
+
+
+def is_series_write(request: UpdateRequest) -> bool:
+    """An update that needs the series path: the record is (or was made) a series and its times or its
+    recurrence change."""
+    record = request.record
+    return isinstance(record, Event) and bool(request.fields & {"recurrence", "start", "end"}) and (
+        record.recurrence is not None or "recurrence" in request.fields)
+
+
+def series_body(event: Event, fields: frozenset[str] | None = None) -> dict[str, Any]:
+    """The properties of a series master: times in the series' zone and its pattern."""
+    assert event.recurrence is not None
+    zone_name = event.recurrence.zone
+    body = event_to_graph(event, fields, zone_name)
+    recurrence = recurrence_to_graph(event)
+    recurrence["range"]["recurrenceTimeZone"] = graph_zone_name(zone_name)
+    body["recurrence"] = recurrence
+    return body
+
+
+# -- the occurrence writes a series needs ------------------------------------------------------------------------
+@attrs.frozen
+class Step:
+    """One occurrence write: the request's position, the series, the occurrence (its key and where it is now),
+    and what to set (None: cancel it)."""
+
+    position: int
+    series_id: str
+    key: Key
+    now: Event
+    zone: str
+    target: Event | None
+    fields: frozenset[str]
+
+
+def steps_between(position: int, series_id: str, wanted: Event, current: Event) -> list[Step]:
+    """The occurrence writes that turn the stored series ``current`` into ``wanted`` (same pattern)."""
+    want, have = wanted.recurrence, current.recurrence
+    assert want is not None and have is not None
+    expanded, stored = Series(wanted), Series(current)
+    steps = []
+    for key in sorted(set(want.exdates) - set(have.exdates)):  # type: ignore[type-var]
+        if not stored.not_occurrences([key]):
+            steps.append(Step(position, series_id, key, stored.occurrence(key), want.zone, None, frozenset()))
+    keys = {o.original_start for o in want.overrides} | {o.original_start for o in have.overrides}
+    for key in sorted(keys - set(want.exdates)):  # type: ignore[type-var]
+        if stored.not_occurrences([key]) or stored.is_cancelled(key):
+            continue
+        target, now = expanded.occurrence(key), stored.occurrence(key)
+        fields = frozenset(name for name in OVERRIDABLE if getattr(target, name) != getattr(now, name))
+        if fields:
+            steps.append(Step(position, series_id, key, now, want.zone, target, fields))
+    return steps
+
+
+def bare(event: Event) -> Event:
+    """``event`` as a master just written with its pattern holds it: no cancelled or modified occurrence."""
+    assert event.recurrence is not None
+    return event.replace(recurrence=Recurrence(rule=event.recurrence.rule, zone=event.recurrence.zone))  # type: ignore[return-value]
+
+
+def _narrow(step: Step) -> str:
+    """An instances query for the moment the occurrence starts now (it overlaps that second)."""
+    start = step.now.start
+    if isinstance(start, datetime):
+        begin = start.astimezone(UTC)
+    else:
+        assert isinstance(start, date)
+        begin = datetime(start.year, start.month, start.day, tzinfo=iana_zone(step.zone)).astimezone(UTC)
+    end = begin + ONE_SECOND
+    return _link.query(startDateTime=begin.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       endDateTime=end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def run_steps(client: GraphClient, steps: list[Step]) -> dict[int, AdapterError]:
+    """Find each step's instance, then DELETE or PATCH it; the first error per request position."""
+    errors: dict[int, AdapterError] = {}
+    if not steps:
+        return errors
+    found = client.batch([Sub("GET", f"/events/{s.series_id}/instances?{_narrow(s)}") for s in steps],
+                         operation="find occurrences")
+    writes: list[tuple[Step, Sub]] = []
+    for step, answer in zip(steps, found, strict=True):
+        what = f"{'cancel' if step.target is None else 'change'} the occurrence of {step.key.isoformat()}"
+        if isinstance(answer, Exception):
+            raise answer
+        if not answer.ok:
+            errors.setdefault(step.position, record_error(answer.error(), what))
+            continue
+        all_day = not isinstance(step.key, datetime)
+        instance = next((i for i in (answer.body or {}).get("value") or ()
+                         if i.get("originalStart") and original_start(i, all_day, step.zone) == step.key), None)
+        if instance is None:
+            if step.target is not None:
+                errors.setdefault(step.position, NotFound(f"graph: {what}: the series has no such occurrence"))
+            continue  # a cancellation of an occurrence already gone is done
+        if step.target is None:
+            writes.append((step, Sub("DELETE", f"/events/{instance['id']}", idempotent=True)))
+        else:
+            body = event_to_graph(step.target, step.fields, step.zone)
+            writes.append((step, Sub("PATCH", f"/events/{instance['id']}", body, idempotent=True)))
+    results = client.batch([sub for _, sub in writes], operation="write occurrences") if writes else []
+    for (step, sub), result in zip(writes, results, strict=True):
+        what = f"{'cancel' if sub.method == 'DELETE' else 'change'} the occurrence of {step.key.isoformat()}"
+        if isinstance(result, LostReply):
+            errors.setdefault(step.position, OutcomeUnknown(f"graph: {what}: no answer came; it may have been made"))
+        elif isinstance(result, Exception):
+            raise result
+        elif not result.ok and not (sub.method == "DELETE" and result.status == 404):
+            errors.setdefault(step.position, record_error(result.error(), what))
+    return errors
+
+
+def change_keys(client: GraphClient, ids: Sequence[str]) -> dict[str, str]:
+    """The masters' current change keys (one GET each, in $batch)."""
+    wanted = list(dict.fromkeys(ids))
+    answers = client.batch([Sub("GET", f"/events/{i}?$select=id,changeKey") for i in wanted],
+                           operation="read change keys") if wanted else []
+    keys = {}
+    for master_id, answer in zip(wanted, answers, strict=True):
+        if isinstance(answer, Exception):
+            raise answer
+        version = version_of(Kind.EVENT, answer.body) if answer.ok and isinstance(answer.body, dict) else None
+        if version:
+            keys[master_id] = version
+    return keys
+
+
+# -- create -----------------------------------------------------------------------------------------------------
+def finish_creates(client: GraphClient, records: Sequence[Any], outcomes: list[WriteOutcome]) -> list[WriteOutcome]:
+    """Write the cancelled and modified occurrences of the series just created; a series whose occurrences could
+    not all be written is deleted again and reported, so nothing half-written stays behind."""
+    steps = []
+    for position, (record, outcome) in enumerate(zip(records, outcomes, strict=True)):
+        if outcome.ok and isinstance(record, Event) and record.recurrence is not None and (
+                record.recurrence.exdates or record.recurrence.overrides):
+            steps += steps_between(position, outcome.id, record, bare(record))  # type: ignore[arg-type]
+    if not steps:
+        return outcomes
+    errors = run_steps(client, steps)
+    if errors:
+        client.batch([Sub("DELETE", f"/events/{outcomes[p].id}") for p in errors], operation="delete series")
+    keys = change_keys(client, [outcomes[s.position].id for s in steps if s.position not in errors])  # type: ignore[misc]
+    finished = list(outcomes)
+    for position in {s.position for s in steps}:
+        outcome = outcomes[position]
+        finished[position] = WriteOutcome(ref=outcome.ref, error=errors[position]) if position in errors else \
+            attrs.evolve(outcome, version=keys.get(outcome.id, outcome.version))  # type: ignore[arg-type]
+    return finished
+
+
+# -- update of whole series ---------------------------------------------------------------------------------------
+def update_series(client: GraphClient, requests: Sequence[UpdateRequest], window: tuple[datetime, datetime],
+                  mailbox_zone: str) -> list[WriteOutcome]:
+    """Updates that change a series' pattern, zone, times or occurrences (see the module docstring)."""
+    current = read_series(client, [r.id for r in requests], window, mailbox_zone)
+    outcomes: dict[int, WriteOutcome] = {}
+    masters: list[tuple[int, Sub]] = []
+    steps: list[Step] = []
+    for position, request in enumerate(requests):
+        what = f"update event {request.id}"
+        stored = current.records.get(request.id)
+        if stored is None:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=NotFound(f"graph: {what}: the item does not exist"))
+            continue
+        if request.base_version is not None and request.base_version != stored.version:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=VersionMismatch(
+                f"graph: {what}: changed since it was read (change key differs)", code="ErrorIrresolvableConflict"))
+            continue
+        record: Event = request.record  # type: ignore[assignment]
+        have: Event = stored.record  # type: ignore[assignment]
+        headers = {"If-Match": f'W/"{stored.version}"'} if stored.version else {}
+        if record.recurrence is None:
+            body = event_to_graph(record, request.fields | {"start", "end"}, mailbox_zone,
+                                  current.masters.get(request.id))
+            body["recurrence"] = None
+        else:
+            same = have.recurrence is not None and (have.recurrence.rule, have.recurrence.zone, have.start,
+                                                    have.end) == (record.recurrence.rule, record.recurrence.zone,
+                                                                  record.start, record.end)
+            # a cancelled occurrence comes back only with the pattern written anew
+            restores = have.recurrence is not None and bool(set(have.recurrence.exdates)
+                                                            - set(record.recurrence.exdates))
+            if same and not restores:
+                body = event_to_graph(record, request.fields - {"recurrence", "start", "end"}, record.recurrence.zone)
+                steps += steps_between(position, request.id, record, have)
+            else:
+                body = series_body(record, request.fields | {"start", "end"})
+                steps += steps_between(position, request.id, record, bare(record))
+        if request.link is not None:
+            body["singleValueExtendedProperties"] = _link.property_value(request.link)
+        if body:
+            masters.append((position, Sub("PATCH", f"/events/{request.id}", body, headers, idempotent=False)))
+    results = client.batch([sub for _, sub in masters], operation="update series") if masters else []
+    for (position, _), result in zip(masters, results, strict=True):
+        if isinstance(result, LostReply):
+            outcomes[position] = WriteOutcome(ref=requests[position].ref, error=OutcomeUnknown(
+                f"graph: update event {requests[position].id}: no answer came; it may have been made"))
+        elif isinstance(result, Exception):
+            raise result
+        elif not result.ok:
+            outcomes[position] = WriteOutcome(ref=requests[position].ref,
+                                              error=record_error(result.error(), f"update event {requests[position].id}"))
+    errors = run_steps(client, [s for s in steps if s.position not in outcomes])
+    pending = [p for p in range(len(requests)) if p not in outcomes]
+    keys = change_keys(client, [requests[p].id for p in pending])
+    for position in pending:
+        request = requests[position]
+        if position in errors:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=errors[position])
+        elif request.id not in keys:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=NotFound(
+                f"graph: update event {request.id}: the item does not exist"))
+        else:
+            outcomes[position] = WriteOutcome(ref=request.ref, id=request.id, version=keys[request.id])
+    return [outcomes[i] for i in range(len(requests))]
+
+
+# -- one occurrence --------------------------------------------------------------------------------------------------
+def _series_of(requests: Sequence[Any]) -> list[tuple[str, Key]]:
+    return [split_occurrence_id(r.id) for r in requests]  # type: ignore[misc]
+
+
+def update_occurrences(client: GraphClient, requests: Sequence[UpdateRequest], window: tuple[datetime, datetime],
+                       mailbox_zone: str) -> list[WriteOutcome]:
+    """Updates naming one occurrence each (``syncore.occurrences``): the fields become the occurrence's own."""
+    split = _series_of(requests)
+    series = read_series(client, [s for s, _ in split], window, mailbox_zone)
+    outcomes: dict[int, WriteOutcome] = {}
+    steps: list[Step] = []
+    for position, (request, (series_id, key)) in enumerate(zip(requests, split, strict=True)):
+        what = f"update the occurrence {request.id}"
+        remote = series.records.get(series_id)
+        now = occurrence_record(remote, request.id, key) if remote is not None else None
+        if now is None:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=NotFound(
+                f"graph: {what}: the series has no such occurrence (any more)"))
+            continue
+        if request.base_version is not None and request.base_version != now.version:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=VersionMismatch(
+                f"graph: {what}: the occurrence changed since it was read"))
+            continue
+        try:
+            wanted = with_occurrence(remote.record, key, request.record, request.fields)  # type: ignore[union-attr, arg-type]
+        except (AdapterError, InvalidRecordError) as exc:
+            error = exc if isinstance(exc, AdapterError) else RecordRejected(f"graph: {what}: {exc}")
+            outcomes[position] = WriteOutcome(ref=request.ref, error=error)
+            continue
+        steps += [s for s in steps_between(position, series_id, wanted, remote.record)  # type: ignore[union-attr, arg-type]
+                  if s.key == key]
+    errors = run_steps(client, steps)
+    written = [p for p in range(len(requests)) if p not in outcomes]
+    after = read_series(client, [split[p][0] for p in written], window, mailbox_zone) if steps else series
+    for position in written:
+        request = requests[position]
+        series_id, key = split[position]
+        if position in errors:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=errors[position])
+            continue
+        remote = after.records.get(series_id)
+        stored = occurrence_record(remote, request.id, key) if remote is not None else None
+        outcomes[position] = WriteOutcome(ref=request.ref, id=request.id,
+                                          version=stored.version if stored is not None else None)
+    return [outcomes[i] for i in range(len(requests))]
+
+
+def _has_attendees(read: SeriesRead, series_id: str) -> bool:
+    return bool((read.masters.get(series_id) or {}).get("attendees"))
+
+
+def delete_occurrences(client: GraphClient, requests: Sequence[DeleteRequest], window: tuple[datetime, datetime],
+                       mailbox_zone: str) -> list[WriteOutcome]:
+    """Deletes naming one occurrence each: the occurrence is cancelled with a DELETE of its instance (an
+    occurrence already gone is a success); one of a meeting is refused (a DELETE would mail its attendees)."""
+    split = _series_of(requests)
+    series = read_series(client, [s for s, _ in split], window, mailbox_zone)
+    outcomes: dict[int, WriteOutcome] = {}
+    steps: list[Step] = []
+    for position, (request, (series_id, key)) in enumerate(zip(requests, split, strict=True)):
+        remote = series.records.get(series_id)
+        record = remote.record if remote is not None else None
+        if not isinstance(record, Event) or record.recurrence is None or key in record.recurrence.exdates or \
+                Series(record).not_occurrences([key]):
+            outcomes[position] = WriteOutcome(ref=request.ref, id=request.id)  # already gone
+            continue
+        if _has_attendees(series, series_id):
+            outcomes[position] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(
+                f"graph: cancel the occurrence {request.id}: the series is a meeting, and Graph sends its attendees "
+                "a cancellation when an occurrence is deleted (syncore never mails attendees)"))
+            continue
+        steps.append(Step(position, series_id, key, Series(record).occurrence(key), record.recurrence.zone, None,
+                          frozenset()))
+    errors = run_steps(client, steps)
+    for step in steps:
+        request = requests[step.position]
+        outcomes[step.position] = WriteOutcome(ref=request.ref, error=errors[step.position]) \
+            if step.position in errors else WriteOutcome(ref=request.ref, id=request.id)
+    return [outcomes[i] for i in range(len(requests))]
+
+
+__all__ = ["delete_occurrences", "finish_creates", "is_occurrence_id", "is_series_write", "series_body",
+           "update_occurrences", "update_series"]
