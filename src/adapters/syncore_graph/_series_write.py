@@ -55,7 +55,7 @@ from . import _link
 from ._client import GraphClient, LostReply, Sub
 from ._kinds import version_of
 from ._mapping.events import event_to_graph
-from ._mapping.series import original_start, recurrence_to_graph
+from ._mapping.series import original_start, recurrence_to_graph, unfit_reason
 from ._mapping.values import graph_zone_name
 from ._series_read import SeriesRead, read_series
 from .errors import record_error
@@ -237,6 +237,10 @@ def update_series(client: GraphClient, requests: Sequence[UpdateRequest], window
             continue
         record: Event = request.record  # type: ignore[assignment]
         have: Event = stored.record  # type: ignore[assignment]
+        reason = unfit_reason(record)
+        if reason is not None:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"graph: {what}: {reason}"))
+            continue
         headers = {"If-Match": f'W/"{stored.version}"'} if stored.version else {}
         if record.recurrence is None:
             body = event_to_graph(record, request.fields | {"start", "end"}, mailbox_zone,

@@ -1,8 +1,8 @@
 """Recurring events: the one place where ``patternedRecurrence`` ⇄ an RFC 5545 rule lives.
 
-The engine does not sync series yet, so the adapter declares ``Capabilities.recurrence = none`` and reports
-series masters, occurrences and exceptions as :class:`~syncore.remote.Unsupported` (docs/recurrence.md), as
-the Exchange adapter does. The pattern mapping is ready, both ways and pure: :func:`rrule_from_recurrence` and
+The adapter holds series (``Capabilities.recurrence = rules``): occurrences and exceptions in a feed are read
+through their master (:mod:`.._series_read`); :func:`recurring_reason` keeps them out of the single-event mapping.
+The pattern mapping, both ways and pure: :func:`rrule_from_recurrence` and
 :func:`recurrence_from_rrule` (https://learn.microsoft.com/en-us/graph/api/resources/patternedrecurrence,
 recurrencepattern, recurrencerange; RFC 5545 §3.3.10); :mod:`.series` builds the core's
 :class:`~syncore.recurrence.Recurrence` from a master and its instances (moved and cancelled occurrences).
@@ -25,12 +25,13 @@ _FREQ = {"daily": "DAILY", "weekly": "WEEKLY", "absoluteMonthly": "MONTHLY", "re
 
 
 def recurring_reason(event: dict[str, Any]) -> str | None:
-    """Why an event cannot be synced yet (part of a recurring series), or None."""
+    """Why an event is not mapped as a single event (part of a recurring series, read through its master), or
+    None."""
     kind = event.get("type")
     if kind in RECURRING_TYPES:
-        return f"recurring series not supported yet (Graph event type {kind})"
+        return f"part of a recurring series (Graph event type {kind}), read through its master"
     if event.get("recurrence"):
-        return "recurring series not supported yet (the event has a recurrence)"
+        return "a recurring series, read through its master"
     return None
 
 
@@ -77,6 +78,9 @@ def recurrence_from_rrule(rule: str, first: date, zone: str) -> dict[str, Any]:
     supported = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "WKST", "COUNT", "UNTIL"}
     if set(fields) - supported or fields.get("FREQ") not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
         raise ValueError(f"Outlook cannot hold the rule {rule!r}")
+    for name in ("BYMONTHDAY", "BYMONTH", "BYSETPOS"):
+        if "," in fields.get(name, ""):
+            raise ValueError(f"a recurrencePattern holds one {name} value, the rule {rule!r} has several")
     freq = fields["FREQ"]
     pattern: dict[str, Any] = {"interval": int(fields.get("INTERVAL", 1))}
     days = [_DAY_OF[d[-2:]] for d in fields["BYDAY"].split(",")] if "BYDAY" in fields else []

@@ -1,0 +1,141 @@
+"""Series through GraphAdapter and the Graph emulator: what is read and written, and what it costs.
+
+* a series is one record (the master) with its moved and cancelled occurrences, in full scans, change feeds and
+  fetches; a cancelled occurrence and a deleted series are found from their ``@removed`` occurrence ids;
+* writes cost a constant number of requests per call whatever the number of occurrences (literals: one $batch
+  per step, https://learn.microsoft.com/en-us/graph/json-batching);
+* nobody is ever mailed: an occurrence of a meeting is not cancelled (a DELETE would send a cancellation,
+  https://learn.microsoft.com/en-us/graph/api/event-delete).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from syncore.models import Event, Kind
+from syncore.occurrences import occurrence_id
+from syncore.recurrence import Override, Recurrence
+from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
+from syncore.series import Series
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime.now(UTC).replace(microsecond=0, second=0, minute=0)
+
+
+def _monday_nine(weeks_ahead: int = 1) -> datetime:
+    day = NOW.astimezone(BERLIN).date() + timedelta(days=7 * weeks_ahead - NOW.astimezone(BERLIN).weekday())
+    return datetime(day.year, day.month, day.day, 9, tzinfo=BERLIN)
+
+
+def _series(count: int, subject: str = "Weekly 1:1") -> Event:
+    first = _monday_nine()
+    keys = [first + timedelta(days=7 * n) for n in range(count)]
+    return Event(subject=subject, start=first, end=first + timedelta(hours=1),
+                 recurrence=Recurrence(rule=f"FREQ=WEEKLY;COUNT={count}", zone="Europe/Berlin", exdates=[keys[2]],
+                                       overrides=[Override(original_start=keys[1], start=keys[1] + timedelta(hours=2),
+                                                           end=keys[1] + timedelta(hours=3))]))
+
+
+def _graph_calls(emu) -> int:
+    return len([r for r in emu.requests if "/v1.0/" in r.path])
+
+
+@pytest.fixture
+def adapter(make_adapter):
+    adapter = make_adapter()
+    adapter.client.tokens.token()  # signed in before counting
+    return adapter
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_a_series_costs_the_same_requests_whatever_its_number_of_occurrences(emu, adapter, count):
+    emu.reset_log()
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=_series(count))])
+    assert created.ok, created.error
+    # POST, the two instances to change, their DELETE and PATCH, the change key: one $batch each
+    assert _graph_calls(emu) == 4
+    stored = adapter.fetch(Kind.EVENT, [created.id])[created.id]
+    assert stored.version == created.version
+    assert stored.record == adapter.represent(_series(count))
+
+    keys = list(Series(_series(count)).starts())
+    emu.reset_log()
+    changed = _series(count).replace(subject="Weekly 1:1", recurrence=Recurrence(
+        rule=f"FREQ=WEEKLY;COUNT={count}", zone="Europe/Berlin", exdates=[keys[3]]))
+    (updated,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=created.id, record=changed,
+                                                           fields=frozenset({"recurrence"}),
+                                                           base_version=created.version)])
+    assert updated.ok, updated.error
+    # read the series (master + instances in one $batch), PATCH the master, find and cancel, change key
+    assert _graph_calls(emu) == 5
+    assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(changed)
+
+    emu.reset_log()
+    occurrence = Series(changed).occurrence(keys[4])
+    (moved,) = adapter.update(Kind.EVENT, [UpdateRequest(
+        ref="o", id=occurrence_id(created.id, keys[4]), record=occurrence.replace(subject="Moved"),
+        fields=frozenset({"subject"}))])
+    (gone,) = adapter.delete(Kind.EVENT, [DeleteRequest(ref="d", id=occurrence_id(created.id, keys[0]))])
+    assert moved.ok and gone.ok, (moved.error, gone.error)
+    # occurrence update: read, find, PATCH, read again; cancel: read, find, DELETE
+    assert _graph_calls(emu) == 7
+    stored = adapter.fetch(Kind.EVENT, [created.id])[created.id].record
+    assert set(stored.recurrence.exdates) == {keys[0], keys[3]}
+    assert Series(stored).occurrence(keys[4]).subject == "Moved"
+    assert emu.invitations() == [] and emu.cancellations() == []
+
+
+def test_a_series_is_one_record_in_scans_feeds_and_fetches(emu, adapter):
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=_series(6), link="00U000000000001AAA")])
+    scan = adapter.full_scan(Kind.EVENT)
+    assert [(u.id, u.link) for u in scan.upserts] == [(created.id, "00U000000000001AAA")]
+    assert scan.upserts[0].record == adapter.represent(_series(6))
+    assert adapter.find_by_link(Kind.EVENT, ["00U000000000001AAA"])["00U000000000001AAA"].id == created.id
+
+    # cancelled in Outlook: the feed names only the removed occurrence; the series comes back with it cancelled
+    keys = list(Series(_series(6)).starts())
+    instances = emu.get(created.id)  # the master exists
+    assert instances["type"] == "seriesMaster"
+    occurrence = Series(_series(6)).occurrence(keys[4])
+    assert adapter.delete(Kind.EVENT, [DeleteRequest(ref="d", id=occurrence_id(created.id, keys[4]))])[0].ok
+    feed = adapter.changes(Kind.EVENT, scan.cursor)
+    assert [u.id for u in feed.upserts] == [created.id]
+    assert keys[4] in feed.upserts[0].record.recurrence.exdates and occurrence.start == keys[4]
+
+    emu.delete(created.id)
+    gone = adapter.changes(Kind.EVENT, feed.cursor)
+    assert created.id in gone.deletions and not gone.upserts
+
+
+def test_an_occurrence_of_a_meeting_is_never_cancelled_nobody_is_mailed(emu, adapter):
+    first = _monday_nine()
+    wall = lambda t: {"dateTime": t.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "W. Europe Standard Time"}
+    master = emu.create("event", {
+        "subject": "Team", "start": wall(first), "end": wall(first + timedelta(hours=1)),
+        "attendees": [{"emailAddress": {"address": "anna@example.org"}, "type": "required"}],
+        "recurrence": {"pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+                       "range": {"type": "numbered", "startDate": first.date().isoformat(),
+                                 "numberOfOccurrences": 4, "recurrenceTimeZone": "W. Europe Standard Time"}}})
+    invitations = emu.invitations()
+    (outcome,) = adapter.delete(Kind.EVENT, [DeleteRequest(ref="d", id=occurrence_id(master["id"], first))])
+    assert not outcome.ok and "attendees" in str(outcome.error)
+    assert emu.cancellations() == [] and emu.invitations() == invitations
+    assert [i["type"] for i in emu.items("event")] == ["seriesMaster"]
+
+
+def test_a_rule_outlook_cannot_hold_is_refused_alone(adapter):
+    # a recurrencePattern has one dayOfMonth (https://learn.microsoft.com/en-us/graph/api/resources/recurrencepattern)
+    first = datetime(NOW.year + 1, 1, 1, 9, tzinfo=UTC)
+    twice = Event(subject="Payroll", start=first, end=first + timedelta(minutes=30),
+                  recurrence=Recurrence(rule="FREQ=MONTHLY;BYMONTHDAY=1,15;COUNT=6", zone="UTC"))
+    reason = adapter.unfit_reason(twice)
+    assert reason is not None and "BYMONTHDAY" in reason
+    (outcome,) = adapter.create(Kind.EVENT, [CreateRequest(ref="p", record=twice)])
+    assert not outcome.ok and emu_has_no_events(adapter)
+
+
+def emu_has_no_events(adapter) -> bool:
+    return adapter.full_scan(Kind.EVENT).upserts == ()
