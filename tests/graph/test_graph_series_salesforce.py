@@ -149,3 +149,20 @@ def test_a_salesforce_series_reaches_graph_as_one_master_at_nine_berlin(sf, grap
     assert graph_view(me) == [(start, "Pipeline review", "occurrence") for start in MONDAYS_UTC]
     assert writes(sync(sf, engine)) == 0, "a second sync writes nothing"
     assert graph.invitations() == [] and graph.cancellations() == []
+
+
+def test_occurrences_moved_and_cancelled_in_salesforce_reach_graph_on_the_one_master(sf, graph, me, engine):
+    _lightning(sf)
+    sync(sf, engine)
+    rows = sorted((r for r in sf.all("Event") if r["GroupEventType"] != "3"), key=lambda r: r["StartDateTime"])
+    sf.delete("Event", rows[4]["Id"])  # 13 April
+    sf.update("Event", rows[1]["Id"], {"Subject": "Pipeline review (moved)",
+                                       "StartDateTime": "2026-03-23T13:00:00.000+0000",
+                                       "EndDateTime": "2026-03-23T14:00:00.000+0000"})
+    sync(sf, engine)
+    assert graph_view(me) == sorted([(start, "Pipeline review", "occurrence") for start in MONDAYS_UTC
+                                     if start not in ("2026-03-23T08:00", "2026-04-13T07:00")]
+                                    + [("2026-03-23T13:00", "Pipeline review (moved)", "exception")])
+    assert len([e for e in graph.items("event") if e["type"] == "seriesMaster"]) == 1
+    assert writes(sync(sf, engine)) == 0, "a second sync writes nothing"
+    assert graph.invitations() == [] and graph.cancellations() == []

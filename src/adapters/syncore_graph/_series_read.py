@@ -59,9 +59,14 @@ def set_aside(entries: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, A
     return plain, list(series)
 
 
+#: what an instance is read for: its key, its times and what an occurrence may have of its own
+#: (syncore.recurrence.OVERRIDABLE)
+INSTANCE_SELECT = "id,type,seriesMasterId,originalStart,isAllDay,start,end,subject,location,body,showAs"
+
+
 def _window_query(window: tuple[datetime, datetime]) -> str:
     return _link.query(startDateTime=window[0].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       endDateTime=window[1].strftime("%Y-%m-%dT%H:%M:%SZ"))
+                       endDateTime=window[1].strftime("%Y-%m-%dT%H:%M:%SZ"), **{"$select": INSTANCE_SELECT})
 
 
 def read_series(client: GraphClient, ids: Iterable[str], window: tuple[datetime, datetime], mailbox_zone: str,
