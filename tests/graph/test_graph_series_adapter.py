@@ -139,3 +139,20 @@ def test_a_rule_outlook_cannot_hold_is_refused_alone(adapter):
 
 def emu_has_no_events(adapter) -> bool:
     return adapter.full_scan(Kind.EVENT).upserts == ()
+
+
+def test_an_all_day_series_round_trips_with_dates(emu, adapter):
+    from datetime import date
+
+    first = NOW.date() + timedelta(days=10)
+    days = [first + timedelta(days=14 * n) for n in range(5)]
+    series = Event(subject="Fortnightly offsite", start=first, end=first + timedelta(days=1),
+                   recurrence=Recurrence(rule="FREQ=WEEKLY;INTERVAL=2;COUNT=5", zone="Europe/Berlin",
+                                         exdates=[days[3]],
+                                         overrides=[Override(original_start=days[1], subject="Offsite (Lisbon)")]))
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="a", record=series)])
+    assert created.ok, created.error
+    stored = adapter.fetch(Kind.EVENT, [created.id])[created.id].record
+    assert stored == adapter.represent(series)
+    assert all(isinstance(o.event.start, date) for o in Series(stored).expand(
+        __import__("syncore.series", fromlist=["Window"]).Window(first, first + timedelta(days=80))))

@@ -112,3 +112,18 @@ def test_a_calendar_view_delta_never_reports_a_series_master(me):
     me.patch(f"/me/events/{master['id']}", json={"subject": "renamed"})
     again = me.get(first["@odata.deltaLink"]).json()["value"]
     assert [e["type"] for e in again] == ["occurrence"] * 4 and {e["subject"] for e in again} == {"renamed"}
+
+
+def test_an_occurrence_edited_in_another_field_keeps_its_own_times(me):
+    # https://learn.microsoft.com/en-us/graph/api/event-update on an occurrence's id: only the given properties
+    # change; the exception stays at its occurrence's start (not the series' first)
+    master = _series(me)
+    occurrences = me.get(f"/me/events/{master['id']}/instances", params=WINDOW).json()["value"]
+    edited = me.patch(f"/me/events/{occurrences[2]['id']}", json={"subject": "renamed"})
+    assert edited.status_code == 200, edited.text
+    view = me.get("/me/calendarView", params=WINDOW).json()["value"]
+    assert [(e["start"]["dateTime"][:16], e["subject"]) for e in view] == [
+        ("2026-12-07T08:00", "Weekly sync"), ("2026-12-14T08:00", "Weekly sync"), ("2026-12-21T08:00", "renamed"),
+        ("2026-12-28T08:00", "Weekly sync")]
+    renamed_again = me.patch(f"/me/events/{occurrences[2]['id']}", json={"location": {"displayName": "Room 2"}})
+    assert renamed_again.json()["start"]["dateTime"].startswith("2026-12-21T08:00")

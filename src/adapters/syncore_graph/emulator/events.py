@@ -227,9 +227,21 @@ def _make_exception(mailbox: Mailbox, occurrence: Occurrence) -> Item:
     master = occurrence.master
     duration = _duration(master)
     data = {k: v for k, v in master.data.items() if k != "recurrence"}
+    # the exception starts where its occurrence did (not at the master's first start), in the master's zones
+    local = occurrence.start.astimezone(zone_of(master.start_zone))
+    if isinstance(master.start, datetime):
+        start: date | datetime = occurrence.start
+        end: date | datetime = occurrence.start + duration
+        data["start"] = {"dateTime": local.replace(tzinfo=None).isoformat(), "timeZone": master.start_zone}
+        data["end"] = {"dateTime": end.astimezone(zone_of(master.end_zone)).replace(tzinfo=None).isoformat(),
+                       "timeZone": master.end_zone}
+    else:
+        start, end = local.date(), local.date() + duration
+        data["start"] = {"dateTime": f"{start.isoformat()}T00:00:00", "timeZone": master.start_zone}
+        data["end"] = {"dateTime": f"{end.isoformat()}T00:00:00", "timeZone": master.end_zone}
     exception = mailbox.add("event", master.container, data)
     exception.master, exception.original_start = master.immutable_id, occurrence.start
-    exception.start, exception.end = occurrence.start, occurrence.start + duration
+    exception.start, exception.end = start, end
     exception.start_zone, exception.end_zone = master.start_zone, master.end_zone
     exception.extended = dict(master.extended)
     rest, immutable = occurrence_ids(master, occurrence.start)
