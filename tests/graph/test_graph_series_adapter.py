@@ -156,3 +156,21 @@ def test_an_all_day_series_round_trips_with_dates(emu, adapter):
     assert stored == adapter.represent(series)
     assert all(isinstance(o.event.start, date) for o in Series(stored).expand(
         __import__("syncore.series", fromlist=["Window"]).Window(first, first + timedelta(days=80))))
+
+
+def test_an_occurrence_moved_out_of_the_window_is_still_an_exception_not_a_cancellation(emu, make_adapter):
+    adapter = make_adapter(past_days=7, future_days=30)
+    first = _monday_nine(2)
+    keys = [first + timedelta(days=7 * n) for n in range(3)]
+    series = Event(subject="Weekly", start=first, end=first + timedelta(hours=1),
+                   recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=3", zone="Europe/Berlin"))
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=series)])
+    window_end = adapter.window()[1]
+    moved_to = window_end + timedelta(days=10)  # the last occurrence, moved past the window's end
+    (moved,) = adapter.update(Kind.EVENT, [UpdateRequest(
+        ref="m", id=occurrence_id(created.id, keys[2]), record=Series(series).occurrence(keys[2]).replace(
+            start=moved_to, end=moved_to + timedelta(hours=1)), fields=frozenset({"start", "end"}))])
+    assert moved.ok, moved.error
+    stored = adapter.fetch(Kind.EVENT, [created.id])[created.id].record
+    assert stored.recurrence.exdates == ()
+    assert [(o.original_start, o.start) for o in stored.recurrence.overrides] == [(keys[2], moved_to)]

@@ -9,6 +9,11 @@ window, https://learn.microsoft.com/en-us/graph/api/event-list-instances) and ma
 :func:`~._mapping.series.series_from_graph` (moved and cancelled occurrences from the instances compared with the
 master's pattern). Cost: ⌈2·series / 20⌉ batches, plus a page for each instance listing longer than a page.
 
+Instances are listed by their actual times, over the window widened by :data:`MOVED_MARGIN` on both sides, and
+cancellations are inferred inside the window only: an exception moved out of the window by up to a month is still
+an exception; one moved further reads as cancelled (there is no v1.0 way to list a series' exceptions by original
+start).
+
 A cancelled occurrence, a whole series deleted or one moved out of the window show in a round as ``@removed``
 occurrence ids only, which name no series. So the cursor keeps the ids of the series known in the window, and a
 round with removals that are gone reads those series again: a master that is gone is the series' deletion.
@@ -17,7 +22,7 @@ round with removals that are gone reads those series again: a master that is gon
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -59,6 +64,8 @@ def set_aside(entries: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, A
     return plain, list(series)
 
 
+#: how far outside the window an exception moved from inside it is still found
+MOVED_MARGIN = timedelta(days=31)
 #: what an instance is read for: its key, its times and what an occurrence may have of its own
 #: (syncore.recurrence.OVERRIDABLE)
 INSTANCE_SELECT = "id,type,seriesMasterId,originalStart,isAllDay,start,end,subject,location,body,showAs"
@@ -76,10 +83,13 @@ def read_series(client: GraphClient, ids: Iterable[str], window: tuple[datetime,
     from ._read import raise_call
 
     wanted = list(dict.fromkeys(ids))
+    # instances are listed by their actual times: a margin around the window finds the exceptions moved a little
+    # out of it, which would otherwise read as cancelled (cancellations are inferred inside the window only)
+    listed = (window[0] - MOVED_MARGIN, window[1] + MOVED_MARGIN)
     subs = []
     for master_id in wanted:
         subs.append(Sub("GET", f"/events/{master_id}?{_link.query(**{'$expand': _link.EXPAND})}"))
-        subs.append(Sub("GET", f"/events/{master_id}/instances?{_window_query(window)}"))
+        subs.append(Sub("GET", f"/events/{master_id}/instances?{_window_query(listed)}"))
     results = client.batch(subs, operation="read series") if subs else []
     read = SeriesRead()
     for n, master_id in enumerate(wanted):
