@@ -8,11 +8,7 @@ Resource: https://learn.microsoft.com/en-us/graph/api/resources/event. Server-fi
   ("to avoid redundant POST operations in case of client retries").
 * An event written with attendees by its organizer sends meeting requests; the emulator records them in
   :attr:`Mailbox.invitations` (Graph has no switch to suppress them).
-* A series master's occurrences are virtual (``type: occurrence``); writing to one makes an ``exception``,
-  deleting one cancels it (https://learn.microsoft.com/en-us/graph/api/event-list-instances).
-* A master written with a ``recurrence`` loses its exceptions and cancellations; a master whose times change
-  keeps those the pattern still gives (unverified, as the EWS emulator: Outlook warns "any exceptions associated
-  with this recurring appointment will be lost" when the pattern changes).
+* Series (occurrences, exceptions, cancellations, a new pattern dropping them): :mod:`.series`.
 * Deleting a meeting (an event with attendees) in the organizer's calendar sends the attendees a cancellation
   ("If the event is a meeting, deleting the event on the organizer's calendar sends a cancellation message to
   the meeting attendees", https://learn.microsoft.com/en-us/graph/api/event-delete); the emulator records them in
@@ -21,10 +17,8 @@ Resource: https://learn.microsoft.com/en-us/graph/api/resources/event. Server-fi
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from . import recurrence
@@ -43,7 +37,17 @@ from .common import (
 )
 from .errors import GraphError, bad_request, conflict
 from .mailbox import Item, Mailbox
-from .times import iso_utc, midnight, parse_dtz, render_day, render_instant, windows_name, zone_of
+from .series import (
+    Occurrence,
+    _duration,
+    event_type,
+    make_exception,
+    occurrence_ids,
+    prune,
+    series_in_window,
+    span_utc,
+)
+from .times import iso_utc, parse_dtz, render_day, render_instant, windows_name, zone_of
 
 SHOW_AS = ("free", "tentative", "busy", "oof", "workingElsewhere", "unknown")
 SENSITIVITY = ("normal", "personal", "private", "confidential")
@@ -54,22 +58,6 @@ WRITABLE = {
     "transactionId", "isOnlineMeeting", "responseRequested", "allowNewTimeProposals", "hideAttendees",
 }
 DEFAULT_REMINDER = 15
-
-
-class Occurrence:
-    """A virtual occurrence of a series: the master plus an original start."""
-
-    def __init__(self, master: Item, start: datetime) -> None:
-        self.master = master
-        self.start = start
-
-
-def occurrence_ids(master: Item, start: datetime) -> tuple[str, str]:
-    """Stable (REST, immutable) ids of one occurrence."""
-    digest = hashlib.sha256(f"{master.immutable_id}|{start.isoformat()}".encode()).digest()
-    rest = base64.urlsafe_b64encode(b"\x00\x03\x24\x00OC" + digest + digest[:8]).decode()
-    immutable = base64.urlsafe_b64encode(b"\x00\x09\x00\x2eOC" + digest + digest[:8]).decode()
-    return rest, immutable
 
 
 def find(mailbox: Mailbox, any_id: str) -> Item | Occurrence | None:
@@ -183,7 +171,7 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
     body.pop("transactionId", None)
     if isinstance(target, Occurrence):
         check_if_match(ctx, target.master)
-        target = _make_exception(mailbox, target)
+        target = make_exception(mailbox, target)
     else:
         check_if_match(ctx, target)
     data = {**target.data, **{k: v for k, v in body.items() if k != EXTENDED}}
@@ -196,7 +184,7 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
     else:
         target.data = data
     if target.master is None and (target.exceptions or target.cancelled):
-        _prune(mailbox, target, "recurrence" in body)
+        prune(mailbox, target, "recurrence" in body)
     if EXTENDED in body:
         set_extended(target, body[EXTENDED])
     mailbox.bump(target)
@@ -221,51 +209,6 @@ def render_attendee(attendee: dict[str, Any]) -> dict[str, Any]:
     return {"type": attendee.get("type") or "required", "status": dict(attendee.get("status") or NO_RESPONSE),
             "emailAddress": {"name": address.get("name") or address.get("address", ""),
                              "address": address.get("address", "")}}
-
-
-def _make_exception(mailbox: Mailbox, occurrence: Occurrence) -> Item:
-    master = occurrence.master
-    duration = _duration(master)
-    data = {k: v for k, v in master.data.items() if k != "recurrence"}
-    # the exception starts where its occurrence did (not at the master's first start), in the master's zones
-    local = occurrence.start.astimezone(zone_of(master.start_zone))
-    if isinstance(master.start, datetime):
-        start: date | datetime = occurrence.start
-        end: date | datetime = occurrence.start + duration
-        data["start"] = {"dateTime": local.replace(tzinfo=None).isoformat(), "timeZone": master.start_zone}
-        data["end"] = {"dateTime": end.astimezone(zone_of(master.end_zone)).replace(tzinfo=None).isoformat(),
-                       "timeZone": master.end_zone}
-    else:
-        start, end = local.date(), local.date() + duration
-        data["start"] = {"dateTime": f"{start.isoformat()}T00:00:00", "timeZone": master.start_zone}
-        data["end"] = {"dateTime": f"{end.isoformat()}T00:00:00", "timeZone": master.end_zone}
-    exception = mailbox.add("event", master.container, data)
-    exception.master, exception.original_start = master.immutable_id, occurrence.start
-    exception.start, exception.end = start, end
-    exception.start_zone, exception.end_zone = master.start_zone, master.end_zone
-    exception.extended = dict(master.extended)
-    rest, immutable = occurrence_ids(master, occurrence.start)
-    # the exception keeps the occurrence's ids
-    del mailbox.items[exception.immutable_id]
-    del mailbox.by_rest[exception.rest_id]
-    exception.rest_id, exception.immutable_id = rest, immutable
-    mailbox.items[immutable] = exception
-    mailbox.by_rest[rest] = immutable
-    master.exceptions[occurrence.start] = immutable
-    return exception
-
-
-def _prune(mailbox: Mailbox, master: Item, recurrence_written: bool) -> None:
-    """After a master was written: a new pattern drops every exception and cancellation (see the module
-    docstring); otherwise those whose original start the pattern no longer gives go (a moved series start)."""
-    if recurrence_written or event_type(master) != "seriesMaster":
-        keep: set[datetime] = set()
-    else:
-        last = max([*master.exceptions, *master.cancelled])
-        keep = set(occurrence_starts(master, last + timedelta(seconds=1)))
-    for start in [s for s in master.exceptions if s not in keep]:
-        mailbox.remove(mailbox.items[master.exceptions.pop(start)])
-    master.cancelled &= keep
 
 
 def _cancel_meeting(mailbox: Mailbox, item: Item, event_id: str) -> None:
@@ -294,31 +237,6 @@ def delete(ctx: Ctx, target: Item | Occurrence) -> int:
 
 
 # -- reading ------------------------------------------------------------------------------------------------
-def _duration(master: Item) -> timedelta:
-    if isinstance(master.start, datetime):
-        return master.end - master.start  # type: ignore[operator]
-    return timedelta(days=(master.end - master.start).days)  # type: ignore[operator]
-
-
-def _instant(value: date | datetime, zone_name: str) -> datetime:
-    return value if isinstance(value, datetime) else midnight(value, zone_name)
-
-
-def span_utc(item: Item) -> tuple[datetime, datetime]:
-    return _instant(item.start, item.start_zone), _instant(item.end, item.end_zone)  # type: ignore[arg-type]
-
-
-def event_type(item: Item) -> str:
-    if item.master is not None:
-        return "exception"
-    return "seriesMaster" if item.data.get("recurrence") else "singleInstance"
-
-
-def occurrence_starts(master: Item, until: datetime) -> list[datetime]:
-    first, _ = span_utc(master)
-    return recurrence.original_starts(master.data["recurrence"], first, master.start_zone, until)
-
-
 def render(ctx: Ctx, item: Item, occurrence_start: datetime | None = None) -> dict[str, Any]:
     """The event resource as Graph returns it; ``occurrence_start`` renders one occurrence of a master."""
     data = item.data
@@ -406,25 +324,6 @@ def view(ctx: Ctx, window_start: datetime, window_end: datetime) -> list[tuple[s
         if start < window_end and end > window_start:
             shown.append((item.immutable_id, item, None))
     return sorted(shown, key=lambda entry: entry[2] or span_utc(entry[1])[0])
-
-
-def series_in_window(ctx: Ctx, master: Item, window_start: datetime, window_end: datetime,
-                     ) -> list[tuple[str, Item, datetime | None]]:
-    """The occurrences and exceptions of ``master`` overlapping the window."""
-    shown = []
-    duration = _duration(master)
-    for start in occurrence_starts(master, window_end):
-        if start in master.cancelled or start + duration <= window_start:
-            continue
-        exception_id = master.exceptions.get(start)
-        if exception_id:
-            exception = ctx.mailbox.items[exception_id]
-            begin, end = span_utc(exception)
-            if begin < window_end and end > window_start:
-                shown.append((exception_id, exception, None))
-        else:
-            shown.append((occurrence_ids(master, start)[1], master, start))
-    return shown
 
 
 def now_utc() -> datetime:

@@ -144,12 +144,12 @@ def _stamp(text: str) -> datetime:
 
 def _occurrences(mailbox: Mailbox, master: Item, snap: dict[str, Any]) -> None:
     """The master's cancelled and modified occurrences (exceptions keep their occurrences' ids, as in Graph)."""
-    from . import events
+    from .series import Occurrence, make_exception
     from .times import zone_of
 
     master.cancelled = {_stamp(key) for key in snap.get("deleted_occurrences") or ()}
     for key, changes in (snap.get("modified_occurrences") or {}).items():
-        exception = events._make_exception(mailbox, events.Occurrence(master, _stamp(key)))
+        exception = make_exception(mailbox, Occurrence(master, _stamp(key)))
         for tag, name in (("Start", "start"), ("End", "end")):
             if tag in changes:
                 moment = _utc(changes[tag])
