@@ -174,3 +174,22 @@ def test_an_occurrence_moved_out_of_the_window_is_still_an_exception_not_a_cance
     stored = adapter.fetch(Kind.EVENT, [created.id])[created.id].record
     assert stored.recurrence.exdates == ()
     assert [(o.original_start, o.start) for o in stored.recurrence.overrides] == [(keys[2], moved_to)]
+
+
+def test_lost_occurrence_writes_are_sent_again_and_nothing_is_doubled(emu, adapter, sleeps):
+    # an occurrence's PATCH and DELETE are safe to repeat: the $batch whose answer was lost (after Graph made
+    # both writes) is sent again
+    emu.faults.lose_in_batch(op="event_update")
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=_series(6))])
+    assert created.ok, created.error
+    assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(_series(6))
+    assert sorted(i["type"] for i in emu.items("event")) == ["exception", "seriesMaster"]
+    assert sleeps, "the batch was sent again after a pause"
+
+
+def test_a_series_whose_occurrences_cannot_be_written_is_removed_again_and_reported(emu, adapter):
+    emu.faults.reject_items(lambda properties: properties.get("start", {}).get("dateTime", "").endswith("11:00:00"),
+                            op="event_update")
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=_series(6))])
+    assert not created.ok and "occurrence" in str(created.error)
+    assert emu.items("event") == [], "nothing half-written stays behind"
