@@ -193,3 +193,23 @@ def test_a_series_whose_occurrences_cannot_be_written_is_removed_again_and_repor
     (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=_series(6))])
     assert not created.ok and "occurrence" in str(created.error)
     assert emu.items("event") == [], "nothing half-written stays behind"
+
+
+def test_a_single_event_becomes_a_series_and_back(emu, adapter):
+    first = _monday_nine()
+    single = Event(subject="1:1", start=first, end=first + timedelta(hours=1))
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="e", record=single)])
+    series = _series(4).replace(subject="1:1")
+    (made,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="s", id=created.id, record=series,
+                                                        fields=frozenset({"recurrence"}),
+                                                        base_version=created.version)])
+    assert made.ok, made.error
+    assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(series)
+    assert sorted(i["type"] for i in emu.items("event")) == ["exception", "seriesMaster"]
+
+    (back,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="b", id=created.id, record=single,
+                                                        fields=frozenset({"recurrence"}), base_version=made.version)])
+    assert back.ok, back.error
+    stored = adapter.fetch(Kind.EVENT, [created.id])[created.id]
+    assert stored.record == single and stored.version == back.version
+    assert [i["type"] for i in emu.items("event")] == ["singleInstance"]
