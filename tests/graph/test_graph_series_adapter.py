@@ -213,3 +213,18 @@ def test_a_single_event_becomes_a_series_and_back(emu, adapter):
     stored = adapter.fetch(Kind.EVENT, [created.id])[created.id]
     assert stored.record == single and stored.version == back.version
     assert [i["type"] for i in emu.items("event")] == ["singleInstance"]
+
+
+def test_an_event_cursor_from_before_series_were_synced_starts_a_full_round(emu, adapter):
+    import json
+
+    from syncore.errors import CursorExpired
+
+    # a round of the previous version left series alone: its cursor must not hide the series it saw
+    old = json.loads(adapter.full_scan(Kind.EVENT).cursor)
+    old["v"] = 1
+    with pytest.raises(CursorExpired):
+        adapter.changes(Kind.EVENT, json.dumps(old))
+    contacts = json.loads(adapter.full_scan(Kind.CONTACT).cursor)
+    contacts["v"] = 1
+    assert adapter.changes(Kind.CONTACT, json.dumps(contacts)).upserts == ()
