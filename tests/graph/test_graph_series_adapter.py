@@ -228,3 +228,24 @@ def test_an_event_cursor_from_before_series_were_synced_starts_a_full_round(emu,
     contacts = json.loads(adapter.full_scan(Kind.CONTACT).cursor)
     contacts["v"] = 1
     assert adapter.changes(Kind.CONTACT, json.dumps(contacts)).upserts == ()
+
+
+def test_an_occurrence_edit_of_a_series_in_an_aliased_zone_keeps_the_pattern(emu, adapter):
+    # Europe/Zurich is stored under the Windows zone of Europe/Berlin: the same wall times, so changing one
+    # occurrence must not rewrite the pattern (which would drop and rewrite every exception)
+    series = _series(6)
+    zurich = series.replace(recurrence=Recurrence(rule=series.recurrence.rule, zone="Europe/Zurich",
+                                                  exdates=series.recurrence.exdates,
+                                                  overrides=series.recurrence.overrides))
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="z", record=zurich)])
+    keys = list(Series(zurich).starts())
+    changed = zurich.replace(recurrence=Recurrence(rule=zurich.recurrence.rule, zone="Europe/Zurich",
+                                                   exdates=[*zurich.recurrence.exdates, keys[5]],
+                                                   overrides=zurich.recurrence.overrides))
+    emu.reset_log()
+    (updated,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=created.id, record=changed,
+                                                           fields=frozenset({"recurrence"}),
+                                                           base_version=created.version)])
+    assert updated.ok, updated.error
+    assert not [r for r in emu.subrequests if r.operation == "event_update"], "the master is not rewritten"
+    assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(changed)

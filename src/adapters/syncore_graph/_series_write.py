@@ -55,7 +55,7 @@ from . import _link
 from ._client import GraphClient, LostReply, Sub
 from ._kinds import version_of
 from ._mapping.events import event_to_graph
-from ._mapping.series import original_start, recurrence_to_graph, unfit_reason
+from ._mapping.series import original_start, recurrence_to_graph, stored_series, unfit_reason
 from ._mapping.values import graph_zone_name
 from ._series_read import SeriesRead, read_series
 from .errors import record_error
@@ -247,9 +247,11 @@ def update_series(client: GraphClient, requests: Sequence[UpdateRequest], window
                                   current.masters.get(request.id))
             body["recurrence"] = None
         else:
+            # compared as Graph would hold it (the zone of its Windows zone, the rule its pattern reads back as)
+            held = stored_series(record).recurrence
+            assert held is not None
             same = have.recurrence is not None and (have.recurrence.rule, have.recurrence.zone, have.start,
-                                                    have.end) == (record.recurrence.rule, record.recurrence.zone,
-                                                                  record.start, record.end)
+                                                    have.end) == (held.rule, held.zone, record.start, record.end)
             # a cancelled occurrence comes back only with the pattern written anew
             restores = have.recurrence is not None and bool(set(have.recurrence.exdates)
                                                             - set(record.recurrence.exdates))
