@@ -249,3 +249,14 @@ def test_an_occurrence_edit_of_a_series_in_an_aliased_zone_keeps_the_pattern(emu
     assert updated.ok, updated.error
     assert not [r for r in emu.subrequests if r.operation == "event_update"], "the master is not rewritten"
     assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(changed)
+
+
+def test_a_renamed_series_keeps_its_moved_occurrence_without_a_subject_of_its_own(emu, adapter):
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=_series(5))])
+    renamed = _series(5, subject="Weekly sync")
+    (updated,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=created.id, record=renamed,
+                                                           fields=frozenset({"subject"}),
+                                                           base_version=created.version)])
+    assert updated.ok, updated.error
+    stored = adapter.fetch(Kind.EVENT, [created.id])[created.id]
+    assert stored.record == adapter.represent(renamed) and stored.version == updated.version

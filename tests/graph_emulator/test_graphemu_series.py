@@ -127,3 +127,15 @@ def test_an_occurrence_edited_in_another_field_keeps_its_own_times(me):
         ("2026-12-28T08:00", "Weekly sync")]
     renamed_again = me.patch(f"/me/events/{occurrences[2]['id']}", json={"location": {"displayName": "Room 2"}})
     assert renamed_again.json()["start"]["dateTime"].startswith("2026-12-21T08:00")
+
+
+def test_a_renamed_series_renames_its_exceptions_unless_they_were_renamed_themselves(me):
+    # unverified, as the EWS emulator: an exception holds only what differs from its master
+    master = _series(me)
+    occurrences = me.get(f"/me/events/{master['id']}/instances", params=WINDOW).json()["value"]
+    me.patch(f"/me/events/{occurrences[1]['id']}", json={"location": {"displayName": "Room 2"}})
+    me.patch(f"/me/events/{occurrences[2]['id']}", json={"subject": "Special sync"})
+    me.patch(f"/me/events/{master['id']}", json={"subject": "Weekly review"})
+    view = me.get("/me/calendarView", params=WINDOW).json()["value"]
+    assert [(e["subject"], e["location"]["displayName"]) for e in view] == [
+        ("Weekly review", ""), ("Weekly review", "Room 2"), ("Special sync", ""), ("Weekly review", "")]

@@ -41,6 +41,7 @@ from .series import (
     Occurrence,
     _duration,
     event_type,
+    inherit,
     make_exception,
     occurrence_ids,
     prune,
@@ -183,8 +184,11 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
         _store(target, data)
     else:
         target.data = data
-    if target.master is None and (target.exceptions or target.cancelled):
+    if target.master is not None:
+        target.own |= set(body) - {EXTENDED}
+    elif target.exceptions or target.cancelled:
         prune(mailbox, target, "recurrence" in body)
+        inherit(mailbox, target, body)
     if EXTENDED in body:
         set_extended(target, body[EXTENDED])
     mailbox.bump(target)

@@ -150,6 +150,9 @@ def _occurrences(mailbox: Mailbox, master: Item, snap: dict[str, Any]) -> None:
     master.cancelled = {_stamp(key) for key in snap.get("deleted_occurrences") or ()}
     for key, changes in (snap.get("modified_occurrences") or {}).items():
         exception = make_exception(mailbox, Occurrence(master, _stamp(key)))
+        names = {"Subject": "subject", "Location": "location", "Body": "body", "LegacyFreeBusyStatus": "showAs",
+                 "Start": "start", "End": "end"}
+        exception.own = {names[tag] for tag in changes if tag in names}
         for tag, name in (("Start", "start"), ("End", "end")):
             if tag in changes:
                 moment = _utc(changes[tag])

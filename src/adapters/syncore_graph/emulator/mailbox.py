@@ -48,6 +48,8 @@ class Item:
     #: a series master's cancelled occurrence starts and its exceptions (original start -> item id)
     cancelled: set[datetime] = field(default_factory=set)
     exceptions: dict[datetime, str] = field(default_factory=dict)
+    #: an exception's properties written on it (the others follow its master)
+    own: set[str] = field(default_factory=set)
 
     @property
     def ews_id(self) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from . import recurrence
 from .common import Ctx
@@ -90,6 +91,21 @@ def make_exception(mailbox: Mailbox, occurrence: Occurrence) -> Item:
     mailbox.by_rest[rest] = immutable
     master.exceptions[occurrence.start] = immutable
     return exception
+
+
+#: what an exception always has of its own (its times) or never (the pattern, ids)
+NOT_INHERITED = frozenset({"start", "end", "isAllDay", "recurrence", "transactionId", "singleValueExtendedProperties"})
+
+
+def inherit(mailbox: Mailbox, master: Item, written: dict[str, Any]) -> None:
+    """A master's written properties reach its exceptions except those an exception changed itself (unverified,
+    as the EWS emulator: an exception holds only the properties that differ from its master, ModifiedOccurrences
+    in https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-update-a-recurring-series-by-using-ews)."""
+    for exception_id in master.exceptions.values():
+        exception = mailbox.items[exception_id]
+        for name, value in written.items():
+            if name not in NOT_INHERITED and name not in exception.own:
+                exception.data[name] = value
 
 
 def prune(mailbox: Mailbox, master: Item, recurrence_written: bool) -> None:
