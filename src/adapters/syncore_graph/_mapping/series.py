@@ -18,13 +18,14 @@ The way back, the core's rule to a pattern, is :func:`~._mapping.recurrence.recu
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
 
-from syncore.models import Event
+from syncore.models import Body, Event
 from syncore.recurrence import OVERRIDABLE, Override, Recurrence
 from syncore.series import Series
 from syncore.timezones import iana_to_windows, windows_to_iana, zone
@@ -122,15 +123,21 @@ def unfit_reason(record: object) -> str | None:
     """Why Outlook cannot hold ``record``'s recurrence as it is (no patternedRecurrence gives its rule), or None."""
     if not isinstance(record, Event) or record.recurrence is None:
         return None
+    bare = record.replace(recurrence=Recurrence(rule=record.recurrence.rule, zone=record.recurrence.zone),
+                          subject="", location="", body=Body(), attendees=())
+    return _pattern_reason(bare)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern_reason(bare: Event) -> str | None:
+    # the times and the rule decide (the engine asks again for every comparison: cached)
     try:
-        stored = stored_series(record)
+        stored = stored_series(bare)
     except (ValueError, KeyError) as exc:
         return f"Outlook cannot hold this recurrence: {exc}"
-    bare = lambda event: event.replace(recurrence=Recurrence(rule=event.recurrence.rule,  # type: ignore[union-attr]
-                                                             zone=event.recurrence.zone))  # type: ignore[union-attr]
-    wanted = list(itertools.islice(Series(bare(record)).starts(), CHECKED_OCCURRENCES))
-    given = list(itertools.islice(Series(bare(stored)).starts(), CHECKED_OCCURRENCES))
+    wanted = list(itertools.islice(Series(bare).starts(), CHECKED_OCCURRENCES))
+    given = list(itertools.islice(Series(stored).starts(), CHECKED_OCCURRENCES))
     if wanted != given:
-        return (f"Outlook cannot hold the rule {record.recurrence.rule!r}: the nearest pattern gives other "
+        return (f"Outlook cannot hold the rule {bare.recurrence.rule!r}: the nearest pattern gives other "  # type: ignore[union-attr]
                 "occurrences")
     return None
