@@ -19,7 +19,7 @@ from syncore.models import Event, Kind
 from syncore.occurrences import occurrence_id
 from syncore.recurrence import Override, Recurrence
 from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest
-from syncore.series import Series
+from syncore.series import Series, Window
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime.now(UTC).replace(microsecond=0, second=0, minute=0)
@@ -154,8 +154,7 @@ def test_an_all_day_series_round_trips_with_dates(emu, adapter):
     assert created.ok, created.error
     stored = adapter.fetch(Kind.EVENT, [created.id])[created.id].record
     assert stored == adapter.represent(series)
-    assert all(isinstance(o.event.start, date) for o in Series(stored).expand(
-        __import__("syncore.series", fromlist=["Window"]).Window(first, first + timedelta(days=80))))
+    assert all(isinstance(o.event.start, date) for o in Series(stored).expand(Window(first, first + timedelta(days=80))))
 
 
 def test_an_occurrence_moved_out_of_the_window_is_still_an_exception_not_a_cancellation(emu, make_adapter):
