@@ -259,3 +259,18 @@ def test_a_renamed_series_keeps_its_moved_occurrence_without_a_subject_of_its_ow
     assert updated.ok, updated.error
     stored = adapter.fetch(Kind.EVENT, [created.id])[created.id]
     assert stored.record == adapter.represent(renamed) and stored.version == updated.version
+
+
+def test_an_occurrence_moved_past_its_neighbour_is_refused_alone(emu, adapter):
+    series = _series(6)
+    keys = list(Series(series).starts())
+    crossing = series.replace(recurrence=Recurrence(
+        rule=series.recurrence.rule, zone="Europe/Berlin", overrides=[Override(
+            original_start=keys[3], start=keys[4] + timedelta(hours=1), end=keys[4] + timedelta(hours=2))]))
+    assert "neighbouring occurrence" in adapter.unfit_reason(crossing)
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="c", record=series)])
+    occurrence = Series(series).occurrence(keys[0])
+    (moved,) = adapter.update(Kind.EVENT, [UpdateRequest(
+        ref="m", id=occurrence_id(created.id, keys[0]), fields=frozenset({"start", "end"}),
+        record=occurrence.replace(start=keys[3] + timedelta(hours=1), end=keys[3] + timedelta(hours=2)))])
+    assert not moved.ok and "neighbouring occurrence" in str(moved.error)

@@ -139,3 +139,23 @@ def test_a_renamed_series_renames_its_exceptions_unless_they_were_renamed_themse
     view = me.get("/me/calendarView", params=WINDOW).json()["value"]
     assert [(e["subject"], e["location"]["displayName"]) for e in view] == [
         ("Weekly review", ""), ("Weekly review", "Room 2"), ("Special sync", ""), ("Weekly review", "")]
+
+
+def test_an_occurrence_moved_past_its_neighbour_is_refused(me):
+    # ErrorOccurrenceCrossingBoundary, https://learn.microsoft.com/en-us/exchange/client-developer/
+    # web-service-reference/responsecode: "earlier or later than the corresponding previous or next occurrence"
+    master = _series(me)
+    occurrences = me.get(f"/me/events/{master['id']}/instances", params=WINDOW).json()["value"]
+    crossing = me.patch(f"/me/events/{occurrences[1]['id']}", json={
+        "start": {"dateTime": "2026-12-21T10:00:00", "timeZone": "W. Europe Standard Time"},
+        "end": {"dateTime": "2026-12-21T10:30:00", "timeZone": "W. Europe Standard Time"}})
+    assert crossing.status_code == 400
+    assert crossing.json()["error"]["code"] == "ErrorOccurrenceCrossingBoundary"
+    view = me.get("/me/calendarView", params=WINDOW).json()["value"]
+    assert [e["type"] for e in view] == ["occurrence"] * 4, "nothing was changed"
+    # past a cancelled neighbour it may go (only occurrences that are there bound it)
+    assert me.delete(f"/me/events/{occurrences[2]['id']}").status_code == 204
+    moved = me.patch(f"/me/events/{occurrences[1]['id']}", json={
+        "start": {"dateTime": "2026-12-22T10:00:00", "timeZone": "W. Europe Standard Time"},
+        "end": {"dateTime": "2026-12-22T10:30:00", "timeZone": "W. Europe Standard Time"}})
+    assert moved.status_code == 200, moved.text

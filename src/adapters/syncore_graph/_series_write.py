@@ -55,7 +55,13 @@ from . import _link
 from ._client import GraphClient, LostReply, Sub
 from ._kinds import version_of
 from ._mapping.events import event_to_graph
-from ._mapping.series import original_start, recurrence_to_graph, stored_series, unfit_reason
+from ._mapping.series import (
+    moved_past_neighbours,
+    original_start,
+    recurrence_to_graph,
+    stored_series,
+    unfit_reason,
+)
 from ._mapping.values import graph_zone_name
 from ._series_read import SeriesRead, read_series
 from .errors import record_error
@@ -319,6 +325,10 @@ def update_occurrences(client: GraphClient, requests: Sequence[UpdateRequest], w
         except (AdapterError, InvalidRecordError) as exc:
             error = exc if isinstance(exc, AdapterError) else RecordRejected(f"graph: {what}: {exc}")
             outcomes[position] = WriteOutcome(ref=request.ref, error=error)
+            continue
+        reason = moved_past_neighbours(wanted)
+        if reason is not None:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"graph: {what}: {reason}"))
             continue
         steps += [s for s in steps_between(position, series_id, wanted, remote.record)  # type: ignore[union-attr, arg-type]
                   if s.key == key]

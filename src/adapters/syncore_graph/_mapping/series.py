@@ -120,12 +120,44 @@ def stored_series(event: Event) -> Event:
 
 
 def unfit_reason(record: object) -> str | None:
-    """Why Outlook cannot hold ``record``'s recurrence as it is (no patternedRecurrence gives its rule), or None."""
+    """Why Outlook cannot hold ``record``'s recurrence as it is (no patternedRecurrence gives its rule, or an
+    occurrence moved past its neighbour), or None."""
     if not isinstance(record, Event) or record.recurrence is None:
         return None
     bare = record.replace(recurrence=Recurrence(rule=record.recurrence.rule, zone=record.recurrence.zone),
                           subject="", location="", body=Body(), attendees=())
-    return _pattern_reason(bare)  # type: ignore[arg-type]
+    return _pattern_reason(bare) or moved_past_neighbours(record)  # type: ignore[arg-type]
+
+
+def moved_past_neighbours(event: Event) -> str | None:
+    """Why one of the series' modified occurrences cannot be written: Exchange, under Graph, refuses an
+    occurrence moved to or past the start of the occurrence before or after it (ErrorOccurrenceCrossingBoundary,
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode), or None."""
+    recurrence = event.recurrence
+    assert recurrence is not None
+    moved = [o for o in recurrence.overrides if o.start is not None and o.start != o.original_start]
+    if not moved:
+        return None
+    series = Series(event)
+    for override in moved:
+        before = after = None
+        for key in series.starts():
+            if key < override.original_start:  # type: ignore[operator]
+                before = key
+            elif key > override.original_start:  # type: ignore[operator]
+                after = key
+                break
+        for key in (before, after):
+            if key is None or key in recurrence.exdates:
+                continue
+            other = recurrence.override_for(key)
+            at = other.start if other is not None and other.start is not None else key
+            if (key < override.original_start and override.start <= at) or (  # type: ignore[operator]
+                    key > override.original_start and override.start >= at):  # type: ignore[operator]
+                return (f"the occurrence of {override.original_start.isoformat()} is moved to "
+                        f"{override.start.isoformat()}, past the neighbouring occurrence of {key.isoformat()}; "  # type: ignore[union-attr]
+                        "Outlook keeps an occurrence between its neighbours")
+    return None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -40,6 +40,7 @@ from .mailbox import Item, Mailbox
 from .series import (
     Occurrence,
     _duration,
+    check_move,
     event_type,
     inherit,
     make_exception,
@@ -172,9 +173,12 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
     body.pop("transactionId", None)
     if isinstance(target, Occurrence):
         check_if_match(ctx, target.master)
+        _check_move(mailbox, target.master, target.start, body)
         target = make_exception(mailbox, target)
     else:
         check_if_match(ctx, target)
+        if target.master is not None:
+            _check_move(mailbox, mailbox.items[target.master], target.original_start, body)  # type: ignore[arg-type]
     data = {**target.data, **{k: v for k, v in body.items() if k != EXTENDED}}
     if "isAllDay" in body and ("start" not in body or "end" not in body):
         raise bad_request("Changing isAllDay needs start and end in the same request.", "ErrorInvalidRequest")
@@ -197,6 +201,11 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
     if body.get("attendees"):
         _invite(mailbox, target, body)
     return 200, render(ctx, target)
+
+
+def _check_move(mailbox: Mailbox, master: Item, original: datetime, body: dict[str, Any]) -> None:
+    if "start" in body:
+        check_move(mailbox, master, original, parse_dtz(body["start"], "start")[0])
 
 
 #: an attendee's status before any answer, as the organizer sees it (the sample responses of

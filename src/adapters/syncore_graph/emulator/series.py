@@ -93,6 +93,35 @@ def make_exception(mailbox: Mailbox, occurrence: Occurrence) -> Item:
     return exception
 
 
+#: how far ahead the occurrence after a moved one is looked for (a yearly series every few years)
+NEIGHBOUR_HORIZON = timedelta(days=366 * 10)
+
+
+def check_move(mailbox: Mailbox, master: Item, original: datetime, new_start: datetime) -> None:
+    """Refuse an occurrence moved to or past the start of the (not cancelled) occurrence before or after it:
+    ErrorOccurrenceCrossingBoundary ("earlier or later than the corresponding previous or next occurrence",
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode; Graph passes
+    Exchange's code on, with the message sync products report: "Modified occurrence is crossing or overlapping
+    adjacent occurrence.")."""
+    from .errors import bad_request
+
+    before = after = None
+    for start in occurrence_starts(master, original + NEIGHBOUR_HORIZON):
+        if start < original:
+            before = start
+        elif start > original:
+            after = start
+            break
+    for neighbour in (before, after):
+        if neighbour is None or neighbour in master.cancelled:
+            continue
+        exception = master.exceptions.get(neighbour)
+        at = span_utc(mailbox.items[exception])[0] if exception else neighbour
+        if (neighbour < original and new_start <= at) or (neighbour > original and new_start >= at):
+            raise bad_request("Modified occurrence is crossing or overlapping adjacent occurrence.",
+                              "ErrorOccurrenceCrossingBoundary")
+
+
 #: what an exception always has of its own (its times) or never (the pattern, ids)
 NOT_INHERITED = frozenset({"start", "end", "isAllDay", "recurrence", "transactionId", "singleValueExtendedProperties"})
 
