@@ -62,7 +62,6 @@ from ._mapping.series import (
     stored_series,
     unfit_reason,
 )
-from ._mapping.values import graph_zone_name
 from ._series_read import SeriesRead, read_series
 from .errors import record_error
 
@@ -86,9 +85,7 @@ def series_body(event: Event, fields: frozenset[str] | None = None) -> dict[str,
     assert event.recurrence is not None
     zone_name = event.recurrence.zone
     body = event_to_graph(event, fields, zone_name)
-    recurrence = recurrence_to_graph(event)
-    recurrence["range"]["recurrenceTimeZone"] = graph_zone_name(zone_name)
-    body["recurrence"] = recurrence
+    body["recurrence"] = recurrence_to_graph(event)
     return body
 
 
@@ -134,14 +131,15 @@ def bare(event: Event) -> Event:
 
 
 def _narrow(step: Step) -> str:
-    """An instances query for the moment the occurrence starts now (it overlaps that second)."""
+    """An instances query around the moment the occurrence starts now."""
     start = step.now.start
     if isinstance(start, datetime):
         begin = start.astimezone(UTC)
     else:
         assert isinstance(start, date)
         begin = datetime(start.year, start.month, start.day, tzinfo=iana_zone(step.zone)).astimezone(UTC)
-    end = begin + ONE_SECOND
+    # a second either side: an occurrence of no duration overlaps it too
+    begin, end = begin - ONE_SECOND, begin + ONE_SECOND
     return _link.query(startDateTime=begin.strftime("%Y-%m-%dT%H:%M:%SZ"),
                        endDateTime=end.strftime("%Y-%m-%dT%H:%M:%SZ"))
 

@@ -13,7 +13,7 @@ cancelled (EXDATE) and modified (override) occurrences, keyed by original start.
 * an original start the rule gives inside the listed window with no instance was cancelled. Outside that
   window nothing is known, so nothing is said: cancellations are read for the window the adapter lists.
 
-The way back, the core's rule to a pattern, is :func:`~._mapping.recurrence.recurrence_from_rrule`.
+The way back, the core's rule to a pattern, is :func:`recurrence_to_graph`.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from syncore.recurrence import OVERRIDABLE, Override, Recurrence
 from syncore.series import Series
 from syncore.timezones import iana_to_windows, windows_to_iana, zone
 
+from . import recurrence as patterns
 from .events import event_from_graph
-from .recurrence import recurrence_from_rrule, rrule_from_recurrence
-from .values import parse_wall, zone_info
+from .recurrence import rrule_from_recurrence
+from .values import graph_zone_name, parse_wall, zone_info
 
 
 def series_zone(master: dict[str, Any]) -> str:
@@ -61,7 +62,7 @@ def series_from_graph(master: dict[str, Any], instances: list[dict[str, Any]],
     """
     zone_name = series_zone(master)
     first = event_from_graph(master, mailbox_zone)
-    rule = rrule_from_recurrence(master["recurrence"], zone_name)
+    rule = rrule_from_recurrence(master["recurrence"])
     overrides = []
     shown = set()
     for instance in instances:
@@ -84,12 +85,13 @@ def series_from_graph(master: dict[str, Any], instances: list[dict[str, Any]],
 
 
 def recurrence_to_graph(event: Event) -> dict[str, Any]:
-    """The patternedRecurrence of the series ``event`` (its rule in its zone, from its first occurrence)."""
+    """The patternedRecurrence of the series ``event``: its rule from its first occurrence, the range in the
+    series' zone by its Graph name (the Windows one where there is one).
+
+    :raises ValueError: (:class:`syncore.patterns.Unfit`) for a rule no Microsoft pattern gives
+    """
     assert event.recurrence is not None
-    zone_name = event.recurrence.zone
-    first = event.start if isinstance(event.start, date) and not isinstance(event.start, datetime) else \
-        event.start.astimezone(zone(zone_name)).date()  # type: ignore[union-attr]
-    return recurrence_from_rrule(event.recurrence.rule, first, zone_name)
+    return patterns.recurrence_to_graph(event, graph_zone_name(event.recurrence.zone))
 
 
 #: occurrences compared when checking that a pattern gives what the rule gives (an endless rule is not expanded
@@ -112,7 +114,7 @@ def stored_series(event: Event) -> Event:
     recurrence = event.recurrence
     assert recurrence is not None
     zone_name = stored_zone(recurrence.zone)
-    rule = rrule_from_recurrence(recurrence_to_graph(event), zone_name)
+    rule = rrule_from_recurrence(recurrence_to_graph(event))
     if (rule, zone_name) == (recurrence.rule, recurrence.zone):
         return event
     return event.replace(recurrence=Recurrence(rule=rule, zone=zone_name, exdates=recurrence.exdates,  # type: ignore[return-value]
