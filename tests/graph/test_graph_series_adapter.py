@@ -274,3 +274,19 @@ def test_an_occurrence_moved_past_its_neighbour_is_refused_alone(emu, adapter):
         ref="m", id=occurrence_id(created.id, keys[0]), fields=frozenset({"start", "end"}),
         record=occurrence.replace(start=keys[3] + timedelta(hours=1), end=keys[3] + timedelta(hours=2)))])
     assert not moved.ok and "neighbouring occurrence" in str(moved.error)
+
+
+def test_a_meeting_ending_in_the_repeated_hour_of_a_dst_fall_back_keeps_its_length(emu, adapter):
+    # Havana falls back from 01:00 to 00:00 on 1 November 2026: 00:00-01:00 happens twice. A series at 23:30
+    # lasting 90 minutes ends at the second 00:00, which a wall time names as the first (Graph's dateTimeTimeZone
+    # is a wall time): the end is written in UTC instead (found by the property test below)
+    start = datetime(2026, 11, 1, 3, 30, tzinfo=UTC)
+    series = Event(subject="Late call", start=start, end=start + timedelta(minutes=90),
+                   recurrence=Recurrence(rule="FREQ=DAILY;COUNT=3", zone="America/Havana"))
+    single = Event(subject="Late call once", start=start, end=start + timedelta(minutes=90))
+    created = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=series),
+                                          CreateRequest(ref="e", record=single)])
+    assert all(o.ok for o in created), [o.error for o in created]
+    stored = adapter.fetch(Kind.EVENT, [o.id for o in created])
+    assert stored[created[0].id].record.end == start + timedelta(minutes=90)
+    assert stored[created[1].id].record == single
