@@ -144,14 +144,37 @@ def _narrow(step: Step) -> str:
                        endDateTime=end.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
+def in_order(steps: list[Step]) -> list[Step]:
+    """The steps of each series in an order that never crosses an occurrence over a neighbour on the way (Exchange
+    refuses each intermediate state that would, ErrorOccurrenceCrossingBoundary): cancellations first, then the
+    occurrences moved later from the last to the first, then those moved earlier from the first to the last, then
+    the other edits."""
+    series: dict[tuple[int, str], list[Step]] = {}
+    for step in steps:
+        series.setdefault((step.position, step.series_id), []).append(step)
+    ordered = []
+    for group in series.values():
+        later = [s for s in group if s.target is not None and s.target.start > s.now.start]  # type: ignore[operator]
+        earlier = [s for s in group if s.target is not None and s.target.start < s.now.start]  # type: ignore[operator]
+        ordered += [s for s in group if s.target is None]
+        ordered += sorted(later, key=lambda s: s.key, reverse=True)  # type: ignore[arg-type, return-value]
+        ordered += sorted(earlier, key=lambda s: s.key)  # type: ignore[arg-type, return-value]
+        ordered += [s for s in group if s.target is not None and s not in later and s not in earlier]
+    return ordered
+
+
 def run_steps(client: GraphClient, steps: list[Step]) -> dict[int, AdapterError]:
-    """Find each step's instance, then DELETE or PATCH it; the first error per request position."""
+    """Find each step's instance, then DELETE the cancelled ones (one round, in any order: a cancellation only
+    frees room) and PATCH the changed ones (a second round, each series' in :func:`in_order` and chained with
+    ``dependsOn``); the first error per request position."""
     errors: dict[int, AdapterError] = {}
     if not steps:
         return errors
+    steps = in_order(steps)
     found = client.batch([Sub("GET", f"/events/{s.series_id}/instances?{_narrow(s)}") for s in steps],
                          operation="find occurrences")
-    writes: list[tuple[Step, Sub]] = []
+    cancels: list[tuple[Step, Sub]] = []
+    changes: list[tuple[Step, Sub]] = []
     for step, answer in zip(steps, found, strict=True):
         what = f"{'cancel' if step.target is None else 'change'} the occurrence of {step.key.isoformat()}"
         if isinstance(answer, Exception):
@@ -167,19 +190,23 @@ def run_steps(client: GraphClient, steps: list[Step]) -> dict[int, AdapterError]
                 errors.setdefault(step.position, NotFound(f"graph: {what}: the series has no such occurrence"))
             continue  # a cancellation of an occurrence already gone is done
         if step.target is None:
-            writes.append((step, Sub("DELETE", f"/events/{instance['id']}", idempotent=True)))
-        else:
-            body = event_to_graph(step.target, step.fields, step.zone)
-            writes.append((step, Sub("PATCH", f"/events/{instance['id']}", body, idempotent=True)))
-    results = client.batch([sub for _, sub in writes], operation="write occurrences") if writes else []
-    for (step, sub), result in zip(writes, results, strict=True):
-        what = f"{'cancel' if sub.method == 'DELETE' else 'change'} the occurrence of {step.key.isoformat()}"
-        if isinstance(result, LostReply):
-            errors.setdefault(step.position, OutcomeUnknown(f"graph: {what}: no answer came; it may have been made"))
-        elif isinstance(result, Exception):
-            raise result
-        elif not result.ok and not (sub.method == "DELETE" and result.status == 404):
-            errors.setdefault(step.position, record_error(result.error(), what))
+            cancels.append((step, Sub("DELETE", f"/events/{instance['id']}", idempotent=True)))
+            continue
+        # after the series' previous change, if any (the order matters, and a $batch keeps none of its own)
+        previous = next((n for n in range(len(changes) - 1, -1, -1) if changes[n][0].series_id == step.series_id
+                         and changes[n][0].position == step.position), None)
+        body = event_to_graph(step.target, step.fields, step.zone)
+        changes.append((step, Sub("PATCH", f"/events/{instance['id']}", body, idempotent=True, after=previous)))
+    for writes in (cancels, changes):
+        results = client.batch([sub for _, sub in writes], operation="write occurrences") if writes else []
+        for (step, sub), result in zip(writes, results, strict=True):
+            what = f"{'cancel' if sub.method == 'DELETE' else 'change'} the occurrence of {step.key.isoformat()}"
+            if isinstance(result, LostReply):
+                errors.setdefault(step.position, OutcomeUnknown(f"graph: {what}: no answer came; it may have been made"))
+            elif isinstance(result, Exception):
+                raise result
+            elif not result.ok and not (sub.method == "DELETE" and result.status == 404):
+                errors.setdefault(step.position, record_error(result.error(), what))
     return errors
 
 
