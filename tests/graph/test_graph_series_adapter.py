@@ -308,3 +308,19 @@ def test_neighbouring_occurrences_moved_the_same_way_are_written_in_an_order_tha
     assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(series)
     chained = [r for r in emu.subrequests if r.operation == "event_update"]
     assert len(chained) == 2
+
+
+def test_a_throttled_change_is_sent_again_with_the_changes_chained_after_it(emu, adapter, sleeps):
+    # the first of two chained PATCHes answered 429 inside its $batch: the second fails its dependency (424,
+    # https://learn.microsoft.com/en-us/graph/json-batching) and both go again after Retry-After
+    first = NOW.date() + timedelta(days=5)
+    days = [first + timedelta(days=n) for n in range(6)]
+    series = Event(subject="Daily", start=days[0], end=days[0] + timedelta(days=1), recurrence=Recurrence(
+        rule="FREQ=DAILY;COUNT=6", zone="Europe/Berlin", exdates=[days[4]],
+        overrides=[Override(original_start=days[2], start=days[3], end=days[4]),
+                   Override(original_start=days[3], start=days[4], end=days[5])]))
+    emu.faults.throttle(op="event_update", in_batch=True, retry_after=2)
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="d", record=series)])
+    assert created.ok, created.error
+    assert 2 in sleeps
+    assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(series)
