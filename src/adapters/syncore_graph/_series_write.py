@@ -102,6 +102,24 @@ class Step:
     zone: str
     target: Event | None
     fields: frozenset[str]
+    #: where the occurrence can be: from the original start two occurrences before to two after (Exchange keeps a
+    #: moved occurrence between its neighbours); outside the sync window the series' exceptions are not known
+    around: tuple[Key, Key] = (date.min, date.min)
+
+
+def around(series: Event, key: Key) -> tuple[Key, Key]:
+    """The original starts two occurrences before and two after ``key`` (``key`` itself at either end when there
+    are none)."""
+    before: list[Key] = []
+    after: list[Key] = []
+    for start in Series(series).starts():
+        if start < key:  # type: ignore[operator]
+            before = [*before, start][-2:]
+        elif start > key:  # type: ignore[operator]
+            after.append(start)
+            if len(after) == 2:
+                break
+    return (before[0] if before else key), (after[-1] if after else key)
 
 
 def steps_between(position: int, series_id: str, wanted: Event, current: Event) -> list[Step]:
@@ -112,7 +130,8 @@ def steps_between(position: int, series_id: str, wanted: Event, current: Event) 
     steps = []
     for key in sorted(set(want.exdates) - set(have.exdates)):  # type: ignore[type-var]
         if not stored.not_occurrences([key]):
-            steps.append(Step(position, series_id, key, stored.occurrence(key), want.zone, None, frozenset()))
+            steps.append(Step(position, series_id, key, stored.occurrence(key), want.zone, None, frozenset(),
+                              around(current, key)))
     keys = {o.original_start for o in want.overrides} | {o.original_start for o in have.overrides}
     for key in sorted(keys - set(want.exdates)):  # type: ignore[type-var]
         if stored.not_occurrences([key]) or stored.is_cancelled(key):
@@ -120,7 +139,7 @@ def steps_between(position: int, series_id: str, wanted: Event, current: Event) 
         target, now = expanded.occurrence(key), stored.occurrence(key)
         fields = frozenset(name for name in OVERRIDABLE if getattr(target, name) != getattr(now, name))
         if fields:
-            steps.append(Step(position, series_id, key, now, want.zone, target, fields))
+            steps.append(Step(position, series_id, key, now, want.zone, target, fields, around(current, key)))
     return steps
 
 
@@ -130,16 +149,17 @@ def bare(event: Event) -> Event:
     return event.replace(recurrence=Recurrence(rule=event.recurrence.rule, zone=event.recurrence.zone))  # type: ignore[return-value]
 
 
+def _instant(value: Key, zone_name: str) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=iana_zone(zone_name)).astimezone(UTC)
+
+
 def _narrow(step: Step) -> str:
-    """An instances query around the moment the occurrence starts now."""
-    start = step.now.start
-    if isinstance(start, datetime):
-        begin = start.astimezone(UTC)
-    else:
-        assert isinstance(start, date)
-        begin = datetime(start.year, start.month, start.day, tzinfo=iana_zone(step.zone)).astimezone(UTC)
-    # a second either side: an occurrence of no duration overlaps it too
-    begin, end = begin - ONE_SECOND, begin + ONE_SECOND
+    """An instances query over where the occurrence can be (:attr:`Step.around`) and where it is now, a second
+    more either side (an occurrence of no duration overlaps it too)."""
+    moments = [_instant(value, step.zone) for value in (*step.around, step.now.start)]  # type: ignore[arg-type]
+    begin, end = min(moments) - ONE_SECOND, max(moments) + ONE_SECOND
     return _link.query(startDateTime=begin.strftime("%Y-%m-%dT%H:%M:%SZ"),
                        endDateTime=end.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
@@ -398,7 +418,7 @@ def delete_occurrences(client: GraphClient, requests: Sequence[DeleteRequest], w
                 "a cancellation when an occurrence is deleted (syncore never mails attendees)"))
             continue
         steps.append(Step(position, series_id, key, Series(record).occurrence(key), record.recurrence.zone, None,
-                          frozenset()))
+                          frozenset(), around(record, key)))
     errors = run_steps(client, steps)
     for step in steps:
         request = requests[step.position]
