@@ -324,3 +324,37 @@ def test_a_throttled_change_is_sent_again_with_the_changes_chained_after_it(emu,
     assert created.ok, created.error
     assert 2 in sleeps
     assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(series)
+
+
+def test_a_series_value_moved_to_one_occurrence_stays_on_that_occurrence(emu, adapter):
+    # the series loses its location while its first occurrence keeps it: the master's new value reaches the
+    # occurrences without values of their own, so the first one is written its own (found by the property test)
+    series = _series(4).replace(location="Room 1")
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=series)])
+    keys = list(Series(series).starts())
+    kept = _series(4).replace(location="", recurrence=Recurrence(
+        rule=series.recurrence.rule, zone="Europe/Berlin", exdates=series.recurrence.exdates,
+        overrides=[*series.recurrence.overrides, Override(original_start=keys[0], location="Room 1")]))
+    (updated,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=created.id, record=kept,
+                                                           fields=frozenset({"location", "recurrence"}),
+                                                           base_version=created.version)])
+    assert updated.ok, updated.error
+    stored = adapter.fetch(Kind.EVENT, [created.id])[created.id].record
+    assert stored == adapter.represent(kept)
+
+
+def test_an_occurrence_cancelled_outside_the_window_is_left_with_a_warning_not_a_failure(emu, make_adapter):
+    adapter = make_adapter(past_days=7, future_days=30)
+    series = Event(subject="Monthly", start=_monday_nine(1), end=_monday_nine(1) + timedelta(hours=1),
+                   recurrence=Recurrence(rule="FREQ=WEEKLY;INTERVAL=8;COUNT=4", zone="Europe/Berlin"))
+    keys = list(Series(series).starts())  # the last ones lie months past the 30-day window
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=series.replace(recurrence=Recurrence(
+        rule=series.recurrence.rule, zone="Europe/Berlin", exdates=[keys[3]])))])
+    assert created.ok, created.error
+    assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record.recurrence.exdates == ()  # not known here
+    wanted = series.replace(recurrence=Recurrence(rule=series.recurrence.rule, zone="Europe/Berlin",
+                                                  overrides=[Override(original_start=keys[3], location="Far")]))
+    (updated,) = adapter.update(Kind.EVENT, [UpdateRequest(ref="u", id=created.id, record=wanted,
+                                                           fields=frozenset({"recurrence"}))])
+    assert updated.ok, updated.error
+    assert any("outside the sync window" in w for w in updated.warnings)

@@ -66,6 +66,8 @@ from ._series_read import SeriesRead, read_series
 from .errors import record_error
 
 ONE_SECOND = timedelta(seconds=1)
+#: what an occurrence without a value of its own shows of its master
+SERIES_VALUES = frozenset({"subject", "location", "body", "show_as"})
 
 
 def is_occurrence_id(native_id: str) -> bool:
@@ -105,6 +107,8 @@ class Step:
     #: where the occurrence can be: from the original start two occurrences before to two after (Exchange keeps a
     #: moved occurrence between its neighbours); outside the sync window the series' exceptions are not known
     around: tuple[Key, Key] = (date.min, date.min)
+    #: False for an occurrence outside the window the series was read over (its state there is not known)
+    known: bool = True
 
 
 def around(series: Event, key: Key) -> tuple[Key, Key]:
@@ -122,8 +126,17 @@ def around(series: Event, key: Key) -> tuple[Key, Key]:
     return (before[0] if before else key), (after[-1] if after else key)
 
 
-def steps_between(position: int, series_id: str, wanted: Event, current: Event) -> list[Step]:
-    """The occurrence writes that turn the stored series ``current`` into ``wanted`` (same pattern)."""
+def _inside(key: Key, window: tuple[datetime, datetime] | None, zone_name: str) -> bool:
+    if window is None:
+        return True
+    moment = key if isinstance(key, datetime) else datetime(key.year, key.month, key.day, tzinfo=iana_zone(zone_name))
+    return window[0] <= moment < window[1]
+
+
+def steps_between(position: int, series_id: str, wanted: Event, current: Event,
+                  window: tuple[datetime, datetime] | None = None) -> list[Step]:
+    """The occurrence writes that turn the stored series ``current`` (read over ``window``; None: all known) into
+    ``wanted`` (same pattern)."""
     want, have = wanted.recurrence, current.recurrence
     assert want is not None and have is not None
     expanded, stored = Series(wanted), Series(current)
@@ -131,7 +144,7 @@ def steps_between(position: int, series_id: str, wanted: Event, current: Event) 
     for key in sorted(set(want.exdates) - set(have.exdates)):  # type: ignore[type-var]
         if not stored.not_occurrences([key]):
             steps.append(Step(position, series_id, key, stored.occurrence(key), want.zone, None, frozenset(),
-                              around(current, key)))
+                              around(current, key), _inside(key, window, want.zone)))
     keys = {o.original_start for o in want.overrides} | {o.original_start for o in have.overrides}
     for key in sorted(keys - set(want.exdates)):  # type: ignore[type-var]
         if stored.not_occurrences([key]) or stored.is_cancelled(key):
@@ -139,7 +152,8 @@ def steps_between(position: int, series_id: str, wanted: Event, current: Event) 
         target, now = expanded.occurrence(key), stored.occurrence(key)
         fields = frozenset(name for name in OVERRIDABLE if getattr(target, name) != getattr(now, name))
         if fields:
-            steps.append(Step(position, series_id, key, now, want.zone, target, fields, around(current, key)))
+            steps.append(Step(position, series_id, key, now, want.zone, target, fields, around(current, key),
+                              _inside(key, window, want.zone)))
     return steps
 
 
@@ -183,13 +197,22 @@ def in_order(steps: list[Step]) -> list[Step]:
     return ordered
 
 
-def run_steps(client: GraphClient, steps: list[Step]) -> dict[int, AdapterError]:
+@attrs.frozen
+class Ran:
+    """What the occurrence writes gave: the first error per request position, and notes (warnings) per position."""
+
+    errors: dict[int, AdapterError]
+    notes: dict[int, tuple[str, ...]]
+
+
+def run_steps(client: GraphClient, steps: list[Step]) -> Ran:
     """Find each step's instance, then DELETE the cancelled ones (one round, in any order: a cancellation only
     frees room) and PATCH the changed ones (a second round, each series' in :func:`in_order` and chained with
-    ``dependsOn``); the first error per request position."""
+    ``dependsOn``)."""
     errors: dict[int, AdapterError] = {}
+    notes: dict[int, tuple[str, ...]] = {}
     if not steps:
-        return errors
+        return Ran(errors, notes)
     steps = in_order(steps)
     found = client.batch([Sub("GET", f"/events/{s.series_id}/instances?{_narrow(s)}") for s in steps],
                          operation="find occurrences")
@@ -206,8 +229,12 @@ def run_steps(client: GraphClient, steps: list[Step]) -> dict[int, AdapterError]
         instance = next((i for i in (answer.body or {}).get("value") or ()
                          if i.get("originalStart") and original_start(i, all_day, step.zone) == step.key), None)
         if instance is None:
-            if step.target is not None:
+            if step.target is not None and step.known:
                 errors.setdefault(step.position, NotFound(f"graph: {what}: the series has no such occurrence"))
+            elif step.target is not None:
+                # outside the window the series was read over: cancelled in Outlook, which syncore did not know
+                notes[step.position] = (*notes.get(step.position, ()), (
+                    f"{what}: left as it is, the occurrence is cancelled in Outlook and lies outside the sync window"))
             continue  # a cancellation of an occurrence already gone is done
         if step.target is None:
             cancels.append((step, Sub("DELETE", f"/events/{instance['id']}", idempotent=True)))
@@ -227,7 +254,7 @@ def run_steps(client: GraphClient, steps: list[Step]) -> dict[int, AdapterError]
                 raise result
             elif not result.ok and not (sub.method == "DELETE" and result.status == 404):
                 errors.setdefault(step.position, record_error(result.error(), what))
-    return errors
+    return Ran(errors, notes)
 
 
 def change_keys(client: GraphClient, ids: Sequence[str]) -> dict[str, str]:
@@ -256,7 +283,8 @@ def finish_creates(client: GraphClient, records: Sequence[Any], outcomes: list[W
             steps += steps_between(position, outcome.id, record, bare(record))  # type: ignore[arg-type]
     if not steps:
         return outcomes
-    errors = run_steps(client, steps)
+    ran = run_steps(client, steps)
+    errors = ran.errors
     if errors:
         client.batch([Sub("DELETE", f"/events/{outcomes[p].id}") for p in errors], operation="delete series")
     keys = change_keys(client, [outcomes[s.position].id for s in steps if s.position not in errors])  # type: ignore[misc]
@@ -308,7 +336,10 @@ def update_series(client: GraphClient, requests: Sequence[UpdateRequest], window
                                                             - set(record.recurrence.exdates))
             if same and not restores:
                 body = event_to_graph(record, request.fields - {"recurrence", "start", "end"}, record.recurrence.zone)
-                steps += steps_between(position, request.id, record, have)
+                # the occurrences without values of their own follow what the master is given
+                follows = have.replace(**{name: getattr(record, name) for name in set(request.fields)
+                                          & SERIES_VALUES})
+                steps += steps_between(position, request.id, record, follows, window)
             else:
                 body = series_body(record, request.fields | {"start", "end"})
                 steps += steps_between(position, request.id, record, bare(record))
@@ -326,18 +357,19 @@ def update_series(client: GraphClient, requests: Sequence[UpdateRequest], window
         elif not result.ok:
             outcomes[position] = WriteOutcome(ref=requests[position].ref,
                                               error=record_error(result.error(), f"update event {requests[position].id}"))
-    errors = run_steps(client, [s for s in steps if s.position not in outcomes])
+    ran = run_steps(client, [s for s in steps if s.position not in outcomes])
     pending = [p for p in range(len(requests)) if p not in outcomes]
     keys = change_keys(client, [requests[p].id for p in pending])
     for position in pending:
         request = requests[position]
-        if position in errors:
-            outcomes[position] = WriteOutcome(ref=request.ref, error=errors[position])
+        if position in ran.errors:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=ran.errors[position])
         elif request.id not in keys:
             outcomes[position] = WriteOutcome(ref=request.ref, error=NotFound(
                 f"graph: update event {request.id}: the item does not exist"))
         else:
-            outcomes[position] = WriteOutcome(ref=request.ref, id=request.id, version=keys[request.id])
+            outcomes[position] = WriteOutcome(ref=request.ref, id=request.id, version=keys[request.id],
+                                              warnings=ran.notes.get(position, ()))
     return [outcomes[i] for i in range(len(requests))]
 
 
@@ -375,21 +407,22 @@ def update_occurrences(client: GraphClient, requests: Sequence[UpdateRequest], w
         if reason is not None:
             outcomes[position] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"graph: {what}: {reason}"))
             continue
-        steps += [s for s in steps_between(position, series_id, wanted, remote.record)  # type: ignore[union-attr, arg-type]
+        steps += [s for s in steps_between(position, series_id, wanted, remote.record, window)  # type: ignore[union-attr, arg-type]
                   if s.key == key]
-    errors = run_steps(client, steps)
+    ran = run_steps(client, steps)
     written = [p for p in range(len(requests)) if p not in outcomes]
     after = read_series(client, [split[p][0] for p in written], window, mailbox_zone) if steps else series
     for position in written:
         request = requests[position]
         series_id, key = split[position]
-        if position in errors:
-            outcomes[position] = WriteOutcome(ref=request.ref, error=errors[position])
+        if position in ran.errors:
+            outcomes[position] = WriteOutcome(ref=request.ref, error=ran.errors[position])
             continue
         remote = after.records.get(series_id)
         stored = occurrence_record(remote, request.id, key) if remote is not None else None
         outcomes[position] = WriteOutcome(ref=request.ref, id=request.id,
-                                          version=stored.version if stored is not None else None)
+                                          version=stored.version if stored is not None else None,
+                                          warnings=ran.notes.get(position, ()))
     return [outcomes[i] for i in range(len(requests))]
 
 
@@ -419,7 +452,7 @@ def delete_occurrences(client: GraphClient, requests: Sequence[DeleteRequest], w
             continue
         steps.append(Step(position, series_id, key, Series(record).occurrence(key), record.recurrence.zone, None,
                           frozenset(), around(record, key)))
-    errors = run_steps(client, steps)
+    errors = run_steps(client, steps).errors
     for step in steps:
         request = requests[step.position]
         outcomes[step.position] = WriteOutcome(ref=request.ref, error=errors[step.position]) \
