@@ -5,7 +5,7 @@ emulator (its expansion is dateutil over the patternedRecurrence, independent of
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, assume, given, settings
 

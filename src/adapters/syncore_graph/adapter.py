@@ -28,7 +28,7 @@ from syncore.remote import (
 )
 from syncore.schedule import system_zone_name
 
-from . import _read, _series_read, _series_write, _writes
+from . import _occurrence_write, _read, _series_read, _series_write, _writes
 from ._auth import ClientCredentials, DeviceCodeSignIn, StaticToken, TokenProvider
 from ._client import GraphClient
 from ._kinds import KindPaths, to_remote
@@ -335,8 +335,8 @@ class GraphAdapter(Adapter):
             return _writes.update(self.client, self.paths(kind), requests, self.timezone) if requests else []
         window = self.window()
         return _in_groups(requests, [
-            (lambda r: _series_write.is_occurrence_id(r.id),
-             lambda rs: _series_write.update_occurrences(self.client, rs, window, self.timezone)),
+            (lambda r: _occurrence_write.is_occurrence_id(r.id),
+             lambda rs: _occurrence_write.update_occurrences(self.client, rs, window, self.timezone)),
             (_series_write.is_series_write,
              lambda rs: _series_write.update_series(self.client, rs, window, self.timezone)),
             (lambda r: True, lambda rs: _writes.update(self.client, self.paths(kind), rs, self.timezone))])
@@ -347,8 +347,8 @@ class GraphAdapter(Adapter):
             return _writes.delete(self.client, self.paths(kind), requests) if requests else []
         window = self.window()
         return _in_groups(requests, [
-            (lambda r: _series_write.is_occurrence_id(r.id),
-             lambda rs: _series_write.delete_occurrences(self.client, rs, window, self.timezone)),
+            (lambda r: _occurrence_write.is_occurrence_id(r.id),
+             lambda rs: _occurrence_write.delete_occurrences(self.client, rs, window, self.timezone)),
             (lambda r: True, lambda rs: _writes.delete(self.client, self.paths(kind), rs))])
 
     def represent(self, record: Record) -> Record:
