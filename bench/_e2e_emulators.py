@@ -8,6 +8,7 @@ to reach them, then answers commands read from stdin, one per line, each with on
 
 * ``cpu``: this process's CPU seconds so far (every thread: both servers);
 * ``counts``: the requests each emulator served since the last ``counts``, by operation;
+* ``next_minute``: wait (in real time) until the Salesforce emulator's clock is past the next whole minute;
 * ``quit``: stop both emulators and exit.
 
 Both clocks run in real time (nothing here freezes or advances them).
@@ -77,6 +78,11 @@ def main() -> None:
             ews.reset_log()
             sf.reset_log()
             print(json.dumps(counts), flush=True)
+        elif command == "next_minute":
+            now = sf.clock.now()
+            boundary = now.replace(second=0, microsecond=0) + timedelta(minutes=1, seconds=1)
+            time.sleep(max(0.0, (boundary - now).total_seconds()))
+            print(json.dumps({"waited": round((boundary - now).total_seconds(), 1)}), flush=True)
         elif command == "quit":
             break
     ews.stop()

@@ -171,8 +171,8 @@ def run(cfg: Config) -> Section:
 
         for kind in (Kind.EVENT, Kind.TASK):
             world.sync(kind)  # first sync of an empty kind is a full scan
-        # The first read after a burst of writes re-reads the burst's last `overlap` minutes once (rows a long
-        # transaction commits late carry older stamps); from the next read on, a quiet kind costs one query.
+        # A read re-reads what was stamped in the minute its previous read's Get Updated covered up to (rows a
+        # long transaction commits late carry older stamps); these syncs are 5 minutes apart, so none does.
         after_burst = {kind.value: world.sync(kind) for kind in Kind}
         per_kind = {kind.value: world.sync(kind) for kind in Kind}
         section.tables.append(Table(
@@ -184,9 +184,9 @@ def run(cfg: Config) -> Section:
         section.targets.append(Target("no-change sync: 1 call per kind (Salesforce)", "1 per kind",
                                       ", ".join(f"{k} {v['calls']}" for k, v in per_kind.items()), one))
         section.notes.append(
-            "A no-change sync right after a burst of more than 2,000 writes (the 2,500-edit case, then its echo) "
-            "re-reads the rows stamped in the overlap window before the previous read once (more query_more "
-            "pages); the change feed anchors the window at the previous read, so later syncs do not.")
+            "Each Salesforce feed read is one Composite request (Get Updated, then the queryAll); it starts at the "
+            "latestDateCovered answered before the previous read, a whole minute, so only syncs within a burst's "
+            "minute re-read it (these syncs run 5 minutes apart on the emulator's clock).")
         section.notes.append(
             f"Initial load of {n:,} contacts: {world.initial['calls']} calls ({ops_text(world.initial['by_op'])}); "
             f"its echo sync: {world.echo['calls']} ({ops_text(world.echo['by_op'])})."

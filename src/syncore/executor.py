@@ -16,7 +16,7 @@ done is recognised by version or content and not repeated (creates through links
 from __future__ import annotations
 
 import contextlib
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
@@ -75,9 +75,11 @@ class Executor:
         #: whether this apply has advanced the state generation (done with its first journaled write)
         self._generation_bumped = False
         self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
-        self.ops_by_pair: dict[str, list[Operation]] = defaultdict(list)
-        #: outcomes of the writes made, until their pair is committed (see _commit_pair)
-        self.done: dict[str, WriteOutcome] = {}
+        #: how many operations each pair with operations has (a count, not a list per pair: an initial load has
+        #: one pair per record, and a list each was about 9 MB of the apply's memory at 100k records)
+        self.ops_per_pair: Counter[str] = Counter()
+        #: per pair, the operations made and their outcomes, until the pair is committed (see _commit_pair)
+        self.done: dict[str, list[tuple[Operation, WriteOutcome]]] = {}
         self.failed_pairs: set[str] = set()
         self._pending: dict[tuple[Side, str], PendingItem] | None = None
         #: pairs committed in the current transaction, stored together when it ends (see _storing), and the
@@ -94,8 +96,7 @@ class Executor:
     # -- entry point ---------------------------------------------------------------------------------------
     def run(self, operations: list[Operation], skipped_ops: list[tuple[Operation, str, PendingCategory]]) -> None:
         """Execute ``operations``; ``skipped_ops`` (excluded or stale) are parked as pending items."""
-        for op in operations:
-            self.ops_by_pair[op.pair_id].append(op)
+        self.ops_per_pair.update(op.pair_id for op in operations)
         for op, _, _ in skipped_ops:
             self.failed_pairs.add(op.pair_id)
         # A series pair (a series whose occurrences the other side holds) says the series was expanded as
@@ -108,7 +109,7 @@ class Executor:
                 self._park(op, reason, category, count_attempt=False)
             # Pairs without operations (echoes, matches that agree, both deleted) are stored right away.
             for pair_id, pair_plan in self.pair_plans.items():
-                waits = pair_id in self.ops_by_pair or pair_id in self.failed_pairs or pair_id in last
+                waits = pair_id in self.ops_per_pair or pair_id in self.failed_pairs or pair_id in last
                 if not waits:
                     self._commit_pair(pair_plan)
         try:
@@ -252,14 +253,15 @@ class Executor:
         if not outcome.ok:
             self._fail(op, outcome.error)  # type: ignore[arg-type]
             return
-        self.done[op.op_id] = outcome
+        done = self.done.setdefault(op.pair_id, [])
+        done.append((op, outcome))
         self.result.bump(op.target, op.action)
         for warning in outcome.warnings:
             self.result.warnings.append(f"{op.target.value} {outcome.id}: {warning}")
         if self.listening:  # (one event per written record: not built when nobody listens)
             self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
                                 record_id=outcome.id or op.target_id, message=f"{describe_record(op.record)}: {op.reason}"))
-        if op.pair_id not in self.failed_pairs and all(o.op_id in self.done for o in self.ops_by_pair[op.pair_id]):
+        if op.pair_id not in self.failed_pairs and len(done) == self.ops_per_pair[op.pair_id]:
             self._commit_pair(self.pair_plans[op.pair_id])
 
     def _fail(self, op: Operation, error: AdapterError) -> None:
@@ -326,15 +328,13 @@ class Executor:
                     self._covered[side].add(native_id)
 
     def _commit_pair(self, pair_plan: PairPlan) -> None:
-        ops = self.ops_by_pair.get(pair_plan.pair_id, [])
         ids = {Side.PIM: pair_plan.pim_id, Side.CRM: pair_plan.crm_id}
         versions = {Side.PIM: pair_plan.pim_version, Side.CRM: pair_plan.crm_version}
         base = pair_plan.base
         created: set[tuple[Side, str]] = set()
-        for op in ops:
-            # (dropped once used: an initial load holds one outcome per record, its ids included, and this is
-            # the last reader; at 100k records they were tens of MB of the apply's memory peak)
-            outcome = self.done.pop(op.op_id)
+        # (dropped once used: an initial load holds one outcome per record, its ids included, and this is the
+        # last reader; at 100k records they were tens of MB of the apply's memory peak)
+        for op, outcome in self.done.pop(pair_plan.pair_id, ()):
             if op.action is Action.CREATE and outcome.id:
                 created.add((op.target, outcome.id))
             if op.action is not Action.DELETE and outcome.id:

@@ -170,3 +170,22 @@ def test_contacts_compose_a_display_name_and_keep_lists(me):
 def test_an_unknown_contact_folder_is_not_found(me):
     answer = me.get("/me/contactFolders/AAMkAGI2TG93AAA=/contacts")
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "ErrorItemNotFound"
+
+
+def test_a_todo_task_keeps_and_renders_its_recurrence(me):
+    """todotask resource: ``recurrence`` is a patternedRecurrence, "The recurrence pattern for the task"
+    (https://learn.microsoft.com/en-us/graph/api/resources/todotask); its parts as recurrencepattern and
+    recurrencerange document them."""
+    lists = me.get("/me/todo/lists").json()["value"]
+    default = next(tl for tl in lists if tl["wellknownListName"] == "defaultList")
+    weekly = {"pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["friday"], "firstDayOfWeek": "sunday"},
+              "range": {"type": "noEnd", "startDate": "2031-03-07"}}
+    created = me.post(f"/me/todo/lists/{default['id']}/tasks", json={
+        "title": "Weekly report", "dueDateTime": {"dateTime": "2031-03-07T00:00:00", "timeZone": "UTC"},
+        "recurrence": weekly})
+    assert created.status_code == 201, created.text
+    assert me.get(f"/me/todo/lists/{default['id']}/tasks/{created.json()['id']}").json()["recurrence"] == weekly
+    bad = me.post(f"/me/todo/lists/{default['id']}/tasks", json={
+        "title": "Bad", "recurrence": {"pattern": {"type": "hourly", "interval": 1},
+                                       "range": {"type": "noEnd", "startDate": "2031-03-07"}}})
+    assert bad.status_code == 400 and "recurrencePatternType" in bad.json()["error"]["message"]

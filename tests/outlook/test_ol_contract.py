@@ -42,3 +42,11 @@ class TestOutlookComAdapterContract(AdapterContract):
             fake.inject_error("Save", error, times=-1, match=match)
 
         return reject
+
+
+class TestOutlookComAdapterContractWithTaskRecurrence(TestOutlookComAdapterContract):
+    """With ``task_recurrence`` on: recurring tasks round-trip as one TaskItem with its RecurrencePattern."""
+
+    @pytest.fixture
+    def adapter(self, fake):
+        return OutlookComAdapter(fake.application, task_recurrence=True)

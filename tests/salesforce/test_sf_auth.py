@@ -71,7 +71,7 @@ def test_expired_session_logs_in_once_and_retries(emu, caplog):
     emu.expire_sessions()
     emu.reset_log()
     assert adapter.full_scan(Kind.EVENT).complete
-    assert [e.operation for e in emu.requests] == ["queryAll", "login", "queryAll"]
+    assert [e.operation for e in emu.requests] == ["composite", "login", "composite"]
     assert adapter.transport.relogins == 1
     _assert_secret_free(caplog.text, PASSWORD, TOKEN)
 
@@ -169,7 +169,7 @@ def test_jwt_bearer_flow_with_a_private_key_file_signs_in_and_again_after_expiry
     emu.expire_sessions()
     emu.reset_log()
     assert adapter.full_scan(Kind.EVENT).complete
-    assert [e.operation for e in emu.requests] == ["queryAll", "oauth", "queryAll"]  # a fresh assertion
+    assert [e.operation for e in emu.requests] == ["composite", "oauth", "composite"]  # a fresh assertion
     assert "PRIVATE KEY" not in caplog.text
 
 

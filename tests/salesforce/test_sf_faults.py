@@ -49,7 +49,7 @@ def test_503_is_retried_with_back_off(emu):
     emu.faults.server_error(2, 503)
     assert adapter.full_scan(Kind.EVENT).complete
     assert sleeps.calls == [1.0, 2.0]
-    assert emu.count("queryAll") == 3
+    assert emu.count("composite") == 3  # the feed's read: Get Updated and queryAll in one Composite request
 
 
 def test_persistent_503_becomes_transient_error_after_bounded_retries(emu):
@@ -58,7 +58,7 @@ def test_persistent_503_becomes_transient_error_after_bounded_retries(emu):
     with pytest.raises(TransientError) as info:
         adapter.full_scan(Kind.EVENT)
     assert isinstance(info.value.__cause__, SalesforceGeneralError)
-    assert emu.count("queryAll") == 4  # 1 + MAX_RETRIES, no storm
+    assert emu.count("composite") == 4  # 1 + MAX_RETRIES, no storm
 
 
 def test_dropped_connections_beyond_the_retries_are_transient_errors(emu):

@@ -1,4 +1,6 @@
-"""The change feed: one queryAll per kind, deletions, overlap window, cursor expiry, paging, scope quoting."""
+"""The change feed: one Composite request per kind (Get Updated, then queryAll), deletions, where a read starts
+(Get Updated's latestDateCovered; the fixed overlap without it), late commits, cursor expiry, paging, scope
+quoting."""
 
 from __future__ import annotations
 
@@ -11,16 +13,19 @@ from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
 
 from syncore.errors import CursorExpired
-from syncore.models import Event, Kind
-from syncore.remote import CreateRequest
+from syncore.models import Kind
 from syncore_salesforce.converter import format_datetime as wire
 from syncore_salesforce.emulator import SalesforceEmulator
 
 
-def _insert_event(emu, n, **extra):
+def _event_fields(emu, n, **extra):
     start = T0 + timedelta(days=1, hours=n % 10)
-    return emu.insert("Event", {"Subject": f"Event {n}", "StartDateTime": wire(start),
-                                "EndDateTime": wire(start + timedelta(hours=1)), "OwnerId": emu.user_id, **extra})
+    return {"Subject": f"Event {n}", "StartDateTime": wire(start), "EndDateTime": wire(start + timedelta(hours=1)),
+            "OwnerId": emu.user_id, **extra}
+
+
+def _insert_event(emu, n, **extra):
+    return emu.insert("Event", _event_fields(emu, n, **extra))
 
 
 def test_one_queryall_per_kind_carries_updates_and_deletions(emu):
@@ -35,9 +40,11 @@ def test_one_queryall_per_kind_carries_updates_and_deletions(emu):
     assert [u.record.subject for u in feed.upserts] == ["Renamed"]
     assert feed.deletions == (gone,)
     (entry,) = emu.requests
-    assert entry.operation == "queryAll"
-    assert "SystemModstamp >= " in entry.q and entry.q.endswith("ORDER BY SystemModstamp, Id")
-    assert f"OwnerId = '{emu.user_id}'" in entry.q
+    assert entry.operation == "composite" and entry.counted
+    assert [(s["operation"], s["sobject"]) for s in entry.subrequests] == [("updated", "Event"), ("queryAll", "Event")]
+    q = entry.subrequests[1]["q"]
+    assert "SystemModstamp >= " in q and q.endswith("ORDER BY SystemModstamp, Id")
+    assert f"OwnerId = '{emu.user_id}'" in q
     # nothing new: the re-read overlap rows are not reported again
     emu.reset_log()
     again = adapter.changes(Kind.EVENT, feed.cursor)
@@ -58,33 +65,48 @@ def test_archived_rows_in_the_feed_are_records_not_deletions(emu):
     assert adapter.owner_id == emu.user_id  # read once from the identity URL
 
 
-def test_late_commits_inside_the_overlap_window_are_not_missed(emu):
-    adapter = make_adapter(emu, overlap=timedelta(minutes=5))
+def test_a_long_transactions_late_commit_is_reported_once(emu):
+    """A transaction open across a read commits a row stamped before rows that read returned: the next read
+    starts at the latestDateCovered Get Updated answered before the last one (the transaction's start), so the
+    row is found, once, however long the transaction ran (here 7 minutes: longer than the old 5-minute overlap)."""
+    adapter = make_adapter(emu)
     _insert_event(emu, 1)
     cursor = adapter.full_scan(Kind.EVENT).cursor
     emu.clock.advance(60)
-    late = adapter.create(Kind.EVENT, [CreateRequest(ref="x", record=Event(
-        subject="late", start=T0 + timedelta(days=2), end=T0 + timedelta(days=2, hours=1)))])
-    newer = _insert_event(emu, 3)  # a commit after the watermark...
+    txn = emu.long_transaction()
     emu.clock.advance(1)
+    slow = txn.insert("Event", _event_fields(emu, 4))
+    emu.clock.advance(1)
+    newer = _insert_event(emu, 3)  # committed after the transaction's write, stamped later
     feed = adapter.changes(Kind.EVENT, cursor)
-    assert {u.id for u in feed.upserts} == {late[0].id, newer}
-    emu.clock.advance(1)
-    emu.faults.backdate_commits(timedelta(minutes=3), 1)  # ...and one stamped 3 minutes back, committed now
-    slow = _insert_event(emu, 4)
+    assert [u.id for u in feed.upserts] == [newer]
+    emu.clock.advance(timedelta(minutes=7))
+    txn.commit()  # the row appears now, stamped 7 minutes back, before the watermark
     feed2 = adapter.changes(Kind.EVENT, feed.cursor)
     assert [u.id for u in feed2.upserts] == [slow]
+    assert emu.get("Event", slow)["SystemModstamp"] < emu.get("Event", newer)["SystemModstamp"]
+    emu.clock.advance(61)
+    feed3 = adapter.changes(Kind.EVENT, feed2.cursor)
+    assert feed3.upserts == ()
 
 
-def test_without_overlap_a_late_commit_would_be_missed(emu):
-    adapter = make_adapter(emu, overlap=timedelta(0))
-    cursor = adapter.full_scan(Kind.EVENT).cursor
+def test_without_coverage_the_fixed_overlap_applies(emu):
+    """A cursor without a coverage (written before the feed asked Get Updated, or when Get Updated could not
+    answer) starts the next read ``overlap`` before the previous one: a commit stamped within that window is still
+    found. Get Updated refusing (here its window lies 40 days back, past its 30 days, because the local clock is
+    that far behind and no server Date is known yet) does not fail the read."""
+    adapter = make_adapter(emu, overlap=timedelta(minutes=5), clock=lambda: emu.clock.now() - timedelta(days=40))
+    _insert_event(emu, 0)
+    scan = adapter.full_scan(Kind.EVENT)
+    assert len(scan.upserts) == 1 and json.loads(scan.cursor)["cov"] is None
     emu.clock.advance(60)
-    _insert_event(emu, 1)
-    feed = adapter.changes(Kind.EVENT, cursor)
-    emu.faults.backdate_commits(timedelta(minutes=3), 1)
-    _insert_event(emu, 2)
-    assert adapter.changes(Kind.EVENT, feed.cursor).upserts == ()  # the hazard the overlap window covers
+    first = _insert_event(emu, 1)
+    emu.clock.advance(1)
+    emu.faults.backdate_commits(timedelta(minutes=3), 1)  # a commit stamped 3 minutes back, within the overlap
+    slow = _insert_event(emu, 2)
+    feed = adapter.changes(Kind.EVENT, scan.cursor)
+    assert {u.id for u in feed.upserts} == {first, slow}
+    assert json.loads(feed.cursor)["cov"] is not None  # a server Date is known now: Get Updated answered
 
 
 def test_old_or_foreign_cursors_expire(emu):
@@ -115,7 +137,7 @@ def test_paging_over_2000_rows():
         emu.reset_log()
         scan = adapter.full_scan(Kind.CONTACT)
         assert len(scan.upserts) == 2100
-        assert [e.operation for e in emu.requests] == ["queryAll", "query_more"]
+        assert [e.operation for e in emu.requests] == ["composite", "query_more"]
 
 
 def test_scope_options_and_quoting(emu):
@@ -158,30 +180,40 @@ def test_cursor_is_json_with_server_times(emu):
     assert state["wm"] == "2026-11-24T15:00:00.000+0000" and state["sobject"] == "Event"
     # the read time is the server's (the response's Date header: whole seconds), not the local clock's
     assert state["at"] == "2026-11-24T15:00:00.000+0000" and state["v"] == 2
+    assert state["cov"] == "2026-11-24T15:00:00.000+0000"  # Get Updated's latestDateCovered
 
 
-def test_a_burst_is_re_read_only_until_it_is_overlap_old(emu):
-    adapter = make_adapter(emu, overlap=timedelta(minutes=5))
+def test_a_burst_is_re_read_only_by_the_syncs_of_its_minute(emu):
+    """latestDateCovered is a whole minute while no long transaction is open, so a read can only rule out late
+    commits stamped before the minute its Get Updated ran in: the syncs of the burst's minute re-read it (and the
+    first one after, whose start was fixed then); then a sync with no change is one request."""
+    emu.clock.freeze(T0 + timedelta(seconds=5))  # frozen while loading: rows a millisecond apart, then it runs
     for n in range(2_100):  # more than one 2,000-row page
         _insert_event(emu, n)
+        emu.clock.advance(0.001)
+    emu.clock.unfreeze()
+    adapter = make_adapter(emu)
     cursor = adapter.full_scan(Kind.EVENT).cursor
-    emu.clock.advance(60)
+    assert json.loads(cursor)["cov"] == "2026-11-24T15:00:00.000+0000"
     emu.reset_log()
-    # a minute after the burst a transaction still open then could commit rows stamped inside it: re-read it
-    feed = adapter.changes(Kind.EVENT, cursor)
-    assert feed.upserts == () and [r.operation for r in emu.requests] == ["queryAll", "query_more"]
-    emu.clock.advance(timedelta(minutes=5))
+    feed = adapter.changes(Kind.EVENT, cursor)  # the same minute: a transaction open then could still commit
+    assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite", "query_more"]
+    emu.clock.set(T0 + timedelta(minutes=1, seconds=1))
     emu.reset_log()
-    quiet = adapter.changes(Kind.EVENT, feed.cursor)
-    emu.reset_log()
-    # once the burst is older than the overlap, a sync with no changes is one request again...
-    again = adapter.changes(Kind.EVENT, quiet.cursor)
-    assert again.upserts == () and [r.operation for r in emu.requests] == ["queryAll"]
-    assert len(json.loads(again.cursor)["seen"]) <= 1
-    # ...and a late commit stamped inside the window of the last read is still found
-    emu.faults.backdate_commits(timedelta(minutes=3), 1)
-    slow = _insert_event(emu, 9_999)
-    assert [u.id for u in adapter.changes(Kind.EVENT, again.cursor).upserts] == [slow]
+    feed = adapter.changes(Kind.EVENT, feed.cursor)  # starts at 15:00 (fixed by the last read), covers 15:01
+    assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite", "query_more"]
+    for _ in range(3):  # back to back, seconds apart
+        emu.reset_log()
+        feed = adapter.changes(Kind.EVENT, feed.cursor)
+        assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
+    assert len(json.loads(feed.cursor)["seen"]) == 0
+    # ...and a long transaction's late commit is still found
+    with emu.long_transaction() as txn:
+        slow = txn.insert("Event", _event_fields(emu, 9_999))
+        emu.clock.advance(2)
+        quiet = adapter.changes(Kind.EVENT, feed.cursor)
+        assert quiet.upserts == ()
+    assert [u.id for u in adapter.changes(Kind.EVENT, quiet.cursor).upserts] == [slow]
 
 
 @pytest.mark.parametrize("skew", [timedelta(minutes=10), timedelta(minutes=-10)])
@@ -201,52 +233,51 @@ def test_server_clock_not_local_clock_anchors_the_feed(skew):
         assert [u.id for u in adapter.changes(Kind.EVENT, feed.cursor).upserts] == [second]
 
 
-def test_milliseconds_keep_a_no_change_sync_to_one_request():
-    """The watermark goes into SOQL with its milliseconds: once a burst is older than the overlap, a sync with no
-    changes reads nothing, even when more than 2,000 rows share the watermark's second (whole seconds would
-    re-read all of them, one query_more per 2,000, on every sync until something newer arrived)."""
+def test_the_start_goes_into_soql_with_milliseconds():
+    """Datetimes go into SOQL with their milliseconds (simple-salesforce's format_soql would drop them): a start
+    inside a second, here the coverage of a long transaction opened at 15:00:30.123, is not widened to the
+    second's start."""
     with SalesforceEmulator(start_time=T0) as emu:
-        adapter = make_adapter(emu, scope="all", overlap=timedelta(minutes=5))
-        cursor = adapter.full_scan(Kind.CONTACT).cursor
-        # frozen while loading: 2,100 rows stamped within one second, each a millisecond apart at least
-        emu.clock.freeze(T0 + timedelta(seconds=30))
-        for n in range(2_100):
-            emu.insert("Contact", {"LastName": f"Name {n}"})
-            emu.clock.advance(0.0004)
+        adapter = make_adapter(emu, scope="all")
+        emu.clock.freeze(T0 + timedelta(seconds=30, milliseconds=123))
+        txn = emu.long_transaction()
         emu.clock.unfreeze()
-        feed = adapter.changes(Kind.CONTACT, cursor)
-        assert len(feed.upserts) == 2_100
-        emu.clock.advance(timedelta(minutes=6))
-        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # the last read, when the burst was fresh: re-read it
-        emu.reset_log()
-        quiet = adapter.changes(Kind.CONTACT, feed.cursor)  # the burst was older than the overlap then
-        assert quiet.upserts == () and [r.operation for r in emu.requests] == ["queryAll"]
-        assert "SystemModstamp > 2026-11-24T15:00:30." in emu.requests[0].q  # milliseconds in the literal
-
-
-def test_bulk_load_costs_pages_only_while_younger_than_the_overlap():
-    """Measured on a real-time clock with 10,000 rows loaded at once: a row committed after a read can carry a
-    stamp up to ``overlap`` before that read, so while the load was younger than the overlap at the previous
-    read, a sync re-reads it (5 requests: 10,000 rows at 2,000 per page) and reports nothing; after that, and on
-    back-to-back syncs seconds apart, a sync with no change is exactly 1 request."""
-    with SalesforceEmulator(start_time=T0) as emu:
-        adapter = make_adapter(emu, scope="all", overlap=timedelta(minutes=5))
+        emu.clock.set(T0 + timedelta(minutes=2))  # a minute later: the transaction, still open, bounds the coverage
         cursor = adapter.full_scan(Kind.CONTACT).cursor
+        assert json.loads(cursor)["cov"] == "2026-11-24T15:00:30.123+0000"
+        emu.reset_log()
+        adapter.changes(Kind.CONTACT, cursor)
+        txn.rollback()
+        q = emu.requests[0].subrequests[-1]["q"]
+        assert "SystemModstamp >= 2026-11-24T15:00:30.123Z" in q
+
+
+def test_bulk_load_costs_pages_only_within_its_minute():
+    """Issue 13's target, measured on a real-time clock with 10,000 rows loaded at once (a millisecond apart):
+    the reads of the load's minute re-read it (5 requests: 10,000 rows at 2,000 per page) and report nothing,
+    and so does the first read after it; from then on, back-to-back syncs with no change are exactly 1 request
+    (the Composite of Get Updated and queryAll). A row committed meanwhile is reported once."""
+    with SalesforceEmulator(start_time=T0) as emu:
+        adapter = make_adapter(emu, scope="all")
+        cursor = adapter.full_scan(Kind.CONTACT).cursor
+        emu.clock.freeze(T0 + timedelta(seconds=2))
         for n in range(10_000):
             emu.insert("Contact", {"LastName": f"Name {n}"})
+            emu.clock.advance(0.001)
+        emu.clock.unfreeze()  # real time from here: the syncs below run seconds apart
         feed = adapter.changes(Kind.CONTACT, cursor)
         assert len(feed.upserts) == 10_000
         emu.reset_log()
-        feed = adapter.changes(Kind.CONTACT, feed.cursor)
+        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # the load's minute: re-read
         assert feed.upserts == () and len(emu.requests) == 5
-        emu.clock.advance(timedelta(minutes=5, seconds=2))
+        emu.clock.set(T0 + timedelta(minutes=1))
         emu.reset_log()
-        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # the previous read saw the load fresh: re-read once more
+        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # its start was fixed in the load's minute: re-read
         assert feed.upserts == () and len(emu.requests) == 5
-        for _ in range(3):  # back-to-back: real time passes between them, seconds at most
+        for _ in range(3):  # back to back, the clock running
             emu.reset_log()
             feed = adapter.changes(Kind.CONTACT, feed.cursor)
-            assert feed.upserts == () and [r.operation for r in emu.requests] == ["queryAll"]
+            assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
         late = emu.insert("Contact", {"LastName": "late"})
         assert [u.id for u in adapter.changes(Kind.CONTACT, feed.cursor).upserts] == [late]
 
@@ -254,7 +285,9 @@ def test_bulk_load_costs_pages_only_while_younger_than_the_overlap():
 _STEP = st.one_of(
     st.tuples(st.just("insert"), st.integers(0, 0)),
     st.tuples(st.just("update"), st.integers(0, 50)),
-    st.tuples(st.just("late"), st.integers(1, 300)),  # the next write commits now, stamped up to 5 minutes back
+    st.tuples(st.just("begin"), st.integers(0, 0)),  # another user's long transaction opens
+    st.tuples(st.just("late"), st.integers(0, 50)),  # it writes (an insert, or an update of an existing row)
+    st.tuples(st.just("commit"), st.integers(0, 0)),  # it commits: its rows appear with their earlier stamps
     st.tuples(st.just("wait"), st.integers(1, 900)),
     st.tuples(st.just("read"), st.integers(0, 0)),
 )
@@ -269,15 +302,18 @@ def shared_emu():
 @settings(max_examples=40, deadline=None)
 @given(steps=st.lists(_STEP, max_size=30))
 def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
-    """Late commits within the overlap, quiet periods longer than it, bursts: each new SystemModstamp of a row
-    is reported by the next read, and a row whose stamp did not move is never reported again."""
+    """Long transactions committing late (open across reads, for up to hours), quiet periods, bursts: each new
+    SystemModstamp of a row is reported by the next read, and a row whose stamp did not move is never reported
+    again."""
     emu = shared_emu
     emu.reset()
     emu.clock.set(T0)
-    adapter = make_adapter(emu, overlap=timedelta(minutes=5))
+    adapter = make_adapter(emu)
     cursor = adapter.full_scan(Kind.EVENT).cursor
     reported: dict[str, str] = {}
     ids: list[str] = []
+    pending: list[str] = []  # rows the open transaction created
+    txn = None
 
     def read() -> None:
         nonlocal cursor
@@ -296,12 +332,23 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
             ids.append(_insert_event(emu, len(ids)))
         elif action == "update" and ids:
             emu.update("Event", ids[value % len(ids)], {"Location": f"Room {value}"})
-        elif action == "late":
-            emu.faults.backdate_commits(timedelta(seconds=value), 1)
+        elif action == "begin" and txn is None:
+            txn = emu.long_transaction()
+        elif action == "late" and txn is not None:
+            if value % 2 or not ids:
+                pending.append(txn.insert("Event", _event_fields(emu, len(ids) + len(pending))))
+            else:
+                txn.update("Event", ids[value % len(ids)], {"Location": f"Late {value}"})
+        elif action == "commit" and txn is not None:
+            txn.commit()
+            ids.extend(pending)  # invisible (not even updatable) until now
+            pending.clear()
+            txn = None
         elif action == "wait":
             emu.clock.advance(value)
         elif action == "read":
             read()
-    emu.faults.clear()
+    if txn is not None:
+        txn.commit()
     emu.clock.advance(1)
     read()

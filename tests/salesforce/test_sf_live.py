@@ -6,6 +6,7 @@ SF_SESSION_ID + SF_INSTANCE_URL are set. Every record they create is deleted aga
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,9 @@ def test_live_round_trip_and_change_feed(adapter):
     }
     for kind, record in records.items():
         cursor = adapter.full_scan(kind).cursor
+        # the feed's read is a Composite of Get Updated and queryAll: a real org answered a latestDateCovered
+        # (else the feed fell back on its fixed overlap: the window or an end ahead of now was refused)
+        assert json.loads(cursor)["cov"], "Get Updated gave no latestDateCovered inside Composite"
         (created,) = adapter.create(kind, [CreateRequest(ref="c", record=record)])
         assert created.ok, created.error
         try:

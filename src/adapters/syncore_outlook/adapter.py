@@ -30,7 +30,7 @@ from syncore.errors import (
     UnsupportedRecord,
     VersionMismatch,
 )
-from syncore.models import Event, Kind, Record
+from syncore.models import Event, Kind, Record, Task
 from syncore.occurrences import split_occurrence_id
 from syncore.remote import (
     Capabilities,
@@ -49,7 +49,7 @@ from . import _series
 from . import constants as C
 from ._ids import is_item_id
 from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
-from ._mapping import MAPPINGS, KindMapping
+from ._mapping import MAPPINGS, KindMapping, task_recurrence
 from ._scan import ScanRow, diff, scan, snapshot_of, unique_keys
 from ._series_writes import SeriesWrites
 from ._time import OutlookClock
@@ -85,11 +85,14 @@ class OutlookOptions:
 
     :ivar folders: per kind, another folder: a path of sub-folders below the default folder, or an EntryID
     :ivar link_property: the user property storing the counterpart's id
+    :ivar task_recurrence: sync recurring tasks as recurring tasks (off by default: verified against the fake
+        Outlook only; off, each recurring task is reported and left alone; see docs/recurrence.md)
     """
 
     kinds: tuple[Kind, ...] = tuple(Kind)
     folders: dict[Kind, str] = attrs.Factory(dict)
     link_property: str = attrs.field(default=DEFAULT_LINK_PROPERTY, validator=_link_name)
+    task_recurrence: bool = False
 
 
 def _read_only_fields(kinds: frozenset[Kind] | set[Kind]) -> frozenset[str]:
@@ -121,7 +124,9 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         folders: Mapping[Kind, str] | None = None,
         link_property: str = DEFAULT_LINK_PROPERTY,
         runner: Any = None,
+        task_recurrence: bool = False,
     ) -> None:
+        self._task_recurrence = task_recurrence
         self._app = application
         self._kinds = frozenset(Kind(kind) for kind in kinds)
         self._folder_options = {Kind(kind): value for kind, value in (folders or {}).items()}
@@ -139,7 +144,9 @@ class OutlookComAdapter(SeriesWrites, Adapter):
             kinds=self._kinds, formatted_bodies=True, link_ids=True, max_create_batch=MAX_BATCH,
             net_change_feed=True,  # the table diff against the cursor's snapshot reports net changes
             max_update_batch=MAX_BATCH, max_delete_batch=MAX_BATCH, max_fetch_batch=MAX_BATCH,
-            recurrence=RecurrenceSupport.RULES,  # a series is one master (_series.py); recurring tasks are not synced
+            recurrence=RecurrenceSupport.RULES,  # a series is one master (_series.py)
+            # a recurring task is one item with its pattern (_mapping/task_recurrence.py), when asked for
+            task_recurrence=task_recurrence,
             # required attendees and a task's linked contacts are read, never written: recipients make it a
             # meeting (_mapping/calendar); links need contact items syncore does not create (_mapping/tasks)
             read_only_fields=_read_only_fields(self._kinds),
@@ -167,7 +174,8 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         """
         opts: OutlookOptions = cls.parse_options(options)
         cls.check_credential_names(credentials)
-        return cls.connect(kinds=opts.kinds, folders=dict(opts.folders), link_property=opts.link_property)
+        return cls.connect(kinds=opts.kinds, folders=dict(opts.folders), link_property=opts.link_property,
+                           task_recurrence=opts.task_recurrence)
 
     # -- plumbing ----------------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
@@ -264,6 +272,8 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         calendar = self._mapping(kind).calendar
         record = _series.read(item, self.clock) if calendar and item.IsRecurring else \
             self._mapping(kind).read(item, self.clock)
+        if kind is Kind.TASK and self._task_recurrence and item.IsRecurring:
+            record = record.replace(recurrence=task_recurrence.read(item.GetRecurrencePattern()))
         return RemoteRecord(id=native_id, version=version_text(version), record=record,
                             link=read_link(item, self.link_property), modified_at=_modified_at(version))
 
@@ -292,7 +302,7 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         folder_id = self._folder(kind).EntryID
         snapshot = decode_cursor(cursor, folder_id, self._converter) if cursor is not None else None
         rows = self._rows(kind)
-        found = diff(rows, snapshot, recurring_ok=self._mapping(kind).calendar)
+        found = diff(rows, snapshot, recurring_ok=self._recurring_ok(kind))
         upserts: list[RemoteRecord] = []
         unsupported = [Unsupported(id=row.key, reason=RECURRING_REASON) for row in found.unsupported]
         deletions = list(found.deleted)
@@ -337,7 +347,7 @@ class OutlookComAdapter(SeriesWrites, Adapter):
     def _find_by_link(self, kind: Kind, links: set[str]) -> dict[str, RemoteRecord]:
         found = {}
         for row in self._rows(kind):
-            if row.link in links and (not row.recurring or self._mapping(kind).calendar):
+            if row.link in links and (not row.recurring or self._recurring_ok(kind)):
                 item = self._open_entry(kind, row.entry_id)
                 if item is not None:
                     remote = self._remote(kind, row.key, item, row.version)
@@ -345,16 +355,25 @@ class OutlookComAdapter(SeriesWrites, Adapter):
                         found[remote.link] = remote
         return found
 
+    def _recurring_ok(self, kind: Kind) -> bool:
+        """Recurring items of ``kind`` are read as records (appointments: series; tasks: with the option)."""
+        return self._mapping(kind).calendar or (kind is Kind.TASK and self._task_recurrence)
+
     def represent(self, record: Record) -> Record:
         """``record`` as Outlook keeps it (attendees and task contacts, read-only, as they are; task completion is
         a date; a series in the zone its Windows zone maps back to, with the rule its pattern reads back as)."""
         kept = self._mapping(record.kind).represent(record, self.clock)
         if isinstance(kept, Event) and kept.recurrence is not None and _series.unfit_reason(kept) is None:
             return _series.stored_series(kept)
+        if isinstance(kept, Task) and kept.recurrence is not None:
+            return kept.replace(recurrence=task_recurrence.represent(kept.recurrence))
         return kept
 
     def unfit_reason(self, record: Record) -> str | None:
-        """Why Outlook cannot hold a series (a rule no Outlook pattern gives, a zone without a Windows id)."""
+        """Why Outlook cannot hold a series (a rule no Outlook pattern gives, a zone without a Windows id) or a
+        recurring task (a regeneration after the due date, a rule no pattern gives)."""
+        if isinstance(record, Task) and record.recurrence is not None:
+            return task_recurrence.unfit(record.recurrence)
         return _series.unfit_reason(record)
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
@@ -411,6 +430,7 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         if series:
             _series.set_zone(self._app, item, record)  # type: ignore[arg-type]
         warnings = mapping.write(item, record, frozenset(record.field_names()), self.clock)
+        self._write_task_recurrence(kind, item, record, frozenset({"recurrence"}))
         if series:
             _series.write_pattern(item, record, self.clock)  # type: ignore[arg-type]
         if request.link is not None:
@@ -427,7 +447,7 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         item = self._open(kind, native_id)
         if item is None:
             raise NotFound(f"Outlook: no {kind.value} {native_id} in the synced folder")
-        if self._mapping(kind).has_recurrence and not self._mapping(kind).calendar and item.IsRecurring:
+        if self._mapping(kind).has_recurrence and not self._recurring_ok(kind) and item.IsRecurring:
             raise UnsupportedRecord(f"Outlook: {native_id} is a {RECURRING_REASON}")
         return item
 
@@ -441,10 +461,25 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         if request.base_version is not None and version_text(self._version(item)) != request.base_version:
             raise VersionMismatch(f"Outlook: {request.id} changed since version {request.base_version}")
         warnings = self._mapping(kind).write(item, request.record, request.fields, self.clock)
+        self._write_task_recurrence(kind, item, request.record, request.fields)
         if request.link is not None:
             write_link(item, self.link_property, request.link)
         native_id, version = self._save(kind, item)
         return WriteOutcome(ref=request.ref, id=native_id, version=version_text(version), warnings=tuple(warnings))
+
+    def _write_task_recurrence(self, kind: Kind, item: Any, record: Record, fields: frozenset[str]) -> None:
+        """A task's recurrence (with the option): its pattern set, or cleared (before the item is saved)."""
+        if kind is not Kind.TASK or not self._task_recurrence or "recurrence" not in fields:
+            return
+        assert isinstance(record, Task)
+        if record.recurrence is None:
+            if item.IsRecurring:
+                item.ClearRecurrencePattern()
+            return
+        problem = task_recurrence.unfit(record.recurrence)
+        if problem is not None:
+            raise UnsupportedRecord(f"Outlook cannot hold this recurring task: {problem}")
+        task_recurrence.apply(item.GetRecurrencePattern(), record.recurrence, self.clock)
 
     def _delete_one(self, kind: Kind, request: DeleteRequest) -> WriteOutcome:
         if self._mapping(kind).calendar and split_occurrence_id(request.id) is not None:

@@ -1,25 +1,34 @@
-"""The change feed: one ``queryAll`` per kind on ``SystemModstamp`` (reference §2, §5).
+"""The change feed: one Composite request per kind (Get Updated, then ``queryAll`` on ``SystemModstamp``).
 
-``SELECT … FROM T WHERE SystemModstamp > :watermark AND <scope> ORDER BY SystemModstamp, Id``, or
-``SystemModstamp >= :server_read - overlap`` while the watermark is inside that window (see ``ChangeFeed._floor``)
-through ``queryAll``, so that rows moved to the Recycle Bin (``IsDeleted = true``) come in the same query as
-the updates. Archived activities (``IsArchived = true``) are records, not deletions. Rows absent from the
-result are never taken as deleted.
+``SELECT … FROM T WHERE SystemModstamp >= :covered AND <scope> ORDER BY SystemModstamp, Id`` through
+``queryAll``, so that rows moved to the Recycle Bin (``IsDeleted = true``) come in the same query as the updates.
+Archived activities (``IsArchived = true``) are records, not deletions. Rows absent from the result are never
+taken as deleted.
 
-Every time in the cursor is the **server's**: the watermark is the largest ``SystemModstamp`` read, and the read
-time is the ``Date`` of the response that started the read (:mod:`._server_time`). The local clock only dates
-the cursor for its expiry (days, where a skew of minutes does not matter).
+**Where a read starts** (``ChangeFeed._floor``). A transaction still open when a read ran can commit later rows
+stamped *before* rows that read returned, and no SOQL filter tells such a late commit from no change. Salesforce
+names the bound: Get Updated's ``latestDateCovered`` (:mod:`._coverage`): everything stamped before it had
+committed when it answered. Every read asks for it first, in the same Composite request (one API call), and the
+next read starts there. It is a whole minute (Get Updated ignores seconds), or the start of a long-running
+transaction still open, so a burst is re-read by the syncs of its own minute (and by the first one after it,
+whose start was fixed in that minute); after that a sync with no change is one request. Without a coverage (an
+old cursor, Get Updated refused) the read falls back on a fixed window: ``overlap`` before the previous read.
+
+Every time in the cursor is the **server's**: the watermark is the largest ``SystemModstamp`` read, the read
+time is the ``Date`` of the response that started the read (:mod:`._server_time`), ``cov`` the coverage. The
+local clock only dates the cursor for its expiry (days, where a skew of minutes does not matter).
 
 The cursor is a JSON string::
 
     {"v": 2, "sobject": "Event", "scope": "<scope key>", "wm": "<max SystemModstamp seen>",
      "at": "<server time of the read, or null>", "read": "<local time of the read>",
-     "seen": {"<id>": "<SystemModstamp>", …}}
+     "cov": "<latestDateCovered before the read, or null>", "seen": {"<id>": "<SystemModstamp>", …}}
 
 A feed may also follow parents' stamps (``also_changed``): the contacts' feed reads ``(SystemModstamp >= :t OR
 Account.SystemModstamp >= :t)``, so a renamed Account brings its contacts (and their new company) in the same
-query, at no extra request. A row's stamp is then all of its stamps (``"<own>|<Account's>"`` in ``seen``),
-so a contact already reported comes again when its Account changes, and the watermark is the largest of them.
+query, at no extra request (its coverage is the earlier of Contact's and Account's). A row's stamp is then all
+of its stamps (``"<own>|<Account's>"`` in ``seen``), so a contact already reported comes again when its Account
+changes, and the watermark is the largest of them.
 
 ``seen`` holds the rows already reported at or past the next read's start, so a re-read row with the same
 ``SystemModstamp`` is not reported again (a row whose stamp changed is). Datetimes go into SOQL with their
@@ -40,7 +49,8 @@ from simple_salesforce import format_soql
 
 from syncore.errors import CursorExpired
 
-from ._server_time import ServerDates, first_server_time
+from ._coverage import FeedRead, read_covered
+from ._server_time import ServerDates
 from ._transport import Transport
 from .converter import format_datetime, parse_datetime
 
@@ -49,7 +59,7 @@ CURSOR_VERSION = 2
 UPDATED_WINDOW = timedelta(days=30)
 #: deleted rows stay in the Recycle Bin (and queryAll) for 15 days, less after a purge (reference §2)
 DELETED_WINDOW = timedelta(days=15)
-#: default re-read window for rows committed late by long transactions
+#: re-read window for rows committed late, used only when Get Updated gave no coverage
 DEFAULT_OVERLAP = timedelta(minutes=5)
 
 
@@ -99,19 +109,27 @@ class ChangeFeed:
             text += f" WHERE {where}"
         return text + " ORDER BY SystemModstamp, Id"
 
-    def _read(self, soql: str, what: str) -> tuple[list[dict[str, Any]], datetime | None]:
-        """All rows of *soql* (queryAll) and the server's time when the read began (``None`` if not stated)."""
-        # Signs in if needed (the client exists from then on) and hooks its session; sends nothing itself.
-        self.transport.call(what, self.server_dates.install)
-        with self.server_dates.recording() as dates:
-            rows = self.transport.query_pages(soql, include_deleted=True, what=what)
-        return rows, first_server_time(dates)
+    def _read(self, condition: str, what: str, server_now: datetime) -> FeedRead:
+        """All rows of the feed query under *condition* (queryAll), with the server's read time and coverage."""
+        parents = tuple(dict.fromkeys(name.split(".")[0] for name in self.also_changed))
+        return read_covered(self.transport, self.server_dates, soql=self._soql(condition),
+                            sobjects=(self.sobject, *parents), server_now=server_now, what=what)
+
+    def _server_now(self, state: dict[str, Any] | None, read: datetime) -> datetime:
+        """The server's clock now: from the last response's ``Date``; else the previous read's server time moved
+        on by the local time since it; else the local clock (a wrong guess only narrows the coverage asked)."""
+        known = self.server_dates.now()
+        if known is not None:
+            return known
+        if state and state.get("at") and state.get("read"):
+            return parse_datetime(state["at"]) + max(timedelta(0), read - parse_datetime(state["read"]))
+        return read
 
     def full_scan(self) -> tuple[list[dict[str, Any]], str]:
         """Every live row in scope (archived ones included: they are records), and a fresh cursor."""
         read = self.clock()
-        rows, server_read = self._read(self._soql("IsDeleted = false"), f"{self.sobject} full scan")
-        return rows, self._cursor(rows, None, {}, server_read, read)
+        got = self._read("IsDeleted = false", f"{self.sobject} full scan", self._server_now(None, read))
+        return got.rows, self._cursor(got, None, {}, read)
 
     def changes(self, cursor: str) -> tuple[list[dict[str, Any]], str]:
         """Rows changed since ``cursor`` (deleted ones flagged ``IsDeleted``), de-duplicated, and the next cursor.
@@ -122,7 +140,8 @@ class ChangeFeed:
         read = self.clock()
         watermark = parse_datetime(state["wm"]) if state.get("wm") else None
         last_read = parse_datetime(state["at"]) if state.get("at") else None
-        floor, inclusive = self._floor(watermark, last_read)
+        covered = parse_datetime(state["cov"]) if state.get("cov") else None
+        floor, inclusive = self._floor(watermark, last_read, covered)
         condition = ""
         if floor is not None:
             compare = ">=" if inclusive else ">"
@@ -132,10 +151,10 @@ class ChangeFeed:
                                     for name in stamps)
             if self.also_changed:
                 condition = f"({condition})"
-        rows, server_read = self._read(self._soql(condition), f"{self.sobject} changes")
+        got = self._read(condition, f"{self.sobject} changes", self._server_now(state, read))
         seen = state.get("seen", {})
-        fresh = [row for row in rows if seen.get(row["Id"]) != self._stamp(row)]
-        return fresh, self._cursor(rows, watermark, seen, server_read, read)
+        fresh = [row for row in got.rows if seen.get(row["Id"]) != self._stamp(row)]
+        return fresh, self._cursor(got, watermark, seen, read)
 
     def _stamp(self, row: dict[str, Any]) -> str:
         """The row's own ``SystemModstamp``, then its parents' (``also_changed``), joined by ``|``."""
@@ -147,16 +166,22 @@ class ChangeFeed:
             parts.append(str(value or ""))
         return "|".join(parts).rstrip("|")
 
-    def _floor(self, watermark: datetime | None, last_read: datetime | None) -> tuple[datetime | None, bool]:
+    def _floor(self, watermark: datetime | None, last_read: datetime | None,
+               covered: datetime | None) -> tuple[datetime | None, bool]:
         """Where the next read starts (``None``: from the beginning), and whether the start itself is included.
 
-        Wanted: the rows past the watermark, and any row that a transaction still open at the last read has
-        committed since, stamped at most ``overlap`` before that read. So the window is anchored at the last
-        read's *server* time: a burst of writes is re-read until it is ``overlap`` old, not for as long as nothing
-        newer arrives. Without a server time (a response without ``Date``) the watermark, which the server's
-        clock had passed at the read, stands in; with neither (nothing read yet) the read starts at the
-        beginning: an empty kind costs nothing to read whole, and a new row of it is never skipped.
+        Wanted: every row the last read did not return: rows stamped past its watermark, and rows a transaction
+        still open then has committed since.
         """
+        if covered is not None:
+            # Everything stamped before the coverage had committed when Get Updated answered, so the query that
+            # followed saw it (and rows in (watermark, coverage) cannot exist: it would have returned them). Only a
+            # row stamped at or after it can still appear: start there, whatever the watermark.
+            return covered, True
+        # No coverage: a fixed window, anchored at the last read's *server* time, so a burst of writes is re-read
+        # until it is ``overlap`` old, not for as long as nothing newer arrives. Without a server time the
+        # watermark, which the server's clock had passed at the read, stands in; with neither (nothing read yet)
+        # the read starts at the beginning: an empty kind costs nothing to read whole.
         anchor = last_read or watermark
         if anchor is None:
             return None, True
@@ -189,22 +214,23 @@ class ChangeFeed:
             )
         return state
 
-    def _cursor(self, rows: list[dict[str, Any]], watermark: datetime | None, seen: dict[str, str],
-                server_read: datetime | None, read: datetime) -> str:
+    def _cursor(self, got: FeedRead, watermark: datetime | None, seen: dict[str, str], read: datetime) -> str:
+        rows = got.rows
         stamps = [parse_datetime(part) for row in rows for part in self._stamp(row).split("|") if part]
         if stamps:
             watermark = max([*stamps, *([watermark] if watermark else [])])
         merged = dict(seen)
         merged.update({row["Id"]: self._stamp(row) for row in rows if row.get("SystemModstamp")})
         # Only rows the next read can return again are worth remembering.
-        start, inclusive = self._floor(watermark, server_read)
+        start, inclusive = self._floor(watermark, got.server_read, got.covered)
         if start is not None:
             merged = {i: s for i, s in merged.items()
                       if (_latest(s) >= start if inclusive else _latest(s) > start)}
         state = {
             "v": CURSOR_VERSION, "sobject": self.sobject, "scope": self.scope()[1],
             "wm": format_datetime(watermark) if watermark else None,
-            "at": format_datetime(server_read) if server_read else None,
+            "at": format_datetime(got.server_read) if got.server_read else None,
+            "cov": format_datetime(got.covered) if got.covered else None,
             "read": format_datetime(read), "seen": merged,
         }
         return json.dumps(state, sort_keys=True, separators=(",", ":"))

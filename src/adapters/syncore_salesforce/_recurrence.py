@@ -242,38 +242,53 @@ def last_day(event: Event) -> date:
 
 
 # -- tasks -------------------------------------------------------------------------------------------------------
-def task_fields(recurrence: TaskRecurrence) -> dict[str, Any]:
-    """The classic Task pattern fields (start, end, pattern, regeneration).
+#: a repeating task counts its interval in days (RecurrenceInterval, Task object reference)
+_REPEAT_DAYS = {"DAILY": 1, "WEEKLY": 7}
 
-    :raises Unfit: a recurrence a Salesforce task series cannot hold
+
+def task_fields(recurrence: TaskRecurrence) -> dict[str, Any]:
+    """The Task fields of a recurrence: a repeating task's regeneration (``RecurrenceRegeneratedType`` and its
+    interval in days), or a recurring series' pattern, start and end (the pattern fields it does not use are
+    null, so an update from another pattern clears them).
+
+    :raises Unfit: a recurrence Salesforce cannot hold
     """
     from syncore.recurrence import Regeneration
 
     parts = recurrence.parts
     if recurrence.regenerate is not Regeneration.NONE:
-        days = {"DAILY": 1, "WEEKLY": 7}.get(parts.freq)
+        days = _REPEAT_DAYS.get(parts.freq)
         if days is None:
-            raise Unfit("Salesforce regenerates a task a number of days later; this one repeats "
-                        f"{parts.freq.lower()}")
+            raise Unfit(f"Salesforce repeats a task a number of days later; this one repeats {parts.freq.lower()}")
+        if parts.ends:
+            raise Unfit("a repeating Salesforce task has no end (this one ends after a count or on a date)")
         regenerated = REGENERATE_AFTER_DUE if recurrence.regenerate is Regeneration.AFTER_DUE else \
             REGENERATE_AFTER_CLOSE
-        return {"RecurrenceStartDateOnly": recurrence.start.isoformat(), "RecurrenceType": "RecursDaily",
-                "RecurrenceInterval": days * parts.interval, "RecurrenceRegeneratedType": regenerated}
+        return {"RecurrenceRegeneratedType": regenerated, "RecurrenceInterval": days * parts.interval}
     fields = classic_fields(parts)
     if not parts.ends:
         raise Unfit("a Salesforce task series needs an end date")
     dates = list(itertools.islice(recurrence.due_dates(), 10_000))
-    return {"RecurrenceStartDateOnly": recurrence.start.isoformat(),
+    pattern = dict.fromkeys(("RecurrenceInterval", "RecurrenceDayOfWeekMask", "RecurrenceDayOfMonth",
+                             "RecurrenceInstance", "RecurrenceMonthOfYear"))
+    return {**pattern, "RecurrenceStartDateOnly": recurrence.start.isoformat(),
             "RecurrenceEndDateOnly": dates[-1].isoformat() if dates else recurrence.start.isoformat(), **fields}
 
 
 def task_rule(row: dict[str, Any]) -> tuple[str, str]:
-    """A classic task main record's rule and regeneration (``none``, ``after_completion``, ``after_due``)."""
+    """A task row's rule and regeneration (``none`` for a recurring series' main record, ``after_completion`` or
+    ``after_due`` for a repeating task).
+
+    :raises Unfit: a pattern syncore cannot read
+    """
     regenerated = row.get("RecurrenceRegeneratedType")
-    if regenerated in (REGENERATE_AFTER_DUE, REGENERATE_AFTER_CLOSE):
+    if regenerated in (REGENERATE_AFTER_DUE, REGENERATE_AFTER_CLOSE) and not row.get("IsRecurrence"):
         days = int(row.get("RecurrenceInterval") or 1)
         rule = f"FREQ=WEEKLY;INTERVAL={days // 7}" if days % 7 == 0 else f"FREQ=DAILY;INTERVAL={days}"
         return rule, "after_due" if regenerated == REGENERATE_AFTER_DUE else "after_completion"
-    if regenerated:
-        raise Unfit(f"a task series that repeats as {regenerated!r}")
-    return classic_rule(row), "none"
+    rule = classic_rule(row)
+    if row.get("RecurrenceType") == "RecursWeekly":
+        # a classic pattern's weeks start on Sunday (see classic_fields); the normal form drops WKST where it
+        # changes no occurrence
+        rule += ";WKST=SU"
+    return rule, "none"

@@ -10,9 +10,10 @@ only makes the feed fall back on its watermark, a wider window).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -24,11 +25,27 @@ class ServerDates:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        #: the last parseable Date seen on the session, and this machine's monotonic clock when it arrived
+        self._last: tuple[datetime, float] | None = None
 
     def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        text = response.headers.get("Date")
         dates = getattr(self._local, "dates", None)
         if dates is not None:
-            dates.append(response.headers.get("Date"))
+            dates.append(text)
+        value = first_server_time([text])
+        if value is not None:
+            self._last = (value, time.monotonic())
+
+    def now(self) -> datetime | None:
+        """The server's clock now, as the last response's ``Date`` plus the (monotonic) time since it arrived:
+        at most about a second behind the server (the header is rounded down to whole seconds); ``None`` before
+        any response was seen."""
+        last = self._last
+        if last is None:
+            return None
+        value, arrived = last
+        return value + timedelta(seconds=max(0.0, time.monotonic() - arrived))
 
     def install(self, client: Any) -> None:
         """Hook into the HTTP session of *client* (a ``simple_salesforce.Salesforce``); idempotent, no request."""

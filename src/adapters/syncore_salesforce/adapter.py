@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
+import attrs
 import requests
 from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.errors import ConfigurationError
+from syncore.errors import AdapterError, ConfigurationError
 from syncore.models import Event, Kind, Record, Task
 from syncore.occurrences import split_occurrence_id
 from syncore.remote import (
@@ -45,6 +46,7 @@ from ._relations import Relations
 from ._scope import Scope
 from ._series_read import SeriesReader
 from ._series_write import SeriesWriter
+from ._task_series import TaskSeries, creates_series
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
 from ._writes import ActivityWrites, ContactWrites
 from .converter import is_record_id, to18
@@ -89,7 +91,10 @@ class SalesforceAdapter(Adapter):
         API create one, classic otherwise), ``"lightning"`` or ``"classic"`` (see docs/recurrence.md)
     :param series: sync recurring event series as series (``capabilities.recurrence`` = RULES; the default).
         Off: every row of a series is reported as unsupported and left alone (docs/recurrence.md).
-    :param overlap: how far before the watermark the feed re-reads, for rows committed late
+    :param task_recurrence: sync recurring series of tasks and repeating tasks as recurring tasks
+        (``capabilities.task_recurrence``; the default). Off: they are reported as unsupported and left alone.
+    :param overlap: how far before the previous read the feed re-reads, for rows committed late, when Get Updated
+        gave it no ``latestDateCovered`` (otherwise the read starts there)
     :param max_api_share: stop with QuotaExhausted once the org has used this share of its daily API requests
     :param clock: returns the current aware UTC time (for cursor ages)
     :param sleep: used for back-off between retries (inject a no-op in tests)
@@ -145,6 +150,7 @@ class SalesforceAdapter(Adapter):
         attendees_from_relations: bool = False,
         series_form: str = "auto",
         series: bool = True,
+        task_recurrence: bool = True,
     ) -> None:
         if series_form not in ("auto", "lightning", "classic"):
             raise ConfigurationError(f"series_form: expected \"auto\", \"lightning\" or \"classic\", got "
@@ -177,6 +183,7 @@ class SalesforceAdapter(Adapter):
             max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
             max_fetch_batch=MAX_RETRIEVE_IDS,
             recurrence=RecurrenceSupport.RULES if series else RecurrenceSupport.NONE,
+            task_recurrence=task_recurrence,
             # an event's attendees and a task's contacts become relations, never read back; without
             # create_accounts a company may find no Account
             write_only_fields=frozenset({"attendees", "contacts"}) if relate_activities else frozenset(),
@@ -184,6 +191,9 @@ class SalesforceAdapter(Adapter):
         )
         self._series = series
         self.series_reader = SeriesReader(self.transport, self.scope, self.event_select, self._with_link)
+        self.task_recurrence = task_recurrence
+        self.task_series = TaskSeries(self.transport, self.scope, lambda: self._select(MAPPINGS[Kind.TASK]),
+                                      self._with_link, enabled=task_recurrence)
         self.series_writer = SeriesWriter(self, series_form)
         self._feeds = {
             kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
@@ -262,7 +272,8 @@ class SalesforceAdapter(Adapter):
             relate_activities=opts.relate_activities, relate_leads=opts.relate_leads,
             related_to=opts.related_to, shared_activities=opts.shared_activities, ignore=opts.ignore,
             ignore_own_domain=opts.ignore_own_domain, attendees_from_relations=opts.attendees_from_relations,
-            series=opts.series, series_form=opts.series_form.value, lazy=True, **credentials,
+            series=opts.series, series_form=opts.series_form.value, task_recurrence=opts.task_recurrence,
+            lazy=True, **credentials,
         )
 
     @classmethod
@@ -385,7 +396,25 @@ class SalesforceAdapter(Adapter):
         if Kind(kind) is Kind.EVENT and self._series and any(_is_series(r.record) for r in requests):
             return self._split_writes(requests, lambda r: _is_series(r.record), self.series_writer.create,
                                       lambda rest: self.create(kind, rest))
-        return self._writes.create(self._kind(kind), requests)
+        outcomes = self._writes.create(self._kind(kind), requests)
+        if Kind(kind) is Kind.TASK and self.task_recurrence:
+            self._close_before_due([(o.id, r.record) for r, o in zip(requests, outcomes, strict=True)
+                                    if o.ok and o.id and r in creates_series(requests)], outcomes, requests)
+        return outcomes
+
+    def _close_before_due(self, written: list[tuple[str, Any]], outcomes: list[WriteOutcome],
+                          requests: Sequence[Any]) -> None:
+        """A series written with a later due date: its earlier open occurrences go (see :mod:`._task_series`)."""
+        try:
+            warnings = self.task_series.close_before_due(written)
+        except AdapterError as exc:
+            # the series themselves were written: their outcomes stand; the next read shows the earlier due date
+            warnings = {to18(sid): [f"the occurrences before the due date could not be removed: {exc}"]
+                        for sid, _ in written}
+        for index, (request, outcome) in enumerate(zip(requests, outcomes, strict=True)):
+            extra = warnings.get(to18(outcome.id)) if outcome.ok and outcome.id else None
+            if extra:
+                outcomes[index] = attrs.evolve(outcome, warnings=outcome.warnings + tuple(extra))
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         """Write the named fields; an attendee change re-relates the event (only what syncore made is undone:
@@ -394,6 +423,14 @@ class SalesforceAdapter(Adapter):
         if Kind(kind) is Kind.EVENT and self._series and any(_names_series(r.id, r.record) for r in requests):
             return self._split_writes(requests, lambda r: _names_series(r.id, r.record), self.series_writer.update,
                                       lambda rest: self.update(kind, rest))
+        if Kind(kind) is Kind.TASK and self.task_recurrence:
+            refused = self.task_series.refuse_kind_changes(requests)
+            rest = [r for r in requests if r.ref not in refused]
+            done = {o.ref: o for o in (self._writes.update(Kind.TASK, rest) if rest else [])}
+            outcomes = [refused.get(r.ref) or done[r.ref] for r in requests]
+            self._close_before_due([(to18(r.id), r.record) for r, o in zip(requests, outcomes, strict=True)
+                                    if o.ok and "due" in r.fields], outcomes, requests)
+            return outcomes
         return self._writes.update(self._kind(kind), requests)
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
@@ -452,6 +489,8 @@ class SalesforceAdapter(Adapter):
         """Rows read by id or link as records (an event series read with its occurrences)."""
         if Kind(kind) is Kind.EVENT and self._series:
             return list(self.series_reader.expand(rows).upserts)
+        if Kind(kind) is Kind.TASK:
+            return self.task_series.resolve(rows)[0]
         mapping = MAPPINGS[Kind(kind)]
         items = [mapping.from_sf(self._with_link(row)) for row in rows]
         return [item for item in items if isinstance(item, RemoteRecord)]
@@ -469,6 +508,9 @@ class SalesforceAdapter(Adapter):
         if Kind(kind) is Kind.EVENT and self._series:
             resolved = self.series_reader.resolve(rows)
             return resolved.upserts, resolved.deletions, resolved.unsupported
+        if Kind(kind) is Kind.TASK:
+            upserts_, deletions_, unsupported_ = self.task_series.resolve(rows)
+            return tuple(upserts_), tuple(deletions_), tuple(unsupported_)
         mapping = MAPPINGS[kind]
         upserts: list[RemoteRecord] = []
         deletions: list[str] = []

@@ -96,7 +96,8 @@ class SalesforceOptions:
     :ivar version: the REST API version
     :ivar ca_file: a PEM file of certificate authorities to trust (a TLS-inspecting proxy's, an emulator's);
         relative to the settings file
-    :ivar overlap_minutes: how far before the previous read the change feed re-reads (late commits, clock skew)
+    :ivar overlap_minutes: how far before the previous read the change feed re-reads when Get Updated gave it no
+        ``latestDateCovered`` (late commits)
     :ivar max_api_share: stop once the org has used this share of its daily API requests
     :ivar create_accounts: a contact's company is its Account: create the Account when none of that name
         exists (off: the contact is written without an Account, with a warning)
@@ -115,6 +116,8 @@ class SalesforceOptions:
     :ivar series: sync recurring event series as series (the default; see docs/recurrence.md); off, a series'
         rows are reported as unsupported and left alone
     :ivar series_form: how new recurring event series are written: ``auto``, ``lightning`` or ``classic``
+    :ivar task_recurrence: sync recurring series of tasks and repeating tasks as recurring tasks (the default; see
+        docs/recurrence.md); off, they are reported as unsupported and left alone
     """
 
     username: str | None = attrs.field(default=None, metadata={"ask": "Salesforce user name"})
@@ -142,6 +145,7 @@ class SalesforceOptions:
     attendees_from_relations: bool = False
     series: bool = True
     series_form: SeriesForm = SeriesForm.AUTO
+    task_recurrence: bool = True
 
 
 class _TrustingAdapter(HTTPAdapter):

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..converters import make_converter
-from ..models import Body, Kind, Side
+from ..models import Body, Kind, Record, Side
 from ..snapshots import decode_record, encode_base
 from ..state_types import Pair
 
@@ -37,6 +37,10 @@ _KINDS = {kind.value: kind for kind in Kind}
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
 _IN_CHUNK = 900
+#: pair_versions reads the whole scope instead of looking ids up once it is asked for at least this many ids
+#: and at least 1 in _SCAN_SHARE of the scope's pairs (a table pass costs about a quarter of a lookup per pair)
+_SCAN_FROM = 2 * _IN_CHUNK
+_SCAN_SHARE = 3
 #: prefix-compressed columns (never interpolate anything else into SQL)
 COLUMNS = ("pim_id", "crm_id", "pim_version", "crm_version")
 #: distinct values a batch needs before a prefix is learned from it, and the shortest prefix worth keeping
@@ -101,6 +105,9 @@ class PairRows:
     def _init_pairs(self) -> None:
         #: learned prefixes: (profile, kind) -> {column: prefix ("" when none is worth it)}
         self._prefixes: dict[tuple[str, str], dict[str, str]] = {}
+        #: the records the last journaled batch wrote (by identity, the record kept so that its id stays its own)
+        #: and their encodings (see _encoded_base)
+        self._journaled_bases: dict[int, tuple[Record, bytes]] = {}
 
     def _prefixes_of(self, profile: str, kind: str) -> dict[str, str]:
         found = self._prefixes.get((profile, kind))
@@ -180,7 +187,17 @@ class PairRows:
         prefixes = self._prefixes_of(profile, kind.value)
         id_prefix, version_prefix = prefixes.get(f"{column}_id", ""), prefixes.get(f"{column}_version", "")
         versions: dict[str, str | None] = {}
-        for chunk in _chunks([pack(native_id, id_prefix) for native_id in ids]):
+        ids = list(ids)
+        packed = [pack(native_id, id_prefix) for native_id in ids]
+        if len(packed) >= _SCAN_FROM and len(packed) * _SCAN_SHARE >= self.count_pairs(profile, kind):
+            # Most of the scope's pairs asked for (the echo of an initial load, a full scan): one pass over the
+            # table is about 4x cheaper than the same ids looked up through the index (at 100k pairs, 75 ms
+            # instead of 270 ms of CPU, and the lookups grow faster than linearly with the table).
+            wanted = dict(zip(packed, ids, strict=True))  # (stored form -> the id asked for: no unpacking)
+            rows = self._run(f"SELECT {column}_id, {column}_version FROM pairs WHERE profile=? AND kind=?",
+                             [profile, kind.value]).fetchall()
+            return {wanted[i]: unpack(v, version_prefix) for i, v in rows if i in wanted}  # type: ignore[misc]
+        for chunk in _chunks(packed):
             marks = ",".join("?" * len(chunk))
             rows = self._run(
                 f"SELECT {column}_id, {column}_version FROM pairs INDEXED BY pairs_{column} WHERE profile=? AND "
@@ -225,15 +242,23 @@ class PairRows:
         return self._run("SELECT COUNT(*) FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]).fetchone()[0]
 
     # -- writing -------------------------------------------------------------------------------------------
-    def _pair_row(self, pair: Pair, prefixes: dict[str, str]) -> tuple[Any, ...]:
+    def _pair_row(self, pair: Pair, profile: str, kind: str, prefixes: dict[str, str]) -> tuple[Any, ...]:
         body = None
         if pair.pim_body is not None:
             body = _COMPACT.encode(_converter.unstructure(pair.pim_body)).encode()
-        return (pair.profile, pair.kind.value, pack_pair_id(pair.pair_id),
+        return (profile, kind, pack_pair_id(pair.pair_id),
                 pack(pair.pim_id, prefixes.get("pim_id", "")), pack(pair.crm_id, prefixes.get("crm_id", "")),
                 pack(pair.pim_version, prefixes.get("pim_version", "")),
                 pack(pair.crm_version, prefixes.get("crm_version", "")),
-                encode_base(pair.base), body, ",".join(sorted(pair.conflicts)) or None)
+                self._encoded_base(pair.base), body, ",".join(sorted(pair.conflicts)) if pair.conflicts else None)
+
+    def _encoded_base(self, record: Record) -> bytes:
+        """``encode_base(record)``, taken from the journal when it encoded this very record for an update's intent
+        (the update's pair stores it as its base: one encoding instead of two per updated record)."""
+        journaled = self._journaled_bases.pop(id(record), None)
+        if journaled is not None and journaled[0] is record:
+            return journaled[1]
+        return encode_base(record)
 
     def save_pair(self, pair: Pair) -> None:
         self.save_pairs([pair])
@@ -248,7 +273,7 @@ class PairRows:
             rows = []
             for (profile, kind), scoped in by_scope.items():
                 prefixes = self._learn(profile, kind, scoped)
-                rows.extend(self._pair_row(pair, prefixes) for pair in scoped)
+                rows.extend(self._pair_row(pair, profile, kind, prefixes) for pair in scoped)
             self._many(self._SAVE_PAIR, rows)
 
     def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:

@@ -20,7 +20,7 @@ from ..abc import StateStore
 from ..converters import datetime_to_str, make_converter
 from ..errors import ConfigurationError, StateCorrupt, StateStoreError
 from ..models import Kind, Side
-from ..snapshots import decode_record, encode_record
+from ..snapshots import decode_record, encode_base
 from ..state_types import Action, HistoryEntry, Intent, LockHolder, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 from ._sqlite_pairs import PairRows, pack_pair_id
@@ -243,7 +243,12 @@ class SqliteStateStore(PairRows, StateStore):
             with self.durable_transaction():
                 self.journal(intents)
             return
+        intents = list(intents)
         stamps = functools.lru_cache(maxsize=1)(_ts)  # a batch's intents share one time
+        # An update's written record is stored in the base's encoding (decode_record reads both): its pair stores
+        # the same record as its base once the write succeeds, and takes this encoding (one batch's worth kept).
+        self._journaled_bases = {id(i.written): (i.written, encode_base(i.written))
+                                 for i in intents if i.written is not None}
         self._many(
             "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -258,7 +263,7 @@ class SqliteStateStore(PairRows, StateStore):
                     i.source_id,
                     stamps(i.created_at),
                     i.fingerprint,
-                    None if i.written is None else encode_record(i.written),
+                    None if i.written is None else self._journaled_bases[id(i.written)][1],
                     ",".join(sorted(i.fields)) or None,
                 )
                 for i in intents

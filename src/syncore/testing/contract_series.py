@@ -9,12 +9,15 @@ What runs depends on what the adapter declares, the switch being ``capabilities.
   record alone;
 * ``OCCURRENCES``: a series is refused for that record alone, never stored as a single event;
 * ``NONE``: nothing (the engine never sends such a side a series; its own are reported as unsupported);
-* recurring tasks round-trip where ``task_recurrence`` is declared (and the engine sends them nowhere else).
+* recurring tasks round-trip where ``task_recurrence`` is declared (and the engine sends them nowhere else): a
+  fixed schedule and a regeneration, a feed reports a recurring task once (never the single tasks a backend may
+  store per occurrence, such as Salesforce's), and ``recurrence`` updates as a whole.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +26,7 @@ from ..abc import Adapter
 from ..models import Event, Kind, Task
 from ..occurrences import occurrence_id
 from ..recurrence import Override, Recurrence, TaskRecurrence
-from ..remote import DeleteRequest, RecurrenceSupport, UpdateRequest
+from ..remote import DeleteRequest, RecurrenceSupport, UpdateRequest, read_unread
 from ..series import Series
 from .contract_base import ContractBase
 
@@ -137,6 +140,46 @@ class SeriesContract(ContractBase):
                 self.assert_same(adapter, task, self.read(adapter, Kind.TASK, outcome.id).record)  # type: ignore[arg-type]
             else:
                 assert not outcome.ok and str(outcome.error), "refused, never flattened into one task"
+
+
+    def require_task_recurrence(self, adapter: Adapter) -> None:
+        self.require(adapter, Kind.TASK)
+        if not adapter.capabilities.task_recurrence:
+            pytest.skip(f"{adapter.adapter_name} is never sent a recurring task (capabilities.task_recurrence)")
+
+    def monthly_task(self) -> Task:
+        """A task due on the same day of the month, six times from three days after :attr:`now`."""
+        start = self.now.date() + timedelta(days=3)
+        return Task(subject="Monthly report", due=start,
+                    recurrence=TaskRecurrence(rule="FREQ=MONTHLY;COUNT=6", start=start))
+
+    def test_a_feed_reports_a_recurring_task_once_never_its_occurrences(self, adapter: Adapter, clock: Any) -> None:
+        self.require_task_recurrence(adapter)
+        task = self.monthly_task()
+        if adapter.unfit_reason(task) is not None:
+            pytest.skip(f"{adapter.adapter_name} cannot hold {task.recurrence}")
+        cursor = adapter.full_scan(Kind.TASK).cursor
+        clock.advance(timedelta(seconds=5))
+        (native_id,) = self.create(adapter, Kind.TASK, [task])
+        listed = [item for item in adapter.full_scan(Kind.TASK).upserts if item.record.subject == task.subject]
+        assert [item.id for item in listed] == [native_id]
+        assert listed[0].record.recurrence is not None
+        # the only record made since the cursor: listed once (a feed may list ids only, without their records)
+        feed = read_unread(adapter, Kind.TASK, adapter.changes(Kind.TASK, cursor))  # type: ignore[arg-type]
+        assert [item.id for item in feed.upserts] == [native_id]
+        assert feed.upserts[0].record.recurrence is not None
+
+    def test_a_recurring_tasks_recurrence_updates_as_a_whole(self, adapter: Adapter) -> None:
+        self.require_task_recurrence(adapter)
+        task = self.monthly_task()
+        if adapter.unfit_reason(task) is not None:
+            pytest.skip(f"{adapter.adapter_name} cannot hold {task.recurrence}")
+        (native_id,) = self.create(adapter, Kind.TASK, [task])
+        changed = task.replace(recurrence=TaskRecurrence(rule="FREQ=WEEKLY;COUNT=4", start=task.due))
+        assert adapter.unfit_reason(changed) is None
+        outcome = self.update(adapter, Kind.TASK, native_id, changed, {"recurrence"})
+        assert outcome.ok, outcome.error
+        self.assert_same(adapter, changed, self.read(adapter, Kind.TASK, outcome.id or native_id).record)
 
 
 def _whole_year(event: Event) -> object:

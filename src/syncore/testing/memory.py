@@ -217,9 +217,18 @@ class MemoryAdapter(SeriesMemory, Adapter):
         deletions = tuple(i for i in touched if i not in store.items
                           # a net-change feed reports only what the reader may know: not what came and went
                           and not (self.net_changes and store.created.get(i, 0) > seq))
-        unsupported = tuple(Unsupported(id=i, reason=reason) for i in touched if i in store.items
-                            if (reason := self._unsupported_reason(store.items[i].record)))
-        held = [i for i in touched if i in store.items and not self._unsupported_reason(store.items[i].record)]
+        unsupported_list: list[Unsupported] = []
+        held = []
+        for i in touched:  # (one pass: an echo after a bulk load lists every record)
+            item = store.items.get(i)
+            if item is None:
+                continue
+            reason = self._unsupported_reason(item.record)
+            if reason:
+                unsupported_list.append(Unsupported(id=i, reason=reason))
+            else:
+                held.append(i)
+        unsupported = tuple(unsupported_list)
         if self.unread_changes:
             unread = tuple((i, store.items[i].version) for i in held)
             return ChangeSet(unread=unread, deletions=deletions, unsupported=unsupported, cursor=self._cursor(kind))

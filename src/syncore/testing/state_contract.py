@@ -226,6 +226,21 @@ class StateStoreContract:
         assert len(found) == 1200
         assert len(store.pair_versions("default", Kind.CONTACT, Side.CRM, [f"crm-{i}" for i in range(1200)])) == 1200
 
+    def test_pair_versions_of_most_of_a_scope(self, store: StateStore) -> None:
+        # The echo of an initial load asks for nearly every pair of the scope at once (a store may then read the
+        # scope whole): still only the asked ids, with their own versions, and only this profile's and kind's.
+        store.save_pairs([make_pair(f"p{i}", f"pim-{i}", f"crm-{i}", pim_version=f"v{i}",
+                                    crm_version=None if i % 7 == 0 else f"w{i}") for i in range(2000)])
+        store.save_pairs([make_pair(f"o{i}", f"pim-{i}", f"crm-{i}", profile="other", pim_version="elsewhere")
+                          for i in range(2000)])
+        store.save_pairs([make_pair(f"t{i}", f"pim-{i}", f"crm-{i}", kind=Kind.TASK, crm_version="task")
+                          for i in range(2000)])
+        asked = [f"crm-{i}" for i in range(50, 2000)] + [f"crm-{i}" for i in range(5000, 5050)]
+        got = store.pair_versions("default", Kind.CONTACT, Side.CRM, asked)
+        assert got == {f"crm-{i}": None if i % 7 == 0 else f"w{i}" for i in range(50, 2000)}
+        got = store.pair_versions("default", Kind.CONTACT, Side.PIM, [f"pim-{i}" for i in range(1990)])
+        assert got == {f"pim-{i}": f"v{i}" for i in range(1990)}
+
     # -- cursors -----------------------------------------------------------------------------------------
     def test_cursors_per_side(self, store: StateStore) -> None:
         assert store.get_cursor("default", Kind.EVENT, Side.PIM) is None

@@ -5,6 +5,10 @@ https://learn.microsoft.com/en-us/graph/api/resources/todotask (no extended prop
 through ``linkedResources``, https://learn.microsoft.com/en-us/graph/api/resources/linkedresource, which a
 create may carry inline, https://learn.microsoft.com/en-us/graph/api/todotasklist-post-tasks).
 
+``recurrence`` is a patternedRecurrence ("The recurrence pattern for the task", todotask resource), validated as
+an event's and rendered when the task has one (whether the service also renders ``"recurrence": null`` on a single
+task is not pinned; rendering it only when set is what every client must read either way).
+
 ``completedDateTime`` is set by the service when a task becomes ``completed`` without one and cleared when it
 leaves that status (a guess at the service's behaviour, consistent with Exchange's tasks).
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from . import recurrence
 from .common import Ctx, check_enum, check_item_body, check_properties, check_text, json_body, render_body
 from .errors import bad_request
 from .events import check_if_match
@@ -39,6 +44,8 @@ def _validate(body: dict[str, Any]) -> None:
         if body.get(name) is not None:
             instant, zone = parse_dtz(body[name], name)
             body[name] = {"instant": instant, "zone": zone}
+    if body.get("recurrence") is not None:
+        recurrence.validate(body["recurrence"])
     for link in body.get("linkedResources") or ():
         check_link(link)
 
@@ -115,6 +122,8 @@ def render(ctx: Ctx, item: Item) -> dict[str, Any]:
         value = data.get(name)
         if value is not None:
             task[name] = render_instant(value["instant"], ctx.zone)
+    if data.get("recurrence"):
+        task["recurrence"] = data["recurrence"]
     if ctx.query.expand_linked_resources:
         task["linkedResources"] = [dict(link) for link in data.get("linkedResources", [])]
     return task

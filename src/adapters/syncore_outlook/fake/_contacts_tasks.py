@@ -10,6 +10,7 @@ from ._items import COMMON_RO_PROPS
 from ._item_types import registers
 from ._items import FakeItem
 from ._links import FakeLinks
+from ._recurrence import FakeTaskRecurrencePattern, default_task_pattern
 
 
 @registers(C.olContactItem)
@@ -108,4 +109,22 @@ class FakeTaskItem(FakeItem):
             self._set_Complete(True)
 
     def _get_IsRecurring(self) -> bool:
-        return False
+        # "True if the task is a recurring task" (TaskItem.IsRecurring)
+        return self._rec.pattern is not None
+
+    def GetRecurrencePattern(self) -> Any:
+        """The task's pattern, bound to this item object (a weekly default on a single task)."""
+        self._alive()
+        if getattr(self, "_pattern_obj", None) is None:
+            if self._rec.pattern is None:
+                self._rec.pattern = default_task_pattern(self._fake, self._rec)
+                object.__setattr__(self, "_dirty", True)
+            object.__setattr__(self, "_pattern_obj", FakeTaskRecurrencePattern(self))
+        return self._pattern_obj
+
+    def ClearRecurrencePattern(self) -> None:
+        """Make the task single again (on Save)."""
+        self._alive()
+        self._rec.pattern = None
+        object.__setattr__(self, "_pattern_obj", None)
+        object.__setattr__(self, "_dirty", True)

@@ -73,6 +73,8 @@ class PatternData:
     PatternEndDate: date | None = None
     NoEndDate: bool = True
     Occurrences: int = 0
+    #: tasks only: the next task falls due ``Interval`` units after the previous one is completed
+    Regenerate: bool = False
     exceptions: dict[date, ExceptionData] = field(default_factory=dict)
 
 

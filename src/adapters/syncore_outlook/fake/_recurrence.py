@@ -269,3 +269,56 @@ class FakeExceptions:
 
     def __iter__(self) -> Iterator[FakeException]:
         return iter(self._list)
+
+
+class FakeTaskRecurrencePattern(FakeRecurrencePattern):
+    """A task's ``RecurrencePattern`` (``TaskItem.GetRecurrencePattern``: "If there is no existing recurrence
+    pattern, a new empty RecurrencePattern object is returned",
+    https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2007/bb647080(v=office.12)), with
+    ``Regenerate`` ("True if the task should be regenerated following this pass through the recurrence pattern",
+    https://learn.microsoft.com/en-us/previous-versions/office/developer/office-2003/aa171890(v=office.11)).
+    A task's pattern runs on dates from ``PatternStartDate``: it has no start time, duration, exceptions or
+    occurrence items (unverified: what Outlook answers for those on a task; the fake has none)."""
+
+    _FIELDS = (*FakeRecurrencePattern._FIELDS, "Regenerate")
+
+    def _defaults_for_type(self) -> None:
+        d = self._data
+        anchor = d.PatternStartDate or task_anchor(self._item._fake, self._item._rec)
+        if d.RecurrenceType in (C.olRecursYearly, C.olRecursYearNth) and d.Interval < 12:
+            d.Interval = 12
+        if d.RecurrenceType in (C.olRecursMonthly, C.olRecursYearly) and not d.DayOfMonth:
+            d.DayOfMonth = anchor.day
+        if d.RecurrenceType in (C.olRecursYearly, C.olRecursYearNth) and not d.MonthOfYear:
+            d.MonthOfYear = anchor.month
+        if d.RecurrenceType == C.olRecursWeekly and not d.DayOfWeekMask:
+            d.DayOfWeekMask = _MASK_OF_WEEKDAY[anchor.weekday()]
+
+    @property
+    def PatternEndDate(self) -> datetime:
+        end = None if self._data.NoEndDate else self._data.PatternEndDate
+        if end is None and not self._data.NoEndDate and self._data.Occurrences:
+            rule = _rule(self._data, datetime.combine(self._data.PatternStartDate or date.today(), time()))
+            end = list(rule)[-1].date()
+        return self._item._fake.time.date_out(end)
+
+    @PatternEndDate.setter
+    def PatternEndDate(self, value: datetime) -> None:
+        FakeRecurrencePattern.PatternEndDate.fset(self, value)  # type: ignore[attr-defined]
+
+
+def task_anchor(fake: FakeOutlook, rec: Record) -> date:
+    """The day a new task pattern starts on: the task's due date, else its start date, else today (unverified)."""
+    for name in ("DueDate", "StartDate"):
+        value = rec.props.get(name)
+        if isinstance(value, date):
+            return value
+    return fake.clock.now().astimezone(fake.time.local).date()
+
+
+def default_task_pattern(fake: FakeOutlook, rec: Record) -> PatternData:
+    """What ``GetRecurrencePattern()`` gives a single task: weekly on its due date's weekday, no end (unverified:
+    the page says "a new empty RecurrencePattern"; Outlook's task form shows this default)."""
+    anchor = task_anchor(fake, rec)
+    return PatternData(RecurrenceType=C.olRecursWeekly, Interval=1, DayOfWeekMask=_MASK_OF_WEEKDAY[anchor.weekday()],
+                       PatternStartDate=anchor, NoEndDate=True)

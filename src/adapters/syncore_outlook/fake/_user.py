@@ -147,8 +147,9 @@ class UserActions:
             up.Value = self._user_time(value) if isinstance(value, datetime) else value
         if recurrence is not None:
             fields = dict(recurrence)
-            fields.setdefault("PatternStartDate",
-                              rec.props["start"].astimezone(self.zone_for(rec.props["start_tz"])).date())
+            if "start" in rec.props:  # an appointment's pattern starts on its local start date; a task's is given
+                fields.setdefault("PatternStartDate",
+                                  rec.props["start"].astimezone(self.zone_for(rec.props["start_tz"])).date())
             if fields.get("PatternEndDate") or fields.get("Occurrences"):
                 fields.setdefault("NoEndDate", False)
             rec.pattern = PatternData(**fields)

@@ -11,7 +11,9 @@
 * Task has no ``IsPrivate``: :func:`represent` makes every task non-private.
 * ``contacts`` (the people the task is about) are not a Task field: they become its ``WhoId``, ``WhatId`` and
   ``TaskRelation`` rows (:mod:`.._relations`), so :func:`represent` drops them like an event's attendees.
-* Recurring task series (``IsRecurrence``) are reported as unsupported.
+* Recurring tasks (:mod:`.._task_series`): a repeating task (``RecurrenceRegeneratedType``) maps here row by row;
+  a recurring series (``IsRecurrence``) is read from its main record and occurrence rows by
+  :class:`.._task_series.TaskSeries` (an occurrence row alone is never a task of its own).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from syncore.errors import UnsupportedRecord
 from syncore.models import Kind, Record, Task, TaskPriority, TaskStatus
+from syncore.recurrence import Regeneration, TaskRecurrence
 from syncore.remote import RemoteRecord, Unsupported
 
 from . import CONVERTER, Mapping, Payload, WriteContext, body, remote, text
@@ -28,6 +32,10 @@ SELECT = (
     "Id", "Subject", "ActivityDate", "Status", "Priority", "IsClosed", "CompletedDateTime", "IsReminderSet",
     "ReminderDateTime", "Description", "IsRecurrence", "IsDeleted", "IsArchived", "SystemModstamp",
     "LastModifiedDate", "OwnerId",
+    # recurrence (Task object reference): the series' pattern, its occurrences' link, a repeating task's regeneration
+    "RecurrenceActivityId", "RecurrenceType", "RecurrenceInterval", "RecurrenceDayOfWeekMask",
+    "RecurrenceDayOfMonth", "RecurrenceInstance", "RecurrenceMonthOfYear", "RecurrenceStartDateOnly",
+    "RecurrenceEndDateOnly", "RecurrenceRegeneratedType",
 )
 
 STATUS_TO_SF = {
@@ -44,8 +52,9 @@ PRIORITY_FROM_SF = {value: priority for priority, value in PRIORITY_TO_SF.items(
 
 def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
     """A wire row as a syncore Task."""
-    if row.get("IsRecurrence"):
-        return Unsupported(id=row["Id"], reason="recurring task series: not synced")
+    if row.get("IsRecurrence") or (row.get("RecurrenceActivityId") and row["RecurrenceActivityId"] != row["Id"]):
+        # a series is read whole (_task_series.TaskSeries), never row by row
+        return Unsupported(id=row["Id"], reason="recurring task series row read on its own; left alone")
     status = STATUS_FROM_SF.get(row.get("Status") or "")
     if status is None:
         status = TaskStatus.COMPLETED if row.get("IsClosed") else TaskStatus.NOT_STARTED
@@ -60,8 +69,20 @@ def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
         completed_at=CONVERTER.structure(row["CompletedDateTime"], datetime) if row.get("CompletedDateTime") else None,
         reminder_at=reminder,
         body=body(row),
+        recurrence=_repeating(row),
     )
     return remote(row, task)
+
+
+def _repeating(row: dict[str, Any]) -> TaskRecurrence | None:
+    """A repeating task's regeneration (``RecurrenceRegenerated``: one that repeated already reads as single)."""
+    from .._recurrence import REGENERATE_AFTER_CLOSE, REGENERATE_AFTER_DUE, task_rule
+
+    if row.get("RecurrenceRegeneratedType") not in (REGENERATE_AFTER_DUE, REGENERATE_AFTER_CLOSE):
+        return None
+    rule, regenerate = task_rule(row)
+    start = row.get("ActivityDate") or row.get("CreatedDate")
+    return TaskRecurrence(rule=rule, start=CONVERTER.structure(str(start)[:10], date), regenerate=regenerate)
 
 
 def represent(record: Record) -> Record:
@@ -77,7 +98,10 @@ def represent(record: Record) -> Record:
         changes["completed_at"] = None
     if record.contacts:
         changes["contacts"] = ()
-    return record.replace(**changes) if changes else record
+    record = record.replace(**changes) if changes else record
+    from .._task_series import represent as recurring
+
+    return recurring(record)
 
 
 def _status_value(status: TaskStatus, ctx: WriteContext) -> tuple[str, list[str]]:
@@ -102,8 +126,12 @@ def to_sf(record: Record, fields: frozenset[str] | None, ctx: WriteContext) -> P
     warnings: list[str] = []
     if "subject" in wanted:
         payload["Subject"] = record.subject
-    if "due" in wanted:
+    series = record.recurrence is not None and record.recurrence.regenerate is Regeneration.NONE
+    if "due" in wanted and not series:
+        # a series' due dates are its occurrences' ("ActivityDate can't be set or updated for a recurring task")
         payload["ActivityDate"] = CONVERTER.unstructure(record.due, date) if record.due else None
+    if "recurrence" in wanted:
+        payload.update(_recurrence_fields(record, creating=fields is None))
     if "status" in wanted:
         payload["Status"], lost = _status_value(record.status, ctx)
         warnings += lost
@@ -122,17 +150,29 @@ def to_sf(record: Record, fields: frozenset[str] | None, ctx: WriteContext) -> P
     return Payload(fields=payload, warnings=tuple(warnings))
 
 
+def _recurrence_fields(record: Task, *, creating: bool) -> dict[str, Any]:
+    """The Task fields of ``record.recurrence`` (see :mod:`.._task_series`); ``IsRecurrence`` only on create (it
+    is create-only: a change of kind is refused before the payload is sent)."""
+    from .. import _recurrence
+
+    if record.recurrence is None:
+        return {} if creating else {"RecurrenceRegeneratedType": None, "RecurrenceInterval": None}
+    try:
+        fields = _recurrence.task_fields(record.recurrence)
+    except _recurrence.Unfit as exc:
+        raise UnsupportedRecord(f"Salesforce cannot hold this recurring task: {exc}") from None
+    if record.recurrence.regenerate is Regeneration.NONE and creating:
+        fields["IsRecurrence"] = True
+    return fields
+
+
 MAPPING = Mapping(kind=Kind.TASK, sobject="Task", select=SELECT, from_sf=from_sf, to_sf=to_sf,
                   represent=represent)
 
 
 def recurrence_unfit(record: Record) -> str | None:
-    """Why a Salesforce task series cannot hold this recurring task (None: it can)."""
-    from .. import _recurrence
+    """Why Salesforce cannot hold this recurring task (None: it can)."""
+    from .._task_series import unfit
 
     assert isinstance(record, Task) and record.recurrence is not None
-    try:
-        _recurrence.task_fields(record.recurrence)
-    except _recurrence.Unfit as exc:
-        return str(exc)
-    return None
+    return unfit(record)

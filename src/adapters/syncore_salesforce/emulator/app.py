@@ -7,6 +7,7 @@ request-level faults, then authenticate, charge the daily API quota and run the 
 from __future__ import annotations
 
 import json
+import threading
 import traceback
 from email.utils import format_datetime as http_date
 from typing import Any
@@ -36,6 +37,7 @@ class SalesforceApp:
         self.errors = errors  # tracebacks of unexpected handler exceptions (a test asserts it stays empty)
         #: The emulator's real base URL (identity URLs point here, so following one never leaves the machine).
         self.base_url = ""
+        self._current = threading.local()  # the log entry of the request this thread serves
 
     def __call__(self, http: HttpRequest) -> HttpReply | None:
         parts = urlsplit(http.target)
@@ -73,6 +75,7 @@ class SalesforceApp:
         return routes.route(self.org, method, req.segments), req
 
     def _process(self, route: Route, req: Request, entry: RequestLogEntry) -> HttpReply:
+        self._current.entry = entry
         if route.operation not in _OUTSIDE_API:
             user_id = self.org.auth.authenticate(req.headers.get("authorization", ""))
             if user_id is None or self.faults.take_auth_failure(route.operation):
@@ -132,7 +135,14 @@ class SalesforceApp:
             parent.user_id,
             subrequest=self.subrequest,
         )
-        return self._run(routes.route(self.org, method, req.segments), req)
+        route = routes.route(self.org, method, req.segments)
+        resp = self._run(route, req)
+        entry = getattr(self._current, "entry", None)
+        if entry is not None:
+            q = params.get("q") if route.operation in ("query", "queryAll") else None
+            entry.subrequests.append({"operation": route.operation, "q": q, "status": resp.status,
+                                      "sobject": _query_object(self.org, q) if q else route.sobject})
+        return resp
 
     def _fault_reply(self, fault: Fault) -> HttpReply:
         status = fault.status or 503

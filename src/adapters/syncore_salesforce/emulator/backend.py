@@ -28,8 +28,10 @@ class SalesforceBackend(Backend):
         write=200, feed_page=2000, fetch=2000,
         write_ops=frozenset({"composite_create", "composite_update", "composite_delete", "composite_upsert",
                              "sobject_create", "sobject_update", "sobject_delete", "upsert"}),
-        feed_ops=frozenset({"query", "queryAll", "query_more"}), fetch_ops=frozenset({"composite_retrieve"}),
-        quiet={"queryAll": 1},
+        # the feed reads through Composite (Get Updated, then queryAll: one request), later pages by query_more
+        feed_ops=frozenset({"query", "queryAll", "query_more", "composite"}),
+        fetch_ops=frozenset({"composite_retrieve"}),
+        quiet={"composite": 1},
     )
 
     def __init__(self, now: datetime) -> None:

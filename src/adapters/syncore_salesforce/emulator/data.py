@@ -10,6 +10,7 @@ from .ids import to18
 from .org import Org
 from .schema import FieldDef, SObjectDef
 from .store import render_record
+from .transactions import LongTransaction
 
 
 class DirectAccess:
@@ -57,6 +58,17 @@ class DirectAccess:
         self.org.writer.delete(
             self._obj(sobject), record_id, self.org.other_user_id, trusted=True, stamp=system_modstamp
         )
+
+    def long_transaction(self) -> LongTransaction:
+        """Open a long-running transaction of another user, starting now (see :mod:`.transactions`).
+
+        Its writes are stamped when made and stay invisible until :meth:`~.LongTransaction.commit`; until it
+        ends, ``updated/`` and ``deleted/`` answer a ``latestDateCovered`` no later than its start. Use it as
+        ``with emu.long_transaction() as txn:`` (committed at the end of the block) or commit it yourself.
+        """
+        txn = LongTransaction(self.org.open_transactions, self.org.writer, self.org.clock,
+                              self.org.other_user_id, self._obj)
+        return self.org.open_transactions.add(txn)
 
     def get(self, sobject: str, record_id: str) -> dict[str, Any] | None:
         """The record in REST wire form (deleted rows included), or ``None``."""

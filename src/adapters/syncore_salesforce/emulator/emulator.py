@@ -296,6 +296,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
             store.last_purge = None
             self.org.seed()
         self.org.locators.clear()
+        self.org.open_transactions.clear()
         self.faults.clear()
         self.log.reset()
         self.errors.clear()

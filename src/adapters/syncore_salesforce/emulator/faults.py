@@ -102,6 +102,8 @@ class Faults(SharedFaults):
 
         The rows get SystemModstamp/LastModifiedDate (and CreatedDate on create) in the past, so a
         client polling ``SystemModstamp > watermark`` misses them unless it re-reads an overlap window.
+        Nothing announces the transaction beforehand (``latestDateCovered`` is not held back), which a real org
+        would do: :meth:`SalesforceEmulator.long_transaction` is the faithful form of this hazard.
         """
         step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
         return self.add(Fault("backdate", None, n, params={"delta": step}))

@@ -41,6 +41,9 @@ class RequestLogEntry(RequestRecord):
     body_size: int = 0
     counted: bool = False  # True when the call counted against the daily API limit
     sobject: str | None = None  # sObject named in the path or the SOQL FROM clause
+    #: a Composite request's subrequests, in order: ``{"operation", "sobject", "q", "status"}`` each (they are
+    #: not requests of their own: "The entire series of requests counts as a single call toward your API limits")
+    subrequests: list[dict[str, object]] = field(default_factory=list)
 
 
 def redact(name: str, value: str) -> str:

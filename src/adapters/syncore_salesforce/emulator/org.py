@@ -19,6 +19,7 @@ from .records import RecordWriter
 from .rules import RuleSettings
 from .schema import Schema, SObjectDef
 from .store import Store, render_record
+from .transactions import OpenTransactions
 
 #: EventRelation fields only visible with Shared Activities (Object Reference, EventRelation)
 SHARED_ACTIVITIES_FIELDS = ("IsParent", "IsWhat", "IsInvitee", "AccountId")
@@ -138,6 +139,8 @@ class Org:
             shared_activities=shared_activities,
         )
         self.writer = RecordWriter(self.store, self.clock, faults, self.settings)
+        #: long-running transactions still open (``latestDateCovered`` stays at or before the oldest's start)
+        self.open_transactions = OpenTransactions()
         self.org_id = make_id("00D", 1)
         self.auth = Auth(self.org_id, {}, accept_password_without_token)
         for username, (password, token) in users.items():

@@ -17,10 +17,11 @@ from .clock import Clock
 from .errors import RecordError, entity_is_deleted
 from .faults import Faults
 from .ids import MalformedId, to18
-from .rules import RULES, RuleSettings
+from .rules import RULES, RuleSettings, local_date
 from .schema import SObjectDef
 from .series import SeriesKeeper
 from .store import Store
+from .task_series import check_task, next_repeat
 from .validation import check_required, check_values, decode_payload, defaults
 
 SYSTEM_STAMPS = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
@@ -95,6 +96,8 @@ class RecordWriter:
             check_required(obj, rec)
             now = stamp or self._stamp()
             self._rules(obj, rec, set(values), None, now, user_id)
+            if obj.name == "Task":
+                check_task(rec, None, set(values))
             self.series.prepare_create(obj, rec, set(values), user_id)
             self.relations.check(obj, rec, None, set(values))
             self._custom_validation(obj, rec, trusted)
@@ -134,6 +137,8 @@ class RecordWriter:
             check_required(obj, rec)
             now = stamp or self._stamp()
             self._rules(obj, rec, set(values), old, now, user_id)
+            if obj.name == "Task":
+                check_task(rec, old, set(values))
             self.series.prepare_update(obj, rec, old, set(values))
             self.relations.check(obj, rec, old, set(values))
             self._custom_validation(obj, rec, trusted)
@@ -142,10 +147,22 @@ class RecordWriter:
                 if not (trusted and values.get(name)):
                     rec[name] = now
             rec["LastModifiedById"] = user_id
+            repeat = next_repeat(rec, old, local_date(now, self.zone_of(user_id)),
+                                 defaults(obj).get("Status") or "Not Started") if obj.name == "Task" else None
             self.store.put(obj, rec)
+            if repeat is not None:
+                self._store_repeat(obj, repeat, now, user_id)
             self.series.after_update(obj, rec, old, set(values), now, user_id)
             self.relations.after_save(obj, rec, old, user_id)
             return rec["Id"]
+
+    def _store_repeat(self, obj: SObjectDef, row: dict[str, Any], now: datetime, user_id: str) -> None:
+        """The next task of a repeating task that was just closed (see :mod:`.task_series`)."""
+        row["Id"] = self.store.new_id(obj)
+        for name in SYSTEM_STAMPS:
+            row[name] = now
+        row["CreatedById"] = row["LastModifiedById"] = user_id
+        self.store.put(obj, row)
 
     def _check_row_lock(self, record_id: str, trusted: bool) -> None:
         """An injected lock contention refuses a client's write of one record (never a direct edit)."""

@@ -27,8 +27,9 @@ its own id) plus children (``IsRecurrence = false``, ``RecurrenceActivityId`` th
 creates the children; a change to another field of the main record reaches every child, overriding the child's own
 change (Salesforce Help, "Considerations for Using Events and Calendars in Salesforce Classic": "If you change a
 field in a single event and then change that field in the series, the series change overrides the change to the
-single event"). A regenerating task series (``RecurrenceRegeneratedType``) holds its first task only (the next is
-made when one is closed; not modelled).
+single event"). A Task series differs (Task object reference, "Usage"; :mod:`.task_series`): a change to its
+start or pattern re-creates the *open* occurrences only (closed ones stay, and no open one is made on a closed one's
+date: unverified), and a change to another field reaches the open occurrences only (unverified).
 
 Occurrence bookkeeping the API never shows lives in underscore keys of the stored rows (rendering and SOQL only
 see schema fields): ``_Role``, ``_SeriesId``, ``_OriginalStart`` and, on a Lightning series record, ``_FirstStart``.
@@ -172,27 +173,38 @@ class SeriesKeeper:
             else:
                 self._propagate(obj, rec, old, written, now, user_id, keep_exceptions=True)
         elif kind == CLASSIC_MAIN:
+            # a Task series keeps its closed occurrences through every change (Task object reference, "Usage")
+            keep = (lambda row: bool(row.get("IsClosed"))) if obj.name == "Task" else (lambda row: False)
             if self._critical(rec, old, TIMING + CLASSIC_PATTERN):
-                self._delete_rows(obj, self.occurrences(obj, rec["Id"]), now, user_id)
-                self._generate(obj, rec, now, user_id)
+                kept = [row for row in self.occurrences(obj, rec["Id"]) if keep(row)]
+                self._delete_rows(obj, [row for row in self.occurrences(obj, rec["Id"]) if not keep(row)], now,
+                                  user_id)
+                self._generate(obj, rec, now, user_id, skip={row["_OriginalStart"] for row in kept})
             else:
-                self._propagate(obj, rec, old, written, now, user_id, keep_exceptions=False)
+                self._propagate(obj, rec, old, written, now, user_id, keep_exceptions=False, keep=keep)
 
     @staticmethod
     def _critical(rec: dict[str, Any], old: dict[str, Any], names: tuple[str, ...]) -> bool:
         return any(rec.get(name) != old.get(name) for name in names)
 
     def _propagate(self, obj: SObjectDef, rec: dict[str, Any], old: dict[str, Any], written: set[str],
-                   now: datetime, user_id: str, *, keep_exceptions: bool) -> None:
+                   now: datetime, user_id: str, *, keep_exceptions: bool,
+                   keep: Callable[[dict[str, Any]], bool] = lambda row: False) -> None:
         names = [name for name in COPIED if name in written and rec.get(name) != old.get(name)]
         reminder = "ReminderDateTime" in written or "IsReminderSet" in written
         for row in self.occurrences(obj, rec["Id"]):
+            if keep(row):
+                continue
             changed = copy.copy(row)
             for name in names:
                 # Lightning keeps an occurrence's own value (unverified); classic overrides it (Help, Classic)
                 if not keep_exceptions or row.get(name) == old.get(name):
                     changed[name] = rec.get(name)
-            if reminder:
+            if "Status" in names and "IsClosed" in rec:
+                changed.update(IsClosed=rec["IsClosed"], CompletedDateTime=rec.get("CompletedDateTime"))
+            if reminder and obj.name == "Task":
+                changed.update(IsReminderSet=rec.get("IsReminderSet"), ReminderDateTime=rec.get("ReminderDateTime"))
+            elif reminder:
                 changed["ReminderDateTime"] = self._reminder(rec, changed)
             if changed != row:
                 self._stamp(changed, now, user_id)
@@ -254,18 +266,20 @@ class SeriesKeeper:
             return patterns.lightning(rec["Recurrence2PatternText"], start, rec.get("Recurrence2PatternTimeZone"),
                                       all_day).starts()
         if obj is not None and obj.name == "Task":
-            pattern = patterns.classic(rec, rec["RecurrenceStartDateOnly"], all_day=True)
-            starts = pattern.starts()
-            return starts[:1] if rec.get("RecurrenceRegeneratedType") else starts
+            return patterns.classic(rec, rec["RecurrenceStartDateOnly"], all_day=True).starts()
         all_day = bool(rec.get("IsAllDayEvent"))
         start = rec["ActivityDate"] if all_day else rec["RecurrenceStartDateTime"]
         return patterns.classic(rec, start, all_day).starts()
 
-    def _generate(self, obj: SObjectDef, rec: dict[str, Any], now: datetime, user_id: str) -> list[str]:
-        """Store one row per occurrence of the series record ``rec``; returns their ids in order."""
+    def _generate(self, obj: SObjectDef, rec: dict[str, Any], now: datetime, user_id: str,
+                  skip: set[Any] = frozenset()) -> list[str]:  # type: ignore[assignment]
+        """Store one row per occurrence of the series record ``rec`` (but those in ``skip``); returns their ids in
+        order."""
         lightning = role(rec) == LIGHTNING_SERIES
         ids = []
         for key in self._starts(rec, obj):
+            if key in skip:
+                continue
             row = {f.name: rec.get(f.name) for f in obj.fields.values() if f.name in rec}
             row.update(IsDeleted=False, _SeriesId=rec["Id"], _OriginalStart=key)
             if lightning:

@@ -2,6 +2,14 @@
 
 https://developer.salesforce.com/docs/platform/api-rest/guide/resources-getupdated.html
 https://developer.salesforce.com/docs/platform/api-rest/guide/resources-getdeleted.html
+
+``latestDateCovered`` (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/
+sforce_api_calls_getupdated_getupdatedresult.htm): "If there is a value, it is less than or equal to endDate";
+"If Salesforce executes a long-running transaction on your instance, the value in this field is the start time
+of that long-running transaction until it completes." The seconds of ``start`` and ``end`` are ignored
+("12:30:15 becomes 12:30:00 UTC"), so without an open transaction it is a whole minute: the end, or the current
+minute when the end lies ahead (the documented example asks up to 2013-05-10 and is covered up to
+2013-05-08T21:20:00.000+0000, the minute it ran). Rows of a transaction still open are not listed.
 """
 
 from __future__ import annotations
@@ -28,6 +36,9 @@ def _window(org: Org, req: Request, back: timedelta) -> tuple[datetime, datetime
     end = end.replace(second=0, microsecond=0)
     now = org.clock.now()
     latest = min(end, now.replace(second=0, microsecond=0))
+    open_since = org.open_transactions.earliest_start()
+    if open_since is not None:
+        latest = min(latest, open_since)
     if start < now - back:
         raise ApiError(
             400, "INVALID_REPLICATION_DATE", f"startDate cannot be more than {back.days} days ago"
