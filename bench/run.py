@@ -32,6 +32,7 @@ from bench import (
     no_change,
     series_calls,
     series_ews,
+    series_graph,
     server,
     soak,
     state_size,
@@ -42,7 +43,7 @@ from bench._common import ROOT, Config, Section, error_section
 
 BENCHMARKS = {
     m.NAME: m
-    for m in (e2e, api_calls_salesforce, api_calls_ews, series_ews, no_change, series_calls, vs_vdirsyncer,
+    for m in (e2e, api_calls_salesforce, api_calls_ews, series_ews, series_graph, no_change, series_calls, vs_vdirsyncer,
               state_size, throughput, soak, server)
 }
 RESULTS = ROOT / "bench" / "results"

@@ -109,19 +109,6 @@ def test_attendees_are_a_read_only_field_and_never_written(emu, adapter):
     assert not any("attendees" in str(r.body) for r in emu.requests + emu.subrequests)
 
 
-def test_recurring_series_are_reported_unsupported_and_left_out_of_fetch(emu, adapter):
-    master = emu.create("event", {"subject": "Weekly", "start": {"dateTime": _wall(SOON, 9), "timeZone": "UTC"},
-                                  "end": {"dateTime": _wall(SOON, 10), "timeZone": "UTC"},
-                                  "recurrence": {"pattern": {"type": "weekly", "interval": 1,
-                                                             "daysOfWeek": [SOON.strftime("%A").lower()]},
-                                                 "range": {"type": "numbered", "startDate": SOON.isoformat(),
-                                                           "numberOfOccurrences": 3}}})
-    scan = adapter.full_scan(Kind.EVENT)
-    assert scan.upserts == () and len(scan.unsupported) == 3
-    assert all("recurring series not supported yet" in u.reason for u in scan.unsupported)
-    assert adapter.fetch(Kind.EVENT, [master["id"]]) == {}
-
-
 def test_a_moved_window_starts_a_new_round_and_removals_outside_it_are_not_deletions(emu, make_adapter):
     clock = [NOW]
     adapter = make_adapter(clock=lambda: clock[0], past_days=7, future_days=30)

@@ -89,3 +89,37 @@ def test_live_contact_and_task_round_trips(adapter):
             assert adapter.fetch(kind, [created.id])[created.id].record == adapter.represent(record)
         finally:
             adapter.delete(kind, [DeleteRequest(ref="d", id=created.id)])
+
+
+def test_live_series_round_trip_with_a_moved_and_a_cancelled_occurrence(adapter):
+    """The series path against real Graph: one master with its pattern in Europe/Berlin, one occurrence cancelled
+    (DELETE of its instance; the series has no attendees, so nobody is told) and one moved (PATCH), read back as
+    the same series; then one more occurrence cancelled through its occurrence id."""
+    from zoneinfo import ZoneInfo
+
+    from syncore.occurrences import occurrence_id
+    from syncore.recurrence import Override, Recurrence
+    from syncore.series import Series, Window
+
+    marker = uuid.uuid4().hex[:8]
+    berlin = ZoneInfo("Europe/Berlin")
+    day = (datetime.now(UTC) + timedelta(days=7)).astimezone(berlin).date()
+    day += timedelta(days=(7 - day.weekday()) % 7)
+    first = datetime(day.year, day.month, day.day, 9, tzinfo=berlin)
+    keys = [first + timedelta(days=7 * n) for n in range(5)]
+    series = Event(subject=f"syncore live series {marker}", start=first, end=first + timedelta(minutes=30),
+                   recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=5", zone="Europe/Berlin", exdates=[keys[2]],
+                                         overrides=[Override(original_start=keys[1], start=keys[1] + timedelta(hours=2),
+                                                             end=keys[1] + timedelta(hours=2, minutes=30))]))
+    (created,) = adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=series)])
+    assert created.ok, created.error
+    try:
+        assert adapter.fetch(Kind.EVENT, [created.id])[created.id].record == adapter.represent(series)
+        (cancelled,) = adapter.delete(Kind.EVENT, [DeleteRequest(ref="d", id=occurrence_id(created.id, keys[3]))])
+        assert cancelled.ok, cancelled.error
+        stored = adapter.fetch(Kind.EVENT, [created.id])[created.id].record
+        assert set(stored.recurrence.exdates) == {keys[2], keys[3]}
+        shown = [o.event.start for o in Series(stored).expand(Window(day, day + timedelta(days=40)))]
+        assert shown == [keys[0], keys[1] + timedelta(hours=2), keys[4]]
+    finally:
+        adapter.delete(Kind.EVENT, [DeleteRequest(ref="d", id=created.id)])

@@ -208,3 +208,61 @@ def test_translation_goes_in_calls_of_at_most_1000_ids(emu, tmp_path, sleeps):
     assert emu.count("translate_ids") == 2
     assert [len(r.body["inputIds"]) for r in emu.requests if r.operation == "translate_ids"] == [1000, 5]
     assert {p.pim_id for p in state.iter_pairs("default", Kind.CONTACT)} == set(mapping.values())
+
+
+def test_a_series_pair_carries_over_as_one_series_without_duplicates(emu, tmp_path, sleeps):
+    """An EWS series (a cancelled and a moved occurrence) paired with a Salesforce series moves to Graph: the Graph
+    emulator imports the master with its pattern, cancellation and exception (one mailbox seen through both APIs),
+    the pair is translated, and the first Graph sync writes nothing; a cancellation in Outlook then follows."""
+    from zoneinfo import ZoneInfo
+
+    from syncore.occurrences import occurrence_id
+    from syncore.recurrence import Override, Recurrence
+    from syncore.remote import CreateRequest, DeleteRequest
+
+    berlin = ZoneInfo("Europe/Berlin")
+    day = (T0 + timedelta(days=7)).astimezone(berlin).date()
+    day += timedelta(days=(7 - day.weekday()) % 7)
+    first = datetime(day.year, day.month, day.day, 9, tzinfo=berlin)
+    keys = [first + timedelta(days=7 * n) for n in range(6)]
+    series = Event(subject="Weekly 1:1", start=first, end=first + timedelta(minutes=30), recurrence=Recurrence(
+        rule="FREQ=WEEKLY;COUNT=6", zone="Europe/Berlin", exdates=[keys[2]],
+        overrides=[Override(original_start=keys[1], start=keys[1] + timedelta(hours=2),
+                            end=keys[1] + timedelta(hours=2, minutes=30), subject="1:1 (moved)")]))
+    with EwsEmulator(mailboxes=["user@example.com"]) as ews, SalesforceEmulator(start_time=T0) as sf:
+        ews_adapter = ExchangeAdapter(ews.account(), sleep=sleeps)
+        (made,) = ews_adapter.create(Kind.EVENT, [CreateRequest(ref="s", record=series)])
+        assert made.ok, made.error
+        state = SqliteStateStore(tmp_path / "state.db")
+        crm = salesforce.SalesforceAdapter(sf.client(), clock=sf.clock.now, sleep=sleeps)
+        engine = SyncEngine(pim=ews_adapter, crm=crm, state=state, settings=SyncSettings(), clock=sf.clock.now)
+        sf.clock.advance(1)
+        assert engine.sync(Kind.EVENT).ok
+        rows_before = sorted((r["StartDateTime"][:16], r["Subject"]) for r in sf.all("Event") if not r.get("IsDeleted"))
+        assert state.count_pairs("default", Kind.EVENT) == 1
+
+        mapping = emu.import_ews(ews.items("calendar"))
+        graph = GraphAdapter.for_emulator(emu, auth="app", sleep=sleeps)
+        report = migrate_pim_ids(state, "default", graph, "exchange", [Kind.EVENT], clock=sf.clock.now)
+        assert (report[0].translated, report[0].dropped) == (1, ())
+        assert {pair.pim_id for pair in state.iter_pairs("default", Kind.EVENT)} == {mapping[made.id]}
+        stored = graph.fetch(Kind.EVENT, [mapping[made.id]])[mapping[made.id]].record
+        assert stored == graph.represent(series), "Graph shows the same series: pattern, cancellation, exception"
+
+        engine = SyncEngine(pim=graph, crm=crm, state=state, settings=SyncSettings(), clock=sf.clock.now)
+        sf.clock.advance(60)
+        result = engine.sync(Kind.EVENT)
+        assert result.ok and not result.skipped, (result.errors, result.skipped)
+        assert not _writes(result), _writes(result)
+        assert [e["type"] for e in emu.items("event")] == ["seriesMaster", "exception"]
+        assert sorted((r["StartDateTime"][:16], r["Subject"]) for r in sf.all("Event")
+                      if not r.get("IsDeleted")) == rows_before
+
+        (cancelled,) = graph.delete(Kind.EVENT, [DeleteRequest(ref="d", id=occurrence_id(mapping[made.id], keys[4]))])
+        assert cancelled.ok, cancelled.error
+        sf.clock.advance(60)
+        result = engine.sync(Kind.EVENT)
+        assert result.ok, result.errors
+        occurrences = [r for r in sf.all("Event") if r.get("GroupEventType") != "3" and not r.get("IsDeleted")]
+        assert len(occurrences) == 6 - 2 and keys[4] not in {
+            datetime.fromisoformat(r["StartDateTime"][:19]).replace(tzinfo=UTC) for r in occurrences}

@@ -77,7 +77,7 @@ def test_a_weekly_series_with_a_moved_and_a_cancelled_occurrence(emu, me):
     # and back: the same pattern, in the series' zone
     back = recurrence_to_graph(event)
     assert back["pattern"]["type"] == "weekly" and back["pattern"]["daysOfWeek"] == ["monday"]
-    assert back["range"] == {"startDate": "2026-03-09", "recurrenceTimeZone": "Europe/Berlin",
+    assert back["range"] == {"startDate": "2026-03-09", "recurrenceTimeZone": "W. Europe Standard Time",
                              "type": "numbered", "numberOfOccurrences": 6}
 
 
@@ -92,7 +92,7 @@ def test_an_endless_monthly_series_knows_cancellations_inside_the_listed_window_
     assert me.delete(f"/events/{instances[1]['id']}").status_code == 204  # April's
     master, instances = _read(me, master["id"])
     event = series_from_graph(master, instances, WINDOW, "Europe/Berlin")
-    assert event.recurrence.rule == "FREQ=MONTHLY;BYDAY=TH;BYSETPOS=1"
+    assert event.recurrence.rule == "FREQ=MONTHLY;BYDAY=1TH"
     assert event.recurrence.exdates == (datetime(2026, 4, 2, 15, tzinfo=BERLIN).astimezone(UTC),)
     later = Series(event).expand(Window(date(2026, 5, 1), date(2026, 8, 1)))
     assert [o.event.start.astimezone(BERLIN).date() for o in later] == [date(2026, 5, 7), date(2026, 6, 4),

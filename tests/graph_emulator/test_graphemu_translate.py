@@ -40,3 +40,32 @@ def test_limits_and_application_permissions(me, emu):
         refused = app.post("/users/user@example.com/translateExchangeIds", json={
             "inputIds": ["AAMkAGI2TG93AAA="], "targetIdType": "restImmutableEntryId", "sourceIdType": "restId"})
     assert refused.status_code == 403
+
+
+def test_an_imported_ews_series_keeps_its_pattern_cancellation_and_exception(me, emu):
+    # one mailbox through both APIs: the EWS master's Recurrence (WeeklyRecurrence + NumberedRecurrence,
+    # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/recurrence-recurrencetype)
+    # is the patternedRecurrence Graph shows; DeletedOccurrences are cancelled, ModifiedOccurrences exceptions
+    t = 'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"'
+    recurrence = (f"<t:Recurrence {t}><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday"
+                  "</t:DaysOfWeek><t:FirstDayOfWeek>Monday</t:FirstDayOfWeek></t:WeeklyRecurrence>"
+                  "<t:NumberedRecurrence><t:StartDate>2026-12-07</t:StartDate><t:NumberOfOccurrences>4"
+                  "</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>")
+    ews_id = "AAMkADEzOTExYjJkLTYxMWQtNGIyZS05YmQ4LTgwMDExMTExMTExMQBGAAAAAAB="
+    mapping = emu.import_ews([{"id": ews_id, "kind": "CalendarItem", "fields": {
+        "Subject": "Weekly sync", "Start": "2026-12-07T08:00:00Z", "End": "2026-12-07T08:30:00Z",
+        "StartTimeZone": "W. Europe Standard Time", "EndTimeZone": "W. Europe Standard Time",
+        "Recurrence": recurrence},
+        "modified_occurrences": {"20261214T080000Z": {"Subject": "moved", "Start": "2026-12-14T10:00:00Z",
+                                                      "End": "2026-12-14T10:30:00Z"}},
+        "deleted_occurrences": ["20261221T080000Z"]}])
+    master = me.get(f"/me/events/{mapping[ews_id]}").json()
+    assert master["type"] == "seriesMaster"
+    assert master["recurrence"]["pattern"] == {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"],
+                                               "firstDayOfWeek": "monday"}
+    assert master["recurrence"]["range"]["numberOfOccurrences"] == 4
+    window = {"startDateTime": "2026-12-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}
+    instances = me.get(f"/me/events/{mapping[ews_id]}/instances", params=window).json()["value"]
+    assert [(i["type"], i["subject"], i["start"]["dateTime"][:16]) for i in instances] == [
+        ("occurrence", "Weekly sync", "2026-12-07T08:00"), ("exception", "moved", "2026-12-14T10:00"),
+        ("occurrence", "Weekly sync", "2026-12-28T08:00")]

@@ -68,6 +68,10 @@ class Sub:
     headers: dict[str, str] = field(default_factory=dict)
     #: may be sent again after a lost reply or a 5xx (reads, deletes, idempotent creates)
     idempotent: bool = True
+    #: the index (in the same :meth:`GraphClient.batch` call) of a sub-request this one must run after: sent as
+    #: ``dependsOn`` within one $batch ("the order of execution ... is not guaranteed" otherwise,
+    #: https://learn.microsoft.com/en-us/graph/json-batching), and such a call's batches are sent one by one
+    after: int | None = None
 
 
 @dataclass
@@ -218,11 +222,14 @@ class GraphClient:
         chunks = [list(range(i, min(i + BATCH_LIMIT, len(subs)))) for i in range(0, len(subs), BATCH_LIMIT)]
 
         def run(indexes: list[int]) -> None:
-            for index, result in zip(indexes, self._batch_with_retries([subs[i] for i in indexes], operation),
+            position = {index: n for n, index in enumerate(indexes)}
+            after = [position.get(subs[i].after) if subs[i].after is not None else None  # type: ignore[arg-type]
+                     for i in indexes]
+            for index, result in zip(indexes, self._batch_with_retries([subs[i] for i in indexes], operation, after),
                                      strict=True):
                 results[index] = result
 
-        if len(chunks) <= 1:
+        if len(chunks) <= 1 or any(sub.after is not None for sub in subs):
             for chunk in chunks:
                 run(chunk)
         else:
@@ -231,14 +238,20 @@ class GraphClient:
                     future.result()
         return results  # type: ignore[return-value]
 
-    def _batch_with_retries(self, subs: list[Sub], operation: str) -> list[SubResult | Exception]:
+    def _batch_with_retries(self, subs: list[Sub], operation: str, after: list[int | None] | None = None,
+                            ) -> list[SubResult | Exception]:
         results: list[SubResult | Exception | None] = [None] * len(subs)
         pending = list(range(len(subs)))
         waited = 0.0
         for attempt in range(1, self.max_attempts + 1):
             batch = [subs[i] for i in pending]
+            # a dependency answered in an earlier attempt is done: only those sent again are waited for
+            sent = {index: n for n, index in enumerate(pending)}
+            depends = [sent.get(after[i]) if after and after[i] is not None else None  # type: ignore[arg-type]
+                       for i in pending]
             try:
-                answers = self._batch_once(batch, operation, idempotent=all(s.idempotent for s in batch))
+                answers = self._batch_once(batch, operation, idempotent=all(s.idempotent for s in batch),
+                                           depends=depends)
             except LostReply as lost:
                 for i in pending:
                     results[i] = lost if not subs[i].idempotent else None
@@ -251,10 +264,12 @@ class GraphClient:
             for i, answer in zip(pending, answers, strict=True):
                 error_status = answer.status
                 retryable = error_status == 429 or (error_status in (500, 502, 503, 504) and subs[i].idempotent)
+                # a sub-request that failed only because its dependency is sent again goes again with it (424)
+                retryable = retryable or (error_status == 424 and bool(after) and after[i] in retry)  # type: ignore[index]
                 if retryable and attempt < self.max_attempts:
                     retry.append(i)
-                    after = retry_after_of(answer.headers)
-                    hint = max(hint or 0.0, after) if after is not None else hint
+                    pause = retry_after_of(answer.headers)
+                    hint = max(hint or 0.0, pause) if pause is not None else hint
                 else:
                     results[i] = answer
             pending = retry
@@ -263,11 +278,14 @@ class GraphClient:
             waited += self._pause(hint, attempt, waited, operation, GraphApiError(429, "TooManyRequests", ""))
         return results  # type: ignore[return-value]
 
-    def _batch_once(self, subs: list[Sub], operation: str, *, idempotent: bool) -> list[SubResult]:
+    def _batch_once(self, subs: list[Sub], operation: str, *, idempotent: bool,
+                    depends: list[int | None] | None = None) -> list[SubResult]:
         requests = []
         for n, sub in enumerate(subs, start=1):
             entry: dict[str, Any] = {"id": str(n), "method": sub.method, "url": f"{self.root}{sub.url}",
                                      "headers": {"Prefer": self.prefer(page=sub.method == "GET"), **sub.headers}}
+            if depends and depends[n - 1] is not None:
+                entry["dependsOn"] = [str(depends[n - 1] + 1)]  # type: ignore[operator]
             if sub.body is not None:
                 entry["body"] = sub.body
                 entry["headers"]["Content-Type"] = "application/json"

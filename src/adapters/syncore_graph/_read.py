@@ -24,27 +24,38 @@ from . import _link
 from ._client import GraphClient, Sub
 from ._kinds import KindPaths, is_complete, to_remote, unsupported_reason, version_of
 
-CURSOR_VERSION = 1
+#: 2: event cursors know the series in their window. An event cursor of version 1 was made while series were
+#: left alone, so the series it has seen were never read: it starts a new round (CursorExpired, a full scan). The
+#: other kinds' cursors did not change.
+CURSOR_VERSION = 2
+_STILL_READ = {1: lambda key: "|event|" not in key}
 
 
-def encode_cursor(key: str, window: tuple[datetime, datetime] | None, delta_link: str) -> str:
+def encode_cursor(key: str, window: tuple[datetime, datetime] | None, delta_link: str,
+                  series: Sequence[str] = ()) -> str:
+    """The cursor: the deltaLink, the window it lists and (events) the ids of the series known in it."""
     data: dict[str, Any] = {"v": CURSOR_VERSION, "key": key, "link": delta_link}
     if window is not None:
         data["window"] = [window[0].isoformat(), window[1].isoformat()]
+    if series:
+        data["series"] = sorted(set(series))
     return json.dumps(data, separators=(",", ":"))
 
 
-def decode_cursor(cursor: str, key: str) -> tuple[tuple[str, str] | None, str]:
-    """(window as stored, deltaLink); CursorExpired for an unreadable cursor or another mailbox/folder."""
+def decode_cursor(cursor: str, key: str) -> tuple[tuple[str, str] | None, str, list[str]]:
+    """(window as stored, deltaLink, known series ids); CursorExpired for an unreadable cursor or another
+    mailbox/folder."""
     try:
         data = json.loads(cursor)
-        ok = data["v"] == CURSOR_VERSION and data["key"] == key and isinstance(data["link"], str)
+        known = data["v"] == CURSOR_VERSION or _STILL_READ.get(data["v"], lambda key: False)(key)
+        ok = known and data["key"] == key and isinstance(data["link"], str)
         window = tuple(data["window"]) if "window" in data else None
+        series = [str(i) for i in data.get("series") or ()]
     except (ValueError, TypeError, KeyError):
-        ok, window = False, None
+        ok, window, series = False, None, []
     if not ok:
         raise CursorExpired("graph: the change cursor is unreadable or belongs to another mailbox or folder")
-    return window, data["link"]  # type: ignore[return-value]
+    return window, data["link"], series  # type: ignore[return-value]
 
 
 def window_params(window: tuple[datetime, datetime]) -> dict[str, str]:
@@ -112,14 +123,18 @@ def raise_call(result: Any, operation: str) -> None:
 
 
 def resolve_removed(client: GraphClient, paths: KindPaths, removed: list[str], zone: str,
-                    ) -> tuple[list[RemoteRecord], list[str], list[Unsupported]]:
+                    ) -> tuple[list[RemoteRecord], list[str], list[Unsupported], list[str]]:
     """calendarView ``@removed`` ids: those that still exist changed outside the window (upserts or
-    unsupported), the others are deletions."""
+    unsupported; an occurrence or exception names its series, last in the answer), the others are
+    deletions."""
     if not removed:
-        return [], [], []
+        return [], [], [], []
+    from ._series_read import set_aside
+
     found = fetch_items(client, paths, removed)
-    records, _, unsupported, _ = split(paths.kind, found, zone)
-    return records, [i for i in removed if i not in found], unsupported
+    plain, series = set_aside(found)
+    records, _, unsupported, _ = split(paths.kind, plain, zone)
+    return records, [i for i in removed if i not in found], unsupported, series
 
 
 def links_in_scope(client: GraphClient, paths: KindPaths, window: tuple[datetime, datetime] | None,

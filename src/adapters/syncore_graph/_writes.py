@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from syncore.errors import NotFound, OutcomeUnknown
+from syncore.errors import NotFound, OutcomeUnknown, UnsupportedRecord
 from syncore.models import Event, Kind, Task
 from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 
@@ -69,9 +69,22 @@ def _outcome(kind: Kind, ref: str, result: Any, what: str, warnings: tuple[str, 
 
 
 def create(client: GraphClient, paths: KindPaths, requests: Sequence[CreateRequest], zone: str) -> list[WriteOutcome]:
-    subs = []
-    for request in requests:
-        body = properties(paths.kind, request.record, None, zone)
+    from ._mapping.series import unfit_reason
+    from ._series_write import finish_creates, series_body
+
+    subs: list[Sub] = []
+    sent: list[int] = []
+    refused: dict[int, WriteOutcome] = {}
+    for index, request in enumerate(requests):
+        record = request.record
+        recurring = isinstance(record, Event) and record.recurrence is not None
+        reason = unfit_reason(record) if recurring else None
+        if reason is not None:
+            # refused for this record alone, never flattened into a single event
+            refused[index] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"graph: {reason}"))
+            continue
+        body = series_body(record) if recurring else properties(paths.kind, record, None, zone)  # type: ignore[arg-type]
+        sent.append(index)
         if paths.kind is Kind.TASK:
             body["linkedResources"] = [_link.linked_resource(request.link)] if request.link else []
             subs.append(Sub("POST", paths.collection, body, idempotent=False))
@@ -83,9 +96,15 @@ def create(client: GraphClient, paths: KindPaths, requests: Sequence[CreateReque
             subs.append(Sub("POST", "/events", body, idempotent=True))
         else:
             subs.append(Sub("POST", "/contacts", body, idempotent=False))
-    results = client.batch(subs, operation=f"create {paths.kind.value}s")
-    return [_outcome(paths.kind, r.ref, result, f"create {paths.kind.value}", warnings_for(paths.kind, r.record, None))
-            for r, result in zip(requests, results, strict=True)]
+    results = dict(zip(sent, client.batch(subs, operation=f"create {paths.kind.value}s"), strict=True)) if subs \
+        else {}
+    outcomes = [refused[i] if i in refused else
+                _outcome(paths.kind, r.ref, results[i], f"create {paths.kind.value}",
+                         warnings_for(paths.kind, r.record, None)) for i, r in enumerate(requests)]
+    if paths.kind is Kind.EVENT:
+        # a series' cancelled and modified occurrences are written on its instances (_series_write)
+        outcomes = finish_creates(client, [r.record for r in requests], outcomes)
+    return outcomes
 
 
 def _if_match(version: str | None) -> dict[str, str]:

@@ -15,22 +15,24 @@ from typing import Any, ClassVar
 import attrs
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.models import Kind, Record, Task, TaskStatus
+from syncore.models import Event, Kind, Record, Task, TaskStatus
 from syncore.remote import (
     Capabilities,
     ChangeSet,
     CreateRequest,
     DeleteRequest,
+    RecurrenceSupport,
     RemoteRecord,
     UpdateRequest,
     WriteOutcome,
 )
 from syncore.schedule import system_zone_name
 
-from . import _read, _writes
+from . import _occurrence_write, _read, _series_read, _series_write, _writes
 from ._auth import ClientCredentials, DeviceCodeSignIn, StaticToken, TokenProvider
 from ._client import GraphClient
 from ._kinds import KindPaths, to_remote
+from ._mapping.series import stored_series, unfit_reason
 from .options import CREDENTIAL_NAMES, Auth, GraphOptions, check_credentials, starter_credentials
 
 #: records per adapter call: five $batch requests of 20, four of them in flight at once
@@ -68,6 +70,8 @@ class GraphAdapter(Adapter):
         self._caps = Capabilities(kinds=self._kinds, formatted_bodies=True, link_ids=True,
                                   max_create_batch=CALL_BATCH, max_update_batch=CALL_BATCH,
                                   max_delete_batch=CALL_BATCH, max_fetch_batch=CALL_BATCH, net_change_feed=True,
+                                  # a series is one master with its pattern (docs/recurrence.md)
+                                  recurrence=RecurrenceSupport.RULES,
                                   # read, never written: Graph would send meeting requests (docs/graph.md)
                                   read_only_fields=frozenset({"attendees"}) if Kind.EVENT in self._kinds
                                   else frozenset())
@@ -207,66 +211,97 @@ class GraphAdapter(Adapter):
     # -- reading -------------------------------------------------------------------------------------------
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
         """The delta round since ``cursor``; a moved window starts a new round over the new window."""
-        stored_window, link = _read.decode_cursor(cursor, self._key(kind))
-        if kind is Kind.EVENT:
-            window = self.window()
-            if stored_window != (window[0].isoformat(), window[1].isoformat()):
-                # Finish the old round first (what changed or was deleted since it), then list the new window:
-                # a deletion made just before the window moved must not be lost.
-                old = self._round(kind, link, None, complete=False)
-                new = self._round(kind, None, window, complete=False)
-                newer = {u.id for u in new.upserts}
-                return attrs.evolve(new, upserts=tuple(u for u in old.upserts if u.id not in newer) + new.upserts,
-                                    deletions=tuple(d for d in old.deletions if d not in newer),
-                                    unsupported=old.unsupported + new.unsupported, unread=old.unread + new.unread)
-        return self._round(kind, link, self.window() if kind is Kind.EVENT else None, complete=False)
+        stored_window, link, known = _read.decode_cursor(cursor, self._key(kind))
+        window = self.window() if kind is Kind.EVENT else None
+        if window is not None and stored_window != (window[0].isoformat(), window[1].isoformat()):
+            # Finish the old round first (what changed or was deleted since it), then list the new window:
+            # a deletion made just before the window moved must not be lost.
+            old = self._round(kind, link, window, complete=False, known=known)
+            new = self._round(kind, None, window, complete=False)
+            newer = {u.id for u in new.upserts}
+            return attrs.evolve(new, upserts=tuple(u for u in old.upserts if u.id not in newer) + new.upserts,
+                                deletions=tuple(d for d in old.deletions if d not in newer),
+                                unsupported=old.unsupported + new.unsupported, unread=old.unread + new.unread)
+        return self._round(kind, link, window, complete=False, known=known)
 
     def full_scan(self, kind: Kind) -> ChangeSet:
         """A new delta round: everything in scope (events: in the window), with links, and a cursor."""
         return self._round(kind, None, self.window() if kind is Kind.EVENT else None, complete=True)
 
     def _round(self, kind: Kind, link: str | None, window: tuple[datetime, datetime] | None, *,
-               complete: bool) -> ChangeSet:
+               complete: bool, known: Sequence[str] = ()) -> ChangeSet:
         paths = self.paths(kind)
         if link is None:
             params = _read.window_params(window) if window else paths.delta_query
             entries, delta_link = _read.read_round(self.client, paths.delta, params, kind)
         else:
             entries, delta_link = _read.read_round(self.client, link, None, kind)
+        series: list[str] = []
+        if kind is Kind.EVENT:
+            entries, series = _series_read.set_aside(entries)
         links = _read.links_in_scope(self.client, paths, window) if complete and kind is not Kind.TASK else None
         records, removed, unsupported, partial = _read.split(kind, entries, self.timezone, links)
         deletions = removed
-        if kind is Kind.EVENT and removed:
-            found, deletions, odd = _read.resolve_removed(self.client, paths, removed, self.timezone)
-            records, unsupported = records + found, unsupported + odd
-        cursor = _read.encode_cursor(self._key(kind), window, delta_link)
+        known_now = set(known)
+        if kind is Kind.EVENT and window is not None:
+            if removed:
+                found, deletions, odd, more = _read.resolve_removed(self.client, paths, removed, self.timezone)
+                records, unsupported, series = records + found, unsupported + odd, series + more
+                if deletions:
+                    # a cancelled occurrence or a deleted series shows as removed occurrence ids only
+                    series += list(known)
+            if series:
+                read = _series_read.read_series(self.client, series, window, self.timezone)
+                records += list(read.records.values())
+                unsupported += read.unsupported
+                deletions = list(dict.fromkeys([*deletions, *read.gone]))
+                singles = {i for i, r in read.records.items() if getattr(r.record, "recurrence", None) is None}
+                known_now = (known_now | set(read.records) | {u.id for u in read.unsupported}) - set(read.gone) \
+                    - singles
+        cursor = _read.encode_cursor(self._key(kind), window, delta_link, sorted(known_now))
         if complete:
-            read = self.fetch(kind, [i for i, _ in partial]) if partial else {}
-            return ChangeSet(upserts=tuple(records) + tuple(read.values()), unsupported=tuple(unsupported),
+            read_partial = self.fetch(kind, [i for i, _ in partial]) if partial else {}
+            return ChangeSet(upserts=tuple(records) + tuple(read_partial.values()), unsupported=tuple(unsupported),
                              cursor=cursor, complete=True)
         return ChangeSet(upserts=tuple(records), deletions=tuple(deletions), unsupported=tuple(unsupported),
                          unread=tuple(partial), cursor=cursor)
 
     def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
-        """Items by id ($batch GETs of 20, with links); missing ids and recurring series are left out."""
+        """Items by id ($batch GETs of 20, with links); a series master is read as its series; missing ids are
+        left out."""
         wanted = [i for i in dict.fromkeys(ids) if self.is_native_id(kind, i)]
         if not wanted:
             return {}
         found = _read.fetch_items(self.client, self.paths(kind), wanted)
+        series: list[str] = []
+        if kind is Kind.EVENT:
+            plain, named = _series_read.set_aside(found)
+            series = [i for i in named if i in found]  # masters asked for (an occurrence's id is no record)
+            found = plain
         records, _, _, _ = _read.split(kind, found, self.timezone)
-        return {record.id: record for record in records}
+        out = {record.id: record for record in records}
+        if series:
+            out.update(_series_read.read_series(self.client, series, self.window(), self.timezone).records)
+        return out
 
     def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
-        """Items whose link is one of ``links`` (one filtered GET per link, 20 per $batch; tasks: one listing)."""
+        """Items whose link is one of ``links`` (one filtered GET per link, 20 per $batch; tasks: one listing);
+        a series master found is read as its series."""
         wanted = sorted(set(links))
         if not wanted:
             return {}
         found = _read.find_by_link(self.client, self.paths(kind), wanted)
-        out = {}
+        out, masters = {}, {}
         for link, item in found.items():
+            if kind is Kind.EVENT and item.get("type") == "seriesMaster":
+                masters[item["id"]] = link
+                continue
             if _read.split(kind, {item["id"]: item}, self.timezone)[2]:
-                continue  # a recurring series is not a copy we made
+                continue  # an occurrence or exception is not a copy we made
             out[link] = to_remote(kind, item, self.timezone, link)
+        if masters:
+            read = _series_read.read_series(self.client, masters, self.window(), self.timezone)
+            out.update({masters[i]: record for i, record in read.records.items()})
         return out
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
@@ -294,16 +329,34 @@ class GraphAdapter(Adapter):
         return _writes.create(self.client, self.paths(kind), requests, self.timezone) if requests else []
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
-        """PATCHes of the named fields with If-Match on ``base_version``; stale ones are VersionMismatch."""
-        return _writes.update(self.client, self.paths(kind), requests, self.timezone) if requests else []
+        """PATCHes of the named fields with If-Match on ``base_version``; stale ones are VersionMismatch. A
+        series' pattern, times and occurrences, and single occurrences, go through :mod:`._series_write`."""
+        if kind is not Kind.EVENT:
+            return _writes.update(self.client, self.paths(kind), requests, self.timezone) if requests else []
+        window = self.window()
+        return _in_groups(requests, [
+            (lambda r: _occurrence_write.is_occurrence_id(r.id),
+             lambda rs: _occurrence_write.update_occurrences(self.client, rs, window, self.timezone)),
+            (_series_write.is_series_write,
+             lambda rs: _series_write.update_series(self.client, rs, window, self.timezone)),
+            (lambda r: True, lambda rs: _writes.update(self.client, self.paths(kind), rs, self.timezone))])
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
-        """DELETEs in $batch; an item already gone counts as deleted."""
-        return _writes.delete(self.client, self.paths(kind), requests) if requests else []
+        """DELETEs in $batch; an item already gone counts as deleted; an occurrence id cancels that occurrence."""
+        if kind is not Kind.EVENT:
+            return _writes.delete(self.client, self.paths(kind), requests) if requests else []
+        window = self.window()
+        return _in_groups(requests, [
+            (lambda r: _occurrence_write.is_occurrence_id(r.id),
+             lambda rs: _occurrence_write.delete_occurrences(self.client, rs, window, self.timezone)),
+            (lambda r: True, lambda rs: _writes.delete(self.client, self.paths(kind), rs))])
 
     def represent(self, record: Record) -> Record:
-        """Events are held as they are (their attendees are read, never written: a read-only field); To Do
-        tasks cannot be private, keep a completion time only while completed, and have no linked contacts."""
+        """Events are held as they are (their attendees are read, never written: a read-only field), a series
+        in the IANA zone of its Windows zone with the rule its pattern reads back as; To Do tasks cannot be
+        private, keep a completion time only while completed, and have no linked contacts."""
+        if isinstance(record, Event) and record.recurrence is not None and self.unfit_reason(record) is None:
+            return stored_series(record)
         if isinstance(record, Task):
             changes: dict[str, Any] = {}
             if record.private:
@@ -315,5 +368,22 @@ class GraphAdapter(Adapter):
             return record.replace(**changes) if changes else record
         return record
 
+    def unfit_reason(self, record: Record) -> str | None:
+        """Why Outlook cannot hold a series as it is (a rule no ``patternedRecurrence`` gives), or None."""
+        return unfit_reason(record)
+
     def close(self) -> None:
         self.client.close()
+
+
+def _in_groups(requests: Sequence[Any], groups: list[tuple[Callable[[Any], bool], Callable[[list[Any]],
+               list[WriteOutcome]]]]) -> list[WriteOutcome]:
+    """Each request to the first group whose test it passes; the outcomes in the requests' order."""
+    chosen: list[list[int]] = [[] for _ in groups]
+    for index, request in enumerate(requests):
+        chosen[next(n for n, (test, _) in enumerate(groups) if test(request))].append(index)
+    outcomes: dict[int, WriteOutcome] = {}
+    for indexes, (_, write) in zip(chosen, groups, strict=True):
+        if indexes:
+            outcomes.update(zip(indexes, write([requests[i] for i in indexes]), strict=True))
+    return [outcomes[i] for i in range(len(requests))]

@@ -9,7 +9,7 @@ from :meth:`OutlookComAdapter.connect` (Windows) or ``FakeOutlook(...).applicati
 * Change feed: a ``GetTable`` scan diffed against the snapshot stored in the cursor; only new or changed items
   are opened (``GetItemFromID``), unchanged ones never.
 * Link: a text UserProperty (``SyncoreLink`` by default) defined in the folder.
-* Recurring series are reported as unsupported and never written.
+* Recurring series: one master item with its pattern and exceptions (_series.py, _series_writes.py).
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import attrs
-
 from syncore.abc import Adapter
-from syncore.converters import Invalid
 from syncore.errors import (
     AdapterError,
     ConfigurationError,
@@ -47,6 +44,7 @@ from syncore.timezones import UTC
 
 from . import _series
 from . import constants as C
+from ._folders import resolve_folder
 from ._ids import is_item_id
 from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
 from ._mapping import MAPPINGS, KindMapping, task_recurrence
@@ -55,6 +53,7 @@ from ._series_writes import SeriesWrites
 from ._time import OutlookClock
 from .converter import decode_cursor, encode_cursor, make_converter, version_of, version_text
 from .errors import ObjectModelGuardError, OutlookUnavailable, is_com_error, translate
+from .options import OutlookOptions, read_only_fields
 
 if TYPE_CHECKING:
     from ._protocol import Application, Folder
@@ -70,35 +69,6 @@ RECURRING_REASON = "recurring task: Outlook task recurrences are not synced yet 
 
 def _modified_at(version: int) -> datetime:
     return datetime.fromtimestamp(version / 1000, UTC)
-
-
-def _link_name(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
-    try:
-        check_name(value)
-    except ValueError as exc:
-        raise Invalid(str(exc), subkey=attribute.name) from None
-
-
-@attrs.frozen(kw_only=True)
-class OutlookOptions:
-    """Every option of ``[adapters.pim] type = "outlook"`` (see docs/outlook.md).
-
-    :ivar folders: per kind, another folder: a path of sub-folders below the default folder, or an EntryID
-    :ivar link_property: the user property storing the counterpart's id
-    :ivar task_recurrence: sync recurring tasks as recurring tasks (off by default: verified against the fake
-        Outlook only; off, each recurring task is reported and left alone; see docs/recurrence.md)
-    """
-
-    kinds: tuple[Kind, ...] = tuple(Kind)
-    folders: dict[Kind, str] = attrs.Factory(dict)
-    link_property: str = attrs.field(default=DEFAULT_LINK_PROPERTY, validator=_link_name)
-    task_recurrence: bool = False
-
-
-def _read_only_fields(kinds: frozenset[Kind] | set[Kind]) -> frozenset[str]:
-    """The fields syncore reads from Outlook but never writes, for the kinds this adapter syncs."""
-    return frozenset({"attendees"} if Kind.EVENT in kinds else set()) | frozenset(
-        {"contacts"} if Kind.TASK in kinds else set())
 
 
 class OutlookComAdapter(SeriesWrites, Adapter):
@@ -149,7 +119,7 @@ class OutlookComAdapter(SeriesWrites, Adapter):
             task_recurrence=task_recurrence,
             # required attendees and a task's linked contacts are read, never written: recipients make it a
             # meeting (_mapping/calendar); links need contact items syncore does not create (_mapping/tasks)
-            read_only_fields=_read_only_fields(self._kinds),
+            read_only_fields=read_only_fields(self._kinds),
         )
 
     @classmethod
@@ -216,27 +186,10 @@ class OutlookComAdapter(SeriesWrites, Adapter):
             folder = namespace.GetDefaultFolder(mapping.default_folder)
             option = self._folder_options.get(kind)
             if option:
-                folder = self._resolve_folder(namespace, folder, option)
+                folder = resolve_folder(namespace, folder, option)
             define_in_folder(folder, self.link_property)
             self._folders[kind] = folder
         return self._folders[kind]
-
-    @staticmethod
-    def _resolve_folder(namespace: Any, default: Folder, option: str) -> Folder:
-        try:
-            if "/" not in option and len(option) >= 40 and all(c in "0123456789abcdefABCDEF" for c in option):
-                return namespace.GetFolderFromID(option)
-            folder = default
-            for name in (part for part in option.split("/") if part):
-                folder = folder.Folders.Item(name)
-            return folder
-        except Exception as exc:
-            if not is_com_error(exc):
-                raise
-            raise ConfigurationError(
-                f"Outlook folder {option!r} not found: give a folder EntryID or a path of sub-folders below "
-                f"the default folder, e.g. 'Projects/CRM'", key="folders", value=option
-            ) from exc
 
     def _open(self, kind: Kind, native_id: str) -> Any | None:
         """The item with ``native_id``, or None when it is gone or no longer in the synced folder."""

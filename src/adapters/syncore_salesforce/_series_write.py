@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -44,8 +43,9 @@ from syncore.remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateReq
 from syncore.series import Series, same_rule
 
 from . import _collections, _recurrence
-from ._mapping import CONVERTER, WriteContext, events
+from ._mapping import events
 from ._mapping.series import CLASSIC, LIGHTNING, ReadSeries, series_version
+from ._series_payload import MAX_LENGTH, SeriesPayloads, classic_pattern, instant
 
 if TYPE_CHECKING:
     from .adapter import SalesforceAdapter
@@ -81,6 +81,7 @@ class SeriesWriter:
     def __init__(self, adapter: SalesforceAdapter, series_form: str) -> None:
         self.adapter = adapter
         self.series_form = series_form
+        self.payloads = SeriesPayloads(adapter)
 
     # -- what this org holds ------------------------------------------------------------------------------------
     def form(self) -> str:
@@ -101,7 +102,7 @@ class SeriesWriter:
 
     def unfit(self, event: Event) -> str | None:
         """Why this org cannot hold the series ``event`` in the form it would be written in."""
-        if event.end - event.start > _max_length():  # type: ignore[operator]
+        if event.end - event.start > MAX_LENGTH:  # type: ignore[operator]
             return f"Salesforce refuses events longer than {events.MAX_EVENT_DAYS} days"
         form = self.form()
         if form == LIGHTNING:
@@ -124,7 +125,7 @@ class SeriesWriter:
         ready = []
         for job in jobs:
             try:
-                ready.append((job.ref, (self._pattern_payload(job.desired, job.link, form), tuple(job.warnings))))  # type: ignore[arg-type]
+                ready.append((job.ref, (self.payloads.pattern(job.desired, job.link, form), tuple(job.warnings))))  # type: ignore[arg-type]
             except (RecordRejected, UnsupportedRecord) as exc:
                 job.outcome = WriteOutcome(ref=job.ref, error=exc)
         outcomes: dict[str, WriteOutcome] = {}
@@ -159,7 +160,7 @@ class SeriesWriter:
             found, _ = reader.load(classic_ids=[a for a in answered.values() if a])
             by_answer = {sid: sid for sid in found}
         else:
-            starts = [_instant(job.desired.start) for job in made]  # type: ignore[union-attr]
+            starts = [instant(job.desired.start) for job in made]  # type: ignore[union-attr]
             found, _ = reader.load(lightning_starts=starts)
             by_answer = {row["Id"]: sid for sid, rows in found.items() for row in rows.occurrences}
         for job in made:
@@ -271,7 +272,7 @@ class SeriesWriter:
                 patches += [(job, step)] if step else []
                 reread.append(job)
             elif fields:
-                patches.append((job, {"Id": job.series_id, **self._payload(desired, frozenset(fields))}))
+                patches.append((job, {"Id": job.series_id, **self.payloads.fields(desired, frozenset(fields))}))
                 reread.append(job)
         self._send(patches, update=True)
         if reread:
@@ -288,15 +289,15 @@ class SeriesWriter:
         current, desired = job.read.event, job.desired  # type: ignore[union-attr]
         assert desired is not None and desired.recurrence is not None and current.recurrence is not None
         if job.read.rows.form == CLASSIC:  # type: ignore[union-attr]
-            payload = self._payload(desired, frozenset({"start", "end", *fields}))
-            return {"Id": job.series_id, **payload, **self._classic_pattern(desired)}
+            payload = self.payloads.fields(desired, frozenset({"start", "end", *fields}))
+            return {"Id": job.series_id, **payload, **classic_pattern(desired)}
         cut = self._cut(job)
         if cut is not None:
             self._delete_onwards(job, cut)
-            return {"Id": job.series_id, **self._payload(desired, frozenset(fields))} if fields else {}
+            return {"Id": job.series_id, **self.payloads.fields(desired, frozenset(fields))} if fields else {}
         if current.recurrence.rule == desired.recurrence.rule and current.recurrence.zone == desired.recurrence.zone \
                 and current.all_day == desired.all_day:
-            return {"Id": job.series_id, **self._payload(desired, frozenset({"start", "end", *fields}))}
+            return {"Id": job.series_id, **self.payloads.fields(desired, frozenset({"start", "end", *fields}))}
         job.replace = "Recurrence2PatternText cannot be changed through the API"
         return None
 
@@ -367,7 +368,7 @@ class SeriesWriter:
             have = events.event_of(row)
             fields = frozenset(name for name in OVERRIDABLE if getattr(want, name) != getattr(have, name))
             if fields:
-                payload = self._payload(want, fields)  # type: ignore[arg-type]
+                payload = self.payloads.fields(want, fields)  # type: ignore[arg-type]
                 patched.append({"Id": row["Id"], **payload})
         restored = [key for key in read.event.recurrence.exdates if key not in exdates]  # type: ignore[union-attr]
         if restored:
@@ -452,46 +453,6 @@ class SeriesWriter:
                 if job.outcome is None:
                     job.outcome = WriteOutcome(ref=job.ref, error=_collections.error_of(result, "Event"))
 
-    # -- payloads -------------------------------------------------------------------------------------------
-    def _context(self) -> WriteContext:
-        return WriteContext(info=self.adapter.describe.get("Event"))
-
-    def _payload(self, event: Event, fields: frozenset[str]) -> dict[str, Any]:
-        return dict(events.to_sf(event.replace(recurrence=None), fields, self._context()).fields)
-
-    def _pattern_payload(self, event: Event, link: str | None, form: str) -> dict[str, Any]:
-        ctx = self._context()
-        payload = events.to_sf(event.replace(recurrence=None), None, ctx)
-        data = dict(payload.fields)
-        assert event.recurrence is not None
-        if form == LIGHTNING:
-            data.update(Recurrence2PatternText=_recurrence.lightning_text(event), Recurrence2PatternVersion="1",
-                        Recurrence2PatternTimeZone=event.recurrence.zone)
-        else:
-            data.update(self._classic_pattern(event))
-        if link is not None and self.adapter.link_field:
-            data[self.adapter.link_field] = link
-        too_long = ctx.info.too_long(data)
-        if too_long:
-            raise RecordRejected("; ".join(f"Event.{name} is {size} characters, Salesforce allows {limit}"
-                                           for name, size, limit in too_long) + " (not truncated)",
-                                 code="STRING_TOO_LONG")
-        return data
-
-    @staticmethod
-    def _classic_pattern(event: Event) -> dict[str, Any]:
-        assert event.recurrence is not None
-        try:
-            fields = _recurrence.classic_fields(event.recurrence.parts)
-        except _recurrence.Unfit as exc:
-            raise UnsupportedRecord(f"Salesforce cannot hold this series as a classic series: {exc}") from None
-        if fields["RecurrenceType"] == "RecursEveryWeekday":
-            fields.pop("RecurrenceDayOfWeekMask", None)
-        fields.update(IsRecurrence=True, RecurrenceTimeZoneSidKey=event.recurrence.zone,
-                      RecurrenceStartDateTime=CONVERTER.unstructure(_instant(event.start), datetime),
-                      RecurrenceEndDateOnly=_recurrence.last_day(event).isoformat())
-        return fields
-
 
 def _desired(record: Any) -> Event:
     """A series as Salesforce will hold it."""
@@ -504,12 +465,3 @@ def _same_shape(a: Event, b: Event) -> bool:
         a.recurrence is not None and b.recurrence is not None and a.recurrence.zone == b.recurrence.zone and \
         same_rule(a, b)
 
-
-def _instant(value: date | datetime) -> datetime:
-    return value if isinstance(value, datetime) else datetime.combine(value, time(), tzinfo=UTC)
-
-
-def _max_length() -> Any:
-    from datetime import timedelta
-
-    return timedelta(days=events.MAX_EVENT_DAYS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import abc as cabc
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -17,7 +16,6 @@ from simple_salesforce import Salesforce
 from syncore.abc import Adapter, ConnectionCheck
 from syncore.errors import AdapterError, ConfigurationError
 from syncore.models import Event, Kind, Record, Task
-from syncore.occurrences import split_occurrence_id
 from syncore.remote import (
     Capabilities,
     ChangeSet,
@@ -25,32 +23,33 @@ from syncore.remote import (
     DeleteRequest,
     RecurrenceSupport,
     RemoteRecord,
-    Unsupported,
     UpdateRequest,
     WriteOutcome,
 )
 
 from . import _collections
 from ._accounts import AccountDirectory
-from ._auth import ClientFactory, session_factory
+from ._auth import ClientFactory
 from ._batches import BatchWrites
 from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
 from ._describe import DescribeCache
 from ._limits import ApiBudget
 from ._mapping import Mapping, contacts, events, tasks
 from ._mapping import series as series_mapping
-from ._mapping.series import SERIES_VERSION
 from ._query import DEFAULT_OVERLAP, ChangeFeed
 from ._relate import Policy
 from ._relations import Relations
+from ._routing import deletes_series, is_series, names_series, split_writes
+from ._rows import RowMapper
 from ._scope import Scope
 from ._series_read import SeriesReader
 from ._series_write import SeriesWriter
+from ._signin import SignIn
 from ._task_series import TaskSeries, creates_series
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
 from ._writes import ActivityWrites, ContactWrites
 from .converter import is_record_id, to18
-from .options import CREDENTIAL_NAMES, RelatedTo, SalesforceOptions, http_session
+from .options import CREDENTIAL_NAMES, RelatedTo, SalesforceOptions
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SalesforceAdapter(Adapter):
+class SalesforceAdapter(SignIn, Adapter):
     """Salesforce Events, Tasks and Contacts as syncore records.
 
     NATIVE ID
@@ -194,6 +193,7 @@ class SalesforceAdapter(Adapter):
         self.task_recurrence = task_recurrence
         self.task_series = TaskSeries(self.transport, self.scope, lambda: self._select(MAPPINGS[Kind.TASK]),
                                       self._with_link, enabled=task_recurrence)
+        self.rows = RowMapper(MAPPINGS, self.series_reader if series else None, self.task_series, self._with_link)
         self.series_writer = SeriesWriter(self, series_form)
         self._feeds = {
             kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
@@ -205,84 +205,6 @@ class SalesforceAdapter(Adapter):
         self._writes = BatchWrites(self.transport, self.describe, MAPPINGS, link_field=link_field,
                                    contacts=ContactWrites(self.accounts), activities=ActivityWrites(self.relations),
                                    sleep=sleep, backoff=backoff)
-
-    # -- construction ----------------------------------------------------------------------------------
-    @classmethod
-    def login(
-        cls,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        security_token: str | None = None,
-        domain: str = "login",
-        consumer_key: str | None = None,
-        consumer_secret: str | None = None,
-        jwt_key_file: str | None = None,
-        jwt_private_key: str | None = None,
-        refresh_token: str | None = None,
-        session_id: str | None = None,
-        instance_url: str | None = None,
-        version: str = "59.0",
-        session: requests.Session | None = None,
-        lazy: bool = False,
-        **options: Any,
-    ) -> SalesforceAdapter:
-        """Sign in and build the adapter. ``options`` are the constructor's keyword arguments.
-
-        * username + password + security_token (``domain="test"`` for a sandbox, or a My Domain prefix);
-        * username + consumer_key + jwt_key_file (or jwt_private_key, the PEM text): OAuth 2.0 JWT bearer flow;
-        * refresh_token + consumer_key (+ consumer_secret): OAuth 2.0 refresh token flow;
-        * username + password + consumer_key + consumer_secret: OAuth 2.0 username-password flow;
-        * session_id + instance_url: an existing session (cannot sign in again when it expires).
-
-        With ``lazy`` the settings are checked now and the first call signs in (a sign-in failure is then the
-        sync's error, retried with back-off by auto sync). After INVALID_SESSION_ID the adapter signs in again
-        once per call. No credential appears in a log line or an exception message.
-        """
-        factory, can_relogin = session_factory(
-            username=username, password=password, security_token=security_token, domain=domain,
-            consumer_key=consumer_key, consumer_secret=consumer_secret, jwt_key_file=jwt_key_file,
-            jwt_private_key=jwt_private_key, refresh_token=refresh_token, session_id=session_id,
-            instance_url=instance_url, version=version, session=session, clock=options.get("clock"),
-        )
-        if not can_relogin:
-            # an existing session: building its client sends nothing, so lazy or not is the same
-            return cls(factory(), **options)
-        if lazy:
-            return cls(None, relogin=factory, **options)
-        return cls(factory(), relogin=factory, **options)
-
-    @classmethod
-    def from_config(cls, options: Any, credentials: cabc.Mapping[str, str]) -> SalesforceAdapter:
-        """Build from a settings file: ``options`` (:class:`~.options.SalesforceOptions`, checked before any
-        network call) and resolved ``credentials`` (``password``, ``security_token``, ``consumer_secret``,
-        ``jwt_private_key``, ``refresh_token`` or ``session_id``).
-
-        :raises ConfigurationError: naming a bad option or credential (nothing is sent before the first call: a
-            sign-in failure is that call's error, see ``lazy`` in :meth:`login`)
-        """
-        opts: SalesforceOptions = cls.parse_options(options)
-        cls.check_credential_names(credentials)
-        return cls.login(
-            username=opts.username, domain=opts.domain, instance_url=opts.instance_url, version=opts.version,
-            consumer_key=opts.consumer_key, jwt_key_file=opts.jwt_key_file, session=http_session(opts),
-            kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id, extra_filter=opts.extra_filter,
-            link_field=opts.link_field, overlap=timedelta(minutes=opts.overlap_minutes),
-            max_api_share=opts.max_api_share, create_accounts=opts.create_accounts,
-            relate_activities=opts.relate_activities, relate_leads=opts.relate_leads,
-            related_to=opts.related_to, shared_activities=opts.shared_activities, ignore=opts.ignore,
-            ignore_own_domain=opts.ignore_own_domain, attendees_from_relations=opts.attendees_from_relations,
-            series=opts.series, series_form=opts.series_form.value, task_recurrence=opts.task_recurrence,
-            lazy=True, **credentials,
-        )
-
-    @classmethod
-    def for_emulator(cls, emulator: Any, **options: Any) -> SalesforceAdapter:
-        """An adapter logged in to a running :class:`~syncore_salesforce.emulator.SalesforceEmulator` (demo, tests)."""
-        user = emulator.auth.user()
-        options.setdefault("clock", emulator.clock.now)
-        return cls.login(username=user.username, password=user.password, security_token=user.security_token,
-                         session=emulator.session(), **options)
 
     # -- engine-facing interface ----------------------------------------------------------------------
     @property
@@ -325,7 +247,7 @@ class SalesforceAdapter(Adapter):
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
         self._begin(kind)
         rows, new_cursor = self._feed(kind).changes(cursor)
-        upserts, deletions, unsupported = self._split(kind, rows)
+        upserts, deletions, unsupported = self.rows.split(kind, rows)
         upserts = tuple(self._with_attendees(kind, upserts))
         log.debug("%s changes: %d upserts, %d deletions", kind.value, len(upserts), len(deletions))
         return ChangeSet(upserts=upserts, deletions=deletions, unsupported=unsupported, cursor=new_cursor)
@@ -333,7 +255,7 @@ class SalesforceAdapter(Adapter):
     def full_scan(self, kind: Kind) -> ChangeSet:
         self._begin(kind)
         rows, cursor = self._feed(kind).full_scan()
-        upserts, _, unsupported = self._split(kind, rows)
+        upserts, _, unsupported = self.rows.split(kind, rows)
         return ChangeSet(upserts=tuple(self._with_attendees(kind, upserts)), unsupported=unsupported,
                          cursor=cursor, complete=True)
 
@@ -369,7 +291,7 @@ class SalesforceAdapter(Adapter):
                                                      keys[start : start + MAX_RETRIEVE_IDS], self._select(mapping)))
         found: dict[str, RemoteRecord] = {}
         owned = [row for row in rows if row is not None and self.scope.owns(row)]
-        for item in self._map_rows(kind, owned):
+        for item in self.rows.map_rows(kind, owned):
             if to18(item.id) in wanted:
                 found[wanted[to18(item.id)]] = item
         return dict(zip(found, self._with_attendees(kind, list(found.values())), strict=True))
@@ -384,7 +306,7 @@ class SalesforceAdapter(Adapter):
         found: dict[str, RemoteRecord] = {}
         rows = [row for row in self.scope.query(mapping.sobject, self._select(mapping), self.link_field,
                                                 list(by_key.values()), "link lookup") if self.scope.owns(row)]
-        for item in self._map_rows(kind, rows):
+        for item in self.rows.map_rows(kind, rows):
             link = by_key.get(str(item.link or "").lower())
             if link is not None:
                 found[link] = item
@@ -393,8 +315,8 @@ class SalesforceAdapter(Adapter):
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         """Create records (upserts on ``link_field`` when set); events come with their Who, What and
         relations, contacts with their Account (see :mod:`._batches`); event series go to the series writer."""
-        if Kind(kind) is Kind.EVENT and self._series and any(_is_series(r.record) for r in requests):
-            return self._split_writes(requests, lambda r: _is_series(r.record), self.series_writer.create,
+        if Kind(kind) is Kind.EVENT and self._series and any(is_series(r.record) for r in requests):
+            return split_writes(requests, lambda r: is_series(r.record), self.series_writer.create,
                                       lambda rest: self.create(kind, rest))
         outcomes = self._writes.create(self._kind(kind), requests)
         if Kind(kind) is Kind.TASK and self.task_recurrence:
@@ -420,8 +342,8 @@ class SalesforceAdapter(Adapter):
         """Write the named fields; an attendee change re-relates the event (only what syncore made is undone:
         the request's ``previous`` base says what that was), a company change moves the contact's Account. A
         series, or one occurrence named by its occurrence id, goes to the series writer."""
-        if Kind(kind) is Kind.EVENT and self._series and any(_names_series(r.id, r.record) for r in requests):
-            return self._split_writes(requests, lambda r: _names_series(r.id, r.record), self.series_writer.update,
+        if Kind(kind) is Kind.EVENT and self._series and any(names_series(r.id, r.record) for r in requests):
+            return split_writes(requests, lambda r: names_series(r.id, r.record), self.series_writer.update,
                                       lambda rest: self.update(kind, rest))
         if Kind(kind) is Kind.TASK and self.task_recurrence:
             refused = self.task_series.refuse_kind_changes(requests)
@@ -434,8 +356,8 @@ class SalesforceAdapter(Adapter):
         return self._writes.update(self._kind(kind), requests)
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
-        if Kind(kind) is Kind.EVENT and self._series and any(_deletes_series(r) for r in requests):
-            return self._split_writes(requests, _deletes_series, self.series_writer.delete,
+        if Kind(kind) is Kind.EVENT and self._series and any(deletes_series(r) for r in requests):
+            return split_writes(requests, deletes_series, self.series_writer.delete,
                                       lambda rest: self.delete(kind, rest))
         return self._writes.delete(self._kind(kind), requests)
 
@@ -463,6 +385,9 @@ class SalesforceAdapter(Adapter):
             raise ConfigurationError(f"this Salesforce adapter does not sync {kind.value}s", key="kind")
         return kind
 
+    def _with_link(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "_link": row.get(self.link_field)} if self.link_field else row
+
     def _select(self, mapping: Mapping) -> tuple[str, ...]:
         return mapping.select + ((self.link_field,) if self.link_field else ())
 
@@ -473,69 +398,7 @@ class SalesforceAdapter(Adapter):
     def is_native_id_of_event(self, value: str) -> bool:
         return is_record_id(value, KEY_PREFIXES[Kind.EVENT])
 
-    @staticmethod
-    def _split_writes(requests: Sequence[Any], is_series: Callable[[Any], bool],
-                      series: Callable[[list[Any]], list[WriteOutcome]],
-                      rest: Callable[[list[Any]], list[WriteOutcome]]) -> list[WriteOutcome]:
-        """Series requests to the series writer, the others to the single-record path; outcomes in order."""
-        mine = [r for r in requests if is_series(r)]
-        others = [r for r in requests if not is_series(r)]
-        outcomes = {o.ref: o for o in series(mine)}
-        if others:
-            outcomes.update({o.ref: o for o in rest(others)})
-        return [outcomes[r.ref] for r in requests]
-
-    def _map_rows(self, kind: Kind, rows: list[dict[str, Any]]) -> list[RemoteRecord]:
-        """Rows read by id or link as records (an event series read with its occurrences)."""
-        if Kind(kind) is Kind.EVENT and self._series:
-            return list(self.series_reader.expand(rows).upserts)
-        if Kind(kind) is Kind.TASK:
-            return self.task_series.resolve(rows)[0]
-        mapping = MAPPINGS[Kind(kind)]
-        items = [mapping.from_sf(self._with_link(row)) for row in rows]
-        return [item for item in items if isinstance(item, RemoteRecord)]
-
-    def _with_link(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {**row, "_link": row.get(self.link_field)} if self.link_field else row
-
     @property
     def owner_id(self) -> str:
         """The user whose records are in scope (see :class:`~._scope.Scope`)."""
         return self.scope.owner_id
-
-    def _split(self, kind: Kind, rows: Iterable[dict[str, Any]]) -> tuple[
-            tuple[RemoteRecord, ...], tuple[str, ...], tuple[Unsupported, ...]]:
-        if Kind(kind) is Kind.EVENT and self._series:
-            resolved = self.series_reader.resolve(rows)
-            return resolved.upserts, resolved.deletions, resolved.unsupported
-        if Kind(kind) is Kind.TASK:
-            upserts_, deletions_, unsupported_ = self.task_series.resolve(rows)
-            return tuple(upserts_), tuple(deletions_), tuple(unsupported_)
-        mapping = MAPPINGS[kind]
-        upserts: list[RemoteRecord] = []
-        deletions: list[str] = []
-        unsupported: list[Unsupported] = []
-        for row in rows:
-            if row.get("IsDeleted"):
-                # In the Recycle Bin: a deletion. (Archived rows are not deleted: they map as records.)
-                deletions.append(row["Id"])
-                continue
-            item = mapping.from_sf(self._with_link(row))
-            (upserts if isinstance(item, RemoteRecord) else unsupported).append(item)  # type: ignore[arg-type]
-        return tuple(upserts), tuple(deletions), tuple(unsupported)
-
-
-def _is_series(record: Record) -> bool:
-    return isinstance(record, Event) and record.recurrence is not None
-
-
-def _names_series(native_id: str, record: Record) -> bool:
-    """An update of a series, or of one occurrence of one (an occurrence id)."""
-    return _is_series(record) or split_occurrence_id(native_id) is not None
-
-
-def _deletes_series(request: DeleteRequest) -> bool:
-    """A delete of one occurrence, or of a whole series (its version says so; without one, it is looked up)."""
-    if split_occurrence_id(request.id) is not None:
-        return True
-    return request.base_version is None or request.base_version.startswith(SERIES_VERSION)

@@ -146,7 +146,7 @@ def snapshot(item: StoredItem) -> dict:
         for e in item.extended
         if len(e) > 1
     }
-    return {
+    found = {
         "id": item.id,
         "changekey": item.changekey,
         "kind": item.kind,
@@ -154,6 +154,12 @@ def snapshot(item: StoredItem) -> dict:
         "folder": item.folder,
         "fields": fields,
     }
+    if item.exceptions or item.deleted:
+        # a recurring master's ModifiedOccurrences (what each differs in) and DeletedOccurrences, by original start
+        found["modified_occurrences"] = {key: {tag: _elem_value(elem) for tag, elem in props.items()}
+                                         for key, props in sorted(item.exceptions.items())}
+        found["deleted_occurrences"] = sorted(item.deleted)
+    return found
 
 
 def _elem_value(elem: etree._Element):

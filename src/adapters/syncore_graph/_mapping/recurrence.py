@@ -1,36 +1,41 @@
-"""Recurring events: the one place where ``patternedRecurrence`` ⇄ an RFC 5545 rule lives.
+"""Recurring events: the one place where ``patternedRecurrence`` ⇄ the core's rule lives.
 
-The engine does not sync series yet, so the adapter declares ``Capabilities.recurrence = none`` and reports
-series masters, occurrences and exceptions as :class:`~syncore.remote.Unsupported` (docs/recurrence.md), as
-the Exchange adapter does. The pattern mapping is ready, both ways and pure: :func:`rrule_from_recurrence` and
-:func:`recurrence_from_rrule` (https://learn.microsoft.com/en-us/graph/api/resources/patternedrecurrence,
-recurrencepattern, recurrencerange; RFC 5545 §3.3.10); :mod:`.series` builds the core's
-:class:`~syncore.recurrence.Recurrence` from a master and its instances (moved and cancelled occurrences).
+A ``patternedRecurrence`` (https://learn.microsoft.com/en-us/graph/api/resources/patternedrecurrence,
+recurrencepattern, recurrencerange) is one of the six Microsoft patterns plus a range, the shape Exchange and Outlook
+hold too: the translation to and from RFC 5545 rules is the core's (:mod:`syncore.patterns`, checked by expansion,
+with Microsoft's own meanings: a day of the month past the month's end is its last day; "weekday" is a day set);
+this module only reads and writes Graph's JSON for it. Yearly patterns count their interval in years.
+
+The adapter holds series (``Capabilities.recurrence = rules``): occurrences and exceptions in a feed are read through
+their master (:mod:`.._series_read`); :func:`recurring_reason` keeps them out of the single-event mapping.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from syncore.models import Event
+from syncore.patterns import Pattern, PatternKind, Range, pattern_for, rule_for
 
 RECURRING_TYPES = frozenset({"occurrence", "exception", "seriesMaster"})
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_BYDAY = dict(zip(_DAYS, ("MO", "TU", "WE", "TH", "FR", "SA", "SU"), strict=True))
-_DAY_OF = {value: key for key, value in _BYDAY.items()}
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
 _INDEX_OF = {value: key for key, value in _INDEX.items()}
-_FREQ = {"daily": "DAILY", "weekly": "WEEKLY", "absoluteMonthly": "MONTHLY", "relativeMonthly": "MONTHLY",
-         "absoluteYearly": "YEARLY", "relativeYearly": "YEARLY"}
+_KIND = {"daily": PatternKind.DAILY, "weekly": PatternKind.WEEKLY, "absoluteMonthly": PatternKind.ABSOLUTE_MONTHLY,
+         "relativeMonthly": PatternKind.RELATIVE_MONTHLY, "absoluteYearly": PatternKind.ABSOLUTE_YEARLY,
+         "relativeYearly": PatternKind.RELATIVE_YEARLY}
+_TYPE = {value: key for key, value in _KIND.items()}
 
 
 def recurring_reason(event: dict[str, Any]) -> str | None:
-    """Why an event cannot be synced yet (part of a recurring series), or None."""
+    """Why an event is not mapped as a single event (part of a recurring series, read through its master), or
+    None."""
     kind = event.get("type")
     if kind in RECURRING_TYPES:
-        return f"recurring series not supported yet (Graph event type {kind})"
+        return f"part of a recurring series (Graph event type {kind}), read through its master"
     if event.get("recurrence"):
-        return "recurring series not supported yet (the event has a recurrence)"
+        return "a recurring series, read through its master"
     return None
 
 
@@ -38,73 +43,56 @@ def task_recurring_reason(task: dict[str, Any]) -> str | None:
     return "recurring task not supported yet" if task.get("recurrence") else None
 
 
-def rrule_from_recurrence(recurrence: dict[str, Any], zone: str) -> str:
-    """An RFC 5545 RRULE value for a patternedRecurrence whose occurrences start in ``zone`` (IANA).
-
-    ``UNTIL`` is the end of the range's last day in that zone, in UTC (RFC 5545: UTC when DTSTART has a zone).
-    """
+def pattern_from_graph(recurrence: dict[str, Any]) -> tuple[Pattern, Range]:
+    """The Microsoft pattern and range of a patternedRecurrence (Graph fills unused fields with defaults such as
+    ``"index": "first"`` or ``"month": 0``: only those of the pattern's type count)."""
     pattern, rng = recurrence["pattern"], recurrence["range"]
-    kind = pattern["type"]
-    parts = [f"FREQ={_FREQ[kind]}"]
-    if (pattern.get("interval") or 1) != 1:
-        parts.append(f"INTERVAL={pattern['interval']}")
-    days = [_BYDAY[d] for d in pattern.get("daysOfWeek") or ()]
-    if kind in ("absoluteYearly", "relativeYearly"):
-        parts.append(f"BYMONTH={pattern['month']}")
-    if kind in ("absoluteMonthly", "absoluteYearly"):
-        parts.append(f"BYMONTHDAY={pattern['dayOfMonth']}")
-    if days:
-        parts.append("BYDAY=" + ",".join(days))
-    if kind.startswith("relative"):
-        parts.append(f"BYSETPOS={_INDEX[pattern.get('index') or 'first']}")
-    if kind == "weekly" and (pattern.get("firstDayOfWeek") or "sunday") != "monday":
-        parts.append(f"WKST={_BYDAY[pattern.get('firstDayOfWeek') or 'sunday']}")
-    if rng["type"] == "numbered":
-        parts.append(f"COUNT={rng['numberOfOccurrences']}")
-    elif rng["type"] == "endDate":
-        last = date.fromisoformat(rng["endDate"])
-        until = datetime.combine(last, time(23, 59, 59), ZoneInfo(zone)).astimezone(UTC)
-        parts.append(f"UNTIL={until:%Y%m%dT%H%M%SZ}")
-    return ";".join(parts)
+    kind = _KIND[pattern["type"]]
+    start = date.fromisoformat(rng["startDate"][:10])
+    days = tuple(DAYS.index(str(d).lower()) for d in pattern.get("daysOfWeek") or ())
+    if kind is PatternKind.WEEKLY and not days:
+        days = (start.weekday(),)
+    found = Pattern(kind=kind, interval=int(pattern.get("interval") or 1),
+                    weekdays=days if kind is PatternKind.WEEKLY or kind.relative else (),
+                    day_of_month=int(pattern.get("dayOfMonth") or 0) if not kind.relative and kind not in (
+                        PatternKind.DAILY, PatternKind.WEEKLY) else 0,
+                    month=int(pattern.get("month") or 0) if kind.yearly else 0,
+                    index=_INDEX[str(pattern.get("index") or "first").lower()] if kind.relative else 0,
+                    first_day_of_week=DAYS.index(str(pattern.get("firstDayOfWeek") or "sunday").lower())
+                    if kind is PatternKind.WEEKLY else 0)
+    end = date.fromisoformat(rng["endDate"][:10]) if rng.get("type") == "endDate" else None
+    count = int(rng["numberOfOccurrences"]) if rng.get("type") == "numbered" else None
+    return found, Range(start=start, end=end, count=count)
 
 
-def recurrence_from_rrule(rule: str, first: date, zone: str) -> dict[str, Any]:
-    """A patternedRecurrence for an RRULE value whose first occurrence is on ``first`` in ``zone`` (IANA).
+def rrule_from_recurrence(recurrence: dict[str, Any]) -> str:
+    """The rule (syncore's normal form) a patternedRecurrence gives; an ``endDate`` is a local day."""
+    pattern, rng = pattern_from_graph(recurrence)
+    return rule_for(pattern, until=rng.end, count=rng.count)
 
-    :raises ValueError: for a rule Outlook cannot hold (e.g. BYHOUR, several BYMONTHDAY values, FREQ=HOURLY)
+
+def recurrence_to_graph(event: Event, zone_name: str) -> dict[str, Any]:
+    """The patternedRecurrence of the series ``event``, its range in ``zone_name`` (a Windows or IANA name).
+
+    :raises syncore.patterns.Unfit: (a ValueError) for a rule no Microsoft pattern gives, naming why
     """
-    fields = dict(part.split("=", 1) for part in rule.upper().removeprefix("RRULE:").split(";") if part)
-    supported = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "WKST", "COUNT", "UNTIL"}
-    if set(fields) - supported or fields.get("FREQ") not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
-        raise ValueError(f"Outlook cannot hold the rule {rule!r}")
-    freq = fields["FREQ"]
-    pattern: dict[str, Any] = {"interval": int(fields.get("INTERVAL", 1))}
-    days = [_DAY_OF[d[-2:]] for d in fields["BYDAY"].split(",")] if "BYDAY" in fields else []
-    setpos = fields.get("BYSETPOS")
-    if freq == "DAILY":
-        pattern["type"] = "daily"
-    elif freq == "WEEKLY":
-        pattern.update(type="weekly", daysOfWeek=days or [_DAYS[first.weekday()]],
-                       firstDayOfWeek=_DAY_OF[fields.get("WKST", "MO")])
+    pattern, rng = pattern_for(event)
+    out: dict[str, Any] = {"type": _TYPE[pattern.kind], "interval": pattern.interval}
+    if pattern.kind is PatternKind.WEEKLY or pattern.kind.relative:
+        out["daysOfWeek"] = [DAYS[d] for d in pattern.weekdays]
+    if pattern.kind is PatternKind.WEEKLY:
+        out["firstDayOfWeek"] = DAYS[pattern.first_day_of_week]
+    if pattern.kind in (PatternKind.ABSOLUTE_MONTHLY, PatternKind.ABSOLUTE_YEARLY):
+        out["dayOfMonth"] = pattern.day_of_month
+    if pattern.kind.yearly:
+        out["month"] = pattern.month
+    if pattern.kind.relative:
+        out["index"] = _INDEX_OF[pattern.index]
+    span: dict[str, Any] = {"startDate": rng.start.isoformat(), "recurrenceTimeZone": zone_name}
+    if rng.count is not None:
+        span.update(type="numbered", numberOfOccurrences=rng.count)
+    elif rng.end is not None:
+        span.update(type="endDate", endDate=rng.end.isoformat())
     else:
-        relative = bool(days)
-        if relative and setpos is None:
-            raise ValueError(f"Outlook needs BYSETPOS with BYDAY in {rule!r}")
-        pattern["type"] = ("relative" if relative else "absolute") + ("Monthly" if freq == "MONTHLY" else "Yearly")
-        if relative:
-            pattern.update(daysOfWeek=days, index=_INDEX_OF[int(setpos)])  # type: ignore[arg-type]
-        else:
-            pattern["dayOfMonth"] = int(fields.get("BYMONTHDAY", first.day))
-        if freq == "YEARLY":
-            pattern["month"] = int(fields.get("BYMONTH", first.month))
-    rng: dict[str, Any] = {"startDate": first.isoformat(), "recurrenceTimeZone": zone}
-    if "COUNT" in fields:
-        rng.update(type="numbered", numberOfOccurrences=int(fields["COUNT"]))
-    elif "UNTIL" in fields:
-        until = fields["UNTIL"]
-        moment = (datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
-                  if "T" in until else datetime.strptime(until, "%Y%m%d"))
-        rng.update(type="endDate", endDate=moment.date().isoformat())
-    else:
-        rng["type"] = "noEnd"
-    return {"pattern": pattern, "range": rng}
+        span["type"] = "noEnd"
+    return {"pattern": out, "range": span}

@@ -13,24 +13,27 @@ cancelled (EXDATE) and modified (override) occurrences, keyed by original start.
 * an original start the rule gives inside the listed window with no instance was cancelled. Outside that
   window nothing is known, so nothing is said: cancellations are read for the window the adapter lists.
 
-The way back, the core's rule to a pattern, is :func:`~._mapping.recurrence.recurrence_from_rrule`.
+The way back, the core's rule to a pattern, is :func:`recurrence_to_graph`.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
 
-from syncore.models import Event
+from syncore.models import Body, Event
 from syncore.recurrence import OVERRIDABLE, Override, Recurrence
 from syncore.series import Series
-from syncore.timezones import zone
+from syncore.timezones import iana_to_windows, windows_to_iana, zone
 
+from . import recurrence as patterns
 from .events import event_from_graph
-from .recurrence import recurrence_from_rrule, rrule_from_recurrence
-from .values import parse_wall, zone_info
+from .recurrence import rrule_from_recurrence
+from .values import graph_zone_name, parse_wall, zone_info
 
 
 def series_zone(master: dict[str, Any]) -> str:
@@ -41,7 +44,7 @@ def series_zone(master: dict[str, Any]) -> str:
     return str(zone_info(name))
 
 
-def _original_start(instance: dict[str, Any], all_day: bool, zone_name: str) -> date | datetime:
+def original_start(instance: dict[str, Any], all_day: bool, zone_name: str) -> date | datetime:
     # originalStart is a DateTimeOffset in UTC ("2026-03-09T08:00:00.0000000Z"); an all-day series is keyed by
     # the date in its own zone
     moment = parse_wall(str(instance["originalStart"]).removesuffix("Z")).replace(tzinfo=UTC)
@@ -59,11 +62,11 @@ def series_from_graph(master: dict[str, Any], instances: list[dict[str, Any]],
     """
     zone_name = series_zone(master)
     first = event_from_graph(master, mailbox_zone)
-    rule = rrule_from_recurrence(master["recurrence"], zone_name)
+    rule = rrule_from_recurrence(master["recurrence"])
     overrides = []
     shown = set()
     for instance in instances:
-        key = _original_start(instance, first.all_day, zone_name)
+        key = original_start(instance, first.all_day, zone_name)
         shown.add(key)
         if instance.get("type") == "exception":
             own = event_from_graph(instance, mailbox_zone)
@@ -82,9 +85,93 @@ def series_from_graph(master: dict[str, Any], instances: list[dict[str, Any]],
 
 
 def recurrence_to_graph(event: Event) -> dict[str, Any]:
-    """The patternedRecurrence of the series ``event`` (its rule in its zone, from its first occurrence)."""
+    """The patternedRecurrence of the series ``event``: its rule from its first occurrence, the range in the
+    series' zone by its Graph name (the Windows one where there is one).
+
+    :raises ValueError: (:class:`syncore.patterns.Unfit`) for a rule no Microsoft pattern gives
+    """
     assert event.recurrence is not None
-    zone_name = event.recurrence.zone
-    first = event.start if isinstance(event.start, date) and not isinstance(event.start, datetime) else \
-        event.start.astimezone(zone(zone_name)).date()  # type: ignore[union-attr]
-    return recurrence_from_rrule(event.recurrence.rule, first, zone_name)
+    return patterns.recurrence_to_graph(event, graph_zone_name(event.recurrence.zone))
+
+
+#: occurrences compared when checking that a pattern gives what the rule gives (an endless rule is not expanded
+#: to its end)
+CHECKED_OCCURRENCES = 500
+
+
+def stored_zone(iana: str) -> str:
+    """The IANA zone a series written in ``iana`` reads back in: the one of its Windows name (what Outlook
+    stores), or ``iana`` itself when it has none."""
+    try:
+        return windows_to_iana(iana_to_windows(iana))
+    except ValueError:
+        return iana
+
+
+def stored_series(event: Event) -> Event:
+    """``event`` (a series Outlook can hold) as Graph gives it back: in the zone of its Windows zone, with the
+    rule its pattern reads back as."""
+    recurrence = event.recurrence
+    assert recurrence is not None
+    zone_name = stored_zone(recurrence.zone)
+    rule = rrule_from_recurrence(recurrence_to_graph(event))
+    if (rule, zone_name) == (recurrence.rule, recurrence.zone):
+        return event
+    return event.replace(recurrence=Recurrence(rule=rule, zone=zone_name, exdates=recurrence.exdates,  # type: ignore[return-value]
+                                               overrides=recurrence.overrides))
+
+
+def unfit_reason(record: object) -> str | None:
+    """Why Outlook cannot hold ``record``'s recurrence as it is (no patternedRecurrence gives its rule, or an
+    occurrence moved past its neighbour), or None."""
+    if not isinstance(record, Event) or record.recurrence is None:
+        return None
+    bare = record.replace(recurrence=Recurrence(rule=record.recurrence.rule, zone=record.recurrence.zone),
+                          subject="", location="", body=Body(), attendees=())
+    return _pattern_reason(bare) or moved_past_neighbours(record)  # type: ignore[arg-type]
+
+
+def moved_past_neighbours(event: Event) -> str | None:
+    """Why one of the series' modified occurrences cannot be written: Exchange, under Graph, refuses an
+    occurrence moved to or past the start of the occurrence before or after it (ErrorOccurrenceCrossingBoundary,
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode), or None."""
+    recurrence = event.recurrence
+    assert recurrence is not None
+    moved = [o for o in recurrence.overrides if o.start is not None and o.start != o.original_start]
+    if not moved:
+        return None
+    series = Series(event)
+    for override in moved:
+        before = after = None
+        for key in series.starts():
+            if key < override.original_start:  # type: ignore[operator]
+                before = key
+            elif key > override.original_start:  # type: ignore[operator]
+                after = key
+                break
+        for key in (before, after):
+            if key is None or key in recurrence.exdates:
+                continue
+            other = recurrence.override_for(key)
+            at = other.start if other is not None and other.start is not None else key
+            if (key < override.original_start and override.start <= at) or (  # type: ignore[operator]
+                    key > override.original_start and override.start >= at):  # type: ignore[operator]
+                return (f"the occurrence of {override.original_start.isoformat()} is moved to "
+                        f"{override.start.isoformat()}, past the neighbouring occurrence of {key.isoformat()}; "  # type: ignore[union-attr]
+                        "Outlook keeps an occurrence between its neighbours")
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern_reason(bare: Event) -> str | None:
+    # the times and the rule decide (the engine asks again for every comparison: cached)
+    try:
+        stored = stored_series(bare)
+    except (ValueError, KeyError) as exc:
+        return f"Outlook cannot hold this recurrence: {exc}"
+    wanted = list(itertools.islice(Series(bare).starts(), CHECKED_OCCURRENCES))
+    given = list(itertools.islice(Series(stored).starts(), CHECKED_OCCURRENCES))
+    if wanted != given:
+        return (f"Outlook cannot hold the rule {bare.recurrence.rule!r}: the nearest pattern gives other "  # type: ignore[union-attr]
+                "occurrences")
+    return None

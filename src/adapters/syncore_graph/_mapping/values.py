@@ -89,8 +89,17 @@ def local_date(value: Any, mailbox_zone: str) -> date | None:
 
 
 def wall_in(moment: datetime, iana: str, name: str | None = None) -> dict[str, str]:
-    """A UTC instant written as the wall-clock time in ``iana``, labelled ``name`` (default: its Graph name)."""
-    local = moment.astimezone(zone(iana)).replace(tzinfo=None)
+    """A UTC instant written as the wall-clock time in ``iana``, labelled ``name`` (default: its Graph name).
+
+    A wall time the zone repeats names its first instant when read (the earlier offset), so the second one of a
+    repeated hour (the end of a meeting running past a DST fall-back) is written in UTC instead: the instant is
+    kept, never moved by an hour.
+    """
+    tz = zone(iana)
+    local = moment.astimezone(tz).replace(tzinfo=None)
+    if local.replace(fold=0, tzinfo=tz).astimezone(UTC) != moment.astimezone(UTC):
+        instant = moment.astimezone(UTC).replace(tzinfo=None)
+        return {"dateTime": instant.isoformat(timespec="seconds"), "timeZone": "UTC"}
     return {"dateTime": local.isoformat(timespec="seconds"), "timeZone": name or graph_zone_name(iana)}
 
 

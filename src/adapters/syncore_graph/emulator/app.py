@@ -127,6 +127,7 @@ class GraphApp:
             if segments[1:] == ["$batch"]:
                 from .batch import _LostReply
 
+                record.body = _json_or_none(http.body)  # what the batch carried (the request log tells writes apart)
                 try:
                     return self._json(200, self._batch(http, principal, record, headers))
                 except _LostReply:

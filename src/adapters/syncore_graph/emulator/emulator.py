@@ -204,6 +204,10 @@ class GraphEmulator(RequestLogAccess):
         """Meeting requests sent so far: (event id, attendee addresses)."""
         return list(self.mailbox(upn).invitations)
 
+    def cancellations(self, upn: str | None = None) -> list[tuple[str, list[str]]]:
+        """Meeting cancellations sent so far (a meeting deleted by its organizer): (event id, addresses)."""
+        return list(self.mailbox(upn).cancellations)
+
     def _target(self, ctx: Ctx, item_id: str) -> Any:
         target = events.find(ctx.mailbox, item_id)
         if target is None:

@@ -8,16 +8,17 @@ Resource: https://learn.microsoft.com/en-us/graph/api/resources/event. Server-fi
   ("to avoid redundant POST operations in case of client retries").
 * An event written with attendees by its organizer sends meeting requests; the emulator records them in
   :attr:`Mailbox.invitations` (Graph has no switch to suppress them).
-* A series master's occurrences are virtual (``type: occurrence``); writing to one makes an ``exception``,
-  deleting one cancels it (https://learn.microsoft.com/en-us/graph/api/event-list-instances).
+* Series (occurrences, exceptions, cancellations, a new pattern dropping them): :mod:`.series`.
+* Deleting a meeting (an event with attendees) in the organizer's calendar sends the attendees a cancellation
+  ("If the event is a meeting, deleting the event on the organizer's calendar sends a cancellation message to
+  the meeting attendees", https://learn.microsoft.com/en-us/graph/api/event-delete); the emulator records them in
+  :attr:`Mailbox.cancellations`. An occurrence is a meeting when its series is.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from . import recurrence
@@ -36,7 +37,19 @@ from .common import (
 )
 from .errors import GraphError, bad_request, conflict
 from .mailbox import Item, Mailbox
-from .times import iso_utc, midnight, parse_dtz, render_day, render_instant, windows_name, zone_of
+from .series import (
+    Occurrence,
+    _duration,
+    check_move,
+    event_type,
+    inherit,
+    make_exception,
+    occurrence_ids,
+    prune,
+    series_in_window,
+    span_utc,
+)
+from .times import iso_utc, parse_dtz, render_day, render_instant, windows_name, zone_of
 
 SHOW_AS = ("free", "tentative", "busy", "oof", "workingElsewhere", "unknown")
 SENSITIVITY = ("normal", "personal", "private", "confidential")
@@ -47,22 +60,6 @@ WRITABLE = {
     "transactionId", "isOnlineMeeting", "responseRequested", "allowNewTimeProposals", "hideAttendees",
 }
 DEFAULT_REMINDER = 15
-
-
-class Occurrence:
-    """A virtual occurrence of a series: the master plus an original start."""
-
-    def __init__(self, master: Item, start: datetime) -> None:
-        self.master = master
-        self.start = start
-
-
-def occurrence_ids(master: Item, start: datetime) -> tuple[str, str]:
-    """Stable (REST, immutable) ids of one occurrence."""
-    digest = hashlib.sha256(f"{master.immutable_id}|{start.isoformat()}".encode()).digest()
-    rest = base64.urlsafe_b64encode(b"\x00\x03\x24\x00OC" + digest + digest[:8]).decode()
-    immutable = base64.urlsafe_b64encode(b"\x00\x09\x00\x2eOC" + digest + digest[:8]).decode()
-    return rest, immutable
 
 
 def find(mailbox: Mailbox, any_id: str) -> Item | Occurrence | None:
@@ -176,9 +173,12 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
     body.pop("transactionId", None)
     if isinstance(target, Occurrence):
         check_if_match(ctx, target.master)
-        target = _make_exception(mailbox, target)
+        _check_move(mailbox, target.master, target.start, body)
+        target = make_exception(mailbox, target)
     else:
         check_if_match(ctx, target)
+        if target.master is not None:
+            _check_move(mailbox, mailbox.items[target.master], target.original_start, body)  # type: ignore[arg-type]
     data = {**target.data, **{k: v for k, v in body.items() if k != EXTENDED}}
     if "isAllDay" in body and ("start" not in body or "end" not in body):
         raise bad_request("Changing isAllDay needs start and end in the same request.", "ErrorInvalidRequest")
@@ -188,6 +188,11 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
         _store(target, data)
     else:
         target.data = data
+    if target.master is not None:
+        target.own |= set(body) - {EXTENDED}
+    elif target.exceptions or target.cancelled:
+        prune(mailbox, target, "recurrence" in body)
+        inherit(mailbox, target, body)
     if EXTENDED in body:
         set_extended(target, body[EXTENDED])
     mailbox.bump(target)
@@ -196,6 +201,11 @@ def update(ctx: Ctx, target: Item | Occurrence) -> tuple[int, dict[str, Any]]:
     if body.get("attendees"):
         _invite(mailbox, target, body)
     return 200, render(ctx, target)
+
+
+def _check_move(mailbox: Mailbox, master: Item, original: datetime, body: dict[str, Any]) -> None:
+    if "start" in body:
+        check_move(mailbox, master, original, parse_dtz(body["start"], "start")[0])
 
 
 #: an attendee's status before any answer, as the organizer sees it (the sample responses of
@@ -214,33 +224,23 @@ def render_attendee(attendee: dict[str, Any]) -> dict[str, Any]:
                              "address": address.get("address", "")}}
 
 
-def _make_exception(mailbox: Mailbox, occurrence: Occurrence) -> Item:
-    master = occurrence.master
-    duration = _duration(master)
-    data = {k: v for k, v in master.data.items() if k != "recurrence"}
-    exception = mailbox.add("event", master.container, data)
-    exception.master, exception.original_start = master.immutable_id, occurrence.start
-    exception.start, exception.end = occurrence.start, occurrence.start + duration
-    exception.start_zone, exception.end_zone = master.start_zone, master.end_zone
-    exception.extended = dict(master.extended)
-    rest, immutable = occurrence_ids(master, occurrence.start)
-    # the exception keeps the occurrence's ids
-    del mailbox.items[exception.immutable_id]
-    del mailbox.by_rest[exception.rest_id]
-    exception.rest_id, exception.immutable_id = rest, immutable
-    mailbox.items[immutable] = exception
-    mailbox.by_rest[rest] = immutable
-    master.exceptions[occurrence.start] = immutable
-    return exception
+def _cancel_meeting(mailbox: Mailbox, item: Item, event_id: str) -> None:
+    addresses = [a.get("emailAddress", {}).get("address", "") for a in item.data.get("attendees") or ()
+                 if isinstance(a, dict)]
+    if addresses:
+        mailbox.cancellations.append((event_id, addresses))
 
 
 def delete(ctx: Ctx, target: Item | Occurrence) -> int:
-    """DELETE: 204; deleting an occurrence or exception cancels it in its series."""
+    """DELETE: 204; deleting an occurrence or exception cancels it in its series; a meeting's attendees are
+    sent a cancellation."""
     mailbox = ctx.mailbox
     if isinstance(target, Occurrence):
+        _cancel_meeting(mailbox, target.master, occurrence_ids(target.master, target.start)[1])
         target.master.cancelled.add(target.start)
         mailbox.bump(target.master)
         return 204
+    _cancel_meeting(mailbox, target, target.immutable_id)
     if target.master is not None:
         master = mailbox.items[target.master]
         master.cancelled.add(target.original_start)  # type: ignore[arg-type]
@@ -250,31 +250,6 @@ def delete(ctx: Ctx, target: Item | Occurrence) -> int:
 
 
 # -- reading ------------------------------------------------------------------------------------------------
-def _duration(master: Item) -> timedelta:
-    if isinstance(master.start, datetime):
-        return master.end - master.start  # type: ignore[operator]
-    return timedelta(days=(master.end - master.start).days)  # type: ignore[operator]
-
-
-def _instant(value: date | datetime, zone_name: str) -> datetime:
-    return value if isinstance(value, datetime) else midnight(value, zone_name)
-
-
-def span_utc(item: Item) -> tuple[datetime, datetime]:
-    return _instant(item.start, item.start_zone), _instant(item.end, item.end_zone)  # type: ignore[arg-type]
-
-
-def event_type(item: Item) -> str:
-    if item.master is not None:
-        return "exception"
-    return "seriesMaster" if item.data.get("recurrence") else "singleInstance"
-
-
-def occurrence_starts(master: Item, until: datetime) -> list[datetime]:
-    first, _ = span_utc(master)
-    return recurrence.original_starts(master.data["recurrence"], first, master.start_zone, until)
-
-
 def render(ctx: Ctx, item: Item, occurrence_start: datetime | None = None) -> dict[str, Any]:
     """The event resource as Graph returns it; ``occurrence_start`` renders one occurrence of a master."""
     data = item.data
@@ -362,25 +337,6 @@ def view(ctx: Ctx, window_start: datetime, window_end: datetime) -> list[tuple[s
         if start < window_end and end > window_start:
             shown.append((item.immutable_id, item, None))
     return sorted(shown, key=lambda entry: entry[2] or span_utc(entry[1])[0])
-
-
-def series_in_window(ctx: Ctx, master: Item, window_start: datetime, window_end: datetime,
-                     ) -> list[tuple[str, Item, datetime | None]]:
-    """The occurrences and exceptions of ``master`` overlapping the window."""
-    shown = []
-    duration = _duration(master)
-    for start in occurrence_starts(master, window_end):
-        if start in master.cancelled or start + duration <= window_start:
-            continue
-        exception_id = master.exceptions.get(start)
-        if exception_id:
-            exception = ctx.mailbox.items[exception_id]
-            begin, end = span_utc(exception)
-            if begin < window_end and end > window_start:
-                shown.append((exception_id, exception, None))
-        else:
-            shown.append((occurrence_ids(master, start)[1], master, start))
-    return shown
 
 
 def now_utc() -> datetime:

@@ -5,11 +5,17 @@ maps the ids a profile stored over EWS to Graph's immutable ids. Named propertie
 PublicStrings ``SyncoreLink`` property EWS wrote is the Graph extended property
 ``String {00020329-0000-0000-C000-000000000046} Name SyncoreLink``. Tasks become To Do tasks of the default list
 (To Do keeps Outlook's tasks; they carry no extended properties through Graph).
+
+A recurring master keeps its series: its EWS ``Recurrence`` becomes the ``patternedRecurrence`` Graph shows for the
+same item (https://learn.microsoft.com/en-us/graph/api/resources/patternedrecurrence; the EWS patterns and ranges
+of https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/recurrence-recurrencetype),
+its DeletedOccurrences are cancelled occurrences and its ModifiedOccurrences exceptions (the EWS emulator's
+snapshot lists both by original start).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree
 
@@ -93,6 +99,76 @@ def _task(fields: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+_PATTERNS = {"DailyRecurrence": "daily", "WeeklyRecurrence": "weekly", "AbsoluteMonthlyRecurrence": "absoluteMonthly",
+             "RelativeMonthlyRecurrence": "relativeMonthly", "AbsoluteYearlyRecurrence": "absoluteYearly",
+             "RelativeYearlyRecurrence": "relativeYearly"}
+_RANGES = {"NumberedRecurrence": "numbered", "EndDateRecurrence": "endDate", "NoEndRecurrence": "noEnd"}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _recurrence(xml: str, zone: str) -> dict[str, Any]:
+    """An EWS ``Recurrence`` element as the patternedRecurrence of the same series."""
+    root = ElementTree.fromstring(xml)
+    pattern: dict[str, Any] = {}
+    rng: dict[str, Any] = {"recurrenceTimeZone": zone}
+    for child in root:
+        name = child.tag.removeprefix(_T)
+        text = lambda tag, child=child: child.findtext(f"{_T}{tag}")
+        if name in _PATTERNS:
+            pattern["type"] = _PATTERNS[name]
+            pattern["interval"] = int(text("Interval") or 1)
+            if text("DaysOfWeek"):
+                pattern["daysOfWeek"] = [d.lower() for d in str(text("DaysOfWeek")).split()]
+            if text("FirstDayOfWeek"):
+                pattern["firstDayOfWeek"] = str(text("FirstDayOfWeek")).lower()
+            if text("DayOfMonth"):
+                pattern["dayOfMonth"] = int(str(text("DayOfMonth")))
+            if text("DayOfWeekIndex"):
+                pattern["index"] = str(text("DayOfWeekIndex")).lower()
+            if text("Month"):
+                pattern["month"] = _MONTHS.index(str(text("Month"))) + 1
+        elif name in _RANGES:
+            rng["type"] = _RANGES[name]
+            rng["startDate"] = str(text("StartDate"))[:10]
+            if text("EndDate"):
+                rng["endDate"] = str(text("EndDate"))[:10]
+            if text("NumberOfOccurrences"):
+                rng["numberOfOccurrences"] = int(str(text("NumberOfOccurrences")))
+    return {"pattern": pattern, "range": rng}
+
+
+def _stamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def _occurrences(mailbox: Mailbox, master: Item, snap: dict[str, Any]) -> None:
+    """The master's cancelled and modified occurrences (exceptions keep their occurrences' ids, as in Graph)."""
+    from .series import Occurrence, make_exception
+    from .times import zone_of
+
+    master.cancelled = {_stamp(key) for key in snap.get("deleted_occurrences") or ()}
+    for key, changes in (snap.get("modified_occurrences") or {}).items():
+        exception = make_exception(mailbox, Occurrence(master, _stamp(key)))
+        names = {"Subject": "subject", "Location": "location", "Body": "body", "LegacyFreeBusyStatus": "showAs",
+                 "Start": "start", "End": "end"}
+        exception.own = {names[tag] for tag in changes if tag in names}
+        for tag, name in (("Start", "start"), ("End", "end")):
+            if tag in changes:
+                moment = _utc(changes[tag])
+                # an all-day series' exception keeps dates (its day in the series' zone)
+                setattr(exception, name, moment if isinstance(master.start, datetime) else
+                        moment.astimezone(zone_of(master.start_zone)).date())
+        if "Subject" in changes:
+            exception.data["subject"] = changes["Subject"] or ""
+        if "Location" in changes:
+            exception.data["location"] = {"displayName": changes["Location"] or ""}
+        if "Body" in changes:
+            exception.data["body"] = _body(changes)
+        if "LegacyFreeBusyStatus" in changes:
+            exception.data["showAs"] = _SHOW_AS.get(changes["LegacyFreeBusyStatus"] or "Busy", "busy")
+
+
 def import_items(emulator: Any, mailbox: Mailbox, snapshots: Any) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for snap in snapshots:
@@ -110,6 +186,9 @@ def import_items(emulator: Any, mailbox: Mailbox, snapshots: Any) -> dict[str, s
             else:
                 item.start, item.end = start, end
             item.start_zone, item.end_zone = start_zone, end_zone
+            if fields.get("Recurrence"):
+                item.data["recurrence"] = _recurrence(fields["Recurrence"], start_zone)
+                _occurrences(mailbox, item, snap)
         elif kind == "Contact":
             item = mailbox.add("contact", mailbox.contact_folder_id, _contact(fields), rest_id=rest_id)
         elif kind == "Task":

@@ -229,6 +229,9 @@ def _event_delta(ctx: Ctx, tokens: Tokens) -> tuple[int, Any]:
 
     def since(watermark: int) -> list:
         entries: dict[str, Any] = {}
+        # what a changed series shows now wins over its items' own changes (an exception dropped by a new
+        # pattern is its occurrence again, under the same id)
+        in_series: dict[str, Any] = {}
         visible = {key: (item, occ) for key, item, occ in events.view(ctx, start, end)}
         for item in ctx.mailbox.items.values():
             if item.kind != "event" or item.seq <= watermark:
@@ -237,11 +240,11 @@ def _event_delta(ctx: Ctx, tokens: Tokens) -> tuple[int, Any]:
                 for key, shown_item, occ in events.series_in_window(ctx, item, start, end):
                     pair = (shown_item.rest_id, shown_item.immutable_id) if occ is None else \
                         events.occurrence_ids(item, occ)
-                    entries[key] = (pair, (lambda c, i=shown_item, o=occ: events.render(c, i, o))
-                                    if not item.deleted else removed(pair)[1])
+                    in_series[key] = (pair, (lambda c, i=shown_item, o=occ: events.render(c, i, o))
+                                      if not item.deleted else removed(pair)[1])
                 for cancelled in item.cancelled:
                     pair = events.occurrence_ids(item, cancelled)
-                    entries.setdefault(pair[1], removed(pair))
+                    in_series.setdefault(pair[1], removed(pair))
                 continue
             pair = (item.rest_id, item.immutable_id)
             if item.immutable_id in visible and not item.deleted:
@@ -249,6 +252,7 @@ def _event_delta(ctx: Ctx, tokens: Tokens) -> tuple[int, Any]:
             else:
                 # deleted, or outside the window: "@removed" either way (event-delta, Response)
                 entries[item.immutable_id] = removed(pair)
+        entries.update(in_series)
         return list(entries.values())
 
     if resumed_state is not None:

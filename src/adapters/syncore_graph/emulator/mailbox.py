@@ -48,6 +48,8 @@ class Item:
     #: a series master's cancelled occurrence starts and its exceptions (original start -> item id)
     cancelled: set[datetime] = field(default_factory=set)
     exceptions: dict[datetime, str] = field(default_factory=dict)
+    #: an exception's properties written on it (the others follow its master)
+    own: set[str] = field(default_factory=set)
 
     @property
     def ews_id(self) -> str:
@@ -91,6 +93,8 @@ class Mailbox:
         self.occurrences: dict[str, tuple[str, datetime]] = {}
         #: meeting requests Exchange would have sent: (event id, attendee addresses)
         self.invitations: list[tuple[str, list[str]]] = []
+        #: meeting cancellations Exchange would have sent (event-delete): (event id, attendee addresses)
+        self.cancellations: list[tuple[str, list[str]]] = []
 
     # -- change log --------------------------------------------------------------------------------------
     def bump(self, item: Item) -> None:

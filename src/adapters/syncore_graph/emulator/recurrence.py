@@ -51,9 +51,23 @@ def validate(value: Any) -> dict[str, Any]:
 
 
 def _weekdays(pattern: dict[str, Any]) -> list[Any]:
-    index = INDEX.get(pattern.get("index") or "first", 1)
-    days = [_WEEKDAYS[DAYS.index(d)] for d in pattern.get("daysOfWeek") or ()]
-    return [d(index) for d in days] if pattern["type"].startswith("relative") else days
+    return [_WEEKDAYS[DAYS.index(d)] for d in pattern.get("daysOfWeek") or ()]
+
+
+def _relative(pattern: dict[str, Any]) -> dict[str, Any]:
+    """The ``index``-th of the days named: the n-th one of the *set* (``["monday", …, "friday"]`` with ``last`` is
+    the month's last weekday, as Outlook's "last weekday"), not the n-th of each day."""
+    return {"byweekday": _weekdays(pattern), "bysetpos": INDEX.get(pattern.get("index") or "first", 1)}
+
+
+def _day_of_month(day: int) -> dict[str, Any]:
+    """A day of the month past a month's end is that month's last day ("If for a particular month this value is
+    larger than the number of days in the month, the last day of the month is assumed",
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/dayofmonth; Graph's
+    dayOfMonth is Exchange's): the last of the days from 28 to ``day`` that the month has."""
+    if day <= 28:
+        return {"bymonthday": day}
+    return {"bymonthday": tuple(range(28, day + 1)), "bysetpos": -1}
 
 
 def original_starts(recurrence: dict[str, Any], first_start: datetime, zone_name: str, until: datetime) -> list[datetime]:
@@ -71,13 +85,15 @@ def original_starts(recurrence: dict[str, Any], first_start: datetime, zone_name
         options["byweekday"] = _weekdays(pattern) or [_WEEKDAYS[begin.weekday()]]
         options["wkst"] = _WEEKDAYS[DAYS.index(pattern.get("firstDayOfWeek") or "sunday")]
     elif kind == "absoluteMonthly":
-        options["bymonthday"] = pattern.get("dayOfMonth") or begin.day
+        options.update(_day_of_month(pattern.get("dayOfMonth") or begin.day))
     elif kind == "relativeMonthly":
-        options["byweekday"] = _weekdays(pattern)
+        options.update(_relative(pattern))
     elif kind == "absoluteYearly":
-        options["bymonth"], options["bymonthday"] = pattern.get("month") or begin.month, pattern.get("dayOfMonth")
+        options["bymonth"] = pattern.get("month") or begin.month
+        options.update(_day_of_month(pattern.get("dayOfMonth") or begin.day))
     elif kind == "relativeYearly":
-        options["bymonth"], options["byweekday"] = pattern.get("month") or begin.month, _weekdays(pattern)
+        options["bymonth"] = pattern.get("month") or begin.month
+        options.update(_relative(pattern))
     if rng["type"] == "numbered":
         options["count"] = rng["numberOfOccurrences"]
     elif rng["type"] == "endDate":
