@@ -251,3 +251,38 @@ def same_rule(a: Event, b: Event) -> bool:
     starts_a = itertools.islice(Series(a).starts(), limit)
     starts_b = itertools.islice(Series(b).starts(), limit)
     return all(x == y for x, y in itertools.zip_longest(starts_a, starts_b))
+
+
+def crossing_neighbour(event: Event) -> tuple[Key, Key, Key] | None:
+    """The first moved occurrence that reaches or passes the start of the occurrence before or after it, as
+    (its original start, where it is moved to, the neighbour's original start), or None.
+
+    Exchange (through EWS, Graph and Outlook alike) keeps every occurrence between its neighbours and refuses
+    such a move (ErrorOccurrenceCrossingBoundary,
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode); each adapter
+    words the refusal for its side. A neighbour that is cancelled does not count; one that is moved counts where
+    it is moved to.
+    """
+    recurrence = event.recurrence
+    assert recurrence is not None
+    moved = [o for o in recurrence.overrides if o.start is not None and o.start != o.original_start]
+    if not moved:
+        return None
+    series = Series(event)
+    for override in moved:
+        before = after = None
+        for key in series.starts():
+            if key < override.original_start:  # type: ignore[operator]
+                before = key
+            elif key > override.original_start:  # type: ignore[operator]
+                after = key
+                break
+        for key in (before, after):
+            if key is None or key in recurrence.exdates:
+                continue
+            other = recurrence.override_for(key)
+            at = other.start if other is not None and other.start is not None else key
+            if (key < override.original_start and override.start <= at) or (  # type: ignore[operator]
+                    key > override.original_start and override.start >= at):  # type: ignore[operator]
+                return override.original_start, override.start, key  # type: ignore[return-value]
+    return None

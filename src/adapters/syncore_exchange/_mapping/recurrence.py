@@ -195,38 +195,16 @@ def _checked(rng: Range) -> Range:
 
 
 def moved_past_neighbours(event: Event) -> str | None:
-    """Why one of the series' modified occurrences cannot be written (EWS refuses an occurrence moved to or past
-    its neighbour's start: ErrorOccurrenceCrossingBoundary), or None."""
-    from syncore.series import Series
+    """Why one of the series' modified occurrences cannot be written (an occurrence moved to or past its
+    neighbour's start: :func:`syncore.series.crossing_neighbour`), or None."""
+    from syncore.series import crossing_neighbour
 
-    recurrence = event.recurrence
-    assert recurrence is not None
-    moved = [o for o in recurrence.overrides if o.start is not None and o.start != o.original_start]
-    if not moved:
+    crossing = crossing_neighbour(event)
+    if crossing is None:
         return None
-    series = Series(event)
-    for override in moved:
-        before = after = None
-        for key in series.starts():
-            if key < override.original_start:  # type: ignore[operator]
-                before = key
-            elif key > override.original_start:  # type: ignore[operator]
-                after = key
-                break
-        starts = {k: _effective_start(recurrence, k) for k in (before, after) if k is not None
-                  and k not in recurrence.exdates}
-        for key, start in starts.items():
-            if (key < override.original_start and override.start <= start) or \
-                    (key > override.original_start and override.start >= start):  # type: ignore[operator]
-                return (f"the occurrence of {override.original_start.isoformat()} is moved to "
-                        f"{override.start.isoformat()}, past the neighbouring occurrence of {key.isoformat()}; "  # type: ignore[union-attr]
-                        f"Exchange keeps an occurrence between its neighbours")
-    return None
-
-
-def _effective_start(recurrence: Any, key: Any) -> Any:
-    override = recurrence.override_for(key)
-    return override.start if override is not None and override.start is not None else key
+    original, moved_to, neighbour = crossing
+    return (f"the occurrence of {original.isoformat()} is moved to {moved_to.isoformat()}, past the neighbouring "
+            f"occurrence of {neighbour.isoformat()}; Exchange keeps an occurrence between its neighbours")
 
 
 # -- tasks --------------------------------------------------------------------------------------------------------

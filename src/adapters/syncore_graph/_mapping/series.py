@@ -132,34 +132,16 @@ def unfit_reason(record: object) -> str | None:
 
 
 def moved_past_neighbours(event: Event) -> str | None:
-    """Why one of the series' modified occurrences cannot be written: Exchange, under Graph, refuses an
-    occurrence moved to or past the start of the occurrence before or after it (ErrorOccurrenceCrossingBoundary,
-    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode), or None."""
-    recurrence = event.recurrence
-    assert recurrence is not None
-    moved = [o for o in recurrence.overrides if o.start is not None and o.start != o.original_start]
-    if not moved:
+    """Why one of the series' modified occurrences cannot be written (an occurrence moved to or past its
+    neighbour's start: :func:`syncore.series.crossing_neighbour`), or None."""
+    from syncore.series import crossing_neighbour
+
+    crossing = crossing_neighbour(event)
+    if crossing is None:
         return None
-    series = Series(event)
-    for override in moved:
-        before = after = None
-        for key in series.starts():
-            if key < override.original_start:  # type: ignore[operator]
-                before = key
-            elif key > override.original_start:  # type: ignore[operator]
-                after = key
-                break
-        for key in (before, after):
-            if key is None or key in recurrence.exdates:
-                continue
-            other = recurrence.override_for(key)
-            at = other.start if other is not None and other.start is not None else key
-            if (key < override.original_start and override.start <= at) or (  # type: ignore[operator]
-                    key > override.original_start and override.start >= at):  # type: ignore[operator]
-                return (f"the occurrence of {override.original_start.isoformat()} is moved to "
-                        f"{override.start.isoformat()}, past the neighbouring occurrence of {key.isoformat()}; "  # type: ignore[union-attr]
-                        "Outlook keeps an occurrence between its neighbours")
-    return None
+    original, moved_to, neighbour = crossing
+    return (f"the occurrence of {original.isoformat()} is moved to {moved_to.isoformat()}, past the neighbouring "
+            f"occurrence of {neighbour.isoformat()}; Outlook keeps an occurrence between its neighbours")
 
 
 @functools.lru_cache(maxsize=1024)
