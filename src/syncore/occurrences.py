@@ -13,13 +13,20 @@ cancelled). It never has to read one: the engine reads the series and expands it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from .errors import NotFound, UnsupportedRecord
+from .errors import (
+    AdapterError,
+    InvalidRecordError,
+    NotFound,
+    RecordRejected,
+    UnsupportedRecord,
+    VersionMismatch,
+)
 from .recurrence import OVERRIDABLE, Key, Override, Recurrence
-from .remote import RemoteRecord
+from .remote import RemoteRecord, UpdateRequest
 from .series import Series
 from .snapshots import fingerprint
 from .timezones import UTC
@@ -111,6 +118,27 @@ def with_occurrence(series: Event, original_start: Key, occurrence: Event, field
     changed = Recurrence(rule=recurrence.rule, zone=recurrence.zone, exdates=recurrence.exdates,
                          overrides=[*others, Override(original_start=original_start, **values)])
     return series.replace(recurrence=changed)  # type: ignore[return-value]
+
+
+def occurrence_update(series: RemoteRecord | None, request: UpdateRequest, original_start: Key, *, side: str,
+                      refuse: Callable[[Event], str | None]) -> Event | AdapterError:
+    """The series an update naming one occurrence asks a side that holds rules to store, or the error that
+    request gets: the series has no such occurrence (any more), the occurrence changed since the plan read it,
+    the values do not fit one occurrence, or ``refuse`` (the side's own rule, e.g. an occurrence moved past its
+    neighbour) names why the side cannot hold the result. ``side`` starts every message."""
+    what = f"{side}: update the occurrence {request.id}"
+    current = occurrence_record(series, request.id, original_start) if series is not None else None
+    if series is None or current is None:
+        return NotFound(f"{what}: the series has no such occurrence (any more)")
+    if request.base_version is not None and request.base_version != current.version:
+        return VersionMismatch(f"{what}: the occurrence changed since it was read")
+    try:
+        wanted = with_occurrence(series.record, original_start, request.record,  # type: ignore[arg-type]
+                                 request.fields)
+    except (AdapterError, InvalidRecordError) as exc:
+        return exc if isinstance(exc, AdapterError) else RecordRejected(f"{what}: {exc}")
+    reason = refuse(wanted)
+    return UnsupportedRecord(f"{what}: {reason}") if reason is not None else wanted
 
 
 def without_occurrence(series: Event, original_start: Key) -> Event:

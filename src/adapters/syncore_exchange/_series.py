@@ -36,14 +36,11 @@ from exchangelib.properties import ItemId, OccurrenceItemId
 
 from syncore.errors import (
     AdapterError,
-    InvalidRecordError,
     NotFound,
-    RecordRejected,
-    UnsupportedRecord,
     VersionMismatch,
 )
 from syncore.models import Event, Kind
-from syncore.occurrences import occurrence_record, split_occurrence_id, with_occurrence
+from syncore.occurrences import occurrence_record, occurrence_update, split_occurrence_id
 from syncore.recurrence import OVERRIDABLE, Key
 from syncore.remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome
 from syncore.series import Series
@@ -339,26 +336,10 @@ def update_occurrences(account: Any, folder: Any, requests: Sequence[UpdateReque
     outcomes: dict[int, WriteOutcome] = {}
     steps, zones = [], {}
     for position, (request, (series_id, key)) in enumerate(zip(requests, split, strict=True)):  # type: ignore[misc]
-        what = f"update the occurrence {request.id}"
         remote = series.get(series_id, (None, None))[1]
-        current = occurrence_record(remote, request.id, key) if remote is not None else None
-        if current is None:
-            outcomes[position] = WriteOutcome(ref=request.ref, error=NotFound(
-                f"exchange: {what}: the series has no such occurrence (any more)"))
-            continue
-        if request.base_version is not None and request.base_version != current.version:
-            outcomes[position] = WriteOutcome(ref=request.ref, error=VersionMismatch(
-                f"exchange: {what}: the occurrence changed since it was read"))
-            continue
-        try:
-            wanted = with_occurrence(remote.record, key, request.record, request.fields)  # type: ignore[union-attr, arg-type]
-        except (AdapterError, InvalidRecordError) as exc:
-            error = exc if isinstance(exc, AdapterError) else RecordRejected(f"exchange: {what}: {exc}")
-            outcomes[position] = WriteOutcome(ref=request.ref, error=error)
-            continue
-        reason = moved_past_neighbours(wanted)
-        if reason is not None:
-            outcomes[position] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"exchange: {what}: {reason}"))
+        wanted = occurrence_update(remote, request, key, side="exchange", refuse=moved_past_neighbours)
+        if isinstance(wanted, AdapterError):
+            outcomes[position] = WriteOutcome(ref=request.ref, error=wanted)
             continue
         zones[series_id] = _zone(wanted)
         steps += _steps(position, series_id, wanted, remote.record)  # type: ignore[union-attr, arg-type]

@@ -12,14 +12,10 @@ from typing import Any
 
 from syncore.errors import (
     AdapterError,
-    InvalidRecordError,
-    NotFound,
-    RecordRejected,
     UnsupportedRecord,
-    VersionMismatch,
 )
 from syncore.models import Event
-from syncore.occurrences import occurrence_record, split_occurrence_id, with_occurrence
+from syncore.occurrences import occurrence_record, occurrence_update, split_occurrence_id
 from syncore.recurrence import Key
 from syncore.remote import DeleteRequest, UpdateRequest, WriteOutcome
 from syncore.series import Series
@@ -46,26 +42,10 @@ def update_occurrences(client: GraphClient, requests: Sequence[UpdateRequest], w
     outcomes: dict[int, WriteOutcome] = {}
     steps: list[Step] = []
     for position, (request, (series_id, key)) in enumerate(zip(requests, split, strict=True)):
-        what = f"update the occurrence {request.id}"
         remote = series.records.get(series_id)
-        now = occurrence_record(remote, request.id, key) if remote is not None else None
-        if now is None:
-            outcomes[position] = WriteOutcome(ref=request.ref, error=NotFound(
-                f"graph: {what}: the series has no such occurrence (any more)"))
-            continue
-        if request.base_version is not None and request.base_version != now.version:
-            outcomes[position] = WriteOutcome(ref=request.ref, error=VersionMismatch(
-                f"graph: {what}: the occurrence changed since it was read"))
-            continue
-        try:
-            wanted = with_occurrence(remote.record, key, request.record, request.fields)  # type: ignore[union-attr, arg-type]
-        except (AdapterError, InvalidRecordError) as exc:
-            error = exc if isinstance(exc, AdapterError) else RecordRejected(f"graph: {what}: {exc}")
-            outcomes[position] = WriteOutcome(ref=request.ref, error=error)
-            continue
-        reason = moved_past_neighbours(wanted)
-        if reason is not None:
-            outcomes[position] = WriteOutcome(ref=request.ref, error=UnsupportedRecord(f"graph: {what}: {reason}"))
+        wanted = occurrence_update(remote, request, key, side="graph", refuse=moved_past_neighbours)
+        if isinstance(wanted, AdapterError):
+            outcomes[position] = WriteOutcome(ref=request.ref, error=wanted)
             continue
         steps += [s for s in steps_between(position, series_id, wanted, remote.record, window)  # type: ignore[union-attr, arg-type]
                   if s.key == key]
