@@ -16,35 +16,13 @@ every N.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from ._common import Config, Section, Table, Target, adapter_available, cpu_timer, fmt_s, not_run, ops_text
+
+# the same series as the EWS bench, so the two sides' counts compare
+from .series_ews import NOW, NS, SERIES, _series
 
 NAME = "series_graph"
 TITLE = "Graph calls for recurring series (N occurrences each)"
-NS = (5, 52, 520)
-SERIES = 20
-#: "now" of the syncs: the series start the next day, inside the sync window
-NOW = datetime(2031, 3, 3, 8, tzinfo=UTC)
-
-
-def _series(i: int, n: int, extra_exdate: bool = False, extra_override: bool = False):
-    import itertools
-
-    from syncore.models import Event
-    from syncore.recurrence import Override, Recurrence
-    from syncore.series import Series
-
-    start = datetime(2031, 3, 4, 8, tzinfo=UTC) + timedelta(days=i % 5)  # 09:00 Berlin
-    weekday = ("TU", "WE", "TH", "FR", "SA")[i % 5]
-    rule = Recurrence(rule=f"FREQ=WEEKLY;BYDAY={weekday};COUNT={n}", zone="Europe/Berlin")
-    plain = Event(subject=f"Series {i}", start=start, end=start + timedelta(hours=1), recurrence=rule)
-    keys = list(itertools.islice(Series(plain).starts(), 5))
-    exdates = [keys[1]] + ([keys[3]] if extra_exdate else [])
-    overrides = [Override(original_start=keys[2], subject="moved")]
-    if extra_override:
-        overrides.append(Override(original_start=keys[4], location="Room 4"))
-    return plain.replace(recurrence=Recurrence(rule=rule.rule, zone=rule.zone, exdates=exdates, overrides=overrides))
 
 
 def _measure(n: int) -> dict:
