@@ -25,6 +25,8 @@ def test_from_config_splits_options_and_credentials(tmp_path):
         assert off.capabilities.recurrence.value == "none"
         classic = SalesforceAdapter.from_config({**options, "series_form": "classic"}, {"session_id": emu.issue_token()})
         assert classic.series_writer.form() == "classic"
+        settled = SalesforceAdapter.from_config({**options, "feed_mode": "settled"}, {"session_id": emu.issue_token()})
+        assert settled._feeds[Kind.EVENT].settled and not adapter._feeds[Kind.EVENT].settled  # fresh by default
         assert emu.count("login") == 0 and emu.errors == []
 
 
@@ -46,6 +48,7 @@ BAD_OPTIONS = [
     ({"create_accounts": "no"}, "options.create_accounts", ["true", "false"]),
     ({"series_form": "modern"}, "options.series_form", ["'modern'", '"auto"', '"lightning"', '"classic"']),
     ({"series": "yes"}, "options.series", ["'yes'"]),
+    ({"feed_mode": "lazy"}, "options.feed_mode", ["'lazy'", '"fresh" or "settled"']),
 ]
 
 
@@ -70,6 +73,8 @@ def test_bad_settings_are_configuration_errors(emu):
         SalesforceAdapter(emu.client(), scope="mine")
     with pytest.raises(ConfigurationError):
         SalesforceAdapter(emu.client(), max_api_share=1.5)
+    with pytest.raises(ConfigurationError, match='feed_mode: expected "fresh" or "settled", got \'later\''):
+        SalesforceAdapter(emu.client(), feed_mode="later")
     with pytest.raises(ConfigurationError):
         SalesforceAdapter.login(username="someone@example.com")
     with pytest.raises(ConfigurationError):

@@ -55,6 +55,11 @@ class FeedRead:
     covered: datetime | None
 
 
+def minute_of(value: datetime) -> datetime:
+    """The whole minute ``value`` lies in (Get Updated's grain)."""
+    return value.astimezone(UTC).replace(second=0, microsecond=0)
+
+
 def _param(value: datetime) -> str:
     """A Get Updated parameter in the documented form (``2013-05-06T00:00:00+00:00``), URL-encoded."""
     return quote(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"), safe="")
@@ -70,7 +75,7 @@ def read_covered(transport: Transport, dates: ServerDates, *, soql: str, sobject
     """
     transport.call(what, dates.install)  # signs in if needed; sends nothing itself
     version = transport.sf.sf_version  # type: ignore[union-attr]
-    end = server_now.astimezone(UTC).replace(second=0, microsecond=0)
+    end = minute_of(server_now)
     subrequests = [
         {"method": "GET", "referenceId": f"covered{i}",
          "url": f"/services/data/v{version}/sobjects/{name}/updated/?start={_param(end - WINDOW)}"

@@ -14,6 +14,10 @@ transaction still open, so a burst is re-read by the syncs of its own minute (an
 whose start was fixed in that minute); after that a sync with no change is one request. Without a coverage (an
 old cursor, Get Updated refused) the read falls back on a fixed window: ``overlap`` before the previous read.
 
+**Where a read ends** (``settled``, ``feed_mode = "settled"``; :meth:`ChangeFeed._upto`). Unbounded by default
+(``fresh``). Settled, only rows stamped before the minute Get Updated covers are read, so each is read once, when
+nothing can commit below it any more; the next read starts at the earlier of that bound and the coverage.
+
 Every time in the cursor is the **server's**: the watermark is the largest ``SystemModstamp`` read, the read
 time is the ``Date`` of the response that started the read (:mod:`._server_time`), ``cov`` the coverage. The
 local clock only dates the cursor for its expiry (days, where a skew of minutes does not matter).
@@ -22,7 +26,8 @@ The cursor is a JSON string::
 
     {"v": 2, "sobject": "Event", "scope": "<scope key>", "wm": "<max SystemModstamp seen>",
      "at": "<server time of the read, or null>", "read": "<local time of the read>",
-     "cov": "<latestDateCovered before the read, or null>", "seen": {"<id>": "<SystemModstamp>", …}}
+     "cov": "<latestDateCovered before the read, or null>", "end": "<the server's minute at the read>",
+     "upto": "<a settled read's bound, or null>", "seen": {"<id>": "<SystemModstamp>", …}}
 
 A feed may also follow parents' stamps (``also_changed``): the contacts' feed reads ``(SystemModstamp >= :t OR
 Account.SystemModstamp >= :t)``, so a renamed Account brings its contacts (and their new company) in the same
@@ -49,7 +54,7 @@ from simple_salesforce import format_soql
 
 from syncore.errors import CursorExpired
 
-from ._coverage import FeedRead, read_covered
+from ._coverage import FeedRead, minute_of, read_covered
 from ._server_time import ServerDates
 from ._transport import Transport
 from .converter import format_datetime, parse_datetime
@@ -67,6 +72,11 @@ def soql_datetime(value: datetime) -> str:
     """A SOQL dateTime literal with milliseconds: ``2026-11-24T15:00:00.123Z`` (never from user input)."""
     utc = value.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond // 1000:03d}Z"
+
+
+def _instant(state: dict[str, Any], key: str) -> datetime | None:
+    """A cursor's instant under ``key`` (absent or null: ``None``)."""
+    return parse_datetime(state[key]) if state.get(key) else None
 
 
 def _latest(stamp: str) -> datetime:
@@ -87,6 +97,7 @@ class ChangeFeed:
         overlap: timedelta,
         clock: Callable[[], datetime],
         also_changed: tuple[str, ...] = (),
+        settled: bool = False,
     ) -> None:
         self.transport = transport
         self.sobject = sobject
@@ -98,6 +109,8 @@ class ChangeFeed:
         self.overlap = overlap
         self.clock = clock  # local clock: dates the cursor for its expiry only
         self.server_dates = ServerDates()
+        #: read only rows stamped before a bound Get Updated covers (feed_mode "settled"; see :meth:`_upto`)
+        self.settled = settled
 
     def _soql(self, condition: str) -> str:
         scope, _ = self.scope()
@@ -128,8 +141,10 @@ class ChangeFeed:
     def full_scan(self) -> tuple[list[dict[str, Any]], str]:
         """Every live row in scope (archived ones included: they are records), and a fresh cursor."""
         read = self.clock()
-        got = self._read("IsDeleted = false", f"{self.sobject} full scan", self._server_now(None, read))
-        return got.rows, self._cursor(got, None, {}, read)
+        server_now = self._server_now(None, read)
+        # no upper bound, even when settled: a full scan's absent rows count as deleted
+        got = self._read("IsDeleted = false", f"{self.sobject} full scan", server_now)
+        return got.rows, self._cursor(got, None, {}, read, end=minute_of(server_now), upto=None)
 
     def changes(self, cursor: str) -> tuple[list[dict[str, Any]], str]:
         """Rows changed since ``cursor`` (deleted ones flagged ``IsDeleted``), de-duplicated, and the next cursor.
@@ -141,21 +156,44 @@ class ChangeFeed:
         watermark = parse_datetime(state["wm"]) if state.get("wm") else None
         last_read = parse_datetime(state["at"]) if state.get("at") else None
         covered = parse_datetime(state["cov"]) if state.get("cov") else None
-        floor, inclusive = self._floor(watermark, last_read, covered)
-        condition = ""
+        floor, inclusive = self._floor(watermark, last_read, covered, _instant(state, "upto"))
+        stamps = ("SystemModstamp", *self.also_changed)
+        conditions = []
         if floor is not None:
             compare = ">=" if inclusive else ">"
-            stamps = ("SystemModstamp", *self.also_changed)
             # field names are the adapter's constants; the instant is rendered here (see the module docstring)
-            condition = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", soql_datetime(floor))
-                                    for name in stamps)
-            if self.also_changed:
-                condition = f"({condition})"
-        got = self._read(condition, f"{self.sobject} changes", self._server_now(state, read))
+            lower = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", soql_datetime(floor))
+                                for name in stamps)
+            conditions.append(f"({lower})" if self.also_changed else lower)
+        server_now = self._server_now(state, read)
+        upto = self._upto(state, server_now) if self.settled else None
+        if upto is not None:
+            # every stamp of the row below the bound (a contact without an Account has no Account stamp)
+            conditions.append(format_soql("SystemModstamp < {:literal}", soql_datetime(upto)))
+            conditions.extend(format_soql(f"({name} < {{:literal}} OR {name} = null)", soql_datetime(upto))
+                              for name in self.also_changed)
+        got = self._read(" AND ".join(conditions), f"{self.sobject} changes", server_now)
         seen = state.get("seen", {})
         fresh = [row for row in got.rows if seen.get(row["Id"]) != self._stamp(row)]
-        return fresh, self._cursor(got, watermark, seen, read)
+        return fresh, self._cursor(got, watermark, seen, read, end=minute_of(server_now), upto=upto)
 
+    def _upto(self, state: dict[str, Any], server_now: datetime) -> datetime:
+        """Where a settled read ends (rows stamped before it): the minute Get Updated should cover now.
+
+        The coverage itself comes in the same Composite request, too late for the query's text, so the bound is
+        the server's current minute (the coverage when no transaction is open), or the previous coverage when it
+        is later (a server-stated bound, when the local estimate lags). The coverage that comes back checks it:
+        where it is earlier (a long transaction open), the next read starts there (:meth:`_floor`). While the
+        previous read saw a transaction open (its coverage before its minute), nothing past that coverage is read,
+        so the rows of other users stamped meanwhile are read once, after it ends, instead of on every sync.
+        """
+        end = minute_of(server_now)
+        covered, previous_end = _instant(state, "cov"), _instant(state, "end")
+        if covered is None:
+            return end
+        if previous_end is not None and covered < previous_end:
+            return min(end, covered)
+        return max(end, covered)
     def _stamp(self, row: dict[str, Any]) -> str:
         """The row's own ``SystemModstamp``, then its parents' (``also_changed``), joined by ``|``."""
         parts = [str(row.get("SystemModstamp") or "")]
@@ -166,13 +204,21 @@ class ChangeFeed:
             parts.append(str(value or ""))
         return "|".join(parts).rstrip("|")
 
-    def _floor(self, watermark: datetime | None, last_read: datetime | None,
-               covered: datetime | None) -> tuple[datetime | None, bool]:
+    def _floor(self, watermark: datetime | None, last_read: datetime | None, covered: datetime | None,
+               upto: datetime | None) -> tuple[datetime | None, bool]:
         """Where the next read starts (``None``: from the beginning), and whether the start itself is included.
 
-        Wanted: every row the last read did not return: rows stamped past its watermark, and rows a transaction
-        still open then has committed since.
+        Wanted: every row the last read did not return: rows stamped past its watermark, rows a transaction
+        still open then has committed since, and (a settled read) every row at or past its upper bound ``upto``.
         """
+        start, inclusive = self._lower(watermark, last_read, covered)
+        if upto is not None and start is not None and upto <= start:
+            return upto, True
+        return start, inclusive
+
+    def _lower(self, watermark: datetime | None, last_read: datetime | None,
+               covered: datetime | None) -> tuple[datetime | None, bool]:
+        """Where the next read starts for the rows committed late (see :meth:`_floor`)."""
         if covered is not None:
             # Everything stamped before the coverage had committed when Get Updated answered, so the query that
             # followed saw it (and rows in (watermark, coverage) cannot exist: it would have returned them). Only a
@@ -214,7 +260,8 @@ class ChangeFeed:
             )
         return state
 
-    def _cursor(self, got: FeedRead, watermark: datetime | None, seen: dict[str, str], read: datetime) -> str:
+    def _cursor(self, got: FeedRead, watermark: datetime | None, seen: dict[str, str], read: datetime, *,
+                end: datetime, upto: datetime | None) -> str:
         rows = got.rows
         stamps = [parse_datetime(part) for row in rows for part in self._stamp(row).split("|") if part]
         if stamps:
@@ -222,7 +269,7 @@ class ChangeFeed:
         merged = dict(seen)
         merged.update({row["Id"]: self._stamp(row) for row in rows if row.get("SystemModstamp")})
         # Only rows the next read can return again are worth remembering.
-        start, inclusive = self._floor(watermark, got.server_read, got.covered)
+        start, inclusive = self._floor(watermark, got.server_read, got.covered, upto)
         if start is not None:
             merged = {i: s for i, s in merged.items()
                       if (_latest(s) >= start if inclusive else _latest(s) > start)}
@@ -231,6 +278,7 @@ class ChangeFeed:
             "wm": format_datetime(watermark) if watermark else None,
             "at": format_datetime(got.server_read) if got.server_read else None,
             "cov": format_datetime(got.covered) if got.covered else None,
+            "end": format_datetime(end), "upto": format_datetime(upto) if upto else None,
             "read": format_datetime(read), "seen": merged,
         }
         return json.dumps(state, sort_keys=True, separators=(",", ":"))

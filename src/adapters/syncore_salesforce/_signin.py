@@ -77,6 +77,7 @@ class SignIn:
             consumer_key=opts.consumer_key, jwt_key_file=opts.jwt_key_file, session=http_session(opts),
             kinds=opts.kinds, scope=opts.scope.value, owner_id=opts.owner_id, extra_filter=opts.extra_filter,
             link_field=opts.link_field, overlap=timedelta(minutes=opts.overlap_minutes),
+            feed_mode=opts.feed_mode.value,
             max_api_share=opts.max_api_share, create_accounts=opts.create_accounts,
             relate_activities=opts.relate_activities, relate_leads=opts.relate_leads,
             related_to=opts.related_to, shared_activities=opts.shared_activities, ignore=opts.ignore,

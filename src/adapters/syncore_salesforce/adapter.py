@@ -49,7 +49,7 @@ from ._task_series import TaskSeries, creates_series
 from ._transport import BACKOFF_SECONDS, MAX_RETRIES, Transport
 from ._writes import ActivityWrites, ContactWrites
 from .converter import is_record_id, to18
-from .options import CREDENTIAL_NAMES, RelatedTo, SalesforceOptions
+from .options import CREDENTIAL_NAMES, FeedMode, RelatedTo, SalesforceOptions, feed_mode_of
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ class SalesforceAdapter(SignIn, Adapter):
         (``capabilities.task_recurrence``; the default). Off: they are reported as unsupported and left alone.
     :param overlap: how far before the previous read the feed re-reads, for rows committed late, when Get Updated
         gave it no ``latestDateCovered`` (otherwise the read starts there)
+    :param feed_mode: ``"fresh"`` (default: a sync reports an edit made seconds ago) or ``"settled"`` (a row is
+        reported once Get Updated covers it: read once, a minute or two later; :class:`FeedMode`)
     :param max_api_share: stop with QuotaExhausted once the org has used this share of its daily API requests
     :param clock: returns the current aware UTC time (for cursor ages)
     :param sleep: used for back-off between retries (inject a no-op in tests)
@@ -133,6 +135,7 @@ class SalesforceAdapter(SignIn, Adapter):
         extra_filter: str | None = None,
         link_field: str | None = None,
         overlap: timedelta = DEFAULT_OVERLAP,
+        feed_mode: str | FeedMode = FeedMode.FRESH,
         max_api_share: float = 1.0,
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -154,6 +157,7 @@ class SalesforceAdapter(SignIn, Adapter):
         if series_form not in ("auto", "lightning", "classic"):
             raise ConfigurationError(f"series_form: expected \"auto\", \"lightning\" or \"classic\", got "
                                      f"{series_form!r}", key="series_form", value=series_form)
+        settled = feed_mode_of(feed_mode) is FeedMode.SETTLED
         if link_field is not None and not link_field.replace("_", "").isalnum():
             raise ConfigurationError(f"link_field: {link_field!r} is not a field name", key="link_field")
         if sf is None and relogin is None:
@@ -197,7 +201,7 @@ class SalesforceAdapter(SignIn, Adapter):
         self.series_writer = SeriesWriter(self, series_form)
         self._feeds = {
             kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
-                             overlap=overlap, clock=self._clock,
+                             overlap=overlap, clock=self._clock, settled=settled,
                              # a renamed Account changes its contacts' company without touching them
                              also_changed=("Account.SystemModstamp",) if kind is Kind.CONTACT else ())
             for kind, m in MAPPINGS.items()

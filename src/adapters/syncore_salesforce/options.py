@@ -11,6 +11,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from syncore.converters import Invalid
+from syncore.errors import ConfigurationError
 from syncore.models import Kind
 
 #: the secrets a settings file may reference (``[adapters.crm] credentials = {…}``; see docs/salesforce.md)
@@ -36,6 +37,32 @@ class SeriesForm(str, enum.Enum):
     LIGHTNING = "lightning"
     #: always a classic series (``IsRecurrence`` and the ``Recurrence*`` fields)
     CLASSIC = "classic"
+
+
+class FeedMode(str, enum.Enum):
+    """When the change feed reports a row (see docs/salesforce.md, change feed)."""
+
+    #: as soon as it is committed: a sync sees an edit made seconds ago; the rows of the last minute are read again
+    #: by the next syncs of that minute (a transaction still open could commit rows stamped among them)
+    FRESH = "fresh"
+    #: once Salesforce says every transaction that could stamp a row before it has committed
+    #: (``latestDateCovered``, a whole minute): each row is read once and a sync with nothing new is one request,
+    #: but a change arrives a minute or two later
+    SETTLED = "settled"
+
+
+def feed_mode_of(value: object) -> FeedMode:
+    """``value`` as a :class:`FeedMode` (the adapter's ``feed_mode`` argument, for callers not going through the
+    settings file).
+
+    :raises ConfigurationError: naming ``feed_mode`` and the values allowed
+    """
+    try:
+        return FeedMode(value)
+    except ValueError:
+        allowed = " or ".join(f'"{mode.value}"' for mode in FeedMode)
+        raise ConfigurationError(f"feed_mode: expected {allowed}, got {value!r}", key="feed_mode",
+                                 value=value) from None
 
 
 class RelatedTo(str, enum.Enum):
@@ -98,6 +125,8 @@ class SalesforceOptions:
         relative to the settings file
     :ivar overlap_minutes: how far before the previous read the change feed re-reads when Get Updated gave it no
         ``latestDateCovered`` (late commits)
+    :ivar feed_mode: ``fresh`` (report a change at the first sync after it) or ``settled`` (report it once
+        Salesforce has covered its minute: read once, a minute or two later); see docs/salesforce.md
     :ivar max_api_share: stop once the org has used this share of its daily API requests
     :ivar create_accounts: a contact's company is its Account: create the Account when none of that name
         exists (off: the contact is written without an Account, with a warning)
@@ -134,6 +163,7 @@ class SalesforceOptions:
     extra_filter: str | None = None
     link_field: str | None = attrs.field(default=None, validator=_field_name)
     overlap_minutes: float = attrs.field(default=5.0, validator=_non_negative)
+    feed_mode: FeedMode = FeedMode.FRESH
     max_api_share: float = attrs.field(default=1.0, validator=_share)
     create_accounts: bool = True
     relate_activities: bool = True
