@@ -1,6 +1,6 @@
 """The syncore side of the end-to-end benchmark: one process running one tree's syncore against the emulators.
 
-    python bench/_e2e_client.py --tree DIR --state FILE --conn JSON
+    python bench/_e2e_client.py --tree DIR --state FILE --conn JSON [--feed-mode fresh|settled]
 
 Standalone on purpose (it imports nothing from ``bench``): ``bench/e2e.py`` runs it once with this tree and
 once with an older commit checked out in a temporary worktree, so the two are measured by the same code. The
@@ -32,7 +32,7 @@ def _paths(tree: Path) -> None:
         sys.path.insert(0, str(entry))
 
 
-def _adapters(conn: dict):
+def _adapters(conn: dict, feed_mode: str | None):
     import requests
     from exchangelib import (
         BASIC,
@@ -58,7 +58,9 @@ def _adapters(conn: dict):
     session = wire_session(requests.Session(), conn["sf_url"], None)
     sf = Salesforce(instance_url=conn["instance_url"], session_id=conn["session_id"], version=conn["api_version"],
                     session=session)
-    return ExchangeAdapter(account), SalesforceAdapter(sf)
+    # (feed_mode only when asked: older trees have no such option)
+    options = {"feed_mode": feed_mode} if feed_mode else {}
+    return ExchangeAdapter(account), SalesforceAdapter(sf, **options)
 
 
 class _Profile:
@@ -89,11 +91,12 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, required=True)
     parser.add_argument("--state", required=True)
     parser.add_argument("--conn", required=True, help="the emulator process's JSON line")
+    parser.add_argument("--feed-mode", choices=("fresh", "settled"), help="the Salesforce adapter's feed_mode")
     args = parser.parse_args()
     _paths(args.tree.resolve())
     from syncore import Kind, SqliteStateStore, SyncEngine, SyncSettings
 
-    pim, crm = _adapters(json.loads(args.conn))
+    pim, crm = _adapters(json.loads(args.conn), args.feed_mode)
     engine = SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(args.state),
                         settings=SyncSettings(max_delete_ratio=1.0))
     print(json.dumps({"ready": str(Path(sys.modules["syncore"].__file__).parent)}), flush=True)
