@@ -17,10 +17,7 @@ from ..errors import (
     AdapterError,
     CursorExpired,
     NotFound,
-    OutcomeUnknown,
     RecordRejected,
-    SimulatedCrash,
-    TransientError,
     VersionMismatch,
 )
 from ..merge import BODY_FIELDS
@@ -37,9 +34,10 @@ from ..remote import (
     WriteOutcome,
 )
 from ..results import describe_record
+from .memory_faults import OPERATIONS, MemoryFaults
 from .memory_series import SeriesMemory
 
-OPERATIONS = ("changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link")
+__all__ = ["OPERATIONS", "MemoryAdapter", "MemoryOptions"]
 
 
 @attrs.define
@@ -89,7 +87,7 @@ class MemoryOptions:
     task_recurrence: bool = True
 
 
-class MemoryAdapter(SeriesMemory, Adapter):
+class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
     """Keeps records in dicts. Every id, version and cursor behaves like a real backend's.
 
     :param formatted_bodies: keep HTML/RTF bodies (a PIM-like side); when False bodies are stored as plain text
@@ -110,8 +108,8 @@ class MemoryAdapter(SeriesMemory, Adapter):
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`,
     :meth:`edit_occurrence`, :meth:`cancel_occurrence`.
-    Faults: :meth:`fail_next`, :meth:`fail_record`, :meth:`crash_after`, :meth:`lose_replies`,
-    :meth:`expire_cursors`.
+    Faults (:class:`~syncore.testing.memory_faults.MemoryFaults`): :meth:`fail_next`, :meth:`fail_record`,
+    :meth:`crash_after`, :meth:`lose_replies`, :meth:`expire_cursors`.
     """
 
     adapter_name: ClassVar[str] = "memory"
@@ -182,19 +180,6 @@ class MemoryAdapter(SeriesMemory, Adapter):
         prefix, _, number = value.rpartition("-")
         return prefix == self.name and number.isdigit() and number.isascii()
 
-    def _enter(self, operation: str) -> None:
-        self.calls[operation] += 1
-        queue = self._fail_calls[operation]
-        if queue and (error := queue.pop(0)) is not None:
-            raise error
-
-    def _reply(self, outcomes: list[WriteOutcome]) -> list[WriteOutcome]:
-        """The answer of a write call, unless a lost reply was armed: then the writes stand, the answer is lost."""
-        if self._lost_replies:
-            self._lost_replies -= 1
-            raise OutcomeUnknown(f"{self.name}: connection dropped after the request was sent")
-        return outcomes
-
     def _remote(self, native_id: str, item: _Item) -> RemoteRecord:
         return RemoteRecord(id=native_id, version=item.version, record=item.record, link=item.link,
                             modified_at=item.modified_at)
@@ -261,25 +246,6 @@ class MemoryAdapter(SeriesMemory, Adapter):
         wanted = set(links)
         return {item.link: self._remote(i, item) for i, item in self._stores[kind].items.items()
                 if item.link in wanted}  # type: ignore[misc]
-
-    def _record_fault(self, record: Record) -> AdapterError | None:
-        for predicate, error, remaining in self._fail_records:
-            if remaining[0] != 0 and predicate(record):
-                remaining[0] -= 1
-                return error
-        return None
-
-    def _count_write(self) -> None:
-        """Called before each record write: crash now if the countdown has run out."""
-        if self._crash_after == 0:
-            self._crash_after = None
-            raise SimulatedCrash(f"{self.name}: simulated crash between writes")
-
-    def _written(self) -> None:
-        """Called after each record write: the crash can come right after it, before anyone hears of it."""
-        if self._crash_after is not None:
-            self._crash_after -= 1
-            self._count_write()
 
     def _write(self, kind: Kind, native_id: str, record: Record, link: str | None) -> str:
         store = self._stores[kind]
@@ -398,50 +364,3 @@ class MemoryAdapter(SeriesMemory, Adapter):
             if native_id in store.items:
                 return kind, store.items[native_id]
         raise KeyError(native_id)
-
-    # -- fault injection -----------------------------------------------------------------------------------
-    def fail_next(
-        self, operation: str, times: int = 1, error: AdapterError | None = None, *, after: int = 0
-    ) -> None:
-        """Make ``times`` calls of ``operation`` raise ``error`` (a TransientError by default), after letting the
-        next ``after`` calls through (a sync that stops part-way: ``after=2`` fails the third create batch)."""
-        if operation not in OPERATIONS:
-            raise ValueError(f"unknown operation {operation!r}; expected one of {', '.join(OPERATIONS)}")
-        self._fail_calls[operation].extend([None] * after)
-        for _ in range(times):
-            self._fail_calls[operation].append(error or TransientError(f"{self.name}: injected {operation} failure"))
-
-    def set_read_only(self, read_only: bool = True) -> None:
-        """Turn the side read-only (or writable again), as a user changing the settings between syncs."""
-        self._caps = attrs.evolve(self._caps, read_only=read_only)
-
-    def lose_replies(self, times: int = 1) -> None:
-        """The next ``times`` write calls (create, update, delete) make their writes, then raise
-        :class:`~syncore.errors.OutcomeUnknown` instead of answering: a reply lost on the way back."""
-        self._lost_replies += times
-
-    def fail_record(
-        self, predicate: Callable[[Record], bool], error: AdapterError | None = None, times: int = -1
-    ) -> None:
-        """Refuse writes of records matching ``predicate`` (``times`` -1: always) with a per-record error."""
-        self._fail_records.append(
-            (predicate, error or RecordRejected(f"{self.name}: injected record rejection", code="INJECTED"), [times])
-        )
-
-    def clear_faults(self) -> None:
-        """Remove every injected fault."""
-        self._fail_calls = {op: [] for op in OPERATIONS}
-        self._fail_records.clear()
-        self._crash_after = None
-        self._lost_replies = 0
-
-    def crash_after(self, writes: int) -> None:
-        """Raise :class:`~syncore.errors.SimulatedCrash` right after ``writes`` more record writes (0: before any).
-
-        The crash comes from inside the adapter call, so the engine never hears of the writes that landed.
-        """
-        self._crash_after = writes
-
-    def expire_cursors(self) -> None:
-        """Invalidate every cursor handed out so far (the next ``changes`` raises CursorExpired)."""
-        self._epoch += 1

@@ -1,0 +1,112 @@
+"""Fault injection for the memory adapter (:class:`MemoryFaults`, mixed into
+:class:`~syncore.testing.memory.MemoryAdapter`): failing calls, records refused, replies lost, a crash between
+writes, cursors expired, and the hooks the adapter's calls pass through."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ..errors import AdapterError, OutcomeUnknown, RecordRejected, SimulatedCrash, TransientError
+from ..models import Record
+from ..remote import WriteOutcome
+
+OPERATIONS = ("changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link")
+
+
+class MemoryFaults:
+    """The faults half of the memory adapter. Expects ``name``, ``calls``, ``_caps``, ``_epoch`` and the fault
+    state (``_fail_calls``, ``_lost_replies``, ``_fail_records``, ``_crash_after``) set by
+    :class:`~syncore.testing.memory.MemoryAdapter`."""
+
+    name: str
+    calls: Counter[str]
+    _caps: Any
+    _epoch: int
+    _fail_calls: dict[str, list[AdapterError | None]]
+    _lost_replies: int
+    _fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]]
+    _crash_after: int | None
+
+    # -- hooks of the adapter's calls ----------------------------------------------------------------------
+    def _enter(self, operation: str) -> None:
+        self.calls[operation] += 1
+        queue = self._fail_calls[operation]
+        if queue and (error := queue.pop(0)) is not None:
+            raise error
+
+    def _reply(self, outcomes: list[WriteOutcome]) -> list[WriteOutcome]:
+        """The answer of a write call, unless a lost reply was armed: then the writes stand, the answer is lost."""
+        if self._lost_replies:
+            self._lost_replies -= 1
+            raise OutcomeUnknown(f"{self.name}: connection dropped after the request was sent")
+        return outcomes
+
+    def _record_fault(self, record: Record) -> AdapterError | None:
+        for predicate, error, remaining in self._fail_records:
+            if remaining[0] != 0 and predicate(record):
+                remaining[0] -= 1
+                return error
+        return None
+
+    def _count_write(self) -> None:
+        """Called before each record write: crash now if the countdown has run out."""
+        if self._crash_after == 0:
+            self._crash_after = None
+            raise SimulatedCrash(f"{self.name}: simulated crash between writes")
+
+    def _written(self) -> None:
+        """Called after each record write: the crash can come right after it, before anyone hears of it."""
+        if self._crash_after is not None:
+            self._crash_after -= 1
+            self._count_write()
+
+    # -- fault injection -----------------------------------------------------------------------------------
+    def fail_next(
+        self, operation: str, times: int = 1, error: AdapterError | None = None, *, after: int = 0
+    ) -> None:
+        """Make ``times`` calls of ``operation`` raise ``error`` (a TransientError by default), after letting the
+        next ``after`` calls through (a sync that stops part-way: ``after=2`` fails the third create batch)."""
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; expected one of {', '.join(OPERATIONS)}")
+        self._fail_calls[operation].extend([None] * after)
+        for _ in range(times):
+            self._fail_calls[operation].append(error or TransientError(f"{self.name}: injected {operation} failure"))
+
+    def set_read_only(self, read_only: bool = True) -> None:
+        """Turn the side read-only (or writable again), as a user changing the settings between syncs."""
+        self._caps = attrs.evolve(self._caps, read_only=read_only)
+
+    def lose_replies(self, times: int = 1) -> None:
+        """The next ``times`` write calls (create, update, delete) make their writes, then raise
+        :class:`~syncore.errors.OutcomeUnknown` instead of answering: a reply lost on the way back."""
+        self._lost_replies += times
+
+    def fail_record(
+        self, predicate: Callable[[Record], bool], error: AdapterError | None = None, times: int = -1
+    ) -> None:
+        """Refuse writes of records matching ``predicate`` (``times`` -1: always) with a per-record error."""
+        self._fail_records.append(
+            (predicate, error or RecordRejected(f"{self.name}: injected record rejection", code="INJECTED"), [times])
+        )
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self._fail_calls = {op: [] for op in OPERATIONS}
+        self._fail_records.clear()
+        self._crash_after = None
+        self._lost_replies = 0
+
+    def crash_after(self, writes: int) -> None:
+        """Raise :class:`~syncore.errors.SimulatedCrash` right after ``writes`` more record writes (0: before any).
+
+        The crash comes from inside the adapter call, so the engine never hears of the writes that landed.
+        """
+        self._crash_after = writes
+
+    def expire_cursors(self) -> None:
+        """Invalidate every cursor handed out so far (the next ``changes`` raises CursorExpired)."""
+        self._epoch += 1
