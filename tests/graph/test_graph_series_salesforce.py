@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from pair_emulators import salesforce_emulator_at
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
 from syncore.models import Kind
 from syncore_graph import GraphAdapter
 from syncore_graph.emulator import GraphEmulator
 
 salesforce = pytest.importorskip("syncore_salesforce")
-from syncore_salesforce.emulator import SalesforceEmulator
 
 NOW = datetime(2026, 3, 10, 8, tzinfo=UTC)
 # Mondays 16 March … 20 April 2026 at 09:00 Berlin: CET (UTC+1) until Sunday 29 March, then CEST (UTC+2)
@@ -34,11 +34,7 @@ MONDAYS_UTC = ["2026-03-16T08:00", "2026-03-23T08:00", "2026-03-30T07:00", "2026
 VIEW = {"startDateTime": "2026-03-01T00:00:00Z", "endDateTime": "2026-06-01T00:00:00Z"}
 
 
-@pytest.fixture
-def sf():
-    with SalesforceEmulator(start_time=NOW) as server:
-        yield server
-        assert server.errors == [], server.errors[0] if server.errors else ""
+sf = salesforce_emulator_at(NOW)
 
 
 @pytest.fixture

@@ -11,22 +11,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pair_emulators import salesforce_emulator_at
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
 from syncore.models import Kind, Side
 from syncore.state_types import Action
 
 salesforce = pytest.importorskip("syncore_salesforce")
 from syncore_salesforce.converter import format_datetime as sf_wire
-from syncore_salesforce.emulator import SalesforceEmulator
 
 T0 = datetime.now(UTC).replace(microsecond=0, second=0, minute=0)
 
 
-@pytest.fixture
-def sf():
-    with SalesforceEmulator(start_time=T0) as server:
-        yield server
-        assert server.errors == []
+sf = salesforce_emulator_at(T0)
 
 
 def _writes(result):

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pair_emulators import salesforce_emulator_at
 from relations_support import acme_world
 from relations_support import event_people as people_of
-
 from syncore import SqliteStateStore, SyncEngine, SyncSettings
 from syncore.models import Kind, Side
 from syncore.settings import KindSettings
@@ -30,16 +30,11 @@ from syncore_outlook.fake import FakeClock, FakeOutlook, exchange_recipient, smt
 
 salesforce = pytest.importorskip("syncore_salesforce")
 from syncore_salesforce.converter import format_datetime as sf_wire
-from syncore_salesforce.emulator import SalesforceEmulator
 
 T0 = datetime.now(UTC).replace(microsecond=0, second=0, minute=0)
 
 
-@pytest.fixture
-def sf():
-    with SalesforceEmulator(start_time=T0) as server:
-        yield server
-        assert server.errors == []
+sf = salesforce_emulator_at(T0)
 
 
 @pytest.fixture

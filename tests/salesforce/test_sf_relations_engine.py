@@ -13,9 +13,9 @@ import pytest
 from exchangelib import EWSTimeZone
 from sfadapter_support import LINK_FIELD, T0, make_adapter
 
+from pair_emulators import exchange_emulator
 from relations_support import acme_world
 from relations_support import event_people as people_of
-
 from syncore import SyncEngine
 from syncore.models import Contact, Event, Kind
 from syncore.settings import KindSettings, SyncSettings
@@ -217,11 +217,7 @@ def test_request_counts_of_a_first_sync_with_attendees(emu):
 
 
 # -- with Exchange -------------------------------------------------------------------------------------------
-@pytest.fixture
-def ews():
-    with EwsEmulator(mailboxes=["user@mycompany.example"]) as emulator:
-        yield emulator
-    clear_protocol_cache()
+ews = exchange_emulator()
 
 
 def exchange_pim(ews) -> ExchangeAdapter:

@@ -19,14 +19,13 @@ from exchangelib.items import CalendarItem
 from exchangelib.recurrence import Recurrence, WeeklyPattern
 from sfadapter_support import Sleeps
 
+from pair_emulators import exchange_emulator, salesforce_emulator_at
 from syncore import SyncEngine
 from syncore.models import Kind
 from syncore.settings import SyncSettings
 from syncore.state import SqliteStateStore
 from syncore_exchange import ExchangeAdapter
-from syncore_exchange.emulator import EwsEmulator, clear_protocol_cache
 from syncore_salesforce import SalesforceAdapter
-from syncore_salesforce.emulator import SalesforceEmulator
 
 NOW = datetime(2026, 3, 10, 8, tzinfo=UTC)
 BERLIN = EWSTimeZone("Europe/Berlin")
@@ -35,18 +34,10 @@ MONDAYS_UTC = ["2026-03-16T08:00", "2026-03-23T08:00", "2026-03-30T07:00", "2026
                "2026-04-13T07:00", "2026-04-20T07:00"]
 
 
-@pytest.fixture
-def sf():
-    with SalesforceEmulator(start_time=NOW) as server:
-        yield server
-        assert server.errors == [], server.errors[0] if server.errors else ""
+sf = salesforce_emulator_at(NOW)
 
 
-@pytest.fixture
-def ews():
-    with EwsEmulator(mailboxes=["user@mycompany.example"]) as emulator:
-        yield emulator
-    clear_protocol_cache()
+ews = exchange_emulator()
 
 
 def engine_for(sf, ews, **crm_options):

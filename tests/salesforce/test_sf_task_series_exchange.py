@@ -15,38 +15,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from exchangelib import EWSDate, EWSTimeZone
 from exchangelib.items import Task as EwsTask
 from exchangelib.recurrence import DailyRegeneration, MonthlyRegeneration, TaskRecurrence, WeeklyPattern
 from sfadapter_support import Sleeps
 
+from pair_emulators import exchange_emulator, salesforce_emulator_at
 from syncore import SyncEngine
 from syncore.models import Kind
 from syncore.settings import SyncSettings
 from syncore.state import SqliteStateStore
 from syncore_exchange import ExchangeAdapter
-from syncore_exchange.emulator import EwsEmulator, clear_protocol_cache
 from syncore_salesforce import SalesforceAdapter
-from syncore_salesforce.emulator import SalesforceEmulator
 
 NOW = datetime(2031, 3, 3, 8, tzinfo=UTC)
 BERLIN = EWSTimeZone("Europe/Berlin")
 FRIDAYS = ["2031-03-07", "2031-03-14", "2031-03-21", "2031-03-28", "2031-04-04", "2031-04-11"]
 
 
-@pytest.fixture
-def sf():
-    with SalesforceEmulator(start_time=NOW) as server:
-        yield server
-        assert server.errors == [], server.errors[0] if server.errors else ""
+sf = salesforce_emulator_at(NOW)
 
 
-@pytest.fixture
-def ews():
-    with EwsEmulator(mailboxes=["user@mycompany.example"]) as emulator:
-        yield emulator
-    clear_protocol_cache()
+ews = exchange_emulator()
 
 
 def engine_for(sf, ews):
