@@ -194,6 +194,7 @@ class ChangeFeed:
         if previous_end is not None and covered < previous_end:
             return min(end, covered)
         return max(end, covered)
+
     def _stamp(self, row: dict[str, Any]) -> str:
         """The row's own ``SystemModstamp``, then its parents' (``also_changed``), joined by ``|``."""
         parts = [str(row.get("SystemModstamp") or "")]
