@@ -22,7 +22,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
 
-from syncore.models import Kind
+from syncore import SqliteStateStore, SyncEngine, SyncSettings
+from syncore.models import Contact, Kind
+from syncore.testing import MemoryAdapter
 from syncore_salesforce.converter import format_datetime as wire
 from syncore_salesforce.emulator import SalesforceEmulator
 
@@ -153,6 +155,32 @@ def test_while_a_long_transaction_is_open_its_start_bounds_the_settled_read(emu)
         cursor = feed.cursor
         reports.append([u.id for u in feed.upserts])
     assert reports[3:] == [[], [slow], []]
+
+
+def test_engine_syncs_in_settled_mode_report_each_change_once_its_minute_is_covered(emu):
+    """Through the engine (a memory PIM): a contact made in Salesforce reaches the PIM once its minute is
+    covered; a contact the engine creates in Salesforce is read back once (its echo, a minute later) and written
+    nowhere again; no duplicates on either side."""
+    crm = make_adapter(emu, feed_mode="settled")
+    pim = MemoryAdapter(name="pim", clock=emu.clock.now)
+    engine = SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(":memory:"), settings=SyncSettings(),
+                        clock=emu.clock.now)
+    assert engine.sync(Kind.CONTACT).ok
+    made_in_salesforce = emu.insert("Contact", {"LastName": "Lovelace", "OwnerId": emu.user_id})
+    assert engine.sync(Kind.CONTACT).ok and pim.records(Kind.CONTACT) == {}  # its minute is not covered yet
+    _jump(emu, crm, T0 + timedelta(minutes=1, seconds=1))
+    assert engine.sync(Kind.CONTACT).ok
+    assert [c.last_name for c in pim.records(Kind.CONTACT).values()] == ["Lovelace"]
+    pim.put(Contact(last_name="Hopper"))
+    assert engine.sync(Kind.CONTACT).ok
+    assert sorted(r["LastName"] for r in emu.all("Contact")) == ["Hopper", "Lovelace"]
+    for minute in (2, 3):  # the echo of the engine's create is read (minute 2), then nothing
+        _jump(emu, crm, T0 + timedelta(minutes=minute, seconds=1))
+        result = engine.sync(Kind.CONTACT)
+        assert result.ok and sum(result.counts.values()) == 0, result.counts  # nothing written
+    assert sorted(r["LastName"] for r in emu.all("Contact")) == ["Hopper", "Lovelace"]
+    assert sorted(c.last_name for c in pim.records(Kind.CONTACT).values()) == ["Hopper", "Lovelace"]
+    assert made_in_salesforce in {r["Id"] for r in emu.all("Contact")}
 
 
 _STEP = st.one_of(
