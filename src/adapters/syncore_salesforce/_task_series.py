@@ -252,7 +252,11 @@ def represent(task: Task) -> Task:
 def _with_until(parts: Any, last: date) -> str:
     import attrs
 
-    return attrs.evolve(parts, count=None, until=last).text()
+    from ._recurrence import same_weeks_from_sunday
+
+    # a classic weekly pattern reads back with its weeks from Sunday (classic_rule), where that gives the same dates
+    wkst = "SU" if parts.freq == "WEEKLY" and same_weeks_from_sunday(parts.wkst, list(parts.by_day)) else parts.wkst
+    return attrs.evolve(parts, count=None, until=last, wkst=wkst).text()
 
 
 def _subject(task: Any) -> str:
