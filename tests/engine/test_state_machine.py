@@ -47,8 +47,8 @@ from syncore.testing.strategies import records, short_words
 
 START = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
 #: the report for fields one occurrence of a series cannot hold (docs/recurrence.md, "What is reported")
-UNHELD = re.compile(r"not written: one occurrence of a (PIM|CRM) series cannot have its own (?P<fields>[a-z_, ]+); "
-                    r"the series keeps its value")
+UNHELD = re.compile(r"not written: one occurrence of a (PIM|CRM) series cannot have its own "
+                    r"(?P<fields>[a-z_, ]+); the series keeps its value")
 
 EDITABLE = {
     Kind.EVENT: ("subject", "location", "body"),
@@ -130,7 +130,8 @@ class SyncMachine(RuleBasedStateMachine):
         #: edits that reached the partner record and the stored base (by any sync, with faults or not):
         #: (seq, side, id, field) -> (the sync's seq, the partner's (side, id))
         self.synced_edits: dict[tuple[int, Side, str, str], tuple[int, tuple[Side, str]]] = {}
-        #: (pim id, crm id, field): a field one occurrence cannot hold, reported for that pair by an applied plan
+        #: (pim id, crm id, field): a field one occurrence cannot hold, reported for that pair by an applied
+        #: plan
         self.unheld: set[tuple[str, str, str]] = set()
 
     @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
@@ -403,7 +404,8 @@ class SyncMachine(RuleBasedStateMachine):
                 continue
             for pair in plan.pairs:
                 if getattr(pair, f"{skip.side.value}_id") == skip.native_id and pair.pim_id and pair.crm_id:
-                    self.unheld |= {(pair.pim_id, pair.crm_id, field) for field in found["fields"].split(", ")}
+                    fields = found["fields"].split(", ")
+                    self.unheld |= {(pair.pim_id, pair.crm_id, field) for field in fields}
 
     def _note_synced_edits(self, kind: Kind, started: int) -> None:
         """Remember each edit that a sync (even one cut short by a fault) carried to the partner and the base.
@@ -442,8 +444,8 @@ class SyncMachine(RuleBasedStateMachine):
 
     def check_converged(self, kind: Kind) -> None:
         recs = {side: self.sides[side].records(kind) for side in Side}
-        assert_in_step(self.state, self.settings.profile, kind, recs, self.crm.represent, excused=self.prevented,
-                       unheld=self.unheld)
+        assert_in_step(self.state, self.settings.profile, kind, recs, self.crm.represent,
+                       excused=self.prevented, unheld=self.unheld)
         origins: dict[Side, list[str]] = {side: [self.origin(side, i) for i in recs[side]] for side in Side}
         for side in Side:
             duplicated = {o for o in origins[side] if origins[side].count(o) > 1} - self.tolerated

@@ -40,6 +40,7 @@ from syncore.remote import (
     UpdateRequest,
     WriteOutcome,
 )
+from syncore.results import describe_item
 from syncore.timezones import UTC
 
 from . import _series
@@ -65,6 +66,17 @@ T = TypeVar("T")
 MAX_BATCH = 100
 
 RECURRING_REASON = "recurring task: Outlook task recurrences are not synced yet (left untouched)"
+
+
+def _label_of(kind: Kind, item: Any) -> str:
+    """An opened item as a person knows it, for a report: its subject (a contact: its name)."""
+    if kind is Kind.CONTACT:
+        parts = (getattr(item, "FirstName", ""), getattr(item, "LastName", ""))
+        name = " ".join(part for part in parts if part)
+        return describe_item(kind, name or getattr(item, "FullName", "") or getattr(item, "CompanyName", "")
+                             or "")
+    recurring = bool(getattr(item, "IsRecurring", False))
+    return describe_item(kind, str(getattr(item, "Subject", "") or ""), series=recurring)
 
 
 def _modified_at(version: int) -> datetime:
@@ -257,7 +269,9 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         rows = self._rows(kind)
         found = diff(rows, snapshot, recurring_ok=self._recurring_ok(kind))
         upserts: list[RemoteRecord] = []
-        unsupported = [Unsupported(id=row.key, reason=RECURRING_REASON) for row in found.unsupported]
+        unsupported = [Unsupported(id=row.key, reason=RECURRING_REASON,
+                                   label=describe_item(kind, row.subject, series=True))
+                       for row in found.unsupported]
         deletions = list(found.deleted)
         vanished: set[str] = set()
         for row in found.changed:
@@ -270,7 +284,8 @@ class OutlookComAdapter(SeriesWrites, Adapter):
             try:
                 upserts.append(self._remote(kind, row.key, item, row.version))
             except ValueError as exc:  # InvalidRecordError, or a series syncore cannot read (Unfit)
-                unsupported.append(Unsupported(id=row.key, reason=f"cannot be mapped: {exc}"))
+                unsupported.append(Unsupported(id=row.key, reason=f"cannot be mapped: {exc}",
+                                               label=_label_of(kind, item)))
             del item  # release the COM reference promptly (reference §9.4)
         kept = [row for row in rows if row.key not in vanished]
         return ChangeSet(

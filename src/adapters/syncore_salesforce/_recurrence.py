@@ -177,8 +177,9 @@ def classic_fields(parts: RuleParts) -> dict[str, Any]:
             return {"RecurrenceType": "RecursEveryWeekday", "RecurrenceDayOfWeekMask": mask}
         if parts.interval > 1 and not same_weeks_from_sunday(parts.wkst, plain):
             # which week an "every 2 weeks on Mon and Sun" occurrence falls in depends on the week's first day
-            raise Unfit(f"a classic pattern's weeks start on Sunday; this rule counts weeks from {parts.wkst} "
-                        f"and its days ({','.join(plain)}) fall on both sides of that week's start")
+            raise Unfit("a classic pattern's weeks start on Sunday; this rule counts weeks from "
+                        f"{parts.wkst} and its days ({','.join(plain)}) fall on both sides of that "
+                        "week's start")
         return {"RecurrenceType": "RecursWeekly", "RecurrenceInterval": parts.interval,
                 "RecurrenceDayOfWeekMask": mask}
     ordinals = {d[:-2] for d in numbered}
@@ -213,10 +214,10 @@ def same_weeks_from_sunday(wkst: str, days: list[str]) -> bool:
     """True when a weekly rule on ``days`` whose weeks start on ``wkst`` gives the same occurrences with weeks
     from Sunday, whatever its interval.
 
-    A week from ``wkst`` holds the days from ``wkst`` to Saturday of one Sunday week and the days from Sunday to
-    the day before ``wkst`` of the next; when all of the rule's days are on one side of that cut, both ways of
-    counting put the same dates in the same week (so "every 2 weeks on Monday and Wednesday" is one series either
-    way), otherwise they do not ("every 2 weeks on Monday and Sunday").
+    A week from ``wkst`` holds the days from ``wkst`` to Saturday of one Sunday week and the days from Sunday
+    to the day before ``wkst`` of the next; when all of the rule's days are on one side of that cut, both ways
+    of counting put the same dates in the same week (so "every 2 weeks on Monday and Wednesday" is one series
+    either way), otherwise they do not ("every 2 weeks on Monday and Sunday").
     """
     before = set(_SUNDAY_WEEK[:_SUNDAY_WEEK.index(wkst)])
     return len(days) < 2 or set(days) <= before or not set(days) & before
