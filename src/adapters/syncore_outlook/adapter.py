@@ -40,13 +40,13 @@ from syncore.remote import (
     UpdateRequest,
     WriteOutcome,
 )
-from syncore.results import describe_item
 from syncore.timezones import UTC
 
 from . import _series
 from . import constants as C
 from ._folders import resolve_folder
 from ._ids import is_item_id
+from ._labels import label_of, row_label
 from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
 from ._mapping import MAPPINGS, KindMapping, task_recurrence
 from ._scan import ScanRow, diff, scan, snapshot_of, unique_keys
@@ -66,17 +66,6 @@ T = TypeVar("T")
 MAX_BATCH = 100
 
 RECURRING_REASON = "recurring task: Outlook task recurrences are not synced yet (left untouched)"
-
-
-def _label_of(kind: Kind, item: Any) -> str:
-    """An opened item as a person knows it, for a report: its subject (a contact: its name)."""
-    if kind is Kind.CONTACT:
-        parts = (getattr(item, "FirstName", ""), getattr(item, "LastName", ""))
-        name = " ".join(part for part in parts if part)
-        return describe_item(kind, name or getattr(item, "FullName", "") or getattr(item, "CompanyName", "")
-                             or "")
-    recurring = bool(getattr(item, "IsRecurring", False))
-    return describe_item(kind, str(getattr(item, "Subject", "") or ""), series=recurring)
 
 
 def _modified_at(version: int) -> datetime:
@@ -270,7 +259,7 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         found = diff(rows, snapshot, recurring_ok=self._recurring_ok(kind))
         upserts: list[RemoteRecord] = []
         unsupported = [Unsupported(id=row.key, reason=RECURRING_REASON,
-                                   label=describe_item(kind, row.subject, series=True))
+                                   label=row_label(kind, row.subject))
                        for row in found.unsupported]
         deletions = list(found.deleted)
         vanished: set[str] = set()
@@ -285,7 +274,7 @@ class OutlookComAdapter(SeriesWrites, Adapter):
                 upserts.append(self._remote(kind, row.key, item, row.version))
             except ValueError as exc:  # InvalidRecordError, or a series syncore cannot read (Unfit)
                 unsupported.append(Unsupported(id=row.key, reason=f"cannot be mapped: {exc}",
-                                               label=_label_of(kind, item)))
+                                               label=label_of(kind, item)))
             del item  # release the COM reference promptly (reference §9.4)
         kept = [row for row in rows if row.key not in vanished]
         return ChangeSet(
