@@ -16,7 +16,7 @@ from .planning import PlanWriter, build_plan, rules_for
 from .remote import fetch_in_batches
 from .results import EventType, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
-from .state_types import HistoryEntry, PendingCategory, PendingItem
+from .state_types import Action, HistoryEntry, PendingCategory, PendingItem
 from .timezones import UTC, to_utc
 
 
@@ -158,8 +158,7 @@ class SyncEngine:
         operations = plan.active_operations
         if recheck:
             stale = self._stale(kind, operations)
-            skipped.extend((op, "source changed after the plan was made", PendingCategory.FAILED)
-                           for op in operations if op.op_id in stale)
+            skipped.extend((op, stale[op.op_id], PendingCategory.FAILED) for op in operations if op.op_id in stale)
             operations = [op for op in operations if op.op_id not in stale]
         result.conflicts = len(plan.conflicts)
         result.unresolved_conflicts = sum(1 for c in plan.conflicts if c.resolution is None)
@@ -189,18 +188,27 @@ class SyncEngine:
             ))
             self.state.purge_history(result.finished_at - timedelta(days=self.settings.history_days))
 
-    def _stale(self, kind: Kind, operations: list[Operation]) -> set[str]:
-        stale: set[str] = set()
+    def _stale(self, kind: Kind, operations: list[Operation]) -> dict[str, str]:
+        """The operations a saved plan must not run any more, by op id, with the reason."""
+        stale: dict[str, str] = {}
         for side in Side:
             ops = [op for op in operations if op.source_side is side and op.source_id and op.source_version]
-            if not ops:
+            # a delete carries no version a side checks (Adapter.delete): a record edited since the plan was made
+            # would lose that edit, so its delete is skipped and the next sync weighs the edit against the deletion
+            deletes = [op for op in operations if op.target is side and op.action is Action.DELETE
+                       and op.target_id and op.base_version]
+            if not ops and not deletes:
                 continue
-            adapter = self.adapters[side]
-            current = fetch_in_batches(adapter, kind, (op.source_id for op in ops))  # type: ignore[misc]
+            ids = [op.source_id for op in ops] + [op.target_id for op in deletes]
+            current = fetch_in_batches(self.adapters[side], kind, ids)  # type: ignore[arg-type]
             for op in ops:
                 item = current.get(op.source_id)  # type: ignore[arg-type]
                 if item is None or (item.version is not None and item.version != op.source_version):
-                    stale.add(op.op_id)
+                    stale[op.op_id] = "source changed after the plan was made"
+            for op in deletes:
+                item = current.get(op.target_id)  # type: ignore[arg-type]
+                if item is not None and item.version is not None and item.version != op.base_version:
+                    stale[op.op_id] = "changed after the plan was made; not deleted"
         return stale
 
     # -- maintenance ---------------------------------------------------------------------------------------

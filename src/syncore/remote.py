@@ -38,7 +38,8 @@ class Unsupported:
 
     id: str
     reason: str
-    #: the item as a person knows it (``event series 'Weekly 1:1'``), for the report; the id when left empty
+    #: the item as a person knows it (``event series 'Weekly 1:1'``, made with
+    #: :func:`syncore.results.describe_item`), for the report; the id when left empty
     label: str = ""
 
 

@@ -28,18 +28,29 @@ def describe_record(record: Record | None, native_id: str | None = None,
         return "record"
     if isinstance(record, Contact):
         name = " ".join(part for part in (record.first_name, record.last_name) if part)
-        return f"contact '{name or record.email or record.company}'"
+        return describe_item(Kind.CONTACT, name or record.email or record.company)
     subject = getattr(record, "subject", "")
     if getattr(record, "recurrence", None) is not None:
-        return f"event series '{subject}'" if isinstance(record, Event) else f"recurring task '{subject}'"
+        return describe_item(record.kind, subject, series=True)
     split = split_occurrence_id(native_id) if native_id else None
     if split is None or not isinstance(record, Event):
-        return f"{record.kind.value} '{subject}'"
+        return describe_item(record.kind, subject)
     series_id, start = split[0], record.start
     if isinstance(start, datetime):
         tz = ZoneInfo((zones or {}).get(series_id, "UTC"))  # (zones hold IANA names the core checked)
         return f"{record.kind.value} '{subject}' on {start.astimezone(tz).strftime('%Y-%m-%d %H:%M %Z')}"
     return f"{record.kind.value} '{subject}' on {start.isoformat()}"
+
+
+def describe_item(kind: Kind, name: str, *, series: bool = False) -> str:
+    """The label :func:`describe_record` gives, for an item known only by its kind and its subject (a contact:
+    its name): what an adapter puts in :attr:`~syncore.remote.Unsupported.label` for an item it cannot map to
+    a record (``event series 'Weekly 1:1'``, ``recurring task 'Report'``, ``contact 'Ada Lovelace'``)."""
+    if series and kind is Kind.EVENT:
+        return f"event series '{name}'"
+    if series and kind is Kind.TASK:
+        return f"recurring task '{name}'"
+    return f"{kind.value} '{name}'"
 
 
 class EventType(str, enum.Enum):

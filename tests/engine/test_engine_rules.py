@@ -366,6 +366,24 @@ def test_apply_skips_operations_whose_source_changed_since_the_plan(world: World
     assert only(world.crm.records(Kind.EVENT)).subject == "v2"
 
 
+def test_apply_never_deletes_a_record_edited_since_the_plan_was_made(world: World) -> None:
+    """A plan saved while a meeting was deleted in the PIM deletes its CRM copy; if a user edits that copy before
+    the plan is applied, the delete would lose the edit (a delete carries no version the sides check): it is
+    skipped, and the next sync brings the edited meeting back (found by the engine state machine, seed 123)."""
+    pim_id = world.pim.put(meeting("v1"))
+    world.engine.sync(Kind.EVENT)
+    crm_id = only_id(world.crm.records(Kind.EVENT))
+    world.pim.remove(pim_id)
+    plan = world.engine.plan(Kind.EVENT)
+    assert [(op.target, op.action) for op in plan.operations] == [(Side.CRM, Action.DELETE)]
+    world.crm.edit(crm_id, subject="v2")
+    result = world.engine.apply(plan)
+    assert world.crm.records(Kind.EVENT)[crm_id].subject == "v2"
+    assert any("changed after the plan" in s for s in result.skipped), result.skipped
+    world.engine.sync(Kind.EVENT)
+    assert only(world.pim.records(Kind.EVENT)).subject == "v2"
+
+
 # -- failures ------------------------------------------------------------------------------------------------------
 def test_one_bad_record_does_not_stop_the_others_and_is_retried_with_back_off(world: World) -> None:
     world.make_engine(SyncSettings(retry_base=timedelta(minutes=10)))

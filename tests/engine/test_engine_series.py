@@ -264,6 +264,31 @@ def test_an_occurrence_edit_the_series_cannot_hold_is_reported_not_lost_silently
     assert any("cannot have its own reminder_minutes" in s.reason for s in plan.skipped)
 
 
+def test_a_crm_event_matched_to_an_occurrence_keeps_a_reminder_the_occurrence_cannot_hold_and_says_so():
+    """First-sync matching (no links) pairs a CRM user's own single event with the PIM series' occurrence it
+    looks like (not a duplicate). Under crm_wins its reminder would go to the PIM, but one occurrence cannot
+    have its own: the documented outcome is a report for that pair, the CRM event keeps its reminder, the
+    series keeps its, and the next sync plans nothing (found by the series state machine, seed 123)."""
+    settings = SyncSettings(conflict_policy=ConflictPolicy.CRM_WINS)
+    w = World(crm_links=False, settings=settings)
+    pim_id = w.pim.put(weekly().replace(reminder_minutes=10))
+    third = FIRST + timedelta(days=14)
+    crm_id = w.crm.put(Event(subject="1:1", location="Room 1", start=third, end=third + timedelta(hours=1),
+                             reminder_minutes=45))
+    plan = w.engine.plan(Kind.EVENT)
+    occurrence = occurrence_id(pim_id, keys()[2])
+    reported = {(s.side, s.native_id): s.reason for s in plan.skipped}
+    assert reported[(Side.PIM, occurrence)] == ("not written: one occurrence of a PIM series cannot have its "
+                                                "own reminder_minutes; the series keeps its value")
+    w.sync()
+    [pair] = w.state.pairs_for(settings.profile, Kind.EVENT, crm_ids=[crm_id])
+    assert pair.pim_id == occurrence
+    assert len(w.crm_events()) == 6, "the other five occurrences copied, the matched one not twice"
+    assert w.crm_events()[crm_id].reminder_minutes == 45
+    assert w.pim.records(Kind.EVENT)[pim_id].reminder_minutes == 10
+    w.calm()
+
+
 @pytest.mark.parametrize("crm_links", [True, False])
 def test_a_crash_while_creating_occurrences_creates_none_twice(crm_links):
     w = World(crm_links=crm_links)

@@ -127,3 +127,21 @@ def test_deleted_items_are_deletions_not_absences(emu, adapter):
     adapter.delete(Kind.TASK, [DeleteRequest(ref="d", id=ids[0])])
     feed = read_unread(adapter, Kind.TASK, adapter.changes(Kind.TASK, scan.cursor))
     assert feed.deletions == (ids[0],) and feed.upserts == ()
+
+
+def test_an_item_that_cannot_be_mapped_is_reported_by_its_subject_never_its_id(emu, adapter):
+    """One odd item (here an end before its start, as another client might leave it) is reported and named as
+    a person knows it."""
+    from syncore import SqliteStateStore, SyncEngine, SyncSettings
+    from syncore.testing import MemoryAdapter
+
+    start = datetime(2031, 3, 4, 9, tzinfo=UTC)
+    emu.create_item(folder="calendar",
+                    fields={"Subject": "Broken", "Start": start, "End": start - timedelta(hours=1)})
+    emu.create_item(folder="calendar", fields=_event_fields(1))
+    [odd] = adapter.full_scan(Kind.EVENT).unsupported
+    assert odd.label == "event 'Broken'"
+    engine = SyncEngine(pim=adapter, crm=MemoryAdapter(name="crm"), state=SqliteStateStore(":memory:"),
+                        settings=SyncSettings(), clock=lambda: NOW)
+    result = engine.sync(Kind.EVENT)
+    assert [message.split(": ")[0] for message in result.skipped] == ["pim event 'Broken'"], result.skipped

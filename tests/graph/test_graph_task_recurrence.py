@@ -5,7 +5,11 @@ never sends it one."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from syncore import SqliteStateStore, SyncEngine, SyncSettings
 from syncore.models import Kind
+from syncore.testing import MemoryAdapter
 
 
 def test_a_recurring_todo_task_is_reported_never_flattened(emu, adapter):
@@ -19,3 +23,9 @@ def test_a_recurring_todo_task_is_reported_never_flattened(emu, adapter):
     scan = adapter.full_scan(Kind.TASK)
     assert [item.id for item in scan.upserts] == [single["id"]]
     assert [(u.id, u.reason) for u in scan.unsupported] == [(recurring["id"], "recurring task not supported yet")]
+    # reported as a person knows it, never by its id
+    assert [u.label for u in scan.unsupported] == ["recurring task 'Weekly report'"]
+    engine = SyncEngine(pim=adapter, crm=MemoryAdapter(name="crm"), state=SqliteStateStore(":memory:"),
+                        settings=SyncSettings(), clock=lambda: datetime(2031, 3, 3, tzinfo=UTC))
+    result = engine.sync(Kind.TASK)
+    assert result.skipped == ["pim recurring task 'Weekly report': recurring task not supported yet"]

@@ -6,12 +6,14 @@ it one."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from olsupport import gid
 
+from syncore import SqliteStateStore, SyncEngine, SyncSettings
 from syncore.models import Kind, Task
 from syncore.remote import DeleteRequest, UpdateRequest
+from syncore.testing import MemoryAdapter
 from syncore_outlook import constants as C
 
 
@@ -25,6 +27,13 @@ def test_a_recurring_task_is_reported_never_flattened(fake, outlook):
     assert [item.id for item in scan.upserts] == [gid(fake, single)]
     assert [(u.id, u.reason) for u in scan.unsupported] == [
         (gid(fake, recurring), "recurring task: Outlook task recurrences are not synced yet (left untouched)")]
+    # reported as a person knows it, never by its id (the table's Subject column)
+    assert [u.label for u in scan.unsupported] == ["recurring task 'Weekly report'"]
+    engine = SyncEngine(pim=outlook, crm=MemoryAdapter(name="crm"), state=SqliteStateStore(":memory:"),
+                        settings=SyncSettings(), clock=lambda: datetime(2026, 10, 20, tzinfo=UTC))
+    result = engine.sync(Kind.TASK)
+    assert result.skipped == ["pim recurring task 'Weekly report': recurring task: Outlook task recurrences "
+                              "are not synced yet (left untouched)"]
     saves = fake.saves
     (update,) = outlook.update(Kind.TASK, [UpdateRequest(ref="u", id=gid(fake, recurring),
                                                          record=Task(subject="Flattened"),

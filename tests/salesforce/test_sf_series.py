@@ -91,6 +91,18 @@ def test_series_are_on_by_default_and_can_be_turned_off(emu):
     assert scan.upserts == () and len(scan.unsupported) == 7  # every row reported, as before
 
 
+def test_a_row_that_cannot_be_synced_is_reported_by_its_subject_never_its_id(emu):
+    lightning(emu)
+    off = SalesforceAdapter(emu.client(), clock=emu.clock.now, sleep=Sleeps(), series=False)
+    assert {u.label for u in off.full_scan(Kind.EVENT).unsupported} == {"event series '1:1'"}
+    pim = MemoryAdapter(name="pim", recurrence=RecurrenceSupport.RULES, clock=emu.clock.now)
+    engine = SyncEngine(pim=pim, crm=off, state=SqliteStateStore(":memory:"), settings=SyncSettings(),
+                        clock=emu.clock.now)
+    result = engine.sync(Kind.EVENT)
+    assert len(result.skipped) == 7
+    assert all(message.startswith("crm event series '1:1': ") for message in result.skipped), result.skipped
+
+
 def test_a_lightning_series_reads_as_one_event_with_its_rule(emu):
     series_id = lightning(emu)
     emu.reset_log()
@@ -427,4 +439,69 @@ def test_a_classic_salesforce_series_reaches_the_pim_as_one_series_and_follows_a
     w.sync()
     [event] = w.pim.records(Kind.EVENT).values()
     assert local_starts(event) == [s.replace("09:00", "10:00") for s in MONDAYS]
+    w.calm()
+
+
+# -- weeks start on Sunday -----------------------------------------------------------------------------------
+#: Sunday 15 March 2026, 09:00 in Berlin
+SUNDAY = datetime(2026, 3, 15, 9, tzinfo=BERLIN)
+
+
+def test_a_classic_series_every_two_weeks_on_several_days_counts_its_weeks_from_sunday(emu):
+    """A classic weekly pattern's weeks start on Sunday (the day mask starts there; Salesforce's stored RRULEs
+    say WKST=SU): every 2 weeks on Sunday and Wednesday takes the Wednesday after each Sunday, not the one
+    after the next."""
+    main_id = emu.insert("Event", {
+        "Subject": "fortnightly", "StartDateTime": wire(SUNDAY), "DurationInMinutes": 30,
+        "OwnerId": emu.user_id,
+        "IsRecurrence": True, "RecurrenceStartDateTime": wire(SUNDAY), "RecurrenceEndDateOnly": "2026-04-26",
+        "RecurrenceType": "RecursWeekly", "RecurrenceInterval": 2, "RecurrenceDayOfWeekMask": 1 + 8,
+        "RecurrenceTimeZoneSidKey": "Europe/Berlin"})
+    [item] = adapter(emu).full_scan(Kind.EVENT).upserts
+    assert item.id == main_id
+    assert item.record.recurrence.exdates == () and item.record.recurrence.overrides == ()
+    assert local_starts(item.record) == ["2026-03-15 09:00", "2026-03-18 09:00", "2026-03-29 09:00",
+                                         "2026-04-01 09:00", "2026-04-12 09:00", "2026-04-15 09:00",
+                                         "2026-04-26 09:00"]
+
+
+@pytest.mark.parametrize(("first", "rule", "expected"), [
+    # weeks from Monday or from Sunday take the same Monday and Wednesday: the classic pattern holds it
+    (FIRST, "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=6",
+     ["2026-03-16 09:00", "2026-03-18 09:00", "2026-03-30 09:00", "2026-04-01 09:00", "2026-04-13 09:00",
+      "2026-04-15 09:00"]),
+    (SUNDAY, "FREQ=WEEKLY;INTERVAL=2;BYDAY=SU,WE;WKST=SU;COUNT=7",
+     ["2026-03-15 09:00", "2026-03-18 09:00", "2026-03-29 09:00", "2026-04-01 09:00", "2026-04-12 09:00",
+      "2026-04-15 09:00", "2026-04-26 09:00"]),
+])
+def test_a_fortnightly_series_on_several_days_is_written_as_a_classic_series_on_the_same_days(
+        emu, first, rule, expected):
+    w = World(emu, series_form="classic")
+    w.pim.put(Event(subject="fortnightly", start=first, end=first + timedelta(minutes=30),
+                    recurrence=Recurrence(rule=rule, zone="Europe/Berlin")))
+    w.sync()
+    [main] = [r for r in emu.all("Event") if r["IsRecurrence"]]
+    assert (main["RecurrenceType"], main["RecurrenceInterval"]) == ("RecursWeekly", 2)
+    rows = sorted(local(r["StartDateTime"]).strftime("%Y-%m-%d %H:%M") for r in emu.all("Event")
+                  if r["RecurrenceActivityId"] == main["Id"] and not r["IsRecurrence"])
+    assert rows == expected
+    w.calm()
+
+
+def test_a_fortnightly_series_whose_weeks_start_on_monday_and_that_takes_sundays_is_not_a_classic_series(emu):
+    """Every 2 weeks on Monday and Sunday, weeks from Monday: 16 and 22 March, 30 March and 5 April ... A
+    classic pattern (weeks from Sunday) would give 16 and 29 March: the rule is refused and its occurrences
+    are written as single events instead (unfit_series = expand)."""
+    event = Event(subject="fortnightly", start=FIRST, end=FIRST + timedelta(minutes=30),
+                  recurrence=Recurrence(rule="FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,SU;COUNT=6",
+                                        zone="Europe/Berlin"))
+    assert "weeks start on Sunday" in adapter(emu, series_form="classic").unfit_reason(event)
+    w = World(emu, series_form="classic")
+    w.pim.put(event)
+    w.sync()
+    rows = emu.all("Event")
+    assert not any(r["IsRecurrence"] or r["RecurrenceActivityId"] for r in rows)
+    assert sorted(local(r["StartDateTime"]).strftime("%Y-%m-%d %H:%M") for r in rows) == [
+        "2026-03-16 09:00", "2026-03-22 09:00", "2026-03-30 09:00", "2026-04-05 09:00", "2026-04-13 09:00",
+        "2026-04-19 09:00"]
     w.calm()

@@ -189,6 +189,9 @@ def test_with_the_option_off_recurring_and_repeating_tasks_are_reported_never_fl
     assert len(scan.unsupported) == 6, "the main record, its four occurrences and the repeating task"
     assert main_id in {u.id for u in scan.unsupported}
     assert {u.reason for u in scan.unsupported} == {"recurring task: not synced (task_recurrence is off)"}
+    # named as a person knows them, never by id
+    assert sorted(u.label for u in scan.unsupported) == ["recurring task 'Monthly report'"] * 5 + [
+        "recurring task 'Water plants'"]
 
 
 def test_a_batch_of_series_costs_a_constant_number_of_requests(emu):

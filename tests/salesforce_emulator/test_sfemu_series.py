@@ -316,3 +316,21 @@ def test_classic_series_cannot_also_be_a_lightning_series(emu, http):
     assert resp.status_code == 400
     assert resp.json()[0]["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
     assert rows(emu, http) == []
+
+
+def test_a_classic_weekly_series_counts_its_weeks_from_sunday(emu, http):
+    """Event reference: ``RecurrenceDayOfWeekMask`` runs Sunday = 1 ... Saturday = 64, and the pattern text
+    Salesforce stores spells out ``WKST=SU`` (CDC "Recurring Activities" example, reference §1.4): a
+    Salesforce week starts on Sunday. So "every 2 weeks on Sunday and Wednesday" from Sunday 15 March 2026
+    takes the Wednesday three days later (same Sunday week), not the one ten days later (same ISO week).
+    (Unverified for classic series against a live org: no page shows a classic multi-day series with an
+    interval.)"""
+    sunday = "2026-03-15T08:00:00.000+0000"  # 09:00 in Berlin
+    resp = create(emu, http, classic_weekly("2026-04-26", StartDateTime=sunday,
+                                            RecurrenceStartDateTime=sunday, RecurrenceInterval=2,
+                                            RecurrenceDayOfWeekMask=1 + 8))
+    assert resp.status_code == 201, resp.text
+    children = [r for r in rows(emu, http) if not r["IsRecurrence"]]
+    assert [local(r["StartDateTime"]).strftime("%a %Y-%m-%d %H:%M") for r in children] == [
+        "Sun 2026-03-15 09:00", "Wed 2026-03-18 09:00", "Sun 2026-03-29 09:00", "Wed 2026-04-01 09:00",
+        "Sun 2026-04-12 09:00", "Wed 2026-04-15 09:00", "Sun 2026-04-26 09:00"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from syncore.models import Kind, Record
 from syncore.remote import RemoteRecord, Unsupported
+from syncore.results import describe_item
 
 from ._ews import EXCEPTION_FIELDS, READ_FIELDS
 from ._lean import get_models, get_views
@@ -175,8 +176,20 @@ def map_items(kind: Kind, items: Iterable[Any],
             except (ValueError, TypeError) as exc:  # InvalidRecordError is a ValueError
                 # one odd item (no start, end before start…) is reported, never allowed to stop the feed
                 reason = f"cannot be mapped: {exc}"
-        unsupported.append(Unsupported(id=item.id, reason=reason))
+        unsupported.append(Unsupported(id=item.id, reason=reason, label=label_of(kind, item)))
     return records, unsupported
+
+
+def label_of(kind: Kind, item: Any) -> str:
+    """An item as a person knows it, for a report: its subject (a contact: its name); an occurrence or a
+    master names its series."""
+    if kind is Kind.CONTACT:
+        parts = (getattr(item, "given_name", None), getattr(item, "surname", None))
+        name = " ".join(part for part in parts if part)
+        return describe_item(kind, name or getattr(item, "display_name", None)
+                             or getattr(item, "company_name", None) or "")
+    return describe_item(kind, getattr(item, "subject", None) or "",
+                         series=bool(getattr(item, "is_recurring", False) or is_master(item)))
 
 
 def find_ids_by_link(folder: Any, links: Sequence[str], throttle: Throttle) -> list[str]:

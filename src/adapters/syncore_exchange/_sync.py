@@ -70,6 +70,8 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
                 upsert_ids[item.id] = None
                 changekeys[item.id] = item.changekey
             deletions.pop(item.id, None)
+    # (named by id: the cheap shape has no subject, and SyncFolderItems lists no occurrences anyway, so this
+    # is a guard; items that cannot be mapped are read whole and named by their subject, see _read.map_items)
     unsupported = [Unsupported(id=i, reason=r) for i, r in unsupported_early.items()]
     if state is not None:
         # Incremental: list ids with their change keys and let the engine fetch the ones it does not know

@@ -9,6 +9,7 @@ from typing import Any
 
 from syncore.models import Kind
 from syncore.remote import RemoteRecord
+from syncore.results import describe_item
 
 from . import _link
 from ._mapping.contacts import contact_from_graph
@@ -78,6 +79,17 @@ def unsupported_reason(kind: Kind, item: dict[str, Any]) -> str | None:
     if kind is Kind.TASK:
         return task_recurring_reason(item)
     return None
+
+
+def label_of(kind: Kind, item: dict[str, Any]) -> str:
+    """An item as a person knows it, for a report: an event's subject, a To Do task's title, a contact's
+    name; a series (or one of its occurrences) or a recurring task names itself so."""
+    if kind is Kind.CONTACT:
+        name = " ".join(part for part in (item.get("givenName"), item.get("surname")) if part)
+        return describe_item(kind, name or item.get("displayName") or item.get("companyName") or "")
+    name = item.get("title") if kind is Kind.TASK else item.get("subject")
+    series = bool(item.get("recurrence") or item.get("seriesMasterId") or item.get("type") == "seriesMaster")
+    return describe_item(kind, name or "", series=series)
 
 
 def link_of(kind: Kind, item: dict[str, Any]) -> str | None:

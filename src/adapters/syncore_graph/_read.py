@@ -22,7 +22,7 @@ from syncore.remote import RemoteRecord, Unsupported
 
 from . import _link
 from ._client import GraphClient, Sub
-from ._kinds import KindPaths, is_complete, to_remote, unsupported_reason, version_of
+from ._kinds import KindPaths, is_complete, label_of, to_remote, unsupported_reason, version_of
 
 #: 2: event cursors know the series in their window. An event cursor of version 1 was made while series were
 #: left alone, so the series it has seen were never read: it starts a new round (CursorExpired, a full scan). The
@@ -88,7 +88,7 @@ def split(kind: Kind, entries: dict[str, dict[str, Any]], zone: str, links: dict
             continue
         reason = unsupported_reason(kind, entry)
         if reason is not None:
-            unsupported.append(Unsupported(id=item_id, reason=reason))
+            unsupported.append(Unsupported(id=item_id, reason=reason, label=label_of(kind, entry)))
             continue
         if not is_complete(kind, entry):
             partial.append((item_id, version_of(kind, entry)))
@@ -97,7 +97,8 @@ def split(kind: Kind, entries: dict[str, dict[str, Any]], zone: str, links: dict
             records.append(to_remote(kind, entry, zone, (links or {}).get(item_id)))
         except (ValueError, TypeError) as exc:
             # one odd item is reported and never stops the feed
-            unsupported.append(Unsupported(id=item_id, reason=f"cannot be mapped: {exc}"))
+            unsupported.append(Unsupported(id=item_id, reason=f"cannot be mapped: {exc}",
+                                           label=label_of(kind, entry)))
     return records, removed, unsupported, partial
 
 

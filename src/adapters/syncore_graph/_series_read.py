@@ -33,7 +33,7 @@ from syncore.remote import RemoteRecord, Unsupported
 
 from . import _link
 from ._client import GraphClient, Sub
-from ._kinds import modified_at, to_remote, version_of
+from ._kinds import label_of, modified_at, to_remote, version_of
 from ._mapping.recurrence import RECURRING_TYPES
 from ._mapping.series import series_from_graph
 
@@ -119,7 +119,9 @@ def read_series(client: GraphClient, ids: Iterable[str], window: tuple[datetime,
             event = series_from_graph(master, instances, window, mailbox_zone)
         except (InvalidRecordError, ValueError, KeyError, TypeError) as exc:
             # one series the core's model cannot hold is reported and never stops the feed
-            read.unsupported.append(Unsupported(id=master_id, reason=f"recurring series cannot be held: {exc}"))
+            reason = f"recurring series cannot be held: {exc}"
+            label = label_of(Kind.EVENT, master)
+            read.unsupported.append(Unsupported(id=master_id, reason=reason, label=label))
             continue
         read.records[master_id] = RemoteRecord(id=master_id, version=version_of(Kind.EVENT, master), record=event,
                                                link=_link.read_property(master), modified_at=modified_at(master))

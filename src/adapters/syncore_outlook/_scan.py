@@ -33,6 +33,8 @@ class ScanRow:
     link: str | None = None
     recurring: bool = False
     global_id: str | None = None
+    #: (read only where recurring rows are reported, to name them)
+    subject: str = ""
 
     @property
     def key(self) -> str:
@@ -83,6 +85,8 @@ def scan(folder: Any, link_property: str, *, has_recurrence: bool, calendar: boo
     if has_recurrence:
         columns.Add("IsRecurring")
         names.append("recurring")
+        columns.Add("Subject")
+        names.append("subject")
     if calendar:
         columns.Add(C.PID_GLOBAL_OBJECT_ID)
         names.append("global_id")
@@ -104,6 +108,7 @@ def scan(folder: Any, link_property: str, *, has_recurrence: bool, calendar: boo
                 link=str(row["link"]) if row["link"] else None,
                 recurring=bool(row.get("recurring")),
                 global_id=_hex(row.get("global_id")),
+                subject=str(row.get("subject") or ""),
             )
 
 

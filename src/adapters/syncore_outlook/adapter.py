@@ -46,6 +46,7 @@ from . import _series
 from . import constants as C
 from ._folders import resolve_folder
 from ._ids import is_item_id
+from ._labels import label_of, row_label
 from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
 from ._mapping import MAPPINGS, KindMapping, task_recurrence
 from ._scan import ScanRow, diff, scan, snapshot_of, unique_keys
@@ -257,7 +258,9 @@ class OutlookComAdapter(SeriesWrites, Adapter):
         rows = self._rows(kind)
         found = diff(rows, snapshot, recurring_ok=self._recurring_ok(kind))
         upserts: list[RemoteRecord] = []
-        unsupported = [Unsupported(id=row.key, reason=RECURRING_REASON) for row in found.unsupported]
+        unsupported = [Unsupported(id=row.key, reason=RECURRING_REASON,
+                                   label=row_label(kind, row.subject))
+                       for row in found.unsupported]
         deletions = list(found.deleted)
         vanished: set[str] = set()
         for row in found.changed:
@@ -270,7 +273,8 @@ class OutlookComAdapter(SeriesWrites, Adapter):
             try:
                 upserts.append(self._remote(kind, row.key, item, row.version))
             except ValueError as exc:  # InvalidRecordError, or a series syncore cannot read (Unfit)
-                unsupported.append(Unsupported(id=row.key, reason=f"cannot be mapped: {exc}"))
+                unsupported.append(Unsupported(id=row.key, reason=f"cannot be mapped: {exc}",
+                                               label=label_of(kind, item)))
             del item  # release the COM reference promptly (reference §9.4)
         kept = [row for row in rows if row.key not in vanished]
         return ChangeSet(

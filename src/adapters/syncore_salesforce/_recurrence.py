@@ -82,6 +82,10 @@ def classic_rule(row: dict[str, Any]) -> str:
         parts = ["FREQ=YEARLY", f"BYMONTH={month}", "BYDAY=" + ",".join(f"{ordinal}{d}" for d in days)]
     else:
         raise Unfit(f"a classic pattern syncore cannot read (RecurrenceType {kind!r})")
+    if kind == "RecursWeekly":
+        # a classic pattern's weeks start on Sunday (see classic_fields); the normal form drops WKST where it
+        # changes no occurrence
+        parts.append("WKST=SU")
     if row.get("RecurrenceEndDateOnly"):
         parts.append("UNTIL=" + str(row["RecurrenceEndDateOnly"]).replace("-", "")[:8])
     return ";".join(parts)
@@ -171,9 +175,11 @@ def classic_fields(parts: RuleParts) -> dict[str, Any]:
     if parts.freq == "WEEKLY" and plain and not numbered and not (parts.by_month or parts.by_month_day):
         if parts.interval == 1 and sorted(plain, key=WEEKDAYS.index) == list(WORKDAYS):
             return {"RecurrenceType": "RecursEveryWeekday", "RecurrenceDayOfWeekMask": mask}
-        if parts.interval > 1 and len(plain) > 1 and parts.wkst != "SU":
+        if parts.interval > 1 and not same_weeks_from_sunday(parts.wkst, plain):
             # which week an "every 2 weeks on Mon and Sun" occurrence falls in depends on the week's first day
-            raise Unfit("a classic pattern's weeks start on Sunday; this rule counts weeks from " + parts.wkst)
+            raise Unfit("a classic pattern's weeks start on Sunday; this rule counts weeks from "
+                        f"{parts.wkst} and its days ({','.join(plain)}) fall on both sides of that "
+                        "week's start")
         return {"RecurrenceType": "RecursWeekly", "RecurrenceInterval": parts.interval,
                 "RecurrenceDayOfWeekMask": mask}
     ordinals = {d[:-2] for d in numbered}
@@ -198,6 +204,23 @@ def classic_fields(parts: RuleParts) -> dict[str, Any]:
                 return {"RecurrenceType": "RecursYearly", "RecurrenceMonthOfYear": month,
                         "RecurrenceDayOfMonth": day}
     raise Unfit(f"the classic pattern cannot express {parts.text()}")
+
+
+#: the week as Salesforce counts it, from Sunday
+_SUNDAY_WEEK = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
+
+
+def same_weeks_from_sunday(wkst: str, days: list[str]) -> bool:
+    """True when a weekly rule on ``days`` whose weeks start on ``wkst`` gives the same occurrences with weeks
+    from Sunday, whatever its interval.
+
+    A week from ``wkst`` holds the days from ``wkst`` to Saturday of one Sunday week and the days from Sunday
+    to the day before ``wkst`` of the next; when all of the rule's days are on one side of that cut, both ways
+    of counting put the same dates in the same week (so "every 2 weeks on Monday and Wednesday" is one series
+    either way), otherwise they do not ("every 2 weeks on Monday and Sunday").
+    """
+    before = set(_SUNDAY_WEEK[:_SUNDAY_WEEK.index(wkst)])
+    return len(days) < 2 or set(days) <= before or not set(days) & before
 
 
 def classic_frequency(fields: dict[str, Any]) -> str:
@@ -286,9 +309,4 @@ def task_rule(row: dict[str, Any]) -> tuple[str, str]:
         days = int(row.get("RecurrenceInterval") or 1)
         rule = f"FREQ=WEEKLY;INTERVAL={days // 7}" if days % 7 == 0 else f"FREQ=DAILY;INTERVAL={days}"
         return rule, "after_due" if regenerated == REGENERATE_AFTER_DUE else "after_completion"
-    rule = classic_rule(row)
-    if row.get("RecurrenceType") == "RecursWeekly":
-        # a classic pattern's weeks start on Sunday (see classic_fields); the normal form drops WKST where it
-        # changes no occurrence
-        rule += ";WKST=SU"
-    return rule, "none"
+    return classic_rule(row), "none"

@@ -61,7 +61,7 @@ class SeriesReader:
         classic: set[str] = set()
         lightning: set[tuple[str, str, str]] = set()
         #: live series rows this batch holds: each must end up in a series read, or be reported
-        seen: set[str] = set()
+        seen: dict[str, Row] = {}
         for row in rows:
             kind = series_rows.form(row)
             if row.get("IsDeleted"):
@@ -76,7 +76,7 @@ class SeriesReader:
                 item = events.from_sf(self.with_link(row))
                 (upserts if isinstance(item, RemoteRecord) else unsupported).append(item)  # type: ignore[arg-type]
                 continue
-            seen.add(to18(row["Id"]))
+            seen[to18(row["Id"])] = row
             if kind == CLASSIC:
                 classic.add(to18(row.get("RecurrenceActivityId") or row["Id"]))
             else:
@@ -85,7 +85,7 @@ class SeriesReader:
         placed = {to18(r["Id"]) for item in found.values() for r in (item.pattern, *item.occurrences)}
         # A row the series queries did not bring back with its series (a Lightning row without a pattern start,
         # an occurrence whose series record is out of scope) is reported, never dropped unseen.
-        orphans = sorted(set(orphans) | {rid for rid in seen - placed if rid not in {to18(o) for o in orphans}})
+        orphans += [seen[rid] for rid in sorted(seen.keys() - placed - {to18(o["Id"]) for o in orphans})]
         read: dict[str, ReadSeries] = {}
         for rows_of in found.values():
             item = series_rows.read(rows_of, self.with_link(rows_of.pattern).get("_link"))
@@ -94,14 +94,15 @@ class SeriesReader:
                 read[rows_of.id] = item
             else:
                 unsupported.append(item)
-        for orphan in orphans:
-            unsupported.append(Unsupported(id=orphan, reason="recurring series occurrence whose series record "
-                                                             "syncore cannot read; left alone"))
+        for orphan in sorted(orphans, key=lambda row: row["Id"]):
+            reason = "recurring series occurrence whose series record syncore cannot read; left alone"
+            unsupported.append(Unsupported(id=orphan["Id"], reason=reason, label=events.label(orphan)))
         return Resolved(upserts=tuple(upserts), deletions=tuple(deletions), unsupported=tuple(unsupported),
                         series=read)
 
-    def group(self, rows: Iterable[Row]) -> tuple[dict[str, SeriesRows], list[str]]:
-        """Live series rows -> their series (by series id), and occurrences whose pattern row is not among them."""
+    def group(self, rows: Iterable[Row]) -> tuple[dict[str, SeriesRows], list[Row]]:
+        """Live series rows -> their series (by series id), and occurrences whose pattern row is not among
+        them (one row per series)."""
         patterns: dict[str, Row] = {}
         by_series: dict[str, list[Row]] = defaultdict(list)
         lightning_id: dict[tuple[str, str, str, str], str] = {}
@@ -114,7 +115,7 @@ class SeriesReader:
                 patterns[row["Id"]] = row
             else:
                 unplaced.append(row)
-        orphans: dict[object, str] = {}
+        orphans: dict[object, Row] = {}
         for row in unplaced:
             if series_rows.form(row) == CLASSIC:
                 owner: str | None = to18(row["RecurrenceActivityId"])
@@ -123,15 +124,15 @@ class SeriesReader:
                 group_key = series_rows.lightning_key(row)
                 owner = lightning_id.get(group_key)  # type: ignore[arg-type]
             if owner is None or owner not in patterns:
-                orphans.setdefault(group_key, row["Id"])
+                orphans.setdefault(group_key, row)
                 continue
             by_series[owner].append(row)
         found = {sid: SeriesRows(pattern=row, occurrences=tuple(by_series.get(sid, ()))) for sid, row in patterns.items()}
-        return found, sorted(orphans.values())
+        return found, sorted(orphans.values(), key=lambda row: row["Id"])
 
     # -- reads ----------------------------------------------------------------------------------------------
     def load(self, *, classic_ids: Iterable[str] = (), lightning_anchors: Iterable[tuple[str, str, str]] = (),
-             lightning_starts: Iterable[datetime] = ()) -> tuple[dict[str, SeriesRows], list[str]]:
+             lightning_starts: Iterable[datetime] = ()) -> tuple[dict[str, SeriesRows], list[Row]]:
         """Every live row of the named series (classic by main record id, Lightning by owner, start and zone, or by
         start alone) and the occurrences found without their series record."""
         rows: dict[str, Row] = {}

@@ -86,7 +86,8 @@ def series_task(main: Row, occurrences: Sequence[Row]) -> RemoteRecord | Unsuppo
         first = _first(rule, anchor)
         recurrence = TaskRecurrence(rule=rule, start=first)
     except (Unfit, ValueError) as exc:
-        return Unsupported(id=main["Id"], reason=f"recurring task series syncore cannot read: {exc}")
+        return Unsupported(id=main["Id"], reason=f"recurring task series syncore cannot read: {exc}",
+                           label=tasks.label(main))
     days = sorted((_day(r.get("ActivityDate")), bool(r.get("IsClosed"))) for r in occurrences
                   if r.get("ActivityDate"))
     open_days = [day for day, closed in days if not closed]
@@ -133,7 +134,8 @@ class TaskSeries:
         for row in rows:
             if not self.enabled and not row.get("IsDeleted") and (is_occurrence(row) or row_kind(row) != SINGLE):
                 unsupported.append(Unsupported(id=row["Id"], reason="recurring task: not synced "
-                                                                    "(task_recurrence is off)"))
+                                                                    "(task_recurrence is off)",
+                                               label=tasks.label(row)))
                 continue
             if is_occurrence(row):
                 wanted.add(to18(row["RecurrenceActivityId"]))  # one occurrence changed or went: its series did
@@ -148,11 +150,12 @@ class TaskSeries:
         for main, occurrences in found.values():
             item = series_task(self.with_link(main), occurrences)
             (upserts if isinstance(item, RemoteRecord) else unsupported).append(item)  # type: ignore[arg-type]
-        unsupported += [Unsupported(id=orphan, reason="occurrence of a recurring task series whose main record "
-                                                      "syncore cannot read; left alone") for orphan in orphans]
+        orphaned = "occurrence of a recurring task series whose main record syncore cannot read; left alone"
+        unsupported += [Unsupported(id=orphan["Id"], reason=orphaned, label=tasks.label(orphan))
+                        for orphan in orphans]
         return upserts, deletions, unsupported
 
-    def load(self, series_ids: Iterable[str]) -> tuple[dict[str, tuple[Row, list[Row]]], list[str]]:
+    def load(self, series_ids: Iterable[str]) -> tuple[dict[str, tuple[Row, list[Row]]], list[Row]]:
         """The live rows of the named series (main record, occurrences), and occurrences found without their main
         record (out of scope, or gone)."""
         ids = sorted(set(series_ids))
@@ -165,7 +168,8 @@ class TaskSeries:
                 else:
                     by_series[to18(row["RecurrenceActivityId"])].append(row)
         found = {sid: (main, by_series.get(sid, [])) for sid, main in mains.items()}
-        orphans = sorted(rows[0]["Id"] for sid, rows in by_series.items() if sid not in mains and rows)
+        orphans = sorted((rows[0] for sid, rows in by_series.items() if sid not in mains and rows),
+                         key=lambda row: row["Id"])
         return found, orphans
 
     # -- writing ------------------------------------------------------------------------------------------
@@ -252,7 +256,13 @@ def represent(task: Task) -> Task:
 def _with_until(parts: Any, last: date) -> str:
     import attrs
 
-    return attrs.evolve(parts, count=None, until=last).text()
+    from ._recurrence import same_weeks_from_sunday
+
+    # a classic weekly pattern reads back with its weeks from Sunday (classic_rule), where that gives the same
+    # dates
+    from_sunday = parts.freq == "WEEKLY" and same_weeks_from_sunday(parts.wkst, list(parts.by_day))
+    wkst = "SU" if from_sunday else parts.wkst
+    return attrs.evolve(parts, count=None, until=last, wkst=wkst).text()
 
 
 def _subject(task: Any) -> str:

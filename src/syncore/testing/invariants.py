@@ -16,12 +16,18 @@ from ..state_types import Pair, PendingCategory
 def assert_in_step(
     state: StateStore, profile: str, kind: Kind, records: dict[Side, dict[str, Record]],
     represent_crm: Callable[[Record], Record], *, excused: Collection[tuple[Side, str]] = (),
+    unheld: Collection[tuple[str, str, str]] = (),
 ) -> list[Pair]:
     """Every record is paired exactly once (unless pending as an ambiguous match, or left behind on purpose
     because deleting it was not allowed: tombstoned, or ``excused`` by the caller — e.g. a record whose create
     was not allowed when it was new), every pair points at two existing records, and the two hold the same values
     as the CRM represents them (a kept formatted Outlook body excepted, and pairs holding an ``excused`` record,
     whose update was not allowed). Returns the pairs.
+
+    ``unheld`` holds ``(pim id, crm id, field)`` for each field a sync reported that one occurrence of a
+    series cannot hold on its own (:func:`syncore.planning.decide_series.unheld_occurrence_fields`, the
+    documented outcome: the series keeps its value, the single event on the other side keeps its own). Only
+    that field of exactly that pair may differ, and only where one of its ids names an occurrence.
 
     Series whose occurrences the other side holds are paired through their occurrences: an occurrence id in a pair
     names the occurrence the series in ``records`` has (it must have it), and the series' own pair (its mark on
@@ -48,6 +54,10 @@ def assert_in_step(
             differing -= {"recurrence"}  # rules are compared by their occurrences, never as text
         if pair.pim_body is not None:
             differing -= BODY_FIELDS  # the documented outcome: a formatted Outlook body kept
+        if any(split_occurrence_id(pair.id_on(side)) is not None for side in SIDES):
+            # the documented outcome for a field one occurrence cannot hold, where a sync reported it
+            ids = (pair.pim_id, pair.crm_id)
+            differing -= {field for pim_id, crm_id, field in unheld if (pim_id, crm_id) == ids}
         assert not differing, f"pair differs in {sorted(differing)}: {pim_record} vs {crm_record}"
     return pairs
 

@@ -23,6 +23,7 @@ import attrs
 from syncore.errors import UnsupportedRecord
 from syncore.models import Event, Kind, Record, ShowAs
 from syncore.remote import RemoteRecord, Unsupported
+from syncore.results import describe_item
 
 from . import CONVERTER, Mapping, Payload, WriteContext, body, remote, text
 
@@ -62,15 +63,22 @@ def _unsupported_reason(row: dict[str, Any]) -> str | None:
     return None
 
 
+def label(row: dict[str, Any]) -> str:
+    """An Event row as a person knows it, for a report (a row of a series names its series)."""
+    series = bool(row.get("IsRecurrence") or row.get("IsRecurrence2") or row.get("RecurrenceActivityId")
+                  or str(row.get("GroupEventType") or "") == "3")
+    return describe_item(Kind.EVENT, str(row.get("Subject") or ""), series=series)
+
+
 def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
     """A wire row as a syncore Event (or why it cannot be one). Rows of a series are read as a whole by
     :mod:`.series`; one that reaches here alone is reported."""
     reason = _unsupported_reason(row)
     if reason:
-        return Unsupported(id=row["Id"], reason=reason)
+        return Unsupported(id=row["Id"], reason=reason, label=label(row))
     event = event_of(row)
     if event.end - event.start > timedelta(days=MAX_EVENT_DAYS):  # type: ignore[operator]
-        return Unsupported(id=row["Id"], reason=f"event longer than {MAX_EVENT_DAYS} days")
+        return Unsupported(id=row["Id"], reason=f"event longer than {MAX_EVENT_DAYS} days", label=label(row))
     return remote(row, event)
 
 

@@ -192,9 +192,11 @@ def read(rows: SeriesRows, link: str | None = None) -> ReadSeries | Unsupported:
         event = base.replace(recurrence=Recurrence(rule=base.recurrence.rule, zone=base.recurrence.zone,
                                                    exdates=exdates, overrides=overrides))
     except (_recurrence.Unfit, InvalidRecordError, ValueError) as exc:
-        return Unsupported(id=rows.id, reason=f"recurring series syncore cannot read: {exc}")
+        return Unsupported(id=rows.id, reason=f"recurring series syncore cannot read: {exc}",
+                           label=events.label(rows.pattern))
     if event.end - event.start > timedelta(days=events.MAX_EVENT_DAYS):  # type: ignore[operator]
-        return Unsupported(id=rows.id, reason=f"event series longer than {events.MAX_EVENT_DAYS} days per occurrence")
+        reason = f"event series longer than {events.MAX_EVENT_DAYS} days per occurrence"
+        return Unsupported(id=rows.id, reason=reason, label=events.label(rows.pattern))
     stamps = [r.get("LastModifiedDate") or r.get("SystemModstamp") for r in (rows.pattern, *rows.occurrences)]
     modified = max((CONVERTER.structure(s, datetime) for s in stamps if s), default=None)
     item = RemoteRecord(id=rows.id, version=series_version(event), record=event, link=link, modified_at=modified)

@@ -25,6 +25,7 @@ from syncore.errors import UnsupportedRecord
 from syncore.models import Kind, Record, Task, TaskPriority, TaskStatus
 from syncore.recurrence import Regeneration, TaskRecurrence
 from syncore.remote import RemoteRecord, Unsupported
+from syncore.results import describe_item
 
 from . import CONVERTER, Mapping, Payload, WriteContext, body, remote, text
 
@@ -50,11 +51,19 @@ PRIORITY_TO_SF = {TaskPriority.LOW: "Low", TaskPriority.NORMAL: "Normal", TaskPr
 PRIORITY_FROM_SF = {value: priority for priority, value in PRIORITY_TO_SF.items()}
 
 
+def label(row: dict[str, Any]) -> str:
+    """A Task row as a person knows it, for a report (a row of a series or a repeating task names it so)."""
+    recurring = bool(row.get("IsRecurrence") or row.get("RecurrenceActivityId")
+                     or row.get("RecurrenceRegeneratedType"))
+    return describe_item(Kind.TASK, str(row.get("Subject") or ""), series=recurring)
+
+
 def from_sf(row: dict[str, Any]) -> RemoteRecord | Unsupported:
     """A wire row as a syncore Task."""
     if row.get("IsRecurrence") or (row.get("RecurrenceActivityId") and row["RecurrenceActivityId"] != row["Id"]):
         # a series is read whole (_task_series.TaskSeries), never row by row
-        return Unsupported(id=row["Id"], reason="recurring task series row read on its own; left alone")
+        return Unsupported(id=row["Id"], reason="recurring task series row read on its own; left alone",
+                           label=label(row))
     status = STATUS_FROM_SF.get(row.get("Status") or "")
     if status is None:
         status = TaskStatus.COMPLETED if row.get("IsClosed") else TaskStatus.NOT_STARTED

@@ -234,7 +234,10 @@ def classic(rec: dict[str, Any], start: datetime | date, all_day: bool) -> Patte
         month = rec.get("RecurrenceMonthOfYear")
         options["bymonth"] = MONTHS.index(_need(month if month in MONTHS else None, "RecurrenceMonthOfYear")) + 1
     wall = _wall(start, zone)
-    rule = du.rrule(freq, dtstart=wall, interval=interval, **options)
+    # A Salesforce week starts on Sunday (the day mask's first bit; the stored pattern text says WKST=SU): it
+    # decides which days an "every 2 weeks on Sunday and Wednesday" series takes (unverified for classic
+    # series)
+    rule = du.rrule(freq, dtstart=wall, interval=interval, wkst=du.SU, **options)
     return Pattern(rule=rule, zone=zone, all_day=all_day, until=end)
 
 
