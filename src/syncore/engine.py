@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
+from ._gcpause import collector_paused
 from .abc import Adapter, StateStore
 from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked
 from .executor import Executor
@@ -112,8 +113,9 @@ class SyncEngine:
         kind = self._check_kind(kind)
         self._emit(SyncEvent(type=EventType.STARTED, kind=kind, profile=self.settings.profile,
                              message=f"{kind.value} sync started"))
-        return build_plan(kind=kind, adapters=self.adapters, state=self.state, settings=self.settings,
-                          now=self.now(), emit=self._emit, heartbeat=self._lock.renew)
+        with collector_paused():  # (see syncore._gcpause: at 100k records the collector's walks grow faster)
+            return build_plan(kind=kind, adapters=self.adapters, state=self.state, settings=self.settings,
+                              now=self.now(), emit=self._emit, heartbeat=self._lock.renew)
 
     # -- apply ---------------------------------------------------------------------------------------------
     def apply(self, plan: Plan, *, force: bool = False, recheck: bool = True) -> SyncResult:
@@ -141,7 +143,8 @@ class SyncEngine:
                     f"(state generation {generation}, the plan was made at {plan.from_generation}); "
                     "nothing was written, make a new plan"
                 )
-            result = self._apply_locked(plan, kind, recheck=recheck)
+            with collector_paused():
+                result = self._apply_locked(plan, kind, recheck=recheck)
         self._emit(SyncEvent(type=EventType.COMPLETED, kind=kind, profile=plan.profile,
                              message=result.summary.render()))
         return result
@@ -175,7 +178,7 @@ class SyncEngine:
 
     def sync(self, kind: Kind, *, force: bool = False) -> SyncResult:
         """Plan and apply in one go, under one hold of the profile lock (sources are not re-checked)."""
-        with self._lock.hold():
+        with self._lock.hold(), collector_paused():
             return self.apply(self.plan(kind), force=force, recheck=False)
 
     def _record_run(self, result: SyncResult) -> None:

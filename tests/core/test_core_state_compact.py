@@ -12,6 +12,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -173,3 +174,49 @@ def test_prefixes_are_learned_conservatively():
     assert all(i.startswith(prefix) for i in ids)
     assert ews_id(999_999).startswith(prefix)  # later items, higher counters: still compressed
     assert rows.learn_prefix(["a-1", "a-2", "b-3"] * 20) == ""  # nothing common worth it
+
+
+class _Statements(list):
+    def __call__(self, statement: str) -> None:
+        self.append(" ".join(statement.split()))
+
+
+def test_a_pair_read_and_saved_with_the_same_ids_is_updated_in_place(tmp_path):
+    store = SqliteStateStore(tmp_path / "state.db")
+    store.save_pairs([pair(n) for n in range(40)])
+    read = {p.pair_id: p for p in store.pairs_for("default", Kind.CONTACT, pim_ids=[ews_id(1), ews_id(2)])}
+    statements = _Statements()
+    store._db.set_trace_callback(statements)
+    changed = [attrs.evolve(p, crm_version="new", base=Contact(last_name="Changed")) for p in read.values()]
+    store.save_pairs(changed)
+    store._db.set_trace_callback(None)
+    assert [s.split(" ")[0] for s in statements if s.startswith(("UPDATE", "INSERT"))] == ["UPDATE", "UPDATE"]
+    assert sorted(store.pairs_for("default", Kind.CONTACT, pim_ids=[ews_id(1), ews_id(2)]),
+                  key=lambda p: p.pim_id) == changed
+    assert store.count_pairs("default", Kind.CONTACT) == 40
+
+
+def test_a_pair_changed_since_it_was_read_is_still_stored_whole(tmp_path):
+    """The in-place update names the ids it read; a row another connection changed since is replaced, as
+    INSERT OR REPLACE always did (the same pair id, a moved native id)."""
+    store = SqliteStateStore(tmp_path / "state.db")
+    store.save_pairs([pair(n) for n in range(40)])
+    (first,) = store.pairs_for("default", Kind.CONTACT, pim_ids=[ews_id(1)])
+    other = SqliteStateStore(tmp_path / "state.db")
+    other.save_pair(attrs.evolve(first, crm_id="003Dn0000000999IAA"))
+    other.close()
+    renewed = attrs.evolve(first, crm_version="new")  # the ids as read: one of them no longer matches the row
+    store.save_pair(renewed)
+    assert store.pairs_for("default", Kind.CONTACT, pim_ids=[ews_id(1)]) == [renewed]
+    assert store.pairs_for("default", Kind.CONTACT, crm_ids=["003Dn0000000999IAA"]) == []
+    assert store.count_pairs("default", Kind.CONTACT) == 40
+
+
+def test_a_pair_with_a_new_id_is_not_updated_in_place(tmp_path):
+    store = SqliteStateStore(tmp_path / "state.db")
+    store.save_pairs([pair(n) for n in range(40)])
+    (first,) = store.pairs_for("default", Kind.CONTACT, pim_ids=[ews_id(1)])
+    moved = attrs.evolve(first, pim_id=ews_id(77))  # (EWS gives some items a new id on update)
+    store.save_pair(moved)
+    assert store.pairs_for("default", Kind.CONTACT, pim_ids=[ews_id(77)]) == [moved]
+    assert store.pairs_for("default", Kind.CONTACT, pim_ids=[ews_id(1)]) == []

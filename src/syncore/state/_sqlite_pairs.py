@@ -97,6 +97,14 @@ class PairRows:
     # INSERT OR REPLACE also removes any other pair holding one of these native ids (unique indexes): a native
     # id can move to a new pair when it is re-created after a delete.
     _SAVE_PAIR = f"INSERT OR REPLACE INTO pairs ({_PAIR_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    # A pair read this session and stored again with the same ids (an update, a kept pair): only the columns that
+    # change are rewritten, and none of the two id indexes is touched (INSERT OR REPLACE deletes and re-inserts
+    # the row in all three b-trees). The ids in the WHERE clause make it a no-op for a row changed since it was
+    # read, and such rows are then stored by _SAVE_PAIR, so the result is always _SAVE_PAIR's.
+    _UPDATE_PAIR = ("UPDATE pairs SET pim_version=?, crm_version=?, base=?, pim_body=?, conflicts=? "
+                    "WHERE profile=? AND kind=? AND pair_id=? AND pim_id=? AND crm_id=?")
+    #: at most this many read pairs' stored ids are remembered (a store outlives many syncs in a server)
+    _READ_IDS_LIMIT = 50_000
 
     _run: Any
     _many: Any
@@ -108,6 +116,9 @@ class PairRows:
         #: the records the last journaled batch wrote (by identity, the record kept so that its id stays its own)
         #: and their encodings (see _encoded_base)
         self._journaled_bases: dict[int, tuple[Record, bytes]] = {}
+        #: the stored (pim_id, crm_id) of pairs read by pairs_for, by (profile, kind, stored pair id), so that
+        #: saving one of them again can be an UPDATE (see _UPDATE_PAIR); forgotten once saved
+        self._read_ids: dict[tuple[str, str, str | bytes], tuple[Any, Any]] = {}
 
     def _prefixes_of(self, profile: str, kind: str) -> dict[str, str]:
         found = self._prefixes.get((profile, kind))
@@ -175,9 +186,12 @@ class PairRows:
                     f"SELECT {self._PAIR_COLUMNS} FROM pairs INDEXED BY {index} WHERE profile=? AND kind=? AND "
                     f"{column} IN ({marks})", [profile, kind.value, *chunk],
                 ).fetchall()
+                if len(self._read_ids) + len(rows) > self._READ_IDS_LIMIT:
+                    self._read_ids.clear()
                 for row in rows:
                     if row[2] not in seen:  # (a pair found by both its ids is decoded once)
                         seen.add(row[2])
+                        self._read_ids[(row[0], row[1], row[2])] = (row[3], row[4])
                         pair = self._pair(row)
                         found[pair.pair_id] = pair
         return list(found.values())
@@ -274,7 +288,14 @@ class PairRows:
             for (profile, kind), scoped in by_scope.items():
                 prefixes = self._learn(profile, kind, scoped)
                 rows.extend(self._pair_row(pair, profile, kind, prefixes) for pair in scoped)
-            self._many(self._SAVE_PAIR, rows)
+            read_ids = self._read_ids
+            again = [row for row in rows if read_ids.pop((row[0], row[1], row[2]), None) == (row[3], row[4])]
+            if again and self._many(self._UPDATE_PAIR, [(*row[5:], *row[:5]) for row in again]) == len(again):
+                # (had a row changed since it was read, every row would be stored whole below)
+                updated = {id(row) for row in again}
+                rows = [row for row in rows if id(row) not in updated]
+            if rows:
+                self._many(self._SAVE_PAIR, rows)
 
     def delete_pair(self, profile: str, kind: Kind, pair_id: str) -> None:
         self._run("DELETE FROM pairs WHERE profile=? AND kind=? AND pair_id=?",

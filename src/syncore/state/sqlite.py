@@ -192,9 +192,10 @@ class SqliteStateStore(PairRows, StateStore):
         with self._lock, self._errors():
             return self._db.execute(sql, tuple(params))
 
-    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run ``sql`` once per row, in one transaction; the number of rows it changed."""
         with self.transaction(), self._errors():
-            self._db.executemany(sql, rows)
+            return self._db.executemany(sql, rows).rowcount
 
     def _errors(self) -> _TranslatedErrors:
         """SQLite's errors as syncore's: the message names the file (a corrupt page, a full disk, a lock)."""
