@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from array import array
 import os
 from collections.abc import Sequence
 from datetime import datetime
@@ -81,7 +82,7 @@ class DemoFileAdapter(MemoryAdapter):
                         }
                         for native_id, item in store.items.items()
                     },
-                    "log": store.log,
+                    "log": list(zip(store.log_seqs, store.log_ids, strict=True)),
                 }
                 for kind, store in self._stores.items()
             },
@@ -102,7 +103,8 @@ class DemoFileAdapter(MemoryAdapter):
                                  self._converter.structure(item["modified_at"], datetime))
                 for native_id, item in raw["items"].items()
             }
-            store.log = [tuple(entry) for entry in raw["log"]]  # type: ignore[misc]
+            store.log_seqs = array("q", (seq for seq, _ in raw["log"]))
+            store.log_ids = [native_id for _, native_id in raw["log"]]
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         """See :meth:`syncore.abc.Adapter.create`; the file is saved afterwards."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
@@ -48,15 +49,46 @@ class _Item:
     version: str
     link: str | None
     modified_at: datetime
+    #: the sequence number at which the id was first written (for a net-change feed)
+    created: int = 0
 
 
 @attrs.define
 class _Store:
+    """One kind's records and change log.
+
+    Benchmarks hold 100k records per side in these, so the bookkeeping per record is kept small: the log is
+    two flat arrays rather than a tuple and an int object per entry, and an id's first sequence number lives on
+    its item while it exists (``gone`` keeps it for deleted ids), not in a dict of its own.
+    """
+
     items: dict[str, _Item] = attrs.field(factory=dict)
-    # change log: (sequence number, native id); the latest state of an id is read from ``items``
-    log: list[tuple[int, str]] = attrs.field(factory=list)
-    # the sequence number at which each id was first written (for a net-change feed)
-    created: dict[str, int] = attrs.field(factory=dict)
+    # change log, in sequence order: entry k is (log_seqs[k], log_ids[k]); the latest state of an id is read
+    # from ``items``
+    log_seqs: array[int] = attrs.field(factory=lambda: array("q"))
+    log_ids: list[str] = attrs.field(factory=list)
+    #: deleted ids, each with the sequence number at which it was first written
+    gone: dict[str, int] = attrs.field(factory=dict)
+
+    def append(self, seq: int, native_id: str) -> None:
+        self.log_seqs.append(seq)
+        self.log_ids.append(native_id)
+
+    def touched_after(self, seq: int) -> list[str]:
+        """The ids of the log's entries after sequence number ``seq``, in order (repeats included)."""
+        return self.log_ids[bisect.bisect_right(self.log_seqs, seq):]
+
+    def last_seq(self) -> int:
+        return self.log_seqs[-1] if self.log_seqs else 0
+
+    def created_at(self, native_id: str) -> int | None:
+        """The sequence number at which ``native_id`` was first written (None: never)."""
+        item = self.items.get(native_id)
+        return item.created if item is not None else self.gone.get(native_id)
+
+    def remove(self, native_id: str, seq: int) -> None:
+        self.gone[native_id] = self.items.pop(native_id).created
+        self.append(seq, native_id)
 
 
 def _plain_bodies(record: Record) -> Record:
@@ -177,7 +209,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
         if self._custom_ids:
-            return any(value in store.items or value in store.created for store in self._stores.values())
+            return any(value in store.items or value in store.gone for store in self._stores.values())
         # the shape of this adapter's ids: "<name>-<number>"
         prefix, _, number = value.rpartition("-")
         return prefix == self.name and number.isdigit() and number.isascii()
@@ -200,8 +232,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
                             modified_at=item.modified_at)
 
     def _cursor(self, kind: Kind) -> str:
-        store = self._stores[kind]
-        return f"{self._epoch}:{store.log[-1][0] if store.log else 0}"
+        return f"{self._epoch}:{self._stores[kind].last_seq()}"
 
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
         self._enter("changes")
@@ -212,12 +243,10 @@ class MemoryAdapter(SeriesMemory, Adapter):
         if epoch != self._epoch:
             raise CursorExpired(f"{self.name}: cursor from an older epoch")
         store = self._stores[kind]
-        # the log is in sequence order: start right after the cursor's entry
-        start = bisect.bisect_right(store.log, (seq, "\U0010ffff"))
-        touched = dict.fromkeys(native_id for _, native_id in store.log[start:])
+        touched = dict.fromkeys(store.touched_after(seq))
         deletions = tuple(i for i in touched if i not in store.items
                           # a net-change feed reports only what the reader may know: not what came and went
-                          and not (self.net_changes and store.created.get(i, 0) > seq))
+                          and not (self.net_changes and store.gone.get(i, 0) > seq))
         unsupported_list: list[Unsupported] = []
         held = []
         for i in touched:  # (one pass: an echo after a bulk load lists every record)
@@ -284,10 +313,12 @@ class MemoryAdapter(SeriesMemory, Adapter):
     def _write(self, kind: Kind, native_id: str, record: Record, link: str | None) -> str:
         store = self._stores[kind]
         version = self._version_format(next(self._versions))
-        store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
         seq = next(self._seq)
-        store.log.append((seq, native_id))
-        store.created.setdefault(native_id, seq)
+        created = store.created_at(native_id)
+        store.items[native_id] = _Item(self.represent(record), version, link, self._clock(),
+                                       seq if created is None else created)
+        store.gone.pop(native_id, None)
+        store.append(seq, native_id)
         return version
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
@@ -359,8 +390,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
                 # already gone is what a delete asks for (syncore.abc.Adapter.delete)
                 outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
                 continue
-            del store.items[request.id]
-            store.log.append((next(self._seq), request.id))
+            store.remove(request.id, next(self._seq))
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
         return self._reply(outcomes)
@@ -382,8 +412,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
     def remove(self, native_id: str) -> None:
         """Delete a record as a user would."""
         kind, _ = self._find(native_id)
-        del self._stores[kind].items[native_id]
-        self._stores[kind].log.append((next(self._seq), native_id))
+        self._stores[kind].remove(native_id, next(self._seq))
 
     def records(self, kind: Kind) -> dict[str, Record]:
         """Every record of ``kind`` by id."""
