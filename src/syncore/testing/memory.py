@@ -49,7 +49,8 @@ class _Item:
     version: str
     link: str | None
     modified_at: datetime
-    #: the sequence number at which the id was first written (for a net-change feed)
+    #: the sequence number at which the id was first written, kept by a side whose feed reports net changes
+    #: (its only reader; 0 on the others, which spares an int object per record)
     created: int = 0
 
 
@@ -314,7 +315,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
         store = self._stores[kind]
         version = self._version_format(next(self._versions))
         seq = next(self._seq)
-        created = store.created_at(native_id)
+        created = store.created_at(native_id) if self.net_changes else 0
         store.items[native_id] = _Item(self.represent(record), version, link, self._clock(),
                                        seq if created is None else created)
         store.gone.pop(native_id, None)
