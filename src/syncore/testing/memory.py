@@ -43,15 +43,12 @@ from .memory_series import SeriesMemory
 OPERATIONS = ("changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link")
 
 
-@attrs.define
+@attrs.define(weakref_slot=False)
 class _Item:
     record: Record
     version: str
     link: str | None
     modified_at: datetime
-    #: the sequence number at which the id was first written, kept by a side whose feed reports net changes
-    #: (its only reader; 0 on the others, which spares an int object per record)
-    created: int = 0
 
 
 @attrs.define
@@ -59,8 +56,8 @@ class _Store:
     """One kind's records and change log.
 
     Benchmarks hold 100k records per side in these, so the bookkeeping per record is kept small: the log is
-    two flat arrays rather than a tuple and an int object per entry, and an id's first sequence number lives on
-    its item while it exists (``gone`` keeps it for deleted ids), not in a dict of its own.
+    two flat arrays rather than a tuple and an int object per entry, and only a net-change side (the only
+    reader) keeps each id's first sequence number.
     """
 
     items: dict[str, _Item] = attrs.field(factory=dict)
@@ -68,8 +65,10 @@ class _Store:
     # from ``items``
     log_seqs: array[int] = attrs.field(factory=lambda: array("q"))
     log_ids: list[str] = attrs.field(factory=list)
-    #: deleted ids, each with the sequence number at which it was first written
-    gone: dict[str, int] = attrs.field(factory=dict)
+    #: the sequence number at which each id was first written (kept by a side whose feed reports net changes)
+    created: dict[str, int] = attrs.field(factory=dict)
+    #: the ids deleted so far
+    gone: set[str] = attrs.field(factory=set)
 
     def append(self, seq: int, native_id: str) -> None:
         self.log_seqs.append(seq)
@@ -82,13 +81,9 @@ class _Store:
     def last_seq(self) -> int:
         return self.log_seqs[-1] if self.log_seqs else 0
 
-    def created_at(self, native_id: str) -> int | None:
-        """The sequence number at which ``native_id`` was first written (None: never)."""
-        item = self.items.get(native_id)
-        return item.created if item is not None else self.gone.get(native_id)
-
     def remove(self, native_id: str, seq: int) -> None:
-        self.gone[native_id] = self.items.pop(native_id).created
+        del self.items[native_id]
+        self.gone.add(native_id)
         self.append(seq, native_id)
 
 
@@ -196,9 +191,9 @@ class MemoryAdapter(SeriesMemory, Adapter):
         self._lost_replies = 0
         self._fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]] = []
         self._crash_after: int | None = None
-        #: for every record the engine created: the link it asked for (kept even without link support), so
-        #: tests can trace each record back to the user's original and spot duplicates
-        self.created_from: dict[str, str | None] = {}
+        # (two flat lists rather than a dict: benchmarks create 100k records; see created_from)
+        self._created_ids: list[str] = []
+        self._created_links: list[str | None] = []
 
     # -- engine-facing interface ---------------------------------------------------------------------------
     @property
@@ -214,6 +209,12 @@ class MemoryAdapter(SeriesMemory, Adapter):
         # the shape of this adapter's ids: "<name>-<number>"
         prefix, _, number = value.rpartition("-")
         return prefix == self.name and number.isdigit() and number.isascii()
+
+    @property
+    def created_from(self) -> dict[str, str | None]:
+        """For every record the engine created: the link it asked for (kept even without link support), so
+        tests can trace each record back to the user's original and spot duplicates (a new dict each time)."""
+        return dict(zip(self._created_ids, self._created_links, strict=True))
 
     def _enter(self, operation: str) -> None:
         self.calls[operation] += 1
@@ -247,7 +248,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
         touched = dict.fromkeys(store.touched_after(seq))
         deletions = tuple(i for i in touched if i not in store.items
                           # a net-change feed reports only what the reader may know: not what came and went
-                          and not (self.net_changes and store.gone.get(i, 0) > seq))
+                          and not (self.net_changes and store.created.get(i, 0) > seq))
         unsupported_list: list[Unsupported] = []
         held = []
         for i in touched:  # (one pass: an echo after a bulk load lists every record)
@@ -315,11 +316,10 @@ class MemoryAdapter(SeriesMemory, Adapter):
         store = self._stores[kind]
         version = self._version_format(next(self._versions))
         seq = next(self._seq)
-        created = store.created_at(native_id) if self.net_changes else 0
-        store.items[native_id] = _Item(self.represent(record), version, link, self._clock(),
-                                       seq if created is None else created)
-        store.gone.pop(native_id, None)
+        store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
         store.append(seq, native_id)
+        if self.net_changes:
+            store.created.setdefault(native_id, seq)
         return version
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
@@ -331,7 +331,8 @@ class MemoryAdapter(SeriesMemory, Adapter):
                 outcomes.append(WriteOutcome(ref=request.ref, error=error))
                 continue
             native_id = self._id_format(next(self._ids))
-            self.created_from[native_id] = request.link
+            self._created_ids.append(native_id)
+            self._created_links.append(request.link)
             version = self._write(kind, native_id, request.record,
                                   request.link if self._caps.link_ids else None)
             self._written()
