@@ -23,7 +23,6 @@ pairs quadratic.
 from __future__ import annotations
 
 import itertools
-
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence

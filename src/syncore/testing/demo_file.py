@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from array import array
 import os
+from array import array
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +18,8 @@ from ..models import Kind, Record, Side
 from ..remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from ..timezones import UTC
 from .demo_data import sample_data
-from .memory import MemoryAdapter, _Item
+from .memory import MemoryAdapter
+from .memory_store import _Item
 
 
 @attrs.frozen(kw_only=True)
