@@ -75,8 +75,8 @@ class Executor:
         #: whether this apply has advanced the state generation (done with its first journaled write)
         self._generation_bumped = False
         self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
-        #: how many operations each pair with operations has (a count, not a list per pair: an initial load has
-        #: one pair per record, and a list each was about 9 MB of the apply's memory at 100k records)
+        #: how many operations each pair with more than one has (most have one: an initial load has one pair and
+        #: one create per record, and a count per pair was 4 MB of the apply's memory at 100k records)
         self.ops_per_pair: Counter[str] = Counter()
         #: per pair, the operations made and their outcomes, until the pair is committed (see _commit_pair)
         self.done: dict[str, list[tuple[Operation, WriteOutcome]]] = {}
@@ -97,7 +97,8 @@ class Executor:
     # -- entry point ---------------------------------------------------------------------------------------
     def run(self, operations: list[Operation], skipped_ops: list[tuple[Operation, str, PendingCategory]]) -> None:
         """Execute ``operations``; ``skipped_ops`` (excluded or stale) are parked as pending items."""
-        self.ops_per_pair.update(op.pair_id for op in operations)
+        with_operations = Counter(op.pair_id for op in operations)
+        self.ops_per_pair.update({pair_id: n for pair_id, n in with_operations.items() if n > 1})
         for op, _, _ in skipped_ops:
             self.failed_pairs.add(op.pair_id)
         # A series pair (a series whose occurrences the other side holds) says the series was expanded as
@@ -110,9 +111,10 @@ class Executor:
                 self._park(op, reason, category, count_attempt=False)
             # Pairs without operations (echoes, matches that agree, both deleted) are stored right away.
             for pair_id, pair_plan in self.pair_plans.items():
-                waits = pair_id in self.ops_per_pair or pair_id in self.failed_pairs or pair_id in last
+                waits = pair_id in with_operations or pair_id in self.failed_pairs or pair_id in last
                 if not waits:
                     self._commit_pair(pair_plan)
+        del with_operations  # (an id per record on an initial load: not held through the writes)
         try:
             for target in (Side.CRM, Side.PIM):
                 for action in (Action.DELETE, Action.UPDATE, Action.CREATE):
@@ -268,7 +270,7 @@ class Executor:
         if self.listening:  # (one event per written record: not built when nobody listens)
             self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
                                 record_id=outcome.id or op.target_id, message=f"{label}: {op.reason}"))
-        if op.pair_id not in self.failed_pairs and len(done) == self.ops_per_pair[op.pair_id]:
+        if op.pair_id not in self.failed_pairs and len(done) == self.ops_per_pair.get(op.pair_id, 1):
             self._commit_pair(self.pair_plans[op.pair_id])
 
     def _fail(self, op: Operation, error: AdapterError) -> None:

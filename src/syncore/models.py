@@ -20,6 +20,7 @@ import attrs
 
 from . import series as _series
 from ._values import (
+    EMPTY_BODY,
     ShowAs,
     TaskPriority,
     TaskStatus,
@@ -179,7 +180,7 @@ class Contact(Record):
     mailing_postal_code: str = _text_field()
     mailing_country: str = _text_field()
     birthday: date | None = attrs.field(default=None, converter=_collecting(_day))
-    notes: Body = attrs.field(factory=Body, converter=_collecting(_body))
+    notes: Body = attrs.field(default=EMPTY_BODY, converter=_collecting(_body))
 
 
 @attrs.frozen(kw_only=True)
@@ -192,7 +193,7 @@ class Event(Record):
     start: date | datetime = attrs.field(default=None, converter=_collecting(_day_or_instant))
     end: date | datetime = attrs.field(default=None, converter=_collecting(_day_or_instant))
     location: str = _text_field()
-    body: Body = attrs.field(factory=Body, converter=_collecting(_body))
+    body: Body = attrs.field(default=EMPTY_BODY, converter=_collecting(_body))
     show_as: ShowAs = attrs.field(default=ShowAs.BUSY, converter=_collecting(_enum(ShowAs)))
     private: bool = attrs.field(default=False, converter=_collecting(_flag))
     reminder_minutes: int | None = attrs.field(default=None, converter=_collecting(_minutes))
@@ -235,7 +236,7 @@ class Task(Record):
     priority: TaskPriority = attrs.field(default=TaskPriority.NORMAL, converter=_collecting(_enum(TaskPriority)))
     completed_at: datetime | None = attrs.field(default=None, converter=_collecting(_utc_instant))
     reminder_at: datetime | None = attrs.field(default=None, converter=_collecting(_utc_instant))
-    body: Body = attrs.field(factory=Body, converter=_collecting(_body))
+    body: Body = attrs.field(default=EMPTY_BODY, converter=_collecting(_body))
     private: bool = attrs.field(default=False, converter=_collecting(_flag))
     #: the email addresses of the people the task is about (Outlook's linked contacts), normalized like an
     #: event's ``attendees``: sorted, lower-case, without repeats

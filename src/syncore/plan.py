@@ -37,7 +37,7 @@ class FieldChange:
     new: Any
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, weakref_slot=False)
 class Operation:
     """One write to one side.
 
@@ -81,7 +81,7 @@ class Operation:
                      if value not in (None, "", ()) and not (isinstance(value, Body) and not value))
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, weakref_slot=False)
 class PairPlan:
     """What a pair becomes once all of its operations succeed (ids of created records are filled in then)."""
 

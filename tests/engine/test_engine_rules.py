@@ -346,6 +346,27 @@ def test_excluded_operation_is_not_applied_and_is_offered_again(world: World) ->
     assert [op.record.subject for op in again.operations] == ["B"]
 
 
+def test_every_operation_has_its_own_id_creates_and_two_sided_updates_alike(world: World) -> None:
+    # a create goes by its new pair's id (issue 18, T6): still one operation per id, excluded alone
+    pim_id = world.pim.put(meeting("Both sides edit"))
+    world.engine.sync(Kind.EVENT)
+    (crm_id,) = world.crm.records(Kind.EVENT)
+    world.pim.edit(pim_id, location="Room 9")
+    world.crm.edit(crm_id, subject="Renamed in the CRM")
+    world.pim.put(meeting("New in the PIM", hours=30))
+    world.crm.put(meeting("New in the CRM", hours=54))
+    plan = world.engine.plan(Kind.EVENT)
+    assert sorted((op.target, op.action) for op in plan.operations) == sorted(
+        [(Side.CRM, Action.UPDATE), (Side.PIM, Action.UPDATE), (Side.CRM, Action.CREATE), (Side.PIM, Action.CREATE)])
+    assert len({op.op_id for op in plan.operations}) == 4
+    create = next(op for op in plan.operations if op.action is Action.CREATE and op.target is Side.CRM)
+    plan.exclude(create.op_id)
+    assert [op for op in plan.operations if op.excluded] == [create]
+    world.engine.apply(plan)
+    assert "New in the PIM" not in {e.subject for e in world.crm.records(Kind.EVENT).values()}
+    assert "New in the CRM" in {e.subject for e in world.pim.records(Kind.EVENT).values()}
+
+
 def test_saved_plan_applies_after_loading(world: World, tmp_path) -> None:
     world.pim.put(meeting("Saved"))
     path = tmp_path / "plan.json"

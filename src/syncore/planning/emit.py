@@ -96,9 +96,11 @@ class PlanWriter:
                 self._pair_plan(PairPlan(pair_id=pair_id, base=self._created_base(item.record, source.other),
                                          settles=settles,
                                          **_one_side(source, item.id, item.version)))
+                # the pair's only write goes by the pair's id (unique like any other: an initial load plans one
+                # create per record, and an id string each was 7 MB of a 100k-record plan)
                 self._operation(source.other, Action.CREATE, pair_id=pair_id, target_id=None, base_version=None,
                                 source_side=source, source_id=item.id, source_version=item.version,
-                                record=item.record, reason=_NEW_IN[source], link=item.id)
+                                record=item.record, reason=_NEW_IN[source], link=item.id, op_id=pair_id)
             case KeepSeries(side=side, item=item, pair_id=pair_id):
                 # the series pair: the series as read on its side, its mark on the side holding its occurrences
                 ids = {f"{side.value}_id": item.id, f"{side.other.value}_id": series_marker(item.id),
@@ -166,8 +168,9 @@ class PlanWriter:
         if "label" not in fields:
             fields["label"] = self._occurrence_label(fields.get("record"),  # type: ignore[arg-type]
                                                      fields.get("target_id"), fields.get("source_id"))  # type: ignore[arg-type]
-        self.plan.operations.append(Operation(op_id=new_id(), target=target, action=action, pair_id=pair_id,
-                                              reason=reason, **fields))  # type: ignore[arg-type]
+        fields.setdefault("op_id", new_id())
+        self.plan.operations.append(Operation(target=target, action=action, pair_id=pair_id, reason=reason,
+                                              **fields))  # type: ignore[arg-type]
 
     def _pair_plan(self, pair_plan: PairPlan) -> None:
         self.plan.pairs.append(pair_plan)

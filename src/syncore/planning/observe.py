@@ -124,13 +124,13 @@ class Observer:
             # records retried or ignored this sync are looked at whatever their version says
             feeds[side], echoes[side] = self._set_aside_echoes(side, feeds[side], due_keys | ignored)
         current = {side: {item.id: item for item in feeds[side].upserts} for side in SIDES}
-        deleted: Ids = {side: set(feeds[side].deletions) - set(current[side]) for side in SIDES}
-        from_feed: Ids = {side: set(current[side]) | deleted[side] for side in SIDES}
+        deleted: Ids = {side: {i for i in feeds[side].deletions if i not in current[side]} for side in SIDES}
         unsupported: Ids = {side: {item.id for item in feeds[side].unsupported} for side in SIDES}
         skips = [Skip(side=side, native_id=item.id, reason=item.reason, label=item.label)
                  for side in SIDES for item in feeds[side].unsupported]
         skips += [Skip(side=side, native_id=native_id, reason="marked ignored")
-                  for side, native_id in sorted(ignored) if native_id in from_feed[side]]
+                  for side, native_id in sorted(ignored)
+                  if native_id in current[side] or native_id in deleted[side]]
         for side in SIDES:
             for native_id in unsupported[side] | {i for s, i in ignored if s is side}:
                 current[side].pop(native_id, None)
@@ -170,7 +170,7 @@ class Observer:
                 elif native_id in paired:
                     deleted[side].add(native_id)
         # link targets that were fetched may belong to existing pairs (the state was not lost after all)
-        self._add_pairs_of(pairs, {side: need[side] & set(current[side]) for side in SIDES})
+        self._add_pairs_of(pairs, {side: {i for i in need[side] if i in current[side]} for side in SIDES})
 
         intents = self.state.open_intents(self.profile, self.kind)
         recovered, recreated = find_copies(
@@ -277,9 +277,8 @@ class Observer:
         # A full scan lists everything that exists, but absence alone is not proof: confirm by id first. Only
         # the ids are compared; the pairs of the few ids not listed are loaded. (The mark a series has on the
         # side that holds its occurrences names no record there.)
-        listed = current[side].keys() | echoes[side].keys()
         absent = [native_id for native_id in self.state.paired_ids(self.profile, self.kind, side)
-                  if native_id not in listed and native_id not in unsupported
+                  if native_id not in current[side] and native_id not in echoes[side] and native_id not in unsupported
                   and marked_series(native_id) is None]
         if not absent:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from array import array
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from ..models import Kind, Record, Side
 from ..remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from ..timezones import UTC
 from .demo_data import sample_data
-from .memory import MemoryAdapter, _Item
+from .memory import MemoryAdapter
+from .memory_store import _Item
 
 
 @attrs.frozen(kw_only=True)
@@ -81,7 +83,7 @@ class DemoFileAdapter(MemoryAdapter):
                         }
                         for native_id, item in store.items.items()
                     },
-                    "log": store.log,
+                    "log": list(zip(store.log_seqs, store.log_ids, strict=True)),
                 }
                 for kind, store in self._stores.items()
             },
@@ -102,7 +104,8 @@ class DemoFileAdapter(MemoryAdapter):
                                  self._converter.structure(item["modified_at"], datetime))
                 for native_id, item in raw["items"].items()
             }
-            store.log = [tuple(entry) for entry in raw["log"]]  # type: ignore[misc]
+            store.log_seqs = array("q", (seq for seq, _ in raw["log"]))
+            store.log_ids = [native_id for _, native_id in raw["log"]]
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         """See :meth:`syncore.abc.Adapter.create`; the file is saved afterwards."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
@@ -36,25 +35,9 @@ from ..remote import (
 from ..results import describe_record
 from .memory_faults import OPERATIONS, MemoryFaults
 from .memory_series import SeriesMemory
+from .memory_store import _Item, _Store
 
 __all__ = ["OPERATIONS", "MemoryAdapter", "MemoryOptions"]
-
-
-@attrs.define
-class _Item:
-    record: Record
-    version: str
-    link: str | None
-    modified_at: datetime
-
-
-@attrs.define
-class _Store:
-    items: dict[str, _Item] = attrs.field(factory=dict)
-    # change log: (sequence number, native id); the latest state of an id is read from ``items``
-    log: list[tuple[int, str]] = attrs.field(factory=list)
-    # the sequence number at which each id was first written (for a net-change feed)
-    created: dict[str, int] = attrs.field(factory=dict)
 
 
 def _plain_bodies(record: Record) -> Record:
@@ -161,9 +144,9 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         self._lost_replies = 0
         self._fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]] = []
         self._crash_after: int | None = None
-        #: for every record the engine created: the link it asked for (kept even without link support), so
-        #: tests can trace each record back to the user's original and spot duplicates
-        self.created_from: dict[str, str | None] = {}
+        # (two flat lists rather than a dict: benchmarks create 100k records; see created_from)
+        self._created_ids: list[str] = []
+        self._created_links: list[str | None] = []
 
     # -- engine-facing interface ---------------------------------------------------------------------------
     @property
@@ -175,18 +158,23 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
 
     def is_native_id(self, kind: Kind, value: str) -> bool:
         if self._custom_ids:
-            return any(value in store.items or value in store.created for store in self._stores.values())
+            return any(value in store.items or value in store.gone for store in self._stores.values())
         # the shape of this adapter's ids: "<name>-<number>"
         prefix, _, number = value.rpartition("-")
         return prefix == self.name and number.isdigit() and number.isascii()
+
+    @property
+    def created_from(self) -> dict[str, str | None]:
+        """For every record the engine created: the link it asked for (kept even without link support), so
+        tests can trace each record back to the user's original and spot duplicates (a new dict each time)."""
+        return dict(zip(self._created_ids, self._created_links, strict=True))
 
     def _remote(self, native_id: str, item: _Item) -> RemoteRecord:
         return RemoteRecord(id=native_id, version=item.version, record=item.record, link=item.link,
                             modified_at=item.modified_at)
 
     def _cursor(self, kind: Kind) -> str:
-        store = self._stores[kind]
-        return f"{self._epoch}:{store.log[-1][0] if store.log else 0}"
+        return f"{self._epoch}:{self._stores[kind].last_seq()}"
 
     def changes(self, kind: Kind, cursor: str) -> ChangeSet:
         self._enter("changes")
@@ -197,9 +185,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         if epoch != self._epoch:
             raise CursorExpired(f"{self.name}: cursor from an older epoch")
         store = self._stores[kind]
-        # the log is in sequence order: start right after the cursor's entry
-        start = bisect.bisect_right(store.log, (seq, "\U0010ffff"))
-        touched = dict.fromkeys(native_id for _, native_id in store.log[start:])
+        touched = dict.fromkeys(store.touched_after(seq))
         deletions = tuple(i for i in touched if i not in store.items
                           # a net-change feed reports only what the reader may know: not what came and went
                           and not (self.net_changes and store.created.get(i, 0) > seq))
@@ -250,10 +236,11 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
     def _write(self, kind: Kind, native_id: str, record: Record, link: str | None) -> str:
         store = self._stores[kind]
         version = self._version_format(next(self._versions))
-        store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
         seq = next(self._seq)
-        store.log.append((seq, native_id))
-        store.created.setdefault(native_id, seq)
+        store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
+        store.append(seq, native_id)
+        if self.net_changes:
+            store.created.setdefault(native_id, seq)
         return version
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
@@ -265,7 +252,8 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
                 outcomes.append(WriteOutcome(ref=request.ref, error=error))
                 continue
             native_id = self._id_format(next(self._ids))
-            self.created_from[native_id] = request.link
+            self._created_ids.append(native_id)
+            self._created_links.append(request.link)
             version = self._write(kind, native_id, request.record,
                                   request.link if self._caps.link_ids else None)
             self._written()
@@ -325,8 +313,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
                 # already gone is what a delete asks for (syncore.abc.Adapter.delete)
                 outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
                 continue
-            del store.items[request.id]
-            store.log.append((next(self._seq), request.id))
+            store.remove(request.id, next(self._seq))
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
         return self._reply(outcomes)
@@ -348,8 +335,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
     def remove(self, native_id: str) -> None:
         """Delete a record as a user would."""
         kind, _ = self._find(native_id)
-        del self._stores[kind].items[native_id]
-        self._stores[kind].log.append((next(self._seq), native_id))
+        self._stores[kind].remove(native_id, next(self._seq))
 
     def records(self, kind: Kind) -> dict[str, Record]:
         """Every record of ``kind`` by id."""
