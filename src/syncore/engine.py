@@ -11,9 +11,9 @@ from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLock
 from .executor import Executor
 from .locking import ProfileLock
 from .models import Kind, Side
+from .occurrences import read_sources
 from .plan import Operation, Plan
 from .planning import PlanWriter, build_plan, rules_for
-from .remote import fetch_in_batches
 from .results import EventType, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .state_types import HistoryEntry, PendingCategory, PendingItem
@@ -196,7 +196,7 @@ class SyncEngine:
             if not ops:
                 continue
             adapter = self.adapters[side]
-            current = fetch_in_batches(adapter, kind, (op.source_id for op in ops))  # type: ignore[misc]
+            current = read_sources(adapter, kind, {op.source_id for op in ops})  # type: ignore[misc]
             for op in ops:
                 item = current.get(op.source_id)  # type: ignore[arg-type]
                 if item is None or (item.version is not None and item.version != op.source_version):

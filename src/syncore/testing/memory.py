@@ -160,7 +160,8 @@ class MemoryAdapter(SeriesMemory, Adapter):
         self.calls: Counter[str] = Counter()
         #: per operation, what its next calls do: raise the error, or (None) run normally
         self._fail_calls: dict[str, list[AdapterError | None]] = {op: [] for op in OPERATIONS}
-        self._lost_replies = 0
+        #: lost replies armed, per write operation (None: whichever write call comes next)
+        self._lost_replies: Counter[str | None] = Counter()
         self._fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]] = []
         self._crash_after: int | None = None
         #: for every record the engine created: the link it asked for (kept even without link support), so
@@ -188,10 +189,11 @@ class MemoryAdapter(SeriesMemory, Adapter):
         if queue and (error := queue.pop(0)) is not None:
             raise error
 
-    def _reply(self, outcomes: list[WriteOutcome]) -> list[WriteOutcome]:
+    def _reply(self, outcomes: list[WriteOutcome], op: str) -> list[WriteOutcome]:
         """The answer of a write call, unless a lost reply was armed: then the writes stand, the answer is lost."""
-        if self._lost_replies:
-            self._lost_replies -= 1
+        armed = op if self._lost_replies[op] else None if self._lost_replies[None] else False
+        if armed is not False:
+            self._lost_replies[armed] -= 1
             raise OutcomeUnknown(f"{self.name}: connection dropped after the request was sent")
         return outcomes
 
@@ -304,7 +306,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
                                   request.link if self._caps.link_ids else None)
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=native_id, version=version))
-        return self._reply(outcomes)
+        return self._reply(outcomes, "create")
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         self._enter("update")
@@ -343,7 +345,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
             version = self._write(kind, request.id, updated, link)
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id, version=version))
-        return self._reply(outcomes)
+        return self._reply(outcomes, "update")
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         self._enter("delete")
@@ -363,7 +365,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
             store.log.append((next(self._seq), request.id))
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
-        return self._reply(outcomes)
+        return self._reply(outcomes, "delete")
 
     # -- user-side API (what a person does in Outlook or Salesforce) ---------------------------------------
     def put(self, record: Record, *, link: str | None = None) -> str:
@@ -415,10 +417,11 @@ class MemoryAdapter(SeriesMemory, Adapter):
         """Turn the side read-only (or writable again), as a user changing the settings between syncs."""
         self._caps = attrs.evolve(self._caps, read_only=read_only)
 
-    def lose_replies(self, times: int = 1) -> None:
-        """The next ``times`` write calls (create, update, delete) make their writes, then raise
-        :class:`~syncore.errors.OutcomeUnknown` instead of answering: a reply lost on the way back."""
-        self._lost_replies += times
+    def lose_replies(self, times: int = 1, op: str | None = None) -> None:
+        """The next ``times`` write calls (create, update, delete; ``op``: only calls of that one) make their
+        writes, then raise :class:`~syncore.errors.OutcomeUnknown` instead of answering: a reply lost on the way
+        back."""
+        self._lost_replies[op] += times
 
     def fail_record(
         self, predicate: Callable[[Record], bool], error: AdapterError | None = None, times: int = -1
@@ -433,7 +436,7 @@ class MemoryAdapter(SeriesMemory, Adapter):
         self._fail_calls = {op: [] for op in OPERATIONS}
         self._fail_records.clear()
         self._crash_after = None
-        self._lost_replies = 0
+        self._lost_replies.clear()
 
     def crash_after(self, writes: int) -> None:
         """Raise :class:`~syncore.errors.SimulatedCrash` right after ``writes`` more record writes (0: before any).
