@@ -12,7 +12,7 @@ import pytest
 from test_engine_series import NOW, World, keys, weekly
 from test_engine_series_faults import faulty_sync
 
-from syncore import ConflictPolicy, Kind, Recurrence, SyncSettings
+from syncore import ConflictPolicy, Kind, Plan, Recurrence, SyncSettings
 from syncore.errors import SimulatedCrash
 from syncore.occurrences import occurrence_id, series_marker
 from syncore.remote import RecurrenceSupport
@@ -204,4 +204,32 @@ def test_a_switched_series_brought_back_within_the_limits_stays_expanded():
     # the 7 occurrences past the fifth in one collections delete; no rule is created
     assert w.crm.calls["delete"] - before["delete"] == 1
     assert w.crm.calls["create"] - before["create"] == 0
+    w.calm()
+
+
+def test_a_switch_saved_for_review_and_applied_later_keeps_its_order():
+    """The plan file keeps the delete's place after the occurrences (``after_occurrences_of``); applying it
+    re-reads each occurrence's source through its series, so none is taken for changed since the plan."""
+    w, pim_id, _ = held_as_rule()
+    lengthen(w, pim_id)
+    plan = Plan.from_json(w.engine.plan(Kind.EVENT).to_json())
+    [delete] = [op for op in plan.operations if op.action.value == "delete"]
+    assert delete.after_occurrences_of == pim_id
+    result = w.engine.apply(plan)
+    assert result.ok and result.skipped == [], result.skipped
+    assert_switched(w, pim_id)
+    w.calm()
+
+
+def test_an_excluded_occurrence_keeps_the_rule_copy_until_a_later_sync_writes_it():
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    plan = w.engine.plan(Kind.EVENT)
+    create = next(op for op in plan.operations if op.action.value == "create")
+    plan.exclude(create.op_id)
+    w.engine.apply(plan)
+    assert crm_id in w.crm_events(), "one occurrence is not there: the rule copy stays"
+    assert len(w.crm_events()) == 12, "the rule copy and 11 occurrences"
+    w.sync()
+    assert_switched(w, pim_id)
     w.calm()

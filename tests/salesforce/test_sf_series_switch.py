@@ -47,11 +47,26 @@ def assert_switched(emu) -> None:
 def test_a_classic_series_lengthened_past_its_limit_is_switched_in_two_collections_calls(emu):
     w, _ = lengthened(emu)
     emu.reset_log()
-    result = w.sync()
+    w.sync()
     assert_switched(emu)
     # the 52 occurrences in one collections create (200 per call), then the main record in one delete
     assert w.writes() == ["composite_create", "composite_delete"], w.writes()
-    assert result.counts  # (written)
+    w.calm()
+
+
+def test_a_lightning_series_whose_end_is_removed_is_switched(emu):
+    """A Lightning series needs an end (COUNT or UNTIL): the PIM's series without one is written as the window's
+    occurrences, and the Lightning series (its series record and occurrence rows) is deleted."""
+    w = World(emu, series_form="lightning")
+    pim_id = w.pim.put(weekly(count=6))
+    w.sync()
+    assert len([r for r in emu.all("Event") if r["GroupEventType"] == "3"]) == 1
+    w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY", zone="Europe/Berlin"))
+    emu.reset_log()
+    w.sync()
+    assert [r for r in emu.all("Event") if r["GroupEventType"] == "3" or r["IsRecurrence2"]] == []
+    assert_switched(emu)
+    assert w.writes() == ["composite_create", "composite_delete"], w.writes()
     w.calm()
 
 
