@@ -133,13 +133,30 @@ class SeriesSyncMachine(base.SyncMachine):
             self.touched(side, series_id)
             self.sides[side].edit_occurrence(series_id, key, **change)
 
-    @rule(side=st.sampled_from(Side), data=st.data(), count=st.integers(1, 8))
+    @rule(side=st.sampled_from(Side), data=st.data(), count=st.integers(1, 10))
     def change_the_rule(self, side, data, count):
-        """The user shortens or lengthens a series (within any side's limits); cancelled and moved occurrences the
-        new rule still has stay."""
+        """The user shortens or lengthens a series (past the limited side's 8 occurrences too: a series it holds as
+        a rule is then switched to its occurrences); cancelled and moved occurrences the new rule still has stay."""
         series_id, _ = self._a_series(side, data)
         if series_id is None:
             return
+        if self.unfit[side] is not None:
+            count = min(count, 8)  # (a user cannot make a series their own side refuses)
+        self._set_count(side, series_id, count)
+
+    @rule(data=st.data(), count=st.integers(9, 12))
+    def lengthen_a_series_held_as_a_rule_past_the_limits(self, data, count):
+        """A series the limited side holds as a rule, lengthened past its limits on the PIM: switched to its
+        occurrences there at the next sync."""
+        if self.unfit[Side.CRM] is None:
+            return
+        held = sorted(p.pim_id for p in self.state.iter_pairs(self.settings.profile, Kind.EVENT)
+                      if getattr(p.base, "recurrence", None) is not None and "#" not in p.pim_id
+                      and not p.crm_id.startswith("series:") and p.pim_id in self.pim.records(Kind.EVENT))
+        if held:
+            self._set_count(Side.PIM, data.draw(st.sampled_from(held)), count)
+
+    def _set_count(self, side, series_id, count):
         record = self.sides[side].records(Kind.EVENT)[series_id]
         recurrence = record.recurrence
         rule = attrs.evolve(recurrence.parts, count=count, until=None).text()
