@@ -27,7 +27,7 @@ from .merge import without_fields
 from .models import SIDES, Kind, Side
 from .occurrences import marked_series, split_occurrence_id
 from .plan import Operation, PairPlan, Plan
-from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
+from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome, fetch_in_batches
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .snapshots import fingerprint
@@ -212,15 +212,24 @@ class Executor:
         failed_series = {split[0] for op in every if op.pair_id in self.failed_pairs
                          for native_id in (op.source_id, op.target_id)
                          if native_id and (split := split_occurrence_id(native_id)) is not None}
+        # Deletes carry no version check on every side: a target edited since the plan read it (a reviewed plan
+        # applied later, a user quicker than the sync) is read again, so that edit is never deleted with it.
+        now = {side: fetch_in_batches(self.adapters[side], self.kind, ids)
+               for side in SIDES if (ids := [op.target_id for op in deferred if op.target is side and op.target_id])}
         ready = []
         with self._storing():
             for op in deferred:
+                current = now.get(op.target, {}).get(op.target_id)  # type: ignore[arg-type]
                 if op.after_occurrences_of in failed_series or op.pair_id in self.failed_pairs:
-                    self.failed_pairs.add(op.pair_id)
-                    self._park(op, "waits until every occurrence of its series is written", PendingCategory.FAILED,
-                               count_attempt=False)
+                    reason = "waits until every occurrence of its series is written"
+                elif current is not None and current.version != op.base_version:
+                    reason = "changed since the plan read it: not deleted, so that change is not lost"
                 else:
                     ready.append(op)
+                    continue
+                self.failed_pairs.add(op.pair_id)
+                self.result.skipped.append(f"{op.target.value} {op.label or describe_record(op.record)}: {reason}")
+                self._park(op, reason, PendingCategory.FAILED, count_attempt=False)
         self._run_in_order(ready)
 
     def _run_in_order(self, operations: list[Operation]) -> None:

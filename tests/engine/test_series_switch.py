@@ -233,3 +233,20 @@ def test_an_excluded_occurrence_keeps_the_rule_copy_until_a_later_sync_writes_it
     w.sync()
     assert_switched(w, pim_id)
     w.calm()
+
+
+def test_a_rule_copy_edited_between_the_plan_and_its_apply_is_not_deleted():
+    """Deletes carry no version check: the rule copy is read again before it is deleted (one fetch), and an edit
+    made since the plan read it keeps it; the switch waits, reported, and nothing of that edit is lost."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    plan = w.engine.plan(Kind.EVENT)
+    w.crm.edit(crm_id, location="Room 9")
+    result = w.engine.apply(plan)
+    assert result.skipped == ["crm event series '1:1': changed since the plan read it: not deleted, so that change "
+                              "is not lost"]
+    assert w.crm_events()[crm_id].location == "Room 9", "the edit is kept"
+    # the next sync: both sides changed the series, so it is not switched; the edit waits, reported
+    plan = w.engine.plan(Kind.EVENT)
+    [skip] = [s for s in plan.skipped if s.native_id == pim_id]
+    assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"

@@ -240,9 +240,27 @@ class SeriesSyncMachine(base.SyncMachine):
             if self.modes[side.other] is NONE or self.modes[side] is not RULES:
                 self.prevented |= {(side, i) for i, r in self.sides[side].records(kind).items()
                                    if getattr(r, "recurrence", None) is not None and kind is Kind.EVENT}
+        if kind is Kind.EVENT and self.unfit[Side.CRM] is not None:
+            self.prevented |= self.waiting_switches()
         super().check_converged(kind)
         if kind is Kind.EVENT:
             self.check_occurrences()
+
+    def waiting_switches(self) -> set:
+        """Series the limited side holds as a rule that an edit took past its limits and that are not switched
+        (its rule copy was edited there too, or has occurrences before the window: docs/recurrence.md): the edit
+        waits, reported, and the pair is not in step meanwhile. Each must be reported by the last sync."""
+        waiting = set()
+        pim = self.pim.records(Kind.EVENT)
+        for pair in self.state.iter_pairs(self.settings.profile, Kind.EVENT):
+            record = pim.get(pair.pim_id)
+            if (record is not None and record.recurrence is not None and not pair.crm_id.startswith("series:")
+                    and "#" not in pair.pim_id and self.unfit[Side.CRM](record) is not None):
+                plan = self.engine.plan(Kind.EVENT)
+                assert any(skip.native_id == pair.pim_id and skip.reason.startswith("not written to the CRM")
+                           for skip in plan.skipped), f"{pair.pim_id}: past the limits, neither switched nor reported"
+                waiting |= {(Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id)}
+        return waiting
 
     def check_occurrences(self):
         """Every series whose occurrences the other side holds has exactly its occurrences inside the window paired
