@@ -243,8 +243,8 @@ def test_a_rule_copy_edited_between_the_plan_and_its_apply_is_not_deleted():
     plan = w.engine.plan(Kind.EVENT)
     w.crm.edit(crm_id, location="Room 9")
     result = w.engine.apply(plan)
-    assert result.skipped == ["crm event series '1:1': changed since the plan read it: not deleted, so that change "
-                              "is not lost"]
+    assert result.skipped == [("crm event series '1:1': changed since the plan read it: not deleted, so that "
+                               "change is not lost")]
     assert w.crm_events()[crm_id].location == "Room 9", "the edit is kept"
     # the next sync: both sides changed the series, so it is not switched; the edit waits, reported
     plan = w.engine.plan(Kind.EVENT)
