@@ -27,7 +27,7 @@ from .merge import without_fields
 from .models import SIDES, Kind, Side
 from .occurrences import marked_series, split_occurrence_id
 from .plan import Operation, PairPlan, Plan
-from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome, fetch_in_batches
+from .remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, fetch_in_batches
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .snapshots import fingerprint
@@ -222,7 +222,7 @@ class Executor:
                 current = now.get(op.target, {}).get(op.target_id)  # type: ignore[arg-type]
                 if op.after_occurrences_of in failed_series or op.pair_id in self.failed_pairs:
                     reason = "waits until every occurrence of its series is written"
-                elif current is not None and current.version != op.base_version:
+                elif current is not None and current.version != op.base_version and not self._as_planned(op, current):
                     reason = "changed since the plan read it: not deleted, so that change is not lost"
                 else:
                     ready.append(op)
@@ -231,6 +231,16 @@ class Executor:
                 self.result.skipped.append(f"{op.target.value} {op.label or describe_record(op.record)}: {reason}")
                 self._park(op, reason, PendingCategory.FAILED, count_attempt=False)
         self._run_in_order(ready)
+
+    def _as_planned(self, op: Operation, current: RemoteRecord) -> bool:
+        """True when ``current`` holds what the plan took ``op``'s target to hold (``op.record``), whatever its
+        version says (a version moves for reasons of its own, e.g. an update of ours whose reply was lost)."""
+        if op.record is None:
+            return False
+        adapter = self.adapters[op.target]
+        read_only = adapter.capabilities.read_only_fields
+        return fingerprint(without_fields(adapter.represent(op.record), read_only)) == fingerprint(
+            without_fields(adapter.represent(current.record), read_only))
 
     def _run_in_order(self, operations: list[Operation]) -> None:
         """The CRM's writes, then the PIM's; on each, deletes, then updates, then creates, in batches."""

@@ -115,7 +115,9 @@ class PlanWriter:
                 if not copy_gone:
                     self._operation(other, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(other),
                                     base_version=pair.version_on(other), source_side=side, source_id=item.id,
-                                    source_version=item.version, record=None, label=describe_record(pair.base),
+                                    # (what the rule copy holds: it is read again before the deletion, which is
+                                    # made only if it still holds this)
+                                    source_version=item.version, record=pair.base, label=describe_record(pair.base),
                                     reason=f"switched to single events: {reason}", after_occurrences_of=item.id)
             case ForgetSeries(pair=pair):
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
