@@ -250,3 +250,18 @@ def test_a_rule_copy_edited_between_the_plan_and_its_apply_is_not_deleted():
     plan = w.engine.plan(Kind.EVENT)
     [skip] = [s for s in plan.skipped if s.native_id == pim_id]
     assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
+
+
+def test_a_rule_copy_whose_version_moved_without_an_edit_is_deleted():
+    """A version can move without a change of content (a write of the same values): the rule copy read again still
+    holds what the plan took it to hold, so the switch completes."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    plan = w.engine.plan(Kind.EVENT)
+    version = w.crm.fetch(Kind.EVENT, [crm_id])[crm_id].version
+    w.crm.edit(crm_id, location="Room 1")  # (the value it has)
+    assert w.crm.fetch(Kind.EVENT, [crm_id])[crm_id].version != version
+    result = w.engine.apply(plan)
+    assert result.ok and result.skipped == [], result.skipped
+    assert_switched(w, pim_id)
+    w.calm()
