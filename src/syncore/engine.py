@@ -12,9 +12,9 @@ from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLock
 from .executor import Executor
 from .locking import ProfileLock
 from .models import Kind, Side
+from .occurrences import read_sources
 from .plan import Operation, Plan
 from .planning import PlanWriter, build_plan, rules_for
-from .remote import fetch_in_batches
 from .results import EventType, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .state_types import Action, HistoryEntry, PendingCategory, PendingItem
@@ -202,8 +202,9 @@ class SyncEngine:
                        and op.target_id and op.base_version]
             if not ops and not deletes:
                 continue
-            ids = [op.source_id for op in ops] + [op.target_id for op in deletes]
-            current = fetch_in_batches(self.adapters[side], kind, ids)  # type: ignore[arg-type]
+            adapter = self.adapters[side]
+            ids = {op.source_id for op in ops} | {op.target_id for op in deletes}
+            current = read_sources(adapter, kind, sorted(ids))  # type: ignore[misc, arg-type]
             for op in ops:
                 item = current.get(op.source_id)  # type: ignore[arg-type]
                 if item is None or (item.version is not None and item.version != op.source_version):

@@ -25,9 +25,9 @@ from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
 from .merge import without_fields
 from .models import SIDES, Kind, Side
-from .occurrences import marked_series
+from .occurrences import marked_series, split_occurrence_id
 from .plan import Operation, PairPlan, Plan
-from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
+from .remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, fetch_in_batches
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .snapshots import fingerprint
@@ -115,17 +115,17 @@ class Executor:
                 if not waits:
                     self._commit_pair(pair_plan)
         del with_operations  # (an id per record on an initial load: not held through the writes)
+        deferred = [op for op in operations if op.after_occurrences_of is not None]
         try:
-            for target in (Side.CRM, Side.PIM):
-                for action in (Action.DELETE, Action.UPDATE, Action.CREATE):
-                    batch_ops = [op for op in operations if op.target is target and op.action is action]
-                    if batch_ops:
-                        self._run_action(target, action, batch_ops)
+            self._run_in_order([op for op in operations if op.after_occurrences_of is None])
+            if deferred:
+                self._run_deferred(deferred, [*operations, *(op for op, _, _ in skipped_ops)])
         except _Stop:
             return
         with self._storing():
             for pair_plan in last.values():
-                self._commit_pair(pair_plan)
+                if pair_plan.pair_id not in self.failed_pairs:
+                    self._commit_pair(pair_plan)
         with self.state.transaction():
             for side, cursor in self.plan.cursors.items():
                 if cursor is not None:
@@ -203,6 +203,54 @@ class Executor:
                 # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
                 self.state.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
                                             if not isinstance(outcome.error, OutcomeUnknown))
+
+    def _run_deferred(self, deferred: list[Operation], every: list[Operation]) -> None:
+        """The writes that wait for the occurrences of a series (``Operation.after_occurrences_of``), made last.
+
+        A write whose series has an occurrence write that failed, was excluded or whose answer never came is not
+        made: it is parked with its pair, and the next sync (which reads that series again, as a due retry)
+        decides it anew once the occurrences are there.
+        """
+        failed_series = {split[0] for op in every if op.pair_id in self.failed_pairs
+                         for native_id in (op.source_id, op.target_id)
+                         if native_id and (split := split_occurrence_id(native_id)) is not None}
+        # Deletes carry no version check on every side: a target edited since the plan read it (a reviewed plan
+        # applied later, a user quicker than the sync) is read again, so that edit is never deleted with it.
+        now = {side: fetch_in_batches(self.adapters[side], self.kind, ids)
+               for side in SIDES if (ids := [op.target_id for op in deferred if op.target is side and op.target_id])}
+        ready = []
+        with self._storing():
+            for op in deferred:
+                current = now.get(op.target, {}).get(op.target_id)  # type: ignore[arg-type]
+                if op.after_occurrences_of in failed_series or op.pair_id in self.failed_pairs:
+                    reason = "waits until every occurrence of its series is written"
+                elif current is not None and current.version != op.base_version and not self._as_planned(op, current):
+                    reason = "changed since the plan read it: not deleted, so that change is not lost"
+                else:
+                    ready.append(op)
+                    continue
+                self.failed_pairs.add(op.pair_id)
+                self.result.skipped.append(f"{op.target.value} {op.label or describe_record(op.record)}: {reason}")
+                self._park(op, reason, PendingCategory.FAILED, count_attempt=False)
+        self._run_in_order(ready)
+
+    def _as_planned(self, op: Operation, current: RemoteRecord) -> bool:
+        """True when ``current`` holds what the plan took ``op``'s target to hold (``op.record``), whatever its
+        version says (a version moves for reasons of its own, e.g. an update of ours whose reply was lost)."""
+        if op.record is None:
+            return False
+        adapter = self.adapters[op.target]
+        read_only = adapter.capabilities.read_only_fields
+        return fingerprint(without_fields(adapter.represent(op.record), read_only)) == fingerprint(
+            without_fields(adapter.represent(current.record), read_only))
+
+    def _run_in_order(self, operations: list[Operation]) -> None:
+        """The CRM's writes, then the PIM's; on each, deletes, then updates, then creates, in batches."""
+        for target in (Side.CRM, Side.PIM):
+            for action in (Action.DELETE, Action.UPDATE, Action.CREATE):
+                batch_ops = [op for op in operations if op.target is target and op.action is action]
+                if batch_ops:
+                    self._run_action(target, action, batch_ops)
 
     def _call(self, adapter: Adapter, action: Action, batch: list[Operation]) -> list[WriteOutcome]:
         if action is Action.CREATE:
@@ -305,6 +353,11 @@ class Executor:
         ids = {op.source_side or op.target.other: op.source_id}
         if pair_plan is not None:
             ids = {Side.PIM: pair_plan.pim_id or ids.get(Side.PIM), Side.CRM: pair_plan.crm_id or ids.get(Side.CRM)}
+            # the mark of a series on the side holding its occurrences names no record there: a switched series'
+            # rule copy (this write's target) is parked in its place
+            ids = {side: (op.target_id if side is op.target else None)
+                   if native_id is not None and marked_series(native_id) is not None else native_id
+                   for side, native_id in ids.items()}
         if self._pending is None:
             self._pending = {(item.side, item.native_id): item for item in self.state.pending(self.profile, self.kind)}
         for side, native_id in ids.items():

@@ -26,13 +26,14 @@ from .errors import (
     VersionMismatch,
 )
 from .recurrence import OVERRIDABLE, Key, Override, Recurrence
-from .remote import RemoteRecord, UpdateRequest
+from .remote import RecurrenceSupport, RemoteRecord, UpdateRequest, fetch_in_batches
 from .series import Series
 from .snapshots import fingerprint
 from .timezones import UTC
 
 if TYPE_CHECKING:
-    from .models import Event
+    from .abc import Adapter
+    from .models import Event, Kind
 
 SEPARATOR = "#"
 #: the prefix of the id a series gets on the side that holds its occurrences (no record there has it)
@@ -92,6 +93,23 @@ def occurrence_record(series: RemoteRecord, occurrence: str, original_start: Key
     record = expanded.occurrence(original_start)
     return RemoteRecord(id=occurrence, version=occurrence_version(record), record=record,
                         modified_at=series.modified_at)
+
+
+def read_sources(adapter: Adapter, kind: Kind, ids: Iterable[str]) -> dict[str, RemoteRecord]:
+    """The records ``ids`` name on ``adapter``'s side, read in batches: an occurrence id of a series that side
+    holds as a rule is read through its series (the side never reads an occurrence on its own)."""
+    by_series = {native_id: split[0] for native_id in ids
+                 if adapter.capabilities.recurrence is RecurrenceSupport.RULES
+                 and (split := split_occurrence_id(native_id)) is not None}
+    plain = [native_id for native_id in ids if native_id not in by_series]
+    found = fetch_in_batches(adapter, kind, [*plain, *sorted(set(by_series.values()) - set(plain))])
+    for native_id, series_id in by_series.items():
+        series = found.get(series_id)
+        record = occurrence_record(series, native_id, split_occurrence_id(native_id)[1]) \
+            if series is not None else None  # type: ignore[index]
+        if record is not None:
+            found[native_id] = record
+    return {native_id: found[native_id] for native_id in ids if native_id in found}
 
 
 def with_occurrence(series: Event, original_start: Key, occurrence: Event, fields: Iterable[str]) -> Event:

@@ -67,6 +67,10 @@ class Operation:
     #: how messages about this write name its record when ``record`` alone cannot (an occurrence of a series:
     #: "event '1:1' on 2026-03-23 09:00 CET"); empty otherwise
     label: str = ""
+    #: a series id: this write is made after every other write of the plan, and only when each write naming an
+    #: occurrence of that series succeeded (a series' rule copy deleted when the series is switched to its
+    #: occurrences: never before they are all there)
+    after_occurrences_of: str | None = None
 
     @property
     def changes(self) -> tuple[FieldChange, ...]:

@@ -93,31 +93,6 @@ def test_a_cancellation_whose_reply_is_lost_on_a_side_that_holds_rules_is_not_re
     w.calm()
 
 
-def test_a_series_edited_past_the_other_sides_limits_waits_reported_and_nothing_is_lost():
-    """(switching a series held as a rule to its expanded occurrences is not done yet: docs/recurrence.md)"""
-    def unfit(record):
-        rule = getattr(record, "recurrence", None)
-        return "more than 8 occurrences" if rule is not None and (rule.parts.count or 99) > 8 else None
-
-    w = World(crm_holds=RULES, crm_unfit=unfit)
-    pim_id = w.pim.put(weekly(count=6))
-    w.sync()
-    [(crm_id, copy)] = w.crm_events().items()
-    w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=20", zone="Europe/Berlin"))
-    for _ in range(2):  # reported at every sync, the CRM's series untouched
-        plan = w.engine.plan(Kind.EVENT)
-        [skip] = [s for s in plan.skipped if s.native_id == pim_id]
-        assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
-        assert plan.operations == []
-        w.engine.apply(plan)
-        assert w.crm_events() == {crm_id: copy}
-    # back within the limits: the edit travels
-    w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=8", zone="Europe/Berlin"))
-    w.sync()
-    assert w.crm_events()[crm_id] == weekly(count=8)
-    w.calm()
-
-
 def crash_then_sync(w: World, adapter, writes: int) -> None:
     adapter.crash_after(writes)
     with pytest.raises(SimulatedCrash):

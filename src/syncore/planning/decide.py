@@ -124,7 +124,7 @@ def blank_like(record: Record) -> Record:
 def decide(view: Observation, rules: Rules) -> Iterator[Decision]:
     """Every decision of this sync, paired records first."""
     yield from view.skips
-    yield from series_decisions(view)
+    yield from series_decisions(view, rules.series)
     recreated = {found.pair_id: found for found in view.recovered if found.pair_id is not None}
     for pair in view.pairs:
         yield from _guarded(Side.PIM, pair.pim_id,
@@ -286,6 +286,11 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
         for item in unpaired[side].values():
             yield from _guarded(side, item.id, lambda side=side, item=item: _decide_new(view, rules, side, item))
     paired = {side: {pair.id_on(side) for pair in view.pairs} for side in SIDES}
+    for read in view.series:
+        if read.rule_pair is not None:
+            # a switch settles its series' and rule copy's retries only once it is done (SwitchSeries.settles)
+            paired[read.side].add(read.series_id)
+            paired[read.side.other].add(read.rule_pair.id_on(read.side.other))
     for side, native_id in sorted(view.due):
         if native_id not in paired[side] and native_id not in view.current[side]:
             # a record due for a retry is gone: nothing is left to retry

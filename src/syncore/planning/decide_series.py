@@ -17,15 +17,22 @@ from ..occurrences import split_occurrence_id
 from ..recurrence import OVERRIDABLE
 from ..remote import RecurrenceSupport
 from ..state_types import Pair, PendingCategory
-from .decisions import Decision, ForgetSeries, KeepSeries, Keys, Skip, Unheld
+from .decisions import Decision, ForgetSeries, KeepSeries, Keys, Skip, SwitchSeries, Unheld
 from .observe import Observation
-from .series import Route, SeriesPolicy
+from .series import Route, SeriesPolicy, is_series, past_occurrences
 
 
-def series_decisions(view: Observation) -> Iterator[Decision]:
+def series_decisions(view: Observation, policy: SeriesPolicy) -> Iterator[Decision]:
     """The series pairs of the expanded series this sync looked at."""
     for read in view.series:
-        if read.item is not None:
+        if read.item is not None and read.rule_pair is not None:
+            # held as a rule by the other side until now: that copy is deleted once the occurrences are written
+            copy_id = read.rule_pair.id_on(read.side.other)
+            yield SwitchSeries(side=read.side, item=read.item, pair=read.rule_pair, copy_gone=read.rule_copy_gone,
+                               reason=policy.route(read.item.record, read.side)[1],
+                               settles=tuple(key for key in ((read.side, read.series_id), (read.side.other, copy_id))
+                                             if key in view.due))
+        elif read.item is not None:
             # read (changed, new, or its window moved): remember it as read; its occurrences are decided on their own
             yield KeepSeries(side=read.side, item=read.item, pair_id=read.pair.pair_id if read.pair else new_id())
         elif read.pair is not None:
@@ -73,6 +80,11 @@ def update_obstacle(policy: SeriesPolicy, pair: Pair, result: MergeResult) -> Sk
                                                                                             result.base)):
             continue
         route, reason = policy.route(result.base, target.other)
+        if route is Route.EXPAND and is_series(pair.base) and (history := past_occurrences(pair.base, policy.window)):
+            # held as a rule there, and not switched to its occurrences (SeriesExpander.switching): say why when
+            # the switch would lose that copy's past
+            reason += (f"; switching it to single events would delete its {history} occurrences before the sync "
+                       "window there")
         if route is not Route.AS_IS:
             source = target.other
             return Skip(side=source, native_id=pair.id_on(source), record=result.base,

@@ -124,6 +124,20 @@ class KeepSeries:
 
 
 @attrs.frozen(kw_only=True)
+class SwitchSeries:
+    """Switch a series the other side holds as a rule (``pair``) to its occurrences: ``pair`` becomes the series
+    pair (as :class:`KeepSeries` stores it) once the rule copy is deleted there, after every occurrence of the
+    series this sync writes (the occurrences are decided on their own). ``copy_gone``: nothing left to delete."""
+
+    side: Side
+    item: RemoteRecord
+    pair: Pair
+    copy_gone: bool
+    reason: str
+    settles: Keys = ()
+
+
+@attrs.frozen(kw_only=True)
 class ForgetSeries:
     """Drop the pair of an expanded series that is gone or no longer a series (its occurrences go on their own)."""
 
@@ -141,4 +155,5 @@ class Unheld:
     record: Record | None = None
 
 
-Decision = Skip | Settle | Forget | Delete | Keep | Update | Create | Recreate | KeepSeries | ForgetSeries | Unheld
+Decision = (Skip | Settle | Forget | Delete | Keep | Update | Create | Recreate | KeepSeries | SwitchSeries | ForgetSeries
+            | Unheld)

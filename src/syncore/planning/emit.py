@@ -29,6 +29,7 @@ from .decisions import (
     Recreate,
     Settle,
     Skip,
+    SwitchSeries,
     Unheld,
     Update,
 )
@@ -106,6 +107,20 @@ class PlanWriter:
                 ids = {f"{side.value}_id": item.id, f"{side.other.value}_id": series_marker(item.id),
                        f"{side.value}_version": item.version, f"{side.other.value}_version": None}
                 self._pair_plan(PairPlan(pair_id=pair_id, base=item.record, **ids))  # type: ignore[arg-type]
+            case SwitchSeries(side=side, item=item, pair=pair, copy_gone=copy_gone, reason=reason, settles=settles):
+                # the rule pair becomes the series pair once the rule copy is deleted, after the occurrences
+                other = side.other
+                ids = {f"{side.value}_id": item.id, f"{other.value}_id": series_marker(item.id),
+                       f"{side.value}_version": item.version, f"{other.value}_version": None}
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, base=item.record, settles=settles,
+                                         **ids))  # type: ignore[arg-type]
+                if not copy_gone:
+                    self._operation(other, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(other),
+                                    base_version=pair.version_on(other), source_side=side, source_id=item.id,
+                                    # (what the rule copy holds: it is read again before the deletion, which is
+                                    # made only if it still holds this)
+                                    source_version=item.version, record=pair.base, label=describe_record(pair.base),
+                                    reason=f"switched to single events: {reason}", after_occurrences_of=item.id)
             case ForgetSeries(pair=pair):
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True))

@@ -29,7 +29,14 @@ from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batche
 from ..state_types import Pair, PendingItem
 from .decisions import Skip
 from .recovery import Recovered, adopt_landed_updates, find_copies
-from .series import SeriesExpander, SeriesPolicy, SeriesRead, copies_left_behind, series_zones
+from .series import (
+    SeriesExpander,
+    SeriesPolicy,
+    SeriesRead,
+    copies_left_behind,
+    series_zones,
+    set_aside_rule_copies,
+)
 
 Ids = dict[Side, set[str]]
 
@@ -152,7 +159,7 @@ class Observer:
         # both sides: neither deleted nor overwritten.
         pairs = {pair_id: pair for pair_id, pair in pairs.items()
                  if not any(pair.id_on(side) in unsupported[side] for side in SIDES)}
-        series = self._expand_series(current, deleted, pairs, echoes)
+        series = self._expand_series(current, deleted, pairs, echoes, due_keys)
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
         for side in SIDES:
@@ -169,6 +176,7 @@ class Observer:
                     current[side].setdefault(native_id, fetched[native_id])
                 elif native_id in paired:
                     deleted[side].add(native_id)
+        set_aside_rule_copies(series, current, deleted)  # (a due retry of one was just read again)
         # link targets that were fetched may belong to existing pairs (the state was not lost after all)
         self._add_pairs_of(pairs, {side: {i for i in need[side] if i in current[side]} for side in SIDES})
 
@@ -205,13 +213,14 @@ class Observer:
 
     # -- steps -------------------------------------------------------------------------------------------------
     def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
-                       echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> list[SeriesRead]:
+                       echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
+                       due: frozenset[tuple[Side, str]]) -> list[SeriesRead]:
         if self.series is None:
             return []
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
         return SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                               fetch=self._fetch, last_run=last_run, past_days=self.days[0],
-                              future_days=self.days[1]).run(current, deleted, pairs, echoes)
+                              future_days=self.days[1]).run(current, deleted, pairs, echoes, due)
 
     def _names_a_record(self, side: Side, value: str) -> bool:
         """True when ``value`` is shaped like an id on ``side``: a native id, or an occurrence id of a series

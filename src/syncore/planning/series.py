@@ -115,12 +115,17 @@ class SeriesRead:
     """An expanded series this sync looked at: read (``item``), or gone or no longer a series (``item`` None).
 
     :ivar pair: its series pair, None for a series expanded for the first time
+    :ivar rule_pair: for a series *switched* this sync (see :meth:`SeriesExpander.switching`): its pair with the
+        rule copy the other side holds, which becomes its series pair once that copy is deleted
+    :ivar rule_copy_gone: the rule copy is gone already (a deletion of ours landed, or the user deleted it)
     """
 
     side: Side
     series_id: str
     item: RemoteRecord | None
     pair: Pair | None
+    rule_pair: Pair | None = None
+    rule_copy_gone: bool = False
 
 
 class SeriesExpander:
@@ -139,8 +144,10 @@ class SeriesExpander:
         self.future_days = future_days
 
     def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
-            echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> list[SeriesRead]:
-        """Replace expanded series by their occurrences in ``current``/``deleted``/``pairs``."""
+            echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
+            due: frozenset[tuple[Side, str]] = frozenset()) -> list[SeriesRead]:
+        """Replace expanded series by their occurrences in ``current``/``deleted``/``pairs`` (``due``: the
+        retries due this sync)."""
         if self.kind is not Kind.EVENT:
             return []
         reads: list[SeriesRead] = []
@@ -151,13 +158,19 @@ class SeriesExpander:
             series_pairs = {p.id_on(side): p for p in pairs.values() if marked_series(p.id_on(other)) is not None}
             for pair in series_pairs.values():
                 del pairs[pair.pair_id]  # the series step decides what happens to a series pair
-            # series the other side holds as a rule: they stay so, even when an edit takes one past the other
-            # side's limits (that edit waits, reported: decide_series.update_obstacle)
-            held_as_rules = {p.id_on(side) for p in pairs.values() if is_series(p.base)}
+            # series the other side holds as a rule: they stay so unless an edit takes one past the other side's
+            # limits and the switch to its occurrences is safe (see switching); otherwise that edit waits, reported
+            # (decide_series.update_obstacle)
+            rule_pairs = {p.id_on(side): p for p in pairs.values() if is_series(p.base)}
+            self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due)
             for item in list(current[side].values()):
                 known = series_pairs.get(item.id)
-                if is_series(item.record) and (known is not None or (
-                        item.id not in held_as_rules and self.policy.route(item.record, side)[0] is Route.EXPAND)):
+                rule_pair = rule_pairs.get(item.id)
+                if is_series(item.record) and known is None and rule_pair is not None:
+                    if self.switching(side, item, rule_pair, current, deleted):
+                        reads.append(self._switch(side, item, rule_pair, current, deleted, pairs))
+                elif is_series(item.record) and (known is not None
+                                                 or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
                 elif known is not None:
                     # no longer a series: its occurrences go, and it syncs as a single event from now on
@@ -167,6 +180,78 @@ class SeriesExpander:
             done = {read.series_id for read in reads if read.side is side}
             reads += self._advance(side, done, current, deleted, pairs, echoes)
         return reads
+
+    # -- switching a series held as a rule to its occurrences ------------------------------------------------------
+    def _read_rule_holders(self, side: Side, rule_pairs: Mapping[str, Pair],
+                           current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
+                           echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
+                           due: frozenset[tuple[Side, str]]) -> None:
+        """Read the series of rule pairs whose rule copy is gone, or that are due for a retry, when this sync has
+        not read them yet (one fetch for all of them).
+
+        A switch deletes the rule copy last; when the reply to that deletion was lost, the next feed reports the
+        copy deleted while the series itself may be neither in the feed nor due yet. Decided on the stored pair
+        alone, that reads as "deleted there, untouched here" and would delete the series: reading it shows the
+        edit that started the switch (its version is newer than the pair's), and the switch is completed instead.
+        A retry that is due (a switch whose occurrences were not all written) is read here too, so the switch is
+        decided before the occurrences are (the retries' own reads come after this step).
+        """
+        other = side.other
+        wanted: dict[str, Pair] = {}
+        for native_id, pair in rule_pairs.items():
+            copy = pair.id_on(other)
+            if native_id in current[side] or native_id in deleted[side]:
+                continue
+            if copy in deleted[other] or (side, native_id) in due or (other, copy) in due:
+                wanted[native_id] = pair
+        if not wanted:
+            return
+        found = {i: item for i in wanted if (item := echoes[side].get(i)) is not None}
+        found.update(self.fetch(side, set(wanted) - set(found)))
+        for native_id in wanted:
+            if native_id in found:
+                current[side][native_id] = found[native_id]
+            else:
+                deleted[side].add(native_id)
+
+    def switching(self, side: Side, item: RemoteRecord, rule_pair: Pair,
+                  current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> bool:
+        """True when the series ``item``, held as a rule by the other side (``rule_pair``), is switched to its
+        occurrences this sync. Top-down:"""
+        other = side.other
+        copy_id = rule_pair.id_on(other)
+        if copy_id in deleted[other] and self._known(side, item.id):
+            # a switch whose deletion of the rule copy landed (its reply lost): it is finished, whatever the series
+            # became since; a series that was expanded stays expanded
+            return True
+        if item.version is not None and item.version == rule_pair.version_on(side):
+            # unchanged since the pair was stored: what the other side can hold is its business (a changed setting
+            # is no reason to delete its copy)
+            return False
+        if self.policy.route(item.record, side)[0] is not Route.EXPAND:
+            # the other side can hold the edit (the pair syncs as ever), or unfit_series = "skip" (reported)
+            return False
+        if copy_id in deleted[other]:
+            # the rule copy is gone (deleted there while the series was edited here): the edit wins, as occurrences
+            return True
+        copy = current[other].get(copy_id)
+        if copy is not None and (copy.version is None or copy.version != rule_pair.version_on(other)):
+            # the rule copy was edited there too: deleting it would lose that edit; the edit waits, reported
+            return False
+        # the rule copy's occurrences before the window are history that would go with it and never come back
+        return not past_occurrences(rule_pair.base, self.policy.window)
+
+    def _switch(self, side: Side, item: RemoteRecord, rule_pair: Pair, current: dict[Side, dict[str, RemoteRecord]],
+                deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
+        """Expand ``item`` in place of its rule pair; the rule copy is no record of this sync any more (it is
+        deleted by the switch, after the occurrences are written)."""
+        other = side.other
+        copy_id = rule_pair.id_on(other)
+        del pairs[rule_pair.pair_id]
+        read = attrs.evolve(self._expand(side, item, None, current, deleted, pairs), rule_pair=rule_pair,
+                            rule_copy_gone=copy_id in deleted[other])
+        set_aside_rule_copies([read], current, deleted)
+        return read
 
     def _known(self, side: Side, series_id: str) -> dict[str, Pair]:
         found = self.state.pairs_by_prefix(self.profile, self.kind, side, series_id + SEPARATOR)
@@ -245,6 +330,24 @@ class SeriesExpander:
                 current[side][series_id] = item  # no longer a series: it syncs as a single event from now on
             reads.append(self._dissolve(side, series_id, pair, deleted, pairs))
         return reads
+
+
+def set_aside_rule_copies(reads: list[SeriesRead], current: dict[Side, dict[str, RemoteRecord]], deleted: Ids) -> None:
+    """Take the rule copies of the series switched this sync out of what the sync looks at: the switch deletes
+    them (after the occurrences); synced as records of their own, they would be copied back."""
+    for read in reads:
+        if read.rule_pair is not None:
+            copy_side = read.side.other
+            current[copy_side].pop(read.rule_pair.id_on(copy_side), None)
+            deleted[copy_side].discard(read.rule_pair.id_on(copy_side))
+
+
+def past_occurrences(record: Record, window: Window) -> int:
+    """How many occurrences (not cancelled) the series ``record`` has before ``window``: on a side that holds it
+    as a rule, the history deleting that copy would lose (nothing re-creates occurrences before the window)."""
+    series = Series(record)  # type: ignore[arg-type]
+    low, _ = window.bounds(series.all_day)
+    return sum(1 for key in series.starts(None, low) if not series.is_cancelled(key))
 
 
 def series_zones(state: StateStore, profile: str, kind: Kind, policy: SeriesPolicy | None,

@@ -141,7 +141,8 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         self.calls: Counter[str] = Counter()
         #: per operation, what its next calls do: raise the error, or (None) run normally
         self._fail_calls: dict[str, list[AdapterError | None]] = {op: [] for op in OPERATIONS}
-        self._lost_replies = 0
+        #: lost replies armed, per write operation (None: whichever write call comes next)
+        self._lost_replies: Counter[str | None] = Counter()
         self._fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]] = []
         self._crash_after: int | None = None
         # (two flat lists rather than a dict: benchmarks create 100k records; see created_from)
@@ -258,7 +259,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
                                   request.link if self._caps.link_ids else None)
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=native_id, version=version))
-        return self._reply(outcomes)
+        return self._reply(outcomes, "create")
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         self._enter("update")
@@ -297,7 +298,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             version = self._write(kind, request.id, updated, link)
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id, version=version))
-        return self._reply(outcomes)
+        return self._reply(outcomes, "update")
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         self._enter("delete")
@@ -316,7 +317,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             store.remove(request.id, next(self._seq))
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
-        return self._reply(outcomes)
+        return self._reply(outcomes, "delete")
 
     # -- user-side API (what a person does in Outlook or Salesforce) ---------------------------------------
     def put(self, record: Record, *, link: str | None = None) -> str:

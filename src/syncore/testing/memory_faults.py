@@ -27,7 +27,7 @@ class MemoryFaults:
     _caps: Any
     _epoch: int
     _fail_calls: dict[str, list[AdapterError | None]]
-    _lost_replies: int
+    _lost_replies: Counter[str | None]
     _fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]]
     _crash_after: int | None
 
@@ -38,10 +38,11 @@ class MemoryFaults:
         if queue and (error := queue.pop(0)) is not None:
             raise error
 
-    def _reply(self, outcomes: list[WriteOutcome]) -> list[WriteOutcome]:
+    def _reply(self, outcomes: list[WriteOutcome], op: str) -> list[WriteOutcome]:
         """The answer of a write call, unless a lost reply was armed: then the writes stand, the answer is lost."""
-        if self._lost_replies:
-            self._lost_replies -= 1
+        armed = op if self._lost_replies[op] else None if self._lost_replies[None] else False
+        if armed is not False:
+            self._lost_replies[armed] -= 1
             raise OutcomeUnknown(f"{self.name}: connection dropped after the request was sent")
         return outcomes
 
@@ -80,10 +81,11 @@ class MemoryFaults:
         """Turn the side read-only (or writable again), as a user changing the settings between syncs."""
         self._caps = attrs.evolve(self._caps, read_only=read_only)
 
-    def lose_replies(self, times: int = 1) -> None:
-        """The next ``times`` write calls (create, update, delete) make their writes, then raise
-        :class:`~syncore.errors.OutcomeUnknown` instead of answering: a reply lost on the way back."""
-        self._lost_replies += times
+    def lose_replies(self, times: int = 1, op: str | None = None) -> None:
+        """The next ``times`` write calls (create, update, delete; ``op``: only calls of that one) make their
+        writes, then raise :class:`~syncore.errors.OutcomeUnknown` instead of answering: a reply lost on the way
+        back."""
+        self._lost_replies[op] += times
 
     def fail_record(
         self, predicate: Callable[[Record], bool], error: AdapterError | None = None, times: int = -1
@@ -98,7 +100,7 @@ class MemoryFaults:
         self._fail_calls = {op: [] for op in OPERATIONS}
         self._fail_records.clear()
         self._crash_after = None
-        self._lost_replies = 0
+        self._lost_replies.clear()
 
     def crash_after(self, writes: int) -> None:
         """Raise :class:`~syncore.errors.SimulatedCrash` right after ``writes`` more record writes (0: before any).
