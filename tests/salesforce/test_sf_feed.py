@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from feed_users import FEED_STEPS, FeedUsers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
@@ -282,17 +283,6 @@ def test_bulk_load_costs_pages_only_within_its_minute():
         assert [u.id for u in adapter.changes(Kind.CONTACT, feed.cursor).upserts] == [late]
 
 
-_STEP = st.one_of(
-    st.tuples(st.just("insert"), st.integers(0, 0)),
-    st.tuples(st.just("update"), st.integers(0, 50)),
-    st.tuples(st.just("begin"), st.integers(0, 0)),  # another user's long transaction opens
-    st.tuples(st.just("late"), st.integers(0, 50)),  # it writes (an insert, or an update of an existing row)
-    st.tuples(st.just("commit"), st.integers(0, 0)),  # it commits: its rows appear with their earlier stamps
-    st.tuples(st.just("wait"), st.integers(1, 900)),
-    st.tuples(st.just("read"), st.integers(0, 0)),
-)
-
-
 @pytest.fixture(scope="module")
 def shared_emu():
     with SalesforceEmulator(start_time=T0) as server:
@@ -300,7 +290,7 @@ def shared_emu():
 
 
 @settings(max_examples=40, deadline=None)
-@given(steps=st.lists(_STEP, max_size=30))
+@given(steps=st.lists(FEED_STEPS, max_size=30))
 def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
     """Long transactions committing late (open across reads, for up to hours), quiet periods, bursts: each new
     SystemModstamp of a row is reported by the next read, and a row whose stamp did not move is never reported
@@ -311,9 +301,7 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
     adapter = make_adapter(emu)
     cursor = adapter.full_scan(Kind.EVENT).cursor
     reported: dict[str, str] = {}
-    ids: list[str] = []
-    pending: list[str] = []  # rows the open transaction created
-    txn = None
+    users = FeedUsers(emu)
 
     def read() -> None:
         nonlocal cursor
@@ -327,28 +315,11 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
         reported.update((i, stamps[i]) for i in got)
 
     for action, value in steps:
-        emu.clock.advance(0.001)  # one save per row and millisecond, as on a real org
-        if action == "insert":
-            ids.append(_insert_event(emu, len(ids)))
-        elif action == "update" and ids:
-            emu.update("Event", ids[value % len(ids)], {"Location": f"Room {value}"})
-        elif action == "begin" and txn is None:
-            txn = emu.long_transaction()
-        elif action == "late" and txn is not None:
-            if value % 2 or not ids:
-                pending.append(txn.insert("Event", _event_fields(emu, len(ids) + len(pending))))
-            else:
-                txn.update("Event", ids[value % len(ids)], {"Location": f"Late {value}"})
-        elif action == "commit" and txn is not None:
-            txn.commit()
-            ids.extend(pending)  # invisible (not even updatable) until now
-            pending.clear()
-            txn = None
-        elif action == "wait":
+        users.act(action, value)
+        if action == "wait":
             emu.clock.advance(value)
         elif action == "read":
             read()
-    if txn is not None:
-        txn.commit()
+    users.commit()
     emu.clock.advance(1)
     read()

@@ -18,6 +18,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from feed_users import FEED_STEPS, FeedUsers
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
@@ -183,17 +184,6 @@ def test_engine_syncs_in_settled_mode_report_each_change_once_its_minute_is_cove
     assert made_in_salesforce in {r["Id"] for r in emu.all("Contact")}
 
 
-_STEP = st.one_of(
-    st.tuples(st.just("insert"), st.integers(0, 0)),
-    st.tuples(st.just("update"), st.integers(0, 50)),
-    st.tuples(st.just("begin"), st.integers(0, 0)),  # another user's long transaction opens
-    st.tuples(st.just("late"), st.integers(0, 50)),  # it writes (an insert, or an update of an existing row)
-    st.tuples(st.just("commit"), st.integers(0, 0)),  # it commits: its rows appear with their earlier stamps
-    st.tuples(st.just("wait"), st.integers(1, 900)),
-    st.tuples(st.just("read"), st.integers(0, 0)),
-)
-
-
 @pytest.fixture(scope="module")
 def shared_emu():
     with SalesforceEmulator(start_time=T0) as server:
@@ -201,7 +191,7 @@ def shared_emu():
 
 
 @settings(max_examples=100, deadline=None)
-@given(steps=st.lists(_STEP, max_size=30))
+@given(steps=st.lists(FEED_STEPS, max_size=30))
 # a read past an open transaction's start, then its commit: the next read stops at that start, so the one after
 # it must start there too (not at the coverage it answered)
 @example(steps=[("insert", 0), ("begin", 0), ("late", 1), ("wait", 90), ("read", 0), ("commit", 0), ("read", 0)])
@@ -228,9 +218,7 @@ def test_settled_every_committed_change_is_reported_exactly_once_and_read_once(s
 
     feed_reader._read = spy  # our own feed object, not the client library: records what each query returned
     reported: dict[str, str] = {}
-    ids: list[str] = []
-    pending: list[str] = []
-    txn = None
+    users = FeedUsers(emu)
     may_return_again: set[tuple[str, str]] = set()
 
     def read() -> None:
@@ -244,34 +232,17 @@ def test_settled_every_committed_change_is_reported_exactly_once_and_read_once(s
         assert all(reported.get(i) != stamps[i] for i in got)  # never reported twice for one stamp
         reported.update((i, stamps[i]) for i in got)
         assert not (set(returned[-1]) & before) - may_return_again
-        if txn is not None:
-            may_return_again.update(pair for pair in returned[-1] if pair[1] >= wire(txn.started))
+        if users.txn is not None:
+            may_return_again.update(pair for pair in returned[-1] if pair[1] >= wire(users.txn.started))
 
     for action, value in steps:
-        emu.clock.advance(0.001)  # one save per row and millisecond, as on a real org
-        if action == "insert":
-            ids.append(emu.insert("Event", _event_fields(emu, len(ids))))
-        elif action == "update" and ids:
-            emu.update("Event", ids[value % len(ids)], {"Location": f"Room {value}"})
-        elif action == "begin" and txn is None:
-            txn = emu.long_transaction()
-        elif action == "late" and txn is not None:
-            if value % 2 or not ids:
-                pending.append(txn.insert("Event", _event_fields(emu, len(ids) + len(pending))))
-            else:
-                txn.update("Event", ids[value % len(ids)], {"Location": f"Late {value}"})
-        elif action == "commit" and txn is not None:
-            txn.commit()
-            ids.extend(pending)
-            pending.clear()
-            txn = None
-        elif action == "wait":
+        users.act(action, value)
+        if action == "wait":
             emu.clock.advance(value)
             adapter.check_connection()  # the adapter's estimate of the server's clock follows the jump
         elif action == "read":
             read()
-    if txn is not None:
-        txn.commit()
+    users.commit()
     emu.clock.advance(120)  # every write's minute is covered
     adapter.check_connection()
     read()  # (stops at a transaction's start if the read before saw it open: this one sees it has ended)
