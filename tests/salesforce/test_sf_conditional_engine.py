@@ -23,8 +23,8 @@ from syncore.testing import MemoryAdapter
 AFTER_BACK_OFF = timedelta(minutes=10)
 
 
-def _world(emu, **settings):
-    crm = make_adapter(emu)
+def _world(emu, feed_mode: str = "fresh", **settings):
+    crm = make_adapter(emu, feed_mode=feed_mode)
     pim = MemoryAdapter(name="pim", link_ids=True, batch_size=200, clock=emu.clock.now)
     engine = SyncEngine(pim=pim, crm=crm, state=SqliteStateStore(":memory:"), settings=SyncSettings(**settings),
                         clock=emu.clock.now)
@@ -45,8 +45,9 @@ def _synced(emu, engine, pim, n: int) -> list[tuple[str, str]]:
     return [(pim_id, by_subject[f"Event {i}"]) for i, pim_id in enumerate(pim_ids)]
 
 
-def test_a_reviewed_plan_applied_after_a_salesforce_edit_of_another_field_keeps_both_edits(emu):
-    engine, pim = _world(emu)
+@pytest.mark.parametrize("feed_mode", ["fresh", "settled"])
+def test_a_reviewed_plan_applied_after_a_salesforce_edit_of_another_field_keeps_both_edits(emu, feed_mode):
+    engine, pim = _world(emu, feed_mode)
     ((pim_id, sf_id),) = _synced(emu, engine, pim, 1)
     pim.edit(pim_id, subject="Outlook title")
     emu.clock.advance(1)
@@ -126,3 +127,29 @@ def test_an_edit_racing_inside_one_sync_is_not_overwritten_and_merged_next_sync(
         assert emu.get("Event", sf_id)["Subject"] == f"Salesforce {n}"
         # written before the edit: only Salesforce changed it since; the refused one keeps its own (manual policy)
         assert subjects[pim_id] == (f"Event {n} (Outlook)" if sf_id == refused else f"Salesforce {n}")
+
+
+def test_settled_feed_an_edit_not_yet_reported_is_not_overwritten(emu):
+    """``feed_mode="settled"`` reports a row once Get Updated covers its minute: an edit made seconds before a
+    sync is not in that sync's read, so the PIM's change is planned against the version stored at the last sync.
+    The check sees the edit, and the edit reaches the PIM (the conflict policy decides the field) a sync later."""
+    engine, pim = _world(emu, "settled")
+    ((pim_id, sf_id),) = _synced(emu, engine, pim, 1)
+    emu.clock.advance(timedelta(minutes=5))
+    assert engine.sync(Kind.EVENT).ok  # the creates' echo, once covered
+    emu.update("Event", sf_id, {"Subject": "Salesforce title", "Location": "Salesforce room"})
+    pim.edit(pim_id, subject="Outlook title")
+    emu.clock.advance(10)
+    plan = engine.plan(Kind.EVENT)
+    assert not plan.conflicts, "the settled feed has not reported the Salesforce edit yet"
+    result = engine.apply(plan)
+    assert [e.code for e in result.errors] == ["CHANGED_SINCE_READ"]
+    row = emu.get("Event", sf_id)
+    assert (row["Subject"], row["Location"]) == ("Salesforce title", "Salesforce room")
+
+    emu.clock.advance(AFTER_BACK_OFF)
+    result = engine.sync(Kind.EVENT)
+    assert result.ok and result.summary.unresolved_conflicts == 1  # subject: both changed it (manual policy)
+    record = pim.records(Kind.EVENT)[pim_id]
+    assert (record.subject, record.location) == ("Outlook title", "Salesforce room")
+    assert emu.get("Event", sf_id)["Subject"] == "Salesforce title"
