@@ -70,7 +70,8 @@ class SalesforceAdapter(SignIn, Adapter):
         The 18-character record Id.
     VERSION
         A hash of the mapped content (sObject Collections writes do not return the new ``SystemModstamp``, and
-        a save that changes no synced field is no change).
+        a save that changes no synced field is no change). Updates are conditional on it: each batch reads its
+        targets first and refuses those whose version moved (:mod:`._conditional`).
     CURSOR
         JSON: the highest ``SystemModstamp`` seen, when it was read, and the rows already reported that the
         next read can return again (see :mod:`syncore_salesforce._query`).
