@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from sfadapter_support import T0, make_adapter
 
-from syncore.errors import TransientError, VersionMismatch
+from syncore.errors import NotFound, TransientError, VersionMismatch
 from syncore.models import Contact, Event, Kind
 from syncore.remote import CreateRequest, UpdateRequest
 
@@ -126,3 +126,13 @@ def test_a_failed_check_before_anything_was_written_fails_the_call_and_writes_no
         adapter.update(Kind.EVENT, _updates(read, "subject", "Never"))
     assert emu.count("composite_update") == 0
     assert {emu.get("Event", native_id)["Subject"] for native_id in read} == {"Event 0", "Event 1"}
+
+
+def test_a_record_deleted_since_it_was_read_is_not_found(emu):
+    adapter = make_adapter(emu)
+    read = _created(adapter, Kind.EVENT, _events(2))
+    gone, kept = list(read)
+    emu.delete("Event", gone)
+    outcomes = adapter.update(Kind.EVENT, _updates(read, "subject", "From Outlook"))
+    assert isinstance(outcomes[0].error, NotFound) and outcomes[1].ok
+    assert emu.get("Event", kept)["Subject"] == "From Outlook 1"
