@@ -153,29 +153,60 @@ class ChangeFeed:
         """
         state = self._state(cursor)
         read = self.clock()
-        watermark = parse_datetime(state["wm"]) if state.get("wm") else None
-        last_read = parse_datetime(state["at"]) if state.get("at") else None
-        covered = parse_datetime(state["cov"]) if state.get("cov") else None
-        floor, inclusive = self._floor(watermark, last_read, covered, _instant(state, "upto"))
-        stamps = ("SystemModstamp", *self.also_changed)
-        conditions = []
-        if floor is not None:
-            compare = ">=" if inclusive else ">"
-            # field names are the adapter's constants; the instant is rendered here (see the module docstring)
-            lower = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", soql_datetime(floor))
-                                for name in stamps)
-            conditions.append(f"({lower})" if self.also_changed else lower)
+        watermark = _instant(state, "wm")
+        covered = _instant(state, "cov")
+        floor, inclusive = self._floor(watermark, _instant(state, "at"), covered, _instant(state, "upto"))
         server_now = self._server_now(state, read)
-        upto = self._upto(state, server_now) if self.settled else None
-        if upto is not None:
-            # every stamp of the row below the bound (a contact without an Account has no Account stamp)
-            conditions.append(format_soql("SystemModstamp < {:literal}", soql_datetime(upto)))
-            conditions.extend(format_soql(f"({name} < {{:literal}} OR {name} = null)", soql_datetime(upto))
-                              for name in self.also_changed)
-        got = self._read(" AND ".join(conditions), f"{self.sobject} changes", server_now)
+        condition, upto = self._window(state, server_now, watermark, covered, floor, inclusive)
+        got = self._read(condition, f"{self.sobject} changes", server_now)
         seen = state.get("seen", {})
         fresh = [row for row in got.rows if seen.get(row["Id"]) != self._stamp(row)]
         return fresh, self._cursor(got, watermark, seen, read, end=minute_of(server_now), upto=upto)
+
+    def _window(self, state: dict[str, Any], server_now: datetime, watermark: datetime | None,
+                covered: datetime | None, floor: datetime | None,
+                inclusive: bool) -> tuple[str, datetime | None]:
+        """The feed query's condition, and the settled bound it reads up to (``None``: unbounded).
+
+        The settled bound never lies before the floor: rows stamped before the floor have all been read, so a
+        bound there (a lagging clock estimate) would only make the next read start before rows it no longer
+        remembers (``seen`` keeps rows from the floor on) and report them again.
+        """
+        compare = ">=" if inclusive else ">"
+        if self.settled:
+            # settled: only the covered part, [floor, bound)
+            upto = self._upto(state, server_now)
+            upto = max(upto, floor) if floor is not None else upto
+            parts = ([self._since(floor, compare)] if floor is not None else []) + [self._below(upto)]
+            return " AND ".join(parts), upto
+        if covered is None or watermark is None or floor is None:
+            # fresh without a coverage to settle against (Get Updated refused, an old cursor) or with nothing
+            # read yet (an empty kind: reading it whole costs nothing): everything from the floor, unbounded
+            return (self._since(floor, compare) if floor is not None else ""), None
+        # fresh: what is new since the watermark, and the part of [floor, bound) that Get Updated now covers,
+        # where rows committed late (stamped at or below the watermark) are found once their minute is covered.
+        # The bound is the server's current minute, or the previous coverage when later; unlike a settled read it
+        # does not stop at an open transaction's start, so the transaction's rows come at the first read after
+        # it commits (while it is open, every read re-reads what others changed since it began).
+        upto = max(minute_of(server_now), covered, floor)
+        new = self._since(watermark, ">")
+        if upto <= floor:
+            return f"({new})", upto
+        return f"({new} OR ({self._since(floor, compare)} AND {self._below(upto)}))", upto
+
+    def _since(self, start: datetime, compare: str) -> str:
+        """Any of the row's stamps ``compare`` (``>=`` or ``>``) ``start``."""
+        # field names are the adapter's constants; the instant is rendered here (see the module docstring)
+        stamps = ("SystemModstamp", *self.also_changed)
+        lower = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", soql_datetime(start)) for name in stamps)
+        return f"({lower})" if self.also_changed else lower
+
+    def _below(self, upto: datetime) -> str:
+        """Every stamp of the row before ``upto`` (a contact without an Account has no Account stamp)."""
+        parts = [format_soql("SystemModstamp < {:literal}", soql_datetime(upto))]
+        parts.extend(format_soql(f"({name} < {{:literal}} OR {name} = null)", soql_datetime(upto))
+                     for name in self.also_changed)
+        return " AND ".join(parts)
 
     def _upto(self, state: dict[str, Any], server_now: datetime) -> datetime:
         """Where a settled read ends (rows stamped before it): the minute Get Updated should cover now.
