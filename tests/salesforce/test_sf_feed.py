@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from feed_users import FEED_STEPS, FeedUsers
+from feed_users import FEED_STEPS, FeedUsers, Ledger
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
@@ -370,26 +370,14 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
     emu.clock.set(T0)
     adapter = make_adapter(emu)
     cursor = adapter.full_scan(Kind.EVENT).cursor
-    reported: dict[str, str] = {}
-    users = FeedUsers(emu)
-    #: the largest stamp committed at any earlier read, and the minute the previous read began in
-    earlier = {"highest": "", "minute": ""}
+    users, ledger = FeedUsers(emu), Ledger(emu)
 
     def read() -> None:
         nonlocal cursor
         began = emu.clock.now()
         feed = adapter.changes(Kind.EVENT, cursor)
         cursor = feed.cursor
-        stamps = {row["Id"]: row["SystemModstamp"] for row in emu.all("Event")}
-        got = [item.id for item in feed.upserts]
-        assert len(got) == len(set(got))
-        assert all(reported.get(i) != stamps[i] for i in got)  # never twice for one stamp
-        moved = {i for i, stamp in stamps.items() if reported.get(i) != stamp}
-        due = {i for i in moved if stamps[i] > earlier["highest"] or stamps[i] < earlier["minute"]}
-        assert due <= set(got), sorted(due - set(got))
-        reported.update((i, stamps[i]) for i in got)
-        earlier["highest"] = max([earlier["highest"], *stamps.values()])
-        earlier["minute"] = wire(began.replace(second=0, microsecond=0))
+        ledger.check(feed, began, fresh=True)
 
     for action, value in steps:
         users.act(action, value)
@@ -401,4 +389,4 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
     emu.clock.advance(61)
     read()
     read()  # the previous read began in a minute after every stamp
-    assert reported == {row["Id"]: row["SystemModstamp"] for row in emu.all("Event")}
+    assert ledger.complete()
