@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
 
 from syncore.models import Kind
-from syncore_salesforce.converter import format_datetime as wire
 from syncore_salesforce.emulator import SalesforceEmulator
 
 #: ("read", 0) is a fresh sync, ("read", 1) a settled one

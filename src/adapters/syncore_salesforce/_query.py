@@ -1,22 +1,27 @@
 """The change feed: one Composite request per kind (Get Updated, then ``queryAll`` on ``SystemModstamp``).
 
-``SELECT … FROM T WHERE SystemModstamp >= :covered AND <scope> ORDER BY SystemModstamp, Id`` through
-``queryAll``, so that rows moved to the Recycle Bin (``IsDeleted = true``) come in the same query as the updates.
+``SELECT … FROM T WHERE (SystemModstamp > :watermark OR (SystemModstamp >= :floor AND SystemModstamp < :bound))
+AND <scope> ORDER BY SystemModstamp, Id`` through ``queryAll``, so that rows moved to the Recycle Bin (``IsDeleted = true``) come in the same query as the updates.
 Archived activities (``IsArchived = true``) are records, not deletions. Rows absent from the result are never
 taken as deleted.
 
 **Where a read starts** (``ChangeFeed._floor``). A transaction still open when a read ran can commit later rows
 stamped *before* rows that read returned, and no SOQL filter tells such a late commit from no change. Salesforce
 names the bound: Get Updated's ``latestDateCovered`` (:mod:`._coverage`): everything stamped before it had
-committed when it answered. Every read asks for it first, in the same Composite request (one API call), and the
-next read starts there. It is a whole minute (Get Updated ignores seconds), or the start of a long-running
-transaction still open, so a burst is re-read by the syncs of its own minute (and by the first one after it,
-whose start was fixed in that minute); after that a sync with no change is one request. Without a coverage (an
-old cursor, Get Updated refused) the read falls back on a fixed window: ``overlap`` before the previous read.
+committed when it answered. Every read asks for it first, in the same Composite request (one API call). It is a
+whole minute (Get Updated ignores seconds), or the start of a long-running transaction still open. Without a
+coverage (Get Updated refused) the read falls back on a fixed window: ``overlap`` before the previous read.
 
-**Where a read ends** (``settled``, ``feed_mode = "settled"``; :meth:`ChangeFeed._upto`). Unbounded by default
-(``fresh``). Settled, only rows stamped before the minute Get Updated covers are read, so each is read once, when
-nothing can commit below it any more; the next read starts at the earlier of that bound and the coverage.
+**What a read returns** (:meth:`ChangeFeed._window`). Every read settles a span: rows stamped in [floor, bound),
+where the bound is the minute the server's clock is in (:meth:`ChangeFeed._upto`) and the next floor the earlier
+of that bound and the coverage that came back, so a row is read there once, when nothing can commit below it any
+more; a row committed late was stamped at or after the coverage of every read that ran while it was open, so
+it lies at or past the floor and is found in a later span. ``fresh`` (the default) reads, in the same query, what is stamped past the largest stamp read so far
+(``SystemModstamp > watermark``): an edit made seconds ago, normally nothing. So a sync with no change is one
+request, even right after a bulk load and back to back; a burst is read when it happens and once more, settled,
+by the first read after its minute is covered (nothing is reported then unless a transaction committed late
+among it). ``settled`` (``feed_mode = "settled"``) reads only the settled span: each row once, a minute or two
+after it changed. Rows read and not yet settled are kept in ``seen`` so a re-read does not report them again.
 
 Every time in the cursor is the **server's**: the watermark is the largest ``SystemModstamp`` read, the read
 time is the ``Date`` of the response that started the read (:mod:`._server_time`), ``cov`` the coverage. The
@@ -27,7 +32,7 @@ The cursor is a JSON string::
     {"v": 2, "sobject": "Event", "scope": "<scope key>", "wm": "<max SystemModstamp seen>",
      "at": "<server time of the read, or null>", "read": "<local time of the read>",
      "cov": "<latestDateCovered before the read, or null>", "end": "<the server's minute at the read>",
-     "upto": "<a settled read's bound, or null>", "seen": {"<id>": "<SystemModstamp>", …}}
+     "upto": "<the read's settled bound, or null>", "seen": {"<id>": "<SystemModstamp>", …}}
 
 A feed may also follow parents' stamps (``also_changed``): the contacts' feed reads ``(SystemModstamp >= :t OR
 Account.SystemModstamp >= :t)``, so a renamed Account brings its contacts (and their new company) in the same
@@ -240,8 +245,9 @@ class ChangeFeed:
                upto: datetime | None) -> tuple[datetime | None, bool]:
         """Where the next read starts (``None``: from the beginning), and whether the start itself is included.
 
-        Wanted: every row the last read did not return: rows stamped past its watermark, rows a transaction
-        still open then has committed since, and (a settled read) every row at or past its upper bound ``upto``.
+        Wanted: every row the last read did not settle: rows a transaction still open then has committed since,
+        and every row at or past its settled bound ``upto`` (read by a fresh read past the watermark, perhaps,
+        but not yet safe from late commits around it).
         """
         start, inclusive = self._lower(watermark, last_read, covered)
         if upto is not None and start is not None and upto <= start:
