@@ -1,9 +1,9 @@
 """The change feed: one Composite request per kind (Get Updated, then ``queryAll`` on ``SystemModstamp``).
 
 ``SELECT … FROM T WHERE (SystemModstamp > :watermark OR (SystemModstamp >= :floor AND SystemModstamp < :bound))
-AND <scope> ORDER BY SystemModstamp, Id`` through ``queryAll``, so that rows moved to the Recycle Bin (``IsDeleted = true``) come in the same query as the updates.
-Archived activities (``IsArchived = true``) are records, not deletions. Rows absent from the result are never
-taken as deleted.
+AND <scope> ORDER BY SystemModstamp, Id`` through ``queryAll``, so that rows moved to the Recycle Bin
+(``IsDeleted = true``) come in the same query as the updates. Archived activities (``IsArchived = true``) are
+records, not deletions. Rows absent from the result are never taken as deleted.
 
 **Where a read starts** (``ChangeFeed._floor``). A transaction still open when a read ran can commit later rows
 stamped *before* rows that read returned, and no SOQL filter tells such a late commit from no change. Salesforce
@@ -12,16 +12,17 @@ committed when it answered. Every read asks for it first, in the same Composite 
 whole minute (Get Updated ignores seconds), or the start of a long-running transaction still open. Without a
 coverage (Get Updated refused) the read falls back on a fixed window: ``overlap`` before the previous read.
 
-**What a read returns** (:meth:`ChangeFeed._window`). Every read settles a span: rows stamped in [floor, bound),
-where the bound is the minute the server's clock is in (:meth:`ChangeFeed._upto`) and the next floor the earlier
-of that bound and the coverage that came back, so a row is read there once, when nothing can commit below it any
-more; a row committed late was stamped at or after the coverage of every read that ran while it was open, so
-it lies at or past the floor and is found in a later span. ``fresh`` (the default) reads, in the same query, what is stamped past the largest stamp read so far
-(``SystemModstamp > watermark``): an edit made seconds ago, normally nothing. So a sync with no change is one
-request, even right after a bulk load and back to back; a burst is read when it happens and once more, settled,
-by the first read after its minute is covered (nothing is reported then unless a transaction committed late
-among it). ``settled`` (``feed_mode = "settled"``) reads only the settled span: each row once, a minute or two
-after it changed. Rows read and not yet settled are kept in ``seen`` so a re-read does not report them again.
+**What a read returns** (:meth:`ChangeFeed._window`). Every read settles a span: rows stamped in [floor,
+bound), where the bound is the minute the server's clock is in (at least the last coverage) and the next floor
+the earlier of that bound and the coverage that came back, so a row is read there once, when nothing can
+commit below it any more; a row committed late was stamped at or after the coverage of every read that ran
+while it was open, so it lies at or past the floor and is found in a later span. ``fresh`` (the default)
+reads, in the same query, what is stamped past the largest stamp read so far (``SystemModstamp > watermark``):
+an edit made seconds ago, normally nothing. So a sync with no change is one request, even right after a bulk
+load and back to back; a burst is read when it happens and once more, settled, by the first read after its
+minute is covered (nothing is reported then unless a transaction committed late among it). ``settled``
+(``feed_mode = "settled"``) reads only the settled span: each row once, a minute or two after it changed. Rows
+read and not yet settled are kept in ``seen`` so a re-read does not report them again.
 
 Every time in the cursor is the **server's**: the watermark is the largest ``SystemModstamp`` read, the read
 time is the ``Date`` of the response that started the read (:mod:`._server_time`), ``cov`` the coverage. The
@@ -189,10 +190,10 @@ class ChangeFeed:
             # read yet (an empty kind: reading it whole costs nothing): everything from the floor, unbounded
             return (self._since(floor, compare) if floor is not None else ""), None
         # fresh: what is new since the watermark, and the part of [floor, bound) that Get Updated now covers,
-        # where rows committed late (stamped at or below the watermark) are found once their minute is covered.
-        # The bound is the server's current minute, or the previous coverage when later; unlike a settled read it
-        # does not stop at an open transaction's start, so the transaction's rows come at the first read after
-        # it commits (while it is open, every read re-reads what others changed since it began).
+        # where rows committed late (stamped at or below the watermark) are found once their minute is
+        # covered. The bound is the server's current minute, or the previous coverage when later; unlike a
+        # settled read it does not stop at an open transaction's start, so the transaction's rows come at the
+        # first read after it commits (while it is open, every read re-reads what others changed since).
         upto = max(minute_of(server_now), covered, floor)
         new = self._since(watermark, ">")
         if upto <= floor:
@@ -203,7 +204,8 @@ class ChangeFeed:
         """Any of the row's stamps ``compare`` (``>=`` or ``>``) ``start``."""
         # field names are the adapter's constants; the instant is rendered here (see the module docstring)
         stamps = ("SystemModstamp", *self.also_changed)
-        lower = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", soql_datetime(start)) for name in stamps)
+        literal = soql_datetime(start)
+        lower = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", literal) for name in stamps)
         return f"({lower})" if self.also_changed else lower
 
     def _below(self, upto: datetime) -> str:
@@ -245,9 +247,9 @@ class ChangeFeed:
                upto: datetime | None) -> tuple[datetime | None, bool]:
         """Where the next read starts (``None``: from the beginning), and whether the start itself is included.
 
-        Wanted: every row the last read did not settle: rows a transaction still open then has committed since,
-        and every row at or past its settled bound ``upto`` (read by a fresh read past the watermark, perhaps,
-        but not yet safe from late commits around it).
+        Wanted: every row the last read did not settle: rows a transaction still open then has committed
+        since, and every row at or past its settled bound ``upto`` (read by a fresh read past the watermark,
+        perhaps, but not yet safe from late commits around it).
         """
         start, inclusive = self._lower(watermark, last_read, covered)
         if upto is not None and start is not None and upto <= start:
