@@ -22,6 +22,14 @@ FEED_STEPS = st.one_of(
 )
 
 
+def jump(emu, adapter, to) -> None:
+    """Move the emulator's clock to ``to`` and let the adapter see it (one request, not a feed read), as it would
+    see real time pass; the request log starts afresh."""
+    emu.clock.set(to)
+    adapter.check_connection()
+    emu.reset_log()
+
+
 def event_fields(emu, n, **extra):
     start = T0 + timedelta(days=1, hours=n % 10)
     return {"Subject": f"Event {n}", "StartDateTime": wire(start), "EndDateTime": wire(start + timedelta(hours=1)),

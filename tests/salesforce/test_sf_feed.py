@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from feed_users import FEED_STEPS, FeedUsers, Ledger
+from feed_users import FEED_STEPS, FeedUsers, Ledger, jump
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
@@ -188,14 +188,6 @@ def test_cursor_is_json_with_server_times(emu):
     assert state["cov"] == "2026-11-24T15:00:00.000+0000"  # Get Updated's latestDateCovered
 
 
-def _jump(emu, adapter, to):
-    """Move the emulator's clock to ``to`` and let the adapter see it (one request, not a feed read), as it would
-    see real time pass."""
-    emu.clock.set(to)
-    adapter.check_connection()
-    emu.reset_log()
-
-
 def test_a_burst_is_re_read_once_by_the_first_sync_after_its_minute(emu):
     """latestDateCovered is a whole minute while no long transaction is open, so a read can only rule out late
     commits stamped before the minute its Get Updated ran in. The syncs of the burst's minute read only what is
@@ -214,7 +206,7 @@ def test_a_burst_is_re_read_once_by_the_first_sync_after_its_minute(emu):
         feed = adapter.changes(Kind.EVENT, cursor)
         cursor = feed.cursor
         assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
-    _jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
+    jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
     feed = adapter.changes(Kind.EVENT, cursor)  # 15:00 is covered now: the burst is re-read, nothing reported
     assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite", "query_more"]
     for _ in range(3):  # back to back, seconds apart
@@ -243,7 +235,7 @@ def test_an_edit_made_seconds_ago_is_reported_by_the_next_sync(emu):
     emu.reset_log()
     feed = adapter.changes(Kind.EVENT, cursor)
     assert [u.record.location for u in feed.upserts] == ["Room 1"] and len(emu.requests) == 1
-    _jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
+    jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
     feed = adapter.changes(Kind.EVENT, feed.cursor)
     assert feed.upserts == () and len(emu.requests) == 1
 
@@ -334,7 +326,7 @@ def test_bulk_load_is_read_once_more_after_its_minute_and_no_change_syncs_are_on
             emu.reset_log()
             feed = adapter.changes(Kind.CONTACT, feed.cursor)
             assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
-        _jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
+        jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
         feed = adapter.changes(Kind.CONTACT, feed.cursor)  # the load's minute is covered: re-read once
         assert feed.upserts == () and len(emu.requests) == 5
         for _ in range(3):  # back to back, the clock running
