@@ -258,8 +258,9 @@ def run(cfg: Config) -> Section:
     section.notes.append(
         "Both clocks run in real time. The echo sync (the first after the load) reads the engine's own creates "
         "back from Salesforce's change feed; the first two T7 syncs follow immediately. A fresh read (the "
-        "default) takes what is stamped past the largest stamp read so far, and the span of stamps Get Updated's "
-        "latestDateCovered settles since the previous read: a whole minute while no long transaction is open, "
+        "default) takes what is stamped past the largest stamp read so far, and the span of stamps that "
+        "Get Updated's latestDateCovered settles since the previous read: a whole minute while no long "
+        "transaction is open, "
         "because Get Updated ignores seconds. A row stamped in the current minute can still be committed late, "
         "and no SOQL filter tells it from a row already read, so the first sync once that minute is covered "
         "re-reads what was stamped in it, once (docs/salesforce.md, change feed). The bench waited "

@@ -1,6 +1,6 @@
-"""What other Salesforce users do between feed reads, shared by the feed properties (fresh, settled, mixed): saves
-one row per millisecond, and a long transaction whose rows appear with their earlier stamps when it commits; and
-the ledger of what the feed reported, checked after every read."""
+"""What other Salesforce users do between feed reads, shared by the feed properties (fresh, settled, mixed):
+saves one row per millisecond, and a long transaction whose rows appear with their earlier stamps when it
+commits; and the ledger of what the feed reported, checked after every read."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ FEED_STEPS = st.one_of(
 
 
 def jump(emu, adapter, to) -> None:
-    """Move the emulator's clock to ``to`` and let the adapter see it (one request, not a feed read), as it would
-    see real time pass; the request log starts afresh."""
+    """Move the emulator's clock to ``to`` and let the adapter see it (one request, not a feed read), as it
+    would see real time pass; the request log starts afresh."""
     emu.clock.set(to)
     adapter.check_connection()
     emu.reset_log()

@@ -71,8 +71,8 @@ def test_archived_rows_in_the_feed_are_records_not_deletions(emu):
 def test_a_long_transactions_late_commit_is_reported_once(emu):
     """A transaction open across a read commits a row stamped before rows that read returned: the reads keep
     re-reading from the latestDateCovered Get Updated answered (the transaction's start) up to the minute it
-    covers, so the row is found, once, by the first read after the commit whose minute is past its stamp, however
-    long the transaction ran (here 7 minutes: longer than the old 5-minute overlap)."""
+    covers, so the row is found, once, by the first read after the commit whose minute is past its stamp,
+    however long the transaction ran (here 7 minutes: longer than the old 5-minute overlap)."""
     adapter = make_adapter(emu)
     _insert_event(emu, 1)
     cursor = adapter.full_scan(Kind.EVENT).cursor
@@ -259,11 +259,12 @@ def test_the_fresh_query_reads_what_is_new_and_the_minutes_now_covered():
         event_q, contact_q = (r.subrequests[-1]["q"] for r in emu.requests)
         assert event_q.endswith(
             "FROM Event WHERE (SystemModstamp > 2026-11-24T15:00:20.005Z OR (SystemModstamp >= "
-            "2026-11-24T15:00:00.000Z AND SystemModstamp < 2026-11-24T15:01:00.000Z)) ORDER BY SystemModstamp, Id")
+            "2026-11-24T15:00:00.000Z AND SystemModstamp < 2026-11-24T15:01:00.000Z)) "
+            "ORDER BY SystemModstamp, Id")
         assert contact_q.endswith(
             "FROM Contact WHERE ((SystemModstamp > 2026-11-24T15:00:20.005Z OR Account.SystemModstamp > "
-            "2026-11-24T15:00:20.005Z) OR ((SystemModstamp >= 2026-11-24T15:00:00.000Z OR Account.SystemModstamp "
-            ">= 2026-11-24T15:00:00.000Z) AND SystemModstamp < 2026-11-24T15:01:00.000Z AND "
+            "2026-11-24T15:00:20.005Z) OR ((SystemModstamp >= 2026-11-24T15:00:00.000Z OR "
+            "Account.SystemModstamp >= 2026-11-24T15:00:00.000Z) AND SystemModstamp < 2026-11-24T15:01:00.000Z AND "
             "(Account.SystemModstamp < 2026-11-24T15:01:00.000Z OR Account.SystemModstamp = null))) "
             "ORDER BY SystemModstamp, Id")
 
@@ -307,8 +308,8 @@ def test_the_start_goes_into_soql_with_milliseconds():
 def test_bulk_load_is_read_once_more_after_its_minute_and_no_change_syncs_are_one_request():
     """Issue 13's target, measured on a real-time clock with 10,000 rows loaded at once (a millisecond apart):
     the read that reports the load costs 5 requests (2,000 rows per page); right after it and back to back a
-    sync with no change is exactly 1 request (the Composite of Get Updated and queryAll: only rows newer than the
-    load are read); the first sync once the load's minute is covered re-reads it, once (5 requests, nothing
+    sync with no change is exactly 1 request (the Composite of Get Updated and queryAll: only rows newer than
+    the load are read); the first sync once the load's minute is covered re-reads it, once (5 requests, nothing
     reported: late commits among it would be); from then on, back to back, exactly 1 request again. A row
     committed meanwhile is reported once, at once."""
     with SalesforceEmulator(start_time=T0) as emu:
@@ -349,14 +350,15 @@ def shared_emu():
 @given(steps=st.lists(FEED_STEPS, max_size=30))
 # a transaction's row stamped in the minute of a read that returned a later row, committed after that read:
 # below the watermark and not yet covered, it is reported once its minute is
-@example(steps=[("insert", 0), ("begin", 0), ("late", 1), ("insert", 0), ("read", 0), ("commit", 0), ("read", 0),
-                ("wait", 61), ("read", 0), ("read", 0)])
+@example(steps=[("insert", 0), ("begin", 0), ("late", 1), ("insert", 0), ("read", 0), ("commit", 0),
+                ("read", 0), ("wait", 61), ("read", 0), ("read", 0)])
 def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
     """Long transactions committing late (open across reads, for up to hours), quiet periods, bursts. At every
     read: no row is reported twice for one SystemModstamp; every change stamped past everything committed at the
     earlier reads is reported at once (an edit made seconds ago); every change stamped before the minute the
-    previous read began in is reported (a late commit, stamped among rows already read, waits at most until its
-    minute is covered). Once everything has committed and its minute has passed, every stamp has been reported."""
+    previous read began in is reported (a late commit, stamped among rows already read, waits at most until
+    its minute is covered). Once everything has committed and its minute has passed, every stamp has been
+    reported."""
     emu = shared_emu
     emu.reset()
     emu.clock.set(T0)

@@ -1,6 +1,6 @@
 """The change feed across its modes and cursor versions: one cursor read in turn by ``fresh`` and ``settled``
-syncs loses and repeats nothing; a cursor written before ``fresh`` read the covered minutes apart resumes without
-loss and without re-reading everything; a server clock 10 minutes off the local one changes nothing.
+syncs loses and repeats nothing; a cursor written before ``fresh`` read the covered minutes apart resumes
+without loss and without re-reading everything; a server clock 10 minutes off the local one changes nothing.
 
 Get Updated's ``latestDateCovered``: "for safety, you should use this value for the startDate of your next call
 to capture the changes that started after this date but did not complete before the endDate"

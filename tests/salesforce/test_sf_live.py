@@ -84,7 +84,8 @@ def test_live_fresh_feed_queries_are_accepted(adapter):
     empty and the whole query goes to the org; a real org accepts it, and the cursor keeps the span's bound."""
     for kind in (Kind.CONTACT, Kind.EVENT, Kind.TASK):
         state = json.loads(adapter.full_scan(kind).cursor)
-        earlier = (datetime.fromisoformat(state["end"]) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000%z")
+        minute_before = datetime.fromisoformat(state["end"]) - timedelta(minutes=1)
+        earlier = minute_before.strftime("%Y-%m-%dT%H:%M:%S.000%z")
         state.update(cov=earlier, end=earlier, wm=state["wm"] or earlier)
         after = json.loads(adapter.changes(kind, json.dumps(state)).cursor)
         assert after["upto"] and after["cov"], after

@@ -42,12 +42,13 @@ class SeriesForm(str, enum.Enum):
 class FeedMode(str, enum.Enum):
     """When the change feed reports a row (see docs/salesforce.md, change feed)."""
 
-    #: as soon as it is committed: a sync sees an edit made seconds ago; a changed row is read once more when its
-    #: minute is covered (``latestDateCovered``), where a row another user's transaction committed late, stamped
-    #: among rows already read, is found
+    #: as soon as it is committed: a sync sees an edit made seconds ago; a changed row is read once more when
+    #: its minute is covered (``latestDateCovered``), where a row another user's transaction committed late,
+    #: stamped among rows already read, is found
     FRESH = "fresh"
     #: once Salesforce says every transaction that could stamp a row before it has committed
-    #: (``latestDateCovered``, a whole minute): each row is read once, but a change arrives a minute or two later
+    #: (``latestDateCovered``, a whole minute): each row is read once, but a change arrives a minute or two
+    #: later
     SETTLED = "settled"
 
 
