@@ -260,9 +260,8 @@ def run(cfg: Config) -> Section:
         "back from Salesforce's change feed; the first two T7 syncs follow immediately. A fresh read (the "
         "default) takes what is stamped past the largest stamp read so far, and the span of stamps that "
         "Get Updated's latestDateCovered settles since the previous read: a whole minute while no long "
-        "transaction is open, "
-        "because Get Updated ignores seconds. A row stamped in the current minute can still be committed late, "
-        "and no SOQL filter tells it from a row already read, so the first sync once that minute is covered "
+        "transaction is open, because Get Updated ignores seconds. A row stamped in the current minute can "
+        "still be committed late, and no SOQL filter tells it from a row already read, so the first sync once that minute is covered "
         "re-reads what was stamped in it, once (docs/salesforce.md, change feed). The bench waited "
         f"{new.get('waited', 0)} s for the Salesforce clock's next minute: its first sync re-reads what was "
         "loaded in the echo's minute; the next ones cost 1 request per kind.")
