@@ -65,6 +65,12 @@ def test_a_reviewed_plan_applied_after_a_salesforce_edit_of_another_field_keeps_
     assert (row["Subject"], row["Location"]) == ("Outlook title", "Salesforce room")
     record = pim.records(Kind.EVENT)[pim_id]
     assert (record.subject, record.location) == ("Outlook title", "Salesforce room")
+    # the check costs nothing when there is nothing to update: a sync with no change is the feed's one request
+    emu.clock.advance(timedelta(minutes=5))
+    engine.sync(Kind.EVENT)  # the merge's echo
+    emu.clock.advance(timedelta(minutes=5))
+    emu.reset_log()
+    assert engine.sync(Kind.EVENT).ok and emu.request_counts() == {"composite": 1}
 
 
 @pytest.mark.parametrize(("policy", "salesforce", "pim_subject", "left_for_review"), [
