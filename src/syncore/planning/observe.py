@@ -15,6 +15,8 @@ ids belong to. A sync whose feeds are empty loads no pair at all. Reads, in orde
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
@@ -39,6 +41,8 @@ from .series import (
 )
 
 Ids = dict[Side, set[str]]
+_ID = operator.attrgetter("id")
+_VERSION = operator.attrgetter("version")
 
 
 @attrs.frozen(kw_only=True)
@@ -246,18 +250,16 @@ class Observer:
         """
         if not (feed.upserts or feed.unread):
             return feed, {}
-        listed = {item.id: item.version for item in feed.upserts}
-        listed.update(feed.unread)
-        stored = self.state.pair_versions(self.profile, self.kind, side, list(listed))
-        unchanged = {native_id for native_id, version in listed.items()
-                     if version is not None and stored.get(native_id) == version
-                     and (side, native_id) not in looked_at}
+        listed = itertools.chain(zip(map(_ID, feed.upserts), map(_VERSION, feed.upserts)), feed.unread)
+        changed = self.state.not_at_stored_version(self.profile, self.kind, side, listed)
+        changed.update(native_id for s, native_id in looked_at if s is side)
+        # (after an initial load ``changed`` is empty and every test below is against an empty set)
         echoes: dict[str, RemoteRecord | None] = {native_id: None for native_id, _ in feed.unread
-                                                  if native_id in unchanged}
-        echoes.update((item.id, item) for item in feed.upserts if item.id in unchanged)
-        unread = [native_id for native_id, _ in feed.unread if native_id not in unchanged]
+                                                  if native_id not in changed}
+        echoes.update((item.id, item) for item in feed.upserts if item.id not in changed)
+        unread = [native_id for native_id, _ in feed.unread if native_id in changed]
         fetched = self._fetch(side, unread) if unread else {}
-        upserts = tuple(item for item in feed.upserts if item.id not in unchanged)
+        upserts = tuple(item for item in feed.upserts if item.id in changed)
         upserts += tuple(fetched[native_id] for native_id in unread if native_id in fetched)
         return attrs.evolve(feed, upserts=upserts, unread=()), echoes
 
