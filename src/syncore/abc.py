@@ -373,16 +373,17 @@ class StateStore(ABC):
         return {pair.id_on(side): pair.version_on(side) for pair in pairs}
 
     def not_at_stored_version(
-        self, profile: str, kind: Kind, side: Side, listed: Iterable[tuple[str, str | None]]
+        self, profile: str, kind: Kind, side: Side, listed: Collection[tuple[str, str | None]]
     ) -> set[str]:
-        """The ids of ``listed`` ((native id, version) as a feed reports them; a repeated id counts with its last
-        version) that are not paired on ``side`` at that very version: unpaired ids, ids listed without a
-        version, ids whose stored version differs.
+        """The ids of ``listed`` ((native id, version) as a feed reports them, in its order) that are not paired
+        on ``side`` at that very version: unpaired ids, ids listed without a version, ids whose stored version
+        differs. An id listed more than once may be named whatever its versions.
 
         The planner sets aside every other listed record as an echo of our own write, unchanged since the
-        last sync. An echo lists nearly every record it names (100,000 after an initial load) and the answer
-        is then nearly empty, so a store should compare in one pass over its version column without building
-        a version per id; the default compares :meth:`pair_versions`.
+        last sync (a record named needlessly only costs loading its pair). An echo lists nearly every record
+        of the scope (100,000 after an initial load) and the answer is then nearly empty, so a store should
+        compare in one pass over its version column without building a version per id; the default compares
+        :meth:`pair_versions`.
         """
         listed = dict(listed)
         stored = self.pair_versions(profile, kind, side, list(listed))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 
 import attrs
@@ -43,6 +43,27 @@ from .series import (
 Ids = dict[Side, set[str]]
 _ID = operator.attrgetter("id")
 _VERSION = operator.attrgetter("version")
+_FIRST = operator.itemgetter(0)
+
+
+class _Listed(Collection[tuple[str, str | None]]):
+    """A feed's entries as (native id, version), its upserts then its unread ones, made as they are read: an echo
+    lists 100k records, and no tuple per record is kept."""
+
+    __slots__ = ("_feed",)
+
+    def __init__(self, feed: ChangeSet) -> None:
+        self._feed = feed
+
+    def __len__(self) -> int:
+        return len(self._feed.upserts) + len(self._feed.unread)
+
+    def __iter__(self) -> Iterator[tuple[str, str | None]]:
+        upserts = self._feed.upserts
+        return itertools.chain(zip(map(_ID, upserts), map(_VERSION, upserts)), self._feed.unread)
+
+    def __contains__(self, entry: object) -> bool:
+        return any(entry == listed for listed in self)
 
 
 @attrs.frozen(kw_only=True)
@@ -250,12 +271,13 @@ class Observer:
         """
         if not (feed.upserts or feed.unread):
             return feed, {}
-        listed = itertools.chain(zip(map(_ID, feed.upserts), map(_VERSION, feed.upserts)), feed.unread)
-        changed = self.state.not_at_stored_version(self.profile, self.kind, side, listed)
+        changed = self.state.not_at_stored_version(self.profile, self.kind, side, _Listed(feed))
         changed.update(native_id for s, native_id in looked_at if s is side)
-        # (after an initial load ``changed`` is empty and every test below is against an empty set)
-        echoes: dict[str, RemoteRecord | None] = {native_id: None for native_id, _ in feed.unread
-                                                  if native_id not in changed}
+        if not changed:  # (the echo of an initial load: every listed record, with no test per record)
+            echoes: dict[str, RemoteRecord | None] = dict.fromkeys(map(_FIRST, feed.unread))
+            echoes.update(zip(map(_ID, feed.upserts), feed.upserts))
+            return attrs.evolve(feed, upserts=(), unread=()), echoes
+        echoes = {native_id: None for native_id, _ in feed.unread if native_id not in changed}
         echoes.update((item.id, item) for item in feed.upserts if item.id not in changed)
         unread = [native_id for native_id, _ in feed.unread if native_id in changed]
         fetched = self._fetch(side, unread) if unread else {}

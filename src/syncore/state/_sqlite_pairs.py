@@ -38,10 +38,6 @@ _KINDS = {kind.value: kind for kind in Kind}
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
 _IN_CHUNK = 900
-#: pair_versions reads the whole scope instead of looking ids up once it is asked for at least this many ids
-#: and at least 1 in _SCAN_SHARE of the scope's pairs (a table pass costs about a quarter of a lookup per pair)
-_SCAN_FROM = 2 * _IN_CHUNK
-_SCAN_SHARE = 3
 #: prefix-compressed columns (never interpolate anything else into SQL)
 COLUMNS = ("pim_id", "crm_id", "pim_version", "crm_version")
 #: distinct values a batch needs before a prefix is learned from it, and the shortest prefix worth keeping
@@ -92,25 +88,6 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
     values = iter(values)
     while chunk := list(itertools.islice(values, _IN_CHUNK)):
         yield chunk
-
-
-_ABSENT = object()
-
-
-def _take_matches(wanted: dict[Any, Any], rows: Iterable[tuple[Any, Any]]) -> list[Any]:
-    """Remove from ``wanted`` (stored id -> listed version) every id that ``rows`` (stored id, stored version)
-    name; return those whose listed version is missing or not the stored one.
-
-    One dict operation per row and nothing kept for a match: at 100,000 pairs an echo's rows nearly all match,
-    and building a version per id (then comparing) cost twice as much and grew faster than the pairs.
-    """
-    pop = wanted.pop
-    moved = []
-    for stored_id, stored_version in rows:
-        version = pop(stored_id, _ABSENT)
-        if version is not _ABSENT and (version is None or version != stored_version):
-            moved.append(stored_id)
-    return moved
 
 
 class PairRows:
@@ -218,66 +195,6 @@ class PairRows:
                         pair = self._pair(row)
                         found[pair.pair_id] = pair
         return list(found.values())
-
-    def pair_versions(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> dict[str, str | None]:
-        column = {Side.PIM: "pim", Side.CRM: "crm"}[side]  # never interpolate anything but these two names
-        prefixes = self._prefixes_of(profile, kind.value)
-        id_prefix, version_prefix = prefixes.get(f"{column}_id", ""), prefixes.get(f"{column}_version", "")
-        versions: dict[str, str | None] = {}
-        ids = list(ids)
-        stored = self.count_pairs(profile, kind) if len(ids) >= _SCAN_FROM else None
-        if stored == 0:
-            return versions  # (an initial load: its 100k ids are not packed just to find nothing)
-        if stored is not None and len(ids) * _SCAN_SHARE >= stored:
-            # Most of the scope's pairs asked for (the echo of an initial load, a full scan): one pass over the
-            # table is about 4x cheaper than the same ids looked up through the index (at 100k pairs, 75 ms
-            # instead of 270 ms of CPU, and the lookups grow faster than linearly with the table).
-            # (stored form -> the id asked for: no unpacking)
-            wanted = {pack(native_id, id_prefix): native_id for native_id in ids}
-            # the rows are read as they come, not fetched into a list first: at 100k pairs that list was 16 MB
-            # at the echo sync's memory peak
-            rows = self._run(f"SELECT {column}_id, {column}_version FROM pairs WHERE profile=? AND kind=?",
-                             [profile, kind.value])
-            return {wanted[i]: unpack(v, version_prefix) for i, v in rows if i in wanted}  # type: ignore[misc]
-        for chunk in _chunks(pack(native_id, id_prefix) for native_id in ids):
-            marks = ",".join("?" * len(chunk))
-            rows = self._run(
-                f"SELECT {column}_id, {column}_version FROM pairs INDEXED BY pairs_{column} WHERE profile=? AND "
-                f"kind=? AND {column}_id IN ({marks})", [profile, kind.value, *chunk],
-            ).fetchall()
-            versions.update((unpack(i, id_prefix), unpack(v, version_prefix)) for i, v in rows)
-        return versions
-
-    def not_at_stored_version(
-        self, profile: str, kind: Kind, side: Side, listed: Iterable[tuple[str, str | None]]
-    ) -> set[str]:
-        column = {Side.PIM: "pim", Side.CRM: "crm"}[side]  # never interpolate anything but these two names
-        prefixes = self._prefixes_of(profile, kind.value)
-        id_prefix, version_prefix = prefixes.get(f"{column}_id", ""), prefixes.get(f"{column}_version", "")
-        # Compared in stored form (packing maps one value to one stored form): the stored rows are never unpacked
-        # and, without prefixes, the listed values are used as they are.
-        if id_prefix or version_prefix:
-            listed = ((pack(native_id, id_prefix), pack(version, version_prefix)) for native_id, version in listed)
-        wanted: dict[Any, Any] = dict(listed)
-        if not wanted:
-            return set()
-        stored = self.count_pairs(profile, kind) if len(wanted) >= _SCAN_FROM else None
-        if stored == 0:
-            return set(wanted) if not id_prefix else {unpack(i, id_prefix) for i in wanted}  # type: ignore[misc]
-        if stored is not None and len(wanted) * _SCAN_SHARE >= stored:
-            # the echo of an initial load, a full scan: one pass over the scope (see pair_versions)
-            rows = self._run(f"SELECT {column}_id, {column}_version FROM pairs WHERE profile=? AND kind=?",
-                             [profile, kind.value])
-            moved = _take_matches(wanted, rows)
-        else:
-            moved = []
-            for chunk in _chunks(list(wanted)):
-                marks = ",".join("?" * len(chunk))
-                moved += _take_matches(wanted, self._run(
-                    f"SELECT {column}_id, {column}_version FROM pairs INDEXED BY pairs_{column} WHERE profile=? "
-                    f"AND kind=? AND {column}_id IN ({marks})", [profile, kind.value, *chunk]))
-        # (what is left in ``wanted`` is not paired)
-        return {unpack(i, id_prefix) for i in itertools.chain(moved, wanted)}  # type: ignore[misc]
 
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
         rows = self._run(

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from array import array
-from datetime import datetime
 
 import attrs
 
-from ..models import Record
-
-
-@attrs.define(weakref_slot=False)
-class _Item:
-    record: Record
-    version: str
-    link: str | None
-    modified_at: datetime
+from ..remote import RemoteRecord
 
 
 @attrs.define
@@ -28,7 +20,9 @@ class _Store:
     reader) keeps each id's first sequence number.
     """
 
-    items: dict[str, _Item] = attrs.field(factory=dict)
+    #: each record as the :class:`RemoteRecord` every read hands out, made once per write: reads allocate
+    #: nothing per record (the echo of a 100k initial load read 100k new ones, a third of its CPU at that size)
+    items: dict[str, RemoteRecord] = attrs.field(factory=dict)
     # change log, in sequence order: entry k is (log_seqs[k], log_ids[k]); the latest state of an id is read
     # from ``items``
     log_seqs: array[int] = attrs.field(factory=lambda: array("q"))
@@ -37,10 +31,34 @@ class _Store:
     created: dict[str, int] = attrs.field(factory=dict)
     #: the ids deleted so far
     gone: set[str] = attrs.field(factory=set)
+    #: the sequence numbers of writes and deletes of ids written before, in order (see :meth:`created_after`)
+    rewrites: array[int] = attrs.field(factory=lambda: array("q"))
 
     def append(self, seq: int, native_id: str) -> None:
         self.log_seqs.append(seq)
         self.log_ids.append(native_id)
+
+    def write(self, seq: int, item: RemoteRecord) -> None:
+        """Store ``item`` as its id's latest state, and log it."""
+        if item.id in self.items or item.id in self.gone:
+            self.rewrites.append(seq)
+        self.items[item.id] = item
+        self.append(seq, item.id)
+
+    def created_after(self, seq: int) -> list[RemoteRecord] | None:
+        """The records first written after sequence number ``seq``, in order, when nothing written before was
+        written again or deleted since (else None).
+
+        Those records are then the newest keys of ``items`` (a dict keeps its keys in the order they were
+        first stored), read from its end without a lookup per id: the echo of a 100k-record bulk load looked
+        each id up, which missed the CPU caches on nearly every record and grew twice as fast as the records.
+        """
+        if self.rewrites and self.rewrites[-1] > seq:
+            return None
+        count = len(self.log_seqs) - bisect.bisect_right(self.log_seqs, seq)
+        newest = list(itertools.islice(reversed(self.items.values()), count))
+        newest.reverse()
+        return newest
 
     def touched_after(self, seq: int) -> list[str]:
         """The ids of the log's entries after sequence number ``seq``, in order (repeats included)."""
@@ -52,4 +70,5 @@ class _Store:
     def remove(self, native_id: str, seq: int) -> None:
         del self.items[native_id]
         self.gone.add(native_id)
+        self.rewrites.append(seq)
         self.append(seq, native_id)
