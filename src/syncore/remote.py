@@ -13,8 +13,7 @@ from .errors import AdapterError
 from .models import Kind, Record
 
 
-# (no weak-reference slot: nothing refers to a record weakly, and 100k-record feeds and backends hold many)
-@attrs.frozen(kw_only=True, weakref_slot=False)
+@attrs.frozen(kw_only=True)
 class RemoteRecord:
     """A record as one side holds it right now.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import attrs
 from engine_world import make_world
 
 from syncore import Event, Kind, Plan, Side
@@ -29,9 +28,9 @@ def test_resolving_toward_a_read_only_side_writes_nothing_to_it():
     world.crm._stores = engine.crm._stores  # the same data, now read-only
     engine = world.make_engine()
     world.pim.edit(pim_id, subject="Review (PIM)")
-    items = world.crm._stores[Kind.EVENT].items
-    items[crm_id] = attrs.evolve(items[crm_id], record=items[crm_id].record.replace(subject="Review (CRM)"),
-                                 version="edited-in-crm")
+    world.crm._stores[Kind.EVENT].items[crm_id].record = world.crm.records(Kind.EVENT)[crm_id].replace(
+        subject="Review (CRM)")
+    world.crm._stores[Kind.EVENT].items[crm_id].version = "edited-in-crm"
     plan = engine.plan(Kind.EVENT)
     (conflict,) = plan.conflicts
     assert conflict.resolution is None

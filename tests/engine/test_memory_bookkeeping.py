@@ -48,15 +48,6 @@ def test_records_only_created_after_the_cursor_are_listed_in_order_after_earlier
     assert _feed_ids(adapter, middle) == ([newer, new[0]], [])
 
 
-def test_every_read_hands_out_the_record_as_stored():
-    adapter = MemoryAdapter(name="pim")
-    native_id = adapter.put(Contact(last_name="Lee"))
-    listed = adapter.changes(Kind.CONTACT, "0:0").upserts[0]
-    assert adapter.full_scan(Kind.CONTACT).upserts[0] is listed
-    assert adapter.fetch(Kind.CONTACT, [native_id])[native_id] is listed
-    assert (listed.id, listed.record) == (native_id, Contact(last_name="Lee"))
-
-
 def test_a_net_change_feed_leaves_out_what_came_and_went_after_the_cursor():
     for net_changes, expected in ((True, ["old"]), (False, ["old", "brief"])):
         adapter = MemoryAdapter(name="pim", net_changes=net_changes)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import attrs
 from engine_world import make_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -69,7 +68,7 @@ def test_arbitrary_link_values_never_stop_a_sync_and_every_record_is_synced_or_r
         for native_id, (link, _) in zip(ids[name], specs, strict=True):
             links[native_id] = _resolve(link, name, other, ids, task_ids)
             store = sides[name]._stores[Kind.EVENT]
-            store.items[native_id] = attrs.evolve(store.items[native_id], link=links[native_id])
+            store.items[native_id].link = links[native_id]
 
     plan = engine.plan(Kind.EVENT)
     result = engine.apply(plan)

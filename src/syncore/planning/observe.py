@@ -271,6 +271,10 @@ class Observer:
         """
         if not (feed.upserts or feed.unread):
             return feed, {}
+        if feed.complete and not self.state.count_pairs(self.profile, self.kind):
+            # a first sync lists everything and nothing is paired yet: no 100k-entry answer to build and drop
+            # (big blocks freed while planning stay with malloc and raise the initial load's memory peak)
+            return feed, {}
         changed = self.state.not_at_stored_version(self.profile, self.kind, side, _Listed(feed))
         changed.update(native_id for s, native_id in looked_at if s is side)
         if not changed:  # (the echo of an initial load: every listed record, with no test per record)

@@ -15,10 +15,11 @@ import attrs
 
 from ..converters import make_converter, structure_tagged, unstructure_tagged
 from ..models import Kind, Record, Side
-from ..remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome
+from ..remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from ..timezones import UTC
 from .demo_data import sample_data
 from .memory import MemoryAdapter
+from .memory_store import _Item
 
 
 @attrs.frozen(kw_only=True)
@@ -99,9 +100,8 @@ class DemoFileAdapter(MemoryAdapter):
         for kind_value, raw in data["stores"].items():
             store = self._stores[Kind(kind_value)]
             store.items = {
-                native_id: RemoteRecord(id=native_id, version=item["version"],
-                                        record=structure_tagged(item["record"], self._converter), link=item["link"],
-                                        modified_at=self._converter.structure(item["modified_at"], datetime))
+                native_id: _Item(structure_tagged(item["record"], self._converter), item["version"], item["link"],
+                                 self._converter.structure(item["modified_at"], datetime))
                 for native_id, item in raw["items"].items()
             }
             store.log_seqs = array("q", (seq for seq, _ in raw["log"]))

@@ -35,7 +35,7 @@ from ..remote import (
 from ..results import describe_record
 from .memory_faults import OPERATIONS, MemoryFaults
 from .memory_series import SeriesMemory
-from .memory_store import _Store
+from .memory_store import _Item, _Store
 
 __all__ = ["OPERATIONS", "MemoryAdapter", "MemoryOptions"]
 
@@ -170,6 +170,10 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         tests can trace each record back to the user's original and spot duplicates (a new dict each time)."""
         return dict(zip(self._created_ids, self._created_links, strict=True))
 
+    def _remote(self, native_id: str, item: _Item) -> RemoteRecord:
+        return RemoteRecord(id=native_id, version=item.version, record=item.record, link=item.link,
+                            modified_at=item.modified_at)
+
     def _cursor(self, kind: Kind) -> str:
         return f"{self._epoch}:{self._stores[kind].last_seq()}"
 
@@ -187,13 +191,14 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         created_since = store.created if self.net_changes else {}
         deletions: list[str] = []
         unsupported_list: list[Unsupported] = []
-        held: list[RemoteRecord] = []
+        held_ids: list[str] = []
+        held: list[_Item] = []
         # (only series and recurring tasks are; not looking at each contact spares reading 100k records)
         may_be_unsupported = kind is not Kind.CONTACT
         created = store.created_after(seq)
         touched: Iterable[str] = ()
         if created is not None and not may_be_unsupported:
-            held = created  # (an echo after a bulk load: every record, none looked up by id)
+            held_ids, held = created  # (an echo after a bulk load: every record, none looked up by id)
         else:
             touched = dict.fromkeys(store.touched_after(seq))
         for i in touched:  # (one pass)
@@ -206,12 +211,14 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             if reason:
                 unsupported_list.append(Unsupported(id=i, reason=reason, label=describe_record(item.record)))
             else:
+                held_ids.append(i)
                 held.append(item)
         unsupported, cursor = tuple(unsupported_list), self._cursor(kind)
         if self.unread_changes:
-            unread = tuple((item.id, item.version) for item in held)
+            unread = tuple(zip(held_ids, [item.version for item in held], strict=True))
             return ChangeSet(unread=unread, deletions=tuple(deletions), unsupported=unsupported, cursor=cursor)
-        return ChangeSet(upserts=tuple(held), deletions=tuple(deletions), unsupported=unsupported, cursor=cursor)
+        upserts = tuple(map(self._remote, held_ids, held))
+        return ChangeSet(upserts=upserts, deletions=tuple(deletions), unsupported=unsupported, cursor=cursor)
 
     def full_scan(self, kind: Kind) -> ChangeSet:
         self._enter("full_scan")
@@ -219,7 +226,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         unsupported = tuple(Unsupported(id=i, reason=reason, label=describe_record(item.record))
                             for i, item in store.items.items()
                             if (reason := self._unsupported_reason(item.record)))
-        return ChangeSet(upserts=tuple(item for item in store.items.values()
+        return ChangeSet(upserts=tuple(self._remote(i, item) for i, item in store.items.items()
                                        if not self._unsupported_reason(item.record)),
                          unsupported=unsupported, cursor=self._cursor(kind), complete=True)
 
@@ -230,21 +237,20 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             # as a real backend answers a batched read naming a malformed id (Salesforce: MALFORMED_ID)
             raise RecordRejected(f"{self.name}: malformed id {malformed[0]!r} in a batched read", code="MALFORMED_ID")
         store = self._stores[kind]
-        return {i: store.items[i] for i in ids
+        return {i: self._remote(i, store.items[i]) for i in ids
                 if i in store.items and not self._unsupported_reason(store.items[i].record)}
 
     def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
         self._enter("find_by_link")
         wanted = set(links)
-        return {item.link: item for item in self._stores[kind].items.values()
+        return {item.link: self._remote(i, item) for i, item in self._stores[kind].items.items()
                 if item.link in wanted}  # type: ignore[misc]
 
     def _write(self, kind: Kind, native_id: str, record: Record, link: str | None) -> str:
         store = self._stores[kind]
         version = self._version_format(next(self._versions))
         seq = next(self._seq)
-        store.write(seq, RemoteRecord(id=native_id, version=version, record=self.represent(record), link=link,
-                                      modified_at=self._clock()))
+        store.write(seq, native_id, _Item(self.represent(record), version, link, self._clock()))
         if self.net_changes:
             store.created.setdefault(native_id, seq)
         return version
@@ -351,7 +357,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         """The link stored on a record."""
         return self._find(native_id)[1].link
 
-    def _find(self, native_id: str) -> tuple[Kind, RemoteRecord]:
+    def _find(self, native_id: str) -> tuple[Kind, _Item]:
         for kind, store in self._stores.items():
             if native_id in store.items:
                 return kind, store.items[native_id]

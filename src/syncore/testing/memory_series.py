@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import AdapterError, InvalidRecordError, NotFound, RecordRejected, UnsupportedRecord, VersionMismatch
 from ..models import Event, Kind, Record, Task
 from ..occurrences import occurrence_record, split_occurrence_id, with_occurrence, without_occurrence
-from ..remote import RecurrenceSupport, UpdateRequest, WriteOutcome
+from ..remote import RecurrenceSupport, RemoteRecord, UpdateRequest, WriteOutcome
 
 #: what a memory side says when it is asked to hold a series it cannot (its ``unfit`` predicate aside)
 NO_SERIES = {
@@ -20,13 +20,14 @@ NO_SERIES = {
 
 
 class SeriesMemory:
-    """The series half of the memory adapter. Expects ``_caps``, ``_stores``, ``_unfit`` and ``_write`` from
-    :class:`~syncore.testing.memory.MemoryAdapter`."""
+    """The series half of the memory adapter. Expects ``_caps``, ``_stores``, ``_unfit``, ``_write`` and
+    ``_remote`` from :class:`~syncore.testing.memory.MemoryAdapter`."""
 
     _caps: Any
     _stores: dict[Kind, Any]
     _unfit: Callable[[Record], str | None] | None
     _write: Callable[..., str]
+    _remote: Callable[..., RemoteRecord]
 
     def unfit_reason(self, record: Record) -> str | None:
         if isinstance(record, Event) and record.recurrence is not None:
@@ -55,7 +56,7 @@ class SeriesMemory:
             return None
         series_id, original_start = split
         item = self._stores[kind].items.get(series_id)
-        current = occurrence_record(item, request.id, original_start) if item else None
+        current = occurrence_record(self._remote(series_id, item), request.id, original_start) if item else None
         if current is None:
             return WriteOutcome(ref=request.ref, error=NotFound(f"no occurrence {request.id}"))
         if request.base_version is not None and request.base_version != current.version:
@@ -67,7 +68,8 @@ class SeriesMemory:
             error = exc if isinstance(exc, AdapterError) else RecordRejected(str(exc))
             return WriteOutcome(ref=request.ref, error=error)
         self._write(kind, series_id, updated, item.link)
-        stored = occurrence_record(self._stores[kind].items[series_id], request.id, original_start)
+        stored = occurrence_record(self._remote(series_id, self._stores[kind].items[series_id]), request.id,
+                                   original_start)
         return WriteOutcome(ref=request.ref, id=request.id, version=stored.version if stored else None)
 
     def _occurrence_delete(self, kind: Kind, native_id: str) -> bool:

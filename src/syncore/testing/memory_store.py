@@ -5,10 +5,19 @@ from __future__ import annotations
 import bisect
 import itertools
 from array import array
+from datetime import datetime
 
 import attrs
 
-from ..remote import RemoteRecord
+from ..models import Record
+
+
+@attrs.define(weakref_slot=False)
+class _Item:
+    record: Record
+    version: str
+    link: str | None
+    modified_at: datetime
 
 
 @attrs.define
@@ -20,9 +29,7 @@ class _Store:
     reader) keeps each id's first sequence number.
     """
 
-    #: each record as the :class:`RemoteRecord` every read hands out, made once per write: reads allocate
-    #: nothing per record (the echo of a 100k initial load read 100k new ones, a third of its CPU at that size)
-    items: dict[str, RemoteRecord] = attrs.field(factory=dict)
+    items: dict[str, _Item] = attrs.field(factory=dict)
     # change log, in sequence order: entry k is (log_seqs[k], log_ids[k]); the latest state of an id is read
     # from ``items``
     log_seqs: array[int] = attrs.field(factory=lambda: array("q"))
@@ -38,27 +45,29 @@ class _Store:
         self.log_seqs.append(seq)
         self.log_ids.append(native_id)
 
-    def write(self, seq: int, item: RemoteRecord) -> None:
-        """Store ``item`` as its id's latest state, and log it."""
-        if item.id in self.items or item.id in self.gone:
+    def write(self, seq: int, native_id: str, item: _Item) -> None:
+        """Store ``item`` as the latest state of ``native_id``, and log it."""
+        if native_id in self.items or native_id in self.gone:
             self.rewrites.append(seq)
-        self.items[item.id] = item
-        self.append(seq, item.id)
+        self.items[native_id] = item
+        self.append(seq, native_id)
 
-    def created_after(self, seq: int) -> list[RemoteRecord] | None:
-        """The records first written after sequence number ``seq``, in order, when nothing written before was
-        written again or deleted since (else None).
+    def created_after(self, seq: int) -> tuple[list[str], list[_Item]] | None:
+        """The ids and items first written after sequence number ``seq``, in order, when nothing written before
+        was written again or deleted since (else None).
 
-        Those records are then the newest keys of ``items`` (a dict keeps its keys in the order they were
-        first stored), read from its end without a lookup per id: the echo of a 100k-record bulk load looked
-        each id up, which missed the CPU caches on nearly every record and grew twice as fast as the records.
+        Those are then the newest keys of ``items`` (a dict keeps its keys in the order they were first
+        stored), read from its end without a lookup per id: the echo of a 100k-record bulk load looked each id
+        up, which missed the CPU caches on nearly every record and grew twice as fast as the records.
         """
         if self.rewrites and self.rewrites[-1] > seq:
             return None
         count = len(self.log_seqs) - bisect.bisect_right(self.log_seqs, seq)
-        newest = list(itertools.islice(reversed(self.items.values()), count))
-        newest.reverse()
-        return newest
+        ids = list(itertools.islice(reversed(self.items), count))
+        items = list(itertools.islice(reversed(self.items.values()), count))
+        ids.reverse()
+        items.reverse()
+        return ids, items
 
     def touched_after(self, seq: int) -> list[str]:
         """The ids of the log's entries after sequence number ``seq``, in order (repeats included)."""
