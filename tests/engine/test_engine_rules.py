@@ -24,6 +24,7 @@ from syncore import (
 from syncore.errors import RecordRejected, SafetyLimitExceeded, TransientError
 from syncore.results import EventType
 from syncore.state_types import Action, PendingCategory
+from syncore.testing.invariants import assert_in_step
 
 
 def meeting(subject: str = "Kickoff", hours: int = 24, **fields) -> Event:
@@ -149,6 +150,50 @@ def test_manual_conflict_is_left_for_review_and_kept_until_resolved(world: World
     world.engine.apply(again)
     assert world.pim.records(Kind.EVENT)[pim_id].subject == "crm"
     assert world.engine.plan(Kind.EVENT).conflicts == []
+
+
+def test_newest_wins_leaves_a_tie_of_a_first_sync_match_for_review(world: World) -> None:
+    """The series state machine's seed 7 (soak2k): the same all-day event entered on both sides in the same second,
+    apart from its reminder. docs/concepts.md, "Conflict rules": under ``newest_wins`` "a tie or a missing time
+    leaves it for review" -- nothing is written for that field, the conflict is listed and kept (as ``manual``
+    does), and the pair is in step in every other field. A later change on one side breaks the tie."""
+    world.make_engine(SyncSettings(conflict_policy=ConflictPolicy.NEWEST_WINS))
+    event = Event(subject="", start=date(2026, 12, 1), end=date(2026, 12, 3), location="O'Brien",
+                  body=Body(text="agenda Q3 budget"))
+    pim_id = world.pim.put(event.replace(reminder_minutes=1028))
+    crm_id = world.crm.put(event.replace(reminder_minutes=1029))  # the same instant: neither changed last
+    plan = world.engine.plan(Kind.EVENT)
+    assert [(c.field, c.pim_value, c.crm_value, c.resolution) for c in plan.conflicts] == [
+        ("reminder_minutes", 1028, 1029, None)]
+    assert plan.operations == []
+    world.engine.apply(plan)
+    assert world.pim.records(Kind.EVENT)[pim_id].reminder_minutes == 1028
+    assert world.crm.records(Kind.EVENT)[crm_id].reminder_minutes == 1029
+    assert [(p.pim_id, p.crm_id, p.conflicts) for p in world.state.iter_pairs("default", Kind.EVENT)] == [
+        (pim_id, crm_id, {"reminder_minutes"})]
+    assert [(p.side, p.native_id, p.category) for p in world.state.pending("default", Kind.EVENT)] == [
+        (Side.PIM, pim_id, PendingCategory.CONFLICT)]
+    # the state machines' invariant excuses exactly that field of exactly that pair, and nothing else
+    records = {Side.PIM: world.pim.records(Kind.EVENT), Side.CRM: world.crm.records(Kind.EVENT)}
+    assert_in_step(world.state, "default", Kind.EVENT, records, world.crm.represent,
+                   left_for_review={(pim_id, crm_id, "reminder_minutes")})
+    with pytest.raises(AssertionError, match=r"pair differs in \['reminder_minutes'\]"):
+        assert_in_step(world.state, "default", Kind.EVENT, records, world.crm.represent)
+    with pytest.raises(AssertionError, match=r"pair differs in \['reminder_minutes'\]"):
+        assert_in_step(world.state, "default", Kind.EVENT, records, world.crm.represent,
+                       left_for_review={(pim_id, crm_id, "location")})
+    # the next sync writes nothing and lists it again
+    again = world.engine.plan(Kind.EVENT)
+    assert again.operations == [] and [c.field for c in again.conflicts] == ["reminder_minutes"]
+    world.engine.apply(again)
+    # a later change in the CRM: the CRM changed last, its reminder wins and the conflict is settled
+    world.advance(minutes=1)
+    world.crm.edit(crm_id, location="Room 2")
+    world.engine.sync(Kind.EVENT)
+    pim, crm = world.pim.records(Kind.EVENT)[pim_id], world.crm.records(Kind.EVENT)[crm_id]
+    assert (pim.location, pim.reminder_minutes) == (crm.location, crm.reminder_minutes) == ("Room 2", 1029)
+    assert [p.conflicts for p in world.state.iter_pairs("default", Kind.EVENT)] == [frozenset()]
+    assert world.state.pending("default", Kind.EVENT) == []
 
 
 def test_same_edit_on_both_sides_is_not_a_conflict(world: World) -> None:
