@@ -4,6 +4,8 @@ a demo file's log across a reload."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from syncore.models import Contact, Kind
 from syncore.remote import CreateRequest, DeleteRequest
 from syncore.testing import MemoryAdapter
@@ -95,3 +97,15 @@ def test_a_demo_file_keeps_its_change_log_across_a_reload(tmp_path):
 
     assert _feed_ids(reloaded, cursor) == ([added], [gone])
     assert reloaded.changes(Kind.CONTACT, cursor).cursor == adapter.changes(Kind.CONTACT, cursor).cursor
+
+
+def test_modified_at_is_the_time_of_the_last_change_by_a_user_or_a_write_as_the_feed_reports_it():
+    now = [datetime(2026, 11, 24, 9, 0, tzinfo=UTC)]
+    adapter = MemoryAdapter(name="pim", clock=lambda: now[0])
+    native_id = adapter.put(Contact(last_name="Ada"))
+    assert adapter.modified_at(native_id) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    now[0] = datetime(2026, 11, 24, 9, 5, tzinfo=UTC)
+    adapter.edit(native_id, title="CTO")
+    assert adapter.modified_at(native_id) == datetime(2026, 11, 24, 9, 5, tzinfo=UTC)
+    [item] = adapter.full_scan(Kind.CONTACT).upserts
+    assert item.modified_at == datetime(2026, 11, 24, 9, 5, tzinfo=UTC)

@@ -14,6 +14,10 @@ second engine syncs the same kind (the first must stop without storing anything 
 One outcome is documented rather than prevented: when a crash leaves a created copy on a side that cannot
 store links, and a user edits that copy before the next sync, nothing can tell the copy from a new record
 any more, so it is synced as one (a duplicate of its origin). With link support it is always recovered.
+
+And one is a policy's: under ``newest_wins``, a conflict between two records that changed in the same second
+(two users entering the same item on both sides at once, first-sync matched) has no newest side, so it is left
+for review (docs/concepts.md, "Conflict rules"): that field of that pair differs while the conflict is open.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from syncore.locking import LEASE
 from syncore.plan import Plan
 from syncore.merge import BODY_FIELDS
 from syncore.models import Body
-from syncore.occurrences import marked_series
+from syncore.occurrences import marked_series, split_occurrence_id
 from syncore.testing import MemoryAdapter
 from syncore.testing.invariants import assert_in_step, with_occurrences
 from syncore.testing.strategies import records, short_words
@@ -63,6 +67,12 @@ def edit_values(kind: Kind, field: str) -> st.SearchStrategy[object]:
     if field == "priority":
         return st.sampled_from(["low", "normal", "high"])
     return short_words
+
+
+def series_id(native_id: str) -> str:
+    """The stored record an id names: an occurrence's series (an occurrence changes when its series does)."""
+    split = split_occurrence_id(native_id)
+    return native_id if split is None else split[0]
 
 
 def kind_of(record) -> Kind:
@@ -133,6 +143,9 @@ class SyncMachine(RuleBasedStateMachine):
         #: (pim id, crm id, field): a field one occurrence cannot hold, reported for that pair by an applied
         #: plan
         self.unheld: set[tuple[str, str, str]] = set()
+        #: (pim id, crm id, field): a conflict newest_wins left for review because both records changed in the
+        #: same second (documented: "a tie or a missing time leaves it for review"); excused while it is open
+        self.left_for_review: set[tuple[str, str, str]] = set()
 
     @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(), pim_net=st.booleans())
@@ -379,6 +392,8 @@ class SyncMachine(RuleBasedStateMachine):
             for native_id in (pair.pim_id, pair.crm_id):
                 if native_id:
                     self.conflicts.add((kind, native_id, conflict.field))
+            if conflict.resolution is None and not recheck:
+                self._note_tie(pair.pim_id, pair.crm_id, conflict.field)
         # The mass-delete and emptied-side guards have their own tests; here a refused plan is forced, as a
         # user who reviewed it would.
         try:
@@ -394,6 +409,15 @@ class SyncMachine(RuleBasedStateMachine):
             self.net_before = {k: v for k, v in self.net_before.items()
                                if k[1] not in self.sides[k[0]].records(kind)}
             self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
+
+    def _note_tie(self, pim_id: str, crm_id: str, field: str) -> None:
+        """A conflict without a winner: only newest_wins leaves one, and only when neither record changed last
+        (checked here on the sides themselves; a saved plan applied later is not, its records may have moved on)."""
+        assert self.settings.conflict_policy is ConflictPolicy.NEWEST_WINS, f"{field} left for review"
+        times = {side.value: self.sides[side].modified_at(series_id(native_id))
+                 for side, native_id in ((Side.PIM, pim_id), (Side.CRM, crm_id))}
+        assert len(set(times.values())) == 1, f"newest_wins left {field} for review, the records changed at {times}"
+        self.left_for_review.add((pim_id, crm_id, field))
 
     def _note_unheld(self, plan: Plan) -> None:
         """Remember the fields the plan reported one occurrence of a series cannot hold, per pair (the
@@ -445,7 +469,7 @@ class SyncMachine(RuleBasedStateMachine):
     def check_converged(self, kind: Kind) -> None:
         recs = {side: self.sides[side].records(kind) for side in Side}
         assert_in_step(self.state, self.settings.profile, kind, recs, self.crm.represent,
-                       excused=self.prevented, unheld=self.unheld)
+                       excused=self.prevented, unheld=self.unheld, left_for_review=self.left_for_review)
         origins: dict[Side, list[str]] = {side: [self.origin(side, i) for i in recs[side]] for side in Side}
         for side in Side:
             duplicated = {o for o in origins[side] if origins[side].count(o) > 1} - self.tolerated

@@ -353,6 +353,10 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         """Every record of ``kind`` by id."""
         return {i: item.record for i, item in self._stores[kind].items.items()}
 
+    def modified_at(self, native_id: str) -> datetime:
+        """When a user or a write last changed the record (what its feed reports for ``newest_wins``)."""
+        return self._find(native_id)[1].modified_at
+
     def link_of(self, native_id: str) -> str | None:
         """The link stored on a record."""
         return self._find(native_id)[1].link
