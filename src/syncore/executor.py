@@ -7,7 +7,8 @@ Order of events for one batch, each step safe to crash after:
 3. in one state transaction: pairs whose operations all succeeded are stored, failures become pending items
    with back-off, and the batch's intents are marked done — except those of writes whose fate is unknown
    (:class:`~syncore.errors.OutcomeUnknown`: the request went out, no answer came back), which stay open for the
-   next sync's recovery exactly as after a crash.
+   next sync's recovery exactly as after a crash. That transaction is the next batch's journal transaction (or,
+   after the last batch, the one storing the cursors): :mod:`syncore.settling` says why that is as safe.
 
 Cursors are stored last, so after a crash the next sync sees the same changes again; everything already
 done is recognised by version or content and not repeated (creates through links or the matcher).
@@ -15,9 +16,8 @@ done is recognised by version or content and not repeated (creates through links
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ._ids import new_id
@@ -30,6 +30,7 @@ from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, fetch_in_batches
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
+from .settling import QueuedWrites
 from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
 
@@ -81,16 +82,10 @@ class Executor:
         #: per pair, the operations made and their outcomes, until the pair is committed (see _commit_pair)
         self.done: dict[str, list[tuple[Operation, WriteOutcome]]] = {}
         self.failed_pairs: set[str] = set()
-        self._pending: dict[tuple[Side, str], PendingItem] | None = None
-        #: pairs committed in the current transaction, stored together when it ends (see _storing), and the
-        #: tombstones of those removed (one statement per side instead of one per record)
-        self._unsaved: list[Pair] = []
-        self._tombstones: list[tuple[Side, str]] = []
-        self._lifted: list[tuple[Side, str]] = []
-        #: ids stored in pairs on net-change sides in the current transaction, remembered together when it ends:
-        #: until this apply stores its cursors, a feed read from the old cursor might never report them again
-        self._unseen: list[tuple[Side, str]] = []
-        #: those of them the plan read (not created by this apply): the cursors stored at the end cover them
+        #: the state writes of settled outcomes, made by the next transaction (see syncore.settling)
+        self.writes = QueuedWrites(state, self.profile, self.kind, now)
+        #: ids stored in pairs on net-change sides that the plan read (not created by this apply): remembered as
+        #: unconfirmed until the cursors stored at the end cover them
         self._covered: dict[Side, set[str]] = {side: set() for side in SIDES}
         self._net_change = {side: adapters[side].capabilities.net_change_feed for side in SIDES}
 
@@ -106,14 +101,14 @@ class Executor:
         # and the rest of its occurrences would never be written (or deleted). So it is stored after them.
         last = {pair_id: pair_plan for pair_id, pair_plan in self.pair_plans.items()
                 if any(marked_series(pair_plan.id_on(side) or "") for side in SIDES)}
-        with self._storing():
-            for op, reason, category in skipped_ops:
-                self._park(op, reason, category, count_attempt=False)
-            # Pairs without operations (echoes, matches that agree, both deleted) are stored right away.
-            for pair_id, pair_plan in self.pair_plans.items():
-                waits = pair_id in with_operations or pair_id in self.failed_pairs or pair_id in last
-                if not waits:
-                    self._commit_pair(pair_plan)
+        for op, reason, category in skipped_ops:
+            self._park(op, reason, category, count_attempt=False)
+        # Pairs without operations (echoes, matches that agree, both deleted) are stored right away (with the
+        # first batch's journal, or with the cursors when there is no write).
+        for pair_id, pair_plan in self.pair_plans.items():
+            waits = pair_id in with_operations or pair_id in self.failed_pairs or pair_id in last
+            if not waits:
+                self._commit_pair(pair_plan)
         del with_operations  # (an id per record on an initial load: not held through the writes)
         deferred = [op for op in operations if op.after_occurrences_of is not None]
         try:
@@ -122,11 +117,13 @@ class Executor:
                 self._run_deferred(deferred, [*operations, *(op for op, _, _ in skipped_ops)])
         except _Stop:
             return
-        with self._storing():
+        with self.state.transaction():
+            # the last batch's outcomes, then the series pairs, then the cursors: one commit
+            self.writes.flush()
             for pair_plan in last.values():
                 if pair_plan.pair_id not in self.failed_pairs:
                     self._commit_pair(pair_plan)
-        with self.state.transaction():
+            self.writes.flush()
             for side, cursor in self.plan.cursors.items():
                 if cursor is not None:
                     self.state.set_cursor(self.profile, self.kind, side, cursor)
@@ -171,6 +168,8 @@ class Executor:
             self.heartbeat()
             # durable: an intent lost after its write went out (a power cut) would let the next sync repeat it
             with self.state.durable_transaction():
+                # the previous batch's outcomes first (no remote write since they came back; syncore.settling)
+                self.writes.flush()
                 if not self._generation_bumped:
                     # From its first write on, this apply changes what other plans were made from: they are stale
                     # whether it finishes, stops part-way or dies.
@@ -186,8 +185,8 @@ class Executor:
                 with self.state.transaction():
                     for op in batch:
                         self._fail(op, exc)
-                    self._store_unconfirmed()
-                    self.state.complete_intents(i.intent_id for i in intents)
+                    self.writes.complete_intents(i.intent_id for i in intents)
+                    self.writes.flush()
                 raise _Stop from exc
             except AdapterError as exc:
                 # the whole call failed: every record in it is retried later, the other batches go on
@@ -196,13 +195,12 @@ class Executor:
             # lock meanwhile, this one stores nothing more. The batch's intents stay open, so whoever syncs
             # next recognises what it wrote (by link or fingerprint), exactly as after a crash.
             self.heartbeat()
-            with self._storing():
-                for op, outcome in zip(batch, outcomes, strict=True):
-                    self._settle(op, outcome)
-                # A write whose answer never came may have been made: its intent stays open, so the next sync
-                # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
-                self.state.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
-                                            if not isinstance(outcome.error, OutcomeUnknown))
+            for op, outcome in zip(batch, outcomes, strict=True):
+                self._settle(op, outcome)
+            # A write whose answer never came may have been made: its intent stays open, so the next sync
+            # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
+            self.writes.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
+                                         if not isinstance(outcome.error, OutcomeUnknown))
 
     def _run_deferred(self, deferred: list[Operation], every: list[Operation]) -> None:
         """The writes that wait for the occurrences of a series (``Operation.after_occurrences_of``), made last.
@@ -219,7 +217,7 @@ class Executor:
         now = {side: fetch_in_batches(self.adapters[side], self.kind, ids)
                for side in SIDES if (ids := [op.target_id for op in deferred if op.target is side and op.target_id])}
         ready = []
-        with self._storing():
+        with self.state.transaction():
             for op in deferred:
                 current = now.get(op.target, {}).get(op.target_id)  # type: ignore[arg-type]
                 if op.after_occurrences_of in failed_series or op.pair_id in self.failed_pairs:
@@ -232,6 +230,7 @@ class Executor:
                 self.failed_pairs.add(op.pair_id)
                 self.result.skipped.append(f"{op.target.value} {op.label or describe_record(op.record)}: {reason}")
                 self._park(op, reason, PendingCategory.FAILED, count_attempt=False)
+            self.writes.flush()
         self._run_in_order(ready)
 
     def _as_planned(self, op: Operation, current: RemoteRecord) -> bool:
@@ -274,37 +273,6 @@ class Executor:
         return outcomes
 
     # -- outcomes ------------------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _storing(self) -> Iterator[None]:
-        """A transaction that also stores the pairs committed inside it, with one statement."""
-        try:
-            with self.state.transaction():
-                yield
-                if self._unsaved:
-                    self.state.save_pairs(self._unsaved)
-                for side in SIDES if self._lifted else ():
-                    lifted = [native_id for s, native_id in self._lifted if s is side]
-                    if lifted:
-                        self.state.remove_tombstones(self.profile, self.kind, side, lifted)
-                if self._tombstones:
-                    now = self.now()
-                    for side in SIDES:
-                        ids = [native_id for s, native_id in self._tombstones if s is side]
-                        if ids:
-                            self.state.add_tombstones(self.profile, self.kind, side, ids, now)
-                self._store_unconfirmed()
-        finally:
-            self._unsaved = []
-            self._tombstones = []
-            self._lifted = []
-
-    def _store_unconfirmed(self) -> None:
-        for side in SIDES:
-            ids = [native_id for s, native_id in self._unseen if s is side]
-            if ids:
-                self.state.add_unconfirmed(self.profile, self.kind, side, ids)
-        self._unseen = []
-
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:
         if not outcome.ok:
             self._fail(op, outcome.error)  # type: ignore[arg-type]
@@ -312,7 +280,8 @@ class Executor:
         done = self.done.setdefault(op.pair_id, [])
         done.append((op, outcome))
         self.result.bump(op.target, op.action)
-        label = op.label or describe_record(op.record)
+        # (named only when something is said about it: most writes succeed silently, nobody listening)
+        label = (op.label or describe_record(op.record)) if outcome.warnings or self.listening else ""
         for warning in outcome.warnings:
             self.result.warnings.append(f"{op.target.value} {label}: {warning}")
         if self.listening:  # (one event per written record: not built when nobody listens)
@@ -327,7 +296,7 @@ class Executor:
         if found is not None and found.found_base is not None and found.pim_id and found.crm_id:
             # The two records were recognised as one even though the write failed: keep that knowledge.
             # No versions are stored, so the merge is redone at the next sync (both sides are parked below).
-            self.state.save_pair(Pair(
+            self.writes.save_pair_now(Pair(
                 profile=self.profile, kind=self.kind, pair_id=found.pair_id, pim_id=found.pim_id,
                 crm_id=found.crm_id, pim_version=None, crm_version=None, base=found.found_base,
                 conflicts=found.found_two_way,
@@ -358,12 +327,10 @@ class Executor:
             ids = {side: (op.target_id if side is op.target else None)
                    if native_id is not None and marked_series(native_id) is not None else native_id
                    for side, native_id in ids.items()}
-        if self._pending is None:
-            self._pending = {(item.side, item.native_id): item for item in self.state.pending(self.profile, self.kind)}
         for side, native_id in ids.items():
             if native_id is None:
                 continue
-            previous = self._pending.get((side, native_id))
+            previous = self.writes.pending_item(side, native_id)
             attempts = previous.attempts if previous else 0
             next_at = None
             if count_attempt:
@@ -375,8 +342,7 @@ class Executor:
                 profile=self.profile, kind=self.kind, side=side, native_id=native_id, category=category,
                 reason=reason, pair_id=op.pair_id, attempts=attempts, next_attempt_at=next_at,
             )
-            self._pending[(side, native_id)] = item
-            self.state.put_pending(item)
+            self.writes.put_pending(item)
 
     def _unconfirmed(self, ids: dict[Side, str | None], created: set[tuple[Side, str]]) -> None:
         """Note a stored pair's ids on net-change sides: a feed of net changes never reports a record created
@@ -385,7 +351,7 @@ class Executor:
         for side in SIDES:
             native_id = ids[side]
             if native_id is not None and self._net_change[side]:
-                self._unseen.append((side, native_id))
+                self.writes.unconfirmed(side, native_id)
                 if (side, native_id) not in created:
                     self._covered[side].add(native_id)
 
@@ -404,23 +370,22 @@ class Executor:
                 ids[op.target] = outcome.id
             if op.action is not Action.DELETE:
                 versions[op.target] = outcome.version
-        # always called inside _storing's transaction (which stores the tombstones with the pairs)
-        self._tombstones.extend(pair_plan.tombstones)
-        self._lifted.extend(pair_plan.lifted)
+        # (queued: stored by the next transaction, see syncore.settling; the tombstones with the pairs)
+        self.writes.tombstone(pair_plan.tombstones, pair_plan.lifted)
         if pair_plan.remove:
-            self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
+            self.writes.delete_pair(pair_plan.pair_id)
         else:
             assert ids[Side.PIM] and ids[Side.CRM] and base is not None
             self._unconfirmed(ids, created)
-            self._unsaved.append(Pair(
+            self.writes.save_pair(Pair(
                 profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
                 crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,
                 pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,
             ))
         for side, native_id in pair_plan.settles:
-            self.state.remove_pending(self.profile, self.kind, side, [native_id])
+            self.writes.remove_pending(side, native_id)
         if pair_plan.keep_pending_conflict and ids[Side.PIM]:
-            self.state.put_pending(PendingItem(
+            self.writes.put_pending(PendingItem(
                 profile=self.profile, kind=self.kind, side=Side.PIM, native_id=ids[Side.PIM],  # type: ignore[arg-type]
                 category=PendingCategory.CONFLICT, reason="conflict left for review", pair_id=pair_plan.pair_id,
             ))
