@@ -248,7 +248,7 @@ def merge(
         # fields merged from different sides don't fit together: the whole record is one conflict
         return _whole_record(inp, settings, policy, now, resolutions, read_only)
 
-    for side in SIDES:
+    for side in SIDES if write_only else ():  # (most sides have no write-only field)
         for name in write_only.get(side, frozenset()) & set(base.field_names()):
             if getattr(new_base, name) != getattr(base, name) and settings.may("update", side):
                 # the side acts on this field without holding it: every change since the base goes there
@@ -269,8 +269,8 @@ def as_edited(read: Record | None, unchanged: Record, write_only: frozenset[str]
                lossy_empty: frozenset[str]) -> Record:
     """A side's record as the merge compares it: what it read, with the values that are no edit of it put back
     to the base's (a write-only field; an empty lossy-empty field)."""
-    if read is None:
-        return unchanged
+    if read is None or not (write_only or lossy_empty):  # (most sides have neither)
+        return read if read is not None else unchanged
     names = set(read.field_names())
     keep = {name: getattr(unchanged, name) for name in write_only & names
             if getattr(read, name) != getattr(unchanged, name)}

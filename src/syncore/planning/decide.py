@@ -143,18 +143,20 @@ def _guarded(side: Side, native_id: str, decisions: Callable[[], Iterable[Decisi
 
 
 def _settles(view: Observation, *keys: tuple[Side, str]) -> Keys:
-    return tuple(key for key in keys if key in view.due)
+    due = view.due
+    return tuple(key for key in keys if key in due) if due else ()  # (usually no retry is due)
 
 
 # -- paired records ------------------------------------------------------------------------------------------------
 def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recovered | None) -> Iterator[Decision]:
     ids = ((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id))
     settles = _settles(view, *ids)
-    gone = {side: pair.id_on(side) in view.deleted[side] for side in SIDES}
-    items = {side: view.item(side, pair.id_on(side)) for side in SIDES}
-    changed = {side: items[side] is not None and (
-        pair.id_on(side) in view.forced[side] or items[side].version is None  # type: ignore[union-attr]
-        or items[side].version != pair.version_on(side)) for side in SIDES}  # type: ignore[union-attr]
+    # (spelled out per side: this runs for every paired record a sync looks at)
+    gone = {side: native_id in view.deleted[side] for side, native_id in ids}
+    items = {side: view.item(side, native_id) for side, native_id in ids}
+    changed = {side: item is not None and (native_id in view.forced[side] or item.version is None
+                                           or item.version != pair.version_on(side))
+               for (side, native_id), item in zip(ids, items.values(), strict=True)}
 
     if recreated is not None and gone[recreated.target] and recreated.source is None:
         # an earlier sync re-created this pair's deleted record, and the survivor it copied is gone too now:

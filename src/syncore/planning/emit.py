@@ -183,7 +183,8 @@ class PlanWriter:
         if "label" not in fields:
             fields["label"] = self._occurrence_label(fields.get("record"),  # type: ignore[arg-type]
                                                      fields.get("target_id"), fields.get("source_id"))  # type: ignore[arg-type]
-        fields.setdefault("op_id", new_id())
+        if "op_id" not in fields:  # (a create goes by its pair's id: no id made for it)
+            fields["op_id"] = new_id()
         self.plan.operations.append(Operation(target=target, action=action, pair_id=pair_id, reason=reason,
                                               **fields))  # type: ignore[arg-type]
 
