@@ -24,7 +24,7 @@ from ._ids import new_id
 from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
 from .merge import without_fields
-from .models import SIDES, Kind, Side
+from .models import CRM, PIM, SIDES, Kind, Side
 from .occurrences import marked_series, split_occurrence_id
 from .plan import Operation, PairPlan, Plan
 from .remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, fetch_in_batches
@@ -32,7 +32,7 @@ from .results import EventType, RecordError, SyncEvent, SyncResult, describe_rec
 from .settings import SyncSettings
 from .settling import QueuedWrites
 from .snapshots import fingerprint
-from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
+from .state_types import CREATE, DELETE, UPDATE, Action, Intent, Pair, PendingCategory, PendingItem
 
 # Errors after which no further call is worth making in this sync: the rest is retried next time.
 _STOPPING = (QuotaExhausted, AuthenticationError, RateLimited)
@@ -159,9 +159,9 @@ class Executor:
                     intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
                     pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
                     fingerprint=(fingerprint(without_fields(adapter.represent(op.record), caps.read_only_fields))
-                                 if action is Action.CREATE and op.record else None),
-                    written=op.record if action is Action.UPDATE else None,
-                    fields=op.fields if action is Action.UPDATE else frozenset(),
+                                 if action is CREATE and op.record else None),
+                    written=op.record if action is UPDATE else None,
+                    fields=op.fields if action is UPDATE else frozenset(),
                 )
                 for op in batch
             ]
@@ -245,7 +245,7 @@ class Executor:
 
     def _run_in_order(self, operations: list[Operation]) -> None:
         """The CRM's writes, then the PIM's; on each, deletes, then updates, then creates, in batches."""
-        for target in (Side.CRM, Side.PIM):
+        for target in (CRM, PIM):
             for action in (Action.DELETE, Action.UPDATE, Action.CREATE):
                 batch_ops = [op for op in operations if op.target is target and op.action is action]
                 if batch_ops:
@@ -301,7 +301,7 @@ class Executor:
                 crm_id=found.crm_id, pim_version=None, crm_version=None, base=found.found_base,
                 conflicts=found.found_two_way,
             ))
-            self._unconfirmed({Side.PIM: found.pim_id, Side.CRM: found.crm_id}, set())
+            self._unconfirmed({PIM: found.pim_id, CRM: found.crm_id}, set())
         label = op.label or describe_record(op.record)
         self.result.errors.append(
             RecordError(side=op.target, native_id=op.target_id or op.source_id, action=op.action, message=str(error),
@@ -321,7 +321,7 @@ class Executor:
         # re-matched from both ends, or the side that is not in the next change feed would be forgotten.
         ids = {op.source_side or op.target.other: op.source_id}
         if pair_plan is not None:
-            ids = {Side.PIM: pair_plan.pim_id or ids.get(Side.PIM), Side.CRM: pair_plan.crm_id or ids.get(Side.CRM)}
+            ids = {PIM: pair_plan.pim_id or ids.get(PIM), CRM: pair_plan.crm_id or ids.get(CRM)}
             # the mark of a series on the side holding its occurrences names no record there: a switched series'
             # rule copy (this write's target) is parked in its place
             ids = {side: (op.target_id if side is op.target else None)
@@ -356,37 +356,37 @@ class Executor:
                     self._covered[side].add(native_id)
 
     def _commit_pair(self, pair_plan: PairPlan) -> None:
-        ids = {Side.PIM: pair_plan.pim_id, Side.CRM: pair_plan.crm_id}
-        versions = {Side.PIM: pair_plan.pim_version, Side.CRM: pair_plan.crm_version}
+        ids = {PIM: pair_plan.pim_id, CRM: pair_plan.crm_id}
+        versions = {PIM: pair_plan.pim_version, CRM: pair_plan.crm_version}
         base = pair_plan.base
         created: set[tuple[Side, str]] = set()
         # (dropped once used: an initial load holds one outcome per record, its ids included, and this is the
         # last reader; at 100k records they were tens of MB of the apply's memory peak)
         for op, outcome in self.done.pop(pair_plan.pair_id, ()):
-            if op.action is Action.CREATE and outcome.id:
+            if op.action is CREATE and outcome.id:
                 created.add((op.target, outcome.id))
-            if op.action is not Action.DELETE and outcome.id:
+            if op.action is not DELETE and outcome.id:
                 # a create's new id; some backends (EWS tasks) also give an item a new id on update
                 ids[op.target] = outcome.id
-            if op.action is not Action.DELETE:
+            if op.action is not DELETE:
                 versions[op.target] = outcome.version
         # (queued: stored by the next transaction, see syncore.settling; the tombstones with the pairs)
         self.writes.tombstone(pair_plan.tombstones, pair_plan.lifted)
         if pair_plan.remove:
             self.writes.delete_pair(pair_plan.pair_id)
         else:
-            assert ids[Side.PIM] and ids[Side.CRM] and base is not None
+            assert ids[PIM] and ids[CRM] and base is not None
             self._unconfirmed(ids, created)
             self.writes.save_pair(Pair(
-                profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
-                crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,
+                profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[PIM],
+                crm_id=ids[CRM], pim_version=versions[PIM], crm_version=versions[CRM], base=base,
                 pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,
             ))
         for side, native_id in pair_plan.settles:
             self.writes.remove_pending(side, native_id)
-        if pair_plan.keep_pending_conflict and ids[Side.PIM]:
+        if pair_plan.keep_pending_conflict and ids[PIM]:
             self.writes.put_pending(PendingItem(
-                profile=self.profile, kind=self.kind, side=Side.PIM, native_id=ids[Side.PIM],  # type: ignore[arg-type]
+                profile=self.profile, kind=self.kind, side=PIM, native_id=ids[PIM],  # type: ignore[arg-type]
                 category=PendingCategory.CONFLICT, reason="conflict left for review", pair_id=pair_plan.pair_id,
             ))
 

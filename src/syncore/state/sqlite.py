@@ -256,9 +256,10 @@ class SqliteStateStore(PairRows, StateStore):
                 (
                     i.intent_id,
                     i.profile,
-                    i.kind.value,
-                    i.side.value,
-                    i.action.value,
+                    # (an enum's own value attribute: ``.value`` is a property written in Python, read per intent)
+                    i.kind._value_,
+                    i.side._value_,
+                    i.action._value_,
                     i.pair_id,
                     i.target_id,
                     i.source_id,
