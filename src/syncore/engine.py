@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ._gcpause import collector_paused
 from .abc import Adapter, StateStore
-from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked
+from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan
 from .executor import Executor
 from .locking import ProfileLock
 from .models import Kind, Side
