@@ -2,13 +2,15 @@
 
 Order of events for one batch, each step safe to crash after:
 
-1. the batch's write intents are journaled;
+1. the batch's write intents are journaled, durably (with those of the batches after it in its group:
+   :mod:`syncore.batches`);
 2. the adapter writes the batch and reports one outcome per record;
 3. in one state transaction: pairs whose operations all succeeded are stored, failures become pending items
    with back-off, and the batch's intents are marked done — except those of writes whose fate is unknown
    (:class:`~syncore.errors.OutcomeUnknown`: the request went out, no answer came back), which stay open for the
-   next sync's recovery exactly as after a crash. That transaction is the next batch's journal transaction (or,
-   after the last batch, the one storing the cursors): :mod:`syncore.settling` says why that is as safe.
+   next sync's recovery exactly as after a crash. That transaction is the next one the apply opens, before
+   anything else is sent (the next group's journal transaction, or after the last batch the one storing the
+   cursors): :mod:`syncore.settling` says why that is as safe.
 
 Cursors are stored last, so after a crash the next sync sees the same changes again; everything already
 done is recognised by version or content and not repeated (creates through links or the matcher).
@@ -27,9 +29,10 @@ from .merge import without_fields
 from .models import CRM, PIM, SIDES, Kind, Side
 from .occurrences import marked_series, split_occurrence_id
 from .plan import Operation, PairPlan, Plan
-from .remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, fetch_in_batches
+from .remote import RemoteRecord, WriteOutcome, fetch_in_batches
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
+from .batches import JOURNAL_AHEAD, journal_groups, send, write_batches
 from .settling import QueuedWrites
 from .snapshots import fingerprint
 from .state_types import CREATE, DELETE, UPDATE, Action, Intent, Pair, PendingCategory, PendingItem
@@ -145,62 +148,81 @@ class Executor:
                 if covered:
                     self.state.forget_unconfirmed(self.profile, self.kind, side, covered)
 
-    # -- one action on one side ----------------------------------------------------------------------------
-    def _run_action(self, target: Side, action: Action, ops: list[Operation]) -> None:
-        adapter = self.adapters[target]
-        caps = adapter.capabilities
-        size = {Action.CREATE: caps.max_create_batch, Action.UPDATE: caps.max_update_batch,
-                Action.DELETE: caps.max_delete_batch}[action]
-        for start in range(0, len(ops), max(1, size)):
-            batch = ops[start : start + size]
+    # -- the writes, batch by batch --------------------------------------------------------------------------
+    def _run_in_order(self, operations: list[Operation]) -> None:
+        """The CRM's writes, then the PIM's; on each, deletes, then updates, then creates, in batches.
+
+        Intents are journaled a group of batches at a time (:data:`JOURNAL_AHEAD` writes at most), in one
+        durable commit, always before any of the group's writes is sent; each batch's outcomes are committed
+        before the next batch is sent (see :mod:`syncore.batches`).
+        """
+        batches = write_batches(operations, self.adapters)
+        for group in journal_groups(batches, JOURNAL_AHEAD):
             journaled_at = self.now()
-            intents = [
-                Intent(
-                    intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
-                    pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
-                    fingerprint=(fingerprint(without_fields(adapter.represent(op.record), caps.read_only_fields))
-                                 if action is CREATE and op.record else None),
-                    written=op.record if action is UPDATE else None,
-                    fields=op.fields if action is UPDATE else frozenset(),
-                )
-                for op in batch
-            ]
+            intents = [self._intents(target, action, batch, journaled_at) for target, action, batch in group]
             self.heartbeat()
             # durable: an intent lost after its write went out (a power cut) would let the next sync repeat it
             with self.state.durable_transaction():
-                # the previous batch's outcomes first (no remote write since they came back; syncore.settling)
+                # the outcomes of the batch before (no remote write since they came back; syncore.settling)
                 self.writes.flush()
                 if not self._generation_bumped:
                     # From its first write on, this apply changes what other plans were made from: they are stale
                     # whether it finishes, stops part-way or dies.
                     self.state.bump_generation(self.profile, self.kind)
                     self._generation_bumped = True
-                self.state.journal(intents)
-            try:
-                outcomes = self._call(adapter, action, batch)
-            except _STOPPING as exc:
-                self.result.stopped = f"{target.value}: {exc}"
-                self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=target,
-                                    message=f"sync stopped: {exc}"))
-                with self.state.transaction():
-                    for op in batch:
-                        self._fail(op, exc)
-                    self.writes.complete_intents(i.intent_id for i in intents)
-                    self.writes.flush()
-                raise _Stop from exc
-            except AdapterError as exc:
-                # the whole call failed: every record in it is retried later, the other batches go on
-                outcomes = [WriteOutcome(ref=op.op_id, error=exc) for op in batch]
-            # A call can outlast the lease (a paused laptop, a throttled server): if another sync took the
-            # lock meanwhile, this one stores nothing more. The batch's intents stay open, so whoever syncs
-            # next recognises what it wrote (by link or fingerprint), exactly as after a crash.
-            self.heartbeat()
-            for op, outcome in zip(batch, outcomes, strict=True):
-                self._settle(op, outcome)
-            # A write whose answer never came may have been made: its intent stays open, so the next sync
-            # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
-            self.writes.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
-                                         if not isinstance(outcome.error, OutcomeUnknown))
+                self.state.journal([intent for batch_intents in intents for intent in batch_intents])
+            for index, (target, action, batch) in enumerate(group):
+                if index:
+                    self.heartbeat()
+                    with self.state.transaction():  # the batch before, stored before this one is sent
+                        self.writes.flush()
+                self._send(target, action, batch, intents[index], unsent=intents[index + 1:])
+
+    def _intents(self, target: Side, action: Action, batch: list[Operation], journaled_at: datetime) -> list[Intent]:
+        adapter = self.adapters[target]
+        read_only = adapter.capabilities.read_only_fields
+        return [
+            Intent(
+                intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
+                pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
+                fingerprint=(fingerprint(without_fields(adapter.represent(op.record), read_only))
+                             if action is CREATE and op.record else None),
+                written=op.record if action is UPDATE else None,
+                fields=op.fields if action is UPDATE else frozenset(),
+            )
+            for op in batch
+        ]
+
+    def _send(self, target: Side, action: Action, batch: list[Operation], intents: list[Intent],
+              unsent: list[list[Intent]]) -> None:
+        """Make one batch of writes (its intents journaled) and settle its outcomes."""
+        adapter = self.adapters[target]
+        try:
+            outcomes = send(adapter, self.kind, action, batch)
+        except _STOPPING as exc:
+            self.result.stopped = f"{target.value}: {exc}"
+            self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=target,
+                                message=f"sync stopped: {exc}"))
+            with self.state.transaction():
+                for op in batch:
+                    self._fail(op, exc)
+                # neither this batch nor those journaled with it and not sent yet were made
+                self.writes.complete_intents(i.intent_id for batch_intents in (intents, *unsent) for i in batch_intents)
+                self.writes.flush()
+            raise _Stop from exc
+        except AdapterError as exc:
+            # the whole call failed: every record in it is retried later, the other batches go on
+            outcomes = [WriteOutcome(ref=op.op_id, error=exc) for op in batch]
+        # A call can outlast the lease (a paused laptop, a throttled server): if another sync took the
+        # lock meanwhile, this one stores nothing more. The batch's intents stay open, so whoever syncs
+        # next recognises what it wrote (by link or fingerprint), exactly as after a crash.
+        self.heartbeat()
+        for op, outcome in zip(batch, outcomes, strict=True):
+            self._settle(op, outcome)
+        # A write whose answer never came may have been made: its intent stays open, so the next sync
+        # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
+        self.writes.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
+                                     if not isinstance(outcome.error, OutcomeUnknown))
 
     def _run_deferred(self, deferred: list[Operation], every: list[Operation]) -> None:
         """The writes that wait for the occurrences of a series (``Operation.after_occurrences_of``), made last.
@@ -242,35 +264,6 @@ class Executor:
         read_only = adapter.capabilities.read_only_fields
         return fingerprint(without_fields(adapter.represent(op.record), read_only)) == fingerprint(
             without_fields(adapter.represent(current.record), read_only))
-
-    def _run_in_order(self, operations: list[Operation]) -> None:
-        """The CRM's writes, then the PIM's; on each, deletes, then updates, then creates, in batches."""
-        for target in (CRM, PIM):
-            for action in (Action.DELETE, Action.UPDATE, Action.CREATE):
-                batch_ops = [op for op in operations if op.target is target and op.action is action]
-                if batch_ops:
-                    self._run_action(target, action, batch_ops)
-
-    def _call(self, adapter: Adapter, action: Action, batch: list[Operation]) -> list[WriteOutcome]:
-        if action is Action.CREATE:
-            outcomes = adapter.create(
-                self.kind, [CreateRequest(ref=op.op_id, record=op.record, link=op.link) for op in batch]  # type: ignore[arg-type]
-            )
-        elif action is Action.UPDATE:
-            outcomes = adapter.update(
-                self.kind,
-                [
-                    UpdateRequest(ref=op.op_id, id=op.target_id, record=op.record, fields=op.fields,  # type: ignore[arg-type]
-                                  base_version=op.base_version, previous=op.previous)
-                    for op in batch
-                ],
-            )
-        else:
-            outcomes = adapter.delete(
-                self.kind, [DeleteRequest(ref=op.op_id, id=op.target_id, base_version=op.base_version)  # type: ignore[arg-type]
-                            for op in batch]
-            )
-        return outcomes
 
     # -- outcomes ------------------------------------------------------------------------------------------
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:

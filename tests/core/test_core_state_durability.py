@@ -117,17 +117,19 @@ def test_the_journal_is_committed_with_full_sync_before_each_remote_write(tmp_pa
     engine = SyncEngine(pim=pim, crm=crm, state=store, settings=SyncSettings(max_delete_ratio=1.0),
                         clock=lambda: T0)
     assert engine.sync(Kind.CONTACT).ok
-    # three batches of creates: each saw its own intents committed (on disk) with FULL before it was sent, and
-    # the outcomes of the batches before it stored (their pairs, their intents done) by that same commit
-    assert crm.seen == [(10, 0, "FULL"), (10, 10, "FULL"), (5, 20, "FULL")]
+    # three batches of creates: each saw its own intents committed (on disk) with FULL before it was sent (the
+    # three journaled together, syncore.batches), and the outcomes of the batches before it stored (their pairs,
+    # their intents done)
+    assert crm.seen == [(25, 0, "FULL"), (15, 10, "FULL"), (5, 20, "FULL")]
     assert store.open_intents("default", Kind.CONTACT) == []
     assert store.count_pairs("default", Kind.CONTACT) == 25
     store.close()
 
 
-def test_a_batchs_outcomes_are_committed_with_the_next_batchs_journal(tmp_path):
-    """One commit per write batch (the outcomes ride on the next batch's durable journal commit, the last ones on
-    the cursors' commit), and never a remote write with an earlier batch's outcomes uncommitted (above)."""
+def test_batches_are_journaled_together_and_their_outcomes_stored_one_commit_each(tmp_path):
+    """One durable commit journals a group of batches; each batch's outcomes are stored by one ordinary commit
+    before the next batch is sent (the last batch's with the cursors), and the next group's journal commit
+    stores those of the batch before it."""
     path = tmp_path / "state.db"
     store = SqliteStateStore(path)
     trace = Trace()
@@ -143,16 +145,12 @@ def test_a_batchs_outcomes_are_committed_with_the_next_batchs_journal(tmp_path):
     transactions = _transactions(trace)
     journals = [(level, statements) for level, statements in transactions
                 if any(s.startswith("INSERT OR REPLACE INTO journal") for s in statements)]
-    assert [level for level, _ in journals] == ["FULL"] * 3
-    # the second and third journal commits also store the batch before them: its pairs, its intents done
-    for _, statements in journals[1:]:
-        assert sum(s.startswith("INSERT OR REPLACE INTO pairs") for s in statements) == 10
-        assert sum(s.startswith("DELETE FROM journal") for s in statements) == 10
-    # the last batch is stored with the cursors
-    (final,) = [statements for _, statements in transactions if any("INTO cursors" in s for s in statements)]
-    assert sum(s.startswith("INSERT OR REPLACE INTO pairs") for s in final) == 5
-    # lock, three journals, cursors, history: nothing else commits on its own
-    assert len(transactions) == 6
+    assert [(level, sum(s.startswith("INSERT OR REPLACE INTO journal") for s in statements))
+            for level, statements in journals] == [("FULL", 25)]
+    stored = [sum(s.startswith("INSERT OR REPLACE INTO pairs") for s in statements) for _, statements in transactions]
+    # lock, the journal, the first and second batches' outcomes, the third's with the cursors, history
+    assert stored == [0, 0, 10, 10, 5, 0]
+    assert any("INTO cursors" in s for s in transactions[4][1])
     store.close()
 
 

@@ -287,6 +287,8 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
     for side in SIDES:
         for item in unpaired[side].values():
             yield from _guarded(side, item.id, lambda side=side, item=item: _decide_new(view, rules, side, item))
+    if not view.due:
+        return  # (usually no retry is due: the paired ids below are not collected for nothing)
     paired = {side: {pair.id_on(side) for pair in view.pairs} for side in SIDES}
     for read in view.series:
         if read.rule_pair is not None:
