@@ -16,7 +16,7 @@ writes. The outcomes of each batch are still committed before the next batch is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from .abc import Adapter
 from .models import CRM, PIM, Kind, Side
@@ -31,20 +31,20 @@ JOURNAL_AHEAD = 1000
 Batch = tuple[Side, Action, list[Operation]]
 
 
-def write_batches(operations: list[Operation], adapters: Mapping[Side, Adapter]) -> list[Batch]:
-    """``operations`` in the order they are written, cut into batches of each adapter's limits."""
-    batches = []
+def write_batches(operations: list[Operation], adapters: Mapping[Side, Adapter]) -> Iterator[Batch]:
+    """``operations`` in the order they are written, cut into batches of each adapter's limits (made as they are
+    taken: an initial load's batches are not all held at once)."""
     for target in (CRM, PIM):
         caps = adapters[target].capabilities
         for action, limit in ((DELETE, caps.max_delete_batch), (UPDATE, caps.max_update_batch),
                               (CREATE, caps.max_create_batch)):
             ops = [op for op in operations if op.target is target and op.action is action]
             size = max(1, limit)
-            batches += [(target, action, ops[start : start + size]) for start in range(0, len(ops), size)]
-    return batches
+            for start in range(0, len(ops), size):
+                yield target, action, ops[start : start + size]
 
 
-def journal_groups(batches: list[Batch], limit: int) -> Iterator[list[Batch]]:
+def journal_groups(batches: Iterable[Batch], limit: int) -> Iterator[list[Batch]]:
     """Consecutive batches in groups of at most ``limit`` writes (a bigger batch alone)."""
     group: list[Batch] = []
     writes = 0
