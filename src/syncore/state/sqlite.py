@@ -24,6 +24,7 @@ from ..snapshots import decode_record, encode_base
 from ..state_types import Action, HistoryEntry, Intent, LockHolder, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 from ._sqlite_pairs import PairRows, pack_pair_id
+from ._sqlite_versions import VersionRows
 
 _converter = make_converter()
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
@@ -61,7 +62,7 @@ class _TranslatedErrors:
         raise self.store._corrupt(str(exc)) from exc
 
 
-class SqliteStateStore(PairRows, StateStore):
+class SqliteStateStore(PairRows, VersionRows, StateStore):
     """A :class:`~syncore.abc.StateStore` in one SQLite file (or ``":memory:"``).
 
     The file is created with mode 0600 (owner only) before SQLite opens it. Opening an older file migrates it
