@@ -153,8 +153,10 @@ class SyncEngine:
         started = self.now()
         result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=kind, started_at=started,
                             finished_at=started, warnings=list(plan.warnings))
-        # conflicts resolved at review: their pairs' merges run again with the chosen winners
-        PlanWriter(plan, rules_for(kind, self.adapters, self.settings, started), self._emit).apply_resolutions()
+        if any(c.resolution is not None and not c.applied for c in plan.conflicts):
+            # conflicts resolved at review: their pairs' merges run again with the chosen winners (the rules are
+            # built only then: most applies have none, and building them is a fixed cost of every sync)
+            PlanWriter(plan, rules_for(kind, self.adapters, self.settings, started), self._emit).apply_resolutions()
         skipped: list[tuple[Operation, str, PendingCategory]] = [
             (op, "excluded at review", PendingCategory.EXCLUDED) for op in plan.operations if op.excluded
         ]

@@ -259,7 +259,7 @@ class PairRows:
         with self.transaction():
             by_scope: dict[tuple[str, str], list[Pair]] = {}
             for pair in pairs:
-                by_scope.setdefault((pair.profile, pair.kind.value), []).append(pair)
+                by_scope.setdefault((pair.profile, pair.kind._value_), []).append(pair)  # (see journal())
             rows = []
             for (profile, kind), scoped in by_scope.items():
                 prefixes = self._learn(profile, kind, scoped)
