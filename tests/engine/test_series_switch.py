@@ -175,6 +175,43 @@ def test_a_rule_copy_edited_on_its_side_too_is_not_switched_and_the_edit_waits_r
     assert w.crm_events()[crm_id].subject == "1:1 (renamed in the CRM)"
 
 
+def test_a_rule_copy_edited_on_its_side_too_still_waits_at_the_following_syncs():
+    """The series' retry is due at the next sync while the CRM's feed no longer lists the edited rule copy: the copy
+    is read with it (one fetch), so the switch is decided on both records, never on the series alone (found by the
+    series state machine: occurrences created next to the edited copy, whose deletion was then refused)."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    w.crm.edit(crm_id, subject="1:1 (renamed in the CRM)")
+    edited = w.crm_events()[crm_id]
+    w.sync()
+    for _ in range(2):
+        plan = w.engine.plan(Kind.EVENT)
+        assert plan.operations == [], [(op.action.value, op.target_id, op.reason) for op in plan.operations]
+        [skip] = [s for s in plan.skipped if s.native_id == pim_id]
+        assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
+        result = w.engine.apply(plan)
+        assert result.ok, result.errors
+        assert w.crm_events() == {crm_id: edited}, "no occurrence next to the rule copy"
+
+
+def test_a_switch_completed_at_a_retry_leaves_nothing_pending():
+    """The retry reads the series once, for the switch: its pair with the rule copy is not taken up again by the
+    retry's own reads (that would report the series as waiting in the same plan that completes its switch)."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    plan = w.engine.plan(Kind.EVENT)
+    plan.exclude(next(op.op_id for op in plan.operations if op.action.value == "create"))
+    w.engine.apply(plan)
+    assert {(p.side.value, p.native_id) for p in w.engine.pending(Kind.EVENT)} >= {("pim", pim_id), ("crm", crm_id)}
+    plan = w.engine.plan(Kind.EVENT)
+    assert [s.reason for s in plan.skipped] == []
+    assert sorted(op.action.value for op in plan.operations) == ["create", "delete"]
+    w.engine.apply(plan)
+    assert_switched(w, pim_id)
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
 def test_a_rule_copy_with_occurrences_before_the_window_is_not_switched_its_past_would_be_lost():
     w = World(crm_holds=RULES, crm_unfit=unfit)
     w.now = NOW + timedelta(days=60)  # the first four occurrences are more than 30 days back by then (16 March to 6 April)

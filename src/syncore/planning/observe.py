@@ -29,14 +29,8 @@ from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batche
 from ..state_types import Pair, PendingItem
 from .decisions import Skip
 from .recovery import Recovered, adopt_landed_updates, find_copies
-from .series import (
-    SeriesExpander,
-    SeriesPolicy,
-    SeriesRead,
-    copies_left_behind,
-    series_zones,
-    set_aside_rule_copies,
-)
+from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
+from .series_lookups import copies_left_behind, series_zones
 
 Ids = dict[Side, set[str]]
 
@@ -167,8 +161,11 @@ class Observer:
         need[Side.PIM] |= self._outlook_bodies(pairs, current, echoes, forced)
         bad_links = self._check_links(pairs, current, skips)
         self._add_link_targets(pairs, current, echoes, bad_links, need)
+        # The series step has read the series it expanded and set aside the rule copies it switched: read again
+        # (a due retry, a link target), they would bring back the pairs it took, decided a second time.
+        taken = series_taken(series)
         for side in SIDES:
-            wanted = need[side] - bad_links[side]
+            wanted = need[side] - bad_links[side] - taken[side]
             fetched = self._fetch(side, wanted) if wanted else {}
             paired = {pair.id_on(side) for pair in pairs.values()}
             for native_id in wanted:
@@ -176,7 +173,6 @@ class Observer:
                     current[side].setdefault(native_id, fetched[native_id])
                 elif native_id in paired:
                     deleted[side].add(native_id)
-        set_aside_rule_copies(series, current, deleted)  # (a due retry of one was just read again)
         # link targets that were fetched may belong to existing pairs (the state was not lost after all)
         self._add_pairs_of(pairs, {side: {i for i in need[side] if i in current[side]} for side in SIDES})
 

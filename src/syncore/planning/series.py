@@ -163,6 +163,7 @@ class SeriesExpander:
             # (decide_series.update_obstacle)
             rule_pairs = {p.id_on(side): p for p in pairs.values() if is_series(p.base)}
             self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due)
+            self._read_rule_copies(side, rule_pairs, current, deleted, echoes)
             for item in list(current[side].values()):
                 known = series_pairs.get(item.id)
                 rule_pair = rule_pairs.get(item.id)
@@ -213,6 +214,36 @@ class SeriesExpander:
                 current[side][native_id] = found[native_id]
             else:
                 deleted[side].add(native_id)
+
+    def _read_rule_copies(self, side: Side, rule_pairs: Mapping[str, Pair],
+                          current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
+                          echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> None:
+        """Read the rule copies of the series an edit may switch this sync, when this sync has not read them yet
+        (one fetch for all of them).
+
+        A switch deletes the rule copy, so it is decided on that copy as it is now. That the change feed did not
+        list the copy does not make it unchanged since its pair was stored: a sync that left the pair as it was (the
+        switch waited for an edit of the copy, a write to the pair failed) stored its cursor past that edit all the
+        same. Only a copy the feed listed with its stored version (an echo) is known to be unchanged.
+        """
+        other = side.other
+        wanted = [copy_id for item in current[side].values()
+                  if (rule_pair := rule_pairs.get(item.id)) is not None and self._may_switch(side, item, rule_pair)
+                  and (copy_id := rule_pair.id_on(other)) not in current[other] and copy_id not in deleted[other]
+                  and copy_id not in echoes[other]]
+        if not wanted:
+            return
+        found = self.fetch(other, set(wanted))
+        for copy_id in wanted:
+            if copy_id in found:
+                current[other][copy_id] = found[copy_id]
+            else:
+                deleted[other].add(copy_id)
+
+    def _may_switch(self, side: Side, item: RemoteRecord, rule_pair: Pair) -> bool:
+        """True when the series ``item`` was edited since its pair was stored and no longer fits the other side."""
+        return (is_series(item.record) and (item.version is None or item.version != rule_pair.version_on(side))
+                and self.policy.route(item.record, side)[0] is Route.EXPAND)
 
     def switching(self, side: Side, item: RemoteRecord, rule_pair: Pair,
                   current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> bool:
@@ -342,60 +373,20 @@ def set_aside_rule_copies(reads: list[SeriesRead], current: dict[Side, dict[str,
             deleted[copy_side].discard(read.rule_pair.id_on(copy_side))
 
 
+def series_taken(reads: list[SeriesRead]) -> Ids:
+    """The ids the series step took out of what the rest of the sync looks at, per side: the series it expanded
+    (their occurrences stand for them) and the rule copies of those it switched."""
+    taken: Ids = {side: set() for side in SIDES}
+    for read in reads:
+        taken[read.side].add(read.series_id)
+        if read.rule_pair is not None:
+            taken[read.side.other].add(read.rule_pair.id_on(read.side.other))
+    return taken
+
+
 def past_occurrences(record: Record, window: Window) -> int:
     """How many occurrences (not cancelled) the series ``record`` has before ``window``: on a side that holds it
     as a rule, the history deleting that copy would lose (nothing re-creates occurrences before the window)."""
     series = Series(record)  # type: ignore[arg-type]
     low, _ = window.bounds(series.all_day)
     return sum(1 for key in series.starts(None, low) if not series.is_cancelled(key))
-
-
-def series_zones(state: StateStore, profile: str, kind: Kind, policy: SeriesPolicy | None,
-                 reads: list[SeriesRead], pairs: Mapping[str, Pair]) -> dict[str, str]:
-    """The zone of each series whose occurrences this sync looks at, by series id (messages name an occurrence by
-    its start on that zone's wall clock): of the series read this sync, and of those whose occurrences ``pairs``
-    name (from the series' own pair: one state lookup, only when such a series was not read)."""
-    zones = {read.series_id: read.item.record.recurrence.zone  # type: ignore[union-attr]
-             for read in reads if read.item is not None}
-    if policy is None:
-        return zones
-    wanted: Ids = {side: set() for side in SIDES}
-    for pair in pairs.values():
-        for side in SIDES:
-            split = split_occurrence_id(pair.id_on(side))
-            if split is not None and split[0] not in zones and policy.holds[side] is RecurrenceSupport.RULES:
-                wanted[side].add(split[0])
-    if wanted[Side.PIM] or wanted[Side.CRM]:
-        for pair in state.pairs_for(profile, kind, pim_ids=wanted[Side.PIM], crm_ids=wanted[Side.CRM]):
-            recurrence = getattr(pair.base, "recurrence", None)
-            for side in SIDES:
-                if pair.id_on(side) in wanted[side] and recurrence is not None:
-                    zones[pair.id_on(side)] = recurrence.zone
-    return zones
-
-
-def copies_left_behind(kind: Kind, profile: str, state: StateStore, adapters: Mapping[Side, Adapter],
-                       policy: SeriesPolicy | None, unpaired: Mapping[Side, Mapping[str, RemoteRecord]],
-                       tombstoned: Mapping[Side, frozenset[str]]) -> dict[Side, dict[str, RemoteRecord]]:
-    """The unpaired copies, per side they are on, of the occurrences that come back this sync.
-
-    An occurrence is tombstoned when it left its series while its copy stayed behind (deleting the copy was not
-    allowed, or it had been edited there). When the rule gives that occurrence again, it is the same occurrence as
-    that copy: on a side that stores links, the copy names it, and is found by that link (one lookup, only when
-    such an occurrence comes back) and paired with it, instead of the occurrence being left alone. A copy paired
-    with something else since (re-created as a single event) stays as it is.
-    """
-    found: dict[Side, dict[str, RemoteRecord]] = {side: {} for side in SIDES}
-    if policy is None:
-        return found
-    for side in SIDES:
-        other = side.other
-        back = sorted(native_id for native_id in tombstoned[side] if native_id in unpaired[side]
-                      and policy.holds[side] is RecurrenceSupport.RULES and split_occurrence_id(native_id) is not None)
-        if not back or not adapters[other].capabilities.link_ids:
-            continue
-        by_link = adapters[other].find_by_link(kind, back)
-        copies = {copy.id: copy for link, copy in by_link.items() if link in back and copy.link == link}
-        paired = {pair.id_on(other) for pair in state.pairs_for(profile, kind, **{f"{other.value}_ids": list(copies)})}
-        found[other] = {native_id: copy for native_id, copy in copies.items() if native_id not in paired}
-    return found
