@@ -24,10 +24,10 @@ from ._ids import new_id
 from .abc import Adapter, StateStore
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
 from .merge import without_fields
-from .models import SIDES, Kind, Side
+from .models import SIDES, Kind, Record, Side
 from .occurrences import marked_series, split_occurrence_id
-from .plan import Operation, PairPlan, Plan
-from .remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome, fetch_in_batches
+from .plan import CHANGED_SINCE_THE_PLAN, Operation, PairPlan, Plan, edited_since_the_plan
+from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome, fetch_in_batches
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .snapshots import fingerprint
@@ -58,6 +58,7 @@ class Executor:
         result: SyncResult,
         listening: bool = True,
         heartbeat: Callable[[], None] = lambda: None,
+        edited_since: Callable[[Side, Record, Record], frozenset[str]] | None = None,
     ) -> None:
         self.plan = plan
         #: whether anyone receives events (per-record events are skipped when not)
@@ -72,6 +73,9 @@ class Executor:
         self.result = result
         #: renews the profile lock's lease before each batch (raises LockLost when another sync took it)
         self.heartbeat = heartbeat
+        #: the planner's comparison of a record read again with what the plan took it to hold (Rules.edited_since);
+        #: without it, any difference counts
+        self.edited_since = edited_since or (lambda side, record, held: record.changed_fields(held))
         #: whether this apply has advanced the state generation (done with its first journaled write)
         self._generation_bumped = False
         self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
@@ -224,8 +228,8 @@ class Executor:
                 current = now.get(op.target, {}).get(op.target_id)  # type: ignore[arg-type]
                 if op.after_occurrences_of in failed_series or op.pair_id in self.failed_pairs:
                     reason = "waits until every occurrence of its series is written"
-                elif current is not None and current.version != op.base_version and not self._as_planned(op, current):
-                    reason = "changed since the plan read it: not deleted, so that change is not lost"
+                elif current is not None and edited_since_the_plan(op, current, self.edited_since):
+                    reason = CHANGED_SINCE_THE_PLAN
                 else:
                     ready.append(op)
                     continue
@@ -233,16 +237,6 @@ class Executor:
                 self.result.skipped.append(f"{op.target.value} {op.label or describe_record(op.record)}: {reason}")
                 self._park(op, reason, PendingCategory.FAILED, count_attempt=False)
         self._run_in_order(ready)
-
-    def _as_planned(self, op: Operation, current: RemoteRecord) -> bool:
-        """True when ``current`` holds what the plan took ``op``'s target to hold (``op.record``), whatever its
-        version says (a version moves for reasons of its own, e.g. an update of ours whose reply was lost)."""
-        if op.record is None:
-            return False
-        adapter = self.adapters[op.target]
-        read_only = adapter.capabilities.read_only_fields
-        return fingerprint(without_fields(adapter.represent(op.record), read_only)) == fingerprint(
-            without_fields(adapter.represent(current.record), read_only))
 
     def _run_in_order(self, operations: list[Operation]) -> None:
         """The CRM's writes, then the PIM's; on each, deletes, then updates, then creates, in batches."""

@@ -71,8 +71,8 @@ class PlanWriter:
                 self._operation(target, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(target),
                                 base_version=pair.version_on(target), source_side=source,
                                 source_id=pair.id_on(source), source_version=None, record=None,
-                                reason=_DELETED_IN[source],
-                                label=self._occurrence_label(pair.base, pair.pim_id, pair.crm_id))
+                                reason=_DELETED_IN[source], held=self.rules.as_stored(target, pair),
+                                label=self._label(pair.base, pair.pim_id, pair.crm_id))
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
                                          tombstones=tombstones, lifted=lifted,
@@ -117,9 +117,8 @@ class PlanWriter:
                 if not copy_gone:
                     self._operation(other, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(other),
                                     base_version=pair.version_on(other), source_side=side, source_id=item.id,
-                                    # (what the rule copy holds: it is read again before the deletion, which is
-                                    # made only if it still holds this)
                                     source_version=item.version, record=pair.base, label=describe_record(pair.base),
+                                    held=self.rules.as_stored(other, pair),
                                     reason=f"switched to single events: {reason}", after_occurrences_of=item.id)
             case ForgetSeries(pair=pair):
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
