@@ -40,14 +40,14 @@ def lengthen(w: World, pim_id: str, count: int = 12) -> None:
     w.pim.edit(pim_id, recurrence=Recurrence(rule=f"FREQ=WEEKLY;COUNT={count}", zone="Europe/Berlin"))
 
 
-def assert_switched(w: World, pim_id: str, count: int = 12) -> None:
+def assert_switched(w: World, pim_id: str, count: int = 12, location: str = "Room 1") -> None:
     """The CRM holds the series' occurrences as single events, each once, each tied to the series, and no rule."""
     crm = w.crm_events()
     assert all(e.recurrence is None for e in crm.values()), "the rule copy is gone"
     assert sorted(e.start for e in crm.values()) == keys(count), "each occurrence once"
     # (created_from: the link each create asked for, kept also where the side stores no links)
     assert sorted(w.crm.created_from[i] for i in crm) == sorted(occurrence_id(pim_id, k) for k in keys(count))
-    assert all(e.subject == "1:1" and e.location == "Room 1" for e in crm.values())
+    assert all(e.subject == "1:1" and e.location == location for e in crm.values())
     pairs = {p.crm_id: p for p in w.state.iter_pairs("default", Kind.EVENT)}
     assert pairs[series_marker(pim_id)].pim_id == pim_id, "remembered as expanded"
     assert len(pairs) == count + 1
@@ -162,6 +162,38 @@ def test_a_lost_reply_to_the_delete_then_the_series_shortened_back_stays_expande
     w.calm()
 
 
+@pytest.mark.parametrize("links", [True, False])
+def test_a_series_lengthened_while_a_re_create_of_its_rule_copy_is_recovered_is_switched_a_sync_later(links):
+    """The rule copy was deleted in the CRM while the series was edited in the PIM: the edit wins and re-creates the
+    copy, but that create's reply is lost. Then the series is lengthened past the limits. The next sync recovers the
+    re-created copy (pairs the series with it, the update past the limits waits, reported); the sync after switches
+    the series and deletes that copy, so neither the copy nor any occurrence is left twice (found by the series
+    state machine: the recovered copy stayed next to the occurrences)."""
+    w, pim_id, crm_id = held_as_rule(crm_links=links)
+    w.crm.remove(crm_id)
+    w.pim.edit(pim_id, location="Room 2")
+    w.crm.lose_replies(1, op="create")
+    faulty_sync(w)
+    [recreated] = w.crm_events()
+    assert recreated != crm_id
+    lengthen(w, pim_id)
+    w.now += timedelta(hours=1)  # (past the retry back-off)
+    plan = w.engine.plan(Kind.EVENT)
+    assert plan.operations == [], [(op.action.value, op.target_id, op.reason) for op in plan.operations]
+    assert [(s.native_id, s.reason) for s in plan.skipped] == [
+        (pim_id, "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)")]
+    assert w.engine.apply(plan).ok
+    pairs = {p.pim_id: p.crm_id for p in w.state.iter_pairs("default", Kind.EVENT)}
+    assert pairs == {pim_id: recreated}, "the recovered copy is the series' rule copy now"
+    plan = w.engine.plan(Kind.EVENT)
+    [delete] = [op for op in plan.operations if op.action.value == "delete"]
+    assert delete.target_id == recreated
+    assert w.engine.apply(plan).ok
+    assert_switched(w, pim_id, location="Room 2")
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
 # -- what is not switched -------------------------------------------------------------------------------------------
 def test_a_rule_copy_edited_on_its_side_too_is_not_switched_and_the_edit_waits_reported():
     w, pim_id, crm_id = held_as_rule()
@@ -209,6 +241,21 @@ def test_a_switch_completed_at_a_retry_leaves_nothing_pending():
     w.engine.apply(plan)
     assert_switched(w, pim_id)
     assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
+def test_a_rule_copy_whose_version_moved_without_an_edit_does_not_hold_the_switch_back():
+    """"Edited there too" is decided by content, as the planner decides any edit: a new version alone (a write of
+    the values it has, an update of ours whose reply was lost) is no edit, and the series is switched."""
+    w, pim_id, crm_id = held_as_rule()
+    w.crm.edit(crm_id, location="Room 1")  # (the value it has: a new version, no edit)
+    lengthen(w, pim_id)
+    plan = w.engine.plan(Kind.EVENT)
+    assert [s.reason for s in plan.skipped] == []
+    [delete] = [op for op in plan.operations if op.action.value == "delete"]
+    assert delete.target_id == crm_id
+    assert w.engine.apply(plan).ok
+    assert_switched(w, pim_id)
     w.calm()
 
 

@@ -64,7 +64,7 @@ def build_plan(
     view = Observer(kind=kind, profile=profile, adapters=adapters, state=state,
                     preserve_formatted_bodies=settings.preserve_formatted_bodies, heartbeat=heartbeat,
                     series=rules.series, past_days=rules.job.past_days,
-                    future_days=rules.job.future_days).observe(state.pending(profile, kind), now)
+                    future_days=rules.job.future_days, edited=rules.edited_fields).observe(state.pending(profile, kind), now)
     writer = PlanWriter(plan, rules, emit, view.zones)
     for decision in screen(decide(view, rules), adapters[Side.CRM], rules):
         writer.add(decision)

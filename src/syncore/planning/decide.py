@@ -250,6 +250,11 @@ def _checked(rules: Rules, update: Update) -> Iterator[Decision]:
     blocked = update_obstacle(rules.series, update.pair, result)
     if blocked is not None:
         yield blocked
+        if update.found:
+            # a pair found this sync (recovered, linked, matched): the pairing is kept though the update waits,
+            # without versions, so the merge is redone at the next sync (as when a found pair's write fails)
+            yield Keep(pair=attrs.evolve(update.pair, pim_version=None, crm_version=None),
+                       items={side: None for side in SIDES}, settles=())
         return
     yield attrs.evolve(update, result=result) if result is not update.result else update
 

@@ -23,10 +23,10 @@ import attrs
 from ..abc import Adapter, StateStore
 from ..errors import CursorExpired
 from ..merge import BODY_FIELDS
-from ..models import SIDES, Kind, Side
+from ..models import SIDES, Kind, Record, Side
 from ..occurrences import marked_series, split_occurrence_id
 from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batches
-from ..state_types import Pair, PendingItem
+from ..state_types import Action, Intent, Pair, PendingItem
 from .decisions import Skip
 from .recovery import Recovered, adopt_landed_updates, find_copies
 from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
@@ -87,7 +87,7 @@ class Observer:
     def __init__(
         self, *, kind: Kind, profile: str, adapters: Mapping[Side, Adapter], state: StateStore,
         preserve_formatted_bodies: bool, heartbeat: Callable[[], None], series: SeriesPolicy | None = None,
-        past_days: int = 0, future_days: int = 0,
+        past_days: int = 0, future_days: int = 0, edited: Callable[[Side, Record, Pair], frozenset[str]] | None = None,
     ) -> None:
         self.kind = kind
         self.profile = profile
@@ -97,6 +97,7 @@ class Observer:
         self.heartbeat = heartbeat
         self.series = series
         self.days = (past_days, future_days)
+        self.edited = edited
 
     def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
         self.heartbeat()
@@ -153,7 +154,8 @@ class Observer:
         # both sides: neither deleted nor overwritten.
         pairs = {pair_id: pair for pair_id, pair in pairs.items()
                  if not any(pair.id_on(side) in unsupported[side] for side in SIDES)}
-        series = self._expand_series(current, deleted, pairs, echoes, due_keys)
+        intents = self.state.open_intents(self.profile, self.kind)
+        series = self._expand_series(current, deleted, pairs, echoes, due_keys, intents)
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
         for side in SIDES:
@@ -176,7 +178,6 @@ class Observer:
         # link targets that were fetched may belong to existing pairs (the state was not lost after all)
         self._add_pairs_of(pairs, {side: {i for i in need[side] if i in current[side]} for side in SIDES})
 
-        intents = self.state.open_intents(self.profile, self.kind)
         recovered, recreated = find_copies(
             kind=self.kind, profile=self.profile, intents=intents, adapters=self.adapters, state=self.state,
             current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
@@ -210,13 +211,15 @@ class Observer:
     # -- steps -------------------------------------------------------------------------------------------------
     def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
                        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
-                       due: frozenset[tuple[Side, str]]) -> list[SeriesRead]:
+                       due: frozenset[tuple[Side, str]], intents: Iterable[Intent]) -> list[SeriesRead]:
         if self.series is None:
             return []
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
+        recovering = frozenset(i.pair_id for i in intents if i.action is Action.CREATE and i.pair_id)
         return SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                               fetch=self._fetch, last_run=last_run, past_days=self.days[0],
-                              future_days=self.days[1]).run(current, deleted, pairs, echoes, due)
+                              future_days=self.days[1], edited=self.edited,
+                              recovering=recovering).run(current, deleted, pairs, echoes, due)
 
     def _names_a_record(self, side: Side, value: str) -> bool:
         """True when ``value`` is shaped like an id on ``side``: a native id, or an occurrence id of a series

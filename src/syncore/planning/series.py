@@ -133,7 +133,9 @@ class SeriesExpander:
 
     def __init__(self, *, kind: Kind, profile: str, state: StateStore, policy: SeriesPolicy,
                  fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]], last_run: datetime | None,
-                 past_days: int, future_days: int) -> None:
+                 past_days: int, future_days: int,
+                 edited: Callable[[Side, Record, Pair], frozenset[str]] | None = None,
+                 recovering: frozenset[str] = frozenset()) -> None:
         self.kind = kind
         self.profile = profile
         self.state = state
@@ -142,6 +144,10 @@ class SeriesExpander:
         self.last_run = last_run
         self.past_days = past_days
         self.future_days = future_days
+        #: the planner's "edited since the pair was stored" (Rules.edited_fields); without it, any difference
+        self.edited = edited or (lambda side, record, pair: record.changed_fields(pair.base))
+        #: pairs an interrupted create of ours may have written a record of (open create intents)
+        self.recovering = recovering
 
     def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
@@ -262,12 +268,18 @@ class SeriesExpander:
         if self.policy.route(item.record, side)[0] is not Route.EXPAND:
             # the other side can hold the edit (the pair syncs as ever), or unfit_series = "skip" (reported)
             return False
+        if rule_pair.pair_id in self.recovering:
+            # an interrupted re-create of the rule copy (an edit that beat its deletion) may have written a new copy:
+            # this sync recovers it and pairs the series with it; the switch is decided on that copy, next sync
+            return False
         if copy_id in deleted[other]:
             # the rule copy is gone (deleted there while the series was edited here): the edit wins, as occurrences
             return True
         copy = current[other].get(copy_id)
-        if copy is not None and (copy.version is None or copy.version != rule_pair.version_on(other)):
-            # the rule copy was edited there too: deleting it would lose that edit; the edit waits, reported
+        if copy is not None and (copy.version is None or copy.version != rule_pair.version_on(other)) \
+                and self.edited(other, copy.record, rule_pair):
+            # the rule copy was edited there too (its content, not only its version, moved): deleting it would lose
+            # that edit; the edit waits, reported
             return False
         # the rule copy's occurrences before the window are history that would go with it and never come back
         return not past_occurrences(rule_pair.base, self.policy.window)
