@@ -22,16 +22,18 @@ from datetime import datetime, timedelta
 
 from ._ids import new_id
 from .abc import Adapter, StateStore
+from .deferred import sort_deferred
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
 from .merge import without_fields
 from .models import SIDES, Kind, Record, Side
-from .occurrences import marked_series, split_occurrence_id
-from .plan import CHANGED_SINCE_THE_PLAN, Operation, PairPlan, Plan, edited_since_the_plan
-from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome, fetch_in_batches
+from .occurrences import marked_series
+from .plan import Operation, PairPlan, Plan
+from .remote import WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
 from .snapshots import fingerprint
 from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
+from .write_calls import send
 
 # Errors after which no further call is worth making in this sync: the rest is retried next time.
 _STOPPING = (QuotaExhausted, AuthenticationError, RateLimited)
@@ -182,7 +184,7 @@ class Executor:
                     self._generation_bumped = True
                 self.state.journal(intents)
             try:
-                outcomes = self._call(adapter, action, batch)
+                outcomes = send(adapter, self.kind, action, batch)
             except _STOPPING as exc:
                 self.result.stopped = f"{target.value}: {exc}"
                 self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=target,
@@ -209,30 +211,12 @@ class Executor:
                                             if not isinstance(outcome.error, OutcomeUnknown))
 
     def _run_deferred(self, deferred: list[Operation], every: list[Operation]) -> None:
-        """The writes that wait for the occurrences of a series (``Operation.after_occurrences_of``), made last.
-
-        A write whose series has an occurrence write that failed, was excluded or whose answer never came is not
-        made: it is parked with its pair, and the next sync (which reads that series again, as a due retry)
-        decides it anew once the occurrences are there.
-        """
-        failed_series = {split[0] for op in every if op.pair_id in self.failed_pairs
-                         for native_id in (op.source_id, op.target_id)
-                         if native_id and (split := split_occurrence_id(native_id)) is not None}
-        # Deletes carry no version check on every side: a target edited since the plan read it (a reviewed plan
-        # applied later, a user quicker than the sync) is read again, so that edit is never deleted with it.
-        now = {side: fetch_in_batches(self.adapters[side], self.kind, ids)
-               for side in SIDES if (ids := [op.target_id for op in deferred if op.target is side and op.target_id])}
-        ready = []
+        """The writes that wait for the occurrences of a series, made last (:mod:`.deferred`); those held back are
+        parked with their pair."""
+        ready, held_back = sort_deferred(deferred, every, self.failed_pairs, self.adapters, self.kind,
+                                         self.edited_since)
         with self._storing():
-            for op in deferred:
-                current = now.get(op.target, {}).get(op.target_id)  # type: ignore[arg-type]
-                if op.after_occurrences_of in failed_series or op.pair_id in self.failed_pairs:
-                    reason = "waits until every occurrence of its series is written"
-                elif current is not None and edited_since_the_plan(op, current, self.edited_since):
-                    reason = CHANGED_SINCE_THE_PLAN
-                else:
-                    ready.append(op)
-                    continue
+            for op, reason in held_back:
                 self.failed_pairs.add(op.pair_id)
                 self.result.skipped.append(f"{op.target.value} {op.label or describe_record(op.record)}: {reason}")
                 self._park(op, reason, PendingCategory.FAILED, count_attempt=False)
@@ -245,27 +229,6 @@ class Executor:
                 batch_ops = [op for op in operations if op.target is target and op.action is action]
                 if batch_ops:
                     self._run_action(target, action, batch_ops)
-
-    def _call(self, adapter: Adapter, action: Action, batch: list[Operation]) -> list[WriteOutcome]:
-        if action is Action.CREATE:
-            outcomes = adapter.create(
-                self.kind, [CreateRequest(ref=op.op_id, record=op.record, link=op.link) for op in batch]  # type: ignore[arg-type]
-            )
-        elif action is Action.UPDATE:
-            outcomes = adapter.update(
-                self.kind,
-                [
-                    UpdateRequest(ref=op.op_id, id=op.target_id, record=op.record, fields=op.fields,  # type: ignore[arg-type]
-                                  base_version=op.base_version, previous=op.previous)
-                    for op in batch
-                ],
-            )
-        else:
-            outcomes = adapter.delete(
-                self.kind, [DeleteRequest(ref=op.op_id, id=op.target_id, base_version=op.base_version)  # type: ignore[arg-type]
-                            for op in batch]
-            )
-        return outcomes
 
     # -- outcomes ------------------------------------------------------------------------------------------
     @contextlib.contextmanager
