@@ -307,3 +307,21 @@ def test_a_lost_reply_while_writing_a_series_converges_without_duplicates(emu, a
     assert datetime(2031, 4, 8, 7, tzinfo=UTC) not in {start for start, _, _ in view}
     assert crm.records(Kind.EVENT)[crm_id].recurrence.exdates == (datetime(2031, 4, 8, 7, tzinfo=UTC),)
     assert not _writes(engine.sync(Kind.EVENT)), "in step: a further sync writes nothing"
+
+
+def test_an_occurrence_the_feed_lists_is_reported_by_its_series_subject(emu, account, make_adapter):
+    """SyncFolderItems lists masters and single items only, so the adapter's guard against an occurrence in the feed
+    never fires against Exchange; called with one, it names it as every unsupported item is named (by subject)."""
+    from syncore_exchange import _sync
+
+    master = _weekly_berlin(account)
+    occurrence = master.occurrence(2)
+    occurrence.refresh()
+    adapter = make_adapter()
+    gone = "AAMkAGI2TG93AAA="  # shaped like an ItemId, names nothing in the mailbox
+    records, reported = _sync.name_early(account, account.calendar, Kind.EVENT,
+                                         {occurrence.id: "an occurrence", gone: "an occurrence"}, adapter.throttle)
+    assert records == []
+    assert [(u.id, u.label) for u in reported] == [(occurrence.id, "event series '1:1 with Anna'"), (gone, "")]
+    assert "occurrence of a recurring series" in reported[0].reason
+    assert _sync.name_early(account, account.calendar, Kind.EVENT, {}, adapter.throttle) == ([], [])

@@ -13,7 +13,7 @@ from typing import Any
 
 from syncore.errors import CursorExpired
 from syncore.models import Kind
-from syncore.remote import ChangeSet, Unsupported
+from syncore.remote import ChangeSet, RemoteRecord, Unsupported
 
 from ._ews import SYNC_FIELDS
 from ._lean import sync_changes
@@ -70,13 +70,12 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
                 upsert_ids[item.id] = None
                 changekeys[item.id] = item.changekey
             deletions.pop(item.id, None)
-    # (named by id: the cheap shape has no subject, and SyncFolderItems lists no occurrences anyway, so this
-    # is a guard; items that cannot be mapped are read whole and named by their subject, see _read.map_items)
-    unsupported = [Unsupported(id=i, reason=r) for i, r in unsupported_early.items()]
+    early_records, unsupported = name_early(account, folder, kind, unsupported_early, throttle)
     if state is not None:
         # Incremental: list ids with their change keys and let the engine fetch the ones it does not know
         # (the echo of its own writes costs no GetItem).
         return ChangeSet(
+            upserts=tuple(early_records),
             unread=tuple((item_id, changekeys[item_id]) for item_id in upsert_ids),
             deletions=tuple(deletions),
             unsupported=tuple(unsupported),
@@ -84,9 +83,24 @@ def read_changes(account: Any, folder: Any, kind: Kind, folder_key: str, state: 
         )
     upserts, unreadable = read_records(account, folder, kind, list(upsert_ids), throttle) if upsert_ids else ([], [])
     return ChangeSet(
-        upserts=tuple(upserts),
+        upserts=tuple(upserts + early_records),
         deletions=tuple(deletions),
         unsupported=tuple(unreadable + unsupported),
         cursor=encode_cursor(folder_key, new_state),
         complete=True,
     )
+
+
+def name_early(account: Any, folder: Any, kind: Kind, early: dict[str, str],
+               throttle: Throttle) -> tuple[list[RemoteRecord], list[Unsupported]]:
+    """Items the cheap fields already rule out (an occurrence), read whole so that the report names them by
+    subject, as every unsupported item is named. SyncFolderItems lists no occurrences, so against Exchange this
+    is a guard and costs no request; an item that no longer reads as unsupported is returned as a record, and
+    one that is gone by now is named by its id (nothing else is known of it)."""
+    if not early:
+        return [], []
+    records, read = read_records(account, folder, kind, list(early), throttle)
+    named = {item.id: item for item in read}
+    known = named.keys() | {record.id for record in records}
+    gone = [Unsupported(id=item_id, reason=reason) for item_id, reason in early.items() if item_id not in known]
+    return records, list(named.values()) + gone
