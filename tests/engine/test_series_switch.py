@@ -55,8 +55,11 @@ def assert_switched(w: World, pim_id: str, count: int = 12, location: str = "Roo
 
 def test_a_series_edited_past_the_other_sides_limits_is_switched_to_its_occurrences():
     w, pim_id, crm_id = held_as_rule()
+    w.sync()  # (the CRM's feed has shown the rule copy's create: it lists it no more)
     lengthen(w, pim_id)
+    fetches = w.crm.calls["fetch"]
     plan = w.engine.plan(Kind.EVENT)
+    assert w.crm.calls["fetch"] - fetches == 1, "the rule copy, read to decide the switch (the feed did not list it)"
     [delete] = [op for op in plan.operations if op.action.value == "delete"]
     assert delete.target_id == crm_id
     assert delete.reason == ("switched to single events: the CRM side cannot hold the rule "
@@ -70,6 +73,8 @@ def test_a_series_edited_past_the_other_sides_limits_is_switched_to_its_occurren
     assert w.crm.calls["delete"] - before.get("delete", 0) == 1
     assert w.crm.calls["update"] - before.get("update", 0) == 0
     assert w.writes(w.pim) == 0
+    # the saved plan's recheck reads the rule copy, and so does the deletion, after the creates
+    assert w.crm.calls["fetch"] - before.get("fetch", 0) == 2
     w.calm()
 
 
