@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from ._gcpause import collector_paused
 from .abc import Adapter, StateStore
+from .deferred import as_planned
 from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan
 from .executor import Executor
 from .locking import ProfileLock
@@ -206,7 +207,7 @@ class SyncEngine:
                 continue
             adapter = self.adapters[side]
             ids = {op.source_id for op in ops} | {op.target_id for op in deletes}
-            current = read_sources(adapter, kind, sorted(ids))  # type: ignore[misc, arg-type]
+            current = read_sources(adapter, kind, sorted(ids), as_planned(operations, side))  # type: ignore[misc, arg-type]
             for op in ops:
                 item = current.get(op.source_id)  # type: ignore[arg-type]
                 if item is None or (item.version is not None and item.version != op.source_version):

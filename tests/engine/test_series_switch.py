@@ -200,16 +200,69 @@ def test_a_series_lengthened_while_a_re_create_of_its_rule_copy_is_recovered_is_
 
 
 # -- what is not switched -------------------------------------------------------------------------------------------
-def test_a_rule_copy_edited_on_its_side_too_is_not_switched_and_the_edit_waits_reported():
+def test_a_rule_copy_edited_on_its_side_too_is_switched_with_that_edit_carried_over():
+    """The series lengthened past the limits in the PIM, its rule copy renamed in the CRM: the two edits merge, the
+    PIM's series gets the new subject (one update), the CRM the merged series' occurrences, and the rule copy goes
+    (a merge whose result is expanded)."""
     w, pim_id, crm_id = held_as_rule()
     lengthen(w, pim_id)
     w.crm.edit(crm_id, subject="1:1 (renamed in the CRM)")
+    plan = w.engine.plan(Kind.EVENT)
+    assert plan.skipped == [] and plan.conflicts == []
+    [update] = [op for op in plan.operations if op.action.value == "update"]
+    assert (update.target.value, update.target_id, update.fields) == ("pim", pim_id, frozenset({"subject"}))
+    assert update.reason == ("changed in CRM: its rule copy's edit, carried over before the series is switched to "
+                             "single events")
+    [delete] = [op for op in plan.operations if op.action.value == "delete"]
+    assert delete.target_id == crm_id
+    before = dict(w.pim.calls)
+    assert w.engine.apply(plan).ok
+    assert w.pim.calls["update"] - before.get("update", 0) == 1
+    assert w.pim.records(Kind.EVENT)[pim_id].subject == "1:1 (renamed in the CRM)"
+    assert w.pim.records(Kind.EVENT)[pim_id].recurrence.parts.count == 12
+    crm = w.crm_events()
+    assert crm_id not in crm and all(e.recurrence is None for e in crm.values())
+    assert sorted(e.start for e in crm.values()) == keys(12)
+    assert {e.subject for e in crm.values()} == {"1:1 (renamed in the CRM)"}
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
+@pytest.mark.parametrize("fault", ["lose_replies", "crash"])
+def test_a_carried_over_edit_interrupted_is_completed_by_the_next_sync(fault):
+    """The series' update with its rule copy's edit is answered by no reply, or a crash follows it: the rule copy
+    stays until the next sync, which finds the edit in both records (no conflict) and completes the switch."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    w.crm.edit(crm_id, subject="1:1 (renamed in the CRM)")
+    if fault == "crash":
+        w.pim.crash_after(1)
+    else:
+        w.pim.lose_replies(1, op="update")
+    faulty_sync(w)
+    assert crm_id in w.crm_events(), "the rule copy waits for the series' update"
+    w.now += timedelta(hours=1)  # (past the retry back-off)
+    w.sync()
+    assert w.pim.records(Kind.EVENT)[pim_id].subject == "1:1 (renamed in the CRM)"
+    crm = w.crm_events()
+    assert crm_id not in crm and sorted(e.start for e in crm.values()) == keys(12)
+    assert {e.subject for e in crm.values()} == {"1:1 (renamed in the CRM)"}
+    w.calm()
+
+
+def test_a_rule_copy_edited_on_its_side_too_in_the_same_field_is_not_switched_and_the_edit_waits_reported():
+    """Both sides changed the same field: a conflict the switch cannot settle by itself (the copy holding the other
+    value would be deleted), so the edit waits, reported, and the rule copy keeps its edit."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    w.pim.edit(pim_id, location="Room 2")
+    w.crm.edit(crm_id, location="Room 9")
     plan = w.engine.plan(Kind.EVENT)
     assert plan.operations == []
     [skip] = [s for s in plan.skipped if s.native_id == pim_id]
     assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
     w.engine.apply(plan)
-    assert w.crm_events()[crm_id].subject == "1:1 (renamed in the CRM)"
+    assert w.crm_events()[crm_id].location == "Room 9"
 
 
 def test_a_rule_copy_edited_on_its_side_too_still_waits_at_the_following_syncs():
@@ -218,7 +271,8 @@ def test_a_rule_copy_edited_on_its_side_too_still_waits_at_the_following_syncs()
     series state machine: occurrences created next to the edited copy, whose deletion was then refused)."""
     w, pim_id, crm_id = held_as_rule()
     lengthen(w, pim_id)
-    w.crm.edit(crm_id, subject="1:1 (renamed in the CRM)")
+    w.pim.edit(pim_id, location="Room 2")
+    w.crm.edit(crm_id, location="Room 9")
     edited = w.crm_events()[crm_id]
     w.sync()
     for _ in range(2):
@@ -335,10 +389,12 @@ def test_a_rule_copy_edited_between_the_plan_and_its_apply_is_not_deleted():
     assert result.skipped == [("crm event series '1:1': changed since the plan read it: not deleted, so that "
                                "change is not lost")]
     assert w.crm_events()[crm_id].location == "Room 9", "the edit is kept"
-    # the next sync: both sides changed the series, so it is not switched; the edit waits, reported
-    plan = w.engine.plan(Kind.EVENT)
-    [skip] = [s for s in plan.skipped if s.native_id == pim_id]
-    assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
+    # the next sync: both sides changed the series, in different fields: the edit is carried over and the switch
+    # completes (the occurrences that apply created are updated, none is created twice)
+    w.sync()
+    assert_switched(w, pim_id, location="Room 9")
+    assert w.pim.records(Kind.EVENT)[pim_id].location == "Room 9"
+    w.calm()
 
 
 def test_a_rule_copy_whose_version_moved_without_an_edit_is_deleted():

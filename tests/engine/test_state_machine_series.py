@@ -248,7 +248,8 @@ class SeriesSyncMachine(base.SyncMachine):
 
     def waiting_switches(self) -> set:
         """Series the limited side holds as a rule that an edit took past its limits and that are not switched
-        (its rule copy was edited there too, or has occurrences before the window: docs/recurrence.md): the edit
+        (its rule copy was edited there too in a field the series' edit changed as well, or has occurrences before
+        the window, or a re-create of it is being recovered: docs/recurrence.md): the edit
         waits, reported, and the pair is not in step meanwhile. Each must be reported by the last sync."""
         waiting = set()
         pim = self.pim.records(Kind.EVENT)

@@ -22,7 +22,7 @@ import attrs
 
 from ..abc import Adapter, StateStore
 from ..errors import CursorExpired
-from ..merge import BODY_FIELDS
+from ..merge import BODY_FIELDS, MergeInput, MergeResult
 from ..models import SIDES, Kind, Record, Side
 from ..occurrences import marked_series, split_occurrence_id
 from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batches
@@ -45,6 +45,7 @@ class Observer:
         self, *, kind: Kind, profile: str, adapters: Mapping[Side, Adapter], state: StateStore,
         preserve_formatted_bodies: bool, heartbeat: Callable[[], None], series: SeriesPolicy | None = None,
         past_days: int = 0, future_days: int = 0, edited: Callable[[Side, Record, Pair], frozenset[str]] | None = None,
+        merge: Callable[[MergeInput], MergeResult] | None = None,
     ) -> None:
         self.kind = kind
         self.profile = profile
@@ -55,6 +56,7 @@ class Observer:
         self.series = series
         self.days = (past_days, future_days)
         self.edited = edited
+        self.merge = merge
 
     def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
         self.heartbeat()
@@ -175,7 +177,7 @@ class Observer:
         recovering = frozenset(i.pair_id for i in intents if i.action is Action.CREATE and i.pair_id)
         return SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                               fetch=self._fetch, last_run=last_run, past_days=self.days[0],
-                              future_days=self.days[1], edited=self.edited,
+                              future_days=self.days[1], edited=self.edited, merge=self.merge,
                               recovering=recovering).run(current, deleted, pairs, echoes, due)
 
     def _names_a_record(self, side: Side, value: str) -> bool:

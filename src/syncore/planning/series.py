@@ -22,6 +22,7 @@ from datetime import datetime
 import attrs
 
 from ..abc import StateStore
+from ..merge import MergeInput, MergeResult
 from ..models import SIDES, Kind, Record, Side
 from ..occurrences import (
     SEPARATOR,
@@ -50,6 +51,9 @@ class SeriesRead:
     :ivar rule_pair: for a series *switched* this sync (see :meth:`SeriesExpander.switching`): its pair with the
         rule copy the other side holds, which becomes its series pair once that copy is deleted
     :ivar rule_copy_gone: the rule copy is gone already (a deletion of ours landed, or the user deleted it)
+    :ivar merged: for a series switched while its rule copy was edited too: the merge of the two edits (``item``
+        holds the merged series, which is expanded and written back to the series' side)
+    :ivar rule_copy: the rule copy as this sync read it (None: unchanged since its pair was stored)
     """
 
     side: Side
@@ -58,6 +62,8 @@ class SeriesRead:
     pair: Pair | None
     rule_pair: Pair | None = None
     rule_copy_gone: bool = False
+    merged: MergeResult | None = None
+    rule_copy: RemoteRecord | None = None
 
 
 class SeriesExpander:
@@ -67,6 +73,7 @@ class SeriesExpander:
                  fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]], last_run: datetime | None,
                  past_days: int, future_days: int,
                  edited: Callable[[Side, Record, Pair], frozenset[str]] | None = None,
+                 merge: Callable[[MergeInput], MergeResult] | None = None,
                  recovering: frozenset[str] = frozenset()) -> None:
         self.kind = kind
         self.profile = profile
@@ -78,6 +85,8 @@ class SeriesExpander:
         self.future_days = future_days
         #: the planner's "edited since the pair was stored" (Rules.edited_fields); without it, any difference
         self.edited = edited or (lambda side, record, pair: record.changed_fields(pair.base))
+        #: the planner's field-level merge (Rules.merge); without it, a rule copy edited too holds the switch back
+        self.merge = merge
         #: pairs an interrupted create of ours may have written a record of (open create intents)
         self.recovering = recovering
 
@@ -106,8 +115,9 @@ class SeriesExpander:
                 known = series_pairs.get(item.id)
                 rule_pair = rule_pairs.get(item.id)
                 if is_series(item.record) and known is None and rule_pair is not None:
-                    if self.switching(side, item, rule_pair, current, deleted):
-                        reads.append(self._switch(side, item, rule_pair, current, deleted, pairs))
+                    switched, merged = self.switching(side, item, rule_pair, current, deleted)
+                    if switched:
+                        reads.append(self._switch(side, item, rule_pair, current, deleted, pairs, merged))
                 elif is_series(item.record) and (known is not None
                                                  or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
@@ -184,47 +194,70 @@ class SeriesExpander:
                 and self.policy.route(item.record, side)[0] is Route.EXPAND)
 
     def switching(self, side: Side, item: RemoteRecord, rule_pair: Pair,
-                  current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> bool:
-        """True when the series ``item``, held as a rule by the other side (``rule_pair``), is switched to its
-        occurrences this sync. Top-down:"""
+                  current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> tuple[bool, MergeResult | None]:
+        """Whether the series ``item``, held as a rule by the other side (``rule_pair``), is switched to its
+        occurrences this sync, and the merge it is switched with when its rule copy was edited too. Top-down:"""
         other = side.other
         copy_id = rule_pair.id_on(other)
         if copy_id in deleted[other] and self._known(side, item.id):
             # a switch whose deletion of the rule copy landed (its reply lost): it is finished, whatever the series
             # became since; a series that was expanded stays expanded
-            return True
+            return True, None
         if item.version is not None and item.version == rule_pair.version_on(side):
             # unchanged since the pair was stored: what the other side can hold is its business (a changed setting
             # is no reason to delete its copy)
-            return False
+            return False, None
         if self.policy.route(item.record, side)[0] is not Route.EXPAND:
             # the other side can hold the edit (the pair syncs as ever), or unfit_series = "skip" (reported)
-            return False
+            return False, None
         if rule_pair.pair_id in self.recovering:
             # an interrupted re-create of the rule copy (an edit that beat its deletion) may have written a new copy:
             # this sync recovers it and pairs the series with it; the switch is decided on that copy, next sync
-            return False
+            return False, None
         if copy_id in deleted[other]:
             # the rule copy is gone (deleted there while the series was edited here): the edit wins, as occurrences
-            return True
+            return True, None
+        if past_occurrences(rule_pair.base, self.policy.window):
+            # the rule copy's occurrences before the window are history that would go with it and never come back
+            return False, None
         copy = current[other].get(copy_id)
-        if copy is not None and (copy.version is None or copy.version != rule_pair.version_on(other)) \
-                and self.edited(other, copy.record, rule_pair):
-            # the rule copy was edited there too (its content, not only its version, moved): deleting it would lose
-            # that edit; the edit waits, reported
-            return False
-        # the rule copy's occurrences before the window are history that would go with it and never come back
-        return not past_occurrences(rule_pair.base, self.policy.window)
+        if copy is None or (copy.version is not None and copy.version == rule_pair.version_on(other)) \
+                or not self.edited(other, copy.record, rule_pair):
+            # the rule copy is as the pair stored it (its content, whatever its version says)
+            return True, None
+        # the rule copy was edited there too: switched with the two edits merged (the copy's edit goes back to the
+        # series before the copy is deleted) when they do not conflict; otherwise deleting the copy would lose its
+        # edit, and the series' edit waits, reported
+        merged = self._merge_with_copy(side, item, copy, rule_pair)
+        return merged is not None, merged
+
+    def _merge_with_copy(self, side: Side, item: RemoteRecord, copy: RemoteRecord,
+                         rule_pair: Pair) -> MergeResult | None:
+        """The merge of the series' edit with its rule copy's, when it has no conflict and its result is still
+        expanded (one the other side can hold is an ordinary update of the pair)."""
+        if self.merge is None:
+            return None
+        read = {side: item, side.other: copy}
+        result = self.merge(MergeInput(base=rule_pair.base, pim=read[Side.PIM].record, crm=read[Side.CRM].record,
+                                       pim_modified=read[Side.PIM].modified_at,
+                                       crm_modified=read[Side.CRM].modified_at, pim_body=rule_pair.pim_body,
+                                       two_way=rule_pair.conflicts))
+        if result.conflicts or self.policy.route(result.base, side)[0] is not Route.EXPAND:
+            return None
+        return result
 
     def _switch(self, side: Side, item: RemoteRecord, rule_pair: Pair, current: dict[Side, dict[str, RemoteRecord]],
-                deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
-        """Expand ``item`` in place of its rule pair; the rule copy is no record of this sync any more (it is
-        deleted by the switch, after the occurrences are written)."""
+                deleted: Ids, pairs: dict[str, Pair], merged: MergeResult | None) -> SeriesRead:
+        """Expand ``item`` (merged with its rule copy's edit, when ``merged``) in place of its rule pair; the rule
+        copy is no record of this sync any more (it is deleted by the switch, after the occurrences are written)."""
         other = side.other
         copy_id = rule_pair.id_on(other)
         del pairs[rule_pair.pair_id]
+        copy = current[other].get(copy_id)
+        if merged is not None:
+            item = attrs.evolve(item, record=merged.base)
         read = attrs.evolve(self._expand(side, item, None, current, deleted, pairs), rule_pair=rule_pair,
-                            rule_copy_gone=copy_id in deleted[other])
+                            rule_copy_gone=copy_id in deleted[other], merged=merged, rule_copy=copy)
         set_aside_rule_copies([read], current, deleted)
         return read
 
