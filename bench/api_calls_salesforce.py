@@ -5,8 +5,11 @@ External ID link field, session-id client), N contacts synced and settled. For e
 Salesforce by another user and k *other* contacts are edited in the PIM (each becomes one Salesforce update);
 then one sync is measured: every request in the emulator log counts.
 
-Lower bound per sObject type: ``L = max(1, ⌈k_S/2000⌉) + ⌈w_upsert/200⌉ + ⌈w_delete/200⌉`` with k_S = k and
-w_upsert = k here. Target: calls ≤ L + 2. The next (unmeasured) sync reads the engine's own k writes back
+Lower bound per sObject type: ``L = max(1, ⌈k_S/2000⌉) + 2·⌈w_update/200⌉ + ⌈w_delete/200⌉`` with k_S = k and
+w_update = k here: an update batch is conditional, so it costs its collections PATCH and one read of its targets'
+versions right before it (docs/salesforce.md, "Updates are conditional"; the read could take 2,000 ids at once,
+but reading each batch just before its PATCH keeps the window in which an edit can be overwritten one round
+trip). Target: calls ≤ L + 2. The next (unmeasured) sync reads the engine's own k writes back
 (the echo); its calls are shown too. Also: a no-change sync's calls per kind.
 """
 
@@ -34,8 +37,9 @@ KS = (0, 1, 199, 200, 201, 2500)
 LINK_FIELD = "Syncore_Link__c"
 
 
-def lower_bound(k_read: int, w_upsert: int, w_delete: int = 0) -> int:
-    return max(1, math.ceil(k_read / 2000)) + math.ceil(w_upsert / 200) + math.ceil(w_delete / 200)
+def lower_bound(k_read: int, w_update: int, w_delete: int = 0) -> int:
+    # 2,000 rows per query page; 200 records per collections write, each update batch read first (conditional)
+    return max(1, math.ceil(k_read / 2000)) + 2 * math.ceil(w_update / 200) + math.ceil(w_delete / 200)
 
 
 class SalesforceWorld:

@@ -16,8 +16,9 @@ _NAME_FIELD = {Kind.EVENT: "Subject", Kind.TASK: "Subject", Kind.CONTACT: "LastN
 
 
 class _SalesforceContract(AdapterContract):
-    # The collections API writes unconditionally: a stale version cannot be refused by Salesforce itself.
-    conditional_updates = False
+    # sObject Collections write unconditionally; the adapter reads each batch's targets first and refuses the
+    # records whose version moved (syncore_salesforce._conditional).
+    conditional_updates = True
     # Ids carry the object's key prefix (Event 00U, Task 00T, Contact 003).
     ids_name_their_kind = True
     link_field: str | None = None

@@ -8,8 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from feed_users import FEED_STEPS, FeedUsers
-from hypothesis import given, settings
+from feed_users import FEED_STEPS, FeedUsers, Ledger, jump
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
 
@@ -33,6 +33,7 @@ def test_one_queryall_per_kind_carries_updates_and_deletions(emu):
     adapter = make_adapter(emu)
     keep, gone = _insert_event(emu, 1), _insert_event(emu, 2)
     cursor = adapter.full_scan(Kind.EVENT).cursor
+    highest = emu.get("Event", gone)["SystemModstamp"].replace("+0000", "Z")  # the largest stamp read
     emu.clock.advance(10)
     emu.update("Event", keep, {"Subject": "Renamed"})
     emu.delete("Event", gone)
@@ -44,9 +45,10 @@ def test_one_queryall_per_kind_carries_updates_and_deletions(emu):
     assert entry.operation == "composite" and entry.counted
     assert [(s["operation"], s["sobject"]) for s in entry.subrequests] == [("updated", "Event"), ("queryAll", "Event")]
     q = entry.subrequests[1]["q"]
-    assert "SystemModstamp >= " in q and q.endswith("ORDER BY SystemModstamp, Id")
-    assert f"OwnerId = '{emu.user_id}'" in q
-    # nothing new: the re-read overlap rows are not reported again
+    # the same minute as the scan: nothing is covered past the scan's coverage, so only what is newer is read
+    assert q.endswith(f" WHERE (SystemModstamp > {highest}) AND OwnerId = '{emu.user_id}' "
+                      "ORDER BY SystemModstamp, Id")
+    # nothing new
     emu.reset_log()
     again = adapter.changes(Kind.EVENT, feed.cursor)
     assert again.upserts == () and again.deletions == ()
@@ -67,9 +69,10 @@ def test_archived_rows_in_the_feed_are_records_not_deletions(emu):
 
 
 def test_a_long_transactions_late_commit_is_reported_once(emu):
-    """A transaction open across a read commits a row stamped before rows that read returned: the next read
-    starts at the latestDateCovered Get Updated answered before the last one (the transaction's start), so the
-    row is found, once, however long the transaction ran (here 7 minutes: longer than the old 5-minute overlap)."""
+    """A transaction open across a read commits a row stamped before rows that read returned: the reads keep
+    re-reading from the latestDateCovered Get Updated answered (the transaction's start) up to the minute it
+    covers, so the row is found, once, by the first read after the commit whose minute is past its stamp,
+    however long the transaction ran (here 7 minutes: longer than the old 5-minute overlap)."""
     adapter = make_adapter(emu)
     _insert_event(emu, 1)
     cursor = adapter.full_scan(Kind.EVENT).cursor
@@ -83,6 +86,7 @@ def test_a_long_transactions_late_commit_is_reported_once(emu):
     assert [u.id for u in feed.upserts] == [newer]
     emu.clock.advance(timedelta(minutes=7))
     txn.commit()  # the row appears now, stamped 7 minutes back, before the watermark
+    adapter.check_connection()  # one request: the adapter sees the 7 minutes pass, as it would in real time
     feed2 = adapter.changes(Kind.EVENT, feed.cursor)
     assert [u.id for u in feed2.upserts] == [slow]
     assert emu.get("Event", slow)["SystemModstamp"] < emu.get("Event", newer)["SystemModstamp"]
@@ -184,10 +188,11 @@ def test_cursor_is_json_with_server_times(emu):
     assert state["cov"] == "2026-11-24T15:00:00.000+0000"  # Get Updated's latestDateCovered
 
 
-def test_a_burst_is_re_read_only_by_the_syncs_of_its_minute(emu):
+def test_a_burst_is_re_read_once_by_the_first_sync_after_its_minute(emu):
     """latestDateCovered is a whole minute while no long transaction is open, so a read can only rule out late
-    commits stamped before the minute its Get Updated ran in: the syncs of the burst's minute re-read it (and the
-    first one after, whose start was fixed then); then a sync with no change is one request."""
+    commits stamped before the minute its Get Updated ran in. The syncs of the burst's minute read only what is
+    newer than the burst (nothing: 1 request); the first sync once the minute is covered re-reads it, once, for
+    rows committed late among it; then a sync with no change is one request."""
     emu.clock.freeze(T0 + timedelta(seconds=5))  # frozen while loading: rows a millisecond apart, then it runs
     for n in range(2_100):  # more than one 2,000-row page
         _insert_event(emu, n)
@@ -196,12 +201,13 @@ def test_a_burst_is_re_read_only_by_the_syncs_of_its_minute(emu):
     adapter = make_adapter(emu)
     cursor = adapter.full_scan(Kind.EVENT).cursor
     assert json.loads(cursor)["cov"] == "2026-11-24T15:00:00.000+0000"
-    emu.reset_log()
-    feed = adapter.changes(Kind.EVENT, cursor)  # the same minute: a transaction open then could still commit
-    assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite", "query_more"]
-    emu.clock.set(T0 + timedelta(minutes=1, seconds=1))
-    emu.reset_log()
-    feed = adapter.changes(Kind.EVENT, feed.cursor)  # starts at 15:00 (fixed by the last read), covers 15:01
+    for _ in range(3):  # the same minute, back to back: a transaction open then could still commit
+        emu.reset_log()
+        feed = adapter.changes(Kind.EVENT, cursor)
+        cursor = feed.cursor
+        assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
+    jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
+    feed = adapter.changes(Kind.EVENT, cursor)  # 15:00 is covered now: the burst is re-read, nothing reported
     assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite", "query_more"]
     for _ in range(3):  # back to back, seconds apart
         emu.reset_log()
@@ -215,6 +221,52 @@ def test_a_burst_is_re_read_only_by_the_syncs_of_its_minute(emu):
         quiet = adapter.changes(Kind.EVENT, feed.cursor)
         assert quiet.upserts == ()
     assert [u.id for u in adapter.changes(Kind.EVENT, quiet.cursor).upserts] == [slow]
+
+
+def test_an_edit_made_seconds_ago_is_reported_by_the_next_sync(emu):
+    """The default feed shows an edit at once (a manual sync must show an edit made seconds ago): what is
+    stamped past the largest stamp read comes in the same request, before its minute is covered; it is not
+    reported again when the minute is re-read."""
+    adapter = make_adapter(emu)
+    row = _insert_event(emu, 1)
+    cursor = adapter.full_scan(Kind.EVENT).cursor
+    emu.clock.advance(1)
+    emu.update("Event", row, {"Location": "Room 1"})
+    emu.reset_log()
+    feed = adapter.changes(Kind.EVENT, cursor)
+    assert [u.record.location for u in feed.upserts] == ["Room 1"] and len(emu.requests) == 1
+    jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
+    feed = adapter.changes(Kind.EVENT, feed.cursor)
+    assert feed.upserts == () and len(emu.requests) == 1
+
+
+def test_the_fresh_query_reads_what_is_new_and_the_minutes_now_covered():
+    """The text of a fresh read once a minute has passed: what is newer than the largest stamp read, or stamped
+    from the previous coverage up to the minute covered now; for contacts through their Account's stamp too
+    (``Account.SystemModstamp``: a renamed Account changes its contacts' company)."""
+    with SalesforceEmulator(start_time=T0) as emu:
+        emu.clock.freeze(T0 + timedelta(seconds=20, milliseconds=5))
+        adapter = make_adapter(emu, scope="all")
+        account = emu.insert("Account", {"Name": "Acme"})
+        emu.insert("Contact", {"LastName": "Lovelace", "AccountId": account})
+        emu.insert("Event", _event_fields(emu, 1))
+        contacts, events = adapter.full_scan(Kind.CONTACT).cursor, adapter.full_scan(Kind.EVENT).cursor
+        emu.clock.set(T0 + timedelta(minutes=1, seconds=30))
+        adapter.check_connection()
+        emu.reset_log()
+        adapter.changes(Kind.EVENT, events)
+        adapter.changes(Kind.CONTACT, contacts)
+        event_q, contact_q = (r.subrequests[-1]["q"] for r in emu.requests)
+        assert event_q.endswith(
+            "FROM Event WHERE (SystemModstamp > 2026-11-24T15:00:20.005Z OR (SystemModstamp >= "
+            "2026-11-24T15:00:00.000Z AND SystemModstamp < 2026-11-24T15:01:00.000Z)) "
+            "ORDER BY SystemModstamp, Id")
+        assert contact_q.endswith(
+            "FROM Contact WHERE ((SystemModstamp > 2026-11-24T15:00:20.005Z OR Account.SystemModstamp > "
+            "2026-11-24T15:00:20.005Z) OR ((SystemModstamp >= 2026-11-24T15:00:00.000Z OR "
+            "Account.SystemModstamp >= 2026-11-24T15:00:00.000Z) AND SystemModstamp < 2026-11-24T15:01:00.000Z AND "
+            "(Account.SystemModstamp < 2026-11-24T15:01:00.000Z OR Account.SystemModstamp = null))) "
+            "ORDER BY SystemModstamp, Id")
 
 
 @pytest.mark.parametrize("skew", [timedelta(minutes=10), timedelta(minutes=-10)])
@@ -253,11 +305,13 @@ def test_the_start_goes_into_soql_with_milliseconds():
         assert "SystemModstamp >= 2026-11-24T15:00:30.123Z" in q
 
 
-def test_bulk_load_costs_pages_only_within_its_minute():
+def test_bulk_load_is_read_once_more_after_its_minute_and_no_change_syncs_are_one_request():
     """Issue 13's target, measured on a real-time clock with 10,000 rows loaded at once (a millisecond apart):
-    the reads of the load's minute re-read it (5 requests: 10,000 rows at 2,000 per page) and report nothing,
-    and so does the first read after it; from then on, back-to-back syncs with no change are exactly 1 request
-    (the Composite of Get Updated and queryAll). A row committed meanwhile is reported once."""
+    the read that reports the load costs 5 requests (2,000 rows per page); right after it and back to back a
+    sync with no change is exactly 1 request (the Composite of Get Updated and queryAll: only rows newer than
+    the load are read); the first sync once the load's minute is covered re-reads it, once (5 requests, nothing
+    reported: late commits among it would be); from then on, back to back, exactly 1 request again. A row
+    committed meanwhile is reported once, at once."""
     with SalesforceEmulator(start_time=T0) as emu:
         adapter = make_adapter(emu, scope="all")
         cursor = adapter.full_scan(Kind.CONTACT).cursor
@@ -266,21 +320,24 @@ def test_bulk_load_costs_pages_only_within_its_minute():
             emu.insert("Contact", {"LastName": f"Name {n}"})
             emu.clock.advance(0.001)
         emu.clock.unfreeze()  # real time from here: the syncs below run seconds apart
+        emu.reset_log()
         feed = adapter.changes(Kind.CONTACT, cursor)
-        assert len(feed.upserts) == 10_000
-        emu.reset_log()
-        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # the load's minute: re-read
-        assert feed.upserts == () and len(emu.requests) == 5
-        emu.clock.set(T0 + timedelta(minutes=1))
-        emu.reset_log()
-        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # its start was fixed in the load's minute: re-read
+        assert len(feed.upserts) == 10_000 and len(emu.requests) == 5
+        for _ in range(3):  # right after the load, back to back
+            emu.reset_log()
+            feed = adapter.changes(Kind.CONTACT, feed.cursor)
+            assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
+        jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
+        feed = adapter.changes(Kind.CONTACT, feed.cursor)  # the load's minute is covered: re-read once
         assert feed.upserts == () and len(emu.requests) == 5
         for _ in range(3):  # back to back, the clock running
             emu.reset_log()
             feed = adapter.changes(Kind.CONTACT, feed.cursor)
             assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
         late = emu.insert("Contact", {"LastName": "late"})
+        emu.reset_log()
         assert [u.id for u in adapter.changes(Kind.CONTACT, feed.cursor).upserts] == [late]
+        assert [r.operation for r in emu.requests] == ["composite"]
 
 
 @pytest.fixture(scope="module")
@@ -291,28 +348,30 @@ def shared_emu():
 
 @settings(max_examples=40, deadline=None)
 @given(steps=st.lists(FEED_STEPS, max_size=30))
+# a transaction's row stamped in the minute of a read that returned a later row, committed after that read:
+# below the watermark and not yet covered, it is reported once its minute is
+@example(steps=[("insert", 0), ("begin", 0), ("late", 1), ("insert", 0), ("read", 0), ("commit", 0),
+                ("read", 0), ("wait", 61), ("read", 0), ("read", 0)])
 def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
-    """Long transactions committing late (open across reads, for up to hours), quiet periods, bursts: each new
-    SystemModstamp of a row is reported by the next read, and a row whose stamp did not move is never reported
-    again."""
+    """Long transactions committing late (open across reads, for up to hours), quiet periods, bursts. At every
+    read: no row is reported twice for one SystemModstamp; every change stamped past everything committed at the
+    earlier reads is reported at once (an edit made seconds ago); every change stamped before the minute the
+    previous read began in is reported (a late commit, stamped among rows already read, waits at most until
+    its minute is covered). Once everything has committed and its minute has passed, every stamp has been
+    reported."""
     emu = shared_emu
     emu.reset()
     emu.clock.set(T0)
     adapter = make_adapter(emu)
     cursor = adapter.full_scan(Kind.EVENT).cursor
-    reported: dict[str, str] = {}
-    users = FeedUsers(emu)
+    users, ledger = FeedUsers(emu), Ledger(emu)
 
     def read() -> None:
         nonlocal cursor
+        began = emu.clock.now()
         feed = adapter.changes(Kind.EVENT, cursor)
         cursor = feed.cursor
-        stamps = {row["Id"]: row["SystemModstamp"] for row in emu.all("Event")}
-        got = [item.id for item in feed.upserts]
-        assert len(got) == len(set(got))
-        moved = {i for i, stamp in stamps.items() if reported.get(i) != stamp}
-        assert set(got) == moved
-        reported.update((i, stamps[i]) for i in got)
+        ledger.check(feed, began, fresh=True)
 
     for action, value in steps:
         users.act(action, value)
@@ -321,5 +380,7 @@ def test_every_committed_change_is_reported_exactly_once(shared_emu, steps):
         elif action == "read":
             read()
     users.commit()
-    emu.clock.advance(1)
+    emu.clock.advance(61)
     read()
+    read()  # the previous read began in a minute after every stamp
+    assert ledger.complete()

@@ -18,7 +18,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from feed_users import FEED_STEPS, FeedUsers
+from feed_users import FEED_STEPS, FeedUsers, jump
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sfadapter_support import T0, make_adapter
@@ -34,13 +34,6 @@ def _event_fields(emu, n):
     start = T0 + timedelta(days=1, hours=n % 10)
     return {"Subject": f"Event {n}", "StartDateTime": wire(start), "EndDateTime": wire(start + timedelta(hours=1)),
             "OwnerId": emu.user_id}
-
-
-def _jump(emu, adapter, to):
-    """Move the emulator's clock to ``to`` and let the adapter see it (one request, not a feed read)."""
-    emu.clock.set(to)
-    adapter.check_connection()
-    emu.reset_log()
 
 
 def test_right_after_a_bulk_load_and_back_to_back_a_settled_sync_is_one_request():
@@ -62,7 +55,7 @@ def test_right_after_a_bulk_load_and_back_to_back_a_settled_sync_is_one_request(
             feed = adapter.changes(Kind.CONTACT, cursor)
             cursor = feed.cursor
             assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
-        _jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
+        jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
         feed = adapter.changes(Kind.CONTACT, cursor)
         assert {u.id for u in feed.upserts} == loaded and len(feed.upserts) == 2_100
         assert [r.operation for r in emu.requests] == ["composite", "query_more"]
@@ -72,7 +65,7 @@ def test_right_after_a_bulk_load_and_back_to_back_a_settled_sync_is_one_request(
             emu.reset_log()
             feed = adapter.changes(Kind.CONTACT, feed.cursor)
             assert feed.upserts == () and [r.operation for r in emu.requests] == ["composite"]
-        _jump(emu, adapter, T0 + timedelta(minutes=2, seconds=1))
+        jump(emu, adapter, T0 + timedelta(minutes=2, seconds=1))
         feed = adapter.changes(Kind.CONTACT, feed.cursor)
         assert [u.id for u in feed.upserts] == [late] and len(emu.requests) == 1
 
@@ -97,15 +90,15 @@ def test_a_contacts_account_renamed_reports_it_once_settled():
         with_account = emu.insert("Contact", {"LastName": "Lovelace", "AccountId": account})
         without = emu.insert("Contact", {"LastName": "Hopper"})
         cursor = adapter.full_scan(Kind.CONTACT).cursor
-        _jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
+        jump(emu, adapter, T0 + timedelta(minutes=1, seconds=1))
         emu.update("Account", account, {"Name": "Acme Ltd"})
         feed = adapter.changes(Kind.CONTACT, cursor)
         assert feed.upserts == ()  # the rename's minute is not covered yet
-        _jump(emu, adapter, T0 + timedelta(minutes=2, seconds=1))
+        jump(emu, adapter, T0 + timedelta(minutes=2, seconds=1))
         feed = adapter.changes(Kind.CONTACT, feed.cursor)
         assert [(u.id, u.record.company) for u in feed.upserts] == [(with_account, "Acme Ltd")]
         emu.update("Contact", without, {"FirstName": "Grace"})
-        _jump(emu, adapter, T0 + timedelta(minutes=3, seconds=1))
+        jump(emu, adapter, T0 + timedelta(minutes=3, seconds=1))
         feed = adapter.changes(Kind.CONTACT, feed.cursor)
         assert [u.id for u in feed.upserts] == [without]
         assert adapter.changes(Kind.CONTACT, feed.cursor).upserts == ()
@@ -122,7 +115,7 @@ def test_switching_modes_on_one_cursor_loses_and_repeats_nothing(emu):
     assert quiet.upserts == ()
     feed = fresh.changes(Kind.EVENT, quiet.cursor)
     assert [u.id for u in feed.upserts] == [first]
-    _jump(emu, settled, T0 + timedelta(minutes=1, seconds=1))
+    jump(emu, settled, T0 + timedelta(minutes=1, seconds=1))
     feed = settled.changes(Kind.EVENT, feed.cursor)
     assert feed.upserts == ()
     assert fresh.changes(Kind.EVENT, feed.cursor).upserts == ()
@@ -135,14 +128,14 @@ def test_while_a_long_transaction_is_open_its_start_bounds_the_settled_read(emu)
     one that sees it ended reports its row, stamped before the row already reported, once."""
     adapter = make_adapter(emu, feed_mode="settled")
     cursor = adapter.full_scan(Kind.EVENT).cursor
-    _jump(emu, adapter, T0 + timedelta(seconds=20))
+    jump(emu, adapter, T0 + timedelta(seconds=20))
     txn = emu.long_transaction()
     slow = txn.insert("Event", _event_fields(emu, 1))
     emu.clock.advance(1)
     quick = emu.insert("Event", _event_fields(emu, 2))
     reports = []
     for minute in (1, 2, 3):
-        _jump(emu, adapter, T0 + timedelta(minutes=minute, seconds=1))
+        jump(emu, adapter, T0 + timedelta(minutes=minute, seconds=1))
         feed = adapter.changes(Kind.EVENT, cursor)
         cursor = feed.cursor
         reports.append([u.id for u in feed.upserts])
@@ -151,7 +144,7 @@ def test_while_a_long_transaction_is_open_its_start_bounds_the_settled_read(emu)
     assert state["cov"] == state["upto"] == wire(txn.started)  # the transaction's start
     txn.commit()
     for minute in (4, 5, 6):
-        _jump(emu, adapter, T0 + timedelta(minutes=minute, seconds=1))
+        jump(emu, adapter, T0 + timedelta(minutes=minute, seconds=1))
         feed = adapter.changes(Kind.EVENT, cursor)
         cursor = feed.cursor
         reports.append([u.id for u in feed.upserts])
@@ -169,14 +162,14 @@ def test_engine_syncs_in_settled_mode_report_each_change_once_its_minute_is_cove
     assert engine.sync(Kind.CONTACT).ok
     made_in_salesforce = emu.insert("Contact", {"LastName": "Lovelace", "OwnerId": emu.user_id})
     assert engine.sync(Kind.CONTACT).ok and pim.records(Kind.CONTACT) == {}  # its minute is not covered yet
-    _jump(emu, crm, T0 + timedelta(minutes=1, seconds=1))
+    jump(emu, crm, T0 + timedelta(minutes=1, seconds=1))
     assert engine.sync(Kind.CONTACT).ok
     assert [c.last_name for c in pim.records(Kind.CONTACT).values()] == ["Lovelace"]
     pim.put(Contact(last_name="Hopper"))
     assert engine.sync(Kind.CONTACT).ok
     assert sorted(r["LastName"] for r in emu.all("Contact")) == ["Hopper", "Lovelace"]
     for minute in (2, 3):  # the echo of the engine's create is read (minute 2), then nothing
-        _jump(emu, crm, T0 + timedelta(minutes=minute, seconds=1))
+        jump(emu, crm, T0 + timedelta(minutes=minute, seconds=1))
         result = engine.sync(Kind.CONTACT)
         assert result.ok and sum(result.counts.values()) == 0, result.counts  # nothing written
     assert sorted(r["LastName"] for r in emu.all("Contact")) == ["Hopper", "Lovelace"]

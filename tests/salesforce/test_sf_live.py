@@ -77,6 +77,20 @@ def test_live_round_trip_and_change_feed(adapter):
         assert created.id in adapter.changes(kind, feed.cursor).deletions
 
 
+def test_live_fresh_feed_queries_are_accepted(adapter):
+    """A fresh read (the default) once a minute is covered reads what is new and the settled span in one query:
+    ``(SystemModstamp > … OR (SystemModstamp >= … AND SystemModstamp < …))``, contacts through their Account's
+    stamp too. The cursor is moved a minute back (a wider span: only more re-reading) so that the span is not
+    empty and the whole query goes to the org; a real org accepts it, and the cursor keeps the span's bound."""
+    for kind in (Kind.CONTACT, Kind.EVENT, Kind.TASK):
+        state = json.loads(adapter.full_scan(kind).cursor)
+        minute_before = datetime.fromisoformat(state["end"]) - timedelta(minutes=1)
+        earlier = minute_before.strftime("%Y-%m-%dT%H:%M:%S.000%z")
+        state.update(cov=earlier, end=earlier, wm=state["wm"] or earlier)
+        after = json.loads(adapter.changes(kind, json.dumps(state)).cursor)
+        assert after["upto"] and after["cov"], after
+
+
 def test_live_settled_feed_queries_are_accepted(adapter):
     """feed_mode "settled" bounds the query from above, contacts through their Account's stamp too
     (``(Account.SystemModstamp < … OR Account.SystemModstamp = null)``): a real org accepts it, and the cursor keeps

@@ -1,5 +1,6 @@
 """Sending a batch of creates, updates or deletes through sObject Collections (200 records per call), with a
-contact's Account and an event's Who, What and relation rows around it (:mod:`._writes`)."""
+contact's Account and an event's Who, What and relation rows around it (:mod:`._writes`); each batch of
+updates is checked against the versions it was planned against right before it is sent (:mod:`._conditional`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOut
 
 from . import _collections
 from ._collections import MAX_WRITE_BATCH
+from ._conditional import Conditions
 from ._describe import DescribeCache
 from ._mapping import Mapping as KindMapping
 from ._mapping import content_version
@@ -24,13 +26,14 @@ class BatchWrites:
 
     def __init__(self, transport: Transport, describe: DescribeCache, mappings: Mapping[Kind, KindMapping], *,
                  link_field: str | None, contacts: ContactWrites, activities: ActivityWrites,
-                 sleep: Callable[[float], None], backoff: float) -> None:
+                 conditions: Conditions, sleep: Callable[[float], None], backoff: float) -> None:
         self.transport = transport
         self.describe = describe
         self.mappings = mappings
         self.link_field = link_field
         self.contacts = contacts
         self.activities = activities
+        self.conditions = conditions
         self._sleep = sleep
         self._backoff = backoff
 
@@ -86,9 +89,12 @@ class BatchWrites:
             else:
                 ready.append((ref, ({"Id": ids[ref], **item[0]}, item[1])))
         if ready:
-            _collections.send_in_batches(mapping.sobject, ready, outcomes, versions,
-                                         lambda batch: _collections.update(self.transport, mapping.sobject, batch),
-                                         sleep=self._sleep, backoff=self._backoff)
+            by_ref = {r.ref: r for r in requests}
+            _collections.send_in_batches(
+                mapping.sobject, ready, outcomes, versions,
+                lambda batch: _collections.update(self.transport, mapping.sobject, batch),
+                sleep=self._sleep, backoff=self._backoff,
+                guard=lambda refs: self.conditions.check(kind, [by_ref[ref] for ref in refs], versions, outcomes))
         self.activities.after_update(kind, plan, outcomes)
         return [outcomes[r.ref] for r in requests]
 

@@ -139,24 +139,31 @@ def send_in_batches(
     sleep: Callable[[float], None],
     backoff: float,
     answered: bool = False,
+    guard: Callable[[list[str]], set[str]] | None = None,
 ) -> bool:
     """Send ``(ref, (payload, warnings))`` items in batches of :data:`MAX_WRITE_BATCH`, each with
     :func:`with_lock_retries`, and record one outcome per ref. Returns whether any call got an answer.
 
-    A whole-call failure before any answer propagates (nothing was written). After an answer it becomes
-    the outcome of that batch's records, so the records already written keep their ids.
+    ``guard`` is asked right before each batch is sent which of its refs to send; it records the outcomes of
+    the others (the check of :mod:`._conditional`). A whole-call failure (of the guard too) before any answer
+    propagates (nothing was written). After an answer it becomes the outcome of that batch's records, so the
+    records already written keep their ids.
     """
     for start in range(0, len(ready), MAX_WRITE_BATCH):
         chunk = ready[start : start + MAX_WRITE_BATCH]
         try:
+            if guard is not None:
+                chosen = guard([ref for ref, _ in chunk])
+                chunk = [item for item in chunk if item[0] in chosen]
             results = with_lock_retries(lambda indexes, chunk=chunk: call([chunk[i][1][0] for i in indexes]),
-                                        len(chunk), sleep=sleep, backoff=backoff)
+                                        len(chunk), sleep=sleep, backoff=backoff) if chunk else []
         except AdapterError as exc:
             if not answered:
                 raise
-            fail_rest([ref for ref, _ in ready[start:]], len(chunk), exc, outcomes)
+            fail_rest([ref for ref, _ in chunk] + [ref for ref, _ in ready[start + MAX_WRITE_BATCH :]], len(chunk),
+                      exc, outcomes)
             return answered
-        answered = True
+        answered = answered or bool(chunk)
         for (ref, (_, warnings)), result in zip(chunk, results, strict=True):
             if result.get("success"):
                 outcomes[ref] = WriteOutcome(ref=ref, id=to18(result["id"]), version=versions.get(ref),

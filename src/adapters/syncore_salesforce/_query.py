@@ -1,22 +1,28 @@
 """The change feed: one Composite request per kind (Get Updated, then ``queryAll`` on ``SystemModstamp``).
 
-``SELECT … FROM T WHERE SystemModstamp >= :covered AND <scope> ORDER BY SystemModstamp, Id`` through
-``queryAll``, so that rows moved to the Recycle Bin (``IsDeleted = true``) come in the same query as the updates.
-Archived activities (``IsArchived = true``) are records, not deletions. Rows absent from the result are never
-taken as deleted.
+``SELECT … FROM T WHERE (SystemModstamp > :watermark OR (SystemModstamp >= :floor AND SystemModstamp < :bound))
+AND <scope> ORDER BY SystemModstamp, Id`` through ``queryAll``, so that rows moved to the Recycle Bin
+(``IsDeleted = true``) come in the same query as the updates. Archived activities (``IsArchived = true``) are
+records, not deletions. Rows absent from the result are never taken as deleted.
 
 **Where a read starts** (``ChangeFeed._floor``). A transaction still open when a read ran can commit later rows
 stamped *before* rows that read returned, and no SOQL filter tells such a late commit from no change. Salesforce
 names the bound: Get Updated's ``latestDateCovered`` (:mod:`._coverage`): everything stamped before it had
-committed when it answered. Every read asks for it first, in the same Composite request (one API call), and the
-next read starts there. It is a whole minute (Get Updated ignores seconds), or the start of a long-running
-transaction still open, so a burst is re-read by the syncs of its own minute (and by the first one after it,
-whose start was fixed in that minute); after that a sync with no change is one request. Without a coverage (an
-old cursor, Get Updated refused) the read falls back on a fixed window: ``overlap`` before the previous read.
+committed when it answered. Every read asks for it first, in the same Composite request (one API call). It is a
+whole minute (Get Updated ignores seconds), or the start of a long-running transaction still open. Without a
+coverage (Get Updated refused) the read falls back on a fixed window: ``overlap`` before the previous read.
 
-**Where a read ends** (``settled``, ``feed_mode = "settled"``; :meth:`ChangeFeed._upto`). Unbounded by default
-(``fresh``). Settled, only rows stamped before the minute Get Updated covers are read, so each is read once, when
-nothing can commit below it any more; the next read starts at the earlier of that bound and the coverage.
+**What a read returns** (:meth:`ChangeFeed._window`). Every read settles a span: rows stamped in [floor,
+bound), where the bound is the minute the server's clock is in (at least the last coverage) and the next floor
+the earlier of that bound and the coverage that came back, so a row is read there once, when nothing can
+commit below it any more; a row committed late was stamped at or after the coverage of every read that ran
+while it was open, so it lies at or past the floor and is found in a later span. ``fresh`` (the default)
+reads, in the same query, what is stamped past the largest stamp read so far (``SystemModstamp > watermark``):
+an edit made seconds ago, normally nothing. So a sync with no change is one request, even right after a bulk
+load and back to back; a burst is read when it happens and once more, settled, by the first read after its
+minute is covered (nothing is reported then unless a transaction committed late among it). ``settled``
+(``feed_mode = "settled"``) reads only the settled span: each row once, a minute or two after it changed. Rows
+read and not yet settled are kept in ``seen`` so a re-read does not report them again.
 
 Every time in the cursor is the **server's**: the watermark is the largest ``SystemModstamp`` read, the read
 time is the ``Date`` of the response that started the read (:mod:`._server_time`), ``cov`` the coverage. The
@@ -27,7 +33,7 @@ The cursor is a JSON string::
     {"v": 2, "sobject": "Event", "scope": "<scope key>", "wm": "<max SystemModstamp seen>",
      "at": "<server time of the read, or null>", "read": "<local time of the read>",
      "cov": "<latestDateCovered before the read, or null>", "end": "<the server's minute at the read>",
-     "upto": "<a settled read's bound, or null>", "seen": {"<id>": "<SystemModstamp>", …}}
+     "upto": "<the read's settled bound, or null>", "seen": {"<id>": "<SystemModstamp>", …}}
 
 A feed may also follow parents' stamps (``also_changed``): the contacts' feed reads ``(SystemModstamp >= :t OR
 Account.SystemModstamp >= :t)``, so a renamed Account brings its contacts (and their new company) in the same
@@ -153,29 +159,61 @@ class ChangeFeed:
         """
         state = self._state(cursor)
         read = self.clock()
-        watermark = parse_datetime(state["wm"]) if state.get("wm") else None
-        last_read = parse_datetime(state["at"]) if state.get("at") else None
-        covered = parse_datetime(state["cov"]) if state.get("cov") else None
-        floor, inclusive = self._floor(watermark, last_read, covered, _instant(state, "upto"))
-        stamps = ("SystemModstamp", *self.also_changed)
-        conditions = []
-        if floor is not None:
-            compare = ">=" if inclusive else ">"
-            # field names are the adapter's constants; the instant is rendered here (see the module docstring)
-            lower = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", soql_datetime(floor))
-                                for name in stamps)
-            conditions.append(f"({lower})" if self.also_changed else lower)
+        watermark = _instant(state, "wm")
+        covered = _instant(state, "cov")
+        floor, inclusive = self._floor(watermark, _instant(state, "at"), covered, _instant(state, "upto"))
         server_now = self._server_now(state, read)
-        upto = self._upto(state, server_now) if self.settled else None
-        if upto is not None:
-            # every stamp of the row below the bound (a contact without an Account has no Account stamp)
-            conditions.append(format_soql("SystemModstamp < {:literal}", soql_datetime(upto)))
-            conditions.extend(format_soql(f"({name} < {{:literal}} OR {name} = null)", soql_datetime(upto))
-                              for name in self.also_changed)
-        got = self._read(" AND ".join(conditions), f"{self.sobject} changes", server_now)
+        condition, upto = self._window(state, server_now, watermark, covered, floor, inclusive)
+        got = self._read(condition, f"{self.sobject} changes", server_now)
         seen = state.get("seen", {})
         fresh = [row for row in got.rows if seen.get(row["Id"]) != self._stamp(row)]
         return fresh, self._cursor(got, watermark, seen, read, end=minute_of(server_now), upto=upto)
+
+    def _window(self, state: dict[str, Any], server_now: datetime, watermark: datetime | None,
+                covered: datetime | None, floor: datetime | None,
+                inclusive: bool) -> tuple[str, datetime | None]:
+        """The feed query's condition, and the settled bound it reads up to (``None``: unbounded).
+
+        The settled bound never lies before the floor: rows stamped before the floor have all been read, so a
+        bound there (a lagging clock estimate) would only make the next read start before rows it no longer
+        remembers (``seen`` keeps rows from the floor on) and report them again.
+        """
+        compare = ">=" if inclusive else ">"
+        if self.settled:
+            # settled: only the covered part, [floor, bound)
+            upto = self._upto(state, server_now)
+            upto = max(upto, floor) if floor is not None else upto
+            parts = ([self._since(floor, compare)] if floor is not None else []) + [self._below(upto)]
+            return " AND ".join(parts), upto
+        if covered is None or watermark is None or floor is None:
+            # fresh without a coverage to settle against (Get Updated refused, an old cursor) or with nothing
+            # read yet (an empty kind: reading it whole costs nothing): everything from the floor, unbounded
+            return (self._since(floor, compare) if floor is not None else ""), None
+        # fresh: what is new since the watermark, and the part of [floor, bound) that Get Updated now covers,
+        # where rows committed late (stamped at or below the watermark) are found once their minute is
+        # covered. The bound is the server's current minute, or the previous coverage when later; unlike a
+        # settled read it does not stop at an open transaction's start, so the transaction's rows come at the
+        # first read after it commits (while it is open, every read re-reads what others changed since).
+        upto = max(minute_of(server_now), covered, floor)
+        new = self._since(watermark, ">")
+        if upto <= floor:
+            return f"({new})", upto
+        return f"({new} OR ({self._since(floor, compare)} AND {self._below(upto)}))", upto
+
+    def _since(self, start: datetime, compare: str) -> str:
+        """Any of the row's stamps ``compare`` (``>=`` or ``>``) ``start``."""
+        # field names are the adapter's constants; the instant is rendered here (see the module docstring)
+        stamps = ("SystemModstamp", *self.also_changed)
+        literal = soql_datetime(start)
+        lower = " OR ".join(format_soql(f"{name} {compare} {{:literal}}", literal) for name in stamps)
+        return f"({lower})" if self.also_changed else lower
+
+    def _below(self, upto: datetime) -> str:
+        """Every stamp of the row before ``upto`` (a contact without an Account has no Account stamp)."""
+        parts = [format_soql("SystemModstamp < {:literal}", soql_datetime(upto))]
+        parts.extend(format_soql(f"({name} < {{:literal}} OR {name} = null)", soql_datetime(upto))
+                     for name in self.also_changed)
+        return " AND ".join(parts)
 
     def _upto(self, state: dict[str, Any], server_now: datetime) -> datetime:
         """Where a settled read ends (rows stamped before it): the minute Get Updated should cover now.
@@ -209,8 +247,9 @@ class ChangeFeed:
                upto: datetime | None) -> tuple[datetime | None, bool]:
         """Where the next read starts (``None``: from the beginning), and whether the start itself is included.
 
-        Wanted: every row the last read did not return: rows stamped past its watermark, rows a transaction
-        still open then has committed since, and (a settled read) every row at or past its upper bound ``upto``.
+        Wanted: every row the last read did not settle: rows a transaction still open then has committed
+        since, and every row at or past its settled bound ``upto`` (read by a fresh read past the watermark,
+        perhaps, but not yet safe from late commits around it).
         """
         start, inclusive = self._lower(watermark, last_read, covered)
         if upto is not None and start is not None and upto <= start:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
@@ -27,13 +27,14 @@ from syncore.remote import (
     WriteOutcome,
 )
 
-from . import _collections
 from ._accounts import AccountDirectory
 from ._auth import ClientFactory
 from ._batches import BatchWrites
 from ._collections import MAX_RETRIEVE_IDS, MAX_WRITE_BATCH
+from ._conditional import Conditions
 from ._describe import DescribeCache
 from ._limits import ApiBudget
+from ._lookup import Lookup
 from ._mapping import Mapping, contacts, events, tasks
 from ._mapping import series as series_mapping
 from ._query import DEFAULT_OVERLAP, ChangeFeed
@@ -69,7 +70,8 @@ class SalesforceAdapter(SignIn, Adapter):
         The 18-character record Id.
     VERSION
         A hash of the mapped content (sObject Collections writes do not return the new ``SystemModstamp``, and
-        a save that changes no synced field is no change).
+        a save that changes no synced field is no change). Updates are conditional on it: each batch reads its
+        targets first and refuses those whose version moved (:mod:`._conditional`).
     CURSOR
         JSON: the highest ``SystemModstamp`` seen, when it was read, and the rows already reported that the
         next read can return again (see :mod:`syncore_salesforce._query`).
@@ -199,6 +201,7 @@ class SalesforceAdapter(SignIn, Adapter):
                                       self._with_link, enabled=task_recurrence)
         self.rows = RowMapper(MAPPINGS, self.series_reader if series else None, self.task_series, self._with_link)
         self.series_writer = SeriesWriter(self, series_form)
+        self.lookup = Lookup(self.transport, self.scope, self.rows, MAPPINGS, self._select, link_field)
         self._feeds = {
             kind: ChangeFeed(self.transport, sobject=m.sobject, select=self._select(m), scope=self.scope.condition,
                              overlap=overlap, clock=self._clock, settled=settled,
@@ -208,7 +211,8 @@ class SalesforceAdapter(SignIn, Adapter):
         }
         self._writes = BatchWrites(self.transport, self.describe, MAPPINGS, link_field=link_field,
                                    contacts=ContactWrites(self.accounts), activities=ActivityWrites(self.relations),
-                                   sleep=sleep, backoff=backoff)
+                                   conditions=Conditions(self.lookup.by_id, self.represent), sleep=sleep,
+                                   backoff=backoff)
 
     # -- engine-facing interface ----------------------------------------------------------------------
     @property
@@ -276,44 +280,15 @@ class SalesforceAdapter(SignIn, Adapter):
     def fetch(self, kind: Kind, ids: Sequence[str]) -> dict[str, RemoteRecord]:
         """Records by id, **only those in scope**: an id of another object, of another user's record (scope
         ``owner``) or of a record outside ``extra_filter`` is reported as not found, so a link naming it
-        cannot pair with it.
-
-        Without ``extra_filter`` the rows come from the collections retrieve (2,000 ids per call) and the owner
-        is checked here; with it, a query applies the same condition as the change feed (200 ids per call).
-        """
-        mapping = MAPPINGS[self._kind(kind)]
+        cannot pair with it (see :meth:`._lookup.Lookup.by_id`)."""
+        kind = self._kind(kind)
         # ids of another object or malformed ones are not this adapter's records: nothing to look up
-        wanted = {to18(i): i for i in ids if self.is_native_id(kind, i)}
-        keys = list(wanted)
-        if self.scope.extra_filter or any("." in name for name in mapping.select):
-            # (the collections retrieve takes the object's own fields only, not Account.Name)
-            rows: Iterable[dict[str, Any] | None] = self.scope.query(mapping.sobject, self._select(mapping), "Id",
-                                                                      keys, "fetch")
-        else:
-            rows = (row for start in range(0, len(keys), MAX_RETRIEVE_IDS)
-                    for row in _collections.retrieve(self.transport, mapping.sobject,
-                                                     keys[start : start + MAX_RETRIEVE_IDS], self._select(mapping)))
-        found: dict[str, RemoteRecord] = {}
-        owned = [row for row in rows if row is not None and self.scope.owns(row)]
-        for item in self.rows.map_rows(kind, owned):
-            if to18(item.id) in wanted:
-                found[wanted[to18(item.id)]] = item
+        found = self.lookup.by_id(kind, [i for i in ids if self.is_native_id(kind, i)])
         return dict(zip(found, self._with_attendees(kind, list(found.values())), strict=True))
 
     def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
         """Records in scope whose ``link_field`` holds one of ``links`` (case-insensitive, like Salesforce)."""
-        if self.link_field is None or not links:
-            return {}
-        mapping = MAPPINGS[self._kind(kind)]
-        # External id matching is case-insensitive in Salesforce (reference §3.6).
-        by_key = {link.lower(): link for link in links}
-        found: dict[str, RemoteRecord] = {}
-        rows = [row for row in self.scope.query(mapping.sobject, self._select(mapping), self.link_field,
-                                                list(by_key.values()), "link lookup") if self.scope.owns(row)]
-        for item in self.rows.map_rows(kind, rows):
-            link = by_key.get(str(item.link or "").lower())
-            if link is not None:
-                found[link] = item
+        found = self.lookup.by_link(self._kind(kind), links)
         return dict(zip(found, self._with_attendees(kind, list(found.values())), strict=True))
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:

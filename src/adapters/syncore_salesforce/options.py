@@ -42,12 +42,13 @@ class SeriesForm(str, enum.Enum):
 class FeedMode(str, enum.Enum):
     """When the change feed reports a row (see docs/salesforce.md, change feed)."""
 
-    #: as soon as it is committed: a sync sees an edit made seconds ago; the rows of the last minute are read again
-    #: by the next syncs of that minute (a transaction still open could commit rows stamped among them)
+    #: as soon as it is committed: a sync sees an edit made seconds ago; a changed row is read once more when
+    #: its minute is covered (``latestDateCovered``), where a row another user's transaction committed late,
+    #: stamped among rows already read, is found
     FRESH = "fresh"
     #: once Salesforce says every transaction that could stamp a row before it has committed
-    #: (``latestDateCovered``, a whole minute): each row is read once and a sync with nothing new is one request,
-    #: but a change arrives a minute or two later
+    #: (``latestDateCovered``, a whole minute): each row is read once, but a change arrives a minute or two
+    #: later
     SETTLED = "settled"
 
 
@@ -125,8 +126,9 @@ class SalesforceOptions:
         relative to the settings file
     :ivar overlap_minutes: how far before the previous read the change feed re-reads when Get Updated gave it no
         ``latestDateCovered`` (late commits)
-    :ivar feed_mode: ``fresh`` (report a change at the first sync after it) or ``settled`` (report it once
-        Salesforce has covered its minute: read once, a minute or two later); see docs/salesforce.md
+    :ivar feed_mode: ``fresh`` (report a change at the first sync after it; a late commit once its minute is
+        covered) or ``settled`` (report it once Salesforce has covered its minute: read once, a minute or two
+        later); see docs/salesforce.md
     :ivar max_api_share: stop once the org has used this share of its daily API requests
     :ivar create_accounts: a contact's company is its Account: create the Account when none of that name
         exists (off: the contact is written without an Account, with a warning)

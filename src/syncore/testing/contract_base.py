@@ -47,8 +47,9 @@ class ContractBase(KnownFailures):
     #: clock: a run does the same on every day)
     now: ClassVar[datetime] = datetime(2031, 3, 3, 8, tzinfo=UTC)
     #: the adapter refuses an update planned against a version that is no longer current, with
-    #: :class:`~syncore.errors.VersionMismatch` (EWS change keys, Outlook modification times). Set False for a
-    #: backend without conditional writes (Salesforce's collections API has none).
+    #: :class:`~syncore.errors.VersionMismatch` (EWS change keys, Outlook modification times; Salesforce, whose
+    #: collections API has no conditional write, compares versions read right before each batch). Set False
+    #: only for a backend that cannot refuse one at all.
     conditional_updates: ClassVar[bool] = True
     #: native ids say which kind they belong to (Salesforce key prefixes): ``is_native_id`` refuses an event's
     #: id as a contact's. Set True when they do.
