@@ -71,6 +71,8 @@ class SeriesSyncMachine(base.SyncMachine):
                                 clock=self.now)
         self.saved = {}
         self.prevented = set()
+        #: rule copies a plan deleted to switch their series to its occurrences: (side, id) -> (side, series id)
+        self.switched = {}
 
     # -- users -------------------------------------------------------------------------------------------------
     @rule(target=base.SyncMachine.ids, side=st.sampled_from(Side), data=st.data())
@@ -245,6 +247,39 @@ class SeriesSyncMachine(base.SyncMachine):
         super().check_converged(kind)
         if kind is Kind.EVENT:
             self.check_occurrences()
+
+    def _apply(self, kind, plan, started, engine, *, recheck=False) -> None:
+        for op in plan.operations:
+            if op.after_occurrences_of and op.target_id:
+                self.switched.setdefault((op.target, op.target_id), (op.target.other, op.after_occurrences_of))
+        super()._apply(kind, plan, started, engine, recheck=recheck)
+
+    def check_no_lost_edit(self, kind: Kind) -> None:
+        """The base check; an edit of a rule copy that a switch deleted (the user did not) went to its series (the
+        switch carries the copy's edit over, docs/recurrence.md), and is looked for there."""
+        gone = {key for key in self.switched if key[1] not in self.sides[key[0]].records(kind)}
+        carried = [e for e in self.edits if e[2] is kind and (e[1], e[3]) in gone
+                   and self.deleted.get((e[1], e[3]), -1) <= e[0]]
+        edits = self.edits
+        self.edits = [e for e in edits if e not in carried]
+        try:
+            super().check_no_lost_edit(kind)
+        finally:
+            self.edits = edits
+        for seq, side, _, native_id, field, value in carried:
+            if seq < self.clean_sync_seq[kind] or (kind, native_id, field) in self.conflicts \
+                    or (side, native_id) in self.prevented:
+                continue
+            if seq != max(e[0] for e in edits if (e[1], e[3], e[4]) == (side, native_id, field)):
+                continue  # a later edit of the same field on the same record replaced it
+            series_side, series_id = self.switched[(side, native_id)]
+            series = self.sides[series_side].records(kind).get(series_id)
+            if series is None or any(e[0] > seq and (e[1], e[3], e[4]) == (series_side, series_id, field)
+                                     for e in edits):
+                continue  # deleted since, or its own later edit of that field wins
+            held = self.sides[side].represent(series)
+            assert getattr(held, field) == getattr(self.sides[side].represent(series.replace(**{field: value})),
+                                                   field), f"edit of {field} to {value!r} lost with rule copy {native_id}"
 
     def waiting_switches(self) -> set:
         """Series the limited side holds as a rule that an edit took past its limits and that are not switched
