@@ -372,6 +372,24 @@ class StateStore(ABC):
         pairs = self.pairs_for(profile, kind, **{f"{side.value}_ids": list(ids)})
         return {pair.id_on(side): pair.version_on(side) for pair in pairs}
 
+    def not_at_stored_version(
+        self, profile: str, kind: Kind, side: Side, listed: Collection[tuple[str, str | None]]
+    ) -> set[str]:
+        """The ids of ``listed`` ((native id, version) as a feed reports them, in its order) that are not paired
+        on ``side`` at that very version: unpaired ids, ids listed without a version, ids whose stored version
+        differs. An id listed more than once may be named whatever its versions.
+
+        The planner sets aside every other listed record as an echo of our own write, unchanged since the
+        last sync (a record named needlessly only costs loading its pair). An echo lists nearly every record
+        of the scope (100,000 after an initial load) and the answer is then nearly empty, so a store should
+        compare in one pass over its version column without building a version per id; the default compares
+        :meth:`pair_versions`.
+        """
+        listed = dict(listed)
+        stored = self.pair_versions(profile, kind, side, list(listed))
+        return {native_id for native_id, version in listed.items()
+                if version is None or native_id not in stored or stored[native_id] != version}
+
     @abstractmethod
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
         """Every pair of ``kind`` (used by rebuilds, never by an incremental sync)."""

@@ -154,15 +154,20 @@ class SyncEngine:
         started = self.now()
         result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=kind, started_at=started,
                             finished_at=started, warnings=list(plan.warnings))
-        rules = rules_for(kind, self.adapters, self.settings, started)
-        # conflicts resolved at review: their pairs' merges run again with the chosen winners
-        PlanWriter(plan, rules, self._emit).apply_resolutions()
+        resolved = any(c.resolution is not None and not c.applied for c in plan.conflicts)
+        # the rules are built only when needed (building them is a fixed cost of every sync): for resolutions, a
+        # saved plan's recheck, and the deferred deletes of switched series' rule copies (both compare content)
+        rules = rules_for(kind, self.adapters, self.settings, started) if (
+            resolved or recheck or any(op.after_occurrences_of for op in plan.operations)) else None
+        if resolved:
+            # conflicts resolved at review: their pairs' merges run again with the chosen winners
+            PlanWriter(plan, rules, self._emit).apply_resolutions()  # type: ignore[arg-type]
         skipped: list[tuple[Operation, str, PendingCategory]] = [
             (op, "excluded at review", PendingCategory.EXCLUDED) for op in plan.operations if op.excluded
         ]
         operations = plan.active_operations
         if recheck:
-            stale = self._stale(kind, operations, rules.edited_since)
+            stale = self._stale(kind, operations, rules.edited_since)  # type: ignore[union-attr]
             skipped.extend((op, stale[op.op_id], PendingCategory.FAILED) for op in operations if op.op_id in stale)
             operations = [op for op in operations if op.op_id not in stale]
         result.conflicts = len(plan.conflicts)
@@ -173,7 +178,8 @@ class SyncEngine:
                            for op, reason, _ in skipped]
         Executor(plan=plan, adapters=self.adapters, state=self.state, settings=self.settings, now=self.now,
                  emit=self._emit, result=result, listening=self.on_event is not None,
-                 heartbeat=self._lock.renew, edited_since=rules.edited_since).run(operations, skipped)
+                 heartbeat=self._lock.renew,
+                 edited_since=rules.edited_since if rules is not None else None).run(operations, skipped)
         result.finished_at = self.now()
         self._record_run(result)
         return result

@@ -2,12 +2,15 @@
 
 Order of events for one batch, each step safe to crash after:
 
-1. the batch's write intents are journaled;
+1. the batch's write intents are journaled, durably (with those of the batches after it in its group:
+   :mod:`syncore.batches`);
 2. the adapter writes the batch and reports one outcome per record;
 3. in one state transaction: pairs whose operations all succeeded are stored, failures become pending items
    with back-off, and the batch's intents are marked done — except those of writes whose fate is unknown
    (:class:`~syncore.errors.OutcomeUnknown`: the request went out, no answer came back), which stay open for the
-   next sync's recovery exactly as after a crash.
+   next sync's recovery exactly as after a crash. That transaction is the next one the apply opens, before
+   anything else is sent (the next group's journal transaction, or after the last batch the one storing the
+   cursors): :mod:`syncore.settling` says why that is as safe.
 
 Cursors are stored last, so after a crash the next sync sees the same changes again; everything already
 done is recognised by version or content and not repeated (creates through links or the matcher).
@@ -15,25 +18,25 @@ done is recognised by version or content and not repeated (creates through links
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ._ids import new_id
 from .abc import Adapter, StateStore
+from .batches import JOURNAL_AHEAD, journal_groups, send, write_batches
 from .deferred import sort_deferred
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
 from .merge import without_fields
-from .models import SIDES, Kind, Record, Side
+from .models import CRM, PIM, SIDES, Kind, Record, Side
 from .occurrences import marked_series
 from .plan import Operation, PairPlan, Plan
 from .remote import WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
+from .settling import QueuedWrites
 from .snapshots import fingerprint
-from .state_types import Action, Intent, Pair, PendingCategory, PendingItem
-from .write_calls import send
+from .state_types import CREATE, DELETE, UPDATE, Action, Intent, Pair, PendingCategory, PendingItem
 
 # Errors after which no further call is worth making in this sync: the rest is retried next time.
 _STOPPING = (QuotaExhausted, AuthenticationError, RateLimited)
@@ -87,16 +90,10 @@ class Executor:
         #: per pair, the operations made and their outcomes, until the pair is committed (see _commit_pair)
         self.done: dict[str, list[tuple[Operation, WriteOutcome]]] = {}
         self.failed_pairs: set[str] = set()
-        self._pending: dict[tuple[Side, str], PendingItem] | None = None
-        #: pairs committed in the current transaction, stored together when it ends (see _storing), and the
-        #: tombstones of those removed (one statement per side instead of one per record)
-        self._unsaved: list[Pair] = []
-        self._tombstones: list[tuple[Side, str]] = []
-        self._lifted: list[tuple[Side, str]] = []
-        #: ids stored in pairs on net-change sides in the current transaction, remembered together when it ends:
-        #: until this apply stores its cursors, a feed read from the old cursor might never report them again
-        self._unseen: list[tuple[Side, str]] = []
-        #: those of them the plan read (not created by this apply): the cursors stored at the end cover them
+        #: the state writes of settled outcomes, made by the next transaction (see syncore.settling)
+        self.writes = QueuedWrites(state, self.profile, self.kind, now)
+        #: ids stored in pairs on net-change sides that the plan read (not created by this apply): remembered as
+        #: unconfirmed until the cursors stored at the end cover them
         self._covered: dict[Side, set[str]] = {side: set() for side in SIDES}
         self._net_change = {side: adapters[side].capabilities.net_change_feed for side in SIDES}
 
@@ -112,14 +109,14 @@ class Executor:
         # and the rest of its occurrences would never be written (or deleted). So it is stored after them.
         last = {pair_id: pair_plan for pair_id, pair_plan in self.pair_plans.items()
                 if any(marked_series(pair_plan.id_on(side) or "") for side in SIDES)}
-        with self._storing():
-            for op, reason, category in skipped_ops:
-                self._park(op, reason, category, count_attempt=False)
-            # Pairs without operations (echoes, matches that agree, both deleted) are stored right away.
-            for pair_id, pair_plan in self.pair_plans.items():
-                waits = pair_id in with_operations or pair_id in self.failed_pairs or pair_id in last
-                if not waits:
-                    self._commit_pair(pair_plan)
+        for op, reason, category in skipped_ops:
+            self._park(op, reason, category, count_attempt=False)
+        # Pairs without operations (echoes, matches that agree, both deleted) are stored right away (with the
+        # first batch's journal, or with the cursors when there is no write).
+        for pair_id, pair_plan in self.pair_plans.items():
+            waits = pair_id in with_operations or pair_id in self.failed_pairs or pair_id in last
+            if not waits:
+                self._commit_pair(pair_plan)
         del with_operations  # (an id per record on an initial load: not held through the writes)
         deferred = [op for op in operations if op.after_occurrences_of is not None]
         try:
@@ -128,11 +125,13 @@ class Executor:
                 self._run_deferred(deferred, [*operations, *(op for op, _, _ in skipped_ops)])
         except _Stop:
             return
-        with self._storing():
+        with self.state.transaction():
+            # the last batch's outcomes, then the series pairs, then the cursors: one commit
+            self.writes.flush()
             for pair_plan in last.values():
                 if pair_plan.pair_id not in self.failed_pairs:
                     self._commit_pair(pair_plan)
-        with self.state.transaction():
+            self.writes.flush()
             for side, cursor in self.plan.cursors.items():
                 if cursor is not None:
                     self.state.set_cursor(self.profile, self.kind, side, cursor)
@@ -154,114 +153,96 @@ class Executor:
                 if covered:
                     self.state.forget_unconfirmed(self.profile, self.kind, side, covered)
 
-    # -- one action on one side ----------------------------------------------------------------------------
-    def _run_action(self, target: Side, action: Action, ops: list[Operation]) -> None:
-        adapter = self.adapters[target]
-        caps = adapter.capabilities
-        size = {Action.CREATE: caps.max_create_batch, Action.UPDATE: caps.max_update_batch,
-                Action.DELETE: caps.max_delete_batch}[action]
-        for start in range(0, len(ops), max(1, size)):
-            batch = ops[start : start + size]
+    # -- the writes, batch by batch --------------------------------------------------------------------------
+    def _run_in_order(self, operations: list[Operation]) -> None:
+        """The CRM's writes, then the PIM's; on each, deletes, then updates, then creates, in batches.
+
+        Intents are journaled a group of batches at a time (:data:`JOURNAL_AHEAD` writes at most), in one
+        durable commit, always before any of the group's writes is sent; each batch's outcomes are committed
+        before the next batch is sent (see :mod:`syncore.batches`).
+        """
+        batches = write_batches(operations, self.adapters)
+        for group in journal_groups(batches, JOURNAL_AHEAD):
             journaled_at = self.now()
-            intents = [
-                Intent(
-                    intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
-                    pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
-                    fingerprint=(fingerprint(without_fields(adapter.represent(op.record), caps.read_only_fields))
-                                 if action is Action.CREATE and op.record else None),
-                    written=op.record if action is Action.UPDATE else None,
-                    fields=op.fields if action is Action.UPDATE else frozenset(),
-                )
-                for op in batch
-            ]
+            intents = [self._intents(target, action, batch, journaled_at) for target, action, batch in group]
             self.heartbeat()
             # durable: an intent lost after its write went out (a power cut) would let the next sync repeat it
             with self.state.durable_transaction():
+                # the outcomes of the batch before (no remote write since they came back; syncore.settling)
+                self.writes.flush()
                 if not self._generation_bumped:
                     # From its first write on, this apply changes what other plans were made from: they are stale
                     # whether it finishes, stops part-way or dies.
                     self.state.bump_generation(self.profile, self.kind)
                     self._generation_bumped = True
-                self.state.journal(intents)
-            try:
-                outcomes = send(adapter, self.kind, action, batch)
-            except _STOPPING as exc:
-                self.result.stopped = f"{target.value}: {exc}"
-                self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=target,
-                                    message=f"sync stopped: {exc}"))
-                with self.state.transaction():
-                    for op in batch:
-                        self._fail(op, exc)
-                    self._store_unconfirmed()
-                    self.state.complete_intents(i.intent_id for i in intents)
-                raise _Stop from exc
-            except AdapterError as exc:
-                # the whole call failed: every record in it is retried later, the other batches go on
-                outcomes = [WriteOutcome(ref=op.op_id, error=exc) for op in batch]
-            # A call can outlast the lease (a paused laptop, a throttled server): if another sync took the
-            # lock meanwhile, this one stores nothing more. The batch's intents stay open, so whoever syncs
-            # next recognises what it wrote (by link or fingerprint), exactly as after a crash.
-            self.heartbeat()
-            with self._storing():
-                for op, outcome in zip(batch, outcomes, strict=True):
-                    self._settle(op, outcome)
-                # A write whose answer never came may have been made: its intent stays open, so the next sync
-                # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
-                self.state.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
-                                            if not isinstance(outcome.error, OutcomeUnknown))
+                self.state.journal([intent for batch_intents in intents for intent in batch_intents])
+            for index, (target, action, batch) in enumerate(group):
+                if index:
+                    self.heartbeat()
+                    with self.state.transaction():  # the batch before, stored before this one is sent
+                        self.writes.flush()
+                self._send(target, action, batch, intents[index], unsent=intents[index + 1:])
+
+    def _intents(self, target: Side, action: Action, batch: list[Operation], journaled_at: datetime) -> list[Intent]:
+        adapter = self.adapters[target]
+        read_only = adapter.capabilities.read_only_fields
+        return [
+            Intent(
+                intent_id=new_id(), profile=self.profile, kind=self.kind, side=target, action=action,
+                pair_id=op.pair_id, target_id=op.target_id, source_id=op.source_id, created_at=journaled_at,
+                fingerprint=(fingerprint(without_fields(adapter.represent(op.record), read_only))
+                             if action is CREATE and op.record else None),
+                written=op.record if action is UPDATE else None,
+                fields=op.fields if action is UPDATE else frozenset(),
+            )
+            for op in batch
+        ]
+
+    def _send(self, target: Side, action: Action, batch: list[Operation], intents: list[Intent],
+              unsent: list[list[Intent]]) -> None:
+        """Make one batch of writes (its intents journaled) and settle its outcomes."""
+        adapter = self.adapters[target]
+        try:
+            outcomes = send(adapter, self.kind, action, batch)
+        except _STOPPING as exc:
+            self.result.stopped = f"{target.value}: {exc}"
+            self.emit(SyncEvent(type=EventType.ERROR, kind=self.kind, profile=self.profile, side=target,
+                                message=f"sync stopped: {exc}"))
+            with self.state.transaction():
+                for op in batch:
+                    self._fail(op, exc)
+                # neither this batch nor those journaled with it and not sent yet were made
+                self.writes.complete_intents(i.intent_id for batch_intents in (intents, *unsent) for i in batch_intents)
+                self.writes.flush()
+            raise _Stop from exc
+        except AdapterError as exc:
+            # the whole call failed: every record in it is retried later, the other batches go on
+            outcomes = [WriteOutcome(ref=op.op_id, error=exc) for op in batch]
+        # A call can outlast the lease (a paused laptop, a throttled server): if another sync took the
+        # lock meanwhile, this one stores nothing more. The batch's intents stay open, so whoever syncs
+        # next recognises what it wrote (by link or fingerprint), exactly as after a crash.
+        self.heartbeat()
+        for op, outcome in zip(batch, outcomes, strict=True):
+            self._settle(op, outcome)
+        # A write whose answer never came may have been made: its intent stays open, so the next sync
+        # looks for what it wrote (by link or journaled fingerprint) before creating anything again.
+        self.writes.complete_intents(intent.intent_id for intent, outcome in zip(intents, outcomes, strict=True)
+                                     if not isinstance(outcome.error, OutcomeUnknown))
 
     def _run_deferred(self, deferred: list[Operation], every: list[Operation]) -> None:
         """The writes that wait for the occurrences of a series, made last (:mod:`.deferred`); those held back are
         parked with their pair."""
         ready, held_back = sort_deferred(deferred, every, self.failed_pairs, self.adapters, self.kind,
                                          self.edited_since)
-        with self._storing():
+        with self.state.transaction():
             for op, reason in held_back:
                 self.failed_pairs.add(op.pair_id)
                 self.result.skipped.append(f"{op.target.value} {op.label or describe_record(op.record)}: {reason}")
                 self._park(op, reason, PendingCategory.FAILED, count_attempt=False)
+            self.writes.flush()
         self._run_in_order(ready)
 
-    def _run_in_order(self, operations: list[Operation]) -> None:
-        """The CRM's writes, then the PIM's; on each, deletes, then updates, then creates, in batches."""
-        for target in (Side.CRM, Side.PIM):
-            for action in (Action.DELETE, Action.UPDATE, Action.CREATE):
-                batch_ops = [op for op in operations if op.target is target and op.action is action]
-                if batch_ops:
-                    self._run_action(target, action, batch_ops)
-
     # -- outcomes ------------------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _storing(self) -> Iterator[None]:
-        """A transaction that also stores the pairs committed inside it, with one statement."""
-        try:
-            with self.state.transaction():
-                yield
-                if self._unsaved:
-                    self.state.save_pairs(self._unsaved)
-                for side in SIDES if self._lifted else ():
-                    lifted = [native_id for s, native_id in self._lifted if s is side]
-                    if lifted:
-                        self.state.remove_tombstones(self.profile, self.kind, side, lifted)
-                if self._tombstones:
-                    now = self.now()
-                    for side in SIDES:
-                        ids = [native_id for s, native_id in self._tombstones if s is side]
-                        if ids:
-                            self.state.add_tombstones(self.profile, self.kind, side, ids, now)
-                self._store_unconfirmed()
-        finally:
-            self._unsaved = []
-            self._tombstones = []
-            self._lifted = []
-
-    def _store_unconfirmed(self) -> None:
-        for side in SIDES:
-            ids = [native_id for s, native_id in self._unseen if s is side]
-            if ids:
-                self.state.add_unconfirmed(self.profile, self.kind, side, ids)
-        self._unseen = []
-
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:
         if not outcome.ok:
             self._fail(op, outcome.error)  # type: ignore[arg-type]
@@ -269,7 +250,8 @@ class Executor:
         done = self.done.setdefault(op.pair_id, [])
         done.append((op, outcome))
         self.result.bump(op.target, op.action)
-        label = op.label or describe_record(op.record)
+        # (named only when something is said about it: most writes succeed silently, nobody listening)
+        label = (op.label or describe_record(op.record)) if outcome.warnings or self.listening else ""
         for warning in outcome.warnings:
             self.result.warnings.append(f"{op.target.value} {label}: {warning}")
         if self.listening:  # (one event per written record: not built when nobody listens)
@@ -284,12 +266,12 @@ class Executor:
         if found is not None and found.found_base is not None and found.pim_id and found.crm_id:
             # The two records were recognised as one even though the write failed: keep that knowledge.
             # No versions are stored, so the merge is redone at the next sync (both sides are parked below).
-            self.state.save_pair(Pair(
+            self.writes.save_pair_now(Pair(
                 profile=self.profile, kind=self.kind, pair_id=found.pair_id, pim_id=found.pim_id,
                 crm_id=found.crm_id, pim_version=None, crm_version=None, base=found.found_base,
                 conflicts=found.found_two_way,
             ))
-            self._unconfirmed({Side.PIM: found.pim_id, Side.CRM: found.crm_id}, set())
+            self._unconfirmed({PIM: found.pim_id, CRM: found.crm_id}, set())
         label = op.label or describe_record(op.record)
         self.result.errors.append(
             RecordError(side=op.target, native_id=op.target_id or op.source_id, action=op.action, message=str(error),
@@ -309,18 +291,16 @@ class Executor:
         # re-matched from both ends, or the side that is not in the next change feed would be forgotten.
         ids = {op.source_side or op.target.other: op.source_id}
         if pair_plan is not None:
-            ids = {Side.PIM: pair_plan.pim_id or ids.get(Side.PIM), Side.CRM: pair_plan.crm_id or ids.get(Side.CRM)}
+            ids = {PIM: pair_plan.pim_id or ids.get(PIM), CRM: pair_plan.crm_id or ids.get(CRM)}
             # the mark of a series on the side holding its occurrences names no record there: a switched series'
             # rule copy (this write's target) is parked in its place
             ids = {side: (op.target_id if side is op.target else None)
                    if native_id is not None and marked_series(native_id) is not None else native_id
                    for side, native_id in ids.items()}
-        if self._pending is None:
-            self._pending = {(item.side, item.native_id): item for item in self.state.pending(self.profile, self.kind)}
         for side, native_id in ids.items():
             if native_id is None:
                 continue
-            previous = self._pending.get((side, native_id))
+            previous = self.writes.pending_item(side, native_id)
             attempts = previous.attempts if previous else 0
             next_at = None
             if count_attempt:
@@ -332,8 +312,7 @@ class Executor:
                 profile=self.profile, kind=self.kind, side=side, native_id=native_id, category=category,
                 reason=reason, pair_id=op.pair_id, attempts=attempts, next_attempt_at=next_at,
             )
-            self._pending[(side, native_id)] = item
-            self.state.put_pending(item)
+            self.writes.put_pending(item)
 
     def _unconfirmed(self, ids: dict[Side, str | None], created: set[tuple[Side, str]]) -> None:
         """Note a stored pair's ids on net-change sides: a feed of net changes never reports a record created
@@ -342,43 +321,42 @@ class Executor:
         for side in SIDES:
             native_id = ids[side]
             if native_id is not None and self._net_change[side]:
-                self._unseen.append((side, native_id))
+                self.writes.unconfirmed(side, native_id)
                 if (side, native_id) not in created:
                     self._covered[side].add(native_id)
 
     def _commit_pair(self, pair_plan: PairPlan) -> None:
-        ids = {Side.PIM: pair_plan.pim_id, Side.CRM: pair_plan.crm_id}
-        versions = {Side.PIM: pair_plan.pim_version, Side.CRM: pair_plan.crm_version}
+        ids = {PIM: pair_plan.pim_id, CRM: pair_plan.crm_id}
+        versions = {PIM: pair_plan.pim_version, CRM: pair_plan.crm_version}
         base = pair_plan.base
         created: set[tuple[Side, str]] = set()
         # (dropped once used: an initial load holds one outcome per record, its ids included, and this is the
         # last reader; at 100k records they were tens of MB of the apply's memory peak)
         for op, outcome in self.done.pop(pair_plan.pair_id, ()):
-            if op.action is Action.CREATE and outcome.id:
+            if op.action is CREATE and outcome.id:
                 created.add((op.target, outcome.id))
-            if op.action is not Action.DELETE and outcome.id:
+            if op.action is not DELETE and outcome.id:
                 # a create's new id; some backends (EWS tasks) also give an item a new id on update
                 ids[op.target] = outcome.id
-            if op.action is not Action.DELETE:
+            if op.action is not DELETE:
                 versions[op.target] = outcome.version
-        # always called inside _storing's transaction (which stores the tombstones with the pairs)
-        self._tombstones.extend(pair_plan.tombstones)
-        self._lifted.extend(pair_plan.lifted)
+        # (queued: stored by the next transaction, see syncore.settling; the tombstones with the pairs)
+        self.writes.tombstone(pair_plan.tombstones, pair_plan.lifted)
         if pair_plan.remove:
-            self.state.delete_pair(self.profile, self.kind, pair_plan.pair_id)
+            self.writes.delete_pair(pair_plan.pair_id)
         else:
-            assert ids[Side.PIM] and ids[Side.CRM] and base is not None
+            assert ids[PIM] and ids[CRM] and base is not None
             self._unconfirmed(ids, created)
-            self._unsaved.append(Pair(
-                profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[Side.PIM],
-                crm_id=ids[Side.CRM], pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=base,
+            self.writes.save_pair(Pair(
+                profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[PIM],
+                crm_id=ids[CRM], pim_version=versions[PIM], crm_version=versions[CRM], base=base,
                 pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,
             ))
         for side, native_id in pair_plan.settles:
-            self.state.remove_pending(self.profile, self.kind, side, [native_id])
-        if pair_plan.keep_pending_conflict and ids[Side.PIM]:
-            self.state.put_pending(PendingItem(
-                profile=self.profile, kind=self.kind, side=Side.PIM, native_id=ids[Side.PIM],  # type: ignore[arg-type]
+            self.writes.remove_pending(side, native_id)
+        if pair_plan.keep_pending_conflict and ids[PIM]:
+            self.writes.put_pending(PendingItem(
+                profile=self.profile, kind=self.kind, side=PIM, native_id=ids[PIM],  # type: ignore[arg-type]
                 category=PendingCategory.CONFLICT, reason="conflict left for review", pair_id=pair_plan.pair_id,
             ))
 

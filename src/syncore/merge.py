@@ -44,7 +44,7 @@ from typing import Any
 import attrs
 
 from .errors import InvalidRecordError
-from .models import SIDES, Body, Event, Record, Side
+from .models import CRM, PIM, SIDES, Body, Event, Record, Side
 from .series import same_series
 from .series_merge import merge_recurrence
 from .settings import ConflictPolicy, KindSettings
@@ -78,7 +78,7 @@ class MergeResult:
 
     def writes(self, side: Side) -> frozenset[str]:
         """The fields to write to ``side``."""
-        return self.to_pim if side is Side.PIM else self.to_crm
+        return self.to_pim if side is PIM else self.to_crm
 
 
 @attrs.frozen(kw_only=True)
@@ -97,11 +97,11 @@ class MergeInput:
 
     def read(self, side: Side) -> Record | None:
         """The record read on ``side`` this sync (None: unchanged)."""
-        return self.pim if side is Side.PIM else self.crm
+        return self.pim if side is PIM else self.crm
 
     def modified(self, side: Side) -> datetime | None:
         """When ``side`` last modified its record."""
-        return self.pim_modified if side is Side.PIM else self.crm_modified
+        return self.pim_modified if side is PIM else self.crm_modified
 
 
 def differs(name: str, a: Record, b: Record) -> bool:
@@ -122,14 +122,14 @@ def _winner(policy: ConflictPolicy, settings: KindSettings, inp: MergeInput) -> 
             # a one-way job has a master: its side wins whatever the policy says
             return master, f"one-way sync from the {master.value.upper()}"
     if policy is ConflictPolicy.PIM_WINS:
-        return Side.PIM, "policy pim_wins"
+        return PIM, "policy pim_wins"
     if policy is ConflictPolicy.CRM_WINS:
-        return Side.CRM, "policy crm_wins"
+        return CRM, "policy crm_wins"
     if policy is ConflictPolicy.NEWEST_WINS:
-        pim_at, crm_at = inp.modified(Side.PIM), inp.modified(Side.CRM)
+        pim_at, crm_at = inp.modified(PIM), inp.modified(CRM)
         if pim_at is None or crm_at is None or pim_at == crm_at:
             return None, "newest_wins could not tell which side changed last"
-        newest = Side.PIM if pim_at > crm_at else Side.CRM
+        newest = PIM if pim_at > crm_at else CRM
         return newest, f"newest_wins: {newest.value.upper()} changed last"
     return None, "policy manual: left for review"
 
@@ -150,7 +150,7 @@ def merge(
 ) -> MergeResult:
     """Merge one pair field by field. ``resolutions`` forces a winner per field (from review); ``write_only``,
     ``lossy_empty`` and ``read_only`` name each side's fields with those traits (see the module docstring)."""
-    represent = {Side.PIM: represent_pim, Side.CRM: represent_crm}
+    represent = {PIM: represent_pim, CRM: represent_crm}
     resolutions = resolutions or {}
     write_only = write_only or {}
     read_only = read_only or {}
@@ -164,13 +164,13 @@ def merge(
     pim_read, crm_read = inp.pim, inp.crm
     lossy_empty = lossy_empty or {}
     # each side as the merge compares it (a write-only field, an empty lossy-empty one: no edit of that side)
-    pim_now = as_edited(pim_read, pim_unchanged, write_only.get(Side.PIM, frozenset()),
-                        lossy_empty.get(Side.PIM, frozenset()))
-    crm_now = as_edited(crm_read, crm_unchanged, write_only.get(Side.CRM, frozenset()),
-                        lossy_empty.get(Side.CRM, frozenset()))
-    now = {Side.PIM: pim_now, Side.CRM: crm_now}
+    pim_now = as_edited(pim_read, pim_unchanged, write_only.get(PIM, frozenset()),
+                        lossy_empty.get(PIM, frozenset()))
+    crm_now = as_edited(crm_read, crm_unchanged, write_only.get(CRM, frozenset()),
+                        lossy_empty.get(CRM, frozenset()))
+    now = {PIM: pim_now, CRM: crm_now}
     new_values: dict[str, Any] = {}
-    writes: dict[Side, set[str]] = {Side.PIM: set(), Side.CRM: set()}
+    writes: dict[Side, set[str]] = {PIM: set(), CRM: set()}
     conflicts: list[FieldConflict] = []
     open_conflicts: set[str] = set()
     pim_body = inp.pim_body
@@ -182,31 +182,31 @@ def merge(
         two_way = name in inp.two_way
         if not (pim_changed or crm_changed or two_way):
             continue  # untouched on both sides: the base stands
-        changed = {Side.PIM: pim_changed, Side.CRM: crm_changed}
+        changed = {PIM: pim_changed, CRM: crm_changed}
         value = {side: getattr(now[side], name) for side in SIDES}
         if two_way:
-            if not differs(name, represent_crm(now[Side.PIM]), now[Side.CRM]):
-                new_values[name] = value[Side.PIM]  # no common ancestor, but they agree: that is the base now
+            if not differs(name, represent_crm(now[PIM]), now[CRM]):
+                new_values[name] = value[PIM]  # no common ancestor, but they agree: that is the base now
                 continue
             # no common ancestor: a filled value counts as an edit, an empty one yields to it
             changed = {side: not _is_empty(value[side]) for side in SIDES}
             if not any(changed.values()):
                 continue
-        if all(changed.values()) and not differs(name, now[Side.PIM], now[Side.CRM]):
+        if all(changed.values()) and not differs(name, now[PIM], now[CRM]):
             # both sides made the same edit: nothing to write, the base catches up
-            new_values[name] = value[Side.PIM]
+            new_values[name] = value[PIM]
             pim_body = None if name in BODY_FIELDS else pim_body
             continue
         combined = None
         if all(changed.values()) and name == "recurrence" and not two_way and name not in resolutions:
-            combined = merge_recurrence(base, now[Side.PIM], now[Side.CRM],  # type: ignore[arg-type]
+            combined = merge_recurrence(base, now[PIM], now[CRM],  # type: ignore[arg-type]
                                         start=new_values.get("start", base.start),  # type: ignore[attr-defined]
                                         end=new_values.get("end", base.end))  # type: ignore[attr-defined]
             if combined.value is not None and all(settings.may("update", side) for side in SIDES):
                 # both changed the series in ways that fit together (the rule here, an occurrence there): both kept
                 new_values[name] = combined.value
-                writes[Side.PIM].add(name)
-                writes[Side.CRM].add(name)
+                writes[PIM].add(name)
+                writes[CRM].add(name)
                 continue
         if all(changed.values()):
             # both changed differently: a conflict for the policy, a reviewer's resolution, or the review
@@ -216,20 +216,20 @@ def merge(
                 winner, reason = _winner(policy, settings, inp)
             if combined is not None and combined.conflicts:
                 reason = f"{'; '.join(combined.conflicts)}; {reason}"
-            conflicts.append(FieldConflict(field=name, pim_value=value[Side.PIM], crm_value=value[Side.CRM],
+            conflicts.append(FieldConflict(field=name, pim_value=value[PIM], crm_value=value[CRM],
                                            winner=winner, reason=reason))
             if winner is None:
                 open_conflicts.add(name)
                 continue
         else:
             # changed on one side only: that side's value travels
-            winner = Side.PIM if changed[Side.PIM] else Side.CRM
+            winner = PIM if changed[PIM] else CRM
         loser = winner.other
-        if (winner is Side.CRM and name in BODY_FIELDS and preserve_formatted_bodies and pim_keeps_formatting
-                and isinstance(value[Side.PIM], Body) and value[Side.PIM].is_formatted):
+        if (winner is CRM and name in BODY_FIELDS and preserve_formatted_bodies and pim_keeps_formatting
+                and isinstance(value[PIM], Body) and value[PIM].is_formatted):
             # the formatted Outlook body stays; remember it so the divergence is not an edit next time
-            new_values[name] = value[Side.CRM]
-            pim_body = value[Side.PIM]
+            new_values[name] = value[CRM]
+            pim_body = value[PIM]
             body_kept = True
             continue
         pim_body = None if name in BODY_FIELDS else pim_body
@@ -248,7 +248,7 @@ def merge(
         # fields merged from different sides don't fit together: the whole record is one conflict
         return _whole_record(inp, settings, policy, now, resolutions, read_only)
 
-    for side in SIDES:
+    for side in SIDES if write_only else ():  # (most sides have no write-only field)
         for name in write_only.get(side, frozenset()) & set(base.field_names()):
             if getattr(new_base, name) != getattr(base, name) and settings.may("update", side):
                 # the side acts on this field without holding it: every change since the base goes there
@@ -260,7 +260,7 @@ def merge(
             writes[side] = {name for name in writes[side] if name in write_only.get(side, frozenset())
                             or differs(name, new_as_side, now[side])}
     return MergeResult(
-        to_pim=frozenset(writes[Side.PIM]), to_crm=frozenset(writes[Side.CRM]), base=new_base, pim_body=pim_body,
+        to_pim=frozenset(writes[PIM]), to_crm=frozenset(writes[CRM]), base=new_base, pim_body=pim_body,
         conflicts=tuple(conflicts), body_kept=body_kept, open_conflicts=frozenset(open_conflicts),
     )
 
@@ -269,8 +269,8 @@ def as_edited(read: Record | None, unchanged: Record, write_only: frozenset[str]
                lossy_empty: frozenset[str]) -> Record:
     """A side's record as the merge compares it: what it read, with the values that are no edit of it put back
     to the base's (a write-only field; an empty lossy-empty field)."""
-    if read is None:
-        return unchanged
+    if read is None or not (write_only or lossy_empty):  # (most sides have neither)
+        return read if read is not None else unchanged
     names = set(read.field_names())
     keep = {name: getattr(unchanged, name) for name in write_only & names
             if getattr(read, name) != getattr(unchanged, name)}
@@ -292,7 +292,7 @@ def _whole_record(
     )
     if winner is None:
         return MergeResult(to_pim=frozenset(), to_crm=frozenset(), base=inp.base, pim_body=inp.pim_body,
-                           conflicts=(conflict,), open_conflicts=frozenset(now[Side.PIM].changed_fields(now[Side.CRM])))
+                           conflicts=(conflict,), open_conflicts=frozenset(now[PIM].changed_fields(now[CRM])))
     loser = winner.other
     kept = read_only.get(loser, frozenset()) & set(inp.base.field_names())
     fields = frozenset(now[winner].changed_fields(now[loser])) - kept
@@ -301,8 +301,8 @@ def _whole_record(
     # the loser never takes its read-only fields: the base keeps its values of them
     winner_base = now[winner].replace(**{name: getattr(now[loser], name) for name in kept})
     return MergeResult(
-        to_pim=writes if loser is Side.PIM else frozenset(),
-        to_crm=writes if loser is Side.CRM else frozenset(),
+        to_pim=writes if loser is PIM else frozenset(),
+        to_crm=writes if loser is CRM else frozenset(),
         base=winner_base if allowed else inp.base,
         pim_body=None,
         conflicts=(conflict,),

@@ -23,7 +23,7 @@ from ._files import write_private_text
 from .converters import make_converter, structure_tagged, unstructure_tagged
 from .errors import ConfigurationError
 from .merge import MergeInput
-from .models import Body, Kind, Record, Side
+from .models import CRM, PIM, Body, Kind, Record, Side
 from .state_types import Action, PendingCategory
 
 if typing.TYPE_CHECKING:
@@ -144,11 +144,11 @@ class PairPlan:
 
     def id_on(self, side: Side) -> str | None:
         """The pair's native id on ``side`` (None until a create there succeeds)."""
-        return self.pim_id if side is Side.PIM else self.crm_id
+        return self.pim_id if side is PIM else self.crm_id
 
     def version_on(self, side: Side) -> str | None:
         """The version read on ``side`` this sync (or stored with the pair)."""
-        return self.pim_version if side is Side.PIM else self.crm_version
+        return self.pim_version if side is PIM else self.crm_version
 
 
 @attrs.define(kw_only=True)

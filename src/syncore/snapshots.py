@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from .converters import make_converter
-from .models import Body, Kind, Record
+from .models import Body, Kind, Record, all_values, slot_setter
 
 _converter = make_converter()
 
@@ -67,8 +67,8 @@ _KEYED = {short: {kind: tuple((name, SHORT_KEYS.get(name, name) if short else na
 
 def _values(record: Record, short: bool) -> dict[str, Any]:
     data = {}
-    for name, key, unstructure, default in _KEYED[short][record.kind]:
-        value = getattr(record, name)
+    for (_, key, unstructure, default), value in zip(_KEYED[short][record.kind], all_values(type(record))(record),
+                                                     strict=True):
         if unstructure is not None and value is not None:
             value = unstructure(value)
         if value != default:
@@ -144,6 +144,8 @@ class _DecodePlan:
     defaults of fields a snapshot leaves out (immutable ones shared, the rest made by their factory)."""
 
     names: tuple[str, ...]
+    #: each field's slot setter, in the order of ``names``
+    setters: tuple[Callable[[Any, Any], None], ...]
     by_key: dict[str, tuple[str, Callable[[Any], Any] | None]]
     defaults: dict[str, Any]
     factories: tuple[tuple[str, Callable[[], Any]], ...]
@@ -160,8 +162,9 @@ def _decode_plan(record_type: type[Record]) -> _DecodePlan:
             defaults[name] = value  # immutable: one instance serves every record (a Body caches its text only)
         else:
             factories.append((name, make_default))
-    return _DecodePlan(names=tuple(attrs.fields_dict(record_type)), by_key=by_key, defaults=defaults,
-                       factories=tuple(factories))
+    names = tuple(attrs.fields_dict(record_type))
+    return _DecodePlan(names=names, setters=tuple(slot_setter(record_type, name) for name in names), by_key=by_key,
+                       defaults=defaults, factories=tuple(factories))
 
 
 _DECODERS = {kind: _decode_plan(kind.record_type) for kind in Kind}
@@ -188,6 +191,6 @@ def decode_record(kind: Kind, blob: bytes) -> Record:
             name, structure = entry
             values[name] = stored if structure is None else structure(stored)
     record = object.__new__(kind.record_type)
-    for name in plan.names:
-        object.__setattr__(record, name, values[name])
+    for name, put in zip(plan.names, plan.setters, strict=True):
+        put(record, values[name])
     return record

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from .models import Body, Kind, Record, Side
+from .models import CRM, PIM, Body, Kind, Record, Side
 
 
 @attrs.frozen(kw_only=True)
@@ -34,11 +34,11 @@ class Pair:
 
     def id_on(self, side: Side) -> str:
         """This pair's native id on ``side``."""
-        return self.pim_id if side is Side.PIM else self.crm_id
+        return self.pim_id if side is PIM else self.crm_id
 
     def version_on(self, side: Side) -> str | None:
         """The last version seen on ``side``."""
-        return self.pim_version if side is Side.PIM else self.crm_version
+        return self.pim_version if side is PIM else self.crm_version
 
 
 class Action(str, enum.Enum):
@@ -47,6 +47,10 @@ class Action(str, enum.Enum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+
+
+#: the actions as plain names for the code that runs per record (see :data:`syncore.models.PIM`)
+CREATE, UPDATE, DELETE = Action.CREATE, Action.UPDATE, Action.DELETE
 
 
 @attrs.frozen(kw_only=True)

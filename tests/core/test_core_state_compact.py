@@ -60,6 +60,25 @@ def test_ids_sharing_a_prefix_are_stored_without_it_and_read_back_exactly():
         pairs[6].crm_id: pairs[6].crm_version}
 
 
+@pytest.mark.parametrize("count", [40, 2_000])  # a few ids looked up by index; most of the scope read whole
+def test_versions_are_compared_in_stored_form_and_answered_as_native_ids(count):
+    store = SqliteStateStore(":memory:")
+    pairs = [pair(n) for n in range(count)]
+    odd = pair(count + 1, pim_id="AAMkAGFvdGhlci1tYWlsYm94LWlkAAAA", pair_id="p-not-hex")
+    store.save_pairs(pairs)
+    store.save_pair(odd)  # (after the prefix was learned: stored whole)
+    assert {row[0] for row in raw(store, "SELECT typeof(pim_id) FROM pairs")} == {"blob", "text"}  # (odd: whole)
+    listed = [(p.pim_id, p.pim_version) for p in pairs] + [(odd.pim_id, odd.pim_version)]
+    listed[3] = (pairs[3].pim_id, pairs[3].pim_version + "x")  # a version moved on: same prefix, longer rest
+    listed[4] = (pairs[4].pim_id, "CQAAAB/short")  # a version without the learned prefix
+    listed.append((ews_id(99_999), pairs[5].pim_version))  # an id with the prefix that no pair holds
+    listed.append(("not-an-ews-id", "v"))
+    got = store.not_at_stored_version("default", Kind.CONTACT, Side.PIM, listed)
+    assert got == {pairs[3].pim_id, pairs[4].pim_id, ews_id(99_999), "not-an-ews-id"}
+    listed = [(p.crm_id, p.crm_version) for p in pairs]
+    assert store.not_at_stored_version("default", Kind.CONTACT, Side.CRM, listed) == set()
+
+
 def test_an_id_without_the_prefix_is_stored_whole_and_found():
     store = SqliteStateStore(":memory:")
     store.save_pairs([pair(n) for n in range(40)])

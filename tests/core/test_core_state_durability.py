@@ -46,19 +46,25 @@ class Trace(list):
         self.append(" ".join(statement.split()))
 
 
-def _sync_level_at_commits(trace: Trace) -> list[tuple[str, str]]:
-    """(sync level in force, first statement) for each transaction in ``trace``."""
-    level, out, first = "NORMAL", [], None
+def _transactions(trace: Trace) -> list[tuple[str, list[str]]]:
+    """(sync level in force, statements) for each committed transaction in ``trace``."""
+    level, out, statements = "NORMAL", [], None
     for statement in trace:
         if statement.startswith("PRAGMA synchronous ="):
             level = statement.split("=")[1].strip()
         elif statement.startswith("BEGIN"):
-            first, begun_at = None, level
+            statements, begun_at = [], level
         elif statement == "COMMIT":
-            out.append((begun_at, first or ""))
-        elif first is None:
-            first = statement
+            out.append((begun_at, statements or []))
+            statements = None
+        elif statements is not None:
+            statements.append(statement)
     return out
+
+
+def _sync_level_at_commits(trace: Trace) -> list[tuple[str, str]]:
+    """(sync level in force, first statement) for each transaction in ``trace``."""
+    return [(level, statements[0] if statements else "") for level, statements in _transactions(trace)]
 
 
 def test_durable_transaction_begins_with_full_sync_and_restores_normal(tmp_path):
@@ -87,15 +93,15 @@ class WitnessAdapter(MemoryAdapter):
         super().__init__(**kwargs)
         self.path = path
         self.trace = trace
-        self.seen: list[tuple[int, str]] = []
+        self.seen: list[tuple[int, int, str]] = []
 
     def create(self, kind, requests):
         with sqlite3.connect(self.path) as other:
             journaled = other.execute("SELECT COUNT(*) FROM journal").fetchone()[0]
-        levels = _sync_level_at_commits(self.trace)
-        journal_commit = next(level for level, first in reversed(levels) if "journal" in first or
-                              "generations" in first)
-        self.seen.append((journaled, journal_commit))
+            paired = other.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+        journal_commit = next(level for level, statements in reversed(_transactions(self.trace))
+                              if any(s.startswith("INSERT OR REPLACE INTO journal") for s in statements))
+        self.seen.append((journaled, paired, journal_commit))
         return super().create(kind, requests)
 
 
@@ -111,9 +117,40 @@ def test_the_journal_is_committed_with_full_sync_before_each_remote_write(tmp_pa
     engine = SyncEngine(pim=pim, crm=crm, state=store, settings=SyncSettings(max_delete_ratio=1.0),
                         clock=lambda: T0)
     assert engine.sync(Kind.CONTACT).ok
-    # three batches of creates: each saw its own intents committed (on disk) with FULL before it was sent
-    assert crm.seen == [(10, "FULL"), (10, "FULL"), (5, "FULL")]
+    # three batches of creates: each saw its own intents committed (on disk) with FULL before it was sent (the
+    # three journaled together, syncore.batches), and the outcomes of the batches before it stored (their pairs,
+    # their intents done)
+    assert crm.seen == [(25, 0, "FULL"), (15, 10, "FULL"), (5, 20, "FULL")]
     assert store.open_intents("default", Kind.CONTACT) == []
+    assert store.count_pairs("default", Kind.CONTACT) == 25
+    store.close()
+
+
+def test_batches_are_journaled_together_and_their_outcomes_stored_one_commit_each(tmp_path):
+    """One durable commit journals a group of batches; each batch's outcomes are stored by one ordinary commit
+    before the next batch is sent (the last batch's with the cursors), and the next group's journal commit
+    stores those of the batch before it."""
+    path = tmp_path / "state.db"
+    store = SqliteStateStore(path)
+    trace = Trace()
+    pim = MemoryAdapter(name="pim", batch_size=10, clock=lambda: T0)
+    crm = MemoryAdapter(name="crm", batch_size=10, clock=lambda: T0)
+    for n in range(25):
+        pim.put(Contact(last_name=f"Lee {n}"))
+    engine = SyncEngine(pim=pim, crm=crm, state=store, settings=SyncSettings(max_delete_ratio=1.0),
+                        clock=lambda: T0)
+    store._db.set_trace_callback(trace)
+    assert engine.sync(Kind.CONTACT).ok
+    store._db.set_trace_callback(None)
+    transactions = _transactions(trace)
+    journals = [(level, statements) for level, statements in transactions
+                if any(s.startswith("INSERT OR REPLACE INTO journal") for s in statements)]
+    assert [(level, sum(s.startswith("INSERT OR REPLACE INTO journal") for s in statements))
+            for level, statements in journals] == [("FULL", 25)]
+    stored = [sum(s.startswith("INSERT OR REPLACE INTO pairs") for s in statements) for _, statements in transactions]
+    # lock, the journal, the first and second batches' outcomes, the third's with the cursors, history
+    assert stored == [0, 0, 10, 10, 5, 0]
+    assert any("INTO cursors" in s for s in transactions[4][1])
     store.close()
 
 

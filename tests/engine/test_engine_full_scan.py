@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import attrs
+import pytest
 
 from syncore import Contact, Kind, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.settings import KindSettings
@@ -47,8 +48,28 @@ def world(n: int, **pim_options):
     return engine, pim, crm, store, ids, partner
 
 
-def test_a_full_scan_loads_only_the_pairs_of_changed_and_missing_records():
-    engine, pim, crm, store, ids, partner = world(60)
+def test_the_echo_of_a_bulk_load_loads_no_pair_and_writes_nothing():
+    # 2,000 records: enough for the store to read the scope whole and compare it with the feed in step
+    pim = MemoryAdapter(name="pim", batch_size=200, clock=lambda: T0)
+    crm = MemoryAdapter(name="crm", batch_size=200, clock=lambda: T0)
+    store = CountingStore()
+    for i in range(2000):
+        pim.put(Contact(last_name=f"Lee {i}", email=f"lee{i}@example.com"))
+    engine = SyncEngine(pim=pim, crm=crm, state=store, clock=lambda: T0,
+                        settings=SyncSettings(max_delete_ratio=1.0, kinds={Kind.CONTACT: KindSettings()}))
+    engine.sync(Kind.CONTACT)
+    store.decoded = store.whole_reads = 0
+    pim.calls.clear()
+    crm.calls.clear()
+    result = engine.sync(Kind.CONTACT)  # the CRM feed lists the 2,000 records just created
+    assert result.ok and result.summary.as_dict()["counts"] == {}
+    assert store.decoded == store.whole_reads == 0
+    assert dict(crm.calls) == dict(pim.calls) == {"changes": 1}
+
+
+@pytest.mark.parametrize("n", [60, 2000])  # 2,000: the store reads the scope whole and compares it in step
+def test_a_full_scan_loads_only_the_pairs_of_changed_and_missing_records(n):
+    engine, pim, crm, store, ids, partner = world(n)
     pim.edit(ids[1], title="Director")
     crm.edit(partner[ids[2]], phone="+1 555 0002")
     pim.remove(ids[3])  # absent from the PIM's full scan: confirmed by id, then deleted in the CRM

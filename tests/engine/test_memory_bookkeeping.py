@@ -31,6 +31,23 @@ def test_the_feed_lists_each_id_changed_after_the_cursor_once_in_order():
     assert _feed_ids(adapter, adapter.changes(Kind.CONTACT, cursor).cursor) == ([], [])
 
 
+def test_records_only_created_after_the_cursor_are_listed_in_order_after_earlier_edits():
+    # (after nothing but creates, the feed reads them from the end of the store without a lookup per id)
+    adapter = MemoryAdapter(name="pim")
+    old = [adapter.put(Contact(last_name=f"Old {i}")) for i in range(3)]
+    adapter.edit(old[1], last_name="Edited")
+    adapter.remove(old[2])
+    cursor = adapter.changes(Kind.CONTACT, "0:0").cursor
+    new = [adapter.put(Contact(last_name=f"New {i}")) for i in range(4)]
+    assert _feed_ids(adapter, cursor) == (new, [])
+    middle = adapter.changes(Kind.CONTACT, cursor).cursor
+    newer = adapter.put(Contact(last_name="Newer"))
+    assert _feed_ids(adapter, middle) == ([newer], [])
+    adapter.edit(new[0], last_name="New again")  # (now an id written before is written again)
+    assert _feed_ids(adapter, cursor) == ([*new, newer], [])  # (in the order first written after it)
+    assert _feed_ids(adapter, middle) == ([newer, new[0]], [])
+
+
 def test_a_net_change_feed_leaves_out_what_came_and_went_after_the_cursor():
     for net_changes, expected in ((True, ["old"]), (False, ["old", "brief"])):
         adapter = MemoryAdapter(name="pim", net_changes=net_changes)

@@ -16,7 +16,7 @@ from .._ids import new_id
 from ..errors import SyncoreError
 from ..matching import match
 from ..merge import BODY_FIELDS, MergeInput, MergeResult, as_edited, merge
-from ..models import SIDES, Event, Kind, Record, Side, Task
+from ..models import CRM, PIM, SIDES, Event, Kind, Record, Side, Task
 from ..remote import RemoteRecord
 from ..settings import ConflictPolicy, KindSettings
 from ..state_types import Pair, PendingCategory
@@ -63,7 +63,7 @@ class Rules:
 
     def merge(self, inp: MergeInput, resolutions: dict[str, Side] | None = None) -> MergeResult:
         """The field-level merge of one pair under these rules."""
-        return merge(inp, represent_pim=self.represent[Side.PIM], represent_crm=self.represent[Side.CRM],
+        return merge(inp, represent_pim=self.represent[PIM], represent_crm=self.represent[CRM],
                      settings=self.job, policy=self.policy, preserve_formatted_bodies=self.preserve_formatted_bodies,
                      pim_keeps_formatting=self.pim_keeps_formatting, resolutions=resolutions,
                      write_only=self.write_only, lossy_empty=self.lossy_empty, read_only=self.read_only)
@@ -71,7 +71,7 @@ class Rules:
     def as_stored(self, side: Side, pair: Pair) -> Record:
         """The pair's base as ``side`` holds it when unchanged (a kept Outlook body included)."""
         record = self.represent[side](pair.base)
-        if side is Side.PIM and pair.pim_body is not None:
+        if side is PIM and pair.pim_body is not None:
             record = record.replace(**{f: pair.pim_body for f in BODY_FIELDS if f in record.field_names()})
         return record
 
@@ -132,7 +132,7 @@ def decide(view: Observation, rules: Rules) -> Iterator[Decision]:
     yield from series_decisions(view, rules.series)
     recreated = {found.pair_id: found for found in view.recovered if found.pair_id is not None}
     for pair in view.pairs:
-        yield from _guarded(Side.PIM, pair.pim_id,
+        yield from _guarded(PIM, pair.pim_id,
                             lambda pair=pair: _decide_pair(view, rules, pair, recreated.get(pair.pair_id)))
     yield from _decide_unpaired(view, rules)
 
@@ -148,18 +148,20 @@ def _guarded(side: Side, native_id: str, decisions: Callable[[], Iterable[Decisi
 
 
 def _settles(view: Observation, *keys: tuple[Side, str]) -> Keys:
-    return tuple(key for key in keys if key in view.due)
+    due = view.due
+    return tuple(key for key in keys if key in due) if due else ()  # (usually no retry is due)
 
 
 # -- paired records ------------------------------------------------------------------------------------------------
 def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recovered | None) -> Iterator[Decision]:
-    ids = ((Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id))
+    ids = ((PIM, pair.pim_id), (CRM, pair.crm_id))
     settles = _settles(view, *ids)
-    gone = {side: pair.id_on(side) in view.deleted[side] for side in SIDES}
-    items = {side: view.item(side, pair.id_on(side)) for side in SIDES}
-    changed = {side: items[side] is not None and (
-        pair.id_on(side) in view.forced[side] or items[side].version is None  # type: ignore[union-attr]
-        or items[side].version != pair.version_on(side)) for side in SIDES}  # type: ignore[union-attr]
+    # (spelled out per side: this runs for every paired record a sync looks at)
+    gone = {side: native_id in view.deleted[side] for side, native_id in ids}
+    items = {side: view.item(side, native_id) for side, native_id in ids}
+    changed = {side: item is not None and (native_id in view.forced[side] or item.version is None
+                                           or item.version != pair.version_on(side))
+               for (side, native_id), item in zip(ids, items.values(), strict=True)}
 
     if recreated is not None and gone[recreated.target] and recreated.source is None:
         # an earlier sync re-created this pair's deleted record, and the survivor it copied is gone too now:
@@ -172,12 +174,12 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
         yield from _checked(rules, _found(rules, view, {target: recreated.copy, target.other: recreated.source},
                                           recreated.copy.record, pair_id=pair.pair_id,
                                           tombstones=((target, pair.id_on(target)),), settles=settles))
-    elif gone[Side.PIM] and gone[Side.CRM]:
+    elif gone[PIM] and gone[CRM]:
         # deleted on both sides: only the pair is left to forget
         tombstones, lifted = ids_to_tombstone(rules.series, gone=ids)
         yield Forget(pair=pair, tombstones=tombstones, lifted=lifted, settles=settles)
-    elif gone[Side.PIM] or gone[Side.CRM]:
-        deleted_side = Side.PIM if gone[Side.PIM] else Side.CRM
+    elif gone[PIM] or gone[CRM]:
+        deleted_side = PIM if gone[PIM] else CRM
         survivor = deleted_side.other
         survivor_item = items[survivor]
         edited = changed[survivor] and survivor_item is not None and bool(
@@ -207,7 +209,7 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
             gone, stays = ((deleted_side, pair.id_on(deleted_side)),), ((survivor, pair.id_on(survivor)),)
             tombstones, lifted = ids_to_tombstone(rules.series, gone=gone, stays=stays)
             yield Forget(pair=pair, tombstones=tombstones, lifted=lifted, settles=settles)
-    elif not changed[Side.PIM] and not changed[Side.CRM]:
+    elif not changed[PIM] and not changed[CRM]:
         # nothing new on either side (a retry was due): store the pair again to settle it
         if settles:
             yield Keep(pair=pair, items=items, settles=settles)
@@ -216,10 +218,10 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
         # compared side against side until someone resolves them)
         inp = MergeInput(
             base=pair.base,
-            pim=items[Side.PIM].record if changed[Side.PIM] else None,  # type: ignore[union-attr]
-            crm=items[Side.CRM].record if changed[Side.CRM] else None,  # type: ignore[union-attr]
-            pim_modified=items[Side.PIM].modified_at if items[Side.PIM] else None,
-            crm_modified=items[Side.CRM].modified_at if items[Side.CRM] else None,
+            pim=items[PIM].record if changed[PIM] else None,  # type: ignore[union-attr]
+            crm=items[CRM].record if changed[CRM] else None,  # type: ignore[union-attr]
+            pim_modified=items[PIM].modified_at if items[PIM] else None,
+            crm_modified=items[CRM].modified_at if items[CRM] else None,
             pim_body=pair.pim_body, two_way=pair.conflicts,
         )
         yield from _checked(rules, Update(pair=pair, items=items, result=rules.merge(inp), merge_input=inp,
@@ -231,13 +233,13 @@ def _found(
     two_way: frozenset[str] = frozenset(), tombstones: Keys = (), settles: Keys | None = None,
 ) -> Update:
     """A pair found this sync (recovered, linked or matched), merged from ``base``."""
-    pim, crm = items[Side.PIM], items[Side.CRM]
+    pim, crm = items[PIM], items[CRM]
     pair = Pair(profile=rules.profile, kind=rules.kind, pair_id=pair_id or new_id(), pim_id=pim.id, crm_id=crm.id,
                 pim_version=pim.version, crm_version=crm.version, base=base)
     inp = MergeInput(base=base, pim=pim.record, crm=crm.record, pim_modified=pim.modified_at,
                      crm_modified=crm.modified_at, two_way=two_way)
     if settles is None:
-        settles = _settles(view, (Side.PIM, pim.id), (Side.CRM, crm.id))
+        settles = _settles(view, (PIM, pim.id), (CRM, crm.id))
     return Update(pair=pair, items=dict(items), result=rules.merge(inp), merge_input=inp, settles=settles, found=True,
                   tombstones=tombstones)
 
@@ -280,12 +282,12 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
                 # two records that name each other by link: the same record, whatever the state lost
                 del unpaired[side][item.id], unpaired[side.other][partner.id]
                 yield from _pair_new(rules, view, {side: item, side.other: partner})
-    matched = match(rules.kind, unpaired[Side.PIM].values(), unpaired[Side.CRM].values())
+    matched = match(rules.kind, unpaired[PIM].values(), unpaired[CRM].values())
     for pim_item, crm_item in matched.pairs:
         # one record on each side shares the kind's matching key: the same record, don't copy it
-        del unpaired[Side.PIM][pim_item.id], unpaired[Side.CRM][crm_item.id]
-        yield from _guarded(Side.PIM, pim_item.id,
-                            lambda p=pim_item, c=crm_item: _pair_new(rules, view, {Side.PIM: p, Side.CRM: c}))
+        del unpaired[PIM][pim_item.id], unpaired[CRM][crm_item.id]
+        yield from _guarded(PIM, pim_item.id,
+                            lambda p=pim_item, c=crm_item: _pair_new(rules, view, {PIM: p, CRM: c}))
     for side_name, item, reason in matched.ambiguous:
         # several candidates: reported and kept pending, never guessed
         side = Side(side_name)
@@ -295,6 +297,8 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
     for side in SIDES:
         for item in unpaired[side].values():
             yield from _guarded(side, item.id, lambda side=side, item=item: _decide_new(view, rules, side, item))
+    if not view.due:
+        return  # (usually no retry is due: the paired ids below are not collected for nothing)
     paired = {side: {pair.id_on(side) for pair in view.pairs} for side in SIDES}
     for read in view.series:
         if read.rule_pair is not None:
@@ -311,8 +315,8 @@ def _orphaned_copy(rules: Rules, found: Recovered, *, pair_id: str, also_gone: K
     target, source = found.target, found.target.other
     ids = {target: found.copy.id, source: found.source_id}
     versions = {target: found.copy.version, source: None}
-    pair = Pair(profile=rules.profile, kind=rules.kind, pair_id=pair_id, pim_id=ids[Side.PIM], crm_id=ids[Side.CRM],
-                pim_version=versions[Side.PIM], crm_version=versions[Side.CRM], base=found.copy.record)
+    pair = Pair(profile=rules.profile, kind=rules.kind, pair_id=pair_id, pim_id=ids[PIM], crm_id=ids[CRM],
+                pim_version=versions[PIM], crm_version=versions[CRM], base=found.copy.record)
     if rules.may("delete", target):
         yield Delete(pair=pair, target=target, also_gone=also_gone)
     else:
@@ -332,7 +336,7 @@ def _pair_new(rules: Rules, view: Observation, items: dict[Side, RemoteRecord]) 
             yield Skip(side=side, native_id=items[side].id, reason=reason, record=items[side].record)
         return
     # records that never agreed before have no common ancestor: every field is compared side against side
-    base = blank_like(items[Side.PIM].record)
+    base = blank_like(items[PIM].record)
     yield from _checked(rules, _found(rules, view, items, base, two_way=frozenset(base.field_names())))
 
 

@@ -21,6 +21,9 @@ from .decisions import Decision, ForgetSeries, KeepSeries, Keys, Skip, SwitchSer
 from .observe import Observation
 from .series import Route, SeriesPolicy, is_series, past_occurrences
 
+#: (a plain name: checked per side of every merged pair, see syncore.models.PIM)
+_RULES = RecurrenceSupport.RULES
+
 
 def series_decisions(view: Observation, policy: SeriesPolicy) -> Iterator[Decision]:
     """The series pairs of the expanded series this sync looked at."""
@@ -43,7 +46,7 @@ def series_decisions(view: Observation, policy: SeriesPolicy) -> Iterator[Decisi
 
 def is_occurrence(policy: SeriesPolicy, side: Side, native_id: str) -> bool:
     """True when ``native_id`` names an occurrence of a series held as a rule on ``side``."""
-    return policy.holds[side] is RecurrenceSupport.RULES and split_occurrence_id(native_id) is not None
+    return policy.holds[side] is _RULES and split_occurrence_id(native_id) is not None
 
 
 def ids_to_tombstone(policy: SeriesPolicy, *, gone: Keys, stays: Keys = ()) -> tuple[Keys, Keys]:
@@ -94,7 +97,7 @@ def update_obstacle(policy: SeriesPolicy, pair: Pair, result: MergeResult) -> Sk
 
 
 def _series_to_a_side_without_rules(policy: SeriesPolicy, target: Side, record: Record) -> bool:
-    return getattr(record, "recurrence", None) is not None and policy.holds[target] is not RecurrenceSupport.RULES \
+    return getattr(record, "recurrence", None) is not None and policy.holds[target] is not _RULES \
         and record.kind.value == "event"
 
 
@@ -104,7 +107,7 @@ def unheld_occurrence_fields(policy: SeriesPolicy, pair: Pair, result: MergeResu
     notes = []
     for target in SIDES:
         native_id = pair.id_on(target)
-        if policy.holds[target] is not RecurrenceSupport.RULES or split_occurrence_id(native_id) is None:
+        if policy.holds[target] is not _RULES or split_occurrence_id(native_id) is None:
             continue
         unheld = result.writes(target) - set(OVERRIDABLE)
         if not unheld:

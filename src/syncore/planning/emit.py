@@ -10,13 +10,13 @@ from collections.abc import Callable, Mapping
 
 from .._ids import new_id
 from ..merge import BODY_FIELDS, MergeInput, MergeResult, without_fields
-from ..models import SIDES, Record, Side
+from ..models import CRM, PIM, SIDES, Record, Side
 from ..occurrences import series_marker, split_occurrence_id
 from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
 from ..plan import Skip as PlanSkip
 from ..remote import RemoteRecord
 from ..results import EventType, SyncEvent, describe_record
-from ..state_types import Action, Pair
+from ..state_types import CREATE, UPDATE, Action, Pair
 from .decide import Rules
 from .decide_series import ids_to_tombstone
 from .decisions import (
@@ -68,7 +68,7 @@ class PlanWriter:
             case Delete(pair=pair, target=target, settles=settles, also_gone=also_gone):
                 source = target.other
                 tombstones, lifted = ids_to_tombstone(self.rules.series, gone=(
-                    (Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id), *also_gone))
+                    (PIM, pair.pim_id), (CRM, pair.crm_id), *also_gone))
                 self._operation(target, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(target),
                                 base_version=pair.version_on(target), source_side=source,
                                 source_id=pair.id_on(source), source_version=None, record=None,
@@ -81,14 +81,14 @@ class PlanWriter:
             case Keep(pair=pair, items=items, settles=settles):
                 versions = {side: items[side].version if items[side] else pair.version_on(side) for side in SIDES}
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
-                                         pim_version=versions[Side.PIM], crm_version=versions[Side.CRM],
+                                         pim_version=versions[PIM], crm_version=versions[CRM],
                                          base=pair.base, pim_body=pair.pim_body, settles=settles,
                                          conflicts=pair.conflicts, keep_pending_conflict=bool(pair.conflicts)))
             case Update(pair=pair, items=items, result=result, merge_input=inp):
                 versions = {side: items[side].version if items[side] else pair.version_on(side) for side in SIDES}
                 pair_plan = PairPlan(
-                    pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id, pim_version=versions[Side.PIM],
-                    crm_version=versions[Side.CRM], base=inp.base, settles=decision.settles,
+                    pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id, pim_version=versions[PIM],
+                    crm_version=versions[CRM], base=inp.base, settles=decision.settles,
                     tombstones=decision.tombstones, found_base=inp.base if decision.found else None,
                     found_two_way=inp.two_way if decision.found else frozenset(),
                 )
@@ -100,7 +100,7 @@ class PlanWriter:
                                          **_one_side(source, item.id, item.version)))
                 # the pair's only write goes by the pair's id (unique like any other: an initial load plans one
                 # create per record, and an id string each was 7 MB of a 100k-record plan)
-                self._operation(source.other, Action.CREATE, pair_id=pair_id, target_id=None, base_version=None,
+                self._operation(source.other, CREATE, pair_id=pair_id, target_id=None, base_version=None,
                                 source_side=source, source_id=item.id, source_version=item.version,
                                 record=item.record, reason=_NEW_IN[source], link=item.id, op_id=pair_id)
             case KeepSeries(side=side, item=item, pair_id=pair_id):
@@ -190,7 +190,8 @@ class PlanWriter:
         if "label" not in fields:
             fields["label"] = self._occurrence_label(fields.get("record"),  # type: ignore[arg-type]
                                                      fields.get("target_id"), fields.get("source_id"))  # type: ignore[arg-type]
-        fields.setdefault("op_id", new_id())
+        if "op_id" not in fields:  # (a create goes by its pair's id: no id made for it)
+            fields["op_id"] = new_id()
         self.plan.operations.append(Operation(target=target, action=action, pair_id=pair_id, reason=reason,
                                               **fields))  # type: ignore[arg-type]
 
@@ -214,7 +215,7 @@ class PlanWriter:
             source = target.other
             write_only = fields & self.rules.write_only.get(target, frozenset())
             self._operation(
-                target, Action.UPDATE, pair_id=pair_plan.pair_id, fields=fields, record=result.base,
+                target, UPDATE, pair_id=pair_plan.pair_id, fields=fields, record=result.base,
                 target_id=pair_plan.id_on(target), base_version=pair_plan.version_on(target), source_side=source,
                 source_id=pair_plan.id_on(source), source_version=pair_plan.version_on(source),
                 reason=_CHANGED_IN[source],
@@ -228,15 +229,15 @@ class PlanWriter:
             whole = conflict.field == "*"
             self.plan.conflicts.append(Conflict(
                 conflict_id=new_id(), pair_id=pair_plan.pair_id, field=conflict.field,
-                pim_value=now[Side.PIM] if whole else conflict.pim_value,
-                crm_value=now[Side.CRM] if whole else conflict.crm_value,
+                pim_value=now[PIM] if whole else conflict.pim_value,
+                crm_value=now[CRM] if whole else conflict.crm_value,
                 resolution=conflict.winner, reason=conflict.reason,
             ))
             self.emit(SyncEvent(type=EventType.CONFLICT, kind=self.rules.kind, profile=self.rules.profile,
                                 message=f"{conflict.field}: {conflict.reason}"))
         if result.body_kept:
             self.emit(SyncEvent(type=EventType.BODY_KEPT, kind=self.rules.kind, profile=self.rules.profile,
-                                side=Side.PIM, record_id=pair_plan.pim_id,
+                                side=PIM, record_id=pair_plan.pim_id,
                                 message="formatted Outlook body kept; other fields updated"))
 
     def _carry_over(self, side: Side, item: RemoteRecord, pair: Pair, copy: RemoteRecord | None,
@@ -268,7 +269,7 @@ class PlanWriter:
         if read is not None:
             return read
         record = self.rules.represent[side](inp.base)
-        if side is Side.PIM and inp.pim_body is not None:
+        if side is PIM and inp.pim_body is not None:
             record = record.replace(**{f: inp.pim_body for f in BODY_FIELDS if f in record.field_names()})
         return record
 

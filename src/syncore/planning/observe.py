@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-import attrs
-
 from ..abc import Adapter, StateStore
 from ..errors import CursorExpired
 from ..merge import BODY_FIELDS, MergeInput, MergeResult
@@ -28,6 +26,7 @@ from ..occurrences import marked_series, split_occurrence_id
 from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batches
 from ..state_types import Action, Intent, Pair, PendingItem
 from .decisions import Skip
+from .echoes import set_aside_echoes
 from .observation import Observation
 from .recovery import Recovered, adopt_landed_updates, find_copies
 from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
@@ -83,7 +82,8 @@ class Observer:
         echoes: dict[Side, dict[str, RemoteRecord | None]] = {}
         for side in SIDES:
             # records retried or ignored this sync are looked at whatever their version says
-            feeds[side], echoes[side] = self._set_aside_echoes(side, feeds[side], due_keys | ignored)
+            feeds[side], echoes[side] = set_aside_echoes(self.state, self.profile, self.kind, side, feeds[side],
+                                                         due_keys | ignored, self._fetch)
         current = {side: {item.id: item for item in feeds[side].upserts} for side in SIDES}
         deleted: Ids = {side: {i for i in feeds[side].deletions if i not in current[side]} for side in SIDES}
         unsupported: Ids = {side: {item.id for item in feeds[side].unsupported} for side in SIDES}
@@ -186,38 +186,6 @@ class Observer:
         adapter = self.adapters[side]
         split = split_occurrence_id(value) if adapter.capabilities.recurrence is RecurrenceSupport.RULES else None
         return adapter.is_native_id(self.kind, split[0] if split is not None else value)
-
-    def _set_aside_echoes(
-        self, side: Side, feed: ChangeSet, looked_at: frozenset[tuple[Side, str]] | set[tuple[Side, str]]
-    ) -> tuple[ChangeSet, dict[str, RemoteRecord | None]]:
-        """Split off the feed's records whose version equals the one stored with their pair, and read the rest
-        of its ``unread`` entries.
-
-        After a sync the target's feed reports every record the engine wrote (an initial load: all of them).
-        Their versions match the stored ones, so nothing changed: checking that from the version column alone
-        spares loading and decoding each pair, and, for ``unread`` entries, reading the record at all. A pair
-        is still loaded when its other record changed, and then sees the set-aside record (None when it was
-        never read: unchanged since the base). A full scan (a cursor expired) lists every record, and most are
-        unchanged: they are set aside the same way, and count as listed when absences are confirmed. An unread
-        entry gone by the time it is fetched is left out (the next feed reports its deletion; after a full scan,
-        the absence is confirmed by id).
-        """
-        if not (feed.upserts or feed.unread):
-            return feed, {}
-        listed = {item.id: item.version for item in feed.upserts}
-        listed.update(feed.unread)
-        stored = self.state.pair_versions(self.profile, self.kind, side, list(listed))
-        unchanged = {native_id for native_id, version in listed.items()
-                     if version is not None and stored.get(native_id) == version
-                     and (side, native_id) not in looked_at}
-        echoes: dict[str, RemoteRecord | None] = {native_id: None for native_id, _ in feed.unread
-                                                  if native_id in unchanged}
-        echoes.update((item.id, item) for item in feed.upserts if item.id in unchanged)
-        unread = [native_id for native_id, _ in feed.unread if native_id not in unchanged]
-        fetched = self._fetch(side, unread) if unread else {}
-        upserts = tuple(item for item in feed.upserts if item.id not in unchanged)
-        upserts += tuple(fetched[native_id] for native_id in unread if native_id in fetched)
-        return attrs.evolve(feed, upserts=upserts, unread=()), echoes
 
     def _touched_pairs(self, current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids,
                        due: frozenset[tuple[Side, str]], unshown: Ids) -> dict[str, Pair]:

@@ -38,10 +38,6 @@ _KINDS = {kind.value: kind for kind in Kind}
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
 _IN_CHUNK = 900
-#: pair_versions reads the whole scope instead of looking ids up once it is asked for at least this many ids
-#: and at least 1 in _SCAN_SHARE of the scope's pairs (a table pass costs about a quarter of a lookup per pair)
-_SCAN_FROM = 2 * _IN_CHUNK
-_SCAN_SHARE = 3
 #: prefix-compressed columns (never interpolate anything else into SQL)
 COLUMNS = ("pim_id", "crm_id", "pim_version", "crm_version")
 #: distinct values a batch needs before a prefix is learned from it, and the shortest prefix worth keeping
@@ -200,35 +196,6 @@ class PairRows:
                         found[pair.pair_id] = pair
         return list(found.values())
 
-    def pair_versions(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> dict[str, str | None]:
-        column = {Side.PIM: "pim", Side.CRM: "crm"}[side]  # never interpolate anything but these two names
-        prefixes = self._prefixes_of(profile, kind.value)
-        id_prefix, version_prefix = prefixes.get(f"{column}_id", ""), prefixes.get(f"{column}_version", "")
-        versions: dict[str, str | None] = {}
-        ids = list(ids)
-        stored = self.count_pairs(profile, kind) if len(ids) >= _SCAN_FROM else None
-        if stored == 0:
-            return versions  # (an initial load: its 100k ids are not packed just to find nothing)
-        if stored is not None and len(ids) * _SCAN_SHARE >= stored:
-            # Most of the scope's pairs asked for (the echo of an initial load, a full scan): one pass over the
-            # table is about 4x cheaper than the same ids looked up through the index (at 100k pairs, 75 ms
-            # instead of 270 ms of CPU, and the lookups grow faster than linearly with the table).
-            # (stored form -> the id asked for: no unpacking)
-            wanted = {pack(native_id, id_prefix): native_id for native_id in ids}
-            # the rows are read as they come, not fetched into a list first: at 100k pairs that list was 16 MB
-            # at the echo sync's memory peak
-            rows = self._run(f"SELECT {column}_id, {column}_version FROM pairs WHERE profile=? AND kind=?",
-                             [profile, kind.value])
-            return {wanted[i]: unpack(v, version_prefix) for i, v in rows if i in wanted}  # type: ignore[misc]
-        for chunk in _chunks(pack(native_id, id_prefix) for native_id in ids):
-            marks = ",".join("?" * len(chunk))
-            rows = self._run(
-                f"SELECT {column}_id, {column}_version FROM pairs INDEXED BY pairs_{column} WHERE profile=? AND "
-                f"kind=? AND {column}_id IN ({marks})", [profile, kind.value, *chunk],
-            ).fetchall()
-            versions.update((unpack(i, id_prefix), unpack(v, version_prefix)) for i, v in rows)
-        return versions
-
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
         rows = self._run(
             f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=?", [profile, kind.value]
@@ -292,7 +259,7 @@ class PairRows:
         with self.transaction():
             by_scope: dict[tuple[str, str], list[Pair]] = {}
             for pair in pairs:
-                by_scope.setdefault((pair.profile, pair.kind.value), []).append(pair)
+                by_scope.setdefault((pair.profile, pair.kind._value_), []).append(pair)  # (see journal())
             rows = []
             for (profile, kind), scoped in by_scope.items():
                 prefixes = self._learn(profile, kind, scoped)

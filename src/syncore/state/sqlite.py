@@ -24,6 +24,7 @@ from ..snapshots import decode_record, encode_base
 from ..state_types import Action, HistoryEntry, Intent, LockHolder, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 from ._sqlite_pairs import PairRows, pack_pair_id
+from ._sqlite_versions import VersionRows
 
 _converter = make_converter()
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
@@ -61,7 +62,7 @@ class _TranslatedErrors:
         raise self.store._corrupt(str(exc)) from exc
 
 
-class SqliteStateStore(PairRows, StateStore):
+class SqliteStateStore(PairRows, VersionRows, StateStore):
     """A :class:`~syncore.abc.StateStore` in one SQLite file (or ``":memory:"``).
 
     The file is created with mode 0600 (owner only) before SQLite opens it. Opening an older file migrates it
@@ -216,9 +217,11 @@ class SqliteStateStore(PairRows, StateStore):
 
     # -- tombstones ----------------------------------------------------------------------------------------
     def add_tombstones(self, profile: str, kind: Kind, side: Side, ids: Iterable[str], at: datetime) -> None:
+        scope = (profile, kind.value, side.value)  # (once: ``.value`` is a property written in Python)
+        stamp = _ts(at)
         self._many(
             "INSERT OR REPLACE INTO tombstones VALUES (?,?,?,?,?)",
-            ((profile, kind.value, side.value, native_id, _ts(at)) for native_id in ids),
+            ((*scope, native_id, stamp) for native_id in ids),
         )
 
     def tombstoned(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> set[str]:
@@ -233,9 +236,10 @@ class SqliteStateStore(PairRows, StateStore):
         return found
 
     def remove_tombstones(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        scope = (profile, kind.value, side.value)  # (once: ``.value`` is a property written in Python)
         self._many(
             "DELETE FROM tombstones WHERE profile=? AND kind=? AND side=? AND native_id=?",
-            ((profile, kind.value, side.value, native_id) for native_id in ids),
+            ((*scope, native_id) for native_id in ids),
         )
 
     # -- journal -------------------------------------------------------------------------------------------
@@ -256,9 +260,10 @@ class SqliteStateStore(PairRows, StateStore):
                 (
                     i.intent_id,
                     i.profile,
-                    i.kind.value,
-                    i.side.value,
-                    i.action.value,
+                    # (an enum's own value attribute: ``.value`` is a property written in Python, read per intent)
+                    i.kind._value_,
+                    i.side._value_,
+                    i.action._value_,
                     i.pair_id,
                     i.target_id,
                     i.source_id,
@@ -301,8 +306,9 @@ class SqliteStateStore(PairRows, StateStore):
 
     # -- creates not yet seen in a net-change feed --------------------------------------------------------
     def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        scope = (profile, kind.value, side.value)  # (once: ``.value`` is a property written in Python)
         self._many("INSERT OR IGNORE INTO unconfirmed VALUES (?,?,?,?)",
-                   ((profile, kind.value, side.value, native_id) for native_id in ids))
+                   ((*scope, native_id) for native_id in ids))
 
     def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
         rows = self._run("SELECT native_id FROM unconfirmed WHERE profile=? AND kind=? AND side=?",
@@ -310,8 +316,9 @@ class SqliteStateStore(PairRows, StateStore):
         return {row[0] for row in rows}
 
     def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
+        scope = (profile, kind.value, side.value)  # (once: ``.value`` is a property written in Python)
         self._many("DELETE FROM unconfirmed WHERE profile=? AND kind=? AND side=? AND native_id=?",
-                   ((profile, kind.value, side.value, native_id) for native_id in ids))
+                   ((*scope, native_id) for native_id in ids))
 
     # -- pending -------------------------------------------------------------------------------------------
     def put_pending(self, item: PendingItem) -> None:
@@ -332,9 +339,10 @@ class SqliteStateStore(PairRows, StateStore):
         )
 
     def remove_pending(self, profile: str, kind: Kind, side: Side, native_ids: Iterable[str]) -> None:
+        scope = (profile, kind.value, side.value)  # (once: ``.value`` is a property written in Python)
         self._many(
             "DELETE FROM pending WHERE profile=? AND kind=? AND side=? AND native_id=?",
-            ((profile, kind.value, side.value, native_id) for native_id in native_ids),
+            ((*scope, native_id) for native_id in native_ids),
         )
 
     def pending(self, profile: str, kind: Kind) -> list[PendingItem]:

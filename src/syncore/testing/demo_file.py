@@ -106,6 +106,7 @@ class DemoFileAdapter(MemoryAdapter):
             }
             store.log_seqs = array("q", (seq for seq, _ in raw["log"]))
             store.log_ids = [native_id for _, native_id in raw["log"]]
+            store.rewrites = array("q", store.log_seqs[-1:])  # (unknown: taken as up to the last entry)
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         """See :meth:`syncore.abc.Adapter.create`; the file is saved afterwards."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -186,27 +186,39 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         if epoch != self._epoch:
             raise CursorExpired(f"{self.name}: cursor from an older epoch")
         store = self._stores[kind]
-        touched = dict.fromkeys(store.touched_after(seq))
-        deletions = tuple(i for i in touched if i not in store.items
-                          # a net-change feed reports only what the reader may know: not what came and went
-                          and not (self.net_changes and store.created.get(i, 0) > seq))
+        items = store.items
+        # a net-change feed reports only what the reader may know: not what came and went
+        created_since = store.created if self.net_changes else {}
+        deletions: list[str] = []
         unsupported_list: list[Unsupported] = []
-        held = []
-        for i in touched:  # (one pass: an echo after a bulk load lists every record)
-            item = store.items.get(i)
+        held_ids: list[str] = []
+        held: list[_Item] = []
+        # (only series and recurring tasks are; not looking at each contact spares reading 100k records)
+        may_be_unsupported = kind is not Kind.CONTACT
+        created = store.created_after(seq)
+        touched: Iterable[str] = ()
+        if created is not None and not may_be_unsupported:
+            held_ids, held = created  # (an echo after a bulk load: every record, none looked up by id)
+        else:
+            touched = dict.fromkeys(store.touched_after(seq))
+        for i in touched:  # (one pass)
+            item = items.get(i)
             if item is None:
+                if created_since.get(i, 0) <= seq:
+                    deletions.append(i)
                 continue
-            reason = self._unsupported_reason(item.record)
+            reason = self._unsupported_reason(item.record) if may_be_unsupported else None
             if reason:
                 unsupported_list.append(Unsupported(id=i, reason=reason, label=describe_record(item.record)))
             else:
-                held.append(i)
-        unsupported = tuple(unsupported_list)
+                held_ids.append(i)
+                held.append(item)
+        unsupported, cursor = tuple(unsupported_list), self._cursor(kind)
         if self.unread_changes:
-            unread = tuple((i, store.items[i].version) for i in held)
-            return ChangeSet(unread=unread, deletions=deletions, unsupported=unsupported, cursor=self._cursor(kind))
-        upserts = tuple(self._remote(i, store.items[i]) for i in held)
-        return ChangeSet(upserts=upserts, deletions=deletions, unsupported=unsupported, cursor=self._cursor(kind))
+            unread = tuple(zip(held_ids, [item.version for item in held], strict=True))
+            return ChangeSet(unread=unread, deletions=tuple(deletions), unsupported=unsupported, cursor=cursor)
+        upserts = tuple(map(self._remote, held_ids, held))
+        return ChangeSet(upserts=upserts, deletions=tuple(deletions), unsupported=unsupported, cursor=cursor)
 
     def full_scan(self, kind: Kind) -> ChangeSet:
         self._enter("full_scan")
@@ -238,8 +250,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         store = self._stores[kind]
         version = self._version_format(next(self._versions))
         seq = next(self._seq)
-        store.items[native_id] = _Item(self.represent(record), version, link, self._clock())
-        store.append(seq, native_id)
+        store.write(seq, native_id, _Item(self.represent(record), version, link, self._clock()))
         if self.net_changes:
             store.created.setdefault(native_id, seq)
         return version

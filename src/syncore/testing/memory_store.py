@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from array import array
 from datetime import datetime
 
@@ -37,10 +38,36 @@ class _Store:
     created: dict[str, int] = attrs.field(factory=dict)
     #: the ids deleted so far
     gone: set[str] = attrs.field(factory=set)
+    #: the sequence numbers of writes and deletes of ids written before, in order (see :meth:`created_after`)
+    rewrites: array[int] = attrs.field(factory=lambda: array("q"))
 
     def append(self, seq: int, native_id: str) -> None:
         self.log_seqs.append(seq)
         self.log_ids.append(native_id)
+
+    def write(self, seq: int, native_id: str, item: _Item) -> None:
+        """Store ``item`` as the latest state of ``native_id``, and log it."""
+        if native_id in self.items or native_id in self.gone:
+            self.rewrites.append(seq)
+        self.items[native_id] = item
+        self.append(seq, native_id)
+
+    def created_after(self, seq: int) -> tuple[list[str], list[_Item]] | None:
+        """The ids and items first written after sequence number ``seq``, in order, when nothing written before
+        was written again or deleted since (else None).
+
+        Those are then the newest keys of ``items`` (a dict keeps its keys in the order they were first
+        stored), read from its end without a lookup per id: the echo of a 100k-record bulk load looked each id
+        up, which missed the CPU caches on nearly every record and grew twice as fast as the records.
+        """
+        if self.rewrites and self.rewrites[-1] > seq:
+            return None
+        count = len(self.log_seqs) - bisect.bisect_right(self.log_seqs, seq)
+        ids = list(itertools.islice(reversed(self.items), count))
+        items = list(itertools.islice(reversed(self.items.values()), count))
+        ids.reverse()
+        items.reverse()
+        return ids, items
 
     def touched_after(self, seq: int) -> list[str]:
         """The ids of the log's entries after sequence number ``seq``, in order (repeats included)."""
@@ -52,4 +79,5 @@ class _Store:
     def remove(self, native_id: str, seq: int) -> None:
         del self.items[native_id]
         self.gone.add(native_id)
+        self.rewrites.append(seq)
         self.append(seq, native_id)

@@ -152,6 +152,39 @@ class PairsContract:
         got = store.pair_versions("default", Kind.CONTACT, Side.PIM, [f"pim-{i}" for i in range(1990)])
         assert got == {f"pim-{i}": f"v{i}" for i in range(1990)}
 
+    def test_not_at_stored_version_names_unpaired_unversioned_and_moved_ids(self, store: StateStore) -> None:
+        store.save_pair(make_pair("p1", "pim-1", "crm-1", pim_version="v1", crm_version=None))
+        store.save_pair(make_pair("p2", "pim-2", "crm-2", pim_version="v2", crm_version="w2"))
+        store.save_pair(make_pair("p3", "pim-3", "crm-3", profile="other", pim_version="v3"))
+        listed = [("pim-1", "v1"), ("pim-2", "v2-new"), ("pim-3", "v3"), ("pim-9", "v9")]
+        assert store.not_at_stored_version("default", Kind.CONTACT, Side.PIM, listed) == {"pim-2", "pim-3", "pim-9"}
+        # a version listed as None is never the stored one, not even a stored None
+        listed = [("crm-1", None), ("crm-2", "w2")]
+        assert store.not_at_stored_version("default", Kind.CONTACT, Side.CRM, listed) == {"crm-1"}
+        # an id listed twice may be named whatever its versions; one listed at a version it is not at, is
+        listed = [("pim-1", "v0"), ("pim-1", "v1"), ("pim-2", "v2"), ("pim-2", "v1")]
+        assert {"pim-2"} <= store.not_at_stored_version("default", Kind.CONTACT, Side.PIM, listed) <= {
+            "pim-1", "pim-2"}
+        assert store.not_at_stored_version("default", Kind.TASK, Side.PIM, [("pim-1", "v1")]) == {"pim-1"}
+        assert store.not_at_stored_version("default", Kind.CONTACT, Side.PIM, []) == set()
+
+    def test_not_at_stored_version_of_most_of_a_scope(self, store: StateStore) -> None:
+        # An echo lists nearly every pair of the scope (a store may then read the scope whole): only the listed
+        # ids are answered, compared with this profile's and kind's versions.
+        store.save_pairs([make_pair(f"p{i}", f"pim-{i}", f"crm-{i}", pim_version=f"v{i}",
+                                    crm_version=None if i % 7 == 0 else f"w{i}") for i in range(2000)])
+        store.save_pairs([make_pair(f"o{i}", f"pim-{i}", f"crm-{i}", profile="other", crm_version=f"w{i + 1}")
+                          for i in range(2000)])
+        store.save_pairs([make_pair(f"t{i}", f"pim-{i}", f"crm-{i}", kind=Kind.TASK, crm_version=f"w{i + 1}")
+                          for i in range(2000)])
+        listed = [(f"crm-{i}", f"w{i}") for i in range(50, 2000)] + [(f"crm-{i}", "w") for i in range(5000, 5010)]
+        listed[100] = ("crm-150", "moved")
+        got = store.not_at_stored_version("default", Kind.CONTACT, Side.CRM, listed)
+        assert got == {"crm-150"} | {f"crm-{i}" for i in range(50, 2000) if i % 7 == 0} | {
+            f"crm-{i}" for i in range(5000, 5010)}
+        listed = [(f"pim-{i}", f"v{i}") for i in range(1990)]
+        assert store.not_at_stored_version("default", Kind.CONTACT, Side.PIM, listed) == set()
+
     # -- cursors -----------------------------------------------------------------------------------------
     def test_cursors_per_side(self, store: StateStore) -> None:
         assert store.get_cursor("default", Kind.EVENT, Side.PIM) is None
