@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 from ._gcpause import collector_paused
 from .abc import Adapter, StateStore
+from .deferred import as_planned
 from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan
 from .executor import Executor
 from .locking import ProfileLock
-from .models import Kind, Side
+from .models import Kind, Record, Side
 from .occurrences import read_sources
-from .plan import Operation, Plan
+from .plan import CHANGED_SINCE_THE_PLAN, Operation, Plan, edited_since_the_plan
 from .planning import PlanWriter, build_plan, rules_for
 from .results import EventType, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
@@ -153,16 +154,20 @@ class SyncEngine:
         started = self.now()
         result = SyncResult(plan_id=plan.plan_id, profile=plan.profile, kind=kind, started_at=started,
                             finished_at=started, warnings=list(plan.warnings))
-        if any(c.resolution is not None and not c.applied for c in plan.conflicts):
-            # conflicts resolved at review: their pairs' merges run again with the chosen winners (the rules are
-            # built only then: most applies have none, and building them is a fixed cost of every sync)
-            PlanWriter(plan, rules_for(kind, self.adapters, self.settings, started), self._emit).apply_resolutions()
+        resolved = any(c.resolution is not None and not c.applied for c in plan.conflicts)
+        # the rules are built only when needed (building them is a fixed cost of every sync): for resolutions, a
+        # saved plan's recheck, and the deferred deletes of switched series' rule copies (both compare content)
+        rules = rules_for(kind, self.adapters, self.settings, started) if (
+            resolved or recheck or any(op.after_occurrences_of for op in plan.operations)) else None
+        if resolved:
+            # conflicts resolved at review: their pairs' merges run again with the chosen winners
+            PlanWriter(plan, rules, self._emit).apply_resolutions()  # type: ignore[arg-type]
         skipped: list[tuple[Operation, str, PendingCategory]] = [
             (op, "excluded at review", PendingCategory.EXCLUDED) for op in plan.operations if op.excluded
         ]
         operations = plan.active_operations
         if recheck:
-            stale = self._stale(kind, operations)
+            stale = self._stale(kind, operations, rules.edited_since)  # type: ignore[union-attr]
             skipped.extend((op, stale[op.op_id], PendingCategory.FAILED) for op in operations if op.op_id in stale)
             operations = [op for op in operations if op.op_id not in stale]
         result.conflicts = len(plan.conflicts)
@@ -173,7 +178,8 @@ class SyncEngine:
                            for op, reason, _ in skipped]
         Executor(plan=plan, adapters=self.adapters, state=self.state, settings=self.settings, now=self.now,
                  emit=self._emit, result=result, listening=self.on_event is not None,
-                 heartbeat=self._lock.renew).run(operations, skipped)
+                 heartbeat=self._lock.renew,
+                 edited_since=rules.edited_since if rules is not None else None).run(operations, skipped)
         result.finished_at = self.now()
         self._record_run(result)
         return result
@@ -193,30 +199,29 @@ class SyncEngine:
             ))
             self.state.purge_history(result.finished_at - timedelta(days=self.settings.history_days))
 
-    def _stale(self, kind: Kind, operations: list[Operation]) -> dict[str, str]:
+    def _stale(self, kind: Kind, operations: list[Operation],
+               edited_since: Callable[[Side, Record, Record], frozenset[str]]) -> dict[str, str]:
         """The operations a saved plan must not run any more, by op id, with the reason."""
         stale: dict[str, str] = {}
         for side in Side:
             ops = [op for op in operations if op.source_side is side and op.source_id and op.source_version]
             # a delete carries no version a side checks (Adapter.delete): a record edited since the plan was made
             # would lose that edit, so its delete is skipped and the next sync weighs the edit against the deletion
-            # (a switch's delete of a rule copy is left out: the executor reads that copy again right before
-            # deleting it and compares content, see Operation.after_occurrences_of)
             deletes = [op for op in operations if op.target is side and op.action is Action.DELETE
-                       and op.target_id and op.base_version and op.after_occurrences_of is None]
+                       and op.target_id and op.base_version]
             if not ops and not deletes:
                 continue
             adapter = self.adapters[side]
             ids = {op.source_id for op in ops} | {op.target_id for op in deletes}
-            current = read_sources(adapter, kind, sorted(ids))  # type: ignore[misc, arg-type]
+            current = read_sources(adapter, kind, sorted(ids), as_planned(operations, side))  # type: ignore[misc, arg-type]
             for op in ops:
                 item = current.get(op.source_id)  # type: ignore[arg-type]
                 if item is None or (item.version is not None and item.version != op.source_version):
                     stale[op.op_id] = "source changed after the plan was made"
             for op in deletes:
                 item = current.get(op.target_id)  # type: ignore[arg-type]
-                if item is not None and item.version is not None and item.version != op.base_version:
-                    stale[op.op_id] = "changed after the plan was made; not deleted"
+                if item is not None and edited_since_the_plan(op, item, edited_since):
+                    stale[op.op_id] = CHANGED_SINCE_THE_PLAN
         return stale
 
     # -- maintenance ---------------------------------------------------------------------------------------

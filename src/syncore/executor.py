@@ -24,15 +24,16 @@ from datetime import datetime, timedelta
 
 from ._ids import new_id
 from .abc import Adapter, StateStore
+from .batches import JOURNAL_AHEAD, journal_groups, send, write_batches
+from .deferred import sort_deferred
 from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExhausted, RateLimited
 from .merge import without_fields
-from .models import CRM, PIM, SIDES, Kind, Side
-from .occurrences import marked_series, split_occurrence_id
+from .models import CRM, PIM, SIDES, Kind, Record, Side
+from .occurrences import marked_series
 from .plan import Operation, PairPlan, Plan
-from .remote import RemoteRecord, WriteOutcome, fetch_in_batches
+from .remote import WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
 from .settings import SyncSettings
-from .batches import JOURNAL_AHEAD, journal_groups, send, write_batches
 from .settling import QueuedWrites
 from .snapshots import fingerprint
 from .state_types import CREATE, DELETE, UPDATE, Action, Intent, Pair, PendingCategory, PendingItem
@@ -62,6 +63,7 @@ class Executor:
         result: SyncResult,
         listening: bool = True,
         heartbeat: Callable[[], None] = lambda: None,
+        edited_since: Callable[[Side, Record, Record], frozenset[str]] | None = None,
     ) -> None:
         self.plan = plan
         #: whether anyone receives events (per-record events are skipped when not)
@@ -76,6 +78,9 @@ class Executor:
         self.result = result
         #: renews the profile lock's lease before each batch (raises LockLost when another sync took it)
         self.heartbeat = heartbeat
+        #: the planner's comparison of a record read again with what the plan took it to hold (Rules.edited_since);
+        #: without it, any difference counts
+        self.edited_since = edited_since or (lambda side, record, held: record.changed_fields(held))
         #: whether this apply has advanced the state generation (done with its first journaled write)
         self._generation_bumped = False
         self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
@@ -225,45 +230,17 @@ class Executor:
                                      if not isinstance(outcome.error, OutcomeUnknown))
 
     def _run_deferred(self, deferred: list[Operation], every: list[Operation]) -> None:
-        """The writes that wait for the occurrences of a series (``Operation.after_occurrences_of``), made last.
-
-        A write whose series has an occurrence write that failed, was excluded or whose answer never came is not
-        made: it is parked with its pair, and the next sync (which reads that series again, as a due retry)
-        decides it anew once the occurrences are there.
-        """
-        failed_series = {split[0] for op in every if op.pair_id in self.failed_pairs
-                         for native_id in (op.source_id, op.target_id)
-                         if native_id and (split := split_occurrence_id(native_id)) is not None}
-        # Deletes carry no version check on every side: a target edited since the plan read it (a reviewed plan
-        # applied later, a user quicker than the sync) is read again, so that edit is never deleted with it.
-        now = {side: fetch_in_batches(self.adapters[side], self.kind, ids)
-               for side in SIDES if (ids := [op.target_id for op in deferred if op.target is side and op.target_id])}
-        ready = []
+        """The writes that wait for the occurrences of a series, made last (:mod:`.deferred`); those held back are
+        parked with their pair."""
+        ready, held_back = sort_deferred(deferred, every, self.failed_pairs, self.adapters, self.kind,
+                                         self.edited_since)
         with self.state.transaction():
-            for op in deferred:
-                current = now.get(op.target, {}).get(op.target_id)  # type: ignore[arg-type]
-                if op.after_occurrences_of in failed_series or op.pair_id in self.failed_pairs:
-                    reason = "waits until every occurrence of its series is written"
-                elif current is not None and current.version != op.base_version and not self._as_planned(op, current):
-                    reason = "changed since the plan read it: not deleted, so that change is not lost"
-                else:
-                    ready.append(op)
-                    continue
+            for op, reason in held_back:
                 self.failed_pairs.add(op.pair_id)
                 self.result.skipped.append(f"{op.target.value} {op.label or describe_record(op.record)}: {reason}")
                 self._park(op, reason, PendingCategory.FAILED, count_attempt=False)
             self.writes.flush()
         self._run_in_order(ready)
-
-    def _as_planned(self, op: Operation, current: RemoteRecord) -> bool:
-        """True when ``current`` holds what the plan took ``op``'s target to hold (``op.record``), whatever its
-        version says (a version moves for reasons of its own, e.g. an update of ours whose reply was lost)."""
-        if op.record is None:
-            return False
-        adapter = self.adapters[op.target]
-        read_only = adapter.capabilities.read_only_fields
-        return fingerprint(without_fields(adapter.represent(op.record), read_only)) == fingerprint(
-            without_fields(adapter.represent(current.record), read_only))
 
     # -- outcomes ------------------------------------------------------------------------------------------
     def _settle(self, op: Operation, outcome: WriteOutcome) -> None:

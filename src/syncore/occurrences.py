@@ -95,9 +95,11 @@ def occurrence_record(series: RemoteRecord, occurrence: str, original_start: Key
                         modified_at=series.modified_at)
 
 
-def read_sources(adapter: Adapter, kind: Kind, ids: Iterable[str]) -> dict[str, RemoteRecord]:
+def read_sources(adapter: Adapter, kind: Kind, ids: Iterable[str],
+                 planned: Callable[[RemoteRecord], RemoteRecord] | None = None) -> dict[str, RemoteRecord]:
     """The records ``ids`` name on ``adapter``'s side, read in batches: an occurrence id of a series that side
-    holds as a rule is read through its series (the side never reads an occurrence on its own)."""
+    holds as a rule is read through its series (the side never reads an occurrence on its own), as ``planned``
+    makes that series (what the plan writes to it before its occurrences are copied)."""
     by_series = {native_id: split[0] for native_id in ids
                  if adapter.capabilities.recurrence is RecurrenceSupport.RULES
                  and (split := split_occurrence_id(native_id)) is not None}
@@ -105,6 +107,8 @@ def read_sources(adapter: Adapter, kind: Kind, ids: Iterable[str]) -> dict[str, 
     found = fetch_in_batches(adapter, kind, [*plain, *sorted(set(by_series.values()) - set(plain))])
     for native_id, series_id in by_series.items():
         series = found.get(series_id)
+        if series is not None and planned is not None:
+            series = planned(series)
         record = occurrence_record(series, native_id, split_occurrence_id(native_id)[1]) \
             if series is not None else None  # type: ignore[index]
         if record is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import typing
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from .errors import ConfigurationError
 from .merge import MergeInput
 from .models import CRM, PIM, Body, Kind, Record, Side
 from .state_types import Action, PendingCategory
+
+if typing.TYPE_CHECKING:
+    from .remote import RemoteRecord
 
 PLAN_FORMAT = 2
 
@@ -71,6 +75,11 @@ class Operation:
     #: occurrence of that series succeeded (a series' rule copy deleted when the series is switched to its
     #: occurrences: never before they are all there)
     after_occurrences_of: str | None = None
+    #: for a delete: what the plan took its target to hold, as that side holds it. The delete is made only while
+    #: the target still holds that (see :meth:`~syncore.planning.Rules.edited_since`), whatever its version says: a
+    #: version moves for reasons of its own (an update of ours whose reply was lost). None in plans saved before
+    #: it was kept: their deletes compare versions.
+    held: Record | None = None
 
     @property
     def changes(self) -> tuple[FieldChange, ...]:
@@ -83,6 +92,24 @@ class Operation:
             return self._changes
         return tuple(FieldChange(field=name, old=None, new=value) for name, value in self.record.values().items()
                      if value not in (None, "", ()) and not (isinstance(value, Body) and not value))
+
+
+#: why a delete is not made when its target changed since the plan read it
+CHANGED_SINCE_THE_PLAN = "changed since the plan read it: not deleted, so that change is not lost"
+
+
+def edited_since_the_plan(op: Operation, current: RemoteRecord,
+                          edited_since: Callable[[Side, Record, Record], frozenset[str]]) -> bool:
+    """True when the target of the delete ``op``, read again as ``current``, no longer holds what the plan took it
+    to hold (``op.held``, through ``edited_since``: the planner's comparison). An unchanged version is no edit; a
+    moved one is an edit only when the content differs (a version moves for reasons of its own: an update of ours
+    whose reply was lost, a write of the values it had). Without ``op.held`` (a plan saved before it was kept)
+    the version alone decides."""
+    if current.version is not None and current.version == op.base_version:
+        return False
+    if op.held is None:
+        return current.version is not None
+    return bool(edited_since(op.target, current.record, op.held))
 
 
 @attrs.define(kw_only=True, weakref_slot=False)

@@ -445,9 +445,44 @@ def test_apply_never_deletes_a_record_edited_since_the_plan_was_made(world: Worl
     world.crm.edit(crm_id, subject="v2")
     result = world.engine.apply(plan)
     assert world.crm.records(Kind.EVENT)[crm_id].subject == "v2"
-    assert any("changed after the plan" in s for s in result.skipped), result.skipped
+    assert any("changed since the plan read it" in s for s in result.skipped), result.skipped
     world.engine.sync(Kind.EVENT)
     assert only(world.pim.records(Kind.EVENT)).subject == "v2"
+
+
+def test_apply_parks_the_delete_of_a_record_edited_since_the_plan_read_it(world: World) -> None:
+    """The recheck of a saved plan re-reads a delete's target and compares what it holds with what the plan took it
+    to hold: changed, the delete is parked with the reason, retried at the next sync."""
+    pim_id = world.pim.put(meeting("v1"))
+    world.engine.sync(Kind.EVENT)
+    crm_id = only_id(world.crm.records(Kind.EVENT))
+    world.pim.remove(pim_id)
+    plan = world.engine.plan(Kind.EVENT)
+    world.crm.edit(crm_id, location="Room 9")
+    result = world.engine.apply(plan)
+    assert result.skipped == ["crm event 'v1': changed since the plan read it: not deleted, so that change is not "
+                              "lost"]
+    assert world.crm.records(Kind.EVENT)[crm_id].location == "Room 9"
+    [pending] = [p for p in world.engine.pending(Kind.EVENT) if p.side is Side.CRM]
+    assert (pending.native_id, pending.reason) == (crm_id, "changed since the plan read it: not deleted, so that "
+                                                           "change is not lost")
+
+
+def test_apply_deletes_a_record_whose_version_moved_without_an_edit(world: World) -> None:
+    """A version can move without a change of content (a write of the values it has, an update of ours whose reply
+    was lost): the target still holds what the plan took it to hold, so the saved plan's delete is made."""
+    pim_id = world.pim.put(meeting("v1", location="Room 1"))
+    world.engine.sync(Kind.EVENT)
+    crm_id = only_id(world.crm.records(Kind.EVENT))
+    world.pim.remove(pim_id)
+    plan = world.engine.plan(Kind.EVENT)
+    version = world.crm.fetch(Kind.EVENT, [crm_id])[crm_id].version
+    world.crm.edit(crm_id, location="Room 1")  # (the value it has)
+    assert world.crm.fetch(Kind.EVENT, [crm_id])[crm_id].version != version
+    result = world.engine.apply(plan)
+    assert result.ok and result.skipped == [], result.skipped
+    assert world.crm.records(Kind.EVENT) == {}
+    assert world.engine.pending(Kind.EVENT) == []
 
 
 # -- failures ------------------------------------------------------------------------------------------------------

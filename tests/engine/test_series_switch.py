@@ -40,14 +40,14 @@ def lengthen(w: World, pim_id: str, count: int = 12) -> None:
     w.pim.edit(pim_id, recurrence=Recurrence(rule=f"FREQ=WEEKLY;COUNT={count}", zone="Europe/Berlin"))
 
 
-def assert_switched(w: World, pim_id: str, count: int = 12) -> None:
+def assert_switched(w: World, pim_id: str, count: int = 12, location: str = "Room 1") -> None:
     """The CRM holds the series' occurrences as single events, each once, each tied to the series, and no rule."""
     crm = w.crm_events()
     assert all(e.recurrence is None for e in crm.values()), "the rule copy is gone"
     assert sorted(e.start for e in crm.values()) == keys(count), "each occurrence once"
     # (created_from: the link each create asked for, kept also where the side stores no links)
     assert sorted(w.crm.created_from[i] for i in crm) == sorted(occurrence_id(pim_id, k) for k in keys(count))
-    assert all(e.subject == "1:1" and e.location == "Room 1" for e in crm.values())
+    assert all(e.subject == "1:1" and e.location == location for e in crm.values())
     pairs = {p.crm_id: p for p in w.state.iter_pairs("default", Kind.EVENT)}
     assert pairs[series_marker(pim_id)].pim_id == pim_id, "remembered as expanded"
     assert len(pairs) == count + 1
@@ -55,8 +55,11 @@ def assert_switched(w: World, pim_id: str, count: int = 12) -> None:
 
 def test_a_series_edited_past_the_other_sides_limits_is_switched_to_its_occurrences():
     w, pim_id, crm_id = held_as_rule()
+    w.sync()  # (the CRM's feed has shown the rule copy's create: it lists it no more)
     lengthen(w, pim_id)
+    fetches = w.crm.calls["fetch"]
     plan = w.engine.plan(Kind.EVENT)
+    assert w.crm.calls["fetch"] - fetches == 1, "the rule copy, read to decide the switch (the feed did not list it)"
     [delete] = [op for op in plan.operations if op.action.value == "delete"]
     assert delete.target_id == crm_id
     assert delete.reason == ("switched to single events: the CRM side cannot hold the rule "
@@ -70,6 +73,8 @@ def test_a_series_edited_past_the_other_sides_limits_is_switched_to_its_occurren
     assert w.crm.calls["delete"] - before.get("delete", 0) == 1
     assert w.crm.calls["update"] - before.get("update", 0) == 0
     assert w.writes(w.pim) == 0
+    # the saved plan's recheck reads the rule copy, and so does the deletion, after the creates
+    assert w.crm.calls["fetch"] - before.get("fetch", 0) == 2
     w.calm()
 
 
@@ -162,17 +167,155 @@ def test_a_lost_reply_to_the_delete_then_the_series_shortened_back_stays_expande
     w.calm()
 
 
+@pytest.mark.parametrize("links", [True, False])
+def test_a_series_lengthened_while_a_re_create_of_its_rule_copy_is_recovered_is_switched_a_sync_later(links):
+    """The rule copy was deleted in the CRM while the series was edited in the PIM: the edit wins and re-creates the
+    copy, but that create's reply is lost. Then the series is lengthened past the limits. The next sync recovers the
+    re-created copy (pairs the series with it, the update past the limits waits, reported); the sync after switches
+    the series and deletes that copy, so neither the copy nor any occurrence is left twice (found by the series
+    state machine: the recovered copy stayed next to the occurrences)."""
+    w, pim_id, crm_id = held_as_rule(crm_links=links)
+    w.crm.remove(crm_id)
+    w.pim.edit(pim_id, location="Room 2")
+    w.crm.lose_replies(1, op="create")
+    faulty_sync(w)
+    [recreated] = w.crm_events()
+    assert recreated != crm_id
+    lengthen(w, pim_id)
+    w.now += timedelta(hours=1)  # (past the retry back-off)
+    plan = w.engine.plan(Kind.EVENT)
+    assert plan.operations == [], [(op.action.value, op.target_id, op.reason) for op in plan.operations]
+    assert [(s.native_id, s.reason) for s in plan.skipped] == [
+        (pim_id, "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)")]
+    assert w.engine.apply(plan).ok
+    pairs = {p.pim_id: p.crm_id for p in w.state.iter_pairs("default", Kind.EVENT)}
+    assert pairs == {pim_id: recreated}, "the recovered copy is the series' rule copy now"
+    plan = w.engine.plan(Kind.EVENT)
+    [delete] = [op for op in plan.operations if op.action.value == "delete"]
+    assert delete.target_id == recreated
+    assert w.engine.apply(plan).ok
+    assert_switched(w, pim_id, location="Room 2")
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
 # -- what is not switched -------------------------------------------------------------------------------------------
-def test_a_rule_copy_edited_on_its_side_too_is_not_switched_and_the_edit_waits_reported():
+def test_a_rule_copy_edited_on_its_side_too_is_switched_with_that_edit_carried_over():
+    """The series lengthened past the limits in the PIM, its rule copy renamed in the CRM: the two edits merge, the
+    PIM's series gets the new subject (one update), the CRM the merged series' occurrences, and the rule copy goes
+    (a merge whose result is expanded)."""
     w, pim_id, crm_id = held_as_rule()
     lengthen(w, pim_id)
     w.crm.edit(crm_id, subject="1:1 (renamed in the CRM)")
+    plan = w.engine.plan(Kind.EVENT)
+    assert plan.skipped == [] and plan.conflicts == []
+    [update] = [op for op in plan.operations if op.action.value == "update"]
+    assert (update.target.value, update.target_id, update.fields) == ("pim", pim_id, frozenset({"subject"}))
+    assert update.reason == ("changed in CRM: its rule copy's edit, carried over before the series is switched to "
+                             "single events")
+    [delete] = [op for op in plan.operations if op.action.value == "delete"]
+    assert delete.target_id == crm_id
+    before = dict(w.pim.calls)
+    assert w.engine.apply(plan).ok
+    assert w.pim.calls["update"] - before.get("update", 0) == 1
+    assert w.pim.records(Kind.EVENT)[pim_id].subject == "1:1 (renamed in the CRM)"
+    assert w.pim.records(Kind.EVENT)[pim_id].recurrence.parts.count == 12
+    crm = w.crm_events()
+    assert crm_id not in crm and all(e.recurrence is None for e in crm.values())
+    assert sorted(e.start for e in crm.values()) == keys(12)
+    assert {e.subject for e in crm.values()} == {"1:1 (renamed in the CRM)"}
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
+@pytest.mark.parametrize("fault", ["lose_replies", "crash"])
+def test_a_carried_over_edit_interrupted_is_completed_by_the_next_sync(fault):
+    """The series' update with its rule copy's edit is answered by no reply, or a crash follows it: the rule copy
+    stays until the next sync, which finds the edit in both records (no conflict) and completes the switch."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    w.crm.edit(crm_id, subject="1:1 (renamed in the CRM)")
+    if fault == "crash":
+        w.pim.crash_after(1)
+    else:
+        w.pim.lose_replies(1, op="update")
+    faulty_sync(w)
+    assert crm_id in w.crm_events(), "the rule copy waits for the series' update"
+    w.now += timedelta(hours=1)  # (past the retry back-off)
+    w.sync()
+    assert w.pim.records(Kind.EVENT)[pim_id].subject == "1:1 (renamed in the CRM)"
+    crm = w.crm_events()
+    assert crm_id not in crm and sorted(e.start for e in crm.values()) == keys(12)
+    assert {e.subject for e in crm.values()} == {"1:1 (renamed in the CRM)"}
+    w.calm()
+
+
+def test_a_rule_copy_edited_on_its_side_too_in_the_same_field_is_not_switched_and_the_edit_waits_reported():
+    """Both sides changed the same field: a conflict the switch cannot settle by itself (the copy holding the other
+    value would be deleted), so the edit waits, reported, and the rule copy keeps its edit."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    w.pim.edit(pim_id, location="Room 2")
+    w.crm.edit(crm_id, location="Room 9")
     plan = w.engine.plan(Kind.EVENT)
     assert plan.operations == []
     [skip] = [s for s in plan.skipped if s.native_id == pim_id]
     assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
     w.engine.apply(plan)
-    assert w.crm_events()[crm_id].subject == "1:1 (renamed in the CRM)"
+    assert w.crm_events()[crm_id].location == "Room 9"
+
+
+def test_a_rule_copy_edited_on_its_side_too_still_waits_at_the_following_syncs():
+    """The series' retry is due at the next sync while the CRM's feed no longer lists the edited rule copy: the copy
+    is read with it (one fetch), so the switch is decided on both records, never on the series alone (found by the
+    series state machine: occurrences created next to the edited copy, whose deletion was then refused)."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    w.pim.edit(pim_id, location="Room 2")
+    w.crm.edit(crm_id, location="Room 9")
+    edited = w.crm_events()[crm_id]
+    w.sync()
+    for _ in range(2):
+        plan = w.engine.plan(Kind.EVENT)
+        assert plan.operations == [], [(op.action.value, op.target_id, op.reason) for op in plan.operations]
+        [skip] = [s for s in plan.skipped if s.native_id == pim_id]
+        assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
+        result = w.engine.apply(plan)
+        assert result.ok, result.errors
+        assert w.crm_events() == {crm_id: edited}, "no occurrence next to the rule copy"
+
+
+def test_a_switch_completed_at_a_retry_leaves_nothing_pending():
+    """The retry reads the series once, for the switch: its pair with the rule copy is not taken up again by the
+    retry's own reads (that would report the series as waiting in the same plan that completes its switch)."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id)
+    plan = w.engine.plan(Kind.EVENT)
+    plan.exclude(next(op.op_id for op in plan.operations if op.action.value == "create"))
+    w.engine.apply(plan)
+    assert {(p.side.value, p.native_id) for p in w.engine.pending(Kind.EVENT)} >= {("pim", pim_id), ("crm", crm_id)}
+    plan = w.engine.plan(Kind.EVENT)
+    assert [s.reason for s in plan.skipped] == []
+    assert sorted(op.action.value for op in plan.operations) == ["create", "delete"]
+    w.engine.apply(plan)
+    assert_switched(w, pim_id)
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
+def test_a_rule_copy_whose_version_moved_without_an_edit_does_not_hold_the_switch_back():
+    """"Edited there too" is decided by content, as the planner decides any edit: a new version alone (a write of
+    the values it has, an update of ours whose reply was lost) is no edit, and the series is switched."""
+    w, pim_id, crm_id = held_as_rule()
+    w.crm.edit(crm_id, location="Room 1")  # (the value it has: a new version, no edit)
+    lengthen(w, pim_id)
+    plan = w.engine.plan(Kind.EVENT)
+    assert [s.reason for s in plan.skipped] == []
+    [delete] = [op for op in plan.operations if op.action.value == "delete"]
+    assert delete.target_id == crm_id
+    assert w.engine.apply(plan).ok
+    assert_switched(w, pim_id)
+    w.calm()
 
 
 def test_a_rule_copy_with_occurrences_before_the_window_is_not_switched_its_past_would_be_lost():
@@ -246,10 +389,12 @@ def test_a_rule_copy_edited_between_the_plan_and_its_apply_is_not_deleted():
     assert result.skipped == [("crm event series '1:1': changed since the plan read it: not deleted, so that "
                                "change is not lost")]
     assert w.crm_events()[crm_id].location == "Room 9", "the edit is kept"
-    # the next sync: both sides changed the series, so it is not switched; the edit waits, reported
-    plan = w.engine.plan(Kind.EVENT)
-    [skip] = [s for s in plan.skipped if s.native_id == pim_id]
-    assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
+    # the next sync: both sides changed the series, in different fields: the edit is carried over and the switch
+    # completes (the occurrences that apply created are updated, none is created twice)
+    w.sync()
+    assert_switched(w, pim_id, location="Room 9")
+    assert w.pim.records(Kind.EVENT)[pim_id].location == "Room 9"
+    w.calm()
 
 
 def test_a_rule_copy_whose_version_moved_without_an_edit_is_deleted():

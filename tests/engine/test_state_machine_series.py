@@ -71,6 +71,8 @@ class SeriesSyncMachine(base.SyncMachine):
                                 clock=self.now)
         self.saved = {}
         self.prevented = set()
+        #: rule copies a plan deleted to switch their series to its occurrences: (side, id) -> (side, series id)
+        self.switched = {}
 
     # -- users -------------------------------------------------------------------------------------------------
     @rule(target=base.SyncMachine.ids, side=st.sampled_from(Side), data=st.data())
@@ -133,13 +135,30 @@ class SeriesSyncMachine(base.SyncMachine):
             self.touched(side, series_id)
             self.sides[side].edit_occurrence(series_id, key, **change)
 
-    @rule(side=st.sampled_from(Side), data=st.data(), count=st.integers(1, 8))
+    @rule(side=st.sampled_from(Side), data=st.data(), count=st.integers(1, 10))
     def change_the_rule(self, side, data, count):
-        """The user shortens or lengthens a series (within any side's limits); cancelled and moved occurrences the
-        new rule still has stay."""
+        """The user shortens or lengthens a series (past the limited side's 8 occurrences too: a series it holds as
+        a rule is then switched to its occurrences); cancelled and moved occurrences the new rule still has stay."""
         series_id, _ = self._a_series(side, data)
         if series_id is None:
             return
+        if self.unfit[side] is not None:
+            count = min(count, 8)  # (a user cannot make a series their own side refuses)
+        self._set_count(side, series_id, count)
+
+    @rule(data=st.data(), count=st.integers(9, 12))
+    def lengthen_a_series_held_as_a_rule_past_the_limits(self, data, count):
+        """A series the limited side holds as a rule, lengthened past its limits on the PIM: switched to its
+        occurrences there at the next sync."""
+        if self.unfit[Side.CRM] is None:
+            return
+        held = sorted(p.pim_id for p in self.state.iter_pairs(self.settings.profile, Kind.EVENT)
+                      if getattr(p.base, "recurrence", None) is not None and "#" not in p.pim_id
+                      and not p.crm_id.startswith("series:") and p.pim_id in self.pim.records(Kind.EVENT))
+        if held:
+            self._set_count(Side.PIM, data.draw(st.sampled_from(held)), count)
+
+    def _set_count(self, side, series_id, count):
         record = self.sides[side].records(Kind.EVENT)[series_id]
         recurrence = record.recurrence
         rule = attrs.evolve(recurrence.parts, count=count, until=None).text()
@@ -223,9 +242,61 @@ class SeriesSyncMachine(base.SyncMachine):
             if self.modes[side.other] is NONE or self.modes[side] is not RULES:
                 self.prevented |= {(side, i) for i, r in self.sides[side].records(kind).items()
                                    if getattr(r, "recurrence", None) is not None and kind is Kind.EVENT}
+        if kind is Kind.EVENT and self.unfit[Side.CRM] is not None:
+            self.prevented |= self.waiting_switches()
         super().check_converged(kind)
         if kind is Kind.EVENT:
             self.check_occurrences()
+
+    def _apply(self, kind, plan, started, engine, *, recheck=False) -> None:
+        for op in plan.operations:
+            if op.after_occurrences_of and op.target_id:
+                self.switched.setdefault((op.target, op.target_id), (op.target.other, op.after_occurrences_of))
+        super()._apply(kind, plan, started, engine, recheck=recheck)
+
+    def check_no_lost_edit(self, kind: Kind) -> None:
+        """The base check; an edit of a rule copy that a switch deleted (the user did not) went to its series (the
+        switch carries the copy's edit over, docs/recurrence.md), and is looked for there."""
+        gone = {key for key in self.switched if key[1] not in self.sides[key[0]].records(kind)}
+        carried = [e for e in self.edits if e[2] is kind and (e[1], e[3]) in gone
+                   and self.deleted.get((e[1], e[3]), -1) <= e[0]]
+        edits = self.edits
+        self.edits = [e for e in edits if e not in carried]
+        try:
+            super().check_no_lost_edit(kind)
+        finally:
+            self.edits = edits
+        for seq, side, _, native_id, field, value in carried:
+            if seq < self.clean_sync_seq[kind] or (kind, native_id, field) in self.conflicts \
+                    or (side, native_id) in self.prevented:
+                continue
+            if seq != max(e[0] for e in edits if (e[1], e[3], e[4]) == (side, native_id, field)):
+                continue  # a later edit of the same field on the same record replaced it
+            series_side, series_id = self.switched[(side, native_id)]
+            series = self.sides[series_side].records(kind).get(series_id)
+            if series is None or any(e[0] > seq and (e[1], e[3], e[4]) == (series_side, series_id, field)
+                                     for e in edits):
+                continue  # deleted since, or its own later edit of that field wins
+            held = self.sides[side].represent(series)
+            assert getattr(held, field) == getattr(self.sides[side].represent(series.replace(**{field: value})),
+                                                   field), f"edit of {field} to {value!r} lost with rule copy {native_id}"
+
+    def waiting_switches(self) -> set:
+        """Series the limited side holds as a rule that an edit took past its limits and that are not switched
+        (its rule copy was edited there too in a field the series' edit changed as well, or has occurrences before
+        the window, or a re-create of it is being recovered: docs/recurrence.md): the edit
+        waits, reported, and the pair is not in step meanwhile. Each must be reported by the last sync."""
+        waiting = set()
+        pim = self.pim.records(Kind.EVENT)
+        for pair in self.state.iter_pairs(self.settings.profile, Kind.EVENT):
+            record = pim.get(pair.pim_id)
+            if (record is not None and record.recurrence is not None and not pair.crm_id.startswith("series:")
+                    and "#" not in pair.pim_id and self.unfit[Side.CRM](record) is not None):
+                plan = self.engine.plan(Kind.EVENT)
+                assert any(skip.native_id == pair.pim_id and skip.reason.startswith("not written to the CRM")
+                           for skip in plan.skipped), f"{pair.pim_id}: past the limits, neither switched nor reported"
+                waiting |= {(Side.PIM, pair.pim_id), (Side.CRM, pair.crm_id)}
+        return waiting
 
     def check_occurrences(self):
         """Every series whose occurrences the other side holds has exactly its occurrences inside the window paired

@@ -21,8 +21,8 @@ from ..abc import Adapter, StateStore
 from ..models import Kind, Side
 from ..plan import Plan
 from ..results import SyncEvent
-from ..settings import SyncSettings
 from ..series import Window
+from ..settings import SyncSettings
 from .decide import Rules, decide
 from .emit import PlanWriter
 from .observe import Observer
@@ -64,7 +64,8 @@ def build_plan(
     view = Observer(kind=kind, profile=profile, adapters=adapters, state=state,
                     preserve_formatted_bodies=settings.preserve_formatted_bodies, heartbeat=heartbeat,
                     series=rules.series, past_days=rules.job.past_days,
-                    future_days=rules.job.future_days).observe(state.pending(profile, kind), now)
+                    future_days=rules.job.future_days, edited=rules.edited_fields,
+                    merge=rules.merge).observe(state.pending(profile, kind), now)
     writer = PlanWriter(plan, rules, emit, view.zones)
     for decision in screen(decide(view, rules), adapters[Side.CRM], rules):
         writer.add(decision)

@@ -78,10 +78,15 @@ class Rules:
     def edited_fields(self, side: Side, record: Record, pair: Pair) -> frozenset[str]:
         """The fields of ``record`` (read on ``side``) that differ from the pair's base as that side holds it,
         leaving out what is no edit of that side (write-only fields, lossy-empty fields read empty)."""
-        stored = self.as_stored(side, pair)
-        read = as_edited(record, stored, self.write_only.get(side, frozenset()),
+        return self.edited_since(side, record, self.as_stored(side, pair))
+
+    def edited_since(self, side: Side, record: Record, held: Record) -> frozenset[str]:
+        """The fields of ``record`` (read on ``side``) that differ from ``held`` (what that side was taken to
+        hold, as it holds it), leaving out what is no edit of that side. The one comparison behind "edited since":
+        the planner's, and the recheck of a delete before it is made (:attr:`~syncore.plan.Operation.held`)."""
+        read = as_edited(record, held, self.write_only.get(side, frozenset()),
                          self.lossy_empty.get(side, frozenset()))
-        return read.changed_fields(stored)
+        return read.changed_fields(held)
 
     def private(self, record: Record) -> bool:
         """True for a private item while private items are not synced."""
@@ -247,6 +252,11 @@ def _checked(rules: Rules, update: Update) -> Iterator[Decision]:
     blocked = update_obstacle(rules.series, update.pair, result)
     if blocked is not None:
         yield blocked
+        if update.found:
+            # a pair found this sync (recovered, linked, matched): the pairing is kept though the update waits,
+            # without versions, so the merge is redone at the next sync (as when a found pair's write fails)
+            yield Keep(pair=attrs.evolve(update.pair, pim_version=None, crm_version=None),
+                       items={side: None for side in SIDES}, settles=())
         return
     yield attrs.evolve(update, result=result) if result is not update.result else update
 

@@ -32,7 +32,8 @@ def series_decisions(view: Observation, policy: SeriesPolicy) -> Iterator[Decisi
             # held as a rule by the other side until now: that copy is deleted once the occurrences are written
             copy_id = read.rule_pair.id_on(read.side.other)
             yield SwitchSeries(side=read.side, item=read.item, pair=read.rule_pair, copy_gone=read.rule_copy_gone,
-                               reason=policy.route(read.item.record, read.side)[1],
+                               reason=policy.route(read.item.record, read.side)[1], merged=read.merged,
+                               copy=read.rule_copy,
                                settles=tuple(key for key in ((read.side, read.series_id), (read.side.other, copy_id))
                                              if key in view.due))
         elif read.item is not None:

@@ -135,6 +135,11 @@ class SwitchSeries:
     copy_gone: bool
     reason: str
     settles: Keys = ()
+    #: the merge of the series' edit with its rule copy's (``item`` holds its result): the copy's edit is written
+    #: back to the series first
+    merged: MergeResult | None = None
+    #: the rule copy as read (None: unchanged since ``pair`` was stored)
+    copy: RemoteRecord | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -14,8 +14,9 @@ from ..models import CRM, PIM, SIDES, Record, Side
 from ..occurrences import series_marker, split_occurrence_id
 from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
 from ..plan import Skip as PlanSkip
+from ..remote import RemoteRecord
 from ..results import EventType, SyncEvent, describe_record
-from ..state_types import CREATE, UPDATE, Action
+from ..state_types import CREATE, UPDATE, Action, Pair
 from .decide import Rules
 from .decide_series import ids_to_tombstone
 from .decisions import (
@@ -71,8 +72,8 @@ class PlanWriter:
                 self._operation(target, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(target),
                                 base_version=pair.version_on(target), source_side=source,
                                 source_id=pair.id_on(source), source_version=None, record=None,
-                                reason=_DELETED_IN[source],
-                                label=self._occurrence_label(pair.base, pair.pim_id, pair.crm_id))
+                                reason=_DELETED_IN[source], held=self.rules.as_stored(target, pair),
+                                label=self._label(pair.base, pair.pim_id, pair.crm_id))
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
                                          tombstones=tombstones, lifted=lifted,
@@ -107,19 +108,25 @@ class PlanWriter:
                 ids = {f"{side.value}_id": item.id, f"{side.other.value}_id": series_marker(item.id),
                        f"{side.value}_version": item.version, f"{side.other.value}_version": None}
                 self._pair_plan(PairPlan(pair_id=pair_id, base=item.record, **ids))  # type: ignore[arg-type]
-            case SwitchSeries(side=side, item=item, pair=pair, copy_gone=copy_gone, reason=reason, settles=settles):
+            case SwitchSeries(side=side, item=item, pair=pair, copy_gone=copy_gone, reason=reason, settles=settles,
+                              merged=merged, copy=copy):
                 # the rule pair becomes the series pair once the rule copy is deleted, after the occurrences
                 other = side.other
                 ids = {f"{side.value}_id": item.id, f"{other.value}_id": series_marker(item.id),
                        f"{side.value}_version": item.version, f"{other.value}_version": None}
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, base=item.record, settles=settles,
+                                         pim_body=merged.pim_body if merged is not None and side is Side.PIM else None,
                                          **ids))  # type: ignore[arg-type]
+                if merged is not None and merged.writes(side):
+                    self._carry_over(side, item, pair, copy, merged)
                 if not copy_gone:
+                    # (what the plan took the rule copy to hold: it is deleted only while it still holds that)
+                    held = self.rules.represent[other](copy.record) if copy is not None \
+                        else self.rules.as_stored(other, pair)
                     self._operation(other, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(other),
-                                    base_version=pair.version_on(other), source_side=side, source_id=item.id,
-                                    # (what the rule copy holds: it is read again before the deletion, which is
-                                    # made only if it still holds this)
-                                    source_version=item.version, record=pair.base, label=describe_record(pair.base),
+                                    base_version=copy.version if copy is not None else pair.version_on(other),
+                                    source_side=side, source_id=item.id, source_version=item.version,
+                                    record=pair.base, label=describe_record(pair.base), held=held,
                                     reason=f"switched to single events: {reason}", after_occurrences_of=item.id)
             case ForgetSeries(pair=pair):
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
@@ -232,6 +239,24 @@ class PlanWriter:
             self.emit(SyncEvent(type=EventType.BODY_KEPT, kind=self.rules.kind, profile=self.rules.profile,
                                 side=PIM, record_id=pair_plan.pim_id,
                                 message="formatted Outlook body kept; other fields updated"))
+
+    def _carry_over(self, side: Side, item: RemoteRecord, pair: Pair, copy: RemoteRecord | None,
+                    merged: MergeResult) -> None:
+        """The update of a switched series with its rule copy's edit (the fields the merge writes to the series'
+        side), made with the occurrences, before the copy's deletion."""
+        other = side.other
+        fields = merged.writes(side)
+        write_only = fields & self.rules.write_only.get(side, frozenset())
+        self._operation(
+            side, Action.UPDATE, pair_id=pair.pair_id, fields=fields, record=merged.base, target_id=item.id,
+            base_version=item.version, source_side=other, source_id=pair.id_on(other),
+            source_version=copy.version if copy is not None else pair.version_on(other),
+            reason=f"{_CHANGED_IN[other]}: its rule copy's edit, carried over before the series is switched to "
+                   "single events",
+            changes=tuple(FieldChange(field=f, new=getattr(merged.base, f),
+                                      old=getattr(pair.base if f in write_only else item.record, f))
+                          for f in sorted(fields)),
+            previous=pair.base if write_only else None, label=describe_record(merged.base))
 
     def _created_base(self, record: Record, target: Side) -> Record:
         """The base of a pair whose copy is being created on ``target``: the copy holds the target's read-only

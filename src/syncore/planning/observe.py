@@ -18,74 +18,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-import attrs
-
 from ..abc import Adapter, StateStore
 from ..errors import CursorExpired
-from ..merge import BODY_FIELDS
-from ..models import SIDES, Kind, Side
+from ..merge import BODY_FIELDS, MergeInput, MergeResult
+from ..models import SIDES, Kind, Record, Side
 from ..occurrences import marked_series, split_occurrence_id
 from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batches
-from ..state_types import Pair, PendingItem
+from ..state_types import Action, Intent, Pair, PendingItem
 from .decisions import Skip
 from .echoes import set_aside_echoes
+from .observation import Observation
 from .recovery import Recovered, adopt_landed_updates, find_copies
-from .series import (
-    SeriesExpander,
-    SeriesPolicy,
-    SeriesRead,
-    copies_left_behind,
-    series_zones,
-    set_aside_rule_copies,
-)
+from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
+from .series_lookups import copies_left_behind, series_zones
+
+__all__ = ["Observation", "Observer"]
 
 Ids = dict[Side, set[str]]
-
-
-@attrs.frozen(kw_only=True)
-class Observation:
-    """What this sync read, for the decide step (nothing in it changes once built).
-
-    :ivar current: records read this sync (changed, fetched, link targets), per side and id
-    :ivar echoes: feed records whose version is the stored one (our own writes echoed back); None for one the
-        feed listed without reading it
-    :ivar deleted: ids the feeds reported deleted, or that a full scan and a fetch confirmed gone
-    :ivar forced: ids looked at whatever their version says (due retries, and both records of their pairs)
-    :ivar pairs: the stored pairs this sync looks at
-    :ivar recovered: copies interrupted creates left behind
-    :ivar unpaired: records no pair holds (recovered sources and copies excluded)
-    :ivar tombstoned: unpaired ids deleted on purpose earlier (never copied back)
-    :ivar skips: records left alone while reading (unsupported, ignored, malformed links)
-    :ivar unconfirmed: our creates on a net-change side that this sync accounted for (the feed showed them,
-        or a lookup did)
-    :ivar series: the series expanded into their occurrences this sync (their occurrences are in ``current``)
-    :ivar zones: the zone of each series whose occurrences this sync looks at, by series id (messages name an
-        occurrence by its series' subject and its start on that zone's wall clock)
-    """
-
-    kind: Kind
-    current: Mapping[Side, Mapping[str, RemoteRecord]]
-    echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]
-    deleted: Mapping[Side, frozenset[str]]
-    forced: Mapping[Side, frozenset[str]]
-    due: frozenset[tuple[Side, str]]
-    pairs: tuple[Pair, ...]
-    recovered: tuple[Recovered, ...]
-    unpaired: Mapping[Side, Mapping[str, RemoteRecord]]
-    tombstoned: Mapping[Side, frozenset[str]]
-    skips: tuple[Skip, ...]
-    cursors: Mapping[Side, str | None]
-    complete: Mapping[Side, bool]
-    totals: Mapping[Side, int]
-    warnings: tuple[str, ...]
-    open_intents: tuple[str, ...]
-    unconfirmed: Mapping[Side, frozenset[str]]
-    series: tuple[SeriesRead, ...] = ()
-    zones: Mapping[str, str] = attrs.field(factory=dict)
-
-    def item(self, side: Side, native_id: str) -> RemoteRecord | None:
-        """The record this sync knows for ``native_id`` (changed, fetched or set aside as unchanged)."""
-        return self.current[side].get(native_id) or self.echoes[side].get(native_id)
 
 
 class Observer:
@@ -94,7 +43,8 @@ class Observer:
     def __init__(
         self, *, kind: Kind, profile: str, adapters: Mapping[Side, Adapter], state: StateStore,
         preserve_formatted_bodies: bool, heartbeat: Callable[[], None], series: SeriesPolicy | None = None,
-        past_days: int = 0, future_days: int = 0,
+        past_days: int = 0, future_days: int = 0, edited: Callable[[Side, Record, Pair], frozenset[str]] | None = None,
+        merge: Callable[[MergeInput], MergeResult] | None = None,
     ) -> None:
         self.kind = kind
         self.profile = profile
@@ -104,6 +54,8 @@ class Observer:
         self.heartbeat = heartbeat
         self.series = series
         self.days = (past_days, future_days)
+        self.edited = edited
+        self.merge = merge
 
     def _fetch(self, side: Side, ids: Iterable[str]) -> dict[str, RemoteRecord]:
         self.heartbeat()
@@ -161,7 +113,8 @@ class Observer:
         # both sides: neither deleted nor overwritten.
         pairs = {pair_id: pair for pair_id, pair in pairs.items()
                  if not any(pair.id_on(side) in unsupported[side] for side in SIDES)}
-        series = self._expand_series(current, deleted, pairs, echoes, due_keys)
+        intents = self.state.open_intents(self.profile, self.kind)
+        series = self._expand_series(current, deleted, pairs, echoes, due_keys, intents)
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
         for side in SIDES:
@@ -169,8 +122,11 @@ class Observer:
         need[Side.PIM] |= self._outlook_bodies(pairs, current, echoes, forced)
         bad_links = self._check_links(pairs, current, skips)
         self._add_link_targets(pairs, current, echoes, bad_links, need)
+        # The series step has read the series it expanded and set aside the rule copies it switched: read again
+        # (a due retry, a link target), they would bring back the pairs it took, decided a second time.
+        taken = series_taken(series)
         for side in SIDES:
-            wanted = need[side] - bad_links[side]
+            wanted = need[side] - bad_links[side] - taken[side]
             fetched = self._fetch(side, wanted) if wanted else {}
             paired = {pair.id_on(side) for pair in pairs.values()}
             for native_id in wanted:
@@ -178,11 +134,9 @@ class Observer:
                     current[side].setdefault(native_id, fetched[native_id])
                 elif native_id in paired:
                     deleted[side].add(native_id)
-        set_aside_rule_copies(series, current, deleted)  # (a due retry of one was just read again)
         # link targets that were fetched may belong to existing pairs (the state was not lost after all)
         self._add_pairs_of(pairs, {side: {i for i in need[side] if i in current[side]} for side in SIDES})
 
-        intents = self.state.open_intents(self.profile, self.kind)
         recovered, recreated = find_copies(
             kind=self.kind, profile=self.profile, intents=intents, adapters=self.adapters, state=self.state,
             current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
@@ -216,13 +170,15 @@ class Observer:
     # -- steps -------------------------------------------------------------------------------------------------
     def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
                        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
-                       due: frozenset[tuple[Side, str]]) -> list[SeriesRead]:
+                       due: frozenset[tuple[Side, str]], intents: Iterable[Intent]) -> list[SeriesRead]:
         if self.series is None:
             return []
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
+        recovering = frozenset(i.pair_id for i in intents if i.action is Action.CREATE and i.pair_id)
         return SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                               fetch=self._fetch, last_run=last_run, past_days=self.days[0],
-                              future_days=self.days[1]).run(current, deleted, pairs, echoes, due)
+                              future_days=self.days[1], edited=self.edited, merge=self.merge,
+                              recovering=recovering).run(current, deleted, pairs, echoes, due)
 
     def _names_a_record(self, side: Side, value: str) -> bool:
         """True when ``value`` is shaped like an id on ``side``: a native id, or an occurrence id of a series

@@ -1,5 +1,5 @@
-"""Series in the planner: where each one goes (:class:`SeriesPolicy`), and the occurrences a side that cannot hold
-rules gets (:class:`SeriesExpander`).
+"""Series in the planner: the occurrences a side that cannot hold rules gets (:class:`SeriesExpander`); where each
+series goes is :mod:`.series_policy`.
 
 A series travels as one record to a side that holds rules (``Capabilities.recurrence`` ``RULES``) and can hold it
 (:meth:`~syncore.abc.Adapter.unfit_reason`). Otherwise it is *expanded*: the observe step replaces the series by
@@ -16,14 +16,14 @@ series whose next occurrences enter it are read again.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import attrs
 
-from ..abc import Adapter, StateStore
-from ..models import SIDES, Event, Kind, Record, Side, Task
+from ..abc import StateStore
+from ..merge import MergeInput, MergeResult
+from ..models import SIDES, Kind, Record, Side
 from ..occurrences import (
     SEPARATOR,
     SERIES_PREFIX,
@@ -34,80 +34,13 @@ from ..occurrences import (
 )
 from ..remote import RecurrenceSupport, RemoteRecord
 from ..series import Series, Window
-from ..settings import UnfitSeries
 from ..state_types import Pair
+from .series_policy import Route, SeriesPolicy, is_series
+
+__all__ = ["Route", "SeriesExpander", "SeriesPolicy", "SeriesRead", "is_series", "past_occurrences",
+           "series_taken", "set_aside_rule_copies"]
 
 Ids = dict[Side, set[str]]
-
-
-class Route(enum.Enum):
-    """How a record from one side reaches the other."""
-
-    #: as it is (a single record, or a series the other side holds as a rule)
-    AS_IS = "as_is"
-    #: as the occurrences inside the window
-    EXPAND = "expand"
-    #: not at all: reported and left alone
-    SKIP = "skip"
-
-
-def is_series(record: Record) -> bool:
-    """True for a recurring event."""
-    return isinstance(record, Event) and record.recurrence is not None
-
-
-@attrs.frozen(kw_only=True)
-class SeriesPolicy:
-    """What each side holds of series, and what happens to a series a side cannot hold (the settings)."""
-
-    holds: Mapping[Side, RecurrenceSupport]
-    task_series: Mapping[Side, bool]
-    unfit: Mapping[Side, Callable[[Record], str | None]]
-    names: Mapping[Side, str]
-    unfit_series: UnfitSeries
-    window: Window
-
-    @classmethod
-    def of(cls, adapters: Mapping[Side, Adapter], unfit_series: UnfitSeries, window: Window) -> SeriesPolicy:
-        """The policy for these adapters and settings."""
-        return cls(holds={side: adapters[side].capabilities.recurrence for side in SIDES},
-                   task_series={side: adapters[side].capabilities.task_recurrence for side in SIDES},
-                   unfit={side: adapters[side].unfit_reason for side in SIDES},
-                   names={side: side.value.upper() for side in SIDES}, unfit_series=unfit_series, window=window)
-
-    def route(self, record: Record, source: Side) -> tuple[Route, str]:
-        """How ``record`` from ``source`` reaches the other side, and why when it does not go as it is."""
-        target = source.other
-        name = self.names[target]
-        if isinstance(record, Task) and record.recurrence is not None:
-            if not self.task_series[target]:
-                # never flattened into one task: reported and left alone
-                return Route.SKIP, f"a recurring task; the {name} side syncs no recurring tasks"
-            reason = self.unfit[target](record)
-            return (Route.SKIP, f"the {name} side cannot hold this recurring task: {reason}") if reason \
-                else (Route.AS_IS, "")
-        if not is_series(record):
-            return Route.AS_IS, ""
-        holds = self.holds[target]
-        if holds is RecurrenceSupport.NONE:
-            # today's behaviour for sides that have not learnt series: reported and left alone
-            return Route.SKIP, f"a recurring series; the {name} side syncs no recurring series"
-        if holds is RecurrenceSupport.OCCURRENCES:
-            # the other side holds single events: the window's occurrences go
-            return Route.EXPAND, f"the {name} side holds single occurrences"
-        reason = self.unfit[target](record)
-        if reason is None:
-            return Route.AS_IS, ""
-        if self.unfit_series is UnfitSeries.EXPAND:
-            # past the other side's limits: its occurrences go, tied to the series, so later edits follow
-            return Route.EXPAND, f"the {name} side cannot hold the rule ({reason})"
-        return Route.SKIP, f"the {name} side cannot hold this series ({reason}); unfit_series = \"skip\""
-
-    def in_window(self, record: Record) -> bool:
-        """True when a series has an occurrence inside the window."""
-        series = Series(record)  # type: ignore[arg-type]
-        low, high = self.window.bounds(series.all_day)
-        return next(series.starts(low, high), None) is not None
 
 
 @attrs.frozen(kw_only=True)
@@ -118,6 +51,9 @@ class SeriesRead:
     :ivar rule_pair: for a series *switched* this sync (see :meth:`SeriesExpander.switching`): its pair with the
         rule copy the other side holds, which becomes its series pair once that copy is deleted
     :ivar rule_copy_gone: the rule copy is gone already (a deletion of ours landed, or the user deleted it)
+    :ivar merged: for a series switched while its rule copy was edited too: the merge of the two edits (``item``
+        holds the merged series, which is expanded and written back to the series' side)
+    :ivar rule_copy: the rule copy as this sync read it (None: unchanged since its pair was stored)
     """
 
     side: Side
@@ -126,6 +62,8 @@ class SeriesRead:
     pair: Pair | None
     rule_pair: Pair | None = None
     rule_copy_gone: bool = False
+    merged: MergeResult | None = None
+    rule_copy: RemoteRecord | None = None
 
 
 class SeriesExpander:
@@ -133,7 +71,10 @@ class SeriesExpander:
 
     def __init__(self, *, kind: Kind, profile: str, state: StateStore, policy: SeriesPolicy,
                  fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]], last_run: datetime | None,
-                 past_days: int, future_days: int) -> None:
+                 past_days: int, future_days: int,
+                 edited: Callable[[Side, Record, Pair], frozenset[str]] | None = None,
+                 merge: Callable[[MergeInput], MergeResult] | None = None,
+                 recovering: frozenset[str] = frozenset()) -> None:
         self.kind = kind
         self.profile = profile
         self.state = state
@@ -142,6 +83,12 @@ class SeriesExpander:
         self.last_run = last_run
         self.past_days = past_days
         self.future_days = future_days
+        #: the planner's "edited since the pair was stored" (Rules.edited_fields); without it, any difference
+        self.edited = edited or (lambda side, record, pair: record.changed_fields(pair.base))
+        #: the planner's field-level merge (Rules.merge); without it, a rule copy edited too holds the switch back
+        self.merge = merge
+        #: pairs an interrupted create of ours may have written a record of (open create intents)
+        self.recovering = recovering
 
     def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
@@ -163,12 +110,14 @@ class SeriesExpander:
             # (decide_series.update_obstacle)
             rule_pairs = {p.id_on(side): p for p in pairs.values() if is_series(p.base)}
             self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due)
+            self._read_rule_copies(side, rule_pairs, current, deleted, echoes)
             for item in list(current[side].values()):
                 known = series_pairs.get(item.id)
                 rule_pair = rule_pairs.get(item.id)
                 if is_series(item.record) and known is None and rule_pair is not None:
-                    if self.switching(side, item, rule_pair, current, deleted):
-                        reads.append(self._switch(side, item, rule_pair, current, deleted, pairs))
+                    switched, merged = self.switching(side, item, rule_pair, current, deleted)
+                    if switched:
+                        reads.append(self._switch(side, item, rule_pair, current, deleted, pairs, merged))
                 elif is_series(item.record) and (known is not None
                                                  or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
@@ -214,42 +163,101 @@ class SeriesExpander:
             else:
                 deleted[side].add(native_id)
 
+    def _read_rule_copies(self, side: Side, rule_pairs: Mapping[str, Pair],
+                          current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
+                          echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> None:
+        """Read the rule copies of the series an edit may switch this sync, when this sync has not read them yet
+        (one fetch for all of them).
+
+        A switch deletes the rule copy, so it is decided on that copy as it is now. That the change feed did not
+        list the copy does not make it unchanged since its pair was stored: a sync that left the pair as it was (the
+        switch waited for an edit of the copy, a write to the pair failed) stored its cursor past that edit all the
+        same. Only a copy the feed listed with its stored version (an echo) is known to be unchanged.
+        """
+        other = side.other
+        wanted = [copy_id for item in current[side].values()
+                  if (rule_pair := rule_pairs.get(item.id)) is not None and self._may_switch(side, item, rule_pair)
+                  and (copy_id := rule_pair.id_on(other)) not in current[other] and copy_id not in deleted[other]
+                  and copy_id not in echoes[other]]
+        if not wanted:
+            return
+        found = self.fetch(other, set(wanted))
+        for copy_id in wanted:
+            if copy_id in found:
+                current[other][copy_id] = found[copy_id]
+            else:
+                deleted[other].add(copy_id)
+
+    def _may_switch(self, side: Side, item: RemoteRecord, rule_pair: Pair) -> bool:
+        """True when the series ``item`` was edited since its pair was stored and no longer fits the other side."""
+        return (is_series(item.record) and (item.version is None or item.version != rule_pair.version_on(side))
+                and self.policy.route(item.record, side)[0] is Route.EXPAND)
+
     def switching(self, side: Side, item: RemoteRecord, rule_pair: Pair,
-                  current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> bool:
-        """True when the series ``item``, held as a rule by the other side (``rule_pair``), is switched to its
-        occurrences this sync. Top-down:"""
+                  current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> tuple[bool, MergeResult | None]:
+        """Whether the series ``item``, held as a rule by the other side (``rule_pair``), is switched to its
+        occurrences this sync, and the merge it is switched with when its rule copy was edited too. Top-down:"""
         other = side.other
         copy_id = rule_pair.id_on(other)
         if copy_id in deleted[other] and self._known(side, item.id):
             # a switch whose deletion of the rule copy landed (its reply lost): it is finished, whatever the series
             # became since; a series that was expanded stays expanded
-            return True
+            return True, None
         if item.version is not None and item.version == rule_pair.version_on(side):
             # unchanged since the pair was stored: what the other side can hold is its business (a changed setting
             # is no reason to delete its copy)
-            return False
+            return False, None
         if self.policy.route(item.record, side)[0] is not Route.EXPAND:
             # the other side can hold the edit (the pair syncs as ever), or unfit_series = "skip" (reported)
-            return False
+            return False, None
+        if rule_pair.pair_id in self.recovering:
+            # an interrupted re-create of the rule copy (an edit that beat its deletion) may have written a new copy:
+            # this sync recovers it and pairs the series with it; the switch is decided on that copy, next sync
+            return False, None
         if copy_id in deleted[other]:
             # the rule copy is gone (deleted there while the series was edited here): the edit wins, as occurrences
-            return True
+            return True, None
+        if past_occurrences(rule_pair.base, self.policy.window):
+            # the rule copy's occurrences before the window are history that would go with it and never come back
+            return False, None
         copy = current[other].get(copy_id)
-        if copy is not None and (copy.version is None or copy.version != rule_pair.version_on(other)):
-            # the rule copy was edited there too: deleting it would lose that edit; the edit waits, reported
-            return False
-        # the rule copy's occurrences before the window are history that would go with it and never come back
-        return not past_occurrences(rule_pair.base, self.policy.window)
+        if copy is None or (copy.version is not None and copy.version == rule_pair.version_on(other)) \
+                or not self.edited(other, copy.record, rule_pair):
+            # the rule copy is as the pair stored it (its content, whatever its version says)
+            return True, None
+        # the rule copy was edited there too: switched with the two edits merged (the copy's edit goes back to the
+        # series before the copy is deleted) when they do not conflict; otherwise deleting the copy would lose its
+        # edit, and the series' edit waits, reported
+        merged = self._merge_with_copy(side, item, copy, rule_pair)
+        return merged is not None, merged
+
+    def _merge_with_copy(self, side: Side, item: RemoteRecord, copy: RemoteRecord,
+                         rule_pair: Pair) -> MergeResult | None:
+        """The merge of the series' edit with its rule copy's, when it has no conflict and its result is still
+        expanded (one the other side can hold is an ordinary update of the pair)."""
+        if self.merge is None:
+            return None
+        read = {side: item, side.other: copy}
+        result = self.merge(MergeInput(base=rule_pair.base, pim=read[Side.PIM].record, crm=read[Side.CRM].record,
+                                       pim_modified=read[Side.PIM].modified_at,
+                                       crm_modified=read[Side.CRM].modified_at, pim_body=rule_pair.pim_body,
+                                       two_way=rule_pair.conflicts))
+        if result.conflicts or self.policy.route(result.base, side)[0] is not Route.EXPAND:
+            return None
+        return result
 
     def _switch(self, side: Side, item: RemoteRecord, rule_pair: Pair, current: dict[Side, dict[str, RemoteRecord]],
-                deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
-        """Expand ``item`` in place of its rule pair; the rule copy is no record of this sync any more (it is
-        deleted by the switch, after the occurrences are written)."""
+                deleted: Ids, pairs: dict[str, Pair], merged: MergeResult | None) -> SeriesRead:
+        """Expand ``item`` (merged with its rule copy's edit, when ``merged``) in place of its rule pair; the rule
+        copy is no record of this sync any more (it is deleted by the switch, after the occurrences are written)."""
         other = side.other
         copy_id = rule_pair.id_on(other)
         del pairs[rule_pair.pair_id]
+        copy = current[other].get(copy_id)
+        if merged is not None:
+            item = attrs.evolve(item, record=merged.base)
         read = attrs.evolve(self._expand(side, item, None, current, deleted, pairs), rule_pair=rule_pair,
-                            rule_copy_gone=copy_id in deleted[other])
+                            rule_copy_gone=copy_id in deleted[other], merged=merged, rule_copy=copy)
         set_aside_rule_copies([read], current, deleted)
         return read
 
@@ -342,60 +350,20 @@ def set_aside_rule_copies(reads: list[SeriesRead], current: dict[Side, dict[str,
             deleted[copy_side].discard(read.rule_pair.id_on(copy_side))
 
 
+def series_taken(reads: list[SeriesRead]) -> Ids:
+    """The ids the series step took out of what the rest of the sync looks at, per side: the series it expanded
+    (their occurrences stand for them) and the rule copies of those it switched."""
+    taken: Ids = {side: set() for side in SIDES}
+    for read in reads:
+        taken[read.side].add(read.series_id)
+        if read.rule_pair is not None:
+            taken[read.side.other].add(read.rule_pair.id_on(read.side.other))
+    return taken
+
+
 def past_occurrences(record: Record, window: Window) -> int:
     """How many occurrences (not cancelled) the series ``record`` has before ``window``: on a side that holds it
     as a rule, the history deleting that copy would lose (nothing re-creates occurrences before the window)."""
     series = Series(record)  # type: ignore[arg-type]
     low, _ = window.bounds(series.all_day)
     return sum(1 for key in series.starts(None, low) if not series.is_cancelled(key))
-
-
-def series_zones(state: StateStore, profile: str, kind: Kind, policy: SeriesPolicy | None,
-                 reads: list[SeriesRead], pairs: Mapping[str, Pair]) -> dict[str, str]:
-    """The zone of each series whose occurrences this sync looks at, by series id (messages name an occurrence by
-    its start on that zone's wall clock): of the series read this sync, and of those whose occurrences ``pairs``
-    name (from the series' own pair: one state lookup, only when such a series was not read)."""
-    zones = {read.series_id: read.item.record.recurrence.zone  # type: ignore[union-attr]
-             for read in reads if read.item is not None}
-    if policy is None:
-        return zones
-    wanted: Ids = {side: set() for side in SIDES}
-    for pair in pairs.values():
-        for side in SIDES:
-            split = split_occurrence_id(pair.id_on(side))
-            if split is not None and split[0] not in zones and policy.holds[side] is RecurrenceSupport.RULES:
-                wanted[side].add(split[0])
-    if wanted[Side.PIM] or wanted[Side.CRM]:
-        for pair in state.pairs_for(profile, kind, pim_ids=wanted[Side.PIM], crm_ids=wanted[Side.CRM]):
-            recurrence = getattr(pair.base, "recurrence", None)
-            for side in SIDES:
-                if pair.id_on(side) in wanted[side] and recurrence is not None:
-                    zones[pair.id_on(side)] = recurrence.zone
-    return zones
-
-
-def copies_left_behind(kind: Kind, profile: str, state: StateStore, adapters: Mapping[Side, Adapter],
-                       policy: SeriesPolicy | None, unpaired: Mapping[Side, Mapping[str, RemoteRecord]],
-                       tombstoned: Mapping[Side, frozenset[str]]) -> dict[Side, dict[str, RemoteRecord]]:
-    """The unpaired copies, per side they are on, of the occurrences that come back this sync.
-
-    An occurrence is tombstoned when it left its series while its copy stayed behind (deleting the copy was not
-    allowed, or it had been edited there). When the rule gives that occurrence again, it is the same occurrence as
-    that copy: on a side that stores links, the copy names it, and is found by that link (one lookup, only when
-    such an occurrence comes back) and paired with it, instead of the occurrence being left alone. A copy paired
-    with something else since (re-created as a single event) stays as it is.
-    """
-    found: dict[Side, dict[str, RemoteRecord]] = {side: {} for side in SIDES}
-    if policy is None:
-        return found
-    for side in SIDES:
-        other = side.other
-        back = sorted(native_id for native_id in tombstoned[side] if native_id in unpaired[side]
-                      and policy.holds[side] is RecurrenceSupport.RULES and split_occurrence_id(native_id) is not None)
-        if not back or not adapters[other].capabilities.link_ids:
-            continue
-        by_link = adapters[other].find_by_link(kind, back)
-        copies = {copy.id: copy for link, copy in by_link.items() if link in back and copy.link == link}
-        paired = {pair.id_on(other) for pair in state.pairs_for(profile, kind, **{f"{other.value}_ids": list(copies)})}
-        found[other] = {native_id: copy for native_id, copy in copies.items() if native_id not in paired}
-    return found

@@ -1,0 +1,86 @@
+"""Where each series goes (:class:`SeriesPolicy`): as it is to a side that holds rules and can hold it, as its
+window's occurrences (*expanded*, :mod:`.series`) to a side that holds occurrences only or cannot hold it under
+``unfit_series = "expand"``, or nowhere (reported)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from ..abc import Adapter
+from ..models import SIDES, Event, Record, Side, Task
+from ..remote import RecurrenceSupport
+from ..series import Series, Window
+from ..settings import UnfitSeries
+
+
+class Route(enum.Enum):
+    """How a record from one side reaches the other."""
+
+    #: as it is (a single record, or a series the other side holds as a rule)
+    AS_IS = "as_is"
+    #: as the occurrences inside the window
+    EXPAND = "expand"
+    #: not at all: reported and left alone
+    SKIP = "skip"
+
+
+def is_series(record: Record) -> bool:
+    """True for a recurring event."""
+    return isinstance(record, Event) and record.recurrence is not None
+
+
+@attrs.frozen(kw_only=True)
+class SeriesPolicy:
+    """What each side holds of series, and what happens to a series a side cannot hold (the settings)."""
+
+    holds: Mapping[Side, RecurrenceSupport]
+    task_series: Mapping[Side, bool]
+    unfit: Mapping[Side, Callable[[Record], str | None]]
+    names: Mapping[Side, str]
+    unfit_series: UnfitSeries
+    window: Window
+
+    @classmethod
+    def of(cls, adapters: Mapping[Side, Adapter], unfit_series: UnfitSeries, window: Window) -> SeriesPolicy:
+        """The policy for these adapters and settings."""
+        return cls(holds={side: adapters[side].capabilities.recurrence for side in SIDES},
+                   task_series={side: adapters[side].capabilities.task_recurrence for side in SIDES},
+                   unfit={side: adapters[side].unfit_reason for side in SIDES},
+                   names={side: side.value.upper() for side in SIDES}, unfit_series=unfit_series, window=window)
+
+    def route(self, record: Record, source: Side) -> tuple[Route, str]:
+        """How ``record`` from ``source`` reaches the other side, and why when it does not go as it is."""
+        target = source.other
+        name = self.names[target]
+        if isinstance(record, Task) and record.recurrence is not None:
+            if not self.task_series[target]:
+                # never flattened into one task: reported and left alone
+                return Route.SKIP, f"a recurring task; the {name} side syncs no recurring tasks"
+            reason = self.unfit[target](record)
+            return (Route.SKIP, f"the {name} side cannot hold this recurring task: {reason}") if reason \
+                else (Route.AS_IS, "")
+        if not is_series(record):
+            return Route.AS_IS, ""
+        holds = self.holds[target]
+        if holds is RecurrenceSupport.NONE:
+            # today's behaviour for sides that have not learnt series: reported and left alone
+            return Route.SKIP, f"a recurring series; the {name} side syncs no recurring series"
+        if holds is RecurrenceSupport.OCCURRENCES:
+            # the other side holds single events: the window's occurrences go
+            return Route.EXPAND, f"the {name} side holds single occurrences"
+        reason = self.unfit[target](record)
+        if reason is None:
+            return Route.AS_IS, ""
+        if self.unfit_series is UnfitSeries.EXPAND:
+            # past the other side's limits: its occurrences go, tied to the series, so later edits follow
+            return Route.EXPAND, f"the {name} side cannot hold the rule ({reason})"
+        return Route.SKIP, f"the {name} side cannot hold this series ({reason}); unfit_series = \"skip\""
+
+    def in_window(self, record: Record) -> bool:
+        """True when a series has an occurrence inside the window."""
+        series = Series(record)  # type: ignore[arg-type]
+        low, high = self.window.bounds(series.all_day)
+        return next(series.starts(low, high), None) is not None
