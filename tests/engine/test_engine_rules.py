@@ -460,12 +460,12 @@ def test_apply_parks_the_delete_of_a_record_edited_since_the_plan_read_it(world:
     plan = world.engine.plan(Kind.EVENT)
     world.crm.edit(crm_id, location="Room 9")
     result = world.engine.apply(plan)
-    assert result.skipped == ["crm event 'v1': changed since the plan read it: not deleted, so that change is not "
-                              "lost"]
+    assert result.skipped == [("crm event 'v1': changed since the plan read it: not deleted, so that change is not "
+                              "lost")]
     assert world.crm.records(Kind.EVENT)[crm_id].location == "Room 9"
     [pending] = [p for p in world.engine.pending(Kind.EVENT) if p.side is Side.CRM]
-    assert (pending.native_id, pending.reason) == (crm_id, "changed since the plan read it: not deleted, so that "
-                                                           "change is not lost")
+    assert (pending.native_id, pending.reason) == (crm_id, ("changed since the plan read it: not deleted, so that "
+                                                           "change is not lost"))
 
 
 def test_apply_deletes_a_record_whose_version_moved_without_an_edit(world: World) -> None:
@@ -658,7 +658,7 @@ def test_an_unread_feed_costs_a_fetch_only_for_records_whose_version_is_new(worl
 
 
 # -- crash safety --------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("writes_before_crash", range(0, 7))
+@pytest.mark.parametrize("writes_before_crash", range(7))
 @pytest.mark.parametrize("target_links", [True, False])
 def test_crash_between_any_two_writes_resumes_without_duplicates(
     world: World, writes_before_crash: int, target_links: bool

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
@@ -41,15 +41,15 @@ from syncore.errors import (
     SyncLocked,
 )
 from syncore.locking import LEASE
-from syncore.plan import Plan
 from syncore.merge import BODY_FIELDS
 from syncore.models import Body
 from syncore.occurrences import marked_series, split_occurrence_id
+from syncore.plan import Plan
 from syncore.testing import MemoryAdapter
 from syncore.testing.invariants import assert_in_step, with_occurrences
 from syncore.testing.strategies import records, short_words
 
-START = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
+START = datetime(2026, 11, 24, 9, tzinfo=UTC)
 #: the report for fields one occurrence of a series cannot hold (docs/recurrence.md, "What is reported")
 UNHELD = re.compile(r"not written: one occurrence of a (PIM|CRM) series cannot have its own "
                     r"(?P<fields>[a-z_, ]+); the series keeps its value")
