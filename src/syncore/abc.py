@@ -38,12 +38,13 @@ import attrs
 
 from .capabilities import EnforcedCapabilities
 from .converters import structure_options
-from .errors import ConfigurationError
+from .errors import ConfigurationError, UnsupportedRecord
 from .models import Kind, Record, Side
 from .remote import (
     Capabilities,
     ChangeSet,
     CreateRequest,
+    CutRequest,
     DeleteRequest,
     RemoteRecord,
     UpdateRequest,
@@ -209,6 +210,24 @@ class Adapter(metaclass=EnforcedCapabilities):
     @abstractmethod
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         """Delete records; one outcome per request. A record that is already gone is a success."""
+
+    def cut_series(self, kind: Kind, requests: Sequence[CutRequest]) -> list[WriteOutcome]:
+        """End series before a date, keeping their earlier occurrences as they are; one outcome per request.
+
+        Called only when ``capabilities.cuts_series`` is declared (with ``recurrence`` RULES), for a series of this
+        side the engine switches to single events while the series has occurrences before the sync window here:
+        instead of deleting that copy (and its history with it), the engine cuts it before the window's first
+        occurrence, after the window's occurrences are written, and leaves what remains unpaired, as history.
+
+        A cut must be idempotent: cutting a series that already ends before ``before`` changes nothing and
+        succeeds (the engine repeats a cut whose reply was lost). A series that is gone is a success too (nothing
+        is left to cut). A cut that would leave no occurrence is refused for that request (the engine never asks
+        for one). The outcome's ``version`` is the series' version after the cut, when known.
+
+        The default cuts nothing: every request fails with :class:`~syncore.errors.UnsupportedRecord`.
+        """
+        return [WriteOutcome(ref=request.ref, error=UnsupportedRecord("this side cannot cut a series"))
+                for request in requests]
 
     def find_by_link(self, kind: Kind, links: Collection[str]) -> dict[str, RemoteRecord]:
         """Find records whose stored link is one of ``links``; keyed by link.

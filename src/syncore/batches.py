@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from .abc import Adapter
 from .models import CRM, PIM, Kind, Side
 from .plan import Operation
-from .remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
+from .remote import CreateRequest, CutRequest, DeleteRequest, UpdateRequest, WriteOutcome
 from .state_types import CREATE, DELETE, UPDATE, Action
 
 #: the most writes whose intents one durable commit journals (what a crash may leave open beyond the batch in
@@ -67,5 +67,15 @@ def send(adapter: Adapter, kind: Kind, action: Action, batch: list[Operation]) -
         return adapter.update(kind, [UpdateRequest(ref=op.op_id, id=op.target_id, record=op.record,  # type: ignore[arg-type]
                                                    fields=op.fields, base_version=op.base_version, previous=op.previous)
                                      for op in batch])
-    return adapter.delete(kind, [DeleteRequest(ref=op.op_id, id=op.target_id, base_version=op.base_version)  # type: ignore[arg-type]
-                                 for op in batch])
+    cuts = [op for op in batch if op.cut_before is not None]
+    if not cuts:
+        return adapter.delete(kind, [DeleteRequest(ref=op.op_id, id=op.target_id, base_version=op.base_version)  # type: ignore[arg-type]
+                                     for op in batch])
+    # a series cut before a date (the rest of it kept) is a delete of its later occurrences
+    deletes = [op for op in batch if op.cut_before is None]
+    outcomes = adapter.delete(kind, [DeleteRequest(ref=op.op_id, id=op.target_id, base_version=op.base_version)  # type: ignore[arg-type]
+                                     for op in deletes]) if deletes else []
+    outcomes += adapter.cut_series(kind, [CutRequest(ref=op.op_id, id=op.target_id, before=op.cut_before,  # type: ignore[arg-type]
+                                                     base_version=op.base_version) for op in cuts])
+    by_ref = {outcome.ref: outcome for outcome in outcomes}
+    return [by_ref[op.op_id] for op in batch]

@@ -7,8 +7,9 @@ wraps every mutating method). It wraps the data methods each adapter class defin
 * nothing is written to a read-only side;
 * no call carries more records than the declared batch maximum;
 * a side that stores no links finds no record by link;
+* a side that does not declare ``cuts_series`` is never asked to cut a series;
 * a write answers exactly one outcome per request;
-* deleting a record that is already gone is a success (the one statement of that rule).
+* deleting (or cutting) a record that is already gone is a success (the one statement of that rule).
 
 A violation by the caller is a :class:`~syncore.errors.CapabilityError`; an adapter answering the wrong number
 of outcomes is an :class:`~syncore.errors.AdapterError` (the whole call failed).
@@ -35,6 +36,7 @@ _CHECKED: dict[str, tuple[bool, str | None]] = {
     "create": (True, "max_create_batch"),
     "update": (True, "max_update_batch"),
     "delete": (True, "max_delete_batch"),
+    "cut_series": (True, "max_delete_batch"),
 }
 
 
@@ -46,6 +48,8 @@ def _check(adapter: Any, method: str, kind: Kind, batch: object) -> None:
         raise CapabilityError(f"the {name} adapter does not support {Kind(kind).value}s ({method} refused)")
     if writes and caps.read_only:
         raise CapabilityError(f"the {name} adapter is read-only ({method} refused)")
+    if method == "cut_series" and not caps.cuts_series:
+        raise CapabilityError(f"the {name} adapter does not declare cuts_series ({method} refused)")
     if limit is not None and isinstance(batch, Sized) and len(batch) > getattr(caps, limit):
         raise CapabilityError(f"{method} of {len(batch)} records exceeds the {name} adapter's {limit} "
                               f"({getattr(caps, limit)})")
@@ -65,8 +69,8 @@ def _checked(method: str, function: Callable[..., Any]) -> Callable[..., Any]:
         if len(result) != len(batch):
             name = getattr(self, "adapter_name", type(self).__name__)
             raise AdapterError(f"{name} answered {len(result)} outcomes for {len(batch)} {method} requests")
-        if method == "delete":
-            # a record that is already gone is what a delete wants
+        if method in ("delete", "cut_series"):
+            # a record that is already gone is what a delete wants (and leaves nothing to cut)
             result = [attrs.evolve(outcome, error=None) if isinstance(outcome.error, NotFound) else outcome
                       for outcome in result]
         return result

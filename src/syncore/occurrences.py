@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+import attrs
+
 from .errors import (
     AdapterError,
     InvalidRecordError,
@@ -170,4 +172,28 @@ def without_occurrence(series: Event, original_start: Key) -> Event:
         return series
     changed = Recurrence(rule=recurrence.rule, zone=recurrence.zone, exdates=[*recurrence.exdates, original_start],
                          overrides=recurrence.overrides)
+    return series.replace(recurrence=changed)  # type: ignore[return-value]
+
+
+def ended_before(series: Event, before: Key) -> Event | None:
+    """``series`` cut before ``before``: its occurrences whose original start is earlier, unchanged (cancelled and
+    modified ones included), and none from ``before`` on; ``series`` itself when it has none from there on, None when
+    it has none before (nothing would be left).
+
+    The rule ends with a ``COUNT`` of the occurrences kept, whatever end it had: that gives exactly the kept original
+    starts, with no ``UNTIL`` instant or day to place across a DST change (a side writes it in its own spelling and
+    the engine compares rules by their occurrences, :func:`syncore.series.same_rule`)."""
+    recurrence = series.recurrence
+    assert recurrence is not None, "not a series"
+    occurrences = Series(series)
+    kept = sum(1 for _ in occurrences.starts(None, before))
+    if kept == 0:
+        return None
+    if next(occurrences.starts(before), None) is None:
+        return series
+    rule = attrs.evolve(recurrence.parts, count=kept, until=None).text()
+    changed = Recurrence(rule=rule, zone=recurrence.zone,
+                         exdates=[key for key in recurrence.exdates if key < before],  # type: ignore[operator]
+                         overrides=[item for item in recurrence.overrides
+                                    if item.original_start < before])  # type: ignore[operator]
     return series.replace(recurrence=changed)  # type: ignore[return-value]

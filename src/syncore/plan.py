@@ -11,7 +11,7 @@ import functools
 import json
 import typing
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,10 @@ class Operation:
     #: occurrence of that series succeeded (a series' rule copy deleted when the series is switched to its
     #: occurrences: never before they are all there)
     after_occurrences_of: str | None = None
+    #: for a delete of a series: only its occurrences from this original start on go, the earlier ones stay (the
+    #: rule copy of a switched series cut before the sync window and kept as history, through
+    #: :meth:`~syncore.abc.Adapter.cut_series`); None: the whole record goes
+    cut_before: date | datetime | None = None
     #: for a delete: what the plan took its target to hold, as that side holds it. The delete is made only while
     #: the target still holds that (see :meth:`~syncore.planning.Rules.edited_since`), whatever its version says: a
     #: version moves for reasons of its own (an update of ours whose reply was lost). None in plans saved before

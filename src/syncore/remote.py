@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import attrs
@@ -115,6 +115,10 @@ class Capabilities:
     lossy_empty_fields: frozenset[str] = frozenset()
     #: what the side holds of recurring event series
     recurrence: RecurrenceSupport = RecurrenceSupport.NONE
+    #: with ``recurrence`` RULES: ends a series before a given occurrence, keeping the earlier ones as they are
+    #: (:meth:`~syncore.abc.Adapter.cut_series`). A series switched to its occurrences whose copy here has
+    #: occurrences before the sync window is then cut and kept as history; without it, that switch waits
+    cuts_series: bool = False
     #: holds recurring tasks (:class:`~syncore.recurrence.TaskRecurrence`); when False a recurring task from the
     #: other side is reported and left alone, never flattened into one task
     task_recurrence: bool = False
@@ -157,6 +161,20 @@ class DeleteRequest:
 
     ref: str
     id: str
+    base_version: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CutRequest:
+    """End the series ``id`` before ``before``: its occurrences whose original start is ``before`` or later go,
+    the earlier ones stay exactly as they are (see :meth:`~syncore.abc.Adapter.cut_series`).
+
+    ``before`` is a key of that series (:data:`~syncore.recurrence.Key`): an aware UTC datetime for a timed series,
+    a date for an all-day one."""
+
+    ref: str
+    id: str
+    before: date | datetime
     base_version: str | None = None
 
 

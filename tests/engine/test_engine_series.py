@@ -27,11 +27,11 @@ FIRST = datetime(2026, 3, 16, 9, tzinfo=BERLIN)  # a Monday; Berlin springs forw
 
 class World:
     def __init__(self, crm_holds=RecurrenceSupport.OCCURRENCES, pim_holds=RecurrenceSupport.RULES, *,
-                 crm_links=True, settings=None, crm_unfit=None, crm_tasks=True) -> None:
+                 crm_links=True, settings=None, crm_unfit=None, crm_tasks=True, crm_cuts=False) -> None:
         self.now = NOW
         self.pim = MemoryAdapter(name="pim", recurrence=pim_holds, clock=self.clock)
         self.crm = MemoryAdapter(name="crm", recurrence=crm_holds, formatted_bodies=False, link_ids=crm_links,
-                                 clock=self.clock, unfit=crm_unfit, task_recurrence=crm_tasks)
+                                 clock=self.clock, unfit=crm_unfit, task_recurrence=crm_tasks, cuts_series=crm_cuts)
         self.state = SqliteStateStore(":memory:")
         self.settings = settings or SyncSettings(conflict_policy=ConflictPolicy.PIM_WINS)
         self.engine = SyncEngine(pim=self.pim, crm=self.crm, state=self.state, settings=self.settings,

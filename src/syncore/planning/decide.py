@@ -346,6 +346,8 @@ def _decide_new(view: Observation, rules: Rules, side: Side, item: RemoteRecord)
         # its partner was deleted on purpose earlier: don't bring it back
         yield Skip(side=side, native_id=item.id, reason="deleted earlier on the other side (tombstone)",
                    record=item.record)
+        if (side, item.id) in view.due:
+            yield Settle(side=side, native_id=item.id)  # (nothing will ever be retried for it)
     elif rules.private(item.record):
         # private items stay where they are unless include_private
         yield Skip(side=side, native_id=item.id, reason="private item (include_private is off)", record=item.record)

@@ -33,7 +33,7 @@ def series_decisions(view: Observation, policy: SeriesPolicy) -> Iterator[Decisi
             copy_id = read.rule_pair.id_on(read.side.other)
             yield SwitchSeries(side=read.side, item=read.item, pair=read.rule_pair, copy_gone=read.rule_copy_gone,
                                reason=policy.route(read.item.record, read.side)[1], merged=read.merged,
-                               copy=read.rule_copy,
+                               copy=read.rule_copy, cut_before=read.cut_before,
                                settles=tuple(key for key in ((read.side, read.series_id), (read.side.other, copy_id))
                                              if key in view.due))
         elif read.item is not None:
@@ -84,9 +84,10 @@ def update_obstacle(policy: SeriesPolicy, pair: Pair, result: MergeResult) -> Sk
                                                                                             result.base)):
             continue
         route, reason = policy.route(result.base, target.other)
-        if route is Route.EXPAND and is_series(pair.base) and (history := past_occurrences(pair.base, policy.window)):
+        if route is Route.EXPAND and is_series(pair.base) and not policy.cuts[target] \
+                and (history := past_occurrences(pair.base, policy.window)):
             # held as a rule there, and not switched to its occurrences (SeriesExpander.switching): say why when
-            # the switch would lose that copy's past
+            # the switch would lose that copy's past (a side that cuts series keeps it instead)
             reason += (f"; switching it to single events would delete its {history} occurrences before the sync "
                        "window there")
         if route is not Route.AS_IS:

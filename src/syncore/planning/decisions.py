@@ -9,6 +9,7 @@ import attrs
 
 from ..merge import MergeInput, MergeResult
 from ..models import Record, Side
+from ..recurrence import Key
 from ..remote import RemoteRecord
 from ..state_types import Pair, PendingCategory
 
@@ -140,6 +141,9 @@ class SwitchSeries:
     merged: MergeResult | None = None
     #: the rule copy as read (None: unchanged since ``pair`` was stored)
     copy: RemoteRecord | None = None
+    #: the rule copy is cut before this original start (its earlier occurrences stay, as history) instead of
+    #: deleted (see :attr:`~syncore.planning.series.SeriesRead.cut_before`)
+    cut_before: Key | None = None
 
 
 @attrs.frozen(kw_only=True)

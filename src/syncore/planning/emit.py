@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping
 from .._ids import new_id
 from ..merge import BODY_FIELDS, MergeInput, MergeResult, without_fields
 from ..models import CRM, PIM, SIDES, Record, Side
-from ..occurrences import series_marker, split_occurrence_id
+from ..occurrences import ended_before, series_marker, split_occurrence_id
 from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
 from ..plan import Skip as PlanSkip
+from ..recurrence import Key
 from ..remote import RemoteRecord
 from ..results import EventType, SyncEvent, describe_record
 from ..state_types import CREATE, UPDATE, Action, Pair
@@ -109,25 +110,21 @@ class PlanWriter:
                        f"{side.value}_version": item.version, f"{side.other.value}_version": None}
                 self._pair_plan(PairPlan(pair_id=pair_id, base=item.record, **ids))  # type: ignore[arg-type]
             case SwitchSeries(side=side, item=item, pair=pair, copy_gone=copy_gone, reason=reason, settles=settles,
-                              merged=merged, copy=copy):
-                # the rule pair becomes the series pair once the rule copy is deleted, after the occurrences
+                              merged=merged, copy=copy, cut_before=cut_before):
+                # the rule pair becomes the series pair once the rule copy is deleted (or cut), after the occurrences
                 other = side.other
                 ids = {f"{side.value}_id": item.id, f"{other.value}_id": series_marker(item.id),
                        f"{side.value}_version": item.version, f"{other.value}_version": None}
+                # a cut copy stays there as history, unpaired: tombstoned, so it is never copied back as a series
+                tombstones, lifted = ids_to_tombstone(self.rules.series, gone=(),
+                                                      stays=((other, pair.id_on(other)),) if cut_before else ())
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, base=item.record, settles=settles,
                                          pim_body=merged.pim_body if merged is not None and side is Side.PIM else None,
-                                         **ids))  # type: ignore[arg-type]
+                                         tombstones=tombstones, lifted=lifted, **ids))  # type: ignore[arg-type]
                 if merged is not None and merged.writes(side):
                     self._carry_over(side, item, pair, copy, merged)
                 if not copy_gone:
-                    # (what the plan took the rule copy to hold: it is deleted only while it still holds that)
-                    held = self.rules.represent[other](copy.record) if copy is not None \
-                        else self.rules.as_stored(other, pair)
-                    self._operation(other, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(other),
-                                    base_version=copy.version if copy is not None else pair.version_on(other),
-                                    source_side=side, source_id=item.id, source_version=item.version,
-                                    record=pair.base, label=describe_record(pair.base), held=held,
-                                    reason=f"switched to single events: {reason}", after_occurrences_of=item.id)
+                    self._drop_rule_copy(side, item, pair, copy, reason, cut_before)
             case ForgetSeries(pair=pair):
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True))
@@ -239,6 +236,27 @@ class PlanWriter:
             self.emit(SyncEvent(type=EventType.BODY_KEPT, kind=self.rules.kind, profile=self.rules.profile,
                                 side=PIM, record_id=pair_plan.pim_id,
                                 message="formatted Outlook body kept; other fields updated"))
+
+    def _drop_rule_copy(self, side: Side, item: RemoteRecord, pair: Pair, copy: RemoteRecord | None, reason: str,
+                        cut_before: Key | None) -> None:
+        """The rule copy's deletion, or its cut before the window (``cut_before``), made last (after every
+        occurrence of the series is written)."""
+        other = side.other
+        # (what the plan took the rule copy to hold: it is deleted or cut only while it still holds that)
+        held = self.rules.represent[other](copy.record) if copy is not None else self.rules.as_stored(other, pair)
+        changes: tuple[FieldChange, ...] = ()
+        why = f"switched to single events: {reason}"
+        if cut_before is not None and getattr(held, "recurrence", None) is not None:
+            kept = ended_before(held, cut_before)  # type: ignore[arg-type]
+            changes = (FieldChange(field="recurrence", old=held.recurrence,  # type: ignore[attr-defined]
+                                   new=kept.recurrence if kept is not None else None),)  # type: ignore[union-attr]
+            why += (f"; its occurrences from {cut_before.isoformat()} on are deleted there, the earlier ones kept "
+                    "as history")
+        self._operation(other, Action.DELETE, pair_id=pair.pair_id, target_id=pair.id_on(other),
+                        base_version=copy.version if copy is not None else pair.version_on(other),
+                        source_side=side, source_id=item.id, source_version=item.version,
+                        record=pair.base, label=describe_record(pair.base), held=held, reason=why,
+                        after_occurrences_of=item.id, cut_before=cut_before, changes=changes)
 
     def _carry_over(self, side: Side, item: RemoteRecord, pair: Pair, copy: RemoteRecord | None,
                     merged: MergeResult) -> None:

@@ -27,13 +27,15 @@ from ..models import SIDES, Kind, Record, Side
 from ..occurrences import (
     SEPARATOR,
     SERIES_PREFIX,
+    ended_before,
     marked_series,
     occurrence_id,
     occurrence_version,
     split_occurrence_id,
 )
+from ..recurrence import Key
 from ..remote import RecurrenceSupport, RemoteRecord
-from ..series import Series, Window
+from ..series import Series, Window, same_series
 from ..state_types import Pair
 from .series_policy import Route, SeriesPolicy, is_series
 
@@ -64,6 +66,9 @@ class SeriesRead:
     rule_copy_gone: bool = False
     merged: MergeResult | None = None
     rule_copy: RemoteRecord | None = None
+    #: for a series switched while its rule copy has occurrences before the window, on a side that cuts series:
+    #: the copy is cut there (its earlier occurrences kept, as history) instead of deleted
+    cut_before: Key | None = None
 
 
 class SeriesExpander:
@@ -143,7 +148,9 @@ class SeriesExpander:
         alone, that reads as "deleted there, untouched here" and would delete the series: reading it shows the
         edit that started the switch (its version is newer than the pair's), and the switch is completed instead.
         A retry that is due (a switch whose occurrences were not all written) is read here too, so the switch is
-        decided before the occurrences are (the retries' own reads come after this step).
+        decided before the occurrences are (the retries' own reads come after this step). So is the series of a
+        rule copy the feed lists cut before the window (a cut of ours whose reply was lost): decided on the pair
+        alone, that would read as "ended earlier there" and shorten the series here.
         """
         other = side.other
         wanted: dict[str, Pair] = {}
@@ -151,7 +158,8 @@ class SeriesExpander:
             copy = pair.id_on(other)
             if native_id in current[side] or native_id in deleted[side]:
                 continue
-            if copy in deleted[other] or (side, native_id) in due or (other, copy) in due:
+            if copy in deleted[other] or (side, native_id) in due or (other, copy) in due \
+                    or self._cut_in_feed(other, current[other].get(copy), pair):
                 wanted[native_id] = pair
         if not wanted:
             return
@@ -217,10 +225,16 @@ class SeriesExpander:
         if copy_id in deleted[other]:
             # the rule copy is gone (deleted there while the series was edited here): the edit wins, as occurrences
             return True, None
-        if past_occurrences(rule_pair.base, self.policy.window):
+        history = past_occurrences(rule_pair.base, self.policy.window)
+        if history and not self.policy.cuts[other]:
             # the rule copy's occurrences before the window are history that would go with it and never come back
+            # (that side cannot cut the copy before the window instead of deleting it)
             return False, None
         copy = current[other].get(copy_id)
+        if history and copy is not None and self._cut_already(other, copy, rule_pair):
+            # the copy is the stored one cut before the window: a cut of ours landed (its reply lost, or a crash
+            # after it); the switch is completed (cutting it again changes nothing)
+            return True, None
         if copy is None or (copy.version is not None and copy.version == rule_pair.version_on(other)) \
                 or not self.edited(other, copy.record, rule_pair):
             # the rule copy is as the pair stored it (its content, whatever its version says)
@@ -230,6 +244,29 @@ class SeriesExpander:
         # edit, and the series' edit waits, reported
         merged = self._merge_with_copy(side, item, copy, rule_pair)
         return merged is not None, merged
+
+    def _cut_before(self, other: Side, rule_pair: Pair) -> Key | None:
+        """Where the switch cuts the rule copy (its first original start kept out: the window's first instant or
+        day), or None when it deletes the copy (it has no occurrence before the window, or its side cannot cut)."""
+        if not self.policy.cuts[other] or not past_occurrences(rule_pair.base, self.policy.window):
+            return None
+        return self.policy.window.bounds(Series(rule_pair.base).all_day)[0]  # type: ignore[arg-type]
+
+    def _cut_in_feed(self, other: Side, copy: RemoteRecord | None, rule_pair: Pair) -> bool:
+        """True when ``copy`` (the rule copy as the feed listed it, if it did) is the stored copy cut before the
+        window, on a side that cuts series."""
+        return copy is not None and self.policy.cuts[other] and copy.version != rule_pair.version_on(other) \
+            and past_occurrences(rule_pair.base, self.policy.window) > 0 and self._cut_already(other, copy, rule_pair)
+
+    def _cut_already(self, other: Side, copy: RemoteRecord, rule_pair: Pair) -> bool:
+        """True when the rule copy as read is the copy the pair stored, cut before the window (its rule ends
+        earlier, nothing else changed)."""
+        before = self.policy.window.bounds(Series(rule_pair.base).all_day)[0]  # type: ignore[arg-type]
+        cut = ended_before(rule_pair.base, before)  # type: ignore[arg-type]
+        if cut is None or cut is rule_pair.base or not is_series(copy.record):
+            return False
+        changed = self.edited(other, copy.record, attrs.evolve(rule_pair, base=cut))
+        return not changed or (changed == {"recurrence"} and same_series(copy.record, cut))  # type: ignore[arg-type]
 
     def _merge_with_copy(self, side: Side, item: RemoteRecord, copy: RemoteRecord,
                          rule_pair: Pair) -> MergeResult | None:
@@ -256,8 +293,10 @@ class SeriesExpander:
         copy = current[other].get(copy_id)
         if merged is not None:
             item = attrs.evolve(item, record=merged.base)
+        gone = copy_id in deleted[other]
         read = attrs.evolve(self._expand(side, item, None, current, deleted, pairs), rule_pair=rule_pair,
-                            rule_copy_gone=copy_id in deleted[other], merged=merged, rule_copy=copy)
+                            rule_copy_gone=gone, merged=merged, rule_copy=copy,
+                            cut_before=None if gone else self._cut_before(other, rule_pair))
         set_aside_rule_copies([read], current, deleted)
         return read
 

@@ -42,6 +42,9 @@ class SeriesPolicy:
     names: Mapping[Side, str]
     unfit_series: UnfitSeries
     window: Window
+    #: the sides that can cut a series before a date (``Capabilities.cuts_series``): a switch there keeps the rule
+    #: copy's occurrences before the window as history instead of waiting
+    cuts: Mapping[Side, bool] = attrs.field(factory=lambda: dict.fromkeys(SIDES, False))
 
     @classmethod
     def of(cls, adapters: Mapping[Side, Adapter], unfit_series: UnfitSeries, window: Window) -> SeriesPolicy:
@@ -49,7 +52,8 @@ class SeriesPolicy:
         return cls(holds={side: adapters[side].capabilities.recurrence for side in SIDES},
                    task_series={side: adapters[side].capabilities.task_recurrence for side in SIDES},
                    unfit={side: adapters[side].unfit_reason for side in SIDES},
-                   names={side: side.value.upper() for side in SIDES}, unfit_series=unfit_series, window=window)
+                   names={side: side.value.upper() for side in SIDES}, unfit_series=unfit_series, window=window,
+                   cuts={side: adapters[side].capabilities.cuts_series for side in SIDES})
 
     def route(self, record: Record, source: Side) -> tuple[Route, str]:
         """How ``record`` from ``source`` reaches the other side, and why when it does not go as it is."""

@@ -86,6 +86,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         here (by :meth:`put`) is reported as unsupported and writing one is refused
     :param task_recurrence: holds recurring tasks
     :param unfit: a side with limits: says why it cannot hold a record (a series past its limits), or None
+    :param cuts_series: (a side that holds rules) ends a series before a date on request (``cut_series``)
     :param id_format: / version_format: how the n-th id and version are spelled (default ``NAME-n`` and ``n``),
         e.g. to give the records a real backend's id shapes and lengths (benchmarks measure state bytes)
 
@@ -114,6 +115,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         recurrence: RecurrenceSupport = RecurrenceSupport.RULES,
         task_recurrence: bool = True,
         unfit: Callable[[Record], str | None] | None = None,
+        cuts_series: bool = False,
         id_format: Callable[[int], str] | None = None,
         version_format: Callable[[int], str] | None = None,
     ) -> None:
@@ -129,6 +131,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             link_ids=link_ids, read_only=read_only, net_change_feed=net_changes,
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
             max_fetch_batch=batch_size, recurrence=RecurrenceSupport(recurrence), task_recurrence=task_recurrence,
+            cuts_series=cuts_series and RecurrenceSupport(recurrence) is RecurrenceSupport.RULES,
         )
         self._unfit = unfit
         self._stores = {kind: _Store() for kind in Kind}

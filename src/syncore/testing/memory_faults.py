@@ -14,7 +14,7 @@ from ..errors import AdapterError, OutcomeUnknown, RecordRejected, SimulatedCras
 from ..models import Record
 from ..remote import WriteOutcome
 
-OPERATIONS = ("changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link")
+OPERATIONS = ("changes", "full_scan", "fetch", "create", "update", "delete", "find_by_link", "cut_series")
 
 
 class MemoryFaults:

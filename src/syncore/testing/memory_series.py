@@ -3,14 +3,27 @@ naming one occurrence, and the user-side API for occurrences (:class:`SeriesMemo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from ..errors import AdapterError, InvalidRecordError, NotFound, RecordRejected, UnsupportedRecord, VersionMismatch
+from ..errors import (
+    AdapterError,
+    InvalidRecordError,
+    NotFound,
+    RecordRejected,
+    UnsupportedRecord,
+    VersionMismatch,
+)
 from ..models import Event, Kind, Record, Task
-from ..occurrences import occurrence_record, split_occurrence_id, with_occurrence, without_occurrence
-from ..remote import RecurrenceSupport, RemoteRecord, UpdateRequest, WriteOutcome
+from ..occurrences import (
+    ended_before,
+    occurrence_record,
+    split_occurrence_id,
+    with_occurrence,
+    without_occurrence,
+)
+from ..remote import CutRequest, RecurrenceSupport, RemoteRecord, UpdateRequest, WriteOutcome
 
 #: what a memory side says when it is asked to hold a series it cannot (its ``unfit`` predicate aside)
 NO_SERIES = {
@@ -84,6 +97,32 @@ class SeriesMemory:
             if cancelled is not item.record:
                 self._write(kind, series_id, cancelled, item.link)
         return True  # (already gone is what a delete wants)
+
+    def cut_series(self, kind: Kind, requests: Sequence[CutRequest]) -> list[WriteOutcome]:
+        """End series before a date (``cuts_series``): the occurrences from there on go, the earlier ones stay; a
+        series already cut, or gone, is a success."""
+        self._enter("cut_series")  # type: ignore[attr-defined]
+        outcomes = []
+        for request in requests:
+            self._count_write()  # type: ignore[attr-defined]
+            item = self._stores[kind].items.get(request.id)
+            if item is None:
+                outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
+                continue
+            if not isinstance(item.record, Event) or item.record.recurrence is None:
+                outcomes.append(WriteOutcome(ref=request.ref, error=RecordRejected(f"{request.id} is no series")))
+                continue
+            cut = ended_before(item.record, request.before)
+            if cut is None:
+                outcomes.append(WriteOutcome(ref=request.ref, error=RecordRejected(
+                    f"cutting {request.id} before {request.before.isoformat()} would leave no occurrence")))
+                continue
+            if cut is not item.record:
+                self._write(kind, request.id, cut, item.link)
+                self._written()  # type: ignore[attr-defined]
+            outcomes.append(WriteOutcome(ref=request.ref, id=request.id,
+                                         version=self._remote(request.id, self._stores[kind].items[request.id]).version))
+        return self._reply(outcomes, "cut_series")  # type: ignore[attr-defined]
 
     def _refusal(self, record: Record) -> AdapterError | None:
         reason = self.unfit_reason(record)
