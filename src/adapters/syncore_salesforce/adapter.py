@@ -14,12 +14,13 @@ import requests
 from simple_salesforce import Salesforce
 
 from syncore.abc import Adapter, ConnectionCheck
-from syncore.errors import AdapterError, ConfigurationError
+from syncore.errors import AdapterError, ConfigurationError, UnsupportedRecord
 from syncore.models import Event, Kind, Record, Task
 from syncore.remote import (
     Capabilities,
     ChangeSet,
     CreateRequest,
+    CutRequest,
     DeleteRequest,
     RecurrenceSupport,
     RemoteRecord,
@@ -43,6 +44,7 @@ from ._relations import Relations
 from ._routing import deletes_series, is_series, names_series, split_writes
 from ._rows import RowMapper
 from ._scope import Scope
+from ._series_cut import cut_series
 from ._series_read import SeriesReader
 from ._series_write import SeriesWriter
 from ._signin import SignIn
@@ -188,6 +190,8 @@ class SalesforceAdapter(SignIn, Adapter):
             max_create_batch=MAX_WRITE_BATCH, max_update_batch=MAX_WRITE_BATCH, max_delete_batch=MAX_WRITE_BATCH,
             max_fetch_batch=MAX_RETRIEVE_IDS,
             recurrence=RecurrenceSupport.RULES if series else RecurrenceSupport.NONE,
+            # a Lightning series through fromThisEventOnwards, a classic one through a new end date
+            cuts_series=series,
             task_recurrence=task_recurrence,
             # an event's attendees and a task's contacts become relations, never read back; without
             # create_accounts a company may find no Account
@@ -339,6 +343,12 @@ class SalesforceAdapter(SignIn, Adapter):
             return split_writes(requests, deletes_series, self.series_writer.delete,
                                       lambda rest: self.delete(kind, rest))
         return self._writes.delete(self._kind(kind), requests)
+
+    def cut_series(self, kind: Kind, requests: Sequence[CutRequest]) -> list[WriteOutcome]:
+        """End event series before a date, keeping their earlier occurrences (:mod:`._series_cut`)."""
+        if Kind(kind) is not Kind.EVENT:
+            return [WriteOutcome(ref=r.ref, error=UnsupportedRecord("only event series are cut")) for r in requests]
+        return cut_series(self.series_writer, requests)
 
     def close(self) -> None:
         session = getattr(self.transport.sf, "session", None)
