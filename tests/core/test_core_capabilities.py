@@ -106,3 +106,30 @@ def test_subclasses_are_checked_too():
 
     with pytest.raises(CapabilityError):
         Narrower(read_only=True).create(Kind.CONTACT, _creates(1))
+
+
+def _cut(native_id="s1"):
+    from datetime import UTC, datetime
+
+    from syncore.remote import CutRequest
+
+    return [CutRequest(ref="c", id=native_id, before=datetime(2026, 4, 9, tzinfo=UTC))]
+
+
+def test_a_series_cut_is_refused_by_a_side_that_does_not_declare_it():
+    with pytest.raises(CapabilityError, match="does not declare cuts_series"):
+        Bare().cut_series(Kind.CONTACT, _cut())
+
+
+def test_the_default_cut_refuses_each_request_and_a_gone_series_is_a_cut_one():
+    """Adapter.cut_series' default (a side that declares cuts_series but never wrote a cut) fails each request;
+    an adapter's NotFound (the series is gone: nothing is left to cut) is a success, as for a delete."""
+    [outcome] = Bare(cuts_series=True).cut_series(Kind.CONTACT, _cut())
+    assert not outcome.ok and "cannot cut" in str(outcome.error)
+
+    class Cutting(Bare):
+        def cut_series(self, kind, requests):
+            return [WriteOutcome(ref=r.ref, error=NotFound("gone")) for r in requests]
+
+    [outcome] = Cutting(cuts_series=True).cut_series(Kind.CONTACT, _cut())
+    assert outcome.ok

@@ -32,7 +32,7 @@ class TestMemoryAdapterPimLike(_MemoryContract):
 
 
 class TestMemoryAdapterCrmLike(_MemoryContract):
-    options = {"name": "crm", "formatted_bodies": False, "link_ids": False, "batch_size": 200}
+    options = {"name": "crm", "formatted_bodies": False, "link_ids": False, "batch_size": 200, "cuts_series": True}
 
 
 class TestMemoryAdapterUnreadFeed(_MemoryContract):

@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sfadapter_support import make_adapter
 from test_sf_series import BERLIN, NOW, World, key, weekly
 
 from syncore.models import Kind
-from syncore.recurrence import Recurrence
+from syncore.recurrence import Override, Recurrence
+from syncore.remote import CreateRequest, CutRequest
+from syncore.series import Series
 from syncore_salesforce.emulator import SalesforceEmulator
 
 #: 60 days after NOW: the window (30 days back, 365 ahead) runs from 9 April 2026 to 9 May 2027 included
@@ -156,3 +159,30 @@ def assert_cut(emu, w: World, pim_id: str) -> None:
     assert len(starts) == len(set(starts)) == 56
     assert list(w.pim.records(Kind.EVENT)) == [pim_id]
     assert w.pim.records(Kind.EVENT)[pim_id].recurrence.rule == "FREQ=WEEKLY;BYDAY=MO", "the PIM's series kept"
+
+
+def test_a_classic_cut_applies_the_kept_cancelled_and_moved_occurrences_again(emu):
+    """Salesforce re-creates a classic series' occurrences on a new end date (emulator, CDC "Recurring
+    Activities"): the adapter cancels and moves the kept ones again, and a second cut writes nothing."""
+    adapter = make_adapter(emu, series_form="classic")
+    moved = key(1) + timedelta(hours=2)
+    series = weekly(count=8).replace(recurrence=Recurrence(
+        rule="FREQ=WEEKLY;COUNT=8", zone="Europe/Berlin", exdates=[key(2)],
+        overrides=[Override(original_start=key(1), start=moved, end=moved + timedelta(minutes=30),
+                            subject="moved")]))
+    [created] = adapter.create(Kind.EVENT, [CreateRequest(ref="c", record=series)])
+    emu.reset_log()
+    [outcome] = adapter.cut_series(Kind.EVENT, [CutRequest(ref="x", id=created.id, before=key(5))])
+    assert outcome.ok, outcome.error
+    # read the series (retrieve, query), its new end, read again, the cancelled row deleted, the moved one patched
+    assert [e.operation for e in emu.requests] == ["composite_retrieve", "query", "composite_update",
+                                                   "composite_retrieve", "query", "composite_delete",
+                                                   "composite_update"]
+    stored = adapter.fetch(Kind.EVENT, [created.id])[created.id].record
+    assert list(Series(stored).starts()) == [key(n) for n in range(5)]
+    assert stored.recurrence.exdates == (key(2),)
+    assert Series(stored).occurrence(key(1)).start == moved
+    emu.reset_log()
+    [again] = adapter.cut_series(Kind.EVENT, [CutRequest(ref="x", id=created.id, before=key(5))])
+    assert again.ok
+    assert [e.operation for e in emu.requests] == ["composite_retrieve", "query"], "read, nothing written"

@@ -5,8 +5,9 @@ What runs depends on what the adapter declares, the switch being ``capabilities.
 
 * ``RULES``: a series (across a DST change, with a cancelled and a moved occurrence) round-trips as one record, a
   feed reports it once (never its occurrences), ``recurrence`` updates as a whole, one occurrence is updated and
-  cancelled by its occurrence id, and a series it says it cannot hold (``unfit_reason``) is refused for that
-  record alone;
+  cancelled by its occurrence id, a series it says it cannot hold (``unfit_reason``) is refused for that
+  record alone, and, where ``capabilities.cuts_series`` is declared, a series is cut before a date (its earlier
+  occurrences, cancelled and moved ones included, kept; a second cut changes nothing);
 * ``OCCURRENCES``: a series is refused for that record alone, never stored as a single event;
 * ``NONE``: nothing (the engine never sends such a side a series; its own are reported as unsupported);
 * recurring tasks round-trip where ``task_recurrence`` is declared (and the engine sends them nowhere else): a
@@ -26,7 +27,7 @@ from ..abc import Adapter
 from ..models import Event, Kind, Task
 from ..occurrences import occurrence_id
 from ..recurrence import Override, Recurrence, TaskRecurrence
-from ..remote import DeleteRequest, RecurrenceSupport, UpdateRequest, read_unread
+from ..remote import CutRequest, DeleteRequest, RecurrenceSupport, UpdateRequest, read_unread
 from ..series import Series
 from .contract_base import ContractBase
 
@@ -104,6 +105,29 @@ class SeriesContract(ContractBase):
         stored = self.read(adapter, Kind.EVENT, native_id).record
         assert keys[6] in stored.recurrence.exdates
         assert Series(stored).occurrence(keys[5]) == adapter.represent(moved)
+
+    def test_a_series_is_cut_before_a_date_and_keeps_its_earlier_occurrences(self, adapter: Adapter) -> None:
+        self.require_rules(adapter)
+        if not adapter.capabilities.cuts_series:
+            pytest.skip(f"{adapter.adapter_name} cuts no series (capabilities.cuts_series)")
+        series = self.weekly_series()
+        (native_id,) = self.create(adapter, Kind.EVENT, [series])
+        keys = list(Series(series).starts())
+        (outcome,) = adapter.cut_series(Kind.EVENT, [CutRequest(ref="c", id=native_id, before=keys[5])])
+        assert outcome.ok, outcome.error
+        stored = self.read(adapter, Kind.EVENT, native_id).record
+        assert list(Series(stored).starts()) == keys[:5], "the occurrences before the date, none after"
+        assert stored.recurrence.exdates == (keys[2],), "a cancelled occurrence stays cancelled"
+        assert Series(stored).occurrence(keys[1]) == adapter.represent(Series(series).occurrence(keys[1])), \
+            "a moved occurrence stays moved"
+        # idempotent: cutting it again changes nothing; a series that is gone has nothing left to cut
+        (again,) = adapter.cut_series(Kind.EVENT, [CutRequest(ref="c", id=native_id, before=keys[5])])
+        assert again.ok, again.error
+        assert self.read(adapter, Kind.EVENT, native_id).record == stored
+        (deleted,) = adapter.delete(Kind.EVENT, [DeleteRequest(ref="d", id=native_id)])
+        assert deleted.ok, deleted.error
+        (gone,) = adapter.cut_series(Kind.EVENT, [CutRequest(ref="c", id=native_id, before=keys[5])])
+        assert gone.ok, gone.error
 
     def test_a_series_the_side_cannot_hold_is_refused_alone(self, adapter: Adapter) -> None:
         self.require(adapter, Kind.EVENT)
