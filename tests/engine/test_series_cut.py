@@ -173,3 +173,33 @@ def test_a_copy_without_history_is_still_deleted_on_a_side_that_cuts():
     assert crm_id not in w.crm_events()
     assert w.crm.calls["cut_series"] == 0
     w.calm()
+
+
+def test_a_switch_waits_while_the_other_side_is_read_only():
+    """Neither the occurrences nor the cut may be written to a read-only side (before, the switch's deferred
+    delete was sent there all the same and the sync failed): the edit is then a prevented one, and travels with
+    the series' next edit, as any edit made while the other side was read-only."""
+    w, pim_id, crm_id = held_with_history()
+    lengthen(w, pim_id)
+    w.crm.set_read_only(True)
+    result = w.sync()
+    assert w.writes(w.crm) == 1 and w.crm.calls["cut_series"] == 0, "only the rule copy's create, at the start"
+    assert result.errors == []
+    w.crm.set_read_only(False)
+    w.sync()
+    assert crm_id in w.crm_events() and len(w.crm_events()) == 1, "not switched by a sync with no new edit"
+    lengthen(w, pim_id, count=12)  # (the series' next edit: a new version)
+    w.sync()
+    assert_cut(w, pim_id, crm_id)
+    w.calm()
+
+
+def test_a_switch_without_history_waits_too_while_the_other_side_is_read_only():
+    w = World(crm_holds=RULES, crm_unfit=unfit)
+    pim_id = w.pim.put(weekly(count=6))
+    w.sync()
+    [crm_id] = w.crm_events()
+    lengthen(w, pim_id)
+    w.crm.set_read_only(True)
+    w.sync()
+    assert list(w.crm_events()) == [crm_id] and w.crm.calls["delete"] == 0

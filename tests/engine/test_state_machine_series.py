@@ -30,8 +30,12 @@ from syncore.testing.strategies import recurring_tasks, series_events
 RULES, OCCURRENCES, NONE = RecurrenceSupport.RULES, RecurrenceSupport.OCCURRENCES, RecurrenceSupport.NONE
 #: a side that holds rules within limits, as Salesforce's classic series (the series past them are expanded there)
 LIMITED = "rules with limits"
+#: the same side, able to cut a series before a date (``cuts_series``): a switched series' rule copy with
+#: occurrences before the window is cut and kept there as history (series start 10 to 60 days back, so many do)
+CUTTING = "rules with limits, cutting"
 #: (PIM, CRM): what each side holds of series
-MODES = [(RULES, RULES), (RULES, OCCURRENCES), (OCCURRENCES, RULES), (RULES, NONE), (RULES, LIMITED)]
+MODES = [(RULES, RULES), (RULES, OCCURRENCES), (OCCURRENCES, RULES), (RULES, NONE), (RULES, LIMITED),
+         (RULES, CUTTING)]
 
 
 def past_the_limits(record) -> str | None:
@@ -54,13 +58,17 @@ class SeriesSyncMachine(base.SyncMachine):
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(),
                 modes=st.sampled_from(MODES))
     def setup(self, policy, pim_links, crm_links, pim_unread, modes) -> None:
-        self.unfit = {Side.PIM: None, Side.CRM: past_the_limits if modes[1] == LIMITED else None}
-        modes = tuple(RULES if mode == LIMITED else mode for mode in modes)
+        self.unfit = {Side.PIM: None, Side.CRM: past_the_limits if modes[1] in (LIMITED, CUTTING) else None}
+        #: where new series start: up to 25 days around the start, or 10 to 60 days back on a cutting side
+        self.around = base.START - timedelta(days=35) if modes[1] == CUTTING else base.START
+        cuts = modes[1] == CUTTING
+        modes = tuple(RULES if mode in (LIMITED, CUTTING) else mode for mode in modes)
         self.modes = dict(zip((Side.PIM, Side.CRM), modes, strict=True))
         self.pim = base.PausingAdapter(name="pim", formatted_bodies=True, link_ids=pim_links, batch_size=3,
                                        clock=self.now, unread_changes=pim_unread, recurrence=modes[0])
         self.crm = base.PausingAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, batch_size=4,
-                                       clock=self.now, recurrence=modes[1], unfit=self.unfit[Side.CRM])
+                                       clock=self.now, recurrence=modes[1], unfit=self.unfit[Side.CRM],
+                                       cuts_series=cuts)
         self.sides = {Side.PIM: self.pim, Side.CRM: self.crm}
         self.state = SqliteStateStore(":memory:")
         self.settings = SyncSettings(conflict_policy=policy, min_delete_count=10**6,
@@ -80,7 +88,12 @@ class SeriesSyncMachine(base.SyncMachine):
         if self.modes[side] is not RULES:
             return side, self.sides[side].put(self.unique(data.draw(base.records(Kind.EVENT, around=base.START))))
         self.tick()
-        events = series_events(zones=ZONES, around=base.START, days=25, max_changes=2)
+        events = series_events(zones=ZONES, around=self.around, days=25, max_changes=2)
+        if self.around != base.START:
+            # (a series wholly before the window is not synced at all, as a single event there is not)
+            job = self.settings.for_kind(Kind.EVENT)
+            window = Window.around(self.clock.date(), job.past_days, job.future_days)
+            events = events.filter(lambda e: bool(Series(e).expand(window)))
         if self.unfit[side] is not None:
             # (a user cannot make a series their own side refuses, as Salesforce refuses a classic one past its limits)
             events = events.filter(lambda e: self.unfit[side](e) is None)
@@ -323,7 +336,22 @@ class SeriesSyncMachine(base.SyncMachine):
                 assert paired == wanted, f"{series_id}: missing {wanted - paired}, extra {paired - wanted}"
 
 
+class CuttingSeriesSyncMachine(SeriesSyncMachine):
+    """The machine with a limited CRM side that cuts series (``cuts_series``) and series that start 10 to 60 days
+    back, so that switches cut rule copies with occurrences before the window (drawn from all modes, that one is
+    seldom reached in a short run)."""
+
+    @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
+                pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(),
+                modes=st.just((RULES, CUTTING)))
+    def setup(self, policy, pim_links, crm_links, pim_unread, modes) -> None:
+        SeriesSyncMachine.setup(self, policy, pim_links, crm_links, pim_unread, modes)
+
+
 TestSeriesSyncMachine = SeriesSyncMachine.TestCase
+TestCuttingSeriesSyncMachine = CuttingSeriesSyncMachine.TestCase
 # (a long run on top of the base machine's: the soak profiles explore further, bench/soak)
 if not os.environ.get("HYPOTHESIS_PROFILE", "").startswith("soak"):
     TestSeriesSyncMachine.settings = settings(settings.default, max_examples=min(settings.default.max_examples, 60))
+    TestCuttingSeriesSyncMachine.settings = settings(settings.default,
+                                                     max_examples=min(settings.default.max_examples, 25))

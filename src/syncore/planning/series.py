@@ -218,6 +218,10 @@ class SeriesExpander:
         if self.policy.route(item.record, side)[0] is not Route.EXPAND:
             # the other side can hold the edit (the pair syncs as ever), or unfit_series = "skip" (reported)
             return False, None
+        if not self.policy.writable[other]:
+            # the other side may not be written now (read-only, or the job creates or deletes nothing there): the
+            # occurrences could not be created nor the rule copy deleted or cut; the edit waits, reported
+            return False, None
         if rule_pair.pair_id in self.recovering:
             # an interrupted re-create of the rule copy (an edit that beat its deletion) may have written a new copy:
             # this sync recovers it and pairs the series with it; the switch is decided on that copy, next sync
