@@ -12,7 +12,7 @@ from test_engine_series import keys
 from test_series_switch import assert_switched, held_as_rule, lengthen
 
 from syncore import ConflictPolicy, Kind, Plan, Recurrence, Side, SyncSettings
-from syncore.errors import SimulatedCrash
+from syncore.errors import ConfigurationError, SimulatedCrash
 from syncore.review import conflict_record, render_conflict, review_plan
 
 MANUAL = SyncSettings(conflict_policy=ConflictPolicy.MANUAL)
@@ -196,3 +196,50 @@ def test_the_switch_after_a_resolution_interrupted_is_completed_loses_and_duplic
     assert w.pim.records(Kind.EVENT)[pim_id].location == "Room 9"
     assert sorted(e.start for e in w.crm_events().values()) == keys(12)
     w.calm()
+
+
+def test_a_conflicting_edit_of_the_rule_copy_after_its_occurrences_were_written_is_reviewed_then_switched():
+    """The rule copy edited between the plan and its apply, in the field the series' edit changed: the occurrences
+    that apply created stay next to the copy, which is not deleted; the conflict is listed for review at the next
+    sync, and once it is resolved the switch updates those occurrences (none is created twice) and deletes the copy."""
+    w, pim_id, crm_id = held_as_rule(settings=MANUAL)
+    lengthen(w, pim_id)
+    w.pim.edit(pim_id, location="Room 2")
+    plan = w.engine.plan(Kind.EVENT)
+    w.crm.edit(crm_id, location="Room 9")
+    assert w.engine.apply(plan).skipped == [("crm event series '1:1': changed since the plan read it: not deleted, "
+                                             "so that change is not lost")]
+    assert len(w.crm_events()) == 13, "the rule copy and the 12 occurrences"
+    plan = w.engine.plan(Kind.EVENT)
+    assert conflicts(plan) == [("1:1", "location", "Room 2", "Room 9", None)]
+    assert plan.operations == []
+    plan.resolve(plan.conflicts[0].conflict_id, Side.CRM)
+    assert w.engine.apply(plan).ok
+    assert len(w.crm_events()) == 13
+    before = writes(w)
+    w.sync()
+    assert_switched(w, pim_id, location="Room 9")
+    # the PIM's series gets Room 9, the 12 occurrences are updated in one call, the rule copy deleted in one
+    assert {k: v - before.get(k, 0) for k, v in writes(w).items() if v != before.get(k, 0)} == {
+        "pim.update": 1, "crm.update": 1, "crm.delete": 1}
+    w.calm()
+
+
+def test_a_pick_of_the_policy_for_a_switch_cannot_be_overturned_in_that_plan_and_nothing_is_written():
+    """The switch's writes are planned with the policy's pick: another resolution of that conflict is refused with
+    a clear error before any write (make a new plan), never applied half or ignored."""
+    w, pim_id, crm_id = both_edited(SyncSettings(conflict_policy=ConflictPolicy.PIM_WINS))
+    plan = w.engine.plan(Kind.EVENT)
+    [conflict] = plan.conflicts
+    plan.resolve(conflict.conflict_id, Side.CRM)
+    before = writes(w)
+    with pytest.raises(ConfigurationError) as caught:
+        w.engine.apply(plan)
+    assert str(caught.value) == (
+        f"conflict {conflict.conflict_id} ('1:1', field location) was decided by the conflict policy when its series "
+        "was switched to single events; it cannot be resolved otherwise in this plan: nothing was written, make a new "
+        "plan (another conflict_policy, or manual to review it)")
+    assert writes(w) == before
+    assert w.crm_events()[crm_id].location == "Room 9"
+    w.sync()
+    assert_switched(w, pim_id, location="Room 2")

@@ -12,6 +12,7 @@ import attrs
 
 from .._ids import new_id
 from ..display import record_title
+from ..errors import ConfigurationError
 from ..merge import BODY_FIELDS, MergeInput, MergeResult, without_fields
 from ..models import CRM, PIM, SIDES, Record, Side
 from ..occurrences import series_marker, split_occurrence_id
@@ -175,7 +176,14 @@ class PlanWriter:
         for pair_plan in [p for p in plan.pairs if p.pair_id in resolved]:
             inp = pair_plan.merge_input
             if inp is None:
-                continue
+                # only a series switched with the policy's pick lists conflicts without its merge: its writes are
+                # planned with that pick, and another one would need the switch planned again
+                conflict = next(c for c in plan.conflicts if c.pair_id == pair_plan.pair_id and not c.applied)
+                raise ConfigurationError(
+                    f"conflict {conflict.conflict_id} ({record_title(pair_plan.base)!r}, field {conflict.field}) was "
+                    "decided by the conflict policy when its series was switched to single events; it cannot be "
+                    "resolved otherwise in this plan: nothing was written, make a new plan (another "
+                    "conflict_policy, or manual to review it)", key="conflict_id", value=conflict.conflict_id)
             if pair_plan.switch_review:
                 self._resolve_switch(pair_plan)
                 continue
