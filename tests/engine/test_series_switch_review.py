@@ -243,3 +243,29 @@ def test_a_pick_of_the_policy_for_a_switch_cannot_be_overturned_in_that_plan_and
     assert w.crm_events()[crm_id].location == "Room 9"
     w.sync()
     assert_switched(w, pim_id, location="Room 2")
+
+
+def test_picks_that_do_not_fit_together_are_not_kept_and_asked_again():
+    """The series moved two hours later in the PIM, its rule copy two hours earlier in the CRM: the start picked from
+    the PIM's and the end from the CRM's would end before they start. Nothing is kept or written; the report says
+    so and the next sync lists both conflicts again."""
+    w, pim_id, crm_id = held_as_rule(settings=MANUAL)
+    lengthen(w, pim_id)
+    series, copy = w.pim.records(Kind.EVENT)[pim_id], w.crm_events()[crm_id]
+    w.pim.edit(pim_id, start=series.start + timedelta(hours=2), end=series.end + timedelta(hours=2))
+    w.crm.edit(crm_id, start=copy.start - timedelta(hours=2), end=copy.end - timedelta(hours=2))
+    plan = w.engine.plan(Kind.EVENT)
+    assert [(c.field, c.resolution) for c in plan.conflicts] == [("start", None), ("end", None)]
+    for conflict in plan.conflicts:
+        plan.resolve(conflict.conflict_id, Side.CRM if conflict.field == "start" else Side.PIM)
+    before = writes(w)
+    result = w.engine.apply(plan)
+    assert result.skipped == [
+        ("pim event series '1:1': not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences); "
+        "the values picked at review do not fit together (invalid Event: end: end 2026-03-16T07:00:00+00:00 is "
+        "before start 2026-03-16T10:00:00+00:00): nothing kept, asked again at the next sync")]
+    assert result.unresolved_conflicts == 2
+    assert writes(w) == before
+    plan = w.engine.plan(Kind.EVENT)
+    assert [(c.field, c.resolution) for c in plan.conflicts] == [("start", None), ("end", None)]
+    assert plan.operations == []

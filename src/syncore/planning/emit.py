@@ -204,18 +204,21 @@ class PlanWriter:
         conflicts = [c for c in plan.conflicts if c.pair_id == pair_plan.pair_id]
         outcome = resolved_base(pair_plan.base, pair_plan.pim_body, pair_plan.conflicts,  # type: ignore[arg-type]
                                 [(c.field, c.resolution, c.pim_value, c.crm_value) for c in conflicts])
+        outcome_text: str
         if outcome.problem:
             # the values picked do not fit together: nothing is kept, the conflicts are listed again next sync
-            plan.warnings.append(f"{record_title(pair_plan.base)}: {outcome.problem}; asked again at the next sync")
             for conflict in conflicts:
                 conflict.resolution, conflict.applied = None, True
-            return
-        pair_plan.base, pair_plan.pim_body, pair_plan.conflicts = outcome.base, outcome.pim_body, outcome.conflicts
-        for conflict in conflicts:
-            conflict.applied = True
-        # (the series' retry, parked by the plan's skip, brings it back at the next sync)
-        plan.skipped = [attrs.evolve(skip, reason=f"{skip.reason.partition(WAITS)[0]}; switched to single events "
-                                                  "at the next sync, with the values picked at review")
+            outcome_text = f"{outcome.problem}: nothing kept, asked again at the next sync"
+        else:
+            pair_plan.base, pair_plan.pim_body, pair_plan.conflicts = (outcome.base, outcome.pim_body,
+                                                                       outcome.conflicts)
+            for conflict in conflicts:
+                conflict.applied = True
+            outcome_text = "switched to single events at the next sync, with the values picked at review"
+        # the series' report says what became of the review (its retry, parked by that report, brings the series
+        # back at the next sync)
+        plan.skipped = [attrs.evolve(skip, reason=f"{skip.reason.partition(WAITS)[0]}; {outcome_text}")
                         if WAITS in skip.reason and skip.native_id == pair_plan.id_on(skip.side) else skip
                         for skip in plan.skipped]
 
