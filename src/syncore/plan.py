@@ -145,6 +145,10 @@ class PairPlan:
     #: what the pair's merge ran on, kept while one of its conflicts is listed: a resolution at review re-runs
     #: that merge when the plan is applied
     merge_input: MergeInput | None = None
+    #: a series whose switch to its occurrences waits for the review of these conflicts (between its edit and its
+    #: rule copy's): the pair is stored as it was, and a resolution is kept in its base instead of re-running the
+    #: merge (:func:`syncore.planning.switch_review.resolved_base`); the next sync switches the series
+    switch_review: bool = False
 
     def id_on(self, side: Side) -> str | None:
         """The pair's native id on ``side`` (None until a create there succeeds)."""

@@ -14,7 +14,7 @@ from test_engine_series import NOW, World, keys, weekly
 from test_engine_series_faults import faulty_sync
 from test_series_switch import lengthen, unfit
 
-from syncore import Kind, Plan, Recurrence
+from syncore import ConflictPolicy, Kind, Plan, Recurrence, SyncSettings
 from syncore.errors import SimulatedCrash
 from syncore.models import CRM
 from syncore.occurrences import occurrence_id, series_marker
@@ -203,3 +203,24 @@ def test_a_switch_without_history_waits_too_while_the_other_side_is_read_only():
     w.crm.set_read_only(True)
     w.sync()
     assert list(w.crm_events()) == [crm_id] and w.crm.calls["delete"] == 0
+
+
+@pytest.mark.parametrize("policy", [ConflictPolicy.CRM_WINS, ConflictPolicy.PIM_WINS])
+def test_a_lost_cut_after_a_carried_over_copy_edit_never_shortens_the_series(policy):
+    """The rule copy was renamed in the CRM too: the switch carries that edit over, writes the occurrences, cuts the
+    copy, and the cut's reply is lost. The next sync reads the copy's earlier end as the cut it is, never as a CRM
+    edit of the rule (which crm_wins would copy back, shortening the PIM's series)."""
+    w, pim_id, crm_id = held_with_history(settings=SyncSettings(conflict_policy=policy))
+    w.crm.edit(crm_id, location="Room 9")
+    lengthen(w, pim_id)
+    w.crm.lose_replies(1, op="cut_series")
+    faulty_sync(w)
+    w.now += timedelta(hours=1)
+    w.sync()
+    series = w.pim.records(Kind.EVENT)[pim_id]
+    assert series.recurrence.rule == "FREQ=WEEKLY;BYDAY=MO;COUNT=12" and series.location == "Room 9"
+    crm = w.crm_events()
+    assert list(Series(crm.pop(crm_id)).starts()) == keys(4)
+    assert sorted(e.start for e in crm.values()) == keys(12)[4:]
+    assert {e.location for e in crm.values()} == {"Room 9"}
+    w.calm()

@@ -27,7 +27,6 @@ from ..models import SIDES, Kind, Record, Side
 from ..occurrences import (
     SEPARATOR,
     SERIES_PREFIX,
-    ended_before,
     marked_series,
     occurrence_id,
     occurrence_version,
@@ -35,8 +34,9 @@ from ..occurrences import (
 )
 from ..recurrence import Key
 from ..remote import RecurrenceSupport, RemoteRecord
-from ..series import Series, Window, same_series
+from ..series import Series, Window
 from ..state_types import Pair
+from .series_cut import cut_listed, cut_point, past_occurrences, uncut
 from .series_policy import Route, SeriesPolicy, is_series
 
 __all__ = ["Route", "SeriesExpander", "SeriesPolicy", "SeriesRead", "is_series", "past_occurrences",
@@ -56,6 +56,9 @@ class SeriesRead:
     :ivar merged: for a series switched while its rule copy was edited too: the merge of the two edits (``item``
         holds the merged series, which is expanded and written back to the series' side)
     :ivar rule_copy: the rule copy as this sync read it (None: unchanged since its pair was stored)
+    :ivar merge_input: what ``merged`` was merged from (the series and its rule copy as read)
+    :ivar awaits_review: not switched this sync: the two edits conflict and the conflict policy picked no winner;
+        ``merged`` lists the conflicts, which wait for review (``item`` is the series as read, not expanded)
     """
 
     side: Side
@@ -66,6 +69,8 @@ class SeriesRead:
     rule_copy_gone: bool = False
     merged: MergeResult | None = None
     rule_copy: RemoteRecord | None = None
+    merge_input: MergeInput | None = None
+    awaits_review: bool = False
     #: for a series switched while its rule copy has occurrences before the window, on a side that cuts series:
     #: the copy is cut there (its earlier occurrences kept, as history) instead of deleted
     cut_before: Key | None = None
@@ -123,6 +128,8 @@ class SeriesExpander:
                     switched, merged = self.switching(side, item, rule_pair, current, deleted)
                     if switched:
                         reads.append(self._switch(side, item, rule_pair, current, deleted, pairs, merged))
+                    elif merged is not None:
+                        reads.append(self._hold_for_review(side, item, rule_pair, current, pairs, merged))
                 elif is_series(item.record) and (known is not None
                                                  or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
@@ -159,7 +166,7 @@ class SeriesExpander:
             if native_id in current[side] or native_id in deleted[side]:
                 continue
             if copy in deleted[other] or (side, native_id) in due or (other, copy) in due \
-                    or self._cut_in_feed(other, current[other].get(copy), pair):
+                    or cut_listed(self.policy, other, current[other].get(copy), pair):
                 wanted[native_id] = pair
         if not wanted:
             return
@@ -204,7 +211,8 @@ class SeriesExpander:
     def switching(self, side: Side, item: RemoteRecord, rule_pair: Pair,
                   current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> tuple[bool, MergeResult | None]:
         """Whether the series ``item``, held as a rule by the other side (``rule_pair``), is switched to its
-        occurrences this sync, and the merge it is switched with when its rule copy was edited too. Top-down:"""
+        occurrences this sync, and the merge it is switched with when its rule copy was edited too (not switched,
+        with a merge: it waits for the review of that merge's open conflicts). Top-down:"""
         other = side.other
         copy_id = rule_pair.id_on(other)
         if copy_id in deleted[other] and self._known(side, item.id):
@@ -234,58 +242,48 @@ class SeriesExpander:
             # the rule copy's occurrences before the window are history that would go with it and never come back
             # (that side cannot cut the copy before the window instead of deleting it)
             return False, None
-        copy = current[other].get(copy_id)
-        if history and copy is not None and self._cut_already(other, copy, rule_pair):
-            # the copy is the stored one cut before the window: a cut of ours landed (its reply lost, or a crash
-            # after it); the switch is completed (cutting it again changes nothing)
-            return True, None
+        # (a cut of ours that landed, its reply lost or a crash after it, is no edit of the copy: it is compared and
+        # merged with the stored rule, and the switch cuts it again, which changes nothing)
+        copy = uncut(self.policy, other, current[other].get(copy_id), rule_pair.base) if history \
+            else current[other].get(copy_id)
         if copy is None or (copy.version is not None and copy.version == rule_pair.version_on(other)) \
                 or not self.edited(other, copy.record, rule_pair):
             # the rule copy is as the pair stored it (its content, whatever its version says)
             return True, None
         # the rule copy was edited there too: switched with the two edits merged (the copy's edit goes back to the
-        # series before the copy is deleted) when they do not conflict; otherwise deleting the copy would lose its
-        # edit, and the series' edit waits, reported
+        # series before the copy is deleted; a conflict the policy decides is listed with both values, as for any
+        # pair). A conflict the policy leaves for review holds the switch back until it is resolved: deleting the
+        # copy now would lose a value nobody picked
         merged = self._merge_with_copy(side, item, copy, rule_pair)
-        return merged is not None, merged
-
-    def _cut_before(self, other: Side, rule_pair: Pair) -> Key | None:
-        """Where the switch cuts the rule copy (its first original start kept out: the window's first instant or
-        day), or None when it deletes the copy (it has no occurrence before the window, or its side cannot cut)."""
-        if not self.policy.cuts[other] or not past_occurrences(rule_pair.base, self.policy.window):
-            return None
-        return self.policy.window.bounds(Series(rule_pair.base).all_day)[0]  # type: ignore[arg-type]
-
-    def _cut_in_feed(self, other: Side, copy: RemoteRecord | None, rule_pair: Pair) -> bool:
-        """True when ``copy`` (the rule copy as the feed listed it, if it did) is the stored copy cut before the
-        window, on a side that cuts series."""
-        return copy is not None and self.policy.cuts[other] and copy.version != rule_pair.version_on(other) \
-            and past_occurrences(rule_pair.base, self.policy.window) > 0 and self._cut_already(other, copy, rule_pair)
-
-    def _cut_already(self, other: Side, copy: RemoteRecord, rule_pair: Pair) -> bool:
-        """True when the rule copy as read is the copy the pair stored, cut before the window (its rule ends
-        earlier, nothing else changed)."""
-        before = self.policy.window.bounds(Series(rule_pair.base).all_day)[0]  # type: ignore[arg-type]
-        cut = ended_before(rule_pair.base, before)  # type: ignore[arg-type]
-        if cut is None or cut is rule_pair.base or not is_series(copy.record):
-            return False
-        changed = self.edited(other, copy.record, attrs.evolve(rule_pair, base=cut))
-        return not changed or (changed == {"recurrence"} and same_series(copy.record, cut))  # type: ignore[arg-type]
+        return merged is not None and not merged.open_conflicts, merged
 
     def _merge_with_copy(self, side: Side, item: RemoteRecord, copy: RemoteRecord,
                          rule_pair: Pair) -> MergeResult | None:
-        """The merge of the series' edit with its rule copy's, when it has no conflict and its result is still
-        expanded (one the other side can hold is an ordinary update of the pair)."""
+        """The merge of the series' edit with its rule copy's: one whose conflicts the policy decided, when its
+        result is still expanded (one the other side can hold is an ordinary update of the pair); one with
+        conflicts left for review, whatever its result (the resolution decides whether a switch is needed)."""
         if self.merge is None:
             return None
-        read = {side: item, side.other: copy}
-        result = self.merge(MergeInput(base=rule_pair.base, pim=read[Side.PIM].record, crm=read[Side.CRM].record,
-                                       pim_modified=read[Side.PIM].modified_at,
-                                       crm_modified=read[Side.CRM].modified_at, pim_body=rule_pair.pim_body,
-                                       two_way=rule_pair.conflicts))
-        if result.conflicts or self.policy.route(result.base, side)[0] is not Route.EXPAND:
+        result = self.merge(copy_merge_input(side, item, copy, rule_pair))
+        if not result.open_conflicts and self.policy.route(result.base, side)[0] is not Route.EXPAND:
             return None
         return result
+
+    def _hold_for_review(self, side: Side, item: RemoteRecord, rule_pair: Pair,
+                         current: dict[Side, dict[str, RemoteRecord]], pairs: dict[str, Pair],
+                         merged: MergeResult) -> SeriesRead:
+        """A switch waiting for the review of its conflicts: the series, its rule copy and their pair are taken out
+        of the rest of the sync (an ordinary update of the pair would write what is not in conflict, or the rule
+        the other side cannot hold once the series' side wins at review). Nothing is written to either side."""
+        other = side.other
+        copy = current[other].pop(rule_pair.id_on(other))
+        del pairs[rule_pair.pair_id]
+        current[side].pop(item.id, None)
+        return SeriesRead(side=side, series_id=item.id, item=item, pair=None, rule_pair=rule_pair, merged=merged,
+                          rule_copy=copy,
+                          merge_input=copy_merge_input(side, item, uncut(self.policy, other, copy, rule_pair.base),  # type: ignore[arg-type]
+                                                       rule_pair),
+                          awaits_review=True)
 
     def _switch(self, side: Side, item: RemoteRecord, rule_pair: Pair, current: dict[Side, dict[str, RemoteRecord]],
                 deleted: Ids, pairs: dict[str, Pair], merged: MergeResult | None) -> SeriesRead:
@@ -295,12 +293,15 @@ class SeriesExpander:
         copy_id = rule_pair.id_on(other)
         del pairs[rule_pair.pair_id]
         copy = current[other].get(copy_id)
+        compared = uncut(self.policy, other, copy, rule_pair.base)
+        inp = copy_merge_input(side, item, compared, rule_pair) if merged is not None and compared is not None \
+            else None
         if merged is not None:
             item = attrs.evolve(item, record=merged.base)
         gone = copy_id in deleted[other]
         read = attrs.evolve(self._expand(side, item, None, current, deleted, pairs), rule_pair=rule_pair,
-                            rule_copy_gone=gone, merged=merged, rule_copy=copy,
-                            cut_before=None if gone else self._cut_before(other, rule_pair))
+                            rule_copy_gone=gone, merged=merged, rule_copy=copy, merge_input=inp,
+                            cut_before=None if gone else cut_point(self.policy, other, rule_pair.base))
         set_aside_rule_copies([read], current, deleted)
         return read
 
@@ -383,6 +384,14 @@ class SeriesExpander:
         return reads
 
 
+def copy_merge_input(side: Side, item: RemoteRecord, copy: RemoteRecord, rule_pair: Pair) -> MergeInput:
+    """The merge of the series ``item`` (read on ``side``) with its rule copy, against their pair's base."""
+    read = {side: item, side.other: copy}
+    return MergeInput(base=rule_pair.base, pim=read[Side.PIM].record, crm=read[Side.CRM].record,
+                      pim_modified=read[Side.PIM].modified_at, crm_modified=read[Side.CRM].modified_at,
+                      pim_body=rule_pair.pim_body, two_way=rule_pair.conflicts)
+
+
 def set_aside_rule_copies(reads: list[SeriesRead], current: dict[Side, dict[str, RemoteRecord]], deleted: Ids) -> None:
     """Take the rule copies of the series switched this sync out of what the sync looks at: the switch deletes
     them (after the occurrences); synced as records of their own, they would be copied back."""
@@ -402,11 +411,3 @@ def series_taken(reads: list[SeriesRead]) -> Ids:
         if read.rule_pair is not None:
             taken[read.side.other].add(read.rule_pair.id_on(read.side.other))
     return taken
-
-
-def past_occurrences(record: Record, window: Window) -> int:
-    """How many occurrences (not cancelled) the series ``record`` has before ``window``: on a side that holds it
-    as a rule, the history deleting that copy would lose (nothing re-creates occurrences before the window)."""
-    series = Series(record)  # type: ignore[arg-type]
-    low, _ = window.bounds(series.all_day)
-    return sum(1 for key in series.starts(None, low) if not series.is_cancelled(key))
