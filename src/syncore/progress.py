@@ -21,6 +21,7 @@ from .remote import (
     Capabilities,
     ChangeSet,
     CreateRequest,
+    CutRequest,
     DeleteRequest,
     RemoteRecord,
     UpdateRequest,
@@ -142,6 +143,9 @@ class ReportingAdapter(Adapter):
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         return self.inner.delete(kind, requests)
+
+    def cut_series(self, kind: Kind, requests: Sequence[CutRequest]) -> list[WriteOutcome]:
+        return self.inner.cut_series(kind, requests)
 
     def check_connection(self) -> ConnectionCheck:
         return self.inner.check_connection()
