@@ -186,3 +186,18 @@ def test_a_classic_cut_applies_the_kept_cancelled_and_moved_occurrences_again(em
     [again] = adapter.cut_series(Kind.EVENT, [CutRequest(ref="x", id=created.id, before=key(5))])
     assert again.ok
     assert [e.operation for e in emu.requests] == ["composite_retrieve", "query"], "read, nothing written"
+
+
+def test_a_classic_series_whose_rule_changes_in_the_pim_is_patched_without_its_create_only_flag(emu):
+    """Reference §1.4: ``IsRecurrence`` is create-only. A new rule patches the main record's pattern fields (the
+    emulator refuses the flag in a patch, as Salesforce refuses a field that cannot be updated); before, the patch
+    carried it and every classic rule change was refused."""
+    w = World(emu, series_form="classic")
+    pim_id = w.pim.put(weekly(count=6))
+    w.sync()
+    w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=8", zone="Europe/Berlin"))
+    w.sync()
+    [main], rows = classic_rows(emu)
+    assert main["RecurrenceEndDateOnly"] == "2026-05-04"
+    assert [start_of(r) for r in rows] == [key(n) for n in range(8)]
+    w.calm()

@@ -54,8 +54,9 @@ class SeriesPayloads:
         return data
 
 
-def classic_pattern(event: Event) -> dict[str, Any]:
-    """The classic recurrence fields of a series (every one updateable: a patch re-creates the occurrences)."""
+def classic_pattern(event: Event, *, create: bool = True) -> dict[str, Any]:
+    """The classic recurrence fields of a series (every one updateable, a patch re-creates the occurrences, but
+    ``IsRecurrence``: create-only, reference §1.4, so left out of a patch, ``create`` false)."""
     assert event.recurrence is not None
     try:
         fields = _recurrence.classic_fields(event.recurrence.parts)
@@ -63,10 +64,10 @@ def classic_pattern(event: Event) -> dict[str, Any]:
         raise UnsupportedRecord(f"Salesforce cannot hold this series as a classic series: {exc}") from None
     if fields["RecurrenceType"] == "RecursEveryWeekday":
         fields.pop("RecurrenceDayOfWeekMask", None)
-    fields.update(IsRecurrence=True, RecurrenceTimeZoneSidKey=event.recurrence.zone,
+    fields.update(RecurrenceTimeZoneSidKey=event.recurrence.zone,
                   RecurrenceStartDateTime=CONVERTER.unstructure(instant(event.start), datetime),
                   RecurrenceEndDateOnly=_recurrence.last_day(event).isoformat())
-    return fields
+    return {"IsRecurrence": True, **fields} if create else fields
 
 
 def instant(value: date | datetime) -> datetime:

@@ -290,7 +290,7 @@ class SeriesWriter:
         assert desired is not None and desired.recurrence is not None and current.recurrence is not None
         if job.read.rows.form == CLASSIC:  # type: ignore[union-attr]
             payload = self.payloads.fields(desired, frozenset({"start", "end", *fields}))
-            return {"Id": job.series_id, **payload, **classic_pattern(desired)}
+            return {"Id": job.series_id, **payload, **classic_pattern(desired, create=False)}
         cut = self._cut(job)
         if cut is not None:
             self._delete_onwards(job, cut)
