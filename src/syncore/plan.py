@@ -136,6 +136,7 @@ class _PairPlanRare:
     keep_pending_conflict: bool = False
     conflicts: frozenset[str] = frozenset()
     merge_input: MergeInput | None = None
+    switch_review: bool = False
 
 
 @with_rare(_PairPlanRare)
@@ -154,11 +155,15 @@ class PairPlan:
         pairing itself is never lost and the merge is simply redone next time
     :ivar merge_input: what the pair's merge ran on, kept while one of its conflicts is listed: a resolution at
         review re-runs that merge when the plan is applied
+    :ivar switch_review: a series whose switch to its occurrences waits for the review of these conflicts (between
+        its edit and its rule copy's): the pair is stored as it was, and a resolution is kept in its base instead of
+        re-running the merge (:func:`syncore.planning.switch_review.resolved_base`); the next sync switches the
+        series
 
-    The attributes from ``remove`` to ``conflicts`` and ``merge_input`` are read and set like the others but kept
-    together in one slot (:mod:`syncore._rare`): an initial load plans one pair per record and none of them has
-    any of these. (``found_base`` and ``found_two_way`` are slots of their own: every pair a first sync matches
-    has both.)
+    The attributes from ``remove`` to ``conflicts``, ``merge_input`` and ``switch_review`` are read and set like
+    the others but kept together in one slot (:mod:`syncore._rare`): an initial load plans one pair per record and
+    none of them has any of these. (``found_base`` and ``found_two_way`` are slots of their own: every pair a
+    first sync matches has both.)
     """
 
     pair_id: str

@@ -251,16 +251,18 @@ def test_a_carried_over_edit_interrupted_is_completed_by_the_next_sync(fault):
 
 
 def test_a_rule_copy_edited_on_its_side_too_in_the_same_field_is_not_switched_and_the_edit_waits_reported():
-    """Both sides changed the same field: a conflict the switch cannot settle by itself (the copy holding the other
-    value would be deleted), so the edit waits, reported, and the rule copy keeps its edit."""
-    w, pim_id, crm_id = held_as_rule()
+    """Both sides changed the same field and the policy leaves conflicts for review: the switch cannot settle it by
+    itself (the copy holding the other value would be deleted), so the edit waits for the review, reported, and the
+    rule copy keeps its edit (resolving it: tests/engine/test_series_switch_review.py)."""
+    w, pim_id, crm_id = held_as_rule(settings=SyncSettings(conflict_policy=ConflictPolicy.MANUAL))
     lengthen(w, pim_id)
     w.pim.edit(pim_id, location="Room 2")
     w.crm.edit(crm_id, location="Room 9")
     plan = w.engine.plan(Kind.EVENT)
     assert plan.operations == []
     [skip] = [s for s in plan.skipped if s.native_id == pim_id]
-    assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
+    assert skip.reason == ("not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences); "
+                           "switching it to single events waits for the conflict on location to be resolved at review")
     w.engine.apply(plan)
     assert w.crm_events()[crm_id].location == "Room 9"
 
@@ -269,7 +271,7 @@ def test_a_rule_copy_edited_on_its_side_too_still_waits_at_the_following_syncs()
     """The series' retry is due at the next sync while the CRM's feed no longer lists the edited rule copy: the copy
     is read with it (one fetch), so the switch is decided on both records, never on the series alone (found by the
     series state machine: occurrences created next to the edited copy, whose deletion was then refused)."""
-    w, pim_id, crm_id = held_as_rule()
+    w, pim_id, crm_id = held_as_rule(settings=SyncSettings(conflict_policy=ConflictPolicy.MANUAL))
     lengthen(w, pim_id)
     w.pim.edit(pim_id, location="Room 2")
     w.crm.edit(crm_id, location="Room 9")
@@ -279,7 +281,9 @@ def test_a_rule_copy_edited_on_its_side_too_still_waits_at_the_following_syncs()
         plan = w.engine.plan(Kind.EVENT)
         assert plan.operations == [], [(op.action.value, op.target_id, op.reason) for op in plan.operations]
         [skip] = [s for s in plan.skipped if s.native_id == pim_id]
-        assert skip.reason == "not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences)"
+        assert skip.reason == ("not written to the CRM: the CRM side cannot hold the rule (more than 8 occurrences); "
+                               "switching it to single events waits for the conflict on location to be resolved at "
+                               "review")
         result = w.engine.apply(plan)
         assert result.ok, result.errors
         assert w.crm_events() == {crm_id: edited}, "no occurrence next to the rule copy"

@@ -8,8 +8,10 @@ from __future__ import annotations
 import pytest
 from test_sf_series import NOW, World, sf_occurrences, weekly
 
-from syncore.models import Kind
+from syncore import ConflictPolicy, SqliteStateStore, SyncEngine, SyncSettings
+from syncore.models import Kind, Side
 from syncore.recurrence import Recurrence
+from syncore.review import conflict_record
 from syncore_salesforce.emulator import SalesforceEmulator
 
 
@@ -106,4 +108,38 @@ def test_a_fault_at_the_delete_of_the_switch_is_retried_and_the_switch_completes
     assert w.writes() == ["composite_create", "composite_delete", "composite_delete"]
     assert_switched(emu)
     assert pim_id in w.pim.records(Kind.EVENT)
+    w.calm()
+
+
+def test_a_conflict_with_an_edit_of_the_classic_series_waits_for_review_then_switches_with_the_value_picked(emu):
+    """The PIM lengthens the series past classic's limit and moves it to Room 2; Salesforce's classic series is moved
+    to Room 9. Under `manual` the conflict is listed for review and nothing is written to Salesforce; resolved for
+    Salesforce's value, the next sync switches the series with Room 9 in the same two collections calls."""
+    w = World(emu, series_form="classic")
+    w.engine = SyncEngine(pim=w.pim, crm=w.crm, state=SqliteStateStore(":memory:"),
+                          settings=SyncSettings(conflict_policy=ConflictPolicy.MANUAL), clock=emu.clock.now)
+    pim_id = w.pim.put(weekly(count=6))
+    w.sync()
+    [main] = [r for r in emu.all("Event") if r["IsRecurrence"]]
+    w.pim.edit(pim_id, location="Room 2",
+               recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=60", zone="Europe/Berlin"))
+    emu.update("Event", main["Id"], {"Location": "Room 9"})
+    emu.clock.advance(1)
+    emu.reset_log()
+    plan = w.engine.plan(Kind.EVENT)
+    assert [(conflict_record(plan, c), c.field, c.pim_value, c.crm_value, c.resolution) for c in plan.conflicts] == [
+        ("1:1", "location", "Room 2", "Room 9", None)]
+    assert plan.operations == []
+    assert w.engine.apply(plan).ok
+    assert w.writes() == []
+    assert len(classic_series(emu)) == 7
+    plan = w.engine.plan(Kind.EVENT)
+    plan.resolve(plan.conflicts[0].conflict_id, Side.CRM)
+    assert w.engine.apply(plan).ok
+    assert w.writes() == [], "the resolution is kept; the switch is the next sync's"
+    w.sync()
+    assert_switched(emu)
+    assert {r["Location"] for r in sf_occurrences(emu)} == {"Room 9"}
+    assert w.writes() == ["composite_create", "composite_delete"], w.writes()
+    assert w.pim.records(Kind.EVENT)[pim_id].location == "Room 9"
     w.calm()

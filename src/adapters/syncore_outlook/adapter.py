@@ -10,36 +10,19 @@ from :meth:`OutlookComAdapter.connect` (Windows) or ``FakeOutlook(...).applicati
   are opened (``GetItemFromID``), unchanged ones never.
 * Link: a text UserProperty (``SyncoreLink`` by default) defined in the folder.
 * Recurring series: one master item with its pattern and exceptions (_series.py, _series_writes.py).
+* Writes of single items: _writes.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from syncore.abc import Adapter
-from syncore.errors import (
-    AdapterError,
-    ConfigurationError,
-    InvalidRecordError,
-    NotFound,
-    UnsupportedRecord,
-    VersionMismatch,
-)
+from syncore.errors import ConfigurationError, NotFound
 from syncore.models import Event, Kind, Record, Task
-from syncore.occurrences import split_occurrence_id
-from syncore.remote import (
-    Capabilities,
-    ChangeSet,
-    CreateRequest,
-    DeleteRequest,
-    RecurrenceSupport,
-    RemoteRecord,
-    Unsupported,
-    UpdateRequest,
-    WriteOutcome,
-)
+from syncore.remote import Capabilities, ChangeSet, RecurrenceSupport, RemoteRecord, Unsupported
 from syncore.timezones import UTC
 
 from . import _series
@@ -47,13 +30,14 @@ from . import constants as C
 from ._folders import resolve_folder
 from ._ids import is_item_id
 from ._labels import label_of, row_label
-from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link, write_link
+from ._link import DEFAULT_LINK_PROPERTY, check_name, define_in_folder, read_link
 from ._mapping import MAPPINGS, KindMapping, task_recurrence
 from ._scan import ScanRow, diff, scan, snapshot_of, unique_keys
 from ._series_writes import SeriesWrites
 from ._time import OutlookClock
+from ._writes import RECURRING_REASON, ItemWrites
 from .converter import decode_cursor, encode_cursor, make_converter, version_of, version_text
-from .errors import ObjectModelGuardError, OutlookUnavailable, is_com_error, translate
+from .errors import OutlookUnavailable, is_com_error, translate
 from .options import OutlookOptions, read_only_fields
 
 if TYPE_CHECKING:
@@ -65,14 +49,12 @@ T = TypeVar("T")
 #: one Save on Outlook's single STA thread, so batches are sized to keep one call's journal small.
 MAX_BATCH = 100
 
-RECURRING_REASON = "recurring task: Outlook task recurrences are not synced yet (left untouched)"
-
 
 def _modified_at(version: int) -> datetime:
     return datetime.fromtimestamp(version / 1000, UTC)
 
 
-class OutlookComAdapter(SeriesWrites, Adapter):
+class OutlookComAdapter(ItemWrites, SeriesWrites, Adapter):
     """Outlook desktop calendar, contacts and tasks through the Outlook object model.
 
     :param application: an ``Outlook.Application`` (real, from :meth:`connect`, or the fake's)
@@ -336,121 +318,6 @@ class OutlookComAdapter(SeriesWrites, Adapter):
     def is_native_id(self, kind: Kind, value: str) -> bool:
         """An EntryID or (appointments) a GlobalAppointmentID: 21 to 1024 bytes as hex text."""
         return is_item_id(value)
-
-    # -- writing -----------------------------------------------------------------------------------------------
-    def _outcome(self, ref: str, exc: Exception, what: str) -> WriteOutcome:
-        """A per-record failure outcome; a guard denial stops the whole call instead."""
-        if is_com_error(exc):
-            error: AdapterError = translate(exc, what)
-            if isinstance(error, ObjectModelGuardError):
-                raise error from exc
-            error.__cause__ = exc
-            return WriteOutcome(ref=ref, error=error)
-        if isinstance(exc, (AdapterError, InvalidRecordError)):
-            return WriteOutcome(ref=ref, error=exc if isinstance(exc, AdapterError) else UnsupportedRecord(str(exc)))
-        raise exc
-
-    def _save(self, kind: Kind, item: Any) -> tuple[str, int]:
-        """Save; returns the item's native id (re-read: a first Save assigns it) and its new version."""
-        item.Save()
-        entry_id = str(item.EntryID)
-        native_id = (str(item.GlobalAppointmentID) or entry_id) if self._mapping(kind).calendar else entry_id
-        self._locators.setdefault(kind, {})[native_id] = entry_id
-        return native_id, self._version(item)
-
-    def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
-        """Add, fill and save one item per request in the synced folder (never sends anything)."""
-        return self._call("create", self._each, Kind(kind), requests, self._create_one)
-
-    def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
-        """Write only ``request.fields`` of each item (a body the engine keeps is never touched)."""
-        return self._call("update", self._each, Kind(kind), requests, self._update_one)
-
-    def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
-        """Delete items (Outlook moves them to Deleted Items); an item already gone counts as deleted."""
-        return self._call("delete", self._each, Kind(kind), requests, self._delete_one)
-
-    def _each(self, kind: Kind, requests: Iterable[Any], one: Callable[[Kind, Any], WriteOutcome]) -> list[WriteOutcome]:
-        outcomes = []
-        for request in requests:
-            try:
-                outcomes.append(one(kind, request))
-            except Exception as exc:  # noqa: BLE001 - sorted into per-record outcomes or re-raised
-                outcomes.append(self._outcome(request.ref, exc, f"{kind.value} {getattr(request, 'id', '')}"))
-        return outcomes
-
-    def _create_one(self, kind: Kind, request: CreateRequest) -> WriteOutcome:
-        mapping = self._mapping(kind)
-        record = request.record
-        series = isinstance(record, Event) and record.recurrence is not None
-        item = self._folder(kind).Items.Add(mapping.item_type)
-        if series:
-            _series.set_zone(self._app, item, record)  # type: ignore[arg-type]
-        warnings = mapping.write(item, record, frozenset(record.field_names()), self.clock)
-        self._write_task_recurrence(kind, item, record, frozenset({"recurrence"}))
-        if series:
-            _series.write_pattern(item, record, self.clock)  # type: ignore[arg-type]
-        if request.link is not None:
-            write_link(item, self.link_property, request.link)
-        native_id, version = self._save(kind, item)
-        if series:
-            entry_id = str(item.EntryID)
-            del item
-            _series.finish(lambda: self._open_entry(kind, entry_id), record, None, self.clock)  # type: ignore[arg-type]
-            version = self._version(self._open_entry(kind, entry_id))
-        return WriteOutcome(ref=request.ref, id=native_id, version=version_text(version), warnings=tuple(warnings))
-
-    def _existing(self, kind: Kind, native_id: str) -> Any:
-        item = self._open(kind, native_id)
-        if item is None:
-            raise NotFound(f"Outlook: no {kind.value} {native_id} in the synced folder")
-        if self._mapping(kind).has_recurrence and not self._recurring_ok(kind) and item.IsRecurring:
-            raise UnsupportedRecord(f"Outlook: {native_id} is a {RECURRING_REASON}")
-        return item
-
-    def _update_one(self, kind: Kind, request: UpdateRequest) -> WriteOutcome:
-        if self._mapping(kind).calendar and split_occurrence_id(request.id) is not None:
-            return self._occurrence_write(kind, request, request.record)  # type: ignore[arg-type]
-        if self._mapping(kind).calendar and (request.record.recurrence is not None  # type: ignore[attr-defined]
-                                             or "recurrence" in request.fields):
-            return self._series_update(kind, request)
-        item = self._existing(kind, request.id)
-        if request.base_version is not None and version_text(self._version(item)) != request.base_version:
-            raise VersionMismatch(f"Outlook: {request.id} changed since version {request.base_version}")
-        warnings = self._mapping(kind).write(item, request.record, request.fields, self.clock)
-        self._write_task_recurrence(kind, item, request.record, request.fields)
-        if request.link is not None:
-            write_link(item, self.link_property, request.link)
-        native_id, version = self._save(kind, item)
-        return WriteOutcome(ref=request.ref, id=native_id, version=version_text(version), warnings=tuple(warnings))
-
-    def _write_task_recurrence(self, kind: Kind, item: Any, record: Record, fields: frozenset[str]) -> None:
-        """A task's recurrence (with the option): its pattern set, or cleared (before the item is saved)."""
-        if kind is not Kind.TASK or not self._task_recurrence or "recurrence" not in fields:
-            return
-        assert isinstance(record, Task)
-        if record.recurrence is None:
-            if item.IsRecurring:
-                item.ClearRecurrencePattern()
-            return
-        problem = task_recurrence.unfit(record.recurrence)
-        if problem is not None:
-            raise UnsupportedRecord(f"Outlook cannot hold this recurring task: {problem}")
-        task_recurrence.apply(item.GetRecurrencePattern(), record.recurrence, self.clock)
-
-    def _delete_one(self, kind: Kind, request: DeleteRequest) -> WriteOutcome:
-        if self._mapping(kind).calendar and split_occurrence_id(request.id) is not None:
-            return self._occurrence_write(kind, request, None)
-        try:
-            item = self._existing(kind, request.id)
-        except NotFound:
-            return WriteOutcome(ref=request.ref, id=request.id)  # already gone: the goal is reached
-        if self._mapping(kind).calendar and item.IsRecurring and request.base_version is not None \
-                and version_text(self._version(item)) != request.base_version:
-            # a whole series is never deleted on an out-of-date plan (a single event may have become one)
-            raise VersionMismatch(f"Outlook: {request.id} changed since version {request.base_version}")
-        item.Delete()
-        return WriteOutcome(ref=request.ref, id=request.id)
 
     def close(self) -> None:
         """Drop every COM reference on the COM thread, then stop it (a second call does nothing)."""

@@ -17,7 +17,7 @@ from ..occurrences import split_occurrence_id
 from ..recurrence import OVERRIDABLE
 from ..remote import RecurrenceSupport
 from ..state_types import Pair, PendingCategory
-from .decisions import Decision, ForgetSeries, KeepSeries, Keys, Skip, SwitchSeries, Unheld
+from .decisions import Decision, ForgetSeries, KeepSeries, Keys, ReviewSwitch, Skip, SwitchSeries, Unheld
 from .observe import Observation
 from .series import Route, SeriesPolicy, is_series, past_occurrences
 
@@ -28,12 +28,18 @@ _RULES = RecurrenceSupport.RULES
 def series_decisions(view: Observation, policy: SeriesPolicy) -> Iterator[Decision]:
     """The series pairs of the expanded series this sync looked at."""
     for read in view.series:
-        if read.item is not None and read.rule_pair is not None:
+        if read.awaits_review:
+            # the series' edit and its rule copy's conflict, and the policy picked no winner: listed for review,
+            # the switch waits for the resolution
+            yield ReviewSwitch(side=read.side, item=read.item, pair=read.rule_pair, result=read.merged,  # type: ignore[arg-type]
+                               merge_input=read.merge_input,  # type: ignore[arg-type]
+                               reason=policy.route(read.item.record, read.side)[1])  # type: ignore[union-attr]
+        elif read.item is not None and read.rule_pair is not None:
             # held as a rule by the other side until now: that copy is deleted once the occurrences are written
             copy_id = read.rule_pair.id_on(read.side.other)
             yield SwitchSeries(side=read.side, item=read.item, pair=read.rule_pair, copy_gone=read.rule_copy_gone,
                                reason=policy.route(read.item.record, read.side)[1], merged=read.merged,
-                               copy=read.rule_copy,
+                               copy=read.rule_copy, merge_input=read.merge_input,
                                settles=tuple(key for key in ((read.side, read.series_id), (read.side.other, copy_id))
                                              if key in view.due))
         elif read.item is not None:

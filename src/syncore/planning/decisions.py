@@ -140,6 +140,23 @@ class SwitchSeries:
     merged: MergeResult | None = None
     #: the rule copy as read (None: unchanged since ``pair`` was stored)
     copy: RemoteRecord | None = None
+    #: what ``merged`` was merged from (its conflicts the policy decided are listed with both values)
+    merge_input: MergeInput | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ReviewSwitch:
+    """A switch of a series (``item``, on ``side``) held back by conflicts between its edit and its rule copy's
+    (``pair``) that the policy leaves for review: they are listed, nothing is written, and a resolution at review
+    is kept in the pair's base (see :meth:`~syncore.planning.emit.PlanWriter.apply_resolutions`), so the next sync
+    switches the series with the values picked."""
+
+    side: Side
+    item: RemoteRecord
+    pair: Pair
+    result: MergeResult
+    merge_input: MergeInput
+    reason: str
 
 
 @attrs.frozen(kw_only=True)
@@ -161,4 +178,4 @@ class Unheld:
 
 
 Decision = (Skip | Settle | Forget | Delete | Keep | Update | Create | Recreate | KeepSeries | SwitchSeries | ForgetSeries
-            | Unheld)
+            | Unheld | ReviewSwitch)

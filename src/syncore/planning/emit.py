@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import attrs
+
 from .._ids import new_id
+from ..display import record_title
+from ..errors import ConfigurationError
 from ..merge import BODY_FIELDS, MergeInput, MergeResult, without_fields
 from ..models import CRM, PIM, SIDES, Record, Side
 from ..occurrences import series_marker, split_occurrence_id
@@ -16,7 +20,7 @@ from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
 from ..plan import Skip as PlanSkip
 from ..remote import RemoteRecord
 from ..results import EventType, SyncEvent, describe_record
-from ..state_types import CREATE, UPDATE, Action, Pair
+from ..state_types import CREATE, UPDATE, Action, Pair, PendingCategory
 from .decide import Rules
 from .decide_series import ids_to_tombstone
 from .decisions import (
@@ -28,12 +32,14 @@ from .decisions import (
     Keep,
     KeepSeries,
     Recreate,
+    ReviewSwitch,
     Settle,
     Skip,
     SwitchSeries,
     Unheld,
     Update,
 )
+from .switch_review import WAITS, resolved_base
 
 Emit = Callable[[SyncEvent], None]
 
@@ -119,6 +125,9 @@ class PlanWriter:
                                          **ids))  # type: ignore[arg-type]
                 if merged is not None and merged.writes(side):
                     self._carry_over(side, item, pair, copy, merged)
+                if merged is not None and decision.merge_input is not None:
+                    # conflicts the policy decided: listed with both values, as for any pair
+                    self._conflicts(pair.pair_id, decision.merge_input, merged)
                 if not copy_gone:
                     # (what the plan took the rule copy to hold: it is deleted only while it still holds that)
                     held = self.rules.represent[other](copy.record) if copy is not None \
@@ -128,6 +137,17 @@ class PlanWriter:
                                     source_side=side, source_id=item.id, source_version=item.version,
                                     record=pair.base, label=describe_record(pair.base), held=held,
                                     reason=f"switched to single events: {reason}", after_occurrences_of=item.id)
+            case ReviewSwitch(side=side, item=item, pair=pair, result=result, merge_input=inp, reason=reason):
+                # nothing written: the pair is stored as it was, holding what the plan's review may resolve
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+                                         pim_version=pair.pim_version, crm_version=pair.crm_version, base=pair.base,
+                                         pim_body=pair.pim_body, conflicts=pair.conflicts, merge_input=inp,
+                                         switch_review=True))
+                self._conflicts(pair.pair_id, inp, result)
+                fields = ", ".join(sorted(result.open_conflicts))
+                self._skip(Skip(side=side, native_id=item.id, record=item.record, pending=PendingCategory.CONFLICT,
+                                reason=f"not written to the {self.rules.series.names[side.other]}: {reason}"
+                                       f"{WAITS}{fields} to be resolved at review"))
             case ForgetSeries(pair=pair):
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True))
@@ -156,6 +176,16 @@ class PlanWriter:
         for pair_plan in [p for p in plan.pairs if p.pair_id in resolved]:
             inp = pair_plan.merge_input
             if inp is None:
+                # only a series switched with the policy's pick lists conflicts without its merge: its writes are
+                # planned with that pick, and another one would need the switch planned again
+                conflict = next(c for c in plan.conflicts if c.pair_id == pair_plan.pair_id and not c.applied)
+                raise ConfigurationError(
+                    f"conflict {conflict.conflict_id} ({record_title(pair_plan.base)!r}, field {conflict.field}) was "
+                    "decided by the conflict policy when its series was switched to single events; it cannot be "
+                    "resolved otherwise in this plan: nothing was written, make a new plan (another "
+                    "conflict_policy, or manual to review it)", key="conflict_id", value=conflict.conflict_id)
+            if pair_plan.switch_review:
+                self._resolve_switch(pair_plan)
                 continue
             resolutions = {c.field: c.resolution for c in plan.conflicts
                            if c.pair_id == pair_plan.pair_id and c.resolution is not None}
@@ -165,6 +195,32 @@ class PlanWriter:
             plan.conflicts = [c for c in plan.conflicts if c.pair_id != pair_plan.pair_id]
             plan.pairs.remove(pair_plan)
             self._merged(pair_plan, inp, self.rules.merge(inp, resolutions))  # type: ignore[arg-type]
+
+    def _resolve_switch(self, pair_plan: PairPlan) -> None:
+        """Keep the resolutions of a switch's conflicts in its pair's base (each field at the losing side's value,
+        so the next sync's merge sees only the winner's edit and switches the series with it). Nothing is written
+        now: the switch itself, with its occurrences before the rule copy's deletion, is the next sync's."""
+        plan = self.plan
+        conflicts = [c for c in plan.conflicts if c.pair_id == pair_plan.pair_id]
+        outcome = resolved_base(pair_plan.base, pair_plan.pim_body, pair_plan.conflicts,  # type: ignore[arg-type]
+                                [(c.field, c.resolution, c.pim_value, c.crm_value) for c in conflicts])
+        outcome_text: str
+        if outcome.problem:
+            # the values picked do not fit together: nothing is kept, the conflicts are listed again next sync
+            for conflict in conflicts:
+                conflict.resolution, conflict.applied = None, True
+            outcome_text = f"{outcome.problem}: nothing kept, asked again at the next sync"
+        else:
+            pair_plan.base, pair_plan.pim_body, pair_plan.conflicts = (outcome.base, outcome.pim_body,
+                                                                       outcome.conflicts)
+            for conflict in conflicts:
+                conflict.applied = True
+            outcome_text = "switched to single events at the next sync, with the values picked at review"
+        # the series' report says what became of the review (its retry, parked by that report, brings the series
+        # back at the next sync)
+        plan.skipped = [attrs.evolve(skip, reason=f"{skip.reason.partition(WAITS)[0]}; {outcome_text}")
+                        if WAITS in skip.reason and skip.native_id == pair_plan.id_on(skip.side) else skip
+                        for skip in plan.skipped]
 
     # -- pieces ----------------------------------------------------------------------------------------------------
     def _label(self, record: Record | None, *ids: str | None) -> str:
@@ -225,20 +281,27 @@ class PlanWriter:
                               for f in sorted(fields)),
                 previous=inp.base if write_only else None,
             )
-        for conflict in result.conflicts:
-            whole = conflict.field == "*"
-            self.plan.conflicts.append(Conflict(
-                conflict_id=new_id(), pair_id=pair_plan.pair_id, field=conflict.field,
-                pim_value=now[PIM] if whole else conflict.pim_value,
-                crm_value=now[CRM] if whole else conflict.crm_value,
-                resolution=conflict.winner, reason=conflict.reason,
-            ))
-            self.emit(SyncEvent(type=EventType.CONFLICT, kind=self.rules.kind, profile=self.rules.profile,
-                                message=f"{conflict.field}: {conflict.reason}"))
+        self._conflicts(pair_plan.pair_id, inp, result, now)
         if result.body_kept:
             self.emit(SyncEvent(type=EventType.BODY_KEPT, kind=self.rules.kind, profile=self.rules.profile,
                                 side=PIM, record_id=pair_plan.pim_id,
                                 message="formatted Outlook body kept; other fields updated"))
+
+    def _conflicts(self, pair_id: str, inp: MergeInput, result: MergeResult,
+                   now: Mapping[Side, Record] | None = None) -> None:
+        """List the conflicts of a pair's merge, each with both values (a whole-record one: both records)."""
+        for conflict in result.conflicts:
+            whole = conflict.field == "*"
+            if whole and now is None:
+                now = {side: self._as_read(inp, side) for side in SIDES}
+            self.plan.conflicts.append(Conflict(
+                conflict_id=new_id(), pair_id=pair_id, field=conflict.field,
+                pim_value=now[PIM] if whole else conflict.pim_value,  # type: ignore[index]
+                crm_value=now[CRM] if whole else conflict.crm_value,  # type: ignore[index]
+                resolution=conflict.winner, reason=conflict.reason,
+            ))
+            self.emit(SyncEvent(type=EventType.CONFLICT, kind=self.rules.kind, profile=self.rules.profile,
+                                message=f"{conflict.field}: {conflict.reason}"))
 
     def _carry_over(self, side: Side, item: RemoteRecord, pair: Pair, copy: RemoteRecord | None,
                     merged: MergeResult) -> None:

@@ -54,6 +54,9 @@ class SeriesRead:
     :ivar merged: for a series switched while its rule copy was edited too: the merge of the two edits (``item``
         holds the merged series, which is expanded and written back to the series' side)
     :ivar rule_copy: the rule copy as this sync read it (None: unchanged since its pair was stored)
+    :ivar merge_input: what ``merged`` was merged from (the series and its rule copy as read)
+    :ivar awaits_review: not switched this sync: the two edits conflict and the conflict policy picked no winner;
+        ``merged`` lists the conflicts, which wait for review (``item`` is the series as read, not expanded)
     """
 
     side: Side
@@ -64,6 +67,8 @@ class SeriesRead:
     rule_copy_gone: bool = False
     merged: MergeResult | None = None
     rule_copy: RemoteRecord | None = None
+    merge_input: MergeInput | None = None
+    awaits_review: bool = False
 
 
 class SeriesExpander:
@@ -118,6 +123,8 @@ class SeriesExpander:
                     switched, merged = self.switching(side, item, rule_pair, current, deleted)
                     if switched:
                         reads.append(self._switch(side, item, rule_pair, current, deleted, pairs, merged))
+                    elif merged is not None:
+                        reads.append(self._hold_for_review(side, item, rule_pair, current, pairs, merged))
                 elif is_series(item.record) and (known is not None
                                                  or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
@@ -196,7 +203,8 @@ class SeriesExpander:
     def switching(self, side: Side, item: RemoteRecord, rule_pair: Pair,
                   current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> tuple[bool, MergeResult | None]:
         """Whether the series ``item``, held as a rule by the other side (``rule_pair``), is switched to its
-        occurrences this sync, and the merge it is switched with when its rule copy was edited too. Top-down:"""
+        occurrences this sync, and the merge it is switched with when its rule copy was edited too (not switched,
+        with a merge: it waits for the review of that merge's open conflicts). Top-down:"""
         other = side.other
         copy_id = rule_pair.id_on(other)
         if copy_id in deleted[other] and self._known(side, item.id):
@@ -226,25 +234,37 @@ class SeriesExpander:
             # the rule copy is as the pair stored it (its content, whatever its version says)
             return True, None
         # the rule copy was edited there too: switched with the two edits merged (the copy's edit goes back to the
-        # series before the copy is deleted) when they do not conflict; otherwise deleting the copy would lose its
-        # edit, and the series' edit waits, reported
+        # series before the copy is deleted; a conflict the policy decides is listed with both values, as for any
+        # pair). A conflict the policy leaves for review holds the switch back until it is resolved: deleting the
+        # copy now would lose a value nobody picked
         merged = self._merge_with_copy(side, item, copy, rule_pair)
-        return merged is not None, merged
+        return merged is not None and not merged.open_conflicts, merged
 
     def _merge_with_copy(self, side: Side, item: RemoteRecord, copy: RemoteRecord,
                          rule_pair: Pair) -> MergeResult | None:
-        """The merge of the series' edit with its rule copy's, when it has no conflict and its result is still
-        expanded (one the other side can hold is an ordinary update of the pair)."""
+        """The merge of the series' edit with its rule copy's: one whose conflicts the policy decided, when its
+        result is still expanded (one the other side can hold is an ordinary update of the pair); one with
+        conflicts left for review, whatever its result (the resolution decides whether a switch is needed)."""
         if self.merge is None:
             return None
-        read = {side: item, side.other: copy}
-        result = self.merge(MergeInput(base=rule_pair.base, pim=read[Side.PIM].record, crm=read[Side.CRM].record,
-                                       pim_modified=read[Side.PIM].modified_at,
-                                       crm_modified=read[Side.CRM].modified_at, pim_body=rule_pair.pim_body,
-                                       two_way=rule_pair.conflicts))
-        if result.conflicts or self.policy.route(result.base, side)[0] is not Route.EXPAND:
+        result = self.merge(copy_merge_input(side, item, copy, rule_pair))
+        if not result.open_conflicts and self.policy.route(result.base, side)[0] is not Route.EXPAND:
             return None
         return result
+
+    def _hold_for_review(self, side: Side, item: RemoteRecord, rule_pair: Pair,
+                         current: dict[Side, dict[str, RemoteRecord]], pairs: dict[str, Pair],
+                         merged: MergeResult) -> SeriesRead:
+        """A switch waiting for the review of its conflicts: the series, its rule copy and their pair are taken out
+        of the rest of the sync (an ordinary update of the pair would write what is not in conflict, or the rule
+        the other side cannot hold once the series' side wins at review). Nothing is written to either side."""
+        other = side.other
+        copy = current[other].pop(rule_pair.id_on(other))
+        del pairs[rule_pair.pair_id]
+        current[side].pop(item.id, None)
+        return SeriesRead(side=side, series_id=item.id, item=item, pair=None, rule_pair=rule_pair, merged=merged,
+                          rule_copy=copy, merge_input=copy_merge_input(side, item, copy, rule_pair),
+                          awaits_review=True)
 
     def _switch(self, side: Side, item: RemoteRecord, rule_pair: Pair, current: dict[Side, dict[str, RemoteRecord]],
                 deleted: Ids, pairs: dict[str, Pair], merged: MergeResult | None) -> SeriesRead:
@@ -254,10 +274,11 @@ class SeriesExpander:
         copy_id = rule_pair.id_on(other)
         del pairs[rule_pair.pair_id]
         copy = current[other].get(copy_id)
+        inp = copy_merge_input(side, item, copy, rule_pair) if merged is not None and copy is not None else None
         if merged is not None:
             item = attrs.evolve(item, record=merged.base)
         read = attrs.evolve(self._expand(side, item, None, current, deleted, pairs), rule_pair=rule_pair,
-                            rule_copy_gone=copy_id in deleted[other], merged=merged, rule_copy=copy)
+                            rule_copy_gone=copy_id in deleted[other], merged=merged, rule_copy=copy, merge_input=inp)
         set_aside_rule_copies([read], current, deleted)
         return read
 
@@ -338,6 +359,14 @@ class SeriesExpander:
                 current[side][series_id] = item  # no longer a series: it syncs as a single event from now on
             reads.append(self._dissolve(side, series_id, pair, deleted, pairs))
         return reads
+
+
+def copy_merge_input(side: Side, item: RemoteRecord, copy: RemoteRecord, rule_pair: Pair) -> MergeInput:
+    """The merge of the series ``item`` (read on ``side``) with its rule copy, against their pair's base."""
+    read = {side: item, side.other: copy}
+    return MergeInput(base=rule_pair.base, pim=read[Side.PIM].record, crm=read[Side.CRM].record,
+                      pim_modified=read[Side.PIM].modified_at, crm_modified=read[Side.CRM].modified_at,
+                      pim_body=rule_pair.pim_body, two_way=rule_pair.conflicts)
 
 
 def set_aside_rule_copies(reads: list[SeriesRead], current: dict[Side, dict[str, RemoteRecord]], deleted: Ids) -> None:

@@ -33,8 +33,8 @@ from ..converters import make_converter
 from ..errors import StateStoreError
 from ..models import Body, Kind, Side
 from ..snapshots import decode_record, encode_record
-from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
-from ._pg_migrate import advisory_key, migrate, render, schema_version
+from ..state_types import Action, HistoryEntry, Intent, Pair, PendingCategory, PendingItem
+from ._pg_migrate import migrate, render, schema_version
 from ._pg_schema import COMPONENT, MIGRATIONS
 from ._pg_statements import STATEMENTS
 
@@ -45,26 +45,17 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the install
     raise ImportError("PostgresStateStore needs psycopg 3 and psycopg_pool: pip install 'syncore[postgres]'") from exc
 
+from ._pg_locks import AdvisoryLocks, hold_session_keepalives  # (after the check above: it needs psycopg)
+
 _converter = make_converter()
 _RESET_TABLES = ("pairs", "cursors", "tombstones", "journal", "pending", "unconfirmed")
-
-
-def hold_session_keepalives(conn: psycopg.Connection[Any]) -> None:
-    """Make the server notice a vanished client within about a minute (not the system's default two hours).
-
-    A worker whose machine dies never closes its connection; until the server's TCP keepalive gives up, its
-    advisory locks stay held. These settings are per session and need no privilege.
-    """
-    for name, value in (("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"),
-                        ("tcp_keepalives_count", "3")):
-        conn.execute("SELECT set_config(%s, %s, false)", [name, value])
 
 
 def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
 
 
-class PostgresStateStore(StateStore):
+class PostgresStateStore(AdvisoryLocks, StateStore):
     """A :class:`~syncore.abc.StateStore` in PostgreSQL (see the module docstring).
 
     :param dsn: a libpq connection string or URL (``postgresql://user@host:5432/db``); never logged
@@ -325,85 +316,6 @@ class PostgresStateStore(StateStore):
     def bump_generation(self, profile: str, kind: Kind) -> int:
         return int(self._run("generation_bump", [profile, kind.value])[0][0])
 
-    # -- the profile lock ----------------------------------------------------------------------------------
-    def _lock_key(self, profile: str) -> int:
-        return advisory_key("syncore-profile", self.schema, profile)
-
-    def _lock_connection(self) -> psycopg.Connection[Any]:
-        if self._lock_conn is None or self._lock_conn.closed:
-            self._lock_conn = psycopg.connect(self._dsn, autocommit=True, **self._connect_kwargs)
-            hold_session_keepalives(self._lock_conn)
-            self._advisory.clear()  # a new session holds nothing
-        return self._lock_conn
-
-    def _lock_alive(self) -> bool:
-        """True while the lock connection (and so every advisory lock it holds) is still there."""
-        try:
-            self._lock_connection().execute("SELECT 1")
-            return True
-        except psycopg.OperationalError:
-            self._lock_conn = None
-            self._advisory.clear()
-            return False
-
-    def _try_advisory(self, profile: str) -> bool:
-        for attempt in (1, 2):
-            try:
-                row = self._lock_connection().execute("SELECT pg_try_advisory_lock(%s::int8)",
-                                                      [self._lock_key(profile)]).fetchone()
-                return bool(row and row[0])
-            except psycopg.OperationalError:
-                self._lock_conn = None  # a dropped lock connection: open a new one once
-                if attempt == 2:
-                    raise
-        return False  # pragma: no cover
-
-    def acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
-        with self._errors():
-            return self._acquire_lock(profile, holder, now=now)
-
-    def _acquire_lock(self, profile: str, holder: LockHolder, *, now: datetime) -> bool:
-        params = {"profile": profile, "owner": holder.owner, "host": holder.host, "pid": holder.pid,
-                  "acquired_at": holder.acquired_at, "expires_at": holder.expires_at, "now": now, "force": False}
-        if self.transaction_pooling:
-            return bool(self._run("lock_take", params))
-        with self._lock_mutex:
-            won = False
-            if profile not in self._advisory or not self._lock_alive():
-                if not self._try_advisory(profile):
-                    return False  # another session (another worker, or another store) holds it
-                self._advisory.add(profile)
-                won = True
-            # This session holds the advisory lock. Having just won it, any holder row is a dead session's and is
-            # replaced; otherwise the row decides between owners sharing this store (the lease, as in SQLite).
-            taken = bool(self._run("lock_take", {**params, "force": won}))
-            return taken
-
-    def renew_lock(self, profile: str, owner: str, *, expires_at: datetime) -> bool:
-        if not self.transaction_pooling:
-            with self._lock_mutex:
-                if profile not in self._advisory or not self._lock_alive():
-                    return False  # the lock connection dropped: the lock may already be someone else's
-        return self._rowcount("lock_renew", [expires_at, profile, owner]) == 1
-
-    def lock_holder(self, profile: str) -> LockHolder | None:
-        rows = self._run("lock_get", [profile])
-        if not rows:
-            return None
-        owner, host, pid, acquired_at, expires_at = rows[0]
-        return LockHolder(owner=owner, host=host, pid=pid, acquired_at=_utc(acquired_at),  # type: ignore[arg-type]
-                          expires_at=_utc(expires_at))  # type: ignore[arg-type]
-
-    def release_lock(self, profile: str, owner: str) -> None:
-        self._run("lock_release", [profile, owner])
-        if self.transaction_pooling:
-            return
-        with self._lock_mutex:
-            if profile in self._advisory and not self._run("lock_any", [profile]):
-                self._advisory.discard(profile)
-                with contextlib.suppress(psycopg.OperationalError):
-                    self._lock_connection().execute("SELECT pg_advisory_unlock(%s::int8)", [self._lock_key(profile)])
-
     # -- reset ---------------------------------------------------------------------------------------------
     def reset_kind(self, profile: str, kind: Kind) -> None:
         with self.transaction(), self._conn() as conn:
@@ -423,4 +335,4 @@ class PostgresStateStore(StateStore):
         return f"PostgresStateStore(schema={self.schema!r}, transaction_pooling={self.transaction_pooling})"
 
 
-__all__ = ["PostgresStateStore"]
+__all__ = ["PostgresStateStore", "hold_session_keepalives"]
