@@ -51,30 +51,72 @@ class _RareAttribute:
         instance._rare = None if holder == type(instance).__rare__() else holder
 
 
+class _Unset:
+    """The default of a rare attribute's keyword: not given (so that ``attrs.evolve`` keeps what the copied
+    instance holds, while any value given, its default included, replaces it)."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET = _Unset()
+
+
+def _set_given(instance: Any, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if value is not _UNSET:
+            setattr(instance, name, value)
+
+
 def with_rare(holder: type) -> Callable[[type[T]], type[T]]:
     """Class decorator for an attrs class declared with ``init=False`` and a ``_rare: holder | None`` field
-    (default None, alias ``rare``): adds one attribute per field of ``holder`` and a constructor taking them."""
+    (default None, alias ``rare``): adds one attribute per field of ``holder`` and a constructor taking them.
+
+    The constructor is generated as attrs generates its own (one assignment per slot: it runs once per record of
+    an initial load, and a generic one taking ``**kwargs`` cost about 3 times attrs' own). So the class's fields may
+    have plain defaults only: no validator, converter or factory.
+    """
 
     def decorate(cls: type[T]) -> type[T]:
-        names = [field.name for field in attrs.fields(holder)]
-        for field in attrs.fields(holder):
-            setattr(cls, field.name, _RareAttribute(field.name, field.default))
-
-        def __init__(self: Any, **values: Any) -> None:
-            rare = {name: values.pop(name) for name in names if name in values}
-            self.__attrs_init__(**values)
-            for name, value in rare.items():
-                setattr(self, name, value)
-
-        own = [p for p in inspect.signature(cls.__attrs_init__).parameters.values() if p.name != "self"]  # type: ignore[attr-defined]
-        __init__.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
-            inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *own,
-            *(inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=field.default)
-              for field in attrs.fields(holder)),
+        own = attrs.fields(cls)
+        rare = attrs.fields(holder)
+        unsupported = [field.name for field in own if field.validator is not None or field.converter is not None
+                       or isinstance(field.default, attrs.Factory) or not field.init]  # type: ignore[arg-type]
+        if unsupported:
+            raise TypeError(f"{cls.__name__}: with_rare supports plain fields only, not {', '.join(unsupported)}")
+        if "_rare" not in attrs.fields_dict(cls):
+            raise TypeError(f"{cls.__name__}: with_rare needs a field _rare (default None, alias rare)")
+        namespace: dict[str, Any] = {"_UNSET": _UNSET, "_set_given": _set_given}
+        params = []
+        for field in own:
+            if field.default is attrs.NOTHING:
+                params.append(field.alias)
+            else:
+                namespace[f"_default_{field.name}"] = field.default
+                params.append(f"{field.alias}=_default_{field.name}")
+        params += [f"{field.name}=_UNSET" for field in rare]
+        namespace.update({f"_rare_default_{field.name}": field.default for field in rare})
+        given = ", ".join(f"{field.name!r}: {field.name}" for field in rare)
+        source = "\n    ".join([
+            f"def __init__(self, *, {', '.join(params)}):",
+            *(f"self.{field.name} = {field.alias}" for field in own),
+            # (the common case, cheaply: no holder given, and each rare keyword left out or given as its default)
+            "if self._rare is None:",
+            *(f"    if {field.name} is not _UNSET and {field.name} is not _rare_default_{field.name}: "
+              f"self.{field.name} = {field.name}" for field in rare),
+            "else:",
+            f"    _set_given(self, {{{given}}})",
         ])
-        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-        cls.__init__ = __init__  # type: ignore[misc]
+        exec(source, namespace)  # noqa: S102 - code made from the attrs fields above, as attrs makes its own
+        init = namespace["__init__"]
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        init.__signature__ = inspect.Signature([  # (the rare attributes with their real defaults, for help())
+            *inspect.signature(init).parameters.values()][: 1 + len(own)] + [
+            inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=field.default) for field in rare])
+        cls.__init__ = init  # type: ignore[misc]
         cls.__rare__ = holder  # type: ignore[attr-defined]
+        for field in rare:
+            setattr(cls, field.name, _RareAttribute(field.name, field.default))
         return cls
 
     return decorate

@@ -63,6 +63,9 @@ def test_a_copy_made_with_evolve_does_not_change_the_original():
     assert (op.held, op.label) == (ANN, "")
     copy.held = BOB
     assert op.held == ANN
+    # a rare attribute given at its default replaces what the copied instance held
+    assert attrs.evolve(op, held=None) == delete()
+    assert attrs.evolve(pair(settles=((Side.PIM, "pim-1"),)), settles=()) == pair()
 
 
 def test_an_unknown_keyword_is_refused():
