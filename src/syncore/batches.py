@@ -17,6 +17,7 @@ writes. The outcomes of each batch are still committed before the next batch is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 
 from .abc import Adapter
 from .models import CRM, PIM, Kind, Side
@@ -38,10 +39,10 @@ def write_batches(operations: list[Operation], adapters: Mapping[Side, Adapter])
         caps = adapters[target].capabilities
         for action, limit in ((DELETE, caps.max_delete_batch), (UPDATE, caps.max_update_batch),
                               (CREATE, caps.max_create_batch)):
-            ops = [op for op in operations if op.target is target and op.action is action]
-            size = max(1, limit)
-            for start in range(0, len(ops), size):
-                yield target, action, ops[start : start + size]
+            # (taken from the plan's list a batch at a time: no list of an initial load's 100k creates beside it)
+            ops = (op for op in operations if op.target is target and op.action is action)
+            while batch := list(islice(ops, max(1, limit))):
+                yield target, action, batch
 
 
 def journal_groups(batches: Iterable[Batch], limit: int) -> Iterator[list[Batch]]:

@@ -165,7 +165,8 @@ class SyncEngine:
         skipped: list[tuple[Operation, str, PendingCategory]] = [
             (op, "excluded at review", PendingCategory.EXCLUDED) for op in plan.operations if op.excluded
         ]
-        operations = plan.active_operations
+        # (the plan's own list when nothing is excluded: an initial load's operations are not copied)
+        operations = plan.active_operations if skipped else plan.operations
         if recheck:
             stale = self._stale(kind, operations, rules.edited_since)  # type: ignore[union-attr]
             skipped.extend((op, stale[op.op_id], PendingCategory.FAILED) for op in operations if op.op_id in stale)

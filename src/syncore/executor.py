@@ -30,6 +30,7 @@ from .errors import AdapterError, AuthenticationError, OutcomeUnknown, QuotaExha
 from .merge import without_fields
 from .models import CRM, PIM, SIDES, Kind, Record, Side
 from .occurrences import marked_series
+from .pairs_by_id import PairsById
 from .plan import Operation, PairPlan, Plan
 from .remote import WriteOutcome
 from .results import EventType, RecordError, SyncEvent, SyncResult, describe_record
@@ -83,7 +84,8 @@ class Executor:
         self.edited_since = edited_since or (lambda side, record, held: record.changed_fields(held))
         #: whether this apply has advanced the state generation (done with its first journaled write)
         self._generation_bumped = False
-        self.pair_plans: dict[str, PairPlan] = {pair.pair_id: pair for pair in plan.pairs}
+        #: the plan's pair plans by id (without a dict of an initial load's 100k: see syncore.pairs_by_id)
+        self.pair_plans = PairsById(plan.pairs)
         #: how many operations each pair with more than one has (most have one: an initial load has one pair and
         #: one create per record, and a count per pair was 4 MB of the apply's memory at 100k records)
         self.ops_per_pair: Counter[str] = Counter()
@@ -107,20 +109,21 @@ class Executor:
         # A series pair (a series whose occurrences the other side holds) says the series was expanded as
         # read: stored before its occurrences' writes, a crash among them would leave the series looking done,
         # and the rest of its occurrences would never be written (or deleted). So it is stored after them.
-        last = {pair_id: pair_plan for pair_id, pair_plan in self.pair_plans.items()
+        last = {pair_plan.pair_id: pair_plan for pair_plan in self.plan.pairs
                 if any(marked_series(pair_plan.id_on(side) or "") for side in SIDES)}
         for op, reason, category in skipped_ops:
             self._park(op, reason, category, count_attempt=False)
         # Pairs without operations (echoes, matches that agree, both deleted) are stored right away (with the
         # first batch's journal, or with the cursors when there is no write).
-        for pair_id, pair_plan in self.pair_plans.items():
+        for pair_plan in self.plan.pairs:
+            pair_id = pair_plan.pair_id
             waits = pair_id in with_operations or pair_id in self.failed_pairs or pair_id in last
             if not waits:
                 self._commit_pair(pair_plan)
         del with_operations  # (an id per record on an initial load: not held through the writes)
         deferred = [op for op in operations if op.after_occurrences_of is not None]
         try:
-            self._run_in_order([op for op in operations if op.after_occurrences_of is None])
+            self._run_in_order([op for op in operations if op.after_occurrences_of is None] if deferred else operations)
             if deferred:
                 self._run_deferred(deferred, [*operations, *(op for op, _, _ in skipped_ops)])
         except _Stop:
@@ -258,7 +261,9 @@ class Executor:
             self.emit(SyncEvent(type=_EVENT_FOR[op.action], kind=self.kind, profile=self.profile, side=op.target,
                                 record_id=outcome.id or op.target_id, message=f"{label}: {op.reason}"))
         if op.pair_id not in self.failed_pairs and len(done) == self.ops_per_pair.get(op.pair_id, 1):
-            self._commit_pair(self.pair_plans[op.pair_id])
+            pair_plan = self.pair_plans.get(op.pair_id)
+            assert pair_plan is not None, op.pair_id  # (the planner writes a pair plan for every pair it writes to)
+            self._commit_pair(pair_plan)
 
     def _fail(self, op: Operation, error: AdapterError) -> None:
         self.failed_pairs.add(op.pair_id)

@@ -86,8 +86,14 @@ class MatchResult:
 
 def match(kind: Kind, pim: Iterable[RemoteRecord], crm: Iterable[RemoteRecord]) -> MatchResult:
     """Pair unpaired PIM and CRM records by the kind's keys, most specific key first."""
-    pim_left = {item.id: item for item in pim}
+    # Nothing to match when a side has no unpaired record (an initial load into an empty side): no key is made for
+    # the other side's records (at 100k contacts, their keys and tables were 40 MB of heap, made and dropped).
     crm_left = {item.id: item for item in crm}
+    if not crm_left:
+        return MatchResult(pairs=(), ambiguous=())
+    pim_left = {item.id: item for item in pim}
+    if not pim_left:
+        return MatchResult(pairs=(), ambiguous=())
     pairs: list[tuple[RemoteRecord, RemoteRecord]] = []
     ambiguous: dict[tuple[str, str], tuple[RemoteRecord, str]] = {}  # ids are unique per side only
     for key_of, compatible in MATCH_KEYS[kind]:

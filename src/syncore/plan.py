@@ -17,13 +17,14 @@ from typing import Any
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, override
 
 from ._files import write_private_text
+from ._rare import structure_hook, unstructure_hook, with_rare
 from .converters import make_converter, structure_tagged, unstructure_tagged
 from .errors import ConfigurationError
 from .merge import MergeInput
-from .models import CRM, PIM, Body, Kind, Record, Side
+from .models import PIM, Body, Kind, Record, Side
 from .state_types import Action, PendingCategory
 
 if typing.TYPE_CHECKING:
@@ -41,7 +42,19 @@ class FieldChange:
     new: Any
 
 
-@attrs.define(kw_only=True, weakref_slot=False)
+@attrs.frozen(kw_only=True)
+class _OperationRare:
+    """The attributes of an :class:`Operation` that few writes have (kept in one slot, :mod:`syncore._rare`)."""
+
+    previous: Record | None = None
+    label: str = ""
+    after_occurrences_of: str | None = None
+    cut_before: date | datetime | None = None
+    held: Record | None = None
+
+
+@with_rare(_OperationRare)
+@attrs.define(kw_only=True, weakref_slot=False, init=False)
 class Operation:
     """One write to one side.
 
@@ -50,6 +63,22 @@ class Operation:
     :ivar fields: for updates, the fields to write; the rest of the target record is left alone
     :ivar previous: for an update writing one of the target's write-only fields, the pair's base before it
         (passed on as :attr:`~syncore.remote.UpdateRequest.previous`)
+    :ivar label: how messages about this write name its record when ``record`` alone cannot (an occurrence of a
+        series: "event '1:1' on 2026-03-23 09:00 CET"); empty otherwise
+    :ivar after_occurrences_of: a series id: this write is made after every other write of the plan, and only when
+        each write naming an occurrence of that series succeeded (a series' rule copy deleted when the series is
+        switched to its occurrences: never before they are all there)
+    :ivar cut_before: for a delete of a series: only its occurrences from this original start on go, the earlier
+        ones stay (the rule copy of a switched series cut before the sync window and kept as history, through
+        :meth:`~syncore.abc.Adapter.cut_series`); None: the whole record goes
+    :ivar held: for a delete: what the plan took its target to hold, as that side holds it. The delete is made
+        only while the target still holds that (see :meth:`~syncore.planning.Rules.edited_since`), whatever its
+        version says: a version moves for reasons of its own (an update of ours whose reply was lost). None in
+        plans saved before it was kept: their deletes compare versions.
+
+    ``previous``, ``label``, ``after_occurrences_of``, ``cut_before`` and ``held`` are read and set like the others but kept
+    together in one slot (:mod:`syncore._rare`): an initial load plans one create per record and none of them
+    has any of these.
     """
 
     op_id: str
@@ -67,23 +96,7 @@ class Operation:
     reason: str = ""
     link: str | None = None
     excluded: bool = False
-    previous: Record | None = None
-    #: how messages about this write name its record when ``record`` alone cannot (an occurrence of a series:
-    #: "event '1:1' on 2026-03-23 09:00 CET"); empty otherwise
-    label: str = ""
-    #: a series id: this write is made after every other write of the plan, and only when each write naming an
-    #: occurrence of that series succeeded (a series' rule copy deleted when the series is switched to its
-    #: occurrences: never before they are all there)
-    after_occurrences_of: str | None = None
-    #: for a delete of a series: only its occurrences from this original start on go, the earlier ones stay (the
-    #: rule copy of a switched series cut before the sync window and kept as history, through
-    #: :meth:`~syncore.abc.Adapter.cut_series`); None: the whole record goes
-    cut_before: date | datetime | None = None
-    #: for a delete: what the plan took its target to hold, as that side holds it. The delete is made only while
-    #: the target still holds that (see :meth:`~syncore.planning.Rules.edited_since`), whatever its version says: a
-    #: version moves for reasons of its own (an update of ours whose reply was lost). None in plans saved before
-    #: it was kept: their deletes compare versions.
-    held: Record | None = None
+    _rare: _OperationRare | None = attrs.field(default=None, alias="rare")
 
     @property
     def changes(self) -> tuple[FieldChange, ...]:
@@ -116,9 +129,46 @@ def edited_since_the_plan(op: Operation, current: RemoteRecord,
     return bool(edited_since(op.target, current.record, op.held))
 
 
-@attrs.define(kw_only=True, weakref_slot=False)
+@attrs.frozen(kw_only=True)
+class _PairPlanRare:
+    """The attributes of a :class:`PairPlan` that few pairs have (kept in one slot, :mod:`syncore._rare`)."""
+
+    remove: bool = False
+    tombstones: tuple[tuple[Side, str], ...] = ()
+    lifted: tuple[tuple[Side, str], ...] = ()
+    settles: tuple[tuple[Side, str], ...] = ()
+    keep_pending_conflict: bool = False
+    conflicts: frozenset[str] = frozenset()
+    merge_input: MergeInput | None = None
+    switch_review: bool = False
+
+
+@with_rare(_PairPlanRare)
+@attrs.define(kw_only=True, weakref_slot=False, init=False)
 class PairPlan:
-    """What a pair becomes once all of its operations succeed (ids of created records are filled in then)."""
+    """What a pair becomes once all of its operations succeed (ids of created records are filled in then).
+
+    :ivar remove: the pair is forgotten (its records deleted or gone)
+    :ivar tombstones: native ids to tombstone once the pair's operations succeed
+    :ivar lifted: native ids whose tombstones are dropped then (an occurrence that may come back, see
+        ``ids_to_tombstone``)
+    :ivar settles: pending items this pair settles (cleared on success)
+    :ivar keep_pending_conflict: a manual conflict keeps the pair pending for the next sync
+    :ivar conflicts: fields left under an unresolved conflict
+    :ivar found_base: for a pair found this sync (matched or recovered): what to store if its writes fail, so the
+        pairing itself is never lost and the merge is simply redone next time
+    :ivar merge_input: what the pair's merge ran on, kept while one of its conflicts is listed: a resolution at
+        review re-runs that merge when the plan is applied
+    :ivar switch_review: a series whose switch to its occurrences waits for the review of these conflicts (between
+        its edit and its rule copy's): the pair is stored as it was, and a resolution is kept in its base instead of
+        re-running the merge (:func:`syncore.planning.switch_review.resolved_base`); the next sync switches the
+        series
+
+    The attributes from ``remove`` to ``conflicts``, ``merge_input`` and ``switch_review`` are read and set like
+    the others but kept together in one slot (:mod:`syncore._rare`): an initial load plans one pair per record and
+    none of them has any of these. (``found_base`` and ``found_two_way`` are slots of their own: every pair a
+    first sync matches has both.)
+    """
 
     pair_id: str
     pim_id: str | None
@@ -127,28 +177,9 @@ class PairPlan:
     crm_version: str | None
     base: Record | None
     pim_body: Body | None = None
-    remove: bool = False
-    #: native ids to tombstone once the pair's operations succeed
-    tombstones: tuple[tuple[Side, str], ...] = ()
-    #: native ids whose tombstones are dropped then (an occurrence that may come back, see ``ids_to_tombstone``)
-    lifted: tuple[tuple[Side, str], ...] = ()
-    #: pending items this pair settles (cleared on success)
-    settles: tuple[tuple[Side, str], ...] = ()
-    #: a manual conflict keeps the pair pending for the next sync
-    keep_pending_conflict: bool = False
-    #: fields left under an unresolved conflict
-    conflicts: frozenset[str] = frozenset()
-    #: for a pair found this sync (matched or recovered): what to store if its writes fail, so the pairing
-    #: itself is never lost and the merge is simply redone next time
     found_base: Record | None = None
     found_two_way: frozenset[str] = frozenset()
-    #: what the pair's merge ran on, kept while one of its conflicts is listed: a resolution at review re-runs
-    #: that merge when the plan is applied
-    merge_input: MergeInput | None = None
-    #: a series whose switch to its occurrences waits for the review of these conflicts (between its edit and its
-    #: rule copy's): the pair is stored as it was, and a resolution is kept in its base instead of re-running the
-    #: merge (:func:`syncore.planning.switch_review.resolved_base`); the next sync switches the series
-    switch_review: bool = False
+    _rare: _PairPlanRare | None = attrs.field(default=None, alias="rare")
 
     def id_on(self, side: Side) -> str | None:
         """The pair's native id on ``side`` (None until a create there succeeds)."""
@@ -282,7 +313,7 @@ class Plan:
         try:
             data = json.loads(text)
             if not isinstance(data, dict):
-                raise ValueError("expected a JSON object")
+                raise TypeError("expected a JSON object")
             if data.get("format") != PLAN_FORMAT:
                 raise ValueError(f"unsupported plan format {data.get('format')!r} (this syncore writes "
                                  f"{PLAN_FORMAT}); make a new plan")
@@ -346,8 +377,10 @@ def _plan_converter(kind: Kind) -> cattrs.Converter:
     conv.register_structure_hook(FieldChange, _typed_values(conv, kind, FieldChange, ("old", "new")))
     # An operation's changes are written under their public name, a create's derived ones included (so the file
     # shows them); read back, a create derives them again instead of keeping a copy.
-    unstructure_op = make_dict_unstructure_fn(Operation, conv, _changes=override(rename="changes"))
-    structure_op = make_dict_structure_fn(Operation, conv, _changes=override(rename="changes"))
+    unstructure_op = unstructure_hook(conv, Operation, _changes=override(rename="changes"))
+    structure_op = structure_hook(conv, Operation, _changes=override(rename="changes"))
+    conv.register_unstructure_hook(PairPlan, unstructure_hook(conv, PairPlan))
+    conv.register_structure_hook(PairPlan, structure_hook(conv, PairPlan))
     conv.register_unstructure_hook(Operation, lambda op: {**unstructure_op(op), "changes": conv.unstructure(
         op.changes, tuple[FieldChange, ...])})
     conv.register_structure_hook(Operation, lambda data, cls: _derived_changes(structure_op(data, cls)))

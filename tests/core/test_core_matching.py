@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+import syncore.matching
 from syncore import Contact, Event, Kind, Task
 from syncore.matching import match
 from syncore.remote import RemoteRecord
@@ -193,6 +194,23 @@ def test_ambiguous_tasks():
 def test_no_candidates():
     assert match(Kind.TASK, [], []).pairs == ()
     assert match(Kind.TASK, [rr("p1", Task(subject="x"))], []).pairs == ()
+
+
+def test_no_key_is_made_when_a_side_has_no_unpaired_record(monkeypatch):
+    # an initial load into an empty side: the other side's keys would be made and dropped unused
+    made = []
+
+    def counting_key(record):
+        made.append(record)
+        return record.subject
+
+    monkeypatch.setitem(syncore.matching.MATCH_KEYS, Kind.TASK, ((counting_key, lambda pim, crm: True),))
+    tasks = [rr(f"t{i}", Task(subject=f"task {i}")) for i in range(3)]
+    assert match(Kind.TASK, tasks, []) == match(Kind.TASK, [], tasks) == syncore.matching.MatchResult(pairs=(),
+                                                                                                   ambiguous=())
+    assert made == []
+    assert ids(match(Kind.TASK, tasks[:1], [rr("c0", Task(subject="task 0"))])) == [("t0", "c0")]
+    assert len(made) == 2  # (the same key function, both sides, once there is a candidate on each)
 
 
 # -- property -------------------------------------------------------------------------------------------------
