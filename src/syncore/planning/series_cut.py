@@ -34,11 +34,15 @@ def cut_point(policy: SeriesPolicy, side: Side, stored: Record) -> Key | None:
 
 def uncut(policy: SeriesPolicy, side: Side, copy: RemoteRecord | None, stored: Record) -> RemoteRecord | None:
     """The rule copy as the switch compares and merges it: with the stored rule when its own is the stored one cut
-    where a switch cuts it (a cut of ours landed: no edit of the copy); otherwise ``copy`` itself."""
-    before = cut_point(policy, side, stored)
-    if copy is None or before is None or not is_series(copy.record):
+    where a switch cuts it (a cut of ours landed: no edit of the copy); otherwise ``copy`` itself.
+
+    The cut may have been made at an earlier window's first day (its reply lost, the next sync days later): the
+    window only moves forward, so a cut of ours is the stored rule ended at the first of its occurrences the copy
+    no longer has, at the latest where this sync would cut."""
+    latest = cut_point(policy, side, stored)
+    if copy is None or latest is None or not is_series(copy.record):
         return copy
-    cut = ended_before(stored, before)  # type: ignore[arg-type]
+    cut = ended_before(stored, _first_gone(stored, copy.record, latest))  # type: ignore[arg-type]
     if cut is None or cut is stored or not same_series(copy.record, cut):  # type: ignore[arg-type]
         return copy
     return attrs.evolve(copy, record=copy.record.replace(recurrence=stored.recurrence))  # type: ignore[attr-defined]
@@ -49,3 +53,10 @@ def cut_listed(policy: SeriesPolicy, side: Side, copy: RemoteRecord | None, pair
     where a switch cuts it: a cut of ours whose reply was lost."""
     return copy is not None and copy.version != pair.version_on(side) \
         and uncut(policy, side, copy, pair.base) is not copy  # type: ignore[arg-type]
+
+
+def _first_gone(stored: Record, copy: Record, latest: Key) -> Key:
+    """The first original start before ``latest`` that ``stored`` has and ``copy`` has not (``latest`` when there
+    is none): where ``copy`` would have been cut, were it a cut of ``stored``."""
+    kept = set(Series(copy).starts(None, latest))  # type: ignore[arg-type]
+    return next((key for key in Series(stored).starts(None, latest) if key not in kept), latest)  # type: ignore[arg-type]
