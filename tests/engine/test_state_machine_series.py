@@ -157,7 +157,22 @@ class SeriesSyncMachine(base.SyncMachine):
             return
         if self.unfit[side] is not None:
             count = min(count, 8)  # (a user cannot make a series their own side refuses)
+        if self.around != base.START and not self._paired(side, series_id) and not self._in_window(side, series_id,
+                                                                                                    count):
+            # (a series never synced, shortened to lie wholly before the window, is a new series there: not synced
+            # at all, as create_series never makes one)
+            return
         self._set_count(side, series_id, count)
+
+    def _paired(self, side, series_id):
+        return any(p.id_on(side) == series_id for p in self.state.iter_pairs(self.settings.profile, Kind.EVENT))
+
+    def _in_window(self, side, series_id, count):
+        record = self.sides[side].records(Kind.EVENT)[series_id]
+        rule = attrs.evolve(record.recurrence.parts, count=count, until=None).text()
+        job = self.settings.for_kind(Kind.EVENT)
+        window = Window.around(self.clock.date(), job.past_days, job.future_days)
+        return bool(Series(record.replace(recurrence=attrs.evolve(record.recurrence, rule=rule))).expand(window))
 
     @rule(data=st.data(), count=st.integers(9, 12))
     def lengthen_a_series_held_as_a_rule_past_the_limits(self, data, count):
