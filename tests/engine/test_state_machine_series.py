@@ -169,10 +169,17 @@ class SeriesSyncMachine(base.SyncMachine):
 
     def _in_window(self, side, series_id, count):
         record = self.sides[side].records(Kind.EVENT)[series_id]
-        rule = attrs.evolve(record.recurrence.parts, count=count, until=None).text()
+        recurrence = record.recurrence
+        rule = attrs.evolve(recurrence.parts, count=count, until=None).text()
+        kept = set(itertools.islice(Series(record.replace(recurrence=Recurrence(rule=rule, zone=recurrence.zone)))
+                                    .starts(), count))
+        # (as _set_count shortens it: the cancelled and moved occurrences the new rule still has stay)
+        shortened = record.replace(recurrence=Recurrence(
+            rule=rule, zone=recurrence.zone, exdates=[k for k in recurrence.exdates if k in kept],
+            overrides=[o for o in recurrence.overrides if o.original_start in kept]))
         job = self.settings.for_kind(Kind.EVENT)
         window = Window.around(self.clock.date(), job.past_days, job.future_days)
-        return bool(Series(record.replace(recurrence=attrs.evolve(record.recurrence, rule=rule))).expand(window))
+        return bool(Series(shortened).expand(window))
 
     @rule(data=st.data(), count=st.integers(9, 12))
     def lengthen_a_series_held_as_a_rule_past_the_limits(self, data, count):
