@@ -168,18 +168,22 @@ class SeriesSyncMachine(base.SyncMachine):
         return any(p.id_on(side) == series_id for p in self.state.iter_pairs(self.settings.profile, Kind.EVENT))
 
     def _in_window(self, side, series_id, count):
+        recurrence, _ = self._with_count(side, series_id, count)
+        job = self.settings.for_kind(Kind.EVENT)
+        window = Window.around(self.clock.date(), job.past_days, job.future_days)
+        return bool(Series(self.sides[side].records(Kind.EVENT)[series_id].replace(recurrence=recurrence))
+                    .expand(window))
+
+    def _with_count(self, side, series_id, count):
+        """The series' recurrence with ``count`` occurrences (the cancelled and moved ones the new rule still has
+        stay), and the original starts it keeps."""
         record = self.sides[side].records(Kind.EVENT)[series_id]
         recurrence = record.recurrence
         rule = attrs.evolve(recurrence.parts, count=count, until=None).text()
         kept = set(itertools.islice(Series(record.replace(recurrence=Recurrence(rule=rule, zone=recurrence.zone)))
                                     .starts(), count))
-        # (as _set_count shortens it: the cancelled and moved occurrences the new rule still has stay)
-        shortened = record.replace(recurrence=Recurrence(
-            rule=rule, zone=recurrence.zone, exdates=[k for k in recurrence.exdates if k in kept],
-            overrides=[o for o in recurrence.overrides if o.original_start in kept]))
-        job = self.settings.for_kind(Kind.EVENT)
-        window = Window.around(self.clock.date(), job.past_days, job.future_days)
-        return bool(Series(shortened).expand(window))
+        return Recurrence(rule=rule, zone=recurrence.zone, exdates=[k for k in recurrence.exdates if k in kept],
+                          overrides=[o for o in recurrence.overrides if o.original_start in kept]), kept
 
     @rule(data=st.data(), count=st.integers(9, 12))
     def lengthen_a_series_held_as_a_rule_past_the_limits(self, data, count):
@@ -194,11 +198,7 @@ class SeriesSyncMachine(base.SyncMachine):
             self._set_count(Side.PIM, data.draw(st.sampled_from(held)), count)
 
     def _set_count(self, side, series_id, count):
-        record = self.sides[side].records(Kind.EVENT)[series_id]
-        recurrence = record.recurrence
-        rule = attrs.evolve(recurrence.parts, count=count, until=None).text()
-        kept = set(itertools.islice(Series(record.replace(recurrence=Recurrence(rule=rule, zone=recurrence.zone)))
-                                    .starts(), count))
+        recurrence, kept = self._with_count(side, series_id, count)
         at = self.tick()
         # the occurrences the new rule no longer has are gone, with their copies (as a cancelled occurrence is)
         for pair in self.state.pairs_by_prefix(self.settings.profile, Kind.EVENT, side, series_id + "#"):
@@ -206,9 +206,7 @@ class SeriesSyncMachine(base.SyncMachine):
             if split is not None and split[0] == series_id and split[1] not in kept:
                 self.deleted[(side, pair.id_on(side))] = at
         self.touched(side, series_id)
-        self.sides[side].edit(series_id, recurrence=Recurrence(
-            rule=rule, zone=recurrence.zone, exdates=[k for k in recurrence.exdates if k in kept],
-            overrides=[o for o in recurrence.overrides if o.original_start in kept]))
+        self.sides[side].edit(series_id, recurrence=recurrence)
 
     @rule(side=st.sampled_from(Side), data=st.data())
     def cancel_an_occurrence(self, side, data):
