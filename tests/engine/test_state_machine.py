@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
+from state_machine_review import ReviewMachine, series_id
 
 from syncore import ConflictPolicy, Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.errors import (
@@ -43,8 +44,9 @@ from syncore.errors import (
 from syncore.locking import LEASE
 from syncore.merge import BODY_FIELDS
 from syncore.models import Body
-from syncore.occurrences import marked_series, split_occurrence_id
+from syncore.occurrences import marked_series
 from syncore.plan import Plan
+from syncore.results import SyncResult
 from syncore.testing import MemoryAdapter
 from syncore.testing.invariants import assert_in_step, with_occurrences
 from syncore.testing.strategies import records, short_words
@@ -67,12 +69,6 @@ def edit_values(kind: Kind, field: str) -> st.SearchStrategy[object]:
     if field == "priority":
         return st.sampled_from(["low", "normal", "high"])
     return short_words
-
-
-def series_id(native_id: str) -> str:
-    """The stored record an id names: an occurrence's series (an occurrence changes when its series does)."""
-    split = split_occurrence_id(native_id)
-    return native_id if split is None else split[0]
 
 
 def kind_of(record) -> Kind:
@@ -114,8 +110,12 @@ class PausingAdapter(MemoryAdapter):
             self._after_call()
 
 
-class SyncMachine(RuleBasedStateMachine):
-    """Two MemoryAdapters, one engine, random users and faults."""
+#: every conflict policy (``manual`` last: a failing run shrinks towards the others first)
+POLICIES = [ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS, ConflictPolicy.MANUAL]
+
+
+class SyncMachine(ReviewMachine, RuleBasedStateMachine):
+    """Two MemoryAdapters, one engine, random users and faults (and reviewers: :class:`ReviewMachine`)."""
 
     ids = Bundle("ids")
 
@@ -131,6 +131,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.good_syncs: dict[Kind, list[int]] = {kind: [] for kind in Kind}
         #: per (side, id, field): the value before its first edit since the last good sync
         self.net_before: dict[tuple[Side, str, str], object] = {}
+        #: seqs of edits a good sync found undone (the field back at its value before them)
+        self.undone: set[int] = set()
         self.net_at_clean: dict[tuple[Side, str, str], object] = {}
         #: copies a crash left on a side that cannot store links, not yet recovered by a good sync
         self.orphans: set[tuple[Side, str]] = set()
@@ -143,11 +145,13 @@ class SyncMachine(RuleBasedStateMachine):
         #: (pim id, crm id, field): a field one occurrence cannot hold, reported for that pair by an applied
         #: plan
         self.unheld: set[tuple[str, str, str]] = set()
-        #: (pim id, crm id, field): a conflict newest_wins left for review because both records changed in the
-        #: same second (documented: "a tie or a missing time leaves it for review"); excused while it is open
+        #: (pim id, crm id, field): a conflict left for review: by manual, or by newest_wins because both records
+        #: changed in the same second (documented: "a tie or a missing time leaves it for review"); excused while
+        #: it is open
         self.left_for_review: set[tuple[str, str, str]] = set()
+        self.init_review()
 
-    @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
+    @initialize(policy=st.sampled_from(POLICIES),
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(), pim_net=st.booleans())
     def setup(self, policy: ConflictPolicy, pim_links: bool, crm_links: bool, pim_unread: bool,
               pim_net: bool) -> None:
@@ -207,18 +211,30 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(ref=ids, data=st.data())
     def edit(self, ref: tuple[Side, str], data: st.DataObject) -> None:
         side, native_id = ref
-        adapter = self.sides[side]
-        kind = self._kind_of(adapter, native_id)
+        kind = self._kind_of(self.sides[side], native_id)
         if kind is None:
             return
-        field = data.draw(st.sampled_from(EDITABLE[kind]))
-        value = data.draw(edit_values(kind, field))
+        field = data.draw(st.sampled_from(self.editable(kind)))
+        self.apply_edit(side, native_id, kind, field, data.draw(self.values_for(kind, field)))
+
+    def editable(self, kind: Kind) -> tuple[str, ...]:
+        return EDITABLE[kind]
+
+    def values_for(self, kind: Kind, field: str) -> st.SearchStrategy[object]:
+        return edit_values(kind, field)
+
+    def apply_edit(self, side: Side, native_id: str, kind: Kind, field: str, value: object, *,
+                   same_second: bool = False) -> None:
+        """A user sets ``field`` of ``native_id`` to ``value`` (``same_second``: in the same second as the step
+        before it, as two users on both sides at once)."""
+        adapter = self.sides[side]
         if (side, native_id) in self.orphans:
             self.tolerated.add(self.origin(side, native_id))
         self.prevented.discard((side, native_id))  # an edit puts it in the next feed: now it is copied
-        seq = self.tick()
+        seq = next(self.seq) if same_second else self.tick()
         before = getattr(adapter.records(kind)[native_id], field)
         stored = adapter.edit(native_id, **{field: value})
+        self.touch(side, native_id, seq, field)
         # Writing the same value again is no edit to preserve; and a record that was never paired has no
         # history: when first-sync matching later meets it, the two-way rules (an empty value yields to a
         # filled one) apply, by design.
@@ -375,6 +391,7 @@ class SyncMachine(RuleBasedStateMachine):
         second = self.engine.plan(kind)
         assert second.operations == [], [(op.target, op.action, op.reason, op.fields) for op in second.operations]
         self.check_no_lost_edit(kind)
+        self.check_review(kind, second)
         self.clean_sync_seq[kind] = start_seq
 
     def _sync(self, kind: Kind, engine: SyncEngine | None = None) -> None:
@@ -386,14 +403,17 @@ class SyncMachine(RuleBasedStateMachine):
         finally:
             self._note_synced_edits(kind, started)
 
-    def _apply(self, kind: Kind, plan: Plan, started: int, engine: SyncEngine, *, recheck: bool = False) -> None:
+    def _apply(self, kind: Kind, plan: Plan, started: int, engine: SyncEngine, *,
+               recheck: bool = False) -> SyncResult:
         for conflict in plan.conflicts:
             pair = next(p for p in plan.pairs if p.pair_id == conflict.pair_id)
+            fields = self.conflict_fields(plan, conflict)
             for native_id in (pair.pim_id, pair.crm_id):
                 if native_id:
-                    self.conflicts.add((kind, native_id, conflict.field))
+                    self.conflicts |= {(kind, native_id, field) for field in fields}
             if conflict.resolution is None and not recheck:
-                self._note_tie(pair.pim_id, pair.crm_id, conflict.field)
+                for field in fields:
+                    self._note_tie(kind, pair.pim_id, pair.crm_id, field)
         # The mass-delete and emptied-side guards have their own tests; here a refused plan is forced, as a
         # user who reviewed it would.
         try:
@@ -402,21 +422,40 @@ class SyncMachine(RuleBasedStateMachine):
             raise  # refused before anything was written: it reported nothing
         except BaseException:
             self._note_unheld(plan)
+            self.note_opened(kind, plan, started)
             raise
         self._note_unheld(plan)
+        self.note_opened(kind, plan, started)
         if result.ok:
             self.good_syncs[kind].append(started)
+            # edits that this sync found undone (A -> B -> A since the last one) are no edits, whatever the
+            # other side did with that field meanwhile (the net_at_clean rule of check_no_lost_edit, at every sync)
+            since = self.good_syncs[kind][-2] if len(self.good_syncs[kind]) > 1 else 0
+            for (side, native_id, field), before in self.net_before.items():
+                record = self.sides[side].records(kind).get(native_id)
+                if record is not None and getattr(record, field) == before:
+                    self.undone |= {e[0] for e in self.edits
+                                    if e[0] > since and (e[1], e[3], e[4]) == (side, native_id, field)}
             self.net_before = {k: v for k, v in self.net_before.items()
                                if k[1] not in self.sides[k[0]].records(kind)}
             self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
+        return result
 
-    def _note_tie(self, pim_id: str, crm_id: str, field: str) -> None:
-        """A conflict without a winner: only newest_wins leaves one, and only when neither record changed last
-        (checked here on the sides themselves; a saved plan applied later is not, its records may have moved on)."""
-        assert self.settings.conflict_policy is ConflictPolicy.NEWEST_WINS, f"{field} left for review"
-        times = {side.value: self.sides[side].modified_at(series_id(native_id))
-                 for side, native_id in ((Side.PIM, pim_id), (Side.CRM, crm_id))}
-        assert len(set(times.values())) == 1, f"newest_wins left {field} for review, the records changed at {times}"
+    def _note_tie(self, kind: Kind, pim_id: str, crm_id: str, field: str) -> None:
+        """A conflict without a winner: manual leaves every one, newest_wins only one where neither record
+        changed last (checked here on the sides themselves; a saved plan applied later is not, its records may
+        have moved on)."""
+        policy = self.settings.conflict_policy
+        assert policy in (ConflictPolicy.NEWEST_WINS, ConflictPolicy.MANUAL), f"{field} left for review"
+        if policy is ConflictPolicy.NEWEST_WINS:
+            times = {side.value: self.sides[side].modified_at(series_id(native_id))
+                     for side, native_id in ((Side.PIM, pim_id), (Side.CRM, crm_id))}
+            # (a tie left open before stays open until a user changes either record: the engine's own writes since
+            # are no change of a side)
+            kept = self.opened.get((kind, pim_id, crm_id, field))
+            assert len(set(times.values())) == 1 or (
+                kept is not None and not self.touched_since(kept.seq, pim_id, crm_id, field)), (
+                f"newest_wins left {field} for review, the records changed at {times}")
         self.left_for_review.add((pim_id, crm_id, field))
 
     def _note_unheld(self, plan: Plan) -> None:
@@ -504,8 +543,8 @@ class SyncMachine(RuleBasedStateMachine):
             last = max(e[0] for e in self.edits if (e[1], e[3], e[4]) == (side, native_id, field))
             if seq != last:
                 continue  # a later edit of the same field on the same record replaced it
-            if self.net_at_clean.get((side, native_id, field), object()) == value:
-                continue  # edited away and back again since the last good sync: no net edit
+            if self.net_at_clean.get((side, native_id, field), object()) == value or seq in self.undone:
+                continue  # edited away and back again before a good sync read it: no net edit
             pair = by_id.get((side, native_id))
             if pair is None and native_id in self.sides[side].records(kind):
                 continue  # still there, unpaired as an ambiguous match (checked by check_converged)
