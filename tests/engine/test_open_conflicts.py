@@ -127,3 +127,27 @@ def test_a_newest_wins_tie_is_not_decided_by_the_engines_own_write():
     world.pim.edit(pim_id, body="agenda attached")  # now the PIM changes again: it changed last, and wins
     world.engine.sync(Kind.EVENT)
     assert _locations(world, pim_id, crm_id) == ("Room 2", "Room 2")
+
+
+def test_a_newest_wins_tie_is_not_decided_by_our_own_write_whose_reply_was_lost():
+    # Found by the state machine: the sync that left the tie open copied another field to the PIM record and lost
+    # the reply; the next sync took that landed write for ours (docs/concepts.md, crash safety: it "neither
+    # overrides a deletion you made on the other side nor wins a conflict against an edit you made since"), but
+    # still read the PIM's modification time, our write's, as its user's: the PIM won the tie.
+    world = make_world()
+    world.make_engine(SyncSettings(conflict_policy=ConflictPolicy.NEWEST_WINS))
+    pim_id, crm_id = _synced_meeting(world, location="Room 1")
+    world.advance(minutes=1)
+    world.pim.edit(pim_id, location="Room 2")
+    world.crm.edit(crm_id, location="Room 3", subject="Review (CRM)")  # the same second
+    world.advance(minutes=1)
+    world.pim.lose_replies(1)
+    assert world.engine.sync(Kind.EVENT).errors  # the subject reached the PIM; the reply did not come back
+    assert world.pim.records(Kind.EVENT)[pim_id].subject == "Review (CRM)"
+    for _ in range(2):
+        world.advance(minutes=5)
+        plan = world.engine.plan(Kind.EVENT)
+        assert [(c.field, c.resolution) for c in plan.conflicts] == [("location", None)]
+        assert plan.operations == []
+        assert world.engine.apply(plan).ok
+        assert _locations(world, pim_id, crm_id) == ("Room 2", "Room 3")
