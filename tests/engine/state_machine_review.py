@@ -145,6 +145,8 @@ class ReviewMachine:
         finally:
             self._note_synced_edits(kind, started)
         self._note_orphans(kind, before)
+        if data.draw(st.booleans(), label="then a clean sync"):
+            self.sync_clean(kind)  # (so that the picks' checks run often; the next steps may edit first instead)
 
     # -- bookkeeping -------------------------------------------------------------------------------------------
     def conflict_fields(self, plan: Plan, conflict) -> frozenset[str]:
