@@ -134,8 +134,9 @@ class ReviewMachine:
             with self.engine.locked():
                 plan = self.engine.plan(kind)
                 stored = {p.pair_id: p for p in self.state.iter_pairs(self.settings.profile, kind)}
+                asked = {c.conflict_id for c in plan.conflicts if c.resolution is None}
                 assert review_plan(plan, ask=ask, show=shown.append)
-                self.check_named(kind, plan, stored, shown)
+                self.check_named(kind, plan, stored, shown, asked)
                 picked = self.note_picks(kind, plan, started)
                 result = self._apply(kind, plan, started, self.engine)
                 for key in picked:
@@ -201,19 +202,22 @@ class ReviewMachine:
                                               crm_value=getattr(recs[Side.CRM][ids[1]], field))
 
     # -- checks ------------------------------------------------------------------------------------------------
-    def check_named(self, kind: Kind, plan: Plan, stored: dict, shown: list[str] | None = None) -> None:
-        """Every conflict left open is named as a person knows its record (the subject or name either record has,
-        or had when they last agreed), where it has one; ``shown``: in the lines the review showed."""
+    def check_named(self, kind: Kind, plan: Plan, stored: dict, shown: list[str] | None = None,
+                    asked: set[str] | None = None) -> None:
+        """Every conflict left open (``asked``: those, by id, before a review resolved some) is named as a person
+        knows its record, where either record has a name now (the subject or name either record has, or had when
+        they last agreed); ``shown``: in the lines the review showed."""
         recs = {side: self.records_of(side, kind) for side in Side}
+        if asked is None:
+            asked = {c.conflict_id for c in plan.conflicts if c.resolution is None}
         for conflict in plan.conflicts:
-            if conflict.resolution is not None:
+            if conflict.conflict_id not in asked:
                 continue
             pair = next(p for p in plan.pairs if p.pair_id == conflict.pair_id)
             names = {title(recs[side][pair.id_on(side)]) for side in Side
-                     if pair.id_on(side) in recs[side]}
-            if conflict.pair_id in stored:
-                names.add(title(stored[conflict.pair_id].base))
-            names.discard("")
+                     if pair.id_on(side) in recs[side]} - {""}
+            if names and conflict.pair_id in stored:
+                names.add(title(stored[conflict.pair_id].base))  # (a record both sides cleared has no name now)
             lines = shown if shown is not None else [render_conflict(conflict, record=conflict_record(plan, conflict))]
             line = next(line for line in lines if f"[{conflict.conflict_id}]" in line)
             assert f"field {conflict.field}" in line, line

@@ -408,7 +408,10 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         for conflict in plan.conflicts:
             pair = next(p for p in plan.pairs if p.pair_id == conflict.pair_id)
             fields = self.conflict_fields(plan, conflict)
-            for native_id in (pair.pim_id, pair.crm_id):
+            # the pair's records, and those its writes name (a switched series' rule copy, which its pair no longer
+            # names once the series is paired with its occurrences)
+            for native_id in (pair.pim_id, pair.crm_id, *(op.target_id for op in plan.operations
+                                                           if op.pair_id == conflict.pair_id)):
                 if native_id:
                     self.conflicts |= {(kind, native_id, field) for field in fields}
             if conflict.resolution is None and not recheck:
@@ -428,14 +431,13 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         self.note_opened(kind, plan, started)
         if result.ok:
             self.good_syncs[kind].append(started)
-            # edits that this sync found undone (A -> B -> A since the last one) are no edits, whatever the
-            # other side did with that field meanwhile (the net_at_clean rule of check_no_lost_edit, at every sync)
+            # edits undone since the last good sync (A -> B -> A) are no edits, whatever the other side did with
+            # that field meanwhile (the net_at_clean rule of check_no_lost_edit, at every good sync)
             since = self.good_syncs[kind][-2] if len(self.good_syncs[kind]) > 1 else 0
             for (side, native_id, field), before in self.net_before.items():
-                record = self.sides[side].records(kind).get(native_id)
-                if record is not None and getattr(record, field) == before:
-                    self.undone |= {e[0] for e in self.edits
-                                    if e[0] > since and (e[1], e[3], e[4]) == (side, native_id, field)}
+                window = [e for e in self.edits if e[0] > since and (e[1], e[3], e[4]) == (side, native_id, field)]
+                if window and window[-1][5] == before:
+                    self.undone |= {e[0] for e in window}
             self.net_before = {k: v for k, v in self.net_before.items()
                                if k[1] not in self.sides[k[0]].records(kind)}
             self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
