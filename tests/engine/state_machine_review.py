@@ -112,6 +112,8 @@ class ReviewMachine:
         for side in Side:
             self.apply_edit(side, pair.id_on(side), kind, field, data.draw(self.values_for(kind, field)),
                             same_second=True)
+        if data.draw(st.booleans(), label="then a clean sync"):
+            self.sync_clean(kind)  # (so that conflicts are often open when a reviewer comes)
 
     @rule(data=st.data())
     def review_and_resolve(self, data: st.DataObject) -> None:

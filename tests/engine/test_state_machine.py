@@ -431,12 +431,14 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         self.note_opened(kind, plan, started)
         if result.ok:
             self.good_syncs[kind].append(started)
-            # edits undone since the last good sync (A -> B -> A) are no edits, whatever the other side did with
-            # that field meanwhile (the net_at_clean rule of check_no_lost_edit, at every good sync)
+            # edits undone since the last good sync (A -> B -> A), none of them synced meanwhile (by a sync cut
+            # short), are no edits, whatever the other side did with that field (the net_at_clean rule of
+            # check_no_lost_edit, at every good sync)
             since = self.good_syncs[kind][-2] if len(self.good_syncs[kind]) > 1 else 0
             for (side, native_id, field), before in self.net_before.items():
                 window = [e for e in self.edits if e[0] > since and (e[1], e[3], e[4]) == (side, native_id, field)]
-                if window and window[-1][5] == before:
+                if window and window[-1][5] == before and not any(
+                        (e[0], e[1], e[3], e[4]) in self.synced_edits for e in window):
                     self.undone |= {e[0] for e in window}
             self.net_before = {k: v for k, v in self.net_before.items()
                                if k[1] not in self.sides[k[0]].records(kind)}
