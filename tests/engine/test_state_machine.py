@@ -83,6 +83,33 @@ class PausingAdapter(MemoryAdapter):
         super().__init__(**kwargs)
         self.pause_after: list[int] = []  # countdown of write calls; the pause comes after the last
         self.on_pause = lambda: None
+        #: id -> the time its user last changed it (it differs from modified_at once a sync wrote it since)
+        self.user_changed: dict[str, datetime] = {}
+
+    def by_user(self, native_id: str) -> str:
+        self.user_changed[native_id] = self.modified_at(native_id)
+        return native_id
+
+    def put(self, record, **kwargs):
+        return self.by_user(super().put(record, **kwargs))
+
+    def edit(self, native_id, **fields):
+        try:
+            return super().edit(native_id, **fields)
+        finally:
+            self.by_user(native_id)
+
+    def edit_occurrence(self, series_id, original_start, **fields):
+        try:
+            return super().edit_occurrence(series_id, original_start, **fields)
+        finally:
+            self.by_user(series_id)
+
+    def cancel_occurrence(self, series_id, original_start):
+        try:
+            return super().cancel_occurrence(series_id, original_start)
+        finally:
+            self.by_user(series_id)
 
     def _after_call(self) -> None:
         if self.pause_after:
@@ -452,12 +479,13 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         policy = self.settings.conflict_policy
         assert policy in (ConflictPolicy.NEWEST_WINS, ConflictPolicy.MANUAL), f"{field} left for review"
         if policy is ConflictPolicy.NEWEST_WINS:
-            times = {side.value: self.sides[side].modified_at(series_id(native_id))
-                     for side, native_id in ((Side.PIM, pim_id), (Side.CRM, crm_id))}
+            records = ((self.sides[Side.PIM], series_id(pim_id)), (self.sides[Side.CRM], series_id(crm_id)))
+            times = {adapter.name: adapter.modified_at(native_id) for adapter, native_id in records}
             # (a tie left open before stays open until a user changes either record: the engine's own writes since
-            # are no change of a side)
+            # are no change of a side; nor has a record a usable time that the engine changed last)
             kept = self.opened.get((kind, pim_id, crm_id, field))
-            assert len(set(times.values())) == 1 or (
+            ours = [a.name for a, native_id in records if a.modified_at(native_id) != a.user_changed.get(native_id)]
+            assert len(set(times.values())) == 1 or ours or (
                 kept is not None and not self.touched_since(kept.seq, pim_id, crm_id, field)), (
                 f"newest_wins left {field} for review, the records changed at {times}")
         self.left_for_review.add((pim_id, crm_id, field))

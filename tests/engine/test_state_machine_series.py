@@ -324,6 +324,8 @@ class SeriesSyncMachine(base.SyncMachine):
         pim = self.pim.records(Kind.EVENT)
         for pair in self.state.iter_pairs(self.settings.profile, Kind.EVENT):
             record = pim.get(pair.pim_id)
+            if (Side.PIM, pair.pim_id) in self.prevented:
+                continue  # edited while the CRM was read-only: as any prevented write, it waits for its next edit
             if (record is not None and record.recurrence is not None and not pair.crm_id.startswith("series:")
                     and "#" not in pair.pim_id and self.unfit[Side.CRM](record) is not None):
                 plan = self.engine.plan(Kind.EVENT)
