@@ -203,6 +203,21 @@ def read(rows: SeriesRows, link: str | None = None) -> ReadSeries | Unsupported:
     return ReadSeries(item=item, rows=rows, by_key=by_key)
 
 
+def beyond_end(item: ReadSeries, row: dict[str, Any]) -> bool:
+    """Whether ``row``, a Lightning occurrence with ``item``'s owner, pattern start and zone that the series did not
+    take as one of its occurrences, starts after the series' last occurrence: a row of a cut
+    (``DELETE …/fromThisEventOnwards``) that Salesforce has not removed yet. The REST guide answers that request
+    "We're deleting the selected events from the series. Wait for all events to be removed." ("Delete Lightning
+    Experience Event Series"); such a row is neither an occurrence nor a record of its own."""
+    if item.rows.form != LIGHTNING or form(row) != LIGHTNING or is_pattern_row(row):
+        return False
+    starts = list(itertools.islice(Series(item.event).starts(), MAX_OCCURRENCES + 1))
+    if not starts or len(starts) > MAX_OCCURRENCES:
+        return False
+    start = _start_of(row, item.event.all_day)
+    return type(start) is type(starts[-1]) and start > starts[-1]  # type: ignore[operator]
+
+
 def series_version(event: Event) -> str:
     """A series' version: its content (its occurrences' ids change on critical edits; its content does not).
 
