@@ -14,6 +14,8 @@ nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from test_sf_series import (
     BERLIN,
@@ -43,6 +45,9 @@ def emu():
         assert server.errors == [], server.errors[0] if server.errors else ""
 
 
+Check = Callable[[], None]
+
+
 def full_scan_next(w: World) -> None:
     """The next sync reads Salesforce whole (as after an expired change cursor)."""
     w.engine.state.set_cursor("default", Kind.EVENT, Side.CRM, None)
@@ -67,8 +72,11 @@ def settle(w: World, emu, *, full_scan: bool) -> None:
     w.calm()
 
 
-@pytest.mark.parametrize("full_scan", [False, True], ids=["feed", "full-scan"])
-def test_a_series_cut_before_the_window_while_its_later_rows_linger(emu, full_scan):
+
+# -- the writes that doom rows, and the state each must end in ---------------------------------------------------
+
+
+def cut_before_the_window(emu) -> tuple[World, Check]:
     """(a) The switch of a series with history: the window's occurrences become single events and the Lightning
     series is cut before the window; its four rows in the window linger next to the new single events."""
     w = World(emu, series_form="lightning")
@@ -80,18 +88,18 @@ def test_a_series_cut_before_the_window_while_its_later_rows_linger(emu, full_sc
     emu.reset_log()
     w.sync()
     assert w.writes() == ["composite_create", "delete_from_this_event_onwards"], w.writes()
-    assert len(emu.pending_deletions()) == 4, "the series' four rows in the window"
-    settle(w, emu, full_scan=full_scan)
-    [_], rows = lightning_rows(emu)
-    assert [start_of(r) for r in rows] == HISTORY, "the history kept, the rest gone"
-    starts = singles(emu)
-    assert len(starts) == len(set(starts)) == 56, "each occurrence in the window once, as a single event"
-    assert list(w.pim.records(Kind.EVENT)) == [pim_id], "nothing copied to the PIM"
-    assert w.pim.records(Kind.EVENT)[pim_id].recurrence.rule == "FREQ=WEEKLY;BYDAY=MO"
+
+    def check() -> None:
+        [_], rows = lightning_rows(emu)
+        assert [start_of(r) for r in rows] == HISTORY, "the history kept, the rest gone"
+        starts = singles(emu)
+        assert len(starts) == len(set(starts)) == 56, "each occurrence in the window once, as a single event"
+        assert list(w.pim.records(Kind.EVENT)) == [pim_id], "nothing copied to the PIM"
+        assert w.pim.records(Kind.EVENT)[pim_id].recurrence.rule == "FREQ=WEEKLY;BYDAY=MO"
+    return w, check
 
 
-@pytest.mark.parametrize("full_scan", [False, True], ids=["feed", "full-scan"])
-def test_a_series_shortened_in_the_pim_while_its_cut_rows_linger(emu, full_scan):
+def shortened_in_the_pim(emu) -> tuple[World, Check]:
     """(b) "This and following" deleted in the PIM: a Lightning series of 10 shortened to 4 is cut
     ``fromThisEventOnwards`` at its fifth occurrence; its last six rows linger."""
     w = World(emu)
@@ -101,16 +109,16 @@ def test_a_series_shortened_in_the_pim_while_its_cut_rows_linger(emu, full_scan)
     emu.reset_log()
     w.sync()
     assert "delete_from_this_event_onwards" in w.writes(), w.writes()
-    assert len(emu.pending_deletions()) == 6
-    settle(w, emu, full_scan=full_scan)
-    assert [r["StartDateTime"] for r in sf_occurrences(emu)] == [wire(key(n)) for n in range(4)]
-    assert list(w.pim.records(Kind.EVENT)) == [series_id]
-    event = w.pim.records(Kind.EVENT)[series_id]
-    assert list(Series(event).starts()) == [key(n) for n in range(4)] and event.recurrence.exdates == ()
+
+    def check() -> None:
+        assert [r["StartDateTime"] for r in sf_occurrences(emu)] == [wire(key(n)) for n in range(4)]
+        assert list(w.pim.records(Kind.EVENT)) == [series_id]
+        event = w.pim.records(Kind.EVENT)[series_id]
+        assert list(Series(event).starts()) == [key(n) for n in range(4)] and event.recurrence.exdates == ()
+    return w, check
 
 
-@pytest.mark.parametrize("full_scan", [False, True], ids=["feed", "full-scan"])
-def test_a_series_deleted_in_the_pim_while_its_rows_linger(emu, full_scan):
+def deleted_in_the_pim(emu) -> tuple[World, Check]:
     """(c) The whole series deleted in the PIM: its first occurrence is deleted in Salesforce, and every row of the
     series lingers. The lingering series is not brought back to the PIM."""
     w = World(emu)
@@ -120,10 +128,90 @@ def test_a_series_deleted_in_the_pim_while_its_rows_linger(emu, full_scan):
     emu.reset_log()
     w.sync()
     assert len(w.writes()) == 1, w.writes()
-    assert len(emu.pending_deletions()) == 7, "the series record and its six occurrences"
+
+    def check() -> None:
+        assert emu.all("Event") == []
+        assert w.pim.records(Kind.EVENT) == {}
+    return w, check
+
+
+def replaced_for_a_new_rule(emu) -> tuple[World, Check]:
+    """(d) Recurrence2PatternText is create-only: a new rule creates a new series, then deletes the old one by its
+    first occurrence; the old series lingers whole. It is not brought back to the PIM as a series of its own."""
+    w = World(emu)
+    series_id = w.pim.put(weekly())
+    w.sync()
+    w.pim.edit(series_id, recurrence=Recurrence(rule="FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6", zone="Europe/Berlin"))
+    w.sync()
+
+    def check() -> None:
+        assert len([r for r in emu.all("Event") if r["GroupEventType"] == "3"]) == 1
+        starts = [start_of(r).astimezone(BERLIN).strftime("%a %H:%M") for r in sf_occurrences(emu)]
+        assert starts == ["Mon 09:00", "Wed 09:00"] * 3
+        assert list(w.pim.records(Kind.EVENT)) == [series_id]
+    return w, check
+
+
+SCENARIOS = {"cut": (cut_before_the_window, 4), "shorten": (shortened_in_the_pim, 6),
+             "delete": (deleted_in_the_pim, 7), "replace": (replaced_for_a_new_rule, 7)}
+
+
+@pytest.mark.parametrize("full_scan", [False, True], ids=["feed", "full-scan"])
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_a_sync_while_the_doomed_rows_linger_copies_nothing_and_the_sync_after_they_go_writes_nothing(
+        emu, scenario, full_scan):
+    """Each write that dooms rows; a sync (by the change feed, or reading Salesforce whole) while they linger; the
+    deletion finished; a sync that writes nothing; the end state in step."""
+    make, doomed = SCENARIOS[scenario]
+    w, check = make(emu)
+    assert len(emu.pending_deletions()) == doomed
     settle(w, emu, full_scan=full_scan)
-    assert emu.all("Event") == []
-    assert w.pim.records(Kind.EVENT) == {}
+    check()
+
+
+@pytest.mark.parametrize("lag", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_the_deletion_finishing_at_any_request_of_a_later_sync_changes_nothing(scenario, lag):
+    """``series_delete_lag=N``: the deletion finishes after N further API requests, within the sync that asked for
+    it or at any request of a later one (between the change feed and the series' reads, say)."""
+    with SalesforceEmulator(start_time=NOW, series_delete_lag=lag) as emu:
+        make, _ = SCENARIOS[scenario]
+        w, check = make(emu)
+        for _ in range(lag + 2):  # a sync makes one request at least
+            emu.reset_log()
+            result = w.sync()
+            assert w.writes() == [] and not any(result.counts.values()), (w.writes(), result.counts)
+            assert not [s for s in result.skipped if "cannot read" in s], result.skipped
+            if not emu.pending_deletions():
+                break
+        assert emu.pending_deletions() == []
+        emu.reset_log()
+        w.sync()
+        assert w.writes() == []
+        w.calm()
+        check()
+        assert emu.errors == []
+
+
+def test_a_cut_whose_reply_is_lost_is_sent_again_while_its_rows_linger(emu):
+    """The cut landed, its reply was lost: the adapter sends it again, and the row it names is still there, so
+    Salesforce answers it as the first (emulator/deferred.py); nothing more is doomed, and the switch completes."""
+    w = World(emu, series_form="lightning")
+    pim_id = w.pim.put(weekly(count=8))
+    w.sync()
+    emu.clock.advance(LATER)
+    w.sync()
+    w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY", zone="Europe/Berlin"))
+    emu.faults.lose_replies(1, op="delete_from_this_event_onwards")
+    emu.reset_log()
+    w.sync()
+    assert w.writes() == ["composite_create", "delete_from_this_event_onwards", "delete_from_this_event_onwards"]
+    assert len(emu.pending_deletions()) == 4
+    settle(w, emu, full_scan=False)
+    [_], rows = lightning_rows(emu)
+    assert [start_of(r) for r in rows] == HISTORY
+    assert len(singles(emu)) == len(set(singles(emu))) == 56
+    assert list(w.pim.records(Kind.EVENT)) == [pim_id]
 
 
 def test_rows_of_a_cut_still_being_removed_are_neither_occurrences_nor_records_to_report(emu):
@@ -145,20 +233,3 @@ def test_rows_of_a_cut_still_being_removed_are_neither_occurrences_nor_records_t
         assert local_starts(item.record) == MONDAYS[:3]
         assert item.record.recurrence.exdates == () and item.record.recurrence.overrides == ()
     assert len(emu.pending_deletions()) == 3
-
-
-@pytest.mark.parametrize("full_scan", [False, True], ids=["feed", "full-scan"])
-def test_a_series_replaced_for_a_new_rule_while_the_old_one_lingers(emu, full_scan):
-    """(d) Recurrence2PatternText is create-only: a new rule creates a new series, then deletes the old one by its
-    first occurrence; the old series lingers whole. It is not brought back to the PIM as a series of its own."""
-    w = World(emu)
-    series_id = w.pim.put(weekly())
-    w.sync()
-    w.pim.edit(series_id, recurrence=Recurrence(rule="FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6", zone="Europe/Berlin"))
-    w.sync()
-    assert len(emu.pending_deletions()) == 7, "the old series record and its six occurrences"
-    settle(w, emu, full_scan=full_scan)
-    assert len([r for r in emu.all("Event") if r["GroupEventType"] == "3"]) == 1
-    starts = [start_of(r).astimezone(BERLIN).strftime("%a %H:%M") for r in sf_occurrences(emu)]
-    assert starts == ["Mon 09:00", "Wed 09:00"] * 3
-    assert list(w.pim.records(Kind.EVENT)) == [series_id]
