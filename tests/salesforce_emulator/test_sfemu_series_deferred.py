@@ -180,3 +180,24 @@ def test_without_a_lag_the_rows_go_at_once():
         assert live_ids(emu, http) == {record_id, *occurrences[:2]}
         assert emu.pending_deletions() == [] and emu.finish_pending_deletions() == 0
         assert emu.errors == []
+
+
+def test_a_whole_series_delete_rolled_back_with_its_request_dooms_nothing(http):
+    """sObject Collections, DELETE with ``allOrNone=true``: "If true, any failed records in a call cause all changes
+    for the call to be rolled back"
+    (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_delete.htm).
+    A series deletion in such a call, rolled back with it, is not carried out later either."""
+    emu = started(None)
+    try:
+        record_id, occurrences = series(emu, http)
+        missing = occurrences[0][:-6] + "AAAAAA"  # an Event id no record has
+        resp = http.delete(url(emu, "composite/sobjects"), params={"ids": f"{occurrences[0]},{missing}",
+                                                                   "allOrNone": "true"}, headers=auth(emu))
+        assert resp.status_code == 200, resp.text
+        assert [r["success"] for r in resp.json()] == [False, False]
+        assert emu.pending_deletions() == []
+        assert emu.finish_pending_deletions() == 0
+        assert live_ids(emu, http) == {record_id, *occurrences}
+    finally:
+        emu.stop()
+    assert emu.errors == []

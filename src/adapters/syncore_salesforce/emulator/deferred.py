@@ -75,7 +75,10 @@ class DeferredDeletions:
             doomed = {rid for item in self._pending for rid in item.ids}
             ids = [row["Id"] for row in rows if row["Id"] not in doomed]
             if ids:
-                self._pending.append(PendingDeletion(obj, ids, self.lag, delete_row))
+                item = PendingDeletion(obj, ids, self.lag, delete_row)
+                self._pending.append(item)
+                # a request that fails as a whole after this (allOrNone) dooms nothing
+                self.store.on_rollback(lambda: self._drop(item))
 
     def pending_ids(self) -> list[str]:
         """The ids of the doomed rows that are still live, in the order they were doomed."""
@@ -106,7 +109,7 @@ class DeferredDeletions:
         with self.store.transaction():
             now = self.clock.now()
             for item in items:
-                self._pending.remove(item)
+                self._drop(item)
                 rows = [row for row in (self._live(item.obj, rid) for rid in item.ids) if row is not None]
                 # a series record still live takes the occurrences it has now (a critical edit meanwhile made new
                 # ones), as a delete made now would
@@ -117,6 +120,9 @@ class DeferredDeletions:
                     item.delete_row(row, now)
                 count += len(rows)
         return count
+
+    def _drop(self, item: PendingDeletion) -> None:
+        self._pending = [other for other in self._pending if other is not item]
 
     def _live(self, obj: SObjectDef, rid: str) -> dict[str, Any] | None:
         row = self.store.get(obj, rid)
