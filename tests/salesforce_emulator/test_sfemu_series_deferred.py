@@ -29,8 +29,8 @@ SERIES = {"Subject": "1:1", "StartDateTime": "2026-03-16T08:00:00.000+0000",
 ANSWER = {"success": "We’re deleting the selected events from the series. Wait for all events to be removed."}
 
 
-def started(lag: int | None):
-    server = SalesforceEmulator(start_time=T0, series_delete_lag=lag).start()
+def started(lag: int | None, **options):
+    server = SalesforceEmulator(start_time=T0, series_delete_lag=lag, **options).start()
     server.clock.freeze(T0)
     return server
 
@@ -198,6 +198,27 @@ def test_a_whole_series_delete_rolled_back_with_its_request_dooms_nothing(http):
         assert emu.pending_deletions() == []
         assert emu.finish_pending_deletions() == 0
         assert live_ids(emu, http) == {record_id, *occurrences}
+    finally:
+        emu.stop()
+    assert emu.errors == []
+
+
+def test_with_lingering_rows_cut_the_doomed_occurrences_take_the_cut_pattern_while_they_linger(http):
+    """The other reading of DELETE_SERIES's "Wait for all events to be removed" (``lingering_rows_cut=True``, a
+    guess as much as the default): the occurrences the cut dooms linger with the pattern the kept rows get, stamped
+    with the request's moment; they still go when the deletion finishes."""
+    emu = started(None, lingering_rows_cut=True)
+    try:
+        record_id, occurrences = series(emu, http)
+        emu.clock.advance(60)
+        assert delete_onwards(emu, http, occurrences[3]).status_code == 200
+        found = {r["Id"]: r for r in query(emu, http, "SELECT Id, Recurrence2PatternText, SystemModstamp FROM Event")}
+        assert set(found) == {record_id, *occurrences}
+        assert {r["Recurrence2PatternText"] for r in found.values()} == {
+            "RRULE:FREQ=WEEKLY;BYDAY=MO;INTERVAL=1;UNTIL=20260406T065959Z"}
+        assert {found[i]["SystemModstamp"] for i in occurrences[3:]} == {"2026-03-10T08:01:00.000+0000"}
+        assert emu.finish_pending_deletions() == 3
+        assert live_ids(emu, http) == {record_id, *occurrences[:3]}
     finally:
         emu.stop()
     assert emu.errors == []

@@ -10,8 +10,10 @@ What the emulator does with a lag (every detail below is a guess; the guide says
 
 * the request answers at once, as without a lag; the changes Salesforce makes to the rows it keeps (a cut series'
   pattern ending before the occurrence named) are made at once too;
-* the rows the request dooms stay exactly as they were: live (``IsDeleted`` false) in queries, ``queryAll``, record
-  reads and ``updated/``, absent from ``deleted/``; a client may still write them;
+* the rows the request dooms stay live (``IsDeleted`` false) in queries, ``queryAll``, record reads and
+  ``updated/``, absent from ``deleted/``; a client may still write them. They stay exactly as they were, or, with
+  ``lingering_rows_cut``, the occurrences a cut dooms take the cut pattern (``Recurrence2PatternText`` ending before
+  them) with the rows it keeps, stamped like them: which of the two Salesforce does is not documented;
 * after ``series_delete_lag`` further API requests (or when a test calls ``finish_pending_deletions()``) they are
   deleted exactly as without a lag (``IsDeleted``, stamped with the moment they go, in the delete log); rows deleted
   meanwhile are left as they are, and a doomed series record takes the occurrences it has by then.
@@ -52,14 +54,18 @@ class DeferredDeletions:
 
     :param lag: ``0`` deletes at once (Salesforce's behaviour as the emulator modelled it before); ``N`` keeps the
         doomed rows through N further API requests; ``None`` keeps them until :meth:`finish` is called.
+    :param cut_doomed: the occurrences a cut dooms take the cut pattern while they linger.
     """
 
-    def __init__(self, store: Store, clock: Clock, lag: int | None, occurrences: Occurrences) -> None:
+    def __init__(self, store: Store, clock: Clock, lag: int | None, occurrences: Occurrences, *,
+                 cut_doomed: bool = False) -> None:
         if lag is not None and lag < 0:
             raise ValueError("series_delete_lag must be 0 or more, or None")
         self.store = store
         self.clock = clock
         self.lag = lag
+        #: the occurrences a cut dooms take the cut pattern while they linger (see the module docstring)
+        self.cut_doomed = cut_doomed
         self.occurrences = occurrences
         self._pending: list[PendingDeletion] = []
 

@@ -58,6 +58,8 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         once; ``N``, they stay live through N further API requests; ``None``, until :meth:`finish_pending_deletions`.
         The REST guide's answer says only "Wait for all events to be removed"; what the rows look like meanwhile is
         a guess (see :mod:`.deferred`).
+    :param lingering_rows_cut: with a lag, the occurrences a cut (``fromThisEventOnwards``) dooms take the cut
+        pattern while they linger, as the rows it keeps do; off, they stay exactly as they were (both guesses).
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         lightning_series: bool = True,
         shared_activities: bool = True,
         series_delete_lag: int | None = 0,
+        lingering_rows_cut: bool = False,
     ) -> None:
         if upsert_update_status not in (200, 204):
             raise ValueError("upsert_update_status must be 200 or 204")
@@ -100,6 +103,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
             lightning_series=lightning_series,
             shared_activities=shared_activities,
             series_delete_lag=series_delete_lag,
+            lingering_rows_cut=lingering_rows_cut,
         )
         self.faults.bind(self.expire_sessions, self.exhaust_quota, self.purge)
         #: Tracebacks of unexpected handler exceptions (a test asserts it stays empty).

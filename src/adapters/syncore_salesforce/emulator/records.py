@@ -32,7 +32,7 @@ class RecordWriter:
     """Creates, updates and deletes records with Salesforce's save semantics."""
 
     def __init__(self, store: Store, clock: Clock, faults: Faults, settings: RuleSettings, *,
-                 series_delete_lag: int | None = 0) -> None:
+                 series_delete_lag: int | None = 0, lingering_rows_cut: bool = False) -> None:
         self.store = store
         self.clock = clock
         self.faults = faults
@@ -42,7 +42,8 @@ class RecordWriter:
         #: the occurrence rows of recurring series
         self.series = SeriesKeeper(store, lambda user_id: self.zone_of(user_id))
         #: Lightning series deletions finished after the request answered (none with a lag of 0)
-        self.deferred = DeferredDeletions(store, clock, series_delete_lag, self.series.occurrences)
+        self.deferred = DeferredDeletions(store, clock, series_delete_lag, self.series.occurrences,
+                                          cut_doomed=lingering_rows_cut)
         #: the rules that read or write other records (activities and their relations, leads)
         self.relations = ActivityRelations(store, store.schema, settings,
                                            lambda obj, payload, user_id: self.create(obj, payload, user_id,
@@ -212,7 +213,8 @@ class RecordWriter:
             self._check_object(obj, "deletable", "deleted", trusted)
             self._check_row_lock(old["Id"], trusted)
             now = self._stamp()
-            doomed = self.series.delete_onwards(obj, old, now, user_id)
+            doomed = self.series.delete_onwards(obj, old, now, user_id,
+                                                cut_doomed=self.deferred.active and self.deferred.cut_doomed)
             if self.deferred.active:
                 self.deferred.defer(obj, doomed,
                                     lambda row, when: self.series.delete_rows(obj, [row], when, user_id))

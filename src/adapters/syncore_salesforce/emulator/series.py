@@ -223,10 +223,12 @@ class SeriesKeeper:
             return [series, *(row for row in self.occurrences(obj, series["Id"]) if row["Id"] != rec["Id"])]
         return []
 
-    def delete_onwards(self, obj: SObjectDef, rec: dict[str, Any], now: datetime, user_id: str) -> list[dict[str, Any]]:
+    def delete_onwards(self, obj: SObjectDef, rec: dict[str, Any], now: datetime, user_id: str, *,
+                       cut_doomed: bool = False) -> list[dict[str, Any]]:
         """``DELETE …/fromThisEventOnwards``: the pattern of what is kept ends before this occurrence; returns the
         rows the request deletes (this occurrence and the later ones, or the whole series from its first), for the
-        caller to delete now or later (:mod:`.deferred`)."""
+        caller to delete now or later (:mod:`.deferred`). ``cut_doomed``: the doomed occurrences take the new
+        pattern too (they will linger; see :mod:`.deferred`)."""
         if role(rec) != LIGHTNING_OCCURRENCE or rec.get("IsRecurrence2Exclusion") or rec.get("IsChild"):
             # (unverified) code and message; the guide: "IsRecurrence2 must be true and IsRecurrence2Exclusion
             # must be false", and child events are not supported
@@ -239,7 +241,8 @@ class SeriesKeeper:
         else:
             doomed = [row for row in self.occurrences(obj, series["Id"]) if row["_OriginalStart"] >= key]
             text = patterns.replace_end(series["Recurrence2PatternText"], patterns.until_before(key))
-            for row in [series, *(r for r in self.occurrences(obj, series["Id"]) if r["_OriginalStart"] < key)]:
+            for row in [series, *(r for r in self.occurrences(obj, series["Id"])
+                                  if cut_doomed or r["_OriginalStart"] < key)]:
                 changed = {**row, "Recurrence2PatternText": text}
                 self._stamp(changed, now, user_id)
                 self.store.put(obj, changed)
