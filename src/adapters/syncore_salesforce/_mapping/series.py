@@ -13,9 +13,10 @@ The series' native id is its pattern row's id: it survives the critical edits th
 Salesforce records no original start for an occurrence, so each row is matched to the occurrence the rule gives
 (:func:`match`): the same start, else the same local day, else the nearest start not taken (a Lightning row that is
 no exception and lies past the series' end is a row of a cut Salesforce is still removing, and is not matched).
-Occurrences the rule gives without a row are cancelled (EXDATE); rows whose time, subject, location, description or free/busy differ
-from the series are modified occurrences (overrides). An occurrence ``IsRecurrence2Exclusion`` excludes from its
-series is not one of its occurrences (unverified meaning: Salesforce documents the flag, not what sets it).
+Occurrences the rule gives without a row are cancelled (EXDATE); rows whose time, subject, location, description
+or free/busy differ from the series are modified occurrences (overrides). An occurrence ``IsRecurrence2Exclusion``
+excludes from its series is not one of its occurrences (unverified meaning: Salesforce documents the flag, not what
+sets it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Lightning series deletions that Salesforce finishes after it has answered (``SalesforceEmulator(series_delete_lag=…)``).
+"""Lightning series deletions Salesforce finishes after it has answered (``SalesforceEmulator(series_delete_lag=…)``).
 
 The REST guide answers ``DELETE sobjects/Event/{id}/fromThisEventOnwards`` with ``{success: We're deleting the
 selected events from the series. Wait for all events to be removed.}`` ("Delete Lightning Experience Event Series",
