@@ -27,7 +27,7 @@ from syncore.remote import CutRequest, WriteOutcome
 
 from . import _recurrence
 from ._mapping.series import CLASSIC, series_version
-from ._series_write import SeriesWriter, _Job
+from ._series_steps import Job, SeriesSteps
 
 if TYPE_CHECKING:
     from syncore.recurrence import Key
@@ -35,11 +35,11 @@ if TYPE_CHECKING:
     from ._mapping.series import ReadSeries
 
 
-def cut_series(writer: SeriesWriter, requests: Sequence[CutRequest]) -> list[WriteOutcome]:
+def cut_series(steps: SeriesSteps, requests: Sequence[CutRequest]) -> list[WriteOutcome]:
     """One outcome per request, in order (see the module docstring)."""
-    jobs = [_Job(ref=r.ref, series_id=r.id) for r in requests]
-    writer._load(jobs, missing_ok=True)
-    classic: list[_Job] = []
+    jobs = [Job(ref=r.ref, series_id=r.id) for r in requests]
+    steps.load(jobs, missing_ok=True)
+    classic: list[Job] = []
     for job, request in zip(jobs, requests, strict=True):
         if job.read is None:
             # gone: nothing is left to cut (a delete of a deleted record is a success too)
@@ -58,40 +58,40 @@ def cut_series(writer: SeriesWriter, requests: Sequence[CutRequest]) -> list[Wri
             job.desired = kept
             classic.append(job)
         else:
-            _cut_lightning(writer, job, request.before, kept)
-    _cut_classic(writer, classic)
+            _cut_lightning(steps, job, request.before, kept)
+    _cut_classic(steps, classic)
     return [job.outcome for job in jobs]  # type: ignore[misc]
 
 
-def _cut_classic(writer: SeriesWriter, jobs: list[_Job]) -> None:
+def _cut_classic(steps: SeriesSteps, jobs: list[Job]) -> None:
     """The main records' new end (one collections update); Salesforce re-creates the occurrences, so their
     cancelled and modified ones are applied again, as after any pattern change."""
     if not jobs:
         return
-    writer._send([(job, {"Id": job.series_id,
-                         "RecurrenceEndDateOnly": _recurrence.last_day(job.desired).isoformat()})  # type: ignore[arg-type]
-                  for job in jobs], update=True)
+    steps.send([(job, {"Id": job.series_id,
+                        "RecurrenceEndDateOnly": _recurrence.last_day(job.desired).isoformat()})  # type: ignore[arg-type]
+                for job in jobs], update=True)
     done = [job for job in jobs if job.outcome is None]
-    writer._reread(done)
-    writer._apply(done)
+    steps.reread(done)
+    steps.apply(done)
     for job in done:
         if job.outcome is None and job.replace is not None:
             job.outcome = WriteOutcome(ref=job.ref, error=TransientError(
                 f"series {job.series_id} was not cut as asked: {job.replace}", code="SERIES_NOT_CUT"))
         elif job.outcome is None:
-            job.outcome = writer._success(job)
+            job.outcome = steps.success(job)
 
 
-def _cut_lightning(writer: SeriesWriter, job: _Job, before: Key, kept: object) -> None:
+def _cut_lightning(steps: SeriesSteps, job: Job, before: Key, kept: object) -> None:
     row = _first_row_from(job.read, before)  # type: ignore[arg-type]
     if row is not None:
-        writer._delete_onwards(job, row)
+        steps.delete_onwards(job, row)
     if job.outcome is not None and isinstance(job.outcome.error, NotFound):
         # the row is gone: the cut landed (a retry after a reply lost on the way), or that one occurrence was
         # deleted meanwhile; the series read again says which (never a success taken on trust: its later
         # occurrences would stay next to their single events)
         job.outcome = None
-        writer._load([job], missing_ok=True)
+        steps.load([job], missing_ok=True)
         if job.read is not None and ended_before(job.read.event, before) is not job.read.event:
             job.outcome = WriteOutcome(ref=job.ref, error=TransientError(
                 f"series {job.series_id} was not cut: the occurrence it was to be cut at is gone",

@@ -18,34 +18,34 @@ step works on rows read just before):
 
 A write naming one occurrence (``<series id>#<original start>``, :mod:`syncore.occurrences`) becomes the whole
 series with that occurrence changed or cancelled, and is written the same way.
+
+This module decides which steps each write needs; the steps themselves (reading a series, the collections
+calls, bringing occurrence rows in line) are in :mod:`._series_steps`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from syncore.errors import (
     AdapterError,
     InvalidRecordError,
-    NotFound,
     RecordRejected,
     TransientError,
     UnsupportedRecord,
 )
 from syncore.models import Event
-from syncore.occurrences import occurrence_record, split_occurrence_id, with_occurrence, without_occurrence
-from syncore.recurrence import OVERRIDABLE, Key
-from syncore.remote import CreateRequest, DeleteRequest, RemoteRecord, UpdateRequest, WriteOutcome
-from syncore.series import Series, same_rule
+from syncore.occurrences import split_occurrence_id, with_occurrence, without_occurrence
+from syncore.remote import CreateRequest, DeleteRequest, UpdateRequest, WriteOutcome
+from syncore.series import Series
 
 from . import _collections, _recurrence
 from ._mapping import events
 from ._mapping.series import CLASSIC, LIGHTNING, ReadSeries, series_version
 from ._series_payload import MAX_LENGTH, SeriesPayloads, classic_pattern, instant
+from ._series_steps import Job, SeriesSteps, same_shape
 
 if TYPE_CHECKING:
     from .adapter import SalesforceAdapter
@@ -59,22 +59,6 @@ LIGHTNING_API = 52.0
 LIGHTNING_FIELDS = ("Recurrence2PatternText", "Recurrence2PatternTimeZone", "Recurrence2PatternVersion")
 
 
-@attrs.define
-class _Job:
-    """One request about a series."""
-
-    ref: str
-    series_id: str
-    desired: Event | None = None
-    #: the request names one occurrence: (its occurrence id, original start)
-    occurrence: tuple[str, Key] | None = None
-    read: ReadSeries | None = None
-    link: str | None = None
-    outcome: WriteOutcome | None = None
-    replace: str | None = None
-    warnings: list[str] = attrs.field(factory=list)
-
-
 class SeriesWriter:
     """The series half of the adapter's writes (see the module docstring)."""
 
@@ -82,6 +66,7 @@ class SeriesWriter:
         self.adapter = adapter
         self.series_form = series_form
         self.payloads = SeriesPayloads(adapter)
+        self.steps = SeriesSteps(adapter, self.payloads)
 
     # -- what this org holds ------------------------------------------------------------------------------------
     def form(self) -> str:
@@ -116,11 +101,11 @@ class SeriesWriter:
 
     # -- create ---------------------------------------------------------------------------------------------
     def create(self, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
-        jobs = [_Job(ref=r.ref, series_id="", desired=_desired(r.record), link=r.link) for r in requests]
+        jobs = [Job(ref=r.ref, series_id="", desired=_desired(r.record), link=r.link) for r in requests]
         self._create(jobs)
         return [job.outcome for job in jobs]  # type: ignore[misc]
 
-    def _create(self, jobs: list[_Job]) -> None:
+    def _create(self, jobs: list[Job]) -> None:
         form = self.form()
         ready = []
         for job in jobs:
@@ -142,7 +127,7 @@ class SeriesWriter:
         answered = {job.ref: outcomes[job.ref].id for job in made}
         try:
             self._find_made(made, answered, form)
-            self._apply(made)
+            self.steps.apply(made)
         except AdapterError as exc:
             for job in made:
                 if job.outcome is None:
@@ -153,7 +138,7 @@ class SeriesWriter:
                 job.outcome = WriteOutcome(ref=job.ref, id=job.series_id, version=series_version(job.desired),  # type: ignore[arg-type]
                                            warnings=tuple(job.warnings))
 
-    def _find_made(self, made: list[_Job], answered: dict[str, str | None], form: str) -> None:
+    def _find_made(self, made: list[Job], answered: dict[str, str | None], form: str) -> None:
         """Read the series just created (their occurrences' ids are needed to cancel and modify some)."""
         reader = self.adapter.series_reader
         if form == CLASSIC:
@@ -175,7 +160,7 @@ class SeriesWriter:
                 raise TransientError(f"Salesforce holds the new series in a form syncore cannot read: {item.reason}")
             job.series_id, job.read = rows.id, item
 
-    def _undo(self, job: _Job, answered: str | None, exc: AdapterError) -> None:
+    def _undo(self, job: Job, answered: str | None, exc: AdapterError) -> None:
         """A series made but not finished (its cancelled or modified occurrences not written): delete it, so the
         next sync creates it again whole; when even that fails, the outcome is unknown."""
         try:
@@ -194,10 +179,10 @@ class SeriesWriter:
         for r in requests:
             split = split_occurrence_id(r.id)
             if split is not None:
-                jobs.append(_Job(ref=r.ref, series_id=split[0], occurrence=(r.id, split[1]), link=r.link))
+                jobs.append(Job(ref=r.ref, series_id=split[0], occurrence=(r.id, split[1]), link=r.link))
             else:
-                jobs.append(_Job(ref=r.ref, series_id=r.id, desired=_desired(r.record), link=r.link))
-        self._load(jobs)
+                jobs.append(Job(ref=r.ref, series_id=r.id, desired=_desired(r.record), link=r.link))
+        self.steps.load(jobs)
         for job, r in zip(jobs, requests, strict=True):
             if job.outcome is None and job.occurrence is not None:
                 try:
@@ -214,9 +199,9 @@ class SeriesWriter:
         jobs = []
         for r in requests:
             split = split_occurrence_id(r.id)
-            jobs.append(_Job(ref=r.ref, series_id=split[0] if split else r.id,
+            jobs.append(Job(ref=r.ref, series_id=split[0] if split else r.id,
                              occurrence=(r.id, split[1]) if split else None))
-        self._load(jobs, missing_ok=True)
+        self.steps.load(jobs, missing_ok=True)
         whole = []
         singles = []
         for job in jobs:
@@ -237,35 +222,21 @@ class SeriesWriter:
                     continue
                 job.desired = without_occurrence(job.read.event, key)
         self._delete_whole(whole)
-        self._send([(job, job.series_id) for job in singles], update=False)
+        self.steps.send([(job, job.series_id) for job in singles], update=False)
         for job in singles:
             job.outcome = job.outcome or WriteOutcome(ref=job.ref, id=job.series_id)
         self._change([job for job in jobs if job.outcome is None and job.desired is not None])
         return [job.outcome for job in jobs]  # type: ignore[misc]
 
-    def _load(self, jobs: list[_Job], *, missing_ok: bool = False) -> None:
-        """Read the series the jobs name (one retrieve, one query per kind of series)."""
-        ids = sorted({job.series_id for job in jobs if self.adapter.is_native_id_of_event(job.series_id)})
-        rows = []
-        for start in range(0, len(ids), _collections.MAX_RETRIEVE_IDS):
-            rows += [row for row in _collections.retrieve(self.adapter.transport, "Event",
-                                                          ids[start : start + _collections.MAX_RETRIEVE_IDS],
-                                                          self.adapter.event_select()) if row]
-        read = self.adapter.series_reader.expand([row for row in rows if self.adapter.scope.owns(row)]).series
-        for job in jobs:
-            job.read = read.get(job.series_id)
-            if job.read is None and not missing_ok:
-                job.outcome = WriteOutcome(ref=job.ref, error=NotFound(f"no series {job.series_id} in Salesforce"))
-
-    def _change(self, jobs: list[_Job]) -> None:
+    def _change(self, jobs: list[Job]) -> None:
         """Bring each job's series from what it reads to what it wants (see the module docstring)."""
-        patches: list[tuple[_Job, dict[str, Any]]] = []
-        reread: list[_Job] = []
+        patches: list[tuple[Job, dict[str, Any]]] = []
+        reread: list[Job] = []
         for job in jobs:
             current, desired = job.read.event, job.desired  # type: ignore[union-attr]
             assert desired is not None
             fields = [name for name in SERIES_FIELDS if getattr(current, name) != getattr(desired, name)]
-            if not _same_shape(current, desired):
+            if not same_shape(current, desired):
                 step = self._reshape(job, fields)
                 if step is None:
                     continue
@@ -274,16 +245,16 @@ class SeriesWriter:
             elif fields:
                 patches.append((job, {"Id": job.series_id, **self.payloads.fields(desired, frozenset(fields))}))
                 reread.append(job)
-        self._send(patches, update=True)
+        self.steps.send(patches, update=True)
         if reread:
-            self._reread([job for job in reread if job.outcome is None])
-        self._apply([job for job in jobs if job.outcome is None and job.replace is None])
+            self.steps.reread([job for job in reread if job.outcome is None])
+        self.steps.apply([job for job in jobs if job.outcome is None and job.replace is None])
         self._replace([job for job in jobs if job.outcome is None and job.replace is not None])
         for job in jobs:
             if job.outcome is None:
-                job.outcome = self._success(job)
+                job.outcome = self.steps.success(job)
 
-    def _reshape(self, job: _Job, fields: list[str]) -> dict[str, Any] | None:
+    def _reshape(self, job: Job, fields: list[str]) -> dict[str, Any] | None:
         """The pattern-row patch for a new rule, start or duration ({} when a cut needs no patch); None when the
         series is replaced instead (``job.replace`` says why)."""
         current, desired = job.read.event, job.desired  # type: ignore[union-attr]
@@ -293,7 +264,7 @@ class SeriesWriter:
             return {"Id": job.series_id, **payload, **classic_pattern(desired, create=False)}
         cut = self._cut(job)
         if cut is not None:
-            self._delete_onwards(job, cut)
+            self.steps.delete_onwards(job, cut)
             return {"Id": job.series_id, **self.payloads.fields(desired, frozenset(fields))} if fields else {}
         if current.recurrence.rule == desired.recurrence.rule and current.recurrence.zone == desired.recurrence.zone \
                 and current.all_day == desired.all_day:
@@ -301,7 +272,7 @@ class SeriesWriter:
         job.replace = "Recurrence2PatternText cannot be changed through the API"
         return None
 
-    def _cut(self, job: _Job) -> str | None:
+    def _cut(self, job: Job) -> str | None:
         """The occurrence row ``fromThisEventOnwards`` cuts at when the new rule only ends earlier, else None."""
         current, desired = job.read.event, job.desired  # type: ignore[union-attr]
         assert desired is not None
@@ -315,72 +286,12 @@ class SeriesWriter:
         row = job.read.by_key.get(now[len(wanted)])  # type: ignore[union-attr]
         return row["Id"] if row is not None else None
 
-    def _delete_onwards(self, job: _Job, occurrence_id: str) -> None:
-        def call(sf: Any) -> Any:
-            return sf.restful(f"sobjects/Event/{occurrence_id}/fromThisEventOnwards", method="DELETE")
-
-        try:
-            self.adapter.transport.call("Event delete from this event onwards", call, write=True)
-        except AdapterError as exc:
-            job.outcome = WriteOutcome(ref=job.ref, error=exc)
-
-    def _reread(self, jobs: list[_Job]) -> None:
-        read = {job.series_id: job.read for job in jobs}
-        self._load(jobs)
-        for job in jobs:
-            if job.read is None:
-                job.read = read[job.series_id]
-
-    def _apply(self, jobs: list[_Job]) -> None:
-        """Delete the rows of cancelled occurrences and patch the modified ones (one call each per batch)."""
-        deletes: list[tuple[_Job, str]] = []
-        patches: list[tuple[_Job, dict[str, Any]]] = []
-        for job in jobs:
-            if job.outcome is not None:
-                continue
-            rows_gone, rows_patched, why = self._fixes(job)
-            if why is not None:
-                job.replace = why
-                continue
-            deletes += [(job, row_id) for row_id in rows_gone]
-            patches += [(job, patch) for patch in rows_patched]
-        self._send(deletes, update=False)
-        self._send(patches, update=True)
-
-    def _fixes(self, job: _Job) -> tuple[list[str], list[dict[str, Any]], str | None]:
-        """Rows to delete and rows to patch so the series matches ``job.desired``; or why it cannot."""
-        read, desired = job.read, job.desired
-        assert read is not None and desired is not None and desired.recurrence is not None
-        if not _same_shape(read.event, desired):
-            return [], [], "Salesforce did not take the new pattern"
-        series = Series(desired)
-        exdates = set(desired.recurrence.exdates)
-        first = series.first()
-        gone: list[str] = []
-        patched: list[dict[str, Any]] = []
-        for key, row in read.by_key.items():
-            if key in exdates:
-                if read.rows.form == LIGHTNING and key == first:
-                    return [], [], "the first occurrence of a Lightning series cannot be cancelled alone"
-                gone.append(row["Id"])
-                continue
-            want = events.represent(series.occurrence(key))
-            have = events.event_of(row)
-            fields = frozenset(name for name in OVERRIDABLE if getattr(want, name) != getattr(have, name))
-            if fields:
-                payload = self.payloads.fields(want, fields)  # type: ignore[arg-type]
-                patched.append({"Id": row["Id"], **payload})
-        restored = [key for key in read.event.recurrence.exdates if key not in exdates]  # type: ignore[union-attr]
-        if restored:
-            return gone, patched, "Salesforce cannot bring back a cancelled occurrence"
-        return gone, patched, None
-
-    def _replace(self, jobs: list[_Job]) -> None:
+    def _replace(self, jobs: list[Job]) -> None:
         """A new series for each job (created whole), then the old one deleted; the outcome names the new id."""
         if not jobs:
             return
         olds = {job.ref: job.read for job in jobs}
-        fresh = [_Job(ref=job.ref, series_id="", desired=job.desired, link=job.link) for job in jobs]
+        fresh = [Job(ref=job.ref, series_id="", desired=job.desired, link=job.link) for job in jobs]
         self._create(fresh)
         done = []
         for job, new in zip(jobs, fresh, strict=True):
@@ -389,79 +300,25 @@ class SeriesWriter:
                 continue
             log.info("series %s replaced by %s: %s", job.series_id, new.series_id, job.replace)
             done.append((job, new))
-        gone = [(job, self._whole_series_row(olds[job.ref])) for job, _ in done]  # type: ignore[arg-type]
-        self._send(gone, update=False)
+        gone = [(job, self.steps.whole_series_row(olds[job.ref])) for job, _ in done]  # type: ignore[arg-type]
+        self.steps.send(gone, update=False)
         for job, new in done:
             if job.outcome is not None:  # the old series could not be deleted: take the new one back
-                self._send([(new, new.series_id)], update=False)
+                self.steps.send([(new, new.series_id)], update=False)
                 continue
             job.series_id, job.read = new.series_id, new.read
             job.warnings.append(f"the series was replaced in Salesforce ({job.replace})")
 
-    def _delete_whole(self, jobs: list[_Job]) -> None:
-        self._send([(job, self._whole_series_row(job.read)) for job in jobs], update=False)  # type: ignore[arg-type]
+    def _delete_whole(self, jobs: list[Job]) -> None:
+        rows = [(job, self.steps.whole_series_row(job.read)) for job in jobs]  # type: ignore[arg-type]
+        self.steps.send(rows, update=False)
         for job in jobs:
             if job.outcome is None:
                 job.outcome = WriteOutcome(ref=job.ref, id=job.series_id)
-
-    @staticmethod
-    def _whole_series_row(read: ReadSeries) -> str:
-        """The row whose delete takes the whole series: a classic main record, or a Lightning series' first
-        occurrence (REST guide, "Delete Lightning Experience Event Series")."""
-        if read.rows.form == CLASSIC:
-            return read.rows.id
-        first = Series(read.event).first()
-        row = read.by_key.get(first) if first is not None else None
-        # (unverified) without its first occurrence, the series record itself is deleted
-        return row["Id"] if row is not None else read.rows.id
-
-    def _success(self, job: _Job) -> WriteOutcome:
-        assert job.desired is not None
-        if job.occurrence is None:
-            return WriteOutcome(ref=job.ref, id=job.series_id, version=series_version(job.desired),
-                                warnings=tuple(job.warnings))
-        occurrence_id, key = job.occurrence
-        series = RemoteRecord(id=job.series_id, version=None, record=job.desired)
-        stored = occurrence_record(series, occurrence_id, key)
-        return WriteOutcome(ref=job.ref, id=occurrence_id, version=stored.version if stored else None,
-                            warnings=tuple(job.warnings))
-
-    # -- calls ----------------------------------------------------------------------------------------------
-    def _send(self, items: list[tuple[_Job, Any]], *, update: bool) -> None:
-        """Collections updates (payloads) or deletes (ids), 200 per call; a failure is its job's outcome."""
-        transport = self.adapter.transport
-        for start in range(0, len(items), _collections.MAX_WRITE_BATCH):
-            chunk = items[start : start + _collections.MAX_WRITE_BATCH]
-            call: Callable[[list[int]], list[dict[str, Any]]]
-            if update:
-                def call(idx: list[int], chunk: list[tuple[_Job, Any]] = chunk) -> list[dict[str, Any]]:
-                    return _collections.update(transport, "Event", [chunk[i][1] for i in idx])
-            else:
-                def call(idx: list[int], chunk: list[tuple[_Job, Any]] = chunk) -> list[dict[str, Any]]:
-                    return _collections.delete(transport, "Event", [chunk[i][1] for i in idx])
-            try:
-                results = _collections.with_lock_retries(call, len(chunk), sleep=self.adapter._sleep,
-                                                         backoff=self.adapter._backoff)
-            except AdapterError as exc:
-                for job, _ in items[start:]:
-                    job.outcome = job.outcome or WriteOutcome(ref=job.ref, error=exc)
-                return
-            for (job, _), result in zip(chunk, results, strict=True):
-                codes = {e.get("statusCode") for e in result.get("errors") or []}
-                if result.get("success") or (not update and codes & {"ENTITY_IS_DELETED"}):
-                    continue
-                if job.outcome is None:
-                    job.outcome = WriteOutcome(ref=job.ref, error=_collections.error_of(result, "Event"))
 
 
 def _desired(record: Any) -> Event:
     """A series as Salesforce will hold it."""
     return events.represent(record)  # type: ignore[return-value]
 
-
-def _same_shape(a: Event, b: Event) -> bool:
-    """Same occurrences (rule, zone, first start) and the same length: only occurrence-level edits differ."""
-    return a.all_day == b.all_day and a.start == b.start and a.end == b.end and \
-        a.recurrence is not None and b.recurrence is not None and a.recurrence.zone == b.recurrence.zone and \
-        same_rule(a, b)
 

@@ -348,7 +348,7 @@ class SalesforceAdapter(SignIn, Adapter):
         """End event series before a date, keeping their earlier occurrences (:mod:`._series_cut`)."""
         if Kind(kind) is not Kind.EVENT:
             return [WriteOutcome(ref=r.ref, error=UnsupportedRecord("only event series are cut")) for r in requests]
-        return cut_series(self.series_writer, requests)
+        return cut_series(self.series_writer.steps, requests)
 
     def close(self) -> None:
         session = getattr(self.transport.sf, "session", None)

@@ -1,5 +1,7 @@
 """What one sync of one kind knows before it decides anything (:class:`Observation`, built by
-:class:`~syncore.planning.observe.Observer`)."""
+:class:`~syncore.planning.observe.Observer`), and what its series step found per series (:class:`SeriesRead`,
+built by :class:`~syncore.planning.series.SeriesExpander`; here, not in :mod:`.series`, because its switching
+mixin in :mod:`.series_switch`, which :mod:`.series` imports, builds it too)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,47 @@ from collections.abc import Mapping
 
 import attrs
 
+from ..merge import MergeInput, MergeResult
 from ..models import Kind, Side
+from ..recurrence import Key
 from ..remote import RemoteRecord
 from ..state_types import Pair
 from .decisions import Skip
 from .recovery import Recovered
-from .series import SeriesRead
+
+#: ids per side, as the observe step collects them (its series step changes them in place)
+Ids = dict[Side, set[str]]
+
+
+@attrs.frozen(kw_only=True)
+class SeriesRead:
+    """An expanded series this sync looked at: read (``item``), or gone or no longer a series (``item`` None).
+
+    :ivar pair: its series pair, None for a series expanded for the first time
+    :ivar rule_pair: for a series *switched* this sync (see :meth:`SeriesExpander.switching`): its pair with the
+        rule copy the other side holds, which becomes its series pair once that copy is deleted
+    :ivar rule_copy_gone: the rule copy is gone already (a deletion of ours landed, or the user deleted it)
+    :ivar merged: for a series switched while its rule copy was edited too: the merge of the two edits (``item``
+        holds the merged series, which is expanded and written back to the series' side)
+    :ivar rule_copy: the rule copy as this sync read it (None: unchanged since its pair was stored)
+    :ivar merge_input: what ``merged`` was merged from (the series and its rule copy as read)
+    :ivar awaits_review: not switched this sync: the two edits conflict and the conflict policy picked no winner;
+        ``merged`` lists the conflicts, which wait for review (``item`` is the series as read, not expanded)
+    """
+
+    side: Side
+    series_id: str
+    item: RemoteRecord | None
+    pair: Pair | None
+    rule_pair: Pair | None = None
+    rule_copy_gone: bool = False
+    merged: MergeResult | None = None
+    rule_copy: RemoteRecord | None = None
+    merge_input: MergeInput | None = None
+    awaits_review: bool = False
+    #: for a series switched while its rule copy has occurrences before the window, on a side that cuts series:
+    #: the copy is cut there (its earlier occurrences kept, as history) instead of deleted
+    cut_before: Key | None = None
 
 
 @attrs.frozen(kw_only=True)

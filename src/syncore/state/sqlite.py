@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import sqlite3
@@ -17,16 +16,14 @@ import attrs
 
 from .._files import make_private_dirs
 from ..abc import StateStore
-from ..converters import datetime_to_str, make_converter
 from ..errors import ConfigurationError, StateCorrupt, StateStoreError
 from ..models import Kind, Side
-from ..snapshots import decode_record, encode_base
-from ..state_types import Action, HistoryEntry, Intent, LockHolder, PendingCategory, PendingItem
+from ..state_types import HistoryEntry, LockHolder, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
+from ._sqlite_journal import JournalRows, _dt, _ts
 from ._sqlite_pairs import PairRows, pack_pair_id
 from ._sqlite_versions import VersionRows
 
-_converter = make_converter()
 # SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
 _IN_CHUNK = 900
 
@@ -34,14 +31,6 @@ _IN_CHUNK = 900
 def _chunks(values: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(values), _IN_CHUNK):
         yield values[start : start + _IN_CHUNK]
-
-
-def _ts(value: datetime | None) -> str | None:
-    return None if value is None else datetime_to_str(value)  # the converter's own format, without dispatch
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else _converter.structure(value, datetime)
 
 
 class _TranslatedErrors:
@@ -62,12 +51,12 @@ class _TranslatedErrors:
         raise self.store._corrupt(str(exc)) from exc
 
 
-class SqliteStateStore(PairRows, VersionRows, StateStore):
+class SqliteStateStore(PairRows, VersionRows, JournalRows, StateStore):
     """A :class:`~syncore.abc.StateStore` in one SQLite file (or ``":memory:"``).
 
     The file is created with mode 0600 (owner only) before SQLite opens it. Opening an older file migrates it
     in one transaction; opening a file written by a newer syncore is refused with a clear error. The pairs
-    table is kept small (:mod:`._sqlite_pairs`).
+    table is kept small (:mod:`._sqlite_pairs`); the write-intent journal is :mod:`._sqlite_journal`.
 
     **Durability.** A file is kept in WAL mode with ``synchronous=NORMAL``: a commit appends to the
     write-ahead log and returns without waiting for the disk, so a power cut may undo the last few commits —
@@ -241,84 +230,6 @@ class SqliteStateStore(PairRows, VersionRows, StateStore):
             "DELETE FROM tombstones WHERE profile=? AND kind=? AND side=? AND native_id=?",
             ((*scope, native_id) for native_id in ids),
         )
-
-    # -- journal -------------------------------------------------------------------------------------------
-    def journal(self, intents: Iterable[Intent]) -> None:
-        if self._depth == 0:  # on its own: durable (inside a transaction, that transaction decides)
-            with self.durable_transaction():
-                self.journal(intents)
-            return
-        intents = list(intents)
-        stamps = functools.lru_cache(maxsize=1)(_ts)  # a batch's intents share one time
-        # An update's written record is stored in the base's encoding (decode_record reads both): its pair stores
-        # the same record as its base once the write succeeds, and takes this encoding (one batch's worth kept).
-        self._journaled_bases = {id(i.written): (i.written, encode_base(i.written))
-                                 for i in intents if i.written is not None}
-        self._many(
-            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                (
-                    i.intent_id,
-                    i.profile,
-                    # (an enum's own value attribute: ``.value`` is a property written in Python, read per intent)
-                    i.kind._value_,
-                    i.side._value_,
-                    i.action._value_,
-                    i.pair_id,
-                    i.target_id,
-                    i.source_id,
-                    stamps(i.created_at),
-                    i.fingerprint,
-                    None if i.written is None else self._journaled_bases[id(i.written)][1],
-                    ",".join(sorted(i.fields)) or None,
-                )
-                for i in intents
-            ),
-        )
-
-    def complete_intents(self, intent_ids: Iterable[str]) -> None:
-        self._many("DELETE FROM journal WHERE intent_id=?", ((intent_id,) for intent_id in intent_ids))
-
-    def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
-        rows = self._run(
-            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields "
-            "FROM journal WHERE profile=? AND kind=? ORDER BY created_at",
-            [profile, kind.value],
-        ).fetchall()
-        return [
-            Intent(
-                intent_id=intent_id,
-                profile=profile,
-                kind=kind,
-                side=Side(side),
-                action=Action(action),
-                pair_id=pair_id,
-                target_id=target_id,
-                source_id=source_id,
-                created_at=_dt(created_at),  # type: ignore[arg-type]
-                fingerprint=fingerprint,
-                written=None if written is None else decode_record(kind, written),
-                fields=frozenset(fields.split(",")) if fields else frozenset(),
-            )
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields
-            in rows
-        ]
-
-    # -- creates not yet seen in a net-change feed --------------------------------------------------------
-    def add_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
-        scope = (profile, kind.value, side.value)  # (once: ``.value`` is a property written in Python)
-        self._many("INSERT OR IGNORE INTO unconfirmed VALUES (?,?,?,?)",
-                   ((*scope, native_id) for native_id in ids))
-
-    def unconfirmed(self, profile: str, kind: Kind, side: Side) -> set[str]:
-        rows = self._run("SELECT native_id FROM unconfirmed WHERE profile=? AND kind=? AND side=?",
-                         [profile, kind.value, side.value])
-        return {row[0] for row in rows}
-
-    def forget_unconfirmed(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> None:
-        scope = (profile, kind.value, side.value)  # (once: ``.value`` is a property written in Python)
-        self._many("DELETE FROM unconfirmed WHERE profile=? AND kind=? AND side=? AND native_id=?",
-                   ((*scope, native_id) for native_id in ids))
 
     # -- pending -------------------------------------------------------------------------------------------
     def put_pending(self, item: PendingItem) -> None:
