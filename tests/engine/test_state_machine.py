@@ -312,13 +312,19 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
     @rule(side=st.sampled_from(Side), calls=st.integers(0, 2), kind=st.sampled_from(Kind))
     def pause_past_the_lease(self, side: Side, calls: int, kind: Kind) -> None:
         """After ``calls`` more write calls on ``side``, the syncing process stalls past its lease and a second
-        process syncs ``kind`` meanwhile (if its turn comes first, the paused one must stop, not carry on)."""
+        process syncs ``kind`` meanwhile (if its turn comes first, the paused one must stop, not carry on).
+
+        Each pause's second process is a process of its own: when it stalls in turn (a pause armed on the other
+        side), a third one syncs, never the stalled one from inside its own write call (one engine re-enters its
+        own lock: that is no second process, and two of its syncs then write at once)."""
 
         def second_process_syncs() -> None:
             self.clock += LEASE + timedelta(minutes=1)
             self.sides[side].on_pause = lambda: None
+            second = SyncEngine(pim=self.pim, crm=self.crm, state=self.state, settings=self.settings,
+                                clock=self.now)
             try:
-                self._sync(kind, self.other)
+                self._sync(kind, second)
             except (AdapterError, SimulatedCrash, SyncLocked):
                 pass
 
