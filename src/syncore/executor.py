@@ -98,6 +98,7 @@ class Executor:
         #: unconfirmed until the cursors stored at the end cover them
         self._covered: dict[Side, set[str]] = {side: set() for side in SIDES}
         self._net_change = {side: adapters[side].capabilities.net_change_feed for side in SIDES}
+        self._any_net_change = any(self._net_change.values())
 
     # -- entry point ---------------------------------------------------------------------------------------
     def run(self, operations: list[Operation], skipped_ops: list[tuple[Operation, str, PendingCategory]]) -> None:
@@ -346,12 +347,14 @@ class Executor:
             if op.action is not DELETE:
                 versions[op.target] = outcome.version
         # (queued: stored by the next transaction, see syncore.settling; the tombstones with the pairs)
-        self.writes.tombstone(pair_plan.tombstones, pair_plan.lifted)
+        if pair_plan._rare is not None:  # (else neither tombstones nor lifted ids: most pairs have none)
+            self.writes.tombstone(pair_plan.tombstones, pair_plan.lifted)
         if pair_plan.remove:
             self.writes.delete_pair(pair_plan.pair_id)
         else:
             assert ids[PIM] and ids[CRM] and base is not None
-            self._unconfirmed(ids, created)
+            if self._any_net_change:
+                self._unconfirmed(ids, created)
             self.writes.save_pair(Pair(
                 profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[PIM],
                 crm_id=ids[CRM], pim_version=versions[PIM], crm_version=versions[CRM], base=base,
