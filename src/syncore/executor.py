@@ -346,10 +346,13 @@ class Executor:
                 ids[op.target] = outcome.id
             if op.action is not DELETE:
                 versions[op.target] = outcome.version
+        # (None: every rare attribute of the pair plan is at its default, as for most pairs: no tombstones, no
+        # removal, no retries settled, no conflicts; see syncore._rare)
+        rare = pair_plan._rare
         # (queued: stored by the next transaction, see syncore.settling; the tombstones with the pairs)
-        if pair_plan._rare is not None:  # (else neither tombstones nor lifted ids: most pairs have none)
+        if rare is not None:
             self.writes.tombstone(pair_plan.tombstones, pair_plan.lifted)
-        if pair_plan.remove:
+        if rare is not None and pair_plan.remove:
             self.writes.delete_pair(pair_plan.pair_id)
         else:
             assert ids[PIM] and ids[CRM] and base is not None
@@ -358,8 +361,10 @@ class Executor:
             self.writes.save_pair(Pair(
                 profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[PIM],
                 crm_id=ids[CRM], pim_version=versions[PIM], crm_version=versions[CRM], base=base,
-                pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,
+                pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts if rare is not None else frozenset(),
             ))
+        if rare is None:
+            return
         for side, native_id in pair_plan.settles:
             self.writes.remove_pending(side, native_id)
         if pair_plan.keep_pending_conflict and ids[PIM]:
