@@ -336,11 +336,17 @@ class Executor:
         versions = {PIM: pair_plan.pim_version, CRM: pair_plan.crm_version}
         base = pair_plan.base
         created: set[tuple[Side, str]] = set()
+        replaced: list[tuple[Side, str]] = []
         # (dropped once used: an initial load holds one outcome per record, its ids included, and this is the
         # last reader; at 100k records they were tens of MB of the apply's memory peak)
         for op, outcome in self.done.pop(pair_plan.pair_id, ()):
             if op.action is CREATE and outcome.id:
                 created.add((op.target, outcome.id))
+            if op.action is UPDATE and outcome.id and ids[op.target] and outcome.id != ids[op.target]:
+                # the update replaced the record (a Salesforce series whose rule the API cannot change; an EWS
+                # task): the write deleted the old one, which its side may still list while it removes it (a
+                # Lightning series deletion finishes later), so it must never come back as a new record
+                replaced.append((op.target, ids[op.target]))  # type: ignore[arg-type]
             if op.action is not DELETE and outcome.id:
                 # a create's new id; some backends (EWS tasks) also give an item a new id on update
                 ids[op.target] = outcome.id
@@ -350,8 +356,8 @@ class Executor:
         # removal, no retries settled, no conflicts; see syncore._rare)
         rare = pair_plan._rare
         # (queued: stored by the next transaction, see syncore.settling; the tombstones with the pairs)
-        if rare is not None:
-            self.writes.tombstone(pair_plan.tombstones, pair_plan.lifted)
+        if rare is not None or replaced:
+            self.writes.tombstone((*pair_plan.tombstones, *replaced), pair_plan.lifted)
         if rare is not None and pair_plan.remove:
             self.writes.delete_pair(pair_plan.pair_id)
         else:

@@ -94,6 +94,12 @@ class SeriesReader:
                 read[rows_of.id] = item
             else:
                 unsupported.append(item)
+        # ... but the rows of a cut Salesforce is still removing are neither: they lie past their series' end
+        by_anchor = {series_rows.lightning_anchor(item.rows.pattern): item for item in read.values()
+                     if item.rows.form == LIGHTNING}
+        orphans = [row for row in orphans if not (
+            series_rows.form(row) == LIGHTNING and (item := by_anchor.get(series_rows.lightning_anchor(row)))
+            is not None and series_rows.beyond_end(item, row))]
         for orphan in sorted(orphans, key=lambda row: row["Id"]):
             reason = "recurring series occurrence whose series record syncore cannot read; left alone"
             unsupported.append(Unsupported(id=orphan["Id"], reason=reason, label=events.label(orphan)))

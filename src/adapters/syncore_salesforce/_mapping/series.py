@@ -11,10 +11,12 @@ Salesforce stores a series as a pattern row plus one Event per occurrence:
 
 The series' native id is its pattern row's id: it survives the critical edits that give every occurrence a new id.
 Salesforce records no original start for an occurrence, so each row is matched to the occurrence the rule gives
-(:func:`match`): the same start, else the same local day, else the nearest start not taken. Occurrences the rule
-gives without a row are cancelled (EXDATE); rows whose time, subject, location, description or free/busy differ
-from the series are modified occurrences (overrides). An occurrence ``IsRecurrence2Exclusion`` excludes from its
-series is not one of its occurrences (unverified meaning: Salesforce documents the flag, not what sets it).
+(:func:`match`): the same start, else the same local day, else the nearest start not taken (a Lightning row that is
+no exception and lies past the series' end is a row of a cut Salesforce is still removing, and is not matched).
+Occurrences the rule gives without a row are cancelled (EXDATE); rows whose time, subject, location, description
+or free/busy differ from the series are modified occurrences (overrides). An occurrence ``IsRecurrence2Exclusion``
+excludes from its series is not one of its occurrences (unverified meaning: Salesforce documents the flag, not what
+sets it).
 """
 
 from __future__ import annotations
@@ -181,6 +183,12 @@ def read(rows: SeriesRows, link: str | None = None) -> ReadSeries | Unsupported:
         base = skeleton(rows)
         series = Series(base)
         live = [row for row in rows.occurrences if not row.get("IsRecurrence2Exclusion")]
+        if rows.form == LIGHTNING:
+            # a row Salesforce made for an occurrence (not an exception) that lies past the series' end belongs to a
+            # cut still being carried out; matched, it would take the place of a cancelled occurrence
+            last = _last_start(series)
+            live = [row for row in live if row.get("IsRecurrence2Exception") or last is None
+                    or not _after(_start_of(row, series.all_day), last)]
         by_key = match(series, live)
         exdates = [key for key in itertools.islice(series.starts(), MAX_OCCURRENCES) if key not in by_key]
         overrides = []
@@ -201,6 +209,28 @@ def read(rows: SeriesRows, link: str | None = None) -> ReadSeries | Unsupported:
     modified = max((CONVERTER.structure(s, datetime) for s in stamps if s), default=None)
     item = RemoteRecord(id=rows.id, version=series_version(event), record=event, link=link, modified_at=modified)
     return ReadSeries(item=item, rows=rows, by_key=by_key)
+
+
+def beyond_end(item: ReadSeries, row: dict[str, Any]) -> bool:
+    """Whether ``row``, a Lightning occurrence with ``item``'s owner, pattern start and zone that the series did not
+    take as one of its occurrences, starts after the series' last occurrence: a row of a cut
+    (``DELETE …/fromThisEventOnwards``) that Salesforce has not removed yet. The REST guide answers that request
+    "We're deleting the selected events from the series. Wait for all events to be removed." ("Delete Lightning
+    Experience Event Series"); such a row is neither an occurrence nor a record of its own."""
+    if item.rows.form != LIGHTNING or form(row) != LIGHTNING or is_pattern_row(row):
+        return False
+    last = _last_start(Series(item.event))
+    return last is not None and _after(_start_of(row, item.event.all_day), last)
+
+
+def _last_start(series: Series) -> Key | None:
+    """The last occurrence the rule gives (None: none, or more than are read)."""
+    starts = list(itertools.islice(series.starts(), MAX_OCCURRENCES + 1))
+    return starts[-1] if starts and len(starts) <= MAX_OCCURRENCES else None
+
+
+def _after(start: Key, last: Key) -> bool:
+    return type(start) is type(last) and start > last  # type: ignore[operator]
 
 
 def series_version(event: Event) -> str:

@@ -53,6 +53,13 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         their dates in (date literals, the date of a timed event, an all-day event given by its start instant).
     :param lightning_series: whether the API may create Lightning event series (``Recurrence2PatternText``
         createable; from API v52.0): off, the describe says so and only classic series can be created.
+    :param series_delete_lag: how long Salesforce takes to remove the rows a Lightning series deletion dooms
+        (``DELETE …/fromThisEventOnwards``, or a whole series deleted by its first occurrence): ``0`` (default) at
+        once; ``N``, they stay live through N further API requests; ``None``, until :meth:`finish_pending_deletions`.
+        The REST guide's answer says only "Wait for all events to be removed"; what the rows look like meanwhile is
+        a guess (see :mod:`.deferred`).
+    :param lingering_rows_cut: with a lag, the occurrences a cut (``fromThisEventOnwards``) dooms take the cut
+        pattern while they linger, as the rows it keeps do; off, they stay exactly as they were (both guesses).
     """
 
     def __init__(
@@ -72,6 +79,8 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         time_zone: str = "GMT",
         lightning_series: bool = True,
         shared_activities: bool = True,
+        series_delete_lag: int | None = 0,
+        lingering_rows_cut: bool = False,
     ) -> None:
         if upsert_update_status not in (200, 204):
             raise ValueError("upsert_update_status must be 200 or 204")
@@ -93,6 +102,8 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
             time_zone=time_zone,
             lightning_series=lightning_series,
             shared_activities=shared_activities,
+            series_delete_lag=series_delete_lag,
+            lingering_rows_cut=lingering_rows_cut,
         )
         self.faults.bind(self.expire_sessions, self.exhaust_quota, self.purge)
         #: Tracebacks of unexpected handler exceptions (a test asserts it stays empty).
@@ -280,6 +291,14 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
         """Reach the daily limit: every API call answers 403 REQUEST_LIMIT_EXCEEDED."""
         self.set_api_usage(self.org.quota.limit)
 
+    def pending_deletions(self) -> list[str]:
+        """Ids of the rows a Lightning series deletion has doomed that are still live (``series_delete_lag``)."""
+        return self.org.writer.deferred.pending_ids()
+
+    def finish_pending_deletions(self) -> int:
+        """Salesforce finishes every pending Lightning series deletion now; returns the number of rows deleted."""
+        return self.org.writer.deferred.finish()
+
     def invalidate_query_locators(self) -> None:
         """Expire every ``nextRecordsUrl``: next page requests get 400 INVALID_QUERY_LOCATOR."""
         self.org.locators.clear()
@@ -294,6 +313,7 @@ class SalesforceEmulator(RequestLogAccess, DirectAccess):
                 table.clear()
             store.deleted_log.clear()
             store.last_purge = None
+            self.org.writer.deferred.clear()
             self.org.seed()
         self.org.locators.clear()
         self.org.open_transactions.clear()

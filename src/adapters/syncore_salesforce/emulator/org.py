@@ -116,6 +116,8 @@ class Org:
         time_zone: str = "GMT",
         lightning_series: bool = True,
         shared_activities: bool = True,
+        series_delete_lag: int | None = 0,
+        lingering_rows_cut: bool = False,
     ) -> None:
         self.api_version = api_version
         self.min_batch_size = max(1, min_batch_size)
@@ -138,7 +140,8 @@ class Org:
             closed_task_statuses=set(closed_task_statuses),
             shared_activities=shared_activities,
         )
-        self.writer = RecordWriter(self.store, self.clock, faults, self.settings)
+        self.writer = RecordWriter(self.store, self.clock, faults, self.settings,
+                                   series_delete_lag=series_delete_lag, lingering_rows_cut=lingering_rows_cut)
         #: long-running transactions still open (``latestDateCovered`` stays at or before the oldest's start)
         self.open_transactions = OpenTransactions()
         self.org_id = make_id("00D", 1)

@@ -14,6 +14,7 @@ from typing import Any
 
 from .activities import ActivityRelations
 from .clock import Clock
+from .deferred import DeferredDeletions
 from .errors import RecordError, entity_is_deleted
 from .faults import Faults
 from .ids import MalformedId, to18
@@ -30,7 +31,8 @@ SYSTEM_STAMPS = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
 class RecordWriter:
     """Creates, updates and deletes records with Salesforce's save semantics."""
 
-    def __init__(self, store: Store, clock: Clock, faults: Faults, settings: RuleSettings) -> None:
+    def __init__(self, store: Store, clock: Clock, faults: Faults, settings: RuleSettings, *,
+                 series_delete_lag: int | None = 0, lingering_rows_cut: bool = False) -> None:
         self.store = store
         self.clock = clock
         self.faults = faults
@@ -39,6 +41,9 @@ class RecordWriter:
         self.zone_of: Callable[[str], str] = lambda user_id: "GMT"
         #: the occurrence rows of recurring series
         self.series = SeriesKeeper(store, lambda user_id: self.zone_of(user_id))
+        #: Lightning series deletions finished after the request answered (none with a lag of 0)
+        self.deferred = DeferredDeletions(store, clock, series_delete_lag, self.series.occurrences,
+                                          cut_doomed=lingering_rows_cut)
         #: the rules that read or write other records (activities and their relations, leads)
         self.relations = ActivityRelations(store, store.schema, settings,
                                            lambda obj, payload, user_id: self.create(obj, payload, user_id,
@@ -191,17 +196,31 @@ class RecordWriter:
             self._check_object(obj, "deletable", "deleted", trusted)
             self._check_row_lock(old["Id"], trusted)
             now = stamp or self._stamp()
-            for row in [old, *self.series.rows_deleted_with(obj, old)]:
+            rows = [old, *self.series.rows_deleted_with(obj, old)]
+            if len(rows) > 1 and self.series.is_lightning(old) and self.deferred.active:
+                # a whole Lightning series: Salesforce may remove it after answering (see :mod:`.deferred`)
+                self.deferred.defer(obj, rows, lambda row, when: self._soft_delete(obj, row, when, user_id))
+                return old["Id"]
+            for row in rows:
                 self._soft_delete(obj, row, now, user_id)
             return old["Id"]
 
     def delete_onwards(self, obj: SObjectDef, raw_id: str, user_id: str, *, trusted: bool = False) -> list[str]:
-        """``DELETE sobjects/Event/{id}/fromThisEventOnwards``: returns the ids deleted."""
+        """``DELETE sobjects/Event/{id}/fromThisEventOnwards``: returns the ids it deletes (now, or later with a
+        ``series_delete_lag``: see :mod:`.deferred`)."""
         with self.store.lock, self.store.transaction():
             old = self.find(obj, raw_id)
             self._check_object(obj, "deletable", "deleted", trusted)
             self._check_row_lock(old["Id"], trusted)
-            return self.series.delete_onwards(obj, old, self._stamp(), user_id)
+            now = self._stamp()
+            doomed = self.series.delete_onwards(obj, old, now, user_id,
+                                                cut_doomed=self.deferred.active and self.deferred.cut_doomed)
+            if self.deferred.active:
+                self.deferred.defer(obj, doomed,
+                                    lambda row, when: self.series.delete_rows(obj, [row], when, user_id))
+            else:
+                self.series.delete_rows(obj, doomed, now, user_id)
+            return [row["Id"] for row in doomed]
 
     def _soft_delete(self, obj: SObjectDef, old: dict[str, Any], now: datetime, user_id: str) -> None:
         rec = copy.copy(old)

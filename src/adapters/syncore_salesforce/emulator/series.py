@@ -19,7 +19,9 @@ series record; rows of one series share their pattern fields and owner.
   ``DELETE sobjects/Event/{id}/fromThisEventOnwards`` deletes that occurrence and the later ones (REST guide,
   "Delete Lightning Experience Event Series",
   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_event_series_delete.htm); the
-  pattern then ends before it (unverified: ``UNTIL`` set to the second before that occurrence).
+  pattern then ends before it (unverified: ``UNTIL`` set to the second before that occurrence). The guide's answer
+  says the events are removed later; with ``series_delete_lag`` the emulator keeps the doomed rows live for a while
+  (:mod:`.deferred`).
 
 **Classic** (``IsRecurrence``, Event and Task): a *main record* (``IsRecurrence = true``, ``RecurrenceActivityId``
 its own id) plus children (``IsRecurrence = false``, ``RecurrenceActivityId`` the main record's id; CDC guide, API
@@ -168,7 +170,7 @@ class SeriesKeeper:
         kind = role(old)
         if kind == LIGHTNING_SERIES:
             if self._critical(rec, old, TIMING + PATTERN2):
-                self._delete_rows(obj, self.occurrences(obj, rec["Id"]), now, user_id)
+                self.delete_rows(obj, self.occurrences(obj, rec["Id"]), now, user_id)
                 self._generate(obj, rec, now, user_id)
             else:
                 self._propagate(obj, rec, old, written, now, user_id, keep_exceptions=True)
@@ -177,7 +179,7 @@ class SeriesKeeper:
             keep = (lambda row: bool(row.get("IsClosed"))) if obj.name == "Task" else (lambda row: False)
             if self._critical(rec, old, TIMING + CLASSIC_PATTERN):
                 kept = [row for row in self.occurrences(obj, rec["Id"]) if keep(row)]
-                self._delete_rows(obj, [row for row in self.occurrences(obj, rec["Id"]) if not keep(row)], now,
+                self.delete_rows(obj, [row for row in self.occurrences(obj, rec["Id"]) if not keep(row)], now,
                                   user_id)
                 self._generate(obj, rec, now, user_id, skip={row["_OriginalStart"] for row in kept})
             else:
@@ -221,8 +223,12 @@ class SeriesKeeper:
             return [series, *(row for row in self.occurrences(obj, series["Id"]) if row["Id"] != rec["Id"])]
         return []
 
-    def delete_onwards(self, obj: SObjectDef, rec: dict[str, Any], now: datetime, user_id: str) -> list[str]:
-        """``DELETE …/fromThisEventOnwards``: this occurrence and the later ones; returns the deleted ids."""
+    def delete_onwards(self, obj: SObjectDef, rec: dict[str, Any], now: datetime, user_id: str, *,
+                       cut_doomed: bool = False) -> list[dict[str, Any]]:
+        """``DELETE …/fromThisEventOnwards``: the pattern of what is kept ends before this occurrence; returns the
+        rows the request deletes (this occurrence and the later ones, or the whole series from its first), for the
+        caller to delete now or later (:mod:`.deferred`). ``cut_doomed``: the doomed occurrences take the new
+        pattern too (they will linger; see :mod:`.deferred`)."""
         if role(rec) != LIGHTNING_OCCURRENCE or rec.get("IsRecurrence2Exclusion") or rec.get("IsChild"):
             # (unverified) code and message; the guide: "IsRecurrence2 must be true and IsRecurrence2Exclusion
             # must be false", and child events are not supported
@@ -235,14 +241,19 @@ class SeriesKeeper:
         else:
             doomed = [row for row in self.occurrences(obj, series["Id"]) if row["_OriginalStart"] >= key]
             text = patterns.replace_end(series["Recurrence2PatternText"], patterns.until_before(key))
-            for row in [series, *(r for r in self.occurrences(obj, series["Id"]) if r["_OriginalStart"] < key)]:
+            for row in [series, *(r for r in self.occurrences(obj, series["Id"])
+                                  if cut_doomed or r["_OriginalStart"] < key)]:
                 changed = {**row, "Recurrence2PatternText": text}
                 self._stamp(changed, now, user_id)
                 self.store.put(obj, changed)
-        self._delete_rows(obj, doomed, now, user_id)
-        return [row["Id"] for row in doomed]
+        return doomed
 
-    def _delete_rows(self, obj: SObjectDef, rows: list[dict[str, Any]], now: datetime, user_id: str) -> None:
+    def is_lightning(self, rec: dict[str, Any]) -> bool:
+        """A row of a Lightning series (its series record or an occurrence)."""
+        return role(rec) in (LIGHTNING_SERIES, LIGHTNING_OCCURRENCE)
+
+    def delete_rows(self, obj: SObjectDef, rows: list[dict[str, Any]], now: datetime, user_id: str) -> None:
+        """Delete series rows as ``fromThisEventOnwards`` and a critical edit do: ``IsDeleted``, stamped, logged."""
         for row in rows:
             gone = {**row, "IsDeleted": True}
             self._stamp(gone, now, user_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +44,8 @@ class Store:
         self.last_purge: datetime | None = None
         self._counter = _ID_SEED
         self._journal: list[tuple[str, str, dict[str, Any] | None]] | None = None
+        #: what undoes changes kept outside the tables (a deletion deferred), for the open transaction
+        self._undo: list[Callable[[], None]] | None = None
 
     def new_id(self, obj: SObjectDef) -> str:
         """Allocate the next 18-character id for *obj*."""
@@ -93,23 +95,32 @@ class Store:
         """Append to the delete log (journalled via its length)."""
         self.deleted_log.append(DeletedEntry(obj.name, rid, when))
 
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Call ``undo`` if the open transaction (or one enclosing it) rolls back; nothing outside one."""
+        if self._undo is not None:
+            self._undo.append(undo)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All-or-nothing block: any exception restores every record touched inside it."""
         with self.lock:
-            outer = self._journal
-            self._journal = []
+            outer, outer_undo = self._journal, self._undo
+            self._journal, self._undo = [], []
             log_len = len(self.deleted_log)
             try:
                 yield
             except BaseException:
                 self.rollback_journal(self._journal)
                 del self.deleted_log[log_len:]
-                self._journal = outer
+                for undo in reversed(self._undo):
+                    undo()
+                self._journal, self._undo = outer, outer_undo
                 raise
             if outer is not None:
                 outer.extend(self._journal)
-            self._journal = outer
+            if outer_undo is not None:
+                outer_undo.extend(self._undo)
+            self._journal, self._undo = outer, outer_undo
 
     def rollback_journal(self, journal: list[tuple[str, str, dict[str, Any] | None]]) -> None:
         """Undo journal entries in reverse order."""

@@ -67,7 +67,8 @@ def delete_onwards(org: Org, req: Request) -> Response:
     https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_event_series_delete.htm shows
     the answer as ``{success: We're deleting the selected events from the series. Wait for all events to be
     removed.}`` (not valid JSON as printed); the emulator answers that text as a JSON string under ``success``
-    with HTTP 200 (unverified), and deletes at once (Salesforce may finish later: "Wait for all events").
+    with HTTP 200 (unverified). It deletes at once, or after ``series_delete_lag`` further requests (Salesforce
+    finishes later: "Wait for all events"; see :mod:`..deferred`).
     """
     obj = org.sobject(req.segments[1])
     if obj.name != "Event":
