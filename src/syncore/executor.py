@@ -98,6 +98,7 @@ class Executor:
         #: unconfirmed until the cursors stored at the end cover them
         self._covered: dict[Side, set[str]] = {side: set() for side in SIDES}
         self._net_change = {side: adapters[side].capabilities.net_change_feed for side in SIDES}
+        self._any_net_change = any(self._net_change.values())
 
     # -- entry point ---------------------------------------------------------------------------------------
     def run(self, operations: list[Operation], skipped_ops: list[tuple[Operation, str, PendingCategory]]) -> None:
@@ -351,18 +352,25 @@ class Executor:
                 ids[op.target] = outcome.id
             if op.action is not DELETE:
                 versions[op.target] = outcome.version
+        # (None: every rare attribute of the pair plan is at its default, as for most pairs: no tombstones, no
+        # removal, no retries settled, no conflicts; see syncore._rare)
+        rare = pair_plan._rare
         # (queued: stored by the next transaction, see syncore.settling; the tombstones with the pairs)
-        self.writes.tombstone((*pair_plan.tombstones, *replaced), pair_plan.lifted)
-        if pair_plan.remove:
+        if rare is not None or replaced:
+            self.writes.tombstone((*pair_plan.tombstones, *replaced), pair_plan.lifted)
+        if rare is not None and pair_plan.remove:
             self.writes.delete_pair(pair_plan.pair_id)
         else:
             assert ids[PIM] and ids[CRM] and base is not None
-            self._unconfirmed(ids, created)
+            if self._any_net_change:
+                self._unconfirmed(ids, created)
             self.writes.save_pair(Pair(
                 profile=self.profile, kind=self.kind, pair_id=pair_plan.pair_id, pim_id=ids[PIM],
                 crm_id=ids[CRM], pim_version=versions[PIM], crm_version=versions[CRM], base=base,
-                pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts,
+                pim_body=pair_plan.pim_body, conflicts=pair_plan.conflicts if rare is not None else frozenset(),
             ))
+        if rare is None:
+            return
         for side, native_id in pair_plan.settles:
             self.writes.remove_pending(side, native_id)
         if pair_plan.keep_pending_conflict and ids[PIM]:

@@ -39,7 +39,8 @@ Two traits of a side (declared in its :class:`~syncore.remote.Capabilities`) adj
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -114,6 +115,29 @@ def differs(name: str, a: Record, b: Record) -> bool:
     return bool(getattr(a, name) != getattr(b, name))
 
 
+@functools.cache
+def _differing(cls: type[Record]) -> Callable[[Record, Record], list[str]]:
+    """The names of the fields in which two records of type ``cls`` differ (:func:`differs` field by field), in
+    declaration order, as straight-line code (the way attrs writes its methods): the merge asks this of every side
+    it read, and a call of :func:`differs` per field was a third of the merge."""
+    env: dict[str, Any] = {"_same_series": same_series}
+    lines = ["def differing(a, b):", "    found = []"]
+    for name in cls.field_names():
+        test = "not _same_series(a, b)" if name == "recurrence" and issubclass(cls, Event) else f"a.{name} != b.{name}"
+        lines += [f"    if {test}:", f"        found.append({name!r})"]
+    lines.append("    return found")
+    exec(compile("\n".join(lines), f"<syncore {cls.__name__} differing>", "exec"), env)  # noqa: S102
+    return env["differing"]  # type: ignore[no-any-return]
+
+
+def _edited(now: Record, unchanged: Record) -> list[str]:
+    """The fields in which a side's record as the merge compares it differs from the base as that side holds it
+    (in declaration order)."""
+    if type(now) is type(unchanged):
+        return _differing(type(now))(now, unchanged)
+    return [name for name in unchanged.field_names() if differs(name, now, unchanged)]
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == () or (isinstance(value, Body) and not value)
 
@@ -178,9 +202,21 @@ def merge(
     pim_body = inp.pim_body
     body_kept = False
 
-    for name in base.field_names():
-        pim_changed = pim_read is not None and differs(name, pim_now, pim_unchanged)
-        crm_changed = crm_read is not None and differs(name, crm_now, crm_unchanged)
+    # each read side's edits, in one pass per side (a side not read changed nothing); the fields either changed,
+    # in declaration order (the merged start and end come before the recurrence), or every field when some are
+    # compared side against side
+    pim_edits = _edited(pim_now, pim_unchanged) if pim_read is not None else []
+    crm_edits = _edited(crm_now, crm_unchanged) if crm_read is not None else []
+    candidates: Sequence[str]
+    if inp.two_way:
+        candidates = base.field_names()
+    elif pim_edits and crm_edits:
+        candidates = [name for name in base.field_names() if name in pim_edits or name in crm_edits]
+    else:
+        candidates = pim_edits or crm_edits
+    for name in candidates:
+        pim_changed = name in pim_edits
+        crm_changed = name in crm_edits
         two_way = name in inp.two_way
         if not (pim_changed or crm_changed or two_way):
             continue  # untouched on both sides: the base stands

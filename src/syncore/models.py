@@ -142,22 +142,47 @@ class Record:
         """
         if not changes:
             return self
-        cls = type(self)
-        fields, names, values = _replace_plan(cls)
-        if not changes.keys() <= names:
-            raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(changes.keys() - names))}")
-        new = object.__new__(cls)
-        for (name, converter, put), value in zip(fields, values(self), strict=True):
-            if name in changes:
-                value = changes[name]
-                if converter is not None:
-                    value = converter(value)
-            put(new, value)
-        _validate(new, changes)  # the unchanged fields were valid already
-        return new
+        build = _REPLACERS.get((type(self), *changes))
+        if build is None:
+            build = _replacer(type(self), tuple(changes))
+        return build(self, changes)
 
 
 _Setter = Callable[[Any, Any], None]
+
+#: Record.replace's code per (record type, changed names in the order given): straight-line code that copies each
+#: field through its slot's setter, as attrs writes its own methods (a loop over the fields testing each name cost
+#: twice as much; merges and adapters replace a record per changed record). Bounded: merges give changed fields in
+#: declaration order, so a kind has few combinations, but a caller could make any number.
+_REPLACERS: dict[tuple[Any, ...], Callable[[Any, dict[str, Any]], Record]] = {}
+
+
+def _replacer(cls: type[Record], changed: tuple[str, ...]) -> Callable[[Any, dict[str, Any]], Record]:
+    fields, names, _ = _replace_plan(cls)
+    if not names.issuperset(changed):
+        raise TypeError(f"{cls.__name__} has no field(s) {', '.join(sorted(set(changed) - names))}")
+    env: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_validate": _validate, "_Invalid": _Invalid,
+                           "_changed": changed}
+    lines = ["def replace(self, changes):", "    new = _new(_cls)", "    bad = False"]
+    for i, (name, converter, put) in enumerate(fields):
+        env[f"_set{i}"] = put
+        if name not in changed:
+            lines.append(f"    _set{i}(new, self.{name})")
+            continue
+        env[f"_convert{i}"] = converter
+        lines.append(f"    value = changes[{name!r}]" if converter is None else
+                     f"    value = _convert{i}(changes[{name!r}])")
+        lines += ["    if isinstance(value, _Invalid):", "        bad = True", f"    _set{i}(new, value)"]
+    # the unchanged fields were valid already; a type without cross-field rules needs nothing more when the changed
+    # fields converted cleanly (_validate would find nothing)
+    crossed = cls._cross_field_problems is not Record._cross_field_problems
+    lines += ["    _validate(new, _changed)"] if crossed else ["    if bad:", "        _validate(new, _changed)"]
+    lines.append("    return new")
+    exec(compile("\n".join(lines), f"<syncore {cls.__name__}.replace>", "exec"), env)  # noqa: S102
+    if len(_REPLACERS) >= 512:
+        _REPLACERS.clear()
+    _REPLACERS[(cls, *changed)] = env["replace"]
+    return env["replace"]  # type: ignore[no-any-return]
 
 
 @functools.cache

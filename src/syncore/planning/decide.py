@@ -154,14 +154,18 @@ def _settles(view: Observation, *keys: tuple[Side, str]) -> Keys:
 
 # -- paired records ------------------------------------------------------------------------------------------------
 def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recovered | None) -> Iterator[Decision]:
-    ids = ((PIM, pair.pim_id), (CRM, pair.crm_id))
+    pim_id, crm_id = pair.pim_id, pair.crm_id
+    ids = ((PIM, pim_id), (CRM, crm_id))
     settles = _settles(view, *ids)
-    # (spelled out per side: this runs for every paired record a sync looks at)
-    gone = {side: native_id in view.deleted[side] for side, native_id in ids}
-    items = {side: view.item(side, native_id) for side, native_id in ids}
-    changed = {side: item is not None and (native_id in view.forced[side] or item.version is None
-                                           or item.version != pair.version_on(side))
-               for (side, native_id), item in zip(ids, items.values(), strict=True)}
+    # (spelled out per side, without comprehensions: this runs for every paired record a sync looks at)
+    deleted, forced = view.deleted, view.forced
+    gone = {PIM: pim_id in deleted[PIM], CRM: crm_id in deleted[CRM]}
+    pim_item, crm_item = view.item(PIM, pim_id), view.item(CRM, crm_id)
+    items = {PIM: pim_item, CRM: crm_item}
+    changed = {PIM: pim_item is not None and (pim_id in forced[PIM] or pim_item.version is None
+                                              or pim_item.version != pair.pim_version),
+               CRM: crm_item is not None and (crm_id in forced[CRM] or crm_item.version is None
+                                              or crm_item.version != pair.crm_version)}
 
     if recreated is not None and gone[recreated.target] and recreated.source is None:
         # an earlier sync re-created this pair's deleted record, and the survivor it copied is gone too now:

@@ -13,7 +13,7 @@ import attrs
 from .._ids import new_id
 from ..merge import MergeResult
 from ..models import SIDES, Record, Side
-from ..occurrences import split_occurrence_id
+from ..occurrences import SEPARATOR, split_occurrence_id
 from ..recurrence import OVERRIDABLE
 from ..remote import RecurrenceSupport
 from ..state_types import Pair, PendingCategory
@@ -114,7 +114,8 @@ def unheld_occurrence_fields(policy: SeriesPolicy, pair: Pair, result: MergeResu
     notes = []
     for target in SIDES:
         native_id = pair.id_on(target)
-        if policy.holds[target] is not _RULES or split_occurrence_id(native_id) is None:
+        # (the separator first: this runs for every merged pair, and few ids name an occurrence)
+        if policy.holds[target] is not _RULES or SEPARATOR not in native_id or split_occurrence_id(native_id) is None:
             continue
         unheld = result.writes(target) - set(OVERRIDABLE)
         if not unheld:

@@ -15,7 +15,7 @@ from ..display import record_title
 from ..errors import ConfigurationError
 from ..merge import BODY_FIELDS, MergeInput, MergeResult, without_fields
 from ..models import CRM, PIM, SIDES, Record, Side
-from ..occurrences import ended_before, series_marker, split_occurrence_id
+from ..occurrences import SEPARATOR, ended_before, series_marker, split_occurrence_id
 from ..plan import Conflict, FieldChange, Operation, PairPlan, Plan
 from ..plan import Skip as PlanSkip
 from ..recurrence import Key
@@ -92,10 +92,12 @@ class PlanWriter:
                                          base=pair.base, pim_body=pair.pim_body, settles=settles,
                                          conflicts=pair.conflicts, keep_pending_conflict=bool(pair.conflicts)))
             case Update(pair=pair, items=items, result=result, merge_input=inp):
-                versions = {side: items[side].version if items[side] else pair.version_on(side) for side in SIDES}
+                pim_item, crm_item = items[PIM], items[CRM]  # (spelled out per side: runs for every merged pair)
                 pair_plan = PairPlan(
-                    pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id, pim_version=versions[PIM],
-                    crm_version=versions[CRM], base=inp.base, settles=decision.settles,
+                    pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+                    pim_version=pim_item.version if pim_item else pair.pim_version,
+                    crm_version=crm_item.version if crm_item else pair.crm_version, base=inp.base,
+                    settles=decision.settles,
                     tombstones=decision.tombstones, found_base=inp.base if decision.found else None,
                     found_two_way=inp.two_way if decision.found else frozenset(),
                 )
@@ -222,7 +224,7 @@ class PlanWriter:
     # -- pieces ----------------------------------------------------------------------------------------------------
     def _label(self, record: Record | None, *ids: str | None) -> str:
         """``record`` as a person knows it; an occurrence (one of ``ids`` names one) with its start."""
-        occurrence = next((i for i in ids if i and split_occurrence_id(i) is not None), None)
+        occurrence = next((i for i in ids if i and SEPARATOR in i and split_occurrence_id(i) is not None), None)
         return describe_record(record, occurrence, self.zones)
 
     def _skip(self, skip: Skip) -> None:
@@ -237,7 +239,9 @@ class PlanWriter:
         """The label of a write to or from an occurrence (its record alone cannot name it: its series'
         occurrences share the subject); "" for any other write, which the report names by its record (no string
         per operation kept for an initial load's thousands of them)."""
-        return self._label(record, *ids) if any(i and split_occurrence_id(i) is not None for i in ids) else ""
+        # (the separator first: this runs for every write planned, and few ids name an occurrence)
+        return self._label(record, *ids) if any(i and SEPARATOR in i and split_occurrence_id(i) is not None
+                                                for i in ids) else ""
 
     def _operation(self, target: Side, action: Action, *, pair_id: str, reason: str, **fields: object) -> None:
         if "label" not in fields:
@@ -255,17 +259,21 @@ class PlanWriter:
         """A merged pair: its new base, its update operations and its conflicts."""
         pair_plan.base = result.base
         pair_plan.pim_body = result.pim_body
-        pair_plan.conflicts = result.open_conflicts
-        pair_plan.keep_pending_conflict = bool(result.open_conflicts)
         # kept while a conflict is listed, so that a resolution at review re-runs this merge on apply
-        pair_plan.merge_input = inp if result.conflicts else None
+        merge_input = inp if result.conflicts else None
+        if result.open_conflicts or merge_input is not None or pair_plan._rare is not None:
+            # (set only when one of them leaves its default or already has: most merged pairs have no conflict,
+            # and each of these is kept in the pair plan's holder of rare attributes)
+            pair_plan.conflicts = result.open_conflicts
+            pair_plan.keep_pending_conflict = bool(result.open_conflicts)
+            pair_plan.merge_input = merge_input
         self._pair_plan(pair_plan)
-        now = {side: self._as_read(inp, side) for side in SIDES}
         for target in SIDES:
             fields = result.writes(target)
             if not fields:
                 continue
             source = target.other
+            now = self._as_read(inp, target)  # (only for a side written to: the old values of its changes)
             write_only = fields & self.rules.write_only.get(target, frozenset())
             self._operation(
                 target, UPDATE, pair_id=pair_plan.pair_id, fields=fields, record=result.base,
@@ -274,11 +282,12 @@ class PlanWriter:
                 reason=_CHANGED_IN[source],
                 # a write-only field's value on the target is what was last written there: the base's
                 changes=tuple(FieldChange(field=f, new=getattr(result.base, f),
-                                          old=getattr(inp.base if f in write_only else now[target], f))
+                                          old=getattr(inp.base if f in write_only else now, f))
                               for f in sorted(fields)),
                 previous=inp.base if write_only else None,
             )
-        self._conflicts(pair_plan.pair_id, inp, result, now)
+        if result.conflicts:
+            self._conflicts(pair_plan.pair_id, inp, result)
         if result.body_kept:
             self.emit(SyncEvent(type=EventType.BODY_KEPT, kind=self.rules.kind, profile=self.rules.profile,
                                 side=PIM, record_id=pair_plan.pim_id,

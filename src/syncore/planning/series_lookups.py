@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from ..abc import Adapter, StateStore
 from ..models import SIDES, Kind, Side
-from ..occurrences import split_occurrence_id
+from ..occurrences import SEPARATOR, split_occurrence_id
 from ..remote import RecurrenceSupport, RemoteRecord
 from ..state_types import Pair
 from .series import Ids, SeriesPolicy, SeriesRead
@@ -25,7 +25,9 @@ def series_zones(state: StateStore, profile: str, kind: Kind, policy: SeriesPoli
     wanted: Ids = {side: set() for side in SIDES}
     for pair in pairs.values():
         for side in SIDES:
-            split = split_occurrence_id(pair.id_on(side))
+            native_id = pair.id_on(side)
+            # (the separator first: this runs for every pair looked at, and few ids name an occurrence)
+            split = split_occurrence_id(native_id) if SEPARATOR in native_id else None
             if split is not None and split[0] not in zones and policy.holds[side] is RecurrenceSupport.RULES:
                 wanted[side].add(split[0])
     if wanted[Side.PIM] or wanted[Side.CRM]:

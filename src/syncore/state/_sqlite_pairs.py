@@ -103,6 +103,11 @@ class PairRows:
     # read, and such rows are then stored by _SAVE_PAIR, so the result is always _SAVE_PAIR's.
     _UPDATE_PAIR = ("UPDATE pairs SET pim_version=?, crm_version=?, base=?, pim_body=?, conflicts=? "
                     "WHERE profile=? AND kind=? AND pair_id=? AND pim_id=? AND crm_id=?")
+    # The same for a pair with neither a kept body nor conflicts (nearly every pair): the NULLs written in the
+    # statement, not bound (sqlite3 binds None through its adapter lookup, which makes and drops an AttributeError
+    # per value).
+    _UPDATE_PLAIN_PAIR = ("UPDATE pairs SET pim_version=?, crm_version=?, base=?, pim_body=NULL, conflicts=NULL "
+                          "WHERE profile=? AND kind=? AND pair_id=? AND pim_id=? AND crm_id=?")
     #: at most this many read pairs' stored ids are remembered (a store outlives many syncs in a server)
     _READ_IDS_LIMIT = 50_000
 
@@ -164,8 +169,11 @@ class PairRows:
             pair_id=pair_id.hex() if isinstance(pair_id, bytes) else pair_id,
             pim_id=pim_id if isinstance(pim_id, str) else get("pim_id", "") + pim_id.decode(),
             crm_id=crm_id if isinstance(crm_id, str) else get("crm_id", "") + crm_id.decode(),
-            pim_version=unpack(pim_version, get("pim_version", "")),
-            crm_version=unpack(crm_version, get("crm_version", "")),
+            # (unpack() spelled out: this runs for every pair read)
+            pim_version=(get("pim_version", "") + pim_version.decode() if isinstance(pim_version, bytes)
+                         else pim_version),
+            crm_version=(get("crm_version", "") + crm_version.decode() if isinstance(crm_version, bytes)
+                         else crm_version),
             base=decode_record(kind, base),
             pim_body=body,
             conflicts=frozenset(conflicts.split(",")) if conflicts else frozenset(),
@@ -266,7 +274,10 @@ class PairRows:
                 rows.extend(self._pair_row(pair, profile, kind, prefixes) for pair in scoped)
             read_ids = self._read_ids
             again = [row for row in rows if read_ids.pop((row[0], row[1], row[2]), None) == (row[3], row[4])]
-            if again and self._many(self._UPDATE_PAIR, [(*row[5:], *row[:5]) for row in again]) == len(again):
+            plain = [(*row[5:8], *row[:5]) for row in again if row[8] is None and row[9] is None]
+            other = [(*row[5:], *row[:5]) for row in again if row[8] is not None or row[9] is not None]
+            if again and (self._many(self._UPDATE_PLAIN_PAIR, plain) if plain else 0) + (
+                    self._many(self._UPDATE_PAIR, other) if other else 0) == len(again):
                 # (had a row changed since it was read, every row would be stored whole below)
                 updated = {id(row) for row in again}
                 rows = [row for row in rows if id(row) not in updated]

@@ -51,6 +51,47 @@ class _TranslatedErrors:
         raise self.store._corrupt(str(exc)) from exc
 
 
+class _Transaction:
+    """The context of :meth:`SqliteStateStore.transaction`: the outermost one begins and commits (or rolls back),
+    inner ones join it. One object per store, its state the store's depth (held under the store's lock, taken for
+    the whole transaction); a class rather than a generator-based context manager, as each statement's context is:
+    a sync opens a few dozen, most of them nested."""
+
+    def __init__(self, store: SqliteStateStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        store = self.store
+        store._lock.acquire()
+        try:
+            if store._depth == 0:
+                with store._errors():
+                    store._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            store._lock.release()
+            raise
+        store._depth += 1
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        store = self.store
+        try:
+            store._depth -= 1
+            if store._depth:
+                return
+            if exc is not None:
+                store._db.execute("ROLLBACK")
+                return
+            try:
+                with store._errors():
+                    store._db.execute("COMMIT")
+            except StateStoreError:
+                if store._db.in_transaction:  # (a failed COMMIT leaves the transaction open)
+                    store._db.execute("ROLLBACK")
+                raise
+        finally:
+            store._lock.release()
+
+
 class SqliteStateStore(PairRows, VersionRows, JournalRows, StateStore):
     """A :class:`~syncore.abc.StateStore` in one SQLite file (or ``":memory:"``).
 
@@ -77,6 +118,7 @@ class SqliteStateStore(PairRows, VersionRows, JournalRows, StateStore):
         self._lock = threading.RLock()
         self._depth = 0
         self._translated = _TranslatedErrors(self)
+        self._transaction = _Transaction(self)
         self._init_pairs()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -153,30 +195,8 @@ class SqliteStateStore(PairRows, VersionRows, JournalRows, StateStore):
                     self._db.execute("PRAGMA synchronous = NORMAL" if self.path != ":memory:"
                                      else "PRAGMA synchronous = FULL")
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        with self._lock:
-            outer = self._depth == 0
-            if outer:
-                with self._errors():
-                    self._db.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                if outer:
-                    self._db.execute("ROLLBACK")
-                raise
-            self._depth -= 1
-            if outer:
-                try:
-                    with self._errors():
-                        self._db.execute("COMMIT")
-                except StateStoreError:
-                    if self._db.in_transaction:  # (a failed COMMIT leaves the transaction open)
-                        self._db.execute("ROLLBACK")
-                    raise
+    def transaction(self) -> _Transaction:
+        return self._transaction
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
         with self._lock, self._errors():
