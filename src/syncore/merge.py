@@ -9,8 +9,10 @@ one side changed it                   that side's value travels to the other sid
 both changed it to the same value     nothing to write; the base catches up
 both changed it differently           a conflict: the policy (or a reviewer's resolution) names the
                                       winner, whose value travels; no winner: left for review
-no common ancestor (``two_way``)      equal values agree; an empty value yields to a filled one;
-                                      two different values are a conflict as above
+compared side against side            equal values agree; an empty value yields to a filled one
+(``two_way``: no common ancestor, or  where the base holds none (no ancestor; under an open conflict,
+a field under an open conflict)       emptying the base's value was an edit); two different values
+                                      are a conflict as above
 ====================================  ==============================================================
 
 A value that travels to a side the job may not update stays out of the writes, and the base keeps that side's
@@ -224,8 +226,11 @@ def merge(
             if not differs(name, represent_crm(now[PIM]), now[CRM]):
                 new_values[name] = value[PIM]  # no common ancestor, but they agree: that is the base now
                 continue
-            # no common ancestor: a filled value counts as an edit, an empty one yields to it
-            changed = {side: not _is_empty(value[side]) for side in SIDES}
+            # no common ancestor: a filled value counts as an edit, an empty one yields to it. A field under an
+            # open conflict has one (the base keeps its last agreed value): clearing that value was an edit, so an
+            # empty value against a filled one stays a conflict there, never overwritten unasked
+            ancestor = not _is_empty(getattr(base, name))
+            changed = {side: ancestor or not _is_empty(value[side]) for side in SIDES}
             if not any(changed.values()):
                 continue
         if all(changed.values()) and not differs(name, now[PIM], now[CRM]):

@@ -60,13 +60,17 @@ def render_operation(op: Operation, display: Display = _DEFAULT) -> str:
 
 
 def conflict_record(plan: Plan, conflict: Conflict) -> str:
-    """The title of the record a conflict is about (from the pair's base or its operations)."""
+    """The title of the record a conflict is about: as both sides last agreed (the pair's base), else as a side
+    holds it now (a title both sides gave it since, differently, is itself in conflict), else from the operations."""
     for pair in plan.pairs:
-        if pair.pair_id == conflict.pair_id and (pair.base or pair.found_base) is not None:
-            return record_title(pair.base or pair.found_base)
+        if pair.pair_id == conflict.pair_id:
+            read = pair.merge_input
+            for record in (pair.base or pair.found_base, *((read.pim, read.crm) if read is not None else ())):
+                if title := record_title(record):
+                    return title
     for op in plan.operations:
-        if op.pair_id == conflict.pair_id and op.record is not None:
-            return record_title(op.record)
+        if op.pair_id == conflict.pair_id and op.record is not None and (title := record_title(op.record)):
+            return title
     return record_title(conflict.pim_value) if conflict.field == "*" else ""
 
 

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
+from state_machine_review import ReviewMachine, series_id
 
 from syncore import ConflictPolicy, Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.errors import (
@@ -43,8 +44,9 @@ from syncore.errors import (
 from syncore.locking import LEASE
 from syncore.merge import BODY_FIELDS
 from syncore.models import Body
-from syncore.occurrences import marked_series, split_occurrence_id
+from syncore.occurrences import marked_series
 from syncore.plan import Plan
+from syncore.results import SyncResult
 from syncore.testing import MemoryAdapter
 from syncore.testing.invariants import assert_in_step, with_occurrences
 from syncore.testing.strategies import records, short_words
@@ -69,12 +71,6 @@ def edit_values(kind: Kind, field: str) -> st.SearchStrategy[object]:
     return short_words
 
 
-def series_id(native_id: str) -> str:
-    """The stored record an id names: an occurrence's series (an occurrence changes when its series does)."""
-    split = split_occurrence_id(native_id)
-    return native_id if split is None else split[0]
-
-
 def kind_of(record) -> Kind:
     return record.kind
 
@@ -87,6 +83,33 @@ class PausingAdapter(MemoryAdapter):
         super().__init__(**kwargs)
         self.pause_after: list[int] = []  # countdown of write calls; the pause comes after the last
         self.on_pause = lambda: None
+        #: id -> the time its user last changed it (it differs from modified_at once a sync wrote it since)
+        self.user_changed: dict[str, datetime] = {}
+
+    def by_user(self, native_id: str) -> str:
+        self.user_changed[native_id] = self.modified_at(native_id)
+        return native_id
+
+    def put(self, record, **kwargs):
+        return self.by_user(super().put(record, **kwargs))
+
+    def edit(self, native_id, **fields):
+        try:
+            return super().edit(native_id, **fields)
+        finally:
+            self.by_user(native_id)
+
+    def edit_occurrence(self, series_id, original_start, **fields):
+        try:
+            return super().edit_occurrence(series_id, original_start, **fields)
+        finally:
+            self.by_user(series_id)
+
+    def cancel_occurrence(self, series_id, original_start):
+        try:
+            return super().cancel_occurrence(series_id, original_start)
+        finally:
+            self.by_user(series_id)
 
     def _after_call(self) -> None:
         if self.pause_after:
@@ -114,8 +137,12 @@ class PausingAdapter(MemoryAdapter):
             self._after_call()
 
 
-class SyncMachine(RuleBasedStateMachine):
-    """Two MemoryAdapters, one engine, random users and faults."""
+#: every conflict policy (``manual`` last: a failing run shrinks towards the others first)
+POLICIES = [ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS, ConflictPolicy.MANUAL]
+
+
+class SyncMachine(ReviewMachine, RuleBasedStateMachine):
+    """Two MemoryAdapters, one engine, random users and faults (and reviewers: :class:`ReviewMachine`)."""
 
     ids = Bundle("ids")
 
@@ -131,6 +158,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.good_syncs: dict[Kind, list[int]] = {kind: [] for kind in Kind}
         #: per (side, id, field): the value before its first edit since the last good sync
         self.net_before: dict[tuple[Side, str, str], object] = {}
+        #: seqs of edits a good sync found undone (the field back at its value before them)
+        self.undone: set[int] = set()
         self.net_at_clean: dict[tuple[Side, str, str], object] = {}
         #: copies a crash left on a side that cannot store links, not yet recovered by a good sync
         self.orphans: set[tuple[Side, str]] = set()
@@ -143,11 +172,13 @@ class SyncMachine(RuleBasedStateMachine):
         #: (pim id, crm id, field): a field one occurrence cannot hold, reported for that pair by an applied
         #: plan
         self.unheld: set[tuple[str, str, str]] = set()
-        #: (pim id, crm id, field): a conflict newest_wins left for review because both records changed in the
-        #: same second (documented: "a tie or a missing time leaves it for review"); excused while it is open
+        #: (pim id, crm id, field): a conflict left for review: by manual, or by newest_wins because both records
+        #: changed in the same second (documented: "a tie or a missing time leaves it for review"); excused while
+        #: it is open
         self.left_for_review: set[tuple[str, str, str]] = set()
+        self.init_review()
 
-    @initialize(policy=st.sampled_from([ConflictPolicy.PIM_WINS, ConflictPolicy.CRM_WINS, ConflictPolicy.NEWEST_WINS]),
+    @initialize(policy=st.sampled_from(POLICIES),
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(), pim_net=st.booleans())
     def setup(self, policy: ConflictPolicy, pim_links: bool, crm_links: bool, pim_unread: bool,
               pim_net: bool) -> None:
@@ -207,18 +238,30 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(ref=ids, data=st.data())
     def edit(self, ref: tuple[Side, str], data: st.DataObject) -> None:
         side, native_id = ref
-        adapter = self.sides[side]
-        kind = self._kind_of(adapter, native_id)
+        kind = self._kind_of(self.sides[side], native_id)
         if kind is None:
             return
-        field = data.draw(st.sampled_from(EDITABLE[kind]))
-        value = data.draw(edit_values(kind, field))
+        field = data.draw(st.sampled_from(self.editable(kind)))
+        self.apply_edit(side, native_id, kind, field, data.draw(self.values_for(kind, field)))
+
+    def editable(self, kind: Kind) -> tuple[str, ...]:
+        return EDITABLE[kind]
+
+    def values_for(self, kind: Kind, field: str) -> st.SearchStrategy[object]:
+        return edit_values(kind, field)
+
+    def apply_edit(self, side: Side, native_id: str, kind: Kind, field: str, value: object, *,
+                   same_second: bool = False) -> None:
+        """A user sets ``field`` of ``native_id`` to ``value`` (``same_second``: in the same second as the step
+        before it, as two users on both sides at once)."""
+        adapter = self.sides[side]
         if (side, native_id) in self.orphans:
             self.tolerated.add(self.origin(side, native_id))
         self.prevented.discard((side, native_id))  # an edit puts it in the next feed: now it is copied
-        seq = self.tick()
+        seq = next(self.seq) if same_second else self.tick()
         before = getattr(adapter.records(kind)[native_id], field)
         stored = adapter.edit(native_id, **{field: value})
+        self.touch(side, native_id, seq, field)
         # Writing the same value again is no edit to preserve; and a record that was never paired has no
         # history: when first-sync matching later meets it, the two-way rules (an empty value yields to a
         # filled one) apply, by design.
@@ -269,13 +312,19 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(side=st.sampled_from(Side), calls=st.integers(0, 2), kind=st.sampled_from(Kind))
     def pause_past_the_lease(self, side: Side, calls: int, kind: Kind) -> None:
         """After ``calls`` more write calls on ``side``, the syncing process stalls past its lease and a second
-        process syncs ``kind`` meanwhile (if its turn comes first, the paused one must stop, not carry on)."""
+        process syncs ``kind`` meanwhile (if its turn comes first, the paused one must stop, not carry on).
+
+        Each pause's second process is a process of its own: when it stalls in turn (a pause armed on the other
+        side), a third one syncs, never the stalled one from inside its own write call (one engine re-enters its
+        own lock: that is no second process, and two of its syncs then write at once)."""
 
         def second_process_syncs() -> None:
             self.clock += LEASE + timedelta(minutes=1)
             self.sides[side].on_pause = lambda: None
+            second = SyncEngine(pim=self.pim, crm=self.crm, state=self.state, settings=self.settings,
+                                clock=self.now)
             try:
-                self._sync(kind, self.other)
+                self._sync(kind, second)
             except (AdapterError, SimulatedCrash, SyncLocked):
                 pass
 
@@ -375,6 +424,7 @@ class SyncMachine(RuleBasedStateMachine):
         second = self.engine.plan(kind)
         assert second.operations == [], [(op.target, op.action, op.reason, op.fields) for op in second.operations]
         self.check_no_lost_edit(kind)
+        self.check_review(kind, second)
         self.clean_sync_seq[kind] = start_seq
 
     def _sync(self, kind: Kind, engine: SyncEngine | None = None) -> None:
@@ -386,14 +436,20 @@ class SyncMachine(RuleBasedStateMachine):
         finally:
             self._note_synced_edits(kind, started)
 
-    def _apply(self, kind: Kind, plan: Plan, started: int, engine: SyncEngine, *, recheck: bool = False) -> None:
+    def _apply(self, kind: Kind, plan: Plan, started: int, engine: SyncEngine, *,
+               recheck: bool = False) -> SyncResult:
         for conflict in plan.conflicts:
             pair = next(p for p in plan.pairs if p.pair_id == conflict.pair_id)
-            for native_id in (pair.pim_id, pair.crm_id):
+            fields = self.conflict_fields(plan, conflict)
+            # the pair's records, and those its writes name (a switched series' rule copy, which its pair no longer
+            # names once the series is paired with its occurrences)
+            for native_id in (pair.pim_id, pair.crm_id, *(op.target_id for op in plan.operations
+                                                           if op.pair_id == conflict.pair_id)):
                 if native_id:
-                    self.conflicts.add((kind, native_id, conflict.field))
+                    self.conflicts |= {(kind, native_id, field) for field in fields}
             if conflict.resolution is None and not recheck:
-                self._note_tie(pair.pim_id, pair.crm_id, conflict.field)
+                for field in fields:
+                    self._note_tie(kind, pair.pim_id, pair.crm_id, field)
         # The mass-delete and emptied-side guards have their own tests; here a refused plan is forced, as a
         # user who reviewed it would.
         try:
@@ -402,21 +458,42 @@ class SyncMachine(RuleBasedStateMachine):
             raise  # refused before anything was written: it reported nothing
         except BaseException:
             self._note_unheld(plan)
+            self.note_opened(kind, plan, started)
             raise
         self._note_unheld(plan)
+        self.note_opened(kind, plan, started)
         if result.ok:
             self.good_syncs[kind].append(started)
+            # edits undone since the last good sync (A -> B -> A), none of them synced meanwhile (by a sync cut
+            # short), are no edits, whatever the other side did with that field (the net_at_clean rule of
+            # check_no_lost_edit, at every good sync)
+            since = self.good_syncs[kind][-2] if len(self.good_syncs[kind]) > 1 else 0
+            for (side, native_id, field), before in self.net_before.items():
+                window = [e for e in self.edits if e[0] > since and (e[1], e[3], e[4]) == (side, native_id, field)]
+                if window and window[-1][5] == before and not any(
+                        (e[0], e[1], e[3], e[4]) in self.synced_edits for e in window):
+                    self.undone |= {e[0] for e in window}
             self.net_before = {k: v for k, v in self.net_before.items()
                                if k[1] not in self.sides[k[0]].records(kind)}
             self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
+        return result
 
-    def _note_tie(self, pim_id: str, crm_id: str, field: str) -> None:
-        """A conflict without a winner: only newest_wins leaves one, and only when neither record changed last
-        (checked here on the sides themselves; a saved plan applied later is not, its records may have moved on)."""
-        assert self.settings.conflict_policy is ConflictPolicy.NEWEST_WINS, f"{field} left for review"
-        times = {side.value: self.sides[side].modified_at(series_id(native_id))
-                 for side, native_id in ((Side.PIM, pim_id), (Side.CRM, crm_id))}
-        assert len(set(times.values())) == 1, f"newest_wins left {field} for review, the records changed at {times}"
+    def _note_tie(self, kind: Kind, pim_id: str, crm_id: str, field: str) -> None:
+        """A conflict without a winner: manual leaves every one, newest_wins only one where neither record
+        changed last (checked here on the sides themselves; a saved plan applied later is not, its records may
+        have moved on)."""
+        policy = self.settings.conflict_policy
+        assert policy in (ConflictPolicy.NEWEST_WINS, ConflictPolicy.MANUAL), f"{field} left for review"
+        if policy is ConflictPolicy.NEWEST_WINS:
+            records = ((self.sides[Side.PIM], series_id(pim_id)), (self.sides[Side.CRM], series_id(crm_id)))
+            times = {adapter.name: adapter.modified_at(native_id) for adapter, native_id in records}
+            # (a tie left open before stays open until a user changes either record: the engine's own writes since
+            # are no change of a side; nor has a record a usable time that the engine changed last)
+            kept = self.opened.get((kind, pim_id, crm_id, field))
+            ours = [a.name for a, native_id in records if a.modified_at(native_id) != a.user_changed.get(native_id)]
+            assert len(set(times.values())) == 1 or ours or (
+                kept is not None and not self.touched_since(kept.seq, pim_id, crm_id, field)), (
+                f"newest_wins left {field} for review, the records changed at {times}")
         self.left_for_review.add((pim_id, crm_id, field))
 
     def _note_unheld(self, plan: Plan) -> None:
@@ -504,8 +581,8 @@ class SyncMachine(RuleBasedStateMachine):
             last = max(e[0] for e in self.edits if (e[1], e[3], e[4]) == (side, native_id, field))
             if seq != last:
                 continue  # a later edit of the same field on the same record replaced it
-            if self.net_at_clean.get((side, native_id, field), object()) == value:
-                continue  # edited away and back again since the last good sync: no net edit
+            if self.net_at_clean.get((side, native_id, field), object()) == value or seq in self.undone:
+                continue  # edited away and back again before a good sync read it: no net edit
             pair = by_id.get((side, native_id))
             if pair is None and native_id in self.sides[side].records(kind):
                 continue  # still there, unpaired as an ambiguous match (checked by check_converged)

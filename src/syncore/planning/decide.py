@@ -220,12 +220,20 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
     else:
         # changed on one or both sides: merge field by field against the base (fields under an open conflict are
         # compared side against side until someone resolves them)
+        pim_at = items[PIM].modified_at if items[PIM] else None  # type: ignore[union-attr]
+        crm_at = items[CRM].modified_at if items[CRM] else None  # type: ignore[union-attr]
+        if pair.conflicts and not any(item is not None and (item.version is None or item.version != pair.version_on(side))
+                                      for side, item in items.items()):
+            # looked at again only for its open conflict: neither record changed since the last sync stored the pair
+            # (whose own writes, made after both users' edits, are in the stored versions), so neither changed last:
+            # newest_wins keeps the conflict open "until one side changes again" (docs/concepts.md)
+            pim_at = crm_at = None
         inp = MergeInput(
             base=pair.base,
             pim=items[PIM].record if changed[PIM] else None,  # type: ignore[union-attr]
             crm=items[CRM].record if changed[CRM] else None,  # type: ignore[union-attr]
-            pim_modified=items[PIM].modified_at if items[PIM] else None,
-            crm_modified=items[CRM].modified_at if items[CRM] else None,
+            pim_modified=pim_at,
+            crm_modified=crm_at,
             pim_body=pair.pim_body, two_way=pair.conflicts,
         )
         yield from _checked(rules, Update(pair=pair, items=items, result=rules.merge(inp), merge_input=inp,

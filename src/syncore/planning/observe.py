@@ -19,6 +19,8 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
+import attrs
+
 from ..abc import Adapter, StateStore
 from ..errors import CursorExpired
 from ..merge import BODY_FIELDS, MergeInput, MergeResult
@@ -154,10 +156,16 @@ class Observer:
             current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
         )
         self._confirm_recreated(recreated, pairs, current, deleted)
-        adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
-                             or echoes[side].get(native_id),
-                             {side: adapter.represent for side, adapter in self.adapters.items()},
-                             {side: a.capabilities.write_only_fields for side, a in self.adapters.items()})
+        landed = adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
+                                      or echoes[side].get(native_id),
+                                      {side: adapter.represent for side, adapter in self.adapters.items()},
+                                      {side: a.capabilities.write_only_fields for side, a in self.adapters.items()})
+        for side, native_id in landed:
+            # the record was last changed by our write, not by its user: its time cannot say which side changed
+            # last (newest_wins leaves a conflict of its pair for review, as for a missing time)
+            for read in (current[side], echoes[side]):
+                if read.get(native_id) is not None:
+                    read[native_id] = attrs.evolve(read[native_id], modified_at=None)  # type: ignore[index]
         unpaired = self._unpaired(current, pairs, recovered)
         tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
                       for side in SIDES}

@@ -132,8 +132,9 @@ def adopt_landed_updates(
     pairs: dict[str, Pair], intents: Iterable[Intent], item: Callable[[Side, str], RemoteRecord | None],
     represent: Mapping[Side, Callable[[Record], Record]],
     write_only: Mapping[Side, frozenset[str]] | None = None,
-) -> None:
-    """Take into each pair's base the fields an interrupted update of ours wrote, where they landed.
+) -> set[tuple[Side, str]]:
+    """Take into each pair's base the fields an interrupted update of ours wrote, where they landed; returns the
+    records they landed on (whose modification time is then our write's, not a user's).
 
     An update journaled but never recorded may have been made. When the target now holds exactly the values it
     wrote (as that side stores them), those values are ours, not a user's: from now on they are the pair's base,
@@ -142,6 +143,7 @@ def adopt_landed_updates(
     A write-only field of the target (Salesforce's attendees, acted on as relations) cannot be seen to have
     landed: it is never adopted, so the merge writes it again (the side's write is idempotent).
     """
+    landed: set[tuple[Side, str]] = set()
     for intent in sorted((i for i in intents if i.action is Action.UPDATE and i.written is not None and i.fields),
                          key=lambda i: (i.created_at, i.intent_id)):
         pair = pairs.get(intent.pair_id or "")
@@ -161,3 +163,5 @@ def adopt_landed_updates(
             continue  # the written fields don't fit the stored base: leave it to the merge
         kept_body = None if target is Side.PIM and fields & BODY_FIELDS else pair.pim_body
         pairs[pair.pair_id] = attrs.evolve(pair, base=base, pim_body=kept_body)
+        landed.add((target, current.id))
+    return landed
