@@ -111,6 +111,9 @@ class SeriesExpander(SeriesSwitching):
                     reads.append(self._dissolve(side, item.id, known, deleted, pairs))
             for native_id in sorted(deleted[side] & set(series_pairs)):
                 reads.append(self._dissolve(side, native_id, series_pairs[native_id], deleted, pairs))
+            for native_id, rule_pair in rule_pairs.items():
+                if self._switch_abandoned(side, native_id, rule_pair, current, deleted):
+                    self._give_up_occurrences(side, native_id, deleted, pairs, due)
             done = {read.series_id for read in reads if read.side is side}
             reads += self._advance(side, done, current, deleted, pairs, echoes)
         return reads
@@ -151,6 +154,35 @@ class SeriesExpander(SeriesSwitching):
         current[side].pop(series_id, None)
         current[side].update(virtual)
         return SeriesRead(side=side, series_id=series_id, item=item, pair=known_pair)
+
+    def _switch_abandoned(self, side: Side, series_id: str, rule_pair: Pair,
+                          current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> bool:
+        """True when the series of ``rule_pair``, read this sync, stays held as a rule by the other side (or is
+        gone, or no longer a series) although its pair says it changed: a switch of it to its occurrences that
+        stopped part-way (an occurrence refused, a crash, a lost lock) is given up. (A switch that only waits, the
+        series still past the other side's limits, is taken up again by ``switching``; a series switched this sync
+        is no longer in ``current``.)"""
+        item = current[side].get(series_id)
+        if item is None:
+            return series_id in deleted[side]
+        if item.version is not None and item.version == rule_pair.version_on(side):
+            return False  # unchanged since its pair was stored: a switch of it never started, or was finished
+        return not is_series(item.record) or self.policy.route(item.record, side)[0] is not Route.EXPAND
+
+    def _give_up_occurrences(self, side: Side, series_id: str, deleted: Ids, pairs: dict[str, Pair],
+                             due: frozenset[tuple[Side, str]]) -> None:
+        """The occurrences an interrupted switch of ``series_id`` left are no records of this sync's any more: the
+        series is held as a rule (or gone), so those it copied are deleted (their pairs decided as those of a
+        cancelled occurrence: an edited copy wins over the deletion, as any) and the retries of those it failed to
+        copy are settled, never copied as single events next to the rule copy. Whatever the rule gives or no
+        longer gives: its rule copy holds those it gives."""
+        for native_id, pair in self._known(side, series_id).items():
+            pairs.setdefault(pair.pair_id, pair)
+            deleted[side].add(native_id)
+        for due_side, native_id in due:
+            split = split_occurrence_id(native_id) if due_side is side and SEPARATOR in native_id else None
+            if split is not None and split[0] == series_id:
+                deleted[side].add(native_id)
 
     def _dissolve(self, side: Side, series_id: str, known_pair: Pair, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
         for native_id, pair in self._known(side, series_id).items():
