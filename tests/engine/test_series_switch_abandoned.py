@@ -68,3 +68,47 @@ def test_a_series_deleted_after_an_interrupted_switch_takes_every_copy_with_it()
     assert list(w.state.iter_pairs("default", Kind.EVENT)) == []
     assert w.engine.pending(Kind.EVENT) == []
     w.calm()
+
+
+def test_a_copy_whose_deletion_failed_when_its_switch_was_given_up_is_deleted_at_the_next_sync():
+    """The sync that gives the switch up stores the series' pair with the rule copy's update, but the deletion of
+    an occurrence copy the rule still gives fails: the next sync (a retry of that copy's pair) deletes it all the
+    same, though the series is unchanged since, never keeping it paired next to the rule copy."""
+    w, pim_id, crm_id = held_as_rule()
+    lengthen(w, pim_id, count=12)
+    landed = set(keys(12)[:2])
+    w.crm.fail_record(lambda record: record.recurrence is None and record.start not in landed,
+                      RecordRejected("refused", code="TEST"), times=10)
+    faulty_sync(w)
+    w.crm.clear_faults()
+    singles = sorted(i for i, e in w.crm_events().items() if e.recurrence is None)
+    assert len(singles) == 2
+    lengthen(w, pim_id, count=5)  # (both occurrences the switch created are on the rule still)
+    w.now += timedelta(hours=1)
+    w.crm.fail_next("delete")
+    faulty_sync(w)
+    assert w.crm_events()[crm_id].recurrence.parts.count == 5, "the rule copy is updated"
+    w.crm.clear_faults()
+    w.now += timedelta(hours=1)  # (past the retry back-off)
+    w.sync()
+    assert list(w.crm_events()) == [crm_id]
+    assert occurrence_pairs(w, pim_id) == []
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
+def test_a_copy_edited_in_the_crm_before_its_switch_was_given_up_is_kept_as_a_single_event_on_both_sides():
+    """The edit wins over the deletion, as for any copy of an occurrence that goes (docs/recurrence.md: deleted on
+    one side, edited on the other): re-created in the PIM as a single event, paired with it, never lost."""
+    w, pim_id, crm_id = interrupted_switch()
+    [copy_id] = [i for i, e in w.crm_events().items() if e.recurrence is None and e.start == keys(12)[10]]
+    w.crm.edit(copy_id, subject="1:1 (moved room)")
+    lengthen(w, pim_id, count=5)
+    w.sync()
+    crm = w.crm_events()
+    assert sorted(crm) == sorted([crm_id, copy_id]), "the other copy is deleted, the edited one kept"
+    [(single_id, single)] = [(i, e) for i, e in w.pim.records(Kind.EVENT).items() if i != pim_id]
+    assert (single.subject, single.start, single.recurrence) == ("1:1 (moved room)", keys(12)[10], None)
+    assert sorted((p.pim_id, p.crm_id) for p in w.state.iter_pairs("default", Kind.EVENT)) == sorted(
+        [(pim_id, crm_id), (single_id, copy_id)])
+    w.calm()
