@@ -92,7 +92,8 @@ class SeriesExpander(SeriesSwitching):
             # limits and the switch to its occurrences is safe (see switching); otherwise that edit waits, reported
             # (decide_series.update_obstacle)
             rule_pairs = {p.id_on(side): p for p in pairs.values() if is_series(p.base)}
-            self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due)
+            left = self._left_by_a_switch(side, due, series_pairs, rule_pairs, pairs)
+            self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due, left)
             self._read_rule_copies(side, rule_pairs, current, deleted, echoes)
             for item in list(current[side].values()):
                 known = series_pairs.get(item.id)
@@ -111,6 +112,9 @@ class SeriesExpander(SeriesSwitching):
                     reads.append(self._dissolve(side, item.id, known, deleted, pairs))
             for native_id in sorted(deleted[side] & set(series_pairs)):
                 reads.append(self._dissolve(side, native_id, series_pairs[native_id], deleted, pairs))
+            for native_id, rule_pair in rule_pairs.items():
+                if self._switch_abandoned(side, native_id, rule_pair, current, deleted, left):
+                    self._give_up_occurrences(side, native_id, deleted, pairs, due)
             done = {read.series_id for read in reads if read.side is side}
             reads += self._advance(side, done, current, deleted, pairs, echoes)
         return reads
@@ -151,6 +155,57 @@ class SeriesExpander(SeriesSwitching):
         current[side].pop(series_id, None)
         current[side].update(virtual)
         return SeriesRead(side=side, series_id=series_id, item=item, pair=known_pair)
+
+    def _left_by_a_switch(self, side: Side, due: frozenset[tuple[Side, str]], series_pairs: Mapping[str, Pair],
+                          rule_pairs: dict[str, Pair], pairs: dict[str, Pair]) -> frozenset[str]:
+        """The series held as a rule by the other side that a due retry names an occurrence of: a switch of it was
+        given up (its series back within the limits) and a deletion of the copies it had made failed. Their rule
+        pairs are looked at this sync (one state lookup, only when such a retry is due), so that the series is read
+        and those copies are given up again (``_switch_abandoned``), never paired next to the rule copy."""
+        named = {split[0] for due_side, native_id in due if due_side is side and SEPARATOR in native_id
+                 and (split := split_occurrence_id(native_id)) is not None} - set(series_pairs)
+        if not named:
+            return frozenset()
+        other = side.other
+        missing = named - set(rule_pairs)
+        if missing:
+            for pair in self.state.pairs_for(self.profile, self.kind, **{f"{side.value}_ids": sorted(missing)}):
+                if is_series(pair.base) and marked_series(pair.id_on(other)) is None:
+                    pairs.setdefault(pair.pair_id, pair)
+                    rule_pairs[pair.id_on(side)] = pair
+        return frozenset(named & set(rule_pairs))
+
+    def _switch_abandoned(self, side: Side, series_id: str, rule_pair: Pair,
+                          current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids,
+                          left: frozenset[str]) -> bool:
+        """True when the series of ``rule_pair``, read this sync, stays held as a rule by the other side (or is
+        gone, or no longer a series) although its pair says it changed: a switch of it to its occurrences that
+        stopped part-way (an occurrence refused, a crash, a lost lock) is given up. (A switch that only waits, the
+        series still past the other side's limits, is taken up again by ``switching``; a series switched this sync
+        is no longer in ``current``.) Also when the series is unchanged since its pair was stored but a retry of
+        one of its occurrences is due (``left``): the copies of a switch given up earlier whose deletion failed."""
+        item = current[side].get(series_id)
+        if item is None:
+            return series_id in deleted[side]
+        if item.version is not None and item.version == rule_pair.version_on(side):
+            # unchanged since its pair was stored: a switch of it never started, was finished, or was given up
+            return series_id in left
+        return not is_series(item.record) or self.policy.route(item.record, side)[0] is not Route.EXPAND
+
+    def _give_up_occurrences(self, side: Side, series_id: str, deleted: Ids, pairs: dict[str, Pair],
+                             due: frozenset[tuple[Side, str]]) -> None:
+        """The occurrences an interrupted switch of ``series_id`` left are no records of this sync's any more: the
+        series is held as a rule (or gone), so those it copied are deleted (their pairs decided as those of a
+        cancelled occurrence: an edited copy wins over the deletion, as any) and the retries of those it failed to
+        copy are settled, never copied as single events next to the rule copy. Whatever the rule gives or no
+        longer gives: its rule copy holds those it gives."""
+        for native_id, pair in self._known(side, series_id).items():
+            pairs.setdefault(pair.pair_id, pair)
+            deleted[side].add(native_id)
+        for due_side, native_id in due:
+            split = split_occurrence_id(native_id) if due_side is side and SEPARATOR in native_id else None
+            if split is not None and split[0] == series_id:
+                deleted[side].add(native_id)
 
     def _dissolve(self, side: Side, series_id: str, known_pair: Pair, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
         for native_id, pair in self._known(side, series_id).items():

@@ -53,7 +53,7 @@ class SeriesSwitching:
     def _read_rule_holders(self, side: Side, rule_pairs: Mapping[str, Pair],
                            current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
                            echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
-                           due: frozenset[tuple[Side, str]]) -> None:
+                           due: frozenset[tuple[Side, str]], left: frozenset[str] = frozenset()) -> None:
         """Read the series of rule pairs whose rule copy is gone, or that are due for a retry, when this sync has
         not read them yet (one fetch for all of them).
 
@@ -64,7 +64,8 @@ class SeriesSwitching:
         A retry that is due (a switch whose occurrences were not all written) is read here too, so the switch is
         decided before the occurrences are (the retries' own reads come after this step). So is the series of a
         rule copy the feed lists cut before the window (a cut of ours whose reply was lost): decided on the pair
-        alone, that would read as "ended earlier there" and shorten the series here.
+        alone, that would read as "ended earlier there" and shorten the series here. And so are the series in
+        ``left``: a retry of a copy a given-up switch made is due (:meth:`.SeriesExpander._left_by_a_switch`).
         """
         other = side.other
         wanted: dict[str, Pair] = {}
@@ -72,7 +73,7 @@ class SeriesSwitching:
             copy = pair.id_on(other)
             if native_id in current[side] or native_id in deleted[side]:
                 continue
-            if copy in deleted[other] or (side, native_id) in due or (other, copy) in due \
+            if copy in deleted[other] or (side, native_id) in due or (other, copy) in due or native_id in left \
                     or cut_listed(self.policy, other, current[other].get(copy), pair):
                 wanted[native_id] = pair
         if not wanted:
