@@ -15,10 +15,9 @@ from ..converters import datetime_to_str, make_converter
 from ..models import Kind, Side
 from ..snapshots import decode_record, encode_base
 from ..state_types import Action, Intent
+from ._sqlite_pairs import _chunks
 
 _converter = make_converter()
-# SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
-_IN_CHUNK = 900
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -77,10 +76,8 @@ class JournalRows:
     def complete_intents(self, intent_ids: Iterable[str]) -> None:
         # a batch's intents in one statement (a statement per intent cost twice as much: each is run, reset and
         # bound again)
-        ids = list(intent_ids)
         with self.transaction():
-            for start in range(0, len(ids), _IN_CHUNK):
-                chunk = ids[start:start + _IN_CHUNK]
+            for chunk in _chunks(intent_ids):
                 self._run(f"DELETE FROM journal WHERE intent_id IN ({','.join('?' * len(chunk))})", chunk)
 
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:

@@ -21,16 +21,8 @@ from ..models import Kind, Side
 from ..state_types import HistoryEntry, LockHolder, PendingCategory, PendingItem
 from ._schema import MIGRATIONS, SCHEMA_VERSION
 from ._sqlite_journal import JournalRows, _dt, _ts
-from ._sqlite_pairs import PairRows, pack_pair_id
+from ._sqlite_pairs import PairRows, _chunks, pack_pair_id
 from ._sqlite_versions import VersionRows
-
-# SQLite's default limit on host parameters is 999 in old builds; stay under it for IN (...) lists.
-_IN_CHUNK = 900
-
-
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
 
 
 class _TranslatedErrors:
@@ -235,7 +227,7 @@ class SqliteStateStore(PairRows, VersionRows, JournalRows, StateStore):
 
     def tombstoned(self, profile: str, kind: Kind, side: Side, ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
-        for chunk in _chunks(list(ids)):
+        for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             rows = self._run(
                 f"SELECT native_id FROM tombstones WHERE profile=? AND kind=? AND side=? AND native_id IN ({marks})",
