@@ -101,10 +101,9 @@ def test_a_conflict_on_a_subject_first_given_on_both_sides_is_named():
         f"[{conflict.conflict_id}] conflict on 'Budget', field subject: ")
 
 
-def test_a_newest_wins_tie_is_not_decided_by_the_engines_own_write():
-    # Found by the state machine: the sync that left the tie open also copied another field to the PIM record,
-    # which made it the one changed last; the next sync gave the tied field to the PIM. The engine's own write
-    # is no side changing again.
+def _tied_meeting():
+    """Under newest_wins, a meeting whose location both sides changed in the same second (a tie, left for review),
+    the CRM also changing its subject (which the next sync copies to the PIM record)."""
     world = make_world()
     world.make_engine(SyncSettings(conflict_policy=ConflictPolicy.NEWEST_WINS))
     pim_id, crm_id = _synced_meeting(world, location="Room 1")
@@ -112,6 +111,14 @@ def test_a_newest_wins_tie_is_not_decided_by_the_engines_own_write():
     world.pim.edit(pim_id, location="Room 2")
     world.crm.edit(crm_id, location="Room 3", subject="Review (CRM)")  # the same second
     world.advance(minutes=1)
+    return world, pim_id, crm_id
+
+
+def test_a_newest_wins_tie_is_not_decided_by_the_engines_own_write():
+    # Found by the state machine: the sync that left the tie open also copied another field to the PIM record,
+    # which made it the one changed last; the next sync gave the tied field to the PIM. The engine's own write
+    # is no side changing again.
+    world, pim_id, crm_id = _tied_meeting()
     plan = world.engine.plan(Kind.EVENT)
     assert [(c.field, c.resolution) for c in plan.conflicts] == [("location", None)]
     assert [(op.target, op.fields) for op in plan.operations] == [(Side.PIM, frozenset({"subject"}))]
@@ -134,13 +141,7 @@ def test_a_newest_wins_tie_is_not_decided_by_our_own_write_whose_reply_was_lost(
     # the reply; the next sync took that landed write for ours (docs/concepts.md, crash safety: it "neither
     # overrides a deletion you made on the other side nor wins a conflict against an edit you made since"), but
     # still read the PIM's modification time, our write's, as its user's: the PIM won the tie.
-    world = make_world()
-    world.make_engine(SyncSettings(conflict_policy=ConflictPolicy.NEWEST_WINS))
-    pim_id, crm_id = _synced_meeting(world, location="Room 1")
-    world.advance(minutes=1)
-    world.pim.edit(pim_id, location="Room 2")
-    world.crm.edit(crm_id, location="Room 3", subject="Review (CRM)")  # the same second
-    world.advance(minutes=1)
+    world, pim_id, crm_id = _tied_meeting()
     world.pim.lose_replies(1)
     assert world.engine.sync(Kind.EVENT).errors  # the subject reached the PIM; the reply did not come back
     assert world.pim.records(Kind.EVENT)[pim_id].subject == "Review (CRM)"

@@ -83,15 +83,22 @@ def settle(w: World, emu, *, full_scan: bool) -> None:
 # -- the writes that doom rows, and the state each must end in ---------------------------------------------------
 
 
-def cut_before_the_window(emu) -> tuple[World, Check]:
-    """(a) The switch of a series with history: the window's occurrences become single events and the Lightning
-    series is cut before the window; its four rows in the window linger next to the new single events."""
+def _lengthened_past_the_limits_with_history(emu) -> tuple[World, str]:
+    """A Lightning series synced, its first occurrences past (the window moved on), then lengthened in the PIM
+    past Salesforce's limits: the next sync switches it to single events and cuts it before the window."""
     w = World(emu, series_form="lightning")
     pim_id = w.pim.put(weekly(count=8))
     w.sync()
     emu.clock.advance(LATER)
     w.sync()
     w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY", zone="Europe/Berlin"))
+    return w, pim_id
+
+
+def cut_before_the_window(emu) -> tuple[World, Check]:
+    """(a) The switch of a series with history: the window's occurrences become single events and the Lightning
+    series is cut before the window; its four rows in the window linger next to the new single events."""
+    w, pim_id = _lengthened_past_the_limits_with_history(emu)
     emu.reset_log()
     w.sync()
     assert w.writes() == ["composite_create", "delete_from_this_event_onwards"], w.writes()
@@ -224,12 +231,7 @@ def test_the_deletion_finishing_at_any_request_of_a_later_sync_changes_nothing(s
 def test_a_cut_whose_reply_is_lost_is_sent_again_while_its_rows_linger(emu):
     """The cut landed, its reply was lost: the adapter sends it again, and the row it names is still there, so
     Salesforce answers it as the first (emulator/deferred.py); nothing more is doomed, and the switch completes."""
-    w = World(emu, series_form="lightning")
-    pim_id = w.pim.put(weekly(count=8))
-    w.sync()
-    emu.clock.advance(LATER)
-    w.sync()
-    w.pim.edit(pim_id, recurrence=Recurrence(rule="FREQ=WEEKLY", zone="Europe/Berlin"))
+    w, pim_id = _lengthened_past_the_limits_with_history(emu)
     emu.faults.lose_replies(1, op="delete_from_this_event_onwards")
     emu.reset_log()
     w.sync()
