@@ -187,8 +187,7 @@ def read(rows: SeriesRows, link: str | None = None) -> ReadSeries | Unsupported:
             # a row Salesforce made for an occurrence (not an exception) that lies past the series' end belongs to a
             # cut still being carried out; matched, it would take the place of a cancelled occurrence
             last = _last_start(series)
-            live = [row for row in live if row.get("IsRecurrence2Exception") or last is None
-                    or not _after(_start_of(row, series.all_day), last)]
+            live = [row for row in live if row.get("IsRecurrence2Exception") or not _past(row, series.all_day, last)]
         by_key = match(series, live)
         exdates = [key for key in itertools.islice(series.starts(), MAX_OCCURRENCES) if key not in by_key]
         overrides = []
@@ -219,8 +218,7 @@ def beyond_end(item: ReadSeries, row: dict[str, Any]) -> bool:
     Experience Event Series"); such a row is neither an occurrence nor a record of its own."""
     if item.rows.form != LIGHTNING or form(row) != LIGHTNING or is_pattern_row(row):
         return False
-    last = _last_start(Series(item.event))
-    return last is not None and _after(_start_of(row, item.event.all_day), last)
+    return _past(row, item.event.all_day, _last_start(Series(item.event)))
 
 
 def _last_start(series: Series) -> Key | None:
@@ -229,8 +227,10 @@ def _last_start(series: Series) -> Key | None:
     return starts[-1] if starts and len(starts) <= MAX_OCCURRENCES else None
 
 
-def _after(start: Key, last: Key) -> bool:
-    return type(start) is type(last) and start > last  # type: ignore[operator]
+def _past(row: dict[str, Any], all_day: bool, last: Key | None) -> bool:
+    """Whether ``row`` starts after ``last``, its series' last occurrence (None: not known, so never)."""
+    start = _start_of(row, all_day)
+    return last is not None and type(start) is type(last) and start > last  # type: ignore[operator]
 
 
 def series_version(event: Event) -> str:
