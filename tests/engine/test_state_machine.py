@@ -467,6 +467,10 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         self._note_unheld(plan)
         self.note_opened(kind, plan, started)
         if result.ok:
+            self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
+        if result.ok and not recheck:
+            # (a saved plan read the records when it was made, not when it is applied: the edits made in between
+            # were never read by it, so it does not settle what they net to; its own writes are checked as any)
             self.good_syncs[kind].append(started)
             # edits undone since the last good sync (A -> B -> A), none of them synced meanwhile (by a sync cut
             # short), are no edits, whatever the other side did with that field (the net_at_clean rule of
@@ -479,7 +483,6 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
                     self.undone |= {e[0] for e in window}
             self.net_before = {k: v for k, v in self.net_before.items()
                                if k[1] not in self.sides[k[0]].records(kind)}
-            self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
         return result
 
     def _note_tie(self, kind: Kind, pim_id: str, crm_id: str, field: str) -> None:
