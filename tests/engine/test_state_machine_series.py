@@ -288,11 +288,11 @@ class SeriesSyncMachine(base.SyncMachine):
         if kind is Kind.EVENT:
             self.check_occurrences()
 
-    def _apply(self, kind, plan, started, engine, *, recheck=False) -> None:
+    def _apply(self, kind, plan, started, engine, *, recheck=False):
         for op in plan.operations:
             if op.after_occurrences_of and op.target_id:
                 self.switched.setdefault((op.target, op.target_id), (op.target.other, op.after_occurrences_of))
-        super()._apply(kind, plan, started, engine, recheck=recheck)
+        return super()._apply(kind, plan, started, engine, recheck=recheck)
 
     def check_no_lost_edit(self, kind: Kind) -> None:
         """The base check; an edit of a rule copy that a switch deleted (the user did not) went to its series (the
