@@ -79,6 +79,7 @@ class SeriesSyncMachine(base.SyncMachine):
                                 clock=self.now)
         self.saved = {}
         self.prevented = set()
+        self.held_back = {}
         #: rule copies a plan deleted to switch their series to its occurrences: (side, id) -> (side, series id)
         self.switched = {}
 
