@@ -100,6 +100,28 @@ def test_a_copys_edit_conflicting_with_the_series_edit_of_that_occurrence_follow
     w.calm()
 
 
+def test_a_copys_edit_conflicting_with_the_series_edit_under_manual_stays_a_single_event_reported():
+    """Nobody picked a value: the copy is not deleted (it holds the one nobody picked), and as before it comes back
+    to the series' side as a single event, next to the series' own edit of that occurrence."""
+    w, pim_id, crm_id, copy_id = switch_stopped_at_two_copies(
+        settings=SyncSettings(conflict_policy=ConflictPolicy.MANUAL))
+    second = keys()[1]
+    w.crm.edit(copy_id, subject="1:1 (CRM)")
+    lengthen(w, pim_id, count=5)
+    w.pim.edit_occurrence(pim_id, second, subject="1:1 (PIM)")
+    result = w.sync()
+    pim = w.pim.records(Kind.EVENT)
+    assert pim[pim_id].recurrence.overrides == (Override(original_start=second, subject="1:1 (PIM)"),)
+    [single] = [e for i, e in pim.items() if i != pim_id]
+    assert (single.subject, single.start, single.recurrence) == ("1:1 (CRM)", second, None)
+    assert sorted(w.crm_events()) == sorted([crm_id, copy_id])
+    assert w.crm_events()[crm_id].recurrence.overrides == (Override(original_start=second, subject="1:1 (PIM)"),)
+    assert ("event '1:1 (CRM)': edited in the CRM while the series' switch to single events was given up; kept as a "
+            "single event (its edit conflicts with the series' edit of that occurrence, and the conflict policy picks "
+            "no winner)") in result.warnings
+    w.calm()
+
+
 def test_a_copy_edited_in_a_field_an_occurrence_cannot_hold_stays_a_single_event_reported():
     w, pim_id, crm_id, copy_id = switch_stopped_at_two_copies()
     w.crm.edit(copy_id, subject="1:1 (private)", private=True)
@@ -111,9 +133,9 @@ def test_a_copy_edited_in_a_field_an_occurrence_cannot_hold_stays_a_single_event
     assert (single.subject, single.start, single.private, single.recurrence) == (
         "1:1 (private)", keys()[1], True, None)
     assert w.pim.records(Kind.EVENT)[pim_id].recurrence.overrides == ()
-    assert [w for w in result.warnings if "'1:1 (private)'" in w] == [
+    assert [w for w in result.warnings if "'1:1 (private)'" in w] == [(
         "event '1:1 (private)': edited in the CRM while the series' switch to single events was given up; kept as "
-        "a single event (one occurrence of the series cannot have its own private)"]
+        "a single event (one occurrence of the series cannot have its own private)")]
     assert sorted((p.pim_id, p.crm_id) for p in w.state.iter_pairs("default", Kind.EVENT)) == sorted(
         [(pim_id, crm_id), (single_id, copy_id)])
     w.calm()
@@ -128,6 +150,8 @@ def test_a_copy_whose_occurrence_the_series_no_longer_has_stays_a_single_event_r
     [(single_id, single)] = [(i, e) for i, e in w.pim.records(Kind.EVENT).items() if i != pim_id]
     assert (single.subject, single.start, single.recurrence) == ("1:1 moved", keys()[1], None)
     assert sorted(w.crm_events()) == sorted([crm_id, copy_id])
+    assert sorted((p.pim_id, p.crm_id) for p in w.state.iter_pairs("default", Kind.EVENT)) == sorted(
+        [(pim_id, crm_id), (single_id, copy_id)])
     assert "event '1:1 moved': edited in the CRM while the series' switch to single events was given up; kept as " \
            "a single event (the series no longer has its occurrence of 2026-03-23 09:00 CET)" in result.warnings
     w.calm()
