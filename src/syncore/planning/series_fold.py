@@ -133,8 +133,8 @@ class CopyFolding:
         if merged.open_conflicts:
             # the series' own edit of that occurrence conflicts with it, and the policy leaves that for review:
             # deleting the copy now would lose a value nobody picked
-            return None, "its edit conflicts with the series' edit of that occurrence, and the conflict policy " \
-                         "picks no winner"
+            return None, ("its edit conflicts with the series' edit of that occurrence, and the conflict policy "
+                          "picks no winner")
         if self.policy.route(merged.base, side)[0] is not Route.AS_IS:
             # the other side cannot hold the series with that occurrence modified
             return None, f"the {self.policy.names[other]} cannot hold that occurrence modified in the series"
