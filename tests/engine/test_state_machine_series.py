@@ -195,8 +195,14 @@ class SeriesSyncMachine(base.SyncMachine):
         held = sorted(p.pim_id for p in self.state.iter_pairs(self.settings.profile, Kind.EVENT)
                       if getattr(p.base, "recurrence", None) is not None and "#" not in p.pim_id
                       and not p.crm_id.startswith("series:") and p.pim_id in self.pim.records(Kind.EVENT))
-        if held:
-            self._set_count(Side.PIM, data.draw(st.sampled_from(held)), count)
+        if not held:
+            return
+        series_id = data.draw(st.sampled_from(held))
+        record = self.pim.records(Kind.EVENT)[series_id]
+        _, kept = self._with_count(Side.PIM, series_id, count)
+        if set(itertools.islice(Series(record).starts(), count + 1)) == kept:
+            return  # its end date already gives those occurrences: the same series (compared by occurrences), no edit
+        self._set_count(Side.PIM, series_id, count)
 
     def _set_count(self, side, series_id, count):
         recurrence, kept = self._with_count(side, series_id, count)
