@@ -26,8 +26,8 @@ def sort_deferred(
     """The deferred writes to make now, and those held back with the reason (parked with their pair).
 
     A write whose series has an occurrence write (or a write of the series itself) that failed, was excluded or
-    whose answer never came (its pair in ``failed_pairs``) is not made: the next sync (which reads that series again, as a due retry) decides it anew
-    once the occurrences are there. Deletes carry no version check on every side: a target edited since the plan
+    whose answer never came (its pair in ``failed_pairs``) is not made: the next sync (which reads that series
+    again, as a due retry) decides it anew once the occurrences are there. Deletes carry no version check on every side: a target edited since the plan
     read it (a reviewed plan applied later, a user quicker than the sync) is read again (one fetch per side), so
     that edit is never deleted with it.
     """

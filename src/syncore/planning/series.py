@@ -180,7 +180,6 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         named -= set(series_pairs)
         if not named:
             return frozenset()
-        other = side.other
         missing = named - set(rule_pairs)
         if missing:
             for pair in self.state.pairs_for(self.profile, self.kind, **{f"{side.value}_ids": sorted(missing)}):
