@@ -139,7 +139,9 @@ class Observer:
         # (a due retry, a link target), they would bring back the pairs it took, decided a second time.
         taken = series_taken(series)
         for side in SIDES:
-            wanted = need[side] - bad_links[side] - taken[side]
+            # (nor is a record this sync found gone read back: an occurrence of a series whose switch it gives up
+            # reads as a single event, and its copy's link names it; read, it would keep its retry from settling)
+            wanted = need[side] - bad_links[side] - taken[side] - deleted[side]
             if not wanted:
                 continue
             fetched = self._fetch(side, wanted)
@@ -155,6 +157,7 @@ class Observer:
         recovered, recreated = find_copies(
             kind=self.kind, profile=self.profile, intents=intents, adapters=self.adapters, state=self.state,
             current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
+            gone=folding.gone_occurrence if folding is not None else (lambda side, native_id: False),
         )
         self._confirm_recreated(recreated, pairs, current, deleted)
         landed = adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)

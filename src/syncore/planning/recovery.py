@@ -47,12 +47,14 @@ class Recovered:
 def find_copies(
     *, kind: Kind, profile: str, intents: Iterable[Intent], adapters: Mapping[Side, Adapter], state: StateStore,
     current: Mapping[Side, Mapping[str, RemoteRecord]], unpaired: Mapping[Side, Mapping[str, RemoteRecord]],
-    fetch: Fetch,
+    fetch: Fetch, gone: Callable[[Side, str], bool] = lambda side, native_id: False,
 ) -> tuple[list[Recovered], dict[str, Pair]]:
     """The copies open create intents left, and the stored pairs of the re-creates among them.
 
     :param current: the records read this sync (sources are taken from here, or fetched)
     :param unpaired: the records no stored pair holds (where a copy is looked for by fingerprint)
+    :param gone: sources that count as gone though they can be read (the occurrences of a series whose switch to
+        occurrences this sync gives up: its rule copy holds them, see ``SeriesExpander.gone_occurrence``)
 
     A copy already in a stored pair needs nothing (the crash came after the pair was stored), and so does a
     source that another pair holds by now.
@@ -89,7 +91,7 @@ def find_copies(
     taken: set[tuple[Side, str]] = set()
     for intent, copy in found:
         source_side = intent.side.other
-        source = sources[source_side].get(intent.source_id)  # type: ignore[arg-type]
+        source = None if gone(source_side, intent.source_id) else sources[source_side].get(intent.source_id)  # type: ignore[arg-type]
         owner = holder.get((source_side, intent.source_id))  # type: ignore[arg-type]
         if ((intent.side, copy.id) in holder or (intent.side, copy.id) in taken
                 or (owner is not None and owner.pair_id != intent.pair_id)):

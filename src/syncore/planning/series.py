@@ -77,6 +77,9 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         self.notes: list[str] = []
         self.folded: dict[str, str] = {}
         self.unfolded: dict[str, tuple[Side, Record]] = {}
+        #: the series whose switch this sync gives up, (side, series id): their occurrences are no records of this
+        #: sync's, also for the copies an interrupted create of the switch left (recovery: see gone_occurrence)
+        self.given_up: set[tuple[Side, str]] = set()
 
     def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
@@ -119,6 +122,7 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
                 reads.append(self._dissolve(side, native_id, series_pairs[native_id], deleted, pairs))
             for native_id, rule_pair in rule_pairs.items():
                 if self._switch_abandoned(side, native_id, rule_pair, current, deleted, left):
+                    self.given_up.add((side, native_id))
                     self._give_up_occurrences(side, native_id, rule_pair, current, deleted, pairs, due, echoes)
             done = {read.series_id for read in reads if read.side is side}
             reads += self._advance(side, done, current, deleted, pairs, echoes)
@@ -227,6 +231,16 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
             split = split_occurrence_id(native_id) if due_side is side and SEPARATOR in native_id else None
             if split is not None and split[0] == series_id:
                 deleted[side].add(native_id)
+
+    def gone_occurrence(self, side: Side, native_id: str) -> bool:
+        """True when ``native_id`` names an occurrence on ``side`` of a series whose switch this sync gives up: a
+        copy of it that an interrupted create of the switch left on the other side (a lost reply, a crash) is a copy
+        of a record gone, as one ``_give_up_occurrences`` deletes; paired with the occurrence instead, it would
+        stay next to the rule copy, and no later sync lists it again (its series unchanged, no retry due)."""
+        if not self.given_up or SEPARATOR not in native_id:
+            return False
+        split = split_occurrence_id(native_id)
+        return split is not None and (side, split[0]) in self.given_up
 
     def _dissolve(self, side: Side, series_id: str, known_pair: Pair, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
         for native_id, pair in self._known(side, series_id).items():
