@@ -19,6 +19,7 @@ import test_state_machine as base
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
+from state_machine_given_up import GivenUpSwitches
 
 from syncore import Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.occurrences import occurrence_id, split_occurrence_id
@@ -51,8 +52,8 @@ def past_the_limits(record) -> str | None:
 ZONES = ("Europe/Berlin", "Australia/Lord_Howe", "America/Santiago")
 
 
-class SeriesSyncMachine(base.SyncMachine):
-    """:class:`SyncMachine` with series."""
+class SeriesSyncMachine(GivenUpSwitches, base.SyncMachine):
+    """:class:`SyncMachine` with series (and switches given up: :class:`GivenUpSwitches`)."""
 
     @initialize(policy=st.sampled_from(base.POLICIES),
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(),
@@ -82,6 +83,7 @@ class SeriesSyncMachine(base.SyncMachine):
         self.held_back = {}
         #: rule copies a plan deleted to switch their series to its occurrences: (side, id) -> (side, series id)
         self.switched = {}
+        self.init_given_up()
 
     # -- users -------------------------------------------------------------------------------------------------
     @rule(target=base.SyncMachine.ids, side=st.sampled_from(Side), data=st.data())
@@ -288,8 +290,10 @@ class SeriesSyncMachine(base.SyncMachine):
         super().check_converged(kind)
         if kind is Kind.EVENT:
             self.check_occurrences()
+            self.check_no_copy_next_to_its_rule()
 
     def _apply(self, kind, plan, started, engine, *, recheck=False):
+        self.note_kept_copies(plan)
         for op in plan.operations:
             if op.after_occurrences_of and op.target_id:
                 self.switched.setdefault((op.target, op.target_id), (op.target.other, op.after_occurrences_of))
@@ -297,16 +301,19 @@ class SeriesSyncMachine(base.SyncMachine):
 
     def check_no_lost_edit(self, kind: Kind) -> None:
         """The base check; an edit of a rule copy that a switch deleted (the user did not) went to its series (the
-        switch carries the copy's edit over, docs/recurrence.md), and is looked for there."""
+        switch carries the copy's edit over, docs/recurrence.md), and is looked for there; so did an edit of an
+        occurrence copy that a switch given up deleted (check_carried_edits)."""
         gone = {key for key in self.switched if key[1] not in self.sides[key[0]].records(kind)}
         carried = [e for e in self.edits if e[2] is kind and (e[1], e[3]) in gone
                    and self.deleted.get((e[1], e[3]), -1) <= e[0]]
+        given_up = self.carried_copies(kind)
         edits = self.edits
-        self.edits = [e for e in edits if e not in carried]
+        self.edits = [e for e in edits if e not in carried and (e[1], e[3]) not in {(Side.CRM, i) for i in given_up}]
         try:
             super().check_no_lost_edit(kind)
         finally:
             self.edits = edits
+        self.check_carried_edits(given_up)
         for seq, side, _, native_id, field, value in carried:
             if seq < self.clean_sync_seq[kind] or (kind, native_id, field) in self.conflicts \
                     or (side, native_id) in self.prevented:
