@@ -130,6 +130,10 @@ class GivenUpSwitches:
     # -- bookkeeping --------------------------------------------------------------------------------------------
     def note_kept_copies(self, plan) -> None:
         """The copies a plan says it keeps as single events (by subject: the report names the copy so)."""
+        # a deletion the CRM did not allow (read-only) leaves the copy there, unpaired, reported as any such
+        # deletion (docs/recurrence.md, "Occurrences on a side that holds occurrences only")
+        self.kept_single |= {skip.native_id for skip in plan.skipped if skip.side is Side.CRM
+                             and skip.reason.endswith("deletion not propagated (not allowed)")}
         subjects = {warning.split(KEPT)[0] for warning in plan.warnings if KEPT in warning}
         if not subjects:
             return
