@@ -321,6 +321,26 @@ def test_prevented_update_is_never_copied_backwards(world: World) -> None:
     assert world.pim.records(Kind.CONTACT)[pim_id].phone == "+1 555"
 
 
+def test_a_prevented_value_put_back_is_no_edit(world: World) -> None:
+    """A value that could not be written to the other side never became the agreed state: putting it back is an
+    edit undone (docs/concepts.md, "Conflict rules"), so only the other side's edit counts, even under crm_wins."""
+    one_way = KindSettings(update_on=["crm"])
+    world.make_engine(SyncSettings(conflict_policy=ConflictPolicy.CRM_WINS, kinds={Kind.CONTACT: one_way}))
+    pim_id = world.pim.put(Contact(last_name="Hopper", title="Rear Admiral"))
+    world.engine.sync(Kind.CONTACT)
+    crm_id = only_id(world.crm.records(Kind.CONTACT))
+    world.crm.edit(crm_id, title="Commodore")
+    world.engine.sync(Kind.CONTACT)
+    assert world.pim.records(Kind.CONTACT)[pim_id].title == "Rear Admiral"  # PIM updates prevented
+    world.make_engine(SyncSettings(conflict_policy=ConflictPolicy.CRM_WINS))  # both ways again
+    world.crm.edit(crm_id, title="Rear Admiral")
+    world.pim.edit(pim_id, title="Captain")
+    plan = world.engine.plan(Kind.CONTACT)
+    assert plan.conflicts == []
+    world.engine.apply(plan)
+    assert world.pim.records(Kind.CONTACT)[pim_id].title == world.crm.records(Kind.CONTACT)[crm_id].title == "Captain"
+
+
 def test_events_outside_the_date_range_are_skipped(world: World) -> None:
     world.pim.put(meeting("Ancient", hours=-24 * 40))
     world.pim.put(meeting("Far future", hours=24 * 400))

@@ -257,6 +257,7 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         adapter = self.sides[side]
         if (side, native_id) in self.orphans:
             self.tolerated.add(self.origin(side, native_id))
+        was_prevented = (side, native_id) in self.prevented
         self.prevented.discard((side, native_id))  # an edit puts it in the next feed: now it is copied
         seq = next(self.seq) if same_second else self.tick()
         before = getattr(adapter.records(kind)[native_id], field)
@@ -266,8 +267,11 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         # history: when first-sync matching later meets it, the two-way rules (an empty value yields to a
         # filled one) apply, by design.
         paired = self.state.pairs_for(self.settings.profile, kind, **{f"{side.value}_ids": [native_id]})
-        # The value before the first edit since the last good sync: an A -> B -> A series nets to no edit.
-        self.net_before.setdefault((side, native_id, field), before)
+        # The value before the first edit since the last good sync: an A -> B -> A series nets to no edit. A value
+        # the other side could not take (it was read-only) never became the agreed one: a prevented record's edits
+        # net against its pair's base, so an edit back to the base's value is no edit either (docs/engine.md).
+        agreed = getattr(adapter.represent(paired[0].base), field) if was_prevented and paired else before
+        self.net_before.setdefault((side, native_id, field), agreed)
         if getattr(stored, field) != before and paired:
             self.edits.append((seq, side, kind, native_id, field, getattr(stored, field)))
 
