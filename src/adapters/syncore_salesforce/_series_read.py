@@ -138,9 +138,15 @@ class SeriesReader:
 
     # -- reads ----------------------------------------------------------------------------------------------
     def load(self, *, classic_ids: Iterable[str] = (), lightning_anchors: Iterable[tuple[str, str, str]] = (),
-             lightning_starts: Iterable[datetime] = ()) -> tuple[dict[str, SeriesRows], list[Row]]:
+             lightning_starts: Iterable[datetime] = (), leaving: Iterable[str] = ()
+             ) -> tuple[dict[str, SeriesRows], list[Row]]:
         """Every live row of the named series (classic by main record id, Lightning by owner, start and zone, or by
-        start alone) and the occurrences found without their series record."""
+        start alone) and the occurrences found without their series record.
+
+        ``leaving``: ids of rows of a series the caller is replacing, left out. The new series can have the old
+        one's owner, start, zone and rule (bringing back a cancelled occurrence), and Lightning rows name no series
+        ("Lightning Experience event series have no series ID", reference §1.4): grouped with the new series, the
+        old rows took its occurrences' places, and writes meant for the new rows were judged against them."""
         rows: dict[str, Row] = {}
         ids = sorted(set(classic_ids))
         if ids:
@@ -150,7 +156,8 @@ class SeriesReader:
         starts = sorted({CONVERTER.structure(key[1], datetime) for key in anchors if key[1]} | set(lightning_starts))
         for row in self._by_pattern_start(starts):
             rows[row["Id"]] = row
-        found, orphans = self.group(rows.values())
+        gone = {to18(row_id) for row_id in leaving}
+        found, orphans = self.group(row for row in rows.values() if to18(row["Id"]) not in gone)
         if anchors and not lightning_starts:
             # other series that happen to start at the same instant are not this call's business
             found = {sid: item for sid, item in found.items()
