@@ -300,3 +300,4 @@ def test_rows_of_a_cut_still_being_removed_are_neither_occurrences_nor_records_t
         assert local_starts(item.record) == [MONDAYS[0], MONDAYS[2]]
         assert item.record.recurrence.exdates == (key(1),) and item.record.recurrence.overrides == ()
     assert len(emu.pending_deletions()) == 3
+

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -111,12 +111,12 @@ class SeriesReader:
         them (one row per series)."""
         patterns: dict[str, Row] = {}
         by_series: dict[str, list[Row]] = defaultdict(list)
-        lightning_id: dict[tuple[str, str, str, str], str] = {}
+        lightning_ids: dict[tuple[str, str, str, str], list[Row]] = defaultdict(list)
         unplaced: list[Row] = []
         for row in rows:
             if str(row.get("GroupEventType") or "") == "3":
                 patterns[row["Id"]] = row
-                lightning_id[series_rows.lightning_key(row)] = row["Id"]
+                lightning_ids[series_rows.lightning_key(row)].append(row)
             elif row.get("IsRecurrence"):
                 patterns[row["Id"]] = row
             else:
@@ -128,7 +128,7 @@ class SeriesReader:
                 group_key: object = owner
             else:
                 group_key = series_rows.lightning_key(row)
-                owner = lightning_id.get(group_key)  # type: ignore[arg-type]
+                owner = _lightning_owner(lightning_ids.get(group_key, []), row)  # type: ignore[call-overload]
             if owner is None or owner not in patterns:
                 orphans.setdefault(group_key, row)
                 continue
@@ -203,3 +203,28 @@ class SeriesReader:
             else:
                 unsupported.append(item)
         return Resolved(upserts=tuple(upserts), unsupported=tuple(unsupported), series=read)
+
+
+def _lightning_owner(candidates: list[Row], row: Row) -> str | None:
+    """The series record a Lightning occurrence row belongs to, among those with its owner and pattern.
+
+    Usually one. Several when a series was replaced by one of the same pattern (bringing back a cancelled
+    occurrence) and Salesforce has not finished deleting the old one ("Wait for all events to be removed", REST
+    guide, "Delete Lightning Experience Event Series"), or when two such series were made. No field names an
+    occurrence's series; but Salesforce makes a series' occurrence rows with the series, or after it on a critical
+    edit ("the series is deleted and re-created", CDC guide), never before it: the row belongs to the latest series
+    record created at or before it (``CreatedDate``). Taken by the other series, the old rows took the new series'
+    occurrences, and writes meant for them landed on rows about to be deleted.
+    """
+    if len(candidates) <= 1:
+        return str(candidates[0]["Id"]) if candidates else None
+    made = _created(row)
+    ordered = sorted(candidates, key=lambda pattern: (_created(pattern), str(pattern["Id"])))
+    # (none created before it: not made by Salesforce as documented; the latest, as when there is one)
+    return str(([pattern for pattern in ordered if _created(pattern) <= made] or ordered)[-1]["Id"])
+
+
+def _created(row: Row) -> datetime:
+    """A row's ``CreatedDate`` (the earliest instant when it was not read)."""
+    value = row.get("CreatedDate")
+    return CONVERTER.structure(value, datetime) if value else datetime.min.replace(tzinfo=UTC)
