@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from ._gcpause import collector_paused
 from .abc import Adapter, StateStore
 from .deferred import as_planned
-from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan
+from .errors import ConfigurationError, SafetyLimitExceeded, StalePlan, SyncLocked
 from .executor import Executor
 from .locking import ProfileLock
 from .models import Kind, Record, Side
@@ -55,6 +55,7 @@ class SyncEngine:
         self.on_event = on_event
         self._clock = clock or _utcnow
         self._lock = ProfileLock(state, self.settings.profile, clock=self.now)
+        self._applying = False
         for side, adapter in self.adapters.items():
             if not isinstance(adapter, Adapter):
                 raise ConfigurationError(
@@ -135,6 +136,11 @@ class SyncEngine:
                 "plan refused by the safety policy: " + "; ".join(plan.safety) + " (review it, then apply with force)",
                 violations=plan.safety,
             )
+        if self._applying:
+            # the lock is re-entrant (plan and apply under one hold), so it cannot stop this: a sync started from
+            # inside this engine's own apply (an on_event callback, an adapter) would write alongside it
+            raise SyncLocked(f"profile {plan.profile!r}: this engine is applying a plan already; a sync cannot start "
+                             "from inside its own apply (an on_event callback, say); nothing was written")
         with self._lock.hold():
             # Checked under the lock: nothing can write between this check and the apply's own writes.
             generation = self.state.generation(plan.profile, kind)
@@ -144,8 +150,12 @@ class SyncEngine:
                     f"(state generation {generation}, the plan was made at {plan.from_generation}); "
                     "nothing was written, make a new plan"
                 )
-            with collector_paused():
-                result = self._apply_locked(plan, kind, recheck=recheck)
+            self._applying = True
+            try:
+                with collector_paused():
+                    result = self._apply_locked(plan, kind, recheck=recheck)
+            finally:
+                self._applying = False
         self._emit(SyncEvent(type=EventType.COMPLETED, kind=kind, profile=plan.profile,
                              message=result.summary.render()))
         return result

@@ -17,6 +17,7 @@ from engine_world import World, make_world
 from syncore import Event, Kind, SyncEngine
 from syncore.errors import QuotaExhausted, StalePlan, SyncLocked
 from syncore.locking import LockLost, this_host
+from syncore.results import EventType
 from syncore.state_types import LockHolder
 from syncore.testing import MemoryAdapter
 
@@ -104,6 +105,28 @@ def test_sync_holds_the_lock_from_planning_to_the_end_of_its_apply():
         engine.apply(plan)
     assert other.sync(Kind.EVENT).ok
     assert len(world.crm.records(Kind.EVENT)) == 5
+
+
+def test_a_sync_started_from_inside_its_own_engines_apply_is_refused():
+    """The lock is re-entrant within one engine (plan and apply under one hold), so it alone would let an on_event
+    callback start a second sync of the same engine that writes alongside the first."""
+    world = make_world()
+    _events(world, 3)
+    inner: list[BaseException] = []
+
+    def sync_again(event) -> None:
+        if event.type is EventType.CREATED and not inner:
+            try:
+                world.engine.sync(Kind.EVENT)
+            except SyncLocked as error:
+                inner.append(error)
+
+    world.engine = SyncEngine(pim=world.pim, crm=world.crm, state=world.state, settings=world.settings,
+                              clock=world.clock, on_event=sync_again)
+    assert world.engine.sync(Kind.EVENT).ok
+    assert len(inner) == 1 and "applying a plan already" in str(inner[0])
+    assert _origins(world.crm) == sorted(world.pim.records(Kind.EVENT))  # each once, written by the outer sync
+    assert world.engine.sync(Kind.EVENT).ok  # the engine syncs again once its apply is over
 
 
 # -- item 3: the lock is a lease, renewed while the sync works ---------------------------------------------------
