@@ -128,7 +128,7 @@ class SeriesReader:
                 group_key: object = owner
             else:
                 group_key = series_rows.lightning_key(row)
-                owner = _lightning_owner(lightning_ids.get(group_key, []), row)  # type: ignore[call-overload]
+                owner = _lightning_owner(lightning_ids.get(group_key, []), row)  # type: ignore[arg-type]
             if owner is None or owner not in patterns:
                 orphans.setdefault(group_key, row)
                 continue
@@ -225,6 +225,6 @@ def _lightning_owner(candidates: list[Row], row: Row) -> str | None:
 
 
 def _created(row: Row) -> datetime:
-    """A row's ``CreatedDate`` (the earliest instant when it was not read)."""
+    """A row's ``CreatedDate`` (the earliest instant when the row does not hold it)."""
     value = row.get("CreatedDate")
     return CONVERTER.structure(value, datetime) if value else datetime.min.replace(tzinfo=UTC)
