@@ -25,15 +25,17 @@ def sort_deferred(
 ) -> tuple[list[Operation], list[tuple[Operation, str]]]:
     """The deferred writes to make now, and those held back with the reason (parked with their pair).
 
-    A write whose series has an occurrence write that failed, was excluded or whose answer never came (its pair in
-    ``failed_pairs``) is not made: the next sync (which reads that series again, as a due retry) decides it anew
-    once the occurrences are there. Deletes carry no version check on every side: a target edited since the plan
+    A write whose series has an occurrence write (or a write of the series itself) that failed, was excluded or
+    whose answer never came (its pair in ``failed_pairs``) is not made: the next sync (which reads that series
+    again, as a due retry) decides it anew once the occurrences are there. Deletes carry no version check on every side: a target edited since the plan
     read it (a reviewed plan applied later, a user quicker than the sync) is read again (one fetch per side), so
     that edit is never deleted with it.
     """
-    failed_series = {split[0] for op in every if op.pair_id in failed_pairs
-                     for native_id in (op.source_id, op.target_id)
-                     if native_id and (split := split_occurrence_id(native_id)) is not None}
+    # (a write naming the series itself counts too: an occurrence copy whose edit was carried over to its series
+    # is deleted only once that series' update is written, planning.series_fold)
+    failed_series = {split[0] if (split := split_occurrence_id(native_id)) is not None else native_id
+                     for op in every if op.pair_id in failed_pairs
+                     for native_id in (op.source_id, op.target_id) if native_id}
     now = {side: fetch_in_batches(adapters[side], kind, ids)
            for side in SIDES if (ids := [op.target_id for op in deferred if op.target is side and op.target_id])}
     ready: list[Operation] = []

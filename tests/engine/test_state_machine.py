@@ -43,7 +43,7 @@ from syncore.errors import (
 )
 from syncore.locking import LEASE
 from syncore.merge import BODY_FIELDS
-from syncore.models import Body
+from syncore.models import Body, Record
 from syncore.occurrences import marked_series
 from syncore.plan import Plan
 from syncore.results import SyncResult
@@ -201,6 +201,9 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         #: records new or edited while the other side was read-only: their create or update was not allowed, and
         #: (as with any prevented write) they are copied only once edited again
         self.prevented: set[tuple[Side, str]] = set()
+        #: the pair base of each paired record in ``prevented`` whose values differ from its partner's, until a good
+        #: sync after its next edit carries them
+        self.held_back: dict[tuple[Side, str], Record] = {}
 
     def now(self) -> datetime:
         return self.clock
@@ -257,7 +260,6 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         adapter = self.sides[side]
         if (side, native_id) in self.orphans:
             self.tolerated.add(self.origin(side, native_id))
-        was_prevented = (side, native_id) in self.prevented
         self.prevented.discard((side, native_id))  # an edit puts it in the next feed: now it is copied
         seq = next(self.seq) if same_second else self.tick()
         before = getattr(adapter.records(kind)[native_id], field)
@@ -268,9 +270,11 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         # filled one) apply, by design.
         paired = self.state.pairs_for(self.settings.profile, kind, **{f"{side.value}_ids": [native_id]})
         # The value before the first edit since the last good sync: an A -> B -> A series nets to no edit. A value
-        # the other side could not take (it was read-only) never became the agreed one: a prevented record's edits
-        # net against its pair's base, so an edit back to the base's value is no edit either (docs/engine.md).
-        agreed = getattr(adapter.represent(paired[0].base), field) if was_prevented and paired else before
+        # the other side could not take (it was read-only) never became the agreed one: until a sync carries it,
+        # the record's edits net against the base it was held back from, so an edit back to the base's value is
+        # no edit either (docs/concepts.md, "Conflict rules").
+        held_back = self.held_back.get((side, native_id))
+        agreed = getattr(adapter.represent(held_back), field) if held_back is not None else before
         self.net_before.setdefault((side, native_id, field), agreed)
         if getattr(stored, field) != before and paired:
             self.edits.append((seq, side, kind, native_id, field, getattr(stored, field)))
@@ -381,10 +385,11 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
             paired = {p.id_on(writable) for p in pairs}
             now = {s: self.records_of(s, any_kind) for s in Side}
             self.prevented |= {(writable, i) for i in now[writable] if i not in paired}
-            self.prevented |= {(writable, p.id_on(writable)) for p in pairs
-                               if p.pim_id in now[Side.PIM] and p.crm_id in now[Side.CRM]
-                               and self.crm.represent(now[Side.PIM][p.pim_id]).changed_fields(
-                                   now[Side.CRM][p.crm_id])}
+            diverged = {(writable, p.id_on(writable)): p.base for p in pairs
+                        if p.pim_id in now[Side.PIM] and p.crm_id in now[Side.CRM]
+                        and self.crm.represent(now[Side.PIM][p.pim_id]).changed_fields(now[Side.CRM][p.crm_id])}
+            self.prevented |= set(diverged)
+            self.held_back.update(diverged)
 
     @rule(kind=st.sampled_from(Kind))
     def save_a_plan(self, kind: Kind) -> None:
@@ -467,6 +472,10 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
         self._note_unheld(plan)
         self.note_opened(kind, plan, started)
         if result.ok:
+            self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
+        if result.ok and not recheck:
+            # (a saved plan read the records when it was made, not when it is applied: the edits made in between
+            # were never read by it, so it does not settle what they net to; its own writes are checked as any)
             self.good_syncs[kind].append(started)
             # edits undone since the last good sync (A -> B -> A), none of them synced meanwhile (by a sync cut
             # short), are no edits, whatever the other side did with that field (the net_at_clean rule of
@@ -479,7 +488,8 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
                     self.undone |= {e[0] for e in window}
             self.net_before = {k: v for k, v in self.net_before.items()
                                if k[1] not in self.sides[k[0]].records(kind)}
-            self.orphans = {(s, i) for s, i in self.orphans if i not in self.sides[s].records(kind)}
+            self.held_back = {k: v for k, v in self.held_back.items()
+                              if k in self.prevented or v.kind is not kind}
         return result
 
     def _note_tie(self, kind: Kind, pim_id: str, crm_id: str, field: str) -> None:

@@ -79,6 +79,7 @@ class SeriesSyncMachine(base.SyncMachine):
                                 clock=self.now)
         self.saved = {}
         self.prevented = set()
+        self.held_back = {}
         #: rule copies a plan deleted to switch their series to its occurrences: (side, id) -> (side, series id)
         self.switched = {}
 
@@ -195,8 +196,14 @@ class SeriesSyncMachine(base.SyncMachine):
         held = sorted(p.pim_id for p in self.state.iter_pairs(self.settings.profile, Kind.EVENT)
                       if getattr(p.base, "recurrence", None) is not None and "#" not in p.pim_id
                       and not p.crm_id.startswith("series:") and p.pim_id in self.pim.records(Kind.EVENT))
-        if held:
-            self._set_count(Side.PIM, data.draw(st.sampled_from(held)), count)
+        if not held:
+            return
+        series_id = data.draw(st.sampled_from(held))
+        record = self.pim.records(Kind.EVENT)[series_id]
+        _, kept = self._with_count(Side.PIM, series_id, count)
+        if set(itertools.islice(Series(record).starts(), count + 1)) == kept:
+            return  # its end date already gives those occurrences: the same series (compared by occurrences), no edit
+        self._set_count(Side.PIM, series_id, count)
 
     def _set_count(self, side, series_id, count):
         recurrence, kept = self._with_count(side, series_id, count)
@@ -282,11 +289,11 @@ class SeriesSyncMachine(base.SyncMachine):
         if kind is Kind.EVENT:
             self.check_occurrences()
 
-    def _apply(self, kind, plan, started, engine, *, recheck=False) -> None:
+    def _apply(self, kind, plan, started, engine, *, recheck=False):
         for op in plan.operations:
             if op.after_occurrences_of and op.target_id:
                 self.switched.setdefault((op.target, op.target_id), (op.target.other, op.after_occurrences_of))
-        super()._apply(kind, plan, started, engine, recheck=recheck)
+        return super()._apply(kind, plan, started, engine, recheck=recheck)
 
     def check_no_lost_edit(self, kind: Kind) -> None:
         """The base check; an edit of a rule copy that a switch deleted (the user did not) went to its series (the

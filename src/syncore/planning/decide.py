@@ -32,6 +32,7 @@ from .decisions import Create, Decision, Delete, Forget, Keep, Keys, Recreate, S
 from .observe import Observation
 from .recovery import Recovered
 from .series import SeriesPolicy, is_series
+from .series_fold import carried_to
 
 
 @attrs.frozen(kw_only=True)
@@ -205,7 +206,8 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
             yield Forget(pair=pair, tombstones=((deleted_side, pair.id_on(deleted_side)),), settles=settles)
         elif rules.may("delete", survivor):
             # deleted on one side, untouched on the other (a new version alone is no edit): delete it there too
-            yield Delete(pair=pair, target=survivor, settles=settles)
+            # (a copy whose edit was carried over to its series, after that series' update)
+            yield Delete(pair=pair, target=survivor, settles=settles, after=view.folded.get(pair.pair_id))
         else:
             # deleting is not allowed there: unpair, and tombstone the survivor so it is not copied back
             yield Skip(side=survivor, native_id=pair.id_on(survivor), record=pair.base,
@@ -236,7 +238,11 @@ def _decide_pair(view: Observation, rules: Rules, pair: Pair, recreated: Recover
             crm_modified=crm_at,
             pim_body=pair.pim_body, two_way=pair.conflicts,
         )
-        yield from _checked(rules, Update(pair=pair, items=items, result=rules.merge(inp), merge_input=inp,
+        result = rules.merge(inp)
+        if pair.pair_id in view.unfolded:
+            # its rule copy was read with overrides carried over from occurrence copies: written there too
+            result = carried_to(result, *view.unfolded[pair.pair_id])
+        yield from _checked(rules, Update(pair=pair, items=items, result=result, merge_input=inp,
                                           settles=settles))
 
 

@@ -57,12 +57,15 @@ class Delete:
     """Delete the pair's record on ``target``: its partner was deleted and it was not edited since.
 
     :ivar also_gone: more ids to tombstone with the pair's two (a re-created pair's earlier records)
+    :ivar after: a series id: made last, once that series' writes succeeded (an occurrence copy whose edit was
+        carried over to its series, :mod:`.series_fold`)
     """
 
     pair: Pair
     target: Side
     settles: Keys = ()
     also_gone: Keys = ()
+    after: str | None = None
 
 
 @attrs.frozen(kw_only=True)

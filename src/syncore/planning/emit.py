@@ -72,7 +72,7 @@ class PlanWriter:
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
                                          tombstones=tombstones, lifted=lifted, settles=settles))
-            case Delete(pair=pair, target=target, settles=settles, also_gone=also_gone):
+            case Delete(pair=pair, target=target, settles=settles, also_gone=also_gone, after=after):
                 source = target.other
                 tombstones, lifted = ids_to_tombstone(self.rules.series, gone=(
                     (PIM, pair.pim_id), (CRM, pair.crm_id), *also_gone))
@@ -80,7 +80,7 @@ class PlanWriter:
                                 base_version=pair.version_on(target), source_side=source,
                                 source_id=pair.id_on(source), source_version=None, record=None,
                                 reason=_DELETED_IN[source], held=self.rules.as_stored(target, pair),
-                                label=self._label(pair.base, pair.pim_id, pair.crm_id))
+                                label=self._label(pair.base, pair.pim_id, pair.crm_id), after_occurrences_of=after)
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True,
                                          tombstones=tombstones, lifted=lifted,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import attrs
 
 from ..merge import MergeInput, MergeResult
-from ..models import Kind, Side
+from ..models import Kind, Record, Side
 from ..recurrence import Key
 from ..remote import RemoteRecord
 from ..state_types import Pair
@@ -92,6 +92,11 @@ class Observation:
     unconfirmed: Mapping[Side, frozenset[str]]
     series: tuple[SeriesRead, ...] = ()
     zones: Mapping[str, str] = attrs.field(factory=dict)
+    #: occurrence copies of a given-up switch whose edit was carried over to their series (series_fold): pair id
+    #: -> series id (the copy is deleted after the series' update); and the rule pairs whose rule copy holds those
+    #: edits here: pair id -> (the copy's side, the copy as read)
+    folded: Mapping[str, str] = attrs.field(factory=dict)
+    unfolded: Mapping[str, tuple[Side, Record]] = attrs.field(factory=dict)
 
     def item(self, side: Side, native_id: str) -> RemoteRecord | None:
         """The record this sync knows for ``native_id`` (changed, fetched or set aside as unchanged)."""

@@ -126,7 +126,8 @@ class Observer:
             pairs = {pair_id: pair for pair_id, pair in pairs.items()
                      if not any(pair.id_on(side) in unsupported[side] for side in SIDES)}
         intents = self.state.open_intents(self.profile, self.kind)
-        series = self._expand_series(current, deleted, pairs, echoes, due_keys, intents)
+        series, folding = self._expand_series(current, deleted, pairs, echoes, due_keys, intents)
+        warnings += folding.notes if folding is not None else []
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
         for side in SIDES:
@@ -185,20 +186,24 @@ class Observer:
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
             open_intents=tuple(i.intent_id for i in intents), unconfirmed=unseen, series=tuple(series),
             zones=series_zones(self.state, self.profile, self.kind, self.series, series, pairs),
+            folded=folding.folded if folding is not None else {},
+            unfolded=folding.unfolded if folding is not None else {},
         )
 
     # -- steps -------------------------------------------------------------------------------------------------
     def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
                        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
-                       due: frozenset[tuple[Side, str]], intents: Iterable[Intent]) -> list[SeriesRead]:
+                       due: frozenset[tuple[Side, str]],
+                       intents: Iterable[Intent]) -> tuple[list[SeriesRead], SeriesExpander | None]:
         if self.series is None:
-            return []
+            return [], None
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
         recovering = frozenset(i.pair_id for i in intents if i.action is Action.CREATE and i.pair_id)
-        return SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
-                              fetch=self._fetch, last_run=last_run, past_days=self.days[0],
-                              future_days=self.days[1], edited=self.edited, merge=self.merge,
-                              recovering=recovering).run(current, deleted, pairs, echoes, due)
+        expander = SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
+                                  fetch=self._fetch, last_run=last_run, past_days=self.days[0],
+                                  future_days=self.days[1], edited=self.edited, merge=self.merge,
+                                  recovering=recovering)
+        return expander.run(current, deleted, pairs, echoes, due), expander
 
     def _names_a_record(self, side: Side, value: str) -> bool:
         """True when ``value`` is shaped like an id on ``side``: a native id, or an occurrence id of a series

@@ -144,19 +144,40 @@ def adopt_landed_updates(
     landed: it is never adopted, so the merge writes it again (the side's write is idempotent).
     """
     landed: set[tuple[Side, str]] = set()
-    for intent in sorted((i for i in intents if i.action is Action.UPDATE and i.written is not None and i.fields),
-                         key=lambda i: (i.created_at, i.intent_id)):
+    updates = sorted((i for i in intents if i.action is Action.UPDATE and i.written is not None and i.fields),
+                     key=lambda i: (i.created_at, i.intent_id))
+    by_pair: dict[str, list[Intent]] = {}
+    for intent in updates:
+        by_pair.setdefault(intent.pair_id or "", []).append(intent)
+
+    def holds(intent: Intent, pair: Pair, fields: frozenset[str]) -> RemoteRecord | None:
+        """The target of ``intent`` when it holds the values the intent wrote to ``fields`` (None: it does not)."""
+        target = intent.side
+        current = item(target, pair.id_on(target))
+        if current is None or current.version == pair.version_on(target):
+            return None  # gone, or unchanged since the pair was stored: the write did not land
+        as_target = represent[target](intent.written)  # type: ignore[arg-type]
+        if not fields or any(getattr(current.record, f) != getattr(as_target, f) for f in fields):
+            return None  # not what we wrote: not landed, or edited since
+        return current
+
+    for intent in updates:
         pair = pairs.get(intent.pair_id or "")
         if pair is None:
             continue
         target = intent.side
-        current = item(target, pair.id_on(target))
-        if current is None or current.version == pair.version_on(target):
-            continue  # gone, or unchanged since the pair was stored: the write did not land
         fields = intent.fields - (write_only or {}).get(target, frozenset())
-        as_target = represent[target](intent.written)  # type: ignore[arg-type]
-        if not fields or any(getattr(current.record, f) != getattr(as_target, f) for f in fields):
-            continue  # not what we wrote: not landed, or edited since
+        # A field the same merge wrote to both sides (a series' recurrence, with a change from each) that landed
+        # on this side only: taken as the base, the other side's old value would read as that side's edit and undo
+        # the half that landed. Left out, the merge from the old base redoes the other half.
+        halves = frozenset().union(*(
+            other.fields & fields for other in by_pair[intent.pair_id or ""]
+            if other.side is not target and other.fields & fields
+            and holds(other, pair, other.fields & fields - (write_only or {}).get(other.side, frozenset())) is None))
+        fields -= halves
+        current = holds(intent, pair, fields)
+        if current is None:
+            continue
         try:
             base = pair.base.replace(**{f: getattr(intent.written, f) for f in fields})
         except InvalidRecordError:

@@ -42,6 +42,7 @@ from ..series import Series, Window
 from ..state_types import Pair
 from .observation import Ids, SeriesRead
 from .series_cut import past_occurrences
+from .series_fold import CopyFolding
 from .series_policy import Route, SeriesPolicy, is_series
 from .series_switch import SeriesSwitching, set_aside_rule_copies
 
@@ -49,7 +50,7 @@ __all__ = ["Route", "SeriesExpander", "SeriesPolicy", "SeriesRead", "is_series",
            "series_taken", "set_aside_rule_copies"]
 
 
-class SeriesExpander(SeriesSwitching):
+class SeriesExpander(SeriesSwitching, CopyFolding):
     """The observe step's part for series (see the module docstring). Changes the observer's working dicts."""
 
     def __init__(self, *, kind: Kind, profile: str, state: StateStore, policy: SeriesPolicy,
@@ -72,6 +73,10 @@ class SeriesExpander(SeriesSwitching):
         self.merge = merge
         #: pairs an interrupted create of ours may have written a record of (open create intents)
         self.recovering = recovering
+        #: what this step reports, and the carry-over of edited copies of given-up switches (see CopyFolding)
+        self.notes: list[str] = []
+        self.folded: dict[str, str] = {}
+        self.unfolded: dict[str, tuple[Side, Record]] = {}
 
     def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
@@ -92,7 +97,7 @@ class SeriesExpander(SeriesSwitching):
             # limits and the switch to its occurrences is safe (see switching); otherwise that edit waits, reported
             # (decide_series.update_obstacle)
             rule_pairs = {p.id_on(side): p for p in pairs.values() if is_series(p.base)}
-            left = self._left_by_a_switch(side, due, series_pairs, rule_pairs, pairs)
+            left = self._left_by_a_switch(side, due, series_pairs, rule_pairs, pairs, current, deleted)
             self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due, left)
             self._read_rule_copies(side, rule_pairs, current, deleted, echoes)
             for item in list(current[side].values()):
@@ -114,7 +119,7 @@ class SeriesExpander(SeriesSwitching):
                 reads.append(self._dissolve(side, native_id, series_pairs[native_id], deleted, pairs))
             for native_id, rule_pair in rule_pairs.items():
                 if self._switch_abandoned(side, native_id, rule_pair, current, deleted, left):
-                    self._give_up_occurrences(side, native_id, deleted, pairs, due)
+                    self._give_up_occurrences(side, native_id, rule_pair, current, deleted, pairs, due, echoes)
             done = {read.series_id for read in reads if read.side is side}
             reads += self._advance(side, done, current, deleted, pairs, echoes)
         return reads
@@ -157,16 +162,24 @@ class SeriesExpander(SeriesSwitching):
         return SeriesRead(side=side, series_id=series_id, item=item, pair=known_pair)
 
     def _left_by_a_switch(self, side: Side, due: frozenset[tuple[Side, str]], series_pairs: Mapping[str, Pair],
-                          rule_pairs: dict[str, Pair], pairs: dict[str, Pair]) -> frozenset[str]:
+                          rule_pairs: dict[str, Pair], pairs: dict[str, Pair],
+                          current: Mapping[Side, Mapping[str, RemoteRecord]], deleted: Ids) -> frozenset[str]:
         """The series held as a rule by the other side that a due retry names an occurrence of: a switch of it was
-        given up (its series back within the limits) and a deletion of the copies it had made failed. Their rule
-        pairs are looked at this sync (one state lookup, only when such a retry is due), so that the series is read
-        and those copies are given up again (``_switch_abandoned``), never paired next to the rule copy."""
+        given up (its series back within the limits) and a deletion of the copies it had made failed. Also those
+        an occurrence copy read this sync is paired with: a sync that gave the switch up and wrote the series'
+        update stopped (a crash) before that copy's deletion, made last. Their rule pairs are looked at this sync
+        (one state lookup, only when there are such), so that the series is read and those copies are given up
+        again (``_switch_abandoned``), never paired next to the rule copy."""
+        other = side.other
         named = {split[0] for due_side, native_id in due if due_side is side and SEPARATOR in native_id
-                 and (split := split_occurrence_id(native_id)) is not None} - set(series_pairs)
+                 and (split := split_occurrence_id(native_id)) is not None}
+        # (the separator first: this runs for every pair looked at, and few ids name an occurrence)
+        named |= {split[0] for pair in pairs.values() if SEPARATOR in (native_id := pair.id_on(side))
+                  and (pair.id_on(other) in current[other] or pair.id_on(other) in deleted[other])
+                  and (split := split_occurrence_id(native_id)) is not None}
+        named -= set(series_pairs)
         if not named:
             return frozenset()
-        other = side.other
         missing = named - set(rule_pairs)
         if missing:
             for pair in self.state.pairs_for(self.profile, self.kind, **{f"{side.value}_ids": sorted(missing)}):
@@ -187,21 +200,29 @@ class SeriesExpander(SeriesSwitching):
         item = current[side].get(series_id)
         if item is None:
             return series_id in deleted[side]
+        fits = not is_series(item.record) or self.policy.route(item.record, side)[0] is not Route.EXPAND
         if item.version is not None and item.version == rule_pair.version_on(side):
-            # unchanged since its pair was stored: a switch of it never started, was finished, or was given up
-            return series_id in left
-        return not is_series(item.record) or self.policy.route(item.record, side)[0] is not Route.EXPAND
+            # unchanged since its pair was stored: a switch of it never started, was finished, or was given up (a
+            # series still past the limits is a switch that waits: its copies stay)
+            return series_id in left and fits
+        return fits
 
-    def _give_up_occurrences(self, side: Side, series_id: str, deleted: Ids, pairs: dict[str, Pair],
-                             due: frozenset[tuple[Side, str]]) -> None:
+    def _give_up_occurrences(self, side: Side, series_id: str, rule_pair: Pair,
+                             current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
+                             due: frozenset[tuple[Side, str]],
+                             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> None:
         """The occurrences an interrupted switch of ``series_id`` left are no records of this sync's any more: the
         series is held as a rule (or gone), so those it copied are deleted (their pairs decided as those of a
-        cancelled occurrence: an edited copy wins over the deletion, as any) and the retries of those it failed to
-        copy are settled, never copied as single events next to the rule copy. Whatever the rule gives or no
-        longer gives: its rule copy holds those it gives."""
-        for native_id, pair in self._known(side, series_id).items():
+        cancelled occurrence) and the retries of those it failed to copy are settled, never copied as single
+        events next to the rule copy. Whatever the rule gives or no longer gives: its rule copy holds those it
+        gives. A copy edited there since is carried over to the series as an override where it can be, and
+        deleted after (``_fold_edited_copies``); otherwise it wins over the deletion, as any edited record."""
+        known = self._known(side, series_id)
+        for native_id, pair in known.items():
             pairs.setdefault(pair.pair_id, pair)
             deleted[side].add(native_id)
+        if known:
+            self._fold_edited_copies(side, series_id, rule_pair, known, current, deleted, pairs, echoes)
         for due_side, native_id in due:
             split = split_occurrence_id(native_id) if due_side is side and SEPARATOR in native_id else None
             if split is not None and split[0] == series_id:
