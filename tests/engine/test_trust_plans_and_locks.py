@@ -92,9 +92,6 @@ def test_a_plan_made_before_a_rebuild_is_stale():
         engine.apply(plan)
 
 
-@pytest.mark.xfail(strict=True, reason="open: a saved plan applied after a sync that moved pair bases without "
-                   "writing to a side puts the older bases back (docs/concepts.md: such a sync leaves saved plans "
-                   "valid); a fix changes that documented rule or makes pair commits conditional")
 def test_a_saved_plan_does_not_put_back_a_base_a_later_sync_moved_on():
     # Found by the series state machine (soak2k, seed 44): "edit of priority to normal lost". Both sides made the
     # same edit and a plan was saved (no write: the pair's base catches up); both made another same edit and a sync
@@ -115,10 +112,8 @@ def test_a_saved_plan_does_not_put_back_a_base_a_later_sync_moved_on():
     world.pim.edit(pim_id, location="Room 3")
     world.crm.edit(crm_id, location="Room 3")
     assert not any(engine.sync(Kind.EVENT).counts.values())
-    try:
+    with pytest.raises(StalePlan):  # that sync moved the pair's agreed state: the plan's is older
         engine.apply(saved)
-    except StalePlan:
-        pass  # refused: as good
     world.advance(minutes=1)
     world.crm.edit(crm_id, location="Room 2")
     world.advance(minutes=1)
