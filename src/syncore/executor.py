@@ -131,6 +131,7 @@ class Executor:
             return
         with self.state.transaction():
             # the last batch's outcomes, then the series pairs, then the cursors: one commit
+            self._bump_generation_for_moved_bases()
             self.writes.flush()
             for pair_plan in last.values():
                 if pair_plan.pair_id not in self.failed_pairs:
@@ -156,6 +157,14 @@ class Executor:
                 covered = {native_id for s, native_id in self.plan.confirmed if s is side} | self._covered[side]
                 if covered:
                     self.state.forget_unconfirmed(self.profile, self.kind, side, covered)
+
+    def _bump_generation_for_moved_bases(self) -> None:
+        """Plans made before this apply are stale once it stores a pair whose agreed state moved without a write
+        (applied later, such a plan would store its older state over it). Called in the transaction storing the
+        pairs without writes, when no write has bumped the generation already."""
+        if self.plan.moves_bases and not self._generation_bumped:
+            self.state.bump_generation(self.profile, self.kind)
+            self._generation_bumped = True
 
     # -- the writes, batch by batch --------------------------------------------------------------------------
     def _run_in_order(self, operations: list[Operation]) -> None:

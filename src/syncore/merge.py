@@ -229,8 +229,11 @@ def merge(
             # no common ancestor: a filled value counts as an edit, an empty one yields to it. A field under an
             # open conflict has one (the base keeps its last agreed value): clearing that value was an edit, so an
             # empty value against a filled one stays a conflict there, never overwritten unasked
-            ancestor = not _is_empty(getattr(base, name))
-            changed = {side: ancestor or not _is_empty(value[side]) for side in SIDES}
+            ancestor = {side: not _is_empty(getattr(base, name)) for side in SIDES}
+            if inp.pim_body is not None and name in BODY_FIELDS:
+                # the PIM's last agreed body is the formatted one it kept, not the base's text (which the CRM holds)
+                ancestor[PIM] = not _is_empty(inp.pim_body)
+            changed = {side: ancestor[side] or not _is_empty(value[side]) for side in SIDES}
             if not any(changed.values()):
                 continue
         if all(changed.values()) and not differs(name, now[PIM], now[CRM]):

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from engine_world import make_world
 
-from syncore import ConflictPolicy, Event, Kind, Side, SyncSettings
+from syncore import Body, ConflictPolicy, Event, Kind, Side, SyncSettings
 from syncore.review import conflict_record, render_conflict
 
 
@@ -152,3 +152,40 @@ def test_a_newest_wins_tie_is_not_decided_by_our_own_write_whose_reply_was_lost(
         assert plan.operations == []
         assert world.engine.apply(plan).ok
         assert _locations(world, pim_id, crm_id) == ("Room 2", "Room 3")
+
+
+def test_a_formatted_pim_body_cleared_against_a_new_crm_text_stays_open():
+    # Found by the series state machine (soak2k, seed 44; a newest_wins tie there, the same under manual): the CRM
+    # cleared the description, the PIM kept its formatted body (docs/concepts.md: a formatted PIM body is not
+    # overwritten by the CRM's text; it is remembered as the pair's pim_body, the base holding the CRM's empty
+    # text). Then the PIM cleared its body and the CRM wrote a new text: a conflict, left open. The next sync
+    # compared the field side against side and took the base's empty text for the PIM's last agreed body, so the
+    # PIM's clearing was no edit and the CRM's text was written over it, unasked. The PIM's last agreed body is
+    # the one it kept.
+    world = make_world()  # conflict_policy manual, the default
+    pim_id, crm_id = _synced_meeting(world, body=Body(text="bold note", html="<p><b>bold</b> note</p>"))
+    world.advance(minutes=1)
+    world.crm.edit(crm_id, body=Body(text=""))
+    assert world.engine.sync(Kind.EVENT).ok
+    assert _bodies(world, pim_id, crm_id) == (Body(text="bold note", html="<p><b>bold</b> note</p>"), Body(text=""))
+    world.advance(minutes=1)
+    world.pim.edit(pim_id, body=Body(text=""))
+    world.crm.edit(crm_id, body=Body(text="plain note"))
+    for _ in range(3):  # listed at every sync, nothing written for it
+        world.advance(minutes=5)
+        plan = world.engine.plan(Kind.EVENT)
+        assert [(c.field, c.pim_value, c.crm_value, c.resolution) for c in plan.conflicts] == [
+            ("body", Body(text=""), Body(text="plain note"), None)]
+        assert plan.operations == []
+        world.engine.apply(plan)
+        assert _bodies(world, pim_id, crm_id) == (Body(text=""), Body(text="plain note"))
+    plan = world.engine.plan(Kind.EVENT)
+    (conflict,) = plan.conflicts
+    plan.resolve(conflict.conflict_id, Side.CRM)
+    assert world.engine.apply(plan).ok
+    assert _bodies(world, pim_id, crm_id) == (Body(text="plain note"), Body(text="plain note"))
+    assert world.engine.plan(Kind.EVENT).is_empty
+
+
+def _bodies(world, pim_id, crm_id):
+    return world.pim.records(Kind.EVENT)[pim_id].body, world.crm.records(Kind.EVENT)[crm_id].body

@@ -92,6 +92,38 @@ def test_a_plan_made_before_a_rebuild_is_stale():
         engine.apply(plan)
 
 
+def test_a_saved_plan_does_not_put_back_a_base_a_later_sync_moved_on():
+    # Found by the series state machine (soak2k, seed 44): "edit of priority to normal lost". Both sides made the
+    # same edit and a plan was saved (no write: the pair's base catches up); both made another same edit and a sync
+    # stored that base, writing to no side, so the saved plan stayed valid; applied, it stored its older base. The
+    # CRM's user then set the value the old base held: read as no edit, and the PIM's edit was written over it.
+    world = make_world()  # manual
+    engine = world.make_engine()
+    start = world.now + timedelta(days=1)
+    pim_id = world.pim.put(Event(subject="Review", start=start, end=start + timedelta(hours=1), location="Room 1"))
+    engine.sync(Kind.EVENT)
+    (crm_id,) = world.crm.records(Kind.EVENT)
+    world.advance(minutes=1)
+    world.pim.edit(pim_id, location="Room 2")
+    world.crm.edit(crm_id, location="Room 2")
+    saved = engine.plan(Kind.EVENT)  # `syncore plan --save`
+    assert saved.operations == []
+    world.advance(minutes=1)
+    world.pim.edit(pim_id, location="Room 3")
+    world.crm.edit(crm_id, location="Room 3")
+    assert not any(engine.sync(Kind.EVENT).counts.values())
+    with pytest.raises(StalePlan):  # that sync moved the pair's agreed state: the plan's is older
+        engine.apply(saved)
+    world.advance(minutes=1)
+    world.crm.edit(crm_id, location="Room 2")
+    world.advance(minutes=1)
+    world.pim.edit(pim_id, location="Room 4")
+    plan = engine.plan(Kind.EVENT)
+    assert [(c.field, c.pim_value, c.crm_value, c.resolution) for c in plan.conflicts] == [
+        ("location", "Room 4", "Room 2", None)]
+    assert plan.operations == []
+
+
 def test_sync_holds_the_lock_from_planning_to_the_end_of_its_apply():
     world = make_world()
     engine = world.make_engine()

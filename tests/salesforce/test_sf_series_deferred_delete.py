@@ -186,9 +186,40 @@ def replaced_for_a_new_rule(emu) -> tuple[World, Check]:
     return w, check
 
 
+def replaced_to_bring_back_an_occurrence(emu) -> tuple[World, Check]:
+    """(e) No API call restores a cancelled occurrence: bringing one back replaces the series with one of the *same*
+    pattern (owner, start, zone and rule text alike, so nothing tells the two series' rows apart), and the old one
+    lingers whole. The new series' modified occurrence must be written on the new series' row: it was found on the
+    old series' row (which already held it), nothing was written, and once the old rows were gone the change was
+    lost in Salesforce and then, synced back, in the PIM."""
+    w = World(emu)
+    series_id = w.pim.put(weekly())
+    w.sync()
+    w.pim.cancel_occurrence(series_id, key(2))
+    w.pim.edit_occurrence(series_id, key(4), subject="1:1 (Room 2)")
+    w.sync()
+    overrides = w.pim.records(Kind.EVENT)[series_id].recurrence.overrides
+    w.pim.edit(series_id, recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=6", zone="Europe/Berlin",
+                                                overrides=overrides))
+    emu.reset_log()
+    w.sync()
+    assert w.writes() == ["composite_create", "composite_update", "composite_delete"], w.writes()
+
+    def check() -> None:
+        assert len([r for r in emu.all("Event") if r["GroupEventType"] == "3"]) == 1
+        assert [(r["StartDateTime"], r["Subject"]) for r in sf_occurrences(emu)] == [
+            (wire(key(n)), "1:1 (Room 2)" if n == 4 else "1:1") for n in range(6)]
+        assert list(w.pim.records(Kind.EVENT)) == [series_id]
+        event = w.pim.records(Kind.EVENT)[series_id]
+        assert event.recurrence.exdates == ()
+        assert [(o.original_start, o.subject) for o in event.recurrence.overrides] == [(key(4), "1:1 (Room 2)")]
+    return w, check
+
+
 SCENARIOS = {"cut": (cut_before_the_window, 4), "shorten": (shortened_in_the_pim, 6),
              "shorten-cancelled": (shortened_with_a_cancelled_occurrence, 6),
-             "delete": (deleted_in_the_pim, 7), "replace": (replaced_for_a_new_rule, 7)}
+             "delete": (deleted_in_the_pim, 7), "replace": (replaced_for_a_new_rule, 7),
+             "restore": (replaced_to_bring_back_an_occurrence, 6)}
 
 
 @pytest.mark.parametrize("full_scan", [False, True], ids=["feed", "full-scan"])
@@ -269,3 +300,4 @@ def test_rows_of_a_cut_still_being_removed_are_neither_occurrences_nor_records_t
         assert local_starts(item.record) == [MONDAYS[0], MONDAYS[2]]
         assert item.record.recurrence.exdates == (key(1),) and item.record.recurrence.overrides == ()
     assert len(emu.pending_deletions()) == 3
+

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -111,12 +111,12 @@ class SeriesReader:
         them (one row per series)."""
         patterns: dict[str, Row] = {}
         by_series: dict[str, list[Row]] = defaultdict(list)
-        lightning_id: dict[tuple[str, str, str, str], str] = {}
+        lightning_ids: dict[tuple[str, str, str, str], list[Row]] = defaultdict(list)
         unplaced: list[Row] = []
         for row in rows:
             if str(row.get("GroupEventType") or "") == "3":
                 patterns[row["Id"]] = row
-                lightning_id[series_rows.lightning_key(row)] = row["Id"]
+                lightning_ids[series_rows.lightning_key(row)].append(row)
             elif row.get("IsRecurrence"):
                 patterns[row["Id"]] = row
             else:
@@ -128,7 +128,7 @@ class SeriesReader:
                 group_key: object = owner
             else:
                 group_key = series_rows.lightning_key(row)
-                owner = lightning_id.get(group_key)  # type: ignore[arg-type]
+                owner = _lightning_owner(lightning_ids.get(group_key, []), row)  # type: ignore[arg-type]
             if owner is None or owner not in patterns:
                 orphans.setdefault(group_key, row)
                 continue
@@ -138,9 +138,15 @@ class SeriesReader:
 
     # -- reads ----------------------------------------------------------------------------------------------
     def load(self, *, classic_ids: Iterable[str] = (), lightning_anchors: Iterable[tuple[str, str, str]] = (),
-             lightning_starts: Iterable[datetime] = ()) -> tuple[dict[str, SeriesRows], list[Row]]:
+             lightning_starts: Iterable[datetime] = (), leaving: Iterable[str] = ()
+             ) -> tuple[dict[str, SeriesRows], list[Row]]:
         """Every live row of the named series (classic by main record id, Lightning by owner, start and zone, or by
-        start alone) and the occurrences found without their series record."""
+        start alone) and the occurrences found without their series record.
+
+        ``leaving``: ids of rows of a series the caller is replacing, left out. The new series can have the old
+        one's owner, start, zone and rule (bringing back a cancelled occurrence), and Lightning rows name no series
+        ("Lightning Experience event series have no series ID", reference §1.4): grouped with the new series, the
+        old rows took its occurrences' places, and writes meant for the new rows were judged against them."""
         rows: dict[str, Row] = {}
         ids = sorted(set(classic_ids))
         if ids:
@@ -150,7 +156,8 @@ class SeriesReader:
         starts = sorted({CONVERTER.structure(key[1], datetime) for key in anchors if key[1]} | set(lightning_starts))
         for row in self._by_pattern_start(starts):
             rows[row["Id"]] = row
-        found, orphans = self.group(rows.values())
+        gone = {to18(row_id) for row_id in leaving}
+        found, orphans = self.group(row for row in rows.values() if to18(row["Id"]) not in gone)
         if anchors and not lightning_starts:
             # other series that happen to start at the same instant are not this call's business
             found = {sid: item for sid, item in found.items()
@@ -196,3 +203,28 @@ class SeriesReader:
             else:
                 unsupported.append(item)
         return Resolved(upserts=tuple(upserts), unsupported=tuple(unsupported), series=read)
+
+
+def _lightning_owner(candidates: list[Row], row: Row) -> str | None:
+    """The series record a Lightning occurrence row belongs to, among those with its owner and pattern.
+
+    Usually one. Several when a series was replaced by one of the same pattern (bringing back a cancelled
+    occurrence) and Salesforce has not finished deleting the old one ("Wait for all events to be removed", REST
+    guide, "Delete Lightning Experience Event Series"), or when two such series were made. No field names an
+    occurrence's series; but Salesforce makes a series' occurrence rows with the series, or after it on a critical
+    edit ("the series is deleted and re-created", CDC guide), never before it: the row belongs to the latest series
+    record created at or before it (``CreatedDate``; unverified against a live org). Taken by the other series, the old rows took the new series'
+    occurrences, and writes meant for them landed on rows about to be deleted.
+    """
+    if len(candidates) <= 1:
+        return str(candidates[0]["Id"]) if candidates else None
+    made = _created(row)
+    ordered = sorted(candidates, key=lambda pattern: (_created(pattern), str(pattern["Id"])))
+    # (none created before it: not made by Salesforce as documented; the latest, as when there is one)
+    return str(([pattern for pattern in ordered if _created(pattern) <= made] or ordered)[-1]["Id"])
+
+
+def _created(row: Row) -> datetime:
+    """A row's ``CreatedDate`` (the earliest instant when the row does not hold it)."""
+    value = row.get("CreatedDate")
+    return CONVERTER.structure(value, datetime) if value else datetime.min.replace(tzinfo=UTC)

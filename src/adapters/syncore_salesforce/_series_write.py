@@ -105,7 +105,8 @@ class SeriesWriter:
         self._create(jobs)
         return [job.outcome for job in jobs]  # type: ignore[misc]
 
-    def _create(self, jobs: list[Job]) -> None:
+    def _create(self, jobs: list[Job], leaving: frozenset[str] = frozenset()) -> None:
+        """Create each job's series whole; ``leaving``: rows of the series these replace (see :meth:`_replace`)."""
         form = self.form()
         ready = []
         for job in jobs:
@@ -126,7 +127,7 @@ class SeriesWriter:
             return
         answered = {job.ref: outcomes[job.ref].id for job in made}
         try:
-            self._find_made(made, answered, form)
+            self._find_made(made, answered, form, leaving)
             self.steps.apply(made)
         except AdapterError as exc:
             for job in made:
@@ -138,15 +139,17 @@ class SeriesWriter:
                 job.outcome = WriteOutcome(ref=job.ref, id=job.series_id, version=series_version(job.desired),  # type: ignore[arg-type]
                                            warnings=tuple(job.warnings))
 
-    def _find_made(self, made: list[Job], answered: dict[str, str | None], form: str) -> None:
-        """Read the series just created (their occurrences' ids are needed to cancel and modify some)."""
+    def _find_made(self, made: list[Job], answered: dict[str, str | None], form: str,
+                   leaving: frozenset[str]) -> None:
+        """Read the series just created (their occurrences' ids are needed to cancel and modify some), without the
+        rows of the series they replace (still there: deleted after, and Salesforce finishes that later)."""
         reader = self.adapter.series_reader
         if form == CLASSIC:
             found, _ = reader.load(classic_ids=[a for a in answered.values() if a])
             by_answer = {sid: sid for sid in found}
         else:
             starts = [instant(job.desired.start) for job in made]  # type: ignore[union-attr]
-            found, _ = reader.load(lightning_starts=starts)
+            found, _ = reader.load(lightning_starts=starts, leaving=leaving)
             by_answer = {row["Id"]: sid for sid, rows in found.items() for row in rows.occurrences}
         for job in made:
             series_id = by_answer.get(answered[job.ref] or "")
@@ -292,7 +295,8 @@ class SeriesWriter:
             return
         olds = {job.ref: job.read for job in jobs}
         fresh = [Job(ref=job.ref, series_id="", desired=job.desired, link=job.link) for job in jobs]
-        self._create(fresh)
+        self._create(fresh, leaving=frozenset(row["Id"] for read in olds.values() if read is not None
+                                              for row in (read.rows.pattern, *read.rows.occurrences)))
         done = []
         for job, new in zip(jobs, fresh, strict=True):
             if new.outcome is None or not new.outcome.ok:

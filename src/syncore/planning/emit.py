@@ -268,6 +268,8 @@ class PlanWriter:
             pair_plan.keep_pending_conflict = bool(result.open_conflicts)
             pair_plan.merge_input = merge_input
         self._pair_plan(pair_plan)
+        if not (result.to_pim or result.to_crm) and result.base != inp.base:
+            self.plan.moves_bases = True
         for target in SIDES:
             fields = result.writes(target)
             if not fields:

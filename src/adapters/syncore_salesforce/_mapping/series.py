@@ -40,8 +40,9 @@ from .. import _recurrence
 from . import CONVERTER, content_version, events
 
 LIGHTNING, CLASSIC = "lightning", "classic"
-#: what reading a series' rows selects besides the feed's fields
-SELECT = ("Recurrence2PatternText",)
+#: what reading a series' rows selects besides the feed's fields (``CreatedDate``: which of two Lightning series of
+#: the same pattern an occurrence row belongs to, see ``_series_read._lightning_owner``)
+SELECT = ("Recurrence2PatternText", "CreatedDate")
 #: a series whose rule gives more occurrences than this is not read (Salesforce's own limits are far lower)
 MAX_OCCURRENCES = 5000
 #: a version of a series starts with this letter (a single record's with "c"): a delete request says which it is
