@@ -139,7 +139,7 @@ class GivenUpSwitches:
             return
         crm = self.crm.records(Kind.EVENT)
         for native_id in self._copies_next_to_rules():
-            if f"event {crm[native_id].subject!r}" in subjects:
+            if f"event '{crm[native_id].subject}'" in subjects:  # (as describe_record names it, quotes unescaped)
                 self.kept_single.add(native_id)
                 # its single event on the PIM descends from the series' occurrence too: the documented meeting twice
                 self.tolerated.add(f"pim:{self.crm.created_from[native_id]}")

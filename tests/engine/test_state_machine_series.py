@@ -295,7 +295,10 @@ class SeriesSyncMachine(GivenUpSwitches, base.SyncMachine):
     def _apply(self, kind, plan, started, engine, *, recheck=False):
         self.note_kept_copies(plan)
         for op in plan.operations:
-            if op.after_occurrences_of and op.target_id:
+            # (a rule copy, not an occurrence copy a given-up switch deletes after its series' update, which waits
+            # for the same writes: GivenUpSwitches checks where its edit went)
+            if op.after_occurrences_of and op.target_id and getattr(self.sides[op.target].records(kind).get(
+                    op.target_id), "recurrence", None) is not None:
                 self.switched.setdefault((op.target, op.target_id), (op.target.other, op.after_occurrences_of))
         return super()._apply(kind, plan, started, engine, recheck=recheck)
 
