@@ -16,9 +16,10 @@ from test_engine_series import keys
 from test_engine_series_faults import faulty_sync
 from test_series_switch import held_as_rule, lengthen
 
-from syncore import Kind, Side
+from syncore import ConflictPolicy, Kind, Side, SyncSettings
 from syncore.errors import RecordRejected
 from syncore.occurrences import split_occurrence_id
+from syncore.recurrence import Recurrence
 from syncore.testing.invariants import assert_in_step
 
 
@@ -111,4 +112,22 @@ def test_a_copy_edited_in_the_crm_before_its_switch_was_given_up_is_kept_as_a_si
     assert (single.subject, single.start, single.recurrence) == ("1:1 (moved room)", keys(12)[10], None)
     assert sorted((p.pim_id, p.crm_id) for p in w.state.iter_pairs("default", Kind.EVENT)) == sorted(
         [(pim_id, crm_id), (single_id, copy_id)])
+    w.calm()
+
+
+def test_a_switch_given_up_by_the_rule_copys_own_edit_leaves_no_copy_next_to_it():
+    """The CRM user shortens the rule copy to 5 while the switch waits; under crm_wins that edit wins over the
+    series' lengthening: the merged series fits the CRM again, so the switch is given up as for a series shortened on
+    its own side (the copies go, the retries of the refused creates settle), never finished next to the rule copy
+    (found by the cutting series state machine: the refused occurrences were created as single events beside it)."""
+    w, pim_id, crm_id = interrupted_switch(settings=SyncSettings(conflict_policy=ConflictPolicy.CRM_WINS))
+    w.crm.edit(crm_id, recurrence=Recurrence(rule="FREQ=WEEKLY;COUNT=5", zone="Europe/Berlin"))
+    result = w.sync()
+    crm = w.crm_events()
+    assert list(crm) == [crm_id], "the copies are gone, none created beside the rule copy"
+    assert crm[crm_id].recurrence.parts.count == 5
+    assert w.pim.records(Kind.EVENT)[pim_id].recurrence.parts.count == 5, "the rule copy's edit won"
+    assert result.conflicts == 1
+    assert occurrence_pairs(w, pim_id) == []
+    assert w.engine.pending(Kind.EVENT) == []
     w.calm()

@@ -80,6 +80,9 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         #: the series whose switch this sync gives up, (side, series id): their occurrences are no records of this
         #: sync's, also for the copies an interrupted create of the switch left (recovery: see gone_occurrence)
         self.given_up: set[tuple[Side, str]] = set()
+        #: the series past the other side's limits whose merge with their edited rule copy is within them
+        #: (``switching``): held as a rule after this sync's update, as a series edited back within them is
+        self.merged_fits: set[tuple[Side, str]] = set()
 
     def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
@@ -204,7 +207,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         item = current[side].get(series_id)
         if item is None:
             return series_id in deleted[side]
-        fits = not is_series(item.record) or self.policy.route(item.record, side)[0] is not Route.EXPAND
+        fits = (not is_series(item.record) or self.policy.route(item.record, side)[0] is not Route.EXPAND
+                or (side, series_id) in self.merged_fits)
         if item.version is not None and item.version == rule_pair.version_on(side):
             # unchanged since its pair was stored: a switch of it never started, was finished, or was given up (a
             # series still past the limits is a switch that waits: its copies stay)

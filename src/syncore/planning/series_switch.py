@@ -41,6 +41,7 @@ class SeriesSwitching:
     edited: Callable[[Side, Record, Pair], frozenset[str]]
     merge: Callable[[MergeInput], MergeResult] | None
     recovering: frozenset[str]
+    merged_fits: set[tuple[Side, str]]
 
     if TYPE_CHECKING:
         # the expansion a switch ends in, and the occurrence pairs stored for a series (SeriesExpander)
@@ -174,6 +175,9 @@ class SeriesSwitching:
             return None
         result = self.merge(copy_merge_input(side, item, copy, rule_pair))
         if not result.open_conflicts and self.policy.route(result.base, side)[0] is not Route.EXPAND:
+            # the copy's edit brings the series back within the other side's limits: no switch is due, and one
+            # that stopped part-way is given up (SeriesExpander._switch_abandoned)
+            self.merged_fits.add((side, item.id))
             return None
         return result
 
