@@ -1,7 +1,8 @@
 """The engine state machine (test_state_machine.py) with recurring series on top: every rule, fault and check of
 :class:`SyncMachine`, with the sides holding rules, rules within limits (series past them are expanded there, as
 Salesforce's classic series), or occurrences only (or no series at all), users creating
-series, changing their rules, moving, changing and cancelling their occurrences, and recurring tasks.
+series, changing their rules, moving, changing and cancelling their occurrences, and recurring tasks; and switches to
+occurrences interrupted, an occurrence copy edited, then given up (state_machine_given_up.py).
 
 After every clean sync the base machine's checks hold for series too: each pair holds equal records (a series
 whose occurrences the other side holds is compared occurrence by occurrence, :func:`assert_in_step`), nothing is
