@@ -27,9 +27,9 @@ def sort_deferred(
 
     A write whose series has an occurrence write (or a write of the series itself) that failed, was excluded or
     whose answer never came (its pair in ``failed_pairs``) is not made: the next sync (which reads that series
-    again, as a due retry) decides it anew once the occurrences are there. Deletes carry no version check on every side: a target edited since the plan
-    read it (a reviewed plan applied later, a user quicker than the sync) is read again (one fetch per side), so
-    that edit is never deleted with it.
+    again, as a due retry) decides it anew once the occurrences are there. Deletes carry no version check on every
+    side: a target edited since the plan read it (a reviewed plan applied later, a user quicker than the sync) is
+    read again (one fetch per side), so that edit is never deleted with it.
     """
     # (a write naming the series itself counts too: an occurrence copy whose edit was carried over to its series
     # is deleted only once that series' update is written, planning.series_fold)

@@ -213,8 +213,8 @@ def _lightning_owner(candidates: list[Row], row: Row) -> str | None:
     guide, "Delete Lightning Experience Event Series"), or when two such series were made. No field names an
     occurrence's series; but Salesforce makes a series' occurrence rows with the series, or after it on a critical
     edit ("the series is deleted and re-created", CDC guide), never before it: the row belongs to the latest series
-    record created at or before it (``CreatedDate``; unverified against a live org). Taken by the other series, the old rows took the new series'
-    occurrences, and writes meant for them landed on rows about to be deleted.
+    record created at or before it (``CreatedDate``; unverified against a live org). Taken by the other series,
+    the old rows took the new series' occurrences, and writes meant for them landed on rows about to be deleted.
     """
     if len(candidates) <= 1:
         return str(candidates[0]["Id"]) if candidates else None
