@@ -21,6 +21,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 from state_machine_given_up import GivenUpSwitches
+from state_machine_occurrence_copies import OccurrenceCopies, RecordingAdapter
 
 from syncore import Kind, Side, SqliteStateStore, SyncEngine, SyncSettings
 from syncore.occurrences import occurrence_id, split_occurrence_id
@@ -53,8 +54,9 @@ def past_the_limits(record) -> str | None:
 ZONES = ("Europe/Berlin", "Australia/Lord_Howe", "America/Santiago")
 
 
-class SeriesSyncMachine(GivenUpSwitches, base.SyncMachine):
-    """:class:`SyncMachine` with series (and switches given up: :class:`GivenUpSwitches`)."""
+class SeriesSyncMachine(OccurrenceCopies, GivenUpSwitches, base.SyncMachine):
+    """:class:`SyncMachine` with series (switches given up: :class:`GivenUpSwitches`; occurrences, not unique as
+    the base machine's records are: :class:`OccurrenceCopies`)."""
 
     @initialize(policy=st.sampled_from(base.POLICIES),
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(),
@@ -66,11 +68,11 @@ class SeriesSyncMachine(GivenUpSwitches, base.SyncMachine):
         cuts = modes[1] == CUTTING
         modes = tuple(RULES if mode in (LIMITED, CUTTING) else mode for mode in modes)
         self.modes = dict(zip((Side.PIM, Side.CRM), modes, strict=True))
-        self.pim = base.PausingAdapter(name="pim", formatted_bodies=True, link_ids=pim_links, batch_size=3,
-                                       clock=self.now, unread_changes=pim_unread, recurrence=modes[0])
-        self.crm = base.PausingAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, batch_size=4,
-                                       clock=self.now, recurrence=modes[1], unfit=self.unfit[Side.CRM],
-                                       cuts_series=cuts)
+        self.pim = RecordingAdapter(name="pim", formatted_bodies=True, link_ids=pim_links, batch_size=3,
+                                    clock=self.now, unread_changes=pim_unread, recurrence=modes[0])
+        self.crm = RecordingAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, batch_size=4,
+                                    clock=self.now, recurrence=modes[1], unfit=self.unfit[Side.CRM],
+                                    cuts_series=cuts)
         self.sides = {Side.PIM: self.pim, Side.CRM: self.crm}
         self.state = SqliteStateStore(":memory:")
         self.settings = SyncSettings(conflict_policy=policy, min_delete_count=10**6,
@@ -306,13 +308,16 @@ class SeriesSyncMachine(GivenUpSwitches, base.SyncMachine):
     def check_no_lost_edit(self, kind: Kind) -> None:
         """The base check; an edit of a rule copy that a switch deleted (the user did not) went to its series (the
         switch carries the copy's edit over, docs/recurrence.md), and is looked for there; so did an edit of an
-        occurrence copy that a switch given up deleted (check_carried_edits)."""
+        occurrence copy that a switch given up deleted (check_carried_edits). An edit of a copy whose occurrence
+        its series dropped after the edit reached it is replaced by that change (OccurrenceCopies)."""
         gone = {key for key in self.switched if key[1] not in self.sides[key[0]].records(kind)}
         carried = [e for e in self.edits if e[2] is kind and (e[1], e[3]) in gone
                    and self.deleted.get((e[1], e[3]), -1) <= e[0]]
         given_up = self.carried_copies(kind)
+        replaced = self.replaced_occurrence_edits(self.edits)
         edits = self.edits
-        self.edits = [e for e in edits if e not in carried and (e[1], e[3]) not in {(Side.CRM, i) for i in given_up}]
+        self.edits = [e for e in edits if e not in carried and e not in replaced
+                      and (e[1], e[3]) not in {(Side.CRM, i) for i in given_up}]
         try:
             super().check_no_lost_edit(kind)
         finally:
