@@ -40,14 +40,14 @@ def lengthen(w: World, pim_id: str, count: int = 12) -> None:
     w.pim.edit(pim_id, recurrence=Recurrence(rule=f"FREQ=WEEKLY;COUNT={count}", zone="Europe/Berlin"))
 
 
-def assert_switched(w: World, pim_id: str, count: int = 12, location: str = "Room 1") -> None:
+def assert_switched(w: World, pim_id: str, count: int = 12, location: str = "Room 1", subject: str = "1:1") -> None:
     """The CRM holds the series' occurrences as single events, each once, each tied to the series, and no rule."""
     crm = w.crm_events()
     assert all(e.recurrence is None for e in crm.values()), "the rule copy is gone"
     assert sorted(e.start for e in crm.values()) == keys(count), "each occurrence once"
     # (created_from: the link each create asked for, kept also where the side stores no links)
     assert sorted(w.crm.created_from[i] for i in crm) == sorted(occurrence_id(pim_id, k) for k in keys(count))
-    assert all(e.subject == "1:1" and e.location == location for e in crm.values())
+    assert all(e.subject == subject and e.location == location for e in crm.values())
     pairs = {p.crm_id: p for p in w.state.iter_pairs("default", Kind.EVENT)}
     assert pairs[series_marker(pim_id)].pim_id == pim_id, "remembered as expanded"
     assert len(pairs) == count + 1

@@ -323,6 +323,9 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
             # a switch settles its series' and rule copy's retries only once it is done (SwitchSeries.settles)
             paired[read.side].add(read.series_id)
             paired[read.side.other].add(read.rule_pair.id_on(read.side.other))
+        for side, native_id in read.held:
+            # what an interrupted switch left of a series whose switch waits for review: retried after it
+            paired[side].add(native_id)
     for side, native_id in sorted(view.due):
         if native_id not in paired[side] and native_id not in view.current[side]:
             # a record due for a retry is gone: nothing is left to retry

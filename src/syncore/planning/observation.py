@@ -35,6 +35,10 @@ class SeriesRead:
     :ivar merge_input: what ``merged`` was merged from (the series and its rule copy as read)
     :ivar awaits_review: not switched this sync: the two edits conflict and the conflict policy picked no winner;
         ``merged`` lists the conflicts, which wait for review (``item`` is the series as read, not expanded)
+    :ivar held: for a switch that awaits review: what an earlier, interrupted switch of the same series left (its
+        occurrence pairs' records on both sides, the retries of its refused creates, copies whose link names one of
+        its occurrences), taken out of the sync with the series: nothing is written for the series until the
+        review is resolved, and the retries stay due
     """
 
     side: Side
@@ -47,6 +51,7 @@ class SeriesRead:
     rule_copy: RemoteRecord | None = None
     merge_input: MergeInput | None = None
     awaits_review: bool = False
+    held: frozenset[tuple[Side, str]] = frozenset()
     #: for a series switched while its rule copy has occurrences before the window, on a side that cuts series:
     #: the copy is cut there (its earlier occurrences kept, as history) instead of deleted
     cut_before: Key | None = None

@@ -158,6 +158,7 @@ class Observer:
             kind=self.kind, profile=self.profile, intents=intents, adapters=self.adapters, state=self.state,
             current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
             gone=folding.gone_occurrence if folding is not None else (lambda side, native_id: False),
+            held=folding.held_occurrence if folding is not None else (lambda side, native_id: False),
         )
         self._confirm_recreated(recreated, pairs, current, deleted)
         landed = adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
@@ -187,7 +188,11 @@ class Observer:
             pairs=tuple(pairs.values()), recovered=tuple(recovered), unpaired=unpaired, tombstoned=tombstoned,
             skips=tuple(skips), cursors={side: feeds[side].cursor for side in SIDES},
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
-            open_intents=tuple(i.intent_id for i in intents), unconfirmed=unseen, series=tuple(series),
+            # (a create of an occurrence of a series whose switch waits for review stays open: its copy, if it was
+            # written, is recovered once the review is resolved)
+            open_intents=tuple(i.intent_id for i in intents if folding is None or not (
+                i.action is Action.CREATE and i.source_id and folding.held_occurrence(i.side.other, i.source_id))),
+            unconfirmed=unseen, series=tuple(series),
             zones=series_zones(self.state, self.profile, self.kind, self.series, series, pairs),
             folded=folding.folded if folding is not None else {},
             unfolded=folding.unfolded if folding is not None else {},

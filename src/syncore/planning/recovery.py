@@ -48,6 +48,7 @@ def find_copies(
     *, kind: Kind, profile: str, intents: Iterable[Intent], adapters: Mapping[Side, Adapter], state: StateStore,
     current: Mapping[Side, Mapping[str, RemoteRecord]], unpaired: Mapping[Side, Mapping[str, RemoteRecord]],
     fetch: Fetch, gone: Callable[[Side, str], bool] = lambda side, native_id: False,
+    held: Callable[[Side, str], bool] = lambda side, native_id: False,
 ) -> tuple[list[Recovered], dict[str, Pair]]:
     """The copies open create intents left, and the stored pairs of the re-creates among them.
 
@@ -55,11 +56,14 @@ def find_copies(
     :param unpaired: the records no stored pair holds (where a copy is looked for by fingerprint)
     :param gone: sources that count as gone though they can be read (the occurrences of a series whose switch to
         occurrences this sync gives up: its rule copy holds them, see ``SeriesExpander.gone_occurrence``)
+    :param held: sources whose copies are not looked at this sync (the occurrences of a series whose switch waits
+        for review, see ``SeriesExpander.held_occurrence``): their intents stay open until it is resolved
 
     A copy already in a stored pair needs nothing (the crash came after the pair was stored), and so does a
     source that another pair holds by now.
     """
-    creates = sorted((i for i in intents if i.action is Action.CREATE and i.source_id),
+    creates = sorted((i for i in intents if i.action is Action.CREATE and i.source_id
+                      and not held(i.side.other, i.source_id)),
                      key=lambda i: (i.source_id or "", i.intent_id))
     found: list[tuple[Intent, RemoteRecord]] = []
     for target in SIDES:

@@ -83,6 +83,9 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         #: the series past the other side's limits whose merge with their edited rule copy is within them
         #: (``switching``): held as a rule after this sync's update, as a series edited back within them is
         self.merged_fits: set[tuple[Side, str]] = set()
+        #: the series whose switch waits for review this sync, (side, series id): their occurrences are no records
+        #: of this sync's, also for the copies an interrupted create of an earlier switch left (see held_occurrence)
+        self.held: set[tuple[Side, str]] = set()
 
     def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
@@ -114,7 +117,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
                     if switched:
                         reads.append(self._switch(side, item, rule_pair, current, deleted, pairs, merged))
                     elif merged is not None:
-                        reads.append(self._hold_for_review(side, item, rule_pair, current, pairs, merged))
+                        reads.append(self._hold_for_review(side, item, rule_pair, current, deleted, pairs, merged,
+                                                           due))
                 elif is_series(item.record) and (known is not None
                                                  or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
@@ -246,6 +250,15 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         split = split_occurrence_id(native_id)
         return split is not None and (side, split[0]) in self.given_up
 
+    def held_occurrence(self, side: Side, native_id: str) -> bool:
+        """True when ``native_id`` names an occurrence on ``side`` of a series whose switch waits for review this
+        sync: a copy of it that an interrupted create of an earlier switch left is recovered once the review is
+        resolved (its intent stays open), never paired and updated with values nobody picked."""
+        if not self.held or SEPARATOR not in native_id:
+            return False
+        split = split_occurrence_id(native_id)
+        return split is not None and (side, split[0]) in self.held
+
     def _dissolve(self, side: Side, series_id: str, known_pair: Pair, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
         for native_id, pair in self._known(side, series_id).items():
             pairs.setdefault(pair.pair_id, pair)
@@ -290,10 +303,13 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
 
 def series_taken(reads: list[SeriesRead]) -> Ids:
     """The ids the series step took out of what the rest of the sync looks at, per side: the series it expanded
-    (their occurrences stand for them) and the rule copies of those it switched."""
+    (their occurrences stand for them), the rule copies of those it switched or holds for review, and what an
+    interrupted switch left of a series held for review."""
     taken: Ids = {side: set() for side in SIDES}
     for read in reads:
         taken[read.side].add(read.series_id)
+        for side, native_id in read.held:
+            taken[side].add(native_id)
         if read.rule_pair is not None:
             taken[read.side.other].add(read.rule_pair.id_on(read.side.other))
     return taken

@@ -25,6 +25,7 @@ import attrs
 
 from ..merge import MergeInput, MergeResult
 from ..models import Record, Side
+from ..occurrences import SEPARATOR, split_occurrence_id
 from ..remote import RemoteRecord
 from ..state_types import Pair
 from .observation import Ids, SeriesRead
@@ -182,20 +183,52 @@ class SeriesSwitching:
         return result
 
     def _hold_for_review(self, side: Side, item: RemoteRecord, rule_pair: Pair,
-                         current: dict[Side, dict[str, RemoteRecord]], pairs: dict[str, Pair],
-                         merged: MergeResult) -> SeriesRead:
+                         current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
+                         merged: MergeResult, due: frozenset[tuple[Side, str]] = frozenset()) -> SeriesRead:
         """A switch waiting for the review of its conflicts: the series, its rule copy and their pair are taken out
         of the rest of the sync (an ordinary update of the pair would write what is not in conflict, or the rule
-        the other side cannot hold once the series' side wins at review). Nothing is written to either side."""
+        the other side cannot hold once the series' side wins at review). So is what an earlier, interrupted switch
+        of the series left (:meth:`_held_by_the_review`). Nothing is written to either side for the series."""
         other = side.other
         copy = current[other].pop(rule_pair.id_on(other))
         del pairs[rule_pair.pair_id]
         current[side].pop(item.id, None)
+        self.held.add((side, item.id))
+        held = self._held_by_the_review(side, item.id, current, deleted, pairs, due)
         return SeriesRead(side=side, series_id=item.id, item=item, pair=None, rule_pair=rule_pair, merged=merged,
                           rule_copy=copy,
                           merge_input=copy_merge_input(side, item, uncut(self.policy, other, copy, rule_pair.base),  # type: ignore[arg-type]
                                                        rule_pair),
-                          awaits_review=True)
+                          awaits_review=True, held=held)
+
+    def _held_by_the_review(self, side: Side, series_id: str, current: dict[Side, dict[str, RemoteRecord]],
+                            deleted: Ids, pairs: dict[str, Pair],
+                            due: frozenset[tuple[Side, str]]) -> frozenset[tuple[Side, str]]:
+        """What an earlier switch of ``series_id`` that stopped part-way left, taken out of this sync while the new
+        switch waits for review: the occurrence pairs it stored (both records), the retries of the occurrences whose
+        creates were refused, and unpaired records on the other side whose link names one of its occurrences.
+        Synced on their own, the retries would be created with the series' edit (a value nobody picked) and the
+        copies updated with it; the retries stay due (the switch made after the resolution settles them)."""
+        other = side.other
+        held: set[tuple[Side, str]] = set()
+        for native_id, pair in self._known(side, series_id).items():
+            pairs.pop(pair.pair_id, None)
+            held |= {(side, native_id), (other, pair.id_on(other))}
+        for due_side, native_id in due:
+            split = split_occurrence_id(native_id) if SEPARATOR in native_id else None
+            if split is not None and split[0] == series_id and due_side is side:
+                held.add((side, native_id))
+        for item in current[other].values():
+            split = split_occurrence_id(item.link) if item.link and SEPARATOR in item.link else None
+            if split is not None and split[0] == series_id:
+                held.add((other, item.id))
+        for held_side, native_id in held:
+            current[held_side].pop(native_id, None)
+            deleted[held_side].discard(native_id)
+        # (a pair looked at for another reason may hold one of them: it waits too)
+        for pair_id in [p.pair_id for p in pairs.values() if any((s, p.id_on(s)) in held for s in (side, other))]:
+            del pairs[pair_id]
+        return frozenset(held)
 
     def _switch(self, side: Side, item: RemoteRecord, rule_pair: Pair, current: dict[Side, dict[str, RemoteRecord]],
                 deleted: Ids, pairs: dict[str, Pair], merged: MergeResult | None) -> SeriesRead:
