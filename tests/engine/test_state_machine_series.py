@@ -43,12 +43,20 @@ MODES = [(RULES, RULES), (RULES, OCCURRENCES), (OCCURRENCES, RULES), (RULES, NON
 
 
 def past_the_limits(record) -> str | None:
-    """The limited side's refusal: a series of more than 8 occurrences, or without an end."""
+    """The limited side's refusal: a series of more than 8 occurrences (cancelled ones included, as ``COUNT`` counts
+    them), or without an end.
+
+    A series ended by ``UNTIL`` is counted by its occurrences as one ended by ``COUNT`` is: were it judged by its
+    end's spelling, a long series the side accepted with an ``UNTIL`` would be refused once a cut rewrote its end
+    as the ``COUNT`` of the occurrences it kept (:func:`syncore.occurrences.ended_before`): a limit a cut, which
+    only shortens, could break is no limit a CRM has."""
     recurrence = getattr(record, "recurrence", None)
     if record.kind is not Kind.EVENT or recurrence is None:
         return None
     parts = recurrence.parts
     if parts.count is None and parts.until is None or (parts.count or 0) > 8:
+        return "more than 8 occurrences"
+    if parts.until is not None and len(list(itertools.islice(Series(record).starts(), 9))) > 8:
         return "more than 8 occurrences"
     return None
 #: a series from this zone list keeps the runs short; the awkward zones have their own properties
