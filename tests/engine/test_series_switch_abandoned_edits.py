@@ -37,6 +37,20 @@ def switch_stopped_at_two_copies(**world):
     return w, pim_id, crm_id, copies[keys()[1]]
 
 
+def sync_interrupted_then_clean(w, side, fault, arg):
+    """A sync interrupted by ``fault`` (a crash, a lost reply, a failed call) on ``side``, then a clean one once the
+    retries are due."""
+    getattr(getattr(w, side), fault)(arg)
+    try:
+        w.engine.sync(Kind.EVENT)
+    except SimulatedCrash:
+        pass
+    w.crm.clear_faults()
+    w.pim.clear_faults()
+    w.now += HOUR  # (past the retry back-off)
+    w.sync()
+
+
 def assert_one_meeting_each_side(w, pim_id, crm_id, overrides, count=5):
     """The series and its rule copy, each of ``count`` with ``overrides``, one pair, no single event anywhere."""
     pim, crm = w.pim.records(Kind.EVENT), w.crm_events()
@@ -171,15 +185,7 @@ def test_an_interrupted_carry_over_ends_with_the_override_on_both_sides_and_no_c
     second = keys()[1]
     w.crm.edit(copy_id, start=second + 2 * HOUR, end=second + 3 * HOUR)
     lengthen(w, pim_id, count=5)
-    getattr(getattr(w, side), fault)(arg)
-    try:
-        w.engine.sync(Kind.EVENT)
-    except SimulatedCrash:
-        pass
-    w.crm.clear_faults()
-    w.pim.clear_faults()
-    w.now += HOUR  # (past the retry back-off)
-    w.sync()
+    sync_interrupted_then_clean(w, side, fault, arg)
     assert_one_meeting_each_side(w, pim_id, crm_id, (
         Override(original_start=second, start=second + 2 * HOUR, end=second + 3 * HOUR),))
     w.calm()

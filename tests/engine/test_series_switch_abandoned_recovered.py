@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 from test_engine_series_faults import faulty_sync
 from test_series_switch import held_as_rule, lengthen
-from test_series_switch_abandoned_edits import switch_stopped_at_two_copies
+from test_series_switch_abandoned_edits import switch_stopped_at_two_copies, sync_interrupted_then_clean
 
 from syncore import Kind
-from syncore.errors import SimulatedCrash
 
 HOUR = timedelta(hours=1)
 
@@ -57,15 +56,7 @@ def test_copies_whose_create_reply_was_lost_go_when_the_switch_is_given_up(links
 def test_a_give_up_interrupted_among_its_writes_leaves_no_copy_after_the_next_sync(side, fault, arg):
     w, pim_id, crm_id, _ = switch_stopped_at_two_copies()
     lengthen(w, pim_id, count=5)
-    getattr(getattr(w, side), fault)(arg)
-    try:
-        w.engine.sync(Kind.EVENT)
-    except SimulatedCrash:
-        pass
-    w.crm.clear_faults()
-    w.pim.clear_faults()
-    w.now += HOUR
-    w.sync()
+    sync_interrupted_then_clean(w, side, fault, arg)
     crm = w.crm_events()
     assert list(crm) == [crm_id]
     assert crm[crm_id].recurrence.parts.count == 5
