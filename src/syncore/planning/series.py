@@ -109,9 +109,14 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
             left = self._left_by_a_switch(side, due, series_pairs, rule_pairs, pairs, current, deleted)
             self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due, left)
             self._read_rule_copies(side, rule_pairs, current, deleted, echoes)
+            paired = {p.id_on(side) for p in pairs.values()}
             for item in list(current[side].values()):
                 known = series_pairs.get(item.id)
                 rule_pair = rule_pairs.get(item.id)
+                # occurrence pairs of a series with neither pair: a first expansion cut short (see _cut_short)
+                cut_short = known is None and item.id not in paired and SEPARATOR not in item.id and (
+                    not is_series(item.record) or self.policy.route(item.record, side)[0] is Route.AS_IS) \
+                    and self._cut_short(side, item.id)
                 if is_series(item.record) and known is None and rule_pair is not None:
                     switched, merged = self.switching(side, item, rule_pair, current, deleted)
                     if switched:
@@ -119,14 +124,17 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
                     elif merged is not None:
                         reads.append(self._hold_for_review(side, item, rule_pair, current, deleted, pairs, merged,
                                                            due))
-                elif is_series(item.record) and (known is not None
+                elif is_series(item.record) and (known is not None or cut_short
                                                  or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
-                elif known is not None:
+                elif known is not None or cut_short:
                     # no longer a series: its occurrences go, and it syncs as a single event from now on
                     reads.append(self._dissolve(side, item.id, known, deleted, pairs))
             for native_id in sorted(deleted[side] & set(series_pairs)):
                 reads.append(self._dissolve(side, native_id, series_pairs[native_id], deleted, pairs))
+            for native_id in sorted(deleted[side] - set(series_pairs) - paired):
+                if SEPARATOR not in native_id and self._cut_short(side, native_id):
+                    reads.append(self._dissolve(side, native_id, None, deleted, pairs))
             for native_id, rule_pair in rule_pairs.items():
                 if self._switch_abandoned(side, native_id, rule_pair, current, deleted, left):
                     self.given_up.add((side, native_id))
@@ -134,6 +142,15 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
             done = {read.series_id for read in reads if read.side is side}
             reads += self._advance(side, done, current, deleted, pairs, echoes)
         return reads
+
+    def _cut_short(self, side: Side, series_id: str) -> bool:
+        """True when ``series_id``, which has neither a series pair nor a pair of its own, has occurrence pairs: a
+        first expansion of it stopped (a crash, a lost lock) after some of its occurrences' outcomes were stored,
+        before its series pair, stored only once they are all written. It is an expanded series all the same: read,
+        it is expanded again, though it now fits the other side as a rule (an expanded series stays so), and those
+        pairs are adopted; deleted or no longer a series, its occurrences go. (One state lookup, only for a series
+        that would go as it is, a single event unknown to the state, or an unpaired deletion.)"""
+        return bool(self._known(side, series_id))
 
     def _known(self, side: Side, series_id: str) -> dict[str, Pair]:
         found = self.state.pairs_by_prefix(self.profile, self.kind, side, series_id + SEPARATOR)
@@ -259,7 +276,7 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         split = split_occurrence_id(native_id)
         return split is not None and (side, split[0]) in self.held
 
-    def _dissolve(self, side: Side, series_id: str, known_pair: Pair, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
+    def _dissolve(self, side: Side, series_id: str, known_pair: Pair | None, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
         for native_id, pair in self._known(side, series_id).items():
             pairs.setdefault(pair.pair_id, pair)
             deleted[side].add(native_id)
