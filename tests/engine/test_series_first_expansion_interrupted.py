@@ -2,7 +2,7 @@
 and the sync stops (a crash) after one batch's outcomes were stored, before the series is remembered as expanded
 (its series pair is stored only after all its occurrences' writes: docs/recurrence.md, "Interrupted syncs"). Its
 occurrence pairs belong to no series pair, yet they are the series' own: when the series is then deleted their
-copies go with it ("Deleting a series deletes its occurrences"), and when it is edited to fit the CRM it stays
+copies go with it ("Deleting a series deletes its occurrences"; so when it becomes a single event), and when it is edited to fit the CRM it stays
 expanded, as a series remembered as expanded does, never copied a second time as a rule next to its occurrences
 (found by the cutting series state machine: the meetings twice in the CRM, or copies left of a deleted series)."""
 
@@ -100,4 +100,16 @@ def test_a_series_edited_to_fit_after_its_first_expansion_was_cut_short_stays_ex
     assert w.engine.pending(Kind.EVENT) == []
     assert_in_step(w.state, "default", Kind.EVENT, {Side.PIM: w.pim.records(Kind.EVENT), Side.CRM: crm},
                    w.crm.represent)
+    w.calm()
+
+
+def test_a_series_made_a_single_event_after_its_first_expansion_was_cut_short_leaves_one_copy():
+    w, pim_id = interrupted_first_expansion()
+    w.pim.edit(pim_id, recurrence=None)
+    w.sync()
+    crm = w.crm_events()
+    assert [(e.subject, e.start, e.recurrence) for e in crm.values()] == [("1:1", FIRST, None)], \
+        "the single event once, no copy of the series' occurrences left"
+    assert pairs(w) == {pim_id: next(iter(crm))}
+    assert w.engine.pending(Kind.EVENT) == []
     w.calm()
