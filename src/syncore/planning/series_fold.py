@@ -17,14 +17,14 @@ whole story.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from ..errors import InvalidRecordError
-from ..merge import MergeInput, MergeResult
+from ..merge import MergeResult
 from ..models import Record, Side
 from ..occurrences import split_occurrence_id
 from ..recurrence import OVERRIDABLE, Key, Override
@@ -33,21 +33,17 @@ from ..results import describe_record
 from ..series import Series
 from ..state_types import Pair
 from .observation import Ids
-from .series_policy import Route, SeriesPolicy, is_series
-from .series_switch import copy_merge_input
+from .series_policy import Route, is_series
+from .series_switch import SeriesStepParts, copy_merge_input
 
 #: how the sync reports a copy kept as a single event (named by its subject), and why
 KEPT_SINGLE = "edited in the {name} while the series' switch to single events was given up; kept as a single event ({why})"
 
 
-class CopyFolding:
+class CopyFolding(SeriesStepParts):
     """The series step's carry-over of edited occurrence copies (see the module docstring)."""
 
     # set by SeriesExpander.__init__ (see there)
-    policy: SeriesPolicy
-    fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]]
-    edited: Callable[[Side, Record, Pair], frozenset[str]]
-    merge: Callable[[MergeInput], MergeResult] | None
     #: what this step reports (one line per copy kept as a single event)
     notes: list[str]
     #: the occurrence pairs whose copy is deleted only after their series' update: pair id -> series id

@@ -33,14 +33,20 @@ from .series_cut import cut_listed, cut_point, past_occurrences, uncut
 from .series_policy import Route, SeriesPolicy, is_series
 
 
-class SeriesSwitching:
-    """The series step's switching of series held as a rule (see the module docstring)."""
+class SeriesStepParts:
+    """What the parts of the series step (:class:`SeriesSwitching`, ``series_fold.CopyFolding``) share, set by
+    ``SeriesExpander.__init__`` (see there)."""
 
-    # set by SeriesExpander.__init__ (see there)
     policy: SeriesPolicy
     fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]]
     edited: Callable[[Side, Record, Pair], frozenset[str]]
     merge: Callable[[MergeInput], MergeResult] | None
+
+
+class SeriesSwitching(SeriesStepParts):
+    """The series step's switching of series held as a rule (see the module docstring)."""
+
+    # set by SeriesExpander.__init__ (see there)
     recovering: frozenset[str]
     merged_fits: set[tuple[Side, str]]
 
