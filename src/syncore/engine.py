@@ -137,10 +137,12 @@ class SyncEngine:
                 violations=plan.safety,
             )
         if self._applying:
-            # the lock is re-entrant (plan and apply under one hold), so it cannot stop this: a sync started from
-            # inside this engine's own apply (an on_event callback, an adapter) would write alongside it
-            raise SyncLocked(f"profile {plan.profile!r}: this engine is applying a plan already; a sync cannot start "
-                             "from inside its own apply (an on_event callback, say); nothing was written")
+            # the lock is re-entrant within this engine (plan and apply under one hold), so it cannot stop this: a
+            # sync started from inside this engine's own apply (an on_event callback, an adapter), or from another
+            # thread on the same engine, would write alongside it
+            raise SyncLocked(f"profile {plan.profile!r}: this engine is applying a plan already; another sync on it "
+                             "cannot start until that apply ends (from an on_event callback or another thread, say); "
+                             "nothing was written")
         with self._lock.hold():
             # Checked under the lock: nothing can write between this check and the apply's own writes.
             generation = self.state.generation(plan.profile, kind)
