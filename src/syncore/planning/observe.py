@@ -207,10 +207,11 @@ class Observer:
             return [], None
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
         recovering = frozenset(i.pair_id for i in intents if i.action is Action.CREATE and i.pair_id)
+        creating = frozenset((i.side.other, i.source_id) for i in intents if i.action is Action.CREATE and i.source_id)
         expander = SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                                   fetch=self._fetch, last_run=last_run, past_days=self.days[0],
                                   future_days=self.days[1], edited=self.edited, merge=self.merge,
-                                  recovering=recovering)
+                                  recovering=recovering, creating=creating)
         return expander.run(current, deleted, pairs, echoes, due), expander
 
     def _names_a_record(self, side: Side, value: str) -> bool:
