@@ -130,10 +130,9 @@ class GivenUpSwitches:
     # -- bookkeeping --------------------------------------------------------------------------------------------
     def note_kept_copies(self, plan) -> None:
         """The copies a plan says it keeps as single events (by subject: the report names the copy so)."""
-        # a deletion the CRM did not allow (read-only) leaves the copy there, unpaired, reported as any such
-        # deletion (docs/recurrence.md, "Occurrences on a side that holds occurrences only")
-        self.kept_single |= {skip.native_id for skip in plan.skipped if skip.side is Side.CRM
-                             and skip.reason.endswith("deletion not propagated (not allowed)")}
+        # (a switch given up while the CRM is read-only waits, its copies paired: no excuse for copies left behind,
+        # docs/recurrence.md, "A switch given up while the other side is read-only"; a waiting series is excused
+        # by waiting_switches, as the prevented edit its sync reports)
         subjects = {warning.split(KEPT)[0] for warning in plan.warnings if KEPT in warning}
         if not subjects:
             return
