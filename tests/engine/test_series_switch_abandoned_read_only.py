@@ -15,7 +15,7 @@ from test_engine_series_faults import faulty_sync
 from test_series_switch import held_as_rule, lengthen
 from test_series_switch_abandoned_edits import assert_one_meeting_each_side, switch_stopped_at_two_copies
 
-from syncore import Kind, Override, Side
+from syncore import Kind, Override
 from syncore.occurrences import split_occurrence_id
 
 HOUR = timedelta(hours=1)
@@ -109,7 +109,7 @@ def test_a_copy_moved_before_the_read_only_sync_is_carried_over_afterwards():
 
 @pytest.mark.parametrize("when", ["before the read-only sync", "while it waits"])
 def test_a_series_deleted_while_its_give_up_waits_takes_every_copy_with_it_once_the_crm_can_be_written(when):
-    w, pim_id, crm_id, _ = switch_stopped_at_two_copies()
+    w, pim_id, _, _ = switch_stopped_at_two_copies()
     if when == "while it waits":
         lengthen(w, pim_id, count=5)
         read_only_sync(w)
