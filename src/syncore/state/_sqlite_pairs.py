@@ -30,6 +30,7 @@ from typing import Any
 
 from ..converters import make_converter
 from ..models import Body, Kind, Record, Side
+from ..occurrences import SEPARATOR, series_of_occurrence_ids
 from ..snapshots import decode_record, encode_base
 from ..state_types import Pair
 
@@ -229,6 +230,21 @@ class PairRows:
         ).fetchall()
         pairs = (self._pair(row) for row in rows)
         return [pair for pair in pairs if pair.id_on(side).startswith(prefix)]
+
+    def series_with_occurrence_pairs(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two
+        index = "pairs_pim" if side is Side.PIM else "pairs_crm"
+        learned = self._prefixes_of(profile, kind.value).get(column, "")
+        # Only the id column, from its (profile, kind, id) index (covering: no row is read, no base decoded), and
+        # only the ids with a separator, stored whole (TEXT) or as the rest after the learned prefix (BLOB: instr
+        # reads it as text); when the learned prefix holds the separator itself, every id stored as a rest.
+        # Series ids are arbitrary: there is no range of the index to narrow the scan to.
+        condition = f"instr({column}, ?) > 0"
+        if SEPARATOR in learned:
+            condition += f" OR typeof({column}) = 'blob'"
+        rows = self._run(f"SELECT {column} FROM pairs INDEXED BY {index} WHERE profile=? AND kind=? AND ({condition})",
+                         [profile, kind.value, SEPARATOR])
+        return series_of_occurrence_ids(unpack(stored, learned) for (stored,) in rows)  # type: ignore[misc]
 
     def paired_ids(self, profile: str, kind: Kind, side: Side) -> set[str]:
         column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two
