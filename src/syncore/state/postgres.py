@@ -177,6 +177,10 @@ class PostgresStateStore(AdvisoryLocks, StateStore):
         name = "versions_pim" if side is Side.PIM else "versions_crm"
         return dict(self._run(name, [profile, kind.value, wanted]))  # type: ignore[arg-type]
 
+    def pairs_by_prefix(self, profile: str, kind: Kind, side: Side, prefix: str) -> list[Pair]:
+        name = "prefix_pim" if side is Side.PIM else "prefix_crm"
+        return [self._pair(row) for row in self._run(name, [profile, kind.value, prefix])]
+
     def series_with_occurrence_pairs(self, profile: str, kind: Kind, side: Side) -> set[str]:
         name = "occurrence_ids_pim" if side is Side.PIM else "occurrence_ids_crm"
         return series_of_occurrence_ids(row[0] for row in self._run(name, [profile, kind.value, SEPARATOR]))

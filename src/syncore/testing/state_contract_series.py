@@ -72,3 +72,16 @@ class OccurrenceSeriesContract:
             store.delete_pair("default", Kind.CONTACT, f"o{i}")
         assert store.series_with_occurrence_pairs("default", Kind.CONTACT, Side.PIM) == {
             "AAMkAGI2TG93AB005=", f"{series}#2026-05-01"}
+
+    def test_pairs_by_prefix_takes_the_prefix_literally(self, store: StateStore) -> None:
+        # (a store matching with LIKE must escape its wildcards; one matching a range must not cross into longer ids)
+        store.save_pairs([
+            make_pair("us", f"a_c#{ON}", "crm-1"), make_pair("abc", f"abc#{ON}", "crm-2"),
+            make_pair("pc", f"50%#{ON}", "crm-3"), make_pair("px", f"50x#{ON}", "crm-4"),
+            make_pair("a", f"A#{ON}", "crm-5"), make_pair("ab", f"AB#{ON}", "crm-6"), make_pair("a0", "A$", "crm-7"),
+        ])
+        for series, pair_id in (("a_c", "us"), ("50%", "pc"), ("A", "a"), ("AB", "ab")):
+            found = store.pairs_by_prefix("default", Kind.CONTACT, Side.PIM, series + "#")
+            assert [p.pair_id for p in found] == [pair_id], series
+        assert store.pairs_by_prefix("default", Kind.CONTACT, Side.PIM, "_") == []
+        assert store.pairs_by_prefix("default", Kind.CONTACT, Side.PIM, "%") == []
