@@ -73,6 +73,10 @@ class Intent:
     #: outcome was stored, is never mistaken for a user's edit
     written: Record | None = None
     fields: frozenset[str] = frozenset()
+    #: False while the write is journaled ahead of its batch and that batch has not been sent (the executor marks
+    #: a batch sent, :meth:`~syncore.abc.StateStore.mark_sent`, in the commit just before sending it). An open
+    #: intent never sent cannot have landed; one sent may have (docs/concepts.md, "Interrupted syncs")
+    sent: bool = True
 
 
 class PendingCategory(str, enum.Enum):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from syncore import Contact, Kind, Side, SqliteStateStore
 from syncore.state import _sqlite_pairs as rows
 from syncore.state._schema import MIGRATIONS
+from syncore.state._sqlite_pairs import pack_pair_id
 from syncore.state_types import Action, Pair
 
 OLD_FILE = Path(__file__).parent / "data" / "state_schema4.db"
@@ -153,13 +154,34 @@ def test_a_file_of_every_earlier_schema_is_migrated_and_its_pairs_still_read(tmp
     db.commit()
     db.close()
     store = SqliteStateStore(path)
-    assert store.schema_version == 5
+    assert store.schema_version == 6
     [old] = store.pairs_for("default", Kind.CONTACT, pim_ids=["pim-1"])
     assert (old.pair_id, old.crm_id, old.base) == ("65a1b2c3d4e5f6a7b8c9", "crm-1",
                                                      Contact(last_name="Old", birthday=date(1990, 1, 1)))
     assert raw(store, "SELECT typeof(pair_id) FROM pairs") == [("blob",)]
     store.delete_pair("default", Kind.CONTACT, "65a1b2c3d4e5f6a7b8c9")
     assert store.count_pairs("default", Kind.CONTACT) == 0
+    store.close()
+
+
+def test_an_intent_journaled_by_schema_5_is_read_as_sent(tmp_path):
+    """Schema 6 adds Intent.sent: an open intent from before it may have been sent, so it must read as sent (an
+    unsent one is taken as never landed by recovery)."""
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    db.create_function("syncore_pair_id", 1, pack_pair_id, deterministic=True)
+    for step in MIGRATIONS[:5]:
+        db.executescript(step)
+    db.execute("PRAGMA user_version = 5")
+    db.execute("INSERT INTO journal VALUES ('i-5','default','contact','crm','update','p1','crm-1','pim-1',"
+               "'2026-01-01T00:00:00+00:00',NULL,?,'email')", [b'{"last_name":"Old","email":"new@example.com"}'])
+    db.commit()
+    db.close()
+    store = SqliteStateStore(path)
+    assert store.schema_version == 6
+    [intent] = store.open_intents("default", Kind.CONTACT)
+    assert (intent.intent_id, intent.action, intent.fields, intent.sent) == (
+        "i-5", Action.UPDATE, frozenset({"email"}), True)
     store.close()
 
 
@@ -170,7 +192,7 @@ def test_a_schema_4_file_written_by_the_previous_release_is_migrated_whole(tmp_p
     shutil.copyfile(OLD_FILE, path)
     path.chmod(0o600)
     store = SqliteStateStore(path)
-    assert store.schema_version == 5
+    assert store.schema_version == 6
     read = {p.pair_id: p for p in store.iter_pairs("default", Kind.CONTACT)}
     assert len(read) == 40
     seven = read["0000000000070badc0de"]
@@ -189,6 +211,7 @@ def test_a_schema_4_file_written_by_the_previous_release_is_migrated_whole(tmp_p
     assert (intent.intent_id, intent.action, intent.target_id, intent.fields) == (
         "intent-update-7", Action.UPDATE, "003Dn0000000007IAA", frozenset({"email"}))
     assert intent.written == Contact(last_name="Lee 7", email="new7@example.com", birthday=date(1990, 8, 8))
+    assert intent.sent  # journaled before schema 6 knew of unsent batches: it may have landed
     # and it goes on working in the new form: saving the pairs again learns the prefix and shrinks them
     store.save_pairs(list(read.values()))
     assert {row[0] for row in raw(store, "SELECT typeof(pim_id) FROM pairs")} == {"blob"}

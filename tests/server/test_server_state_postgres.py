@@ -151,7 +151,8 @@ def test_profiles_share_one_database_and_schemas_keep_stores_apart(pg_dsn, pg_sc
 
 def test_schema_is_versioned_and_a_newer_one_is_refused(pg_dsn, pg_schema):
     store = PostgresStateStore(pg_dsn, schema=pg_schema)
-    assert store.schema_version == 3  # 1: the SQLite store's tables; 2: unseen creates; 3: update intents
+    # 1: the SQLite store's tables; 2: unseen creates; 3: update intents; 4: whether an intent's batch was sent
+    assert store.schema_version == 4
     store.close()
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(f'UPDATE "{pg_schema}".schema_version SET version = 99 WHERE component = %s', ["state"])

@@ -140,14 +140,28 @@ def adopt_landed_updates(
     write_only: Mapping[Side, frozenset[str]] | None = None,
 ) -> set[tuple[Side, str]]:
     """Take into each pair's base the fields an interrupted update of ours wrote, where they landed; returns the
-    records they landed on (whose modification time is then our write's, not a user's).
+    records they landed on and hold our values only (whose modification time is then our write's, not a user's).
 
-    An update journaled but never recorded may have been made. When the target now holds exactly the values it
-    wrote (as that side stores them), those values are ours, not a user's: from now on they are the pair's base,
-    so they are neither copied back as an edit nor let a deletion on the other side lose. Anything else (the
-    write did not land, or the user changed those fields since) leaves the pair as it was: an ordinary merge.
-    A write-only field of the target (Salesforce's attendees, acted on as relations) cannot be seen to have
-    landed: it is never adopted, so the merge writes it again (the side's write is idempotent).
+    An update journaled and sent but never recorded may have been made. What its target holds now decides:
+
+    ======================================  =====================================================================
+    the target's version has not moved      the write did not land: the pair stays as it was (an ordinary merge)
+    it holds every value the write wrote    they are ours, not a user's: from now on they are the pair's base, so
+                                            they are neither copied back as an edit nor let a deletion on the
+                                            other side lose
+    it holds some of them (where they       the write landed, and the user changed the others since: all become
+    differ from the base), not the others   the base, so those changes read as the user's edits and travel
+    it holds none of them, and the old      unknown: the write did not land (and the record was edited
+    value where it wrote one                otherwise), or it landed and the user put the old value back. Those
+                                            fields are compared side against side, as under an open conflict
+                                            (``Pair.conflicts``): different values are a conflict for the policy
+                                            or the review, never one silently written over the other
+    anything else                           edited since: an ordinary merge
+    ======================================  =====================================================================
+
+    An intent journaled ahead of its batch and never sent (``Intent.sent`` False) cannot have landed: skipped. A
+    write-only field of the target (Salesforce's attendees, acted on as relations) cannot be seen to have landed:
+    it is never adopted, so the merge writes it again (the side's write is idempotent).
     """
     landed: set[tuple[Side, str]] = set()
     updates = sorted((i for i in intents if i.action is Action.UPDATE and i.written is not None and i.fields),
@@ -160,8 +174,8 @@ def adopt_landed_updates(
         """The target of ``intent`` when it holds the values the intent wrote to ``fields`` (None: it does not)."""
         target = intent.side
         current = item(target, pair.id_on(target))
-        if current is None or current.version == pair.version_on(target):
-            return None  # gone, or unchanged since the pair was stored: the write did not land
+        if not intent.sent or current is None or current.version == pair.version_on(target):
+            return None  # never sent, gone, or unchanged since the pair was stored: the write did not land
         as_target = represent[target](intent.written)  # type: ignore[arg-type]
         if not fields or any(getattr(current.record, f) != getattr(as_target, f) for f in fields):
             return None  # not what we wrote: not landed, or edited since
@@ -169,7 +183,7 @@ def adopt_landed_updates(
 
     for intent in updates:
         pair = pairs.get(intent.pair_id or "")
-        if pair is None:
+        if pair is None or not intent.sent:
             continue
         target = intent.side
         fields = intent.fields - (write_only or {}).get(target, frozenset())
@@ -181,8 +195,18 @@ def adopt_landed_updates(
             if other.side is not target and other.fields & fields
             and holds(other, pair, other.fields & fields - (write_only or {}).get(other.side, frozenset())) is None))
         fields -= halves
-        current = holds(intent, pair, fields)
-        if current is None:
+        current = item(target, pair.id_on(target))
+        if not fields or current is None or current.version == pair.version_on(target):
+            continue  # gone, or unchanged since the pair was stored: the write did not land
+        wrote = represent[target](intent.written)  # type: ignore[arg-type]
+        before = _unchanged(pair, target, represent[target])
+        holding = {f for f in fields if getattr(current.record, f) == getattr(wrote, f)}
+        if holding != fields and not any(getattr(wrote, f) != getattr(before, f) for f in holding):
+            # nothing shows the write landed: where the target holds the old value, it cannot be told whether the
+            # user put it back; compared side against side, never taken as unchanged
+            unsure = frozenset(f for f in fields - holding if getattr(current.record, f) == getattr(before, f))
+            if unsure:
+                pairs[pair.pair_id] = attrs.evolve(pair, conflicts=pair.conflicts | unsure)
             continue
         try:
             base = pair.base.replace(**{f: getattr(intent.written, f) for f in fields})
@@ -190,5 +214,14 @@ def adopt_landed_updates(
             continue  # the written fields don't fit the stored base: leave it to the merge
         kept_body = None if target is Side.PIM and fields & BODY_FIELDS else pair.pim_body
         pairs[pair.pair_id] = attrs.evolve(pair, base=base, pim_body=kept_body)
-        landed.add((target, current.id))
+        if holding == fields:
+            landed.add((target, current.id))
     return landed
+
+
+def _unchanged(pair: Pair, side: Side, represent: Callable[[Record], Record]) -> Record:
+    """The pair's record as ``side`` holds it unchanged since the pair was stored (the PIM: with its kept body)."""
+    as_side = represent(pair.base)
+    if side is Side.PIM and pair.pim_body is not None:
+        as_side = as_side.replace(**{f: pair.pim_body for f in BODY_FIELDS if f in as_side.field_names()})
+    return as_side

@@ -66,6 +66,10 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE {s}.journal ADD COLUMN written bytea",
         "ALTER TABLE {s}.journal ADD COLUMN fields text",
     ],
+    # 4: whether an intent's batch was sent (Intent.sent); intents journaled before this step count as sent
+    [
+        "ALTER TABLE {s}.journal ADD COLUMN sent boolean NOT NULL DEFAULT true",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

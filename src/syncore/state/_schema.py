@@ -80,6 +80,10 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     UPDATE pairs SET pair_id = syncore_pair_id(pair_id) WHERE typeof(pair_id) = 'text';
     """,
+    # 6: whether an intent's batch was sent (Intent.sent); intents journaled before this step count as sent
+    """
+    ALTER TABLE journal ADD COLUMN sent INTEGER NOT NULL DEFAULT 1;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

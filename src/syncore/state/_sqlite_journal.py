@@ -52,7 +52,7 @@ class JournalRows:
         self._journaled_bases = {id(i.written): (i.written, encode_base(i.written))
                                  for i in intents if i.written is not None}
         self._many(
-            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO journal VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 (
                     i.intent_id,
@@ -68,6 +68,7 @@ class JournalRows:
                     i.fingerprint,
                     None if i.written is None else self._journaled_bases[id(i.written)][1],
                     ",".join(sorted(i.fields)) or None,
+                    i.sent,
                 )
                 for i in intents
             ),
@@ -80,9 +81,15 @@ class JournalRows:
             for chunk in _chunks(intent_ids):
                 self._run(f"DELETE FROM journal WHERE intent_id IN ({','.join('?' * len(chunk))})", chunk)
 
+    def mark_sent(self, intent_ids: Iterable[str]) -> None:
+        with self.transaction():
+            for chunk in _chunks(intent_ids):
+                self._run(f"UPDATE journal SET sent=1 WHERE intent_id IN ({','.join('?' * len(chunk))})", chunk)
+
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
         rows = self._run(
-            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields "
+            "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields, "
+            "sent "
             "FROM journal WHERE profile=? AND kind=? ORDER BY created_at",
             [profile, kind.value],
         ).fetchall()
@@ -100,8 +107,9 @@ class JournalRows:
                 fingerprint=fingerprint,
                 written=None if written is None else decode_record(kind, written),
                 fields=frozenset(fields.split(",")) if fields else frozenset(),
+                sent=bool(sent),
             )
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields, sent
             in rows
         ]
 

@@ -72,6 +72,20 @@ class StateStoreContract(PairsContract):
         store.journal([update])
         assert store.open_intents("default", Kind.EVENT) == [update]
 
+    def test_intents_journaled_ahead_are_unsent_until_marked(self, store: StateStore) -> None:
+        first, ahead = make_intent("first"), attrs.evolve(make_intent("ahead"), sent=False)
+        other = attrs.evolve(make_intent("other", profile="other"), sent=False)
+        store.journal([first, ahead, other])
+        assert sorted((i.intent_id, i.sent) for i in store.open_intents("default", Kind.EVENT)) == [
+            ("ahead", False), ("first", True)]
+        store.mark_sent(["ahead", "never-journaled"])  # an id not open: no error
+        assert sorted((i.intent_id, i.sent) for i in store.open_intents("default", Kind.EVENT)) == [
+            ("ahead", True), ("first", True)]
+        assert [(i.intent_id, i.sent) for i in store.open_intents("other", Kind.EVENT)] == [("other", False)]
+        store.complete_intents(["ahead"])
+        store.mark_sent(["ahead"])  # completed: it stays gone
+        assert [i.intent_id for i in store.open_intents("default", Kind.EVENT)] == ["first"]
+
     def test_open_intents_in_creation_order(self, store: StateStore) -> None:
         late = make_intent("late", at=T0 + timedelta(microseconds=500_000))
         early = make_intent("early", at=T0)
