@@ -40,6 +40,7 @@ from .capabilities import EnforcedCapabilities
 from .converters import structure_options
 from .errors import ConfigurationError, UnsupportedRecord
 from .models import Kind, Record, Side
+from .occurrences import series_of_occurrence_ids
 from .remote import (
     Capabilities,
     ChangeSet,
@@ -427,6 +428,22 @@ class StateStore(ABC):
         other side holds (``"series:"``) this way. The default scans every pair; a store should use its index.
         """
         return [pair for pair in self.iter_pairs(profile, kind) if pair.id_on(side).startswith(prefix)]
+
+    def series_with_occurrence_pairs(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        """The series ids that have occurrence pairs on ``side``: for every pair of ``kind`` whose native id on
+        ``side`` is an occurrence id (``"<series id>#<original start>"``, as
+        :func:`syncore.occurrences.split_occurrence_id` reads it: the part before the *last* ``#``, and a start
+        that parses), its series id. Ids with a ``#`` that are no occurrence id (``"X#notes"``) give nothing.
+
+        The planner asks once per sync and side, only when it has a record to look up: a new single event or an
+        unpaired deletion is a series whose first expansion was cut short when its id is in the answer (then
+        its occurrence pairs are loaded with :meth:`pairs_by_prefix`), instead of one prefix lookup per record.
+
+        Not abstract: the default answers from :meth:`paired_ids` (so from :meth:`iter_pairs` unless the store
+        overrides that), correct for any store that keeps the other methods' contract. A store should read its
+        id column alone and let its query skip the ids without a ``#``.
+        """
+        return series_of_occurrence_ids(self.paired_ids(profile, kind, side))
 
     @abstractmethod
     def count_pairs(self, profile: str, kind: Kind) -> int:

@@ -66,6 +66,20 @@ def split_occurrence_id(value: str) -> tuple[str, Key] | None:
         return None
 
 
+def series_of_occurrence_ids(ids: Iterable[str]) -> set[str]:
+    """The series ids of those of ``ids`` that are occurrence ids (see :func:`split_occurrence_id`).
+
+    A state store answers :meth:`~syncore.abc.StateStore.series_with_occurrence_pairs` with it. Each series' id is
+    taken from the part before the last separator; an id is parsed whole only until its series is found (a series
+    with many occurrence pairs costs one parse, not one per occurrence)."""
+    found: set[str] = set()
+    for native_id in ids:
+        series_id, sep, _ = native_id.rpartition(SEPARATOR)
+        if sep and series_id and series_id not in found and split_occurrence_id(native_id) is not None:
+            found.add(series_id)
+    return found
+
+
 def series_marker(series_id: str) -> str:
     """The id a series held by the other side gets on the side that holds its occurrences (in its pair)."""
     return f"{SERIES_PREFIX}{series_id}"

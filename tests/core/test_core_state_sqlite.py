@@ -10,10 +10,12 @@ from datetime import date, datetime, timezone
 import pytest
 
 from syncore import Body, ConfigurationError, Contact, Event, Kind, Side, SqliteStateStore, Task
+from syncore.abc import StateStore
 from syncore.errors import StateCorrupt
 from syncore.state._schema import SCHEMA_VERSION
 from syncore.state_types import Pair, PendingCategory, PendingItem
 from syncore.testing import StateStoreContract
+from syncore.testing.state_contract_series import OccurrenceSeriesContract
 
 UTC = timezone.utc
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -29,6 +31,22 @@ class TestSqliteStateStore(StateStoreContract):
     @pytest.fixture
     def record_strategy(self, core):
         return core.records  # the core's wider strategies: any text, any offset, formatted bodies
+
+
+class DefaultsStore(SqliteStateStore):
+    """The SQLite store answering series_with_occurrence_pairs, and paired_ids under it, with StateStore's
+    defaults (from iter_pairs): what a third-party store that overrides neither gets."""
+
+    series_with_occurrence_pairs = StateStore.series_with_occurrence_pairs
+    paired_ids = StateStore.paired_ids
+
+
+class TestStateStoreDefaults(OccurrenceSeriesContract):
+    @pytest.fixture
+    def store(self):
+        s = DefaultsStore(":memory:")
+        yield s
+        s.close()
 
 
 @pytest.fixture

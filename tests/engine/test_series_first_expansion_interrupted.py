@@ -14,7 +14,7 @@ from test_engine_series import FIRST, World, keys
 
 from syncore import Event, Kind, Recurrence, Side, SyncEngine
 from syncore.errors import RecordRejected, SimulatedCrash
-from syncore.occurrences import occurrence_id, series_marker
+from syncore.occurrences import SEPARATOR, SERIES_PREFIX, occurrence_id, series_marker
 from syncore.remote import RecurrenceSupport
 from syncore.testing import MemoryAdapter
 from syncore.testing.invariants import assert_in_step
@@ -112,4 +112,37 @@ def test_a_series_made_a_single_event_after_its_first_expansion_was_cut_short_le
         "the single event once, no copy of the series' occurrences left"
     assert pairs(w) == {pim_id: next(iter(crm))}
     assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
+def test_the_state_is_asked_for_series_cut_short_once_per_side_not_once_per_new_event():
+    # Every new single event and every unpaired deletion might be a series whose first expansion was cut short:
+    # the state is asked once per sync and side which series have occurrence pairs, and the occurrence pairs are
+    # loaded for those alone (a prefix lookup per new event made an initial sync of 10,000 events 10 % slower).
+    w, pim_id = interrupted_first_expansion()
+    asked: list[Side] = []
+    prefixes: list[tuple[Side, str]] = []
+    with_occurrences, by_prefix = w.state.series_with_occurrence_pairs, w.state.pairs_by_prefix
+
+    def counted_series(profile, kind, side):
+        asked.append(side)
+        return with_occurrences(profile, kind, side)
+
+    def counted_prefix(profile, kind, side, prefix):
+        prefixes.append((side, prefix))
+        return by_prefix(profile, kind, side, prefix)
+
+    w.state.series_with_occurrence_pairs = counted_series
+    w.state.pairs_by_prefix = counted_prefix
+    w.pim.remove(pim_id)
+    for i in range(30):
+        start = FIRST + timedelta(days=i, hours=3)
+        w.pim.put(Event(subject=f"pim {i}", start=start, end=start + timedelta(hours=1)))
+        w.crm.put(Event(subject=f"crm {i}", start=start, end=start + timedelta(hours=2)))
+    w.sync()
+    assert sorted(asked) == [Side.CRM, Side.PIM], "once per side that holds rules"
+    assert [p for p in prefixes if p[1] != SERIES_PREFIX] == [(Side.PIM, pim_id + SEPARATOR)], \
+        "the occurrence pairs of the series cut short only"
+    assert sorted(e.subject for e in w.crm_events().values()) == sorted(
+        [f"pim {i}" for i in range(30)] + [f"crm {i}" for i in range(30)]), "its copies deleted with it"
     w.calm()

@@ -92,6 +92,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
         #: writable (GiveUpWaiting), (side, series id): their occurrences are no records of this sync's, also for the
         #: copies an interrupted create of an earlier switch left (see held_occurrence)
         self.held: set[tuple[Side, str]] = set()
+        #: per side, the series ids that have occurrence pairs there (see _cut_short): asked once, when first needed
+        self._with_occurrences: dict[Side, set[str]] = {}
 
     def run(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
@@ -159,9 +161,15 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
         first expansion of it stopped (a crash, a lost lock) after some of its occurrences' outcomes were stored,
         before its series pair, stored only once they are all written. It is an expanded series all the same: read,
         it is expanded again, though it now fits the other side as a rule (an expanded series stays so), and those
-        pairs are adopted; deleted or no longer a series, its occurrences go. (One state lookup, only for a series
-        that would go as it is, a single event unknown to the state, or an unpaired deletion.)"""
-        return bool(self._known(side, series_id))
+        pairs are adopted; deleted or no longer a series, its occurrences go. (Asked only for a series that would go
+        as it is, a single event unknown to the state, or an unpaired deletion: an initial sync asks it of every
+        record, so the state is asked once per sync and side for every series id with occurrence pairs there,
+        not once per record; the pairs themselves are loaded, by ``_known``, only for the ids in that set.)"""
+        found = self._with_occurrences.get(side)
+        if found is None:
+            found = self._with_occurrences[side] = self.state.series_with_occurrence_pairs(self.profile, self.kind,
+                                                                                          side)
+        return series_id in found
 
     def _known(self, side: Side, series_id: str) -> dict[str, Pair]:
         found = self.state.pairs_by_prefix(self.profile, self.kind, side, series_id + SEPARATOR)

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..converters import make_converter
 from ..models import Body, Kind, Record, Side
+from ..occurrences import SEPARATOR, series_of_occurrence_ids
 from ..snapshots import decode_record, encode_base
 from ..state_types import Pair
 
@@ -212,23 +213,41 @@ class PairRows:
 
     def pairs_by_prefix(self, profile: str, kind: Kind, side: Side, prefix: str) -> list[Pair]:
         column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two
+        index = "pairs_pim" if side is Side.PIM else "pairs_crm"
         learned = self._prefixes_of(profile, kind.value).get(column, "")
         # ids stored whole (text): a range on the index; every text that starts with the prefix sorts below the
         # prefix's successor
-        conditions, params = [f"({column} >= ? AND {column} < ?)"], [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+        ranges: list[tuple[Any, Any]] = [(prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))]
+        select = f"SELECT {self._PAIR_COLUMNS} FROM pairs INDEXED BY {index} WHERE profile=? AND kind=? AND "
+        rows = []
         if learned and prefix.startswith(learned) and len(prefix) > len(learned):
             # ids stored as the rest after the learned prefix (BLOB): the same range over the rest's bytes
             rest = prefix[len(learned):].encode()
-            conditions.append(f"({column} >= ? AND {column} < ?)")
-            params += [rest, rest[:-1] + bytes([rest[-1] + 1])]
+            ranges.append((rest, rest[:-1] + bytes([rest[-1] + 1])))
         elif learned.startswith(prefix):
-            conditions.append(f"typeof({column}) = 'blob'")  # every id stored without the learned prefix
-        rows = self._run(
-            f"SELECT {self._PAIR_COLUMNS} FROM pairs WHERE profile=? AND kind=? AND ({' OR '.join(conditions)})",
-            [profile, kind.value, *params],
-        ).fetchall()
+            # every id stored without the learned prefix
+            rows += self._run(select + f"typeof({column}) = 'blob'", [profile, kind.value]).fetchall()
+        # one statement per range: two ranges OR-ed in one WHERE make SQLite walk the whole (profile, kind) part of
+        # the index (a text range holds no BLOB and the other way round: no row is found twice)
+        for low, high in ranges:
+            rows += self._run(select + f"{column} >= ? AND {column} < ?", [profile, kind.value, low, high]).fetchall()
         pairs = (self._pair(row) for row in rows)
         return [pair for pair in pairs if pair.id_on(side).startswith(prefix)]
+
+    def series_with_occurrence_pairs(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two
+        index = "pairs_pim" if side is Side.PIM else "pairs_crm"
+        learned = self._prefixes_of(profile, kind.value).get(column, "")
+        # Only the id column, from its (profile, kind, id) index (covering: no row is read, no base decoded), and
+        # only the ids with a separator, stored whole (TEXT) or as the rest after the learned prefix (BLOB: instr
+        # reads it as text); when the learned prefix holds the separator itself, every id stored as a rest.
+        # Series ids are arbitrary: there is no range of the index to narrow the scan to.
+        condition = f"instr({column}, ?) > 0"
+        if SEPARATOR in learned:
+            condition += f" OR typeof({column}) = 'blob'"
+        rows = self._run(f"SELECT {column} FROM pairs INDEXED BY {index} WHERE profile=? AND kind=? AND ({condition})",
+                         [profile, kind.value, SEPARATOR])
+        return series_of_occurrence_ids(unpack(stored, learned) for (stored,) in rows)  # type: ignore[misc]
 
     def paired_ids(self, profile: str, kind: Kind, side: Side) -> set[str]:
         column = {Side.PIM: "pim_id", Side.CRM: "crm_id"}[side]  # never interpolate anything but these two

@@ -32,6 +32,7 @@ from ..abc import StateStore
 from ..converters import make_converter
 from ..errors import StateStoreError
 from ..models import Body, Kind, Side
+from ..occurrences import SEPARATOR, series_of_occurrence_ids
 from ..snapshots import decode_record, encode_record
 from ..state_types import Action, HistoryEntry, Intent, Pair, PendingCategory, PendingItem
 from ._pg_migrate import migrate, render, schema_version
@@ -175,6 +176,14 @@ class PostgresStateStore(AdvisoryLocks, StateStore):
             return {}
         name = "versions_pim" if side is Side.PIM else "versions_crm"
         return dict(self._run(name, [profile, kind.value, wanted]))  # type: ignore[arg-type]
+
+    def pairs_by_prefix(self, profile: str, kind: Kind, side: Side, prefix: str) -> list[Pair]:
+        name = "prefix_pim" if side is Side.PIM else "prefix_crm"
+        return [self._pair(row) for row in self._run(name, [profile, kind.value, prefix])]
+
+    def series_with_occurrence_pairs(self, profile: str, kind: Kind, side: Side) -> set[str]:
+        name = "occurrence_ids_pim" if side is Side.PIM else "occurrence_ids_crm"
+        return series_of_occurrence_ids(row[0] for row in self._run(name, [profile, kind.value, SEPARATOR]))
 
     def iter_pairs(self, profile: str, kind: Kind) -> Iterator[Pair]:
         return (self._pair(row) for row in self._run("pairs_all", [profile, kind.value]))

@@ -16,10 +16,12 @@ from ..abc import StateStore
 from ..models import Body, Contact, Kind, Record, Side
 from . import strategies
 from .state_builders import T0, assert_same_pair, make_pair
+from .state_contract_series import OccurrenceSeriesContract
 
 
-class PairsContract:
-    """Conformance tests of pairs, cursors and tombstones (expects a ``store`` fixture)."""
+class PairsContract(OccurrenceSeriesContract):
+    """Conformance tests of pairs, cursors and tombstones (expects a ``store`` fixture); those of series with
+    occurrence pairs come from :class:`~syncore.testing.state_contract_series.OccurrenceSeriesContract`."""
 
     @pytest.fixture
     def record_strategy(self) -> st.SearchStrategy[Record]:
