@@ -31,6 +31,11 @@ CHUNK = 250
 
 def _load_core_machine() -> type:
     path = ROOT / "tests" / "engine" / "test_state_machine.py"
+    # its rules live in modules beside it (state_machine_review, engine_world, ...), imported as pytest's rootdir
+    # insertion makes them importable there
+    for folder in (path.parent, path.parent.parent):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     spec = importlib.util.spec_from_file_location("_bench_core_state_machine", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
