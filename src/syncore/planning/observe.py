@@ -126,7 +126,16 @@ class Observer:
             pairs = {pair_id: pair for pair_id, pair in pairs.items()
                      if not any(pair.id_on(side) in unsupported[side] for side in SIDES)}
         intents = self.state.open_intents(self.profile, self.kind)
-        series, folding = self._expand_series(current, deleted, pairs, echoes, due_keys, intents)
+        adopted: set[str] = set()
+
+        def adopt(some: dict[str, Pair]) -> None:
+            """Take into ``some`` (a dict of pairs, changed in place) what interrupted updates of ours wrote, once
+            per pair: the series step asks it for the rule pairs it decides switches on, before it decides."""
+            mine = [i for i in intents if i.pair_id not in adopted]
+            self._adopt_landed_updates(some, mine, current, echoes)
+            adopted.update(some)
+
+        series, folding = self._expand_series(current, deleted, pairs, echoes, due_keys, intents, adopt)
         warnings += folding.notes if folding is not None else []
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
@@ -161,16 +170,7 @@ class Observer:
             held=folding.held_occurrence if folding is not None else (lambda side, native_id: False),
         )
         self._confirm_recreated(recreated, pairs, current, deleted)
-        landed = adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
-                                      or echoes[side].get(native_id),
-                                      {side: adapter.represent for side, adapter in self.adapters.items()},
-                                      {side: a.capabilities.write_only_fields for side, a in self.adapters.items()})
-        for side, native_id in landed:
-            # the record was last changed by our write, not by its user: its time cannot say which side changed
-            # last (newest_wins leaves a conflict of its pair for review, as for a missing time)
-            for read in (current[side], echoes[side]):
-                if read.get(native_id) is not None:
-                    read[native_id] = attrs.evolve(read[native_id], modified_at=None)  # type: ignore[index]
+        adopt(pairs)
         unpaired = self._unpaired(current, pairs, recovered)
         tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
                       for side in SIDES}
@@ -199,10 +199,27 @@ class Observer:
         )
 
     # -- steps -------------------------------------------------------------------------------------------------
+    def _adopt_landed_updates(self, pairs: dict[str, Pair], intents: Iterable[Intent],
+                              current: dict[Side, dict[str, RemoteRecord]],
+                              echoes: dict[Side, dict[str, RemoteRecord | None]]) -> None:
+        """The values interrupted updates of ours wrote, where they landed, become the base of ``pairs``
+        (:func:`.recovery.adopt_landed_updates`)."""
+        landed = adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
+                                      or echoes[side].get(native_id),
+                                      {side: adapter.represent for side, adapter in self.adapters.items()},
+                                      {side: a.capabilities.write_only_fields for side, a in self.adapters.items()})
+        for side, native_id in landed:
+            # the record was last changed by our write, not by its user: its time cannot say which side changed
+            # last (newest_wins leaves a conflict of its pair for review, as for a missing time)
+            for read in (current[side], echoes[side]):
+                if read.get(native_id) is not None:
+                    read[native_id] = attrs.evolve(read[native_id], modified_at=None)  # type: ignore[index]
+
     def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
                        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
-                       due: frozenset[tuple[Side, str]],
-                       intents: Iterable[Intent]) -> tuple[list[SeriesRead], SeriesExpander | None]:
+                       due: frozenset[tuple[Side, str]], intents: Iterable[Intent],
+                       adopt: Callable[[dict[str, Pair]], None] | None = None,
+                       ) -> tuple[list[SeriesRead], SeriesExpander | None]:
         if self.series is None:
             return [], None
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
@@ -210,7 +227,7 @@ class Observer:
         expander = SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                                   fetch=self._fetch, last_run=last_run, past_days=self.days[0],
                                   future_days=self.days[1], edited=self.edited, merge=self.merge,
-                                  recovering=recovering)
+                                  recovering=recovering, adopt=adopt)
         return expander.run(current, deleted, pairs, echoes, due), expander
 
     def _names_a_record(self, side: Side, value: str) -> bool:
