@@ -18,7 +18,7 @@ from test_engine_series import World, keys
 from test_engine_series_faults import faulty_sync
 from test_series_switch import held_as_rule, lengthen
 
-from syncore import Body, ConflictPolicy, Kind, SyncSettings
+from syncore import Body, ConflictPolicy, Kind, Side, SyncSettings
 
 CARRIED = "changed in CRM: its rule copy's edit, carried over before the series is switched to single events"
 
@@ -76,3 +76,54 @@ def test_a_rule_copy_note_cleared_after_its_carried_over_note_landed_stays_clear
     assert w.pim.records(Kind.EVENT)[pim_id].body.text == "plain note", "the carry-over landed"
     w.crm.edit(crm_id, body=Body(text=""))
     _the_switch_carries(w, pim_id, crm_id, "body", Body(text=""))
+
+
+# -- an update of the rule copy, interrupted, that the copy's user may have undone ----------------------------------
+def _rename_undone_on_the_copy(policy: ConflictPolicy) -> tuple[World, str, str]:
+    """The series renamed in the PIM, the rename's update of the rule copy landing with its reply lost, the CRM user
+    putting the old name back, then the series lengthened past the CRM's limits: which happened on the copy (our
+    update never landed, or it landed and its user undid it) cannot be told from the records, so the subject is
+    compared side against side (docs/concepts.md, "Interrupted syncs"), at the switch as at an ordinary update."""
+    w, pim_id, crm_id = held_as_rule(settings=SyncSettings(conflict_policy=policy))
+    w.pim.edit(pim_id, subject="Renamed")
+    w.crm.lose_replies(1, op="update")
+    faulty_sync(w)
+    assert w.crm_events()[crm_id].subject == "Renamed", "the update landed"
+    w.crm.edit(crm_id, subject="1:1")
+    lengthen(w, pim_id)
+    w.now += timedelta(hours=1)  # (past the retry back-off)
+    return w, pim_id, crm_id
+
+
+def test_an_undone_update_of_the_rule_copy_holds_the_switch_for_review_under_manual():
+    w, pim_id, crm_id = _rename_undone_on_the_copy(ConflictPolicy.MANUAL)
+    plan = w.engine.plan(Kind.EVENT)
+    assert [(c.field, c.pim_value, c.crm_value, c.resolution) for c in plan.conflicts] == [
+        ("subject", "Renamed", "1:1", None)]
+    assert plan.operations == [] and plan.needs_review
+    assert w.engine.apply(plan).ok
+    assert w.crm_events()[crm_id].subject == "1:1", "the copy stays, with its user's value"
+    plan = w.engine.plan(Kind.EVENT)
+    plan.resolve(plan.conflicts[0].conflict_id, Side.CRM)
+    assert w.engine.apply(plan).ok
+    w.sync()
+    assert w.pim.records(Kind.EVENT)[pim_id].subject == "1:1"
+    crm = w.crm_events()
+    assert crm_id not in crm and sorted(e.start for e in crm.values()) == keys(12)
+    assert {e.subject for e in crm.values()} == {"1:1"}
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()
+
+
+@pytest.mark.parametrize(("policy", "winner"), [(ConflictPolicy.PIM_WINS, "Renamed"), (ConflictPolicy.CRM_WINS, "1:1")])
+def test_an_undone_update_of_the_rule_copy_is_a_conflict_the_policy_decides_at_the_switch(policy, winner):
+    w, pim_id, crm_id = _rename_undone_on_the_copy(policy)
+    plan = w.engine.plan(Kind.EVENT)
+    assert [(c.field, c.pim_value, c.crm_value) for c in plan.conflicts] == [("subject", "Renamed", "1:1")]
+    assert w.engine.apply(plan).ok
+    w.sync()
+    assert w.pim.records(Kind.EVENT)[pim_id].subject == winner
+    crm = w.crm_events()
+    assert crm_id not in crm and sorted(e.start for e in crm.values()) == keys(12)
+    assert {e.subject for e in crm.values()} == {winner}
+    w.calm()
