@@ -7,10 +7,11 @@ ids belong to. A sync whose feeds are empty loads no pair at all. Reads, in orde
    stored versions alone;
 2. pending items: due retries are looked at whatever their version says, ignored records not at all;
 3. the pairs of every id read, and on a full scan the pairs whose records it did not list (confirmed by id);
-4. series whose occurrences the other side holds are replaced by those occurrences (:mod:`.series`);
+4. series whose occurrences the other side holds are replaced by those occurrences (:mod:`.series`); the rule
+   pairs a switch is decided on take in the updates of ours that landed first (the other pairs, at step 6);
 5. in one batched fetch per side: the records of pairs due for a retry, Outlook bodies the CRM's new text may
    replace, and the targets of links (after checking each link's shape);
-6. the copies interrupted creates left (:mod:`.recovery`).
+6. the copies interrupted creates left, and the values interrupted updates wrote (:mod:`.recovery`).
 """
 
 from __future__ import annotations
