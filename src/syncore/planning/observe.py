@@ -131,10 +131,13 @@ class Observer:
 
         def adopt(some: dict[str, Pair]) -> None:
             """Take into ``some`` (a dict of pairs, changed in place) what interrupted updates of ours wrote, once
-            per pair: the series step asks it for the rule pairs it decides switches on, before it decides."""
+            per pair: the series step asks it for the rule pairs it decides switches on, before it decides. (A
+            pair one of whose updates' targets is not read yet is looked at again, once this sync has read more.)"""
             mine = [i for i in intents if i.pair_id not in adopted]
             self._adopt_landed_updates(some, mine, current, echoes)
-            adopted.update(some)
+            adopted.update(pair_id for pair_id, pair in some.items() if all(
+                current[i.side].get(pair.id_on(i.side)) is not None or echoes[i.side].get(pair.id_on(i.side))
+                is not None for i in mine if i.pair_id == pair_id and i.action is Action.UPDATE))
 
         series, folding = self._expand_series(current, deleted, pairs, echoes, due_keys, intents, adopt)
         warnings += folding.notes if folding is not None else []
