@@ -127,13 +127,24 @@ class GivenUpSwitches:
         self.edit_a_copy_of_a_waiting_switch(data, change)
         self.shorten_a_waiting_switch_back(data, back)
 
+    @rule(data=st.data(), count=st.integers(9, 12), refused=st.integers(1, 3), back=st.integers(1, 8),
+          change=st.sampled_from([None, "subject", "location", "move"]))
+    def a_switch_given_up_while_the_crm_is_read_only(self, data, count, refused, back, change):
+        """As above, the sync that would give the switch up made while the CRM is read-only: the give-up waits (the
+        copies stay paired, nothing written), and a later sync that may write the CRM makes it (docs/recurrence.md,
+        "A switch given up while the other side is read-only"; checked by check_no_copy_next_to_its_rule)."""
+        self.interrupt_a_switch(data, count, refused)
+        if change is not None:
+            self.edit_a_copy_of_a_waiting_switch(data, change)
+        self.shorten_a_waiting_switch_back(data, back)
+        self.sync_with_a_read_only_side(Kind.EVENT, Side.CRM)
+
     # -- bookkeeping --------------------------------------------------------------------------------------------
     def note_kept_copies(self, plan) -> None:
         """The copies a plan says it keeps as single events (by subject: the report names the copy so)."""
-        # a deletion the CRM did not allow (read-only) leaves the copy there, unpaired, reported as any such
-        # deletion (docs/recurrence.md, "Occurrences on a side that holds occurrences only")
-        self.kept_single |= {skip.native_id for skip in plan.skipped if skip.side is Side.CRM
-                             and skip.reason.endswith("deletion not propagated (not allowed)")}
+        # (a switch given up while the CRM is read-only waits, its copies paired: no excuse for copies left behind,
+        # docs/recurrence.md, "A switch given up while the other side is read-only"; a waiting series is excused
+        # by waiting_switches, as the prevented edit its sync reports)
         subjects = {warning.split(KEPT)[0] for warning in plan.warnings if KEPT in warning}
         if not subjects:
             return
@@ -155,9 +166,17 @@ class GivenUpSwitches:
     # -- checks -------------------------------------------------------------------------------------------------
     def check_no_copy_next_to_its_rule(self) -> None:
         """A series the CRM holds as a rule has no single event there for one of its occurrences, except while its
-        switch waits (excused: reported, see waiting_switches) and the copies a sync reported it keeps."""
+        switch waits (excused: reported, see waiting_switches; its copies stay paired, or their creates' replies are
+        still being recovered, never left behind unpaired, as a give-up the read-only CRM did not allow left them)
+        and the copies a sync reported it keeps."""
+        profile = self.settings.profile
         for copy_id, (series_id, key) in self._copies_next_to_rules().items():
-            if (Side.PIM, series_id) in self.prevented or copy_id in self.kept_single:
+            if copy_id in self.kept_single:
+                continue
+            if (Side.PIM, series_id) in self.prevented and (
+                    self.state.pairs_for(profile, Kind.EVENT, crm_ids=[copy_id])
+                    or any(i.source_id == self.crm.created_from[copy_id]
+                           for i in self.state.open_intents(profile, Kind.EVENT))):
                 continue
             pairs = [(p.pim_id, p.crm_id) for p in self.state.iter_pairs(self.settings.profile, Kind.EVENT)]
             assert False, (f"CRM single event {copy_id} (occurrence {key} of {series_id}) is left next to the rule "

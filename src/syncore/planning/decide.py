@@ -286,7 +286,9 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
         if found.pair_id is None and found.source is None:
             # a create an earlier sync sent but never stored, whose source the user has deleted since: the copy
             # is all that is left of a deleted record, so it is deleted too (never copied back)
-            yield from _orphaned_copy(rules, found, pair_id=new_id(), also_gone=())
+            # (a retry of the copy is due when a sync left it alone while its series waited: observe, find_copies)
+            yield from _orphaned_copy(rules, found, pair_id=new_id(), also_gone=(),
+                                      settles=_settles(view, (found.target, found.copy.id)))
         elif found.pair_id is None:
             # a create an earlier sync sent but never stored: pair the source with its copy; the copy is what was
             # written, so it is the base and an edit of the source since still travels
@@ -332,19 +334,21 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
             yield Settle(side=side, native_id=native_id)
 
 
-def _orphaned_copy(rules: Rules, found: Recovered, *, pair_id: str, also_gone: Keys) -> Iterator[Decision]:
+def _orphaned_copy(rules: Rules, found: Recovered, *, pair_id: str, also_gone: Keys,
+                   settles: Keys = ()) -> Iterator[Decision]:
     target, source = found.target, found.target.other
     ids = {target: found.copy.id, source: found.source_id}
     versions = {target: found.copy.version, source: None}
     pair = Pair(profile=rules.profile, kind=rules.kind, pair_id=pair_id, pim_id=ids[PIM], crm_id=ids[CRM],
                 pim_version=versions[PIM], crm_version=versions[CRM], base=found.copy.record)
     if rules.may("delete", target):
-        yield Delete(pair=pair, target=target, also_gone=also_gone)
+        yield Delete(pair=pair, target=target, also_gone=also_gone, settles=settles)
     else:
         yield Skip(side=target, native_id=found.copy.id, record=found.copy.record,
                    reason=f"copied from a {source.value.upper()} record that was deleted since; deleting it is not "
                           "allowed, so it is left alone")
-        yield Forget(pair=pair, tombstones=((target, found.copy.id), (source, found.source_id), *also_gone))
+        yield Forget(pair=pair, tombstones=((target, found.copy.id), (source, found.source_id), *also_gone),
+                     settles=settles)
 
 
 def _pair_new(rules: Rules, view: Observation, items: dict[Side, RemoteRecord]) -> Iterator[Decision]:

@@ -21,6 +21,10 @@ from .decisions import Decision, ForgetSeries, KeepSeries, Keys, ReviewSwitch, S
 from .observe import Observation
 from .series import Route, SeriesPolicy, is_series, past_occurrences
 
+#: how a sync reports a series whose switch it would give up but the other side is read-only (by its subject)
+GIVE_UP_WAITS = ("not written: the {name} is read-only; the series' switch to single events is given up once the "
+                 "{name} can be written (its {copies} single events there deleted, or carried over to the series "
+                 "where edited), until then nothing is written for the series")
 #: (a plain name: checked per side of every merged pair, see syncore.models.PIM)
 _RULES = RecurrenceSupport.RULES
 
@@ -28,7 +32,16 @@ _RULES = RecurrenceSupport.RULES
 def series_decisions(view: Observation, policy: SeriesPolicy) -> Iterator[Decision]:
     """The series pairs of the expanded series this sync looked at."""
     for read in view.series:
-        if read.awaits_review:
+        if read.waits_to_give_up:
+            # a switch given up while the other side is read-only: the copies it made there could not be deleted,
+            # so it waits, nothing written for the series; reported, and retried at every sync until that side can
+            # be written (SeriesExpander._wait_to_give_up)
+            other = read.side.other
+            copies = sum(1 for side, _ in read.held if side is other)
+            record = read.item.record if read.item is not None else read.rule_pair.base  # type: ignore[union-attr]
+            yield Skip(side=read.side, native_id=read.series_id, record=record, pending=PendingCategory.FAILED,
+                       reason=GIVE_UP_WAITS.format(name=policy.names[other], copies=copies))
+        elif read.awaits_review:
             # the series' edit and its rule copy's conflict, and the policy picked no winner: listed for review,
             # the switch waits for the resolution
             yield ReviewSwitch(side=read.side, item=read.item, pair=read.rule_pair, result=read.merged,  # type: ignore[arg-type]

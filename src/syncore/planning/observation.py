@@ -35,10 +35,15 @@ class SeriesRead:
     :ivar merge_input: what ``merged`` was merged from (the series and its rule copy as read)
     :ivar awaits_review: not switched this sync: the two edits conflict and the conflict policy picked no winner;
         ``merged`` lists the conflicts, which wait for review (``item`` is the series as read, not expanded)
-    :ivar held: for a switch that awaits review: what an earlier, interrupted switch of the same series left (its
-        occurrence pairs' records on both sides, the retries of its refused creates, copies whose link names one of
-        its occurrences), taken out of the sync with the series: nothing is written for the series until the
-        review is resolved, and the retries stay due
+    :ivar waits_to_give_up: not given up this sync: a switch of the series that stopped part-way would be given up
+        (the series fits the other side again, or is gone), but that side is read-only, so the copies the switch
+        made there could not be deleted; the series, its rule copy and pair, and ``held`` wait with it, reported
+        (``item``: the series as read, None when it is gone or no longer a series)
+    :ivar held: for a switch that awaits review, or whose give-up waits (``waits_to_give_up``): what an earlier,
+        interrupted switch of the same series left (its occurrence pairs' records on both sides, the retries of its
+        refused creates, copies whose link names one of its occurrences), taken out of the sync with the series:
+        nothing is written for the series until the review is resolved (or the other side can be written), and the
+        retries stay due
     """
 
     side: Side
@@ -51,6 +56,7 @@ class SeriesRead:
     rule_copy: RemoteRecord | None = None
     merge_input: MergeInput | None = None
     awaits_review: bool = False
+    waits_to_give_up: bool = False
     held: frozenset[tuple[Side, str]] = frozenset()
     #: for a series switched while its rule copy has occurrences before the window, on a side that cuts series:
     #: the copy is cut there (its earlier occurrences kept, as history) instead of deleted

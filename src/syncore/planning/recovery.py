@@ -49,21 +49,23 @@ def find_copies(
     current: Mapping[Side, Mapping[str, RemoteRecord]], unpaired: Mapping[Side, Mapping[str, RemoteRecord]],
     fetch: Fetch, gone: Callable[[Side, str], bool] = lambda side, native_id: False,
     held: Callable[[Side, str], bool] = lambda side, native_id: False,
-) -> tuple[list[Recovered], dict[str, Pair]]:
-    """The copies open create intents left, and the stored pairs of the re-creates among them.
+) -> tuple[list[Recovered], dict[str, Pair], set[tuple[Side, str]]]:
+    """The copies open create intents left, the stored pairs of the re-creates among them, and the copies of
+    ``held`` sources found (side, id), which the sync must leave alone.
 
     :param current: the records read this sync (sources are taken from here, or fetched)
     :param unpaired: the records no stored pair holds (where a copy is looked for by fingerprint)
     :param gone: sources that count as gone though they can be read (the occurrences of a series whose switch to
         occurrences this sync gives up: its rule copy holds them, see ``SeriesExpander.gone_occurrence``)
-    :param held: sources whose copies are not looked at this sync (the occurrences of a series whose switch waits
-        for review, see ``SeriesExpander.held_occurrence``): their intents stay open until it is resolved
+    :param held: sources whose copies are not recovered this sync (the occurrences of a series whose switch waits
+        for review, or whose give-up waits, see ``SeriesExpander.held_occurrence``): their intents stay open until
+        then. Their copies are found all the same and returned, to be taken out of the sync: without links, one
+        the feed lists would otherwise be synced as a new record of its own (copied back as a single event)
 
     A copy already in a stored pair needs nothing (the crash came after the pair was stored), and so does a
     source that another pair holds by now.
     """
-    creates = sorted((i for i in intents if i.action is Action.CREATE and i.source_id
-                      and not held(i.side.other, i.source_id)),
+    creates = sorted((i for i in intents if i.action is Action.CREATE and i.source_id),
                      key=lambda i: (i.source_id or "", i.intent_id))
     found: list[tuple[Intent, RemoteRecord]] = []
     for target in SIDES:
@@ -77,8 +79,11 @@ def find_copies(
         else:
             found += _by_fingerprint(mine, unpaired[target], lambda record, adapter=adapter: without_fields(
                 adapter.represent(record), adapter.capabilities.read_only_fields))
+    aside = {(i.side, copy.id) for i, copy in found if held(i.side.other, i.source_id)}  # type: ignore[arg-type]
+    if aside:
+        found = [(i, copy) for i, copy in found if (i.side, copy.id) not in aside]
     if not found:
-        return [], {}
+        return [], {}, aside
     stored = state.pairs_for(
         profile, kind,
         pim_ids=[i.source_id if i.side is Side.CRM else copy.id for i, copy in found],  # type: ignore[misc]
@@ -109,7 +114,7 @@ def find_copies(
                                    copy=copy, pair_id=owner.pair_id if owner is not None else None))
         if owner is not None:
             recreated[owner.pair_id] = owner
-    return recovered, recreated
+    return recovered, recreated, aside
 
 
 def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord],

@@ -14,7 +14,8 @@ the series is deleted or stops being a series: then all its occurrences go. Each
 series whose next occurrences enter it are read again.
 
 Whether a series the other side holds as a rule is switched to its occurrences is decided in
-:mod:`.series_switch` (a mixin of :class:`SeriesExpander`). What this step reports per series
+:mod:`.series_switch` (a mixin of :class:`SeriesExpander`); a switch given up while the other side is read-only
+waits, :mod:`.series_give_up_wait`. What this step reports per series
 (:class:`~.observation.SeriesRead`) is part of the observation, in :mod:`.observation`; it and
 :func:`~.series_switch.set_aside_rule_copies` are re-exported here.
 """
@@ -43,6 +44,7 @@ from ..state_types import Pair
 from .observation import Ids, SeriesRead
 from .series_cut import past_occurrences
 from .series_fold import CopyFolding
+from .series_give_up_wait import GiveUpWaiting
 from .series_policy import Route, SeriesPolicy, is_series
 from .series_switch import SeriesSwitching, set_aside_rule_copies
 
@@ -50,7 +52,7 @@ __all__ = ["Route", "SeriesExpander", "SeriesPolicy", "SeriesRead", "is_series",
            "series_taken", "set_aside_rule_copies"]
 
 
-class SeriesExpander(SeriesSwitching, CopyFolding):
+class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
     """The observe step's part for series (see the module docstring). Changes the observer's working dicts."""
 
     def __init__(self, *, kind: Kind, profile: str, state: StateStore, policy: SeriesPolicy,
@@ -59,6 +61,7 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
                  edited: Callable[[Side, Record, Pair], frozenset[str]] | None = None,
                  merge: Callable[[MergeInput], MergeResult] | None = None,
                  recovering: frozenset[str] = frozenset(),
+                 creating: frozenset[tuple[Side, str]] = frozenset(),
                  adopt: Callable[[dict[str, Pair]], None] | None = None) -> None:
         self.kind = kind
         self.profile = profile
@@ -74,6 +77,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         self.merge = merge
         #: pairs an interrupted create of ours may have written a record of (open create intents)
         self.recovering = recovering
+        #: the sources of open creates (side, id): a lost reply may have written their copy (see GiveUpWaiting)
+        self.creating = creating
         #: the observe step's recovery of interrupted updates of ours (.recovery.adopt_landed_updates), for the rule
         #: pairs: changes the dict of pairs it is given in place
         self.adopt = adopt
@@ -87,8 +92,9 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
         #: the series past the other side's limits whose merge with their edited rule copy is within them
         #: (``switching``): held as a rule after this sync's update, as a series edited back within them is
         self.merged_fits: set[tuple[Side, str]] = set()
-        #: the series whose switch waits for review this sync, (side, series id): their occurrences are no records
-        #: of this sync's, also for the copies an interrupted create of an earlier switch left (see held_occurrence)
+        #: the series whose switch waits for review this sync, or whose give-up waits for the other side to be
+        #: writable (GiveUpWaiting), (side, series id): their occurrences are no records of this sync's, also for the
+        #: copies an interrupted create of an earlier switch left (see held_occurrence)
         self.held: set[tuple[Side, str]] = set()
         #: per side, the series ids that have occurrence pairs there (see _cut_short): asked once, when first needed
         self._with_occurrences: dict[Side, set[str]] = {}
@@ -143,7 +149,12 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
                 if SEPARATOR not in native_id and self._cut_short(side, native_id):
                     reads.append(self._dissolve(side, native_id, None, deleted, pairs))
             for native_id, rule_pair in rule_pairs.items():
-                if self._switch_abandoned(side, native_id, rule_pair, current, deleted, left):
+                if not self._switch_abandoned(side, native_id, rule_pair, current, deleted, left):
+                    continue
+                if self._give_up_waits(side, native_id, current):
+                    # the other side is read-only: the copies could not be deleted; all of it waits, reported
+                    reads.append(self._wait_to_give_up(side, native_id, rule_pair, current, deleted, pairs, due))
+                else:
                     self.given_up.add((side, native_id))
                     self._give_up_occurrences(side, native_id, rule_pair, current, deleted, pairs, due, echoes)
             done = {read.series_id for read in reads if read.side is side}
@@ -298,8 +309,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding):
 
     def held_occurrence(self, side: Side, native_id: str) -> bool:
         """True when ``native_id`` names an occurrence on ``side`` of a series whose switch waits for review this
-        sync: a copy of it that an interrupted create of an earlier switch left is recovered once the review is
-        resolved (its intent stays open), never paired and updated with values nobody picked."""
+        sync, or whose give-up waits (GiveUpWaiting): a copy of it that an interrupted create of an earlier switch left is recovered once the review is
+        resolved or the switch given up (its intent stays open), never paired and updated with values nobody picked."""
         if not self.held or SEPARATOR not in native_id:
             return False
         split = split_occurrence_id(native_id)

@@ -48,17 +48,22 @@ class SeriesPolicy:
     #: the sides a sync may create and delete records on (not read-only, allowed by the job): a switch to
     #: occurrences writes both there, and waits while it may not
     writable: Mapping[Side, bool] = attrs.field(factory=lambda: dict.fromkeys(SIDES, True))
+    #: the sides that are read-only this sync (``Capabilities.read_only``, a state that ends, unlike a job that
+    #: leaves a side out): a switch given up waits there until the side can be written again
+    read_only: Mapping[Side, bool] = attrs.field(factory=lambda: dict.fromkeys(SIDES, False))
 
     @classmethod
     def of(cls, adapters: Mapping[Side, Adapter], unfit_series: UnfitSeries, window: Window,
            writable: Mapping[Side, bool] | None = None) -> SeriesPolicy:
-        """The policy for these adapters and settings (``writable``: see the attribute; default every side)."""
+        """The policy for these adapters and settings (``writable``: see the attribute; default every side;
+        ``read_only`` is the adapters' own)."""
         return cls(holds={side: adapters[side].capabilities.recurrence for side in SIDES},
                    task_series={side: adapters[side].capabilities.task_recurrence for side in SIDES},
                    unfit={side: adapters[side].unfit_reason for side in SIDES},
                    names={side: side.value.upper() for side in SIDES}, unfit_series=unfit_series, window=window,
                    cuts={side: adapters[side].capabilities.cuts_series for side in SIDES},
-                   writable=dict(writable) if writable is not None else dict.fromkeys(SIDES, True))
+                   writable=dict(writable) if writable is not None else dict.fromkeys(SIDES, True),
+                   read_only={side: adapters[side].capabilities.read_only for side in SIDES})
 
     def route(self, record: Record, source: Side) -> tuple[Route, str]:
         """How ``record`` from ``source`` reaches the other side, and why when it does not go as it is."""

@@ -198,27 +198,29 @@ class SeriesSwitching(SeriesStepParts):
         """A switch waiting for the review of its conflicts: the series, its rule copy and their pair are taken out
         of the rest of the sync (an ordinary update of the pair would write what is not in conflict, or the rule
         the other side cannot hold once the series' side wins at review). So is what an earlier, interrupted switch
-        of the series left (:meth:`_held_by_the_review`). Nothing is written to either side for the series."""
+        of the series left (:meth:`_held_with_the_series`). Nothing is written to either side for the series."""
         other = side.other
         copy = current[other].pop(rule_pair.id_on(other))
         del pairs[rule_pair.pair_id]
         current[side].pop(item.id, None)
         self.held.add((side, item.id))
-        held = self._held_by_the_review(side, item.id, current, deleted, pairs, due)
+        held = self._held_with_the_series(side, item.id, current, deleted, pairs, due)
         return SeriesRead(side=side, series_id=item.id, item=item, pair=None, rule_pair=rule_pair, merged=merged,
                           rule_copy=copy,
                           merge_input=copy_merge_input(side, item, uncut(self.policy, other, copy, rule_pair.base),  # type: ignore[arg-type]
                                                        rule_pair),
                           awaits_review=True, held=held)
 
-    def _held_by_the_review(self, side: Side, series_id: str, current: dict[Side, dict[str, RemoteRecord]],
-                            deleted: Ids, pairs: dict[str, Pair],
-                            due: frozenset[tuple[Side, str]]) -> frozenset[tuple[Side, str]]:
-        """What an earlier switch of ``series_id`` that stopped part-way left, taken out of this sync while the new
-        switch waits for review: the occurrence pairs it stored (both records), the retries of the occurrences whose
-        creates were refused, and unpaired records on the other side whose link names one of its occurrences.
-        Synced on their own, the retries would be created with the series' edit (a value nobody picked) and the
-        copies updated with it; the retries stay due (the switch made after the resolution settles them)."""
+    def _held_with_the_series(self, side: Side, series_id: str, current: dict[Side, dict[str, RemoteRecord]],
+                              deleted: Ids, pairs: dict[str, Pair],
+                              due: frozenset[tuple[Side, str]]) -> frozenset[tuple[Side, str]]:
+        """What an earlier switch of ``series_id`` that stopped part-way left, taken out of this sync while the
+        series waits (a new switch for review, or the give-up of that one for the other side to be writable, see
+        :mod:`.series_give_up_wait`): the occurrence pairs it stored (both records), the retries of the
+        occurrences whose creates were refused, and unpaired records on the other side whose link names one of its
+        occurrences. Synced on their own, the retries would be created with the series' edit (a value nobody
+        picked, or next to the rule copy) and the copies updated with it, or forgotten; the retries stay due (the
+        switch made after the resolution, or the give-up, settles them)."""
         other = side.other
         held: set[tuple[Side, str]] = set()
         for native_id, pair in self._known(side, series_id).items():
