@@ -7,10 +7,11 @@ ids belong to. A sync whose feeds are empty loads no pair at all. Reads, in orde
    stored versions alone;
 2. pending items: due retries are looked at whatever their version says, ignored records not at all;
 3. the pairs of every id read, and on a full scan the pairs whose records it did not list (confirmed by id);
-4. series whose occurrences the other side holds are replaced by those occurrences (:mod:`.series`);
+4. series whose occurrences the other side holds are replaced by those occurrences (:mod:`.series`); the rule
+   pairs a switch is decided on take in the updates of ours that landed first (the other pairs, at step 6);
 5. in one batched fetch per side: the records of pairs due for a retry, Outlook bodies the CRM's new text may
    replace, and the targets of links (after checking each link's shape);
-6. the copies interrupted creates left (:mod:`.recovery`).
+6. the copies interrupted creates left, and the values interrupted updates wrote (:mod:`.recovery`).
 """
 
 from __future__ import annotations
@@ -126,7 +127,19 @@ class Observer:
             pairs = {pair_id: pair for pair_id, pair in pairs.items()
                      if not any(pair.id_on(side) in unsupported[side] for side in SIDES)}
         intents = self.state.open_intents(self.profile, self.kind)
-        series, folding = self._expand_series(current, deleted, pairs, echoes, due_keys, intents)
+        adopted: set[str] = set()
+
+        def adopt(some: dict[str, Pair]) -> None:
+            """Take into ``some`` (a dict of pairs, changed in place) what interrupted updates of ours wrote, once
+            per pair: the series step asks it for the rule pairs it decides switches on, before it decides. (A
+            pair one of whose updates' targets is not read yet is looked at again, once this sync has read more.)"""
+            mine = [i for i in intents if i.pair_id not in adopted]
+            self._adopt_landed_updates(some, mine, current, echoes)
+            adopted.update(pair_id for pair_id, pair in some.items() if all(
+                current[i.side].get(pair.id_on(i.side)) is not None or echoes[i.side].get(pair.id_on(i.side))
+                is not None for i in mine if i.pair_id == pair_id and i.action is Action.UPDATE))
+
+        series, folding = self._expand_series(current, deleted, pairs, echoes, due_keys, intents, adopt)
         warnings += folding.notes if folding is not None else []
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
@@ -170,16 +183,7 @@ class Observer:
                               pending=PendingCategory.FAILED, reason="left alone: the copy of an occurrence whose "
                               "series waits (its switch's review, or its give-up), synced with it"))
         self._confirm_recreated(recreated, pairs, current, deleted)
-        landed = adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
-                                      or echoes[side].get(native_id),
-                                      {side: adapter.represent for side, adapter in self.adapters.items()},
-                                      {side: a.capabilities.write_only_fields for side, a in self.adapters.items()})
-        for side, native_id in landed:
-            # the record was last changed by our write, not by its user: its time cannot say which side changed
-            # last (newest_wins leaves a conflict of its pair for review, as for a missing time)
-            for read in (current[side], echoes[side]):
-                if read.get(native_id) is not None:
-                    read[native_id] = attrs.evolve(read[native_id], modified_at=None)  # type: ignore[index]
+        adopt(pairs)
         unpaired = self._unpaired(current, pairs, recovered)
         tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
                       for side in SIDES}
@@ -208,10 +212,27 @@ class Observer:
         )
 
     # -- steps -------------------------------------------------------------------------------------------------
+    def _adopt_landed_updates(self, pairs: dict[str, Pair], intents: Iterable[Intent],
+                              current: dict[Side, dict[str, RemoteRecord]],
+                              echoes: dict[Side, dict[str, RemoteRecord | None]]) -> None:
+        """The values interrupted updates of ours wrote, where they landed, become the base of ``pairs``
+        (:func:`.recovery.adopt_landed_updates`)."""
+        landed = adopt_landed_updates(pairs, intents, lambda side, native_id: current[side].get(native_id)
+                                      or echoes[side].get(native_id),
+                                      {side: adapter.represent for side, adapter in self.adapters.items()},
+                                      {side: a.capabilities.write_only_fields for side, a in self.adapters.items()})
+        for side, native_id in landed:
+            # the record was last changed by our write, not by its user: its time cannot say which side changed
+            # last (newest_wins leaves a conflict of its pair for review, as for a missing time)
+            for read in (current[side], echoes[side]):
+                if read.get(native_id) is not None:
+                    read[native_id] = attrs.evolve(read[native_id], modified_at=None)  # type: ignore[index]
+
     def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
                        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
-                       due: frozenset[tuple[Side, str]],
-                       intents: Iterable[Intent]) -> tuple[list[SeriesRead], SeriesExpander | None]:
+                       due: frozenset[tuple[Side, str]], intents: Iterable[Intent],
+                       adopt: Callable[[dict[str, Pair]], None] | None = None,
+                       ) -> tuple[list[SeriesRead], SeriesExpander | None]:
         if self.series is None:
             return [], None
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
@@ -220,7 +241,7 @@ class Observer:
         expander = SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                                   fetch=self._fetch, last_run=last_run, past_days=self.days[0],
                                   future_days=self.days[1], edited=self.edited, merge=self.merge,
-                                  recovering=recovering, creating=creating)
+                                  recovering=recovering, creating=creating, adopt=adopt)
         return expander.run(current, deleted, pairs, echoes, due), expander
 
     def _names_a_record(self, side: Side, value: str) -> bool:

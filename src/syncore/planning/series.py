@@ -61,7 +61,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
                  edited: Callable[[Side, Record, Pair], frozenset[str]] | None = None,
                  merge: Callable[[MergeInput], MergeResult] | None = None,
                  recovering: frozenset[str] = frozenset(),
-                 creating: frozenset[tuple[Side, str]] = frozenset()) -> None:
+                 creating: frozenset[tuple[Side, str]] = frozenset(),
+                 adopt: Callable[[dict[str, Pair]], None] | None = None) -> None:
         self.kind = kind
         self.profile = profile
         self.state = state
@@ -78,6 +79,9 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
         self.recovering = recovering
         #: the sources of open creates (side, id): a lost reply may have written their copy (see GiveUpWaiting)
         self.creating = creating
+        #: the observe step's recovery of interrupted updates of ours (.recovery.adopt_landed_updates), for the rule
+        #: pairs: changes the dict of pairs it is given in place
+        self.adopt = adopt
         #: what this step reports, and the carry-over of edited copies of given-up switches (see CopyFolding)
         self.notes: list[str] = []
         self.folded: dict[str, str] = {}
@@ -117,6 +121,7 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
             left = self._left_by_a_switch(side, due, series_pairs, rule_pairs, pairs, current, deleted)
             self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due, left)
             self._read_rule_copies(side, rule_pairs, current, deleted, echoes)
+            self._adopt_landed_updates(rule_pairs, pairs)
             paired = {p.id_on(side) for p in pairs.values()}
             for item in list(current[side].values()):
                 known = series_pairs.get(item.id)
@@ -155,6 +160,22 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
             done = {read.series_id for read in reads if read.side is side}
             reads += self._advance(side, done, current, deleted, pairs, echoes)
         return reads
+
+    def _adopt_landed_updates(self, rule_pairs: dict[str, Pair], pairs: dict[str, Pair]) -> None:
+        """Take into the rule pairs what an interrupted update of ours wrote to the series or its rule copy (once
+        both are read), before a switch is decided on them: decided on the pair as stored, our carry-over of the
+        copy's edit that landed on the series reads as the series' own edit, and a user who put the copy's old
+        value back since would see it switched with our value, their edit lost (docs/recurrence.md)."""
+        if self.adopt is None or not rule_pairs:
+            return
+        by_id = {pair.pair_id: pair for pair in rule_pairs.values()}
+        self.adopt(by_id)
+        for native_id, pair in list(rule_pairs.items()):
+            adopted = by_id[pair.pair_id]
+            if adopted is not pair:
+                rule_pairs[native_id] = adopted
+                if pair.pair_id in pairs:
+                    pairs[pair.pair_id] = adopted
 
     def _cut_short(self, side: Side, series_id: str) -> bool:
         """True when ``series_id``, which has neither a series pair nor a pair of its own, has occurrence pairs: a

@@ -162,9 +162,13 @@ class SeriesSwitching(SeriesStepParts):
         # merged with the stored rule, and the switch cuts it again, which changes nothing)
         copy = uncut(self.policy, other, current[other].get(copy_id), rule_pair.base) if history \
             else current[other].get(copy_id)
-        if copy is None or (copy.version is not None and copy.version == rule_pair.version_on(other)) \
-                or not self.edited(other, copy.record, rule_pair):
-            # the rule copy is as the pair stored it (its content, whatever its version says)
+        if copy is None or not rule_pair.conflicts and (
+                (copy.version is not None and copy.version == rule_pair.version_on(other))
+                or not self.edited(other, copy.record, rule_pair)):
+            # the rule copy is as the pair stored it (its content, whatever its version says). Not so when a field
+            # of the pair is compared side against side (an open conflict, or an interrupted update of ours that
+            # the user may have undone: recovery.adopt_landed_updates): the copy's value there is no older than
+            # the series', so it is merged with it, as the pair's ordinary update would be
             return True, None
         # the rule copy was edited there too: switched with the two edits merged (the copy's edit goes back to the
         # series before the copy is deleted; a conflict the policy decides is listed with both values, as for any
