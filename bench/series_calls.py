@@ -7,7 +7,7 @@ there; a no-change sync after either costs one feed call per side.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from syncore import Event, Kind, Recurrence, SqliteStateStore, SyncEngine, SyncSettings
@@ -18,7 +18,7 @@ from ._common import Config, Section, Table, Target, cpu_timer, fmt_s, ops_text
 
 NAME = "series_calls"
 TITLE = "Series: writes per series (core, MemoryAdapter sides)"
-NOW = datetime(2026, 3, 10, 8, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 8, tzinfo=UTC)
 BATCH = 200
 
 
@@ -46,7 +46,7 @@ def measure(n: int, holds: RecurrenceSupport) -> dict:
     quiet = {"pim": dict(pim.calls), "crm": dict(crm.calls)}
     for adapter in (pim, crm):
         adapter.calls.clear()
-    key = start.astimezone(timezone.utc) + timedelta(days=2)
+    key = start.astimezone(UTC) + timedelta(days=2)
     pim.edit_occurrence(series_id, key, start=key + timedelta(hours=1), end=key + timedelta(hours=1, minutes=15))
     assert engine.sync(Kind.EVENT).ok
     moved = _written(crm)

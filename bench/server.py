@@ -41,6 +41,8 @@ def _vm_hwm_mb(pid: int) -> float | None:
 
 def fleet(n_profiles: int, workers: int, pg_dsn: str, redis_url: str, tmp: Path) -> dict:
     """Sync ``n_profiles`` on ``workers`` single-process workers; returns the span, rates and memory."""
+    from datetime import timedelta
+
     import psycopg
 
     from syncore.demo import DemoFileAdapter
@@ -49,7 +51,6 @@ def fleet(n_profiles: int, workers: int, pg_dsn: str, redis_url: str, tmp: Path)
     from syncore_server.admin import add_profile, set_defaults
     from syncore_server.db import ServerDB
     from syncore_server.profiles import Secrets
-    from datetime import timedelta
 
     schema = f"bench_{os.getpid()}_{n_profiles}"
     processes: list[subprocess.Popen[bytes]] = []

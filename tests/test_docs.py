@@ -49,7 +49,7 @@ SKIP_REASONS = {
 SHELL = {"sh", "bash", "shell", "console", "powershell"}
 FENCE = re.compile(
     r"^(?:[ \t]*<!-- docs-test: (?P<directive>[^>]*?) -->\n)?(?P<indent>[ \t]*)```(?P<lang>[A-Za-z]*)\n"
-    r"(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
+    r"(?P<body>.*?)^(?P=indent)```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
 def blocks() -> list[tuple[str, str, str, str | None]]:

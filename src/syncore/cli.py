@@ -9,11 +9,11 @@ Commands: ``plan``, ``apply PLAN.json``, ``sync``, ``run``, ``run-due``, ``histo
 from __future__ import annotations
 
 import argparse
-from importlib import metadata
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from typing import Any, TextIO
 
 from . import __version__

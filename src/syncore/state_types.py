@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from .models import CRM, PIM, Body, Kind, Record, Side
+from .models import PIM, Body, Kind, Record, Side
 
 
 @attrs.frozen(kw_only=True)

@@ -9,13 +9,13 @@ names through the CLDR table that ``tzlocal`` maintains; none is typed in here.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigurationError
 
-UTC = timezone.utc
+UTC = UTC
 
 
 class NaiveDatetimeError(ConfigurationError):

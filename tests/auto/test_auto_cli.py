@@ -177,7 +177,7 @@ def test_run_syncs_in_the_background_and_stops_on_sigterm(workdir):
         out, _ = process.communicate(timeout=10)
         assert process.returncode == 0
         for kind in ("event", "contact", "task"):  # one line per sync
-            assert re.search(rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d UTC  {kind}: ok, \d+ written", out, re.M), out
+            assert re.search(rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d UTC  {kind}: ok, \d+ written", out, re.MULTILINE), out
     finally:
         if process.poll() is None:
             process.kill()

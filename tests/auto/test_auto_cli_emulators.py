@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ import pytest
 from syncore_exchange.emulator import EwsEmulator, clear_protocol_cache
 from syncore_salesforce.emulator import SalesforceEmulator
 
-START = datetime.now(timezone.utc).replace(microsecond=0, second=0, minute=0) + timedelta(days=2)
+START = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=2)
 
 
 @pytest.fixture

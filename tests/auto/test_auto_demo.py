@@ -52,7 +52,7 @@ def test_the_emulators_are_found_through_the_registry():
 def test_without_emulators_the_memory_sides_say_why(monkeypatch):
     import syncore.emulated
 
-    monkeypatch.setattr(syncore.emulated, "emulator_names", lambda: [])  # an installation without adapters
+    monkeypatch.setattr(syncore.emulated, "emulator_names", list)  # an installation without adapters
     sides = build_demo_sides(today=date(2026, 6, 3))
     assert "in-memory sides" in sides.description
     assert "no emulator installed for the pim and crm side" in sides.description

@@ -230,13 +230,13 @@ def test_run_due_prints_a_line_per_sync(tmp_path, monkeypatch):
     code, out, _ = run("run-due", cwd=tmp_path, monkeypatch=monkeypatch)
     assert code == 0
     for kind in ("event", "contact", "task"):
-        assert re.search(rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d UTC  {kind}: ok, \d+ written", out, re.M), out
-    assert re.search(r"^next run: \d{4}-\d\d-\d\d \d\d:\d\d UTC$", out, re.M)
+        assert re.search(rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d UTC  {kind}: ok, \d+ written", out, re.MULTILINE), out
+    assert re.search(r"^next run: \d{4}-\d\d-\d\d \d\d:\d\d UTC$", out, re.MULTILINE)
 
 
 def test_docs_are_listed_and_shown(tmp_path, monkeypatch):
     code, out, _ = run("docs", cwd=tmp_path, monkeypatch=monkeypatch)
-    assert code == 0 and re.search(r"^settings\s+Settings reference$", out, re.M)
+    assert code == 0 and re.search(r"^settings\s+Settings reference$", out, re.MULTILINE)
     code, out, _ = run("docs", "troubleshooting", cwd=tmp_path, monkeypatch=monkeypatch)
     assert code == 0 and "## Exit codes" in out
     assert run("docs", "nope", cwd=tmp_path, monkeypatch=monkeypatch)[0] == 2

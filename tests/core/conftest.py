@@ -7,7 +7,7 @@ generic name is added to ``sys.path``. Use them with ``@given(data=st.data())`` 
 from __future__ import annotations
 
 import types
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import attrs
 import pytest
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from syncore import Body, Contact, Event, ShowAs, Task, TaskPriority, TaskStatus
 from syncore.testing.strategies import series_records
 
-UTC = timezone.utc
+UTC = UTC
 
 # -- primitive strategies --------------------------------------------------------------------------------------
 # Any text at all (no surrogates): record text fields keep it verbatim.

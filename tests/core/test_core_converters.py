@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from cattrs import ClassValidationError, transform_error
@@ -21,7 +21,7 @@ from syncore.converters import (
 )
 from syncore.recurrence import Override, Recurrence, TaskRecurrence
 
-UTC = timezone.utc
+UTC = UTC
 C = make_converter()
 
 

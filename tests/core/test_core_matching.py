@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,7 +12,7 @@ from syncore import Contact, Event, Kind, Task
 from syncore.matching import match
 from syncore.remote import RemoteRecord
 
-UTC = timezone.utc
+UTC = UTC
 T = datetime(2026, 6, 1, 10, tzinfo=UTC)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from syncore import Body, ConflictPolicy, Contact, Event, KindSettings, ShowAs, Side, Task
 from syncore.merge import MergeInput, MergeResult, merge
 
-UTC = timezone.utc
+UTC = UTC
 T = datetime(2026, 6, 1, 10, tzinfo=UTC)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -28,7 +28,7 @@ from syncore.state_types import Action
 from syncore.testing import MemoryAdapter
 from syncore.testing.strategies import recurring_tasks, series_events
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 6, 1, 9, 0, 0, 250000, tzinfo=UTC)
 
 

@@ -9,7 +9,7 @@ Europe/Berlin springs forward 2026-03-29 02:00 -> 03:00; Australia/Lord_Howe mov
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +22,7 @@ from syncore.rrules import RuleParts, normalize_rule
 from syncore.series import Series, Window, same_series
 from syncore.testing.strategies import series_events
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 SANTIAGO = ZoneInfo("America/Santiago")

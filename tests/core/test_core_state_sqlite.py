@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from syncore.state_types import Pair, PendingCategory, PendingItem
 from syncore.testing import StateStoreContract
 from syncore.testing.state_contract_series import OccurrenceSeriesContract
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 

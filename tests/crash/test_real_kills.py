@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,7 @@ SEED = int(os.environ.get("SYNCORE_KILL_SEED", "20261203"))
 WRITE_OPS = {"pim": {"CreateItem", "UpdateItem", "DeleteItem"},
              "crm": {"composite_create", "composite_update", "composite_delete", "sobject_create",
                      "sobject_update", "sobject_delete"}}
-START = datetime.now(timezone.utc).replace(microsecond=0, second=0, minute=0) + timedelta(days=3)
+START = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=3)
 TOKEN = re.compile(r"\bT(\d+)\b")
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")

@@ -4,13 +4,25 @@ ways, and a second sync writes nothing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncore import ConflictPolicy, Event, Kind, Override, Recurrence, Side, SqliteStateStore, SyncEngine
-from syncore import KindSettings, SyncSettings, Task, TaskRecurrence
+from syncore import (
+    ConflictPolicy,
+    Event,
+    Kind,
+    KindSettings,
+    Override,
+    Recurrence,
+    Side,
+    SqliteStateStore,
+    SyncEngine,
+    SyncSettings,
+    Task,
+    TaskRecurrence,
+)
 from syncore.occurrences import occurrence_id, series_marker
 from syncore.remote import RecurrenceSupport
 from syncore.series import Series, Window
@@ -19,7 +31,7 @@ from syncore.state_types import Action
 from syncore.testing import MemoryAdapter
 from syncore.testing.invariants import assert_in_step
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 10, 8, tzinfo=UTC)
 FIRST = datetime(2026, 3, 16, 9, tzinfo=BERLIN)  # a Monday; Berlin springs forward on 29 March

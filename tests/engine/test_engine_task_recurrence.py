@@ -3,13 +3,13 @@ cannot hold is reported for that task alone — never flattened into a single ta
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from syncore import ConflictPolicy, Kind, SqliteStateStore, SyncEngine, SyncSettings, Task, TaskRecurrence
 from syncore.recurrence import Regeneration
 from syncore.testing import MemoryAdapter
 
-NOW = datetime(2026, 3, 10, 8, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 8, tzinfo=UTC)
 DUE = date(2026, 3, 31)
 
 

@@ -6,7 +6,7 @@ write batches. The numbers are literals worked out by hand (bench/series_calls.p
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,7 @@ from syncore import Event, Kind, Recurrence, SqliteStateStore, SyncEngine, SyncS
 from syncore.remote import RecurrenceSupport
 from syncore.testing import MemoryAdapter
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 3, 10, 8, tzinfo=UTC)
 START = datetime(2026, 3, 10, 9, tzinfo=ZoneInfo("Europe/Berlin"))  # 08:00 UTC; Berlin springs forward on 29 March
 WRITES = ("create", "update", "delete")

@@ -16,20 +16,30 @@ southern hemisphere, clocks that jump at midnight) and random moved and cancelle
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from syncore import ConflictPolicy, Event, Kind, Override, Recurrence, Side, SqliteStateStore, SyncEngine, SyncSettings
+from syncore import (
+    ConflictPolicy,
+    Event,
+    Kind,
+    Override,
+    Recurrence,
+    Side,
+    SqliteStateStore,
+    SyncEngine,
+    SyncSettings,
+)
 from syncore.remote import RecurrenceSupport
 from syncore.series import Series, Window
 from syncore.testing import MemoryAdapter
 from syncore.testing.strategies import SERIES_TIMES, series_events
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 7, 1, 6, tzinfo=UTC)
 RULES, OCCURRENCES = RecurrenceSupport.RULES, RecurrenceSupport.OCCURRENCES
 

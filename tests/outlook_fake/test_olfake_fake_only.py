@@ -7,20 +7,15 @@ use FakeOutlook directly.
 from __future__ import annotations
 
 import itertools
-from datetime import date
-from datetime import datetime
-from datetime import timedelta
-from datetime import timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from syncore_outlook import constants as C
-from syncore_outlook.fake import FakeClock
-from syncore_outlook.fake import FakeComError
-from syncore_outlook.fake import FakeOutlook
+from syncore_outlook.fake import FakeClock, FakeComError, FakeOutlook
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from datetime import timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from syncore_outlook import constants as C
 
-UTC = timezone.utc
+UTC = UTC
 NONE_DATE = datetime(4501, 1, 1, tzinfo=UTC)
 
 

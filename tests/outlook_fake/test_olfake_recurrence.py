@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from syncore_outlook import constants as C
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _appointment(calendar):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
-from datetime import timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from syncore_outlook import constants as C
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _add(calendar, subject, local_hour, day=24):

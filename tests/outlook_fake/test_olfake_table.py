@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import timedelta
-from datetime import timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from syncore_outlook import constants as C
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _saved_appointment(calendar, subject="table", body=None):

@@ -16,7 +16,6 @@ from test_sf_relations_engine import engine_for, memory_pim, sync
 
 from relations_support import acme_world
 from relations_support import task_people as people_of
-
 from syncore.models import Kind, Task
 from syncore.settings import KindSettings
 from syncore_exchange import ExchangeAdapter

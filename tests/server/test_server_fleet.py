@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from serverfleet import Fleet, pim_contacts, profile_overrides, seed_pim, server_defaults, wait_until
 
 from syncore import Contact, Kind
 from syncore.state.postgres import PostgresStateStore
@@ -21,8 +22,6 @@ from syncore_salesforce.emulator import SalesforceEmulator
 from syncore_server.admin import add_profile, set_defaults
 from syncore_server.db import ServerDB
 from syncore_server.profiles import Secrets
-
-from serverfleet import Fleet, pim_contacts, profile_overrides, seed_pim, server_defaults, unique, wait_until
 
 CONTACTS_PER_PROFILE = 3
 

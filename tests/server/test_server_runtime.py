@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -23,7 +23,7 @@ from syncore_server.db import Dispatch, ProfileRow
 from syncore_server.runtime import Server
 from syncore_server.settings import ServerSettings
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -35,7 +35,7 @@ class TestPostgresStateStoreBehindTransactionPooling(StateStoreContract):
 
 
 # -- what is PostgreSQL's own ------------------------------------------------------------------------------------
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 HOLDER_SCRIPT = """

@@ -23,7 +23,6 @@ DeleteItem: https://learn.microsoft.com/en-us/exchange/client-developer/web-serv
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Sequence
 from typing import Any
 

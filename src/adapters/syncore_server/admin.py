@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from syncore.errors import ConfigurationError
@@ -12,7 +12,7 @@ from syncore.errors import ConfigurationError
 from .db import ProfileRow, ServerDB
 from .profiles import Secrets, profile_config
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def set_defaults(db: ServerDB, defaults: Mapping[str, Any], secrets: Secrets) -> None:

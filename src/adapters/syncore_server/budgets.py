@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -31,7 +31,7 @@ from syncore.state.postgres import hold_session_keepalives
 
 from .db import ServerDB
 
-UTC = timezone.utc
+UTC = UTC
 #: how long a call waits for the first call of its org to learn the allocation before it is rescheduled
 FIRST_REPORT_WAIT = 5.0
 

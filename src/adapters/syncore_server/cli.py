@@ -11,7 +11,7 @@ import argparse
 import json
 import tomllib
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +20,7 @@ from syncore.errors import ConfigurationError
 
 from .settings import ServerSettings
 
-UTC = timezone.utc
+UTC = UTC
 HISTORY = timedelta(days=30)
 
 

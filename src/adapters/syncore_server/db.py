@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -20,7 +20,7 @@ from syncore.state._pg_migrate import migrate, render
 
 from .schema import COMPONENT, MIGRATIONS
 
-UTC = timezone.utc
+UTC = UTC
 DEFAULTS = "defaults"
 
 

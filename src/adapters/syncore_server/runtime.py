@@ -10,14 +10,21 @@ import logging
 import os
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 
 from syncore.config import Config
 from syncore.engine import SyncEngine
-from syncore.errors import ConfigurationError, QuotaExhausted, RateLimited, SyncLocked, SyncoreError, TransientError
+from syncore.errors import (
+    ConfigurationError,
+    QuotaExhausted,
+    RateLimited,
+    SyncLocked,
+    SyncoreError,
+    TransientError,
+)
 from syncore.locking import this_host
 from syncore.models import Kind
 from syncore.runner import FAILED_KEY, HELD_KEY, Backoff, due_decision
@@ -31,7 +38,7 @@ from .profiles import Secrets, budget_keys, build_adapter, load_provider, profil
 from .settings import ServerSettings
 
 _LOG = logging.getLogger("syncore_server")
-UTC = timezone.utc
+UTC = UTC
 #: how often a profile with auto sync off (or a broken row) is looked at again
 IDLE_RECHECK = timedelta(hours=1)
 

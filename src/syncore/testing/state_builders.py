@@ -3,7 +3,7 @@ own tests: pairs, intents, pending items, history entries and lock holders with 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -11,7 +11,7 @@ import attrs
 from ..models import Body, Contact, Event, Kind, Record, Side, Task
 from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 

@@ -257,18 +257,17 @@ class StateStoreContract(PairsContract):
     # -- transactions ------------------------------------------------------------------------------------
     def test_transaction_rolls_back_every_write(self, store: StateStore) -> None:
         store.save_pair(make_pair("keep", "pim-0", "crm-0"))
-        with pytest.raises(_Boom):
-            with store.transaction():
-                store.save_pair(make_pair("p1", "pim-1", "crm-1"))
-                store.save_pairs([make_pair("p2", "pim-2", "crm-2")])
-                store.delete_pair("default", Kind.CONTACT, "keep")
-                store.set_cursor("default", Kind.CONTACT, Side.PIM, "c")
-                store.add_tombstones("default", Kind.CONTACT, Side.PIM, ["t"], T0)
-                store.journal([make_intent("i1")])
-                store.put_pending(make_pending("n"))
-                store.add_history(make_entry(T0))
-                store.set_last_run("default", Kind.CONTACT, T0)
-                raise _Boom
+        with pytest.raises(_Boom), store.transaction():
+            store.save_pair(make_pair("p1", "pim-1", "crm-1"))
+            store.save_pairs([make_pair("p2", "pim-2", "crm-2")])
+            store.delete_pair("default", Kind.CONTACT, "keep")
+            store.set_cursor("default", Kind.CONTACT, Side.PIM, "c")
+            store.add_tombstones("default", Kind.CONTACT, Side.PIM, ["t"], T0)
+            store.journal([make_intent("i1")])
+            store.put_pending(make_pending("n"))
+            store.add_history(make_entry(T0))
+            store.set_last_run("default", Kind.CONTACT, T0)
+            raise _Boom
         assert [p.pair_id for p in store.iter_pairs("default", Kind.CONTACT)] == ["keep"]
         assert store.get_cursor("default", Kind.CONTACT, Side.PIM) is None
         assert store.tombstoned("default", Kind.CONTACT, Side.PIM, ["t"]) == set()
@@ -278,12 +277,11 @@ class StateStoreContract(PairsContract):
         assert store.last_run("default", Kind.CONTACT) is None
 
     def test_transaction_is_reentrant_and_inner_error_rolls_back_the_outer(self, store: StateStore) -> None:
-        with pytest.raises(_Boom):
+        with pytest.raises(_Boom), store.transaction():
+            store.set_cursor("default", Kind.TASK, Side.PIM, "outer")
             with store.transaction():
-                store.set_cursor("default", Kind.TASK, Side.PIM, "outer")
-                with store.transaction():
-                    store.set_cursor("default", Kind.TASK, Side.CRM, "inner")
-                raise _Boom
+                store.set_cursor("default", Kind.TASK, Side.CRM, "inner")
+            raise _Boom
         assert store.get_cursor("default", Kind.TASK, Side.PIM) is None
         assert store.get_cursor("default", Kind.TASK, Side.CRM) is None
         with store.transaction():
@@ -294,9 +292,8 @@ class StateStoreContract(PairsContract):
         assert store.get_cursor("default", Kind.TASK, Side.CRM) == "inner"
 
     def test_store_usable_after_rollback(self, store: StateStore) -> None:
-        with pytest.raises(_Boom):
-            with store.transaction():
-                store.save_pair(make_pair())
-                raise _Boom
+        with pytest.raises(_Boom), store.transaction():
+            store.save_pair(make_pair())
+            raise _Boom
         store.save_pair(make_pair())
         assert store.count_pairs("default", Kind.CONTACT) == 1

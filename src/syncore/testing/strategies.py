@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import assume
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ..models import Body, Contact, Event, Kind, Record, ShowAs, Task, TaskPriority, TaskStatus
 
-UTC = timezone.utc
+UTC = UTC
 
 #: printable text without surrogates or NULs, which no backend stores
 text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)

@@ -10,26 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import constants as C
-from ._appointment import FakeAppointmentItem
-from ._appointment import snap_all_day
-from ._errors import FakeComError
-from ._errors import outlook_error
+from ._appointment import FakeAppointmentItem, snap_all_day
+from ._errors import FakeComError, outlook_error
 from ._item_types import ITEM_CLASSES
 from ._items import FakeItem
-from ._oom import ITEM_TYPE_OF_FOLDER
-from ._oom import FakeApplication
-from ._oom import FakeFolder
-from ._records import ExceptionData
-from ._records import FolderData
-from ._records import Record
-from ._records import StoreData
-from ._records import new_global_object_id
-from ._recurrence import OccurrenceRef
-from ._recurrence import occurrence_record
-from ._time import FakeClock
-from ._time import Pywin32Time
-from ._time import iana_zone
-from ._time import windows_id
+from ._oom import ITEM_TYPE_OF_FOLDER, FakeApplication, FakeFolder
+from ._records import ExceptionData, FolderData, Record, StoreData, new_global_object_id
+from ._recurrence import OccurrenceRef, occurrence_record
+from ._time import FakeClock, Pywin32Time, iana_zone, windows_id
 from ._user import UserActions
 
 _FOLDER_NAMES = {

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import timedelta
-from typing import TYPE_CHECKING
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
-from ._items import COMMON_PROPS
-from ._items import COMMON_RO_PROPS
 from ._item_types import registers
-from ._items import FakeItem
-from ._recurrence import FakeRecurrencePattern
-from ._recurrence import default_pattern
-from ._time import FakeTimeZone
+from ._items import COMMON_PROPS, COMMON_RO_PROPS, FakeItem
 from ._recipients import FakeRecipients
+from ._recurrence import FakeRecurrencePattern, default_pattern
+from ._time import FakeTimeZone
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook
-    from ._records import FolderData
-    from ._records import Record
+    from ._records import FolderData, Record
 
 
 @registers(C.olAppointmentItem)

@@ -5,20 +5,17 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
 from ._errors import outlook_error
 from ._filter import Filter
 from ._recurrence import expand
-from ._values import builtin
-from ._values import canonical_name
+from ._values import builtin, canonical_name
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook
-    from ._records import FolderData
-    from ._records import Record
+    from ._records import FolderData, Record
 
 #: What Count reports while recurrences are expanded ("an undefined value"; commonly observed as MAXINT).
 EXPANDED_COUNT = 2147483647

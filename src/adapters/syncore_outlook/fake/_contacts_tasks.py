@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import constants as C
-from ._items import COMMON_PROPS
-from ._items import COMMON_RO_PROPS
 from ._item_types import registers
-from ._items import FakeItem
+from ._items import COMMON_PROPS, COMMON_RO_PROPS, FakeItem
 from ._links import FakeLinks
 from ._recurrence import FakeTaskRecurrencePattern, default_task_pattern
 

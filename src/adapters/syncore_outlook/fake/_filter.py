@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timedelta
-from datetime import timezone
-from typing import TYPE_CHECKING
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
 from ._errors import outlook_error
-from ._values import builtin
-from ._values import canonical_name
-from ._values import dasl_builtin_name
-from ._values import dasl_value
-from ._values import split_public_string
-from ._values import user_value
+from ._values import builtin, canonical_name, dasl_builtin_name, dasl_value, split_public_string, user_value
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook
-    from ._records import FolderData
-    from ._records import Record
+    from ._records import FolderData, Record
 
 #: Properties Items.Restrict refuses (``Items.Restrict.md``; the subset relevant to these item types).
 BLOCKED = frozenset(n.lower() for n in (
@@ -257,7 +248,7 @@ class Filter:
         if actual is None:
             return C.OUTLOOK_DATE_NONE
         if self.dasl:
-            return actual.astimezone(timezone.utc).replace(tzinfo=None)
+            return actual.astimezone(UTC).replace(tzinfo=None)
         # Jet compares local wall time at minute granularity.
         return actual.astimezone(t.local).replace(tzinfo=None, second=0, microsecond=0)
 
@@ -279,7 +270,7 @@ class Filter:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 return None
-            return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+            return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
         return None
 
     @staticmethod
@@ -290,7 +281,7 @@ class Filter:
             val = str(value).casefold()
             if op == "like":
                 pattern = "^" + ".*".join(re.escape(p) for p in exp.split("%")) + "$"
-                hit = re.match(pattern, val, re.S) is not None
+                hit = re.match(pattern, val, re.DOTALL) is not None
             elif op == "ci_startswith":
                 hit = val.startswith(exp)
             elif op == "ci_phrasematch":
@@ -315,7 +306,7 @@ class Filter:
             if parsed is None:
                 continue
             if self.dasl:
-                bounds.append(parsed.replace(tzinfo=timezone.utc))
+                bounds.append(parsed.replace(tzinfo=UTC))
             else:
                 bounds.append(self.fake.time.local_wall_to_instant(parsed) + timedelta(minutes=1))
         return min(bounds) if bounds else None

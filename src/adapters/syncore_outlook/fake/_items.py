@@ -7,21 +7,16 @@ dynamic dispatch does (there is no ``BodyFormat`` on these items, reference §3)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
-from ._errors import no_attribute
-from ._errors import outlook_error
-from ._rtf import plain_rtf
-from ._rtf import rtf_to_text
-from ._userprops import FakePropertyAccessor
-from ._userprops import FakeUserProperties
+from ._errors import no_attribute, outlook_error
+from ._rtf import plain_rtf, rtf_to_text
+from ._userprops import FakePropertyAccessor, FakeUserProperties
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook
-    from ._records import FolderData
-    from ._records import Record
+    from ._records import FolderData, Record
 
 # Generic property kinds: str, int, bool, local (instant shown as local wall), date (date-only, 4501 = none).
 COMMON_PROPS = {

@@ -20,8 +20,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
 from ._errors import outlook_error

@@ -5,10 +5,8 @@ from __future__ import annotations
 import copy
 import itertools
 import uuid
-from dataclasses import dataclass
-from dataclasses import field
-from datetime import date
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from .. import constants as C

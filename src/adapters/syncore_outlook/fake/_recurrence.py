@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
-from datetime import datetime
-from datetime import time
-from typing import TYPE_CHECKING
-from typing import Any
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from dateutil import rrule
 
 from .. import constants as C
 from ._errors import outlook_error
-from ._records import PatternData
-from ._records import Record
-from ._records import occurrence_global_object_id
+from ._records import PatternData, Record, occurrence_global_object_id
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook

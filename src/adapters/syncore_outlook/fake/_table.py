@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
 from ._errors import outlook_error
 from ._filter import Filter
-from ._values import builtin
-from ._values import canonical_name
-from ._values import dasl_builtin_name
-from ._values import dasl_value
-from ._values import is_dasl
-from ._values import split_public_string
-from ._values import user_value
+from ._values import (
+    builtin,
+    canonical_name,
+    dasl_builtin_name,
+    dasl_value,
+    is_dasl,
+    split_public_string,
+    user_value,
+)
 
 if TYPE_CHECKING:
     from ._app import FakeOutlook
-    from ._records import FolderData
-    from ._records import Record
+    from ._records import FolderData, Record
 
 MAX_STRING = 255  # "String columns are truncated to 255 bytes on Exchange, OST and PST stores"
 

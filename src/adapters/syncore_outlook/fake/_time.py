@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-from datetime import datetime
-from datetime import time
-from datetime import timedelta
-from datetime import timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from syncore.errors import ConfigurationError
-from syncore.timezones import iana_to_windows
-from syncore.timezones import windows_to_iana
+from syncore.timezones import iana_to_windows, windows_to_iana
 
-from ..constants import E_INVALIDARG
-from ..constants import OUTLOOK_DATE_NONE
+from ..constants import E_INVALIDARG, OUTLOOK_DATE_NONE
 from ._errors import outlook_error
 
-UTC = timezone.utc
+UTC = UTC
 
 
 class FakeClock:

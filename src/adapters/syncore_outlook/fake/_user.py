@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import copy
-
-from datetime import date
-from datetime import datetime
-from typing import TYPE_CHECKING
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
-from ._records import ExceptionData
-from ._records import FolderData
-from ._records import PatternData
-from ._records import Record
+from ._records import ExceptionData, FolderData, PatternData, Record
 from ._recurrence import original_starts
-from ._rtf import html_rtf
-from ._rtf import html_to_text
+from ._rtf import html_rtf, html_to_text
 from ._time import FakeTimeZone
 
 if TYPE_CHECKING:

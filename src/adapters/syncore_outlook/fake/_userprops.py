@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
 from ._errors import outlook_error
 from ._records import UserPropData
-from ._values import dasl_value
-from ._values import split_public_string
-from ._values import user_prop_kind
+from ._values import dasl_value, split_public_string, user_prop_kind
 
 if TYPE_CHECKING:
     from ._items import FakeItem

@@ -7,8 +7,7 @@ then applies its own representation rules.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import constants as C
 from ._item_types import ITEM_CLASSES
