@@ -498,11 +498,12 @@ class StateStore(ABC):
         """Mark intents done once their outcome is stored."""
 
     @abstractmethod
-    def mark_sent(self, intent_ids: Iterable[str]) -> None:
-        """Mark open intents journaled ahead of their batch (``Intent.sent`` False) as sent: called in the commit
-        just before their batch goes out. ``open_intents`` reports them with ``sent`` True from then on; ids not
-        open are ignored. (A mark lost to a power cut only makes recovery less sure, never wrong: an intent
-        reported unsent is taken as not landed, which is what recovery assumed of every update before.)"""
+    def mark_sent(self, intent_ids: Iterable[str], at: datetime) -> None:
+        """Mark open intents journaled ahead of their batch (``Intent.sent_at`` None) as sent ``at``: called in the
+        commit just before their batch goes out. ``open_intents`` reports that time from then on; ids not open are
+        ignored. (A mark lost to a power cut makes an update's recovery less sure, never wrong: an update reported
+        unsent is taken as not landed, which is what recovery assumed of every update before; a create reported
+        unsent is still looked for, as every create is.)"""
 
     @abstractmethod
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:

@@ -179,7 +179,7 @@ class Executor:
             journaled_at = self.now()
             # only the first batch goes out right after this commit; the others are marked sent, each in the
             # commit just before it (an open intent never sent cannot have landed: planning.recovery)
-            intents = [self._intents(target, action, batch, journaled_at, sent=not index)
+            intents = [self._intents(target, action, batch, journaled_at, sent_at=None if index else journaled_at)
                        for index, (target, action, batch) in enumerate(group)]
             self.heartbeat()
             # durable: an intent lost after its write went out (a power cut) would let the next sync repeat it
@@ -197,11 +197,11 @@ class Executor:
                     self.heartbeat()
                     with self.state.transaction():  # the batch before, stored before this one is sent
                         self.writes.flush()
-                        self.state.mark_sent(intent.intent_id for intent in intents[index])
+                        self.state.mark_sent((intent.intent_id for intent in intents[index]), self.now())
                 self._send(target, action, batch, intents[index], unsent=intents[index + 1:])
 
     def _intents(self, target: Side, action: Action, batch: list[Operation], journaled_at: datetime, *,
-                 sent: bool) -> list[Intent]:
+                 sent_at: datetime | None) -> list[Intent]:
         adapter = self.adapters[target]
         read_only = adapter.capabilities.read_only_fields
         return [
@@ -211,7 +211,7 @@ class Executor:
                 fingerprint=(fingerprint(without_fields(adapter.represent(op.record), read_only))
                              if action is CREATE and op.record else None),
                 written=op.record if action is UPDATE else None,
-                fields=op.fields if action is UPDATE else frozenset(), sent=sent,
+                fields=op.fields if action is UPDATE else frozenset(), sent_at=sent_at,
             )
             for op in batch
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -122,6 +122,12 @@ class Capabilities:
     #: holds recurring tasks (:class:`~syncore.recurrence.TaskRecurrence`); when False a recurring task from the
     #: other side is reported and left alone, never flattened into one task
     task_recurrence: bool = False
+    #: how long after it was sent a write may still be made here though its sender never heard back (a request in
+    #: flight when the process died, or whose reply timed out: the server finishes it all the same). Until then a
+    #: create whose copy is not found yet is not made a second time: its source waits, reported. The default is
+    #: Salesforce's documented call timeout (10 minutes), taken for every remote side (for the others a guess);
+    #: a side whose writes are made inside the call (memory, files) says 0
+    writes_land_within: timedelta = timedelta(minutes=10)
 
 
 @attrs.frozen(kw_only=True)

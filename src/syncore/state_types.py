@@ -73,10 +73,16 @@ class Intent:
     #: outcome was stored, is never mistaken for a user's edit
     written: Record | None = None
     fields: frozenset[str] = frozenset()
-    #: False while the write is journaled ahead of its batch and that batch has not been sent (the executor marks
-    #: a batch sent, :meth:`~syncore.abc.StateStore.mark_sent`, in the commit just before sending it). An open
-    #: intent never sent cannot have landed; one sent may have (docs/concepts.md, "Interrupted syncs")
-    sent: bool = True
+    #: when its batch was sent (by default: when journaled); None while it is journaled ahead of its batch and that batch has not been sent (the
+    #: executor marks a batch sent, :meth:`~syncore.abc.StateStore.mark_sent`, in the commit just before sending
+    #: it). An open intent never sent cannot have landed; one sent may have, and a create may still land until
+    #: the target's ``Capabilities.writes_land_within`` has passed since (docs/concepts.md, "Interrupted syncs")
+    sent_at: datetime | None = attrs.field(default=attrs.Factory(lambda self: self.created_at, takes_self=True))
+
+    @property
+    def sent(self) -> bool:
+        """Whether its batch was sent (so its write may have been made)."""
+        return self.sent_at is not None
 
 
 class PendingCategory(str, enum.Enum):

@@ -83,7 +83,7 @@ class SignIn:
             related_to=opts.related_to, shared_activities=opts.shared_activities, ignore=opts.ignore,
             ignore_own_domain=opts.ignore_own_domain, attendees_from_relations=opts.attendees_from_relations,
             series=opts.series, series_form=opts.series_form.value, task_recurrence=opts.task_recurrence,
-            lazy=True, **credentials,
+            writes_land_within=timedelta(minutes=opts.writes_land_within_minutes), lazy=True, **credentials,
         )
 
     @classmethod

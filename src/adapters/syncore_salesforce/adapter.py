@@ -94,6 +94,8 @@ class SalesforceAdapter(SignIn, Adapter):
         API create one, classic otherwise), ``"lightning"`` or ``"classic"`` (see docs/recurrence.md)
     :param series: sync recurring event series as series (``capabilities.recurrence`` = RULES; the default).
         Off: every row of a series is reported as unsupported and left alone (docs/recurrence.md).
+    :param writes_land_within: how long a create whose answer never came may still be made (Salesforce documents
+        a 10-minute call timeout): until then its copy is waited for, not created again (``Capabilities``)
     :param task_recurrence: sync recurring series of tasks and repeating tasks as recurring tasks
         (``capabilities.task_recurrence``; the default). Off: they are reported as unsupported and left alone.
     :param overlap: how far before the previous read the feed re-reads, for rows committed late, when Get Updated
@@ -157,6 +159,7 @@ class SalesforceAdapter(SignIn, Adapter):
         series_form: str = "auto",
         series: bool = True,
         task_recurrence: bool = True,
+        writes_land_within: timedelta = timedelta(minutes=10),
     ) -> None:
         if series_form not in ("auto", "lightning", "classic"):
             raise ConfigurationError(f"series_form: expected \"auto\", \"lightning\" or \"classic\", got "
@@ -197,6 +200,7 @@ class SalesforceAdapter(SignIn, Adapter):
             # create_accounts a company may find no Account
             write_only_fields=frozenset({"attendees", "contacts"}) if relate_activities else frozenset(),
             lossy_empty_fields=frozenset() if create_accounts else frozenset({"company"}),
+            writes_land_within=writes_land_within,
         )
         self._series = series
         self.series_reader = SeriesReader(self.transport, self.scope, self.event_select, self._with_link)

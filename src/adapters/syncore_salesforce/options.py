@@ -178,6 +178,8 @@ class SalesforceOptions:
     series: bool = True
     series_form: SeriesForm = SeriesForm.AUTO
     task_recurrence: bool = True
+    #: how long a create sent by a sync that stopped may still be made by Salesforce (its documented call timeout)
+    writes_land_within_minutes: float = attrs.field(default=10.0, validator=_non_negative)
 
 
 class _TrustingAdapter(HTTPAdapter):

@@ -31,6 +31,7 @@ from ..remote import ChangeSet, RecurrenceSupport, RemoteRecord, fetch_in_batche
 from ..state_types import Action, Intent, Pair, PendingCategory, PendingItem
 from .decisions import Skip
 from .echoes import set_aside_echoes
+from .landing import hold_sources
 from .observation import Observation
 from .recovery import Recovered, adopt_landed_updates, find_copies
 from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
@@ -167,12 +168,15 @@ class Observer:
         # link targets that were fetched may belong to existing pairs (the state was not lost after all)
         self._add_pairs_of(pairs, {side: {i for i in need[side] if i in current[side]} for side in SIDES})
 
-        recovered, recreated, aside = find_copies(
+        recovered, recreated, aside, waiting = find_copies(
             kind=self.kind, profile=self.profile, intents=intents, adapters=self.adapters, state=self.state,
             current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
             gone=folding.gone_occurrence if folding is not None else (lambda side, native_id: False),
-            held=folding.held_occurrence if folding is not None else (lambda side, native_id: False),
+            held=folding.held_occurrence if folding is not None else (lambda side, native_id: False), now=now,
         )
+        # creates whose copy may still land (planning.landing): their sources wait, their intents stay open
+        held, still_open = hold_sources(waiting, self.adapters, current, deleted, pairs)
+        skips += held
         for side, native_id in sorted(aside):
             # a copy an unanswered create of an occurrence wrote, whose series waits (for review, or for the other
             # side to be writable): left alone with it, never synced as a new record of its own, and looked at again
@@ -202,9 +206,10 @@ class Observer:
             skips=tuple(skips), cursors={side: feeds[side].cursor for side in SIDES},
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
             # (a create of an occurrence of a series whose switch waits for review stays open: its copy, if it was
-            # written, is recovered once the review is resolved)
-            open_intents=tuple(i.intent_id for i in intents if folding is None or not (
-                i.action is Action.CREATE and i.source_id and folding.held_occurrence(i.side.other, i.source_id))),
+            # written, is recovered once the review is resolved; so does one whose copy may still land)
+            open_intents=tuple(i.intent_id for i in intents if i.intent_id not in still_open and (
+                folding is None or not (i.action is Action.CREATE and i.source_id
+                                        and folding.held_occurrence(i.side.other, i.source_id)))),
             unconfirmed=unseen, series=tuple(series),
             zones=series_zones(self.state, self.profile, self.kind, self.series, series, pairs),
             folded=folding.folded if folding is not None else {},

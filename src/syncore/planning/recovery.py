@@ -13,6 +13,7 @@ recovered too (:func:`adopt_landed_updates`): the values an interrupted update w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 
 import attrs
 
@@ -23,6 +24,7 @@ from ..models import SIDES, Kind, Record, Side
 from ..remote import RemoteRecord
 from ..snapshots import fingerprint
 from ..state_types import Action, Intent, Pair
+from .landing import landing
 
 Fetch = Callable[[Side, Iterable[str]], dict[str, RemoteRecord]]
 
@@ -48,10 +50,10 @@ def find_copies(
     *, kind: Kind, profile: str, intents: Iterable[Intent], adapters: Mapping[Side, Adapter], state: StateStore,
     current: Mapping[Side, Mapping[str, RemoteRecord]], unpaired: Mapping[Side, Mapping[str, RemoteRecord]],
     fetch: Fetch, gone: Callable[[Side, str], bool] = lambda side, native_id: False,
-    held: Callable[[Side, str], bool] = lambda side, native_id: False,
-) -> tuple[list[Recovered], dict[str, Pair], set[tuple[Side, str]]]:
-    """The copies open create intents left, the stored pairs of the re-creates among them, and the copies of
-    ``held`` sources found (side, id), which the sync must leave alone.
+    held: Callable[[Side, str], bool] = lambda side, native_id: False, now: datetime | None = None,
+) -> tuple[list[Recovered], dict[str, Pair], set[tuple[Side, str]], list[Intent]]:
+    """The copies open create intents left, the stored pairs of the re-creates among them, the copies of
+    ``held`` sources found (side, id), which the sync must leave alone, and the creates whose copy may still land.
 
     :param current: the records read this sync (sources are taken from here, or fetched)
     :param unpaired: the records no stored pair holds (where a copy is looked for by fingerprint)
@@ -61,6 +63,9 @@ def find_copies(
         for review, or whose give-up waits, see ``SeriesExpander.held_occurrence``): their intents stay open until
         then. Their copies are found all the same and returned, to be taken out of the sync: without links, one
         the feed lists would otherwise be synced as a new record of its own (copied back as a single event)
+
+    :param now: the sync's time: a create sent less than its target's ``Capabilities.writes_land_within`` before,
+        whose copy is not found, is returned last (see :func:`landing`)
 
     A copy already in a stored pair needs nothing (the crash came after the pair was stored), and so does a
     source that another pair holds by now.
@@ -82,8 +87,10 @@ def find_copies(
     aside = {(i.side, copy.id) for i, copy in found if held(i.side.other, i.source_id)}  # type: ignore[arg-type]
     if aside:
         found = [(i, copy) for i, copy in found if (i.side, copy.id) not in aside]
+    waiting = landing([i for i in creates if not held(i.side.other, i.source_id)],  # type: ignore[arg-type]
+                      {i.intent_id for i, _ in found}, adapters, now)
     if not found:
-        return [], {}, aside
+        return [], {}, aside, waiting
     stored = state.pairs_for(
         profile, kind,
         pim_ids=[i.source_id if i.side is Side.CRM else copy.id for i, copy in found],  # type: ignore[misc]
@@ -114,7 +121,7 @@ def find_copies(
                                    copy=copy, pair_id=owner.pair_id if owner is not None else None))
         if owner is not None:
             recreated[owner.pair_id] = owner
-    return recovered, recreated, aside
+    return recovered, recreated, aside, waiting
 
 
 def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord],

@@ -66,9 +66,11 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE {s}.journal ADD COLUMN written bytea",
         "ALTER TABLE {s}.journal ADD COLUMN fields text",
     ],
-    # 4: whether an intent's batch was sent (Intent.sent); intents journaled before this step count as sent
+    # 4: when an intent's batch was sent (Intent.sent_at; NULL: not yet); those journaled before this step count as
+    # sent when journaled
     [
-        "ALTER TABLE {s}.journal ADD COLUMN sent boolean NOT NULL DEFAULT true",
+        "ALTER TABLE {s}.journal ADD COLUMN sent_at timestamptz",
+        "UPDATE {s}.journal SET sent_at = created_at",
     ],
 ]
 

@@ -43,17 +43,17 @@ STATEMENTS = {
     "tombstones_remove": "DELETE FROM {s}.tombstones WHERE profile = %s AND kind = %s AND side = %s AND "
                          "native_id = ANY(%s)",
     "journal_add": "INSERT INTO {s}.journal (intent_id, profile, kind, side, action, pair_id, target_id, source_id, "
-                   "created_at, fingerprint, written, fields, sent) "
+                   "created_at, fingerprint, written, fields, sent_at) "
                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                    "ON CONFLICT (intent_id) DO UPDATE SET profile = EXCLUDED.profile, kind = EXCLUDED.kind, "
                    "side = EXCLUDED.side, action = EXCLUDED.action, pair_id = EXCLUDED.pair_id, "
                    "target_id = EXCLUDED.target_id, source_id = EXCLUDED.source_id, "
                    "created_at = EXCLUDED.created_at, fingerprint = EXCLUDED.fingerprint, written = EXCLUDED.written, "
-                   "fields = EXCLUDED.fields, sent = EXCLUDED.sent",
-    "journal_sent": "UPDATE {s}.journal SET sent = true WHERE intent_id = ANY(%s)",
+                   "fields = EXCLUDED.fields, sent_at = EXCLUDED.sent_at",
+    "journal_sent": "UPDATE {s}.journal SET sent_at = %s WHERE intent_id = ANY(%s)",
     "journal_done": "DELETE FROM {s}.journal WHERE intent_id = ANY(%s)",
     "journal_open": "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, "
-                    "fields, sent "
+                    "fields, sent_at "
                     "FROM {s}.journal WHERE profile = %s AND kind = %s ORDER BY created_at, intent_id",
     "pending_put": "INSERT INTO {s}.pending (profile, kind, side, native_id, category, reason, pair_id, attempts, "
                    "next_attempt_at, ignored) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "

@@ -80,9 +80,11 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     UPDATE pairs SET pair_id = syncore_pair_id(pair_id) WHERE typeof(pair_id) = 'text';
     """,
-    # 6: whether an intent's batch was sent (Intent.sent); intents journaled before this step count as sent
+    # 6: when an intent's batch was sent (Intent.sent_at; NULL: not yet); those journaled before this step count as
+    # sent when journaled
     """
-    ALTER TABLE journal ADD COLUMN sent INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE journal ADD COLUMN sent_at TEXT;
+    UPDATE journal SET sent_at = created_at;
     """,
 ]
 

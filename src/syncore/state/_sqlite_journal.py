@@ -46,7 +46,7 @@ class JournalRows:
                 self.journal(intents)
             return
         intents = list(intents)
-        stamps = functools.lru_cache(maxsize=1)(_ts)  # a batch's intents share one time
+        stamps = functools.lru_cache(maxsize=2)(_ts)  # a batch's intents share one time (and one sent time)
         # An update's written record is stored in the base's encoding (decode_record reads both): its pair stores
         # the same record as its base once the write succeeds, and takes this encoding (one batch's worth kept).
         self._journaled_bases = {id(i.written): (i.written, encode_base(i.written))
@@ -68,7 +68,7 @@ class JournalRows:
                     i.fingerprint,
                     None if i.written is None else self._journaled_bases[id(i.written)][1],
                     ",".join(sorted(i.fields)) or None,
-                    i.sent,
+                    stamps(i.sent_at),
                 )
                 for i in intents
             ),
@@ -81,15 +81,17 @@ class JournalRows:
             for chunk in _chunks(intent_ids):
                 self._run(f"DELETE FROM journal WHERE intent_id IN ({','.join('?' * len(chunk))})", chunk)
 
-    def mark_sent(self, intent_ids: Iterable[str]) -> None:
+    def mark_sent(self, intent_ids: Iterable[str], at: datetime) -> None:
+        stamp = _ts(at)
         with self.transaction():
             for chunk in _chunks(intent_ids):
-                self._run(f"UPDATE journal SET sent=1 WHERE intent_id IN ({','.join('?' * len(chunk))})", chunk)
+                self._run(f"UPDATE journal SET sent_at=? WHERE intent_id IN ({','.join('?' * len(chunk))})",
+                          [stamp, *chunk])
 
     def open_intents(self, profile: str, kind: Kind) -> list[Intent]:
         rows = self._run(
             "SELECT intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields, "
-            "sent "
+            "sent_at "
             "FROM journal WHERE profile=? AND kind=? ORDER BY created_at",
             [profile, kind.value],
         ).fetchall()
@@ -107,9 +109,9 @@ class JournalRows:
                 fingerprint=fingerprint,
                 written=None if written is None else decode_record(kind, written),
                 fields=frozenset(fields.split(",")) if fields else frozenset(),
-                sent=bool(sent),
+                sent_at=_dt(sent_at),
             )
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields, sent
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields, sent_at
             in rows
         ]
 

@@ -240,13 +240,13 @@ class PostgresStateStore(AdvisoryLocks, StateStore):
         self._many("journal_add", (
             (i.intent_id, i.profile, i.kind.value, i.side.value, i.action.value, i.pair_id, i.target_id,
              i.source_id, i.created_at, i.fingerprint, None if i.written is None else encode_record(i.written),
-             ",".join(sorted(i.fields)) or None, i.sent)
+             ",".join(sorted(i.fields)) or None, i.sent_at)
             for i in intents))
 
-    def mark_sent(self, intent_ids: Iterable[str]) -> None:
+    def mark_sent(self, intent_ids: Iterable[str], at: datetime) -> None:
         wanted = list(intent_ids)
         if wanted:
-            self._run("journal_sent", [wanted])
+            self._run("journal_sent", [at, wanted])
 
     def complete_intents(self, intent_ids: Iterable[str]) -> None:
         wanted = list(intent_ids)
@@ -259,8 +259,9 @@ class PostgresStateStore(AdvisoryLocks, StateStore):
                    pair_id=pair_id, target_id=target_id, source_id=source_id,
                    created_at=_utc(created_at), fingerprint=fingerprint,  # type: ignore[arg-type]
                    written=None if written is None else decode_record(kind, bytes(written)),
-                   fields=frozenset(fields.split(",")) if fields else frozenset(), sent=bool(sent))
-            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields, sent
+                   fields=frozenset(fields.split(",")) if fields else frozenset(),
+                   sent_at=None if sent_at is None else _utc(sent_at))
+            for intent_id, side, action, pair_id, target_id, source_id, created_at, fingerprint, written, fields, sent_at
             in self._run("journal_open", [profile, kind.value])
         ]
 

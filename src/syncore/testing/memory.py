@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import attrs
@@ -87,6 +87,8 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
     :param task_recurrence: holds recurring tasks
     :param unfit: a side with limits: says why it cannot hold a record (a series past its limits), or None
     :param cuts_series: (a side that holds rules) ends a series before a date on request (``cut_series``)
+    :param writes_land_within: how long a write may still land after its call (default 0: a write is made inside
+        its call, or not at all); tests of writes that land late set it with an adapter that makes them so
     :param id_format: / version_format: how the n-th id and version are spelled (default ``NAME-n`` and ``n``),
         e.g. to give the records a real backend's id shapes and lengths (benchmarks measure state bytes)
 
@@ -118,6 +120,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         cuts_series: bool = False,
         id_format: Callable[[int], str] | None = None,
         version_format: Callable[[int], str] | None = None,
+        writes_land_within: timedelta = timedelta(0),
     ) -> None:
         self.name = name
         self._id_format = id_format or (lambda n: f"{name}-{n}")
@@ -132,6 +135,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             max_create_batch=batch_size, max_update_batch=batch_size, max_delete_batch=batch_size,
             max_fetch_batch=batch_size, recurrence=RecurrenceSupport(recurrence), task_recurrence=task_recurrence,
             cuts_series=cuts_series and RecurrenceSupport(recurrence) is RecurrenceSupport.RULES,
+            writes_land_within=writes_land_within,
         )
         self._unfit = unfit
         self._stores = {kind: _Store() for kind in Kind}

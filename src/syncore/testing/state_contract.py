@@ -73,17 +73,19 @@ class StateStoreContract(PairsContract):
         assert store.open_intents("default", Kind.EVENT) == [update]
 
     def test_intents_journaled_ahead_are_unsent_until_marked(self, store: StateStore) -> None:
-        first, ahead = make_intent("first"), attrs.evolve(make_intent("ahead"), sent=False)
-        other = attrs.evolve(make_intent("other", profile="other"), sent=False)
+        sent_at = T0 + timedelta(seconds=3)
+        first, ahead = make_intent("first"), attrs.evolve(make_intent("ahead"), sent_at=None)
+        other = attrs.evolve(make_intent("other", profile="other"), sent_at=None)
+        assert (first.sent, ahead.sent) == (True, False)
         store.journal([first, ahead, other])
-        assert sorted((i.intent_id, i.sent) for i in store.open_intents("default", Kind.EVENT)) == [
-            ("ahead", False), ("first", True)]
-        store.mark_sent(["ahead", "never-journaled"])  # an id not open: no error
-        assert sorted((i.intent_id, i.sent) for i in store.open_intents("default", Kind.EVENT)) == [
-            ("ahead", True), ("first", True)]
-        assert [(i.intent_id, i.sent) for i in store.open_intents("other", Kind.EVENT)] == [("other", False)]
+        assert sorted((i.intent_id, i.sent_at) for i in store.open_intents("default", Kind.EVENT)) == [
+            ("ahead", None), ("first", T0)]
+        store.mark_sent(["ahead", "never-journaled"], sent_at)  # an id not open: no error
+        assert sorted((i.intent_id, i.sent_at) for i in store.open_intents("default", Kind.EVENT)) == [
+            ("ahead", sent_at), ("first", T0)]
+        assert [(i.intent_id, i.sent_at) for i in store.open_intents("other", Kind.EVENT)] == [("other", None)]
         store.complete_intents(["ahead"])
-        store.mark_sent(["ahead"])  # completed: it stays gone
+        store.mark_sent(["ahead"], sent_at)  # completed: it stays gone
         assert [i.intent_id for i in store.open_intents("default", Kind.EVENT)] == ["first"]
 
     def test_open_intents_in_creation_order(self, store: StateStore) -> None:

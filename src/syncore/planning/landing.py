@@ -1,0 +1,76 @@
+"""Creates that may still land: sent by a sync that stopped (or whose reply never came), their copy not found yet.
+
+A request in flight when its process died, or whose reply timed out, is finished by the server all the same,
+possibly after the next sync has looked for its copy (``recovery.find_copies``). Created again then, the record
+would be there twice once the first request lands. So for a while after it was sent (the target's
+``Capabilities.writes_land_within``: Salesforce documents a 10-minute call timeout) such a create stays open and
+its source waits, reported by name; a copy that lands meanwhile is found by a later sync as any other. A create
+never sent (journaled ahead of its batch, ``Intent.sent_at`` None) cannot land, and one whose time has passed is
+closed as written nowhere: its source is created again. docs/concepts.md, "Interrupted syncs".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..abc import Adapter
+from ..models import SIDES, Side
+from ..occurrences import SEPARATOR
+from ..remote import RemoteRecord
+from ..state_types import Intent, Pair, PendingCategory
+from .decisions import Skip
+from .series_policy import is_series
+
+if TYPE_CHECKING:
+    from .observation import Ids
+
+
+def landing(creates: Iterable[Intent], found: set[str], adapters: Mapping[Side, Adapter],
+            now: datetime | None) -> list[Intent]:
+    """The open creates among ``creates`` whose copy was not ``found`` (intent ids) but may still land: sent less
+    than the target's ``writes_land_within`` before ``now``."""
+    if now is None:
+        return []
+    return [i for i in creates if i.intent_id not in found and i.sent_at is not None
+            and now < i.sent_at + adapters[i.side].capabilities.writes_land_within]
+
+
+def hold_sources(waiting: Iterable[Intent], adapters: Mapping[Side, Adapter],
+                 current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
+                 pairs: dict[str, Pair]) -> tuple[list[Skip], set[str]]:
+    """Take the sources of ``waiting`` creates out of this sync (and the stored pair of a re-create's source, so
+    it is neither re-created nor its deletion carried over); returns their reports, each a retry (the source is
+    read again once the cursor has gone past it), and the intents that stay open.
+
+    A series and its occurrences are left to the series step, as before (not held: their creates are closed and
+    made again, the series step having decided on them already): a copy of one in flight can still land twice.
+    """
+    skips: list[Skip] = []
+    kept: set[str] = set()
+    holder = {(side, pair.id_on(side)): pair for pair in pairs.values() for side in SIDES}
+    for intent in sorted(waiting, key=lambda i: (i.side.value, i.source_id or "")):
+        source_side, source_id = intent.side.other, intent.source_id or ""
+        item = current[source_side].get(source_id)
+        pair = holder.get((source_side, source_id))
+        if SEPARATOR in source_id or any(record is not None and is_series(record) for record in (
+                item.record if item is not None else None, pair.base if pair is not None else None)):
+            continue  # the series step's: see above
+        kept.add(intent.intent_id)
+        current[source_side].pop(source_id, None)
+        deleted[source_side].discard(source_id)
+        if pair is not None:
+            pairs.pop(pair.pair_id, None)
+            current[intent.side].pop(pair.id_on(intent.side), None)
+            deleted[intent.side].discard(pair.id_on(intent.side))
+        if item is None and pair is None:
+            continue  # not read this sync (nothing would create it): its create stays open all the same
+        until = intent.sent_at + adapters[intent.side].capabilities.writes_land_within  # type: ignore[operator]
+        skips.append(Skip(
+            side=source_side, native_id=source_id, record=item.record if item is not None else None,
+            pending=PendingCategory.FAILED,
+            reason=f"not copied again yet: a copy sent to the {intent.side.value.upper()} at "
+                   f"{intent.sent_at:%Y-%m-%d %H:%M} UTC by a sync that stopped may still land there (until "
+                   f"{until:%H:%M} UTC); it is looked for again next sync"))
+    return skips, kept
