@@ -10,6 +10,11 @@ A few kills in CI (``KILLS`` below); ``HYPOTHESIS_PROFILE=soak`` (or ``SYNCORE_K
 Each user record carries a token (``T17``) in its subject, so copies are traced to their origin whatever their id.
 Tokens are edited and deleted only on the side that created them, so no edit meets a conflict and the expected
 end state is exact.
+
+The emulators run in this process and finish a request the moment it arrives: a create the killed child sent
+either landed before the next sync or never will. So ``writes_land_within_minutes = 0`` on both sides (with the
+default 10 minutes, a create killed before it reached the emulator would wait past the test's last sync;
+tests/engine/test_trust_late_landing_creates.py covers the wait).
 """
 
 from __future__ import annotations
@@ -61,12 +66,12 @@ conflict_policy = "pim_wins"
 
 [adapters.pim]
 type = "exchange"
-options = {{ email = "{ews.mailboxes[0]}", service_endpoint = "{ews.url}", auth_type = "basic" }}
+options = {{ email = "{ews.mailboxes[0]}", service_endpoint = "{ews.url}", auth_type = "basic", writes_land_within_minutes = 0 }}
 credentials = {{ username = "env:TEST_EWS_USER", password = "env:TEST_EWS_PASSWORD" }}
 
 [adapters.crm]
 type = "salesforce"
-options = {{ instance_url = "{salesforce.instance_url}" }}
+options = {{ instance_url = "{salesforce.instance_url}", writes_land_within_minutes = 0 }}
 credentials = {{ session_id = "env:TEST_SF_SESSION" }}
 """, encoding="utf-8")
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "TEST_EWS_USER": ews.mailboxes[0],

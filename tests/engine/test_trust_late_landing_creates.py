@@ -132,3 +132,30 @@ def test_a_late_copy_of_a_record_deleted_meanwhile_is_deleted_not_copied_back():
     world.engine.sync(Kind.EVENT)
     assert world.crm.records(Kind.EVENT) == {}
     assert world.pim.records(Kind.EVENT) == {}  # not copied back as a new meeting
+
+
+def test_a_create_left_open_for_a_record_paired_since_holds_nothing():
+    """The sync that paired the landed copy stopped before it closed the create; without links a paired copy is
+    not looked for again, so the create's copy reads as "not found". The record is paired: nothing would be created,
+    so nothing waits (it did: its pair was taken out of the sync and its edits stayed behind for 10 minutes; found
+    by the real-kill test, tests/crash/test_real_kills.py)."""
+    world = _world()
+    [first] = _meetings(world, 1)
+    _crashed_with_creates_in_flight(world)
+    world.crm.land()
+    world.advance(seconds=30)
+    start = world.now.replace(hour=8, minute=0) + timedelta(days=2)
+    world.pim.put(Event(subject="Lunch", start=start, end=start + timedelta(hours=1)))
+    world.crm.crash_after(0)  # this sync pairs the landed copy, then dies at its next create
+    with pytest.raises(SimulatedCrash):
+        world.make_engine().sync(Kind.EVENT)
+    assert world.state.pairs_for("default", Kind.EVENT, pim_ids=[first]), "the landed copy was paired"
+    world.advance(seconds=30)
+    world.make_engine().sync(Kind.EVENT)
+    world.pim.edit(first, subject="Visit 0 (moved)")
+    world.advance(seconds=30)
+    world.engine.sync(Kind.EVENT)
+    assert _subjects(world) == ["Visit 0 (moved)"]  # (Lunch, sent when that sync died, may still land: it waits)
+    world.advance(minutes=11)
+    world.engine.sync(Kind.EVENT)
+    assert _subjects(world) == ["Lunch", "Visit 0 (moved)"]

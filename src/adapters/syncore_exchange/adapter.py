@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from exchangelib import Account, EWSTimeZone
@@ -50,6 +51,8 @@ class ExchangeAdapter(Adapter):
     :param kinds: the kinds to sync (default: all three)
     :param sleep: how to wait between retries (tests inject a recorder)
     :param max_attempts: attempts per EWS call when throttled or on transient errors (bounded retries)
+    :param writes_land_within: how long a create whose answer never came may still be made by the server (a guess;
+        see ``Capabilities.writes_land_within``)
     :param max_total_wait: the longest total back-off per call, in seconds
     :param event_timezone: the zone new timed events are stored in (default: the account's zone);
         updated events keep their own start and end zones
@@ -73,6 +76,7 @@ class ExchangeAdapter(Adapter):
         max_total_wait: float = MAX_TOTAL_WAIT,
         event_timezone: str | None = None,
         secrets: Sequence[str] = (),
+        writes_land_within: timedelta = timedelta(minutes=10),
     ) -> None:
         _link.register()
         _logfilter.install(secrets)
@@ -90,6 +94,7 @@ class ExchangeAdapter(Adapter):
             net_change_feed=True,  # SyncFolderItems reports net changes since its sync state
             # a series is one recurring master; tasks recur with a pattern or a regeneration
             recurrence=RecurrenceSupport.RULES, task_recurrence=True,
+            writes_land_within=writes_land_within,
         )
 
     @classmethod
@@ -156,7 +161,8 @@ class ExchangeAdapter(Adapter):
             opts.email, server=opts.server, service_endpoint=opts.service_endpoint, autodiscover=opts.autodiscover,
             auth_type=opts.auth_type.value if opts.auth_type else None, version=opts.version_tuple,
             default_timezone=opts.default_timezone, access_type=opts.access_type.value, kinds=opts.kinds,
-            folders=dict(opts.folders) or None, **credentials,
+            folders=dict(opts.folders) or None,
+            writes_land_within=timedelta(minutes=opts.writes_land_within_minutes), **credentials,
         )
 
     def check_connection(self) -> ConnectionCheck:

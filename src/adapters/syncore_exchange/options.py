@@ -66,6 +66,9 @@ class ExchangeOptions:
     access_type: AccessType = AccessType.DELEGATE
     kinds: tuple[Kind, ...] = tuple(Kind)
     folders: dict[Kind, str] = attrs.Factory(dict)
+    #: how long a create sent by a sync that stopped may still be made by the server (a guess: Salesforce's
+    #: documented call timeout; EWS documents none)
+    writes_land_within_minutes: float = attrs.field(default=10.0, validator=attrs.validators.ge(0))
 
     def __attrs_post_init__(self) -> None:
         if sum((self.server is not None, self.service_endpoint is not None, self.autodiscover)) != 1:

@@ -11,7 +11,7 @@ closed as written nowhere: its source is created again. docs/concepts.md, "Inter
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -38,22 +38,32 @@ def landing(creates: Iterable[Intent], found: set[str], adapters: Mapping[Side, 
 
 
 def hold_sources(waiting: Iterable[Intent], adapters: Mapping[Side, Adapter],
-                 current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
-                 pairs: dict[str, Pair]) -> tuple[list[Skip], set[str]]:
+                 current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
+                 stored: Callable[[dict[str, list[str]]], Iterable[Pair]]) -> tuple[list[Skip], set[str]]:
     """Take the sources of ``waiting`` creates out of this sync (and the stored pair of a re-create's source, so
     it is neither re-created nor its deletion carried over); returns their reports, each a retry (the source is
-    read again once the cursor has gone past it), and the intents that stay open.
+    read again once the cursor has gone past it), and the intents that stay open. ``stored``: the stored pairs of
+    some ids (``pim_ids``, ``crm_ids``). Only a source that would be created (or re-created) waits.
 
     A series and its occurrences are left to the series step, as before (not held: their creates are closed and
     made again, the series step having decided on them already): a copy of one in flight can still land twice.
     """
     skips: list[Skip] = []
     kept: set[str] = set()
+    waiting = sorted(waiting, key=lambda i: (i.side.value, i.source_id or ""))
     holder = {(side, pair.id_on(side)): pair for pair in pairs.values() for side in SIDES}
-    for intent in sorted(waiting, key=lambda i: (i.side.value, i.source_id or "")):
+    ids = {f"{side.value}_ids": [i.source_id or "" for i in waiting if i.side is side.other] for side in SIDES}
+    for pair in stored(ids) if waiting else ():  # (the sources' pairs this sync has not read)
+        holder.setdefault((Side.PIM, pair.pim_id), pair)
+        holder.setdefault((Side.CRM, pair.crm_id), pair)
+    for intent in waiting:
         source_side, source_id = intent.side.other, intent.source_id or ""
         item = current[source_side].get(source_id)
         pair = holder.get((source_side, source_id))
+        if pair is not None and (pair.pair_id != intent.pair_id or pair.id_on(intent.side) not in deleted[intent.side]):
+            # paired already (its copy found by an earlier sync, which stopped before closing this create; without
+            # links a paired copy is not looked for), or re-created by another pair: nothing would be created
+            continue
         if SEPARATOR in source_id or any(record is not None and is_series(record) for record in (
                 item.record if item is not None else None, pair.base if pair is not None else None)):
             continue  # the series step's: see above

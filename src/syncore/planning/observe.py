@@ -175,7 +175,8 @@ class Observer:
             held=folding.held_occurrence if folding is not None else (lambda side, native_id: False), now=now,
         )
         # creates whose copy may still land (planning.landing): their sources wait, their intents stay open
-        held, still_open = hold_sources(waiting, self.adapters, current, deleted, pairs)
+        held, still_open = hold_sources(waiting, self.adapters, current, deleted, pairs,
+                                        lambda ids: self.state.pairs_for(self.profile, self.kind, **ids))
         skips += held
         for side, native_id in sorted(aside):
             # a copy an unanswered create of an occurrence wrote, whose series waits (for review, or for the other
