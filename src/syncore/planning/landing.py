@@ -60,7 +60,8 @@ def hold_sources(waiting: Iterable[Intent], adapters: Mapping[Side, Adapter],
         source_side, source_id = intent.side.other, intent.source_id or ""
         item = current[source_side].get(source_id)
         pair = holder.get((source_side, source_id))
-        if pair is not None and (pair.pair_id != intent.pair_id or pair.id_on(intent.side) not in deleted[intent.side]):
+        if pair is not None and (pair.pair_id != intent.pair_id
+                                 or pair.id_on(intent.side) not in deleted[intent.side]):
             # paired already (its copy found by an earlier sync, which stopped before closing this create; without
             # links a paired copy is not looked for), or re-created by another pair: nothing would be created
             continue
