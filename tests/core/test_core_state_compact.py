@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import attrs
@@ -142,17 +142,25 @@ def test_a_prefix_lookup_uses_the_index_not_a_scan():
     assert len(steps) * 100 < 2_000
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
-def test_a_file_of_every_earlier_schema_is_migrated_and_its_pairs_still_read(tmp_path, version):
+def _file_of_schema(tmp_path: Path, version: int, statement: str, params: list[object]) -> Path:
+    """A state file as release ``version`` of the schema left it, holding one row written by ``statement``."""
     path = tmp_path / "state.db"
     db = sqlite3.connect(path)
+    db.create_function("syncore_pair_id", 1, pack_pair_id, deterministic=True)  # (migration 5 calls it)
     for step in MIGRATIONS[:version]:
         db.executescript(step)
     db.execute(f"PRAGMA user_version = {version}")
-    db.execute("INSERT INTO pairs VALUES ('default','contact','65a1b2c3d4e5f6a7b8c9','pim-1','crm-1','v1','w1',"
-               "?,NULL,NULL)", [b'{"last_name":"Old","birthday":"1990-01-01"}'])
+    db.execute(statement, params)
     db.commit()
     db.close()
+    return path
+
+
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
+def test_a_file_of_every_earlier_schema_is_migrated_and_its_pairs_still_read(tmp_path, version):
+    path = _file_of_schema(
+        tmp_path, version, "INSERT INTO pairs VALUES ('default','contact','65a1b2c3d4e5f6a7b8c9','pim-1','crm-1',"
+        "'v1','w1',?,NULL,NULL)", [b'{"last_name":"Old","birthday":"1990-01-01"}'])
     store = SqliteStateStore(path)
     assert store.schema_version == 6
     [old] = store.pairs_for("default", Kind.CONTACT, pim_ids=["pim-1"])
@@ -164,24 +172,17 @@ def test_a_file_of_every_earlier_schema_is_migrated_and_its_pairs_still_read(tmp
     store.close()
 
 
-def test_an_intent_journaled_by_schema_5_is_read_as_sent(tmp_path):
-    """Schema 6 adds Intent.sent: an open intent from before it may have been sent, so it must read as sent (an
-    unsent one is taken as never landed by recovery)."""
-    path = tmp_path / "state.db"
-    db = sqlite3.connect(path)
-    db.create_function("syncore_pair_id", 1, pack_pair_id, deterministic=True)
-    for step in MIGRATIONS[:5]:
-        db.executescript(step)
-    db.execute("PRAGMA user_version = 5")
-    db.execute("INSERT INTO journal VALUES ('i-5','default','contact','crm','update','p1','crm-1','pim-1',"
-               "'2026-01-01T00:00:00+00:00',NULL,?,'email')", [b'{"last_name":"Old","email":"new@example.com"}'])
-    db.commit()
-    db.close()
+def test_an_intent_journaled_by_schema_5_is_read_as_sent_when_journaled(tmp_path):
+    """Schema 6 adds Intent.sent_at: an open intent from before it may have been sent, so it must read as sent (one
+    never sent is taken as never landed by recovery), at the time it was journaled."""
+    path = _file_of_schema(
+        tmp_path, 5, "INSERT INTO journal VALUES ('i-5','default','contact','crm','update','p1','crm-1','pim-1',"
+        "'2026-01-01T00:00:00+00:00',NULL,?,'email')", [b'{"last_name":"Old","email":"new@example.com"}'])
     store = SqliteStateStore(path)
     assert store.schema_version == 6
     [intent] = store.open_intents("default", Kind.CONTACT)
-    assert (intent.intent_id, intent.action, intent.fields, intent.sent) == (
-        "i-5", Action.UPDATE, frozenset({"email"}), True)
+    assert (intent.intent_id, intent.action, intent.fields, intent.sent_at) == (
+        "i-5", Action.UPDATE, frozenset({"email"}), datetime(2026, 1, 1, tzinfo=UTC))
     store.close()
 
 
