@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigurationError
 
-UTC = UTC
-
 
 class NaiveDatetimeError(ConfigurationError):
     """A datetime without a zone reached the core. We never guess which zone was meant."""

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from syncore import Body, Contact, Event, ShowAs, Task, TaskPriority, TaskStatus
 from syncore.testing.strategies import series_records
 
-UTC = UTC
 
 # -- primitive strategies --------------------------------------------------------------------------------------
 # Any text at all (no surrogates): record text fields keep it verbatim.

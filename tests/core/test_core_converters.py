@@ -21,7 +21,6 @@ from syncore.converters import (
 )
 from syncore.recurrence import Override, Recurrence, TaskRecurrence
 
-UTC = UTC
 C = make_converter()
 
 

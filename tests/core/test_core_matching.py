@@ -12,7 +12,6 @@ from syncore import Contact, Event, Kind, Task
 from syncore.matching import match
 from syncore.remote import RemoteRecord
 
-UTC = UTC
 T = datetime(2026, 6, 1, 10, tzinfo=UTC)
 
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from syncore import Body, ConflictPolicy, Contact, Event, KindSettings, ShowAs, Side, Task
 from syncore.merge import MergeInput, MergeResult, merge
 
-UTC = UTC
 T = datetime(2026, 6, 1, 10, tzinfo=UTC)
 
 

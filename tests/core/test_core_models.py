@@ -25,7 +25,6 @@ from syncore import (
 from syncore.errors import InvalidRecordError
 from syncore.testing.strategies import any_record
 
-UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

@@ -28,7 +28,6 @@ from syncore.state_types import Action
 from syncore.testing import MemoryAdapter
 from syncore.testing.strategies import recurring_tasks, series_events
 
-UTC = UTC
 NOW = datetime(2026, 6, 1, 9, 0, 0, 250000, tzinfo=UTC)
 
 

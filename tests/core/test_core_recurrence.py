@@ -22,7 +22,6 @@ from syncore.rrules import RuleParts, normalize_rule
 from syncore.series import Series, Window, same_series
 from syncore.testing.strategies import series_events
 
-UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 SANTIAGO = ZoneInfo("America/Santiago")

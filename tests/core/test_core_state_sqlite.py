@@ -17,7 +17,6 @@ from syncore.state_types import Pair, PendingCategory, PendingItem
 from syncore.testing import StateStoreContract
 from syncore.testing.state_contract_series import OccurrenceSeriesContract
 
-UTC = UTC
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 

@@ -28,8 +28,6 @@ from syncore.timezones import (
     zone,
 )
 
-UTC = UTC
-
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)

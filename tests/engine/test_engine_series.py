@@ -31,7 +31,6 @@ from syncore.state_types import Action
 from syncore.testing import MemoryAdapter
 from syncore.testing.invariants import assert_in_step
 
-UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 10, 8, tzinfo=UTC)
 FIRST = datetime(2026, 3, 16, 9, tzinfo=BERLIN)  # a Monday; Berlin springs forward on 29 March

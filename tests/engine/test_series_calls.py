@@ -15,7 +15,6 @@ from syncore import Event, Kind, Recurrence, SqliteStateStore, SyncEngine, SyncS
 from syncore.remote import RecurrenceSupport
 from syncore.testing import MemoryAdapter
 
-UTC = UTC
 NOW = datetime(2026, 3, 10, 8, tzinfo=UTC)
 START = datetime(2026, 3, 10, 9, tzinfo=ZoneInfo("Europe/Berlin"))  # 08:00 UTC; Berlin springs forward on 29 March
 WRITES = ("create", "update", "delete")

@@ -39,7 +39,6 @@ from syncore.series import Series, Window
 from syncore.testing import MemoryAdapter
 from syncore.testing.strategies import SERIES_TIMES, series_events
 
-UTC = UTC
 NOW = datetime(2026, 7, 1, 6, tzinfo=UTC)
 RULES, OCCURRENCES = RecurrenceSupport.RULES, RecurrenceSupport.OCCURRENCES
 

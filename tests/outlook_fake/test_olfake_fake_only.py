@@ -15,7 +15,6 @@ import pytest
 from syncore_outlook import constants as C
 from syncore_outlook.fake import FakeClock, FakeComError, FakeOutlook
 
-UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

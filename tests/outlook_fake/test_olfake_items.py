@@ -9,7 +9,6 @@ import pytest
 
 from syncore_outlook import constants as C
 
-UTC = UTC
 NONE_DATE = datetime(4501, 1, 1, tzinfo=UTC)
 
 

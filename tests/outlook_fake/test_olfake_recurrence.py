@@ -8,8 +8,6 @@ import pytest
 
 from syncore_outlook import constants as C
 
-UTC = UTC
-
 
 def _appointment(calendar):
     item = calendar.Items.Add(C.olAppointmentItem)

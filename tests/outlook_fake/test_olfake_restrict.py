@@ -9,8 +9,6 @@ import pytest
 
 from syncore_outlook import constants as C
 
-UTC = UTC
-
 
 def _add(calendar, subject, local_hour, day=24):
     item = calendar.Items.Add(C.olAppointmentItem)

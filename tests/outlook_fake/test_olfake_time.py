@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from syncore_outlook import constants as C
 
-UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

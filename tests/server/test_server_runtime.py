@@ -23,8 +23,6 @@ from syncore_server.db import Dispatch, ProfileRow
 from syncore_server.runtime import Server
 from syncore_server.settings import ServerSettings
 
-UTC = UTC
-
 
 @pytest.fixture
 def settings(pg_dsn, pg_schema, redis_server, monkeypatch):

@@ -35,7 +35,6 @@ class TestPostgresStateStoreBehindTransactionPooling(StateStoreContract):
 
 
 # -- what is PostgreSQL's own ------------------------------------------------------------------------------------
-UTC = UTC
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 HOLDER_SCRIPT = """

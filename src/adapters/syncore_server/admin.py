@@ -12,8 +12,6 @@ from syncore.errors import ConfigurationError
 from .db import ProfileRow, ServerDB
 from .profiles import Secrets, profile_config
 
-UTC = UTC
-
 
 def set_defaults(db: ServerDB, defaults: Mapping[str, Any], secrets: Secrets) -> None:
     """Store the shared defaults after checking that every existing profile still validates with them.

@@ -31,7 +31,6 @@ from syncore.state.postgres import hold_session_keepalives
 
 from .db import ServerDB
 
-UTC = UTC
 #: how long a call waits for the first call of its org to learn the allocation before it is rescheduled
 FIRST_REPORT_WAIT = 5.0
 

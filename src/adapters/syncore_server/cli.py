@@ -20,7 +20,6 @@ from syncore.errors import ConfigurationError
 
 from .settings import ServerSettings
 
-UTC = UTC
 HISTORY = timedelta(days=30)
 
 

@@ -20,7 +20,6 @@ from syncore.state._pg_migrate import migrate, render
 
 from .schema import COMPONENT, MIGRATIONS
 
-UTC = UTC
 DEFAULTS = "defaults"
 
 

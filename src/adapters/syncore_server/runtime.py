@@ -38,7 +38,6 @@ from .profiles import Secrets, budget_keys, build_adapter, load_provider, profil
 from .settings import ServerSettings
 
 _LOG = logging.getLogger("syncore_server")
-UTC = UTC
 #: how often a profile with auto sync off (or a broken row) is looked at again
 IDLE_RECHECK = timedelta(hours=1)
 

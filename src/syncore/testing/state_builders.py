@@ -11,7 +11,6 @@ import attrs
 from ..models import Body, Contact, Event, Kind, Record, Side, Task
 from ..state_types import Action, HistoryEntry, Intent, LockHolder, Pair, PendingCategory, PendingItem
 
-UTC = UTC
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 

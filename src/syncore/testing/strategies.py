@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from ..models import Body, Contact, Event, Kind, Record, ShowAs, Task, TaskPriority, TaskStatus
 
-UTC = UTC
 
 #: printable text without surrogates or NULs, which no backend stores
 text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)

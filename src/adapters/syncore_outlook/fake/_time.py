@@ -11,8 +11,6 @@ from syncore.timezones import iana_to_windows, windows_to_iana
 from ..constants import E_INVALIDARG, OUTLOOK_DATE_NONE
 from ._errors import outlook_error
 
-UTC = UTC
-
 
 class FakeClock:
     """Controllable clock for LastModificationTime / CreationTime.
