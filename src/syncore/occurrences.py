@@ -66,6 +66,15 @@ def split_occurrence_id(value: str) -> tuple[str, Key] | None:
         return None
 
 
+def series_of(native_id: str | None) -> str | None:
+    """The series ``native_id`` names an occurrence of, or None when it names none (the separator is looked for
+    first: the planner asks this of many ids, and few name an occurrence)."""
+    if not native_id or SEPARATOR not in native_id:
+        return None
+    split = split_occurrence_id(native_id)
+    return None if split is None else split[0]
+
+
 def series_of_occurrence_ids(ids: Iterable[str]) -> set[str]:
     """The series ids of those of ``ids`` that are occurrence ids (see :func:`split_occurrence_id`).
 

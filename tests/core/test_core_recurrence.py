@@ -324,6 +324,16 @@ def test_occurrence_ids_name_series_and_original_start(series_id, key):
     assert type(split_occurrence_id(made)[1]) is type(key)
 
 
+@pytest.mark.parametrize(("native_id", "series"), [
+    ("crm-7#2026-03-30T07:00:00.000000Z", "crm-7"), ("AAMkAD#ex==#2026-03-30", "AAMkAD#ex=="),
+    ("crm-7", None), ("C#notes", None), ("#2026-03-30", None), ("crm-7#2026-03-30T07:00:00", None), ("", None),
+    (None, None)])
+def test_the_series_an_id_names_an_occurrence_of(native_id, series):
+    from syncore.occurrences import series_of
+
+    assert series_of(native_id) == series
+
+
 def test_an_occurrence_id_is_the_same_for_the_same_instant_in_any_zone():
     from syncore.occurrences import occurrence_id, split_occurrence_id
 

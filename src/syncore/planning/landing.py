@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..abc import Adapter
 from ..models import SIDES, Side
-from ..occurrences import SEPARATOR
+from ..occurrences import series_of
 from ..remote import RemoteRecord
 from ..state_types import Intent, Pair, PendingCategory
 from .decisions import Skip
@@ -65,7 +65,7 @@ def hold_sources(waiting: Iterable[Intent], adapters: Mapping[Side, Adapter],
             # paired already (its copy found by an earlier sync, which stopped before closing this create; without
             # links a paired copy is not looked for), or re-created by another pair: nothing would be created
             continue
-        if SEPARATOR in source_id or any(record is not None and is_series(record) for record in (
+        if series_of(source_id) is not None or any(record is not None and is_series(record) for record in (
                 item.record if item is not None else None, pair.base if pair is not None else None)):
             continue  # the series step's: see above
         kept.add(intent.intent_id)

@@ -36,6 +36,7 @@ from ..occurrences import (
     marked_series,
     occurrence_id,
     occurrence_version,
+    series_of,
     split_occurrence_id,
 )
 from ..remote import RecurrenceSupport, RemoteRecord
@@ -194,8 +195,7 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
 
     def _known(self, side: Side, series_id: str) -> dict[str, Pair]:
         found = self.state.pairs_by_prefix(self.profile, self.kind, side, series_id + SEPARATOR)
-        return {pair.id_on(side): pair for pair in found
-                if (split := split_occurrence_id(pair.id_on(side))) is not None and split[0] == series_id}
+        return {pair.id_on(side): pair for pair in found if series_of(pair.id_on(side)) == series_id}
 
     def _expand(self, side: Side, item: RemoteRecord, known_pair: Pair | None,
                 current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
@@ -239,8 +239,7 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
         (one state lookup, only when there are such), so that the series is read and those copies are given up
         again (``_switch_abandoned``), never paired next to the rule copy."""
         other = side.other
-        named = {split[0] for due_side, native_id in due if due_side is side and SEPARATOR in native_id
-                 and (split := split_occurrence_id(native_id)) is not None}
+        named = {series for due_side, native_id in due if due_side is side and (series := series_of(native_id))}
         # (the separator first: this runs for every pair looked at, and few ids name an occurrence)
         named |= {split[0] for pair in pairs.values() if SEPARATOR in (native_id := pair.id_on(side))
                   and (pair.id_on(other) in current[other] or pair.id_on(other) in deleted[other])
@@ -293,8 +292,7 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
         if known:
             self._fold_edited_copies(side, series_id, rule_pair, known, current, deleted, pairs, echoes)
         for due_side, native_id in due:
-            split = split_occurrence_id(native_id) if due_side is side and SEPARATOR in native_id else None
-            if split is not None and split[0] == series_id:
+            if due_side is side and series_of(native_id) == series_id:
                 deleted[side].add(native_id)
 
     def gone_occurrence(self, side: Side, native_id: str) -> bool:
@@ -302,19 +300,14 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
         copy of it that an interrupted create of the switch left on the other side (a lost reply, a crash) is a copy
         of a record gone, as one ``_give_up_occurrences`` deletes; paired with the occurrence instead, it would
         stay next to the rule copy, and no later sync lists it again (its series unchanged, no retry due)."""
-        if not self.given_up or SEPARATOR not in native_id:
-            return False
-        split = split_occurrence_id(native_id)
-        return split is not None and (side, split[0]) in self.given_up
+        return bool(self.given_up) and (side, series_of(native_id)) in self.given_up
 
     def held_occurrence(self, side: Side, native_id: str) -> bool:
         """True when ``native_id`` names an occurrence on ``side`` of a series whose switch waits for review this
-        sync, or whose give-up waits (GiveUpWaiting): a copy of it that an interrupted create of an earlier switch left is recovered once the review is
-        resolved or the switch given up (its intent stays open), never paired and updated with values nobody picked."""
-        if not self.held or SEPARATOR not in native_id:
-            return False
-        split = split_occurrence_id(native_id)
-        return split is not None and (side, split[0]) in self.held
+        sync, or whose give-up waits (GiveUpWaiting): a copy of it that an interrupted create of an earlier switch
+        left is recovered once the review is resolved or the switch given up (its intent stays open), never paired
+        and updated with values nobody picked."""
+        return bool(self.held) and (side, series_of(native_id)) in self.held
 
     def _dissolve(self, side: Side, series_id: str, known_pair: Pair | None, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
         for native_id, pair in self._known(side, series_id).items():

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..models import Side
-from ..occurrences import SEPARATOR, split_occurrence_id
+from ..occurrences import series_of
 from ..remote import RemoteRecord
 from ..state_types import Pair
 from .observation import Ids, SeriesRead
@@ -59,21 +59,14 @@ class GiveUpWaiting(SeriesStepParts):
             # copies the switch made there are paired: their deletion is not allowed now, and forgotten they would
             # stay next to the rule copy (one state lookup, only in a sync where the other side is read-only)
             return True
-        if any(source is side and self._names_an_occurrence(native_id, series_id)
-               for source, native_id in self.creating):
+        if any(source is side and series_of(native_id) == series_id for source, native_id in self.creating):
             # a create of one of its occurrences whose reply was lost may have written a copy there (recovered, and
             # deleted, by the sync that gives the switch up: never paired next to the rule copy)
             return True
         # an unpaired copy there whose link names one of its occurrences (an unanswered create the feed lists);
         # otherwise nothing of a switch is on the other side (none started, or only refused creates, whose retries
         # are settled without a write): an ordinary edit of a series held as a rule, synced as any
-        return any(item.link and self._names_an_occurrence(item.link, series_id) for item in current[other].values())
-
-    @staticmethod
-    def _names_an_occurrence(native_id: str, series_id: str) -> bool:
-        # (the separator first: few ids name an occurrence)
-        return SEPARATOR in native_id and (split := split_occurrence_id(native_id)) is not None \
-            and split[0] == series_id
+        return any(series_of(item.link) == series_id for item in current[other].values())
 
     def _wait_to_give_up(self, side: Side, series_id: str, rule_pair: Pair,
                          current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],

@@ -25,7 +25,7 @@ import attrs
 
 from ..merge import MergeInput, MergeResult
 from ..models import Record, Side
-from ..occurrences import SEPARATOR, split_occurrence_id
+from ..occurrences import series_of
 from ..remote import RemoteRecord
 from ..state_types import Pair
 from .observation import Ids, SeriesRead
@@ -226,14 +226,9 @@ class SeriesSwitching(SeriesStepParts):
         for native_id, pair in self._known(side, series_id).items():
             pairs.pop(pair.pair_id, None)
             held |= {(side, native_id), (other, pair.id_on(other))}
-        for due_side, native_id in due:
-            split = split_occurrence_id(native_id) if SEPARATOR in native_id else None
-            if split is not None and split[0] == series_id and due_side is side:
-                held.add((side, native_id))
-        for item in current[other].values():
-            split = split_occurrence_id(item.link) if item.link and SEPARATOR in item.link else None
-            if split is not None and split[0] == series_id:
-                held.add((other, item.id))
+        held |= {(side, native_id) for due_side, native_id in due
+                 if due_side is side and series_of(native_id) == series_id}
+        held |= {(other, item.id) for item in current[other].values() if series_of(item.link) == series_id}
         for held_side, native_id in held:
             current[held_side].pop(native_id, None)
             deleted[held_side].discard(native_id)
