@@ -20,6 +20,7 @@ from late_landing import LandingLate
 from syncore import Event, Kind
 from syncore.errors import SimulatedCrash
 
+
 def _world(batch: int = 50) -> World:
     world = make_world()
     world.crm = LandingLate(name="crm", formatted_bodies=False, link_ids=False, clock=world.clock, batch_size=batch)
