@@ -14,15 +14,18 @@ WINDOW = timedelta(minutes=10)
 
 class LandingLate(MemoryAdapter):
     """A memory side (``writes_land_within``: :data:`WINDOW`) whose next ``in_flight_calls`` create calls are still
-    in flight when the sync dies: nothing is written until :meth:`land`."""
+    in flight when the sync dies (after ``through_calls`` more made as usual): nothing is written until :meth:`land`."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(writes_land_within=WINDOW, **kwargs)
         self.in_flight_calls = 0
+        self.through_calls = 0
         self._flying: list = []
 
     def create(self, kind, requests):
-        if self.in_flight_calls:
+        if self.in_flight_calls and self.through_calls:
+            self.through_calls -= 1
+        elif self.in_flight_calls:
             self.in_flight_calls -= 1
             self._flying.append((kind, list(requests)))
             raise SimulatedCrash("the process died with its create call in flight")

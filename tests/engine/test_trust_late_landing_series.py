@@ -188,3 +188,35 @@ def test_a_series_whose_copy_is_there_already_is_paired_without_waiting(holds):
     assert len(w.crm_events()) == (1 if holds is RULES else 6)
     assert not w.state.open_intents("default", Kind.EVENT)
     w.calm()
+
+
+# some copies there, others in flight ----------------------------------------------------------------------------------
+def test_occurrences_some_there_some_in_flight_wait_together_and_are_each_paired_once():
+    """Three occurrences per call: the first call's copies are made (its reply lost), the second call is in flight
+    when the sync dies. The next sync finds the first three and leaves them alone with their series, which waits for
+    the other three; once they land, all six are paired, none created twice."""
+    w = _world(links=False, recurrence=OCCURRENCES, batch_size=3)
+    pim_id = w.pim.put(weekly())
+    w.crm.lose_replies(1, op="create")
+    w.crm.through_calls = 1
+    _dies_with_creates_in_flight(w)
+    there = sorted(w.crm_events())
+    assert len(there) == 3
+    _later(w, seconds=30)
+    result = w.sync()
+    assert sorted(w.crm_events()) == there, "nothing created again"
+    assert sorted(result.skipped) == [
+        "crm event '1:1': left alone: the copy of an occurrence whose series waits (its switch's review, its "
+        "give-up, or a create still landing), synced with it"] * 3 + [WAITS]
+    w.crm.land()
+    _later(w, minutes=1)
+    w.sync()
+    _later(w, minutes=10)
+    w.sync()
+    crm = w.crm_events()
+    assert sorted(e.start for e in crm.values()) == keys(6), "each occurrence once"
+    pairs = {p.pim_id: p.crm_id for p in w.state.iter_pairs("default", Kind.EVENT)}
+    assert sorted(pairs[occurrence_id(pim_id, k)] for k in keys(6)) == sorted(crm)
+    assert not w.state.open_intents("default", Kind.EVENT)
+    assert not w.engine.pending(Kind.EVENT)
+    w.calm()
