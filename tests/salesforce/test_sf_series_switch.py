@@ -97,9 +97,9 @@ def test_a_fault_at_the_creates_of_the_switch_keeps_the_classic_series_until_the
     assert w.writes() == NEXT_SYNC_WRITES[fault, "composite_create"]
     if fault == "drop_connections":
         assert len(classic_series(emu)) == 7, "kept while the occurrences sent may still be made"
-        assert result.skipped == ["pim event series '1:1': not copied again yet: a copy sent to the CRM at "
-                                  "2026-03-10 08:00 UTC by a sync that stopped may still land there (until 08:10 UTC); "
-                                  "it is looked for again next sync"]
+        assert result.skipped == [("pim event series '1:1': not copied again yet: a copy sent to the CRM at "
+                                   "2026-03-10 08:00 UTC by a sync that stopped may still land there (until "
+                                   "08:10 UTC); it is looked for again next sync")]
     emu.clock.advance(600)
     emu.reset_log()
     w.sync()

@@ -181,9 +181,9 @@ class Observer:
         skips += held
         for side, native_id in sorted(aside):
             # a copy an unanswered create of an occurrence wrote, whose series waits (for review, for the other side
-            # to be writable, or for another create to land): left alone with it, never synced as a new record of its own, and looked at again
-            # next sync (a retry: without links it is found by its content only when read, and this sync's cursor
-            # goes past it)
+            # to be writable, or for another create to land): left alone with it, never synced as a new record of its
+            # own, and looked at again next sync (a retry: without links it is found by its content only when read,
+            # and this sync's cursor goes past it)
             item = current[side].pop(native_id, None)
             skips.append(Skip(side=side, native_id=native_id, record=item.record if item is not None else None,
                               pending=PendingCategory.FAILED, reason="left alone: the copy of an occurrence whose "
