@@ -28,7 +28,19 @@ from .decide_series import (
     unheld_occurrence_fields,
     update_obstacle,
 )
-from .decisions import Create, Decision, Delete, Forget, Keep, Keys, Recreate, Settle, Skip, Update
+from .decisions import (
+    Create,
+    Decision,
+    Delete,
+    Forget,
+    HeldUpdate,
+    Keep,
+    Keys,
+    Recreate,
+    Settle,
+    Skip,
+    Update,
+)
 from .observe import Observation
 from .recovery import Recovered
 from .series import SeriesPolicy, is_series
@@ -268,6 +280,11 @@ def _checked(rules: Rules, update: Update) -> Iterator[Decision]:
     result, notes = unheld_occurrence_fields(rules.series, update.pair, update.result)
     yield from notes
     blocked = update_obstacle(rules.series, update.pair, result)
+    if blocked is not None and result.open_conflicts and not update.found:
+        # held back with conflicts left for review: listed all the same (a review of this plan shows every open
+        # conflict), nothing written; a resolution is kept in the stored pair's base for the sync that writes it
+        yield HeldUpdate(pair=update.pair, result=result, merge_input=update.merge_input, held=blocked)
+        return
     if blocked is not None:
         yield blocked
         if update.found:

@@ -167,6 +167,19 @@ class ReviewSwitch:
 
 
 @attrs.frozen(kw_only=True)
+class HeldUpdate:
+    """A stored pair's update held back (``held``: a series or rule a side cannot hold, reported and retried) whose
+    merge leaves conflicts for review: they are listed with both values and nothing is written, as for a
+    :class:`ReviewSwitch` (a resolution at review is kept in the pair's base, so the sync that can write the update
+    writes the values picked)."""
+
+    pair: Pair
+    result: MergeResult
+    merge_input: MergeInput
+    held: Skip
+
+
+@attrs.frozen(kw_only=True)
 class ForgetSeries:
     """Drop the pair of an expanded series that is gone or no longer a series (its occurrences go on their own)."""
 
@@ -185,4 +198,4 @@ class Unheld:
 
 
 Decision = (Skip | Settle | Forget | Delete | Keep | Update | Create | Recreate | KeepSeries | SwitchSeries | ForgetSeries
-            | Unheld | ReviewSwitch)
+            | Unheld | ReviewSwitch | HeldUpdate)

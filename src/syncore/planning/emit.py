@@ -30,6 +30,7 @@ from .decisions import (
     Delete,
     Forget,
     ForgetSeries,
+    HeldUpdate,
     Keep,
     KeepSeries,
     Recreate,
@@ -147,6 +148,15 @@ class PlanWriter:
                 self._skip(Skip(side=side, native_id=item.id, record=item.record, pending=PendingCategory.CONFLICT,
                                 reason=f"not written to the {self.rules.series.names[side.other]}: {reason}"
                                        f"{WAITS}{fields} to be resolved at review"))
+            case HeldUpdate(pair=pair, result=result, merge_input=inp, held=held):
+                # nothing written: the pair is stored as it was, holding what the plan's review may resolve (kept
+                # in its base as for a switch held for review); the update's obstacle is reported and retried
+                self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
+                                         pim_version=pair.pim_version, crm_version=pair.crm_version, base=pair.base,
+                                         pim_body=pair.pim_body, conflicts=pair.conflicts, merge_input=inp,
+                                         switch_review=True))
+                self._conflicts(pair.pair_id, inp, result)
+                self._skip(held)
             case ForgetSeries(pair=pair):
                 self._pair_plan(PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id,
                                          pim_version=None, crm_version=None, base=pair.base, remove=True))
