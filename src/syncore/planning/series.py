@@ -317,7 +317,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
         left is recovered once the review is resolved or the switch given up (its intent stays open), never paired
         and updated with values nobody picked. So is one of a series that waits for a create to land (LandingWait),
         and that series itself: recovered with the series, once it no longer waits."""
-        return bool(self.held) and ((side, series_of(native_id)) in self.held or (side, native_id) in self.landing_held)
+        return bool(self.held) and ((side, series_of(native_id)) in self.held
+                                    or (side, native_id) in self.landing_held)
 
     def _dissolve(self, side: Side, series_id: str, known_pair: Pair | None, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
         for native_id, pair in self._known(side, series_id).items():
