@@ -168,15 +168,17 @@ class ReviewSwitch:
 
 @attrs.frozen(kw_only=True)
 class HeldUpdate:
-    """A stored pair's update held back (``held``: a series or rule a side cannot hold, reported and retried) whose
-    merge leaves conflicts for review: they are listed with both values and nothing is written, as for a
-    :class:`ReviewSwitch` (a resolution at review is kept in the pair's base, so the sync that can write the update
-    writes the values picked)."""
+    """A pair's update held back (``held``: a series or rule a side cannot hold, reported and retried): nothing is
+    written, its conflicts are listed with both values, and a resolution at review is kept in the pair's base, as
+    for a :class:`ReviewSwitch`, so the sync that can write the update writes the values picked. A stored pair is
+    held only when its merge leaves conflicts for review (otherwise ``held`` alone says it all); a pair ``found``
+    this sync (recovered, linked, matched) always, so its pairing is kept."""
 
     pair: Pair
     result: MergeResult
     merge_input: MergeInput
     held: Skip
+    found: bool = False
 
 
 @attrs.frozen(kw_only=True)

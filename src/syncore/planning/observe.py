@@ -35,7 +35,7 @@ from .landing import hold_sources
 from .observation import Observation
 from .recovery import adopt_landed_updates, find_copies, unpaired_records
 from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
-from .series_landing import series_waiting
+from .series_landing import series_creates
 from .series_lookups import copies_left_behind, series_zones
 
 __all__ = ["Observation", "Observer"]
@@ -246,12 +246,12 @@ class Observer:
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
         recovering = frozenset(i.pair_id for i in intents if i.action is Action.CREATE and i.pair_id)
         creating = frozenset((i.side.other, i.source_id) for i in intents if i.action is Action.CREATE and i.source_id)
+        opened = series_creates(self.kind, intents, self.adapters, current, pairs, now, self._fetch)  # type: ignore[arg-type]
         expander = SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                                   fetch=self._fetch, last_run=last_run, past_days=self.days[0],
                                   future_days=self.days[1], edited=self.edited, merge=self.merge,
                                   recovering=recovering, creating=creating, adopt=adopt,
-                                  waiting_to_land=series_waiting(self.kind, intents, self.adapters, current, pairs,
-                                                                 now, self._fetch))  # type: ignore[arg-type]
+                                  waiting_to_land=opened.waiting, copy_landed=opened.landed)
         return expander.run(current, deleted, pairs, echoes, due), expander
 
     def _names_a_record(self, side: Side, value: str) -> bool:

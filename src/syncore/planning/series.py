@@ -65,7 +65,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
                  recovering: frozenset[str] = frozenset(),
                  creating: frozenset[tuple[Side, str]] = frozenset(),
                  adopt: Callable[[dict[str, Pair]], None] | None = None,
-                 waiting_to_land: Mapping[tuple[Side, str], str] | None = None) -> None:
+                 waiting_to_land: Mapping[tuple[Side, str], str] | None = None,
+                 copy_landed: frozenset[tuple[Side, str]] = frozenset()) -> None:
         self.kind = kind
         self.profile = profile
         self.state = state
@@ -103,6 +104,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
         #: they wait whole this sync (LandingWait); landing_held: those it held (their own creates stay open too)
         self.waiting_to_land = waiting_to_land or {}
         self.landing_held: set[tuple[Side, str]] = set()
+        #: unpaired series (side, id) whose own create of ours landed: left to the recovery (series_landing)
+        self.copy_landed = copy_landed
         #: per side, the series ids that have occurrence pairs there (see _cut_short): asked once, when first needed
         self._with_occurrences: dict[Side, set[str]] = {}
 
@@ -147,6 +150,11 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
                     elif merged is not None:
                         reads.append(self._hold_for_review(side, item, rule_pair, current, deleted, pairs, merged,
                                                            due))
+                elif known is None and (side, item.id) in self.copy_landed:
+                    # a create of ours copied it before (a lost reply, a crash): the recovery pairs it with that
+                    # copy this sync, and the next decides on that pair (expanded now, its occurrences would be
+                    # copied next to the rule copy)
+                    continue
                 elif is_series(item.record) and (known is not None or cut_short
                                                  or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ..abc import Adapter
 from ..models import SIDES, Kind, Side
 from ..occurrences import series_of
@@ -35,17 +37,36 @@ from .series_policy import is_series
 from .series_switch import SeriesStepParts
 
 
-def series_waiting(kind: Kind, intents: Iterable[Intent], adapters: Mapping[Side, Adapter],
+@attrs.frozen
+class SeriesCreates:
+    """What the open creates of series (or of their occurrences) mean for this sync's series step.
+
+    :ivar waiting: (side, series id) of the series a create of which may still land, each with its report
+    :ivar landed: (side, series id) of the series whose own create landed (its copy found: a lost reply, a crash
+        after the write): the recovery pairs the series with that copy this sync (``recovery.find_copies``), so the
+        series step leaves it alone; expanded now, past the other side's limits, its occurrences would be copied
+        next to the rule copy, each twice there. The sync after decides on that pair as on any rule pair (a switch,
+        the edit held, a review)
+    """
+
+    waiting: dict[tuple[Side, str], str] = attrs.field(factory=dict)
+    landed: frozenset[tuple[Side, str]] = frozenset()
+
+
+def series_creates(kind: Kind, intents: Iterable[Intent], adapters: Mapping[Side, Adapter],
                    current: dict[Side, dict[str, RemoteRecord]], pairs: Mapping[str, Pair], now: datetime | None,
-                   fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]]) -> dict[tuple[Side, str], str]:
-    """The series (side, series id) a create of whose, or of one of whose occurrences, may still land: sent less
-    than its target's ``writes_land_within`` before ``now``, its copy not found (looked for as
-    :func:`.recovery.find_copies` does, among the records read so far); each with its report. Asked before the
-    series step, which holds them (:class:`LandingWait`). The source of such a create that this sync has not read,
+                   fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]]) -> SeriesCreates:
+    """The series a create of whose, or of one of whose occurrences, may still land (sent less than its target's
+    ``writes_land_within`` before ``now``, its copy not found, looked for as :func:`.recovery.find_copies` does,
+    among the records read so far), each with its report; and the unpaired series whose own create's copy is found
+    (see :class:`SeriesCreates`). Asked before the series step, which holds the first (:class:`LandingWait`) and
+    leaves the second to the recovery. The source of a create that may still land that this sync has not read,
     and that names no occurrence, is read to tell a series from a single record (a series read is kept in
     ``current``); a single record waits as ever (:func:`.landing.hold_sources`)."""
+    if kind is not Kind.EVENT:
+        return SeriesCreates()
     creates = open_creates(intents)
-    soon = landing(creates, set(), adapters, now) if kind is Kind.EVENT else []
+    soon = landing(creates, set(), adapters, now)
     unread = {side: {i.source_id for i in soon if i.side is side.other and series_of(i.source_id) is None
                      and i.source_id not in current[side]} for side in SIDES}
     for side in SIDES:
@@ -58,15 +79,22 @@ def series_waiting(kind: Kind, intents: Iterable[Intent], adapters: Mapping[Side
         return series_of(intent.source_id) or (intent.source_id if item is not None and is_series(item.record)
                                                else None)
 
-    named = [(intent, series_id) for intent in soon if (series_id := series(intent)) is not None]
+    named = [(intent, series_id) for intent in creates if (series_id := series(intent)) is not None]
     if not named:
-        return {}
-    found = {intent.intent_id for intent, _ in copies_of(kind, creates, adapters, unpaired_records(current, pairs))}
+        return SeriesCreates()
+    found = {intent.intent_id for intent, _ in copies_of(kind, [intent for intent, _ in named], adapters,
+                                                         unpaired_records(current, pairs))}
+    in_flight = {intent.intent_id for intent in soon}
     waiting: dict[tuple[Side, str], str] = {}
-    for intent, series_id in sorted(named, key=lambda named: (named[0].sent_at, named[0].intent_id)):
-        if intent.intent_id not in found:
+    for intent, series_id in sorted(named, key=lambda named: (named[0].sent_at or named[0].created_at,
+                                                              named[0].intent_id)):
+        if intent.intent_id in in_flight and intent.intent_id not in found:
             waiting.setdefault((intent.side.other, series_id), not_copied_yet(intent, adapters))
-    return waiting
+    paired = {(side, pair.id_on(side)) for pair in pairs.values() for side in SIDES}
+    landed = frozenset((intent.side.other, series_id) for intent, series_id in named
+                       if intent.source_id == series_id and intent.intent_id in found
+                       and (intent.side.other, series_id) not in paired)
+    return SeriesCreates(waiting=waiting, landed=landed)
 
 
 class LandingWait(SeriesStepParts):
