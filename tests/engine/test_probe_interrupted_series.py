@@ -278,8 +278,6 @@ def _cases():
                             yield start, links, fault, first, second
 
 
-CALIBRATION = ("recovered series copy then edited past the limits: the landed rule copy is left unpaired in the "
-               "CRM and the occurrences are created next to it")
 LANDED_OCCURRENCES = ("recovered occurrence copies then the series edited within the limits: the landed single copies "
                       "are left next to the new rule copy (test_landed_occurrence_copies_then_shortened)")
 LANDED_COPY_EDITED = ("a CRM edit of a copy whose create's outcome was lost is overwritten by the original, no "
@@ -290,9 +288,6 @@ LANDED_DELETES = ("occurrence deletes of ours whose outcome was lost are taken f
 
 def known_defect(start: str, links: str, fault: str, first: str, second: str) -> str | None:
     """The reason a case fails on a defect already found (each minimised below), or None."""
-    if start == "new" and fault in ("crm:lost-create", "crm:crash1") and second == "lengthen" \
-            and first in ("none", "shorten", "move", "cancel", "pim-field"):
-        return CALIBRATION
     if start == "new" and first == "lengthen" and fault in ("crm:crash1", "crm:crash2", "crm:crash3") \
             and second == "shorten":
         return LANDED_OCCURRENCES
