@@ -62,6 +62,15 @@ def decide(view: Observation, rules: Rules) -> Iterator[Decision]:
     for pair in view.pairs:
         yield from _guarded(PIM, pair.pim_id,
                             lambda pair=pair: _decide_pair(view, rules, pair, recreated.get(pair.pair_id)))
+    for landed in view.landed_deletes:
+        # a delete of ours landed, its outcome never stored (a crash, a lost reply): forget the pair as its plan
+        # meant; the record on the other side, if it is back (recovery.forget_landed_deletes), is a new record
+        pair, source = landed.pair, landed.target.other
+        ids = ((PIM, pair.pim_id), (CRM, pair.crm_id))
+        tombstones, lifted = ids_to_tombstone(rules.series, gone=ids)
+        if landed.back:
+            tombstones = tuple(key for key in tombstones if key != (source, pair.id_on(source)))
+        yield Forget(pair=pair, tombstones=tombstones, lifted=lifted, settles=_settles(view, *ids))
     yield from _decide_unpaired(view, rules)
 
 

@@ -7,7 +7,9 @@ fingerprint among the target's unpaired records, and paired instead of being cre
 
 One lookup serves both kinds of create: a new record's (its intent names a pair that was never stored) and a
 re-create's (an edit beat a deletion; its intent names the stored pair whose record was deleted). Updates are
-recovered too (:func:`adopt_landed_updates`): the values an interrupted update wrote become the pair's base.
+recovered too (:func:`adopt_landed_updates`): the values an interrupted update wrote become the pair's base. So are
+deletes (:func:`forget_landed_deletes`): a pair whose record an interrupted delete of ours removed is forgotten, as
+that delete's plan meant, never read as a user's deletion.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,10 +25,14 @@ from ..abc import Adapter, StateStore
 from ..errors import InvalidRecordError
 from ..merge import BODY_FIELDS, without_fields
 from ..models import SIDES, Kind, Record, Side
-from ..remote import RemoteRecord
+from ..occurrences import split_occurrence_id
+from ..remote import RecurrenceSupport, RemoteRecord
 from ..snapshots import fingerprint
 from ..state_types import Action, Intent, Pair
 from .landing import landing
+
+if TYPE_CHECKING:
+    from .series_policy import SeriesPolicy
 
 Fetch = Callable[[Side, Iterable[str]], dict[str, RemoteRecord]]
 
@@ -111,6 +118,81 @@ def find_copies(
         if owner is not None:
             recreated[owner.pair_id] = owner
     return recovered, recreated, aside, waiting
+
+
+@attrs.frozen(kw_only=True)
+class LandedDelete:
+    """A delete of ours whose outcome was never stored (a crash, a lost reply) and whose target is gone: it landed.
+
+    :ivar pair: the stored pair that delete's plan meant to forget (the decide step forgets it, with the tombstones
+        that plan would have stored)
+    :ivar target: the side the delete removed its record from
+    :ivar back: the record on the other side is read and back since the delete was planned (an occurrence the rule
+        gives again, or a record edited since): it is decided as a new record, copied again, never tombstoned
+    """
+
+    pair: Pair
+    target: Side
+    back: bool
+
+
+def forget_landed_deletes(
+    intents: Iterable[Intent], pairs: dict[str, Pair], current: Mapping[Side, Mapping[str, RemoteRecord]],
+    echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Mapping[Side, Iterable[str]],
+    series: SeriesPolicy | None, edited: Callable[[Side, Record, Pair], frozenset[str]] | None,
+) -> list[LandedDelete]:
+    """Take out of ``pairs`` (changed in place) those whose record an interrupted delete of ours removed.
+
+    Every delete is journaled before it is sent, and its intent stays open until its outcome is stored. An open
+    delete intent, sent, whose target is gone means the delete landed: the pair is what its plan meant to forget.
+    Left to the decide step, the pair would read as deleted there by a user, and the record on the other side
+    would be deleted too, or, for an occurrence of a series the rule gives again since (the series shortened, the
+    copies deleted, then lengthened back), cancelled in its series. Taken as forgotten, that record is decided as
+    what it is now: gone, it stays so; back (an occurrence the rule gives again, a record edited since: an edit beats
+    a delete), it is a new record and copied again; otherwise it stays where it is, tombstoned as the plan meant.
+
+    A delete whose target is still there did not land, or was undone: the pair is decided as it is. One never sent
+    (``Intent.sent`` False) cannot have landed: its target gone is a user's deletion.
+    """
+    gone = {side: set(deleted[side]) for side in SIDES}
+    rules = {side for side in SIDES if series is not None and series.holds[side] is RecurrenceSupport.RULES}
+    changed = edited or (lambda side, record, pair: record.changed_fields(pair.base))
+    landed: list[LandedDelete] = []
+    for intent in sorted((i for i in intents if i.action is Action.DELETE and i.sent and i.target_id),
+                         key=lambda i: (i.created_at, i.intent_id)):
+        target = intent.side
+        pair = pairs.get(intent.pair_id or "")
+        if pair is None or pair.id_on(target) != intent.target_id or intent.target_id not in gone[target]:
+            continue  # not looked at this sync, taken by the series step, or the target is there: not landed
+        source = target.other
+        source_id = pair.id_on(source)
+        survivor = None if source_id in gone[source] else \
+            current[source].get(source_id) or echoes[source].get(source_id)
+        back = survivor is not None and (
+            (source in rules and split_occurrence_id(source_id) is not None)
+            or ((survivor.version is None or survivor.version != pair.version_on(source))
+                and bool(changed(source, survivor.record, pair))))
+        del pairs[pair.pair_id]
+        landed.append(LandedDelete(pair=pair, target=target, back=back))
+    return landed
+
+
+def tombstoned_after(landed: Iterable[LandedDelete], tombstoned: Mapping[Side, frozenset[str]],
+                     unpaired: Mapping[Side, Mapping[str, RemoteRecord]]) -> dict[Side, frozenset[str]]:
+    """``tombstoned`` (the unpaired ids deleted on purpose earlier) as the plans of ``landed`` deletes leave it: a
+    record that is back is not (an earlier tombstone of an occurrence is lifted, as the plan lifts it); one still
+    there but not back is (its tombstone is stored with the pair's forgetting)."""
+    result = {side: set(tombstoned[side]) for side in SIDES}
+    for found in landed:
+        source = found.target.other
+        source_id = found.pair.id_on(source)
+        if source_id not in unpaired[source]:
+            continue
+        if found.back:
+            result[source].discard(source_id)
+        else:
+            result[source].add(source_id)
+    return {side: frozenset(ids) for side, ids in result.items()}
 
 
 def unpaired_records(current: Mapping[Side, Mapping[str, RemoteRecord]], pairs: Mapping[str, Pair],
