@@ -222,9 +222,9 @@ BASE = Event(subject="Call", start=datetime(2026, 3, 12, 8, tzinfo=UTC), end=dat
 
 
 def _landed(*, target_gone=True, sent=True, source: str, pim_id: str = "p1"):
-    """What forget_landed_deletes makes of one open delete of the CRM copy "c1" of the PIM record ``pim_id``:
+    """What landed_deletes makes of one open delete of the CRM copy "c1" of the PIM record ``pim_id``:
     (taken out of the pairs, back) or None when the pair stays."""
-    from syncore.planning.recovery import forget_landed_deletes
+    from syncore.planning.recovery import landed_deletes
 
     pair = Pair(profile="default", kind=Kind.EVENT, pair_id="x", pim_id=pim_id, crm_id="c1", pim_version="v1",
                 crm_version="w1", base=BASE)
@@ -241,7 +241,7 @@ def _landed(*, target_gone=True, sent=True, source: str, pim_id: str = "p1"):
     elif source == "edited":
         current[Side.PIM][pim_id] = RemoteRecord(id=pim_id, version="v2", record=BASE.replace(subject="Call (moved)"))
     pairs = {"x": pair}
-    found = forget_landed_deletes([intent], pairs, current, {Side.PIM: {}, Side.CRM: {}}, deleted,
+    found = landed_deletes([intent], pairs, current, {Side.PIM: {}, Side.CRM: {}}, deleted,
                                   _Holds({Side.PIM: RULES, Side.CRM: RecurrenceSupport.OCCURRENCES}), None)
     if not found:
         assert pairs == {"x": pair}
@@ -258,14 +258,14 @@ class _Holds:
 
 
 @pytest.mark.parametrize(("row", "expected"), [
-    (dict(source="gone"), False),
-    (dict(source="unchanged"), False),
-    (dict(source="new version, same values"), False),
-    (dict(source="edited"), True),
-    (dict(source="unchanged", pim_id=OCCURRENCE), True),
-    (dict(source="gone", pim_id=OCCURRENCE), False),
-    (dict(source="unchanged", target_gone=False), None),
-    (dict(source="gone", sent=False), None),
+    ({"source": "gone"}, False),
+    ({"source": "unchanged"}, False),
+    ({"source": "new version, same values"}, False),
+    ({"source": "edited"}, True),
+    ({"source": "unchanged", "pim_id": OCCURRENCE}, True),
+    ({"source": "gone", "pim_id": OCCURRENCE}, False),
+    ({"source": "unchanged", "target_gone": False}, None),
+    ({"source": "gone", "sent": False}, None),
 ], ids=["source-gone", "source-unchanged", "source-new-version", "source-edited", "occurrence-given-again",
         "occurrence-gone", "target-there", "never-sent"])
 def test_which_pairs_a_landed_delete_forgets_and_which_records_come_back(row, expected):

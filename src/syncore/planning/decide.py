@@ -64,7 +64,7 @@ def decide(view: Observation, rules: Rules) -> Iterator[Decision]:
                             lambda pair=pair: _decide_pair(view, rules, pair, recreated.get(pair.pair_id)))
     for landed in view.landed_deletes:
         # a delete of ours landed, its outcome never stored (a crash, a lost reply): forget the pair as its plan
-        # meant; the record on the other side, if it is back (recovery.forget_landed_deletes), is a new record
+        # meant; the record on the other side, if it is back (recovery.landed_deletes), is a new record
         pair, source = landed.pair, landed.target.other
         ids = ((PIM, pair.pim_id), (CRM, pair.crm_id))
         tombstones, lifted = ids_to_tombstone(rules.series, gone=ids)

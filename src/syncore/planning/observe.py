@@ -33,7 +33,7 @@ from .decisions import Skip
 from .echoes import set_aside_echoes
 from .landing import hold_sources
 from .observation import Observation
-from .recovery import adopt_landed_updates, find_copies, forget_landed_deletes, tombstoned_after, unpaired_records
+from .recovery import adopt_landed_updates, find_copies, landed_deletes, tombstoned_after, unpaired_records
 from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
 from .series_landing import series_creates
 from .series_lookups import copies_left_behind, series_zones
@@ -191,7 +191,7 @@ class Observer:
                               "with it"))
         self._confirm_recreated(recreated, pairs, current, deleted)
         # pairs whose record an interrupted delete of ours removed: forgotten, as its plan meant (recovery)
-        landed = forget_landed_deletes([i for i in intents if i.pair_id not in recreated], pairs, current, echoes,
+        landed = landed_deletes([i for i in intents if i.pair_id not in recreated], pairs, current, echoes,
                                        deleted, self.series, self.edited)
         adopt(pairs)
         unpaired = unpaired_records(current, pairs, recovered)

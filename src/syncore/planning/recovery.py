@@ -8,7 +8,7 @@ fingerprint among the target's unpaired records, and paired instead of being cre
 One lookup serves both kinds of create: a new record's (its intent names a pair that was never stored) and a
 re-create's (an edit beat a deletion; its intent names the stored pair whose record was deleted). Updates are
 recovered too (:func:`adopt_landed_updates`): the values an interrupted update wrote become the pair's base. So are
-deletes (:func:`forget_landed_deletes`): a pair whose record an interrupted delete of ours removed is forgotten, as
+deletes (:func:`landed_deletes`): a pair whose record an interrupted delete of ours removed is forgotten, as
 that delete's plan meant, never read as a user's deletion.
 """
 
@@ -136,7 +136,7 @@ class LandedDelete:
     back: bool
 
 
-def forget_landed_deletes(
+def landed_deletes(
     intents: Iterable[Intent], pairs: dict[str, Pair], current: Mapping[Side, Mapping[str, RemoteRecord]],
     echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Mapping[Side, Iterable[str]],
     series: SeriesPolicy | None, edited: Callable[[Side, Record, Pair], frozenset[str]] | None,
