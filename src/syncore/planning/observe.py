@@ -191,8 +191,8 @@ class Observer:
                               "with it"))
         self._confirm_recreated(recreated, pairs, current, deleted)
         # pairs whose record an interrupted delete of ours removed: forgotten, as its plan meant (recovery)
-        landed = landed_deletes([i for i in intents if i.pair_id not in recreated], pairs, current, echoes,
-                                       deleted, self.series, self.edited)
+        landed = landed_deletes([i for i in intents if i.pair_id not in recreated], pairs, current, echoes, deleted,
+                                self.series, self.edited)
         adopt(pairs)
         unpaired = unpaired_records(current, pairs, recovered)
         tombstoned = tombstoned_after(landed, {side: frozenset(self.state.tombstoned(
