@@ -15,7 +15,7 @@ that delete's plan meant, never read as a user's deletion.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -138,7 +138,7 @@ class LandedDelete:
 
 def landed_deletes(
     intents: Iterable[Intent], pairs: dict[str, Pair], current: Mapping[Side, Mapping[str, RemoteRecord]],
-    echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Mapping[Side, Iterable[str]],
+    echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Mapping[Side, Collection[str]],
     series: SeriesPolicy | None, edited: Callable[[Side, Record, Pair], frozenset[str]] | None,
 ) -> list[LandedDelete]:
     """Take out of ``pairs`` (changed in place) those whose record an interrupted delete of ours removed.
@@ -154,19 +154,21 @@ def landed_deletes(
     A delete whose target is still there did not land, or was undone: the pair is decided as it is. One never sent
     (``Intent.sent`` False) cannot have landed: its target gone is a user's deletion.
     """
-    gone = {side: set(deleted[side]) for side in SIDES}
+    deletes = sorted((i for i in intents if i.action is Action.DELETE and i.sent and i.target_id),
+                     key=lambda i: (i.created_at, i.intent_id))
+    if not deletes:
+        return []  # (the usual case: no sync stopped among its deletes)
     rules = {side for side in SIDES if series is not None and series.holds[side] is RecurrenceSupport.RULES}
     changed = edited or (lambda side, record, pair: record.changed_fields(pair.base))
     landed: list[LandedDelete] = []
-    for intent in sorted((i for i in intents if i.action is Action.DELETE and i.sent and i.target_id),
-                         key=lambda i: (i.created_at, i.intent_id)):
+    for intent in deletes:
         target = intent.side
         pair = pairs.get(intent.pair_id or "")
-        if pair is None or pair.id_on(target) != intent.target_id or intent.target_id not in gone[target]:
+        if pair is None or pair.id_on(target) != intent.target_id or intent.target_id not in deleted[target]:
             continue  # not looked at this sync, taken by the series step, or the target is there: not landed
         source = target.other
         source_id = pair.id_on(source)
-        survivor = None if source_id in gone[source] else \
+        survivor = None if source_id in deleted[source] else \
             current[source].get(source_id) or echoes[source].get(source_id)
         back = survivor is not None and (
             (source in rules and split_occurrence_id(source_id) is not None)
