@@ -16,6 +16,7 @@ what it was asked to delete; it is counted as a deletion at the time it landed.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
 
 from hypothesis import strategies as st
@@ -33,13 +34,19 @@ class LateLandings:
 
     writes_land_within = WINDOW
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: the kinds some write of which was deferred: synced clean at the end of the run (see teardown)
+        self.late_kinds: set[Kind] = set()
+
     @rule(side=st.sampled_from(Side), op=st.sampled_from([None, "create", "update", "delete"]),
-          calls=st.none() | st.integers(0, 8))
-    def lose_a_reply_landing_later(self, side: Side, op: str | None, calls: int | None) -> None:
-        """The next write call on ``side`` (of ``op``, if given) loses its reply; the server makes it later: as the
-        ``calls``-th call on ``side`` after this step starts (a later sync's write, after it read and looked for
-        its copies; or a read), or (None) between steps, at the latest just before its window has passed."""
-        self.sides[side].defer_writes(1, op)
+          times=st.integers(1, 3), calls=st.none() | st.integers(0, 8))
+    def lose_a_reply_landing_later(self, side: Side, op: str | None, times: int, calls: int | None) -> None:
+        """The next ``times`` write calls on ``side`` (of ``op``, if given) lose their reply; the server makes them
+        later: as the ``calls``-th call on ``side`` after this step starts (a later sync's write, after it read and
+        looked for its copies; or a read), or (None) between steps, at the latest just before their window has
+        passed."""
+        self.sides[side].defer_writes(times, op)
         if calls is not None:
             self.sides[side].call_after[:] = [calls]
             self.sides[side].on_call = self.land
@@ -54,6 +61,7 @@ class LateLandings:
 
     def settle(self) -> None:
         super().settle()
+        self.late_kinds.clear()
         for adapter in self.sides.values():
             adapter.call_after.clear()
         self.land()
@@ -71,6 +79,7 @@ class LateLandings:
                       and (until is None or call.called_at + WINDOW <= until) for request in call.requests
                       if adapter.version_of(request.id) not in (None, request.base_version)}
             landed = adapter.land_deferred(until)
+            self.late_kinds |= {call.kind for call in landed}
             self.landed[side] += len(landed)
             for native_id in sorted(racing):
                 if self._kind_of(adapter, native_id) is None:
@@ -81,3 +90,15 @@ class LateLandings:
                 paired = {p.id_on(side) for kind in Kind for p in self.state.pairs_for(
                     self.settings.profile, kind, **{f"{side.value}_ids": sorted(new)})}
                 self.orphans |= {(side, i) for i in new - paired}
+
+    def teardown(self) -> None:
+        """A run that leaves writes deferred, or landed since the last clean sync of their kind, ends with one
+        (unless it failed already): what landed late is seen by the checks, however soon after the fault the
+        run ends."""
+        try:
+            if hasattr(self, "state") and sys.exc_info()[1] is None:
+                for kind in sorted(self.late_kinds | {call.kind for adapter in self.sides.values()
+                                                      for call in adapter.deferred}, key=list(Kind).index):
+                    self.sync_clean(kind)
+        finally:
+            super().teardown()
