@@ -75,10 +75,19 @@ class LateLandings:
                 continue
             before = set(adapter.created_from)
             # deletes of records changed since the delete was planned: the race the module docstring describes
-            racing = {request.id for call in adapter.deferred if call.operation == "delete"
-                      and (until is None or call.called_at + WINDOW <= until) for request in call.requests
+            due = [call for call in adapter.deferred if until is None or call.called_at + WINDOW <= until]
+            racing = {request.id for call in due if call.operation == "delete" for request in call.requests
                       if adapter.version_of(request.id) not in (None, request.base_version)}
+            updates = [(request.id, request.fields, adapter.version_of(request.id))
+                       for call in due if call.operation == "update" for request in call.requests]
             landed = adapter.land_deferred(until)
+            for native_id, fields, version in updates:
+                if adapter.version_of(native_id) != version:
+                    # a review's pick that lands after it was asked again (its apply cut short) and left open
+                    # closes that conflict, as a user's edit would: the next sync cannot tell them apart
+                    seq = next(self.seq)
+                    for field in fields:
+                        self.touch(side, native_id, seq, field)
             self.late_kinds |= {call.kind for call in landed}
             self.landed[side] += len(landed)
             for native_id in sorted(racing):
