@@ -9,7 +9,10 @@ Invariants checked after every fault-free sync round:
 
 Besides crashes and failed calls, the faults include replies lost after the server wrote (OutcomeUnknown), plans
 saved and applied later by another engine (refused once stale), and a sync paused past its lock's lease while a
-second engine syncs the same kind (the first must stop without storing anything more).
+second engine syncs the same kind (the first must stop without storing anything more). The machine run here
+(:class:`LateLandingSyncMachine`) also has writes that land late: a lost reply whose writes the server makes only
+later, after the next sync may have looked for them, within the sides' ``writes_land_within``
+(state_machine_late_landing.py, with the one race it excuses).
 
 One outcome is documented rather than prevented: when a crash leaves a created copy on a side that cannot
 store links, and a user edits that copy before the next sync, nothing can tell the copy from a new record
