@@ -5,8 +5,9 @@ The user deletes a meeting in Outlook; the sync's delete of its Salesforce copy 
 working on it). The user then edits the Salesforce copy: the next sync finds the edit beating the deletion and
 re-creates the meeting in Outlook. Then the first delete lands: the Salesforce copy is gone, and the sync after
 that deletes the re-created meeting as if the user had deleted the copy, so the edit is lost on both sides. The
-server deletes what it was asked to (Salesforce deletes are not conditional); what syncore could do is tell its own
-late delete from a user's, as it does for late creates and updates (docs/concepts.md, "Interrupted syncs").
+server deletes what it was asked to (the memory adapter's deletes are not conditional); what syncore could do is
+tell its own late delete from a user's, as it does for late creates and updates (docs/concepts.md, "Interrupted
+syncs").
 """
 
 from __future__ import annotations
