@@ -160,9 +160,9 @@ class PairPlan:
     :ivar merge_input: what the pair's merge ran on, kept while one of its conflicts is listed: a resolution at
         review re-runs that merge when the plan is applied
     :ivar switch_review: a series whose switch to its occurrences waits for the review of these conflicts (between
-        its edit and its rule copy's): the pair is stored as it was, and a resolution is kept in its base instead of
-        re-running the merge (:func:`syncore.planning.switch_review.resolved_base`); the next sync switches the
-        series
+        its edit and its rule copy's), or whose update waits because a side cannot hold it: the pair is stored as it
+        was, and a resolution is kept in its base instead of re-running the merge
+        (:func:`syncore.planning.switch_review.resolved_base`); the next sync switches or updates the series
 
     The attributes from ``remove`` to ``conflicts``, ``merge_input`` and ``switch_review`` are read and set like
     the others but kept together in one slot (:mod:`syncore._rare`): an initial load plans one pair per record and

@@ -15,40 +15,15 @@ from datetime import timedelta
 
 import pytest
 from engine_world import World, make_world
+from late_landing import LandingLate
 
 from syncore import Event, Kind
 from syncore.errors import SimulatedCrash
-from syncore.testing import MemoryAdapter
-
-WINDOW = timedelta(minutes=10)
-
-
-class _CrmLandingLate(MemoryAdapter):
-    """A CRM without links whose next create call is still in flight when the sync dies: the server makes those
-    writes only when the test calls :meth:`land`."""
-
-    def __init__(self, world: World, **kwargs) -> None:
-        super().__init__(name="crm", formatted_bodies=False, link_ids=False, clock=world.clock,
-                         writes_land_within=WINDOW, **kwargs)
-        self.in_flight_calls = 0
-        self._flying: list = []
-
-    def create(self, kind, requests):
-        if self.in_flight_calls:
-            self.in_flight_calls -= 1
-            self._flying.append((kind, list(requests)))
-            raise SimulatedCrash("the process died with its create call in flight")
-        return super().create(kind, requests)
-
-    def land(self) -> None:
-        for kind, requests in self._flying:
-            super().create(kind, requests)
-        self._flying.clear()
 
 
 def _world(batch: int = 50) -> World:
     world = make_world()
-    world.crm = _CrmLandingLate(world, batch_size=batch)
+    world.crm = LandingLate(name="crm", formatted_bodies=False, link_ids=False, clock=world.clock, batch_size=batch)
     world.make_engine()
     return world
 

@@ -73,9 +73,13 @@ def test_a_lightning_series_whose_end_is_removed_is_switched(emu):
 
 
 # what the next sync writes after each fault: the creates whose reply was lost are found again (by content: no
-# link field here), those never processed are written again, and the classic series is deleted only after them
+# link field here), and the classic series is deleted only after them. Those never processed (a connection dropped:
+# syncore cannot tell whether Salesforce processed them) may still be made by Salesforce for 10 minutes (its call
+# timeout): until then the whole series waits, the classic series kept (planning/series_landing.py); then they are
+# written again, and the classic series deleted after them
 NEXT_SYNC_WRITES = {("lose_replies", "composite_create"): ["composite_delete"],
-                    ("drop_connections", "composite_create"): ["composite_create", "composite_delete"]}
+                    ("drop_connections", "composite_create"): []}
+AFTER_THE_WINDOW_WRITES = {"lose_replies": [], "drop_connections": ["composite_create", "composite_delete"]}
 
 
 @pytest.mark.parametrize("fault", ["lose_replies", "drop_connections"])
@@ -89,8 +93,17 @@ def test_a_fault_at_the_creates_of_the_switch_keeps_the_classic_series_until_the
     assert w.writes() == ["composite_create"], "the classic series' delete waits for its occurrences"
     assert len(classic_series(emu)) == 7
     emu.reset_log()
-    w.sync()
+    result = w.sync()
     assert w.writes() == NEXT_SYNC_WRITES[fault, "composite_create"]
+    if fault == "drop_connections":
+        assert len(classic_series(emu)) == 7, "kept while the occurrences sent may still be made"
+        assert result.skipped == [("pim event series '1:1': not copied again yet: a copy sent to the CRM at "
+                                   "2026-03-10 08:00 UTC by a sync that stopped may still land there (until "
+                                   "08:10 UTC); it is looked for again next sync")]
+    emu.clock.advance(600)
+    emu.reset_log()
+    w.sync()
+    assert w.writes() == AFTER_THE_WINDOW_WRITES[fault]
     assert_switched(emu)
     assert pim_id in w.pim.records(Kind.EVENT)
     w.calm()

@@ -23,9 +23,10 @@ from ..plan import Plan
 from ..results import SyncEvent
 from ..series import Window
 from ..settings import SyncSettings
-from .decide import Rules, decide
+from .decide import decide
 from .emit import PlanWriter
 from .observe import Observer
+from .rules import Rules
 from .safety import check_safety
 from .screen import screen
 from .series import SeriesPolicy

@@ -15,7 +15,7 @@ from ..merge import MergeResult
 from ..models import SIDES, Record, Side
 from ..occurrences import SEPARATOR, split_occurrence_id
 from ..recurrence import OVERRIDABLE
-from ..remote import RecurrenceSupport
+from ..remote import RecurrenceSupport, RemoteRecord
 from ..state_types import Pair, PendingCategory
 from .decisions import Decision, ForgetSeries, KeepSeries, Keys, ReviewSwitch, Skip, SwitchSeries, Unheld
 from .observe import Observation
@@ -32,7 +32,14 @@ _RULES = RecurrenceSupport.RULES
 def series_decisions(view: Observation, policy: SeriesPolicy) -> Iterator[Decision]:
     """The series pairs of the expanded series this sync looked at."""
     for read in view.series:
-        if read.waits_to_give_up:
+        if read.waits_to_land is not None:
+            # a create of it, or of an occurrence's, may still land: all of it waits, nothing written; retried
+            # (SeriesExpander._wait_to_land)
+            known = read.item or read.rule_pair or read.pair
+            yield Skip(side=read.side, native_id=read.series_id, pending=PendingCategory.FAILED,
+                       record=known.record if isinstance(known, RemoteRecord) else known.base if known else None,
+                       reason=read.waits_to_land)
+        elif read.waits_to_give_up:
             # a switch given up while the other side is read-only: the copies it made there could not be deleted,
             # so it waits, nothing written for the series; reported, and retried at every sync until that side can
             # be written (SeriesExpander._wait_to_give_up)

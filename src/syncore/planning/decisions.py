@@ -167,6 +167,21 @@ class ReviewSwitch:
 
 
 @attrs.frozen(kw_only=True)
+class HeldUpdate:
+    """A pair's update held back (``held``: a series or rule a side cannot hold, reported and retried): nothing is
+    written, its conflicts are listed with both values, and a resolution at review is kept in the pair's base, as
+    for a :class:`ReviewSwitch`, so the sync that can write the update writes the values picked. A stored pair is
+    held only when its merge leaves conflicts for review (otherwise ``held`` alone says it all); a pair ``found``
+    this sync (recovered, linked, matched) always, so its pairing is kept."""
+
+    pair: Pair
+    result: MergeResult
+    merge_input: MergeInput
+    held: Skip
+    found: bool = False
+
+
+@attrs.frozen(kw_only=True)
 class ForgetSeries:
     """Drop the pair of an expanded series that is gone or no longer a series (its occurrences go on their own)."""
 
@@ -185,4 +200,4 @@ class Unheld:
 
 
 Decision = (Skip | Settle | Forget | Delete | Keep | Update | Create | Recreate | KeepSeries | SwitchSeries | ForgetSeries
-            | Unheld | ReviewSwitch)
+            | Unheld | ReviewSwitch | HeldUpdate)

@@ -6,7 +6,8 @@ would be there twice once the first request lands. So for a while after it was s
 ``Capabilities.writes_land_within``: Salesforce documents a 10-minute call timeout) such a create stays open and
 its source waits, reported by name; a copy that lands meanwhile is found by a later sync as any other. A create
 never sent (journaled ahead of its batch, ``Intent.sent_at`` None) cannot land, and one whose time has passed is
-closed as written nowhere: its source is created again. docs/concepts.md, "Interrupted syncs".
+closed as written nowhere: its source is created again. A series waits whole, with its occurrences, its rule pair
+and a switch of it, in the series step (:mod:`.series_landing`). docs/concepts.md, "Interrupted syncs".
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def hold_sources(waiting: Iterable[Intent], adapters: Mapping[Side, Adapter],
     read again once the cursor has gone past it), and the intents that stay open. ``stored``: the stored pairs of
     some ids (``pim_ids``, ``crm_ids``). Only a source that would be created (or re-created) waits.
 
-    A series and its occurrences are left to the series step, as before (not held: their creates are closed and
-    made again, the series step having decided on them already): a copy of one in flight can still land twice.
+    A series and its occurrences are not held here: the whole series waited in the series step already
+    (:mod:`.series_landing`), its creates held open there and so not among ``waiting``.
     """
     skips: list[Skip] = []
     kept: set[str] = set()
@@ -67,7 +68,7 @@ def hold_sources(waiting: Iterable[Intent], adapters: Mapping[Side, Adapter],
             continue
         if series_of(source_id) is not None or any(record is not None and is_series(record) for record in (
                 item.record if item is not None else None, pair.base if pair is not None else None)):
-            continue  # the series step's: see above
+            continue  # the series step's (see above)
         kept.add(intent.intent_id)
         current[source_side].pop(source_id, None)
         deleted[source_side].discard(source_id)
@@ -77,11 +78,14 @@ def hold_sources(waiting: Iterable[Intent], adapters: Mapping[Side, Adapter],
             deleted[intent.side].discard(pair.id_on(intent.side))
         if item is None and pair is None:
             continue  # not read this sync (nothing would create it): its create stays open all the same
-        until = intent.sent_at + adapters[intent.side].capabilities.writes_land_within  # type: ignore[operator]
-        skips.append(Skip(
-            side=source_side, native_id=source_id, record=item.record if item is not None else None,
-            pending=PendingCategory.FAILED,
-            reason=f"not copied again yet: a copy sent to the {intent.side.value.upper()} at "
-                   f"{intent.sent_at:%Y-%m-%d %H:%M} UTC by a sync that stopped may still land there (until "
-                   f"{until:%H:%M} UTC); it is looked for again next sync"))
+        skips.append(Skip(side=source_side, native_id=source_id, record=item.record if item is not None else None,
+                          pending=PendingCategory.FAILED, reason=not_copied_yet(intent, adapters)))
     return skips, kept
+
+
+def not_copied_yet(intent: Intent, adapters: Mapping[Side, Adapter]) -> str:
+    """How a sync reports the source of ``intent`` (a create that may still land) while it waits."""
+    until = intent.sent_at + adapters[intent.side].capabilities.writes_land_within  # type: ignore[operator]
+    return (f"not copied again yet: a copy sent to the {intent.side.value.upper()} at "
+            f"{intent.sent_at:%Y-%m-%d %H:%M} UTC by a sync that stopped may still land there (until "
+            f"{until:%H:%M} UTC); it is looked for again next sync")

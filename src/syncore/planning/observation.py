@@ -39,6 +39,10 @@ class SeriesRead:
         (the series fits the other side again, or is gone), but that side is read-only, so the copies the switch
         made there could not be deleted; the series, its rule copy and pair, and ``held`` wait with it, reported
         (``item``: the series as read, None when it is gone or no longer a series)
+    :ivar waits_to_land: not synced this sync, and how it is reported: a create of the series, or of one of its
+        occurrences, may still land (:mod:`.series_landing`); the series, its pairs (``pair``, ``rule_pair``) and
+        ``held`` wait, nothing is written for it (``item``: the series as read, None when it was not read or is no
+        longer a series)
     :ivar held: for a switch that awaits review, or whose give-up waits (``waits_to_give_up``): what an earlier,
         interrupted switch of the same series left (its occurrence pairs' records on both sides, the retries of its
         refused creates, copies whose link names one of its occurrences), taken out of the sync with the series:
@@ -57,6 +61,7 @@ class SeriesRead:
     merge_input: MergeInput | None = None
     awaits_review: bool = False
     waits_to_give_up: bool = False
+    waits_to_land: str | None = None
     held: frozenset[tuple[Side, str]] = frozenset()
     #: for a series switched while its rule copy has occurrences before the window, on a side that cuts series:
     #: the copy is cut there (its earlier occurrences kept, as history) instead of deleted

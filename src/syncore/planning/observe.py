@@ -33,8 +33,9 @@ from .decisions import Skip
 from .echoes import set_aside_echoes
 from .landing import hold_sources
 from .observation import Observation
-from .recovery import Recovered, adopt_landed_updates, find_copies
+from .recovery import adopt_landed_updates, find_copies, unpaired_records
 from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
+from .series_landing import series_creates
 from .series_lookups import copies_left_behind, series_zones
 
 __all__ = ["Observation", "Observer"]
@@ -140,7 +141,7 @@ class Observer:
                 current[i.side].get(pair.id_on(i.side)) is not None or echoes[i.side].get(pair.id_on(i.side))
                 is not None for i in mine if i.pair_id == pair_id and i.action is Action.UPDATE))
 
-        series, folding = self._expand_series(current, deleted, pairs, echoes, due_keys, intents, adopt)
+        series, folding = self._expand_series(current, deleted, pairs, echoes, due_keys, intents, adopt, now)
         warnings += folding.notes if folding is not None else []
 
         forced, need = self._retries(pairs, due_keys, current, deleted, echoes)
@@ -170,7 +171,7 @@ class Observer:
 
         recovered, recreated, aside, waiting = find_copies(
             kind=self.kind, profile=self.profile, intents=intents, adapters=self.adapters, state=self.state,
-            current=current, unpaired=self._unpaired(current, pairs, ()), fetch=self._fetch,
+            current=current, unpaired=unpaired_records(current, pairs), fetch=self._fetch,
             gone=folding.gone_occurrence if folding is not None else (lambda side, native_id: False),
             held=folding.held_occurrence if folding is not None else (lambda side, native_id: False), now=now,
         )
@@ -179,17 +180,18 @@ class Observer:
                                         lambda ids: self.state.pairs_for(self.profile, self.kind, **ids))
         skips += held
         for side, native_id in sorted(aside):
-            # a copy an unanswered create of an occurrence wrote, whose series waits (for review, or for the other
-            # side to be writable): left alone with it, never synced as a new record of its own, and looked at again
-            # next sync (a retry: without links it is found by its content only when read, and this sync's cursor
-            # goes past it)
+            # a copy an unanswered create of an occurrence wrote, whose series waits (for review, for the other side
+            # to be writable, or for another create to land): left alone with it, never synced as a new record of its
+            # own, and looked at again next sync (a retry: without links it is found by its content only when read,
+            # and this sync's cursor goes past it)
             item = current[side].pop(native_id, None)
             skips.append(Skip(side=side, native_id=native_id, record=item.record if item is not None else None,
                               pending=PendingCategory.FAILED, reason="left alone: the copy of an occurrence whose "
-                              "series waits (its switch's review, or its give-up), synced with it"))
+                              "series waits (its switch's review, its give-up, or a create still landing), synced "
+                              "with it"))
         self._confirm_recreated(recreated, pairs, current, deleted)
         adopt(pairs)
-        unpaired = self._unpaired(current, pairs, recovered)
+        unpaired = unpaired_records(current, pairs, recovered)
         tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
                       for side in SIDES}
         # occurrences that come back to a copy they left behind are paired with it (by its link)
@@ -237,17 +239,19 @@ class Observer:
     def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
                        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
                        due: frozenset[tuple[Side, str]], intents: Iterable[Intent],
-                       adopt: Callable[[dict[str, Pair]], None] | None = None,
+                       adopt: Callable[[dict[str, Pair]], None] | None = None, now: object = None,
                        ) -> tuple[list[SeriesRead], SeriesExpander | None]:
         if self.series is None:
             return [], None
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
         recovering = frozenset(i.pair_id for i in intents if i.action is Action.CREATE and i.pair_id)
         creating = frozenset((i.side.other, i.source_id) for i in intents if i.action is Action.CREATE and i.source_id)
+        opened = series_creates(self.kind, intents, self.adapters, current, pairs, now, self._fetch)  # type: ignore[arg-type]
         expander = SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                                   fetch=self._fetch, last_run=last_run, past_days=self.days[0],
                                   future_days=self.days[1], edited=self.edited, merge=self.merge,
-                                  recovering=recovering, creating=creating, adopt=adopt)
+                                  recovering=recovering, creating=creating, adopt=adopt,
+                                  waiting_to_land=opened.waiting, copy_landed=opened.landed)
         return expander.run(current, deleted, pairs, echoes, due), expander
 
     def _names_a_record(self, side: Side, value: str) -> bool:
@@ -388,14 +392,3 @@ class Observer:
                         current[side][native_id] = fetched[native_id]
                     else:
                         deleted[side].add(native_id)
-
-    @staticmethod
-    def _unpaired(
-        current: Mapping[Side, Mapping[str, RemoteRecord]], pairs: Mapping[str, Pair], recovered: Iterable[Recovered]
-    ) -> dict[Side, dict[str, RemoteRecord]]:
-        taken = {side: _ids_on(side, pairs) for side in SIDES}
-        for found in recovered:
-            taken[found.target].add(found.copy.id)
-            taken[found.target.other].add(found.source_id)
-        return {side: {i: item for i, item in current[side].items() if i not in taken[side]} for side in SIDES}
-

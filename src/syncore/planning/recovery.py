@@ -12,6 +12,7 @@ recovered too (:func:`adopt_landed_updates`): the values an interrupted update w
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
@@ -70,20 +71,8 @@ def find_copies(
     A copy already in a stored pair needs nothing (the crash came after the pair was stored), and so does a
     source that another pair holds by now.
     """
-    creates = sorted((i for i in intents if i.action is Action.CREATE and i.source_id),
-                     key=lambda i: (i.source_id or "", i.intent_id))
-    found: list[tuple[Intent, RemoteRecord]] = []
-    for target in SIDES:
-        mine = [i for i in creates if i.side is target]
-        if not mine:
-            continue
-        adapter = adapters[target]
-        if adapter.capabilities.link_ids:
-            by_link = adapter.find_by_link(kind, [i.source_id for i in mine])  # type: ignore[misc]
-            found += [(i, by_link[i.source_id]) for i in mine if i.source_id in by_link]  # type: ignore[index]
-        else:
-            found += _by_fingerprint(mine, unpaired[target], lambda record, adapter=adapter: without_fields(
-                adapter.represent(record), adapter.capabilities.read_only_fields))
+    creates = open_creates(intents)
+    found = copies_of(kind, creates, adapters, unpaired)
     aside = {(i.side, copy.id) for i, copy in found if held(i.side.other, i.source_id)}  # type: ignore[arg-type]
     if aside:
         found = [(i, copy) for i, copy in found if (i.side, copy.id) not in aside]
@@ -122,6 +111,42 @@ def find_copies(
         if owner is not None:
             recreated[owner.pair_id] = owner
     return recovered, recreated, aside, waiting
+
+
+def unpaired_records(current: Mapping[Side, Mapping[str, RemoteRecord]], pairs: Mapping[str, Pair],
+                     recovered: Iterable[Recovered] = ()) -> dict[Side, dict[str, RemoteRecord]]:
+    """The records of ``current`` that neither ``pairs`` nor ``recovered`` copies (and their sources) hold."""
+    # (a C-level attribute getter, not a method call per pair: an initial load looks at every pair)
+    taken = {side: set(map(operator.attrgetter(f"{side.value}_id"), pairs.values())) for side in SIDES}
+    for found in recovered:
+        taken[found.target].add(found.copy.id)
+        taken[found.target.other].add(found.source_id)
+    return {side: {i: item for i, item in current[side].items() if i not in taken[side]} for side in SIDES}
+
+
+def open_creates(intents: Iterable[Intent]) -> list[Intent]:
+    """The creates among ``intents`` that name their source, in the order their copies are looked for."""
+    return sorted((i for i in intents if i.action is Action.CREATE and i.source_id),
+                  key=lambda i: (i.source_id or "", i.intent_id))
+
+
+def copies_of(kind: Kind, creates: list[Intent], adapters: Mapping[Side, Adapter],
+              unpaired: Mapping[Side, Mapping[str, RemoteRecord]]) -> list[tuple[Intent, RemoteRecord]]:
+    """The copies ``creates`` (:func:`open_creates`) wrote, found by link where the target stores links, otherwise
+    by fingerprint among the target's ``unpaired`` records."""
+    found: list[tuple[Intent, RemoteRecord]] = []
+    for target in SIDES:
+        mine = [i for i in creates if i.side is target]
+        if not mine:
+            continue
+        adapter = adapters[target]
+        if adapter.capabilities.link_ids:
+            by_link = adapter.find_by_link(kind, [i.source_id for i in mine])  # type: ignore[misc]
+            found += [(i, by_link[i.source_id]) for i in mine if i.source_id in by_link]  # type: ignore[index]
+        else:
+            found += _by_fingerprint(mine, unpaired[target], lambda record, adapter=adapter: without_fields(
+                adapter.represent(record), adapter.capabilities.read_only_fields))
+    return found
 
 
 def _by_fingerprint(intents: list[Intent], records: Mapping[str, RemoteRecord],

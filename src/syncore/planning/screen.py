@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 
 from ..abc import Adapter
 from ..models import Kind, Side
-from .decide import Rules
 from .decisions import Create, Decision, Settle, Skip
+from .rules import Rules
 
 
 def screen(decisions: Iterable[Decision], crm: Adapter, rules: Rules) -> Iterator[Decision]:

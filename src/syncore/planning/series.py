@@ -46,6 +46,7 @@ from .observation import Ids, SeriesRead
 from .series_cut import past_occurrences
 from .series_fold import CopyFolding
 from .series_give_up_wait import GiveUpWaiting
+from .series_landing import LandingWait
 from .series_policy import Route, SeriesPolicy, is_series
 from .series_switch import SeriesSwitching, set_aside_rule_copies
 
@@ -53,7 +54,7 @@ __all__ = ["Route", "SeriesExpander", "SeriesPolicy", "SeriesRead", "is_series",
            "series_taken", "set_aside_rule_copies"]
 
 
-class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
+class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
     """The observe step's part for series (see the module docstring). Changes the observer's working dicts."""
 
     def __init__(self, *, kind: Kind, profile: str, state: StateStore, policy: SeriesPolicy,
@@ -63,7 +64,9 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
                  merge: Callable[[MergeInput], MergeResult] | None = None,
                  recovering: frozenset[str] = frozenset(),
                  creating: frozenset[tuple[Side, str]] = frozenset(),
-                 adopt: Callable[[dict[str, Pair]], None] | None = None) -> None:
+                 adopt: Callable[[dict[str, Pair]], None] | None = None,
+                 waiting_to_land: Mapping[tuple[Side, str], str] | None = None,
+                 copy_landed: frozenset[tuple[Side, str]] = frozenset()) -> None:
         self.kind = kind
         self.profile = profile
         self.state = state
@@ -97,6 +100,12 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
         #: writable (GiveUpWaiting), (side, series id): their occurrences are no records of this sync's, also for the
         #: copies an interrupted create of an earlier switch left (see held_occurrence)
         self.held: set[tuple[Side, str]] = set()
+        #: the series a create of which (or of an occurrence's) may still land, (side, series id), with their report:
+        #: they wait whole this sync (LandingWait); landing_held: those it held (their own creates stay open too)
+        self.waiting_to_land = waiting_to_land or {}
+        self.landing_held: set[tuple[Side, str]] = set()
+        #: unpaired series (side, id) whose own create of ours landed: left to the recovery (series_landing)
+        self.copy_landed = copy_landed
         #: per side, the series ids that have occurrence pairs there (see _cut_short): asked once, when first needed
         self._with_occurrences: dict[Side, set[str]] = {}
 
@@ -120,9 +129,12 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
             # (decide_series.update_obstacle)
             rule_pairs = {p.id_on(side): p for p in pairs.values() if is_series(p.base)}
             left = self._left_by_a_switch(side, due, series_pairs, rule_pairs, pairs, current, deleted)
+            self._read_landing(side, current, deleted, due)
             self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due, left)
             self._read_rule_copies(side, rule_pairs, current, deleted, echoes)
             self._adopt_landed_updates(rule_pairs, pairs)
+            # a series a create of which may still land waits whole (its switch too), reported (series_landing)
+            reads += self._wait_to_land(side, current, deleted, pairs, series_pairs, rule_pairs, due)
             paired = {p.id_on(side) for p in pairs.values()}
             for item in list(current[side].values()):
                 known = series_pairs.get(item.id)
@@ -138,6 +150,11 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
                     elif merged is not None:
                         reads.append(self._hold_for_review(side, item, rule_pair, current, deleted, pairs, merged,
                                                            due))
+                elif known is None and (side, item.id) in self.copy_landed:
+                    # a create of ours copied it before (a lost reply, a crash): the recovery pairs it with that
+                    # copy this sync, and the next decides on that pair (expanded now, its occurrences would be
+                    # copied next to the rule copy)
+                    continue
                 elif is_series(item.record) and (known is not None or cut_short
                                                  or self.policy.route(item.record, side)[0] is Route.EXPAND):
                     reads.append(self._expand(side, item, known, current, deleted, pairs))
@@ -306,8 +323,10 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting):
         """True when ``native_id`` names an occurrence on ``side`` of a series whose switch waits for review this
         sync, or whose give-up waits (GiveUpWaiting): a copy of it that an interrupted create of an earlier switch
         left is recovered once the review is resolved or the switch given up (its intent stays open), never paired
-        and updated with values nobody picked."""
-        return bool(self.held) and (side, series_of(native_id)) in self.held
+        and updated with values nobody picked. So is one of a series that waits for a create to land (LandingWait),
+        and that series itself: recovered with the series, once it no longer waits."""
+        return bool(self.held) and ((side, series_of(native_id)) in self.held
+                                    or (side, native_id) in self.landing_held)
 
     def _dissolve(self, side: Side, series_id: str, known_pair: Pair | None, deleted: Ids, pairs: dict[str, Pair]) -> SeriesRead:
         for native_id, pair in self._known(side, series_id).items():

@@ -72,6 +72,12 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE {s}.journal ADD COLUMN sent_at timestamptz",
         "UPDATE {s}.journal SET sent_at = created_at",
     ],
+    # 5: the ids in byte order (collation "C"), so a prefix lookup (pairs_by_prefix: a series' occurrence pairs) is
+    # an index range scan; in the database's collation a prefix's ids need not be adjacent
+    [
+        'CREATE INDEX pairs_pim_bytes ON {s}.pairs (profile, kind, pim_id COLLATE "C")',
+        'CREATE INDEX pairs_crm_bytes ON {s}.pairs (profile, kind, crm_id COLLATE "C")',
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

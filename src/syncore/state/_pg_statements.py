@@ -11,10 +11,12 @@ STATEMENTS = {
                 "(pim_id = ANY(%s) OR crm_id = ANY(%s))",
     "versions_pim": "SELECT pim_id, pim_version FROM {s}.pairs WHERE profile = %s AND kind = %s AND pim_id = ANY(%s)",
     "versions_crm": "SELECT crm_id, crm_version FROM {s}.pairs WHERE profile = %s AND kind = %s AND crm_id = ANY(%s)",
-    # a series' occurrence pairs (pairs_by_prefix): filtered in the server, not decoded here; starts_with, not a
-    # range, as the index's order follows the database's collation, where a prefix's ids need not be adjacent
-    "prefix_pim": f"SELECT {PAIR_COLUMNS} FROM {{s}}.pairs WHERE profile = %s AND kind = %s AND starts_with(pim_id, %s)",
-    "prefix_crm": f"SELECT {PAIR_COLUMNS} FROM {{s}}.pairs WHERE profile = %s AND kind = %s AND starts_with(crm_id, %s)",
+    # a series' occurrence pairs (pairs_by_prefix): a range in byte order, which the "C" index (schema step 5) scans
+    # (params: the prefix, the first string past every id it starts; postgres._after_prefix), starts_with the exact test
+    "prefix_pim": f"SELECT {PAIR_COLUMNS} FROM {{s}}.pairs WHERE profile = %s AND kind = %s AND pim_id COLLATE \"C\" >= %s "
+                  "AND pim_id COLLATE \"C\" < %s AND starts_with(pim_id, %s)",
+    "prefix_crm": f"SELECT {PAIR_COLUMNS} FROM {{s}}.pairs WHERE profile = %s AND kind = %s AND crm_id COLLATE \"C\" >= %s "
+                  "AND crm_id COLLATE \"C\" < %s AND starts_with(crm_id, %s)",
     # only the id column, only the ids with a separator (series_with_occurrence_pairs): strpos is a byte match,
     # no LIKE pattern to escape; the (profile, kind, id) index narrows the scan to the scope and can answer alone
     "occurrence_ids_pim": "SELECT pim_id FROM {s}.pairs WHERE profile = %s AND kind = %s AND strpos(pim_id, %s) > 0",

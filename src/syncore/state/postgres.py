@@ -179,7 +179,10 @@ class PostgresStateStore(AdvisoryLocks, StateStore):
 
     def pairs_by_prefix(self, profile: str, kind: Kind, side: Side, prefix: str) -> list[Pair]:
         name = "prefix_pim" if side is Side.PIM else "prefix_crm"
-        return [self._pair(row) for row in self._run(name, [profile, kind.value, prefix])]
+        after = _after_prefix(prefix) if prefix else None
+        if after is None:  # (no range to scan: every pair of the scope, tested here)
+            return [pair for pair in self.iter_pairs(profile, kind) if pair.id_on(side).startswith(prefix)]
+        return [self._pair(row) for row in self._run(name, [profile, kind.value, prefix, after, prefix])]
 
     def series_with_occurrence_pairs(self, profile: str, kind: Kind, side: Side) -> set[str]:
         name = "occurrence_ids_pim" if side is Side.PIM else "occurrence_ids_crm"
@@ -351,3 +354,14 @@ class PostgresStateStore(AdvisoryLocks, StateStore):
 
 
 __all__ = ["PostgresStateStore", "hold_session_keepalives"]
+
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The first string in byte order (collation "C"; UTF-8 orders as code points) past every string starting with
+    ``prefix``: its last character one code point on; None when there is none (it ends with the last code point,
+    which no prefix syncore asks for does: a separator ends each)."""
+    last = ord(prefix[-1]) + 1
+    if last > 0x10FFFF:
+        return None
+    return prefix[:-1] + chr(0xE000 if 0xD800 <= last <= 0xDFFF else last)  # (text holds no surrogates)

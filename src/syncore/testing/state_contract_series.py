@@ -85,3 +85,17 @@ class OccurrenceSeriesContract:
             assert [p.pair_id for p in found] == [pair_id], series
         assert store.pairs_by_prefix("default", Kind.CONTACT, Side.PIM, "_") == []
         assert store.pairs_by_prefix("default", Kind.CONTACT, Side.PIM, "%") == []
+
+    def test_pairs_by_prefix_ends_where_the_prefix_does_in_any_script(self, store: StateStore) -> None:
+        # (a store scanning a range in byte order must stop right past the prefix: "é#" must not reach "é$" or
+        # "é#" plus a character past every ASCII one, nor miss ids that continue with them)
+        store.save_pairs([
+            make_pair("e1", f"é#{ON}", "crm-1"), make_pair("e2", "é#日本", "crm-2"), make_pair("e3", "é#\U0001f600", "crm-3"),
+            make_pair("e4", "é$", "crm-4"), make_pair("e5", "é", "crm-5"), make_pair("e6", "ê#", "crm-6"),
+            make_pair("e7", "e#x", "crm-7"), make_pair("e8", "é\U0001f600", "crm-8"),
+        ])
+        found = store.pairs_by_prefix("default", Kind.CONTACT, Side.PIM, "é#")
+        assert sorted(p.pair_id for p in found) == ["e1", "e2", "e3"]
+        found = store.pairs_by_prefix("default", Kind.CONTACT, Side.PIM, "é\U0001f600")
+        assert [p.pair_id for p in found] == ["e8"]
+        assert [p.pair_id for p in store.pairs_by_prefix("default", Kind.CONTACT, Side.CRM, "crm-7")] == ["e7"]
