@@ -251,7 +251,8 @@ class Observer:
                                   fetch=self._fetch, last_run=last_run, past_days=self.days[0],
                                   future_days=self.days[1], edited=self.edited, merge=self.merge,
                                   recovering=recovering, creating=creating, adopt=adopt,
-                                  waiting_to_land=opened.waiting, copy_landed=opened.landed)
+                                  waiting_to_land=opened.waiting, copy_landed=opened.landed,
+                                  occurrence_landed=opened.expanded)
         return expander.run(current, deleted, pairs, echoes, due), expander
 
     def _names_a_record(self, side: Side, value: str) -> bool:

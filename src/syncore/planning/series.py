@@ -66,7 +66,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
                  creating: frozenset[tuple[Side, str]] = frozenset(),
                  adopt: Callable[[dict[str, Pair]], None] | None = None,
                  waiting_to_land: Mapping[tuple[Side, str], str] | None = None,
-                 copy_landed: frozenset[tuple[Side, str]] = frozenset()) -> None:
+                 copy_landed: frozenset[tuple[Side, str]] = frozenset(),
+                 occurrence_landed: frozenset[tuple[Side, str]] = frozenset()) -> None:
         self.kind = kind
         self.profile = profile
         self.state = state
@@ -106,6 +107,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
         self.landing_held: set[tuple[Side, str]] = set()
         #: unpaired series (side, id) whose own create of ours landed: left to the recovery (series_landing)
         self.copy_landed = copy_landed
+        #: series (side, id) a create of one of whose occurrences landed, no outcome stored: cut short (_cut_short)
+        self.occurrence_landed = occurrence_landed
         #: per side, the series ids that have occurrence pairs there (see _cut_short): asked once, when first needed
         self._with_occurrences: dict[Side, set[str]] = {}
 
@@ -204,6 +207,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
         as it is, a single event unknown to the state, or an unpaired deletion: an initial sync asks it of every
         record, so the state is asked once per sync and side for every series id with occurrence pairs there,
         not once per record; the pairs themselves are loaded, by ``_known``, only for the ids in that set.)"""
+        if (side, series_id) in self.occurrence_landed:
+            return True  # (cut short before any outcome was stored: an occurrence's copy landed all the same)
         found = self._with_occurrences.get(side)
         if found is None:
             found = self._with_occurrences[side] = self.state.series_with_occurrence_pairs(self.profile, self.kind,

@@ -51,6 +51,10 @@ class SeriesCreates:
 
     waiting: dict[tuple[Side, str], str] = attrs.field(factory=dict)
     landed: frozenset[tuple[Side, str]] = frozenset()
+    #: (side, series id) of the series a create of one of whose occurrences landed (its copy found): a first
+    #: expansion cut short before any of its outcomes was stored, so it is expanded again like one whose
+    #: occurrence pairs were (``SeriesExpander._cut_short``), never copied as a rule next to that copy
+    expanded: frozenset[tuple[Side, str]] = frozenset()
 
 
 def series_creates(kind: Kind, intents: Iterable[Intent], adapters: Mapping[Side, Adapter],
@@ -58,8 +62,8 @@ def series_creates(kind: Kind, intents: Iterable[Intent], adapters: Mapping[Side
                    fetch: Callable[[Side, set[str]], dict[str, RemoteRecord]]) -> SeriesCreates:
     """The series a create of whose, or of one of whose occurrences, may still land (sent less than its target's
     ``writes_land_within`` before ``now``, its copy not found, looked for as :func:`.recovery.find_copies` does,
-    among the records read so far), each with its report; and the unpaired series whose own create's copy is found
-    (see :class:`SeriesCreates`). Asked before the series step, which holds the first (:class:`LandingWait`) and
+    among the records read so far), each with its report; the unpaired series whose own create's copy is found, and
+    those a create of one of whose occurrences left its copy (see :class:`SeriesCreates`). Asked before the series step, which holds the first (:class:`LandingWait`) and
     leaves the second to the recovery. The source of a create that may still land that this sync has not read,
     and that names no occurrence, is read to tell a series from a single record (a series read is kept in
     ``current``); a single record waits as ever (:func:`.landing.hold_sources`)."""
@@ -94,7 +98,9 @@ def series_creates(kind: Kind, intents: Iterable[Intent], adapters: Mapping[Side
     landed = frozenset((intent.side.other, series_id) for intent, series_id in named
                        if intent.source_id == series_id and intent.intent_id in found
                        and (intent.side.other, series_id) not in paired)
-    return SeriesCreates(waiting=waiting, landed=landed)
+    expanded = frozenset((intent.side.other, series_id) for intent, series_id in named
+                         if intent.source_id != series_id and intent.intent_id in found)
+    return SeriesCreates(waiting=waiting, landed=landed, expanded=expanded)
 
 
 class LandingWait(SeriesStepParts):
