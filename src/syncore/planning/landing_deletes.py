@@ -67,6 +67,12 @@ def deletes_landing(
     landed = landed_deletes(looked, pairs, current, echoes, deleted, series, edited)  # type: ignore[arg-type]
     landed = [attrs.evolve(found, back=True) if _recreated(found, replaced, current, echoes) else found
               for found in landed]
+    for found in landed:
+        source = found.target.other
+        native_id = found.pair.id_on(source)
+        if found.back and native_id not in current[source] and echoes[source].get(native_id) is not None:
+            # (an echo of the re-create that brought it back: a new record now, decided with the records read)
+            current[source][native_id] = echoes[source][native_id]  # type: ignore[assignment]
     done = {found.pair.pair_id for found in landed}
     return landed, {i.intent_id for i in deletes if i.intent_id in flying and i.pair_id not in done}
 
