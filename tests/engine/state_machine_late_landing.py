@@ -90,9 +90,6 @@ class LateLandings:
                         self.touch(side, native_id, seq, field)
             self.late_kinds |= {call.kind for call in landed}
             self.landed[side] += len(landed)
-            for native_id in sorted(racing):
-                if self._kind_of(adapter, native_id) is None:
-                    self.deleted[(side, native_id)] = next(self.seq)
             new = set(adapter.created_from) - before
             if new and not adapter.capabilities.link_ids:
                 # copies found by their content only, until a good sync pairs them (see SyncMachine._note_orphans)
