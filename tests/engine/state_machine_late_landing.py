@@ -9,9 +9,9 @@ read and looked for its copies, before it writes), or at the latest just before 
 clean sync first lets every deferred write land and the clock pass the window, so that records that waited for a
 copy are synced.
 
-One outcome is a race no sync can win, and is excused rather than prevented: a delete still in flight when a user
-changes its record (or a sync writes an edit to it) takes the record, and that change, with it. The server deletes
-what it was asked to delete; it is counted as a deletion at the time it landed.
+A delete still in flight when a user changes its record is no longer excused: syncore reads the deletion it carried
+over again once it reads the change, the change beats it, and the record the delete then takes is copied back
+(planning/landing_deletes.py).
 """
 
 from __future__ import annotations

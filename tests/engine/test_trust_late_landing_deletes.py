@@ -1,5 +1,5 @@
 """A delete in flight when its sync stopped lands after the user edited its record (found by the base state
-machine's late landings, state_machine_late_landing.py, which excuses it for now).
+machine's late landings, state_machine_late_landing.py).
 
 The user deletes a meeting in Outlook; the sync's delete of its Salesforce copy loses its reply (the server is still
 working on it). The user then edits the Salesforce copy: the next sync finds the edit beating the deletion and
