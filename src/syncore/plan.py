@@ -251,8 +251,9 @@ class Plan:
     intents_done: list[str] = attrs.field(factory=list)
     #: our creates on net-change sides that this plan accounts for (forgotten once it is applied)
     confirmed: list[tuple[Side, str]] = attrs.field(factory=list)
-    #: a pair's agreed state moves on with no write (both sides made the same edit): applying it changes what
-    #: other plans were made from, as a write does
+    #: a pair's agreed state moves on with no write (both sides made the same edit, a conflict opened or closed, a
+    #: pair found or a resolution kept without a write): applying it changes what other plans were made from, as a
+    #: write does
     moves_bases: bool = False
 
     @property

@@ -124,6 +124,36 @@ def test_a_saved_plan_does_not_put_back_a_base_a_later_sync_moved_on():
     assert plan.operations == []
 
 
+def test_a_saved_plan_does_not_close_a_conflict_a_later_sync_opened():
+    # Found by the cutting series state machine (soak400, seed 31), on contacts: both sides set the same notes and a
+    # plan was saved (no write: the base catches up). The CRM then changed its notes and both sides the phone,
+    # differently; a sync (manual) stored the two open conflicts, writing to no side, so the saved plan stayed
+    # valid; applied, it stored its pair without them. The next sync took the CRM's notes for its only edit and
+    # wrote them to the PIM: a conflict closed without a pick.
+    world = make_world()  # manual
+    engine = world.make_engine()
+    start = world.now + timedelta(days=1)
+    pim_id = world.pim.put(Event(subject="Review", start=start, end=start + timedelta(hours=1), location="Room 1"))
+    engine.sync(Kind.EVENT)
+    (crm_id,) = world.crm.records(Kind.EVENT)
+    world.advance(minutes=1)
+    world.pim.edit(pim_id, location="Room 2")
+    world.crm.edit(crm_id, location="Room 2")
+    saved = engine.plan(Kind.EVENT)
+    assert saved.operations == []
+    world.advance(minutes=1)
+    world.crm.edit(crm_id, location="Room 9", subject="Review (CRM)")
+    world.pim.edit(pim_id, subject="Review (PIM)")
+    result = engine.sync(Kind.EVENT)
+    assert not any(result.counts.values()) and result.unresolved_conflicts == 2
+    with pytest.raises(StalePlan):  # that sync opened conflicts on the pair: the plan's state is older
+        engine.apply(saved)
+    plan = engine.plan(Kind.EVENT)
+    assert sorted((c.field, c.pim_value, c.crm_value, c.resolution) for c in plan.conflicts) == [
+        ("location", "Room 2", "Room 9", None), ("subject", "Review (PIM)", "Review (CRM)", None)]
+    assert plan.operations == []
+
+
 def test_sync_holds_the_lock_from_planning_to_the_end_of_its_apply():
     world = make_world()
     engine = world.make_engine()

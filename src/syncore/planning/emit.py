@@ -151,6 +151,8 @@ class PlanWriter:
             case HeldUpdate(pair=pair, result=result, merge_input=inp, held=held, found=found):
                 # nothing written; the update's obstacle is reported and retried
                 self._pair_plan(self._held_pair(pair, result, inp, found))
+                if found:
+                    self.plan.moves_bases = True  # (a pair stored without a write)
                 if result.conflicts:
                     self._conflicts(pair.pair_id, inp, result)
                 self._skip(held)
@@ -219,6 +221,7 @@ class PlanWriter:
         else:
             pair_plan.base, pair_plan.pim_body, pair_plan.conflicts = (outcome.base, outcome.pim_body,
                                                                        outcome.conflicts)
+            plan.moves_bases = True  # (the resolution moves the base without a write)
             for conflict in conflicts:
                 conflict.applied = True
             outcome_text = "switched to single events at the next sync, with the values picked at review"
@@ -295,7 +298,8 @@ class PlanWriter:
             pair_plan.keep_pending_conflict = bool(result.open_conflicts)
             pair_plan.merge_input = merge_input
         self._pair_plan(pair_plan)
-        if not (result.to_pim or result.to_crm) and result.base != inp.base:
+        if not (result.to_pim or result.to_crm) and (result.base != inp.base or result.open_conflicts != inp.two_way):
+            # the pair's agreed state moves without a write (its base, or the conflicts it holds open)
             self.plan.moves_bases = True
         for target in SIDES:
             fields = result.writes(target)
