@@ -1,7 +1,7 @@
 """A copy whose create landed unanswered (a lost reply, a crash right after the write) and that a user edited
 before the next sync: the recovery pairs it with its source (by link), and the copy's edit travels back instead of
 being written over by the source's unchanged values (docs/concepts.md, "Interrupted syncs";
-``planning.recovery.recovered_base``). A create that writes some fields in later requests
+``planning.copy_base.recovered_base``). A create that writes some fields in later requests
 (``Capabilities.create_completes``) and stopped before them is still completed from its source."""
 
 from __future__ import annotations

@@ -62,6 +62,15 @@ def decide(view: Observation, rules: Rules) -> Iterator[Decision]:
     for pair in view.pairs:
         yield from _guarded(PIM, pair.pim_id,
                             lambda pair=pair: _decide_pair(view, rules, pair, recreated.get(pair.pair_id)))
+    for landed in view.landed_deletes:
+        # a delete of ours landed, its outcome never stored (a crash, a lost reply): forget the pair as its plan
+        # meant; the record on the other side, if it is back (recovery.landed_deletes), is a new record
+        pair, source = landed.pair, landed.target.other
+        ids = ((PIM, pair.pim_id), (CRM, pair.crm_id))
+        tombstones, lifted = ids_to_tombstone(rules.series, gone=ids)
+        if landed.back:
+            tombstones = tuple(key for key in tombstones if key != (source, pair.id_on(source)))
+        yield Forget(pair=pair, tombstones=tombstones, lifted=lifted, settles=_settles(view, *ids))
     yield from _decide_unpaired(view, rules)
 
 
@@ -220,7 +229,7 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
                                       settles=_settles(view, (found.target, found.copy.id)))
         elif found.pair_id is None:
             # a create an earlier sync sent but never stored: pair the source with its copy, merged from what was
-            # written as far as the journal tells it (recovery.recovered_base): an edit of the source since
+            # written as far as the journal tells it (copy_base.recovered_base): an edit of the source since
             # travels to the copy, an edit of the copy to the source, two edits of one field are a conflict
             yield from _checked(rules, _found(rules, view, {found.target: found.copy,
                                                             found.target.other: found.source},  # type: ignore[dict-item]

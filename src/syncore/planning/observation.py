@@ -15,7 +15,7 @@ from ..recurrence import Key
 from ..remote import RemoteRecord
 from ..state_types import Pair
 from .decisions import Skip
-from .recovery import Recovered
+from .recovery import LandedDelete, Recovered
 
 #: ids per side, as the observe step collects them (its series step changes them in place)
 Ids = dict[Side, set[str]]
@@ -79,6 +79,8 @@ class Observation:
     :ivar forced: ids looked at whatever their version says (due retries, and both records of their pairs)
     :ivar pairs: the stored pairs this sync looks at
     :ivar recovered: copies interrupted creates left behind
+    :ivar landed_deletes: pairs whose record an interrupted delete of ours removed (taken out of ``pairs``), to
+        forget as that delete's plan meant
     :ivar unpaired: records no pair holds (recovered sources and copies excluded)
     :ivar tombstoned: unpaired ids deleted on purpose earlier (never copied back)
     :ivar skips: records left alone while reading (unsupported, ignored, malformed links)
@@ -107,6 +109,7 @@ class Observation:
     open_intents: tuple[str, ...]
     unconfirmed: Mapping[Side, frozenset[str]]
     series: tuple[SeriesRead, ...] = ()
+    landed_deletes: tuple[LandedDelete, ...] = ()
     zones: Mapping[str, str] = attrs.field(factory=dict)
     #: occurrence copies of a given-up switch whose edit was carried over to their series (series_fold): pair id
     #: -> series id (the copy is deleted after the series' update); and the rule pairs whose rule copy holds those

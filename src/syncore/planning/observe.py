@@ -33,7 +33,7 @@ from .decisions import Skip
 from .echoes import set_aside_echoes
 from .landing import hold_sources
 from .observation import Observation
-from .recovery import adopt_landed_updates, find_copies, unpaired_records
+from .recovery import adopt_landed_updates, find_copies, landed_deletes, tombstoned_after, unpaired_records
 from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
 from .series_landing import series_creates
 from .series_lookups import copies_left_behind, series_zones
@@ -190,10 +190,13 @@ class Observer:
                               "series waits (its switch's review, its give-up, or a create still landing), synced "
                               "with it"))
         self._confirm_recreated(recreated, pairs, current, deleted)
+        # pairs whose record an interrupted delete of ours removed: forgotten, as its plan meant (recovery)
+        landed = landed_deletes([i for i in intents if i.pair_id not in recreated], pairs, current, echoes, deleted,
+                                self.series, self.edited)
         adopt(pairs)
         unpaired = unpaired_records(current, pairs, recovered)
-        tombstoned = {side: frozenset(self.state.tombstoned(self.profile, self.kind, side, unpaired[side]))
-                      for side in SIDES}
+        tombstoned = tombstoned_after(landed, {side: frozenset(self.state.tombstoned(
+            self.profile, self.kind, side, unpaired[side])) for side in SIDES}, unpaired)
         # occurrences that come back to a copy they left behind are paired with it (by its link)
         left_behind = copies_left_behind(self.kind, self.profile, self.state, self.adapters, self.series, unpaired,
                                          tombstoned)
@@ -205,7 +208,8 @@ class Observer:
             kind=self.kind, current=current, echoes=echoes,
             deleted={side: frozenset(ids) for side, ids in deleted.items()},
             forced={side: frozenset(ids) for side, ids in forced.items()}, due=due_keys,
-            pairs=tuple(pairs.values()), recovered=tuple(recovered), unpaired=unpaired, tombstoned=tombstoned,
+            pairs=tuple(pairs.values()), recovered=tuple(recovered), landed_deletes=tuple(landed), unpaired=unpaired,
+            tombstoned=tombstoned,
             skips=tuple(skips), cursors={side: feeds[side].cursor for side in SIDES},
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
             # (a create of an occurrence of a series whose switch waits for review stays open: its copy, if it was

@@ -7,14 +7,17 @@ fingerprint among the target's unpaired records, and paired instead of being cre
 
 One lookup serves both kinds of create: a new record's (its intent names a pair that was never stored) and a
 re-create's (an edit beat a deletion; its intent names the stored pair whose record was deleted). Updates are
-recovered too (:func:`adopt_landed_updates`): the values an interrupted update wrote become the pair's base.
+recovered too (:func:`adopt_landed_updates`): the values an interrupted update wrote become the pair's base. So are
+deletes (:func:`landed_deletes`): a pair whose record an interrupted delete of ours removed is forgotten, as
+that delete's plan meant, never read as a user's deletion.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,10 +25,15 @@ from ..abc import Adapter, StateStore
 from ..errors import InvalidRecordError
 from ..merge import BODY_FIELDS, without_fields
 from ..models import SIDES, Kind, Record, Side
-from ..remote import RemoteRecord
+from ..occurrences import split_occurrence_id
+from ..remote import RecurrenceSupport, RemoteRecord
 from ..snapshots import fingerprint
 from ..state_types import Action, Intent, Pair
+from .copy_base import recovered_base
 from .landing import landing
+
+if TYPE_CHECKING:
+    from .series_policy import SeriesPolicy
 
 Fetch = Callable[[Side, Iterable[str]], dict[str, RemoteRecord]]
 
@@ -38,7 +46,7 @@ class Recovered:
         sent): the copy is then the last trace of a deleted record, and is deleted in turn, never copied back
     :ivar source_id: the source's native id (also when it is gone)
     :ivar pair_id: the stored pair whose deleted record the copy re-creates; None for a new record's copy
-    :ivar base: the base the pair of a new record's copy is merged from (:func:`recovered_base`)
+    :ivar base: the base the pair of a new record's copy is merged from (:func:`.copy_base.recovered_base`)
     :ivar two_way: the fields that merge compares side against side (both the copy and the source were edited)
     """
 
@@ -120,55 +128,81 @@ def find_copies(
     return recovered, recreated, aside, waiting
 
 
-def recovered_base(target: Adapter, printed: str | None, source: RemoteRecord | None,
-                   copy: RemoteRecord) -> tuple[Record, frozenset[str]]:
-    """The base (and the fields compared side against side) of the pair of ``source`` and the ``copy`` an
-    interrupted create of it wrote on ``target``; ``printed``: the create's journaled fingerprint.
+@attrs.frozen(kw_only=True)
+class LandedDelete:
+    """A delete of ours whose outcome was never stored (a crash, a lost reply) and whose target is gone: it landed.
 
-    The copy may differ from what was written because a user edited it since, or because the create stopped
-    before its later steps (``Capabilities.create_completes``: a series' exceptions, written after its master).
-    The fingerprint tells the record as written, never field by field, so:
-
-    ======================================  =====================================================================
-    no fingerprint, no source, the target   the copy as read (a difference from the source then travels to the
-    does not say what its creates complete  copy: an unfinished create is completed, and a user's edit of the
-    later, or the copy is what was written  copy, if that is what it was, is lost; with the copy unchanged there
-                                            is none)
-    the source is what was written (it is   the source (the pair's base after a create that finished), with the
-    unchanged since, as the target stores   copy's values of the fields the target's create completes later (so
-    it)                                     the source's values complete them) and of its read-only fields (a
-                                            copy holds those empty, as after any create): every other
-                                            difference of the copy is the user's edit, and travels back
-    both differ (both edited since)         the copy as read, and the fields where copy and source differ (less
-                                            those the create completes later, and the read-only ones) compared
-                                            side against side, as at a first sync: two different values are a
-                                            conflict for the policy or the review, never one silently written
-                                            over the other
-    ======================================  =====================================================================
+    :ivar pair: the stored pair that delete's plan meant to forget (the decide step forgets it, with the tombstones
+        that plan would have stored)
+    :ivar target: the side the delete removed its record from
+    :ivar back: the record on the other side is read and back since the delete was planned (an occurrence the rule
+        gives again, or a record edited since): it is decided as a new record, copied again, never tombstoned
     """
-    caps = target.capabilities
-    later = caps.create_completes
-    if printed is None or source is None or later is None:
-        return copy.record, frozenset()  # unknown what was written, or what a create may leave undone
-    read_only = caps.read_only_fields
 
-    def as_target_stores(record: Record) -> Record:  # (as the fingerprint was taken: executor._intents)
-        return without_fields(target.represent(record), read_only)
+    pair: Pair
+    target: Side
+    back: bool
 
-    as_copied = as_target_stores(copy.record)
-    if fingerprint(as_copied) == printed:
-        return copy.record, frozenset()  # the copy is exactly what was written: nobody edited it
-    kept = (later | read_only) & frozenset(copy.record.field_names())
-    as_sourced = as_target_stores(source.record)
-    if fingerprint(as_sourced) == printed:
-        # the source is unchanged since the create: the copy's differences are the user's edits, but for the
-        # fields the create completes later (still undone where they differ) and the read-only ones
-        try:
-            return source.record.replace(**{name: getattr(copy.record, name) for name in kept}), frozenset()
-        except InvalidRecordError:
-            pass  # the copy's values do not fit the source's (a series moved on the copy): compared as below
-    # both edited since: neither is the ancestor of the other; where they differ, side against side
-    return copy.record, as_sourced.changed_fields(as_copied) - kept
+
+def landed_deletes(
+    intents: Iterable[Intent], pairs: dict[str, Pair], current: Mapping[Side, Mapping[str, RemoteRecord]],
+    echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Mapping[Side, Collection[str]],
+    series: SeriesPolicy | None, edited: Callable[[Side, Record, Pair], frozenset[str]] | None,
+) -> list[LandedDelete]:
+    """Take out of ``pairs`` (changed in place) those whose record an interrupted delete of ours removed.
+
+    Every delete is journaled before it is sent, and its intent stays open until its outcome is stored. An open
+    delete intent, sent, whose target is gone means the delete landed: the pair is what its plan meant to forget.
+    Left to the decide step, the pair would read as deleted there by a user, and the record on the other side
+    would be deleted too, or, for an occurrence of a series the rule gives again since (the series shortened, the
+    copies deleted, then lengthened back), cancelled in its series. Taken as forgotten, that record is decided as
+    what it is now: gone, it stays so; back (an occurrence the rule gives again, a record edited since: an edit beats
+    a delete), it is a new record and copied again; otherwise it stays where it is, tombstoned as the plan meant.
+
+    A delete whose target is still there did not land, or was undone: the pair is decided as it is. One never sent
+    (``Intent.sent`` False) cannot have landed: its target gone is a user's deletion.
+    """
+    deletes = sorted((i for i in intents if i.action is Action.DELETE and i.sent and i.target_id),
+                     key=lambda i: (i.created_at, i.intent_id))
+    if not deletes:
+        return []  # (the usual case: no sync stopped among its deletes)
+    rules = {side for side in SIDES if series is not None and series.holds[side] is RecurrenceSupport.RULES}
+    changed = edited or (lambda side, record, pair: record.changed_fields(pair.base))
+    landed: list[LandedDelete] = []
+    for intent in deletes:
+        target = intent.side
+        pair = pairs.get(intent.pair_id or "")
+        if pair is None or pair.id_on(target) != intent.target_id or intent.target_id not in deleted[target]:
+            continue  # not looked at this sync, taken by the series step, or the target is there: not landed
+        source = target.other
+        source_id = pair.id_on(source)
+        survivor = None if source_id in deleted[source] else \
+            current[source].get(source_id) or echoes[source].get(source_id)
+        back = survivor is not None and (
+            (source in rules and split_occurrence_id(source_id) is not None)
+            or ((survivor.version is None or survivor.version != pair.version_on(source))
+                and bool(changed(source, survivor.record, pair))))
+        del pairs[pair.pair_id]
+        landed.append(LandedDelete(pair=pair, target=target, back=back))
+    return landed
+
+
+def tombstoned_after(landed: Iterable[LandedDelete], tombstoned: Mapping[Side, frozenset[str]],
+                     unpaired: Mapping[Side, Mapping[str, RemoteRecord]]) -> dict[Side, frozenset[str]]:
+    """``tombstoned`` (the unpaired ids deleted on purpose earlier) as the plans of ``landed`` deletes leave it: a
+    record that is back is not (an earlier tombstone of an occurrence is lifted, as the plan lifts it); one still
+    there but not back is (its tombstone is stored with the pair's forgetting)."""
+    result = {side: set(tombstoned[side]) for side in SIDES}
+    for found in landed:
+        source = found.target.other
+        source_id = found.pair.id_on(source)
+        if source_id not in unpaired[source]:
+            continue
+        if found.back:
+            result[source].discard(source_id)
+        else:
+            result[source].add(source_id)
+    return {side: frozenset(ids) for side, ids in result.items()}
 
 
 def unpaired_records(current: Mapping[Side, Mapping[str, RemoteRecord]], pairs: Mapping[str, Pair],

@@ -92,7 +92,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
     :param id_format: / version_format: how the n-th id and version are spelled (default ``NAME-n`` and ``n``),
         e.g. to give the records a real backend's id shapes and lengths (benchmarks measure state bytes)
 
-    User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`records`,
+    User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`restore`, :meth:`records`,
     :meth:`edit_occurrence`, :meth:`cancel_occurrence`.
     Faults (:class:`~syncore.testing.memory_faults.MemoryFaults`): :meth:`fail_next`, :meth:`fail_record`,
     :meth:`crash_after`, :meth:`lose_replies`, :meth:`expire_cursors`.
@@ -360,6 +360,16 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         """Delete a record as a user would."""
         kind, _ = self._find(native_id)
         self._stores[kind].remove(native_id, next(self._seq))
+
+    def restore(self, native_id: str) -> None:
+        """Bring a deleted record back with its id, as a user restores it from the recycle bin (Salesforce keeps a
+        deleted record's id when it is undeleted: "Restoring Deleted Records", Salesforce Help); a new version."""
+        for kind, store in self._stores.items():
+            if native_id in store.binned and native_id not in store.items:
+                item = store.binned.pop(native_id)
+                self._write(kind, native_id, item.record, item.link)
+                return
+        raise KeyError(native_id)
 
     def records(self, kind: Kind) -> dict[str, Record]:
         """Every record of ``kind`` by id."""

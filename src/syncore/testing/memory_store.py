@@ -38,6 +38,8 @@ class _Store:
     created: dict[str, int] = attrs.field(factory=dict)
     #: the ids deleted so far
     gone: set[str] = attrs.field(factory=set)
+    #: the last state of each deleted id, for a user's restore (a recycle bin)
+    binned: dict[str, _Item] = attrs.field(factory=dict)
     #: the sequence numbers of writes and deletes of ids written before, in order (see :meth:`created_after`)
     rewrites: array[int] = attrs.field(factory=lambda: array("q"))
 
@@ -77,7 +79,7 @@ class _Store:
         return self.log_seqs[-1] if self.log_seqs else 0
 
     def remove(self, native_id: str, seq: int) -> None:
-        del self.items[native_id]
+        self.binned[native_id] = self.items.pop(native_id)
         self.gone.add(native_id)
         self.rewrites.append(seq)
         self.append(seq, native_id)
