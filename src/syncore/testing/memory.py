@@ -33,7 +33,7 @@ from ..remote import (
     WriteOutcome,
 )
 from ..results import describe_record
-from .memory_faults import OPERATIONS, MemoryFaults
+from .memory_faults import OPERATIONS, Deferred, MemoryFaults
 from .memory_series import SeriesMemory
 from .memory_store import _Item, _Store
 
@@ -88,14 +88,15 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
     :param unfit: a side with limits: says why it cannot hold a record (a series past its limits), or None
     :param cuts_series: (a side that holds rules) ends a series before a date on request (``cut_series``)
     :param writes_land_within: how long a write may still land after its call (default 0: a write is made inside
-        its call, or not at all); tests of writes that land late set it with an adapter that makes them so
+        its call, or not at all); a side that says more may be given writes that land late (:meth:`defer_writes`)
     :param id_format: / version_format: how the n-th id and version are spelled (default ``NAME-n`` and ``n``),
         e.g. to give the records a real backend's id shapes and lengths (benchmarks measure state bytes)
 
     User-side API for tests: :meth:`put`, :meth:`edit`, :meth:`remove`, :meth:`restore`, :meth:`records`,
     :meth:`edit_occurrence`, :meth:`cancel_occurrence`.
     Faults (:class:`~syncore.testing.memory_faults.MemoryFaults`): :meth:`fail_next`, :meth:`fail_record`,
-    :meth:`crash_after`, :meth:`lose_replies`, :meth:`expire_cursors`.
+    :meth:`crash_after`, :meth:`lose_replies`, :meth:`defer_writes` (a lost reply whose writes are made later, by
+    :meth:`land_deferred`, within ``writes_land_within`` of the call), :meth:`expire_cursors`.
     """
 
     adapter_name: ClassVar[str] = "memory"
@@ -151,6 +152,9 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
         self._fail_calls: dict[str, list[AdapterError | None]] = {op: [] for op in OPERATIONS}
         #: lost replies armed, per write operation (None: whichever write call comes next)
         self._lost_replies: Counter[str | None] = Counter()
+        #: deferred writes armed (as lost replies), and the calls made so, not landed yet
+        self._deferring: Counter[str | None] = Counter()
+        self._deferred: list[Deferred] = []
         self._fail_records: list[tuple[Callable[[Record], bool], AdapterError, list[int]]] = []
         self._crash_after: int | None = None
         # (two flat lists rather than a dict: benchmarks create 100k records; see created_from)
@@ -265,6 +269,10 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
 
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         self._enter("create")
+        self._defer("create", kind, requests)
+        return self._reply(self._create(kind, requests), "create")
+
+    def _create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
         outcomes = []
         for request in requests:
             self._count_write()
@@ -278,10 +286,14 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
                                   request.link if self._caps.link_ids else None)
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=native_id, version=version))
-        return self._reply(outcomes, "create")
+        return outcomes
 
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         self._enter("update")
+        self._defer("update", kind, requests)
+        return self._reply(self._update(kind, requests), "update")
+
+    def _update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:
         outcomes = []
         store = self._stores[kind]
         # (asked once per call, not per record: the benchmarks' stand-in backend should cost what a backend does)
@@ -321,10 +333,14 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             if faults:
                 self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id, version=version))
-        return self._reply(outcomes, "update")
+        return outcomes
 
     def delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         self._enter("delete")
+        self._defer("delete", kind, requests)
+        return self._reply(self._delete(kind, requests), "delete")
+
+    def _delete(self, kind: Kind, requests: Sequence[DeleteRequest]) -> list[WriteOutcome]:
         outcomes = []
         store = self._stores[kind]
         for request in requests:
@@ -340,7 +356,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             store.remove(request.id, next(self._seq))
             self._written()
             outcomes.append(WriteOutcome(ref=request.ref, id=request.id))
-        return self._reply(outcomes, "delete")
+        return outcomes
 
     # -- user-side API (what a person does in Outlook or Salesforce) ---------------------------------------
     def put(self, record: Record, *, link: str | None = None) -> str:
