@@ -74,10 +74,7 @@ class LateLandings:
             if not adapter.deferred:
                 continue
             before = set(adapter.created_from)
-            # deletes of records changed since the delete was planned: the race the module docstring describes
             due = [call for call in adapter.deferred if until is None or call.called_at + WINDOW <= until]
-            racing = {request.id for call in due if call.operation == "delete" for request in call.requests
-                      if adapter.version_of(request.id) not in (None, request.base_version)}
             updates = [(request.id, request.fields, adapter.version_of(request.id))
                        for call in due if call.operation == "update" for request in call.requests]
             landed = adapter.land_deferred(until)
