@@ -31,8 +31,8 @@ Fetch = Callable[[Side, Iterable[str]], dict[str, RemoteRecord]]
 
 
 def deletes_landing(
-    intents: Iterable[Intent], recreated: Collection[str], pairs: dict[str, Pair], current: dict[Side, dict[str, RemoteRecord]],
-    echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Mapping[Side, set[str]], series: object,
+    intents: Iterable[Intent], recreated: Collection[str], pairs: dict[str, Pair],
+    current: dict[Side, dict[str, RemoteRecord]], echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Mapping[Side, set[str]], series: object,
     edited: Callable[[Side, Record, Pair], frozenset[str]] | None, adapters: Mapping[Side, Adapter],
     now: datetime | None, fetch: Fetch,
 ) -> tuple[list[LandedDelete], set[str]]:
@@ -40,13 +40,14 @@ def deletes_landing(
     delete was planned read and copied again; and the ids of the delete intents that stay open: sent less than
     their target's ``writes_land_within`` before ``now`` and not found landed this sync. ``recreated``: the pairs
     whose interrupted re-create was recovered this sync (their deletes are not looked at as landed)."""
-    intents = list(intents)
     deletes = [i for i in intents if i.action is Action.DELETE and i.sent and i.target_id]
+    if not deletes:
+        return [], set()  # (the usual case: no sync stopped among its deletes)
     flying = {i.intent_id for i in deletes if now is not None
               and now < i.sent_at + adapters[i.side].capabilities.writes_land_within}  # type: ignore[operator]
-    looked = [i for i in intents if i.pair_id not in recreated]
+    looked = [i for i in deletes if i.pair_id not in recreated]
     # the landed deletes whose pair holds another record on the other side than the one deleted there then
-    replaced = {pair.pair_id: i for i in looked if i in deletes and (pair := pairs.get(i.pair_id or "")) is not None
+    replaced = {pair.pair_id: i for i in looked if (pair := pairs.get(i.pair_id or "")) is not None
                 and i.source_id is not None and i.target_id in deleted[i.side]
                 and pair.id_on(i.side) == i.target_id and pair.id_on(i.side.other) != i.source_id}
     # the deletes that may still land on a record read this sync (edited since, say): the deletion they carried over
