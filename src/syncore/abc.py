@@ -202,7 +202,12 @@ class Adapter(metaclass=EnforcedCapabilities):
 
     @abstractmethod
     def create(self, kind: Kind, requests: Sequence[CreateRequest]) -> list[WriteOutcome]:
-        """Create records; one outcome per request, in order. ``request.link`` is stored when supported."""
+        """Create records; one outcome per request, in order. ``request.link`` is stored when supported.
+
+        A create that writes some fields in requests after the one that makes the record (a series' exceptions
+        after its master) declares them in ``capabilities.create_completes``: a copy whose create was interrupted
+        between the two is then completed from its source, and its other differences kept as a user's edits.
+        """
 
     @abstractmethod
     def update(self, kind: Kind, requests: Sequence[UpdateRequest]) -> list[WriteOutcome]:

@@ -128,6 +128,15 @@ class Capabilities:
     #: Salesforce's documented call timeout (10 minutes), taken for every remote side (for the others a guess);
     #: a side whose writes are made inside the call (memory, files) says 0
     writes_land_within: timedelta = timedelta(minutes=10)
+    #: the fields a create here may write only *after* the record exists, in later requests (Exchange writes a
+    #: series' cancelled and modified occurrences after its master; Salesforce relates an event's other people
+    #: after inserting it). A create whose reply was lost, or whose process died, may have left a copy without
+    #: them: when the next sync finds that copy (``planning.recovery``), a difference in these fields is taken
+    #: for the create's unfinished steps, completed from the source, and any other difference from what was
+    #: written for the user's edit of the copy, kept. None (the default: unknown, e.g. a third-party adapter):
+    #: every difference is taken for an unfinished create, the copy completed from its source (a user's edit of
+    #: a copy whose create was interrupted is then lost). A side whose creates are one request says empty
+    create_completes: frozenset[str] | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -9,9 +9,9 @@ read and looked for its copies, before it writes), or at the latest just before 
 clean sync first lets every deferred write land and the clock pass the window, so that records that waited for a
 copy are synced.
 
-One outcome is a race no sync can win, and is excused rather than prevented: a delete still in flight when a user
-changes its record (or a sync writes an edit to it) takes the record, and that change, with it. The server deletes
-what it was asked to delete; it is counted as a deletion at the time it landed.
+A delete still in flight when a user changes its record is no longer excused: syncore reads the deletion it carried
+over again once it reads the change, the change beats it, and the record the delete then takes is copied back
+(planning/landing_deletes.py).
 """
 
 from __future__ import annotations
@@ -74,10 +74,7 @@ class LateLandings:
             if not adapter.deferred:
                 continue
             before = set(adapter.created_from)
-            # deletes of records changed since the delete was planned: the race the module docstring describes
             due = [call for call in adapter.deferred if until is None or call.called_at + WINDOW <= until]
-            racing = {request.id for call in due if call.operation == "delete" for request in call.requests
-                      if adapter.version_of(request.id) not in (None, request.base_version)}
             updates = [(request.id, request.fields, adapter.version_of(request.id))
                        for call in due if call.operation == "update" for request in call.requests]
             landed = adapter.land_deferred(until)
@@ -90,9 +87,6 @@ class LateLandings:
                         self.touch(side, native_id, seq, field)
             self.late_kinds |= {call.kind for call in landed}
             self.landed[side] += len(landed)
-            for native_id in sorted(racing):
-                if self._kind_of(adapter, native_id) is None:
-                    self.deleted[(side, native_id)] = next(self.seq)
             new = set(adapter.created_from) - before
             if new and not adapter.capabilities.link_ids:
                 # copies found by their content only, until a good sync pairs them (see SyncMachine._note_orphans)

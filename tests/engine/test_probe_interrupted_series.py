@@ -280,18 +280,10 @@ def _cases():
 
 LANDED_OCCURRENCES = ("recovered occurrence copies then the series edited within the limits: the landed single copies "
                       "are left next to the new rule copy (test_landed_occurrence_copies_then_shortened)")
-LANDED_COPY_EDITED = ("a CRM edit of a copy whose create's outcome was lost is overwritten by the original, no "
-                      "conflict (test_an_edit_of_a_copy_whose_create_reply_was_lost_is_kept)")
 
 
 def known_defect(start: str, links: str, fault: str, first: str, second: str) -> str | None:
     """The reason a case fails on a defect already found (each minimised below), or None."""
-    if start == "new" and links != "crm-unlinked" and (
-            (fault in ("crm:lost-create", "crm:crash1") and second in ("crm-field", "crm-cancel")
-             and first in ("none", "shorten", "move", "cancel", "pim-field"))
-            or (fault in ("crm:lost-create", "crm:crash2", "crm:crash3") and first == "lengthen"
-                and second == "crm-field")):
-        return LANDED_COPY_EDITED
     return None
 
 
@@ -337,12 +329,12 @@ def test_landed_occurrence_copies_then_shortened():
     w.calm()
 
 
-@pytest.mark.xfail(strict=True, reason=LANDED_COPY_EDITED)
 @pytest.mark.parametrize("series", [True, False], ids=["series", "single-event"])
 def test_an_edit_of_a_copy_whose_create_reply_was_lost_is_kept(series):
     """The create of a new meeting lands in the CRM, its reply is lost; a CRM user renames the copy before the next
-    sync. The copy is found by its link and paired, and its subject silently put back to the PIM's (no conflict,
-    whatever the policy): the user's edit is lost. (A series and a plain event alike; with links.)"""
+    sync. The copy is found by its link and paired; on b790fda its subject was silently put back to the PIM's (no
+    conflict, whatever the policy). The source is as written, so the copy's rename is the user's edit and travels
+    (planning.copy_base.recovered_base). (A series and a plain event alike; with links.)"""
     w = World(crm_holds=RULES, settings=SyncSettings(conflict_policy=ConflictPolicy.MANUAL))
     first = datetime(2026, 3, 16, 8, tzinfo=UTC)
     pim_id = w.pim.put(weekly(count=6) if series else

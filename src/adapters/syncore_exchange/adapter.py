@@ -95,6 +95,9 @@ class ExchangeAdapter(Adapter):
             # a series is one recurring master; tasks recur with a pattern or a regeneration
             recurrence=RecurrenceSupport.RULES, task_recurrence=True,
             writes_land_within=writes_land_within,
+            # a series' cancelled and modified occurrences are written after its master, in later requests
+            # (_writes.create -> _series.finish_creates); everything else goes in the one CreateItem
+            create_completes=frozenset({"recurrence"}),
         )
 
     @classmethod

@@ -74,7 +74,11 @@ class GraphAdapter(Adapter):
                                   recurrence=RecurrenceSupport.RULES,
                                   # read, never written: Graph would send meeting requests (docs/graph.md)
                                   read_only_fields=frozenset({"attendees"}) if Kind.EVENT in self._kinds
-                                  else frozenset())
+                                  else frozenset(),
+                                  # a series' cancelled and modified occurrences are written on its instances
+                                  # after the POST (_writes.create -> _series_write.finish_creates); a To Do task's
+                                  # linkedResources and everything else go in the one POST
+                                  create_completes=frozenset({"recurrence"}))
 
     # -- construction --------------------------------------------------------------------------------------
     @classmethod

@@ -103,6 +103,9 @@ class OutlookComAdapter(ItemWrites, SeriesWrites, Adapter):
             # required attendees and a task's linked contacts are read, never written: recipients make it a
             # meeting (_mapping/calendar); links need contact items syncore does not create (_mapping/tasks)
             read_only_fields=read_only_fields(self._kinds),
+            # a series' exceptions are written after the master is saved (_writes._create_one -> _series.finish),
+            # a crash between the two leaves the master without them; the rest is one Save
+            create_completes=frozenset({"recurrence"}),
         )
 
     @classmethod

@@ -201,6 +201,14 @@ class SalesforceAdapter(SignIn, Adapter):
             write_only_fields=frozenset({"attendees", "contacts"}) if relate_activities else frozenset(),
             lossy_empty_fields=frozenset() if create_accounts else frozenset({"company"}),
             writes_land_within=writes_land_within,
+            # what a create writes after the record is inserted, in later requests: an event's other people and a
+            # task's contacts as relation rows (_batches.create -> ActivityWrites.after_create), an event series'
+            # cancelled and modified occurrences (_series_write.create -> _series_steps.apply), the open
+            # occurrences before a task series' due date removed (create -> _close_before_due: its due reads
+            # earlier until then). A contact's Account goes in with the insert (ContactWrites.before)
+            create_completes=(frozenset({"attendees", "contacts"}) if relate_activities else frozenset())
+            | (frozenset({"recurrence"}) if series else frozenset())
+            | (frozenset({"due"}) if task_recurrence else frozenset()),
         )
         self._series = series
         self.series_reader = SeriesReader(self.transport, self.scope, self.event_select, self._with_link)

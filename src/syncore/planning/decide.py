@@ -228,11 +228,12 @@ def _decide_unpaired(view: Observation, rules: Rules) -> Iterator[Decision]:
             yield from _orphaned_copy(rules, found, pair_id=new_id(), also_gone=(),
                                       settles=_settles(view, (found.target, found.copy.id)))
         elif found.pair_id is None:
-            # a create an earlier sync sent but never stored: pair the source with its copy; the copy is what was
-            # written, so it is the base and an edit of the source since still travels
+            # a create an earlier sync sent but never stored: pair the source with its copy, merged from what was
+            # written as far as the journal tells it (copy_base.recovered_base): an edit of the source since
+            # travels to the copy, an edit of the copy to the source, two edits of one field are a conflict
             yield from _checked(rules, _found(rules, view, {found.target: found.copy,
                                                             found.target.other: found.source},  # type: ignore[dict-item]
-                                              found.copy.record))
+                                              found.base, two_way=found.two_way))
     for side in SIDES:
         for item in list(unpaired[side].values()):
             partner = unpaired[side.other].get(item.link) if item.link and item.id in unpaired[side] else None

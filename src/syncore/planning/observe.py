@@ -32,8 +32,9 @@ from ..state_types import Action, Intent, Pair, PendingCategory, PendingItem
 from .decisions import Skip
 from .echoes import set_aside_echoes
 from .landing import hold_sources
+from .landing_deletes import deletes_landing
 from .observation import Observation
-from .recovery import adopt_landed_updates, find_copies, landed_deletes, tombstoned_after, unpaired_records
+from .recovery import adopt_landed_updates, find_copies, tombstoned_after, unpaired_records
 from .series import SeriesExpander, SeriesPolicy, SeriesRead, series_taken
 from .series_landing import series_creates
 from .series_lookups import copies_left_behind, series_zones
@@ -190,9 +191,8 @@ class Observer:
                               "series waits (its switch's review, its give-up, or a create still landing), synced "
                               "with it"))
         self._confirm_recreated(recreated, pairs, current, deleted)
-        # pairs whose record an interrupted delete of ours removed: forgotten, as its plan meant (recovery)
-        landed = landed_deletes([i for i in intents if i.pair_id not in recreated], pairs, current, echoes, deleted,
-                                self.series, self.edited)
+        landed, flying = deletes_landing(intents, recreated, pairs, current, echoes, deleted, self.series, self.edited,
+                                         self.adapters, now, self._fetch)  # (pairs forgotten; deletes still flying)
         adopt(pairs)
         unpaired = unpaired_records(current, pairs, recovered)
         tombstoned = tombstoned_after(landed, {side: frozenset(self.state.tombstoned(
@@ -214,7 +214,7 @@ class Observer:
             complete={side: feeds[side].complete for side in SIDES}, totals=totals, warnings=tuple(warnings),
             # (a create of an occurrence of a series whose switch waits for review stays open: its copy, if it was
             # written, is recovered once the review is resolved; so does one whose copy may still land)
-            open_intents=tuple(i.intent_id for i in intents if i.intent_id not in still_open and (
+            open_intents=tuple(i.intent_id for i in intents if i.intent_id not in still_open | flying and (
                 folding is None or not (i.action is Action.CREATE and i.source_id
                                         and folding.held_occurrence(i.side.other, i.source_id)))),
             unconfirmed=unseen, series=tuple(series),

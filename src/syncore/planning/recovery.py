@@ -29,6 +29,7 @@ from ..occurrences import split_occurrence_id
 from ..remote import RecurrenceSupport, RemoteRecord
 from ..snapshots import fingerprint
 from ..state_types import Action, Intent, Pair
+from .copy_base import recovered_base
 from .landing import landing
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class Recovered:
         sent): the copy is then the last trace of a deleted record, and is deleted in turn, never copied back
     :ivar source_id: the source's native id (also when it is gone)
     :ivar pair_id: the stored pair whose deleted record the copy re-creates; None for a new record's copy
+    :ivar base: the base the pair of a new record's copy is merged from (:func:`.copy_base.recovered_base`)
+    :ivar two_way: the fields that merge compares side against side (both the copy and the source were edited)
     """
 
     target: Side
@@ -52,6 +55,8 @@ class Recovered:
     source_id: str
     copy: RemoteRecord
     pair_id: str | None
+    base: Record = attrs.field(default=attrs.Factory(lambda self: self.copy.record, takes_self=True))
+    two_way: frozenset[str] = frozenset()
 
 
 def find_copies(
@@ -113,8 +118,11 @@ def find_copies(
         if source is None and fingerprint(as_created) != intent.fingerprint:
             continue  # the source is gone but the copy was edited since: an edit beats a delete, it stays new
         taken.add((intent.side, copy.id))
+        base, two_way = (copy.record, frozenset()) if owner is not None else \
+            recovered_base(target, intent.fingerprint, source, copy)
         recovered.append(Recovered(target=intent.side, source=source, source_id=intent.source_id,  # type: ignore[arg-type]
-                                   copy=copy, pair_id=owner.pair_id if owner is not None else None))
+                                   copy=copy, pair_id=owner.pair_id if owner is not None else None,
+                                   base=base, two_way=two_way))
         if owner is not None:
             recreated[owner.pair_id] = owner
     return recovered, recreated, aside, waiting

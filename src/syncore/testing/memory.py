@@ -137,6 +137,7 @@ class MemoryAdapter(SeriesMemory, MemoryFaults, Adapter):
             max_fetch_batch=batch_size, recurrence=RecurrenceSupport(recurrence), task_recurrence=task_recurrence,
             cuts_series=cuts_series and RecurrenceSupport(recurrence) is RecurrenceSupport.RULES,
             writes_land_within=writes_land_within,
+            create_completes=frozenset(),  # a create is one write (create below): nothing follows it
         )
         self._unfit = unfit
         self._stores = {kind: _Store() for kind in Kind}
