@@ -70,7 +70,12 @@ class CopyFolding(SeriesStepParts):
         folded_into = rule_copy
         for native_id, (pair, copy, fields) in edited.items():
             key = split_occurrence_id(native_id)[1]  # type: ignore[index]
-            candidate, why = self._fold(side, key, copy, fields, series, folded_into, rule_pair)
+            if pair.conflicts:
+                # its pair holds a conflict left for review: carried over (and the copy deleted), the copy's value
+                # would stand for the pick nobody made
+                candidate, why = None, "its conflict on " + ", ".join(sorted(pair.conflicts)) + " waits for review"
+            else:
+                candidate, why = self._fold(side, key, copy, fields, series, folded_into, rule_pair)
             if candidate is None:
                 # today's answer: the edit wins over the deletion (re-created on the series' side as a single
                 # event), nothing lost; said by subject, since the user sees that meeting twice
