@@ -21,6 +21,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 from state_machine_given_up import GivenUpSwitches
+from state_machine_late_landing import LateLandings
 from state_machine_occurrence_copies import OccurrenceCopies, RecordingAdapter
 from state_machine_waiting import WaitingSwitches
 
@@ -63,9 +64,11 @@ def past_the_limits(record) -> str | None:
 ZONES = ("Europe/Berlin", "Australia/Lord_Howe", "America/Santiago")
 
 
-class SeriesSyncMachine(WaitingSwitches, OccurrenceCopies, GivenUpSwitches, base.SyncMachine):
+class SeriesSyncMachine(LateLandings, WaitingSwitches, OccurrenceCopies, GivenUpSwitches, base.SyncMachine):
     """:class:`SyncMachine` with series (switches given up: :class:`GivenUpSwitches`; occurrences, not unique as
-    the base machine's records are: :class:`OccurrenceCopies`)."""
+    the base machine's records are: :class:`OccurrenceCopies`), its sides' writes landing late as the base
+    machine's do (:class:`LateLandings`: a series a create of which may still land waits whole,
+    planning/series_landing.py)."""
 
     @initialize(policy=st.sampled_from(base.POLICIES),
                 pim_links=st.booleans(), crm_links=st.booleans(), pim_unread=st.booleans(),
@@ -78,10 +81,11 @@ class SeriesSyncMachine(WaitingSwitches, OccurrenceCopies, GivenUpSwitches, base
         modes = tuple(RULES if mode in (LIMITED, CUTTING) else mode for mode in modes)
         self.modes = dict(zip((Side.PIM, Side.CRM), modes, strict=True))
         self.pim = RecordingAdapter(name="pim", formatted_bodies=True, link_ids=pim_links, batch_size=3,
-                                    clock=self.now, unread_changes=pim_unread, recurrence=modes[0])
+                                    clock=self.now, unread_changes=pim_unread, recurrence=modes[0],
+                                    writes_land_within=self.writes_land_within)
         self.crm = RecordingAdapter(name="crm", formatted_bodies=False, link_ids=crm_links, batch_size=4,
                                     clock=self.now, recurrence=modes[1], unfit=self.unfit[Side.CRM],
-                                    cuts_series=cuts)
+                                    cuts_series=cuts, writes_land_within=self.writes_land_within)
         self.sides = {Side.PIM: self.pim, Side.CRM: self.crm}
         self.state = SqliteStateStore(":memory:")
         self.settings = SyncSettings(conflict_policy=policy, min_delete_count=10**6,
