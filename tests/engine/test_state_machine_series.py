@@ -2,7 +2,9 @@
 :class:`SyncMachine`, with the sides holding rules, rules within limits (series past them are expanded there, as
 Salesforce's classic series), or occurrences only (or no series at all), users creating
 series, changing their rules, moving, changing and cancelling their occurrences, and recurring tasks; and switches to
-occurrences interrupted, an occurrence copy edited, then given up (state_machine_given_up.py).
+occurrences interrupted, an occurrence copy edited, then given up (state_machine_given_up.py). Its sides' writes
+may land late, as the base machine's do (state_machine_late_landing.py): a series a create of which may still land
+waits whole (planning/series_landing.py), a delete that may still land is looked for again (planning/landing_deletes.py).
 
 After every clean sync the base machine's checks hold for series too: each pair holds equal records (a series
 whose occurrences the other side holds is compared occurrence by occurrence, :func:`assert_in_step`), nothing is
