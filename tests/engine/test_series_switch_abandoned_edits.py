@@ -84,6 +84,20 @@ def test_a_renamed_copy_becomes_a_renamed_occurrence_of_the_series_on_both_sides
     w.calm()
 
 
+def test_a_copy_written_with_the_name_it_had_is_no_edit_and_goes_with_the_give_up():
+    """A CRM user saves a copy with its own name again (a new version, the same content): nothing to carry over,
+    the copy goes as an unedited one (the cutting machine's oracle took such a save for an edit, soak400 seed 38)."""
+    w, pim_id, crm_id, copy_id = switch_stopped_at_two_copies()
+    version = w.crm.fetch(Kind.EVENT, [copy_id])[copy_id].version
+    w.crm.edit(copy_id, subject="1:1")
+    assert w.crm.fetch(Kind.EVENT, [copy_id])[copy_id].version != version, "a new version"
+    lengthen(w, pim_id, count=5)
+    result = w.sync()
+    assert_one_meeting_each_side(w, pim_id, crm_id, ())
+    assert not any("single event" in warning for warning in result.warnings)
+    w.calm()
+
+
 def test_the_copys_edit_is_carried_over_next_to_a_series_edit_of_another_field():
     """Only what the copy's user changed becomes the override: the series' new location reaches the occurrence
     too, never undone by the copy's old one."""

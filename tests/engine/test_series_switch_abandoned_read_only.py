@@ -218,3 +218,28 @@ def test_a_give_up_waiting_while_the_pim_is_read_only_is_not_held():
     assert list(w.crm_events()) == [crm_id]
     assert occurrence_pairs(w, pim_id) == []
     assert w.crm_events()[crm_id].recurrence.parts.count == 5
+
+
+@pytest.mark.parametrize("when", ["before the read-only sync", "while it waits"])
+def test_a_copy_edited_while_its_give_up_waits_reaches_the_series_when_it_is_lengthened_past_the_limits_again(when):
+    """The read-only sync lists the copy's edit (its cursor goes past it) and holds it with the waiting give-up;
+    the series is then lengthened past the limits again and the writable sync takes the switch up, adopting the
+    copies: it reads the held copy again, so its edit reaches the series as the override of its occurrence, never
+    left in the CRM alone (soak400 seed 34 of the cutting machine: the PIM's occurrence kept its old location)."""
+    w, pim_id, crm_id, copy_id = switch_stopped_at_two_copies()
+    lengthen(w, pim_id, count=5)
+    if when == "while it waits":
+        read_only_sync(w)
+    w.crm.edit(copy_id, location="Room 9")
+    read_only_sync(w)
+    lengthen(w, pim_id, count=12)
+    w.now += HOUR
+    w.sync()
+    crm = w.crm_events()
+    assert crm_id not in crm and all(e.recurrence is None for e in crm.values())
+    assert sorted(e.start for e in crm.values()) == keys(12), "each occurrence once"
+    assert crm[copy_id].location == "Room 9", "the copy keeps its edit"
+    series = w.pim.records(Kind.EVENT)[pim_id]
+    assert series.recurrence.overrides == (Override(original_start=keys()[1], location="Room 9"),)
+    assert len(occurrence_pairs(w, pim_id)) == 12
+    w.calm()

@@ -57,3 +57,25 @@ def test_an_interrupted_switch_waits_with_its_series_for_the_review_then_finishe
     assert w.pim.records(Kind.EVENT)[pim_id].subject == "Müller & Söhne"
     assert w.engine.pending(Kind.EVENT) == []
     w.calm()
+
+
+def test_a_copy_edited_while_the_switch_waits_for_review_reaches_the_series_once_it_is_resolved():
+    """A copy the interrupted switch made is edited in the CRM during the review: the sync that lists it holds it
+    with the series (its cursor goes past that edit). The switch made after the resolution reads it again (the
+    series is due for a retry), so the edit reaches the series as the override of its occurrence, and the copy is
+    never written over with the stored version it no longer has (before: that update failed, "changed since")."""
+    w, pim_id, crm_id = conflicting_edits()
+    copy_id = next(i for i, e in w.crm_events().items() if e.recurrence is None and e.start == keys(12)[10])
+    w.crm.edit(copy_id, location="Room 9")
+    assert w.engine.apply(w.engine.plan(Kind.EVENT)).ok  # (waits for review: the copy listed, and held)
+    plan = w.engine.plan(Kind.EVENT)
+    plan.resolve(plan.conflicts[0].conflict_id, Side.CRM)
+    assert w.engine.apply(plan).ok
+    w.sync()
+    crm = w.crm_events()
+    assert crm_id not in crm and sorted(e.start for e in crm.values()) == keys(12), "each occurrence once"
+    assert crm[copy_id].location == "Room 9" and crm[copy_id].subject == "Müller & Söhne"
+    series = w.pim.records(Kind.EVENT)[pim_id]
+    assert [(o.original_start, o.location) for o in series.recurrence.overrides] == [(keys(12)[10], "Room 9")]
+    assert w.engine.pending(Kind.EVENT) == []
+    w.calm()

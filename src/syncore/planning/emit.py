@@ -41,7 +41,7 @@ from .decisions import (
     Update,
 )
 from .rules import Rules
-from .switch_review import WAITS, resolved_base
+from .switch_review import WAITS, held_pair_plan, resolved_base
 
 Emit = Callable[[SyncEvent], None]
 
@@ -150,7 +150,7 @@ class PlanWriter:
                                        f"{WAITS}{fields} to be resolved at review"))
             case HeldUpdate(pair=pair, result=result, merge_input=inp, held=held, found=found):
                 # nothing written; the update's obstacle is reported and retried
-                self._pair_plan(self._held_pair(pair, result, inp, found))
+                self._pair_plan(held_pair_plan(pair, result, inp, found))
                 if found:
                     self.plan.moves_bases = True  # (a pair stored without a write)
                 if result.conflicts:
@@ -232,26 +232,6 @@ class PlanWriter:
                         for skip in plan.skipped]
 
     # -- pieces ----------------------------------------------------------------------------------------------------
-    @staticmethod
-    def _held_pair(pair: Pair, result: MergeResult, inp: MergeInput, found: bool) -> PairPlan:
-        """The pair of an update held back (:class:`HeldUpdate`), holding what the plan's review may resolve (kept
-        in its base as for a switch held for review, ``switch_review``)."""
-        if not found:
-            # stored as it was
-            return PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id, pim_version=pair.pim_version,
-                            crm_version=pair.crm_version, base=pair.base, pim_body=pair.pim_body,
-                            conflicts=pair.conflicts, merge_input=inp, switch_review=True)
-        # found this sync: stored without versions, so the merge is redone next sync (as when a found pair's write
-        # fails); a conflict the policy decided is kept in its base at the losing side's value (the next merge sees
-        # the winner's edit alone: merged from the found base, a field compared side against side now would be
-        # taken for one side's edit), the open ones are compared side against side until resolved
-        decided = resolved_base(pair.base, pair.pim_body, result.open_conflicts,
-                                [(c.field, c.winner, c.pim_value, c.crm_value) for c in result.conflicts])
-        return PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id, pim_version=None,
-                        crm_version=None, base=pair.base if decided.problem else decided.base,
-                        pim_body=pair.pim_body if decided.problem else decided.pim_body,
-                        conflicts=result.open_conflicts, merge_input=inp if result.conflicts else None,
-                        switch_review=bool(result.conflicts))
     def _label(self, record: Record | None, *ids: str | None) -> str:
         """``record`` as a person knows it; an occurrence (one of ``ids`` names one) with its start."""
         occurrence = next((i for i in ids if i and SEPARATOR in i and split_occurrence_id(i) is not None), None)

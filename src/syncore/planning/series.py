@@ -149,7 +149,8 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
                 if is_series(item.record) and known is None and rule_pair is not None:
                     switched, merged = self.switching(side, item, rule_pair, current, deleted)
                     if switched:
-                        reads.append(self._switch(side, item, rule_pair, current, deleted, pairs, merged))
+                        reads.append(self._switch(side, item, rule_pair, current, deleted, pairs, merged, echoes,
+                                                  due))
                     elif merged is not None:
                         reads.append(self._hold_for_review(side, item, rule_pair, current, deleted, pairs, merged,
                                                            due))

@@ -238,9 +238,13 @@ class SeriesSwitching(SeriesStepParts):
         return frozenset(held)
 
     def _switch(self, side: Side, item: RemoteRecord, rule_pair: Pair, current: dict[Side, dict[str, RemoteRecord]],
-                deleted: Ids, pairs: dict[str, Pair], merged: MergeResult | None) -> SeriesRead:
+                deleted: Ids, pairs: dict[str, Pair], merged: MergeResult | None,
+                echoes: Mapping[Side, Mapping[str, RemoteRecord | None]] | None = None,
+                due: frozenset[tuple[Side, str]] = frozenset()) -> SeriesRead:
         """Expand ``item`` (merged with its rule copy's edit, when ``merged``) in place of its rule pair; the rule
-        copy is no record of this sync any more (it is deleted by the switch, after the occurrences are written)."""
+        copy is no record of this sync any more (it is deleted by the switch, after the occurrences are written).
+        A series due for a retry has the copies an earlier part of its switch made read again
+        (:meth:`_read_adopted_copies`)."""
         other = side.other
         copy_id = rule_pair.id_on(other)
         del pairs[rule_pair.pair_id]
@@ -255,7 +259,34 @@ class SeriesSwitching(SeriesStepParts):
                             rule_copy_gone=gone, merged=merged, rule_copy=copy, merge_input=inp,
                             cut_before=None if gone else cut_point(self.policy, other, rule_pair.base))
         set_aside_rule_copies([read], current, deleted)
+        if (side, item.id) in due and echoes is not None:
+            self._read_adopted_copies(side, item.id, current, deleted, pairs, echoes)
         return read
+
+    def _read_adopted_copies(self, side: Side, series_id: str, current: dict[Side, dict[str, RemoteRecord]],
+                             deleted: Ids, pairs: Mapping[str, Pair],
+                             echoes: Mapping[Side, Mapping[str, RemoteRecord | None]]) -> None:
+        """Read (one fetch) the copies of the occurrences in the window that an earlier part of the switch of
+        ``series_id`` made and this sync has not read, when the series is due for a retry: the sync that retried
+        it last may have held them with it (its give-up waiting for the other side to be writable, its switch
+        waiting for review: :meth:`_held_with_the_series`) and stored its cursor past their edits all the same.
+        Not read again, a copy's edit there would never reach the series, nor its deletion cancel the occurrence:
+        the two would differ for good (soak400 seed 34 of the cutting machine). As for the rule copy
+        (:meth:`_read_rule_copies`), only a copy the feed listed with its stored version is known to be unchanged.
+        """
+        other = side.other
+        wanted = {copy_id for native_id, pair in self._known(side, series_id).items()
+                  if pair.pair_id in pairs  # (in the window: the expansion took its pair)
+                  and (copy_id := pair.id_on(other)) not in current[other] and copy_id not in deleted[other]
+                  and copy_id not in echoes[other]}
+        if not wanted:
+            return
+        found = self.fetch(other, wanted)
+        for copy_id in wanted:
+            if copy_id in found:
+                current[other][copy_id] = found[copy_id]
+            else:
+                deleted[other].add(copy_id)
 
 def copy_merge_input(side: Side, item: RemoteRecord, copy: RemoteRecord, rule_pair: Pair) -> MergeInput:
     """The merge of the series ``item`` (read on ``side``) with its rule copy, against their pair's base."""

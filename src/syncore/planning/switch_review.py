@@ -10,7 +10,8 @@ step's recovery of an earlier switch's occurrences). It is kept in the pair's ba
 takes the *losing* side's value there, so the next sync's merge sees that field edited on the winning side only,
 and the switch goes ahead with the winner's value (carried over to the series' side when the rule copy won). A
 field merged from a side that cannot be written keeps the loser's value in the base in the same way
-(:mod:`syncore.merge`).
+(:mod:`syncore.merge`), and so does an update held back because a side cannot hold it
+(:class:`~.decisions.HeldUpdate`, :func:`held_pair_plan`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import Any
 import attrs
 
 from ..errors import InvalidRecordError
-from ..merge import BODY_FIELDS
+from ..merge import BODY_FIELDS, MergeInput, MergeResult
 from ..models import PIM, Body, Record, Side
+from ..plan import PairPlan
+from ..state_types import Pair
 
 #: how a waiting switch's report ends (cut off once the conflicts are resolved)
 WAITS = "; switching it to single events waits for the conflict on "
@@ -66,3 +69,24 @@ def resolved_base(base: Record, pim_body: Body | None, open_fields: frozenset[st
     left = frozenset() if whole is not None else open_fields - set(moved)
     return ResolvedBase(base=new_base, pim_body=None if body_moved else pim_body,  # type: ignore[arg-type]
                         conflicts=left)
+
+
+def held_pair_plan(pair: Pair, result: MergeResult, inp: MergeInput, found: bool) -> PairPlan:
+    """The pair of an update held back (:class:`~.decisions.HeldUpdate`), holding what the plan's review may resolve (kept
+    in its base as for a switch held for review, ``switch_review``)."""
+    if not found:
+        # stored as it was
+        return PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id, pim_version=pair.pim_version,
+                        crm_version=pair.crm_version, base=pair.base, pim_body=pair.pim_body,
+                        conflicts=pair.conflicts, merge_input=inp, switch_review=True)
+    # found this sync: stored without versions, so the merge is redone next sync (as when a found pair's write
+    # fails); a conflict the policy decided is kept in its base at the losing side's value (the next merge sees
+    # the winner's edit alone: merged from the found base, a field compared side against side now would be
+    # taken for one side's edit), the open ones are compared side against side until resolved
+    decided = resolved_base(pair.base, pair.pim_body, result.open_conflicts,
+                            [(c.field, c.winner, c.pim_value, c.crm_value) for c in result.conflicts])
+    return PairPlan(pair_id=pair.pair_id, pim_id=pair.pim_id, crm_id=pair.crm_id, pim_version=None,
+                    crm_version=None, base=pair.base if decided.problem else decided.base,
+                    pim_body=pair.pim_body if decided.problem else decided.pim_body,
+                    conflicts=result.open_conflicts, merge_input=inp if result.conflicts else None,
+                    switch_review=bool(result.conflicts))
