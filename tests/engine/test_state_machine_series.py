@@ -403,4 +403,4 @@ TestCuttingSeriesSyncMachine = CuttingSeriesSyncMachine.TestCase
 if not os.environ.get("HYPOTHESIS_PROFILE", "").startswith("soak"):
     TestSeriesSyncMachine.settings = settings(settings.default, max_examples=min(settings.default.max_examples, 60))
     TestCuttingSeriesSyncMachine.settings = settings(settings.default,
-                                                     max_examples=min(settings.default.max_examples, 25))
+                                                     max_examples=min(settings.default.max_examples, 45))
