@@ -1,5 +1,5 @@
-"""Writes that land late, for the base state machine (:class:`LateLandings`, a mixin of
-:class:`test_state_machine.SyncMachine`).
+"""Writes that land late, for the state machines (:class:`LateLandings`, a mixin of
+:class:`test_state_machine.SyncMachine` and of the series machines built on it).
 
 A write call whose process died, or whose reply was lost, may be finished by the server after the next sync has
 looked for it (docs/concepts.md, "Interrupted syncs"; Salesforce documents a 10-minute call timeout). Here a write

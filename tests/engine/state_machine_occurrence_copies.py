@@ -43,6 +43,16 @@ class RecordingAdapter(PausingAdapter):
             records = self.records(kind)
             self.created_as.update({i: records[i] for i in set(self.created_from) - before if i in records})
 
+    def land_deferred(self, until=None):
+        """The deferred calls land: their creates are remembered as made inside their call are."""
+        before = set(self.created_from)
+        try:
+            return super().land_deferred(until)
+        finally:
+            for kind in Kind:
+                records = self.records(kind)
+                self.created_as.update({i: records[i] for i in set(self.created_from) - before if i in records})
+
 
 class OccurrenceCopies:
     """A mixin of the series machine (its setup makes ``pim`` and ``crm`` :class:`RecordingAdapter` s)."""

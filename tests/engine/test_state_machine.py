@@ -658,8 +658,7 @@ class SyncMachine(ReviewMachine, RuleBasedStateMachine):
 
 
 class LateLandingSyncMachine(LateLandings, SyncMachine):
-    """The machine whose sides' writes may land late (:class:`LateLandings`; the series machines, built on
-    :class:`SyncMachine`, make every write inside its call)."""
+    """The machine whose sides' writes may land late (:class:`LateLandings`; the series machines mix it in too)."""
 
 
 TestSyncMachine = LateLandingSyncMachine.TestCase
