@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from test_engine_series import World, weekly
 from test_engine_series_faults import faulty_sync
 
@@ -26,13 +25,11 @@ def _world() -> World:
     return w
 
 
-@pytest.mark.xfail(strict=True, reason="a series deleted while a create of its occurrences may still land, synced "
-                   "once while it waits: the syncs after the window delete only the copies whose reply was lost; the "
-                   "paired copies stay in the CRM, their pairs naming the deleted series")
 def test_a_series_deleted_while_its_occurrence_creates_may_still_land_takes_every_copy_with_it():
     """Found by the cutting series machine under ci (create_series, lose_a_reply on the CRM, a sync with one
-    occurrence refused, the series deleted, a sync, a clean sync). Without the sync while the series waits, or
-    without the refused occurrence (its retry pending), every copy goes."""
+    occurrence refused, the series deleted, a sync, a clean sync); fails on daeef0c. The sync while the series waits
+    reads its deletion from the feed and holds it; the series' retry must read it again (``_read_landing``), or the
+    deletion is never seen again and the paired copies stay in the CRM for good."""
     w = _world()
     pim_id = w.pim.put(weekly(count=12))
     w.crm.lose_replies(1, op="create")  # the first call's 4 copies are written, its reply lost

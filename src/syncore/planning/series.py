@@ -132,7 +132,7 @@ class SeriesExpander(SeriesSwitching, CopyFolding, GiveUpWaiting, LandingWait):
             # (decide_series.update_obstacle)
             rule_pairs = {p.id_on(side): p for p in pairs.values() if is_series(p.base)}
             left = self._left_by_a_switch(side, due, series_pairs, rule_pairs, pairs, current, deleted)
-            self._read_landing(side, current, deleted, due)
+            self._read_landing(side, current, deleted, due, series_pairs)
             self._read_rule_holders(side, rule_pairs, current, deleted, echoes, due, left)
             self._read_rule_copies(side, rule_pairs, current, deleted, echoes)
             self._adopt_landed_updates(rule_pairs, pairs)

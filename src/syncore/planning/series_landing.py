@@ -118,16 +118,20 @@ class LandingWait(SeriesStepParts):
                                   due: frozenset[tuple[Side, str]]) -> frozenset[tuple[Side, str]]: ...
 
     def _read_landing(self, side: Side, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
-                      due: frozenset[tuple[Side, str]]) -> None:
+                      due: frozenset[tuple[Side, str]], series_pairs: Mapping[str, Pair]) -> None:
         """Read (one fetch) the series on ``side`` that wait for a create to land, and those due for a retry that an
-        open create of one of their occurrences names (the sync after the wait: such a series is expanded, or
-        switched, by this step; read after it, by the retries, it would be taken for a single record)."""
+        open create of one of their occurrences names or that are expanded (the sync after a wait: such a series is
+        expanded, switched or dissolved by this step; read after it, by the retries, it would be taken for a single
+        record). One not found is deleted: its deletion, read by the sync it waited in, is not in the feed again."""
         wanted = {series_id for waiting_side, series_id in self.waiting_to_land if waiting_side is side}
         wanted |= {series_id for source_side, native_id in self.creating if source_side is side
                    and (series_id := series_of(native_id)) is not None and (side, series_id) in due}
+        wanted |= {native_id for due_side, native_id in due if due_side is side and native_id in series_pairs}
         wanted -= current[side].keys() | deleted[side]
         if wanted:
-            current[side].update(self.fetch(side, wanted))
+            found = self.fetch(side, wanted)
+            current[side].update(found)
+            deleted[side].update(wanted - found.keys())
 
     def _wait_to_land(self, side: Side, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids,
                       pairs: dict[str, Pair], series_pairs: dict[str, Pair], rule_pairs: dict[str, Pair],
