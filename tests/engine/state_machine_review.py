@@ -251,6 +251,13 @@ class ReviewMachine:
                 del self.opened[key]
                 continue
             pair = pairs.get((pim_id, crm_id))
+            if pair is None and crm_id in getattr(self, "kept_single", ()):
+                # the copy of a given-up switch kept as a single event, reported (series_fold.KEPT_SINGLE): neither
+                # value is lost, the occurrence keeps its own in the series and the copy its own in the CRM
+                assert getattr(recs[Side.CRM][crm_id], field) == opened.crm_value, (
+                    f"{crm_id}, kept as a single event with its conflict on {field}, lost its value")
+                del self.opened[key]
+                continue
             assert pair is not None, f"{pim_id}/{crm_id}, open on {field}, unpaired though no user touched it"
             assert field in pair.conflicts, (
                 f"{pim_id}/{crm_id}: the conflict on {field} ({opened.pim_value!r} vs {opened.crm_value!r}) was "
