@@ -92,11 +92,9 @@ def test_a_plan_made_before_a_rebuild_is_stale():
         engine.apply(plan)
 
 
-def test_a_saved_plan_does_not_put_back_a_base_a_later_sync_moved_on():
-    # Found by the series state machine (soak2k, seed 44): "edit of priority to normal lost". Both sides made the
-    # same edit and a plan was saved (no write: the pair's base catches up); both made another same edit and a sync
-    # stored that base, writing to no side, so the saved plan stayed valid; applied, it stored its older base. The
-    # CRM's user then set the value the old base held: read as no edit, and the PIM's edit was written over it.
+def _saved_after_the_same_edit():
+    """A synced event (manual), both sides then moved to Room 2, and a plan saved (`syncore plan --save`): it writes
+    nothing, the pair's base catches up."""
     world = make_world()  # manual
     engine = world.make_engine()
     start = world.now + timedelta(days=1)
@@ -106,8 +104,17 @@ def test_a_saved_plan_does_not_put_back_a_base_a_later_sync_moved_on():
     world.advance(minutes=1)
     world.pim.edit(pim_id, location="Room 2")
     world.crm.edit(crm_id, location="Room 2")
-    saved = engine.plan(Kind.EVENT)  # `syncore plan --save`
+    saved = engine.plan(Kind.EVENT)
     assert saved.operations == []
+    return world, engine, pim_id, crm_id, saved
+
+
+def test_a_saved_plan_does_not_put_back_a_base_a_later_sync_moved_on():
+    # Found by the series state machine (soak2k, seed 44): "edit of priority to normal lost". Both sides made the
+    # same edit and a plan was saved (no write: the pair's base catches up); both made another same edit and a sync
+    # stored that base, writing to no side, so the saved plan stayed valid; applied, it stored its older base. The
+    # CRM's user then set the value the old base held: read as no edit, and the PIM's edit was written over it.
+    world, engine, pim_id, crm_id, saved = _saved_after_the_same_edit()
     world.advance(minutes=1)
     world.pim.edit(pim_id, location="Room 3")
     world.crm.edit(crm_id, location="Room 3")
@@ -130,17 +137,7 @@ def test_a_saved_plan_does_not_close_a_conflict_a_later_sync_opened():
     # differently; a sync (manual) stored the two open conflicts, writing to no side, so the saved plan stayed
     # valid; applied, it stored its pair without them. The next sync took the CRM's notes for its only edit and
     # wrote them to the PIM: a conflict closed without a pick.
-    world = make_world()  # manual
-    engine = world.make_engine()
-    start = world.now + timedelta(days=1)
-    pim_id = world.pim.put(Event(subject="Review", start=start, end=start + timedelta(hours=1), location="Room 1"))
-    engine.sync(Kind.EVENT)
-    (crm_id,) = world.crm.records(Kind.EVENT)
-    world.advance(minutes=1)
-    world.pim.edit(pim_id, location="Room 2")
-    world.crm.edit(crm_id, location="Room 2")
-    saved = engine.plan(Kind.EVENT)
-    assert saved.operations == []
+    world, engine, pim_id, crm_id, saved = _saved_after_the_same_edit()
     world.advance(minutes=1)
     world.crm.edit(crm_id, location="Room 9", subject="Review (CRM)")
     world.pim.edit(pim_id, subject="Review (PIM)")

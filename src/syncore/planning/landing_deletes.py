@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -25,14 +26,19 @@ from ..models import Record, Side
 from ..occurrences import split_occurrence_id
 from ..remote import RemoteRecord
 from ..state_types import Action, Intent, Pair
+from .landing import landing
 from .recovery import LandedDelete, landed_deletes
+
+if TYPE_CHECKING:
+    from .series_policy import SeriesPolicy
 
 Fetch = Callable[[Side, Iterable[str]], dict[str, RemoteRecord]]
 
 
 def deletes_landing(
     intents: Iterable[Intent], recreated: Collection[str], pairs: dict[str, Pair],
-    current: dict[Side, dict[str, RemoteRecord]], echoes: Mapping[Side, Mapping[str, RemoteRecord | None]], deleted: Mapping[Side, set[str]], series: object,
+    current: dict[Side, dict[str, RemoteRecord]], echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
+    deleted: Mapping[Side, set[str]], series: SeriesPolicy | None,
     edited: Callable[[Side, Record, Pair], frozenset[str]] | None, adapters: Mapping[Side, Adapter],
     now: datetime | None, fetch: Fetch,
 ) -> tuple[list[LandedDelete], set[str]]:
@@ -43,8 +49,7 @@ def deletes_landing(
     deletes = [i for i in intents if i.action is Action.DELETE and i.sent and i.target_id]
     if not deletes:
         return [], set()  # (the usual case: no sync stopped among its deletes)
-    flying = {i.intent_id for i in deletes if now is not None
-              and now < i.sent_at + adapters[i.side].capabilities.writes_land_within}  # type: ignore[operator]
+    flying = {i.intent_id for i in landing(deletes, set(), adapters, now)}  # (sent within the target's window)
     looked = [i for i in deletes if i.pair_id not in recreated]
     # the landed deletes whose pair holds another record on the other side than the one deleted there then
     replaced = {pair.pair_id: i for i in looked if (pair := pairs.get(i.pair_id or "")) is not None
@@ -65,7 +70,7 @@ def deletes_landing(
             found = fetch(side, unread)
             current[side].update(found)
             deleted[side].update(unread - set(found))
-    landed = landed_deletes(looked, pairs, current, echoes, deleted, series, edited)  # type: ignore[arg-type]
+    landed = landed_deletes(looked, pairs, current, echoes, deleted, series, edited)
     landed = [attrs.evolve(found, back=True) if _recreated(found, replaced, current, echoes) else found
               for found in landed]
     for found in landed:

@@ -243,14 +243,14 @@ class Observer:
     def _expand_series(self, current: dict[Side, dict[str, RemoteRecord]], deleted: Ids, pairs: dict[str, Pair],
                        echoes: Mapping[Side, Mapping[str, RemoteRecord | None]],
                        due: frozenset[tuple[Side, str]], intents: Iterable[Intent],
-                       adopt: Callable[[dict[str, Pair]], None] | None = None, now: object = None,
+                       adopt: Callable[[dict[str, Pair]], None] | None = None, now: datetime | None = None,
                        ) -> tuple[list[SeriesRead], SeriesExpander | None]:
         if self.series is None:
             return [], None
         last_run: datetime | None = self.state.last_run(self.profile, self.kind)
         recovering = frozenset(i.pair_id for i in intents if i.action is Action.CREATE and i.pair_id)
         creating = frozenset((i.side.other, i.source_id) for i in intents if i.action is Action.CREATE and i.source_id)
-        opened = series_creates(self.kind, intents, self.adapters, current, pairs, now, self._fetch)  # type: ignore[arg-type]
+        opened = series_creates(self.kind, intents, self.adapters, current, pairs, now, self._fetch)
         expander = SeriesExpander(kind=self.kind, profile=self.profile, state=self.state, policy=self.series,
                                   fetch=self._fetch, last_run=last_run, past_days=self.days[0],
                                   future_days=self.days[1], edited=self.edited, merge=self.merge,
